@@ -1,0 +1,233 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// Options configure one run of the engine.
+type Options struct {
+	// Checks to run, sorted by ID; nil runs All.
+	Checks   []*Check
+	Selector Selector
+	Now      time.Time
+}
+
+// Output is what the engine found: every outcome (passes included; the
+// caller drops them unless --show-passed), and one chain per target.
+type Output struct {
+	Targets  []finding.Target
+	Findings []finding.Finding
+}
+
+// maxAffected caps the "affects ..." evidence a merged finding lists.
+const maxAffected = 20
+
+// Run picks the targets, runs every check on each, applies cascades, and
+// merges findings shared by several targets.
+func Run(s *snapshot.Snapshot, opts Options) *Output {
+	checks := opts.Checks
+	if checks == nil {
+		checks = All
+	}
+	ix := newIndex(s)
+	targets := Targets(s, opts.Selector, ix)
+	ctx := &Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
+
+	var recs []record
+	for _, t := range targets {
+		failed := map[string]bool{}
+		for _, c := range checks {
+			if !applies(c, t) {
+				continue
+			}
+			r := &Recorder{check: c, target: t, out: &recs}
+			for _, id := range c.After {
+				if failed[id] {
+					r.block = "blocked by " + id
+					break
+				}
+			}
+			if r.block == "" {
+				for _, k := range c.Needs {
+					if !s.Has(k) {
+						r.block = "the input has no " + describeKind(k)
+						break
+					}
+				}
+			}
+			c.Run(ctx, t, r)
+			if r.failed {
+				failed[c.ID] = true
+			}
+		}
+	}
+
+	out := &Output{}
+	for _, t := range targets {
+		out.Targets = append(out.Targets, chain(t, recs))
+	}
+	out.Findings = merge(recs)
+	finding.Sort(out.Findings)
+	return out
+}
+
+func applies(c *Check, t *Target) bool {
+	switch {
+	case t.IsPod() && c.Scope&ScopePod == 0,
+		t.IsTemplate() && c.Scope&ScopeTemplate == 0,
+		t.IsServiceAccount() && c.Scope&ScopeServiceAccount == 0:
+		return false
+	}
+	return !(c.IRSA && t.Mechanism == MechanismPodIdentity)
+}
+
+func describeKind(k snapshot.Kind) string {
+	switch k {
+	case snapshot.KindWebhookConfiguration:
+		return "MutatingWebhookConfigurations (capture: kubectl get mutatingwebhookconfigurations -o json)"
+	case snapshot.KindServerVersion:
+		return "server version (capture: kubectl version -o json)"
+	case snapshot.KindCluster:
+		return "EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)"
+	case snapshot.KindRole:
+		return "IAM role (capture: aws iam get-role --role-name ROLE --output json)"
+	case snapshot.KindOIDCProvider:
+		return "IAM OIDC providers (capture: aws iam list-open-id-connect-providers --output json)"
+	case snapshot.KindServiceAccount:
+		return "ServiceAccounts (capture: kubectl get serviceaccounts -A -o json)"
+	case snapshot.KindNamespace:
+		return "Namespaces (capture: kubectl get namespaces -o json)"
+	}
+	return string(k)
+}
+
+// chain computes a target's links: fail when a check of the link failed
+// with severity error, else unknown when one was skipped, else pass when one
+// passed, else unknown (nothing could be checked).
+func chain(t *Target, recs []record) finding.Target {
+	ft := finding.Target{
+		Kind: t.Kind, Namespace: t.Namespace, Name: t.Name,
+		ServiceAccount: t.SAName, Mechanism: t.Mechanism,
+		Containers: Credentials(t),
+	}
+	if v, ok := RoleAnnotation(t.SA); ok {
+		ft.RoleARN = strings.TrimSpace(v)
+	}
+	type agg struct{ fail, skip, pass []string }
+	by := map[string]*agg{}
+	for _, r := range recs {
+		if r.target != t {
+			continue
+		}
+		a := by[r.check.Link]
+		if a == nil {
+			a = &agg{}
+			by[r.check.Link] = a
+		}
+		switch r.f.Status {
+		case finding.StatusFail:
+			if r.f.Severity == finding.SeverityError {
+				a.fail = append(a.fail, r.check.ID)
+			}
+		case finding.StatusSkipped:
+			a.skip = append(a.skip, r.check.ID+": "+r.f.Message)
+		case finding.StatusPass:
+			a.pass = append(a.pass, r.check.ID)
+		}
+	}
+	for _, l := range finding.Links {
+		a := by[l]
+		switch {
+		case t.Mechanism == MechanismPodIdentity && l != finding.LinkServiceAccount:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "uses EKS Pod Identity, not IRSA"})
+		case a == nil:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "not checked"})
+		case len(a.fail) > 0:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkFail, Detail: strings.Join(uniq(a.fail), ", ")})
+		case len(a.skip) > 0:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.skip[0]})
+		default:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkPass})
+		}
+	}
+	return ft
+}
+
+func uniq(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// merge reports a finding once when several targets produce it:
+//   - a pod's finding that its top-level workload's template also has (same
+//     check, status, container and message) is dropped, and the pod is
+//     listed in the workload finding's evidence (CONTRACT.md); runtime
+//     checks, which do not run on templates, stay per pod;
+//   - findings about the same subject (a ServiceAccount that several pods
+//     use) are reported once, listing the targets they affect.
+func merge(recs []record) []finding.Finding {
+	type key struct {
+		check, status, container, message string
+		subject                           finding.Subject
+	}
+	templateKey := func(w *snapshot.Workload, r record) key {
+		subj := r.f.Subject
+		if subj.Kind == "Pod" {
+			subj = finding.Subject{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Container: subj.Container}
+		}
+		return key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: subj}
+	}
+	idx := map[key]int{}
+	affected := map[key]int{}
+	var out []finding.Finding
+	note := func(i int, k key, ev finding.Evidence) {
+		affected[k]++
+		switch {
+		case affected[k] <= maxAffected:
+			out[i].Evidence = append(out[i].Evidence, ev)
+		case affected[k] == maxAffected+1:
+			out[i].Evidence = append(out[i].Evidence, finding.Evidence{Value: "and more (see targets)"})
+		}
+	}
+	// Templates first, so pods can fold into them.
+	sorted := make([]record, len(recs))
+	copy(sorted, recs)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].target.IsTemplate() && !sorted[j].target.IsTemplate() })
+	for _, r := range sorted {
+		k := key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: r.f.Subject}
+		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 {
+			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
+				note(i, templateKey(r.target.Owner, r), finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+					Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)})
+				continue
+			}
+		}
+		if i, ok := idx[k]; ok {
+			if r.f.Subject != r.target.Subject() {
+				note(i, k, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+					Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, r.f)
+		if r.f.Subject != r.target.Subject() && r.f.Subject.Kind == "ServiceAccount" && !r.target.IsServiceAccount() {
+			note(len(out)-1, k, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+				Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
+		}
+	}
+	return out
+}

@@ -1,0 +1,103 @@
+package check
+
+import (
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// Detail adds evidence, a fix or an override to a finding being recorded.
+type Detail func(*finding.Finding)
+
+// Ev is one compared fact and where it came from.
+func Ev(src snapshot.Source, value string) Detail {
+	return func(f *finding.Finding) {
+		f.Evidence = append(f.Evidence, finding.Evidence{Source: src.Kind, Ref: src.Ref, Value: value})
+	}
+}
+
+// Cmd adds commands to paste.
+func Cmd(cmds ...string) Detail {
+	return func(f *finding.Finding) {
+		if f.Fix == nil {
+			f.Fix = &finding.Fix{}
+		}
+		f.Fix.Commands = append(f.Fix.Commands, cmds...)
+	}
+}
+
+// FixFile adds a file to write (a corrected policy, a manifest patch).
+func FixFile(name, content string) Detail {
+	return func(f *finding.Finding) {
+		if f.Fix == nil {
+			f.Fix = &finding.Fix{}
+		}
+		f.Fix.Files = append(f.Fix.Files, finding.File{Name: name, Content: content})
+	}
+}
+
+// Remedy replaces the check's generic remediation with a specific one.
+func Remedy(markdown string) Detail {
+	return func(f *finding.Finding) { f.Remediation = markdown }
+}
+
+// WithSeverity lets one finding differ from the check's default severity.
+func WithSeverity(s finding.Severity) Detail {
+	return func(f *finding.Finding) { f.Severity = s }
+}
+
+// record is one outcome, with the target that produced it.
+type record struct {
+	target *Target
+	check  *Check
+	f      finding.Finding
+}
+
+// Recorder collects the outcomes of one check on one target. Checks never
+// build a Finding by hand.
+type Recorder struct {
+	check  *Check
+	target *Target
+	// block, when set, turns every outcome into skipped with this reason
+	// (a failed prerequisite, or facts the check needs and the input lacks).
+	block  string
+	out    *[]record
+	failed bool
+}
+
+func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []Detail) {
+	f := finding.Finding{
+		CheckID: r.check.ID, Slug: r.check.Slug, Title: r.check.Title,
+		Severity: r.check.Severity, Status: status, Subject: subj, Message: msg,
+		Evidence: []finding.Evidence{},
+	}
+	if status == finding.StatusFail {
+		f.Remediation = r.check.Fix
+	}
+	for _, d := range details {
+		d(&f)
+	}
+	if r.block != "" {
+		f = finding.Finding{CheckID: f.CheckID, Slug: f.Slug, Title: f.Title, Severity: r.check.Severity,
+			Status: finding.StatusSkipped, Subject: subj, Message: r.block, Evidence: []finding.Evidence{}}
+	}
+	if f.Status == finding.StatusFail {
+		r.failed = true
+	}
+	*r.out = append(*r.out, record{target: r.target, check: r.check, f: f})
+}
+
+// Fail records that the check found something wrong with subj. The message
+// names the exact values compared.
+func (r *Recorder) Fail(subj finding.Subject, msg string, details ...Detail) {
+	r.add(finding.StatusFail, subj, msg, details)
+}
+
+// Pass records that the check found subj healthy; msg says what was verified.
+func (r *Recorder) Pass(subj finding.Subject, msg string, details ...Detail) {
+	r.add(finding.StatusPass, subj, msg, details)
+}
+
+// Skip records that the check could not judge subj, and why.
+func (r *Recorder) Skip(subj finding.Subject, why string, details ...Detail) {
+	r.add(finding.StatusSkipped, subj, why, details)
+}

@@ -1,0 +1,429 @@
+package check
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+// Mechanisms a target may use (CONTRACT.md targets[].mechanism).
+const (
+	MechanismIRSA        = "irsa"
+	MechanismPodIdentity = "pod-identity"
+	MechanismNone        = "none"
+)
+
+// Target is one diagnosed object: a pod, the pod template of a top-level
+// workload, or an annotated ServiceAccount that nothing uses.
+type Target struct {
+	// Kind is "Pod", the workload's kind, or "ServiceAccount".
+	Kind      string
+	Namespace string
+	Name      string
+
+	Pod      *snapshot.Pod      // set for pods
+	Workload *snapshot.Workload // set for templates
+	// Meta and Spec are the pod's, or the template's; nil for SA targets.
+	Meta *snapshot.ObjectMeta
+	Spec *snapshot.PodSpec
+
+	// SAName is the ServiceAccount the pod runs as; SA is nil when the input
+	// does not hold it.
+	SAName string
+	SA     *snapshot.ServiceAccount
+
+	// Owner is the top-level workload that owns a pod, when the input holds it.
+	Owner *snapshot.Workload
+
+	Mechanism string
+	// Named is true when a target flag named the object.
+	Named bool
+	// Source is where the object came from.
+	Source snapshot.Source
+}
+
+// Key identifies the target in the run.
+func (t *Target) Key() string { return t.Kind + "/" + t.Namespace + "/" + t.Name }
+
+// IsPod reports a pod target (runtime state is known).
+func (t *Target) IsPod() bool { return t.Pod != nil }
+
+// IsTemplate reports a workload template target.
+func (t *Target) IsTemplate() bool { return t.Workload != nil }
+
+// IsServiceAccount reports a bare ServiceAccount target.
+func (t *Target) IsServiceAccount() bool { return t.Pod == nil && t.Workload == nil }
+
+// Subject is the target itself as a finding subject.
+func (t *Target) Subject() finding.Subject {
+	return finding.Subject{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name}
+}
+
+// ContainerSubject is a container of the target.
+func (t *Target) ContainerSubject(container string) finding.Subject {
+	s := t.Subject()
+	s.Container = container
+	return s
+}
+
+// SASubject is the target's ServiceAccount as a finding subject.
+func (t *Target) SASubject() finding.Subject {
+	return finding.Subject{Kind: "ServiceAccount", Namespace: t.Namespace, Name: t.SAName}
+}
+
+// Containers returns every container of the target's spec: init containers
+// (native sidecars included), regular containers, then ephemeral ones.
+func (t *Target) Containers() []*snapshot.Container {
+	if t.Spec == nil {
+		return nil
+	}
+	return AllContainers(t.Spec)
+}
+
+// AllContainers returns init, regular and ephemeral containers, in order.
+func AllContainers(s *snapshot.PodSpec) []*snapshot.Container {
+	out := make([]*snapshot.Container, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
+	for i := range s.InitContainers {
+		out = append(out, &s.InitContainers[i])
+	}
+	for i := range s.Containers {
+		out = append(out, &s.Containers[i])
+	}
+	for i := range s.EphemeralContainers {
+		out = append(out, &s.EphemeralContainers[i])
+	}
+	return out
+}
+
+// Env returns the container's env var name, and whether it is set.
+func Env(c *snapshot.Container, name string) (*snapshot.EnvVar, bool) {
+	for i := range c.Env {
+		if c.Env[i].Name == name {
+			return &c.Env[i], true
+		}
+	}
+	return nil, false
+}
+
+// Volume returns the pod volume with that name.
+func Volume(s *snapshot.PodSpec, name string) *snapshot.Volume {
+	for i := range s.Volumes {
+		if s.Volumes[i].Name == name {
+			return &s.Volumes[i]
+		}
+	}
+	return nil
+}
+
+// RoleAnnotation returns the SA's eks.amazonaws.com/role-arn value and
+// whether the key is present.
+func RoleAnnotation(sa *snapshot.ServiceAccount) (string, bool) {
+	if sa == nil {
+		return "", false
+	}
+	v, ok := sa.Annotations[webhook.AnnotationRoleARN]
+	return v, ok
+}
+
+// Selector is what the target flags ask for.
+type Selector struct {
+	// Namespaces limits the default selection ("" or empty: every namespace).
+	Namespaces []string
+	Pods       []NamespacedName
+	SAs        []NamespacedName
+	// Workloads are KIND/NS/NAME; Kind matched case-insensitively.
+	Workloads []WorkloadRef
+}
+
+// NamespacedName is NS/NAME.
+type NamespacedName struct{ Namespace, Name string }
+
+// WorkloadRef is KIND/NS/NAME.
+type WorkloadRef struct{ Kind, Namespace, Name string }
+
+// Named reports whether any object flag was given.
+func (s Selector) Named() bool { return len(s.Pods)+len(s.SAs)+len(s.Workloads) > 0 }
+
+func (s Selector) inNamespace(ns string) bool {
+	if len(s.Namespaces) == 0 {
+		return true
+	}
+	for _, n := range s.Namespaces {
+		if n == "" || n == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// Index relates objects of the snapshot to each other.
+type Index struct {
+	snap *snapshot.Snapshot
+	// workloads by kind/ns/name
+	workloads map[string]*snapshot.Workload
+}
+
+func newIndex(s *snapshot.Snapshot) *Index {
+	ix := &Index{snap: s, workloads: map[string]*snapshot.Workload{}}
+	for _, w := range s.Workloads {
+		ix.workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = w
+	}
+	return ix
+}
+
+// Workload returns the workload kind/ns/name, or nil.
+func (ix *Index) Workload(kind, ns, name string) *snapshot.Workload {
+	return ix.workloads[kind+"/"+ns+"/"+name]
+}
+
+// TopOwner returns the top-level workload that controls the object (pod or
+// workload) in namespace ns, following controller references: Pod ->
+// ReplicaSet -> Deployment, Pod -> Job -> CronJob, Pod -> StatefulSet or
+// DaemonSet. A ReplicaSet that is not in the input is resolved to its
+// Deployment by name (the ReplicaSet is named DEPLOYMENT-HASH, the pod
+// carries the hash as pod-template-hash). It returns nil when no owner is
+// in the input, and the owner's kind and name as far as it could tell.
+func (ix *Index) TopOwner(ns string, meta *snapshot.ObjectMeta) (w *snapshot.Workload, kind, name string) {
+	ref := meta.ControllerOf()
+	for depth := 0; ref != nil && depth < 5; depth++ {
+		kind, name = ref.Kind, ref.Name
+		next := ix.Workload(ref.Kind, ns, ref.Name)
+		if next == nil {
+			switch ref.Kind {
+			case "ReplicaSet":
+				if hash := meta.Labels["pod-template-hash"]; hash != "" && strings.HasSuffix(ref.Name, "-"+hash) {
+					dep := strings.TrimSuffix(ref.Name, "-"+hash)
+					kind, name = "Deployment", dep
+					if d := ix.Workload("Deployment", ns, dep); d != nil {
+						return d, kind, name
+					}
+				}
+			case "Job":
+				// A CronJob's Job is CRONJOB-<scheduled minutes>.
+				if i := strings.LastIndexByte(ref.Name, '-'); i > 0 {
+					if cj := ix.Workload("CronJob", ns, ref.Name[:i]); cj != nil {
+						return cj, "CronJob", cj.Name
+					}
+				}
+			}
+			return nil, kind, name
+		}
+		w = next
+		ref = next.ControllerOf()
+		meta = &next.ObjectMeta
+	}
+	return w, kind, name
+}
+
+// Targets picks the targets of a run, as CONTRACT.md "What is diagnosed by
+// default" says, or the objects the selector names.
+func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
+	var out []*Target
+	usedSA := map[string]bool{}
+
+	add := func(t *Target) {
+		t.Mechanism = mechanism(s, t)
+		out = append(out, t)
+	}
+
+	wantWorkload := func(w *snapshot.Workload) bool {
+		for _, r := range sel.Workloads {
+			if strings.EqualFold(r.Kind, w.Kind) && r.Namespace == w.Namespace && r.Name == w.Name {
+				return true
+			}
+		}
+		for _, r := range sel.SAs {
+			if r.Namespace == w.Namespace && r.Name == w.Template.Spec.ServiceAccount() {
+				return true
+			}
+		}
+		return false
+	}
+	wantPod := func(p *snapshot.Pod) bool {
+		for _, r := range sel.Pods {
+			if r.Namespace == p.Namespace && r.Name == p.Name {
+				return true
+			}
+		}
+		for _, r := range sel.SAs {
+			if r.Namespace == p.Namespace && r.Name == p.Spec.ServiceAccount() {
+				return true
+			}
+		}
+		for _, r := range sel.Workloads {
+			if w, kind, name := ix.TopOwner(p.Namespace, &p.ObjectMeta); (w != nil || name != "") &&
+				strings.EqualFold(kind, r.Kind) && name == r.Name && r.Namespace == p.Namespace {
+				return true
+			}
+		}
+		return false
+	}
+
+	for _, w := range s.Workloads {
+		if !w.TopLevel() {
+			continue
+		}
+		t := &Target{
+			Kind: w.Kind, Namespace: w.Namespace, Name: w.Name,
+			Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
+			SAName: w.Template.Spec.ServiceAccount(), Source: w.Source,
+		}
+		t.SA = s.ServiceAccount(t.Namespace, t.SAName)
+		if sel.Named() {
+			if !wantWorkload(w) {
+				continue
+			}
+			t.Named = true
+		} else {
+			if !sel.inNamespace(w.Namespace) {
+				continue
+			}
+			if w.Replicas != nil && *w.Replicas == 0 && w.Kind == "ReplicaSet" {
+				continue
+			}
+			if !hasIntent(t) && !saMissing(s, t) {
+				continue
+			}
+		}
+		usedSA[snapshot.Key(t.Namespace, t.SAName)] = true
+		add(t)
+	}
+	for _, p := range s.Pods {
+		t := &Target{
+			Kind: "Pod", Namespace: p.Namespace, Name: p.Name,
+			Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,
+			SAName: p.Spec.ServiceAccount(), Source: p.Source,
+		}
+		t.SA = s.ServiceAccount(t.Namespace, t.SAName)
+		t.Owner, _, _ = ix.TopOwner(p.Namespace, &p.ObjectMeta)
+		if sel.Named() {
+			if !wantPod(p) {
+				continue
+			}
+			t.Named = true
+		} else {
+			if !sel.inNamespace(p.Namespace) || p.Finished() {
+				continue
+			}
+			if !hasIntent(t) && !saMissing(s, t) {
+				continue
+			}
+		}
+		usedSA[snapshot.Key(t.Namespace, t.SAName)] = true
+		add(t)
+	}
+	// Annotated ServiceAccounts that nothing in the input uses.
+	var sas []*snapshot.ServiceAccount
+	for _, sa := range s.ServiceAccounts {
+		sas = append(sas, sa)
+	}
+	sort.Slice(sas, func(i, j int) bool {
+		return snapshot.Key(sas[i].Namespace, sas[i].Name) < snapshot.Key(sas[j].Namespace, sas[j].Name)
+	})
+	for _, sa := range sas {
+		key := snapshot.Key(sa.Namespace, sa.Name)
+		if usedSA[key] {
+			continue
+		}
+		named := false
+		for _, r := range sel.SAs {
+			if r.Namespace == sa.Namespace && r.Name == sa.Name {
+				named = true
+			}
+		}
+		if sel.Named() && !named {
+			continue
+		}
+		if !named {
+			if !sel.inNamespace(sa.Namespace) {
+				continue
+			}
+			if _, ok := RoleAnnotation(sa); !ok && NearMissKey(sa.Annotations) == "" {
+				continue
+			}
+		}
+		add(&Target{Kind: "ServiceAccount", Namespace: sa.Namespace, Name: sa.Name,
+			SAName: sa.Name, SA: sa, Named: named, Source: sa.Source})
+	}
+	return out
+}
+
+// hasIntent: the SA carries the role annotation or a near-miss of it, the
+// pod carries it (a near-miss too), a container sets AWS_ROLE_ARN or
+// AWS_WEB_IDENTITY_TOKEN_FILE, or the pod has an aws-iam-token volume.
+func hasIntent(t *Target) bool {
+	if t.SA != nil {
+		if _, ok := RoleAnnotation(t.SA); ok || NearMissKey(t.SA.Annotations) != "" {
+			return true
+		}
+	}
+	if t.Meta != nil {
+		if _, ok := t.Meta.Annotations[webhook.AnnotationRoleARN]; ok || NearMissKey(t.Meta.Annotations) != "" {
+			return true
+		}
+	}
+	if t.Spec == nil {
+		return false
+	}
+	for _, c := range t.Containers() {
+		if _, ok := Env(c, webhook.EnvRoleARN); ok {
+			return true
+		}
+		if _, ok := Env(c, webhook.EnvTokenFile); ok {
+			return true
+		}
+	}
+	return Volume(t.Spec, webhook.VolumeName) != nil
+}
+
+// SAMissing reports whether the input proves the target's ServiceAccount
+// missing, with the proof.
+func SAMissing(s *snapshot.Snapshot, t *Target) (proof string, src snapshot.Source, missing bool) {
+	if t.SA != nil {
+		return "", snapshot.Source{}, false
+	}
+	if nf, ok := s.NotFoundFor(snapshot.KindServiceAccount, t.Namespace, t.SAName); ok {
+		return nf.Message, nf.Source, true
+	}
+	if l, ok := s.ListedIn(snapshot.KindServiceAccount, t.Namespace); ok {
+		if l.AllNamespaces {
+			return "a ServiceAccount List of every namespace", l.Source, true
+		}
+		return "a ServiceAccount List of namespace " + t.Namespace, l.Source, true
+	}
+	return "", snapshot.Source{}, false
+}
+
+func saMissing(s *snapshot.Snapshot, t *Target) bool {
+	_, _, m := SAMissing(s, t)
+	return m
+}
+
+// mechanism: pod-identity when the pod carries what Pod Identity injects
+// (its env vars, its eks-pod-identity-token volume, or the label the webhook
+// writes); irsa when it shows IRSA intent; none otherwise.
+func mechanism(s *snapshot.Snapshot, t *Target) string {
+	if t.Spec != nil {
+		if Volume(t.Spec, webhook.PodIdentityVolumeName) != nil {
+			return MechanismPodIdentity
+		}
+		for _, c := range t.Containers() {
+			if _, ok := Env(c, webhook.EnvContainerToken); ok {
+				return MechanismPodIdentity
+			}
+			if e, ok := Env(c, webhook.EnvContainerFullURI); ok && strings.Contains(e.Value, "169.254.170.23") {
+				return MechanismPodIdentity
+			}
+		}
+	}
+	if t.Meta != nil && t.Meta.Labels[webhook.LabelPodIdentity] == "enabled" {
+		return MechanismPodIdentity
+	}
+	if hasIntent(t) {
+		return MechanismIRSA
+	}
+	return MechanismNone
+}

@@ -1,0 +1,266 @@
+package finding
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// SchemaVersion is the version of the JSON document (CONTRACT.md).
+const SchemaVersion = 1
+
+// Severity is how bad a failing finding is.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Rank orders severities: error 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityError:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity accepts error, warning, info (and none with allowNone).
+func ParseSeverity(s string) (Severity, error) {
+	switch Severity(s) {
+	case SeverityError, SeverityWarning, SeverityInfo:
+		return Severity(s), nil
+	}
+	return "", fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// Status is the outcome of one check for one subject.
+type Status string
+
+const (
+	StatusFail    Status = "fail"
+	StatusSkipped Status = "skipped"
+	StatusPass    Status = "pass"
+)
+
+// Subject is what a finding is about.
+type Subject struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Container string `json:"container"`
+	ARN       string `json:"arn"`
+}
+
+// String renders kind/namespace/name[container], for text output and sorting.
+func (s Subject) String() string {
+	var b strings.Builder
+	b.WriteString(s.Kind)
+	if s.Namespace != "" {
+		b.WriteString(" " + s.Namespace + "/" + s.Name)
+	} else if s.Name != "" {
+		b.WriteString(" " + s.Name)
+	} else if s.ARN != "" {
+		b.WriteString(" " + s.ARN)
+	}
+	if s.Container != "" {
+		b.WriteString(" container " + s.Container)
+	}
+	return b.String()
+}
+
+func (s Subject) sortKey() string {
+	return strings.Join([]string{s.Namespace, s.Kind, s.Name, s.Container, s.ARN}, "\x00")
+}
+
+// Evidence is one fact a finding compared, and where it came from.
+type Evidence struct {
+	Source string `json:"source"` // bundle, kube, aws, oidc
+	Ref    string `json:"ref"`    // the file or API object
+	Value  string `json:"value"`
+}
+
+// File is a file a fix writes (a corrected policy, a manifest).
+type File struct {
+	Name    string `json:"name"`
+	Content string `json:"content"`
+}
+
+// Fix is what to paste.
+type Fix struct {
+	Commands []string `json:"commands"`
+	Files    []File   `json:"files"`
+}
+
+// Empty reports a fix with nothing in it.
+func (f *Fix) Empty() bool { return f == nil || (len(f.Commands) == 0 && len(f.Files) == 0) }
+
+// Finding is the outcome of one check for one subject.
+type Finding struct {
+	CheckID     string     `json:"checkId"`
+	Slug        string     `json:"slug"`
+	Title       string     `json:"title"`
+	Severity    Severity   `json:"severity"`
+	Status      Status     `json:"status"`
+	Subject     Subject    `json:"subject"`
+	Message     string     `json:"message"`
+	Evidence    []Evidence `json:"evidence"`
+	Remediation string     `json:"remediation"`
+	Fix         *Fix       `json:"fix"`
+}
+
+// Link statuses.
+const (
+	LinkPass    = "pass"
+	LinkFail    = "fail"
+	LinkUnknown = "unknown"
+)
+
+// The links of the IRSA chain, in order.
+const (
+	LinkServiceAccount = "service-account"
+	LinkWebhook        = "webhook"
+	LinkIAMRole        = "iam-role"
+	LinkOIDCProvider   = "oidc-provider"
+	LinkIssuer         = "issuer"
+)
+
+// Links lists the chain's links in order.
+var Links = []string{LinkServiceAccount, LinkWebhook, LinkIAMRole, LinkOIDCProvider, LinkIssuer}
+
+// Link is one link of a target's chain.
+type Link struct {
+	Link   string `json:"link"`
+	Status string `json:"status"`
+	// Detail says why, in a few words (the failing check, or what was not
+	// known); not in the contract's example, added for the text report.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Container is what a container of a target will use for credentials.
+type Container struct {
+	Name             string `json:"name"`
+	CredentialSource string `json:"credentialSource"`
+	Reason           string `json:"reason"`
+}
+
+// Target is one diagnosed object and its chain.
+type Target struct {
+	Kind           string      `json:"kind"`
+	Namespace      string      `json:"namespace"`
+	Name           string      `json:"name"`
+	ServiceAccount string      `json:"serviceAccount"`
+	Mechanism      string      `json:"mechanism"` // irsa | pod-identity | none
+	RoleARN        string      `json:"roleArn,omitempty"`
+	Links          []Link      `json:"links"`
+	Containers     []Container `json:"containers"`
+}
+
+// Tool names the program.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// InputFile is one input file and what it was recognised as.
+type InputFile struct {
+	Path         string `json:"path"`
+	RecognisedAs string `json:"recognisedAs"`
+	Error        string `json:"error"`
+}
+
+// Input describes what was analysed.
+type Input struct {
+	Mode      string      `json:"mode"`
+	Cluster   string      `json:"cluster"`
+	Region    string      `json:"region"`
+	AccountID string      `json:"accountId"`
+	Files     []InputFile `json:"files"`
+}
+
+// Gap is a fact that could not be collected.
+type Gap struct {
+	Source    string `json:"source"`
+	Operation string `json:"operation"`
+	Resource  string `json:"resource"`
+	Reason    string `json:"reason"`
+}
+
+// Summary counts the findings.
+type Summary struct {
+	Targets    int            `json:"targets"`
+	Fail       int            `json:"fail"`
+	Skipped    int            `json:"skipped"`
+	Pass       int            `json:"pass"`
+	BySeverity map[string]int `json:"bySeverity"`
+}
+
+// Result is the whole document of CONTRACT.md.
+type Result struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Tool          Tool      `json:"tool"`
+	Input         Input     `json:"input"`
+	Targets       []Target  `json:"targets"`
+	Findings      []Finding `json:"findings"`
+	Gaps          []Gap     `json:"gaps"`
+	Summary       Summary   `json:"summary"`
+}
+
+// Sort orders findings by severity (worst first), checkId, subject, and
+// status (fail, skipped, pass), as CONTRACT.md says.
+func Sort(fs []Finding) {
+	statusRank := map[Status]int{StatusFail: 0, StatusSkipped: 1, StatusPass: 2}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.CheckID != b.CheckID {
+			return a.CheckID < b.CheckID
+		}
+		if ak, bk := a.Subject.sortKey(), b.Subject.sortKey(); ak != bk {
+			return ak < bk
+		}
+		if statusRank[a.Status] != statusRank[b.Status] {
+			return statusRank[a.Status] < statusRank[b.Status]
+		}
+		return a.Message < b.Message
+	})
+}
+
+// Summarise fills r.Summary from r.Findings and r.Targets.
+func (r *Result) Summarise() {
+	s := Summary{Targets: len(r.Targets), BySeverity: map[string]int{"error": 0, "warning": 0, "info": 0}}
+	for _, f := range r.Findings {
+		switch f.Status {
+		case StatusFail:
+			s.Fail++
+			s.BySeverity[string(f.Severity)]++
+		case StatusSkipped:
+			s.Skipped++
+		case StatusPass:
+			s.Pass++
+		}
+	}
+	r.Summary = s
+}
+
+// FailsAtOrAbove reports whether a fail at or above min exists. min "" (none)
+// never fails.
+func (r *Result) FailsAtOrAbove(min Severity) bool {
+	if min == "" {
+		return false
+	}
+	for _, f := range r.Findings {
+		if f.Status == StatusFail && f.Severity.Rank() >= min.Rank() {
+			return true
+		}
+	}
+	return false
+}

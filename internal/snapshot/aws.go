@@ -1,0 +1,66 @@
+package snapshot
+
+// AWS facts, converted from `aws ... --output json` output or SDK results.
+
+// Cluster is an EKS cluster (describe-cluster).
+type Cluster struct {
+	Name    string `json:"name"`
+	ARN     string `json:"arn"`
+	Region  string `json:"region"`  // from the ARN
+	Account string `json:"account"` // from the ARN
+	Version string `json:"version"`
+	// Issuer is cluster.identity.oidc.issuer, e.g.
+	// https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE;
+	// "" when the cluster has none.
+	Issuer          string `json:"issuer"`
+	Endpoint        string `json:"endpoint,omitempty"`
+	PlatformVersion string `json:"platformVersion,omitempty"`
+	Source          Source `json:"-"`
+}
+
+// CallerIdentity is sts get-caller-identity.
+type CallerIdentity struct {
+	Account string `json:"account"`
+	ARN     string `json:"arn"`
+	UserID  string `json:"userId"`
+	Source  Source `json:"-"`
+}
+
+// Role is an IAM role (get-role or an entry of list-roles).
+type Role struct {
+	ARN     string `json:"arn"`
+	Name    string `json:"name"`
+	Path    string `json:"path"`
+	Account string `json:"account"`
+	RoleID  string `json:"roleId,omitempty"`
+	// TrustPolicy is the AssumeRolePolicyDocument as JSON text, URL-decoded
+	// when the input held it URL-encoded as the IAM API returns it.
+	TrustPolicy        string `json:"trustPolicy"`
+	MaxSessionDuration int    `json:"maxSessionDuration,omitempty"`
+	Source             Source `json:"-"`
+}
+
+// OIDCProvider is an IAM OIDC identity provider.
+type OIDCProvider struct {
+	// ARN is arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH. For
+	// get-open-id-connect-provider output (which carries no ARN) it is taken
+	// from the listed provider with that Url, or derived from Url and the
+	// account when only one account is known; "" when it is ambiguous.
+	ARN         string   `json:"arn"`
+	Account     string   `json:"account"`
+	URL         string   `json:"url"` // without https://, as IAM returns it
+	ClientIDs   []string `json:"clientIDList"`
+	Thumbprints []string `json:"thumbprintList"`
+	// Detailed is false for an entry known only from a list (no Url,
+	// ClientIDList or ThumbprintList).
+	Detailed  bool   `json:"detailed"`
+	Ambiguous string `json:"ambiguous,omitempty"` // why the ARN could not be attributed
+	Source    Source `json:"-"`
+}
+
+// ProviderList is one list-open-id-connect-providers capture.
+type ProviderList struct {
+	Account string   `json:"account"`
+	ARNs    []string `json:"arns"`
+	Source  Source   `json:"-"`
+}

@@ -1,0 +1,246 @@
+package snapshot
+
+import (
+	"sort"
+	"strings"
+)
+
+// Source says where a fact came from.
+type Source struct {
+	// Kind is "bundle", "kube", "aws" or "oidc".
+	Kind string `json:"source"`
+	// Ref names the file (bundle) or the API object or call (live).
+	Ref string `json:"ref"`
+}
+
+func (s Source) String() string {
+	if s.Ref == "" {
+		return s.Kind
+	}
+	return s.Kind + ":" + s.Ref
+}
+
+// Gap records a fact the collector could not obtain (a denied call, an
+// unreadable file). Checks that need the fact report skipped.
+type Gap struct {
+	Source    string `json:"source"`    // "aws", "kube", "oidc", "bundle"
+	Operation string `json:"operation"` // "iam:GetRole", "list serviceaccounts"
+	Resource  string `json:"resource"`
+	Reason    string `json:"reason"`
+}
+
+// File records one input file and what it was recognised as.
+type File struct {
+	Path         string `json:"path"`
+	RecognisedAs string `json:"recognisedAs"`
+	Error        string `json:"error"`
+}
+
+// Kind names a family of facts, for Check.Needs and for proof of absence.
+type Kind string
+
+const (
+	KindPod                  Kind = "Pod"
+	KindServiceAccount       Kind = "ServiceAccount"
+	KindNamespace            Kind = "Namespace"
+	KindWebhookConfiguration Kind = "MutatingWebhookConfiguration"
+	KindWorkload             Kind = "Workload"
+	KindServerVersion        Kind = "ServerVersion"
+	KindCluster              Kind = "EKSCluster"
+	KindRole                 Kind = "IAMRole"
+	KindOIDCProvider         Kind = "OIDCProvider"
+	KindCallerIdentity       Kind = "CallerIdentity"
+)
+
+// Listing records that a complete List of Kind was captured for a scope, so
+// an object of that kind absent from the snapshot is proven missing.
+// Namespace "" with AllNamespaces means every namespace (kubectl -A); Account
+// is the AWS account for IAM kinds.
+type Listing struct {
+	Kind          Kind   `json:"kind"`
+	Namespace     string `json:"namespace,omitempty"`
+	AllNamespaces bool   `json:"allNamespaces,omitempty"`
+	Account       string `json:"account,omitempty"`
+	Source        Source `json:"source"`
+}
+
+// NotFound is an error text proving that one object does not exist, such as
+// `Error from server (NotFound): serviceaccounts "x" not found` or
+// `An error occurred (NoSuchEntity) when calling the GetRole operation: ...`.
+type NotFound struct {
+	Kind      Kind   `json:"kind"`
+	Namespace string `json:"namespace,omitempty"` // "" when the text does not say
+	Name      string `json:"name"`
+	Message   string `json:"message"`
+	Source    Source `json:"source"`
+}
+
+// Snapshot holds every fact a run collected. Maps are keyed by
+// "namespace/name" for namespaced objects (see Key).
+type Snapshot struct {
+	Mode string `json:"mode"` // "offline" or "live"
+
+	Pods            []*Pod                     `json:"pods,omitempty"`
+	Workloads       []*Workload                `json:"workloads,omitempty"`
+	ServiceAccounts map[string]*ServiceAccount `json:"serviceAccounts,omitempty"`
+	Namespaces      map[string]*Namespace      `json:"namespaces,omitempty"`
+	Webhooks        []*WebhookConfiguration    `json:"webhooks,omitempty"`
+	ServerVersion   *ServerVersion             `json:"serverVersion,omitempty"`
+
+	Clusters      []*Cluster       `json:"clusters,omitempty"`
+	Caller        *CallerIdentity  `json:"caller,omitempty"`
+	Roles         map[string]*Role `json:"roles,omitempty"` // keyed by ARN
+	OIDCProviders []*OIDCProvider  `json:"oidcProviders,omitempty"`
+	// ProviderLists records each `list-open-id-connect-providers` capture, by
+	// account: a provider absent from the list of its account is missing.
+	ProviderLists []ProviderList `json:"providerLists,omitempty"`
+
+	Listings  []Listing  `json:"listings,omitempty"`
+	NotFounds []NotFound `json:"notFounds,omitempty"`
+	Gaps      []Gap      `json:"gaps,omitempty"`
+	Files     []File     `json:"files,omitempty"`
+}
+
+// New returns an empty snapshot with its maps made.
+func New(mode string) *Snapshot {
+	return &Snapshot{
+		Mode:            mode,
+		ServiceAccounts: map[string]*ServiceAccount{},
+		Namespaces:      map[string]*Namespace{},
+		Roles:           map[string]*Role{},
+	}
+}
+
+// Key is the map key of a namespaced object.
+func Key(namespace, name string) string { return namespace + "/" + name }
+
+// ServiceAccount returns the SA namespace/name, or nil.
+func (s *Snapshot) ServiceAccount(namespace, name string) *ServiceAccount {
+	return s.ServiceAccounts[Key(namespace, name)]
+}
+
+// ServiceAccountsNamed returns the SAs called name in any namespace, sorted
+// by namespace (for "did you mean another namespace").
+func (s *Snapshot) ServiceAccountsNamed(name string) []*ServiceAccount {
+	var out []*ServiceAccount
+	for _, sa := range s.ServiceAccounts {
+		if sa.Name == name {
+			out = append(out, sa)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Namespace < out[j].Namespace })
+	return out
+}
+
+// Has reports whether the snapshot holds any fact of kind k (for Check.Needs).
+func (s *Snapshot) Has(k Kind) bool {
+	switch k {
+	case KindPod:
+		return len(s.Pods) > 0
+	case KindWorkload:
+		return len(s.Workloads) > 0
+	case KindServiceAccount:
+		return len(s.ServiceAccounts) > 0 || s.listed(k)
+	case KindNamespace:
+		return len(s.Namespaces) > 0 || s.listed(k)
+	case KindWebhookConfiguration:
+		return len(s.Webhooks) > 0 || s.listed(k)
+	case KindServerVersion:
+		return s.ServerVersion != nil
+	case KindCluster:
+		return len(s.Clusters) > 0
+	case KindRole:
+		return len(s.Roles) > 0 || s.listed(k)
+	case KindOIDCProvider:
+		return len(s.OIDCProviders) > 0 || len(s.ProviderLists) > 0
+	case KindCallerIdentity:
+		return s.Caller != nil
+	}
+	return false
+}
+
+func (s *Snapshot) listed(k Kind) bool {
+	for _, l := range s.Listings {
+		if l.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ListedIn returns the listing that proves completeness of kind k in the
+// namespace, if any.
+func (s *Snapshot) ListedIn(k Kind, namespace string) (Listing, bool) {
+	for _, l := range s.Listings {
+		if l.Kind == k && (l.AllNamespaces || l.Namespace == namespace) {
+			return l, true
+		}
+	}
+	return Listing{}, false
+}
+
+// ListedInAccount returns the listing that proves completeness of kind k in
+// an AWS account, if any.
+func (s *Snapshot) ListedInAccount(k Kind, account string) (Listing, bool) {
+	for _, l := range s.Listings {
+		if l.Kind == k && l.Account == account {
+			return l, true
+		}
+	}
+	return Listing{}, false
+}
+
+// NotFoundFor returns the error text proving kind/namespace/name missing.
+// A text that names no namespace matches any namespace.
+func (s *Snapshot) NotFoundFor(k Kind, namespace, name string) (NotFound, bool) {
+	for _, nf := range s.NotFounds {
+		if nf.Kind == k && nf.Name == name && (nf.Namespace == "" || nf.Namespace == namespace) {
+			return nf, true
+		}
+	}
+	return NotFound{}, false
+}
+
+// Cluster returns the one cluster the snapshot describes, or nil when it
+// has none. Callers that accept several clusters must pick one earlier.
+func (s *Snapshot) Cluster() *Cluster {
+	if len(s.Clusters) == 0 {
+		return nil
+	}
+	return s.Clusters[0]
+}
+
+// AddGap records a gap once.
+func (s *Snapshot) AddGap(g Gap) {
+	for _, have := range s.Gaps {
+		if have == g {
+			return
+		}
+	}
+	s.Gaps = append(s.Gaps, g)
+}
+
+// Sort puts every slice in a stable order so that output does not depend on
+// the order files were read in.
+func (s *Snapshot) Sort() {
+	sort.SliceStable(s.Pods, func(i, j int) bool {
+		return Key(s.Pods[i].Namespace, s.Pods[i].Name) < Key(s.Pods[j].Namespace, s.Pods[j].Name)
+	})
+	sort.SliceStable(s.Workloads, func(i, j int) bool {
+		a, b := s.Workloads[i], s.Workloads[j]
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		return a.Name < b.Name
+	})
+	sort.SliceStable(s.Webhooks, func(i, j int) bool { return s.Webhooks[i].Name < s.Webhooks[j].Name })
+	sort.SliceStable(s.OIDCProviders, func(i, j int) bool { return s.OIDCProviders[i].ARN < s.OIDCProviders[j].ARN })
+	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
+	sort.SliceStable(s.Gaps, func(i, j int) bool {
+		return strings.Join([]string{s.Gaps[i].Source, s.Gaps[i].Operation, s.Gaps[i].Resource}, "\x00") <
+			strings.Join([]string{s.Gaps[j].Source, s.Gaps[j].Operation, s.Gaps[j].Resource}, "\x00")
+	})
+}
