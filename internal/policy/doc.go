@@ -1,0 +1,22 @@
+// Package policy parses IAM policy documents and evaluates them, the way IAM
+// does, for one request: an action, a principal and the request context.
+//
+// It exists for trust policies (the AssumeRolePolicyDocument of a role), where
+// IRSA's request is sts:AssumeRoleWithWebIdentity from the principal
+// arn:PARTITION:iam::ACCOUNT:oidc-provider/ISSUER-HOST-AND-PATH with the
+// context keys ISSUER-HOST-AND-PATH:aud and :sub (irsa-facts.md §3.1, §3.2),
+// and EKS Pod Identity's is sts:AssumeRole and sts:TagSession from the
+// service principal pods.eks.amazonaws.com (irsa-facts.md §6.1). The model is
+// general IAM, not specific to either.
+//
+// Three outcomes are kept apart: a document IAM itself would have rejected is
+// a *ParseError that says what and where; a document IAM accepts but whose
+// effect this package cannot compute (an operator it does not implement on a
+// key the request carries, a policy variable, ...) evaluates to Unknown with
+// the reason; everything else is decided, and the Result says which statement
+// decided and, for every statement that did not apply, which element failed
+// and with which values, so a caller can explain the closest miss.
+//
+// The package is pure: no I/O, no clock, no globals. It imports only the
+// standard library and nothing of this module, so any package may use it.
+package policy

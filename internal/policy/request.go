@@ -1,0 +1,43 @@
+package policy
+
+// Requests for the two EKS mechanisms. Only the keys this package can know
+// from the cluster are filled in; every other key STS may put in the context
+// (global aws:* and sts:* keys, other claims of the token) is listed in
+// UnknownKeys, so a condition on one of them is Uncertain instead of being
+// evaluated as absent. A key outside those namespaces (one written with
+// "https://" or the provider ARN in front, irsa-facts.md §2 AccessDenied row)
+// is truly absent and fails as IAM would fail it.
+
+// WebIdentityRequest is the request STS evaluates when a pod calls
+// AssumeRoleWithWebIdentity with its projected token: principal
+// {"Federated": providerARN}, the keys ISSUER:aud and ISSUER:sub, where
+// issuerHostPath is the issuer URL without "https://"
+// ("oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE"), and subject
+// "system:serviceaccount:NS:NAME" (irsa-facts.md §3.1, §3.2, §1.8).
+func WebIdentityRequest(providerARN, issuerHostPath, audience, subject string) Request {
+	return Request{
+		Action:    "sts:AssumeRoleWithWebIdentity",
+		Principal: Principal{Type: PrincipalFederated, Value: providerARN},
+		Context: map[string][]string{
+			issuerHostPath + ":aud": {audience},
+			issuerHostPath + ":sub": {subject},
+		},
+		ContextNoun: "the token",
+		UnknownKeys: []string{"aws:*", "sts:*", issuerHostPath + ":*"},
+	}
+}
+
+// PodIdentityService is the service principal EKS Pod Identity assumes roles
+// as (irsa-facts.md §6.1).
+const PodIdentityService = "pods.eks.amazonaws.com"
+
+// PodIdentityRequest is the request STS evaluates when EKS Pod Identity
+// assumes a role: action is "sts:AssumeRole" or "sts:TagSession", both of
+// which the trust policy must allow (irsa-facts.md §6.1).
+func PodIdentityRequest(action string) Request {
+	return Request{
+		Action:      action,
+		Principal:   Principal{Type: PrincipalService, Value: PodIdentityService},
+		UnknownKeys: []string{"aws:*", "sts:*"},
+	}
+}
