@@ -1,0 +1,163 @@
+package report
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+// entry is a finding shown in a section of the text report: in full, or,
+// when ref is set, as one line that says where it is printed in full.
+type entry struct {
+	f   int // index into Result.Findings
+	ref string
+}
+
+// layout says where each finding is shown. A user reading one target must
+// see everything that breaks it, yet a finding shared by several targets (a
+// ServiceAccount two Deployments use, a missing webhook) is printed in full
+// only once:
+//   - a finding's home is the first target it concerns directly (the target
+//     itself or one of its containers, its ServiceAccount, its IAM role, its
+//     namespace, or a target the engine listed in the evidence when it
+//     merged the finding); it is printed in full there;
+//   - any later target it concerns directly refers back to it in one line;
+//   - a failure that concerns no target directly (the webhook, an OIDC
+//     provider, the cluster) is printed in full in the cluster-wide section;
+//     every target whose chain names its check ID as a failing or blocking
+//     cause refers to it.
+type layout struct {
+	targets [][]entry
+	cluster []entry
+}
+
+func place(r *finding.Result, showPassed bool) layout {
+	lay := layout{targets: make([][]entry, len(r.Targets))}
+	direct := make([][]int, len(r.Findings)) // targets each finding concerns directly
+	for i, f := range r.Findings {
+		for j, tg := range r.Targets {
+			if concerns(f, tg) {
+				direct[i] = append(direct[i], j)
+			}
+		}
+	}
+	home := func(i int) int {
+		if len(direct[i]) == 0 {
+			return -1
+		}
+		return direct[i][0]
+	}
+	visible := func(f finding.Finding) bool { return f.Status != finding.StatusPass || showPassed }
+	where := func(h, j int) string {
+		switch {
+		case h < 0:
+			return "see Cluster-wide below"
+		case h < j:
+			return "see above, under " + targetName(r.Targets[h])
+		}
+		return "see below, under " + targetName(r.Targets[h])
+	}
+	for j, tg := range r.Targets {
+		// Check IDs this target already has a direct finding for: its chain
+		// naming one of them is explained by that finding.
+		own := map[string]bool{}
+		for i, f := range r.Findings {
+			if slices.Contains(direct[i], j) {
+				own[f.CheckID] = true
+			}
+		}
+		named := chainCheckIDs(tg)
+		for i, f := range r.Findings {
+			if !visible(f) {
+				continue
+			}
+			switch {
+			case home(i) == j:
+				lay.targets[j] = append(lay.targets[j], entry{f: i})
+			case f.Status != finding.StatusFail:
+			case slices.Contains(direct[i], j) || (named[f.CheckID] && !own[f.CheckID]):
+				lay.targets[j] = append(lay.targets[j], entry{f: i, ref: where(home(i), j)})
+			}
+		}
+	}
+	for i, f := range r.Findings {
+		if home(i) < 0 && visible(f) {
+			lay.cluster = append(lay.cluster, entry{f: i})
+		}
+	}
+	return lay
+}
+
+// concerns reports whether f is about tg or something tg alone depends on.
+func concerns(f finding.Finding, tg finding.Target) bool {
+	s := f.Subject
+	switch {
+	case s.Kind == tg.Kind && s.Namespace == tg.Namespace && s.Name == tg.Name:
+		return true
+	case s.Kind == "ServiceAccount" && tg.ServiceAccount != "" && s.Namespace == tg.Namespace && s.Name == tg.ServiceAccount:
+		return true
+	case s.Kind == "Namespace" && s.Name == tg.Namespace:
+		return true
+	case s.Kind == "IAMRole" && tg.RoleARN != "":
+		if s.ARN != "" {
+			return s.ARN == tg.RoleARN
+		}
+		return s.Name != "" && s.Name == roleName(tg.RoleARN)
+	}
+	for _, ev := range f.Evidence {
+		if mentions(ev.Value, tg) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions recognises the evidence the engine adds when it merges one
+// finding of several targets (check.merge): "affects KIND NS/NAME" for a
+// shared subject, "pod NS/NAME has the same finding" for a pod folded into
+// its workload's template.
+func mentions(v string, tg finding.Target) bool {
+	ref := tg.Namespace + "/" + tg.Name
+	return v == "affects "+tg.Kind+" "+ref ||
+		(tg.Kind == "Pod" && v == "pod "+ref+" has the same finding")
+}
+
+// roleName is the last path element of a role ARN
+// (arn:PARTITION:iam::ACCOUNT:role/PATH/NAME), "" when arn is not one.
+func roleName(arn string) string {
+	i := strings.Index(arn, ":role/")
+	if i < 0 {
+		return ""
+	}
+	res := arn[i+len(":role/"):]
+	return res[strings.LastIndexByte(res, '/')+1:]
+}
+
+// chainCheckIDs collects the check IDs a target's chain names in the detail
+// of a link that did not pass: the engine writes "IRSA205, IRSA206" for a
+// failing link and "IRSA302: blocked by IRSA301" for an unknown one.
+func chainCheckIDs(tg finding.Target) map[string]bool {
+	ids := map[string]bool{}
+	for _, l := range tg.Links {
+		if l.Status == finding.LinkPass {
+			continue
+		}
+		d := l.Detail
+		for {
+			i := strings.Index(d, "IRSA")
+			if i < 0 {
+				break
+			}
+			j := i + len("IRSA")
+			for j < len(d) && d[j] >= '0' && d[j] <= '9' {
+				j++
+			}
+			if j > i+len("IRSA") {
+				ids[d[i:j]] = true
+			}
+			d = d[j:]
+		}
+	}
+	return ids
+}

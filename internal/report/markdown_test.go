@@ -1,0 +1,95 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMarkdownLines(t *testing.T) {
+	tests := []struct {
+		name string
+		md   string
+		want []string
+	}{
+		{name: "empty", md: "", want: nil},
+		{
+			name: "inline markup dropped, code span kept whole",
+			md:   "Set **`fsGroup`** in the [security context](https://k8s.io/sc), then run `kubectl rollout restart deployment/api`, or \\*escape\\*. See <https://aws.amazon.com/eks>.",
+			want: []string{
+				"  Set fsGroup in the security context (https://k8s.io/sc), then run",
+				"  kubectl rollout restart deployment/api, or *escape*. See https://aws.amazon.com/eks.",
+			},
+		},
+		{
+			name: "paragraphs, heading and rule",
+			md:   "# Fix it\n\nfirst line\ncontinues here\n\n---\n\nsecond ##",
+			want: []string{"  Fix it", "", "  first line continues here", "", "  second ##"},
+		},
+		{
+			name: "lists with hanging indent and nesting",
+			md:   "1. one\n2. two is a rather long item that will certainly need to wrap onto a second line at the width\n   continued\n   - nested\n- dash",
+			want: []string{
+				"  1. one",
+				"  2. two is a rather long item that will certainly need to wrap onto a second line at the width",
+				"     continued",
+				"    - nested",
+				"  - dash",
+			},
+		},
+		{
+			name: "fenced code verbatim inside a list item, blank lines kept",
+			md:   "2. Apply it:\n\n   ```sh\n   aws iam update-assume-role-policy --role-name r --policy-document file://r.json   \n\n   echo done\n   ```\n\n3. Done.",
+			want: []string{
+				"  2. Apply it:",
+				"",
+				"    aws iam update-assume-role-policy --role-name r --policy-document file://r.json",
+				"",
+				"    echo done",
+				"",
+				"  3. Done.",
+			},
+		},
+		{
+			name: "indented code and a table",
+			md:   "Run:\n\n    kubectl get sa -n payments\n\n| a | b |\n|---|---|",
+			want: []string{"  Run:", "", "    kubectl get sa -n payments", "", "  | a | b |", "  |---|---|"},
+		},
+		{
+			name: "unterminated code span and fence are literal and verbatim",
+			md:   "a `b c\n~~~\nx  y\n",
+			want: []string{"  a `b c", "    x  y"},
+		},
+		{
+			name: "double backticks hold a backtick",
+			md:   "use `` a`b `` here",
+			want: []string{"  use a`b here"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := markdownLines(tc.md, "  ")
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("markdownLines (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzMarkdownLines: remediation text is Markdown from the registry today,
+// but nothing stops a check from quoting input in it: no input may panic,
+// and every line keeps the indent it was given.
+func FuzzMarkdownLines(f *testing.F) {
+	for _, s := range []string{"", "`", "``", "- ", "1. x", "```\n", "[a](b) **c**", "\\`x`", "#", "    x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, md string) {
+		lines := markdownLines(md, "  ")
+		for _, l := range lines {
+			if l != "" && !strings.HasPrefix(l, "  ") {
+				t.Fatalf("line %q lacks the indent", l)
+			}
+		}
+	})
+}

@@ -1,0 +1,522 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+// ANSI styles. Colour carries no information the words do not: a reader
+// without it (NO_COLOR, a pipe, a CI log) loses nothing.
+const (
+	ansiReset      = "\x1b[0m"
+	ansiBold       = "\x1b[1m"
+	ansiDim        = "\x1b[2m"
+	ansiRed        = "\x1b[31m"
+	ansiGreen      = "\x1b[32m"
+	ansiYellow     = "\x1b[33m"
+	ansiBoldRed    = "\x1b[1;31m"
+	ansiBoldYellow = "\x1b[1;33m"
+)
+
+// painter styles text when colour is on, and returns it as is otherwise.
+type painter bool
+
+func (p painter) paint(style, s string) string {
+	if !p || s == "" {
+		return s
+	}
+	return style + s + ansiReset
+}
+
+// mark is a chain link's or a passed check's status: Unicode marks on a
+// colour terminal, bracketed ASCII words of equal width without colour.
+func (p painter) mark(status string) string {
+	switch status {
+	case finding.LinkPass:
+		if p {
+			return p.paint(ansiGreen, "✓")
+		}
+		return "[pass]"
+	case finding.LinkFail:
+		if p {
+			return p.paint(ansiRed, "✗")
+		}
+		return "[FAIL]"
+	}
+	if p {
+		return p.paint(ansiDim, "?")
+	}
+	return "[ ?  ]"
+}
+
+func (p painter) severity(s finding.Severity, text string) string {
+	switch s {
+	case finding.SeverityError:
+		return p.paint(ansiBoldRed, text)
+	case finding.SeverityWarning:
+		return p.paint(ansiBoldYellow, text)
+	}
+	return p.paint(ansiBold, text)
+}
+
+// linkLabels name the chain's links as a user knows them.
+var linkLabels = map[string]string{
+	finding.LinkServiceAccount: "ServiceAccount",
+	finding.LinkWebhook:        "webhook",
+	finding.LinkIAMRole:        "IAM role",
+	finding.LinkOIDCProvider:   "OIDC provider",
+	finding.LinkIssuer:         "issuer",
+}
+
+// text accumulates the lines of the text report.
+type text struct {
+	r     *finding.Result
+	opts  Options
+	p     painter
+	lay   layout
+	lines []string
+	// blank asks for one empty line before the next line, so sections are
+	// separated by exactly one and the report neither starts nor ends with
+	// one.
+	blank bool
+}
+
+func writeText(w io.Writer, r *finding.Result, opts Options) error {
+	t := &text{r: r, opts: opts, p: painter(opts.Color), lay: place(r, opts.ShowPassed)}
+	t.render()
+	if _, err := io.WriteString(w, strings.Join(t.lines, "\n")+"\n"); err != nil {
+		return fmt.Errorf("write text report: %w", err)
+	}
+	return nil
+}
+
+func (t *text) add(lines ...string) {
+	for _, l := range lines {
+		if t.blank && len(t.lines) > 0 {
+			t.lines = append(t.lines, "")
+		}
+		t.blank = false
+		t.lines = append(t.lines, strings.TrimRight(l, " "))
+	}
+}
+
+func (t *text) gap() { t.blank = true }
+
+func (t *text) render() {
+	t.add(t.header())
+	if len(t.r.Targets) == 0 {
+		t.gap()
+		t.add("No targets: no pod, workload or ServiceAccount in the input uses IRSA or EKS Pod Identity.")
+	}
+	for i := range t.r.Targets {
+		t.gap()
+		t.target(i)
+	}
+	if len(t.lay.cluster) > 0 {
+		t.gap()
+		t.add(t.p.paint(ansiBold, "Cluster-wide"))
+		t.entries(t.lay.cluster)
+	}
+	t.inputProblems()
+	t.gaps()
+	t.gap()
+	t.summary()
+}
+
+// header says what was analysed, in one line.
+func (t *text) header() string {
+	in := t.r.Input
+	verb := "Analysed"
+	switch in.Mode {
+	case "offline":
+		verb = "Analysed offline"
+	case "live":
+		verb = "Scanned live"
+	}
+	var where []string
+	for _, kv := range [][2]string{{"cluster", in.Cluster}, {"region", in.Region}, {"account", in.AccountID}} {
+		if kv[1] != "" {
+			where = append(where, kv[0]+" "+kv[1])
+		}
+	}
+	var counts []string
+	if len(in.Files) > 0 || in.Mode == "offline" {
+		c := plural(len(in.Files), "file", "files")
+		if n := len(unusedFiles(in.Files)); n > 0 {
+			c += fmt.Sprintf(" (%d not used)", n)
+		}
+		counts = append(counts, c)
+	}
+	counts = append(counts, plural(len(t.r.Targets), "target", "targets"))
+	h := verb + ": "
+	if len(where) > 0 {
+		h += strings.Join(where, ", ") + "; "
+	}
+	return h + strings.Join(counts, ", ")
+}
+
+// target renders one target: what it is, its chain, what each container
+// will use, and the findings that break it.
+func (t *text) target(i int) {
+	tg := t.r.Targets[i]
+	var about []string
+	if tg.ServiceAccount != "" && !(tg.Kind == "ServiceAccount" && tg.ServiceAccount == tg.Name) {
+		about = append(about, "sa: "+tg.ServiceAccount)
+	}
+	if tg.Mechanism != "" {
+		about = append(about, "mechanism: "+tg.Mechanism)
+	}
+	head := t.p.paint(ansiBold, targetName(tg))
+	if len(about) > 0 {
+		head += "  (" + strings.Join(about, ", ") + ")"
+	}
+	t.add(head)
+
+	labelW := 0
+	for _, l := range tg.Links {
+		labelW = max(labelW, cols(linkLabel(l.Link)))
+	}
+	for _, l := range tg.Links {
+		detail := l.Detail
+		if l.Link == finding.LinkIAMRole && tg.RoleARN != "" {
+			if detail != "" {
+				detail = tg.RoleARN + " (" + detail + ")"
+			} else {
+				detail = tg.RoleARN
+			}
+		}
+		if l.Status != finding.LinkPass && l.Status != finding.LinkFail {
+			detail = t.p.paint(ansiDim, detail)
+		}
+		t.add("  " + t.p.mark(l.Status) + " " + pad(linkLabel(l.Link), labelW) + "  " + detail)
+	}
+	t.containers(tg)
+	t.entries(t.lay.targets[i])
+}
+
+// containers renders "will use:": the credential source each container's
+// SDK default chain will pick.
+func (t *text) containers(tg finding.Target) {
+	if len(tg.Containers) == 0 {
+		if tg.Kind == "ServiceAccount" {
+			t.add("  will use: nothing in the input runs as this ServiceAccount")
+		}
+		return
+	}
+	t.add("  will use:")
+	nameW, srcW := 0, 0
+	for _, c := range tg.Containers {
+		nameW = max(nameW, cols(c.Name))
+		srcW = max(srcW, cols(c.CredentialSource))
+	}
+	const indent = "    "
+	for _, c := range tg.Containers {
+		first := indent + pad(c.Name, nameW) + "  " + pad(c.CredentialSource, srcW) + "  "
+		rest := strings.Repeat(" ", cols(first))
+		if cols(first) > width-minWrap {
+			// Long names: the reason goes below rather than into a sliver.
+			t.add(strings.TrimRight(first, " "))
+			first, rest = indent+"  ", indent+"  "
+		}
+		t.add(wrapText(c.Reason, first, rest)...)
+	}
+}
+
+// entries renders the findings of one section: failures in the engine's
+// order (worst first), each in full or as a reference to where it is
+// printed in full; then passes, one line each; then skipped checks grouped
+// by subject and reason.
+func (t *text) entries(es []entry) {
+	t.gap()
+	var passes, skipped []entry
+	for _, e := range es {
+		f := t.r.Findings[e.f]
+		switch {
+		case f.Status == finding.StatusPass:
+			passes = append(passes, e)
+		case f.Status == finding.StatusSkipped:
+			skipped = append(skipped, e)
+		case e.ref != "":
+			// Three unbreakable parts (what, on what, where to read it):
+			// a long line breaks between them, never inside one.
+			t.add(wrapWords([]string{t.findingHead(f), "on " + subjectString(f.Subject) + ":", e.ref}, "  ", "      ")...)
+		default:
+			t.gap()
+			t.full(f)
+			t.gap()
+		}
+	}
+	if len(passes) > 0 {
+		t.gap()
+		for _, e := range passes {
+			f := t.r.Findings[e.f]
+			words := strings.Fields(f.CheckID + " " + f.Slug + " on " + subjectString(f.Subject) + ":")
+			words = append(words, strings.Fields(f.Message)...)
+			t.add(wrapWords(words, "  "+t.p.mark(finding.LinkPass)+" ", "      ")...)
+		}
+	}
+	if len(skipped) > 0 {
+		t.gap()
+		for _, g := range groupSkipped(t.r.Findings, skipped) {
+			head := "  skipped: " + strings.Join(g.ids, ", ") + " on " + g.subject + ":"
+			if line := head + " " + g.reason; cols(line) <= width {
+				t.add(t.p.paint(ansiDim, line))
+				continue
+			}
+			// The reason often quotes a capture command: keep it whole on
+			// a line of its own rather than wrap it.
+			t.add(t.p.paint(ansiDim, head), t.p.paint(ansiDim, "    "+g.reason))
+		}
+	}
+}
+
+func (t *text) findingHead(f finding.Finding) string {
+	return t.p.severity(f.Severity, f.CheckID+" "+string(f.Severity)+" "+f.Slug)
+}
+
+// full renders a failing finding with everything a user needs to act.
+func (t *text) full(f finding.Finding) {
+	const body, deeper = "    ", "      "
+	t.add("  " + t.findingHead(f))
+	t.add(body + subjectString(f.Subject))
+	if f.Message != "" {
+		t.add(wrapText(f.Message, body, body)...)
+	}
+	if len(f.Evidence) > 0 {
+		t.add(body + "evidence:")
+		for _, ev := range f.Evidence {
+			t.add(evidenceLines(ev, deeper)...)
+		}
+	}
+	if strings.TrimSpace(f.Remediation) != "" {
+		t.add(body + "remediation:")
+		t.add(markdownLines(f.Remediation, deeper)...)
+	}
+	if f.Fix.Empty() {
+		return
+	}
+	if len(f.Fix.Commands) > 0 {
+		t.add(body + "fix:")
+		for _, c := range f.Fix.Commands {
+			t.add(indentLines(c, deeper)...)
+		}
+	}
+	for _, file := range f.Fix.Files {
+		t.add(body + "fix file " + file.Name + ":")
+		if file.Content == "" {
+			t.add(deeper + "(empty)")
+			continue
+		}
+		t.add(indentLines(file.Content, deeper)...)
+	}
+}
+
+// evidenceLines renders "source ref: value"; a value of several lines (a
+// policy document) continues below, indented, never re-wrapped: it is the
+// exact value compared.
+func evidenceLines(ev finding.Evidence, indent string) []string {
+	var label []string
+	for _, s := range []string{ev.Source, ev.Ref} {
+		if s != "" {
+			label = append(label, s)
+		}
+	}
+	value := strings.TrimSuffix(ev.Value, "\n")
+	lines := strings.Split(value, "\n")
+	first := indent + lines[0]
+	if len(label) > 0 {
+		first = indent + strings.Join(label, " ") + ": " + lines[0]
+	}
+	out := []string{first}
+	for _, l := range lines[1:] {
+		out = append(out, indent+"  "+l)
+	}
+	return out
+}
+
+// indentLines indents every line of s (a command or a file), keeping it
+// verbatim so it pastes as written.
+func indentLines(s, indent string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		if l == "" {
+			out = append(out, "")
+			continue
+		}
+		out = append(out, indent+l)
+	}
+	return out
+}
+
+func (t *text) inputProblems() {
+	bad := unusedFiles(t.r.Input.Files)
+	if len(bad) == 0 {
+		return
+	}
+	t.gap()
+	t.add(t.p.paint(ansiBold, "Input files not used:"))
+	for _, f := range bad {
+		// The reader's errors start with the file's path already.
+		line := f.Error
+		if line == "" {
+			line = f.Path + ": not recognised"
+		}
+		t.add("  " + line)
+	}
+}
+
+// unusedFiles are the files that contributed nothing: unreadable, or not
+// recognised as any format the bundle reader knows. A file that was partly
+// read (RecognisedAs and Error both set) contributed.
+func unusedFiles(files []finding.InputFile) []finding.InputFile {
+	var out []finding.InputFile
+	for _, f := range files {
+		if f.RecognisedAs == "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (t *text) gaps() {
+	if len(t.r.Gaps) == 0 {
+		return
+	}
+	t.gap()
+	t.add(t.p.paint(ansiBold, "Could not collect:"))
+	for _, g := range t.r.Gaps {
+		var what []string
+		for _, s := range []string{g.Source, g.Operation, g.Resource} {
+			if s != "" {
+				what = append(what, s)
+			}
+		}
+		line := "  " + strings.Join(what, " ")
+		if g.Reason != "" {
+			line += ": " + g.Reason
+		}
+		t.add(line)
+	}
+}
+
+// summary counts what was found and, when nothing failed, says so plainly,
+// and whether anything kept the diagnosis from being complete.
+func (t *text) summary() {
+	s := t.r.Summary
+	errs, warns, infos := s.BySeverity[string(finding.SeverityError)], s.BySeverity[string(finding.SeverityWarning)], s.BySeverity[string(finding.SeverityInfo)]
+	line := fmt.Sprintf("%s: %s, %s, %d info; %d skipped", plural(s.Targets, "target", "targets"),
+		plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), infos, s.Skipped)
+	if t.opts.ShowPassed {
+		line += fmt.Sprintf("; %d passed", s.Pass)
+	}
+	switch {
+	case errs > 0:
+		line = t.p.paint(ansiBoldRed, line)
+	case warns > 0:
+		line = t.p.paint(ansiBoldYellow, line)
+	}
+	t.add(line)
+	if s.Fail > 0 {
+		return
+	}
+	var incomplete []string
+	if s.Skipped > 0 {
+		incomplete = append(incomplete, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	if n := uncheckedTargets(t.r.Targets); n > 0 {
+		incomplete = append(incomplete, plural(n, "target", "targets")+" not fully checked")
+	}
+	if n := len(t.r.Gaps); n > 0 {
+		incomplete = append(incomplete, plural(n, "fact", "facts")+" not collected")
+	}
+	if n := len(unusedFiles(t.r.Input.Files)); n > 0 {
+		incomplete = append(incomplete, plural(n, "file", "files")+" not used")
+	}
+	verdict := "No problems found."
+	if len(incomplete) > 0 {
+		verdict = "No problems found in what could be checked (" + strings.Join(incomplete, ", ") + ")."
+	}
+	t.add(t.p.paint(ansiGreen, verdict))
+}
+
+// uncheckedTargets counts the targets with a chain link of unknown status
+// that applies to them: no failure is not a pass (STYLE.md, "unknown is an
+// outcome"). EKS Pod Identity does not go through the webhook's token, the
+// IAM OIDC provider or the issuer (irsa-facts.md §6.1), so only the
+// ServiceAccount link applies to a pod-identity target.
+func uncheckedTargets(ts []finding.Target) int {
+	n := 0
+	for _, tg := range ts {
+		for _, l := range tg.Links {
+			if l.Status == finding.LinkPass || l.Status == finding.LinkFail {
+				continue
+			}
+			if tg.Mechanism != "pod-identity" || l.Link == finding.LinkServiceAccount {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+type skipGroup struct {
+	ids             []string
+	subject, reason string
+}
+
+// groupSkipped folds skipped findings with the same subject and reason into
+// one line, in the order they first appear, IDs sorted.
+func groupSkipped(fs []finding.Finding, es []entry) []skipGroup {
+	var out []*skipGroup
+	at := map[[2]string]*skipGroup{}
+	for _, e := range es {
+		f := fs[e.f]
+		k := [2]string{subjectString(f.Subject), f.Message}
+		g := at[k]
+		if g == nil {
+			g = &skipGroup{subject: k[0], reason: k[1]}
+			at[k] = g
+			out = append(out, g)
+		}
+		g.ids = append(g.ids, f.CheckID)
+	}
+	res := make([]skipGroup, len(out))
+	for i, g := range out {
+		sort.Strings(g.ids)
+		res[i] = *g
+	}
+	return res
+}
+
+func linkLabel(link string) string {
+	if l, ok := linkLabels[link]; ok {
+		return l
+	}
+	return link
+}
+
+func targetName(t finding.Target) string {
+	return subjectString(finding.Subject{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name})
+}
+
+// subjectString is Subject.String, with the ARN added when the subject also
+// has a name (an IAM role: the name alone does not say which account).
+func subjectString(s finding.Subject) string {
+	out := s.String()
+	if s.ARN != "" && !strings.Contains(out, s.ARN) {
+		out += " (" + s.ARN + ")"
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
