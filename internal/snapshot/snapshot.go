@@ -79,6 +79,9 @@ type NotFound struct {
 // "namespace/name" for namespaced objects (see Key).
 type Snapshot struct {
 	Mode string `json:"mode"` // "offline" or "live"
+	// CollectedAt is when the facts were captured (RFC 3339), when known:
+	// the dump manifest's collectedAt; "" when the input does not say.
+	CollectedAt string `json:"collectedAt,omitempty"`
 
 	Pods            []*Pod                     `json:"pods,omitempty"`
 	Workloads       []*Workload                `json:"workloads,omitempty"`
@@ -94,6 +97,14 @@ type Snapshot struct {
 	// ProviderLists records each `list-open-id-connect-providers` capture, by
 	// account: a provider absent from the list of its account is missing.
 	ProviderLists []ProviderList `json:"providerLists,omitempty"`
+
+	// OIDC facts (see oidc.go).
+	TLSChains   []*TLSChain    `json:"tlsChains,omitempty"`
+	Discoveries []*Discovery   `json:"discoveries,omitempty"`
+	JWKSets     []*JWKS        `json:"jwks,omitempty"`
+	Tokens      []*TokenClaims `json:"tokens,omitempty"`
+	IssuerURLs  []IssuerURL    `json:"issuerUrls,omitempty"`
+	Policies    []LoosePolicy  `json:"policies,omitempty"`
 
 	Listings  []Listing  `json:"listings,omitempty"`
 	NotFounds []NotFound `json:"notFounds,omitempty"`
@@ -159,9 +170,16 @@ func (s *Snapshot) Has(k Kind) bool {
 	return false
 }
 
+// listed: a List of kind k, or an error text proving one object of kind k
+// missing, is a fact about kind k too.
 func (s *Snapshot) listed(k Kind) bool {
 	for _, l := range s.Listings {
 		if l.Kind == k {
+			return true
+		}
+	}
+	for _, nf := range s.NotFounds {
+		if nf.Kind == k {
 			return true
 		}
 	}

@@ -1,0 +1,66 @@
+package snapshot
+
+// OIDC facts: what the bundle carries about the cluster's issuer (a PEM
+// chain as `openssl s_client -showcerts` prints it, the discovery document,
+// the JWKS, a projected token's claims) and loose documents that name no
+// owner (a bare issuer URL, a bare policy document).
+
+// Certificate is one X.509 certificate of a captured TLS chain.
+type Certificate struct {
+	Subject   string   `json:"subject"`
+	Issuer    string   `json:"issuer"`
+	DNSNames  []string `json:"dnsNames,omitempty"`
+	IsCA      bool     `json:"isCA"`
+	NotBefore string   `json:"notBefore"` // RFC 3339
+	NotAfter  string   `json:"notAfter"`  // RFC 3339
+	// SHA1 is the lower-case hex SHA-1 of the DER, as IAM's thumbprints are
+	// (irsa-facts.md §4).
+	SHA1 string `json:"sha1"`
+	// DER is the certificate itself (public data), for chain verification.
+	DER []byte `json:"der,omitempty"`
+}
+
+// TLSChain is a certificate chain captured from a host, leaf first.
+type TLSChain struct {
+	Certs  []Certificate `json:"certs"`
+	Source Source        `json:"-"`
+}
+
+// Discovery is an OIDC discovery document (.well-known/openid-configuration).
+type Discovery struct {
+	Issuer  string `json:"issuer"`
+	JWKSURI string `json:"jwks_uri"`
+	Source  Source `json:"-"`
+}
+
+// JWKS is a JSON Web Key Set, reduced to its key IDs.
+type JWKS struct {
+	KeyIDs []string `json:"keyIds"`
+	Source Source   `json:"-"`
+}
+
+// TokenClaims are the claims of a projected service account token. The
+// token itself is never kept.
+type TokenClaims struct {
+	Issuer    string   `json:"iss"`
+	Subject   string   `json:"sub"`
+	Audience  []string `json:"aud"`
+	ExpiresAt int64    `json:"exp,omitempty"`
+	IssuedAt  int64    `json:"iat,omitempty"`
+	NotBefore int64    `json:"nbf,omitempty"`
+	KeyID     string   `json:"kid,omitempty"` // from the JOSE header
+	Source    Source   `json:"-"`
+}
+
+// IssuerURL is a bare issuer URL, as
+// `aws eks describe-cluster --query cluster.identity.oidc.issuer --output text` prints it.
+type IssuerURL struct {
+	URL    string `json:"url"`
+	Source Source `json:"-"`
+}
+
+// LoosePolicy is a bare policy document that names no role.
+type LoosePolicy struct {
+	Document string `json:"document"`
+	Source   Source `json:"-"`
+}
