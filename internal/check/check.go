@@ -57,4 +57,6 @@ type Context struct {
 	Targets []*Target
 	// Index helps checks find related objects.
 	Index *Index
+
+	memo memo
 }

@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +15,9 @@ type Options struct {
 	Checks   []*Check
 	Selector Selector
 	Now      time.Time
+	// DropPasses leaves passing findings out of Output.Findings (they still
+	// decide the chain's links): the CLI without --show-passed.
+	DropPasses bool
 }
 
 // Output is what the engine found: every outcome (passes included; the
@@ -35,6 +37,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	if checks == nil {
 		checks = All
 	}
+	checks = runOrder(checks)
 	ix := newIndex(s)
 	targets := Targets(s, opts.Selector, ix)
 	ctx := &Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
@@ -46,7 +49,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 			if !applies(c, t) {
 				continue
 			}
-			r := &Recorder{check: c, target: t, out: &recs}
+			r := &Recorder{check: c, target: t, out: &recs, keepPasses: !opts.DropPasses}
 			for _, id := range c.After {
 				if failed[id] {
 					r.block = "blocked by " + id
@@ -69,11 +72,56 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	}
 
 	out := &Output{}
-	for _, t := range targets {
-		out.Targets = append(out.Targets, chain(t, recs))
+	byTarget := map[*Target][]record{}
+	for _, r := range recs {
+		byTarget[r.target] = append(byTarget[r.target], r)
 	}
-	out.Findings = merge(recs)
+	for _, t := range targets {
+		out.Targets = append(out.Targets, chain(t, byTarget[t]))
+	}
+	out.Findings = merge(recs, !opts.DropPasses)
 	finding.Sort(out.Findings)
+	return out
+}
+
+// runOrder keeps ID order but moves a check after the checks of its After
+// list (IRSA104 waits for IRSA107 and IRSA111). Prerequisites that are not
+// selected are ignored; a cycle falls back to ID order.
+func runOrder(checks []*Check) []*Check {
+	selected := map[string]bool{}
+	for _, c := range checks {
+		selected[c.ID] = true
+	}
+	done := map[string]bool{}
+	var out []*Check
+	for len(out) < len(checks) {
+		progressed := false
+		for _, c := range checks {
+			if done[c.ID] {
+				continue
+			}
+			ready := true
+			for _, id := range c.After {
+				if selected[id] && !done[id] {
+					ready = false
+					break
+				}
+			}
+			if ready {
+				done[c.ID] = true
+				out = append(out, c)
+				progressed = true
+			}
+		}
+		if !progressed {
+			for _, c := range checks {
+				if !done[c.ID] {
+					done[c.ID] = true
+					out = append(out, c)
+				}
+			}
+		}
+	}
 	return out
 }
 
@@ -107,7 +155,7 @@ func describeKind(k snapshot.Kind) string {
 	return string(k)
 }
 
-// chain computes a target's links: fail when a check of the link failed
+// chain computes a target's links from its own records: fail when a check of the link failed
 // with severity error, else unknown when one was skipped, else pass when one
 // passed, else unknown (nothing could be checked).
 func chain(t *Target, recs []record) finding.Target {
@@ -122,17 +170,14 @@ func chain(t *Target, recs []record) finding.Target {
 	type agg struct{ fail, skip, pass []string }
 	by := map[string]*agg{}
 	for _, r := range recs {
-		if r.target != t {
-			continue
-		}
 		a := by[r.check.Link]
 		if a == nil {
 			a = &agg{}
 			by[r.check.Link] = a
 		}
-		switch r.f.Status {
+		switch r.status {
 		case finding.StatusFail:
-			if r.f.Severity == finding.SeverityError {
+			if r.severity == finding.SeverityError {
 				a.fail = append(a.fail, r.check.ID)
 			}
 		case finding.StatusSkipped:
@@ -178,12 +223,12 @@ func uniq(ss []string) []string {
 //     checks, which do not run on templates, stay per pod;
 //   - findings about the same subject (a ServiceAccount that several pods
 //     use) are reported once, listing the targets they affect.
-func merge(recs []record) []finding.Finding {
+func merge(recs []record, keepPasses bool) []finding.Finding {
 	type key struct {
 		check, status, container, message string
 		subject                           finding.Subject
 	}
-	templateKey := func(w *snapshot.Workload, r record) key {
+	templateKey := func(w *snapshot.Workload, r *record) key {
 		subj := r.f.Subject
 		if subj.Kind == "Pod" {
 			subj = finding.Subject{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Container: subj.Container}
@@ -203,31 +248,51 @@ func merge(recs []record) []finding.Finding {
 		}
 	}
 	// Templates first, so pods can fold into them.
-	sorted := make([]record, len(recs))
-	copy(sorted, recs)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].target.IsTemplate() && !sorted[j].target.IsTemplate() })
+	sorted := make([]*record, 0, len(recs))
+	for i := range recs {
+		if recs[i].target.IsTemplate() {
+			sorted = append(sorted, &recs[i])
+		}
+	}
+	for i := range recs {
+		if !recs[i].target.IsTemplate() {
+			sorted = append(sorted, &recs[i])
+		}
+	}
 	for _, r := range sorted {
+		if r.f == nil || r.status == finding.StatusPass && !keepPasses {
+			continue
+		}
 		k := key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: r.f.Subject}
-		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 {
+		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
 				note(i, templateKey(r.target.Owner, r), finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 					Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)})
 				continue
 			}
 		}
+		// A pass about a shared object (the webhook configuration) needs no
+		// list of the targets it covers; a failure or a skip does.
+		listAffected := r.f.Status != finding.StatusPass && !sameObject(r.f.Subject, r.target.Subject())
 		if i, ok := idx[k]; ok {
-			if r.f.Subject != r.target.Subject() {
+			if listAffected {
 				note(i, k, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 					Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
 			}
 			continue
 		}
 		idx[k] = len(out)
-		out = append(out, r.f)
-		if r.f.Subject != r.target.Subject() && r.f.Subject.Kind == "ServiceAccount" && !r.target.IsServiceAccount() {
+		out = append(out, *r.f)
+		if listAffected {
 			note(len(out)-1, k, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 				Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
 		}
 	}
 	return out
+}
+
+// sameObject compares subjects without their container.
+func sameObject(a, b finding.Subject) bool {
+	a.Container, b.Container = "", ""
+	return a == b
 }

@@ -47,9 +47,12 @@ func WithSeverity(s finding.Severity) Detail {
 
 // record is one outcome, with the target that produced it.
 type record struct {
-	target *Target
-	check  *Check
-	f      finding.Finding
+	target   *Target
+	check    *Check
+	status   finding.Status
+	severity finding.Severity
+	// f is nil for a pass that will not be shown: only the chain reads it.
+	f *finding.Finding
 }
 
 // Recorder collects the outcomes of one check on one target. Checks never
@@ -62,9 +65,18 @@ type Recorder struct {
 	block  string
 	out    *[]record
 	failed bool
+	// keepPasses keeps the message and evidence of passes (--show-passed).
+	keepPasses bool
 }
 
 func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []Detail) {
+	if status == finding.StatusPass && r.block == "" && !r.keepPasses {
+		// Only the chain reads a pass that will not be shown: keep its
+		// status, not its message and evidence (10,000-pod bundles record
+		// hundreds of thousands of passes).
+		*r.out = append(*r.out, record{target: r.target, check: r.check, status: status, severity: r.check.Severity})
+		return
+	}
 	f := finding.Finding{
 		CheckID: r.check.ID, Slug: r.check.Slug, Title: r.check.Title,
 		Severity: r.check.Severity, Status: status, Subject: subj, Message: msg,
@@ -83,7 +95,7 @@ func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, 
 	if f.Status == finding.StatusFail {
 		r.failed = true
 	}
-	*r.out = append(*r.out, record{target: r.target, check: r.check, f: f})
+	*r.out = append(*r.out, record{target: r.target, check: r.check, status: f.Status, severity: f.Severity, f: &f})
 }
 
 // Fail records that the check found something wrong with subj. The message
@@ -101,3 +113,9 @@ func (r *Recorder) Pass(subj finding.Subject, msg string, details ...Detail) {
 func (r *Recorder) Skip(subj finding.Subject, why string, details ...Detail) {
 	r.add(finding.StatusSkipped, subj, why, details)
 }
+
+// Blocked reports whether every outcome will be turned into skipped (a
+// failed prerequisite, or facts the check needs and the input lacks). A
+// check that does not apply to a target records nothing, unless it is
+// blocked: then it records a skip, so the cascade stays visible.
+func (r *Recorder) Blocked() bool { return r.block != "" }

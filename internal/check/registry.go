@@ -3,18 +3,34 @@ package check
 // All is the registry: every check, sorted by ID. No init() registration:
 // this slice is the one place a check is listed.
 var All = []*Check{
-	// IRSA101
-	// IRSA102
-	// IRSA103
-	// IRSA104
-	// IRSA105
-	// IRSA106
-	// IRSA107
-	// IRSA108
-	// IRSA109
-	// IRSA110
-	// IRSA111
-	// IRSA112
+	irsa101,
+	irsa102,
+	irsa103,
+	irsa104,
+	irsa105,
+	irsa106,
+	irsa107,
+	irsa108,
+	irsa109,
+	irsa110,
+	irsa111,
+	irsa112,
+	irsa201,
+	irsa202,
+	irsa203,
+	irsa204,
+	irsa205,
+	irsa206,
+	irsa207,
+	irsa208,
+	irsa209,
+	irsa210,
+	irsa301,
+	irsa302,
+	irsa303,
+	irsa304,
+	irsa305,
+	irsa306,
 }
 
 // ByIDOrSlug returns the check with that ID (case-insensitive) or slug.

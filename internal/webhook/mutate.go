@@ -1,6 +1,15 @@
 package webhook
 
-import "github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+import (
+	"encoding/csv"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
 
 // Config is the webhook's flag configuration; the zero value means the
 // upstream defaults (audience sts.amazonaws.com, expiration 86400,
@@ -10,20 +19,46 @@ type Config struct {
 	Expiration    int64
 	RegionalSTS   bool
 	DefaultRegion string
+	// MountPath is --token-mount-path ("" means MountPath).
+	MountPath string
+	// PodIdentity reports whether (namespace, serviceAccount) is listed in
+	// the container-credentials configuration (--watch-container-credentials-config,
+	// which EKS fills from Pod Identity associations). nil: nothing is.
+	PodIdentity func(namespace, serviceAccount string) bool
+	// IgnoreSkipLabel leaves the skip label to the caller: the label acts
+	// through the MutatingWebhookConfiguration's objectSelector (the OSS
+	// deploy/mutatingwebhook.yaml), not through the webhook's code, so a
+	// caller that evaluates the configuration's selectors itself sets it.
+	IgnoreSkipLabel bool
 }
+
+// Modes of mutation.
+const (
+	ModeIRSA        = "irsa"
+	ModePodIdentity = "pod-identity"
+)
 
 // ContainerResult says what Mutate did to one container and why.
 type ContainerResult struct {
 	Name string
+	// Init is true for an init container (native sidecars included).
+	Init bool
 	// Skipped: named in eks.amazonaws.com/skip-containers.
 	Skipped bool
 	// Injected lists the env var names added, in order; MountAdded tells
-	// whether the aws-iam-token mount was added.
+	// whether the token mount was added.
 	Injected   []string
 	MountAdded bool
+	// Defined lists the env vars the container already set that decide
+	// injection (the credential, region and regional-STS groups of
+	// handler.go addEnvToContainer), in the container's order.
+	Defined []string
 	// Reason explains an env var group left out (already defined, ...).
 	Reason string
 }
+
+// Unchanged reports a container the webhook returned as it was.
+func (c ContainerResult) Unchanged() bool { return len(c.Injected) == 0 && !c.MountAdded }
 
 // Result is the predicted outcome of admission.
 type Result struct {
@@ -31,20 +66,398 @@ type Result struct {
 	Spec *snapshot.PodSpec
 	// Mutated is false when the webhook leaves the pod as it is.
 	Mutated bool
-	// Mode is "irsa", "pod-identity" or "" when not mutated.
+	// Mode is the method the webhook picked for the pod, "irsa" or
+	// "pod-identity", even when every piece was already present (Mutated
+	// false); "" when it does not act on the pod.
 	Mode string
 	// Reason says why the pod is not mutated ("" when mutated).
 	Reason     string
 	Containers []ContainerResult
-	// Audience and Expiration are the projected token's, when mutated.
+	// Audience and Expiration are the projected token's, when Mode is set.
 	Audience   string
 	Expiration int64
+	// ExpirationJitter: in Pod Identity mode an expiration equal to the
+	// default 86400 is replaced by a random value in [79200, 86400]
+	// (irsa-facts.md §1.4); Expiration then holds 86400.
+	ExpirationJitter bool
+	// RoleARN is the AWS_ROLE_ARN value the webhook injects (IRSA mode).
+	RoleARN string
+	// RegionalSTS tells whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected.
+	RegionalSTS bool
+	// TokenPath is the token file env value (Windows form for Windows pods).
+	TokenPath string
+	// VolumeAdded tells whether the token volume was prepended; Volume is
+	// that volume (nil when a volume of the same name already existed).
+	VolumeAdded bool
+	Volume      *snapshot.Volume
+	// AddedLabels are labels the webhook writes (Pod Identity mode).
+	AddedLabels map[string]string
+	// SkipContainersError is set when eks.amazonaws.com/skip-containers
+	// does not parse as a CSV record, so no container is skipped.
+	SkipContainersError string
 }
+
+// Container returns the result for the container called name (init or
+// regular), or nil.
+func (r Result) Container(name string) *ContainerResult {
+	for i := range r.Containers {
+		if r.Containers[i].Name == name {
+			return &r.Containers[i]
+		}
+	}
+	return nil
+}
+
+// apiDefaultMode is the projected volume defaultMode the API server fills in
+// when the webhook's patch leaves it unset (0644; irsa-facts.md §1.2).
+const apiDefaultMode = int32(420)
 
 // Mutate predicts what the webhook does at CREATE for a pod (or template)
 // in namespace ns with metadata meta and spec, running as sa (nil when the
 // SA is unknown to the webhook's cache: not mutated).
+//
+// It follows the webhook's handler.go (irsa-facts.md §1, v0.6.17-5):
+// buildPodPatchConfig picks the method, parsePodAnnotations the pod's
+// overrides, getPodSpecPatch and addEnvToContainer the patch. The input is
+// never modified.
 func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
-	// Implemented in the webhook-model step; see irsa-facts.md §1.
-	return Result{Spec: spec}
+	if spec == nil {
+		return Result{Reason: "the pod has no spec"}
+	}
+	out := Result{Spec: copySpec(spec)}
+	var labels, annotations map[string]string
+	if meta != nil {
+		labels, annotations = meta.Labels, meta.Annotations
+	}
+	if _, ok := labels[LabelSkip]; ok && !cfg.IgnoreSkipLabel {
+		// objectSelector {key: LabelSkip, operator: DoesNotExist}: the API
+		// server never calls the webhook for a pod carrying the label,
+		// whatever its value (deploy/mutatingwebhook.yaml; §1.1).
+		out.Reason = fmt.Sprintf("the pod carries the label %s=%q, which the webhook's objectSelector excludes", LabelSkip, labels[LabelSkip])
+		return out
+	}
+	saName := spec.ServiceAccount()
+
+	p := patchConfig{mountPath: cfg.MountPath}
+	if p.mountPath == "" {
+		p.mountPath = MountPath
+	}
+	flagExp := cfg.Expiration
+	if flagExp == 0 {
+		flagExp = DefaultExpiration
+	}
+	flagExp = minExpiration(flagExp)
+
+	switch {
+	case cfg.PodIdentity != nil && cfg.PodIdentity(ns, saName):
+		// "Container credentials method takes precedence"; the SA's
+		// regional-STS and expiration annotations still apply
+		// (GetCommonConfigurations), with the flag defaults when the SA is
+		// not in the cache.
+		out.Mode = ModePodIdentity
+		p.podIdentity = true
+		// Without the SA in the cache, GetCommonConfigurations returns
+		// false and the constant default, not the flags.
+		p.regionalSTS, p.expiration = false, DefaultExpiration
+		if sa != nil {
+			p.regionalSTS, p.expiration = saCommon(sa, cfg.RegionalSTS, flagExp)
+		}
+		p.audience = PodIdentityAudience
+		p.mountPath = PodIdentityMountPath
+		p.volumeName = PodIdentityVolumeName
+		p.tokenName = path.Base(PodIdentityTokenPath)
+	case sa == nil:
+		out.Reason = fmt.Sprintf("ServiceAccount %s/%s is not in the webhook's cache (it does not exist, or the webhook had not seen it yet)", ns, saName)
+		return out
+	default:
+		role, ok := sa.Annotations[AnnotationRoleARN]
+		if !ok {
+			out.Reason = fmt.Sprintf("ServiceAccount %s/%s has no %s annotation", ns, saName, AnnotationRoleARN)
+			return out
+		}
+		if role == "" {
+			// The cache only counts a non-empty ARN as found (cache.Get).
+			out.Reason = fmt.Sprintf("ServiceAccount %s/%s has an empty %s annotation", ns, saName, AnnotationRoleARN)
+			return out
+		}
+		out.Mode = ModeIRSA
+		p.roleARN = role
+		// The webhook injects the value as written: an ARN that fails its
+		// regexp is only logged (cache.go addSA; §1.1).
+		p.regionalSTS, p.expiration = saCommon(sa, cfg.RegionalSTS, flagExp)
+		p.audience = cfg.Audience
+		if p.audience == "" {
+			p.audience = DefaultAudience
+		}
+		// A present annotation wins even when empty (cache.go addSA tests
+		// presence only); the API server then issues the token for its own
+		// audience.
+		if aud, ok := sa.Annotations[AnnotationAudience]; ok {
+			p.audience = aud
+		}
+		p.volumeName = VolumeName
+		p.tokenName = path.Base(TokenPath)
+	}
+
+	// Pod annotation > SA annotation > flag (handler.go parsePodAnnotations).
+	if v, ok := annotations[AnnotationTokenExpiration]; ok {
+		if exp, err := strconv.ParseInt(v, 10, 64); err == nil {
+			p.expiration = minExpiration(exp)
+		}
+	}
+	skip, skipErr := SkipContainers(annotations)
+	if skipErr != nil {
+		out.SkipContainersError = skipErr.Error()
+	}
+	if p.podIdentity && p.expiration == DefaultExpiration {
+		out.ExpirationJitter = true
+	}
+
+	// getPodSpecPatch: the token path, converted for Windows pods selected
+	// through nodeSelector only (nodeAffinity is not looked at).
+	p.tokenPath = path.Join(p.mountPath, p.tokenName)
+	if spec.NodeSelector["beta.kubernetes.io/os"] == "windows" || spec.NodeSelector["kubernetes.io/os"] == "windows" {
+		p.tokenPath = "C:" + strings.ReplaceAll(p.tokenPath, "/", `\`)
+	}
+
+	changed := false
+	for i := range out.Spec.InitContainers {
+		cr := p.container(&out.Spec.InitContainers[i], skip, cfg.DefaultRegion)
+		cr.Init = true
+		changed = changed || !cr.Unchanged()
+		out.Containers = append(out.Containers, cr)
+	}
+	for i := range out.Spec.Containers {
+		cr := p.container(&out.Spec.Containers[i], skip, cfg.DefaultRegion)
+		changed = changed || !cr.Unchanged()
+		out.Containers = append(out.Containers, cr)
+	}
+
+	exists := false
+	for _, v := range out.Spec.Volumes {
+		if v.Name == p.volumeName {
+			exists = true
+		}
+	}
+	if !exists {
+		exp := p.expiration
+		mode := apiDefaultMode
+		vol := snapshot.Volume{
+			Name: p.volumeName,
+			Projected: &snapshot.ProjectedVolume{
+				Sources: []snapshot.VolumeProjection{{ServiceAccountToken: &snapshot.ServiceAccountTokenProjection{
+					Audience: p.audience, ExpirationSeconds: &exp, Path: p.tokenName,
+				}}},
+				DefaultMode: &mode,
+			},
+		}
+		// The patch is "add /spec/volumes/0": the volume goes first.
+		out.Spec.Volumes = append([]snapshot.Volume{vol}, out.Spec.Volumes...)
+		out.VolumeAdded = true
+		v := copyVolume(vol)
+		out.Volume = &v
+		changed = true
+	}
+	if p.podIdentity {
+		out.AddedLabels = map[string]string{LabelPodIdentity: "enabled"}
+		changed = changed || labels[LabelPodIdentity] != "enabled"
+	}
+
+	out.Audience, out.Expiration = p.audience, p.expiration
+	out.RoleARN, out.RegionalSTS, out.TokenPath = p.roleARN, p.regionalSTS, p.tokenPath
+	out.Mutated = changed
+	if !changed {
+		out.Reason = "every container already has the env vars and the token mount, and the pod has the " + p.volumeName + " volume"
+	}
+	return out
+}
+
+// SkipContainers parses eks.amazonaws.com/skip-containers from pod
+// annotations as the webhook does (handler.go getContainersToSkip): one CSV
+// record, names kept as written (no trimming); a value that does not parse
+// skips nothing and returns the error.
+func SkipContainers(annotations map[string]string) (map[string]bool, error) {
+	out := map[string]bool{}
+	v, ok := annotations[AnnotationSkipContainers]
+	if !ok {
+		return out, nil
+	}
+	names, err := csv.NewReader(strings.NewReader(v)).Read()
+	if err != nil {
+		return map[string]bool{}, fmt.Errorf("parse %s %q: %w", AnnotationSkipContainers, v, err)
+	}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out, nil
+}
+
+// patchConfig is the webhook's podPatchConfig for one pod.
+type patchConfig struct {
+	podIdentity bool
+	roleARN     string
+	audience    string
+	expiration  int64
+	regionalSTS bool
+	mountPath   string
+	volumeName  string
+	tokenName   string
+	tokenPath   string
+}
+
+// container applies addEnvToContainer to c in place (c belongs to the copy).
+func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, region string) ContainerResult {
+	cr := ContainerResult{Name: c.Name}
+	if skip[c.Name] {
+		cr.Skipped = true
+		cr.Reason = "named in " + AnnotationSkipContainers
+		return cr
+	}
+	var identity, regionSet, stsSet bool
+	for _, e := range c.Env {
+		switch e.Name {
+		case EnvRoleARN, EnvTokenFile:
+			if !p.podIdentity {
+				identity = true
+				cr.Defined = append(cr.Defined, e.Name)
+			}
+		case EnvContainerFullURI, EnvContainerToken:
+			if p.podIdentity {
+				identity = true
+				cr.Defined = append(cr.Defined, e.Name)
+			}
+		case EnvRegion, EnvDefaultRegion:
+			regionSet = true
+			cr.Defined = append(cr.Defined, e.Name)
+		case EnvSTSRegional:
+			stsSet = true
+			cr.Defined = append(cr.Defined, e.Name)
+		}
+	}
+	var reasons []string
+	if identity && regionSet && stsSet {
+		// All three groups present: the container is returned as it is,
+		// without the mount (test rawPodHasAll.pod.yaml; §1.3).
+		cr.Reason = "the container already sets the credential, region and " + EnvSTSRegional + " variables, so the webhook leaves it unchanged, without the token mount"
+		return cr
+	}
+	add := func(name, value string) {
+		c.Env = append(c.Env, snapshot.EnvVar{Name: name, Value: value})
+		cr.Injected = append(cr.Injected, name)
+	}
+	if !stsSet && p.regionalSTS {
+		add(EnvSTSRegional, "regional")
+	}
+	if !regionSet && region != "" {
+		add(EnvDefaultRegion, region)
+		add(EnvRegion, region)
+	} else if regionSet && region != "" {
+		reasons = append(reasons, "a region variable is already set, so "+EnvDefaultRegion+" and "+EnvRegion+" are not injected")
+	}
+	switch {
+	case p.podIdentity && !identity:
+		add(EnvContainerFullURI, PodIdentityFullURI)
+		add(EnvContainerToken, p.tokenPath)
+	case p.podIdentity:
+		reasons = append(reasons, EnvContainerFullURI+" or "+EnvContainerToken+" is already set, so neither is injected")
+	case !identity:
+		add(EnvRoleARN, p.roleARN)
+		add(EnvTokenFile, p.tokenPath)
+	default:
+		reasons = append(reasons, EnvRoleARN+" or "+EnvTokenFile+" is already set, so neither is injected")
+	}
+	mounted := false
+	for _, m := range c.VolumeMounts {
+		if m.Name == p.volumeName {
+			mounted = true
+		}
+	}
+	if !mounted {
+		c.VolumeMounts = append(c.VolumeMounts, snapshot.VolumeMount{Name: p.volumeName, MountPath: p.mountPath, ReadOnly: true})
+		cr.MountAdded = true
+	} else {
+		reasons = append(reasons, "a mount named "+p.volumeName+" already exists, so none is added")
+	}
+	cr.Reason = strings.Join(reasons, "; ")
+	return cr
+}
+
+// saCommon reads the SA annotations every method honours: regional STS
+// (strconv.ParseBool; an invalid value keeps the flag) and token expiration
+// (base-10 integer raised to 600; an invalid value keeps the flag), as
+// cache.go addSA does.
+func saCommon(sa *snapshot.ServiceAccount, regional bool, exp int64) (bool, int64) {
+	if v, ok := sa.Annotations[AnnotationSTSRegional]; ok {
+		if b, err := strconv.ParseBool(v); err == nil {
+			regional = b
+		}
+	}
+	if v, ok := sa.Annotations[AnnotationTokenExpiration]; ok {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			exp = minExpiration(n)
+		}
+	}
+	return regional, exp
+}
+
+// minExpiration is pkg/validation.go ValidateMinTokenExpiration: values
+// below 600 are raised to 600; there is no upper clamp (§1.1).
+func minExpiration(exp int64) int64 {
+	if exp < MinExpiration {
+		return MinExpiration
+	}
+	return exp
+}
+
+// copySpec copies a pod spec deeply enough that Mutate never changes its
+// input: Mutate only appends to containers' env and mounts and prepends to
+// the volumes, so those slices are cloned; everything else is shared
+// read-only. (A JSON round trip did the same at ten times the cost, which
+// showed on 10,000-pod bundles.)
+func copySpec(s *snapshot.PodSpec) *snapshot.PodSpec {
+	out := *s
+	out.InitContainers = copyContainers(s.InitContainers)
+	out.Containers = copyContainers(s.Containers)
+	out.EphemeralContainers = copyContainers(s.EphemeralContainers)
+	out.Volumes = slices.Clone(s.Volumes)
+	return &out
+}
+
+func copyContainers(cs []snapshot.Container) []snapshot.Container {
+	if cs == nil {
+		return nil
+	}
+	out := make([]snapshot.Container, len(cs))
+	for i, c := range cs {
+		c.Env = slices.Clip(slices.Clone(c.Env))
+		c.VolumeMounts = slices.Clip(slices.Clone(c.VolumeMounts))
+		out[i] = c
+	}
+	return out
+}
+
+// copyVolume copies a volume built by Mutate, so that Result.Volume and the
+// spec's volume share nothing.
+func copyVolume(v snapshot.Volume) snapshot.Volume {
+	if v.Projected == nil {
+		return v
+	}
+	p := *v.Projected
+	p.Sources = slices.Clone(p.Sources)
+	for i, src := range p.Sources {
+		if src.ServiceAccountToken != nil {
+			t := *src.ServiceAccountToken
+			if t.ExpirationSeconds != nil {
+				e := *t.ExpirationSeconds
+				t.ExpirationSeconds = &e
+			}
+			p.Sources[i].ServiceAccountToken = &t
+		}
+	}
+	if p.DefaultMode != nil {
+		m := *p.DefaultMode
+		p.DefaultMode = &m
+	}
+	v.Projected = &p
+	return v
 }

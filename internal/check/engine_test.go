@@ -1,0 +1,232 @@
+package check
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+func ptrTrue() *bool { b := true; return &b }
+
+func i32(v int32) *int32 { return &v }
+
+func testSnapshot() *snapshot.Snapshot {
+	s := snapshot.New("offline")
+	src := snapshot.Source{Kind: "bundle", Ref: "in.json"}
+	s.ServiceAccounts["pay/annotated"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "annotated",
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/pay"}}, Source: src}
+	s.ServiceAccounts["pay/typo"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "typo",
+		Annotations: map[string]string{"eks.amazon.com/role-arn": "arn:aws:iam::111122223333:role/pay"}}, Source: src}
+	s.ServiceAccounts["pay/plain"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "plain"}, Source: src}
+	s.ServiceAccounts["pay/unused"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "unused",
+		Annotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/unused"}}, Source: src}
+	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindServiceAccount, Namespace: "pay", Source: src})
+	pod := func(name, sa string, mod func(*snapshot.Pod)) *snapshot.Pod {
+		p := &snapshot.Pod{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: name}, Source: src,
+			Spec: snapshot.PodSpec{ServiceAccountName: sa, Containers: []snapshot.Container{{Name: "app"}}}, Status: snapshot.PodStatus{Phase: "Running"}}
+		if mod != nil {
+			mod(p)
+		}
+		return p
+	}
+	s.Pods = []*snapshot.Pod{
+		pod("api-abc-1", "annotated", func(p *snapshot.Pod) {
+			p.Labels = map[string]string{"pod-template-hash": "abc"}
+			p.OwnerReferences = []snapshot.OwnerReference{{Kind: "ReplicaSet", Name: "api-abc", Controller: ptrTrue()}}
+		}),
+		pod("typo-1", "typo", nil),
+		pod("plain-1", "plain", nil),
+		pod("env-1", "plain", func(p *snapshot.Pod) {
+			p.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: "AWS_ROLE_ARN", Value: "arn:aws:iam::111122223333:role/x"}}
+		}),
+		pod("done-1", "annotated", func(p *snapshot.Pod) { p.Status.Phase = "Succeeded" }),
+		pod("nosa-1", "ghost", nil),
+		pod("pi-1", "annotated", func(p *snapshot.Pod) {
+			p.Spec.Volumes = []snapshot.Volume{{Name: "eks-pod-identity-token"}}
+		}),
+	}
+	s.Workloads = []*snapshot.Workload{
+		{Kind: "Deployment", ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "api"}, Source: src,
+			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "annotated", Containers: []snapshot.Container{{Name: "app"}}}}},
+		{Kind: "ReplicaSet", ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "old"}, Replicas: i32(0), Source: src,
+			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "annotated"}}},
+		{Kind: "ReplicaSet", ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "api-abc",
+			OwnerReferences: []snapshot.OwnerReference{{Kind: "Deployment", Name: "api", Controller: ptrTrue()}}}, Source: src,
+			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "annotated"}}},
+	}
+	s.Sort()
+	return s
+}
+
+func targetKeys(ts []*Target) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Key()+" "+t.Mechanism)
+	}
+	return out
+}
+
+func TestTargetsDefault(t *testing.T) {
+	s := testSnapshot()
+	got := targetKeys(Targets(s, Selector{}, newIndex(s)))
+	want := []string{
+		"Deployment/pay/api irsa",
+		"Pod/pay/api-abc-1 irsa",
+		"Pod/pay/env-1 irsa",
+		"Pod/pay/nosa-1 none", // SA proven missing: a target whatever its intent
+		"Pod/pay/pi-1 pod-identity",
+		"Pod/pay/typo-1 irsa", // near-miss annotation on the SA
+		"ServiceAccount/pay/unused irsa",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+}
+
+func TestTargetsNamed(t *testing.T) {
+	s := testSnapshot()
+	got := targetKeys(Targets(s, Selector{Pods: []NamespacedName{{"pay", "plain-1"}}, SAs: []NamespacedName{{"pay", "unused"}}}, newIndex(s)))
+	want := []string{"Pod/pay/plain-1 none", "ServiceAccount/pay/unused irsa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	got = targetKeys(Targets(s, Selector{Workloads: []WorkloadRef{{"deployment", "pay", "api"}}}, newIndex(s)))
+	want = []string{"Deployment/pay/api irsa", "Pod/pay/api-abc-1 irsa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("workload targets (-want +got):\n%s", diff)
+	}
+	got = targetKeys(Targets(s, Selector{Namespaces: []string{"other"}}, newIndex(s)))
+	if len(got) != 0 {
+		t.Errorf("namespace other: got targets %v", got)
+	}
+}
+
+func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
+	s := testSnapshot()
+	s.Workloads = s.Workloads[:1] // only the Deployment: the ReplicaSet is not in the input
+	ix := newIndex(s)
+	w, kind, name := ix.TopOwner("pay", &s.Pods[0].ObjectMeta)
+	if w == nil || kind != "Deployment" || name != "api" {
+		t.Errorf("TopOwner = %v %s %s, want the Deployment api", w, kind, name)
+	}
+}
+
+// fake checks for the engine tests
+func fakeChecks() []*Check {
+	a := &Check{ID: "IRSA901", Slug: "a", Title: "a", Severity: finding.SeverityError, Link: finding.LinkServiceAccount, Scope: ScopeWorkloads | ScopeServiceAccount, Doc: "d", Fix: "f",
+		Run: func(c *Context, t *Target, r *Recorder) {
+			if t.SAName == "ghost" {
+				r.Fail(t.Subject(), "sa missing", Ev(t.Source, "ghost"))
+				return
+			}
+			r.Pass(t.Subject(), "ok")
+		}}
+	b := &Check{ID: "IRSA902", Slug: "b", Title: "b", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopeWorkloads, After: []string{"IRSA901", "IRSA903"}, IRSA: true, Doc: "d", Fix: "f",
+		Run: func(c *Context, t *Target, r *Recorder) {
+			r.Fail(t.SASubject(), "sa-level problem")
+		}}
+	c := &Check{ID: "IRSA903", Slug: "c", Title: "c", Severity: finding.SeverityWarning, Link: finding.LinkWebhook, Scope: ScopeWorkloads, Needs: []snapshot.Kind{snapshot.KindCluster}, Doc: "d", Fix: "f",
+		Run: func(c *Context, t *Target, r *Recorder) {
+			r.Fail(t.ContainerSubject("app"), "container problem")
+		}}
+	return []*Check{a, b, c}
+}
+
+func TestRunCascadeNeedsAndMerge(t *testing.T) {
+	s := testSnapshot()
+	out := Run(s, Options{Checks: fakeChecks(), Now: time.Unix(0, 0)})
+	type row struct {
+		ID, Status, Subject, Message string
+		Evidence                     int
+	}
+	var got []row
+	for _, f := range out.Findings {
+		got = append(got, row{f.CheckID, string(f.Status), f.Subject.String(), f.Message, len(f.Evidence)})
+	}
+	want := []row{
+		{"IRSA901", "pass", "Deployment pay/api", "ok", 1}, // pod api-abc-1 folded into it
+		{"IRSA901", "pass", "Pod pay/env-1", "ok", 0},
+		{"IRSA901", "fail", "Pod pay/nosa-1", "sa missing", 1},
+		{"IRSA901", "pass", "Pod pay/pi-1", "ok", 0},
+		{"IRSA901", "pass", "Pod pay/typo-1", "ok", 0},
+		{"IRSA901", "pass", "ServiceAccount pay/unused", "ok", 0},
+		// IRSA902 waits for IRSA903 (After), which is skipped (no cluster): not a failure, so 902 runs.
+		{"IRSA902", "fail", "ServiceAccount pay/annotated", "sa-level problem", 2},
+		{"IRSA902", "skipped", "ServiceAccount pay/ghost", "blocked by IRSA901", 1},
+		{"IRSA902", "fail", "ServiceAccount pay/plain", "sa-level problem", 1},
+		{"IRSA902", "fail", "ServiceAccount pay/typo", "sa-level problem", 1},
+		{"IRSA903", "skipped", "Deployment pay/api container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 1},
+		{"IRSA903", "skipped", "Pod pay/env-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Pod pay/nosa-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Pod pay/pi-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Pod pay/typo-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	// The pod-identity pod gets no finding from the IRSA-only check 902 and
+	// the Deployment's SA finding lists both targets.
+	for _, f := range out.Findings {
+		if f.CheckID == "IRSA902" && f.Subject.Name == "annotated" {
+			want := []string{"affects Deployment pay/api", "affects Pod pay/api-abc-1"}
+			var gotEv []string
+			for _, e := range f.Evidence {
+				gotEv = append(gotEv, e.Value)
+			}
+			if diff := cmp.Diff(want, gotEv); diff != "" {
+				t.Errorf("evidence (-want +got):\n%s", diff)
+			}
+		}
+	}
+	links := map[string][]finding.Link{}
+	for _, tg := range out.Targets {
+		links[tg.Kind+"/"+tg.Name] = tg.Links
+	}
+	wantNosa := []finding.Link{
+		{Link: "service-account", Status: "fail", Detail: "IRSA901"},
+		{Link: "webhook", Status: "unknown", Detail: "IRSA903: the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)"},
+		{Link: "iam-role", Status: "unknown", Detail: "not checked"},
+		{Link: "oidc-provider", Status: "unknown", Detail: "not checked"},
+		{Link: "issuer", Status: "unknown", Detail: "not checked"},
+	}
+	if diff := cmp.Diff(wantNosa, links["Pod/nosa-1"]); diff != "" {
+		t.Errorf("links of nosa-1 (-want +got):\n%s", diff)
+	}
+	if got := links["Pod/pi-1"][1]; got.Status != "unknown" || got.Detail != "uses EKS Pod Identity, not IRSA" {
+		t.Errorf("pod identity webhook link = %+v", got)
+	}
+}
+
+func TestRunOrder(t *testing.T) {
+	var ids []string
+	for _, c := range runOrder(fakeChecks()) {
+		ids = append(ids, c.ID)
+	}
+	if diff := cmp.Diff([]string{"IRSA901", "IRSA903", "IRSA902"}, ids); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+func TestNearMiss(t *testing.T) {
+	for key, want := range map[string]bool{
+		"eks.amazonaws.com/role-arn":   false, // the real key is no near miss
+		"eks.amazon.com/role-arn":      true,
+		"EKS.amazonaws.com/Role-ARN":   true,
+		" eks.amazonaws.com/role-arn ": true,
+		"eks.amazonaws.com/role_arn":   true,
+		"eks.amazonaws.com/rolearn":    true,
+		"eks.amazonaws.com/roel-arn":   true, // transposition
+		"eks.amazonaws.com/audience":   false,
+		"iam.amazonaws.com/role":       false, // kube2iam/kiam: another mechanism
+		"eks.amazonaws.com/role":       false, // distance 4
+		"example.com/role-arn":         false,
+	} {
+		if got := IsNearMiss(key); got != want {
+			t.Errorf("IsNearMiss(%q) = %v, want %v", key, got, want)
+		}
+	}
+}

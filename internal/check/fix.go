@@ -1,0 +1,889 @@
+package check
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+)
+
+// Corrected trust policies (CONTRACT.md "Fixes"): the user's own document
+// with the smallest change that makes IAM admit the service accounts that
+// ask for the role, and nothing broader. The document is edited as an
+// ordered JSON tree, so statements, Sids and key order stay as the user
+// wrote them; every candidate is fed back to the evaluator, which must
+// allow each asking subject, keep allowing what the original allowed, and
+// refuse what the original refused (a service account of another
+// namespace). When a targeted edit cannot be proven so, a new statement
+// that admits exactly the asking subjects is appended instead.
+
+// TrustAsk is one subject a corrected trust policy must admit: the request
+// a pod sends to STS (irsa-facts.md §3.1, §3.2).
+type TrustAsk struct {
+	Provider string // the Federated principal: the provider's ARN in the role's account
+	HostPath string // the issuer without https://, the prefix of the condition keys
+	Sub      string // system:serviceaccount:NS:NAME
+	Aud      string // the token's audience; "" when unknown
+}
+
+// Request is the ask as the evaluator's request.
+func (a TrustAsk) Request() policy.Request {
+	req := policy.WebIdentityRequest(a.Provider, a.HostPath, a.Aud, a.Sub)
+	if a.Aud == "" {
+		delete(req.Context, a.HostPath+":aud")
+	}
+	return req
+}
+
+// probe is a service account of another namespace with the same name: the
+// round trip requires that a fix does not admit it when the original did
+// not.
+func (a TrustAsk) probe() policy.Request {
+	name := a.Sub[strings.LastIndexByte(a.Sub, ':')+1:]
+	p := a
+	p.Sub = ServiceAccountSubject("irsa-doctor-probe-namespace", name)
+	return p.Request()
+}
+
+// TrustPolicyFix is a corrected trust policy.
+type TrustPolicyFix struct {
+	Content string   // the document, indented with two spaces
+	Changes []string // what changed, one sentence each
+}
+
+const webIdentityAction = "sts:AssumeRoleWithWebIdentity"
+
+// errFresh says a targeted edit does not apply: append a statement instead.
+var errFresh = errors.New("no targeted edit applies")
+
+// CorrectTrustPolicy returns doc changed so that IAM allows every ask;
+// keep lists requests that the original allows and the result must still
+// allow (other service accounts that use the role). It fails when the
+// document's effect is undetermined for an ask or when no change can be
+// proven to work.
+func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Request) (TrustPolicyFix, error) {
+	tree, err := parseTree(doc.JSON)
+	if err != nil {
+		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+	}
+	var probes []policy.Request
+	for _, a := range asks {
+		if p := a.probe(); doc.Evaluate(p).Decision != policy.Allowed {
+			probes = append(probes, p)
+		}
+	}
+	var changes []string
+	for _, a := range asks {
+		ch, err := correctFor(tree, a, keep, probes)
+		if err != nil {
+			return TrustPolicyFix{}, fmt.Errorf("correct trust policy for %s: %w", a.Sub, err)
+		}
+		changes = append(changes, ch...)
+		keep = append(keep, a.Request())
+	}
+	content, err := tree.render()
+	if err != nil {
+		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+	}
+	return TrustPolicyFix{Content: content, Changes: changes}, nil
+}
+
+// correctFor changes tree so that IAM allows a, trying the smallest edit
+// first.
+func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request) ([]string, error) {
+	doc, err := tree.document()
+	if err != nil {
+		return nil, err
+	}
+	req := a.Request()
+	res := doc.Evaluate(req)
+	switch res.Decision {
+	case policy.Allowed:
+		return nil, nil
+	case policy.Unknown:
+		return nil, errors.New(res.Explain())
+	}
+	var changes []string
+	// An explicit Deny wins over any Allow: exempt exactly this subject.
+	if res.Decision == policy.ExplicitDeny {
+		for i := range res.Statements {
+			s := &res.Statements[i]
+			if s.Statement.Effect == policy.Deny && s.Outcome == policy.Match {
+				if err := exemptFromDeny(tree.statement(s.Statement.Index), a); err != nil {
+					return nil, err
+				}
+				changes = append(changes, fmt.Sprintf("%s no longer applies to %s: a StringNotEquals condition on %s:sub exempts it", s.Statement.Name(), a.Sub, a.HostPath))
+			}
+		}
+		if doc, err = tree.document(); err != nil {
+			return nil, err
+		}
+		if res = doc.Evaluate(req); res.Decision == policy.Allowed {
+			if err := verify(doc, keep, probes); err != nil {
+				return nil, err
+			}
+			return changes, nil
+		}
+		if res.Decision == policy.Unknown {
+			return nil, errors.New(res.Explain())
+		}
+	}
+
+	before := tree.clone()
+	attempts := []func(*jnode) ([]string, error){
+		func(t *jnode) ([]string, error) { return targetedEdit(t, res, a, true) },
+		func(t *jnode) ([]string, error) { return targetedEdit(t, res, a, false) },
+		func(t *jnode) ([]string, error) { return appendFresh(t, a), nil },
+	}
+	var last error
+	for _, try := range attempts {
+		cand := before.clone()
+		ch, err := try(cand)
+		if err != nil {
+			last = err
+			continue
+		}
+		cdoc, err := cand.document()
+		if err != nil {
+			last = err
+			continue
+		}
+		if d := cdoc.Evaluate(req); d.Decision != policy.Allowed {
+			last = errors.New(d.Explain())
+			continue
+		}
+		if err := verify(cdoc, keep, probes); err != nil {
+			last = err
+			continue
+		}
+		*tree = *cand
+		return append(changes, ch...), nil
+	}
+	return nil, last
+}
+
+// verify checks the round trip: every kept request is still allowed and
+// no probe the original refused is allowed.
+func verify(doc *policy.Document, keep, probes []policy.Request) error {
+	for _, k := range keep {
+		if d := doc.Evaluate(k); d.Decision != policy.Allowed {
+			return fmt.Errorf("the change would refuse %s, which the policy allows", k.Principal.Value)
+		}
+	}
+	for _, p := range probes {
+		if doc.Evaluate(p).Decision == policy.Allowed {
+			return errors.New("the change would admit service accounts of other namespaces")
+		}
+	}
+	return nil
+}
+
+// targetedEdit fixes the statement that came closest to allowing the
+// request: the principal, the action, condition keys and values. With
+// replace, a single wrong condition value is replaced; otherwise the right
+// value is added to it.
+func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]string, error) {
+	focus := res.Closest()
+	if focus == nil {
+		return nil, errFresh
+	}
+	st := focus.Statement
+	if st.Principal == nil || st.NotPrincipal || st.NotAction {
+		return nil, errFresh
+	}
+	idx := st.Index
+	node := tree.statement(idx)
+	if node == nil {
+		return nil, errFresh
+	}
+	name := st.Name()
+	var changes []string
+
+	if focus.Principal.Outcome == policy.NoMatch {
+		var near, fed []string
+		for _, p := range st.Principal.Entries {
+			if p.Type != policy.PrincipalFederated {
+				continue
+			}
+			fed = append(fed, p.Value)
+			if sameIssuer(p.Value, a.Provider) {
+				near = append(near, p.Value)
+			}
+		}
+		switch {
+		case len(fed) == 0:
+			// Not a web identity statement: leave it alone.
+			return nil, errFresh
+		case len(near) > 0:
+			// A misspelled provider of this cluster (scheme, trailing
+			// slash, another account or partition, host order): it never
+			// matches, so replacing it takes nothing from anyone.
+			fedNode := node.get("Principal").get("Federated")
+			for _, old := range near {
+				fedNode.replaceString(old, a.Provider)
+				changes = append(changes, fmt.Sprintf("%s trusts Federated %q instead of %q", name, a.Provider, old))
+			}
+		default:
+			// Another cluster's provider: that cluster may still use the
+			// statement, so this cluster gets a copy of it.
+			cp := node.clone()
+			cp.del("Sid")
+			cp.set("Principal", object(member{"Federated", str(a.Provider)}))
+			idx = tree.appendStatement(cp)
+			node = cp
+			changes = append(changes, fmt.Sprintf("a copy of %s trusts Federated %q (the statement itself still trusts %s)", name, a.Provider, strings.Join(quoteAll(fed), ", ")))
+			name = fmt.Sprintf("Statement[%d]", idx)
+		}
+	}
+
+	if focus.Action.Outcome == policy.NoMatch {
+		act := node.get("Action")
+		if act == nil {
+			return nil, errFresh
+		}
+		act.appendString(webIdentityAction)
+		changes = append(changes, fmt.Sprintf("%s allows %s", name, webIdentityAction))
+	}
+
+	// Condition keys of another issuer, or of this one written with
+	// https://, a trailing slash or the provider ARN, never match: the
+	// statement now trusts this cluster's provider, so its keys are this
+	// issuer's.
+	if cond := node.get("Condition"); cond != nil && cond.kind == '{' {
+		for _, op := range cond.members {
+			if op.val.kind != '{' {
+				continue
+			}
+			for _, m := range append([]member(nil), op.val.members...) {
+				claim, misnamed := keyClaim(m.key, a.HostPath)
+				if !misnamed {
+					continue
+				}
+				want := a.HostPath + ":" + claim
+				op.val.renameKey(m.key, want)
+				changes = append(changes, fmt.Sprintf("%s tests %s instead of %s", name, want, m.key))
+			}
+		}
+	}
+
+	doc, err := tree.document()
+	if err != nil {
+		return nil, err
+	}
+	sr := doc.Evaluate(a.Request()).Statements
+	if idx >= len(sr) {
+		return nil, errFresh
+	}
+	for _, cr := range sr[idx].Conditions {
+		if cr.Outcome != policy.NoMatch {
+			continue
+		}
+		claim, misnamed := keyClaim(cr.Key, a.HostPath)
+		actual := ""
+		switch {
+		case misnamed:
+			return nil, errFresh
+		case claim == "sub":
+			actual = a.Sub
+		case claim == "aud" && a.Aud != "":
+			actual = a.Aud
+		default:
+			return nil, errFresh
+		}
+		opNode := node.get("Condition").get(cr.Operator)
+		if opNode == nil || opNode.get(cr.Key) == nil {
+			return nil, errFresh
+		}
+		switch cr.Base {
+		case "StringEquals", "StringEqualsIgnoreCase":
+			if pattern := wildcardMatch(cr.Values, actual, cr.Base == "StringEqualsIgnoreCase"); pattern != "" {
+				like := strings.Replace(cr.Operator, cr.Base, "StringLike", 1)
+				moveCondition(node.get("Condition"), cr.Operator, like, cr.Key)
+				changes = append(changes, fmt.Sprintf("%s compares %s with %s instead of %s, so %q is a pattern", name, cr.Key, like, cr.Operator, pattern))
+				continue
+			}
+		case "StringLike":
+		default:
+			return nil, errFresh
+		}
+		valNode := opNode.get(cr.Key)
+		like := cr.Base == "StringLike"
+		if old := replaceCandidate(cr.Values, actual, claim, like); replace && old != "" {
+			nv := correctedValue(old, actual, claim, like)
+			valNode.replaceString(old, nv)
+			changes = append(changes, fmt.Sprintf("%s requires %s %s %q instead of %q", name, cr.Key, cr.Operator, nv, old))
+			continue
+		}
+		valNode.appendString(actual)
+		changes = append(changes, fmt.Sprintf("%s also admits %s %q", name, cr.Key, actual))
+	}
+	return changes, nil
+}
+
+// replaceCandidate returns the one wrong value to correct, or "" when the
+// right value is to be added instead: for :sub, a service account subject
+// whose namespace or name (not both) differs from the token's, a typo or a
+// renamed namespace, or a single value that is no subject at all (the
+// :aud value in its place); for :aud, a single value. A value that names
+// another service account entirely may be another workload's, and stays.
+func replaceCandidate(values []string, actual, claim string, like bool) string {
+	if claim != "sub" {
+		if len(values) == 1 {
+			return values[0]
+		}
+		return ""
+	}
+	ap, _ := splitSubject(actual)
+	match := func(p, s string) bool {
+		if like {
+			return iamGlob(p, s, false)
+		}
+		return p == s
+	}
+	for _, v := range values {
+		if vp, ok := splitSubject(v); ok && match(vp.ns, ap.ns) != match(vp.name, ap.name) {
+			return v
+		}
+	}
+	if len(values) == 1 {
+		if _, ok := splitSubject(values[0]); !ok {
+			return values[0]
+		}
+	}
+	return ""
+}
+
+// correctedValue is the value that admits actual: for a service account
+// pattern whose name part still matches, only the namespace is corrected,
+// so a namespace-wide pattern stays one.
+func correctedValue(old, actual, claim string, like bool) string {
+	if claim != "sub" || !like {
+		return actual
+	}
+	op, okOld := splitSubject(old)
+	ap, okAct := splitSubject(actual)
+	if okOld && okAct && !strings.ContainsAny(op.ns, "*?") && iamGlob(op.name, ap.name, false) {
+		return ServiceAccountSubject(ap.ns, op.name)
+	}
+	return actual
+}
+
+// appendFresh appends the statement EKS documents for one service account
+// (irsa-facts.md §3.1, §3.2): this provider, the web identity action, and
+// StringEquals on :sub and :aud.
+func appendFresh(tree *jnode, a TrustAsk) []string {
+	conds := []member{{a.HostPath + ":sub", str(a.Sub)}}
+	if a.Aud != "" {
+		conds = append(conds, member{a.HostPath + ":aud", str(a.Aud)})
+	}
+	st := object(
+		member{"Effect", str("Allow")},
+		member{"Principal", object(member{"Federated", str(a.Provider)})},
+		member{"Action", str(webIdentityAction)},
+		member{"Condition", object(member{"StringEquals", object(conds...)})},
+	)
+	i := tree.appendStatement(st)
+	return []string{fmt.Sprintf("a new Statement[%d] allows %s from Federated %q for sub %q only", i, webIdentityAction, a.Provider, a.Sub)}
+}
+
+// FreshTrustPolicy is the trust policy EKS documents for the asking
+// subjects, for a role that does not exist yet.
+func FreshTrustPolicy(asks []TrustAsk) (string, error) {
+	if len(asks) == 0 {
+		return "", errors.New("fresh trust policy: no subject")
+	}
+	var subs, auds []string
+	for _, a := range asks {
+		subs = appendUnique(subs, a.Sub)
+		if a.Aud != "" {
+			auds = appendUnique(auds, a.Aud)
+		}
+	}
+	conds := []member{{asks[0].HostPath + ":sub", strOrList(subs)}}
+	if len(auds) > 0 {
+		conds = append(conds, member{asks[0].HostPath + ":aud", strOrList(auds)})
+	}
+	tree := object(
+		member{"Version", str(policy.Version2012)},
+		member{"Statement", array(object(
+			member{"Effect", str("Allow")},
+			member{"Principal", object(member{"Federated", str(asks[0].Provider)})},
+			member{"Action", str(webIdentityAction)},
+			member{"Condition", object(member{"StringEquals", object(conds...)})},
+		))},
+	)
+	return tree.render()
+}
+
+// exemptFromDeny adds "StringNotEquals": {"HOST/PATH:sub": SUB} to a Deny
+// statement (or SUB to such a condition's values): the Deny then applies
+// to every subject it applied to except this one.
+func exemptFromDeny(st *jnode, a TrustAsk) error {
+	if st == nil || st.kind != '{' {
+		return errFresh
+	}
+	cond := st.get("Condition")
+	if cond == nil {
+		cond = object()
+		st.set("Condition", cond)
+	}
+	if cond.kind != '{' {
+		return errFresh
+	}
+	op := cond.get("StringNotEquals")
+	if op == nil {
+		op = object()
+		cond.set("StringNotEquals", op)
+	}
+	key := a.HostPath + ":sub"
+	for _, m := range op.members {
+		if strings.EqualFold(m.key, key) {
+			m.val.appendString(a.Sub)
+			return nil
+		}
+	}
+	op.set(key, str(a.Sub))
+	return nil
+}
+
+// moveCondition moves key from operator from to operator to, creating the
+// operator block when needed and merging values when it has the key.
+func moveCondition(cond *jnode, from, to, key string) {
+	src := cond.get(from)
+	val := src.get(key)
+	src.del(key)
+	if len(src.members) == 0 {
+		cond.del(from)
+	}
+	dst := cond.get(to)
+	if dst == nil {
+		dst = object()
+		cond.set(to, dst)
+	}
+	if have := dst.get(key); have != nil {
+		for _, s := range val.strings() {
+			have.appendString(s)
+		}
+		return
+	}
+	dst.set(key, val)
+}
+
+// wildcardMatch returns the first value with "*" or "?" that matches
+// actual as a StringLike pattern, or "".
+func wildcardMatch(values []string, actual string, fold bool) string {
+	for _, v := range values {
+		if strings.ContainsAny(v, "*?") && iamGlob(v, actual, fold) {
+			return v
+		}
+	}
+	return ""
+}
+
+// keyClaim splits a condition key of an OIDC issuer into its claim
+// ("sub", "aud", ...) and tells whether it names an issuer other than
+// hostPath (another cluster, or this one written with https://, a trailing
+// slash or the provider ARN). IAM compares keys case-insensitively
+// ("Condition key names are not case-sensitive", IAM User Guide). A global
+// key (aws:..., sts:...) has no claim.
+func keyClaim(key, hostPath string) (claim string, misnamed bool) {
+	i := strings.LastIndexByte(key, ':')
+	if i < 0 {
+		return "", false
+	}
+	prefix, claim := key[:i], strings.ToLower(key[i+1:])
+	switch {
+	case strings.EqualFold(prefix, hostPath):
+		return claim, false
+	case strings.ContainsAny(prefix, "./"):
+		return claim, true
+	}
+	return "", false
+}
+
+// normalizeIssuer reduces a provider ARN, a condition key prefix or an
+// issuer URL to lower-case host and path: without the provider ARN prefix,
+// the scheme and a trailing slash.
+func normalizeIssuer(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if i := strings.Index(s, ":oidc-provider/"); i >= 0 && strings.HasPrefix(s, "arn:") {
+		s = s[i+len(":oidc-provider/"):]
+	}
+	s = strings.TrimPrefix(s, "https://")
+	s = strings.TrimPrefix(s, "http://")
+	return strings.TrimRight(s, "/")
+}
+
+// issuerID is the cluster ID of an EKS issuer (the segment after /id/), "".
+func issuerID(s string) string {
+	n := normalizeIssuer(s)
+	if i := strings.LastIndex(n, "/id/"); i >= 0 {
+		return n[i+len("/id/"):]
+	}
+	return ""
+}
+
+// sameIssuer reports whether a provider ARN (or key prefix) names the same
+// cluster issuer as want, however it is misspelled: the same host and path
+// once normalised, or the same EKS cluster ID.
+func sameIssuer(got, want string) bool {
+	if normalizeIssuer(got) == normalizeIssuer(want) {
+		return true
+	}
+	id := issuerID(want)
+	return id != "" && issuerID(got) == id
+}
+
+type subjectParts struct{ ns, name string }
+
+// splitSubject splits system:serviceaccount:NS:NAME.
+func splitSubject(s string) (subjectParts, bool) {
+	p := strings.SplitN(s, ":", 4)
+	if len(p) != 4 || p[0] != "system" || p[1] != "serviceaccount" {
+		return subjectParts{}, false
+	}
+	return subjectParts{ns: p[2], name: p[3]}, true
+}
+
+func appendUnique(ss []string, s string) []string {
+	for _, have := range ss {
+		if have == s {
+			return ss
+		}
+	}
+	return append(ss, s)
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// jnode is a JSON value that keeps object members in order, so an edited
+// policy keeps the user's layout of keys.
+type jnode struct {
+	kind    jsontext.Kind // '{', '[', or the scalar's kind
+	members []member
+	items   []*jnode
+	raw     jsontext.Value // scalars
+}
+
+type member struct {
+	key string
+	val *jnode
+}
+
+func object(ms ...member) *jnode   { return &jnode{kind: '{', members: ms} }
+func array(items ...*jnode) *jnode { return &jnode{kind: '[', items: items} }
+
+func str(s string) *jnode {
+	b, err := jsontext.AppendQuote(nil, s)
+	if err != nil {
+		// Invalid UTF-8 is replaced, never fatal: the value came from a
+		// document that parsed.
+		b, _ = jsontext.AppendQuote(nil, strings.ToValidUTF8(s, "\uFFFD"))
+	}
+	return &jnode{kind: '"', raw: b}
+}
+
+func strOrList(ss []string) *jnode {
+	if len(ss) == 1 {
+		return str(ss[0])
+	}
+	items := make([]*jnode, len(ss))
+	for i, s := range ss {
+		items[i] = str(s)
+	}
+	return array(items...)
+}
+
+// parseTree reads a JSON text into a tree.
+func parseTree(text string) (*jnode, error) {
+	dec := jsontext.NewDecoder(strings.NewReader(text), jsontext.AllowDuplicateNames(true))
+	n, err := readNode(dec, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	return n, nil
+}
+
+func readNode(dec *jsontext.Decoder, depth int) (*jnode, error) {
+	if depth > 64 {
+		return nil, errors.New("too deeply nested")
+	}
+	switch dec.PeekKind() {
+	case '{':
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		n := object()
+		for dec.PeekKind() != '}' {
+			tok, err := dec.ReadToken()
+			if err != nil {
+				return nil, err
+			}
+			// The token is valid only until the next read.
+			key := strings.Clone(tok.String())
+			v, err := readNode(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.members = append(n.members, member{key, v})
+		}
+		_, err := dec.ReadToken()
+		return n, err
+	case '[':
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		n := array()
+		for dec.PeekKind() != ']' {
+			v, err := readNode(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.items = append(n.items, v)
+		}
+		_, err := dec.ReadToken()
+		return n, err
+	}
+	v, err := dec.ReadValue()
+	if err != nil {
+		return nil, err
+	}
+	return &jnode{kind: v.Kind(), raw: v.Clone()}, nil
+}
+
+func (n *jnode) encode(b *bytes.Buffer) error {
+	switch n.kind {
+	case '{':
+		b.WriteByte('{')
+		for i, m := range n.members {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			k, err := jsontext.AppendQuote(nil, m.key)
+			if err != nil {
+				return err
+			}
+			b.Write(k)
+			b.WriteByte(':')
+			if err := m.val.encode(b); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case '[':
+		b.WriteByte('[')
+		for i, it := range n.items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := it.encode(b); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		b.Write(n.raw)
+	}
+	return nil
+}
+
+// render is the tree as JSON indented with two spaces, as the IAM and EKS
+// documentation print policies.
+func (n *jnode) render() (string, error) {
+	var b bytes.Buffer
+	if err := n.encode(&b); err != nil {
+		return "", err
+	}
+	v := jsontext.Value(b.Bytes())
+	if err := v.Indent(jsontext.WithIndent("  ")); err != nil {
+		return "", fmt.Errorf("render policy: %w", err)
+	}
+	return string(v) + "\n", nil
+}
+
+// document parses the tree as a policy.
+func (n *jnode) document() (*policy.Document, error) {
+	text, err := n.render()
+	if err != nil {
+		return nil, err
+	}
+	return policy.ParseDocument(text)
+}
+
+func (n *jnode) clone() *jnode {
+	c := &jnode{kind: n.kind, raw: n.raw}
+	for _, m := range n.members {
+		c.members = append(c.members, member{m.key, m.val.clone()})
+	}
+	for _, it := range n.items {
+		c.items = append(c.items, it.clone())
+	}
+	return c
+}
+
+// get returns the member called key of an object, or nil.
+func (n *jnode) get(key string) *jnode {
+	if n == nil || n.kind != '{' {
+		return nil
+	}
+	for _, m := range n.members {
+		if m.key == key {
+			return m.val
+		}
+	}
+	return nil
+}
+
+// set replaces the member called key, or appends it.
+func (n *jnode) set(key string, v *jnode) {
+	for i := range n.members {
+		if n.members[i].key == key {
+			n.members[i].val = v
+			return
+		}
+	}
+	n.members = append(n.members, member{key, v})
+}
+
+func (n *jnode) del(key string) {
+	out := n.members[:0]
+	for _, m := range n.members {
+		if m.key != key {
+			out = append(out, m)
+		}
+	}
+	n.members = out
+}
+
+// renameKey renames a member in place; when the new key exists already,
+// the values merge into it.
+func (n *jnode) renameKey(old, key string) {
+	if have := n.get(key); have != nil && old != key {
+		for _, s := range n.get(old).strings() {
+			have.appendString(s)
+		}
+		n.del(old)
+		return
+	}
+	for i := range n.members {
+		if n.members[i].key == old {
+			n.members[i].key = key
+			return
+		}
+	}
+}
+
+// text returns a string scalar's value.
+func (n *jnode) text() (string, bool) {
+	if n == nil || n.kind != '"' {
+		return "", false
+	}
+	b, err := jsontext.AppendUnquote(nil, n.raw)
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// strings returns the string values of a string or a list.
+func (n *jnode) strings() []string {
+	if n == nil {
+		return nil
+	}
+	if s, ok := n.text(); ok {
+		return []string{s}
+	}
+	var out []string
+	for _, it := range n.items {
+		if s, ok := it.text(); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// appendString adds s to a string or list value (a string becomes a list),
+// unless it is there already.
+func (n *jnode) appendString(s string) {
+	for _, have := range n.strings() {
+		if have == s {
+			return
+		}
+	}
+	if n.kind == '[' {
+		n.items = append(n.items, str(s))
+		return
+	}
+	first := &jnode{kind: n.kind, raw: n.raw}
+	*n = *array(first, str(s))
+}
+
+// replaceString replaces the string old (a scalar, or an item of a list)
+// by s.
+func (n *jnode) replaceString(old, s string) {
+	if v, ok := n.text(); ok {
+		if v == old {
+			*n = *str(s)
+		}
+		return
+	}
+	for i, it := range n.items {
+		if v, ok := it.text(); ok && v == old {
+			n.items[i] = str(s)
+		}
+	}
+}
+
+// statement returns the i-th statement: Statement itself when it is one
+// object.
+func (n *jnode) statement(i int) *jnode {
+	st := n.get("Statement")
+	switch {
+	case st == nil:
+		return nil
+	case st.kind == '{' && i == 0:
+		return st
+	case st.kind == '[' && i >= 0 && i < len(st.items):
+		return st.items[i]
+	}
+	return nil
+}
+
+// appendStatement adds a statement and returns its index; a single
+// statement object becomes a list.
+func (n *jnode) appendStatement(s *jnode) int {
+	st := n.get("Statement")
+	switch {
+	case st == nil:
+		n.set("Statement", array(s))
+		return 0
+	case st.kind == '{':
+		n.set("Statement", array(st, s))
+		return 1
+	}
+	st.items = append(st.items, s)
+	return len(st.items) - 1
+}
+
+// sortedAsks orders asks for a stable result.
+func sortedAsks(asks []TrustAsk) []TrustAsk {
+	out := append([]TrustAsk(nil), asks...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Sub != out[j].Sub {
+			return out[i].Sub < out[j].Sub
+		}
+		return out[i].Aud < out[j].Aud
+	})
+	return out
+}

@@ -1,0 +1,106 @@
+package check
+
+// Command builders shared by IRSA101, 102, 103, 106, 110 and 112: every fix
+// they print is a kubectl command a user can paste as is.
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+)
+
+// shArg quotes s for a POSIX shell when it holds anything but characters
+// that are safe unquoted.
+func shArg(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=,.@/:%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// saAnnotateCmd sets (value non-nil) or removes an annotation of a
+// ServiceAccount. Setting a key that exists needs --overwrite.
+func saAnnotateCmd(ns, sa, key string, value *string, overwrite bool) string {
+	cmd := fmt.Sprintf("kubectl annotate serviceaccount %s -n %s", shArg(sa), shArg(ns))
+	if overwrite {
+		cmd += " --overwrite"
+	}
+	if value == nil {
+		return cmd + " " + shArg(key+"-")
+	}
+	return cmd + " " + shArg(key+"="+*value)
+}
+
+// templateWorkload returns the top-level workload whose pod template makes
+// the target's pods: the template target itself, or the pod's owner
+// (Index.TopOwner resolves a ReplicaSet to its Deployment by name even when
+// the ReplicaSet is not in the input). kind is "" for a bare pod.
+func templateWorkload(c *Context, t *Target) (kind, name string) {
+	if t.IsTemplate() {
+		return t.Kind, t.Name
+	}
+	if t.Meta == nil {
+		return "", ""
+	}
+	_, kind, name = c.Index.TopOwner(t.Namespace, t.Meta)
+	return kind, name
+}
+
+// templatePatch returns a kubectl merge patch that applies tmpl (a
+// fragment of a PodTemplateSpec: {"metadata": ...} or {"spec": ...}) to a
+// workload's pod template, for the kinds whose template can be changed and
+// rolls out to new pods; "" for any other kind (a Job's template is
+// immutable, a bare pod has none).
+func templatePatch(kind, name, ns string, tmpl map[string]any) string {
+	var doc map[string]any
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		doc = map[string]any{"spec": map[string]any{"template": tmpl}}
+	case "CronJob":
+		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": tmpl}}}}
+	default:
+		return ""
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p %s", strings.ToLower(kind), shArg(name), shArg(ns), shArg(string(b)))
+}
+
+// rolloutRestart returns the command that re-creates a workload's pods, or
+// "" for kinds that have none (CronJobs and Jobs pick a template up at their
+// next run; a bare pod must be deleted and re-applied).
+func rolloutRestart(kind, name, ns string) string {
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		return fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(kind), shArg(name), shArg(ns))
+	}
+	return ""
+}
+
+// roleARNHint is the value to put in eks.amazonaws.com/role-arn when the
+// input does not say which role: the cluster's partition and account when
+// the input has the cluster, placeholders otherwise.
+func roleARNHint(c *Context) string {
+	partition, account, ok := clusterAccount(c)
+	if !ok {
+		partition, account = "aws", "ACCOUNT_ID"
+	}
+	return arn.RoleARN(partition, account, "/", "ROLE_NAME")
+}
+
+// clusterAccount returns the partition and account of the cluster in the
+// input, when it has one with a valid account.
+func clusterAccount(c *Context) (partition, account string, ok bool) {
+	cl := c.Snap.Cluster()
+	if cl == nil || !arn.IsAccountID(cl.Account) {
+		return "", "", false
+	}
+	if a, err := arn.Parse(cl.ARN); err == nil {
+		return a.Partition, cl.Account, true
+	}
+	return arn.PartitionForRegion(cl.Region), cl.Account, true
+}

@@ -1,0 +1,119 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa101 = &Check{
+	ID:       "IRSA101",
+	Slug:     "service-account-not-found",
+	Title:    "The pod's ServiceAccount does not exist",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkServiceAccount,
+	Scope:    ScopeWorkloads,
+	Doc: `The pod (or the workload's pod template) names a ServiceAccount in ` + "`spec.serviceAccountName`" + `
+(or leaves it unset, which means ` + "`default`" + `) that does not exist in its namespace. A ServiceAccount
+is namespaced: one of the same name in another namespace does not count.
+
+The API server's ServiceAccount admission plugin rejects every new pod that names a missing
+ServiceAccount (` + "`error looking up service account NS/NAME: serviceaccount \"NAME\" not found`" + `), so a
+Deployment's ReplicaSet reports ` + "`FailedCreate`" + ` and never reaches its replica count. Pods admitted before
+the ServiceAccount was deleted keep running, but the kubelet can no longer request tokens for them:
+once the projected tokens expire, IRSA (and EKS Pod Identity) stop working.
+
+The check reports a ServiceAccount missing only when the input proves it: a ServiceAccount List of
+the namespace (or of every namespace), or kubectl's ` + "`NotFound`" + ` error text. Otherwise it is skipped.`,
+	Fix: `Create the ServiceAccount in the pod's namespace (for IRSA, with the ` + "`eks.amazonaws.com/role-arn`" + `
+annotation, and a role trust policy that allows ` + "`system:serviceaccount:NAMESPACE:NAME`" + `), or correct
+` + "`serviceAccountName`" + ` to a ServiceAccount that exists there. Then re-create the pods.`,
+	Run: runIRSA101,
+}
+
+func runIRSA101(c *Context, t *Target, r *Recorder) {
+	subj := t.Subject()
+	if t.SA != nil {
+		r.Pass(subj, fmt.Sprintf("ServiceAccount %q exists in namespace %q", t.SAName, t.Namespace),
+			Ev(t.Source, saNameEvidence(t)),
+			Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s", t.Namespace, t.SAName)))
+		return
+	}
+	proof, src, missing := SAMissing(c.Snap, t)
+	if !missing {
+		r.Skip(subj, fmt.Sprintf("ServiceAccount %q is not in the input, and nothing proves it missing from namespace %q (capture: kubectl get serviceaccounts -n %s -o json)",
+			t.SAName, t.Namespace, t.Namespace))
+		return
+	}
+
+	details := []Detail{Ev(t.Source, saNameEvidence(t)), Ev(src, "proof of absence: "+proof)}
+	msg := fmt.Sprintf("ServiceAccount %q does not exist in namespace %q", t.SAName, t.Namespace)
+	var elsewhere []string
+	for _, sa := range c.Snap.ServiceAccountsNamed(t.SAName) {
+		elsewhere = append(elsewhere, fmt.Sprintf("%q", sa.Namespace))
+		details = append(details, Ev(sa.Source, fmt.Sprintf("ServiceAccount %s/%s exists", sa.Namespace, sa.Name)))
+	}
+	switch len(elsewhere) {
+	case 0:
+	case 1:
+		msg += fmt.Sprintf(" (a ServiceAccount %q exists in namespace %s)", t.SAName, elsewhere[0])
+	default:
+		msg += fmt.Sprintf(" (ServiceAccounts %q exist in namespaces %s)", t.SAName, strings.Join(elsewhere, ", "))
+	}
+	msg += ": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire"
+	if similar := similarSANames(c.Snap, t.Namespace, t.SAName); len(similar) > 0 {
+		msg += fmt.Sprintf("; namespace %q has %s: a typo?", t.Namespace, strings.Join(similar, ", "))
+	}
+
+	create := fmt.Sprintf("kubectl create serviceaccount %s -n %s", shArg(t.SAName), shArg(t.Namespace))
+	details = append(details, Cmd(create), Remedy(fmt.Sprintf(
+		"Create ServiceAccount `%s` in namespace `%s` and, for IRSA, annotate it with `eks.amazonaws.com/role-arn` (the role's trust policy must allow `system:serviceaccount:%s:%s`):\n\n    %s\n\n"+
+			"Or set `serviceAccountName` to a ServiceAccount that exists in `%s`. Pods are admitted with their ServiceAccount only when they are created: re-create them afterwards.",
+		t.SAName, t.Namespace, t.Namespace, t.SAName, create, t.Namespace)))
+	r.Fail(subj, msg, details...)
+}
+
+// saNameEvidence says which ServiceAccount the target names, and how.
+func saNameEvidence(t *Target) string {
+	what := "pod"
+	field := "spec.serviceAccountName"
+	if t.IsTemplate() {
+		what = t.Kind
+		field = "pod template spec.serviceAccountName"
+	}
+	switch {
+	case t.Spec == nil:
+		return fmt.Sprintf("%s %s/%s runs as ServiceAccount %q", what, t.Namespace, t.Name, t.SAName)
+	case t.Spec.ServiceAccountName == "" && t.Spec.DeprecatedServiceAccount == "":
+		return fmt.Sprintf("%s %s/%s: %s is unset, so the pod runs as %q", what, t.Namespace, t.Name, field, t.SAName)
+	}
+	return fmt.Sprintf("%s %s/%s: %s: %s", what, t.Namespace, t.Name, field, t.SAName)
+}
+
+// similarSANames lists ServiceAccounts of the namespace whose names look
+// like the one asked for (a typo in serviceAccountName), quoted: within edit
+// distance 2, or equal once a "-sa"-like suffix is dropped from either.
+func similarSANames(s *snapshot.Snapshot, ns, name string) []string {
+	var out []string
+	for _, sa := range s.ServiceAccounts {
+		if sa.Namespace == ns && sa.Name != name &&
+			(osaDistance(sa.Name, name, 2) <= 2 || trimSASuffix(sa.Name) == trimSASuffix(name)) {
+			out = append(out, fmt.Sprintf("ServiceAccount %q", sa.Name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// trimSASuffix drops the suffixes people add to ServiceAccount names.
+func trimSASuffix(name string) string {
+	for _, suf := range []string{"-serviceaccount", "-service-account", "-sa"} {
+		if n, ok := strings.CutSuffix(name, suf); ok && n != "" {
+			return n
+		}
+	}
+	return name
+}

@@ -1,0 +1,117 @@
+package check
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa103 = &Check{
+	ID:       "IRSA103",
+	Slug:     "role-arn-malformed",
+	Title:    "The eks.amazonaws.com/role-arn annotation is not a valid IAM role ARN",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkServiceAccount,
+	Scope:    ScopeWorkloads | ScopeServiceAccount,
+	After:    []string{"IRSA101", "IRSA102"},
+	IRSA:     true,
+	Doc: `The value of ` + "`eks.amazonaws.com/role-arn`" + ` must be an IAM role ARN,
+` + "`arn:PARTITION:iam::ACCOUNT_ID:role/[PATH/]NAME`" + `: a known partition, service ` + "`iam`" + `, an empty
+region, a 12-digit account, and a role name of 1-64 characters of ` + "`A-Z a-z 0-9 + = , . @ _ -`" + `.
+
+An empty value makes the webhook skip the pod entirely. Any other value is injected verbatim as
+` + "`AWS_ROLE_ARN`" + `: the webhook only logs ` + "`arn is invalid`" + ` (its own check is a regular expression), so the
+pod looks mutated but ` + "`AssumeRoleWithWebIdentity`" + ` fails, typically with
+` + "`ValidationError: Request ARN is invalid`" + `. Frequent causes: quotes or a trailing newline copied into
+the value (` + "`$(terraform output role_arn)`" + `, YAML block scalars), an STS ` + "`assumed-role`" + ` session ARN
+copied from ` + "`aws sts get-caller-identity`" + `, a user or instance-profile ARN, a region in the ARN, or an
+account ID with dashes as the console shows it.`,
+	Fix: `Overwrite the annotation with the role's exact ARN (` + "`aws iam get-role --role-name NAME --query Role.Arn --output text`" + `):
+
+    kubectl annotate serviceaccount SA -n NAMESPACE --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
+
+then re-create the pods, which were mutated with the bad value.`,
+	Run: runIRSA103,
+}
+
+func runIRSA103(c *Context, t *Target, r *Recorder) {
+	subj := t.SASubject()
+	if t.SA == nil {
+		r.Skip(subj, saAbsentReason(c, t))
+		return
+	}
+	key := webhook.AnnotationRoleARN
+	v, ok := RoleAnnotation(t.SA)
+	if !ok {
+		// Nothing to validate; IRSA102 judges the missing annotation.
+		if r.Blocked() {
+			r.Skip(subj, "")
+		}
+		return
+	}
+	ev := Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, key, strconv.Quote(v)))
+	getRole := "aws iam get-role --role-name ROLE_NAME --query Role.Arn --output text"
+	if v == "" {
+		hint := roleARNHint(c)
+		r.Fail(subj, fmt.Sprintf("%s is empty: the webhook mutates pods only when the value is non-empty, so pods of this ServiceAccount get no role", key),
+			ev, Cmd(saAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)),
+			Remedy(fmt.Sprintf("Put the role's ARN in the annotation (%s prints it), then re-create the pods.", "`"+getRole+"`")))
+		return
+	}
+	role, err := arn.ParseRole(v)
+	if err == nil {
+		where := ""
+		if role.Path != "/" {
+			where = ", path " + role.Path
+		}
+		r.Pass(subj, fmt.Sprintf("%s %q is a valid IAM role ARN (partition %s, account %s, role %s%s)", key, v, role.Partition, role.Account, role.Name, where), ev)
+		return
+	}
+	var e *arn.Error
+	if !errors.As(err, &e) {
+		r.Fail(subj, fmt.Sprintf("%s %s is not a valid IAM role ARN: %v", key, strconv.Quote(v), err), ev)
+		return
+	}
+	msg := fmt.Sprintf("%s %s is not a valid IAM role ARN: %s", key, strconv.Quote(v), e.Reason)
+	details := []Detail{ev}
+	if bare, _ := arn.ParseRole(arn.RoleARN("aws", "111122223333", "/", v)); bare.Name == v {
+		// The webhook composes arn:PARTITION:iam::ACCOUNT:role/NAME from a
+		// bare name only when run with --compose-role-arn (irsa-facts.md
+		// §1.1; webhook PR #169), which the EKS-managed webhook is not
+		// known to be: a warning, not an error.
+		msg += "; only a webhook run with --compose-role-arn completes a bare name (with the node's account), otherwise it is injected as is and STS rejects it"
+		details = append(details, WithSeverity(finding.SeverityWarning))
+		if partition, account, ok := clusterAccount(c); ok {
+			full := arn.RoleARN(partition, account, "/", v)
+			cmd := saAnnotateCmd(t.Namespace, t.SAName, key, &full, true)
+			details = append(details, Cmd(cmd), Remedy(fmt.Sprintf(
+				"Write the full ARN. If the role is in the cluster's account (%s) and has no path:\n\n    %s\n\nthen re-create the pods.", account, cmd)))
+		}
+		r.Fail(subj, msg, details...)
+		return
+	}
+	msg += "; the webhook injects it as AWS_ROLE_ARN anyway (it only logs \"arn is invalid\"), and AssumeRoleWithWebIdentity fails (typically \"ValidationError: Request ARN is invalid\")"
+	if e.Suggestion != "" {
+		cmd := saAnnotateCmd(t.Namespace, t.SAName, key, &e.Suggestion, true)
+		remedy := fmt.Sprintf("Overwrite the annotation with the corrected value %q:\n\n    %s\n\nPods created with the bad value keep it: re-create them", e.Suggestion, cmd)
+		if kind, name := templateWorkload(c, t); rolloutRestart(kind, name, t.Namespace) != "" {
+			remedy += " (`" + rolloutRestart(kind, name, t.Namespace) + "`)"
+		}
+		details = append(details, Cmd(cmd), Remedy(remedy+"."))
+	} else {
+		// An assumed-role session ARN names the role: look that one up.
+		if a, err := arn.Parse(strings.TrimSpace(v)); err == nil && a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") {
+			name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
+			getRole = "aws iam get-role --role-name " + shArg(name) + " --query Role.Arn --output text"
+		}
+		hint := roleARNHint(c)
+		details = append(details, Remedy(fmt.Sprintf("Find the role's ARN (`%s`) and overwrite the annotation:\n\n    %s\n\nthen re-create the pods.",
+			getRole, saAnnotateCmd(t.Namespace, t.SAName, key, &hint, true))))
+	}
+	r.Fail(subj, msg, details...)
+}

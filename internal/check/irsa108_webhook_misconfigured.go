@@ -1,0 +1,504 @@
+package check
+
+import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa108 = &Check{
+	ID:       "IRSA108",
+	Slug:     "webhook-misconfigured",
+	Title:    "The pod identity webhook's configuration keeps it from mutating pods",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkWebhook,
+	Scope:    ScopeWorkloads,
+	Needs:    []snapshot.Kind{snapshot.KindWebhookConfiguration},
+	After:    []string{"IRSA101", "IRSA107"},
+	IRSA:     true,
+	Doc: `The MutatingWebhookConfiguration of the pod identity webhook exists, but the API server does not
+call the webhook for this pod, or the call cannot succeed (admissionregistration.k8s.io/v1):
+
+- no rule matches ` + "`CREATE`" + ` of ` + "`pods`" + ` (group ` + "`\"\"`" + `, version ` + "`v1`" + `; ` + "`*`" + ` and ` + "`*/*`" + ` match too; scope
+  ` + "`Cluster`" + ` excludes pods);
+- the ` + "`namespaceSelector`" + ` does not select the pod's Namespace, or the ` + "`objectSelector`" + ` does not select the
+  pod's labels (the ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` opt-out is IRSA111's);
+- the client configuration cannot be trusted: a service reference without ` + "`caBundle`" + ` (an in-cluster
+  serving certificate never chains to the API server's system roots), a ` + "`caBundle`" + ` that is not
+  base64 PEM certificates, or whose certificates have all expired; a URL without ` + "`caBundle`" + ` works
+  only when the endpoint's certificate chains to the system roots (warning).
+
+` + "`matchConditions`" + ` are CEL expressions this tool does not evaluate: the pod is then skipped with that
+reason. ` + "`failurePolicy: Ignore`" + ` is the upstream default and not a fault by itself, but it turns every failed
+call into a pod admitted without credentials and without an error, so it is named in the evidence.
+Pods the webhook already mutated are not judged.`,
+	Fix: `Fix the configuration (or, for a selector, the Namespace's or the pod template's labels) and re-create
+the pods. On EKS the configuration belongs to the managed control plane: if it is not what EKS
+installed, open a case with AWS Support rather than editing it.`,
+	Run: runIRSA108,
+}
+
+func runIRSA108(c *Context, t *Target, r *Recorder) {
+	if !needsWebhook(c, t) {
+		return
+	}
+	cfgs := identifiedConfigs(c.Snap)
+	if len(cfgs) == 0 {
+		r.Skip(webhookConfigSubject(webhook.ConfigurationName), "the pod identity webhook's MutatingWebhookConfiguration is not in the input (capture: kubectl get mutatingwebhookconfigurations -o json)")
+		return
+	}
+	for _, wc := range cfgs {
+		recordConfigProblems(c, r, wc)
+	}
+	recordSelection(c, t, r)
+}
+
+// hookProblem is one fault of a configuration.
+type hookProblem struct {
+	text     string
+	severity finding.Severity
+	// callFails: the API server calls the webhook but the call fails, so
+	// failurePolicy decides what happens.
+	callFails bool
+	hook      *identifiedHook
+}
+
+// recordConfigProblems records one outcome for the configuration itself:
+// what is wrong for every pod, whatever its namespace and labels.
+func recordConfigProblems(c *Context, r *Recorder, wc *snapshot.WebhookConfiguration) {
+	subj := webhookConfigSubject(wc.Name)
+	var probs []hookProblem
+	var hooks []identifiedHook
+	for _, h := range identifiedWebhooks(c.Snap) {
+		if h.cfg == wc {
+			hooks = append(hooks, h)
+		}
+	}
+	if len(hooks) == 0 {
+		probs = append(probs, hookProblem{text: "the configuration has no webhooks, so nothing is called", severity: finding.SeverityError})
+	}
+	for i := range hooks {
+		probs = append(probs, hookProblems(&hooks[i], c.Now)...)
+	}
+	if len(probs) == 0 {
+		var names []string
+		for _, h := range hooks {
+			names = append(names, h.hook.Name)
+		}
+		r.Pass(subj, fmt.Sprintf("webhook %s is called on CREATE of pods and its client configuration is complete", strings.Join(names, ", ")))
+		return
+	}
+	var texts []string
+	sev := finding.SeverityInfo
+	details := []Detail{}
+	noted := map[*snapshot.MutatingWebhook]bool{}
+	for _, p := range probs {
+		texts = append(texts, p.text)
+		if p.severity.Rank() > sev.Rank() {
+			sev = p.severity
+		}
+		if p.hook != nil && p.callFails && !noted[p.hook.hook] {
+			noted[p.hook.hook] = true
+			details = append(details, Ev(wc.Source, failurePolicyNote(*p.hook)))
+		}
+	}
+	for _, h := range hooks {
+		details = append(details, Ev(wc.Source, fmt.Sprintf("%s: rules %s; clientConfig %s", h.String(), rulesString(h.hook.Rules), clientConfigString(h.hook.ClientConfig))))
+	}
+	if sev != finding.SeverityError {
+		details = append(details, WithSeverity(sev))
+	}
+	r.Fail(subj, strings.Join(texts, "; "), details...)
+}
+
+// hookProblems returns a webhook's faults that concern every pod.
+func hookProblems(h *identifiedHook, now time.Time) []hookProblem {
+	var out []hookProblem
+	w := h.hook
+	if !createsPods(w.Rules) {
+		out = append(out, hookProblem{hook: h, severity: finding.SeverityError,
+			text: fmt.Sprintf("webhook %s has no rule for CREATE of v1 pods in the core group, so the API server never calls it when a pod is created", w.Name)})
+	}
+	cc := w.ClientConfig
+	switch {
+	case cc.Service != nil && cc.CABundle == "":
+		out = append(out, hookProblem{hook: h, severity: finding.SeverityError, callFails: true,
+			text: fmt.Sprintf("webhook %s calls service %s/%s without a caBundle: the API server then verifies the serving certificate against its system roots, which an in-cluster certificate never chains to, so every call fails (x509: certificate signed by unknown authority)",
+				w.Name, cc.Service.Namespace, cc.Service.Name)})
+	case cc.URL != nil && cc.CABundle == "":
+		out = append(out, hookProblem{hook: h, severity: finding.SeverityWarning, callFails: true,
+			text: fmt.Sprintf("webhook %s calls %s with an empty caBundle: calls succeed only if the endpoint's certificate chains to the API server's system roots", w.Name, *cc.URL)})
+	case cc.CABundle != "":
+		if msg := caBundleProblem(cc.CABundle, now); msg != "" {
+			out = append(out, hookProblem{hook: h, severity: finding.SeverityError, callFails: true,
+				text: fmt.Sprintf("webhook %s: %s, so the API server cannot verify the webhook's certificate and every call fails", w.Name, msg)})
+		}
+	}
+	return out
+}
+
+// createsPods reports whether a rule matches CREATE of core/v1 pods, as the
+// API server's rule matcher does: "*" matches any operation, group,
+// version or resource; "*/*" any resource and subresource; "pods/*" only
+// subresources; scope "Cluster" excludes namespaced pods.
+func createsPods(rules []snapshot.RuleWithOperations) bool {
+	for _, r := range rules {
+		if r.Scope != nil && *r.Scope == "Cluster" {
+			continue
+		}
+		if selectorHas(r.Operations, "CREATE") || selectorHas(r.Operations, "*") {
+			if (selectorHas(r.APIGroups, "") || selectorHas(r.APIGroups, "*")) &&
+				(selectorHas(r.APIVersions, "v1") || selectorHas(r.APIVersions, "*")) &&
+				(selectorHas(r.Resources, "pods") || selectorHas(r.Resources, "*") || selectorHas(r.Resources, "*/*")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// caBundleProblem says what is wrong with a caBundle (base64 of PEM
+// certificates, as kubectl prints it), or "".
+func caBundleProblem(bundle string, now time.Time) string {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(bundle))
+	if err != nil {
+		return "its caBundle is not valid base64"
+	}
+	var certs []*x509.Certificate
+	bad := 0
+	for rest := raw; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			bad++
+			continue
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		if bad > 0 {
+			return "its caBundle holds no certificate that parses"
+		}
+		return "its caBundle holds no PEM certificate"
+	}
+	if now.IsZero() {
+		return ""
+	}
+	var latest time.Time
+	for _, cert := range certs {
+		if !now.Before(cert.NotBefore) && !now.After(cert.NotAfter) {
+			return ""
+		}
+		if cert.NotAfter.After(latest) {
+			latest = cert.NotAfter
+		}
+	}
+	if latest.Before(now) {
+		return "every certificate in its caBundle has expired (the last on " + latest.UTC().Format(time.RFC3339) + ")"
+	}
+	return "no certificate in its caBundle is valid yet"
+}
+
+// hookSelection is whether one webhook is called for a target.
+type hookSelection struct {
+	h        identifiedHook
+	selected bool
+	// excluded lists why the API server does not call it for the target;
+	// unknown why that cannot be told.
+	excluded, unknown []string
+	details           []Detail
+}
+
+// recordSelection records one outcome for the target: whether some
+// identified webhook's selectors and match conditions admit it.
+func recordSelection(c *Context, t *Target, r *Recorder) {
+	subj := t.Subject()
+	var sels []hookSelection
+	for _, h := range identifiedWebhooks(c.Snap) {
+		sels = append(sels, selectionOf(c, t, h))
+	}
+	if len(sels) == 0 {
+		// A configuration with no webhooks: reported on the configuration.
+		return
+	}
+	var excluded, unknown []string
+	var details []Detail
+	for _, s := range sels {
+		if s.selected {
+			r.Pass(subj, fmt.Sprintf("%s selects the pod's namespace and labels", s.h.String()))
+			return
+		}
+		excluded = append(excluded, s.excluded...)
+		unknown = append(unknown, s.unknown...)
+		details = append(details, s.details...)
+	}
+	if len(unknown) > 0 {
+		r.Skip(subj, strings.Join(unknown, "; "), details...)
+		return
+	}
+	r.Fail(subj, strings.Join(excluded, "; ")+": the API server never sends the pod to the webhook, so it gets no IRSA credentials", details...)
+}
+
+// selectionOf evaluates one webhook's namespaceSelector, objectSelector and
+// matchConditions for the target. The skip label requirement is left to
+// IRSA111.
+func selectionOf(c *Context, t *Target, h identifiedHook) hookSelection {
+	out := hookSelection{h: h}
+	w := h.hook
+	// The same words for a template and its pods, so that a pod's finding
+	// folds into its workload's (a template's labels are its pods' labels).
+	what := "pod"
+
+	if reqs, err := SelectorRequirements(w.NamespaceSelector); err != nil {
+		out.unknown = append(out.unknown, fmt.Sprintf("%s has an invalid namespaceSelector: %v", h.String(), err))
+	} else if len(reqs) > 0 {
+		labels, src, derived, ok := namespaceLabels(c.Snap, t, reqs)
+		switch {
+		case !ok:
+			out.unknown = append(out.unknown, fmt.Sprintf("the namespaceSelector %q of %s needs the labels of Namespace %s, which is not in the input (capture: kubectl get namespace %s -o json)",
+				SelectorString(w.NamespaceSelector), h.String(), t.Namespace, t.Namespace))
+		default:
+			if _, unmet, _ := SelectorMatch(w.NamespaceSelector, labels); len(unmet) > 0 {
+				out.excluded = append(out.excluded, fmt.Sprintf("the namespaceSelector %q of %s does not select Namespace %s (%s)",
+					SelectorString(w.NamespaceSelector), h.String(), t.Namespace, unmetText(unmet, labels)))
+				nsEv := fmt.Sprintf("Namespace %s labels: %s", t.Namespace, labelsString(labels))
+				if derived {
+					nsEv = fmt.Sprintf("Namespace %s is not in the input; its %s label is its name", t.Namespace, metadataNameLabel)
+				}
+				out.details = append(out.details,
+					Ev(src, nsEv),
+					Ev(h.cfg.Source, fmt.Sprintf("%s namespaceSelector: %s", h.String(), SelectorString(w.NamespaceSelector))))
+				out.details = append(out.details, namespaceFix(c, t, unmet[0])...)
+			}
+		}
+	}
+
+	var labels map[string]string
+	if t.Meta != nil {
+		labels = t.Meta.Labels
+	}
+	if _, unmet, err := SelectorMatch(w.ObjectSelector, labels); err != nil {
+		out.unknown = append(out.unknown, fmt.Sprintf("%s has an invalid objectSelector: %v", h.String(), err))
+	} else {
+		var rest []LabelRequirement
+		for _, u := range unmet {
+			if u.Key != webhook.LabelSkip {
+				rest = append(rest, u)
+			}
+		}
+		if len(rest) > 0 {
+			out.excluded = append(out.excluded, fmt.Sprintf("the objectSelector %q of %s does not select the %s's labels (%s)",
+				SelectorString(w.ObjectSelector), h.String(), what, unmetText(rest, labels)))
+			out.details = append(out.details,
+				Ev(t.Source, fmt.Sprintf("%s %s/%s labels: %s", t.Kind, t.Namespace, t.Name, labelsString(labels))),
+				Ev(h.cfg.Source, fmt.Sprintf("%s objectSelector: %s", h.String(), SelectorString(w.ObjectSelector))))
+			out.details = append(out.details, labelFix(c, t, rest[0])...)
+		}
+	}
+
+	if len(out.excluded) == 0 && len(w.MatchConditions) > 0 {
+		var names []string
+		for _, m := range w.MatchConditions {
+			names = append(names, m.Name)
+		}
+		out.unknown = append(out.unknown, fmt.Sprintf("%s has matchConditions (%s) whose CEL expressions this tool does not evaluate: they may exclude the %s",
+			h.String(), strings.Join(names, ", "), what))
+		for _, m := range w.MatchConditions {
+			out.details = append(out.details, Ev(h.cfg.Source, fmt.Sprintf("matchCondition %s: %s", m.Name, m.Expression)))
+		}
+	}
+	out.selected = len(out.excluded) == 0 && len(out.unknown) == 0
+	return out
+}
+
+// metadataNameLabel is set by the API server on every Namespace, equal to
+// its name (immutable, GA since Kubernetes 1.22).
+const metadataNameLabel = "kubernetes.io/metadata.name"
+
+// namespaceLabels returns the labels of the target's Namespace for a
+// namespaceSelector. Without the Namespace in the input, a selector that
+// only reads kubernetes.io/metadata.name can still be judged (derived).
+func namespaceLabels(s *snapshot.Snapshot, t *Target, reqs []LabelRequirement) (labels map[string]string, src snapshot.Source, derived, ok bool) {
+	if n := s.Namespaces[t.Namespace]; n != nil {
+		return n.Labels, n.Source, false, true
+	}
+	for _, n := range s.Namespaces {
+		if n.Name == t.Namespace {
+			return n.Labels, n.Source, false, true
+		}
+	}
+	for _, r := range reqs {
+		if r.Key != metadataNameLabel {
+			return nil, snapshot.Source{}, false, false
+		}
+	}
+	return map[string]string{metadataNameLabel: t.Namespace}, t.Source, true, true
+}
+
+func unmetText(unmet []LabelRequirement, labels map[string]string) string {
+	var parts []string
+	for _, u := range unmet {
+		parts = append(parts, u.String()+" fails: "+u.Unmet(labels))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func labelsString(labels map[string]string) string {
+	if len(labels) == 0 {
+		return "none"
+	}
+	keys := make(map[string]bool, len(labels))
+	for k := range labels {
+		keys[k] = true
+	}
+	var parts []string
+	for _, k := range sortedKeys(keys) {
+		parts = append(parts, k+"="+labels[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// namespaceFix proposes the label change that makes the namespace match
+// the first unmet requirement, then the re-creation of the target's pods.
+func namespaceFix(c *Context, t *Target, u LabelRequirement) []Detail {
+	var cmds []string
+	switch {
+	case u.Key == metadataNameLabel:
+		// Immutable: the configuration must change instead.
+	case u.Operator == SelectorOpIn:
+		cmds = append(cmds, fmt.Sprintf("kubectl label namespace %s %s=%s --overwrite", t.Namespace, u.Key, u.Values[0]))
+	case u.Operator == SelectorOpNotIn || u.Operator == SelectorOpDoesNotExist:
+		cmds = append(cmds, fmt.Sprintf("kubectl label namespace %s %s-", t.Namespace, u.Key))
+	}
+	_, how := recreateAfterChange(c, t)
+	if len(cmds) == 0 {
+		// No command fixes it from the workload's side: restarting alone
+		// would change nothing.
+		return []Detail{Remedy(fmt.Sprintf("Namespace %s cannot be relabelled to match `%s`: change the webhook's namespaceSelector, or run the workload in a selected namespace; then %s.", t.Namespace, u.String(), how))}
+	}
+	re, _ := recreateAfterChange(c, t)
+	cmds = append(cmds, re...)
+	return []Detail{Cmd(cmds...), Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement `%s`), then %s.", t.Namespace, u.String(), how))}
+}
+
+// labelFix proposes the pod template label change that satisfies the
+// first unmet objectSelector requirement; changing the template rolls the
+// pods, which are then created through the webhook.
+func labelFix(c *Context, t *Target, u LabelRequirement) []Detail {
+	var value *string
+	switch u.Operator {
+	case SelectorOpIn:
+		value = &u.Values[0]
+	case SelectorOpNotIn, SelectorOpDoesNotExist:
+	default:
+		return []Detail{Remedy(fmt.Sprintf("Give the pod template a label that satisfies `%s` (the webhook's objectSelector), then re-create the pods.", u.String()))}
+	}
+	kind, name := templateOwner(c, t)
+	cmd := templatePatchCmd(kind, name, t.Namespace, "labels", u.Key, value)
+	remedy := fmt.Sprintf("Change the pod template's labels to satisfy `%s` (the webhook's objectSelector); the new pods are created through the webhook.", u.String())
+	if cmd == "" {
+		return []Detail{Remedy(remedy + " This controller does not roll its pods on a template change: re-create them.")}
+	}
+	return []Detail{Cmd(cmd), Remedy(remedy)}
+}
+
+// templateOwner is the workload whose template the target's pods come
+// from: the template target itself, or a pod's top-level owner.
+func templateOwner(c *Context, t *Target) (kind, name string) {
+	if t.IsTemplate() {
+		return t.Kind, t.Name
+	}
+	_, kind, name = c.Index.TopOwner(t.Namespace, t.Meta)
+	return kind, name
+}
+
+// templatePatchCmd returns a kubectl merge patch that sets (value non-nil)
+// or removes one label or annotation of a workload's pod template, for the
+// kinds that roll their pods when the template changes; "" otherwise.
+func templatePatchCmd(kind, name, ns, field, key string, value *string) string {
+	meta := map[string]any{field: map[string]any{key: value}}
+	var doc map[string]any
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		doc = map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}
+	case "CronJob":
+		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}}}
+	default:
+		return ""
+	}
+	b, err := json.Marshal(doc)
+	if err != nil || strings.Contains(string(b), "'") {
+		return ""
+	}
+	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p '%s'", strings.ToLower(kind), name, ns, b)
+}
+
+// recreateAfterChange returns the commands that re-create the target's
+// pods once the webhook will select them, and the phrase that says so.
+func recreateAfterChange(c *Context, t *Target) ([]string, string) {
+	if t.IsPod() {
+		cmds, _ := recreateFix(c, t)
+		return cmds, "re-create the pod so that it is admitted again"
+	}
+	switch t.Kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		return []string{fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(t.Kind), t.Name, t.Namespace)}, "restart the " + t.Kind + " so that its pods are created again"
+	}
+	return nil, "re-create the " + t.Kind + "'s pods"
+}
+
+func rulesString(rules []snapshot.RuleWithOperations) string {
+	if len(rules) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, r := range rules {
+		groups := make([]string, len(r.APIGroups))
+		for i, g := range r.APIGroups {
+			groups[i] = fmt.Sprintf("%q", g)
+		}
+		s := fmt.Sprintf("[%s %s %s %s]", strings.Join(r.Operations, ","), strings.Join(groups, ","), strings.Join(r.APIVersions, ","), strings.Join(r.Resources, ","))
+		if r.Scope != nil {
+			s = strings.TrimSuffix(s, "]") + " scope " + *r.Scope + "]"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func clientConfigString(cc snapshot.WebhookClientConfig) string {
+	var s string
+	switch {
+	case cc.Service != nil:
+		s = "service " + cc.Service.Namespace + "/" + cc.Service.Name
+		if cc.Service.Path != nil {
+			s += " path " + *cc.Service.Path
+		}
+		if cc.Service.Port != nil {
+			s += fmt.Sprintf(" port %d", *cc.Service.Port)
+		}
+	case cc.URL != nil:
+		s = "url " + *cc.URL
+	default:
+		s = "no service or url"
+	}
+	if cc.CABundle == "" {
+		return s + ", no caBundle"
+	}
+	return s + ", caBundle set"
+}

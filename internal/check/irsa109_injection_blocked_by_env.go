@@ -1,0 +1,286 @@
+package check
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa109 = &Check{
+	ID:       "IRSA109",
+	Slug:     "injection-blocked-by-env",
+	Title:    "Hand-written AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE leave the container without working web identity",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkWebhook,
+	Scope:    ScopeWorkloads,
+	After:    []string{"IRSA101"},
+	IRSA:     true,
+	Doc: `When a container already defines ` + "`AWS_ROLE_ARN`" + ` **or** ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + `, the webhook adds
+**neither** (irsa-facts.md §1.3, handler.go addEnvToContainer). What the manifest wrote is then all
+the SDK gets, and it is broken when:
+
+- ` + "`AWS_ROLE_ARN`" + ` is set without ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` (or with an empty one): the SDK skips web
+  identity and falls back to the node's role through IMDS (irsa-facts.md §7);
+- ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` is set without ` + "`AWS_ROLE_ARN`" + `: the web identity provider fails for lack of
+  a role;
+- the token file is not in a mounted projected ` + "`serviceAccountToken`" + `: the file does not exist. This
+  happens when the container also sets a region variable and ` + "`AWS_STS_REGIONAL_ENDPOINTS`" + `: the
+  webhook then leaves it entirely unchanged, **without** the token mount (test rawPodHasAll), or
+  when the pod was never mutated. A token mounted with ` + "`subPath`" + ` is never refreshed by the kubelet
+  and expires;
+- ` + "`AWS_ROLE_ARN`" + ` differs from the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + `: the container assumes
+  the hand-written role, and changing the annotation has no effect.
+
+A complete hand-written setup (both variables, the file served by a mounted projected
+serviceAccountToken, the role the ServiceAccount names) works and passes. Templates are judged as
+the webhook will mutate them; pods as admitted. Values the webhook injected are IRSA105's.`,
+	Fix: `Delete the hand-written variables from the container so that the webhook injects both with its
+token mount (` + "`kubectl set env deployment/NAME -c CONTAINER AWS_ROLE_ARN- AWS_WEB_IDENTITY_TOKEN_FILE-`" + `),
+and put the role in the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + ` annotation. If the container
+must keep its own setup, set both variables and mount a projected ` + "`serviceAccountToken`" + ` volume (no
+` + "`subPath`" + `) at the token file's directory.`,
+	Run: runIRSA109,
+}
+
+func runIRSA109(c *Context, t *Target, r *Recorder) {
+	if t.Spec == nil {
+		return
+	}
+	a := admissionOf(c, t)
+	judged := t.Spec
+	if t.IsTemplate() && a.res.Mode == webhook.ModeIRSA && !a.label.effective && a.res.Spec != nil {
+		judged = a.res.Spec
+	}
+	for _, orig := range initAndRegular(t.Spec) {
+		_, hasRole := Env(orig, webhook.EnvRoleARN)
+		_, hasFile := Env(orig, webhook.EnvTokenFile)
+		if !hasRole && !hasFile {
+			continue
+		}
+		o := webIdentityOrigin(c, t, orig)
+		if o.injected {
+			continue
+		}
+		jc := specContainer(judged, orig.Name)
+		if jc == nil {
+			continue
+		}
+		judgeHandWritten(c, t, r, a, judged, jc, o)
+	}
+}
+
+// judgeHandWritten records the outcome for one container whose web
+// identity variables come from the manifest.
+func judgeHandWritten(c *Context, t *Target, r *Recorder, a admission, spec *snapshot.PodSpec, cont *snapshot.Container, o envOrigin) {
+	subj := t.ContainerSubject(cont.Name)
+	roleE, hasRole := Env(cont, webhook.EnvRoleARN)
+	fileE, hasFile := Env(cont, webhook.EnvTokenFile)
+	details := []Detail{Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s (%s)", t.Kind, t.Namespace, t.Name, cont.Name, webIdentityEnvString(cont), o.why))}
+	if a.annotated {
+		details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.role)))
+	}
+	if t.IsTemplate() {
+		if cr := a.res.Container(cont.Name); cr != nil && cr.Reason != "" {
+			details = append(details, Ev(t.Source, "webhook: "+cr.Reason))
+		}
+	}
+	const fallback = "the SDK skips web identity and falls back to the node's role (IMDS)"
+	const blocked = "and the webhook injects neither variable when one is already set"
+
+	switch {
+	case hasRole && !hasFile:
+		r.Fail(subj, fmt.Sprintf("%s is set in the manifest without %s, %s: %s", webhook.EnvRoleARN, webhook.EnvTokenFile, blocked, fallback),
+			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN)...)...)
+		return
+	case hasFile && fileE.ValueFrom == nil && fileE.Value == "":
+		r.Fail(subj, fmt.Sprintf("%s is set to an empty value in the manifest, so the webhook injects neither variable, and the SDK treats an empty value as unset: it skips web identity and falls back to the node's role (IMDS)", webhook.EnvTokenFile),
+			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
+		return
+	case !hasRole:
+		r.Fail(subj, fmt.Sprintf("%s is set in the manifest without %s, %s: the SDK's web identity provider fails for lack of a role ARN", webhook.EnvTokenFile, webhook.EnvRoleARN, blocked),
+			append(details, envFix(c, t, a, cont.Name, nil, webhook.EnvTokenFile)...)...)
+		return
+	case fileE.ValueFrom != nil:
+		r.Skip(subj, fmt.Sprintf("%s is set from %s: the token path cannot be seen", webhook.EnvTokenFile, refString(fileE.ValueFrom)), details...)
+		return
+	}
+
+	file := fileE.Value
+	m, rel := mountFor(cont, file)
+	if m == nil && t.IsTemplate() && t.SA == nil && underPath(file, webhook.MountPath) {
+		r.Skip(subj, fmt.Sprintf("%s %q relies on the mount the webhook adds, which depends on ServiceAccount %s/%s, not in the input (capture: kubectl get serviceaccount %s -n %s -o json)",
+			webhook.EnvTokenFile, file, t.Namespace, t.SAName, t.SAName, t.Namespace), details...)
+		return
+	}
+	if m == nil {
+		msg := fmt.Sprintf("%s %q is set in the manifest, but no volume is mounted at that path in the container: the token file does not exist and web identity fails", webhook.EnvTokenFile, file)
+		if t.IsPod() && a.annotated && underPath(file, webhook.MountPath) && Volume(spec, webhook.VolumeName) == nil {
+			// The manifest relies on the webhook's mount, and the webhook did
+			// not run for this pod: re-creating it is the fix.
+			cmds, remedy := recreateFix(c, t)
+			details = append(details, Ev(t.Source, fmt.Sprintf("the pod has no %s volume: the webhook did not mutate it, so the mount it adds at %s is missing", webhook.VolumeName, webhook.MountPath)),
+				Cmd(cmds...), Remedy(remedy))
+			r.Fail(subj, msg, details...)
+			return
+		}
+		r.Fail(subj, msg, append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
+		return
+	}
+	vol := Volume(spec, m.Name)
+	switch {
+	case vol == nil:
+		r.Skip(subj, fmt.Sprintf("%s %q is in volume mount %q, but the pod has no volume of that name", webhook.EnvTokenFile, file, m.Name), details...)
+		return
+	case vol.Projected == nil && vol.Secret != nil:
+		r.Skip(subj, fmt.Sprintf("%s %q is in Secret volume %q (Secret %s): a token copied into a Secret is not refreshed by the kubelet, and its content cannot be seen", webhook.EnvTokenFile, file, m.Name, vol.Secret.SecretName), details...)
+		return
+	case vol.Projected == nil:
+		r.Skip(subj, fmt.Sprintf("%s %q is in volume %q, which is not a projected service account token: its content cannot be seen", webhook.EnvTokenFile, file, m.Name), details...)
+		return
+	}
+	// With subPath, the file seen at mountPath is <volume>/<subPath>.
+	want := rel
+	if m.SubPath != "" {
+		want = path.Clean(m.SubPath + "/" + rel)
+		if rel == "" {
+			want = path.Clean(m.SubPath)
+		}
+	}
+	tok := projectedToken(vol, want)
+	if tok == nil {
+		r.Fail(subj, fmt.Sprintf("%s %q is in projected volume %q, which has no serviceAccountToken at path %q: the token file does not exist and web identity fails", webhook.EnvTokenFile, file, m.Name, want),
+			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
+		return
+	}
+	details = append(details, Ev(t.Source, fmt.Sprintf("volume %s mounted at %s: serviceAccountToken path %s, audience %q, expirationSeconds %s", m.Name, m.MountPath, tok.Path, tok.Audience, expString(tok.ExpirationSeconds))))
+	if m.SubPath != "" {
+		r.Fail(subj, fmt.Sprintf("the token file %q is mounted with subPath %q, and the kubelet never updates subPath mounts: the file keeps the first token, which expires", file, m.SubPath),
+			append(details, Remedy("Mount the projected volume at the token file's directory, without `subPath`, so that the kubelet's token rotation reaches the file."))...)
+		return
+	}
+	switch {
+	case !a.annotated:
+	case roleE.ValueFrom != nil:
+		r.Skip(subj, fmt.Sprintf("%s is set from %s, so it cannot be compared with the %s %q of ServiceAccount %q", webhook.EnvRoleARN, refString(roleE.ValueFrom), webhook.AnnotationRoleARN, a.role, t.SAName), details...)
+		return
+	case roleE.Value != a.role:
+		r.Fail(subj, fmt.Sprintf("%s %q is set in the manifest and differs from the %s %q of ServiceAccount %q: the webhook does not override it, so the container assumes %q and the annotation has no effect",
+			webhook.EnvRoleARN, roleE.Value, webhook.AnnotationRoleARN, a.role, t.SAName, roleE.Value),
+			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
+		return
+	}
+	r.Pass(subj, fmt.Sprintf("%s %s and %s %q are set in the manifest and complete: the file is the serviceAccountToken of projected volume %q",
+		webhook.EnvRoleARN, roleValue(roleE), webhook.EnvTokenFile, file, m.Name), details...)
+}
+
+// mountFor returns the container's mount that serves file (the deepest
+// mount path containing it) and the file's path inside the mount.
+func mountFor(c *snapshot.Container, file string) (*snapshot.VolumeMount, string) {
+	f := slashPath(file)
+	var best *snapshot.VolumeMount
+	rel := ""
+	for i := range c.VolumeMounts {
+		m := &c.VolumeMounts[i]
+		mp := slashPath(m.MountPath)
+		if !underPath(f, mp) {
+			continue
+		}
+		if best == nil || len(mp) > len(slashPath(best.MountPath)) {
+			best = m
+			rel = strings.TrimPrefix(strings.TrimPrefix(f, mp), "/")
+		}
+	}
+	return best, rel
+}
+
+// projectedToken returns the serviceAccountToken source of a projected
+// volume written at path p, or nil.
+func projectedToken(v *snapshot.Volume, p string) *snapshot.ServiceAccountTokenProjection {
+	for _, s := range v.Projected.Sources {
+		if s.ServiceAccountToken != nil && path.Clean(s.ServiceAccountToken.Path) == p {
+			return s.ServiceAccountToken
+		}
+	}
+	return nil
+}
+
+// envFix proposes deleting the hand-written variables so that the webhook
+// injects both with its mount, and annotating the ServiceAccount with the
+// hand-written role when it has none.
+func envFix(c *Context, t *Target, a admission, container string, roleE *snapshot.EnvVar, vars ...string) []Detail {
+	role := ""
+	if roleE != nil && roleE.ValueFrom == nil {
+		role = roleE.Value
+	}
+	kind, name := templateOwner(c, t)
+	var cmds []string
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
+		unset := make([]string, len(vars))
+		for i, v := range vars {
+			unset[i] = v + "-"
+		}
+		cmds = append(cmds, fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), name, t.Namespace, container, strings.Join(unset, " ")))
+	}
+	remedy := fmt.Sprintf("Delete %s from container %s so that the webhook injects %s and %s with its token mount", strings.Join(vars, " and "), container, webhook.EnvRoleARN, webhook.EnvTokenFile)
+	if !a.annotated && t.SA != nil && role != "" {
+		cmds = append(cmds, fmt.Sprintf("kubectl annotate serviceaccount %s -n %s %s=%s", t.SAName, t.Namespace, webhook.AnnotationRoleARN, role))
+		remedy += ", and annotate the ServiceAccount with the role (the webhook acts only when it has one)"
+	} else if a.annotated && role != "" && role != a.role {
+		remedy += fmt.Sprintf("; the container then assumes the ServiceAccount's role %q: if it needs %q, annotate the ServiceAccount with that role instead", a.role, role)
+	}
+	remedy += ". Or keep a hand-written setup and make it complete: both variables, and a projected serviceAccountToken volume mounted (without subPath) at the token file's directory."
+	return []Detail{Cmd(cmds...), Remedy(remedy)}
+}
+
+// webIdentityEnvString renders a container's web identity variables.
+func webIdentityEnvString(c *snapshot.Container) string {
+	var parts []string
+	for _, name := range []string{webhook.EnvRoleARN, webhook.EnvTokenFile} {
+		if e, ok := Env(c, name); ok {
+			if e.ValueFrom != nil {
+				parts = append(parts, name+" from "+refString(e.ValueFrom))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s=%q", name, e.Value))
+			}
+		} else {
+			parts = append(parts, name+" unset")
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// roleValue quotes a plain AWS_ROLE_ARN value, or names its reference.
+func roleValue(e *snapshot.EnvVar) string {
+	switch {
+	case e == nil:
+		return ""
+	case e.ValueFrom != nil:
+		return "(" + refString(e.ValueFrom) + ")"
+	}
+	return fmt.Sprintf("%q", e.Value)
+}
+
+// refString names an env var reference without reading it.
+func refString(v *snapshot.EnvVarSource) string {
+	switch {
+	case v.SecretKeyRef != nil:
+		return fmt.Sprintf("Secret %s key %s", v.SecretKeyRef.Name, v.SecretKeyRef.Key)
+	case v.ConfigMapKeyRef != nil:
+		return fmt.Sprintf("ConfigMap %s key %s", v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Key)
+	case v.FieldRef != nil:
+		return "field " + v.FieldRef.FieldPath
+	}
+	return "a reference"
+}
+
+func expString(p *int64) string {
+	if p == nil {
+		return "unset (3600)"
+	}
+	return fmt.Sprintf("%d", *p)
+}

@@ -1,0 +1,253 @@
+package check
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa110 = &Check{
+	ID:       "IRSA110",
+	Slug:     "static-credentials-override",
+	Title:    "Static AWS keys in the environment override the IAM role",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkWebhook,
+	Scope:    ScopeWorkloads,
+	After:    []string{"IRSA101"},
+	IRSA:     true,
+	Doc: `Every AWS SDK's default credential chain looks at ` + "`AWS_ACCESS_KEY_ID`" + ` and ` + "`AWS_SECRET_ACCESS_KEY`" + `
+before web identity (aws-sdk-go-v2 ` + "`resolveCredentialChain`" + `, botocore's ` + "`EnvProvider`" + ` first in
+` + "`create_credential_resolver`" + `; irsa-facts.md §7), and stops at the first credentials it finds. A
+container that gets static keys from its environment (a literal value, a Secret or ConfigMap key)
+therefore never uses the role the webhook injects: calls run as the IAM user those keys belong to,
+and fail or succeed with that user's permissions.
+
+Half a pair is trouble too: ` + "`AWS_ACCESS_KEY_ID`" + ` without ` + "`AWS_SECRET_ACCESS_KEY`" + ` makes botocore (boto3,
+the AWS CLI) stop with ` + "`PartialCredentialsError`" + ` instead of moving on to web identity. The Go SDK v2
+also reads ` + "`AWS_ACCESS_KEY`" + ` and ` + "`AWS_SECRET_KEY`" + `.
+
+` + "`envFrom`" + ` can set them too, but the tool never reads Secrets or ConfigMaps: it warns only when a
+source's name or prefix suggests AWS credentials, and says "possibly". A shared credentials file
+(` + "`~/.aws/credentials`" + `) does not override web identity in the default chains (web identity from the
+environment comes first), so it is not reported here.`,
+	Fix: `Remove the static keys from the container (` + "`kubectl set env deployment/NAME -c CONTAINER AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-`" + `),
+or drop the ` + "`envFrom`" + ` source that carries them, and grant the IAM role what the keys' user could do.
+Containers that must keep their own keys can be left out of injection with the pod annotation
+` + "`eks.amazonaws.com/skip-containers`" + `.`,
+	Run: runIRSA110,
+}
+
+// Env var names of static keys. The _ID/_ACCESS_ pair is read by every
+// SDK; aws-sdk-go-v2 also reads AWS_ACCESS_KEY and AWS_SECRET_KEY
+// (config/env_config.go; irsa-facts.md §7.1).
+const (
+	envAltAccessKey = "AWS_ACCESS_KEY"
+	envAltSecretKey = "AWS_SECRET_KEY"
+)
+
+func runIRSA110(c *Context, t *Target, r *Recorder) {
+	if t.Spec == nil {
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	// Which containers the webhook leaves alone (skip-containers): their
+	// own keys are then their own business.
+	res := webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{})
+	kind, name := templateWorkload(c, t)
+	for _, ct := range t.Containers() {
+		subj := t.ContainerSubject(ct.Name)
+		cr := res.Container(ct.Name)
+		skipped := cr != nil && cr.Skipped
+		id, hasID := setEnv(ct, webhook.EnvAccessKeyID)
+		secret, hasSecret := setEnv(ct, webhook.EnvSecretAccessKey)
+		altID, hasAltID := setEnv(ct, envAltAccessKey)
+		altSecret, hasAltSecret := setEnv(ct, envAltSecretKey)
+		where := fmt.Sprintf("%s %s/%s container %s", targetNoun(t), t.Namespace, t.Name, ct.Name)
+
+		var vars []*snapshot.EnvVar
+		for _, e := range []*snapshot.EnvVar{id, secret, altID, altSecret} {
+			if e != nil {
+				vars = append(vars, e)
+			}
+		}
+		var evs []Detail
+		for _, e := range vars {
+			evs = append(evs, Ev(t.Source, fmt.Sprintf("%s: %s %s", where, e.Name, envSource(e))))
+		}
+		suspects, others := envFromSuspects(ct)
+		if skipped && (len(vars) > 0 || len(suspects) > 0) {
+			r.Pass(subj, fmt.Sprintf("container is excluded from injection by %s, so it does not use the IAM role: its own keys are deliberate", webhook.AnnotationSkipContainers), evs...)
+			continue
+		}
+		removal := removeEnvFix(kind, name, t.Namespace, ct.Name, vars)
+		switch {
+		case hasID && hasSecret:
+			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role",
+				webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey, envSource(secret)), append(evs, removal...)...)
+			continue
+		case hasID:
+			msg := fmt.Sprintf("%s (%s) is set without %s: botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity", webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey)
+			if hasAltSecret {
+				msg += fmt.Sprintf(", and the Go SDK v2 uses it with %s as static keys", envAltSecretKey)
+			} else {
+				msg += "; the other SDKs ignore it"
+			}
+			r.Fail(subj, msg, append(append(evs, WithSeverity(finding.SeverityWarning)), removal...)...)
+			continue
+		case hasAltID && (hasSecret || hasAltSecret):
+			var s *snapshot.EnvVar = secret
+			if s == nil {
+				s = altSecret
+			}
+			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: the Go SDK v2 uses them as static keys before web identity, so a Go program never uses the IAM role",
+				envAltAccessKey, envSource(altID), s.Name, envSource(s)), append(append(evs, WithSeverity(finding.SeverityWarning)), removal...)...)
+			continue
+		}
+
+		if len(suspects) > 0 {
+			var descs, checks []string
+			var suspectEv []Detail
+			for _, sp := range suspects {
+				descs = append(descs, sp.desc)
+				checks = append(checks, keysCmd(sp.kind, sp.name, t.Namespace))
+				suspectEv = append(suspectEv, Ev(t.Source, fmt.Sprintf("%s: envFrom %s", where, sp.desc)))
+			}
+			msg := fmt.Sprintf("envFrom %s possibly sets %s and %s (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity",
+				strings.Join(descs, ", "), webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
+			remedy := "List the keys of the source (the values are not printed):\n\n    " + strings.Join(checks, "\n    ") +
+				"\n\nIf they include `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, remove them from the source or drop the `envFrom` entry, and grant the IAM role what those keys could do."
+			r.Fail(subj, msg, append(suspectEv, WithSeverity(finding.SeverityWarning), Cmd(checks...), Remedy(remedy))...)
+			continue
+		}
+		msg := fmt.Sprintf("no static AWS keys in the environment (%s, %s)", webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
+		if len(vars) > 0 {
+			msg = fmt.Sprintf("%s is set, but without an access key ID no SDK uses it", envNames(vars))
+		}
+		if len(others) > 0 {
+			msg += fmt.Sprintf("; envFrom %s not read: nothing in its name suggests AWS credentials", strings.Join(others, ", "))
+		}
+		r.Pass(subj, msg, evs...)
+	}
+}
+
+// envSuspect is an envFrom source that may carry AWS keys.
+type envSuspect struct{ kind, name, desc string }
+
+// envFromSuspects sorts the container's envFrom sources: those whose name
+// or prefix suggests AWS keys (and whose prefix can produce
+// AWS_ACCESS_KEY_ID at all), and the others, described. The values are in
+// Secrets and ConfigMaps, which the tool never reads, so a name is all
+// there is to go on; warning about every envFrom would flood normal apps.
+func envFromSuspects(ct *snapshot.Container) (suspects []envSuspect, others []string) {
+	for _, src := range ct.EnvFrom {
+		kind, ref := envFromRef(src)
+		if ref == "" {
+			continue
+		}
+		desc := fmt.Sprintf("%s %q", kind, ref)
+		if src.Prefix != "" {
+			desc += fmt.Sprintf(" (prefix %q)", src.Prefix)
+		}
+		possible := canSet(src.Prefix, webhook.EnvAccessKeyID) || canSet(src.Prefix, envAltAccessKey)
+		if possible && (credentialLike(ref) || src.Prefix != "" && canSet(src.Prefix, webhook.EnvAccessKeyID)) {
+			suspects = append(suspects, envSuspect{kind: kind, name: ref, desc: desc})
+		} else {
+			others = append(others, desc)
+		}
+	}
+	return suspects, others
+}
+
+// setEnv returns the container's env var when it is set to something: a
+// non-empty literal, or a reference. An empty literal counts as unset, as
+// every SDK treats it (Go v2 HasKeys, botocore `if access_key:`).
+func setEnv(ct *snapshot.Container, name string) (*snapshot.EnvVar, bool) {
+	e, ok := Env(ct, name)
+	if !ok || e.Value == "" && e.ValueFrom == nil {
+		return nil, false
+	}
+	return e, true
+}
+
+// envSource says where an env var's value comes from, never the value.
+func envSource(e *snapshot.EnvVar) string {
+	switch v := e.ValueFrom; {
+	case v == nil:
+		return "a literal value in the manifest"
+	case v.SecretKeyRef != nil:
+		return fmt.Sprintf("from Secret %q key %q", v.SecretKeyRef.Name, v.SecretKeyRef.Key)
+	case v.ConfigMapKeyRef != nil:
+		return fmt.Sprintf("from ConfigMap %q key %q", v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Key)
+	case v.FieldRef != nil:
+		return fmt.Sprintf("from field %s", v.FieldRef.FieldPath)
+	}
+	return "from a reference"
+}
+
+func envNames(vars []*snapshot.EnvVar) string {
+	names := make([]string, len(vars))
+	for i, e := range vars {
+		names[i] = e.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func envFromRef(src snapshot.EnvFromSource) (kind, name string) {
+	switch {
+	case src.SecretRef != nil:
+		return "Secret", src.SecretRef.Name
+	case src.ConfigMapRef != nil:
+		return "ConfigMap", src.ConfigMapRef.Name
+	}
+	return "", ""
+}
+
+// canSet reports whether an envFrom source with this prefix can produce
+// the variable: every name it sets starts with the prefix.
+func canSet(prefix, name string) bool { return strings.HasPrefix(name, prefix) }
+
+// credentialLike: a source name that suggests AWS keys, such as
+// aws-credentials, s3-secret, iam-user-keys or access-keys.
+var (
+	awsWord  = regexp.MustCompile(`(^|[^a-z0-9])(aws|s3|iam|amazon)([^a-z0-9]|$)`)
+	credWord = regexp.MustCompile(`cred|secret|key|access`)
+	keyWord  = regexp.MustCompile(`access[-_.]?keys?`)
+)
+
+func credentialLike(name string) bool {
+	n := strings.ToLower(name)
+	return keyWord.MatchString(n) || awsWord.MatchString(n) && credWord.MatchString(n)
+}
+
+// keysCmd lists a Secret's or ConfigMap's keys without their values.
+func keysCmd(kind, name, ns string) string {
+	return fmt.Sprintf(`kubectl get %s %s -n %s -o go-template='{{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}'`, strings.ToLower(kind), shArg(name), shArg(ns))
+}
+
+// removeEnvFix removes the variables from the container of the workload's
+// template (kubectl set env NAME- removes NAME).
+func removeEnvFix(kind, name, ns, container string, vars []*snapshot.EnvVar) []Detail {
+	var cmd string
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
+		args := make([]string, len(vars))
+		for i, e := range vars {
+			args[i] = e.Name + "-"
+		}
+		cmd = fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), shArg(name), shArg(ns), shArg(container), strings.Join(args, " "))
+	}
+	remedy := fmt.Sprintf("Remove %s from container `%s` and give the IAM role the permissions the keys' IAM user had", envNames(vars), container)
+	if cmd == "" {
+		if kind == "" {
+			return []Detail{Remedy(remedy + ": a pod's environment cannot be changed, so edit the manifest and re-create the pod.")}
+		}
+		return []Detail{Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
+	}
+	return []Detail{Cmd(cmd), Remedy(remedy + ":\n\n    " + cmd + "\n\nIf the container must keep its own keys, exclude it from injection with the pod annotation `eks.amazonaws.com/skip-containers`.")}
+}

@@ -1,0 +1,155 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+func TestIRSA110(t *testing.T) {
+	fromSecret := func(name, secret, key string) snapshot.EnvVar {
+		return snapshot.EnvVar{Name: name, ValueFrom: &snapshot.EnvVarSource{SecretKeyRef: &snapshot.KeySelector{Name: secret, Key: key}}}
+	}
+	env := func(vars ...snapshot.EnvVar) func(*snapshot.Workload) {
+		return func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Env = vars }
+	}
+	envFrom := func(srcs ...snapshot.EnvFromSource) func(*snapshot.Workload) {
+		return func(w *snapshot.Workload) { w.Template.Spec.Containers[0].EnvFrom = srcs }
+	}
+	tests := []struct {
+		name    string
+		snap    *snapshot.Snapshot
+		details bool
+		want    []string
+	}{
+		{
+			name: "no keys",
+			snap: fxSnapshot(fxDeployment()),
+			want: []string{"IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
+		},
+		{
+			name:    "both keys from a Secret",
+			snap:    fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "access_key_id"), fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret_access_key")))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "access_key_id") and AWS_SECRET_ACCESS_KEY (from Secret "legacy-aws" key "secret_access_key") are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"legacy-aws\" key \"access_key_id\"" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from Secret \"legacy-aws\" key \"secret_access_key\"" +
+					"\n  fix: kubectl set env deployment/api -n payments -c app AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-",
+			},
+		},
+		{
+			name:    "literal keys: the values are never printed",
+			snap:    fxSnapshot(fxDeployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (a literal value in the manifest) and AWS_SECRET_ACCESS_KEY (a literal value in the manifest) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID a literal value in the manifest" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY a literal value in the manifest" +
+					"\n  fix: kubectl set env deployment/api -n payments -c app AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-",
+			},
+		},
+		{
+			name: "empty literals count as unset",
+			snap: fxSnapshot(fxDeployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: ""}))),
+			want: []string{"IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
+		},
+		{
+			name:    "access key ID alone: botocore stops",
+			snap:    fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id")))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") is set without AWS_SECRET_ACCESS_KEY: botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity; the other SDKs ignore it` +
+					"\n  severity: warning" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"legacy-aws\" key \"id\"" +
+					"\n  fix: kubectl set env deployment/api -n payments -c app AWS_ACCESS_KEY_ID-",
+			},
+		},
+		{
+			name: "secret alone is ignored",
+			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")))),
+			want: []string{"IRSA110 pass Deployment payments/api container app: AWS_SECRET_ACCESS_KEY is set, but without an access key ID no SDK uses it"},
+		},
+		{
+			name: "Go SDK v2 alternate names",
+			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY", "legacy-aws", "id"), fromSecret("AWS_SECRET_KEY", "legacy-aws", "secret")))),
+			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY (from Secret "legacy-aws" key "id") and AWS_SECRET_KEY (from Secret "legacy-aws" key "secret") are set: the Go SDK v2 uses them as static keys before web identity, so a Go program never uses the IAM role`},
+		},
+		{
+			name:    "envFrom whose name suggests AWS keys",
+			snap:    fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials"}}, snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: envFrom Secret "payments-aws-credentials" possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity` +
+					"\n  severity: warning" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\"" +
+					"\n  fix: kubectl get secret payments-aws-credentials -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+			},
+		},
+		{
+			name: "envFrom with an AWS_ prefix",
+			snap: fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{Prefix: "AWS_", SecretRef: &snapshot.NameRef{Name: "vault-export"}}))),
+			want: []string{`IRSA110 fail Deployment payments/api container app: envFrom Secret "vault-export" (prefix "AWS_") possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity`},
+		},
+		{
+			name: "ordinary envFrom is not reported",
+			snap: fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}, snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "postgres-password"}},
+				snapshot.EnvFromSource{Prefix: "DB_", SecretRef: &snapshot.NameRef{Name: "aws-rds-credentials"}}))),
+			want: []string{`IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); envFrom ConfigMap "payments-config", Secret "postgres-password", Secret "aws-rds-credentials" (prefix "DB_") not read: nothing in its name suggests AWS credentials`},
+		},
+		{
+			name: "container excluded by skip-containers keeps its keys",
+			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "backup-aws", "id"), fromSecret("AWS_SECRET_ACCESS_KEY", "backup-aws", "secret")),
+				func(w *snapshot.Workload) {
+					w.Template.Annotations = map[string]string{webhook.AnnotationSkipContainers: "app"}
+				})),
+			want: []string{"IRSA110 pass Deployment payments/api container app: container is excluded from injection by eks.amazonaws.com/skip-containers, so it does not use the IAM role: its own keys are deliberate"},
+		},
+		{
+			name:    "bare pod: no command, the manifest must change",
+			details: true,
+			snap: fxSnapshot(fxBarePod("worker", fxMutated, func(p *snapshot.Pod) {
+				p.Spec.Containers[0].Env = append([]snapshot.EnvVar{fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id"), fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")}, p.Spec.Containers[0].Env...)
+			})),
+			want: []string{
+				`IRSA110 fail Pod payments/worker container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") and AWS_SECRET_ACCESS_KEY (from Secret "legacy-aws" key "secret") are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
+					"\n  evidence: bundle pods.json: pod payments/worker container app: AWS_ACCESS_KEY_ID from Secret \"legacy-aws\" key \"id\"" +
+					"\n  evidence: bundle pods.json: pod payments/worker container app: AWS_SECRET_ACCESS_KEY from Secret \"legacy-aws\" key \"secret\"",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := fxOnly(fxRun(t, tt.snap, Selector{}, tt.details, irsa110), "IRSA110")
+			fxAssert(t, got, tt.want)
+		})
+	}
+}
+
+func TestIRSA110PodFoldsIntoWorkload(t *testing.T) {
+	key := []snapshot.EnvVar{{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, {Name: "AWS_SECRET_ACCESS_KEY", Value: "x"}}
+	s := fxSnapshot(
+		fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Env = key }),
+		fxOwnedPod(func(p *snapshot.Pod) { p.Spec.Containers[0].Env = append([]snapshot.EnvVar{}, key...); fxMutated(p) }))
+	got := fxOnly(fxRun(t, s, Selector{}, true, irsa110), "IRSA110")
+	fxAssert(t, got, []string{
+		`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (a literal value in the manifest) and AWS_SECRET_ACCESS_KEY (a literal value in the manifest) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
+			"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID a literal value in the manifest" +
+			"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY a literal value in the manifest" +
+			"\n  evidence: bundle pods.json: pod payments/api-7d9f8b6c5-x2k4p has the same finding" +
+			"\n  fix: kubectl set env deployment/api -n payments -c app AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-",
+	})
+}
+
+func TestCredentialLike(t *testing.T) {
+	for name, want := range map[string]bool{
+		"aws-credentials": true, "payments-aws-credentials": true, "aws": false, "AWS_SECRET": true, "s3-keys": true,
+		"iam-user-secret": true, "access-keys": true, "accesskey": true, "postgres-password": false, "app-config": false,
+		"awsome-secret": false, "laws-secret": false, "amazon-s3-creds": true, "vault-export": false,
+	} {
+		if got := credentialLike(name); got != want {
+			t.Errorf("credentialLike(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

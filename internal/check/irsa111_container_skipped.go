@@ -1,0 +1,218 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa111 = &Check{
+	ID:       "IRSA111",
+	Slug:     "container-skipped",
+	Title:    "The pod or its containers opt out of the pod identity webhook",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkWebhook,
+	Scope:    ScopeWorkloads,
+	After:    []string{"IRSA101"},
+	IRSA:     true,
+	Doc: `Two opt-outs keep the webhook's credentials away (irsa-facts.md §1.1):
+
+- the pod label ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` (any value): the upstream configuration's
+  ` + "`objectSelector`" + ` never sends such a pod to the webhook. When the input holds the configuration, the
+  label counts only if its objectSelector excludes it;
+- the pod annotation ` + "`eks.amazonaws.com/skip-containers`" + `: one CSV record of container names (init and
+  regular), compared exactly (` + "`\"app, istio-proxy\"`" + ` names ` + "`\" istio-proxy\"`" + `, which matches nothing); a value
+  that does not parse skips nothing.
+
+A skipped container gets no ` + "`AWS_ROLE_ARN`" + `, ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` or token mount and uses the node's
+role. Skipping a sidecar while the application container is mutated is normal (for example
+` + "`istio-proxy`" + `): it passes, naming the containers without credentials. It fails when the opt-out
+leaves every regular container of the pod without IRSA credentials although its ServiceAccount
+names a role. Containers that carry their own web identity setup count as having credentials
+(IRSA109 judges that setup).`,
+	Fix: `Remove the application containers from ` + "`eks.amazonaws.com/skip-containers`" + `, or the
+` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` label from the pod template, so that the webhook mutates the
+new pods. If the pod is meant to run without IRSA, give it a ServiceAccount without
+` + "`eks.amazonaws.com/role-arn`" + `.`,
+	Run: runIRSA111,
+}
+
+func runIRSA111(c *Context, t *Target, r *Recorder) {
+	if t.Meta == nil || t.Spec == nil {
+		return
+	}
+	_, hasLabel := t.Meta.Labels[webhook.LabelSkip]
+	skipValue, hasAnnotation := t.Meta.Annotations[webhook.AnnotationSkipContainers]
+	if !hasLabel && !hasAnnotation {
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	if t.SA == nil {
+		r.Skip(t.Subject(), saNotInInput(t))
+		return
+	}
+	a := admissionOf(c, t)
+	if !a.annotated {
+		// Without a role the webhook does nothing anyway (IRSA102/IRSA103).
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	saEv := Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.role))
+	var labelEv Detail
+	if hasLabel {
+		labelEv = Ev(t.Source, fmt.Sprintf("%s %s/%s label %s=%q", t.Kind, t.Namespace, t.Name, webhook.LabelSkip, a.label.value))
+	}
+	if hasLabel && a.label.effective {
+		// The whole pod is skipped: the annotation no longer matters.
+		own, none := splitOwnCredentials(t.Spec, nil)
+		if len(none.regular) == 0 {
+			r.Pass(t.Subject(), fmt.Sprintf("the pod opts out of the webhook with the label %s, and every container sets its own web identity variables (IRSA109 judges them)", webhook.LabelSkip),
+				labelEv, Ev(t.Source, a.label.why))
+			return
+		}
+		details := []Detail{labelEv, Ev(t.Source, a.label.why), saEv}
+		if len(own) > 0 {
+			details = append(details, Ev(t.Source, "containers with their own web identity variables: "+strings.Join(own, ", ")))
+		}
+		kind, name := templateOwner(c, t)
+		if cmd := templatePatchCmd(kind, name, t.Namespace, "labels", webhook.LabelSkip, nil); cmd != "" {
+			details = append(details, Cmd(cmd))
+		}
+		details = append(details, Remedy(fmt.Sprintf("Remove the label %s from the pod template so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.LabelSkip)))
+		r.Fail(t.Subject(), fmt.Sprintf("the pod carries the label %s, so the webhook never sees it: %s no IRSA credentials although ServiceAccount %q names role %q",
+			webhook.LabelSkip, containerPhrase(append(none.init, none.regular...), "gets", "get"), t.SAName, a.role), details...)
+		return
+	}
+
+	// The target's own outcome: the annotation's verdict when it concerns
+	// the whole pod, else the inert label's.
+	var targetDetails []Detail
+	if hasLabel {
+		targetDetails = append(targetDetails, labelEv)
+	}
+	labelPass := func() {
+		if hasLabel {
+			r.Pass(t.Subject(), fmt.Sprintf("the pod carries the label %s, but %s", webhook.LabelSkip, a.label.why), targetDetails...)
+		}
+	}
+	if !hasAnnotation {
+		labelPass()
+		return
+	}
+	annEv := Ev(t.Source, fmt.Sprintf("%s %s/%s annotation %s: %q", t.Kind, t.Namespace, t.Name, webhook.AnnotationSkipContainers, skipValue))
+	skip, err := webhook.SkipContainers(t.Meta.Annotations)
+	if err != nil {
+		if hasLabel {
+			labelPass()
+			return
+		}
+		r.Pass(t.Subject(), fmt.Sprintf("%s does not parse as a CSV record, so the webhook skips no container (%v)", webhook.AnnotationSkipContainers, err), annEv)
+		return
+	}
+	var present, unknown []string
+	for _, n := range sortedKeys(skip) {
+		if specContainer(t.Spec, n) != nil {
+			present = append(present, n)
+		} else {
+			unknown = append(unknown, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(present) == 0 {
+		if hasLabel {
+			labelPass()
+			return
+		}
+		r.Pass(t.Subject(), fmt.Sprintf("%s names no container of the pod (%s), so the webhook skips none", webhook.AnnotationSkipContainers, strings.Join(unknown, ", ")), annEv)
+		return
+	}
+	details := []Detail{annEv}
+	if len(unknown) > 0 {
+		details = append(details, Ev(t.Source, "names that match no container (compared exactly, spaces included): "+strings.Join(unknown, ", ")))
+	}
+	own, none := splitOwnCredentials(t.Spec, skip)
+	var withCreds []string // regular containers that get credentials
+	for _, cont := range t.Spec.Containers {
+		if !skip[cont.Name] || selectorHas(own, cont.Name) {
+			withCreds = append(withCreds, cont.Name)
+		}
+	}
+	if len(withCreds) == 0 {
+		// Every regular container is skipped: one finding for the pod.
+		details = append(append(targetDetails, details...), saEv)
+		details = append(details, skipContainersFix(c, t, skip)...)
+		r.Fail(t.Subject(), fmt.Sprintf("%s skips every regular container: %s no IRSA credentials although ServiceAccount %q names role %q",
+			webhook.AnnotationSkipContainers, containerPhrase(append(none.init, none.regular...), "gets", "get"), t.SAName, a.role), details...)
+		return
+	}
+	labelPass()
+	for _, cont := range initAndRegular(t.Spec) {
+		if !skip[cont.Name] {
+			continue
+		}
+		subj := t.ContainerSubject(cont.Name)
+		if selectorHas(own, cont.Name) {
+			r.Pass(subj, fmt.Sprintf("skipped by %s, and sets its own web identity variables (IRSA109 judges them)", webhook.AnnotationSkipContainers), details...)
+			continue
+		}
+		r.Pass(subj, fmt.Sprintf("skipped by %s: gets no IRSA credentials and uses the node's role, while %s them", webhook.AnnotationSkipContainers,
+			containerPhrase(withCreds, "gets", "get")), details...)
+	}
+}
+
+// credentialSplit groups the containers without IRSA credentials.
+type credentialSplit struct{ init, regular []string }
+
+// splitOwnCredentials returns the containers that set
+// AWS_WEB_IDENTITY_TOKEN_FILE themselves, and those that get no web
+// identity: every container when skip is nil (the whole pod opts out),
+// else the skipped ones.
+func splitOwnCredentials(s *snapshot.PodSpec, skip map[string]bool) (own []string, none credentialSplit) {
+	for i, cont := range initAndRegular(s) {
+		if skip != nil && !skip[cont.Name] {
+			continue
+		}
+		if e, ok := Env(cont, webhook.EnvTokenFile); ok && (e.Value != "" || e.ValueFrom != nil) {
+			own = append(own, cont.Name)
+			continue
+		}
+		if i < len(s.InitContainers) {
+			none.init = append(none.init, cont.Name)
+		} else {
+			none.regular = append(none.regular, cont.Name)
+		}
+	}
+	return own, none
+}
+
+// skipContainersFix proposes the annotation without the regular
+// containers, so that the application containers are mutated.
+func skipContainersFix(c *Context, t *Target, skip map[string]bool) []Detail {
+	var keep []string
+	for _, n := range sortedKeys(skip) {
+		isRegular := false
+		for _, cont := range t.Spec.Containers {
+			isRegular = isRegular || cont.Name == n
+		}
+		if !isRegular {
+			keep = append(keep, n)
+		}
+	}
+	var value *string
+	if len(keep) > 0 {
+		v := strings.Join(keep, ",")
+		value = &v
+	}
+	kind, name := templateOwner(c, t)
+	remedy := fmt.Sprintf("Take the application containers out of %s in the pod template, so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.AnnotationSkipContainers)
+	if cmd := templatePatchCmd(kind, name, t.Namespace, "annotations", webhook.AnnotationSkipContainers, value); cmd != "" {
+		return []Detail{Cmd(cmd), Remedy(remedy)}
+	}
+	return []Detail{Remedy(remedy)}
+}

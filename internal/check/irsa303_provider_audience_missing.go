@@ -1,0 +1,83 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa303 = &Check{
+	ID:       "IRSA303",
+	Slug:     "provider-audience-missing",
+	Title:    "The IAM OIDC provider's ClientIDList lacks the token's audience",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkOIDCProvider,
+	Scope:    ScopeWorkloads | ScopeServiceAccount,
+	After:    afterIAM("IRSA301", "IRSA302"),
+	IRSA:     true,
+	Doc: `STS accepts a token only when its ` + "`aud`" + ` is one of the provider's client IDs, and answers
+` + "`InvalidIdentityToken: Incorrect token audience`" + ` otherwise (irsa-facts.md §2). The audience is the one
+in the pod's ` + "`aws-iam-token`" + ` volume: the ServiceAccount's ` + "`eks.amazonaws.com/audience`" + ` annotation, else
+` + "`sts.amazonaws.com`" + `, in every partition (eksctl uses it in China too, irsa-facts.md §3.4). Typical causes:
+a provider created with a typo (` + "`sts.amazon.com`" + `), with ` + "`sts.amazonaws.com.cn`" + `, or an audience annotation
+changed without updating the provider (failure-modes.md #21). Needs the provider's details
+(` + "`aws iam get-open-id-connect-provider`" + `).`,
+	Fix: `Add the token's audience to the provider rather than re-creating it:
+` + "`aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn PROVIDER_ARN --client-id sts.amazonaws.com`" + `.`,
+	Run: runIRSA303,
+}
+
+func runIRSA303(c *Context, t *Target, r *Recorder) {
+	w, ok := providerFacts(c, t, r)
+	if !ok {
+		return
+	}
+	subj := providerSubject(w)
+	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
+	var p = findProvider(c, w)
+	switch {
+	case p == nil:
+		why := providerAbsentReason(c.Snap, w)
+		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
+			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
+		} else if !strings.HasPrefix(why, "the provider") {
+			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
+		}
+		r.Skip(subj, why)
+		return
+	case !p.Detailed:
+		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its ClientIDList (capture: %s)", w.ProviderARN, getCmd))
+		return
+	case !w.Audience.Known:
+		r.Skip(subj, "the token's audience is not known: the token names none, so the API server issues it for its own audiences, which the input does not show", w.Audience.Evidence())
+		return
+	}
+	ids := fmt.Sprintf("[%s]", strings.Join(quoteAll(p.ClientIDs), ", "))
+	for _, id := range p.ClientIDs {
+		if id == w.Audience.Value {
+			r.Pass(subj, fmt.Sprintf("provider's ClientIDList %s includes the token's audience %q", ids, w.Audience.Value))
+			return
+		}
+	}
+	msg := fmt.Sprintf("provider's ClientIDList %s lacks the token's audience %q: STS answers \"Incorrect token audience\"", ids, w.Audience.Value)
+	for _, id := range p.ClientIDs {
+		if strings.EqualFold(id, w.Audience.Value) {
+			msg += fmt.Sprintf(" (%q differs only in letter case)", id)
+		}
+	}
+	r.Fail(subj, msg, Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence(),
+		Cmd(fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, iamQuoteArg(w.Audience.Value), w.ProfileFlag())),
+		Remedy(fmt.Sprintf("Add the token's audience %q to the provider's client IDs (a smaller change than re-creating the provider). If the audience itself is wrong, correct the ServiceAccount's eks.amazonaws.com/audience annotation instead and re-create the pods.", w.Audience.Value)))
+}
+
+// findProvider returns the provider fact with the expected ARN, or nil.
+func findProvider(c *Context, w WebIdentity) *snapshot.OIDCProvider {
+	for _, p := range c.Snap.OIDCProviders {
+		if p.ARN == w.ProviderARN {
+			return p
+		}
+	}
+	return nil
+}

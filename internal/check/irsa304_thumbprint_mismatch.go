@@ -1,0 +1,162 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa304 = &Check{
+	ID:       "IRSA304",
+	Slug:     "thumbprint-mismatch",
+	Title:    "The IAM OIDC provider's ThumbprintList lacks the issuer host's certificate",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkOIDCProvider,
+	Scope:    ScopeWorkloads | ScopeServiceAccount,
+	After:    afterIAM("IRSA301", "IRSA302"),
+	IRSA:     true,
+	Doc: `An IAM OIDC provider holds up to five thumbprints: the lower-case hex SHA-1 of the last certificate
+(the top intermediate CA) that the host of the issuer's ` + "`jwks_uri`" + ` serves, as
+` + "`openssl s_client -showcerts`" + ` prints it (irsa-facts.md §4). IAM uses them only when that host's certificate
+does not verify to one of its trusted root CAs: "If your OIDC IdP relies on a certificate that is not
+signed by one of these trusted CAs, only then we secure communication using the thumbprints"
+(IAM API reference, UpdateOpenIDConnectProviderThumbprint; irsa-facts.md §3.6). For such a host (a
+self-hosted issuer with a private CA) a thumbprint that does not match makes STS refuse every token:
+` + "`InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint`" + `.
+For a host with a public CA, EKS's own issuers among them, a stale thumbprint is harmless: a warning.
+
+The chain is read from a PEM capture (matched to the host by the leaf's DNS names) and verified
+offline against the system's root CAs at the capture's time. A chain of an EKS issuer that does not
+verify to a public root was not what EKS serves: a TLS-intercepting proxy on the capturing machine
+rewrote it (failure-modes.md #24); such a thumbprint must not be put into IAM.`,
+	Fix: `Set the provider's thumbprints to the SHA-1 of the last certificate the jwks_uri host serves:
+` + "`aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn PROVIDER_ARN --thumbprint-list SHA1`" + `
+(the list replaces the old one; keep the old value too during a CA change). Capture the chain from a
+network without TLS interception.`,
+	Run: runIRSA304,
+}
+
+func runIRSA304(c *Context, t *Target, r *Recorder) {
+	w, ok := providerFacts(c, t, r)
+	if !ok {
+		return
+	}
+	subj := providerSubject(w)
+	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
+	p := findProvider(c, w)
+	switch {
+	case p == nil:
+		why := providerAbsentReason(c.Snap, w)
+		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
+			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
+		} else if !strings.HasPrefix(why, "the provider") {
+			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
+		}
+		r.Skip(subj, why)
+		return
+	case !p.Detailed:
+		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its ThumbprintList (capture: %s)", w.ProviderARN, getCmd))
+		return
+	}
+	host, where, hostSrc := keysHost(c.Snap, w.Issuer)
+	chains := chainsFor(c.Snap, host)
+	if len(chains) == 0 {
+		why := fmt.Sprintf("the input has no TLS certificate chain served by %s (capture: %s)", host, captureChainCmd(host))
+		if others := chainHosts(c.Snap); len(others) > 0 {
+			why += fmt.Sprintf("; its chains are for %s", strings.Join(others, ", "))
+		}
+		r.Skip(subj, why)
+		return
+	}
+	list := fmt.Sprintf("[%s]", strings.Join(p.Thumbprints, ", "))
+	listEv := Ev(p.Source, "provider "+p.ARN+" ThumbprintList: "+list)
+	hostEv := Ev(hostSrc, "host checked: "+host+", "+where)
+	var bad *snapshot.TLSChain
+	for _, ch := range chains {
+		if !hasThumbprint(p.Thumbprints, lastCert(ch).SHA1) {
+			bad = ch
+			break
+		}
+	}
+	if bad == nil {
+		last := lastCert(chains[0])
+		r.Pass(subj, fmt.Sprintf("the provider's ThumbprintList includes %s, the SHA-1 of the last certificate %s serves (%s)", last.SHA1, host, last.Subject),
+			listEv, chainEvidence(chains[0]), hostEv)
+		return
+	}
+
+	last := lastCert(bad)
+	msg := fmt.Sprintf("the provider's ThumbprintList %s lacks %s, the SHA-1 of the last certificate %s serves (%s)", list, last.SHA1, host, last.Subject)
+	if i := otherMatch(bad, p.Thumbprints); i >= 0 {
+		msg += fmt.Sprintf("; it holds the SHA-1 of certificate %d of the chain (%s) instead", i, bad.Certs[i].Subject)
+	}
+	details := []Detail{listEv, chainEvidence(bad), hostEv}
+	update := fmt.Sprintf("aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn %s --thumbprint-list %s%s",
+		w.ProviderARN, strings.Join(newThumbprints(last.SHA1, p.Thumbprints), " "), w.ProfileFlag())
+	public, why := verifyPublic(c, bad, host)
+	switch {
+	case public:
+		msg += ": the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected"
+		details = append(details, WithSeverity(finding.SeverityWarning), Cmd(update),
+			Remedy("Nothing fails today. Update the list so that it stays true, in case the host ever moves to a private CA (the command keeps the current values after the new one)."))
+	case isEKSIssuerHost(host):
+		msg += fmt.Sprintf(": the chain does not verify to a public root CA (%s), so IAM would compare thumbprints; but EKS serves its issuer with a certificate from a public CA, so this chain was probably rewritten by a TLS-intercepting proxy on the machine that captured it", why)
+		details = append(details, Cmd(captureChainCmd(host)),
+			Remedy("Capture the chain again from a network without TLS interception (or compare with a capture from inside the VPC) before changing anything: do not put the proxy's thumbprint into IAM. If the capture without interception verifies to a public root, IAM does not use the thumbprint at all."))
+	default:
+		msg += fmt.Sprintf(": the chain does not verify to a public root CA (%s), so IAM checks the thumbprint and STS answers \"OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint\"", why)
+		details = append(details, Cmd(update),
+			Remedy(fmt.Sprintf("Add %s, the SHA-1 of the last certificate %s serves, to the provider's ThumbprintList (the command keeps the current values after it; IAM holds at most five). Capture the chain from the network STS reaches the host through, without TLS interception.", last.SHA1, host)))
+	}
+	r.Fail(subj, msg, details...)
+}
+
+func lastCert(ch *snapshot.TLSChain) snapshot.Certificate { return ch.Certs[len(ch.Certs)-1] }
+
+// hasThumbprint compares case-insensitively: IAM returns thumbprints as
+// they were given, and openssl prints upper-case hex (irsa-facts.md §4).
+func hasThumbprint(list []string, sha1 string) bool {
+	for _, tp := range list {
+		if strings.EqualFold(strings.TrimSpace(tp), sha1) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherMatch is the index of another certificate of the chain whose SHA-1
+// is in the list, or -1.
+func otherMatch(ch *snapshot.TLSChain, list []string) int {
+	for i, c := range ch.Certs[:len(ch.Certs)-1] {
+		if hasThumbprint(list, c.SHA1) {
+			return i
+		}
+	}
+	return -1
+}
+
+// newThumbprints puts sha1 first and keeps the current values, up to the
+// five IAM allows (irsa-facts.md §3.6).
+func newThumbprints(sha1 string, current []string) []string {
+	out := []string{sha1}
+	for _, tp := range current {
+		if len(out) == 5 {
+			break
+		}
+		if !strings.EqualFold(tp, sha1) {
+			out = append(out, strings.ToLower(strings.TrimSpace(tp)))
+		}
+	}
+	return out
+}
+
+// chainEvidence lists a captured chain, leaf first.
+func chainEvidence(ch *snapshot.TLSChain) Detail {
+	parts := make([]string, len(ch.Certs))
+	for i, c := range ch.Certs {
+		parts[i] = fmt.Sprintf("%d %s (issuer %s, SHA-1 %s)", i, c.Subject, c.Issuer, c.SHA1)
+	}
+	return Ev(ch.Source, "chain served: "+strings.Join(parts, "; "))
+}

@@ -1,0 +1,185 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa305 = &Check{
+	ID:       "IRSA305",
+	Slug:     "issuer-discovery-invalid",
+	Title:    "The issuer's discovery document or key set does not fit the cluster's tokens",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkIssuer,
+	Scope:    ScopeWorkloads | ScopeServiceAccount,
+	After:    afterIAM("IRSA301"),
+	IRSA:     true,
+	Doc: `To verify a token STS fetches ` + "`ISSUER/.well-known/openid-configuration`" + `, whose ` + "`issuer`" + ` must be
+identical to the issuer URL (OpenID Connect Discovery 1.0 §4.3: "The issuer value returned MUST be
+identical to the Issuer URL that was used as the prefix"), then the key set at its ` + "`jwks_uri`" + `, which must
+hold the key whose ` + "`kid`" + ` is in the token's header. Otherwise STS answers ` + "`InvalidIdentityToken`" + `, for
+example "Please check .well-known/openid-configuration of provider: ISSUER is valid" (irsa-facts.md §2).
+EKS serves these documents itself; a self-hosted issuer (an S3 bucket) goes wrong when the document is
+edited by hand, carries a trailing slash, or when the cluster was re-created and its signing key
+changed without the JWKS being republished (failure-modes.md #25). EKS rotates its signing key every
+seven days (irsa-facts.md §1.8), so a kid missing from a key set fetched long after the token was
+issued may only mean the key has since rotated out.
+
+The documents are compared as captured: ` + "`curl -s ISSUER/.well-known/openid-configuration`" + ` and
+` + "`curl -s ISSUER/keys`" + `, with a token's claims (` + "`kubectl create token`" + `).`,
+	Fix: `For a self-hosted issuer, republish the discovery document with ` + "`issuer`" + ` set to exactly the issuer URL
+(the ` + "`--service-account-issuer`" + ` of the API server) and the JWKS with the API server's current public keys
+(` + "`kubectl get --raw /openid/v1/jwks`" + `). For an EKS issuer, make sure the documents were fetched from this
+cluster's issuer.`,
+	Run: runIRSA305,
+}
+
+func runIRSA305(c *Context, t *Target, r *Recorder) {
+	if _, ok := RoleAnnotation(t.SA); !ok {
+		if r.Blocked() {
+			r.Skip(noRoleSubject(t), "")
+		}
+		return
+	}
+	issuer, why, _ := c.ClusterIssuer()
+	subj := clusterSubject(issuer)
+	if why != "" {
+		r.Skip(subj, "the cluster's issuer is not known: "+why)
+		return
+	}
+	var problems, verified, unverified []string
+	sev := finding.SeverityInfo
+	raise := func(s finding.Severity) {
+		if s.Rank() > sev.Rank() {
+			sev = s
+		}
+	}
+	details := []Detail{issuer.Evidence()}
+
+	// The discovery document.
+	doc, others := discoveryFor(c.Snap, issuer)
+	switch {
+	case doc == nil && len(others) > 0:
+		var names []string
+		for _, d := range others {
+			names = appendUnique(names, d.Issuer)
+		}
+		unverified = append(unverified, fmt.Sprintf("the input's discovery documents are for other issuers (%s; capture: %s)", strings.Join(names, ", "), captureDiscoveryCmd(issuer.URL)))
+	case doc == nil:
+		unverified = append(unverified, "the input has no discovery document (capture: "+captureDiscoveryCmd(issuer.URL)+")")
+	default:
+		details = append(details, Ev(doc.Source, fmt.Sprintf("discovery document: issuer %s, jwks_uri %s", doc.Issuer, doc.JWKSURI)))
+		if doc.Issuer != issuer.URL {
+			raise(finding.SeverityError)
+			problems = append(problems, fmt.Sprintf("the discovery document's issuer %q differs from the cluster's issuer %q%s", doc.Issuer, issuer.URL, issuerDifference(doc.Issuer, issuer.URL)))
+		}
+		switch u := strings.TrimSpace(doc.JWKSURI); {
+		case u == "":
+			raise(finding.SeverityError)
+			problems = append(problems, "the discovery document has no jwks_uri, so STS cannot find the keys")
+		case !strings.HasPrefix(u, "https://") || urlHost(u) == "":
+			raise(finding.SeverityError)
+			problems = append(problems, fmt.Sprintf("the discovery document's jwks_uri %q is not an https URL", u))
+		}
+		if doc.Issuer == issuer.URL && len(problems) == 0 {
+			verified = append(verified, "the discovery document's issuer is the cluster's issuer")
+		}
+	}
+
+	// The key set against the kids of this issuer's tokens.
+	var toks []*snapshot.TokenClaims
+	for _, tok := range c.Snap.Tokens {
+		if tok.Issuer == issuer.URL && tok.KeyID != "" {
+			toks = append(toks, tok)
+		}
+	}
+	jwksURI := strings.TrimRight(issuer.URL, "/") + "/keys"
+	if doc != nil && doc.JWKSURI != "" {
+		jwksURI = doc.JWKSURI
+	}
+	switch {
+	case len(c.Snap.JWKSets) == 0:
+		unverified = append(unverified, "the input has no JWKS (capture: "+captureJWKSCmd(jwksURI)+")")
+	case len(toks) == 0:
+		unverified = append(unverified, "the input has no token of this issuer to compare with the JWKS (capture: "+captureTokenCmd("SA", "NS", "sts.amazonaws.com")+")")
+	default:
+		var kids []string
+		for _, set := range c.Snap.JWKSets {
+			for _, k := range set.KeyIDs {
+				kids = appendUnique(kids, k)
+			}
+			details = append(details, Ev(set.Source, fmt.Sprintf("JWKS key IDs: [%s]", strings.Join(set.KeyIDs, ", "))))
+		}
+		sort.Strings(kids)
+		seen := map[string]bool{}
+		for _, tok := range toks {
+			if seen[tok.KeyID] {
+				continue
+			}
+			seen[tok.KeyID] = true
+			details = append(details, tokenEvidence(tok))
+			if slices.Contains(kids, tok.KeyID) {
+				continue
+			}
+			p := fmt.Sprintf("the JWKS [%s] has no key with the token's kid %q, so STS cannot verify the token's signature", strings.Join(kids, ", "), tok.KeyID)
+			if exp := tok.ExpiresAt; exp != 0 && !time.Unix(exp, 0).After(captureTime(c)) {
+				// An expired token may predate a key rotation: EKS
+				// rotates every seven days (irsa-facts.md §1.8).
+				p += fmt.Sprintf(" (the token expired at %s and its key may have rotated out since: compare with a fresh token)", unixTime(exp))
+			} else {
+				raise(finding.SeverityError)
+			}
+			problems = append(problems, p)
+		}
+		if allHave(toks, kids) {
+			verified = append(verified, fmt.Sprintf("the JWKS holds the key of every token of this issuer (kid %s)", strings.Join(sortedKeys(seen), ", ")))
+		}
+	}
+
+	switch {
+	case len(problems) > 0:
+		if sev != finding.SeverityError {
+			details = append(details, WithSeverity(sev))
+		}
+		r.Fail(subj, strings.Join(problems, "; "), details...)
+	case len(verified) > 0:
+		msg := strings.Join(verified, "; ")
+		if len(unverified) > 0 {
+			msg += " (not checked: " + strings.Join(unverified, "; ") + ")"
+		}
+		r.Pass(subj, msg, details...)
+	default:
+		r.Skip(subj, strings.Join(unverified, "; "))
+	}
+}
+
+// issuerDifference names how two issuer URLs differ when they name the
+// same issuer, since IAM and STS compare them exactly.
+func issuerDifference(got, want string) string {
+	switch {
+	case strings.TrimRight(got, "/") == strings.TrimRight(want, "/"):
+		return " only by a trailing slash, which STS does not forgive"
+	case strings.EqualFold(got, want):
+		return " only in letter case"
+	case normalizeIssuer(got) == normalizeIssuer(want):
+		return " only in its scheme"
+	case sameIssuer(got, want):
+		return ""
+	}
+	return ": the document was fetched from another issuer, or the issuer serves another cluster's document"
+}
+
+func allHave(toks []*snapshot.TokenClaims, kids []string) bool {
+	for _, t := range toks {
+		if !slices.Contains(kids, t.KeyID) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,208 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+)
+
+var irsa306 = &Check{
+	ID:       "IRSA306",
+	Slug:     "token-claims-mismatch",
+	Title:    "The service account token's claims differ from what the role and provider expect",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkIssuer,
+	Scope:    ScopeWorkloads | ScopeServiceAccount,
+	After:    afterIAM("IRSA301"),
+	IRSA:     true,
+	Doc: `The other checks judge the request STS will see from the configuration: the cluster's issuer, the
+audience of the pod's ` + "`aws-iam-token`" + ` volume, ` + "`system:serviceaccount:NS:NAME`" + `. A captured token shows what
+is really sent: its ` + "`iss`" + ` is the issuer STS looks the IAM OIDC provider up by, its ` + "`aud`" + ` must be in the
+provider's ClientIDList and pass the trust policy's ` + "`:aud`" + ` condition, and it must not have expired
+(irsa-facts.md §1.8, §2). The token is matched to the pod by its ` + "`sub`" + `.
+
+It fails when the ` + "`iss`" + ` is not the cluster's issuer exactly (an API server with another
+` + "`--service-account-issuer`" + `, or a token from another cluster); when the pods' token names no audience of
+its own, so that only the token shows which one the API server put in, and the provider or the trust
+policy rejects it; and when the token has expired. An expired token is an error in a live run
+(` + "`ExpiredTokenException`" + `) and when the bundle's manifest shows it had expired when it was collected; in
+any other offline bundle it is only an info, since the capture may simply be old. A token whose ` + "`aud`" + `
+is not the audience the pods' token carries was made by hand (` + "`kubectl create token`" + ` without
+` + "`--audience`" + `) and says nothing about the pods: skipped. Only the token's claims are kept, never the
+token.`,
+	Fix: `For a wrong ` + "`iss`" + `: create the IAM OIDC provider for the issuer the API server really uses, or set the API
+server's ` + "`--service-account-issuer`" + ` to the provider's URL; recapture a token from the right cluster. For
+the audience: give the pods' token the audience ` + "`sts.amazonaws.com`" + ` (the ServiceAccount's
+` + "`eks.amazonaws.com/audience`" + ` annotation) and re-create them, or add the token's audience to the provider
+(` + "`aws iam add-client-id-to-open-id-connect-provider`" + `). For an expired token: the kubelet refreshes projected
+tokens, so an application that sends an expired one read it once and cached it; it must re-read the
+token file.`,
+	Run: runIRSA306,
+}
+
+func runIRSA306(c *Context, t *Target, r *Recorder) {
+	subj := t.Subject()
+	if _, ok := RoleAnnotation(t.SA); !ok {
+		if r.Blocked() {
+			r.Skip(subj, "")
+		}
+		return
+	}
+	aud := TokenAudience(t)
+	capAud := ""
+	if aud.Known {
+		capAud = aud.Value
+	}
+	sub := ServiceAccountSubject(t.Namespace, t.SAName)
+	toks := tokensFor(c.Snap, sub)
+	if len(toks) == 0 {
+		r.Skip(subj, fmt.Sprintf("the input has no token of ServiceAccount %s/%s (capture: %s)", t.Namespace, t.SAName, captureTokenCmd(t.SAName, t.Namespace, capAud)))
+		return
+	}
+	tok := toks[0]
+	issuer, why, _ := c.ClusterIssuer()
+	if why != "" {
+		r.Skip(subj, "the cluster's issuer is not known: "+why, tokenEvidence(tok))
+		return
+	}
+	details := []Detail{tokenEvidence(tok), issuer.Evidence(), aud.Evidence()}
+	if aud.Known && !slices.Contains(tok.Audience, aud.Value) {
+		r.Skip(subj, fmt.Sprintf("the token in the input was issued for aud [%s], not for %q, the audience of the pods' token: it was not taken from these pods, so its claims say nothing about them (capture: %s)",
+			strings.Join(tok.Audience, ", "), aud.Value, captureTokenCmd(t.SAName, t.Namespace, aud.Value)), details...)
+		return
+	}
+
+	var problems, fine, remedies []string
+	sev := finding.SeverityInfo
+	raise := func(s finding.Severity) {
+		if s.Rank() > sev.Rank() {
+			sev = s
+		}
+	}
+
+	// iss: STS finds the provider by the token's iss, exactly.
+	if tok.Issuer != issuer.URL {
+		raise(finding.SeverityError)
+		problems = append(problems, fmt.Sprintf("the token's iss %q differs from the cluster's issuer %q%s", tok.Issuer, issuer.URL, tokenIssuerDifference(tok.Issuer, issuer.URL)))
+		remedies = append(remedies, "Recapture the token from this cluster; if it is this cluster's, its API server issues tokens under another issuer than the provider names: create the IAM OIDC provider (and trust policy) for the token's iss, or set --service-account-issuer to the provider's URL.")
+	} else {
+		fine = append(fine, "its iss is the cluster's issuer")
+	}
+
+	// aud: only the token shows it when the pods' token names none.
+	if aud.Known {
+		fine = append(fine, fmt.Sprintf("its aud includes %q, the audience of the pods' token", aud.Value))
+	} else {
+		p, a, rem, d := judgeTokenAudience(c, t, issuer, tok.Audience)
+		details = append(details, d...)
+		if p != "" {
+			raise(finding.SeverityError)
+			problems = append(problems, p)
+			remedies = append(remedies, rem)
+		} else if a != "" {
+			fine = append(fine, a)
+		}
+	}
+
+	// exp.
+	if tok.ExpiresAt != 0 {
+		exp := time.Unix(tok.ExpiresAt, 0).UTC()
+		collected, collectedErr := time.Parse(time.RFC3339, c.Snap.CollectedAt)
+		switch {
+		case c.Snap.Mode == "live" && !exp.After(c.Now):
+			raise(finding.SeverityError)
+			problems = append(problems, fmt.Sprintf("the token expired at %s, %s ago: STS rejects it with ExpiredTokenException", unixTime(tok.ExpiresAt), age(c.Now.Sub(exp))))
+			remedies = append(remedies, "The kubelet refreshes a pod's projected token; an application that sends an expired one read the token file once and cached it: it must re-read the file (or re-create the pod to get going again).")
+		case collectedErr == nil && !exp.After(collected):
+			raise(finding.SeverityError)
+			problems = append(problems, fmt.Sprintf("the token had already expired when the bundle was collected (exp %s, collected %s, %s later): STS rejects it with ExpiredTokenException", unixTime(tok.ExpiresAt), c.Snap.CollectedAt, age(collected.Sub(exp))))
+			remedies = append(remedies, "The kubelet refreshes a pod's projected token; an expired one was copied or cached by the application, which must re-read the token file.")
+		case !exp.After(c.Now):
+			problems = append(problems, fmt.Sprintf("the token expired at %s, %s before this analysis: the capture may simply be old", unixTime(tok.ExpiresAt), age(c.Now.Sub(exp))))
+			remedies = append(remedies, "Capture a fresh token to check the claims as STS sees them now.")
+		default:
+			fine = append(fine, "it is valid until "+unixTime(tok.ExpiresAt))
+		}
+	}
+
+	if len(problems) > 0 {
+		if sev != finding.SeverityError {
+			details = append(details, WithSeverity(sev))
+		}
+		details = append(details, Remedy(strings.Join(remedies, " ")))
+		r.Fail(subj, strings.Join(problems, "; "), details...)
+		return
+	}
+	r.Pass(subj, fmt.Sprintf("the token of ServiceAccount %s/%s fits: %s", t.Namespace, t.SAName, strings.Join(fine, "; ")), details...)
+}
+
+// judgeTokenAudience judges the token's real aud when the pods' token
+// names no audience (the API server chose it): against the provider's
+// ClientIDList and the role's trust policy, when the input holds them. It
+// returns a problem, or what was verified, with a remedy and evidence. A
+// trust policy that rejects the request whatever the audience is left to
+// the IRSA2xx checks.
+func judgeTokenAudience(c *Context, t *Target, issuer IssuerFact, audiences []string) (problem, verified, remedy string, details []Detail) {
+	ref, present, err := TargetRole(t)
+	if !present || err != nil {
+		return "", "", "", nil
+	}
+	w := NewWebIdentity(t, ref, issuer)
+	shown := "[" + strings.Join(audiences, ", ") + "]"
+	var ok []string
+	if p := findProvider(c, w); p != nil && p.Detailed {
+		ids := "[" + strings.Join(p.ClientIDs, ", ") + "]"
+		details = append(details, Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids))
+		found := false
+		for _, a := range audiences {
+			found = found || slices.Contains(p.ClientIDs, a)
+		}
+		if !found {
+			rem := "Give the pods' token the audience sts.amazonaws.com (the ServiceAccount's eks.amazonaws.com/audience annotation, or the aws-iam-token volume's audience) and re-create the pods."
+			if len(audiences) > 0 {
+				rem += " Adding the API server's audience to the provider (the command) also works, but lets any token of that audience through."
+				details = append(details, Cmd(fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, iamQuoteArg(audiences[0]), w.ProfileFlag())))
+			}
+			return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, none of which is in the provider's ClientIDList %s: STS answers \"Incorrect token audience\"", shown, ids),
+				"", rem, details
+		}
+		ok = append(ok, "the provider's ClientIDList")
+	}
+	if lk := FindRole(c.Snap, ref.ARN); lk.Role != nil && strings.TrimSpace(lk.Role.TrustPolicy) != "" {
+		if doc, err := c.TrustDocument(lk.Role.TrustPolicy); err == nil {
+			base := c.Evaluate(doc, w.Request())
+			req := w.Request()
+			req.Context[issuer.HostPath+":aud"] = audiences
+			res := c.Evaluate(doc, req)
+			switch {
+			case denied(res.Decision) && !denied(base.Decision):
+				details = append(details, Ev(lk.Role.Source, fmt.Sprintf("role %s trust policy: %s", lk.Role.Name, iamCompactPolicy(doc))))
+				return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, which the trust policy of role %s rejects: %s", shown, lk.Role.Name, res.Explain()),
+					"", "Give the pods' token the audience the trust policy's :aud condition names (the ServiceAccount's eks.amazonaws.com/audience annotation) and re-create the pods.", details
+			case res.Decision == policy.Allowed:
+				ok = append(ok, "the trust policy of role "+lk.Role.Name)
+			}
+		}
+	}
+	if len(ok) == 0 {
+		return "", "", "", details
+	}
+	return "", fmt.Sprintf("its aud %s, chosen by the API server, passes %s", shown, strings.Join(ok, " and ")), "", details
+}
+
+func denied(d policy.Decision) bool { return d == policy.ImplicitDeny || d == policy.ExplicitDeny }
+
+// tokenIssuerDifference explains an iss that is not the cluster's issuer.
+func tokenIssuerDifference(got, want string) string {
+	switch {
+	case strings.TrimRight(got, "/") == strings.TrimRight(want, "/"):
+		return " only by a trailing slash, but STS looks the provider up by the iss exactly"
+	case strings.EqualFold(got, want):
+		return " only in letter case, but STS looks the provider up by the iss exactly"
+	}
+	return ": STS looks for the IAM OIDC provider of the token's iss, not of the cluster's issuer"
+}

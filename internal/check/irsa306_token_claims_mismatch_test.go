@@ -1,0 +1,145 @@
+package check
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+func TestIRSA306(t *testing.T) {
+	const podSubj = "Pod payments/" + iamPod
+	head := func(status, msg string) string { return "IRSA306 " + status + " " + podSubj + ": " + msg }
+	fresh := iamNow.Add(-2 * time.Hour)
+	// noAudience is a pod whose aws-iam-token volume names no audience
+	// (the ServiceAccount's eks.amazonaws.com/audience annotation was
+	// empty): the API server issues the token for its own audience.
+	noAudience := func(s *snapshot.Snapshot) {
+		s.Pods[0].Spec.Volumes[0].Projected.Sources[0].ServiceAccountToken.Audience = ""
+	}
+	const apiAud = "https://kubernetes.default.svc"
+	tokenEv := func(iss, aud, iat, exp string) string {
+		return "  evidence: bundle token.jwt: token claims: iss=" + iss + " sub=" + iamSub + " aud=[" + aud + "] iat=" + iat + " exp=" + exp + " kid=k1"
+	}
+	clusterEv := "  evidence: bundle describe-cluster.json: cluster prod issuer: " + iamIssuer
+	audEv := "  evidence: bundle pods.json: the token's aud: sts.amazonaws.com (volume aws-iam-token of Pod payments/" + iamPod + ")"
+	tests := []struct {
+		name string
+		mods []func(*snapshot.Snapshot)
+		want []string
+	}{
+		{
+			name: "the token is what the configuration predicts",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com")},
+			want: []string{strings.Join([]string{
+				head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z`),
+				tokenEv(iamIssuer, "sts.amazonaws.com", "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv, audEv,
+			}, "\n")},
+		},
+		{
+			name: "the newest of two tokens is judged",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", iamNow.Add(-72*time.Hour), "sts.amazonaws.com"), token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com")},
+			want: []string{head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z`)},
+		},
+		{
+			name: "no token of the ServiceAccount",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, "system:serviceaccount:payments:default", "k1", fresh, "sts.amazonaws.com")},
+			want: []string{head("skipped", "the input has no token of ServiceAccount payments/s3-reader (capture: kubectl create token s3-reader -n payments --audience sts.amazonaws.com > token.jwt)")},
+		},
+		{
+			name: "a token made without --audience says nothing about the pods",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, apiAud)},
+			want: []string{strings.Join([]string{
+				head("skipped", `the token in the input was issued for aud [https://kubernetes.default.svc], not for "sts.amazonaws.com", the audience of the pods' token: it was not taken from these pods, so its claims say nothing about them (capture: kubectl create token s3-reader -n payments --audience sts.amazonaws.com > token.jwt)`),
+				tokenEv(iamIssuer, apiAud, "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv, audEv,
+			}, "\n")},
+		},
+		{
+			name: "the API server issues tokens under another issuer",
+			mods: []func(*snapshot.Snapshot){token("https://kubernetes.default.svc.cluster.local", iamSub, "k1", fresh, "sts.amazonaws.com")},
+			want: []string{head("fail", `the token's iss "https://kubernetes.default.svc.cluster.local" differs from the cluster's issuer "`+iamIssuer+`": STS looks for the IAM OIDC provider of the token's iss, not of the cluster's issuer`)},
+		},
+		{
+			name: "a trailing slash in the token's iss",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer+"/", iamSub, "k1", fresh, "sts.amazonaws.com")},
+			want: []string{head("fail", `the token's iss "`+iamIssuer+`/" differs from the cluster's issuer "`+iamIssuer+`" only by a trailing slash, but STS looks the provider up by the iss exactly`)},
+		},
+		{
+			name: "expired offline: an info with its age",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", iamNow.Add(-76*time.Hour), "sts.amazonaws.com")},
+			want: []string{strings.Join([]string{
+				head("fail", "the token expired at 2026-11-24T08:00:00Z, 2d4h before this analysis: the capture may simply be old"),
+				"  severity: info",
+				tokenEv(iamIssuer, "sts.amazonaws.com", "2026-11-23T08:00:00Z", "2026-11-24T08:00:00Z"), clusterEv, audEv,
+			}, "\n")},
+		},
+		{
+			name: "expired live: an error",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", iamNow.Add(-25*time.Hour), "sts.amazonaws.com"), func(s *snapshot.Snapshot) { s.Mode = "live" }},
+			want: []string{head("fail", "the token expired at 2026-11-26T11:00:00Z, 1h ago: STS rejects it with ExpiredTokenException")},
+		},
+		{
+			name: "already expired when the bundle was collected: an error",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", iamNow.Add(-76*time.Hour), "sts.amazonaws.com"), func(s *snapshot.Snapshot) { s.CollectedAt = "2026-11-25T09:30:00Z" }},
+			want: []string{head("fail", "the token had already expired when the bundle was collected (exp 2026-11-24T08:00:00Z, collected 2026-11-25T09:30:00Z, 1d1h later): STS rejects it with ExpiredTokenException")},
+		},
+		{
+			name: "no audience of its own: the provider's ClientIDList rejects the API server's",
+			mods: []func(*snapshot.Snapshot){noAudience, token(iamIssuer, iamSub, "k1", fresh, apiAud)},
+			want: []string{strings.Join([]string{
+				head("fail", `the pods' token names no audience, so the API server issued it for aud [https://kubernetes.default.svc], none of which is in the provider's ClientIDList [sts.amazonaws.com]: STS answers "Incorrect token audience"`),
+				tokenEv(iamIssuer, apiAud, "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv,
+				"  evidence: bundle pods.json: the token's aud: the API server's own audience (volume aws-iam-token of Pod payments/" + iamPod + " sets no audience)",
+				"  evidence: bundle oidc-provider.json: provider " + iamProvider + " ClientIDList: [sts.amazonaws.com]",
+				"  fix: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --client-id https://kubernetes.default.svc",
+			}, "\n")},
+		},
+		{
+			name: "no audience of its own: the trust policy rejects it",
+			mods: []func(*snapshot.Snapshot){noAudience, token(iamIssuer, iamSub, "k1", fresh, apiAud), func(s *snapshot.Snapshot) {
+				s.OIDCProviders[0].ClientIDs = []string{"sts.amazonaws.com", apiAud}
+			}},
+			want: []string{head("fail", `the pods' token names no audience, so the API server issued it for aud [https://kubernetes.default.svc], which the trust policy of role s3-reader rejects: implicitly denied: Statement[0] requires `+iamHP+`:aud StringEquals "sts.amazonaws.com"; the token has "https://kubernetes.default.svc"`)},
+		},
+		{
+			name: "no audience of its own, and both accept it",
+			mods: []func(*snapshot.Snapshot){noAudience, token(iamIssuer, iamSub, "k1", fresh, apiAud), func(s *snapshot.Snapshot) {
+				s.OIDCProviders[0].ClientIDs = []string{"sts.amazonaws.com", apiAud}
+				s.Roles[iamRoleARN].TrustPolicy = iamTrust(iamSub, apiAud)
+			}},
+			want: []string{head("pass", "the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud [https://kubernetes.default.svc], chosen by the API server, passes the provider's ClientIDList and the trust policy of role s3-reader; it is valid until 2026-11-27T10:00:00Z")},
+		},
+		{
+			name: "the cluster's issuer is not known",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com"), func(s *snapshot.Snapshot) { s.Clusters = nil }},
+			want: []string{head("skipped", "the cluster's issuer is not known: the input has no EKS cluster and no issuer URL (capture: aws eks describe-cluster --name CLUSTER --output json)")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := iamRender(t, iamSnapshot(tt.mods...), irsa306)
+			if len(tt.want) == 1 && !strings.Contains(tt.want[0], "\n") {
+				got = iamHeads(got)
+			}
+			iamAssert(t, got, tt.want)
+		})
+	}
+}
+
+func TestIRSA306TemplateFoldsIntoWorkload(t *testing.T) {
+	// A Deployment's template and its pod judge the same token the same
+	// way, so the pod's finding folds into the workload's.
+	yes := true
+	s := iamSnapshot(token(iamIssuer, iamSub, "k1", iamNow.Add(-2*time.Hour), "sts.amazonaws.com"), func(s *snapshot.Snapshot) {
+		s.Workloads = []*snapshot.Workload{{Kind: "Deployment", APIVersion: "apps/v1", ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "api"},
+			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "s3-reader", Containers: []snapshot.Container{{Name: "app"}}}},
+			Source:   snapshot.Source{Kind: "bundle", Ref: "deployments.json"}}}
+		s.Pods[0].Labels = map[string]string{"pod-template-hash": "7d9f8b6c5"}
+		s.Pods[0].OwnerReferences = []snapshot.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "api-7d9f8b6c5", Controller: &yes}}
+	})
+	out := Run(s, Options{Checks: []*Check{irsa306}, Now: iamNow})
+	if len(out.Findings) != 1 || out.Findings[0].Subject.Kind != "Deployment" {
+		t.Fatalf("findings = %+v, want one on Deployment payments/api", out.Findings)
+	}
+}

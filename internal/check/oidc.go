@@ -1,0 +1,267 @@
+package check
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// Helpers shared by the issuer-side checks (IRSA304-IRSA306): which of the
+// bundle's OIDC facts (discovery documents, TLS chains, JWKS, token claims)
+// belong to the cluster's issuer, and how a chain is trusted.
+
+// PublicRootCAs returns the root CAs that count as public: a chain that
+// verifies to one of them is trusted by IAM through its library of trusted
+// CAs, without thumbprints (irsa-facts.md §3.6). It is the system's pool; a
+// variable so that tests can substitute a CA of their own, since no public
+// chain can be built offline.
+var PublicRootCAs = x509.SystemCertPool
+
+// urlHost is the host of an https URL, "" when it has none.
+func urlHost(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// isEKSIssuerHost reports an issuer host that EKS runs
+// (oidc.eks.REGION.amazonaws.com[.cn], irsa-facts.md §3.4), served with a
+// certificate from a public CA.
+func isEKSIssuerHost(host string) bool { return eksIssuerHost.MatchString(host) }
+
+// discoveryFor returns the discovery document of the cluster's issuer: one
+// whose issuer is the issuer, or, failing that, one fetched from it (its
+// issuer names the same host and path however written, or its jwks_uri
+// lies under the issuer URL): that one is wrong. others are the documents
+// of other issuers.
+func discoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discovery, others []*snapshot.Discovery) {
+	base := strings.TrimRight(issuer.URL, "/")
+	var near *snapshot.Discovery
+	for _, d := range s.Discoveries {
+		switch {
+		case d.Issuer == issuer.URL:
+			return d, nil
+		case near == nil && (strings.EqualFold(normalizeIssuer(d.Issuer), normalizeIssuer(issuer.URL)) ||
+			strings.HasPrefix(d.JWKSURI, base+"/")):
+			near = d
+		default:
+			others = append(others, d)
+		}
+	}
+	if near != nil {
+		return near, nil
+	}
+	return nil, others
+}
+
+// keysHost is the host whose TLS certificate IAM checks: the host of the
+// discovery document's jwks_uri, else the issuer's own host (the same on
+// EKS, where the keys are ISSUER/keys), irsa-facts.md §4. where says which.
+func keysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src snapshot.Source) {
+	if d, _ := discoveryFor(s, issuer); d != nil {
+		if h := urlHost(d.JWKSURI); h != "" && strings.HasPrefix(strings.ToLower(d.JWKSURI), "https://") {
+			return h, "the host of the discovery document's jwks_uri " + d.JWKSURI, d.Source
+		}
+	}
+	return urlHost(issuer.URL), "the issuer's host (the input has no discovery document naming jwks_uri)", issuer.Source
+}
+
+// chainsFor returns the captured chains whose leaf certificate is valid
+// for host by its DNS SANs (CONTRACT.md "Bundles": chains are matched to
+// the host by the leaf's SAN), without duplicates.
+func chainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
+	var out []*snapshot.TLSChain
+	seen := map[string]bool{}
+	for _, ch := range s.TLSChains {
+		if len(ch.Certs) == 0 || !slices.ContainsFunc(ch.Certs[0].DNSNames, func(n string) bool { return sanMatches(n, host) }) {
+			continue
+		}
+		key := ""
+		for _, c := range ch.Certs {
+			key += c.SHA1
+		}
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// sanMatches matches a DNS SAN against a host: exactly, or a wildcard
+// "*.example.com" for exactly one leftmost label (RFC 6125 §6.4.3, as
+// crypto/x509 does), case-insensitively.
+func sanMatches(san, host string) bool {
+	san, host = strings.ToLower(strings.TrimSuffix(san, ".")), strings.ToLower(strings.TrimSuffix(host, "."))
+	if san == host {
+		return true
+	}
+	rest, ok := strings.CutPrefix(san, "*.")
+	if !ok {
+		return false
+	}
+	_, hostRest, found := strings.Cut(host, ".")
+	return found && hostRest == rest
+}
+
+// chainHosts lists the DNS names of the captured chains' leaves, for a
+// skip reason that says what the input holds instead.
+func chainHosts(s *snapshot.Snapshot) []string {
+	var out []string
+	for _, ch := range s.TLSChains {
+		if len(ch.Certs) > 0 {
+			for _, n := range ch.Certs[0].DNSNames {
+				out = appendUnique(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// captureTime is when the facts were captured: the manifest's collectedAt,
+// else the run's clock (live, or an offline bundle of unknown age).
+func captureTime(c *Context) time.Time {
+	if t, err := time.Parse(time.RFC3339, c.Snap.CollectedAt); err == nil {
+		return t
+	}
+	return c.Now
+}
+
+// verifyPublic reports whether the chain verifies, for host, to a public
+// root CA (PublicRootCAs). It verifies at the capture's time, moved into the
+// leaf's validity when it falls outside: an old capture of a chain that
+// has since expired still says which root the host used. why explains a
+// chain that does not verify.
+func verifyPublic(c *Context, ch *snapshot.TLSChain, host string) (public bool, why string) {
+	certs := make([]*x509.Certificate, 0, len(ch.Certs))
+	for i, sc := range ch.Certs {
+		cert, err := x509.ParseCertificate(sc.DER)
+		if err != nil {
+			return false, fmt.Sprintf("certificate %d of the chain cannot be read (%v)", i, err)
+		}
+		certs = append(certs, cert)
+	}
+	if len(certs) == 0 {
+		return false, "the chain is empty"
+	}
+	roots, err := PublicRootCAs()
+	if err != nil || roots == nil {
+		return false, fmt.Sprintf("the system's root CAs could not be loaded (%v), so the chain could not be verified", err)
+	}
+	leaf := certs[0]
+	at := captureTime(c)
+	if at.Before(leaf.NotBefore) {
+		at = leaf.NotBefore
+	}
+	if at.After(leaf.NotAfter) {
+		at = leaf.NotAfter
+	}
+	inter := x509.NewCertPool()
+	for _, ic := range certs[1:] {
+		inter.AddCert(ic)
+	}
+	_, err = leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err == nil {
+		return true, ""
+	}
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &ua) {
+		top := certs[len(certs)-1]
+		if bytes.Equal(top.RawSubject, top.RawIssuer) {
+			return false, fmt.Sprintf("its root %s is not a public root CA", top.Subject)
+		}
+		return false, fmt.Sprintf("it stops at %s, whose issuer %s is neither a public root CA nor in the capture", top.Subject, top.Issuer)
+	}
+	return false, strings.TrimPrefix(err.Error(), "x509: ")
+}
+
+// tokensFor returns the tokens whose sub is subject, newest first (by iat,
+// then exp).
+func tokensFor(s *snapshot.Snapshot, subject string) []*snapshot.TokenClaims {
+	var out []*snapshot.TokenClaims
+	for _, t := range s.Tokens {
+		if t.Subject == subject {
+			out = append(out, t)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].IssuedAt != out[j].IssuedAt {
+			return out[i].IssuedAt > out[j].IssuedAt
+		}
+		return out[i].ExpiresAt > out[j].ExpiresAt
+	})
+	return out
+}
+
+// tokenEvidence lists a token's claims (never the token).
+func tokenEvidence(tok *snapshot.TokenClaims) Detail {
+	v := fmt.Sprintf("token claims: iss=%s sub=%s aud=[%s]", tok.Issuer, tok.Subject, strings.Join(tok.Audience, ", "))
+	if tok.IssuedAt != 0 {
+		v += " iat=" + unixTime(tok.IssuedAt)
+	}
+	if tok.ExpiresAt != 0 {
+		v += " exp=" + unixTime(tok.ExpiresAt)
+	}
+	if tok.KeyID != "" {
+		v += " kid=" + tok.KeyID
+	}
+	return Ev(tok.Source, v)
+}
+
+func unixTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
+
+// age renders a duration in days and hours, or hours and minutes.
+func age(d time.Duration) string {
+	d = d.Round(time.Minute)
+	switch {
+	case d >= 24*time.Hour:
+		days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+		if hours == 0 {
+			return fmt.Sprintf("%dd", days)
+		}
+		return fmt.Sprintf("%dd%dh", days, hours)
+	case d >= time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	return fmt.Sprintf("%dm", int(d/time.Minute))
+}
+
+// Capture commands for the issuer's facts.
+
+func captureChainCmd(host string) string {
+	return fmt.Sprintf("openssl s_client -servername %s -showcerts -connect %s:443 </dev/null > issuer-chain.pem", host, host)
+}
+
+func captureDiscoveryCmd(issuer string) string {
+	return fmt.Sprintf("curl -s %s/.well-known/openid-configuration > openid-configuration.json", strings.TrimRight(issuer, "/"))
+}
+
+// captureJWKSCmd fetches the key set at jwksURI (ISSUER/keys on EKS).
+func captureJWKSCmd(jwksURI string) string {
+	return fmt.Sprintf("curl -s %s > keys.json", jwksURI)
+}
+
+// captureTokenCmd creates a token as the pods get it; audience "" leaves
+// the API server's own audience, as a volume without one does.
+func captureTokenCmd(sa, ns, audience string) string {
+	if audience == "" {
+		return fmt.Sprintf("kubectl create token %s -n %s > token.jwt", sa, ns)
+	}
+	return fmt.Sprintf("kubectl create token %s -n %s --audience %s > token.jwt", sa, ns, iamQuoteArg(audience))
+}

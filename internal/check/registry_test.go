@@ -1,0 +1,130 @@
+package check_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+var (
+	idPattern   = regexp.MustCompile(`^IRSA[1-9][0-9]{2}$`)
+	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+)
+
+func TestRegistry(t *testing.T) {
+	seenID, seenSlug := map[string]bool{}, map[string]bool{}
+	prev := ""
+	for _, c := range check.All {
+		if !idPattern.MatchString(c.ID) {
+			t.Errorf("%s: ID does not look like IRSAnnn", c.ID)
+		}
+		if !slugPattern.MatchString(c.Slug) {
+			t.Errorf("%s: slug %q is not kebab-case", c.ID, c.Slug)
+		}
+		if c.ID <= prev {
+			t.Errorf("%s: registry not sorted by ID (after %s)", c.ID, prev)
+		}
+		prev = c.ID
+		if seenID[c.ID] || seenSlug[c.Slug] {
+			t.Errorf("%s/%s: duplicate ID or slug", c.ID, c.Slug)
+		}
+		seenID[c.ID], seenSlug[c.Slug] = true, true
+		if strings.TrimSpace(c.Title) == "" || strings.TrimSpace(c.Doc) == "" || strings.TrimSpace(c.Fix) == "" {
+			t.Errorf("%s: empty title, doc or fix", c.ID)
+		}
+		if c.Severity.Rank() == 0 {
+			t.Errorf("%s: severity %q", c.ID, c.Severity)
+		}
+		if c.Scope == 0 || c.Run == nil {
+			t.Errorf("%s: no scope or no Run", c.ID)
+		}
+		switch c.Link {
+		case finding.LinkServiceAccount, finding.LinkWebhook, finding.LinkIAMRole, finding.LinkOIDCProvider, finding.LinkIssuer:
+		default:
+			t.Errorf("%s: unknown link %q", c.ID, c.Link)
+		}
+		for _, id := range c.After {
+			if check.ByIDOrSlug(id) == nil {
+				t.Errorf("%s: After names unknown check %s", c.ID, id)
+			}
+		}
+	}
+}
+
+// TestEveryCheckHasScenarios: each check has a pass, a fail and a skipped
+// case among the scenario folders.
+func TestEveryCheckHasScenarios(t *testing.T) {
+	seen := map[string]map[finding.Status]bool{}
+	dirs, err := os.ReadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		fs, _ := scenarioFindings(t, filepath.Join(scenarioDir, d.Name()))
+		for _, f := range fs {
+			if seen[f.CheckID] == nil {
+				seen[f.CheckID] = map[finding.Status]bool{}
+			}
+			seen[f.CheckID][f.Status] = true
+		}
+	}
+	for _, c := range check.All {
+		for _, st := range []finding.Status{finding.StatusPass, finding.StatusFail, finding.StatusSkipped} {
+			if !seen[c.ID][st] {
+				t.Errorf("%s: no scenario produces a %s outcome", c.ID, st)
+			}
+		}
+	}
+}
+
+// TestDocsUpToDate: docs/checks.md is generated from the registry.
+func TestDocsUpToDate(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "checks.md")
+	want := check.Markdown(check.All)
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v (run UPDATE_GOLDEN=1 go test ./internal/check -run TestDocsUpToDate)", path, err)
+	}
+	if string(got) != want {
+		t.Errorf("%s is stale: run UPDATE_GOLDEN=1 go test ./internal/check -run TestDocsUpToDate", path)
+	}
+}
+
+// TestReadmeTableUpToDate: the README's check table is the registry's.
+func TestReadmeTableUpToDate(t *testing.T) {
+	path := filepath.Join("..", "..", "README.md")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start, end = "<!-- checks:start -->\n", "<!-- checks:end -->"
+	s := string(raw)
+	i, j := strings.Index(s, start), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q ... %q markers", start, end)
+	}
+	want := s[:i+len(start)] + check.Table(check.All) + s[j:]
+	if os.Getenv("UPDATE_GOLDEN") != "" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if s != want {
+		t.Errorf("README.md check table is stale: run UPDATE_GOLDEN=1 go test ./internal/check -run 'TestDocsUpToDate|TestReadmeTableUpToDate'")
+	}
+}

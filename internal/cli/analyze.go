@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/report"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// AnalyzeOptions are the inputs of `irsa-doctor analyze`.
+type AnalyzeOptions struct {
+	Deps    Deps
+	Paths   []string
+	Cluster string
+	Targets targetFlags
+	Output  outputFlags
+}
+
+// NewCmdAnalyze builds `analyze`; runF replaces the run function in tests.
+func NewCmdAnalyze(deps Deps, runF func(context.Context, *AnalyzeOptions) error) *cobra.Command {
+	opts := &AnalyzeOptions{Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "analyze PATH...",
+		Short: "Diagnose a bundle of kubectl and aws CLI output files (offline)",
+		Long: `Diagnose a bundle: folders (read recursively), files, or - for standard input, holding
+any mix of 'kubectl get -o json|yaml' and 'aws ... --output json' output, and the error
+text those commands print. Files are recognised by content, never by name.`,
+		Example: `  irsa-doctor analyze examples/broken-trust-subject
+  kubectl get pods,sa -n payments -o json | irsa-doctor analyze - -o json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("analyze needs at least one PATH (a folder, a file, or - for standard input)")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return analyzeRun(cmd.Context(), opts)
+		},
+	}
+	opts.Targets.register(cmd)
+	opts.Output.register(cmd)
+	cmd.Flags().StringVar(&opts.Cluster, "cluster", "", "the EKS cluster to diagnose when the input describes several")
+	return cmd
+}
+
+func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	diag, err := newDiagnosis(opts.Targets, opts.Output)
+	if err != nil {
+		return err
+	}
+	snap, err := bundle.Read(ctx, opts.Paths, bundle.Options{Stdin: opts.Deps.In})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	usable := 0
+	for _, f := range snap.Files {
+		// The reader's errors start with the file's path (and position).
+		switch {
+		case f.Error != "" && f.RecognisedAs != "":
+			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: partly read: %s\n", f.Error)
+			usable++
+		case f.Error != "":
+			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: skipped %s\n", f.Error)
+		case f.RecognisedAs == "":
+			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: skipped %s: not a kubectl or aws CLI output this tool recognises\n", f.Path)
+		default:
+			usable++
+		}
+	}
+	if usable == 0 {
+		if len(snap.Files) == 0 {
+			return noInputErr("no files found in %s", strings.Join(opts.Paths, ", "))
+		}
+		return noInputErr("nothing usable in %s: no file was recognised as kubectl or aws CLI output", strings.Join(opts.Paths, ", "))
+	}
+	if err := pickCluster(snap, opts.Cluster); err != nil {
+		return err
+	}
+	return diag.run(opts.Deps, snap)
+}
+
+// pickCluster keeps the one cluster to diagnose (CONTRACT.md: several
+// clusters in the input without --cluster is a usage error).
+func pickCluster(snap *snapshot.Snapshot, name string) error {
+	if name != "" {
+		var keep []*snapshot.Cluster
+		var names []string
+		for _, c := range snap.Clusters {
+			names = append(names, c.Name)
+			if c.Name == name || c.ARN == name {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) == 0 {
+			if len(names) == 0 {
+				return usageErr("--cluster %q: the input describes no EKS cluster (add 'aws eks describe-cluster --name %s --output json')", name, name)
+			}
+			return usageErr("--cluster %q: the input describes only %s", name, strings.Join(names, ", "))
+		}
+		snap.Clusters = keep[:1]
+		return nil
+	}
+	distinct := map[string]bool{}
+	for _, c := range snap.Clusters {
+		distinct[c.ARN+"|"+c.Name] = true
+	}
+	if len(distinct) > 1 {
+		var names []string
+		for _, c := range snap.Clusters {
+			names = append(names, c.Name)
+		}
+		return usageErr("the input describes several clusters (%s): choose one with --cluster NAME", strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// diagnosis holds what both analyze and scan need to judge a snapshot.
+type diagnosis struct {
+	selector check.Selector
+	checks   []*check.Check
+	format   report.Format
+	failOn   finding.Severity
+	out      outputFlags
+}
+
+func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
+	sel, err := t.selector()
+	if err != nil {
+		return nil, err
+	}
+	checks, err := selectChecks(o.Checks)
+	if err != nil {
+		return nil, err
+	}
+	format, err := o.format()
+	if err != nil {
+		return nil, err
+	}
+	failOn, err := o.failOn()
+	if err != nil {
+		return nil, err
+	}
+	return &diagnosis{selector: sel, checks: checks, format: format, failOn: failOn, out: o}, nil
+}
+
+// run judges the snapshot, renders the report and returns the exit status.
+func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
+	if err := missingNamed(snap, d.selector); err != nil {
+		return err
+	}
+	now := deps.Now()
+	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
+	res := buildResult(deps, snap, out, d.out.ShowPassed)
+	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
+		return &exitError{code: ExitNoInput, err: fmt.Errorf("write report: %w", err)}
+	}
+	if res.FailsAtOrAbove(d.failOn) {
+		return errFindings
+	}
+	return nil
+}
+
+// missingNamed rejects target flags that name objects the input lacks.
+func missingNamed(snap *snapshot.Snapshot, sel check.Selector) error {
+	for _, p := range sel.Pods {
+		found := false
+		for _, pod := range snap.Pods {
+			if pod.Namespace == p.Namespace && pod.Name == p.Name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return usageErr("--pod %s/%s: no such pod in the input (capture it with: kubectl get pod %s -n %s -o json)", p.Namespace, p.Name, p.Name, p.Namespace)
+		}
+	}
+	for _, w := range sel.Workloads {
+		found := false
+		for _, wl := range snap.Workloads {
+			if wl.Kind == w.Kind && wl.Namespace == w.Namespace && wl.Name == w.Name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return usageErr("--workload %s/%s/%s: no such workload in the input (capture it with: kubectl get %s %s -n %s -o json)",
+				strings.ToLower(w.Kind), w.Namespace, w.Name, strings.ToLower(w.Kind), w.Name, w.Namespace)
+		}
+	}
+	return nil
+}
+
+// buildResult assembles the versioned document.
+func buildResult(deps Deps, snap *snapshot.Snapshot, out *check.Output, showPassed bool) *finding.Result {
+	res := &finding.Result{
+		SchemaVersion: finding.SchemaVersion,
+		Tool:          finding.Tool{Name: "irsa-doctor", Version: deps.Version},
+		Input:         finding.Input{Mode: snap.Mode, Files: []finding.InputFile{}},
+		Targets:       out.Targets,
+		Findings:      []finding.Finding{},
+		Gaps:          []finding.Gap{},
+	}
+	if res.Targets == nil {
+		res.Targets = []finding.Target{}
+	}
+	if c := snap.Cluster(); c != nil {
+		res.Input.Cluster, res.Input.Region, res.Input.AccountID = c.Name, c.Region, c.Account
+	}
+	if res.Input.AccountID == "" && snap.Caller != nil {
+		res.Input.AccountID = snap.Caller.Account
+	}
+	for _, f := range snap.Files {
+		res.Input.Files = append(res.Input.Files, finding.InputFile{Path: f.Path, RecognisedAs: f.RecognisedAs, Error: f.Error})
+	}
+	for _, g := range snap.Gaps {
+		res.Gaps = append(res.Gaps, finding.Gap{Source: g.Source, Operation: g.Operation, Resource: g.Resource, Reason: g.Reason})
+	}
+	for _, f := range out.Findings {
+		if f.Status == finding.StatusPass && !showPassed {
+			continue
+		}
+		res.Findings = append(res.Findings, f)
+	}
+	res.Summarise()
+	return res
+}

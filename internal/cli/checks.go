@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/check"
+)
+
+// checkDoc is one entry of `checks -o json` (CONTRACT.md).
+type checkDoc struct {
+	CheckID  string `json:"checkId"`
+	Slug     string `json:"slug"`
+	Title    string `json:"title"`
+	Severity string `json:"severity"`
+	Doc      string `json:"doc"`
+	Fix      string `json:"fix"`
+}
+
+// NewCmdChecks lists the registry.
+func NewCmdChecks(deps Deps) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "checks",
+		Short: "List every check",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch output {
+			case "json":
+				docs := []checkDoc{}
+				for _, c := range check.All {
+					docs = append(docs, checkDoc{CheckID: c.ID, Slug: c.Slug, Title: c.Title, Severity: string(c.Severity), Doc: c.Doc, Fix: c.Fix})
+				}
+				enc := json.NewEncoder(deps.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(docs)
+			case "text":
+				tw := tabwriter.NewWriter(deps.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tSLUG\tSEVERITY\tTITLE")
+				for _, c := range check.All {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Slug, c.Severity, c.Title)
+				}
+				return tw.Flush()
+			}
+			return usageErr("--output %q: want text or json", output)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+// NewCmdExplain prints a check's documentation.
+func NewCmdExplain(deps Deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain ID|SLUG",
+		Short: "Explain a check: why it breaks IRSA and how to fix it",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("explain needs one check ID or slug, e.g. 'irsa-doctor explain IRSA104' (see 'irsa-doctor checks')")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c := check.ByIDOrSlug(strings.TrimSpace(args[0]))
+			if c == nil {
+				return usageErr("explain: unknown check %q (see 'irsa-doctor checks')", args[0])
+			}
+			_, err := fmt.Fprint(deps.Out, check.Explain(c))
+			return err
+		},
+	}
+}

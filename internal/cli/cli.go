@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes (CONTRACT.md).
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitUsage    = 2
+	ExitNoInput  = 3
+)
+
+// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
+var Version = "v0.1.0-dev"
+
+// Deps are the program's outside world, injected so tests run in memory.
+type Deps struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutIsTerminal reports whether Out is a terminal (colour, icons).
+	OutIsTerminal bool
+	Getenv        func(string) string
+	Now           func() time.Time
+	Version       string
+}
+
+// SystemDeps wires the real process streams.
+func SystemDeps() Deps {
+	return Deps{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv:        os.Getenv,
+		Now:           time.Now,
+		Version:       Version,
+	}
+}
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
+}
+
+func noInputErr(format string, a ...any) error {
+	return &exitError{code: ExitNoInput, err: fmt.Errorf(format, a...)}
+}
+
+// findingsExit reports exit 1 without a message.
+var errFindings = &exitError{code: ExitFindings}
+
+// Main runs the program and returns its exit code.
+func Main(args []string, deps Deps) (code int) {
+	defer func() {
+		// A panic is a bug; still, never print a stack trace to a user.
+		if r := recover(); r != nil {
+			fmt.Fprintf(deps.ErrOut, "irsa-doctor: internal error: %v (please report this with the input that caused it)\n", r)
+			code = ExitNoInput
+		}
+	}()
+	root := NewCmdRoot(deps)
+	root.SetArgs(args)
+	root.SetIn(deps.In)
+	root.SetOut(deps.Out)
+	root.SetErr(deps.ErrOut)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s\n", oneLine(ee.err.Error()))
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown flags, commands, argument counts.
+	fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s (see 'irsa-doctor --help')\n", oneLine(err.Error()))
+	return ExitUsage
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(deps Deps) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "irsa-doctor",
+		Short: "Diagnose why an EKS pod cannot use its IAM role (IRSA), and how to fix it",
+		Long: `irsa-doctor walks the IRSA chain - Pod, ServiceAccount, webhook mutation, projected
+token, IAM role trust policy, IAM OIDC provider, cluster issuer - and reports each link as
+pass, fail or unknown, with the evidence compared and a fix to paste.
+
+Offline, it reads a folder of ordinary 'kubectl get -o json|yaml' and 'aws ... --output json'
+files (irsa-doctor analyze DIR).`,
+		Version:       deps.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("irsa-doctor {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%s (see '%s --help')", err.Error(), c.CommandPath())
+	})
+	root.AddCommand(
+		NewCmdAnalyze(deps, nil),
+		NewCmdChecks(deps),
+		NewCmdExplain(deps),
+		NewCmdVersion(deps),
+	)
+	return root
+}
+
+// NewCmdVersion prints the version.
+func NewCmdVersion(deps Deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(deps.Out, "irsa-doctor %s\n", deps.Version)
+			return nil
+		},
+	}
+}

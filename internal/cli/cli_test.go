@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+type run struct {
+	code           int
+	stdout, stderr string
+}
+
+func runCLI(t *testing.T, stdin string, args ...string) run {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	deps := Deps{
+		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
+		Getenv:  func(string) string { return "" },
+		Now:     func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) },
+		Version: "v0.0.0-test",
+	}
+	code := Main(args, deps)
+	r := run{code: code, stdout: out.String(), stderr: errOut.String()}
+	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
+		t.Fatalf("stack trace on stderr:\n%s", r.stderr)
+	}
+	return r
+}
+
+func decode(t *testing.T, s string) finding.Result {
+	t.Helper()
+	var res finding.Result
+	if err := json.Unmarshal([]byte(s), &res); err != nil {
+		t.Fatalf("stdout is not the JSON document: %v\n%s", err, s)
+	}
+	return res
+}
+
+// oneLineErr asserts a single error line on stderr that contains want.
+func oneLineErr(t *testing.T, r run, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "irsa-doctor: ") || !strings.Contains(lines[0], want) {
+		t.Errorf("stderr = %q, want one line 'irsa-doctor: ...%s...'", r.stderr, want)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no path", []string{"analyze"}, ExitUsage, "analyze needs at least one PATH"},
+		{"missing path", []string{"analyze", filepath.Join(empty, "nope")}, ExitUsage, filepath.Join(empty, "nope")},
+		{"empty folder", []string{"analyze", empty}, ExitNoInput, "no files found in " + empty},
+		{"bad output", []string{"analyze", "../../examples/healthy", "-o", "yaml"}, ExitUsage, `--output: `},
+		{"bad fail-on", []string{"analyze", "../../examples/healthy", "--fail-on", "fatal"}, ExitUsage, `--fail-on "fatal": want error, warning, info or none`},
+		{"unknown check", []string{"analyze", "../../examples/healthy", "--checks", "IRSA999"}, ExitUsage, `--checks: unknown check "IRSA999"`},
+		{"unknown flag", []string{"analyze", "../../examples/healthy", "--frobnicate"}, ExitUsage, "unknown flag: --frobnicate"},
+		{"bad pod flag", []string{"analyze", "../../examples/healthy", "--pod", "justaname"}, ExitUsage, `--pod "justaname": want NAMESPACE/NAME`},
+		{"bad workload kind", []string{"analyze", "../../examples/healthy", "--workload", "pod/payments/x"}, ExitUsage, `unknown kind "pod"`},
+		{"named pod absent", []string{"analyze", "../../examples/healthy", "--pod", "payments/nope"}, ExitUsage, "--pod payments/nope: no such pod in the input"},
+		{"n and A", []string{"analyze", "../../examples/healthy", "-n", "x", "-A"}, ExitUsage, "--namespace and --all-namespaces cannot be used together"},
+		{"explain unknown", []string{"explain", "IRSA999"}, ExitUsage, `explain: unknown check "IRSA999"`},
+		{"unknown command", []string{"frob"}, ExitUsage, `unknown command "frob"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", r.code, tc.code, r.stderr)
+			}
+			oneLineErr(t, r, tc.want)
+		})
+	}
+}
+
+func TestNothingUsable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello, this is not kubectl output\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", "analyze", dir)
+	if r.code != ExitNoInput {
+		t.Errorf("exit %d, want 3", r.code)
+	}
+	// File references are relative to the PATH argument's parent.
+	if !strings.Contains(r.stderr, "skipped "+filepath.Join(filepath.Base(dir), "notes.txt")+": ") || !strings.Contains(r.stderr, "nothing usable in "+dir) {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+}
+
+func TestSeveralClusters(t *testing.T) {
+	dir := t.TempDir()
+	for i, name := range []string{"blue", "green"} {
+		doc := `{"cluster":{"name":"` + name + `","arn":"arn:aws:eks:eu-west-1:111122223333:cluster/` + name + `","version":"1.31","identity":{"oidc":{"issuer":"https://oidc.eks.eu-west-1.amazonaws.com/id/ABC` + string(rune('0'+i)) + `"}}}}`
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runCLI(t, "", "analyze", dir)
+	if r.code != ExitUsage {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	oneLineErr(t, r, "the input describes several clusters (blue, green): choose one with --cluster NAME")
+	r = runCLI(t, "", "analyze", dir, "--cluster", "green", "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, want 0 (stderr %q)", r.code, r.stderr)
+	}
+	if res := decode(t, r.stdout); res.Input.Cluster != "green" || res.Input.AccountID != "111122223333" || res.Input.Region != "eu-west-1" {
+		t.Errorf("input = %+v", res.Input)
+	}
+	r = runCLI(t, "", "analyze", dir, "--cluster", "red")
+	if r.code != ExitUsage {
+		t.Errorf("exit %d, want 2", r.code)
+	}
+	oneLineErr(t, r, `--cluster "red": the input describes only blue, green`)
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := runCLI(t, "", args...)
+		if r.code != 0 || r.stdout != "irsa-doctor v0.0.0-test\n" {
+			t.Errorf("%v: exit %d, stdout %q", args, r.code, r.stdout)
+		}
+	}
+}
+
+func TestChecksCommand(t *testing.T) {
+	r := runCLI(t, "", "checks", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var docs []map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &docs); err != nil {
+		t.Fatal(err)
+	}
+	if len(docs) < 12 {
+		t.Fatalf("%d checks, want at least 12", len(docs))
+	}
+	for _, d := range docs {
+		for _, k := range []string{"checkId", "slug", "title", "severity", "doc", "fix"} {
+			if d[k] == "" {
+				t.Errorf("check %s: empty %s", d["checkId"], k)
+			}
+		}
+	}
+	r = runCLI(t, "", "checks")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "ID") || !strings.Contains(r.stdout, "IRSA104  pod-not-mutated") {
+		t.Errorf("checks text: exit %d\n%s", r.code, r.stdout)
+	}
+	r = runCLI(t, "", "explain", "pod-not-mutated")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "## IRSA104 pod-not-mutated\n") {
+		t.Errorf("explain: exit %d\n%s", r.code, r.stdout)
+	}
+}

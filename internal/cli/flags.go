@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/report"
+)
+
+// targetFlags are the same on analyze, scan and dump (CONTRACT.md).
+type targetFlags struct {
+	Pods            []string
+	ServiceAccounts []string
+	Workloads       []string
+	Namespace       string
+	AllNamespaces   bool
+}
+
+func (f *targetFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.Pods, "pod", nil, "diagnose the pod NS/NAME (repeatable)")
+	fl.StringArrayVar(&f.ServiceAccounts, "service-account", nil, "diagnose the ServiceAccount NS/NAME and what runs as it (repeatable)")
+	fl.StringArrayVar(&f.Workloads, "workload", nil, "diagnose the workload KIND/NS/NAME, e.g. deployment/payments/api (repeatable)")
+	fl.StringVarP(&f.Namespace, "namespace", "n", "", "only this namespace")
+	fl.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "every namespace")
+}
+
+// selector turns the flags into a check.Selector; errors name the flag.
+func (f *targetFlags) selector() (check.Selector, error) {
+	var sel check.Selector
+	if f.Namespace != "" && f.AllNamespaces {
+		return sel, usageErr("--namespace and --all-namespaces cannot be used together")
+	}
+	if f.Namespace != "" {
+		sel.Namespaces = []string{f.Namespace}
+	}
+	for _, p := range f.Pods {
+		nn, err := namespacedName("--pod", p, f.Namespace)
+		if err != nil {
+			return sel, err
+		}
+		sel.Pods = append(sel.Pods, nn)
+	}
+	for _, p := range f.ServiceAccounts {
+		nn, err := namespacedName("--service-account", p, f.Namespace)
+		if err != nil {
+			return sel, err
+		}
+		sel.SAs = append(sel.SAs, nn)
+	}
+	for _, w := range f.Workloads {
+		parts := strings.Split(w, "/")
+		if len(parts) == 2 && f.Namespace != "" {
+			parts = []string{parts[0], f.Namespace, parts[1]}
+		}
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			return sel, usageErr("--workload %q: want KIND/NAMESPACE/NAME, e.g. deployment/payments/api", w)
+		}
+		kind, ok := workloadKinds[strings.ToLower(parts[0])]
+		if !ok {
+			return sel, usageErr("--workload %q: unknown kind %q (want one of deployment, statefulset, daemonset, replicaset, job, cronjob)", w, parts[0])
+		}
+		sel.Workloads = append(sel.Workloads, check.WorkloadRef{Kind: kind, Namespace: parts[1], Name: parts[2]})
+	}
+	return sel, nil
+}
+
+var workloadKinds = map[string]string{
+	"deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
+	"statefulset": "StatefulSet", "statefulsets": "StatefulSet", "sts": "StatefulSet",
+	"daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
+	"replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
+	"job": "Job", "jobs": "Job",
+	"cronjob": "CronJob", "cronjobs": "CronJob", "cj": "CronJob",
+}
+
+func namespacedName(flag, v, defaultNS string) (check.NamespacedName, error) {
+	ns, name, ok := strings.Cut(v, "/")
+	if !ok {
+		if defaultNS == "" {
+			return check.NamespacedName{}, usageErr("%s %q: want NAMESPACE/NAME (or give -n NAMESPACE)", flag, v)
+		}
+		ns, name = defaultNS, v
+	}
+	if ns == "" || name == "" || strings.Contains(name, "/") {
+		return check.NamespacedName{}, usageErr("%s %q: want NAMESPACE/NAME", flag, v)
+	}
+	return check.NamespacedName{Namespace: ns, Name: name}, nil
+}
+
+// outputFlags are the report flags shared by analyze and scan.
+type outputFlags struct {
+	Output     string
+	ShowPassed bool
+	FailOn     string
+	Checks     string
+	NoColor    bool
+}
+
+func (f *outputFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
+	fl.BoolVar(&f.ShowPassed, "show-passed", false, "also list the checks that passed")
+	fl.StringVar(&f.FailOn, "fail-on", "error", "exit 1 when a finding fails at or above: error, warning, info or none")
+	fl.StringVar(&f.Checks, "checks", "", "comma-separated check IDs or slugs to run; a '-' prefix excludes (--checks -IRSA207)")
+	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
+}
+
+func (f *outputFlags) format() (report.Format, error) {
+	format, err := report.ParseFormat(f.Output)
+	if err != nil {
+		return "", usageErr("--output: %v", err)
+	}
+	return format, nil
+}
+
+// failOn parses --fail-on; "" means none.
+func (f *outputFlags) failOn() (finding.Severity, error) {
+	if f.FailOn == "none" {
+		return "", nil
+	}
+	s, err := finding.ParseSeverity(f.FailOn)
+	if err != nil {
+		return "", usageErr("--fail-on %q: want error, warning, info or none", f.FailOn)
+	}
+	return s, nil
+}
+
+// selectChecks applies --checks to the registry.
+func selectChecks(list string) ([]*check.Check, error) {
+	list = strings.TrimSpace(list)
+	if list == "" {
+		return check.All, nil
+	}
+	include := map[string]bool{}
+	exclude := map[string]bool{}
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		neg := strings.HasPrefix(item, "-")
+		c := check.ByIDOrSlug(strings.TrimPrefix(item, "-"))
+		if c == nil {
+			return nil, usageErr("--checks: unknown check %q (see 'irsa-doctor checks')", strings.TrimPrefix(item, "-"))
+		}
+		if neg {
+			exclude[c.ID] = true
+		} else {
+			include[c.ID] = true
+		}
+	}
+	var out []*check.Check
+	for _, c := range check.All {
+		if len(include) > 0 && !include[c.ID] {
+			continue
+		}
+		if exclude[c.ID] {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func (d Deps) color(noColor bool) bool {
+	if noColor || !d.OutIsTerminal {
+		return false
+	}
+	if d.Getenv != nil && d.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return true
+}
+
+func sortedKeys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
