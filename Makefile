@@ -9,10 +9,10 @@ build:
 vet:
 	$(GO) vet ./...
 
-# The whole suite: vet, unit and scenario tests, the seed corpora of every
+# The whole suite, under the race detector: vet, unit and scenario tests, the seed corpora of every
 # fuzz target, golden files and the generated docs' freshness.
 test: vet
-	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./...
 
 # A short coverage-guided fuzzing pass over every parser of untrusted input.
 FUZZTIME ?= 30s

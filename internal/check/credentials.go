@@ -28,7 +28,7 @@ func Credentials(t *Target) []finding.Container {
 	}
 	spec := t.Spec
 	if t.IsTemplate() {
-		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{}).Spec
+		spec = t.Mutated(false).Spec
 	}
 	out := []finding.Container{}
 	for _, c := range AllContainers(spec) {

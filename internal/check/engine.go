@@ -2,7 +2,10 @@ package check
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -40,35 +43,36 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	checks = runOrder(checks)
 	ix := newIndex(s)
 	targets := Targets(s, opts.Selector, ix)
-	ctx := &Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
-
-	var recs []record
-	for _, t := range targets {
-		failed := map[string]bool{}
-		for _, c := range checks {
-			if !applies(c, t) {
-				continue
-			}
-			r := &Recorder{check: c, target: t, out: &recs, keepPasses: !opts.DropPasses}
-			for _, id := range c.After {
-				if failed[id] {
-					r.block = "blocked by " + id
-					break
+	// Targets are independent: judge them on every core. Each worker has
+	// its own Context (and so its own memo); the records are put back in
+	// target order, so the output does not depend on scheduling.
+	perTarget := make([][]record, len(targets))
+	workers := runtime.GOMAXPROCS(0)
+	if len(targets) < 64 {
+		workers = 1
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			ctx := &Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(targets) {
+					return
 				}
+				perTarget[i] = runTarget(ctx, targets[i], checks, !opts.DropPasses)
 			}
-			if r.block == "" {
-				for _, k := range c.Needs {
-					if !s.Has(k) {
-						r.block = "the input has no " + describeKind(k)
-						break
-					}
-				}
-			}
-			c.Run(ctx, t, r)
-			if r.failed {
-				failed[c.ID] = true
-			}
-		}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, rs := range perTarget {
+		n += len(rs)
+	}
+	recs := make([]record, 0, n)
+	for _, rs := range perTarget {
+		recs = append(recs, rs...)
 	}
 
 	out := &Output{}
@@ -123,6 +127,38 @@ func runOrder(checks []*Check) []*Check {
 		}
 	}
 	return out
+}
+
+// runTarget runs the checks on one target, in order, applying cascades
+// (a failed prerequisite) and Needs (facts the input lacks).
+func runTarget(ctx *Context, t *Target, checks []*Check, keepPasses bool) []record {
+	var recs []record
+	failed := map[string]bool{}
+	for _, c := range checks {
+		if !applies(c, t) {
+			continue
+		}
+		r := &Recorder{check: c, target: t, out: &recs, keepPasses: keepPasses}
+		for _, id := range c.After {
+			if failed[id] {
+				r.block = "blocked by " + id
+				break
+			}
+		}
+		if r.block == "" {
+			for _, k := range c.Needs {
+				if !ctx.Snap.Has(k) {
+					r.block = "the input has no " + describeKind(k)
+					break
+				}
+			}
+		}
+		c.Run(ctx, t, r)
+		if r.failed {
+			failed[c.ID] = true
+		}
+	}
+	return recs
 }
 
 func applies(c *Check, t *Target) bool {

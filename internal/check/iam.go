@@ -43,6 +43,21 @@ func (r RoleRef) Evidence() Detail {
 // IRSA102 judge those); err is set when the annotation is not a valid role
 // ARN (IRSA103 judges it).
 func TargetRole(t *Target) (ref RoleRef, present bool, err error) {
+	// Every IAM-side check asks; parse once per target.
+	if t.role == nil {
+		ref, present, err := targetRole(t)
+		t.role = &roleMemo{ref, present, err}
+	}
+	return t.role.ref, t.role.present, t.role.err
+}
+
+type roleMemo struct {
+	ref     RoleRef
+	present bool
+	err     error
+}
+
+func targetRole(t *Target) (ref RoleRef, present bool, err error) {
 	v, ok := RoleAnnotation(t.SA)
 	if !ok {
 		return RoleRef{}, false, nil
@@ -438,6 +453,20 @@ type trustInput struct {
 // recording a skip (or nothing, when the check does not apply) and
 // returning false when the check cannot judge.
 func prepareTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
+	// Eight checks judge the same trust policy for the same target: gather
+	// it once. (A target whose facts are missing recomputes, so that each
+	// check records its own skip.)
+	if t.trust != nil {
+		return t.trust, true
+	}
+	in, ok := gatherTrust(c, t, r)
+	if ok {
+		t.trust = in
+	}
+	return in, ok
+}
+
+func gatherTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
 	ref, ok := iamTargetRole(t, r)
 	if !ok {
 		return nil, false

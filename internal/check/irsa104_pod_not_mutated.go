@@ -121,7 +121,7 @@ func admissionOf(c *Context, t *Target) admission {
 	if t.Meta != nil {
 		a.label = skipLabelOf(c.Snap, t.Meta.Labels)
 	}
-	a.res = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: true})
+	a.res = t.Mutated(true)
 	if a.res.Mode != webhook.ModeIRSA || a.res.Spec == nil {
 		return a
 	}

@@ -51,7 +51,7 @@ func runIRSA106(c *Context, t *Target, r *Recorder) {
 	spec := t.Spec
 	if t.IsTemplate() && spec != nil {
 		// A template has not been admitted: judge what the webhook will make of it.
-		if res := webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{}); res.Spec != nil {
+		if res := t.Mutated(false); res.Spec != nil {
 			spec = res.Spec
 		}
 	}

@@ -58,7 +58,7 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 	}
 	// Which containers the webhook leaves alone (skip-containers): their
 	// own keys are then their own business.
-	res := webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{})
+	res := t.Mutated(false)
 	kind, name := templateWorkload(c, t)
 	for _, ct := range t.Containers() {
 		subj := t.ContainerSubject(ct.Name)

@@ -73,7 +73,31 @@ func runIRSA207(c *Context, t *Target, r *Recorder) {
 // statement), why that is not known, the :sub values that pin the
 // statements that are not, and how many statements it considered (Allow
 // statements that allow the web identity action from an OIDC provider).
+// breadth is trustBreadth's result.
+type breadth struct {
+	broad      []string
+	unsure     string
+	pins       []string
+	considered int
+}
+
+// trustBreadth is judged once per document, request and issuer: many
+// service accounts share a role, and the probes do not depend on which.
 func trustBreadth(c *Context, in *trustInput) (broad []string, unsure string, pins []string, considered int) {
+	k := breadthKey{diagKey{doc: in.Doc, req: requestKey(in.Request()), hostPath: in.Issuer.HostPath},
+		in.WebIdentity.Role.ARN.Partition + ":" + in.WebIdentity.Role.ARN.Account}
+	b, ok := c.memo.breadth[k]
+	if !ok {
+		b.broad, b.unsure, b.pins, b.considered = judgeBreadth(c, in)
+		if c.memo.breadth == nil {
+			c.memo.breadth = map[breadthKey]breadth{}
+		}
+		c.memo.breadth[k] = b
+	}
+	return b.broad, b.unsure, b.pins, b.considered
+}
+
+func judgeBreadth(c *Context, in *trustInput) (broad []string, unsure string, pins []string, considered int) {
 	doc := in.Doc
 	ownRes := c.Evaluate(doc, in.Request())
 	for i := range doc.Statements {

@@ -310,7 +310,10 @@ func runTrust(judge func(c *Context, t *Target, r *Recorder, d *trustDiag)) func
 		if !ok {
 			return
 		}
-		d := c.trustDiagnosis(in)
+		if t.diag == nil || t.diag.in != in {
+			t.diag = c.trustDiagnosis(in)
+		}
+		d := t.diag
 		if d.res.Decision == policy.Unknown && d.res.Deciding == nil {
 			r.Skip(in.WebIdentity.Role.Subject(), "IAM's decision for this trust policy is not determined: "+d.res.Reason)
 			return

@@ -7,14 +7,21 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
 
-// memo caches work that many targets share: 10,000 pods often use a few
+// memo caches work that many targets share (each engine worker has its
+// own Context, so there is no locking): 10,000 pods often use a few
 // hundred roles, so each trust policy is parsed once and each distinct
 // request evaluated once per run. Cached values are read-only.
 type memo struct {
-	docs   map[string]docEntry
-	evals  map[evalKey]policy.Result
-	diags  map[diagKey]*trustDiag
-	issuer *issuerEntry
+	docs    map[string]docEntry
+	evals   map[evalKey]policy.Result
+	diags   map[diagKey]*trustDiag
+	breadth map[breadthKey]breadth
+	issuer  *issuerEntry
+}
+
+type breadthKey struct {
+	diagKey
+	account string
 }
 
 type issuerEntry struct {

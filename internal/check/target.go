@@ -43,6 +43,27 @@ type Target struct {
 	Named bool
 	// Source is where the object came from.
 	Source snapshot.Source
+
+	// Work shared by several checks of this target, done once. A target
+	// is judged by one goroutine at a time.
+	role    *roleMemo
+	mutated [2]*webhook.Result // by Config.IgnoreSkipLabel
+	trust   *trustInput
+	diag    *trustDiag
+}
+
+// Mutated is webhook.Mutate with the upstream defaults (and the skip label
+// left to the caller when ignoreSkipLabel), computed once per target.
+func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
+	i := 0
+	if ignoreSkipLabel {
+		i = 1
+	}
+	if t.mutated[i] == nil {
+		res := webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
+		t.mutated[i] = &res
+	}
+	return *t.mutated[i]
 }
 
 // Key identifies the target in the run.

@@ -168,6 +168,13 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
 		return &exitError{code: ExitNoInput, err: fmt.Errorf("write report: %w", err)}
 	}
+	if d.out.FixDir != "" {
+		n, err := writeFixDir(d.out.FixDir, res)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, d.out.FixDir)
+	}
 	if res.FailsAtOrAbove(d.failOn) {
 		return errFindings
 	}

@@ -99,6 +99,7 @@ type outputFlags struct {
 	FailOn     string
 	Checks     string
 	NoColor    bool
+	FixDir     string
 }
 
 func (f *outputFlags) register(cmd *cobra.Command) {
@@ -108,6 +109,7 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.FailOn, "fail-on", "error", "exit 1 when a finding fails at or above: error, warning, info or none")
 	fl.StringVar(&f.Checks, "checks", "", "comma-separated check IDs or slugs to run; a '-' prefix excludes (--checks -IRSA207)")
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
+	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
 }
 
 func (f *outputFlags) format() (report.Format, error) {

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestExamples runs analyze on every bundled example, as the README does,
+// and asserts the exit code and the exact failing findings.
+func TestExamples(t *testing.T) {
+	want := map[string][]string{
+		"healthy":                   nil,
+		"pod-not-mutated":           {"IRSA104 error Pod payments/api-7d9f8b6c5-q8w3z", "IRSA104 error Pod payments/api-7d9f8b6c5-x2k4p"},
+		"annotation-typo":           {"IRSA102 error ServiceAccount payments/s3-reader"},
+		"role-arn-malformed":        {"IRSA103 error ServiceAccount payments/s3-reader"},
+		"service-account-not-found": {"IRSA101 error Deployment payments/api"},
+		"static-credentials":        {"IRSA110 error Deployment payments/api container api"},
+		"token-not-readable":        {"IRSA106 error Deployment payments/api container api", "IRSA106 error Deployment payments/api container log-shipper"},
+		"trust-subject-mismatch":    {"IRSA205 error IAMRole payments-s3-reader"},
+		"oidc-provider-missing":     {"IRSA302 error OIDCProvider arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5C8D2E7A9B41F3D6E0A1B2C3D4E5F607"},
+		"stringequals-wildcard":     {"IRSA210 error IAMRole payments-s3-reader"},
+	}
+	dirs, err := os.ReadDir("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if _, ok := want[d.Name()]; !ok {
+			t.Errorf("examples/%s has no expectation in TestExamples", d.Name())
+		}
+	}
+	for name, fails := range want {
+		t.Run(name, func(t *testing.T) {
+			r := runCLI(t, "", "analyze", filepath.Join("../../examples", name), "-o", "json")
+			wantCode := ExitOK
+			if len(fails) > 0 {
+				wantCode = ExitFindings
+			}
+			if r.code != wantCode {
+				t.Errorf("exit %d, want %d; stderr %q", r.code, wantCode, r.stderr)
+			}
+			if r.stderr != "" {
+				t.Errorf("stderr = %q, want nothing (every example file is recognised)", r.stderr)
+			}
+			res := decode(t, r.stdout)
+			var got []string
+			for _, f := range res.Findings {
+				if f.Status == "fail" {
+					got = append(got, strings.TrimSpace(f.CheckID+" "+string(f.Severity)+" "+f.Subject.String()))
+				}
+			}
+			sort.Strings(got)
+			if diff := cmp.Diff(fails, got); diff != "" {
+				t.Errorf("failing findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestBrokenExampleText is what the README's first command shows: the
+// broken link with the compared values and the fix to paste.
+func TestBrokenExampleText(t *testing.T) {
+	r := runCLI(t, "", "analyze", "../../examples/trust-subject-mismatch")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	for _, want := range []string{
+		"[FAIL] IAM role",
+		`"system:serviceaccount:payment:s3-reader"`,
+		`"system:serviceaccount:payments:s3-reader"`,
+		"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("text report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "\x1b[") {
+		t.Errorf("colour codes without a terminal")
+	}
+}
+
+func TestFixDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fixes")
+	r := runCLI(t, "", "analyze", "../../examples/trust-subject-mismatch", "--fix-dir", dir, "-o", "json")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if r.stderr != "irsa-doctor: wrote 2 files to "+dir+" (review fix.sh before running it)\n" {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	script, err := os.ReadFile(filepath.Join(dir, "fix.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "set -euo pipefail\ncd \"$(dirname \"$0\")\"\n\n# IRSA205 trust-subject-mismatch: IAMRole payments-s3-reader\n" +
+		"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json\n"
+	if !strings.HasSuffix(string(script), want) {
+		t.Errorf("fix.sh = %q, want it to end with %q", script, want)
+	}
+	policy, err := os.ReadFile(filepath.Join(dir, "payments-s3-reader.trust-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := decode(t, r.stdout)
+	var content string
+	for _, f := range res.Findings {
+		if f.CheckID == "IRSA205" && f.Fix != nil && len(f.Fix.Files) == 1 {
+			content = f.Fix.Files[0].Content
+		}
+	}
+	if content == "" || strings.TrimRight(string(policy), "\n") != strings.TrimRight(content, "\n") {
+		t.Errorf("written policy differs from the finding's fix file:\n%s\n---\n%s", policy, content)
+	}
+	if !strings.Contains(string(policy), `"system:serviceaccount:payments:s3-reader"`) || strings.Contains(string(policy), `"system:serviceaccount:payment:s3-reader"`) {
+		t.Errorf("corrected policy does not admit payments/s3-reader only:\n%s", policy)
+	}
+}
