@@ -40,6 +40,10 @@ type Check struct {
 	// IRSA reports that the check is about IRSA only, so targets that use
 	// EKS Pod Identity get no finding from it.
 	IRSA bool
+	// Secondary marks a check whose facts bundles rarely carry (a TLS
+	// chain, the discovery document, a token): its skip leaves the link
+	// "pass" when another check of the link passed, instead of "unknown".
+	Secondary bool
 	// Doc says why the failure breaks IRSA; Fix how to repair it (Markdown).
 	Doc, Fix string
 	// Run judges one target and records exactly one outcome (fail, pass or

@@ -191,9 +191,10 @@ func describeKind(k snapshot.Kind) string {
 	return string(k)
 }
 
-// chain computes a target's links from its own records: fail when a check of the link failed
-// with severity error, else unknown when one was skipped, else pass when one
-// passed, else unknown (nothing could be checked).
+// chain computes a target's links from its own records: fail when a check
+// of the link failed with severity error, else unknown when one was skipped
+// (a Secondary check's skip only when nothing of the link passed), else
+// pass when one passed, else unknown (nothing could be checked).
 func chain(t *Target, recs []record) finding.Target {
 	ft := finding.Target{
 		Kind: t.Kind, Namespace: t.Namespace, Name: t.Name,
@@ -203,7 +204,7 @@ func chain(t *Target, recs []record) finding.Target {
 	if v, ok := RoleAnnotation(t.SA); ok {
 		ft.RoleARN = strings.TrimSpace(v)
 	}
-	type agg struct{ fail, skip, pass []string }
+	type agg struct{ fail, skip, secondary, pass []string }
 	by := map[string]*agg{}
 	for _, r := range recs {
 		a := by[r.check.Link]
@@ -217,7 +218,11 @@ func chain(t *Target, recs []record) finding.Target {
 				a.fail = append(a.fail, r.check.ID)
 			}
 		case finding.StatusSkipped:
-			a.skip = append(a.skip, r.check.ID+": "+r.f.Message)
+			if r.check.Secondary {
+				a.secondary = append(a.secondary, r.check.ID+": "+r.f.Message)
+			} else {
+				a.skip = append(a.skip, r.check.ID+": "+r.f.Message)
+			}
 		case finding.StatusPass:
 			a.pass = append(a.pass, r.check.ID)
 		}
@@ -233,6 +238,8 @@ func chain(t *Target, recs []record) finding.Target {
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkFail, Detail: strings.Join(uniq(a.fail), ", ")})
 		case len(a.skip) > 0:
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.skip[0]})
+		case len(a.pass) == 0 && len(a.secondary) > 0:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.secondary[0]})
 		default:
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkPass})
 		}

@@ -9,14 +9,15 @@ import (
 )
 
 var irsa304 = &Check{
-	ID:       "IRSA304",
-	Slug:     "thumbprint-mismatch",
-	Title:    "The IAM OIDC provider's ThumbprintList lacks the issuer host's certificate",
-	Severity: finding.SeverityError,
-	Link:     finding.LinkOIDCProvider,
-	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA301", "IRSA302"),
-	IRSA:     true,
+	ID:        "IRSA304",
+	Slug:      "thumbprint-mismatch",
+	Title:     "The IAM OIDC provider's ThumbprintList lacks the issuer host's certificate",
+	Severity:  finding.SeverityError,
+	Secondary: true,
+	Link:      finding.LinkOIDCProvider,
+	Scope:     ScopeWorkloads | ScopeServiceAccount,
+	After:     afterIAM("IRSA301", "IRSA302"),
+	IRSA:      true,
 	Doc: `An IAM OIDC provider holds up to five thumbprints: the lower-case hex SHA-1 of the last certificate
 (the top intermediate CA) that the host of the issuer's ` + "`jwks_uri`" + ` serves, as
 ` + "`openssl s_client -showcerts`" + ` prints it (irsa-facts.md §4). IAM uses them only when that host's certificate

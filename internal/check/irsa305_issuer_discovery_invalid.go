@@ -12,14 +12,15 @@ import (
 )
 
 var irsa305 = &Check{
-	ID:       "IRSA305",
-	Slug:     "issuer-discovery-invalid",
-	Title:    "The issuer's discovery document or key set does not fit the cluster's tokens",
-	Severity: finding.SeverityError,
-	Link:     finding.LinkIssuer,
-	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA301"),
-	IRSA:     true,
+	ID:        "IRSA305",
+	Slug:      "issuer-discovery-invalid",
+	Title:     "The issuer's discovery document or key set does not fit the cluster's tokens",
+	Severity:  finding.SeverityError,
+	Secondary: true,
+	Link:      finding.LinkIssuer,
+	Scope:     ScopeWorkloads | ScopeServiceAccount,
+	After:     afterIAM("IRSA301"),
+	IRSA:      true,
 	Doc: `To verify a token STS fetches ` + "`ISSUER/.well-known/openid-configuration`" + `, whose ` + "`issuer`" + ` must be
 identical to the issuer URL (OpenID Connect Discovery 1.0 §4.3: "The issuer value returned MUST be
 identical to the Issuer URL that was used as the prefix"), then the key set at its ` + "`jwks_uri`" + `, which must

@@ -11,14 +11,15 @@ import (
 )
 
 var irsa306 = &Check{
-	ID:       "IRSA306",
-	Slug:     "token-claims-mismatch",
-	Title:    "The service account token's claims differ from what the role and provider expect",
-	Severity: finding.SeverityError,
-	Link:     finding.LinkIssuer,
-	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA301"),
-	IRSA:     true,
+	ID:        "IRSA306",
+	Slug:      "token-claims-mismatch",
+	Title:     "The service account token's claims differ from what the role and provider expect",
+	Severity:  finding.SeverityError,
+	Secondary: true,
+	Link:      finding.LinkIssuer,
+	Scope:     ScopeWorkloads | ScopeServiceAccount,
+	After:     afterIAM("IRSA301"),
+	IRSA:      true,
 	Doc: `The other checks judge the request STS will see from the configuration: the cluster's issuer, the
 audience of the pod's ` + "`aws-iam-token`" + ` volume, ` + "`system:serviceaccount:NS:NAME`" + `. A captured token shows what
 is really sent: its ` + "`iss`" + ` is the issuer STS looks the IAM OIDC provider up by, its ` + "`aud`" + ` must be in the
