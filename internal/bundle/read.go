@@ -45,6 +45,11 @@ func Read(ctx context.Context, paths []string, opts Options) (*snapshot.Snapshot
 	if err != nil {
 		return nil, err
 	}
+	return readInputs(ctx, inputs, opts, "offline")
+}
+
+// readInputs parses the inputs concurrently and merges them in order.
+func readInputs(ctx context.Context, inputs []input, opts Options, mode string) (*snapshot.Snapshot, error) {
 
 	// Files are parsed concurrently; large Lists inside a file are also
 	// split across workers (decodeItems). Results are merged in input order
@@ -74,7 +79,7 @@ feed:
 		return nil, fmt.Errorf("read bundle: %w", err)
 	}
 
-	snap := snapshot.New("offline")
+	snap := snapshot.New(mode)
 	m := newMerger(snap)
 	for _, r := range results {
 		m.add(r)
@@ -95,6 +100,10 @@ type input struct {
 	// err is a problem found while walking (a symlink to a folder, a
 	// device): the file is listed with it and not read.
 	err string
+	// data and source are set for a live capture (ReadCaptures): its
+	// bytes, and where the facts came from.
+	data   []byte
+	source snapshot.Source
 }
 
 // collect expands the PATH arguments into the files to read, in argument
@@ -227,6 +236,11 @@ func unwrapPath(err error) error {
 // recorded in the result.
 func readInput(ctx context.Context, in input, opts Options) *result {
 	r := newResult(in.ref)
+	if in.source.Kind != "" {
+		r.src = in.source
+		parseContent(ctx, r, in.data)
+		return r
+	}
 	if in.path != "" {
 		r.dir = filepath.Dir(in.path)
 	}
