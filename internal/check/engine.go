@@ -168,7 +168,18 @@ func applies(c *Check, t *Target) bool {
 		t.IsServiceAccount() && c.Scope&ScopeServiceAccount == 0:
 		return false
 	}
-	return !(c.IRSA && t.Mechanism == MechanismPodIdentity)
+	if c.IRSA {
+		switch t.Mechanism {
+		case MechanismPodIdentity:
+			return false
+		case MechanismNone:
+			// A target without IRSA intent is here only because its
+			// ServiceAccount is missing (IRSA101); the IRSA checks concern
+			// it only when the user named it.
+			return t.Named
+		}
+	}
+	return true
 }
 
 func describeKind(k snapshot.Kind) string {

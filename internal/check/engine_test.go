@@ -156,7 +156,7 @@ func TestRunCascadeNeedsAndMerge(t *testing.T) {
 		{"IRSA901", "pass", "ServiceAccount pay/unused", "ok", 0},
 		// IRSA902 waits for IRSA903 (After), which is skipped (no cluster): not a failure, so 902 runs.
 		{"IRSA902", "fail", "ServiceAccount pay/annotated", "sa-level problem", 2},
-		{"IRSA902", "skipped", "ServiceAccount pay/ghost", "blocked by IRSA901", 1},
+		// nosa-1 shows no IRSA intent: the IRSA-only check 902 does not concern it.
 		{"IRSA902", "fail", "ServiceAccount pay/plain", "sa-level problem", 1},
 		{"IRSA902", "fail", "ServiceAccount pay/typo", "sa-level problem", 1},
 		{"IRSA903", "skipped", "Deployment pay/api container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 1},

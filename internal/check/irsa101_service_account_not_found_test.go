@@ -142,14 +142,20 @@ func TestIRSA101(t *testing.T) {
 
 func TestIRSA101BlocksLaterChecks(t *testing.T) {
 	s := fxSnapshot(fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "ghost" }))
-	got := fxRun(t, s, Selector{}, false, irsa101, irsa102, irsa103, irsa110)
+	// Named, so the IRSA checks concern it although it shows no IRSA intent.
+	got := fxRun(t, s, Selector{Workloads: []WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}}, false, irsa101, irsa102, irsa103, irsa110)
 	fxAssert(t, got, []string{
 		"IRSA101 fail Deployment payments/api: ServiceAccount \"ghost\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire",
-		// api is now an annotated ServiceAccount that nothing uses.
-		"IRSA102 pass ServiceAccount payments/api: ServiceAccount has eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/payments-api\"",
 		"IRSA102 skipped ServiceAccount payments/ghost: blocked by IRSA101",
-		"IRSA103 pass ServiceAccount payments/api: eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/payments-api\" is a valid IAM role ARN (partition aws, account 111122223333, role payments-api)",
 		"IRSA103 skipped ServiceAccount payments/ghost: blocked by IRSA101",
 		"IRSA110 skipped Deployment payments/api container app: blocked by IRSA101",
+	})
+	// Not named, and without IRSA intent, it gets IRSA101 only; the
+	// ServiceAccount api is now annotated and unused.
+	got = fxRun(t, s, Selector{}, false, irsa101, irsa102, irsa103, irsa110)
+	fxAssert(t, got, []string{
+		"IRSA101 fail Deployment payments/api: ServiceAccount \"ghost\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire",
+		"IRSA102 pass ServiceAccount payments/api: ServiceAccount has eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/payments-api\"",
+		"IRSA103 pass ServiceAccount payments/api: eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/payments-api\" is a valid IAM role ARN (partition aws, account 111122223333, role payments-api)",
 	})
 }

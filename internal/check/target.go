@@ -284,7 +284,9 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 	}
 
 	for _, w := range s.Workloads {
-		if !w.TopLevel() {
+		// A ReplicaSet or Job with a controller is diagnosed through its
+		// owner, unless a flag names it.
+		if !w.TopLevel() && !(sel.Named() && wantWorkload(w)) {
 			continue
 		}
 		t := &Target{

@@ -24,7 +24,17 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 	script.WriteString("# they change your cluster and IAM configuration.\n")
 	script.WriteString("set -euo pipefail\ncd \"$(dirname \"$0\")\"\n")
 	seenCmd := map[string]bool{}
-	for _, f := range res.Findings {
+	// Providers and issuers first: a trust policy may name a provider that
+	// an earlier command creates.
+	ordered := make([]finding.Finding, 0, len(res.Findings))
+	for _, first := range []bool{true, false} {
+		for _, f := range res.Findings {
+			if strings.HasPrefix(f.CheckID, "IRSA3") == first {
+				ordered = append(ordered, f)
+			}
+		}
+	}
+	for _, f := range ordered {
 		if f.Status != finding.StatusFail || f.Fix.Empty() {
 			continue
 		}
