@@ -238,6 +238,13 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 	r := newResult(in.ref)
 	if in.source.Kind != "" {
 		r.src = in.source
+		// A live capture's folder names its AWS account
+		// ("111122223333/get-open-id-connect-provider-....json"), as a
+		// dump's folders do once written: merger.attribute needs it to say
+		// which account a provider listed in two accounts came from.
+		if d := filepath.Dir(filepath.FromSlash(in.ref)); d != "." {
+			r.dir = "capture:" + filepath.ToSlash(d)
+		}
 		parseContent(ctx, r, in.data)
 		return r
 	}

@@ -28,11 +28,15 @@ type Deps struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutIsTerminal reports whether Out is a terminal (colour, icons).
+	// OutIsTerminal reports whether Out is a terminal (colour, icons);
+	// ErrIsTerminal whether ErrOut is (progress).
 	OutIsTerminal bool
-	Getenv        func(string) string
-	Now           func() time.Time
-	Version       string
+	ErrIsTerminal bool
+	// Live reaches the cluster and AWS (scan, dump).
+	Live    LiveDeps
+	Getenv  func(string) string
+	Now     func() time.Time
+	Version string
 }
 
 // SystemDeps wires the real process streams.
@@ -40,6 +44,8 @@ func SystemDeps() Deps {
 	return Deps{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
+		ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Live:          systemLiveDeps(),
 		Getenv:        os.Getenv,
 		Now:           time.Now,
 		Version:       Version,
@@ -126,6 +132,8 @@ files (irsa-doctor analyze DIR).`,
 	})
 	root.AddCommand(
 		NewCmdAnalyze(deps, nil),
+		NewCmdScan(deps, nil),
+		NewCmdDump(deps, nil),
 		NewCmdChecks(deps),
 		NewCmdExplain(deps),
 		NewCmdVersion(deps),

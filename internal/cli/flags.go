@@ -31,6 +31,12 @@ func (f *targetFlags) register(cmd *cobra.Command) {
 
 // selector turns the flags into a check.Selector; errors name the flag.
 func (f *targetFlags) selector() (check.Selector, error) {
+	return f.selectorWithDefault(f.Namespace)
+}
+
+// selectorWithDefault is selector with defaultNS for names given without a
+// namespace (scan: the kubeconfig context's namespace, as kubectl does).
+func (f *targetFlags) selectorWithDefault(defaultNS string) (check.Selector, error) {
 	var sel check.Selector
 	if f.Namespace != "" && f.AllNamespaces {
 		return sel, usageErr("--namespace and --all-namespaces cannot be used together")
@@ -39,14 +45,14 @@ func (f *targetFlags) selector() (check.Selector, error) {
 		sel.Namespaces = []string{f.Namespace}
 	}
 	for _, p := range f.Pods {
-		nn, err := namespacedName("--pod", p, f.Namespace)
+		nn, err := namespacedName("--pod", p, defaultNS)
 		if err != nil {
 			return sel, err
 		}
 		sel.Pods = append(sel.Pods, nn)
 	}
 	for _, p := range f.ServiceAccounts {
-		nn, err := namespacedName("--service-account", p, f.Namespace)
+		nn, err := namespacedName("--service-account", p, defaultNS)
 		if err != nil {
 			return sel, err
 		}
@@ -54,8 +60,8 @@ func (f *targetFlags) selector() (check.Selector, error) {
 	}
 	for _, w := range f.Workloads {
 		parts := strings.Split(w, "/")
-		if len(parts) == 2 && f.Namespace != "" {
-			parts = []string{parts[0], f.Namespace, parts[1]}
+		if len(parts) == 2 && defaultNS != "" {
+			parts = []string{parts[0], defaultNS, parts[1]}
 		}
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 			return sel, usageErr("--workload %q: want KIND/NAMESPACE/NAME, e.g. deployment/payments/api", w)

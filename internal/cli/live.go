@@ -1,0 +1,325 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"regexp"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/awscollect"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/oidc"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+// LiveDeps reach the cluster and AWS; tests point them at a real
+// kube-apiserver and the AWS fakes.
+type LiveDeps struct {
+	// KubeConfig loads the kubeconfig as kubectl does (--kubeconfig,
+	// KUBECONFIG, ~/.kube/config, or the in-cluster config).
+	KubeConfig func(path, context string) (clientcmd.ClientConfig, error)
+	// AWSConfig loads the SDK's default chain with an optional profile and
+	// region.
+	AWSConfig func(ctx context.Context, profile, region string) (aws.Config, error)
+	// OIDCClient fetches the issuer's documents.
+	OIDCClient *http.Client
+}
+
+func systemLiveDeps() LiveDeps {
+	return LiveDeps{
+		KubeConfig: func(path, ctxName string) (clientcmd.ClientConfig, error) {
+			rules := clientcmd.NewDefaultClientConfigLoadingRules()
+			rules.ExplicitPath = path
+			return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: ctxName}), nil
+		},
+		AWSConfig: func(ctx context.Context, profile, region string) (aws.Config, error) {
+			var opts []func(*config.LoadOptions) error
+			if profile != "" {
+				opts = append(opts, config.WithSharedConfigProfile(profile))
+			}
+			if region != "" {
+				opts = append(opts, config.WithRegion(region))
+			}
+			return config.LoadDefaultConfig(ctx, opts...)
+		},
+		OIDCClient: &http.Client{},
+	}
+}
+
+// liveFlags are the flags of scan and dump that reach the cluster and AWS.
+type liveFlags struct {
+	Kubeconfig   string
+	Context      string
+	Profile      string
+	Region       string
+	Cluster      string
+	RoleProfiles []string
+	Timeout      time.Duration
+}
+
+func (f *liveFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
+	fl.StringVar(&f.Context, "context", "", "the kubeconfig context to use (default: the current context)")
+	fl.StringVar(&f.Profile, "profile", "", "the AWS profile (default: the SDK's chain, or the profile the kubeconfig authenticates with)")
+	fl.StringVar(&f.Region, "region", "", "the AWS region (default: the cluster's, as the kubeconfig shows it, then the SDK's)")
+	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
+	fl.StringArrayVar(&f.RoleProfiles, "role-profile", nil, "ACCOUNT=PROFILE: read roles of another AWS account with that profile (repeatable)")
+	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole collection after this long")
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+func (f *liveFlags) roleProfiles() (map[string]string, error) {
+	out := map[string]string{}
+	for _, rp := range f.RoleProfiles {
+		acct, prof, ok := strings.Cut(rp, "=")
+		if !ok || !accountRE.MatchString(acct) || prof == "" {
+			return nil, usageErr("--role-profile %q: want ACCOUNT=PROFILE with a 12-digit account, e.g. 444455556666=prod-admin", rp)
+		}
+		out[acct] = prof
+	}
+	return out, nil
+}
+
+// liveResult is one live collection: the captures and their manifest.
+type liveResult struct {
+	captures []bundle.Capture
+	manifest bundle.Manifest
+	// namespaces collected ("" for all), for the target selection.
+	namespaces []string
+}
+
+// signalContext stops cleanly on Ctrl-C and bounds the run by --timeout.
+func signalContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	if timeout <= 0 {
+		return ctx, stop
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, func() { cancel(); stop() }
+}
+
+// collectLive runs the Kubernetes, AWS and OIDC collectors: read-only, one
+// List per kind and namespace scope, DescribeCluster once, the providers
+// once, GetRole once per distinct role.
+func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, extraNamespace string) (*liveResult, error) {
+	profiles, err := lf.roleProfiles()
+	if err != nil {
+		return nil, err
+	}
+	if tf.Namespace != "" && tf.AllNamespaces {
+		return nil, usageErr("--namespace and --all-namespaces cannot be used together")
+	}
+	prog := newProgress(deps)
+	defer prog.done()
+
+	cc, err := deps.Live.KubeConfig(lf.Kubeconfig, lf.Context)
+	if err != nil {
+		return nil, noInputErr("kubeconfig: %v", err)
+	}
+	restCfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, noInputErr("kubeconfig: %v (pass --kubeconfig or --context, or run inside a cluster)", err)
+	}
+	var ident kubeconfig.Cluster
+	if raw, err := cc.RawConfig(); err == nil && len(raw.Contexts) > 0 {
+		ident, _ = kubeconfig.Identify(&raw, lf.Context)
+	}
+	if ident.Endpoint == "" {
+		ident.Endpoint = restCfg.Host
+	}
+	ctxNS, _, err := cc.Namespace()
+	if err != nil || ctxNS == "" {
+		ctxNS = "default"
+	}
+	kopts := kube.Options{AllNamespaces: tf.AllNamespaces}
+	switch {
+	case tf.AllNamespaces:
+	case tf.Namespace != "":
+		kopts.Namespaces = []string{tf.Namespace}
+	default:
+		kopts.Namespaces = []string{ctxNS}
+	}
+	if extraNamespace != "" && !tf.AllNamespaces {
+		kopts.Namespaces = []string{extraNamespace}
+	}
+	defNS := ctxNS
+	if len(kopts.Namespaces) == 1 {
+		defNS = kopts.Namespaces[0]
+	}
+	sel, err := tf.selectorWithDefault(defNS)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range sel.Pods {
+		kopts.NamedObjects = append(kopts.NamedObjects, kube.Object{Kind: "Pod", Namespace: p.Namespace, Name: p.Name})
+	}
+	for _, s := range sel.SAs {
+		kopts.NamedObjects = append(kopts.NamedObjects, kube.Object{Kind: "ServiceAccount", Namespace: s.Namespace, Name: s.Name})
+	}
+	for _, w := range sel.Workloads {
+		kopts.NamedObjects = append(kopts.NamedObjects, kube.Object{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name})
+	}
+	cs, err := kubernetes.NewForConfig(restCopy(restCfg))
+	if err != nil {
+		return nil, noInputErr("kubernetes client for %s: %v", restCfg.Host, err)
+	}
+	prog.phase("listing Kubernetes objects")
+	kres, err := kube.Collect(ctx, cs, kopts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, noInputErr("stopped: %v", context.Cause(ctx))
+		}
+		return nil, noInputErr("%v", err)
+	}
+
+	// The roles the targets name: every ServiceAccount's annotation in the
+	// collected scope (a target may be an annotated SA nothing uses).
+	ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
+	if err != nil {
+		return nil, noInputErr("read the collected objects: %v", err)
+	}
+	roles := roleARNs(ksnap)
+
+	profile := lf.Profile
+	if profile == "" {
+		profile = ident.Profile
+	}
+	region := lf.Region
+	if region == "" {
+		region = ident.Region
+	}
+	awsCfg, err := deps.Live.AWSConfig(ctx, profile, region)
+	if err != nil {
+		return nil, noInputErr("AWS configuration: %v (pass --profile and --region, or set AWS credentials)", err)
+	}
+	roleCfgs := map[string]aws.Config{}
+	for acct, prof := range profiles {
+		c, err := deps.Live.AWSConfig(ctx, prof, awsCfg.Region)
+		if err != nil {
+			return nil, usageErr("--role-profile %s=%s: %v", acct, prof, err)
+		}
+		roleCfgs[acct] = c
+	}
+	cluster := lf.Cluster
+	if cluster == "" {
+		cluster = ident.Name
+	}
+	prog.phase("reading AWS")
+	ares, err := awscollect.Collect(ctx, awsCfg, awscollect.Options{
+		Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs,
+		Progress: func(string) { prog.call() },
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, noInputErr("stopped: %v", context.Cause(ctx))
+		}
+		// Only an AWS that cannot be reached at all is an error; a cluster
+		// that cannot be found is a gap in the result.
+		return nil, noInputErr("%v", err)
+	}
+	var ores oidc.Result
+	if ares.Issuer != "" {
+		prog.phase("fetching the issuer's documents")
+		ores = oidc.Collect(ctx, ares.Issuer, deps.Live.OIDCClient, oidc.Options{})
+	}
+	if ctx.Err() != nil {
+		return nil, noInputErr("stopped: %v", context.Cause(ctx))
+	}
+
+	res := &liveResult{namespaces: kopts.Namespaces}
+	if tf.AllNamespaces {
+		res.namespaces = nil
+	}
+	m := bundle.Manifest{CollectedAt: deps.Now().UTC().Format(time.RFC3339), Cluster: ares.Cluster, Accounts: ares.Accounts}
+	for _, part := range []struct {
+		caps   []bundle.Capture
+		listed []bundle.ManifestEntry
+		gaps   []snapshot.Gap
+	}{{kres.Captures, kres.Listed, kres.Gaps}, {ares.Captures, ares.Listed, ares.Gaps}, {ores.Captures, ores.Listed, ores.Gaps}} {
+		res.captures = append(res.captures, part.caps...)
+		m.Listed = append(m.Listed, part.listed...)
+		m.Gaps = append(m.Gaps, part.gaps...)
+	}
+	res.manifest = m
+	return res, nil
+}
+
+// restCopy gives the collectors a client that does not retry forever.
+func restCopy(c *rest.Config) *rest.Config {
+	cp := rest.CopyConfig(c)
+	if cp.Timeout == 0 {
+		cp.Timeout = 30 * time.Second
+	}
+	return cp
+}
+
+// roleARNs are the distinct role-arn annotation values of the snapshot's
+// ServiceAccounts.
+func roleARNs(s *snapshot.Snapshot) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sa := range s.ServiceAccounts {
+		if v := strings.TrimSpace(sa.Annotations[webhook.AnnotationRoleARN]); v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// progress shows what a scan is doing, on stderr, only on a terminal.
+type progress struct {
+	on    bool
+	deps  Deps
+	name  string
+	calls atomic.Int64
+	start time.Time
+}
+
+func newProgress(deps Deps) *progress {
+	return &progress{on: deps.ErrIsTerminal, deps: deps, start: time.Now()}
+}
+
+func (p *progress) phase(name string) {
+	if !p.on {
+		return
+	}
+	p.name = name
+	fmt.Fprintf(p.deps.ErrOut, "\r\033[Kirsa-doctor: %s...", name)
+}
+
+func (p *progress) call() {
+	n := p.calls.Add(1)
+	if p.on {
+		fmt.Fprintf(p.deps.ErrOut, "\r\033[Kirsa-doctor: %s (%d API calls)", p.name, n)
+	}
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprint(p.deps.ErrOut, "\r\033[K")
+	}
+}

@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+)
+
+// ScanOptions are the inputs of `irsa-doctor scan`.
+type ScanOptions struct {
+	Deps    Deps
+	Pod     string // the NAME argument: a pod in -n
+	Live    liveFlags
+	Targets targetFlags
+	Output  outputFlags
+}
+
+// NewCmdScan builds `scan`; runF replaces the run function in tests.
+func NewCmdScan(deps Deps, runF func(context.Context, *ScanOptions) error) *cobra.Command {
+	opts := &ScanOptions{Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "scan [NAME]",
+		Short: "Collect from the cluster and AWS (read-only), then diagnose",
+		Long: `Collect what the checks need from the cluster (kubeconfig, as kubectl) and AWS (the SDK's
+default credential chain), read-only, then diagnose. NAME is a pod in the namespace (-n, or the
+kubeconfig context's). Without -n or -A, the kubeconfig context's namespace is scanned.`,
+		Example: `  irsa-doctor scan -n payments
+  irsa-doctor scan api-7d9f8b6c5-x2k4p -n payments --profile prod
+  irsa-doctor scan -A -o json --fail-on warning`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErr("scan takes at most one pod NAME; name more with --pod NS/NAME")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Pod = args[0]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return scanRun(cmd.Context(), opts)
+		},
+	}
+	opts.Targets.register(cmd)
+	opts.Output.register(cmd)
+	opts.Live.register(cmd)
+	return cmd
+}
+
+func scanRun(ctx context.Context, opts *ScanOptions) error {
+	if opts.Pod != "" {
+		if opts.Targets.AllNamespaces {
+			return usageErr("scan NAME names a pod in one namespace: use -n NAMESPACE, not -A")
+		}
+		opts.Targets.Pods = append(opts.Targets.Pods, opts.Pod)
+	}
+	// Validate the report flags before collecting anything.
+	if _, err := newDiagnosis(opts.Targets, opts.Output); err != nil {
+		return err
+	}
+	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
+	defer cancel()
+	live, err := collectLive(ctx, opts.Deps, opts.Live, opts.Targets, "")
+	if err != nil {
+		return err
+	}
+	snap, err := bundle.ReadCaptures(ctx, live.captures, live.manifest)
+	if err != nil {
+		return noInputErr("read the collected facts: %v", err)
+	}
+	// Names given without a namespace are in the namespace collected.
+	tf := opts.Targets
+	if tf.Namespace == "" && len(live.namespaces) == 1 {
+		tf.Namespace = live.namespaces[0]
+	}
+	diag, err := newDiagnosis(tf, opts.Output)
+	if err != nil {
+		return err
+	}
+	if len(diag.selector.Namespaces) == 0 && len(live.namespaces) > 0 {
+		diag.selector.Namespaces = live.namespaces
+	}
+	return diag.run(opts.Deps, snap)
+}
+
+// DumpOptions are the inputs of `irsa-doctor dump`.
+type DumpOptions struct {
+	Deps    Deps
+	Dir     string
+	Live    liveFlags
+	Targets targetFlags
+}
+
+// NewCmdDump builds `dump`.
+func NewCmdDump(deps Deps, runF func(context.Context, *DumpOptions) error) *cobra.Command {
+	opts := &DumpOptions{Deps: deps}
+	cmd := &cobra.Command{
+		Use:   "dump DIR",
+		Short: "Collect from the cluster and AWS (read-only) into a bundle that analyze reads back",
+		Long: `Collect exactly what scan collects and write it to DIR as the kubectl and aws CLI outputs
+analyze reads, with a manifest.json saying what was listed and what could not be read. DIR must
+be empty or not exist. Share the folder with support; analyze gives the same findings.`,
+		Example: `  irsa-doctor dump ./bundle -n payments
+  irsa-doctor analyze ./bundle`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErr("dump needs one DIR to write the bundle to")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Dir = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return dumpRun(cmd.Context(), opts)
+		},
+	}
+	opts.Targets.register(cmd)
+	opts.Live.register(cmd)
+	return cmd
+}
+
+func dumpRun(ctx context.Context, opts *DumpOptions) error {
+	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
+	defer cancel()
+	live, err := collectLive(ctx, opts.Deps, opts.Live, opts.Targets, "")
+	if err != nil {
+		return err
+	}
+	if err := bundle.WriteDump(opts.Dir, live.captures, live.manifest); err != nil {
+		return usageErr("%v", err)
+	}
+	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
+		len(live.captures), bundle.ManifestFile, opts.Dir, len(live.manifest.Gaps), opts.Dir)
+	return nil
+}

@@ -1,0 +1,24 @@
+// Package awscollect is the AWS side of live mode: it calls STS, EKS and
+// IAM through aws-sdk-go-v2 and returns captures, byte for byte what
+// `aws ... --output json` prints for the same calls (or the CLI's error
+// text for a missing object), with the manifest entries and gaps of the
+// collection (internal/bundle capture.go). It never builds snapshot facts
+// itself: `scan` reads the captures through bundle.ReadCaptures and `dump`
+// writes them with bundle.WriteDump, so live and offline take one path
+// (STYLE.md principle 2).
+//
+// It calls exactly what the targets need, each call once: sts:
+// GetCallerIdentity; eks:DescribeCluster of the cluster (found by its API
+// server endpoint with eks:ListClusters when not named);
+// iam:ListOpenIDConnectProviders of each account it can read;
+// iam:GetOpenIDConnectProvider of the providers of the cluster's issuer;
+// iam:GetRole of each distinct role, concurrently with a bound.
+// deploy/iam-policy.json grants exactly these actions.
+//
+// Errors are classified once, here (STYLE.md "Errors"): a missing object
+// is a fact (the CLI's error text), a refused or failed call is a
+// snapshot.Gap naming the permission and what to do, never a crash and
+// never a silent pass.
+//
+// It imports bundle, snapshot and arn; never check, report or cli.
+package awscollect
