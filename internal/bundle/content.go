@@ -462,7 +462,7 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 		}
 		return
 	}
-	if classifyOIDC(r, src, o) {
+	if classifyOIDC(r, src, o) || classifyProbe(r, src, o) {
 		return
 	}
 	kind, apiVersion := o.str("kind"), o.str("apiVersion")
@@ -485,6 +485,10 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 		parseCallerIdentity(r, src, o)
 	case o.has("RoleName", "Arn"):
 		parseBareRole(r, src, o)
+	case o.has("associations"):
+		parseListPodIdentity(r, src, o)
+	case o.has("association"):
+		parseDescribePodIdentity(r, src, o)
 	default:
 		r.failOff(src, o.start, "an object "+describeKeys(o)+": not a kubectl or aws CLI output irsa-doctor reads")
 	}

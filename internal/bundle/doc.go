@@ -5,10 +5,19 @@
 // Files are recognised by content, never by name (CONTRACT.md "Bundles"):
 // the JSON shape decides (`kind`/`apiVersion` for Kubernetes objects; the
 // top-level keys `cluster`, `Role`, `Roles`, `OpenIDConnectProviderList`,
-// `Url`+`ClientIDList`, `Account`+`Arn`+`UserId`, `serverVersion` for the
-// AWS CLI and `kubectl version`). A file may hold several JSON values or YAML
+// `Url`+`ClientIDList`, `Account`+`Arn`+`UserId`, `associations` (aws eks
+// list-pod-identity-associations), `association` (aws eks
+// describe-pod-identity-association), `serverVersion` for the AWS CLI and
+// `kubectl version`). A file may hold several JSON values or YAML
 // documents. Every problem with one file is recorded in Snapshot.Files and
 // reading goes on; only a PATH that cannot be opened is an error.
+//
+// A kubectl List proves absence (CONTRACT.md "Absence needs proof") for
+// the namespaces it has items from, or for every namespace when they span
+// two or more (`-A`). A ServiceAccount List must also hold each such
+// namespace's `default` ServiceAccount, which every namespace has: a List
+// of named objects (`kubectl get sa api worker`) or one filtered with jq
+// holds chosen objects, and proves nothing where `default` is missing.
 //
 // The OIDC side is recognised by content too (oidc.go): a one-line https
 // URL is the issuer URL that `aws eks describe-cluster --query

@@ -310,8 +310,17 @@ func resolvePending(ctx context.Context, items []item, raws []jsontext.Value, hi
 // come from, or for every namespace when they span two or more (a `-A`
 // list); a List of a cluster-scoped kind is complete. An empty List proves
 // nothing: its origin is unknown.
+//
+// A ServiceAccount List proves completeness only where it holds the
+// namespace's `default` ServiceAccount, which every namespace has (the
+// ServiceAccount controller creates it): `kubectl get sa api worker -n NS`
+// and a jq-filtered `kubectl get sa -A` are Lists too, of chosen objects.
+// An -A List proves it for every namespace only when each namespace it has
+// items from has its `default`; otherwise for those namespaces only.
 func (r *result) addKube(items []item, offsets func(i int) int64, src *jsonSrc, list bool) (usedKinds, unusedKinds []string) {
 	namespaces := map[string]map[string]bool{}
+	// withDefault: the namespaces whose `default` ServiceAccount the List has.
+	withDefault := map[string]bool{}
 	for i, it := range items {
 		if it.err != nil {
 			name := it.kind
@@ -354,6 +363,9 @@ func (r *result) addKube(items []item, offsets func(i int) int64, src *jsonSrc, 
 				namespaces[it.kind] = map[string]bool{}
 			}
 			namespaces[it.kind][it.namespace] = true
+			if it.kind == "ServiceAccount" && it.name == "default" {
+				withDefault[it.namespace] = true
+			}
 		}
 	}
 	kinds := make([]string, 0, len(namespaces))
@@ -367,6 +379,22 @@ func (r *result) addKube(items []item, offsets func(i int) int64, src *jsonSrc, 
 			continue
 		}
 		nss := namespaces[k]
+		if lk.kind == snapshot.KindServiceAccount {
+			complete := map[string]bool{}
+			for ns := range nss {
+				if withDefault[ns] {
+					complete[ns] = true
+				}
+			}
+			if len(complete) < len(nss) {
+				// Some namespace lacks its default: the List is a chosen
+				// subset there; it still proves the namespaces that have it.
+				for _, ns := range sortedKeys(complete) {
+					r.listings = append(r.listings, snapshot.Listing{Kind: lk.kind, Namespace: ns, Source: r.src})
+				}
+				continue
+			}
+		}
 		switch {
 		case lk.cluster || len(nss) > 1:
 			r.listings = append(r.listings, snapshot.Listing{Kind: lk.kind, AllNamespaces: true, Source: r.src})

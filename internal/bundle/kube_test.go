@@ -49,6 +49,65 @@ func TestReadKube(t *testing.T) {
 			}),
 		},
 		{
+			// kubectl get sa api worker -n payments -o json: a List of two
+			// named objects, not of the namespace.
+			name: "service account list without the namespace's default proves nothing",
+			input: `{"apiVersion": "v1", "items": [
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "api", "namespace": "payments"}},
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "worker", "namespace": "payments"}}
+			], "kind": "List", "metadata": {"resourceVersion": ""}}`,
+			want: want(func(s *snapshot.Snapshot) {
+				s.ServiceAccounts["payments/api"] = sa("payments", "api", nil)
+				s.ServiceAccounts["payments/worker"] = sa("payments", "worker", nil)
+				s.Files = file("kubectl:ServiceAccountList", "")
+			}),
+		},
+		{
+			// kubectl get sa -A -o json | jq '.items |= map(select(.metadata.annotations["eks.amazonaws.com/role-arn"]))'
+			name: "service account list across namespaces without any default proves nothing",
+			input: `{"apiVersion": "v1", "items": [
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "s3-reader", "namespace": "payments",
+				 "annotations": {"eks.amazonaws.com/role-arn": "` + roleARN + `"}}},
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "ebs-csi-controller-sa", "namespace": "kube-system",
+				 "annotations": {"eks.amazonaws.com/role-arn": "` + roleARN + `"}}}
+			], "kind": "List", "metadata": {"resourceVersion": ""}}`,
+			want: want(func(s *snapshot.Snapshot) {
+				s.ServiceAccounts["payments/s3-reader"] = sa("payments", "s3-reader", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
+				s.ServiceAccounts["kube-system/ebs-csi-controller-sa"] = sa("kube-system", "ebs-csi-controller-sa", map[string]string{"eks.amazonaws.com/role-arn": roleARN})
+				s.Files = file("kubectl:ServiceAccountList", "")
+			}),
+		},
+		{
+			name: "service account list across namespaces proves only the namespaces whose default it has",
+			input: `{"apiVersion": "v1", "items": [
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "a"}},
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "api", "namespace": "a"}},
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "b"}},
+				{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "api", "namespace": "c"}}
+			], "kind": "List", "metadata": {"resourceVersion": ""}}`,
+			want: want(func(s *snapshot.Snapshot) {
+				s.ServiceAccounts["a/default"] = sa("a", "default", nil)
+				s.ServiceAccounts["a/api"] = sa("a", "api", nil)
+				s.ServiceAccounts["b/default"] = sa("b", "default", nil)
+				s.ServiceAccounts["c/api"] = sa("c", "api", nil)
+				s.Listings = []snapshot.Listing{
+					{Kind: snapshot.KindServiceAccount, Namespace: "a", Source: stdinSrc},
+					{Kind: snapshot.KindServiceAccount, Namespace: "b", Source: stdinSrc},
+				}
+				s.Files = file("kubectl:ServiceAccountList", "")
+			}),
+		},
+		{
+			name: "a default ServiceAccount outside a List proves nothing",
+			input: `{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "payments"}}
+			{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "api", "namespace": "payments"}}`,
+			want: want(func(s *snapshot.Snapshot) {
+				s.ServiceAccounts["payments/default"] = sa("payments", "default", nil)
+				s.ServiceAccounts["payments/api"] = sa("payments", "api", nil)
+				s.Files = file("kubectl:ServiceAccount", "")
+			}),
+		},
+		{
 			name:  "empty list proves nothing",
 			input: `{"apiVersion": "v1", "items": [], "kind": "List", "metadata": {"resourceVersion": ""}}`,
 			want: want(func(s *snapshot.Snapshot) {

@@ -30,10 +30,12 @@ type result struct {
 	// providers are get-open-id-connect-provider outputs: no ARN yet.
 	providers     []*snapshot.OIDCProvider
 	providerLists []snapshot.ProviderList // Account "" for an empty list
+	podIdentities []*snapshot.PodIdentityAssociation
 	listings      []snapshot.Listing
 	notFounds     []snapshot.NotFound
 	gaps          []snapshot.Gap
-	oidc          oidcFacts // see oidc.go
+	oidc          oidcFacts  // see oidc.go
+	probe         probeFacts // see probe.go
 }
 
 func newResult(ref string) *result {
@@ -81,12 +83,14 @@ type merger struct {
 	webhooks  map[string]bool
 	clusters  map[string]bool
 	listings  map[string]bool
-	results   []*result
+	// assocs are the Pod Identity associations kept, by associationKey.
+	assocs  map[string]*snapshot.PodIdentityAssociation
+	results []*result
 }
 
 func newMerger(s *snapshot.Snapshot) *merger {
 	return &merger{s: s, pods: map[string]bool{}, workloads: map[string]bool{}, webhooks: map[string]bool{},
-		clusters: map[string]bool{}, listings: map[string]bool{}}
+		clusters: map[string]bool{}, listings: map[string]bool{}, assocs: map[string]*snapshot.PodIdentityAssociation{}}
 }
 
 func (m *merger) add(r *result) {
@@ -145,6 +149,17 @@ func (m *merger) add(r *result) {
 			s.Roles[role.ARN] = role
 		}
 	}
+	for _, a := range r.podIdentities {
+		// The same association from a list and from describe: the
+		// describe output (Detailed) has the role and wins.
+		switch have := m.assocs[associationKey(a)]; {
+		case have == nil:
+			m.assocs[associationKey(a)] = a
+			s.PodIdentityAssociations = append(s.PodIdentityAssociations, a)
+		case !have.Detailed && a.Detailed:
+			*have = *a
+		}
+	}
 	for _, l := range r.listings {
 		k := fmt.Sprintf("%s|%s|%t|%s", l.Kind, l.Namespace, l.AllNamespaces, l.Account)
 		if !m.listings[k] {
@@ -157,6 +172,7 @@ func (m *merger) add(r *result) {
 		s.AddGap(g)
 	}
 	m.addOIDC(r)
+	m.addProbe(r)
 }
 
 // finish resolves what needs every file: the account of an empty provider

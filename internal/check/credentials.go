@@ -27,7 +27,14 @@ func Credentials(t *Target) []finding.Container {
 		return []finding.Container{}
 	}
 	spec := t.Spec
-	if t.IsTemplate() {
+	switch {
+	case t.IsTemplate() && t.Mechanism == MechanismPodIdentity:
+		// The cluster has a Pod Identity association for the
+		// ServiceAccount (or the template asks for Pod Identity itself):
+		// the webhook injects container credentials, not IRSA
+		// (irsa-facts.md §1.4, §6.3).
+		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{PodIdentity: func(string, string) bool { return true }}).Spec
+	case t.IsTemplate():
 		spec = t.Mutated(false).Spec
 	}
 	out := []finding.Container{}
@@ -37,16 +44,23 @@ func Credentials(t *Target) []finding.Container {
 	return out
 }
 
-// credentialSource walks the standardized chain for one container.
+// credentialSource walks the standardized chain for one container. Static
+// keys count when both are set to something (an empty literal is unset to
+// every SDK: Go v2 HasKeys, botocore `if access_key:`) from a literal or a
+// required reference; a reference marked optional is left unset by the
+// kubelet when its Secret or key is missing (kubelet_pods.go
+// makeEnvironmentVariables), and the tool never reads Secrets, so such
+// keys only possibly win: the chain goes on, and the reason says so.
 func credentialSource(c *snapshot.Container) finding.Container {
 	out := finding.Container{Name: c.Name}
-	_, hasKey := Env(c, webhook.EnvAccessKeyID)
-	_, hasSecret := Env(c, webhook.EnvSecretAccessKey)
+	key, hasKey := setEnv(c, webhook.EnvAccessKeyID)
+	secret, hasSecret := setEnv(c, webhook.EnvSecretAccessKey)
 	tokenFile, hasTokenFile := Env(c, webhook.EnvTokenFile)
 	roleARN, hasRole := Env(c, webhook.EnvRoleARN)
 	fullURI, hasFullURI := Env(c, webhook.EnvContainerFullURI)
+	maybeKeys := hasKey && hasSecret && (optionalRef(key) || optionalRef(secret))
 	switch {
-	case hasKey && hasSecret:
+	case hasKey && hasSecret && !maybeKeys:
 		out.CredentialSource = SourceStaticEnv
 		out.Reason = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set in the environment; every SDK's default chain takes them first"
 	case hasTokenFile && (tokenFile.Value != "" || tokenFile.ValueFrom != nil):
@@ -65,6 +79,9 @@ func credentialSource(c *snapshot.Container) finding.Container {
 		if hasRole {
 			out.Reason = "AWS_ROLE_ARN is set but AWS_WEB_IDENTITY_TOKEN_FILE is not, so the SDK skips web identity; " + out.Reason
 		}
+	}
+	if maybeKeys {
+		out.Reason = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY come from optional references, which the kubelet leaves unset when the Secret or key is missing (if they are set, the SDK uses them first); otherwise " + out.Reason
 	}
 	return out
 }

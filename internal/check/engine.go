@@ -218,10 +218,10 @@ func chain(t *Target, recs []record) finding.Target {
 	type agg struct{ fail, skip, secondary, pass []string }
 	by := map[string]*agg{}
 	for _, r := range recs {
-		a := by[r.check.Link]
+		a := by[r.link]
 		if a == nil {
 			a = &agg{}
-			by[r.check.Link] = a
+			by[r.link] = a
 		}
 		switch r.status {
 		case finding.StatusFail:

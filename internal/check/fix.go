@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -61,15 +62,24 @@ const webIdentityAction = "sts:AssumeRoleWithWebIdentity"
 // errFresh says a targeted edit does not apply: append a statement instead.
 var errFresh = errors.New("no targeted edit applies")
 
+// SubjectFacts says what the input knows of the ServiceAccount a :sub
+// value names: that it exists, or the proof that it does not ("" when
+// neither is known).
+type SubjectFacts func(sub string) (exists bool, gone string)
+
 // CorrectTrustPolicy returns doc changed so that IAM allows every ask;
 // keep lists requests that the original allows and the result must still
-// allow (other service accounts that use the role). It fails when the
-// document's effect is undetermined for an ask or when no change can be
-// proven to work.
-func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Request) (TrustPolicyFix, error) {
+// allow (other service accounts that use the role). facts (nil: nothing is
+// known) tells which :sub values name a ServiceAccount that does not
+// exist, and so may be replaced. It fails when the document's effect is
+// undetermined for an ask or when no change can be proven to work.
+func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Request, facts SubjectFacts) (TrustPolicyFix, error) {
 	tree, err := parseTree(doc.JSON)
 	if err != nil {
 		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+	}
+	if facts == nil {
+		facts = func(string) (bool, string) { return false, "" }
 	}
 	var probes []policy.Request
 	for _, a := range asks {
@@ -79,7 +89,7 @@ func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Req
 	}
 	var changes []string
 	for _, a := range asks {
-		ch, err := correctFor(tree, a, keep, probes)
+		ch, err := correctFor(tree, a, keep, probes, facts)
 		if err != nil {
 			return TrustPolicyFix{}, fmt.Errorf("correct trust policy for %s: %w", a.Sub, err)
 		}
@@ -95,7 +105,7 @@ func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Req
 
 // correctFor changes tree so that IAM allows a, trying the smallest edit
 // first.
-func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request) ([]string, error) {
+func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request, facts SubjectFacts) ([]string, error) {
 	doc, err := tree.document()
 	if err != nil {
 		return nil, err
@@ -134,16 +144,19 @@ func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request) ([]strin
 		}
 	}
 
+	// The subjects the policy names literally and admits: an edit that
+	// adds keeps admitting them; one that replaces a value drops only it.
+	admitted := admittedSubjects(doc, a)
 	before := tree.clone()
-	attempts := []func(*jnode) ([]string, error){
-		func(t *jnode) ([]string, error) { return targetedEdit(t, res, a, true) },
-		func(t *jnode) ([]string, error) { return targetedEdit(t, res, a, false) },
-		func(t *jnode) ([]string, error) { return appendFresh(t, a), nil },
+	attempts := []func(*jnode) ([]string, []string, error){
+		func(t *jnode) ([]string, []string, error) { return targetedEdit(t, res, a, true, facts) },
+		func(t *jnode) ([]string, []string, error) { return targetedEdit(t, res, a, false, facts) },
+		func(t *jnode) ([]string, []string, error) { return appendFresh(t, a), nil, nil },
 	}
 	var last error
 	for _, try := range attempts {
 		cand := before.clone()
-		ch, err := try(cand)
+		ch, dropped, err := try(cand)
 		if err != nil {
 			last = err
 			continue
@@ -157,7 +170,13 @@ func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request) ([]strin
 			last = errors.New(d.Explain())
 			continue
 		}
-		if err := verify(cdoc, keep, probes); err != nil {
+		must := append([]policy.Request(nil), keep...)
+		for sub, r := range admitted {
+			if !slices.Contains(dropped, sub) {
+				must = append(must, r)
+			}
+		}
+		if err := verify(cdoc, must, probes); err != nil {
 			last = err
 			continue
 		}
@@ -165,6 +184,31 @@ func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request) ([]strin
 		return append(changes, ch...), nil
 	}
 	return nil, last
+}
+
+// admittedSubjects returns, for every literal service account subject the
+// document's :sub conditions of this issuer name, the request of that
+// subject (with a's provider and audience) when the document allows it.
+func admittedSubjects(doc *policy.Document, a TrustAsk) map[string]policy.Request {
+	out := map[string]policy.Request{}
+	for _, st := range doc.Statements {
+		for _, cd := range st.Conditions {
+			if claim, misnamed := keyClaim(cd.Key, a.HostPath); claim != "sub" || misnamed {
+				continue
+			}
+			for _, v := range cd.Values {
+				if _, ok := splitSubject(v); !ok || strings.ContainsAny(v, "*?$") || v == a.Sub {
+					continue
+				}
+				o := a
+				o.Sub = v
+				if doc.Evaluate(o.Request()).Decision == policy.Allowed {
+					out[v] = o.Request()
+				}
+			}
+		}
+	}
+	return out
 }
 
 // verify checks the round trip: every kept request is still allowed and
@@ -187,22 +231,21 @@ func verify(doc *policy.Document, keep, probes []policy.Request) error {
 // request: the principal, the action, condition keys and values. With
 // replace, a single wrong condition value is replaced; otherwise the right
 // value is added to it.
-func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]string, error) {
+func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, facts SubjectFacts) (changes, dropped []string, err error) {
 	focus := res.Closest()
 	if focus == nil {
-		return nil, errFresh
+		return nil, nil, errFresh
 	}
 	st := focus.Statement
 	if st.Principal == nil || st.NotPrincipal || st.NotAction {
-		return nil, errFresh
+		return nil, nil, errFresh
 	}
 	idx := st.Index
 	node := tree.statement(idx)
 	if node == nil {
-		return nil, errFresh
+		return nil, nil, errFresh
 	}
 	name := st.Name()
-	var changes []string
 
 	if focus.Principal.Outcome == policy.NoMatch {
 		var near, fed []string
@@ -218,7 +261,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]s
 		switch {
 		case len(fed) == 0:
 			// Not a web identity statement: leave it alone.
-			return nil, errFresh
+			return nil, nil, errFresh
 		case len(near) > 0:
 			// A misspelled provider of this cluster (scheme, trailing
 			// slash, another account or partition, host order): it never
@@ -244,7 +287,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]s
 	if focus.Action.Outcome == policy.NoMatch {
 		act := node.get("Action")
 		if act == nil {
-			return nil, errFresh
+			return nil, nil, errFresh
 		}
 		act.appendString(webIdentityAction)
 		changes = append(changes, fmt.Sprintf("%s allows %s", name, webIdentityAction))
@@ -273,11 +316,11 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]s
 
 	doc, err := tree.document()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sr := doc.Evaluate(a.Request()).Statements
 	if idx >= len(sr) {
-		return nil, errFresh
+		return nil, nil, errFresh
 	}
 	for _, cr := range sr[idx].Conditions {
 		if cr.Outcome != policy.NoMatch {
@@ -287,17 +330,17 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]s
 		actual := ""
 		switch {
 		case misnamed:
-			return nil, errFresh
+			return nil, nil, errFresh
 		case claim == "sub":
 			actual = a.Sub
 		case claim == "aud" && a.Aud != "":
 			actual = a.Aud
 		default:
-			return nil, errFresh
+			return nil, nil, errFresh
 		}
 		opNode := node.get("Condition").get(cr.Operator)
 		if opNode == nil || opNode.get(cr.Key) == nil {
-			return nil, errFresh
+			return nil, nil, errFresh
 		}
 		switch cr.Base {
 		case "StringEquals", "StringEqualsIgnoreCase":
@@ -309,34 +352,45 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool) ([]s
 			}
 		case "StringLike":
 		default:
-			return nil, errFresh
+			return nil, nil, errFresh
 		}
 		valNode := opNode.get(cr.Key)
 		like := cr.Base == "StringLike"
-		if old := replaceCandidate(cr.Values, actual, claim, like); replace && old != "" {
+		if old, why := replaceCandidate(cr.Values, actual, claim, like, facts); replace && old != "" {
 			nv := correctedValue(old, actual, claim, like)
 			valNode.replaceString(old, nv)
-			changes = append(changes, fmt.Sprintf("%s requires %s %s %q instead of %q", name, cr.Key, cr.Operator, nv, old))
+			dropped = append(dropped, old)
+			ch := fmt.Sprintf("%s requires %s %s %q instead of %q", name, cr.Key, cr.Operator, nv, old)
+			if why != "" {
+				ch += " (" + why + ")"
+			}
+			changes = append(changes, ch)
 			continue
 		}
 		valNode.appendString(actual)
 		changes = append(changes, fmt.Sprintf("%s also admits %s %q", name, cr.Key, actual))
 	}
-	return changes, nil
+	return changes, dropped, nil
 }
 
-// replaceCandidate returns the one wrong value to correct, or "" when the
-// right value is to be added instead: for :sub, a service account subject
-// whose namespace or name (not both) differs from the token's, a typo or a
-// renamed namespace, or a single value that is no subject at all (the
-// :aud value in its place); for :aud, a single value. A value that names
-// another service account entirely may be another workload's, and stays.
-func replaceCandidate(values []string, actual, claim string, like bool) string {
+// replaceCandidate returns the one wrong value to correct, and why it may
+// go, or "" when the right value is to be added instead. For :sub, a
+// service account subject may be replaced only when it cannot be anyone
+// else's: the part that differs from the token's (namespace, name, or
+// both) is clearly a typo of it, differing in letter case only or within
+// Damerau-Levenshtein distance 2 (and less than half its length, so that
+// "db" is no typo of "ui"), and its ServiceAccount is not in the input; or
+// the input proves its ServiceAccount does not exist. A single value that
+// is no subject at all (the :aud value in its place) is replaced too. Any
+// other value may be another workload's, in a namespace the input does not
+// show, and stays. For :aud, a single value is replaced (the round trip
+// keeps the audiences other pods of the role use).
+func replaceCandidate(values []string, actual, claim string, like bool, facts SubjectFacts) (old, why string) {
 	if claim != "sub" {
 		if len(values) == 1 {
-			return values[0]
+			return values[0], ""
 		}
-		return ""
+		return "", ""
 	}
 	ap, _ := splitSubject(actual)
 	match := func(p, s string) bool {
@@ -346,16 +400,58 @@ func replaceCandidate(values []string, actual, claim string, like bool) string {
 		return p == s
 	}
 	for _, v := range values {
-		if vp, ok := splitSubject(v); ok && match(vp.ns, ap.ns) != match(vp.name, ap.name) {
-			return v
+		vp, ok := splitSubject(v)
+		if !ok {
+			continue
+		}
+		nsOK, nameOK := match(vp.ns, ap.ns), match(vp.name, ap.name)
+		if nsOK && nameOK {
+			continue
+		}
+		exists, gone := facts(v)
+		if gone != "" {
+			return v, gone
+		}
+		if exists {
+			continue
+		}
+		var parts []string
+		dist := 0
+		if !nsOK {
+			d, ok := typoDistance(vp.ns, ap.ns)
+			if !ok {
+				continue
+			}
+			dist += d
+			parts = append(parts, fmt.Sprintf("namespace %q for %q", vp.ns, ap.ns))
+		}
+		if !nameOK {
+			d, ok := typoDistance(vp.name, ap.name)
+			if !ok {
+				continue
+			}
+			dist += d
+			parts = append(parts, fmt.Sprintf("name %q for %q", vp.name, ap.name))
+		}
+		if dist <= 2 {
+			return v, "a typo: " + strings.Join(parts, " and ")
 		}
 	}
 	if len(values) == 1 {
 		if _, ok := splitSubject(values[0]); !ok {
-			return values[0]
+			return values[0], ""
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// typoDistance returns the Damerau-Levenshtein distance between a and b
+// ignoring letter case, and whether b is clearly a typo of a: within 2,
+// and less than half the longer one's length.
+func typoDistance(a, b string) (int, bool) {
+	d := osaDistance(strings.ToLower(a), strings.ToLower(b), 2)
+	n := max(len([]rune(a)), len([]rune(b)))
+	return d, d <= 2 && 2*d < n
 }
 
 // correctedValue is the value that admits actual: for a service account

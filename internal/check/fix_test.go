@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 // fixAsk is the pod of the fixtures: payments/s3-reader in cluster prod,
@@ -39,7 +40,9 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 		doc     string
 		ask     TrustAsk
 		keep    []TrustAsk
-		want    string // the corrected document; "" skips the exact comparison
+		facts   SubjectFacts // what the input knows of :sub values' ServiceAccounts; nil: nothing
+		admits  []string     // subjects the original admits that the corrected policy must keep admitting
+		want    string       // the corrected document; "" skips the exact comparison
 		changes []string
 	}{
 		{
@@ -109,7 +112,7 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 			name:    "IRSA205 namespace typo is replaced",
 			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
 			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
-			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payment:s3-reader"`},
+			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payment:s3-reader" (a typo: namespace "payment" for "payments")`},
 		},
 		{
 			name: "IRSA205 value of another service account that uses the role is kept",
@@ -127,10 +130,69 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
 		},
 		{
+			name:    "IRSA205 namespace differing in letter case only is a typo",
+			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:Payments:s3-reader", "sts.amazonaws.com")),
+			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:Payments:s3-reader" (a typo: namespace "Payments" for "payments")`},
+		},
+		{
+			name:    "IRSA205 name typo is replaced",
+			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-raeder", "sts.amazonaws.com")),
+			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payments:s3-raeder" (a typo: name "s3-raeder" for "s3-reader")`},
+		},
+		{
+			name:   "IRSA205 another namespace's service account is kept, not replaced",
+			doc:    fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:staging:s3-reader", "sts.amazonaws.com")),
+			admits: []string{"system:serviceaccount:staging:s3-reader"},
+			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+				`"x"`, `["system:serviceaccount:staging:s3-reader","`+iamSub+`"]`, 1)),
+			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
+		},
+		{
+			name:   "IRSA205 another name in the namespace is kept, not replaced",
+			doc:    fixDoc(fixStatement(iamProvider, iamHP, "ForAllValues:StringEquals", "system:serviceaccount:payments:s3-writer", "sts.amazonaws.com")),
+			admits: []string{"system:serviceaccount:payments:s3-writer"},
+			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "ForAllValues:StringEquals", "x", "sts.amazonaws.com")),
+				`"x"`, `["system:serviceaccount:payments:s3-writer","`+iamSub+`"]`, 1)),
+			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
+		},
+		{
+			name: "IRSA205 a service account proven missing is replaced",
+			doc:  fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-writer", "sts.amazonaws.com")),
+			facts: func(sub string) (bool, string) {
+				if sub == "system:serviceaccount:payments:s3-writer" {
+					return false, "ServiceAccount payments/s3-writer does not exist: serviceaccounts.json lists the ServiceAccounts of namespace payments without it"
+				}
+				return false, ""
+			},
+			want: fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payments:s3-writer" ` +
+				`(ServiceAccount payments/s3-writer does not exist: serviceaccounts.json lists the ServiceAccounts of namespace payments without it)`},
+		},
+		{
+			name:   "IRSA205 a near name of a service account that exists is kept",
+			doc:    fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
+			facts:  func(sub string) (bool, string) { return sub == "system:serviceaccount:payment:s3-reader", "" },
+			admits: []string{"system:serviceaccount:payment:s3-reader"},
+			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+				`"x"`, `["system:serviceaccount:payment:s3-reader","`+iamSub+`"]`, 1)),
+			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
+		},
+		{
+			name:   "IRSA205 short names two edits apart are no typo",
+			doc:    fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:ui", "sts.amazonaws.com")),
+			ask:    TrustAsk{Provider: iamProvider, HostPath: iamHP, Sub: "system:serviceaccount:payments:db", Aud: "sts.amazonaws.com"},
+			admits: []string{"system:serviceaccount:payments:ui"},
+			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+				`"x"`, `["system:serviceaccount:payments:ui","system:serviceaccount:payments:db"]`, 1)),
+			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "system:serviceaccount:payments:db"`},
+		},
+		{
 			name:    "IRSA205 namespace-wide pattern keeps its wildcard",
 			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payment:*", "sts.amazonaws.com")),
 			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"))),
-			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringLike "system:serviceaccount:payments:*" instead of "system:serviceaccount:payment:*"`},
+			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringLike "system:serviceaccount:payments:*" instead of "system:serviceaccount:payment:*" (a typo: namespace "payment" for "payments")`},
 		},
 		{
 			name:    "IRSA206 audience",
@@ -189,7 +251,7 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 			for _, k := range tt.keep {
 				keep = append(keep, k.Request())
 			}
-			fix, err := CorrectTrustPolicy(doc, []TrustAsk{ask}, keep)
+			fix, err := CorrectTrustPolicy(doc, []TrustAsk{ask}, keep, tt.facts)
 			if err != nil {
 				t.Fatalf("CorrectTrustPolicy: %v", err)
 			}
@@ -205,6 +267,20 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 				t.Errorf("changes (-want +got):\n%s", diff)
 			}
 			fixRoundTrip(t, doc, fix.Content, ask, tt.keep)
+			fixed, err := policy.ParseDocument(fix.Content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sub := range tt.admits {
+				o := ask
+				o.Sub = sub
+				if doc.Evaluate(o.Request()).Decision != policy.Allowed {
+					t.Fatalf("the original policy does not admit %s: the case is wrong", sub)
+				}
+				if res := fixed.Evaluate(o.Request()); res.Decision != policy.Allowed {
+					t.Errorf("the corrected policy no longer admits %s: %s", sub, res.Explain())
+				}
+			}
 		})
 	}
 }
@@ -281,7 +357,7 @@ func TestCorrectTrustPolicyErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = CorrectTrustPolicy(doc, []TrustAsk{tt.ask}, nil)
+			_, err = CorrectTrustPolicy(doc, []TrustAsk{tt.ask}, nil, nil)
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -301,7 +377,7 @@ func TestCorrectTrustPolicySeveralSubjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	asks := []TrustAsk{fixAsk, {Provider: iamProvider, HostPath: iamHP, Sub: "system:serviceaccount:billing:exporter", Aud: "sts.amazonaws.com"}}
-	fix, err := CorrectTrustPolicy(doc, sortedAsks(asks), nil)
+	fix, err := CorrectTrustPolicy(doc, sortedAsks(asks), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +390,7 @@ func TestCorrectTrustPolicySeveralSubjects(t *testing.T) {
 	// differs from payments:s3-reader in the namespace only: corrected.
 	wantChanges := []string{
 		`Statement[0] also admits ` + iamHP + `:sub "system:serviceaccount:billing:exporter"`,
-		`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payment:s3-reader"`,
+		`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payment:s3-reader" (a typo: namespace "payment" for "payments")`,
 	}
 	if diff := cmp.Diff(wantChanges, fix.Changes); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
@@ -357,7 +433,7 @@ func FuzzCorrectTrustPolicy(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fix, err := CorrectTrustPolicy(doc, []TrustAsk{fixAsk}, nil)
+		fix, err := CorrectTrustPolicy(doc, []TrustAsk{fixAsk}, nil, nil)
 		if err != nil {
 			return
 		}
@@ -374,4 +450,34 @@ func FuzzCorrectTrustPolicy(f *testing.F) {
 			t.Fatalf("the corrected policy admits another namespace\n%s", fix.Content)
 		}
 	})
+}
+
+// TestSubjectFacts: a :sub value's ServiceAccount counts as gone only when
+// the input proves it (CONTRACT.md "Absence needs proof").
+func TestSubjectFacts(t *testing.T) {
+	s := iamSnapshot(func(s *snapshot.Snapshot) {
+		s.NotFounds = append(s.NotFounds, snapshot.NotFound{Kind: snapshot.KindServiceAccount, Namespace: "billing", Name: "exporter",
+			Message: `Error from server (NotFound): serviceaccounts "exporter" not found`, Source: snapshot.Source{Kind: "bundle", Ref: "sa-exporter.txt"}})
+	})
+	c := &Context{Snap: s}
+	tests := []struct {
+		sub    string
+		exists bool
+		gone   string
+	}{
+		{sub: iamSub, exists: true},
+		{sub: "system:serviceaccount:payments:s3-writer", gone: "ServiceAccount payments/s3-writer does not exist: serviceaccounts.json lists the ServiceAccounts of namespace payments without it"},
+		{sub: "system:serviceaccount:billing:exporter", gone: `ServiceAccount billing/exporter does not exist: sa-exporter.txt says Error from server (NotFound): serviceaccounts "exporter" not found`},
+		{sub: "system:serviceaccount:staging:s3-reader"},
+		{sub: "system:serviceaccount:payments:s3-*"},
+		{sub: "sts.amazonaws.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sub, func(t *testing.T) {
+			exists, gone := c.subjectFacts(tt.sub)
+			if exists != tt.exists || gone != tt.gone {
+				t.Errorf("subjectFacts = (%v, %q), want (%v, %q)", exists, gone, tt.exists, tt.gone)
+			}
+		})
+	}
 }

@@ -142,12 +142,119 @@ func getRoleCmd(ref arn.Role) string {
 }
 
 // roleAbsentReason is the skip reason of a check that needs the role when
-// the input does not hold it.
-func roleAbsentReason(s *snapshot.Snapshot, ref arn.Role) string {
+// the input does not hold it, with its evidence: a refused get-role, a
+// NoSuchEntity text that proves nothing about the role's account, and a
+// bare policy document the input holds without its role are named.
+func roleAbsentReason(c *Context, ref arn.Role) (string, []Detail) {
+	s := c.Snap
 	if g, ok := roleGap(s, ref); ok {
-		return fmt.Sprintf("role %s could not be read: %s was refused with %s (capture with credentials allowed to call it: %s)", ref.Name, g.Operation, g.Reason, getRoleCmd(ref))
+		return fmt.Sprintf("role %s could not be read: %s was refused with %s (capture with credentials allowed to call it: %s)", ref.Name, g.Operation, g.Reason, getRoleCmd(ref)), nil
 	}
-	return fmt.Sprintf("role %s is not in the input (capture: %s)", ref.Name, getRoleCmd(ref))
+	why := fmt.Sprintf("role %s is not in the input", ref.Name)
+	capture := getRoleCmd(ref)
+	var details []Detail
+	if nf, ok, note := roleNoSuchEntity(s, ref); !ok && nf.Message != "" {
+		why += "; " + note
+		capture += " --profile PROFILE_OF_" + ref.Account
+		details = append(details, Ev(nf.Source, nf.Message))
+	}
+	bare := c.bareTrust()
+	switch {
+	case bare.role != nil && bare.role.ARN == ref.ARN:
+		return fmt.Sprintf("%s, only a bare policy document that the trust-policy checks take as its trust policy (capture the role: %s)", why, capture),
+			append(details, Ev(bare.role.Source, "bare policy document: "+strings.Join(strings.Fields(bare.role.TrustPolicy), " ")))
+	case bare.why != "":
+		return fmt.Sprintf("%s; the input has a bare policy document but not the role it belongs to (%s); capture it with %s", why, bare.why, capture),
+			append(details, bare.evidence...)
+	}
+	return fmt.Sprintf("%s (capture: %s)", why, capture), details
+}
+
+// roleLookupAccount is the account in which `aws iam get-role --role-name
+// NAME` looked: IAM's GetRole takes a role name only, and answers from the
+// account of the credentials that call it (IAM API reference, GetRole:
+// RoleName is its only parameter). That is the caller's account when the
+// input holds get-caller-identity output, else the cluster's account (the
+// usual credentials of a capture); with neither, the one account the input
+// names, if it names exactly one. how says which; account is "" when the
+// input does not tell.
+func roleLookupAccount(s *snapshot.Snapshot) (account, how string) {
+	if s.Caller != nil && arn.IsAccountID(s.Caller.Account) {
+		return s.Caller.Account, "the caller's (get-caller-identity)"
+	}
+	if cl := s.Cluster(); cl != nil && arn.IsAccountID(cl.Account) {
+		return cl.Account, "the cluster's, the input having no get-caller-identity output"
+	}
+	named := namedAccounts(s)
+	if len(named) == 1 {
+		return named[0], "the only account the input names"
+	}
+	return "", fmt.Sprintf("the input names accounts %s and does not say which one answered", strings.Join(named, ", "))
+}
+
+// namedAccounts lists, sorted, every AWS account the input names: in a
+// caller identity, a cluster, a role, a provider or provider list, a
+// listing, or a ServiceAccount's role annotation.
+func namedAccounts(s *snapshot.Snapshot) []string {
+	var out []string
+	add := func(a string) {
+		if arn.IsAccountID(a) {
+			out = appendUnique(out, a)
+		}
+	}
+	if s.Caller != nil {
+		add(s.Caller.Account)
+	}
+	for _, cl := range s.Clusters {
+		add(cl.Account)
+	}
+	for _, r := range s.Roles {
+		add(r.Account)
+	}
+	for _, p := range s.OIDCProviders {
+		add(p.Account)
+	}
+	for _, pl := range s.ProviderLists {
+		add(pl.Account)
+		for _, a := range pl.ARNs {
+			if pa, err := arn.Parse(a); err == nil {
+				add(pa.Account)
+			}
+		}
+	}
+	for _, l := range s.Listings {
+		add(l.Account)
+	}
+	for _, sa := range s.ServiceAccounts {
+		if v, ok := RoleAnnotation(sa); ok {
+			if r, err := arn.ParseRole(strings.TrimSpace(v)); err == nil {
+				add(r.Account)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// roleNoSuchEntity returns get-role's NoSuchEntity text for the role's
+// name, and whether it proves the role missing: only when get-role looked
+// in the role's own account (roleLookupAccount). A text that proves
+// nothing comes back with ok false and note saying why.
+func roleNoSuchEntity(s *snapshot.Snapshot, ref arn.Role) (nf snapshot.NotFound, ok bool, note string) {
+	nf, found := s.NotFoundFor(snapshot.KindRole, "", ref.Name)
+	if !found {
+		return snapshot.NotFound{}, false, ""
+	}
+	acct, how := roleLookupAccount(s)
+	switch {
+	case acct == ref.Account:
+		return nf, true, ""
+	case acct == "":
+		return nf, false, fmt.Sprintf("the input's NoSuchEntity error names the role %s only, and %s, so it proves nothing about account %s, since get-role looks a name up in the caller's account only",
+			ref.Name, how, ref.Account)
+	}
+	return nf, false, fmt.Sprintf("the input's NoSuchEntity error for it was answered in account %s, %s: get-role looks a role name up in the caller's account only, so it says nothing about account %s",
+		acct, how, ref.Account)
 }
 
 // IssuerFact is the cluster's OIDC issuer and where it came from.
@@ -281,9 +388,12 @@ type AudienceFact struct {
 	// (ServiceAccountTokenProjection.audience: "defaults to the identifier
 	// of the apiserver"; the webhook tests the annotation's presence only,
 	// irsa-facts.md §1.1).
-	Known  bool
-	Where  string
-	Source snapshot.Source
+	Known bool
+	// FromVolume is true when the value was read from the target's own
+	// aws-iam-token volume, false when it is what the webhook will inject.
+	FromVolume bool
+	Where      string
+	Source     snapshot.Source
 }
 
 // Evidence names the audience and where it came from.
@@ -294,26 +404,56 @@ func (a AudienceFact) Evidence() Detail {
 	return Ev(a.Source, fmt.Sprintf("the token's aud: %s (%s)", a.Value, a.Where))
 }
 
-// TokenAudience returns the audience of the target's token: for a pod, the
-// audience of its aws-iam-token projected volume, as admitted; for a
-// template, an unused ServiceAccount or a pod the webhook did not mutate,
-// what the webhook will inject: the ServiceAccount's
+// same reports two facts naming the same audience.
+func (a AudienceFact) same(b AudienceFact) bool { return a.Known == b.Known && a.Value == b.Value }
+
+// TokenAudience returns the audience of the target's token: the audience
+// of the aws-iam-token projected volume of a pod (as admitted) or of a
+// template (the webhook adds no volume whose name exists, so a template's
+// own volume is what its pods get: irsa-facts.md §1.3, webhook.Mutate); for
+// an unused ServiceAccount, a pod the webhook did not mutate or a template
+// without the volume, what the webhook will inject: the ServiceAccount's
 // eks.amazonaws.com/audience annotation, else the webhook's default
 // sts.amazonaws.com (irsa-facts.md §1.1, §1.2).
 func TokenAudience(t *Target) AudienceFact {
-	if t.IsPod() && t.Spec != nil {
-		if v := Volume(t.Spec, webhook.VolumeName); v != nil && v.Projected != nil {
-			for _, src := range v.Projected.Sources {
-				if tok := src.ServiceAccountToken; tok != nil {
-					where := fmt.Sprintf("volume %s of Pod %s/%s", webhook.VolumeName, t.Namespace, t.Name)
-					if tok.Audience == "" {
-						return AudienceFact{Where: where + " sets no audience", Source: t.Source}
-					}
-					return AudienceFact{Value: tok.Audience, Known: true, Where: where, Source: t.Source}
-				}
-			}
-		}
+	if a, ok := volumeAudience(t); ok {
+		return a
 	}
+	return injectedAudience(t)
+}
+
+// volumeAudience reads the audience of the target's own aws-iam-token
+// volume, when it has one that projects a service account token.
+func volumeAudience(t *Target) (AudienceFact, bool) {
+	if t.Spec == nil || t.IsServiceAccount() {
+		return AudienceFact{}, false
+	}
+	v := Volume(t.Spec, webhook.VolumeName)
+	if v == nil || v.Projected == nil {
+		return AudienceFact{}, false
+	}
+	for _, src := range v.Projected.Sources {
+		tok := src.ServiceAccountToken
+		if tok == nil {
+			continue
+		}
+		where := fmt.Sprintf("volume %s of Pod %s/%s", webhook.VolumeName, t.Namespace, t.Name)
+		note := ""
+		if t.IsTemplate() {
+			where = fmt.Sprintf("volume %s of the pod template of %s %s/%s", webhook.VolumeName, t.Kind, t.Namespace, t.Name)
+			note = "; the webhook keeps it, since it adds no volume whose name exists"
+		}
+		if tok.Audience == "" {
+			return AudienceFact{FromVolume: true, Where: where + " sets no audience" + note, Source: t.Source}, true
+		}
+		return AudienceFact{Value: tok.Audience, Known: true, FromVolume: true, Where: where + note, Source: t.Source}, true
+	}
+	return AudienceFact{}, false
+}
+
+// injectedAudience is the audience the webhook injects for the target's
+// ServiceAccount.
+func injectedAudience(t *Target) AudienceFact {
 	if t.SA != nil {
 		if v, ok := t.SA.Annotations[webhook.AnnotationAudience]; ok {
 			where := fmt.Sprintf("annotation %s of ServiceAccount %s/%s", webhook.AnnotationAudience, t.SA.Namespace, t.SA.Name)
@@ -327,6 +467,142 @@ func TokenAudience(t *Target) AudienceFact {
 			Source: t.SA.Source}
 	}
 	return AudienceFact{Value: webhook.DefaultAudience, Known: true, Where: "the webhook's default", Source: t.Source}
+}
+
+// newPodAudience returns the audience a pod would get if it were
+// re-created now, when that can be told: its owner's template as the
+// webhook mutates it (TokenAudience), or, without the owner in the input,
+// what the webhook injects into the pod's own spec without its
+// aws-iam-token volume. The webhook runs on CREATE only, so a pod keeps
+// the audience it was created with when the ServiceAccount's
+// eks.amazonaws.com/audience annotation changes later (irsa-facts.md §1.5).
+func newPodAudience(t *Target) (AudienceFact, bool) {
+	if !t.IsPod() || t.Spec == nil || t.SA == nil {
+		return AudienceFact{}, false
+	}
+	if w := t.Owner; w != nil {
+		if w.Template.Spec.ServiceAccount() != t.SAName {
+			// A re-created pod would run as another ServiceAccount.
+			return AudienceFact{}, false
+		}
+		tt := &Target{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Workload: w,
+			Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec, SAName: t.SAName, SA: t.SA, Source: w.Source}
+		return TokenAudience(tt), true
+	}
+	spec := *t.Spec
+	spec.Volumes = nil
+	for _, v := range t.Spec.Volumes {
+		if v.Name != webhook.VolumeName {
+			spec.Volumes = append(spec.Volumes, v)
+		}
+	}
+	// A pod the webhook would leave alone (skip label, no role) got its
+	// volume from its manifest, which a re-created pod gets again.
+	if res := webhook.Mutate(t.Namespace, t.Meta, &spec, t.SA, webhook.Config{}); res.Mode != webhook.ModeIRSA || !res.VolumeAdded {
+		return AudienceFact{}, false
+	}
+	return injectedAudience(t), true
+}
+
+// manifestVolume reports that the target's aws-iam-token volume is
+// written in a manifest, not injected by the webhook: a template's own
+// volume, or, for a pod, its owner's template's. where names the template.
+func manifestVolume(t *Target) (where string, ok bool) {
+	tt := t
+	if t.IsPod() {
+		w := t.Owner
+		if w == nil {
+			return "", false
+		}
+		tt = &Target{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Workload: w,
+			Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec, SAName: t.SAName, SA: t.SA, Source: w.Source}
+	}
+	if !tt.IsTemplate() {
+		return "", false
+	}
+	if _, ok := volumeAudience(tt); !ok {
+		return "", false
+	}
+	return fmt.Sprintf("the pod template of %s %s/%s", tt.Kind, tt.Namespace, tt.Name), true
+}
+
+// manifestVolumeRemedy tells to correct a volume written in the manifest:
+// the webhook keeps it (irsa-facts.md §1.3), so neither the
+// ServiceAccount's annotation nor a restart changes its audience.
+func manifestVolumeRemedy(where, have string, want AudienceFact) string {
+	to := "an audience that is accepted"
+	if want.Known {
+		to = fmt.Sprintf("%q", want.Value)
+	}
+	return fmt.Sprintf("The aws-iam-token volume in %s requests tokens for %q, and the webhook keeps it, since it adds no volume whose name exists: "+
+		"neither the ServiceAccount's eks.amazonaws.com/audience annotation nor a restart changes it. Set that volume's serviceAccountToken audience to %s, "+
+		"or remove the volume so that the webhook injects its own, and apply the manifest: the rollout re-creates the pods.", where, have, to)
+}
+
+// staleAudience reports a pod whose token audience, read from its own
+// volume, is not the one a re-created pod would get, and that one.
+func staleAudience(t *Target) (now AudienceFact, stale bool) {
+	have, ok := volumeAudience(t)
+	if !ok || !t.IsPod() {
+		return AudienceFact{}, false
+	}
+	now, ok = newPodAudience(t)
+	if !ok || now.same(have) {
+		return AudienceFact{}, false
+	}
+	return now, true
+}
+
+// staleRestart returns the commands that re-create every pod of the
+// target's ServiceAccount that still has the target's stale audience (the
+// owner's `kubectl rollout restart`, as IRSA104 builds it), so that every
+// such pod's finding carries the same fix.
+func staleRestart(c *Context, t *Target, have, now AudienceFact) []string {
+	key := strings.Join([]string{t.Namespace, t.SAName, have.Value, now.Value}, "\x00")
+	if cmds, ok := c.memo.restarts[key]; ok {
+		return cmds
+	}
+	var cmds []string
+	for _, o := range c.Targets {
+		if !o.IsPod() || o.Namespace != t.Namespace || o.SAName != t.SAName || o.Mechanism == MechanismPodIdentity {
+			continue
+		}
+		oh, ok := volumeAudience(o)
+		if !ok || !oh.same(have) {
+			continue
+		}
+		if on, stale := staleAudience(o); !stale || !on.same(now) {
+			continue
+		}
+		oc, _ := recreateFix(c, o)
+		for _, cmd := range oc {
+			cmds = appendUnique(cmds, cmd)
+		}
+	}
+	sort.Strings(cmds)
+	if c.memo.restarts == nil {
+		c.memo.restarts = map[string][]string{}
+	}
+	c.memo.restarts[key] = cmds
+	return cmds
+}
+
+// restartFirst is the remediation of a pod whose stale audience is what
+// fails: re-create the pods, then, only as the alternative, the change
+// that widens what IAM accepts (rest).
+func restartFirst(t *Target, have, now AudienceFact, cmds []string, rest string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Restart the pods first. Their token has the audience %q, set when they were created; the webhook acts only when a pod is created, and gives a new pod %q (%s), which is accepted:\n\n", have.Value, now.Value, now.Where)
+	for _, c := range cmds {
+		b.WriteString("    " + c + "\n")
+	}
+	if t.Owner == nil {
+		// newPodAudience could only ask the webhook: the manifest the
+		// pod came from is not in the input.
+		b.WriteString("\nThe pod's owner is not in the input: if its manifest defines the aws-iam-token volume itself, the webhook keeps that one, so correct the audience there.\n")
+	}
+	b.WriteString("\nOnly if these pods must keep the old audience, widen what IAM accepts instead. " + rest)
+	return b.String()
 }
 
 // ServiceAccountSubject is the token's sub claim for a ServiceAccount
@@ -447,6 +723,9 @@ type trustInput struct {
 	WebIdentity
 	RoleFact *snapshot.Role
 	Doc      *policy.Document
+	// Bare is true when RoleFact was made from a bare policy document
+	// (bareTrust), not read from get-role or list-roles output.
+	Bare bool
 }
 
 // prepareTrust gathers the trust policy and the request for the target,
@@ -472,20 +751,20 @@ func gatherTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
 		return nil, false
 	}
 	subj := ref.Subject()
-	lk := FindRole(c.Snap, ref.ARN)
-	if lk.Role == nil {
-		why := roleAbsentReason(c.Snap, ref.ARN)
+	role, bare, lk := c.roleFact(ref.ARN)
+	if role == nil {
+		why, ev := roleAbsentReason(c, ref.ARN)
 		if roleProvenMissing(c.Snap, ref.ARN, lk) != "" {
-			why = fmt.Sprintf("role %s does not exist (IRSA201)", ref.ARN.Name)
+			why, ev = fmt.Sprintf("role %s does not exist (IRSA201)", ref.ARN.Name), nil
 		}
-		r.Skip(subj, why)
+		r.Skip(subj, why, ev...)
 		return nil, false
 	}
-	if strings.TrimSpace(lk.Role.TrustPolicy) == "" {
+	if strings.TrimSpace(role.TrustPolicy) == "" {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, getRoleCmd(ref.ARN)))
 		return nil, false
 	}
-	doc, err := c.TrustDocument(lk.Role.TrustPolicy)
+	doc, err := c.TrustDocument(role.TrustPolicy)
 	if err != nil {
 		r.Skip(subj, fmt.Sprintf("the trust policy of role %s is not valid (IRSA209): %v", ref.ARN.Name, err))
 		return nil, false
@@ -499,7 +778,137 @@ func gatherTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
 		r.Skip(subj, "the request STS evaluates is not known: "+why)
 		return nil, false
 	}
-	return &trustInput{WebIdentity: NewWebIdentity(t, ref, issuer), RoleFact: lk.Role, Doc: doc}, true
+	return &trustInput{WebIdentity: NewWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
+}
+
+// roleFact is the role whose trust policy the checks judge for ref: the
+// role in the input (FindRole), else the role made from a bare policy
+// document when that document can only be this role's (bareTrust). bare
+// tells which; lk is FindRole's answer.
+func (c *Context) roleFact(ref arn.Role) (role *snapshot.Role, bare bool, lk RoleLookup) {
+	lk = FindRole(c.Snap, ref)
+	if lk.Role != nil {
+		return lk.Role, false, lk
+	}
+	if b := c.bareTrust(); b.role != nil && b.role.ARN == ref.ARN {
+		return b.role, true, lk
+	}
+	return nil, false, lk
+}
+
+// bareEntry is the outcome of bareTrust: role is set when the bare policy
+// document is taken as a role's trust policy; otherwise why says why it is
+// not, and ref names the document ("" when the input has none).
+type bareEntry struct {
+	role     *snapshot.Role
+	why      string
+	evidence []Detail // the documents, when not taken
+}
+
+// bareTrust decides, once per run, whose trust policy a bare policy
+// document is (CONTRACT.md "Bundles": a bare policy document is
+// recognised, and names no role; `aws iam get-role --query
+// Role.AssumeRolePolicyDocument` prints one). It is taken as a role's trust
+// policy only when nothing else can be meant: the input holds exactly one
+// distinct bare document, it is a web identity trust policy (every
+// statement names a principal, one of them an IAM OIDC provider), it is no
+// copy of a role's trust policy the input holds, exactly one role is in
+// question (every ServiceAccount of the run that names a valid role names
+// the same one), and the input neither holds that role nor proves it
+// missing.
+func (c *Context) bareTrust() bareEntry {
+	if c.memo.bare != nil {
+		return *c.memo.bare
+	}
+	e := decideBareTrust(c)
+	c.memo.bare = &e
+	return e
+}
+
+func decideBareTrust(c *Context) bareEntry {
+	s := c.Snap
+	var docs []snapshot.LoosePolicy
+	seen := map[string]bool{}
+	for _, p := range s.Policies {
+		k := strings.Join(strings.Fields(p.Document), "")
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		docs = append(docs, p)
+	}
+	if len(docs) == 0 {
+		return bareEntry{}
+	}
+	var e bareEntry
+	for _, d := range docs {
+		e.evidence = append(e.evidence, Ev(d.Source, "bare policy document: "+strings.Join(strings.Fields(d.Document), " ")))
+	}
+	if len(docs) > 1 {
+		e.why = fmt.Sprintf("it has %d different bare documents, none of which names its role", len(docs))
+		return e
+	}
+	var roles []string
+	for _, t := range c.Targets {
+		if t.Mechanism == MechanismPodIdentity {
+			continue
+		}
+		if ref, present, err := TargetRole(t); present && err == nil {
+			roles = appendUnique(roles, ref.ARN.ARN)
+		}
+	}
+	sort.Strings(roles)
+	if len(roles) != 1 {
+		e.why = fmt.Sprintf("the service accounts name %d roles: %s", len(roles), strings.Join(roles, ", "))
+		if len(roles) == 0 {
+			e.why = "no service account names a valid role"
+		}
+		return e
+	}
+	ref, err := arn.ParseRole(roles[0])
+	if err != nil {
+		e.why = err.Error()
+		return e
+	}
+	if lk := FindRole(s, ref); lk.Role != nil || roleProvenMissing(s, ref, lk) != "" {
+		e.why = "the role itself is in the input, or proven missing"
+		return e
+	}
+	doc, err := c.TrustDocument(docs[0].Document)
+	if err != nil {
+		e.why = fmt.Sprintf("it is not a valid policy: %v", err)
+		return e
+	}
+	if !webIdentityTrust(doc) {
+		e.why = "it is not a trust policy for an IAM OIDC provider"
+		return e
+	}
+	for _, k := range iamSortedRoleKeys(s) {
+		if r := s.Roles[k]; strings.Join(strings.Fields(r.TrustPolicy), "") == strings.Join(strings.Fields(docs[0].Document), "") {
+			e.why = "it is the trust policy of role " + r.ARN
+			return e
+		}
+	}
+	return bareEntry{role: &snapshot.Role{ARN: ref.ARN, Name: ref.Name, Path: ref.Path, Account: ref.Account,
+		TrustPolicy: docs[0].Document, Source: docs[0].Source}}
+}
+
+// webIdentityTrust reports a trust policy for web identity: every statement
+// names a principal (a trust policy is a resource-based policy; a
+// permissions policy names none), and one trusts an IAM OIDC provider.
+func webIdentityTrust(d *policy.Document) bool {
+	oidc := false
+	for _, st := range d.Statements {
+		if st.Principal == nil {
+			return false
+		}
+		for _, p := range st.Principal.Entries {
+			if p.Type == policy.PrincipalFederated && strings.Contains(p.Value, ":oidc-provider/") {
+				oidc = true
+			}
+		}
+	}
+	return oidc
 }
 
 // repeatedKey returns the first JSON key the document repeats, "" when
@@ -517,13 +926,14 @@ func repeatedKey(d *policy.Document) string {
 }
 
 // roleProvenMissing returns the proof that the role does not exist ("" when
-// the input does not prove it): get-role's NoSuchEntity text, or a complete
-// list-roles of the role's account without it.
+// the input does not prove it): get-role's NoSuchEntity text from the
+// role's own account, or a complete list-roles of the role's account
+// without it.
 func roleProvenMissing(s *snapshot.Snapshot, ref arn.Role, lk RoleLookup) string {
 	if lk.Role != nil {
 		return ""
 	}
-	if nf, ok := s.NotFoundFor(snapshot.KindRole, "", ref.Name); ok {
+	if nf, ok, _ := roleNoSuchEntity(s, ref); ok {
 		return nf.Message
 	}
 	if _, ok := s.ListedInAccount(snapshot.KindRole, ref.Account); ok {
@@ -534,7 +944,16 @@ func roleProvenMissing(s *snapshot.Snapshot, ref arn.Role, lk RoleLookup) string
 
 // trustPolicyEvidence shows the role's trust policy as the input holds it.
 func trustPolicyEvidence(in *trustInput) Detail {
-	return Ev(in.RoleFact.Source, fmt.Sprintf("role %s trust policy: %s", in.RoleFact.Name, iamCompactPolicy(in.Doc)))
+	return Ev(in.RoleFact.Source, trustPolicyLabel(in.RoleFact, in.Bare)+": "+iamCompactPolicy(in.Doc))
+}
+
+// trustPolicyLabel names a trust policy in evidence; a bare document says
+// why it is taken as the role's.
+func trustPolicyLabel(role *snapshot.Role, bare bool) string {
+	if bare {
+		return fmt.Sprintf("bare policy document, taken as the trust policy of role %s (the only role the service accounts name, and the only trust policy in the input)", role.Name)
+	}
+	return fmt.Sprintf("role %s trust policy", role.Name)
 }
 
 // iamCompactPolicy is the trust policy as one line.

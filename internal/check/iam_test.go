@@ -37,6 +37,7 @@ var (
 	iamRoleSrc     = snapshot.Source{Kind: "bundle", Ref: "get-role.json"}
 	iamListSrc     = snapshot.Source{Kind: "bundle", Ref: "oidc-providers.json"}
 	iamProviderSrc = snapshot.Source{Kind: "bundle", Ref: "oidc-provider.json"}
+	iamDeploySrc   = snapshot.Source{Kind: "bundle", Ref: "deployments.json"}
 )
 
 // iamTrust is the trust policy EKS documents, for one subject and audience.
@@ -79,6 +80,22 @@ func iamMutatedPod(ns, name, sa, aud string) *snapshot.Pod {
 			Containers: []snapshot.Container{{Name: "app",
 				Env:          []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: iamRoleARN}, {Name: webhook.EnvTokenFile, Value: webhook.TokenPath}},
 				VolumeMounts: []snapshot.VolumeMount{{Name: webhook.VolumeName, MountPath: webhook.MountPath, ReadOnly: true}}}}}}
+}
+
+// iamDeployment is Deployment payments/api with the pod spec as its
+// template.
+func iamDeployment(spec snapshot.PodSpec) *snapshot.Workload {
+	return &snapshot.Workload{Kind: "Deployment", APIVersion: "apps/v1", ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "api"},
+		Template: snapshot.PodTemplate{ObjectMeta: snapshot.ObjectMeta{Labels: map[string]string{"app": "api"}}, Spec: spec}, Source: iamDeploySrc}
+}
+
+// iamOwnedPod makes the pod one of Deployment api's (through its
+// ReplicaSet, which the input does not hold).
+func iamOwnedPod(p *snapshot.Pod) *snapshot.Pod {
+	ctrl := true
+	p.Labels = map[string]string{"app": "api", "pod-template-hash": "7d9f8b6c5"}
+	p.OwnerReferences = []snapshot.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "api-7d9f8b6c5", Controller: &ctrl}}
+	return p
 }
 
 // iamSetTrust replaces the role's trust policy.
@@ -298,17 +315,31 @@ func TestTokenAudience(t *testing.T) {
 	podTarget := func(p *snapshot.Pod, a *snapshot.ServiceAccount) *Target {
 		return &Target{Kind: "Pod", Namespace: "payments", Name: p.Name, Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec, SAName: "s3-reader", SA: a, Source: iamPodSrc}
 	}
+	templateTarget := func(p *snapshot.Pod, a *snapshot.ServiceAccount) *Target {
+		w := &snapshot.Workload{Kind: "Deployment", ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "api"},
+			Template: snapshot.PodTemplate{Spec: p.Spec}, Source: iamDeploySrc}
+		return &Target{Kind: "Deployment", Namespace: "payments", Name: "api", Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
+			SAName: "s3-reader", SA: a, Source: iamDeploySrc}
+	}
 	tests := []struct {
 		name   string
 		target *Target
 		want   AudienceFact
 	}{
 		{name: "pod volume", target: podTarget(pod, sa(nil)),
-			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
+			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
 		{name: "pod volume wins over the annotation", target: podTarget(pod, sa(map[string]string{webhook.AnnotationAudience: "other"})),
-			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
+			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
 		{name: "pod volume without audience", target: podTarget(noAud, sa(nil)),
-			want: AudienceFact{Where: "volume aws-iam-token of Pod payments/" + iamPod + " sets no audience", Source: iamPodSrc}},
+			want: AudienceFact{FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod + " sets no audience", Source: iamPodSrc}},
+		{name: "template's own volume is kept by the webhook", target: templateTarget(pod, sa(map[string]string{webhook.AnnotationAudience: "other"})),
+			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true,
+				Where: "volume aws-iam-token of the pod template of Deployment payments/api; the webhook keeps it, since it adds no volume whose name exists", Source: iamDeploySrc}},
+		{name: "template's own volume without audience", target: templateTarget(noAud, sa(nil)),
+			want: AudienceFact{FromVolume: true,
+				Where: "volume aws-iam-token of the pod template of Deployment payments/api sets no audience; the webhook keeps it, since it adds no volume whose name exists", Source: iamDeploySrc}},
+		{name: "template without the volume: what the webhook will inject", target: templateTarget(bare, sa(map[string]string{webhook.AnnotationAudience: "irsa.example.com"})),
+			want: AudienceFact{Value: "irsa.example.com", Known: true, Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader", Source: iamSASrc}},
 		{name: "unmutated pod: what the webhook would inject", target: podTarget(bare, sa(map[string]string{webhook.AnnotationAudience: "sts.amazonaws.com.cn"})),
 			want: AudienceFact{Value: "sts.amazonaws.com.cn", Known: true, Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader", Source: iamSASrc}},
 		{name: "service account default", target: &Target{Kind: "ServiceAccount", Namespace: "payments", Name: "s3-reader", SAName: "s3-reader", SA: sa(nil)},
@@ -481,6 +512,247 @@ func TestIAMCascades(t *testing.T) {
 				}
 			}
 			iamAssert(t, got, tt.want)
+		})
+	}
+}
+
+// TestStaleAudience: pods created before their ServiceAccount's
+// eks.amazonaws.com/audience annotation changed keep the old audience (the
+// webhook acts on CREATE only, irsa-facts.md §1.5); when a re-created pod
+// would be accepted, IRSA206 and IRSA303 say so and put the restart first.
+func TestStaleAudience(t *testing.T) {
+	const newAud = "irsa.example.com"
+	// stale: Deployment api's pods have the default audience; the
+	// ServiceAccount now asks for irsa.example.com, which the provider
+	// and the trust policy accept.
+	stale := func(clientIDs ...string) func(*snapshot.Snapshot) {
+		return func(s *snapshot.Snapshot) {
+			s.ServiceAccounts["payments/s3-reader"].Annotations[webhook.AnnotationAudience] = newAud
+			s.Roles[iamRoleARN].TrustPolicy = iamTrust(iamSub, newAud)
+			s.OIDCProviders[0].ClientIDs = clientIDs
+			s.Workloads = []*snapshot.Workload{iamDeployment(snapshot.PodSpec{ServiceAccountName: "s3-reader", Containers: []snapshot.Container{{Name: "app"}}})}
+			s.Pods = []*snapshot.Pod{
+				iamOwnedPod(iamMutatedPod("payments", "api-7d9f8b6c5-q8w3z", "s3-reader", "sts.amazonaws.com")),
+				iamOwnedPod(iamMutatedPod("payments", iamPod, "s3-reader", "sts.amazonaws.com")),
+			}
+		}
+	}
+	const provider = "OIDCProvider " + iamProvider
+	tests := []struct {
+		name   string
+		mods   []func(*snapshot.Snapshot)
+		checks []*Check
+		want   []string
+		// remedy is the start of the failing finding's remediation.
+		remedy string
+	}{
+		{
+			name:   "IRSA206: the condition admits a re-created pod",
+			mods:   []func(*snapshot.Snapshot){stale(newAud)},
+			checks: []*Check{irsa206},
+			want: []string{
+				"IRSA206 fail IAMRole s3-reader: Statement[0] requires " + iamHP + ":aud StringEquals \"irsa.example.com\"; the token has \"sts.amazonaws.com\"; the pods keep the audience they were created with, and a re-created pod gets \"irsa.example.com\", which the condition admits: restart the pods\n" +
+					"  evidence: bundle get-role.json: role s3-reader trust policy: " + iamTrust(iamSub, newAud) + "\n" +
+					"  evidence: bundle pods.json: the token's aud: sts.amazonaws.com (volume aws-iam-token of Pod payments/api-7d9f8b6c5-q8w3z)\n" +
+					"  evidence: bundle serviceaccounts.json: a re-created pod's aud: irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)\n" +
+					"  fix: kubectl rollout restart deployment/api -n payments\n" +
+					"  fix: aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json\n" +
+					"  fix-file: s3-reader.trust-policy.json",
+				"IRSA206 pass IAMRole s3-reader: aud \"irsa.example.com\" satisfies the :aud condition of Statement[0]",
+			},
+			remedy: "Restart the pods first. Their token has the audience \"sts.amazonaws.com\", set when they were created; the webhook acts only when a pod is created, and gives a new pod \"irsa.example.com\" (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader), which is accepted:\n\n" +
+				"    kubectl rollout restart deployment/api -n payments\n\n" +
+				"Only if these pods must keep the old audience, widen what IAM accepts instead. Apply the corrected trust policy `s3-reader.trust-policy.json`",
+		},
+		{
+			name:   "IRSA303: the ClientIDList includes a re-created pod's audience",
+			mods:   []func(*snapshot.Snapshot){stale(newAud)},
+			checks: []*Check{irsa303},
+			want: []string{
+				"IRSA303 fail " + provider + ": provider's ClientIDList [\"irsa.example.com\"] lacks the token's audience \"sts.amazonaws.com\": STS answers \"Incorrect token audience\"; the pods keep the audience they were created with, and a re-created pod gets \"irsa.example.com\", which the ClientIDList includes: restart the pods\n" +
+					"  evidence: bundle oidc-provider.json: provider " + iamProvider + " ClientIDList: [\"irsa.example.com\"]\n" +
+					"  evidence: bundle pods.json: the token's aud: sts.amazonaws.com (volume aws-iam-token of Pod payments/api-7d9f8b6c5-q8w3z)\n" +
+					"  evidence: bundle serviceaccounts.json: a re-created pod's aud: irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)\n" +
+					"  fix: kubectl rollout restart deployment/api -n payments\n" +
+					"  fix: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --client-id sts.amazonaws.com",
+				"IRSA303 pass " + provider + ": provider's ClientIDList [\"irsa.example.com\"] includes the token's audience \"irsa.example.com\"",
+			},
+			remedy: "Restart the pods first.",
+		},
+		{
+			name:   "IRSA303: a re-created pod would be refused too",
+			mods:   []func(*snapshot.Snapshot){stale("sts.amazonaws.com.cn")},
+			checks: []*Check{irsa303},
+			want: []string{
+				"IRSA303 fail " + provider + ": provider's ClientIDList [\"sts.amazonaws.com.cn\"] lacks the token's audience \"irsa.example.com\": STS answers \"Incorrect token audience\"\n" +
+					"  evidence: bundle oidc-provider.json: provider " + iamProvider + " ClientIDList: [\"sts.amazonaws.com.cn\"]\n" +
+					"  evidence: bundle serviceaccounts.json: the token's aud: irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)\n" +
+					"  fix: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --client-id irsa.example.com",
+				"IRSA303 fail " + provider + ": provider's ClientIDList [\"sts.amazonaws.com.cn\"] lacks the token's audience \"sts.amazonaws.com\": STS answers \"Incorrect token audience\"; a re-created pod would get \"irsa.example.com\", which it lacks too\n" +
+					"  evidence: bundle oidc-provider.json: provider " + iamProvider + " ClientIDList: [\"sts.amazonaws.com.cn\"]\n" +
+					"  evidence: bundle pods.json: the token's aud: sts.amazonaws.com (volume aws-iam-token of Pod payments/api-7d9f8b6c5-q8w3z)\n" +
+					"  evidence: bundle serviceaccounts.json: a re-created pod's aud: irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)\n" +
+					"  fix: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --client-id sts.amazonaws.com",
+			},
+			remedy: "Add the token's audience",
+		},
+		{
+			name: "pods created after the annotation are not stale",
+			mods: []func(*snapshot.Snapshot){stale("sts.amazonaws.com.cn"), func(s *snapshot.Snapshot) {
+				for _, p := range s.Pods {
+					p.Spec.Volumes[0].Projected.Sources[0].ServiceAccountToken.Audience = newAud
+				}
+			}},
+			checks: []*Check{irsa303},
+			want: []string{
+				"IRSA303 fail " + provider + ": provider's ClientIDList [\"sts.amazonaws.com.cn\"] lacks the token's audience \"irsa.example.com\": STS answers \"Incorrect token audience\"\n" +
+					"  evidence: bundle oidc-provider.json: provider " + iamProvider + " ClientIDList: [\"sts.amazonaws.com.cn\"]\n" +
+					"  evidence: bundle serviceaccounts.json: the token's aud: irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)\n" +
+					"  fix: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --client-id irsa.example.com",
+			},
+			remedy: "Add the token's audience",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := iamSnapshot(tt.mods...)
+			iamAssert(t, iamRender(t, s, tt.checks...), tt.want)
+			out := Run(s, Options{Checks: tt.checks, Now: iamNow})
+			for _, f := range out.Findings {
+				if f.Status == finding.StatusFail && !strings.HasPrefix(f.Remediation, tt.remedy) {
+					t.Errorf("%s remediation does not start with %q:\n%s", f.CheckID, tt.remedy, f.Remediation)
+				}
+			}
+		})
+	}
+}
+
+// TestBareTrustPolicy: a bare policy document (`aws iam get-role --query
+// Role.AssumeRolePolicyDocument`) names no role; it is taken as the trust
+// policy only of the one role in question, when the input holds neither
+// that role nor another candidate, and otherwise named in the skip reason.
+func TestBareTrustPolicy(t *testing.T) {
+	bareSrc := snapshot.Source{Kind: "bundle", Ref: "trust.json"}
+	typo := iamTrust("system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")
+	bare := func(docs ...string) func(*snapshot.Snapshot) {
+		return func(s *snapshot.Snapshot) {
+			delete(s.Roles, iamRoleARN)
+			for _, d := range docs {
+				s.Policies = append(s.Policies, snapshot.LoosePolicy{Document: d, Source: bareSrc})
+			}
+		}
+	}
+	const notInInput = "role s3-reader is not in the input; the input has a bare policy document but not the role it belongs to ("
+	const capture = "); capture it with aws iam get-role --role-name s3-reader --output json"
+	tests := []struct {
+		name string
+		mods []func(*snapshot.Snapshot)
+		want []string
+	}{
+		{
+			name: "the one role in question takes the bare document",
+			mods: []func(*snapshot.Snapshot){bare(typo)},
+			want: []string{
+				"IRSA201 skipped IAMRole s3-reader: role s3-reader is not in the input, only a bare policy document that the trust-policy checks take as its trust policy (capture the role: aws iam get-role --role-name s3-reader --output json)\n" +
+					"  evidence: bundle trust.json: bare policy document: " + typo,
+				"IRSA205 fail IAMRole s3-reader: Statement[0] requires " + iamHP + ":sub StringEquals \"system:serviceaccount:payment:s3-reader\"; the token has \"" + iamSub + "\": the namespace differs: \"payment\" in the policy, \"payments\" in the token\n" +
+					"  evidence: bundle trust.json: bare policy document, taken as the trust policy of role s3-reader (the only role the service accounts name, and the only trust policy in the input): " + typo + "\n" +
+					"  evidence: bundle pods.json: the token's sub: " + iamSub + "\n" +
+					"  fix: aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json\n" +
+					"  fix-file: s3-reader.trust-policy.json",
+			},
+		},
+		{
+			name: "two roles in question",
+			mods: []func(*snapshot.Snapshot){bare(typo), func(s *snapshot.Snapshot) {
+				s.ServiceAccounts["billing/exporter"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "billing", Name: "exporter",
+					Annotations: map[string]string{webhook.AnnotationRoleARN: "arn:aws:iam::111122223333:role/exporter"}}, Source: iamSASrc}
+			}},
+			want: []string{
+				"IRSA201 skipped IAMRole exporter: role exporter is not in the input; the input has a bare policy document but not the role it belongs to (" +
+					"the service accounts name 2 roles: arn:aws:iam::111122223333:role/exporter, arn:aws:iam::111122223333:role/s3-reader); capture it with aws iam get-role --role-name exporter --output json",
+				"IRSA201 skipped IAMRole s3-reader: " + notInInput + "the service accounts name 2 roles: arn:aws:iam::111122223333:role/exporter, arn:aws:iam::111122223333:role/s3-reader" + capture,
+				"IRSA205 skipped IAMRole exporter: role exporter is not in the input; the input has a bare policy document but not the role it belongs to (" +
+					"the service accounts name 2 roles: arn:aws:iam::111122223333:role/exporter, arn:aws:iam::111122223333:role/s3-reader); capture it with aws iam get-role --role-name exporter --output json",
+				"IRSA205 skipped IAMRole s3-reader: " + notInInput + "the service accounts name 2 roles: arn:aws:iam::111122223333:role/exporter, arn:aws:iam::111122223333:role/s3-reader" + capture,
+			},
+		},
+		{
+			name: "a permissions policy is no trust policy",
+			mods: []func(*snapshot.Snapshot){bare(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}]}`)},
+			want: []string{
+				"IRSA201 skipped IAMRole s3-reader: " + notInInput + "it is not a trust policy for an IAM OIDC provider" + capture,
+				"IRSA205 skipped IAMRole s3-reader: " + notInInput + "it is not a trust policy for an IAM OIDC provider" + capture,
+			},
+		},
+		{
+			name: "two bare documents",
+			mods: []func(*snapshot.Snapshot){bare(typo, iamTrust(iamSub, "sts.amazonaws.com"))},
+			want: []string{
+				"IRSA201 skipped IAMRole s3-reader: role s3-reader is not in the input; the input has a bare policy document but not the role it belongs to (it has 2 different bare documents, none of which names its role); capture it with aws iam get-role --role-name s3-reader --output json",
+				"IRSA205 skipped IAMRole s3-reader: role s3-reader is not in the input; the input has a bare policy document but not the role it belongs to (it has 2 different bare documents, none of which names its role); capture it with aws iam get-role --role-name s3-reader --output json",
+			},
+		},
+		{
+			name: "the role in the input wins over a bare document",
+			mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
+				s.Policies = []snapshot.LoosePolicy{{Document: typo, Source: bareSrc}}
+			}},
+			want: []string{
+				"IRSA201 pass IAMRole s3-reader: role s3-reader exists in account 111122223333",
+				"IRSA205 pass IAMRole s3-reader: sub \"" + iamSub + "\" satisfies the :sub condition of Statement[0]",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := iamRender(t, iamSnapshot(tt.mods...), irsa201, irsa205)
+			if !strings.Contains(strings.Join(tt.want, ""), "\n") {
+				got = iamHeads(got)
+			}
+			iamAssert(t, got, tt.want)
+		})
+	}
+}
+
+func TestNewPodAudience(t *testing.T) {
+	sa := &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "s3-reader",
+		Annotations: map[string]string{webhook.AnnotationRoleARN: iamRoleARN, webhook.AnnotationAudience: "irsa.example.com"}}, Source: iamSASrc}
+	podTarget := func(p *snapshot.Pod, owner *snapshot.Workload) *Target {
+		return &Target{Kind: "Pod", Namespace: "payments", Name: p.Name, Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,
+			SAName: "s3-reader", SA: sa, Owner: owner, Source: iamPodSrc}
+	}
+	plain := snapshot.PodSpec{ServiceAccountName: "s3-reader", Containers: []snapshot.Container{{Name: "app"}}}
+	withVolume := iamMutatedPod("payments", "", "s3-reader", "sts.amazonaws.com").Spec
+	otherSA := plain
+	otherSA.ServiceAccountName = "other"
+	skipped := iamMutatedPod("payments", iamPod, "s3-reader", "sts.amazonaws.com")
+	skipped.Labels = map[string]string{webhook.LabelSkip: "true"}
+	annotated := "irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)"
+	tests := []struct {
+		name   string
+		target *Target
+		stale  bool
+		now    string // audienceText and Where of the re-created pod's audience, when stale
+	}{
+		{name: "owner template without the volume: the webhook's audience", target: podTarget(iamMutatedPod("payments", iamPod, "s3-reader", "sts.amazonaws.com"), iamDeployment(plain)),
+			stale: true, now: annotated},
+		{name: "owner template with the same volume: not stale", target: podTarget(iamMutatedPod("payments", iamPod, "s3-reader", "sts.amazonaws.com"), iamDeployment(withVolume))},
+		{name: "owner template runs as another ServiceAccount: not judged", target: podTarget(iamMutatedPod("payments", iamPod, "s3-reader", "sts.amazonaws.com"), iamDeployment(otherSA))},
+		{name: "no owner: what the webhook injects into the spec without the volume", target: podTarget(iamMutatedPod("payments", iamPod, "s3-reader", "sts.amazonaws.com"), nil),
+			stale: true, now: annotated},
+		{name: "no owner, the webhook skips the pod: its volume is its manifest's", target: podTarget(skipped, nil)},
+		{name: "the pod already has the current audience", target: podTarget(iamMutatedPod("payments", iamPod, "s3-reader", "irsa.example.com"), nil)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now, stale := staleAudience(tt.target)
+			if stale != tt.stale {
+				t.Fatalf("stale = %v, want %v", stale, tt.stale)
+			}
+			if got := audienceText(now) + " (" + now.Where + ")"; stale && got != tt.now {
+				t.Errorf("re-created pod's audience = %q, want %q", got, tt.now)
+			}
 		})
 	}
 }

@@ -32,7 +32,15 @@ before the annotation was added keeps running without it. Other causes: the webh
 ServiceAccount cache did not have the ServiceAccount yet (a race when the ServiceAccount and the
 workload are applied together), or the call failed and ` + "`failurePolicy: Ignore`" + ` admitted the pod
 unmutated without an error. Containers named in ` + "`eks.amazonaws.com/skip-containers`" + ` and pods
-carrying the ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` label are excluded on purpose (IRSA111).`,
+carrying the ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` label are excluded on purpose (IRSA111).
+
+A pod that has the ` + "`aws-iam-token`" + ` volume and a container with the injected variables (or the volume
+while its pod template has none) **was** mutated: the webhook gives every container it sees the
+variables, so a container without them was added after it ran, by a mutating webhook called later
+(configurations are called in name order, and the pod identity webhook's ` + "`reinvocationPolicy`" + ` is
+` + "`Never`" + ` by default), as Vault's agent injector or a service mesh adds its sidecar. That is reported
+as a warning naming the containers, not as an unmutated pod: re-creating the pod changes nothing,
+and the sidecar may not call AWS at all.`,
 	Fix: `Re-create the pod so that the webhook mutates it at creation: ` + "`kubectl rollout restart`" + ` its
 Deployment, StatefulSet or DaemonSet; delete a pod owned by a ReplicaSet or Job (its controller
 creates a replacement); delete and re-apply a bare pod. If new pods are still not mutated, look at
@@ -67,6 +75,10 @@ func runIRSA104(c *Context, t *Target, r *Recorder) {
 		r.Pass(subj, v.mutatedSummary(t))
 		return
 	}
+	if pm, ok := partlyMutated(c, t, v); ok {
+		failPartlyMutated(c, t, r, v, pm)
+		return
+	}
 
 	msg := fmt.Sprintf("ServiceAccount %q has %s %q, but %s neither %s nor %s", t.SAName, webhook.AnnotationRoleARN, v.role,
 		containerPhrase(v.needs, "has", "have"), webhook.EnvRoleARN, webhook.EnvTokenFile)
@@ -87,13 +99,140 @@ func runIRSA104(c *Context, t *Target, r *Recorder) {
 		details = append(details, Ev(p.Source, fmt.Sprintf("pod %s/%s of the same owner, created %s, was mutated: the webhook works now, and this pod predates the fix or the annotation",
 			p.Namespace, p.Name, p.CreationTimestamp)))
 	}
-	details = append(details, Ev(t.Source, "the webhook would now inject: "+v.injectionSummary()))
+	if pia := c.Snap.PodIdentityAssociationFor(t.Namespace, t.SAName); pia != nil {
+		// The webhook gives an association precedence over the role-arn
+		// annotation (irsa-facts.md §1.4, §6.3): the re-created pod gets
+		// Pod Identity.
+		details = append(details, Ev(pia.Source, fmt.Sprintf("EKS Pod Identity association %s of cluster %s for ServiceAccount %s/%s: the webhook would now inject Pod Identity (%s), not IRSA",
+			orUnknown(pia.ID), pia.ClusterName, t.Namespace, t.SAName, webhook.EnvContainerFullURI)))
+	} else {
+		details = append(details, Ev(t.Source, "the webhook would now inject: "+v.injectionSummary()))
+	}
 	for _, h := range identifiedWebhooks(c.Snap) {
 		details = append(details, Ev(h.cfg.Source, failurePolicyNote(h)))
 	}
 	cmds, remedy := recreateFix(c, t)
 	details = append(details, Cmd(cmds...), Remedy(remedy))
 	r.Fail(subj, msg, details...)
+}
+
+// partMutation says how a pod shows that the webhook ran although some of
+// its containers lack the variables.
+type partMutation struct {
+	// mutated are the containers whose web identity variables the webhook
+	// injected (webIdentityOrigin).
+	mutated []string
+	// volumeAdded: the pod has the aws-iam-token volume and its pod
+	// template, which is in the input, does not declare it.
+	volumeAdded bool
+	// template describes the pod template compared with ("" when the
+	// input has none); notInTemplate lists the containers lacking the
+	// variables that the template does not have.
+	template      string
+	notInTemplate []string
+}
+
+// partlyMutated reports a pod that the webhook did mutate although some
+// containers lack the variables: it has the aws-iam-token volume (the
+// webhook adds it unless a volume of that name exists), and a container
+// has variables the webhook injected, or the pod template does not declare
+// the volume itself. The webhook gives every container it sees the
+// variables (handler.go addEnvToContainer), so a container without them
+// was added to the pod after the webhook ran: by a mutating webhook called
+// later (configurations are called in name order, and a webhook with
+// reinvocationPolicy Never, the default, is not called again), as Vault's
+// agent injector or a service mesh adds its sidecar. Re-creating the pod
+// changes nothing.
+func partlyMutated(c *Context, t *Target, v admission) (partMutation, bool) {
+	var pm partMutation
+	if Volume(t.Spec, webhook.VolumeName) == nil {
+		return pm, false
+	}
+	for _, cont := range initAndRegular(t.Spec) {
+		if slices.Contains(v.needs, cont.Name) {
+			continue
+		}
+		_, role := Env(cont, webhook.EnvRoleARN)
+		_, file := Env(cont, webhook.EnvTokenFile)
+		if (role || file) && webIdentityOrigin(c, t, cont).injected {
+			pm.mutated = append(pm.mutated, cont.Name)
+		}
+	}
+	spec, desc := podTemplateOf(c, t)
+	if spec != nil {
+		pm.template = desc
+		pm.volumeAdded = Volume(spec, webhook.VolumeName) == nil
+		for _, name := range v.needs {
+			if specContainer(spec, name) == nil {
+				pm.notInTemplate = append(pm.notInTemplate, name)
+			}
+		}
+	} else {
+		// Without the template the volume's origin cannot be told: the
+		// webhook's name on it is taken as its mark.
+		pm.volumeAdded = true
+	}
+	return pm, len(pm.mutated) > 0 || pm.volumeAdded
+}
+
+// failPartlyMutated reports the containers of a mutated pod that lack the
+// variables, as a warning: the pod works for the containers that were
+// mutated, and a sidecar added later may not call AWS at all (which cannot
+// be told from its image).
+func failPartlyMutated(c *Context, t *Target, r *Recorder, v admission, pm partMutation) {
+	how := "it has the " + webhook.VolumeName + " volume"
+	if len(pm.mutated) > 0 {
+		how += fmt.Sprintf(", and %s the web identity variables", containerPhrase(pm.mutated, "has", "have"))
+	} else if pm.template != "" {
+		how += ", which its pod template does not declare"
+	}
+	msg := fmt.Sprintf("the webhook mutated the pod (%s), but %s neither %s nor %s: %s added to the pod after the webhook ran, so %s no IRSA credentials and an AWS call from %s falls back to the node's role (IMDS)",
+		how, containerPhrase(v.needs, "has", "have"), webhook.EnvRoleARN, webhook.EnvTokenFile,
+		pick(len(v.needs) == 1, "it was", "they were"), pick(len(v.needs) == 1, "it has", "they have"), pick(len(v.needs) == 1, "it", "them"))
+	details := []Detail{
+		WithSeverity(finding.SeverityWarning),
+		Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, v.role)),
+		Ev(t.Source, fmt.Sprintf("pod %s/%s: volume %s present; containers without %s or %s: %s", t.Namespace, t.Name, webhook.VolumeName,
+			webhook.EnvRoleARN, webhook.EnvTokenFile, strings.Join(v.needs, ", "))),
+	}
+	if len(pm.notInTemplate) > 0 {
+		details = append(details, Ev(t.Source, fmt.Sprintf("the pod template of %s has no %s: a mutating webhook added %s at admission",
+			pm.template, containerList(pm.notInTemplate), pick(len(pm.notInTemplate) == 1, "it", "them"))))
+	}
+	hooks := identifiedWebhooks(c.Snap)
+	for _, h := range hooks {
+		policy := h.hook.ReinvocationPolicy
+		if policy == "" {
+			policy = "Never"
+		}
+		details = append(details, Ev(h.cfg.Source, fmt.Sprintf("%s has reinvocationPolicy %s", h.String(), policy)))
+	}
+	if len(hooks) > 0 {
+		var later []string
+		for _, wc := range c.Snap.Webhooks {
+			if wc.Name > hooks[0].cfg.Name && !slices.ContainsFunc(hooks, func(h identifiedHook) bool { return h.cfg == wc }) {
+				later = append(later, wc.Name)
+			}
+		}
+		if len(later) > 0 {
+			details = append(details, Ev(hooks[0].cfg.Source, fmt.Sprintf("MutatingWebhookConfigurations called after %s (the API server calls them in name order): %s",
+				hooks[0].cfg.Name, strings.Join(later, ", "))))
+		}
+	}
+	remedy := fmt.Sprintf("Nothing to do if %s never %s AWS (a Vault agent, a service mesh proxy or a log shipper usually does not). If %s, %s %s, %s=%s and a mount of volume `%s` at `%s`: ",
+		containerList(v.needs), pick(len(v.needs) == 1, "calls", "call"), pick(len(v.needs) == 1, "it does", "they do"),
+		pick(len(v.needs) == 1, "it needs", "they need"), webhook.EnvRoleARN, webhook.EnvTokenFile, webhook.TokenPath, webhook.VolumeName, webhook.MountPath) +
+		"add them in the configuration of the webhook that injects the container, or set `reinvocationPolicy: IfNeeded` on the pod identity webhook " +
+		"(self-managed installations) so that the API server calls it again after later webhooks change the pod. Re-creating the pod alone changes nothing."
+	details = append(details, Remedy(remedy))
+	r.Fail(t.Subject(), msg, details...)
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
 }
 
 // admission is what the webhook does, or did, with a target: Mutate's

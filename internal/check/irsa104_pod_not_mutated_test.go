@@ -337,6 +337,60 @@ func TestIRSA104(t *testing.T) {
 					whPod("report-29123456-fghij", job, whMutated, func(p *snapshot.Pod) { p.CreationTimestamp = "2026-11-21T10:00:00Z" })}
 			},
 		},
+		{
+			name: "unmutated pod whose ServiceAccount now has a Pod Identity association: re-created, it gets Pod Identity",
+			want: []string{
+				"IRSA104 fail Pod payments/api-7d9f8b6c5-x2k4p: ServiceAccount \"s3-reader\" has eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/s3-reader\", but container \"app\" has neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE and the pod has no aws-iam-token volume: the pod was created before the annotation, or the webhook did not mutate it, so it runs without IRSA credentials\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/s3-reader (created 2026-11-01T09:00:00Z): eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/s3-reader\n  evidence: bundle pods.json: pod payments/api-7d9f8b6c5-x2k4p (created 2026-11-20T10:00:00Z): containers without AWS_ROLE_ARN or AWS_WEB_IDENTITY_TOKEN_FILE: app\n  evidence: bundle pod-identity-associations.json: EKS Pod Identity association a-paymentss3-reader of cluster prod for ServiceAccount payments/s3-reader: the webhook would now inject Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI), not IRSA\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing\n  fix: kubectl rollout restart deployment/api -n payments",
+			},
+			snap: func(s *snapshot.Snapshot) {
+				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p")}
+				fxAssociation("prod", "111122223333", "eu-west-1", "payments", "s3-reader")(s)
+			},
+		},
+		{
+			// 37-later-injected-sidecar: Vault's injector, called after the
+			// pod identity webhook, adds vault-agent to a mutated pod.
+			name: "sidecar added after the webhook ran: a warning naming it, no restart",
+			want: []string{
+				"IRSA104 fail Pod payments/api-7d9f8b6c5-x2k4p: the webhook mutated the pod (it has the aws-iam-token volume, and container \"app\" has the web identity variables), but container \"vault-agent\" has neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE: it was added to the pod after the webhook ran, so it has no IRSA credentials and an AWS call from it falls back to the node's role (IMDS)\n  severity: warning\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/s3-reader: eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/s3-reader\n  evidence: bundle pods.json: pod payments/api-7d9f8b6c5-x2k4p: volume aws-iam-token present; containers without AWS_ROLE_ARN or AWS_WEB_IDENTITY_TOKEN_FILE: vault-agent\n  evidence: bundle pods.json: the pod template of ReplicaSet api-7d9f8b6c5 has no container \"vault-agent\": a mutating webhook added it at admission\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has reinvocationPolicy Never\n  evidence: bundle mutatingwebhookconfigurations.json: MutatingWebhookConfigurations called after pod-identity-webhook (the API server calls them in name order): vault-agent-injector-cfg, vpc-resource-mutating-webhook",
+			},
+			snap: func(s *snapshot.Snapshot) {
+				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p", whMutated, func(p *snapshot.Pod) {
+					p.Spec.Containers = append(p.Spec.Containers, snapshot.Container{Name: "vault-agent", Image: "hashicorp/vault:1.18.1"})
+				})}
+				s.Workloads = []*snapshot.Workload{whDeployment(func(w *snapshot.Workload) {
+					w.Kind, w.Name = "ReplicaSet", "api-7d9f8b6c5"
+				})}
+				s.Webhooks = append(s.Webhooks, &snapshot.WebhookConfiguration{ObjectMeta: snapshot.ObjectMeta{Name: "vault-agent-injector-cfg"},
+					Webhooks: []snapshot.MutatingWebhook{{Name: "vault.hashicorp.com"}}, Source: whWHs})
+				s.Sort()
+			},
+		},
+		{
+			name: "no template in the input, every container lacks the variables, the volume is there: the webhook ran",
+			want: []string{
+				"IRSA104 fail Pod payments/api-7d9f8b6c5-x2k4p: the webhook mutated the pod (it has the aws-iam-token volume), but containers \"app\", \"sidecar\" have neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE: they were added to the pod after the webhook ran, so they have no IRSA credentials and an AWS call from them falls back to the node's role (IMDS)",
+			},
+			snap: func(s *snapshot.Snapshot) {
+				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p", whMutated, func(p *snapshot.Pod) {
+					p.Spec.Containers = []snapshot.Container{{Name: "app"}, {Name: "sidecar"}}
+				})}
+			},
+			heads: true,
+		},
+		{
+			name: "the template declares the volume and no container was mutated: not mutated",
+			want: []string{
+				"IRSA104 fail Pod payments/api-7d9f8b6c5-x2k4p: ServiceAccount \"s3-reader\" has eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/s3-reader\", but container \"app\" has neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE: the pod was created before the annotation, or the webhook did not mutate it, so it runs without IRSA credentials",
+			},
+			snap: func(s *snapshot.Snapshot) {
+				vol := snapshot.Volume{Name: webhook.VolumeName, Projected: &snapshot.ProjectedVolume{Sources: []snapshot.VolumeProjection{
+					{ServiceAccountToken: &snapshot.ServiceAccountTokenProjection{Audience: webhook.DefaultAudience, Path: "token"}}}}}
+				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p", func(p *snapshot.Pod) { p.Spec.Volumes = []snapshot.Volume{vol} })}
+				s.Workloads = []*snapshot.Workload{whDeployment(func(w *snapshot.Workload) { w.Template.Spec.Volumes = []snapshot.Volume{vol} })}
+			},
+			heads: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
@@ -35,6 +36,12 @@ the SDK gets, and it is broken when:
 - ` + "`AWS_ROLE_ARN`" + ` differs from the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + `: the container assumes
   the hand-written role, and changing the annotation has no effect.
 
+A hand-written token volume under another name than ` + "`aws-iam-token`" + `, mounted at the webhook's path
+(` + "`/var/run/secrets/eks.amazonaws.com/serviceaccount`" + `), breaks every new pod, with or without
+hand-written variables: the webhook looks for its mount by name only, adds a second mount at the same
+path, and the API server rejects the pod (` + "`volumeMounts[1].mountPath: Invalid value: ...: must be unique`" + `;
+aws/amazon-eks-pod-identity-webhook#159). The workload's ReplicaSet then reports ` + "`FailedCreate`" + `.
+
 A complete hand-written setup (both variables, the file served by a mounted projected
 serviceAccountToken, the role the ServiceAccount names) works and passes. Templates are judged as
 the webhook will mutate them; pods as admitted. Values the webhook injected are IRSA105's.`,
@@ -42,7 +49,8 @@ the webhook will mutate them; pods as admitted. Values the webhook injected are 
 token mount (` + "`kubectl set env deployment/NAME -c CONTAINER AWS_ROLE_ARN- AWS_WEB_IDENTITY_TOKEN_FILE-`" + `),
 and put the role in the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + ` annotation. If the container
 must keep its own setup, set both variables and mount a projected ` + "`serviceAccountToken`" + ` volume (no
-` + "`subPath`" + `) at the token file's directory.`,
+` + "`subPath`" + `) at the token file's directory. A hand-written token volume mounted at the webhook's path
+must be named ` + "`aws-iam-token`" + ` (or mounted elsewhere).`,
 	Run: runIRSA109,
 }
 
@@ -52,10 +60,18 @@ func runIRSA109(c *Context, t *Target, r *Recorder) {
 	}
 	a := admissionOf(c, t)
 	judged := t.Spec
+	clashed := map[string]bool{}
 	if t.IsTemplate() && a.res.Mode == webhook.ModeIRSA && !a.label.effective && a.res.Spec != nil {
 		judged = a.res.Spec
+		for _, mc := range mountClashes(a.res) {
+			clashed[mc.container] = true
+			failMountClash(c, t, r, a, mc)
+		}
 	}
 	for _, orig := range initAndRegular(t.Spec) {
+		if clashed[orig.Name] {
+			continue
+		}
 		_, hasRole := Env(orig, webhook.EnvRoleARN)
 		_, hasFile := Env(orig, webhook.EnvTokenFile)
 		if !hasRole && !hasFile {
@@ -175,6 +191,119 @@ func judgeHandWritten(c *Context, t *Target, r *Recorder, a admission, spec *sna
 	}
 	r.Pass(subj, fmt.Sprintf("%s %s and %s %q are set in the manifest and complete: the file is the serviceAccountToken of projected volume %q",
 		webhook.EnvRoleARN, roleValue(roleE), webhook.EnvTokenFile, file, m.Name), details...)
+}
+
+// mountClash is a container to which the webhook adds its token mount at
+// a path where the container already mounts another volume.
+type mountClash struct {
+	container string
+	// field is the added mount's path in the pod, as the API server names
+	// it: spec.containers[0].volumeMounts[1].mountPath.
+	field string
+	added snapshot.VolumeMount
+	other snapshot.VolumeMount
+}
+
+// mountClashes finds the containers of the mutated spec with two mounts at
+// one mountPath, one of them added by the webhook. The webhook looks for
+// an existing mount by name only (handler.go addEnvToContainer; irsa-facts
+// §1.3), so a hand-written token volume under another name, mounted at
+// the webhook's path, gets a second mount at the same path, and pod
+// validation (ValidateVolumeMounts: "must be unique") rejects the pod.
+func mountClashes(res webhook.Result) []mountClash {
+	var out []mountClash
+	look := func(field string, cs []snapshot.Container) {
+		for i := range cs {
+			cr := res.Container(cs[i].Name)
+			mounts := cs[i].VolumeMounts
+			if cr == nil || !cr.MountAdded || len(mounts) == 0 {
+				continue
+			}
+			// The webhook appends its mount: it is the last one.
+			added := mounts[len(mounts)-1]
+			for _, m := range mounts[:len(mounts)-1] {
+				if m.MountPath == added.MountPath {
+					out = append(out, mountClash{container: cs[i].Name,
+						field: fmt.Sprintf("spec.%s[%d].volumeMounts[%d].mountPath", field, i, len(mounts)-1), added: added, other: m})
+					break
+				}
+			}
+		}
+	}
+	look("initContainers", res.Spec.InitContainers)
+	look("containers", res.Spec.Containers)
+	return out
+}
+
+// failMountClash reports a container whose pods the API server rejects.
+func failMountClash(c *Context, t *Target, r *Recorder, a admission, mc mountClash) {
+	msg := fmt.Sprintf("the webhook adds its %s mount at %q, where the container already mounts volume %q (the webhook looks for its mount by name only): the API server rejects every new pod with `%s: Invalid value: %q: must be unique`",
+		mc.added.Name, mc.added.MountPath, mc.other.Name, mc.field, mc.added.MountPath)
+	details := []Detail{
+		Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: volume mount %q at %s", t.Kind, t.Namespace, t.Name, mc.container, mc.other.Name, mc.other.MountPath)),
+		Ev(t.Source, fmt.Sprintf("webhook: adds volume mount %q at %s to container %s: it has no mount of that name", mc.added.Name, mc.added.MountPath, mc.container)),
+	}
+	if a.annotated {
+		details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.role)))
+	}
+	remedy := fmt.Sprintf("Name the hand-written volume `%s` (in `volumes` and in every `volumeMounts` entry that uses it): the webhook then finds its volume and mount by name and adds neither. Or mount volume `%s` somewhere else, or delete it and its mounts and let the webhook add its own.",
+		webhook.VolumeName, mc.other.Name)
+	kind, name := templateOwner(c, t)
+	if cmd := renameVolumeCmd(kind, name, t.Namespace, t.Spec, mc.other.Name, webhook.VolumeName); cmd != "" {
+		details = append(details, Cmd(cmd))
+		remedy += "\n\n    " + cmd
+	}
+	r.Fail(t.ContainerSubject(mc.container), msg, append(details, Remedy(remedy))...)
+}
+
+// renameVolumeCmd returns a kubectl JSON patch that renames volume from to
+// to in a workload's pod template, mounts included; "" when the kind's
+// template cannot be patched, when to is taken, or when from is not a
+// volume of the spec.
+func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to string) string {
+	var base string
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
+		base = "/spec/template/spec"
+	case "CronJob":
+		base = "/spec/jobTemplate/spec/template/spec"
+	default:
+		return ""
+	}
+	if Volume(spec, to) != nil {
+		return ""
+	}
+	type op struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value string `json:"value"`
+	}
+	var ops []op
+	for i, v := range spec.Volumes {
+		if v.Name == from {
+			ops = append(ops, op{"replace", fmt.Sprintf("%s/volumes/%d/name", base, i), to})
+		}
+	}
+	if len(ops) == 0 {
+		return ""
+	}
+	for _, f := range []struct {
+		field string
+		cs    []snapshot.Container
+	}{{"initContainers", spec.InitContainers}, {"containers", spec.Containers}} {
+		for i, ct := range f.cs {
+			for j, m := range ct.VolumeMounts {
+				if m.Name == from {
+					ops = append(ops, op{"replace", fmt.Sprintf("%s/%s/%d/volumeMounts/%d/name", base, f.field, i, j), to})
+				}
+			}
+		}
+	}
+	b, err := json.Marshal(ops)
+	if err != nil || strings.Contains(string(b), "'") {
+		return ""
+	}
+	return fmt.Sprintf("kubectl patch %s %s -n %s --type json -p '%s'", strings.ToLower(kind), shArg(name), shArg(ns), b)
 }
 
 // mountFor returns the container's mount that serves file (the deepest

@@ -163,6 +163,51 @@ func TestIRSA109(t *testing.T) {
 			}),
 			heads: true,
 		},
+		{
+			// 27-handwritten-volume-name-clash (webhook#159): the webhook
+			// looks for its mount by name only.
+			name: "hand-written token volume under another name at the webhook's path: pods rejected",
+			want: []string{
+				"IRSA109 fail Deployment payments/api container app: the webhook adds its aws-iam-token mount at \"/var/run/secrets/eks.amazonaws.com/serviceaccount\", where the container already mounts volume \"aws-token\" (the webhook looks for its mount by name only): the API server rejects every new pod with `spec.containers[0].volumeMounts[1].mountPath: Invalid value: \"/var/run/secrets/eks.amazonaws.com/serviceaccount\": must be unique`\n  evidence: bundle deployments.json: Deployment payments/api container app: volume mount \"aws-token\" at /var/run/secrets/eks.amazonaws.com/serviceaccount\n  evidence: bundle deployments.json: webhook: adds volume mount \"aws-iam-token\" at /var/run/secrets/eks.amazonaws.com/serviceaccount to container app: it has no mount of that name\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/s3-reader: eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/s3-reader\n  fix: kubectl patch deployment api -n payments --type json -p '[{\"op\":\"replace\",\"path\":\"/spec/template/spec/volumes/0/name\",\"value\":\"aws-iam-token\"},{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/volumeMounts/0/name\",\"value\":\"aws-iam-token\"}]'",
+			},
+			snap: tmpl(envs(webhook.EnvRoleARN, whRole, webhook.EnvTokenFile, webhook.TokenPath), clashVolume("app")),
+		},
+		{
+			name: "the same clash without hand-written variables, in a native sidecar too",
+			want: []string{
+				"IRSA109 fail Deployment payments/api container app: the webhook adds its aws-iam-token mount at \"/var/run/secrets/eks.amazonaws.com/serviceaccount\", where the container already mounts volume \"aws-token\" (the webhook looks for its mount by name only): the API server rejects every new pod with `spec.containers[0].volumeMounts[1].mountPath: Invalid value: \"/var/run/secrets/eks.amazonaws.com/serviceaccount\": must be unique`",
+				"IRSA109 fail Deployment payments/api container proxy: the webhook adds its aws-iam-token mount at \"/var/run/secrets/eks.amazonaws.com/serviceaccount\", where the container already mounts volume \"aws-token\" (the webhook looks for its mount by name only): the API server rejects every new pod with `spec.initContainers[0].volumeMounts[1].mountPath: Invalid value: \"/var/run/secrets/eks.amazonaws.com/serviceaccount\": must be unique`",
+			},
+			snap: tmpl(nil, func(w *snapshot.Workload) {
+				w.Template.Spec.InitContainers = []snapshot.Container{{Name: "proxy", RestartPolicy: "Always"}}
+			}, clashVolume("app", "proxy")),
+			heads: true,
+		},
+		{
+			name: "the hand-written volume named aws-iam-token: the webhook adds no mount",
+			want: []string{
+				"IRSA109 pass Deployment payments/api container app: AWS_ROLE_ARN \"arn:aws:iam::111122223333:role/s3-reader\" and AWS_WEB_IDENTITY_TOKEN_FILE \"/var/run/secrets/eks.amazonaws.com/serviceaccount/token\" are set in the manifest and complete: the file is the serviceAccountToken of projected volume \"aws-iam-token\"",
+			},
+			snap: tmpl(envs(webhook.EnvRoleARN, whRole, webhook.EnvTokenFile, webhook.TokenPath), clashVolume("app"), func(w *snapshot.Workload) {
+				w.Template.Spec.Volumes[0].Name = webhook.VolumeName
+				w.Template.Spec.Containers[0].VolumeMounts[0].Name = webhook.VolumeName
+			}),
+			heads: true,
+		},
+		{
+			name: "the skip label keeps the webhook away: no clash",
+			want: []string{
+				"IRSA109 pass Deployment payments/api container app: AWS_ROLE_ARN \"arn:aws:iam::111122223333:role/s3-reader\" and AWS_WEB_IDENTITY_TOKEN_FILE \"/var/run/secrets/eks.amazonaws.com/serviceaccount/token\" are set in the manifest and complete: the file is the serviceAccountToken of projected volume \"aws-token\"",
+			},
+			snap: func(s *snapshot.Snapshot) {
+				tmpl(envs(webhook.EnvRoleARN, whRole, webhook.EnvTokenFile, webhook.TokenPath), clashVolume("app"), func(w *snapshot.Workload) {
+					w.Template.Labels[webhook.LabelSkip] = "true"
+				})(s)
+				s.Webhooks[0].Webhooks[0].ObjectSelector = &snapshot.LabelSelector{MatchExpressions: []snapshot.LabelSelectorRequirement{
+					{Key: webhook.LabelSkip, Operator: "DoesNotExist"}}}
+			},
+			heads: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +216,48 @@ func TestIRSA109(t *testing.T) {
 				got = whHeads(got)
 			}
 			whAssert(t, got, tt.want)
+		})
+	}
+}
+
+// clashVolume gives the template a hand-written projected token volume
+// "aws-token", mounted at the webhook's mount path in the named containers
+// (init or regular).
+func clashVolume(containers ...string) func(*snapshot.Workload) {
+	return func(w *snapshot.Workload) {
+		exp := webhook.DefaultExpiration
+		w.Template.Spec.Volumes = append(w.Template.Spec.Volumes, snapshot.Volume{Name: "aws-token", Projected: &snapshot.ProjectedVolume{
+			Sources: []snapshot.VolumeProjection{{ServiceAccountToken: &snapshot.ServiceAccountTokenProjection{Audience: webhook.DefaultAudience, ExpirationSeconds: &exp, Path: "token"}}}}})
+		for _, name := range containers {
+			if c := specContainer(&w.Template.Spec, name); c != nil {
+				c.VolumeMounts = append(c.VolumeMounts, snapshot.VolumeMount{Name: "aws-token", MountPath: webhook.MountPath, ReadOnly: true})
+			}
+		}
+	}
+}
+
+func TestRenameVolumeCmd(t *testing.T) {
+	spec := &snapshot.PodSpec{
+		Volumes:        []snapshot.Volume{{Name: "config"}, {Name: "aws-token"}},
+		InitContainers: []snapshot.Container{{Name: "init", VolumeMounts: []snapshot.VolumeMount{{Name: "aws-token", MountPath: "/t"}}}},
+		Containers: []snapshot.Container{{Name: "app", VolumeMounts: []snapshot.VolumeMount{{Name: "config", MountPath: "/c"}, {Name: "aws-token", MountPath: "/t"}}},
+			{Name: "log"}},
+	}
+	tests := []struct {
+		name, kind, from, to string
+		want                 string
+	}{
+		{name: "CronJob: volume and every mount", kind: "CronJob", from: "aws-token", to: webhook.VolumeName,
+			want: `kubectl patch cronjob nightly -n payments --type json -p '[{"op":"replace","path":"/spec/jobTemplate/spec/template/spec/volumes/1/name","value":"aws-iam-token"},{"op":"replace","path":"/spec/jobTemplate/spec/template/spec/initContainers/0/volumeMounts/0/name","value":"aws-iam-token"},{"op":"replace","path":"/spec/jobTemplate/spec/template/spec/containers/0/volumeMounts/1/name","value":"aws-iam-token"}]'`},
+		{name: "a Job's template cannot be changed", kind: "Job", from: "aws-token", to: webhook.VolumeName},
+		{name: "the new name is taken", kind: "Deployment", from: "aws-token", to: "config"},
+		{name: "no such volume", kind: "Deployment", from: "ghost", to: webhook.VolumeName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := renameVolumeCmd(tt.kind, "nightly", "payments", spec, tt.from, tt.to); got != tt.want {
+				t.Errorf("renameVolumeCmd = %q, want %q", got, tt.want)
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -30,8 +31,14 @@ Half a pair is trouble too: ` + "`AWS_ACCESS_KEY_ID`" + ` without ` + "`AWS_SECR
 the AWS CLI) stop with ` + "`PartialCredentialsError`" + ` instead of moving on to web identity. The Go SDK v2
 also reads ` + "`AWS_ACCESS_KEY`" + ` and ` + "`AWS_SECRET_KEY`" + `.
 
+A variable from a Secret or ConfigMap key marked ` + "`optional: true`" + ` is left unset by the kubelet when the
+Secret or the key does not exist. The tool never reads Secrets, so such keys are only "possibly" set
+and reported as information: the EBS CSI driver add-on ships ` + "`AWS_ACCESS_KEY_ID`" + ` and
+` + "`AWS_SECRET_ACCESS_KEY`" + ` from an optional Secret ` + "`aws-secret`" + ` for clusters without IRSA.
+
 ` + "`envFrom`" + ` can set them too, but the tool never reads Secrets or ConfigMaps: it warns only when a
-source's name or prefix suggests AWS credentials, and says "possibly". A shared credentials file
+source's name or prefix suggests AWS credentials, and says "possibly" (information only when the
+source is optional). A shared credentials file
 (` + "`~/.aws/credentials`" + `) does not override web identity in the default chains (web identity from the
 environment comes first), so it is not reported here.`,
 	Fix: `Remove the static keys from the container (` + "`kubectl set env deployment/NAME -c CONTAINER AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-`" + `),
@@ -86,6 +93,32 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 			continue
 		}
 		removal := removeEnvFix(kind, name, t.Namespace, ct.Name, vars)
+		// A key from an optional reference is only possibly set (the
+		// kubelet skips it when the Secret or key is missing, and the
+		// tool never reads Secrets): the EBS CSI driver add-on ships
+		// its keys that way, for clusters without IRSA.
+		var relevant, optional []*snapshot.EnvVar
+		switch {
+		case hasID && hasSecret:
+			relevant = []*snapshot.EnvVar{id, secret}
+		case hasID:
+			relevant = []*snapshot.EnvVar{id}
+		case hasAltID && hasSecret:
+			relevant = []*snapshot.EnvVar{altID, secret}
+		case hasAltID && hasAltSecret:
+			relevant = []*snapshot.EnvVar{altID, altSecret}
+		}
+		for _, e := range relevant {
+			if optionalRef(e) {
+				optional = append(optional, e)
+			}
+		}
+		if len(optional) > 0 {
+			r.Fail(subj, possiblyMessage(id, secret, altID, altSecret, hasID, hasSecret),
+				append(evs, WithSeverity(finding.SeverityInfo), Cmd(optionalKeysCmds(optional, t.Namespace)...),
+					Remedy(optionalRemedy(optional, t.Namespace, removal)))...)
+			continue
+		}
 		switch {
 		case hasID && hasSecret:
 			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role",
@@ -113,16 +146,24 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 		if len(suspects) > 0 {
 			var descs, checks []string
 			var suspectEv []Detail
+			allOptional := true
 			for _, sp := range suspects {
 				descs = append(descs, sp.desc)
 				checks = append(checks, keysCmd(sp.kind, sp.name, t.Namespace))
 				suspectEv = append(suspectEv, Ev(t.Source, fmt.Sprintf("%s: envFrom %s", where, sp.desc)))
+				allOptional = allOptional && sp.optional
 			}
 			msg := fmt.Sprintf("envFrom %s possibly sets %s and %s (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity",
 				strings.Join(descs, ", "), webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
+			sev := finding.SeverityWarning
+			if allOptional {
+				// An optional source that is missing sets nothing.
+				msg += "; the source is optional, so nothing is set if it does not exist"
+				sev = finding.SeverityInfo
+			}
 			remedy := "List the keys of the source (the values are not printed):\n\n    " + strings.Join(checks, "\n    ") +
 				"\n\nIf they include `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, remove them from the source or drop the `envFrom` entry, and grant the IAM role what those keys could do."
-			r.Fail(subj, msg, append(suspectEv, WithSeverity(finding.SeverityWarning), Cmd(checks...), Remedy(remedy))...)
+			r.Fail(subj, msg, append(suspectEv, WithSeverity(sev), Cmd(checks...), Remedy(remedy))...)
 			continue
 		}
 		msg := fmt.Sprintf("no static AWS keys in the environment (%s, %s)", webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
@@ -137,7 +178,75 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 }
 
 // envSuspect is an envFrom source that may carry AWS keys.
-type envSuspect struct{ kind, name, desc string }
+type envSuspect struct {
+	kind, name, desc string
+	optional         bool
+}
+
+// optionalRef reports a variable set from a Secret or ConfigMap key marked
+// optional: the kubelet leaves it unset when the Secret or ConfigMap, or
+// the key, does not exist, instead of refusing to start the container
+// (kubelet_pods.go makeEnvironmentVariables; core/v1 SecretKeySelector
+// "optional: Specify whether the Secret or its key must be defined").
+func optionalRef(e *snapshot.EnvVar) bool {
+	return e != nil && e.ValueFrom != nil && (e.ValueFrom.SecretKeyRef.IsOptional() || e.ValueFrom.ConfigMapKeyRef.IsOptional())
+}
+
+// possiblyMessage describes static keys of which some come from optional
+// references, in the words of the case that applies when they are set.
+func possiblyMessage(id, secret, altID, altSecret *snapshot.EnvVar, hasID, hasSecret bool) string {
+	var set, then string
+	switch {
+	case hasID && hasSecret:
+		set = fmt.Sprintf("%s (%s) and %s (%s)", webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey, envSource(secret))
+		then = "every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role"
+	case hasID:
+		set = fmt.Sprintf("%s (%s)", webhook.EnvAccessKeyID, envSource(id))
+		then = fmt.Sprintf("without %s, botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity", webhook.EnvSecretAccessKey)
+	default:
+		s := secret
+		if s == nil {
+			s = altSecret
+		}
+		set = fmt.Sprintf("%s (%s) and %s (%s)", envAltAccessKey, envSource(altID), s.Name, envSource(s))
+		then = "the Go SDK v2 uses them as static keys before web identity"
+	}
+	verb, pron := "is", "it is"
+	if hasID && hasSecret || !hasID {
+		verb, pron = "are", "they are"
+	}
+	return fmt.Sprintf("%s %s possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if %s set, %s",
+		set, verb, pron, then)
+}
+
+// optionalKeysCmds lists the keys of each Secret or ConfigMap the optional
+// references name, once each, without their values.
+func optionalKeysCmds(optional []*snapshot.EnvVar, ns string) []string {
+	var out []string
+	for _, e := range optional {
+		kind, name := "Secret", ""
+		if r := e.ValueFrom.SecretKeyRef; r != nil {
+			name = r.Name
+		} else {
+			kind, name = "ConfigMap", e.ValueFrom.ConfigMapKeyRef.Name
+		}
+		cmd := keysCmd(kind, name, ns)
+		if !slices.Contains(out, cmd) {
+			out = append(out, cmd)
+		}
+	}
+	return out
+}
+
+// optionalRemedy: look first; remove the references only if they resolve.
+func optionalRemedy(optional []*snapshot.EnvVar, ns string, removal []Detail) string {
+	var f finding.Finding
+	for _, d := range removal {
+		d(&f)
+	}
+	return "Check whether the referenced keys exist (the values are not printed):\n\n    " + strings.Join(optionalKeysCmds(optional, ns), "\n    ") +
+		"\n\nIf they do not, the variables are unset and the container uses the IAM role: nothing to do. If they do, they override the role. " + f.Remediation
+}
 
 // envFromSuspects sorts the container's envFrom sources: those whose name
 // or prefix suggests AWS keys (and whose prefix can produce
@@ -151,12 +260,20 @@ func envFromSuspects(ct *snapshot.Container) (suspects []envSuspect, others []st
 			continue
 		}
 		desc := fmt.Sprintf("%s %q", kind, ref)
+		var notes []string
 		if src.Prefix != "" {
-			desc += fmt.Sprintf(" (prefix %q)", src.Prefix)
+			notes = append(notes, fmt.Sprintf("prefix %q", src.Prefix))
+		}
+		optional := src.SecretRef.IsOptional() || src.ConfigMapRef.IsOptional()
+		if optional {
+			notes = append(notes, "optional")
+		}
+		if len(notes) > 0 {
+			desc += " (" + strings.Join(notes, ", ") + ")"
 		}
 		possible := canSet(src.Prefix, webhook.EnvAccessKeyID) || canSet(src.Prefix, envAltAccessKey)
 		if possible && (credentialLike(ref) || src.Prefix != "" && canSet(src.Prefix, webhook.EnvAccessKeyID)) {
-			suspects = append(suspects, envSuspect{kind: kind, name: ref, desc: desc})
+			suspects = append(suspects, envSuspect{kind: kind, name: ref, desc: desc, optional: optional})
 		} else {
 			others = append(others, desc)
 		}
@@ -181,13 +298,20 @@ func envSource(e *snapshot.EnvVar) string {
 	case v == nil:
 		return "a literal value in the manifest"
 	case v.SecretKeyRef != nil:
-		return fmt.Sprintf("from Secret %q key %q", v.SecretKeyRef.Name, v.SecretKeyRef.Key)
+		return fmt.Sprintf("from Secret %q key %q%s", v.SecretKeyRef.Name, v.SecretKeyRef.Key, optionalWord(v.SecretKeyRef))
 	case v.ConfigMapKeyRef != nil:
-		return fmt.Sprintf("from ConfigMap %q key %q", v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Key)
+		return fmt.Sprintf("from ConfigMap %q key %q%s", v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Key, optionalWord(v.ConfigMapKeyRef))
 	case v.FieldRef != nil:
 		return fmt.Sprintf("from field %s", v.FieldRef.FieldPath)
 	}
 	return "from a reference"
+}
+
+func optionalWord(k *snapshot.KeySelector) string {
+	if k.IsOptional() {
+		return ", optional"
+	}
+	return ""
 }
 
 func envNames(vars []*snapshot.EnvVar) string {

@@ -11,6 +11,10 @@ func TestIRSA110(t *testing.T) {
 	fromSecret := func(name, secret, key string) snapshot.EnvVar {
 		return snapshot.EnvVar{Name: name, ValueFrom: &snapshot.EnvVarSource{SecretKeyRef: &snapshot.KeySelector{Name: secret, Key: key}}}
 	}
+	yes, no := true, false
+	optionalSecret := func(name, secret, key string) snapshot.EnvVar {
+		return snapshot.EnvVar{Name: name, ValueFrom: &snapshot.EnvVarSource{SecretKeyRef: &snapshot.KeySelector{Name: secret, Key: key, Optional: &yes}}}
+	}
 	env := func(vars ...snapshot.EnvVar) func(*snapshot.Workload) {
 		return func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Env = vars }
 	}
@@ -97,6 +101,67 @@ func TestIRSA110(t *testing.T) {
 			snap: fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}, snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "postgres-password"}},
 				snapshot.EnvFromSource{Prefix: "DB_", SecretRef: &snapshot.NameRef{Name: "aws-rds-credentials"}}))),
 			want: []string{`IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); envFrom ConfigMap "payments-config", Secret "postgres-password", Secret "aws-rds-credentials" (prefix "DB_") not read: nothing in its name suggests AWS credentials`},
+		},
+		{
+			// The EBS CSI driver add-on (aws-ebs-csi-driver chart,
+			// controller.yaml) ships exactly this for clusters without IRSA.
+			name:    "both keys from an optional Secret: possibly set, information only",
+			snap:    fxSnapshot(fxDeployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id"), optionalSecret("AWS_SECRET_ACCESS_KEY", "aws-secret", "access_key")))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "aws-secret" key "key_id", optional) and AWS_SECRET_ACCESS_KEY (from Secret "aws-secret" key "access_key", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
+					"\n  severity: info" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"aws-secret\" key \"key_id\", optional" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from Secret \"aws-secret\" key \"access_key\", optional" +
+					"\n  fix: kubectl get secret aws-secret -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+			},
+		},
+		{
+			name: "one key optional, from a ConfigMap: possibly set",
+			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id"),
+				snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", ValueFrom: &snapshot.EnvVarSource{ConfigMapKeyRef: &snapshot.KeySelector{Name: "aws-config", Key: "secret", Optional: &yes}}}))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") and AWS_SECRET_ACCESS_KEY (from ConfigMap "aws-config" key "secret", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
+					"\n  severity: info" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"legacy-aws\" key \"id\"" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from ConfigMap \"aws-config\" key \"secret\", optional" +
+					"\n  fix: kubectl get configmap aws-config -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+			},
+		},
+		{
+			name: "optional: false is required: the keys are set",
+			snap: fxSnapshot(fxDeployment(env(
+				snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", ValueFrom: &snapshot.EnvVarSource{SecretKeyRef: &snapshot.KeySelector{Name: "legacy-aws", Key: "id", Optional: &no}}},
+				fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")))),
+			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") and AWS_SECRET_ACCESS_KEY (from Secret "legacy-aws" key "secret") are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role`},
+		},
+		{
+			name: "an optional reference that does not matter: the literal pair decides",
+			snap: fxSnapshot(fxDeployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "x"},
+				optionalSecret("AWS_SECRET_KEY", "aws-secret", "secret")))),
+			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (a literal value in the manifest) and AWS_SECRET_ACCESS_KEY (a literal value in the manifest) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role`},
+		},
+		{
+			name: "optional access key ID alone: possibly set",
+			snap: fxSnapshot(fxDeployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id")))),
+			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "aws-secret" key "key_id", optional) is possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if it is set, without AWS_SECRET_ACCESS_KEY, botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity`},
+		},
+		{
+			name: "Go SDK v2 alternate names from an optional Secret: possibly set",
+			snap: fxSnapshot(fxDeployment(env(optionalSecret("AWS_ACCESS_KEY", "aws-secret", "id"), optionalSecret("AWS_SECRET_KEY", "aws-secret", "secret")))),
+			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY (from Secret "aws-secret" key "id", optional) and AWS_SECRET_KEY (from Secret "aws-secret" key "secret", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, the Go SDK v2 uses them as static keys before web identity`},
+		},
+		{
+			name:    "optional envFrom whose name suggests AWS keys: information only",
+			snap:    fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials", Optional: &yes}}))),
+			details: true,
+			want: []string{
+				`IRSA110 fail Deployment payments/api container app: envFrom Secret "payments-aws-credentials" (optional) possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity; the source is optional, so nothing is set if it does not exist` +
+					"\n  severity: info" +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\" (optional)" +
+					"\n  fix: kubectl get secret payments-aws-credentials -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+			},
 		},
 		{
 			name: "container excluded by skip-containers keeps its keys",

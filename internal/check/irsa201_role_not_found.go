@@ -76,7 +76,8 @@ func runIRSA201(c *Context, t *Target, r *Recorder) {
 	}
 	proof := roleProvenMissing(c.Snap, ref.ARN, lk)
 	if proof == "" {
-		r.Skip(subj, roleAbsentReason(c.Snap, ref.ARN))
+		why, ev := roleAbsentReason(c, ref.ARN)
+		r.Skip(subj, why, ev...)
 		return
 	}
 	details := []Detail{ref.Evidence(), roleMissingEvidence(c.Snap, ref.ARN)}
@@ -95,7 +96,7 @@ func runIRSA201(c *Context, t *Target, r *Recorder) {
 
 // roleMissingEvidence is the proof that the role does not exist.
 func roleMissingEvidence(s *snapshot.Snapshot, ref arn.Role) Detail {
-	if nf, ok := s.NotFoundFor(snapshot.KindRole, "", ref.Name); ok {
+	if nf, ok, _ := roleNoSuchEntity(s, ref); ok {
 		return Ev(nf.Source, nf.Message)
 	}
 	l, _ := s.ListedInAccount(snapshot.KindRole, ref.Account)

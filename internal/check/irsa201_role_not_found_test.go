@@ -4,10 +4,30 @@ import (
 	"testing"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
 func TestIRSA201(t *testing.T) {
 	noRole := func(s *snapshot.Snapshot) { delete(s.Roles, iamRoleARN) }
+	// noSuchEntity is `aws iam get-role --role-name s3-reader`'s error: it
+	// names the role, not its account.
+	noSuchEntity := func(s *snapshot.Snapshot) {
+		s.NotFounds = []snapshot.NotFound{{Kind: snapshot.KindRole, Name: "s3-reader",
+			Message: "An error occurred (NoSuchEntity) when calling the GetRole operation: The role with name s3-reader cannot be found.",
+			Source:  snapshot.Source{Kind: "bundle", Ref: "get-role-error.txt"}}}
+	}
+	crossAccountRole := func(s *snapshot.Snapshot) {
+		s.ServiceAccounts["payments/s3-reader"].Annotations[webhook.AnnotationRoleARN] = "arn:aws:iam::444455556666:role/s3-reader"
+	}
+	caller := func(acct string) func(*snapshot.Snapshot) {
+		return func(s *snapshot.Snapshot) {
+			s.Caller = &snapshot.CallerIdentity{Account: acct, ARN: "arn:aws:sts::" + acct + ":assumed-role/Admin/jane", Source: snapshot.Source{Kind: "bundle", Ref: "caller-identity.json"}}
+		}
+	}
+	bareIssuer := func(s *snapshot.Snapshot) {
+		s.Clusters = nil
+		s.IssuerURLs = []snapshot.IssuerURL{{URL: iamIssuer, Source: snapshot.Source{Kind: "bundle", Ref: "issuer.txt"}}}
+	}
 	tests := []struct {
 		name  string
 		mods  []func(*snapshot.Snapshot)
@@ -29,6 +49,26 @@ func TestIRSA201(t *testing.T) {
 				Source:  snapshot.Source{Kind: "bundle", Ref: "get-role-error.txt"}}}
 		}}, want: []string{
 			"IRSA201 fail IAMRole s3-reader: role s3-reader does not exist in account 111122223333\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/s3-reader: eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/s3-reader\n  evidence: bundle get-role-error.txt: An error occurred (NoSuchEntity) when calling the GetRole operation: The role with name s3-reader cannot be found.\n  fix: aws iam create-role --role-name s3-reader --assume-role-policy-document file://s3-reader.trust-policy.json\n  fix-file: s3-reader.trust-policy.json",
+		}},
+		{name: "NoSuchEntity from the caller's other account proves nothing", heads: true, mods: []func(*snapshot.Snapshot){noRole, noSuchEntity, crossAccountRole, caller("111122223333")}, want: []string{
+			"IRSA201 skipped IAMRole s3-reader: role s3-reader is not in the input; the input's NoSuchEntity error for it was answered in account 111122223333, the caller's (get-caller-identity): " +
+				"get-role looks a role name up in the caller's account only, so it says nothing about account 444455556666 (capture: aws iam get-role --role-name s3-reader --output json --profile PROFILE_OF_444455556666)",
+		}},
+		{name: "NoSuchEntity from the role's account, as the caller says", heads: true, mods: []func(*snapshot.Snapshot){noRole, noSuchEntity, crossAccountRole, caller("444455556666")}, want: []string{
+			"IRSA201 fail IAMRole s3-reader: role s3-reader does not exist in account 444455556666",
+		}},
+		{name: "NoSuchEntity without a caller: the cluster's account answered", heads: true, mods: []func(*snapshot.Snapshot){noRole, noSuchEntity, crossAccountRole}, want: []string{
+			"IRSA201 skipped IAMRole s3-reader: role s3-reader is not in the input; the input's NoSuchEntity error for it was answered in account 111122223333, the cluster's, the input having no get-caller-identity output: " +
+				"get-role looks a role name up in the caller's account only, so it says nothing about account 444455556666 (capture: aws iam get-role --role-name s3-reader --output json --profile PROFILE_OF_444455556666)",
+		}},
+		{name: "NoSuchEntity, no caller or cluster, one account named", heads: true, mods: []func(*snapshot.Snapshot){noRole, noSuchEntity, bareIssuer}, want: []string{
+			"IRSA201 fail IAMRole s3-reader: role s3-reader does not exist in account 111122223333",
+		}},
+		{name: "NoSuchEntity, no caller or cluster, several accounts named", heads: true, mods: []func(*snapshot.Snapshot){noRole, noSuchEntity, bareIssuer, func(s *snapshot.Snapshot) {
+			s.ProviderLists = append(s.ProviderLists, snapshot.ProviderList{Account: "444455556666", Source: snapshot.Source{Kind: "bundle", Ref: "oidc-providers-444455556666.json"}})
+		}}, want: []string{
+			"IRSA201 skipped IAMRole s3-reader: role s3-reader is not in the input; the input's NoSuchEntity error names the role s3-reader only, and the input names accounts 111122223333, 444455556666 and does not say which one answered, " +
+				"so it proves nothing about account 111122223333, since get-role looks a name up in the caller's account only (capture: aws iam get-role --role-name s3-reader --output json --profile PROFILE_OF_111122223333)",
 		}},
 		{name: "list-roles of the account without it", heads: true, mods: []func(*snapshot.Snapshot){noRole, func(s *snapshot.Snapshot) {
 			s.Roles["arn:aws:iam::111122223333:role/eksClusterRole"] = &snapshot.Role{ARN: "arn:aws:iam::111122223333:role/eksClusterRole", Name: "eksClusterRole", Path: "/", Account: iamAcct, Source: iamRoleSrc}

@@ -31,12 +31,12 @@ and admits nothing broader. Apply it with
 }
 
 func judgeIRSA205(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	judgeClaim(c, r, d, "sub")
+	judgeClaim(c, t, r, d, "sub")
 }
 
 // judgeClaim judges the focus' conditions on :sub or :aud (IRSA205,
 // IRSA206), misnamed keys read as if they were right.
-func judgeClaim(c *Context, r *Recorder, d *trustDiag, claim string) {
+func judgeClaim(c *Context, t *Target, r *Recorder, d *trustDiag, claim string) {
 	in := d.in
 	subj := in.WebIdentity.Role.Subject()
 	if d.focus == nil {
@@ -68,6 +68,43 @@ func judgeClaim(c *Context, r *Recorder, d *trustDiag, claim string) {
 		ev := []Detail{trustPolicyEvidence(in), in.SubjectEvidence()}
 		if claim == "aud" {
 			ev = []Detail{trustPolicyEvidence(in), in.Audience.Evidence()}
+			if now, stale := staleAudience(t); stale {
+				// The pod was created before its ServiceAccount's
+				// audience changed, and keeps the old one (the webhook
+				// acts on CREATE only, irsa-facts.md §1.5).
+				ev = append(ev, Ev(now.Source, "a re-created pod's aud: "+audienceText(now)+" ("+now.Where+")"))
+				if !audienceAdmitted(c, in, now) {
+					if now.Known {
+						msg += fmt.Sprintf("; a re-created pod would get %q, which the condition rejects too", now.Value)
+					} else {
+						msg += "; a re-created pod would get a token without an audience of its own"
+					}
+				} else {
+					msg += fmt.Sprintf("; the pods keep the audience they were created with, and a re-created pod gets %q, which the condition admits: restart the pods", now.Value)
+					restart := staleRestart(c, t, in.Audience, now)
+					fix, remedy := trustFix(c, in, r)
+					details := append(append(ev, Cmd(restart...)), fix...)
+					r.Fail(subj, msg, append(details, Remedy(restartFirst(t, in.Audience, now, restart, remedy)))...)
+					return
+				}
+			}
+			if where, ok := manifestVolume(t); ok {
+				// The audience is written in the template's own volume,
+				// which the webhook keeps (irsa-facts.md §1.3): correcting
+				// the volume comes before widening the trust policy.
+				msg += "; the audience comes from the aws-iam-token volume the pod template defines itself, which the webhook keeps"
+				want := injectedAudience(t)
+				if !audienceAdmitted(c, in, want) {
+					want = AudienceFact{}
+				}
+				fix, remedy := trustFix(c, in, r)
+				rem := manifestVolumeRemedy(where, in.Audience.Value, want)
+				if remedy != "" {
+					rem += fmt.Sprintf("\n\nOnly if %q is meant for STS, widen the trust policy instead: %s", in.Audience.Value, remedy)
+				}
+				r.Fail(subj, msg, append(append(ev, fix...), Remedy(rem))...)
+				return
+			}
 		}
 		r.Fail(subj, msg, append(ev, trustFixDetails(c, in, r)...)...)
 		return
@@ -98,4 +135,25 @@ func judgeClaim(c *Context, r *Recorder, d *trustDiag, claim string) {
 func isSubject(s string) bool {
 	_, ok := splitSubject(s)
 	return ok
+}
+
+// audienceAdmitted reports whether the trust policy's :aud conditions
+// admit the target's request with another audience (its subject and
+// provider unchanged).
+func audienceAdmitted(c *Context, in *trustInput, aud AudienceFact) bool {
+	if !aud.Known {
+		return false
+	}
+	alt := *in
+	alt.Audience = aud
+	d := c.trustDiagnosis(&alt)
+	if d.focus == nil {
+		return false
+	}
+	for _, cd := range d.claimConds("aud") {
+		if cd.as.Outcome != policy.Match {
+			return false
+		}
+	}
+	return true
 }

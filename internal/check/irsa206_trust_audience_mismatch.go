@@ -26,5 +26,5 @@ ClientIDList must list the same audience (IRSA303).`,
 }
 
 func judgeIRSA206(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	judgeClaim(c, r, d, "aud")
+	judgeClaim(c, t, r, d, "aud")
 }

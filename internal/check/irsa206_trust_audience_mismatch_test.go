@@ -25,7 +25,19 @@ func TestIRSA206(t *testing.T) {
 		{name: "pod token of another audience", heads: true, mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
 			s.Pods[0].Spec.Volumes[0].Projected.Sources[0].ServiceAccountToken.Audience = "sts.us-west-2.amazonaws.com"
 		}}, want: []string{
-			"IRSA206 fail IAMRole s3-reader: Statement[0] requires oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud StringEquals \"sts.amazonaws.com\"; the token has \"sts.us-west-2.amazonaws.com\"",
+			// A bare pod: the webhook would give a new one the default
+			// audience, which the condition admits.
+			"IRSA206 fail IAMRole s3-reader: Statement[0] requires oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud StringEquals \"sts.amazonaws.com\"; the token has \"sts.us-west-2.amazonaws.com\"; the pods keep the audience they were created with, and a re-created pod gets \"sts.amazonaws.com\", which the condition admits: restart the pods",
+		}},
+		{name: "template's own volume with another audience", mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
+			s.Pods = nil
+			s.Workloads = []*snapshot.Workload{iamDeployment(iamMutatedPod("payments", "", "s3-reader", "vault").Spec)}
+		}}, want: []string{
+			"IRSA206 fail IAMRole s3-reader: Statement[0] requires oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud StringEquals \"sts.amazonaws.com\"; the token has \"vault\"; the audience comes from the aws-iam-token volume the pod template defines itself, which the webhook keeps\n" +
+				"  evidence: bundle get-role.json: role s3-reader trust policy: {\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\"},\"Action\":\"sts:AssumeRoleWithWebIdentity\",\"Condition\":{\"StringEquals\":{\"oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub\":\"system:serviceaccount:payments:s3-reader\",\"oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud\":\"sts.amazonaws.com\"}}}]}\n" +
+				"  evidence: bundle deployments.json: the token's aud: vault (volume aws-iam-token of the pod template of Deployment payments/api; the webhook keeps it, since it adds no volume whose name exists)\n" +
+				"  fix: aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json\n" +
+				"  fix-file: s3-reader.trust-policy.json",
 		}},
 		{name: "values swapped with sub", heads: true, mods: []func(*snapshot.Snapshot){
 			iamSetTrust(fixStatementDoc(iamProvider, iamHP, "StringEquals", "sts.amazonaws.com", iamSub)),

@@ -35,24 +35,24 @@ func runIRSA209(c *Context, t *Target, r *Recorder) {
 		return
 	}
 	subj := ref.Subject()
-	lk := FindRole(c.Snap, ref.ARN)
-	if lk.Role == nil {
-		why := roleAbsentReason(c.Snap, ref.ARN)
+	role, bare, lk := c.roleFact(ref.ARN)
+	if role == nil {
+		why, ev := roleAbsentReason(c, ref.ARN)
 		if roleProvenMissing(c.Snap, ref.ARN, lk) != "" {
-			why = fmt.Sprintf("role %s does not exist (IRSA201)", ref.ARN.Name)
+			why, ev = fmt.Sprintf("role %s does not exist (IRSA201)", ref.ARN.Name), nil
 		}
-		r.Skip(subj, why)
+		r.Skip(subj, why, ev...)
 		return
 	}
-	if strings.TrimSpace(lk.Role.TrustPolicy) == "" {
+	if strings.TrimSpace(role.TrustPolicy) == "" {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, getRoleCmd(ref.ARN)))
 		return
 	}
 	recapture := Cmd(getRoleCmd(ref.ARN) + iamProfileFor(c, ref))
-	doc, err := c.TrustDocument(lk.Role.TrustPolicy)
+	doc, err := c.TrustDocument(role.TrustPolicy)
 	if err != nil {
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a document IAM accepts (%v); IAM rejects such a document when it is written, so this copy was edited after it was captured", ref.ARN.Name, err),
-			Ev(lk.Role.Source, fmt.Sprintf("role %s trust policy: %s", lk.Role.Name, strings.Join(strings.Fields(lk.Role.TrustPolicy), " "))), recapture)
+			Ev(role.Source, trustPolicyLabel(role, bare)+": "+strings.Join(strings.Fields(role.TrustPolicy), " ")), recapture)
 		return
 	}
 	if probs := doc.TrustPolicyProblems(); len(probs) > 0 {
@@ -61,7 +61,7 @@ func runIRSA209(c *Context, t *Target, r *Recorder) {
 			ps = append(ps, p.Error())
 		}
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a trust policy IAM accepts (%s); IAM rejects it when it is written, so this copy was edited after it was captured", ref.ARN.Name, strings.Join(ps, "; ")),
-			Ev(lk.Role.Source, fmt.Sprintf("role %s trust policy: %s", lk.Role.Name, iamCompactPolicy(doc))), recapture)
+			Ev(role.Source, trustPolicyLabel(role, bare)+": "+iamCompactPolicy(doc)), recapture)
 		return
 	}
 	n := len(doc.Statements)

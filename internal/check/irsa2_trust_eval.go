@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 // The diagnosis the trust-policy checks (IRSA202-IRSA210) share. IAM's
@@ -122,15 +123,25 @@ func noAllowReason(in *trustInput) string {
 // be proven (the evaluator cannot decide, or no change passes the round
 // trip) leaves the generic remediation, with the reason.
 func trustFixDetails(c *Context, in *trustInput, r *Recorder) []Detail {
+	details, remedy := trustFix(c, in, r)
+	if remedy != "" {
+		details = append(details, Remedy(remedy))
+	}
+	return details
+}
+
+// trustFix is trustFixDetails with the remediation apart, for a caller
+// that puts another step first.
+func trustFix(c *Context, in *trustInput, r *Recorder) ([]Detail, string) {
 	generic := r.check.Fix
 	asks, keep := roleAsks(c, in)
 	fileName := in.RoleFact.Name + ".trust-policy.json"
 	if len(asks) == 0 {
-		return nil
+		return nil, ""
 	}
-	fix, err := CorrectTrustPolicy(in.Doc, asks, keep)
+	fix, err := CorrectTrustPolicy(in.Doc, asks, keep, c.subjectFacts)
 	if err != nil {
-		return []Detail{Remedy(strings.TrimSpace(generic) + "\n\nNo corrected policy is proposed: " + err.Error() + ".")}
+		return nil, strings.TrimSpace(generic) + "\n\nNo corrected policy is proposed: " + err.Error() + "."
 	}
 	var b strings.Builder
 	for _, ch := range fix.Changes {
@@ -153,8 +164,31 @@ func trustFixDetails(c *Context, in *trustInput, r *Recorder) []Detail {
 	return []Detail{
 		FixFile(fileName, fix.Content),
 		Cmd(fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s%s", in.RoleFact.Name, fileName, in.ProfileFlag())),
-		Remedy(b.String()),
+	}, b.String()
+}
+
+// subjectFacts says what the input knows of the ServiceAccount a :sub
+// value names: that it exists, or the proof that it does not: a List of
+// its namespace without it, or kubectl's NotFound text (CONTRACT.md
+// "Absence needs proof"). A pattern names no one ServiceAccount.
+func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
+	p, ok := splitSubject(sub)
+	if !ok || strings.ContainsAny(sub, "*?$") {
+		return false, ""
 	}
+	if c.Snap.ServiceAccount(p.ns, p.name) != nil {
+		return true, ""
+	}
+	if nf, ok := c.Snap.NotFoundFor(snapshot.KindServiceAccount, p.ns, p.name); ok {
+		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s says %s", p.ns, p.name, nf.Source.Ref, nf.Message)
+	}
+	if l, ok := c.Snap.ListedIn(snapshot.KindServiceAccount, p.ns); ok {
+		if l.AllNamespaces {
+			return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of every namespace without it", p.ns, p.name, l.Source.Ref)
+		}
+		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of namespace %s without it", p.ns, p.name, l.Source.Ref, p.ns)
+	}
+	return false, ""
 }
 
 // roleAsks returns, for every IRSA target of the run whose ServiceAccount
@@ -173,7 +207,7 @@ func roleAsks(c *Context, in *trustInput) (asks []TrustAsk, keep []policy.Reques
 		if !present || err != nil {
 			continue
 		}
-		if lk := FindRole(c.Snap, ref.ARN); lk.Role != in.RoleFact {
+		if role, _, _ := c.roleFact(ref.ARN); role != in.RoleFact {
 			continue
 		}
 		w := NewWebIdentity(t, ref, in.Issuer)

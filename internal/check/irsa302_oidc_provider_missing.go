@@ -133,10 +133,8 @@ func providerMissingProof(s *snapshot.Snapshot, w WebIdentity) (proof string, li
 // providerAbsentReason is the skip reason when the input neither holds
 // the provider nor proves it missing.
 func providerAbsentReason(s *snapshot.Snapshot, w WebIdentity) string {
-	for _, p := range s.OIDCProviders {
-		if p.ARN == "" && p.Ambiguous != "" && strings.EqualFold(p.URL, w.Issuer.HostPath) {
-			return p.Ambiguous
-		}
+	if why := providerAmbiguous(s, w); why != "" {
+		return why
 	}
 	for _, g := range s.Gaps {
 		if g.Operation == "iam:ListOpenIDConnectProviders" || g.Operation == "iam:GetOpenIDConnectProvider" {
@@ -144,6 +142,19 @@ func providerAbsentReason(s *snapshot.Snapshot, w WebIdentity) string {
 		}
 	}
 	return fmt.Sprintf("the input has no list of the IAM OIDC providers of account %s (capture: aws iam list-open-id-connect-providers --output json%s)", w.Role.ARN.Account, w.ProfileFlag())
+}
+
+// providerAmbiguous returns why the input's details of the issuer's
+// provider cannot be attributed to an account ("" when they can):
+// get-open-id-connect-provider output carries no ARN, and several accounts
+// list a provider with its Url (CONTRACT.md "Bundles").
+func providerAmbiguous(s *snapshot.Snapshot, w WebIdentity) string {
+	for _, p := range s.OIDCProviders {
+		if p.ARN == "" && p.Ambiguous != "" && strings.EqualFold(p.URL, w.Issuer.HostPath) {
+			return p.Ambiguous
+		}
+	}
+	return ""
 }
 
 // sameRegionOtherID reports a provider of the same EKS issuer host with

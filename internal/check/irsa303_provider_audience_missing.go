@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -42,12 +43,20 @@ func runIRSA303(c *Context, t *Target, r *Recorder) {
 		why := providerAbsentReason(c.Snap, w)
 		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
 			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
+		} else if amb := providerAmbiguous(c.Snap, w); amb != "" {
+			why = fmt.Sprintf("%s (capture the role account's: %s)", amb, getCmd)
 		} else if !strings.HasPrefix(why, "the provider") {
 			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
 		}
 		r.Skip(subj, why)
 		return
 	case !p.Detailed:
+		if why := providerAmbiguous(c.Snap, w); why != "" {
+			// The details are in the input, but whose they are is not
+			// known: say so, and how to capture the role account's own.
+			r.Skip(subj, fmt.Sprintf("%s (capture the role account's: %s)", why, getCmd))
+			return
+		}
 		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its ClientIDList (capture: %s)", w.ProviderARN, getCmd))
 		return
 	case !w.Audience.Known:
@@ -67,9 +76,53 @@ func runIRSA303(c *Context, t *Target, r *Recorder) {
 			msg += fmt.Sprintf(" (%q differs only in letter case)", id)
 		}
 	}
-	r.Fail(subj, msg, Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence(),
-		Cmd(fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, iamQuoteArg(w.Audience.Value), w.ProfileFlag())),
-		Remedy(fmt.Sprintf("Add the token's audience %q to the provider's client IDs (a smaller change than re-creating the provider). If the audience itself is wrong, correct the ServiceAccount's eks.amazonaws.com/audience annotation instead and re-create the pods.", w.Audience.Value)))
+	addCmd := fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, iamQuoteArg(w.Audience.Value), w.ProfileFlag())
+	widen := fmt.Sprintf("Add the token's audience %q to the provider's client IDs (a smaller change than re-creating the provider). If the audience itself is wrong, correct the ServiceAccount's eks.amazonaws.com/audience annotation instead and re-create the pods.", w.Audience.Value)
+	details := []Detail{Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence()}
+	// A pod created before the ServiceAccount's audience changed keeps
+	// its old audience (the webhook acts on CREATE only, irsa-facts.md
+	// §1.5): when new pods get one the provider accepts, re-creating the
+	// pods is the fix, not widening the provider.
+	if now, stale := staleAudience(t); stale {
+		details = append(details, Ev(now.Source, "a re-created pod's aud: "+audienceText(now)+" ("+now.Where+")"))
+		switch {
+		case now.Known && slices.Contains(p.ClientIDs, now.Value):
+			msg += fmt.Sprintf("; the pods keep the audience they were created with, and a re-created pod gets %q, which the ClientIDList includes: restart the pods", now.Value)
+			restart := staleRestart(c, t, w.Audience, now)
+			r.Fail(subj, msg, append(details, Cmd(restart...), Cmd(addCmd),
+				Remedy(restartFirst(t, w.Audience, now, restart, fmt.Sprintf("Add %q to the provider's client IDs (the last command).", w.Audience.Value))))...)
+			return
+		case now.Known:
+			msg += fmt.Sprintf("; a re-created pod would get %q, which it lacks too", now.Value)
+		default:
+			msg += "; a re-created pod would get a token without an audience of its own"
+		}
+	}
+	if where, ok := manifestVolume(t); ok {
+		// The audience is written in the manifest's own volume: the
+		// ServiceAccount's annotation does not reach it, and adding an
+		// audience meant for another service to the provider makes STS
+		// accept that service's tokens.
+		msg += "; the audience comes from the aws-iam-token volume the pod template defines itself, which the webhook keeps"
+		want := injectedAudience(t)
+		accepted := want.Known && slices.Contains(p.ClientIDs, want.Value)
+		if !accepted && len(p.ClientIDs) > 0 {
+			want = AudienceFact{Value: p.ClientIDs[0], Known: true}
+		}
+		rem := manifestVolumeRemedy(where, w.Audience.Value, want) +
+			fmt.Sprintf("\n\nAdding %q to the provider's client IDs (the command) also works, but makes STS accept every token issued for %q.", w.Audience.Value, w.Audience.Value)
+		r.Fail(subj, msg, append(details, Cmd(addCmd), Remedy(rem))...)
+		return
+	}
+	r.Fail(subj, msg, append(details, Cmd(addCmd), Remedy(widen))...)
+}
+
+// audienceText renders an audience for evidence.
+func audienceText(a AudienceFact) string {
+	if !a.Known {
+		return "the API server's own audience"
+	}
+	return a.Value
 }
 
 // findProvider returns the provider fact with the expected ARN, or nil.

@@ -6,6 +6,23 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
+// ambiguousWhy is the bundle reader's reason for get-open-id-connect-provider
+// output it cannot attribute (CONTRACT.md "Bundles").
+const ambiguousWhy = "the provider " + iamHP + " is listed in accounts 111122223333 and 444455556666, and get-open-id-connect-provider output does not say which account it came from"
+
+// ambiguousProvider: both accounts list the issuer's provider; the
+// provider's details (a bad ClientIDList, no thumbprint) came without an
+// ARN and cannot be attributed.
+func ambiguousProvider(s *snapshot.Snapshot) {
+	other := "arn:aws:iam::444455556666:oidc-provider/" + iamHP
+	s.ProviderLists = append(s.ProviderLists, snapshot.ProviderList{Account: "444455556666", ARNs: []string{other}, Source: iamListSrc})
+	s.OIDCProviders = []*snapshot.OIDCProvider{
+		{ARN: iamProvider, Account: iamAcct, URL: iamHP, Source: iamListSrc},
+		{ARN: other, Account: "444455556666", URL: iamHP, Source: iamListSrc},
+		{URL: iamHP, ClientIDs: []string{"sts.amazon.com"}, Detailed: true, Ambiguous: ambiguousWhy, Source: iamProviderSrc},
+	}
+}
+
 func TestIRSA303(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -30,6 +47,16 @@ func TestIRSA303(t *testing.T) {
 			s.OIDCProviders[0] = &snapshot.OIDCProvider{ARN: iamProvider, Account: iamAcct, URL: iamHP, Source: iamListSrc}
 		}}, want: []string{
 			"IRSA303 skipped OIDCProvider arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: the input lists provider arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE but not its ClientIDList (capture: aws iam get-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE --output json)",
+		}},
+		{name: "details of a provider that two accounts list", heads: true, mods: []func(*snapshot.Snapshot){ambiguousProvider}, want: []string{
+			"IRSA303 skipped OIDCProvider arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: " + ambiguousWhy + " (capture the role account's: aws iam get-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE --output json)",
+		}},
+		{name: "details no list attributes", heads: true, mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
+			s.ProviderLists = nil
+			s.OIDCProviders = []*snapshot.OIDCProvider{{URL: iamHP, ClientIDs: []string{"sts.amazon.com"}, Detailed: true,
+				Ambiguous: "no list-open-id-connect-providers output lists " + iamHP + " and the bundle names several accounts (111122223333, 444455556666)", Source: iamProviderSrc}}
+		}}, want: []string{
+			"IRSA303 skipped OIDCProvider arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE: no list-open-id-connect-providers output lists " + iamHP + " and the bundle names several accounts (111122223333, 444455556666) (capture the role account's: aws iam get-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE --output json)",
 		}},
 		{name: "token names no audience", heads: true, mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
 			s.Pods[0].Spec.Volumes[0].Projected.Sources[0].ServiceAccountToken.Audience = ""

@@ -138,6 +138,11 @@ func TestIRSA304(t *testing.T) {
 			want: []string{"IRSA304 skipped OIDCProvider " + iamProvider + ": the input lists provider " + iamProvider + " but not its ThumbprintList (capture: aws iam get-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --output json)"},
 		},
 		{
+			name: "the provider's details cannot be attributed to an account",
+			mods: []func(*snapshot.Snapshot){chains(eksChain), ambiguousProvider},
+			want: []string{"IRSA304 skipped OIDCProvider " + iamProvider + ": " + ambiguousWhy + " (capture the role account's: aws iam get-open-id-connect-provider --open-id-connect-provider-arn " + iamProvider + " --output json)"},
+		},
+		{
 			name: "the provider is proven missing",
 			mods: []func(*snapshot.Snapshot){chains(eksChain), func(s *snapshot.Snapshot) {
 				s.OIDCProviders = nil

@@ -27,7 +27,9 @@ provider's ClientIDList and pass the trust policy's ` + "`:aud`" + ` condition, 
 (irsa-facts.md §1.8, §2). The token is matched to the pod by its ` + "`sub`" + `.
 
 It fails when the ` + "`iss`" + ` is not the cluster's issuer exactly (an API server with another
-` + "`--service-account-issuer`" + `, or a token from another cluster); when the pods' token names no audience of
+` + "`--service-account-issuer`" + `); a token whose ` + "`iss`" + ` is another EKS cluster's issuer is skipped, since an EKS
+API server issues every token for its own issuer (irsa-facts.md §1.8): it was created through
+another kube context. It fails when the pods' token names no audience of
 its own, so that only the token shows which one the API server put in, and the provider or the trust
 policy rejects it; and when the token has expired. An expired token is an error in a live run
 (` + "`ExpiredTokenException`" + `) and when the bundle's manifest shows it had expired when it was collected; in
@@ -74,6 +76,18 @@ func runIRSA306(c *Context, t *Target, r *Recorder) {
 	if aud.Known && !slices.Contains(tok.Audience, aud.Value) {
 		r.Skip(subj, fmt.Sprintf("the token in the input was issued for aud [%s], not for %q, the audience of the pods' token: it was not taken from these pods, so its claims say nothing about them (capture: %s)",
 			strings.Join(tok.Audience, ", "), aud.Value, captureTokenCmd(t.SAName, t.Namespace, aud.Value)), details...)
+		return
+	}
+
+	// An EKS API server issues every token for its own issuer, the one
+	// describe-cluster shows (irsa-facts.md §1.8): a token whose iss is
+	// another EKS cluster's issuer was created through another kube
+	// context, and says nothing about these pods. (An iss that differs
+	// from this issuer only by a trailing slash or letter case is judged
+	// below.)
+	if tok.Issuer != issuer.URL && isEKSIssuerHost(urlHost(tok.Issuer)) && !strings.EqualFold(normalizeIssuer(tok.Issuer), normalizeIssuer(issuer.URL)) {
+		r.Skip(subj, fmt.Sprintf("the token in the input was issued by %s, another EKS cluster's issuer: this cluster's API server issues tokens for %s only, so the token was created through another kube context and says nothing about these pods (capture with this cluster's context: %s)",
+			tok.Issuer, issuer.URL, captureTokenCmd(t.SAName, t.Namespace, capAud)), details...)
 		return
 	}
 
@@ -173,19 +187,19 @@ func judgeTokenAudience(c *Context, t *Target, issuer IssuerFact, audiences []st
 		}
 		ok = append(ok, "the provider's ClientIDList")
 	}
-	if lk := FindRole(c.Snap, ref.ARN); lk.Role != nil && strings.TrimSpace(lk.Role.TrustPolicy) != "" {
-		if doc, err := c.TrustDocument(lk.Role.TrustPolicy); err == nil {
+	if role, bare, _ := c.roleFact(ref.ARN); role != nil && strings.TrimSpace(role.TrustPolicy) != "" {
+		if doc, err := c.TrustDocument(role.TrustPolicy); err == nil {
 			base := c.Evaluate(doc, w.Request())
 			req := w.Request()
 			req.Context[issuer.HostPath+":aud"] = audiences
 			res := c.Evaluate(doc, req)
 			switch {
 			case denied(res.Decision) && !denied(base.Decision):
-				details = append(details, Ev(lk.Role.Source, fmt.Sprintf("role %s trust policy: %s", lk.Role.Name, iamCompactPolicy(doc))))
-				return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, which the trust policy of role %s rejects: %s", shown, lk.Role.Name, res.Explain()),
+				details = append(details, Ev(role.Source, trustPolicyLabel(role, bare)+": "+iamCompactPolicy(doc)))
+				return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, which the trust policy of role %s rejects: %s", shown, role.Name, res.Explain()),
 					"", "Give the pods' token the audience the trust policy's :aud condition names (the ServiceAccount's eks.amazonaws.com/audience annotation) and re-create the pods.", details
 			case res.Decision == policy.Allowed:
-				ok = append(ok, "the trust policy of role "+lk.Role.Name)
+				ok = append(ok, "the trust policy of role "+role.Name)
 			}
 		}
 	}

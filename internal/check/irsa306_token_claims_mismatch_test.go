@@ -61,6 +61,23 @@ func TestIRSA306(t *testing.T) {
 			want: []string{head("fail", `the token's iss "https://kubernetes.default.svc.cluster.local" differs from the cluster's issuer "`+iamIssuer+`": STS looks for the IAM OIDC provider of the token's iss, not of the cluster's issuer`)},
 		},
 		{
+			// An EKS API server issues every token for its own issuer
+			// (irsa-facts.md §1.8): this one came from another cluster.
+			name: "a token of another EKS cluster says nothing about the pods",
+			mods: []func(*snapshot.Snapshot){token("https://oidc.eks.us-west-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9", iamSub, "k1", fresh, "sts.amazonaws.com")},
+			want: []string{strings.Join([]string{
+				head("skipped", "the token in the input was issued by https://oidc.eks.us-west-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9, another EKS cluster's issuer: "+
+					"this cluster's API server issues tokens for "+iamIssuer+" only, so the token was created through another kube context and says nothing about these pods "+
+					"(capture with this cluster's context: kubectl create token s3-reader -n payments --audience sts.amazonaws.com > token.jwt)"),
+				tokenEv("https://oidc.eks.us-west-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9", "sts.amazonaws.com", "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv, audEv,
+			}, "\n")},
+		},
+		{
+			name: "an EKS issuer differing in letter case only is judged",
+			mods: []func(*snapshot.Snapshot){token(strings.ToLower(iamIssuer), iamSub, "k1", fresh, "sts.amazonaws.com")},
+			want: []string{head("fail", `the token's iss "`+strings.ToLower(iamIssuer)+`" differs from the cluster's issuer "`+iamIssuer+`" only in letter case, but STS looks the provider up by the iss exactly`)},
+		},
+		{
 			name: "a trailing slash in the token's iss",
 			mods: []func(*snapshot.Snapshot){token(iamIssuer+"/", iamSub, "k1", fresh, "sts.amazonaws.com")},
 			want: []string{head("fail", `the token's iss "`+iamIssuer+`/" differs from the cluster's issuer "`+iamIssuer+`" only by a trailing slash, but STS looks the provider up by the iss exactly`)},

@@ -17,6 +17,10 @@ type memo struct {
 	diags   map[diagKey]*trustDiag
 	breadth map[breadthKey]breadth
 	issuer  *issuerEntry
+	bare    *bareEntry
+	// restarts are the re-create commands of the pods of one
+	// ServiceAccount whose token audience is stale (staleRestart).
+	restarts map[string][]string
 }
 
 type breadthKey struct {

@@ -53,6 +53,9 @@ type record struct {
 	severity finding.Severity
 	// f is nil for a pass that will not be shown: only the chain reads it.
 	f *finding.Finding
+	// link is the chain link the outcome counts for: the check's Link
+	// unless Recorder.AtLink changed it.
+	link string
 }
 
 // Recorder collects the outcomes of one check on one target. Checks never
@@ -67,6 +70,9 @@ type Recorder struct {
 	failed bool
 	// keepPasses keeps the message and evidence of passes (--show-passed).
 	keepPasses bool
+	// link, when set, is the chain link the outcomes count for instead of
+	// the check's Link (AtLink).
+	link string
 }
 
 func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []Detail) {
@@ -74,7 +80,7 @@ func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, 
 		// Only the chain reads a pass that will not be shown: keep its
 		// status, not its message and evidence (10,000-pod bundles record
 		// hundreds of thousands of passes).
-		*r.out = append(*r.out, record{target: r.target, check: r.check, status: status, severity: r.check.Severity})
+		*r.out = append(*r.out, record{target: r.target, check: r.check, status: status, severity: r.check.Severity, link: r.linkOf()})
 		return
 	}
 	f := finding.Finding{
@@ -95,7 +101,50 @@ func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, 
 	if f.Status == finding.StatusFail {
 		r.failed = true
 	}
-	*r.out = append(*r.out, record{target: r.target, check: r.check, status: f.Status, severity: f.Severity, f: &f})
+	*r.out = append(*r.out, record{target: r.target, check: r.check, status: f.Status, severity: f.Severity, f: &f, link: r.linkOf()})
+}
+
+func (r *Recorder) linkOf() string {
+	if r.link != "" {
+		return r.link
+	}
+	return r.check.Link
+}
+
+// AtLink makes the outcomes recorded from now on count for the chain link
+// l (finding.Link*) instead of the check's Link: a check whose evidence
+// points at different links case by case (IRSA311: STS's answer names
+// the provider, the issuer or the trust policy).
+func (r *Recorder) AtLink(l string) { r.link = l }
+
+// Outcome is one outcome recorded earlier in the run for the same target.
+type Outcome struct {
+	CheckID  string
+	Status   finding.Status
+	Severity finding.Severity
+	Subject  finding.Subject
+	// Message is "" for a pass whose message was not kept (no
+	// --show-passed).
+	Message string
+}
+
+// Prior returns the outcomes recorded so far for the recorder's target by
+// the checks that ran before this one, in the order they ran (checks run
+// in ID order; After only moves a check later), with the engine's cascade
+// and Needs skips applied. IRSA312 compares the live probe with them.
+func (r *Recorder) Prior() []Outcome {
+	var out []Outcome
+	for _, rec := range *r.out {
+		if rec.target != r.target || rec.check == r.check {
+			continue
+		}
+		o := Outcome{CheckID: rec.check.ID, Status: rec.status, Severity: rec.severity}
+		if rec.f != nil {
+			o.Subject, o.Message = rec.f.Subject, rec.f.Message
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // Fail records that the check found something wrong with subj. The message

@@ -428,7 +428,18 @@ func saMissing(s *snapshot.Snapshot, t *Target) bool {
 // mechanism: pod-identity when the pod carries what Pod Identity injects
 // (its env vars, its eks-pod-identity-token volume, or the label the webhook
 // writes); irsa when it shows IRSA intent; none otherwise.
+//
+// A workload template or an unused ServiceAccount stands for pods still to
+// be created: when the cluster has a Pod Identity association for the
+// ServiceAccount, the webhook injects Pod Identity into them, even when the
+// ServiceAccount keeps its eks.amazonaws.com/role-arn ("Container
+// credentials method takes precedence": irsa-facts.md §1.4, §6.3), so they
+// are pod-identity. A pod keeps what its own spec shows: one created before
+// the association still uses IRSA.
 func mechanism(s *snapshot.Snapshot, t *Target) string {
+	if !t.IsPod() && s.PodIdentityAssociationFor(t.Namespace, t.SAName) != nil {
+		return MechanismPodIdentity
+	}
 	if t.Spec != nil {
 		if Volume(t.Spec, webhook.PodIdentityVolumeName) != nil {
 			return MechanismPodIdentity

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -183,13 +182,4 @@ func (d Deps) color(noColor bool) bool {
 		return false
 	}
 	return true
-}
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

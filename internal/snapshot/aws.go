@@ -64,3 +64,31 @@ type ProviderList struct {
 	ARNs    []string `json:"arns"`
 	Source  Source   `json:"-"`
 }
+
+// PodIdentityAssociation is an EKS Pod Identity association: an entry of
+// `aws eks list-pod-identity-associations --cluster-name C` (a summary) or
+// the output of `aws eks describe-pod-identity-association` (Detailed).
+// No Kubernetes object records it (irsa-facts.md §6.1): for an SA it has,
+// the webhook injects Pod Identity instead of IRSA (§1.4, §6.3).
+type PodIdentityAssociation struct {
+	ClusterName    string `json:"clusterName"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"serviceAccount"`
+	// ARN is arn:PARTITION:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/ID.
+	ARN     string `json:"associationArn"`
+	ID      string `json:"associationId"`
+	Region  string `json:"region,omitempty"`  // from the ARN
+	Account string `json:"account,omitempty"` // from the ARN
+	// OwnerARN names the EKS add-on that owns the association, if any.
+	OwnerARN string `json:"ownerArn,omitempty"`
+	// The members below come from describe-pod-identity-association only.
+	RoleARN            string            `json:"roleArn,omitempty"`
+	TargetRoleARN      string            `json:"targetRoleArn,omitempty"`
+	ExternalID         string            `json:"externalId,omitempty"`
+	DisableSessionTags *bool             `json:"disableSessionTags,omitempty"`
+	CreatedAt          string            `json:"createdAt,omitempty"`
+	ModifiedAt         string            `json:"modifiedAt,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	Detailed           bool              `json:"detailed"`
+	Source             Source            `json:"-"`
+}

@@ -137,7 +137,14 @@ type EnvVarSource struct {
 type KeySelector struct {
 	Name string `json:"name"`
 	Key  string `json:"key"`
+	// Optional true lets the container start when the Secret or ConfigMap,
+	// or the key, is missing: the kubelet then leaves the variable unset
+	// (core/v1 SecretKeySelector.optional).
+	Optional *bool `json:"optional,omitempty"`
 }
+
+// IsOptional reports optional: true.
+func (k *KeySelector) IsOptional() bool { return k != nil && k.Optional != nil && *k.Optional }
 
 // EnvFromSource is core/v1 EnvFromSource.
 type EnvFromSource struct {
@@ -146,10 +153,17 @@ type EnvFromSource struct {
 	ConfigMapRef *NameRef `json:"configMapRef,omitempty"`
 }
 
-// NameRef is a reference by name.
+// NameRef is a reference by name (core/v1 SecretEnvSource /
+// ConfigMapEnvSource in envFrom).
 type NameRef struct {
 	Name string `json:"name"`
+	// Optional true lets the container start without the Secret or
+	// ConfigMap: the kubelet then sets none of its variables.
+	Optional *bool `json:"optional,omitempty"`
 }
+
+// IsOptional reports optional: true.
+func (n *NameRef) IsOptional() bool { return n != nil && n.Optional != nil && *n.Optional }
 
 // VolumeMount is core/v1 VolumeMount.
 type VolumeMount struct {

@@ -50,6 +50,7 @@ const (
 	KindRole                 Kind = "IAMRole"
 	KindOIDCProvider         Kind = "OIDCProvider"
 	KindCallerIdentity       Kind = "CallerIdentity"
+	KindPodIdentity          Kind = "PodIdentityAssociation"
 )
 
 // Listing records that a complete List of Kind was captured for a scope, so
@@ -97,6 +98,9 @@ type Snapshot struct {
 	// ProviderLists records each `list-open-id-connect-providers` capture, by
 	// account: a provider absent from the list of its account is missing.
 	ProviderLists []ProviderList `json:"providerLists,omitempty"`
+	// PodIdentityAssociations are the EKS Pod Identity associations the
+	// input holds, of any cluster (PodIdentityAssociation.ClusterName).
+	PodIdentityAssociations []*PodIdentityAssociation `json:"podIdentityAssociations,omitempty"`
 
 	// OIDC facts (see oidc.go).
 	TLSChains   []*TLSChain    `json:"tlsChains,omitempty"`
@@ -105,6 +109,11 @@ type Snapshot struct {
 	Tokens      []*TokenClaims `json:"tokens,omitempty"`
 	IssuerURLs  []IssuerURL    `json:"issuerUrls,omitempty"`
 	Policies    []LoosePolicy  `json:"policies,omitempty"`
+
+	// Probe facts (see probe.go): only `scan --probe` and `dump --probe`
+	// produce them.
+	Probes  []*ProbeResult  `json:"probes,omitempty"`
+	DryRuns []*DryRunResult `json:"dryRuns,omitempty"`
 
 	Listings  []Listing  `json:"listings,omitempty"`
 	NotFounds []NotFound `json:"notFounds,omitempty"`
@@ -166,6 +175,8 @@ func (s *Snapshot) Has(k Kind) bool {
 		return len(s.OIDCProviders) > 0 || len(s.ProviderLists) > 0
 	case KindCallerIdentity:
 		return s.Caller != nil
+	case KindPodIdentity:
+		return len(s.PodIdentityAssociations) > 0
 	}
 	return false
 }
@@ -256,9 +267,51 @@ func (s *Snapshot) Sort() {
 	})
 	sort.SliceStable(s.Webhooks, func(i, j int) bool { return s.Webhooks[i].Name < s.Webhooks[j].Name })
 	sort.SliceStable(s.OIDCProviders, func(i, j int) bool { return s.OIDCProviders[i].ARN < s.OIDCProviders[j].ARN })
+	sort.SliceStable(s.PodIdentityAssociations, func(i, j int) bool {
+		a, b := s.PodIdentityAssociations[i], s.PodIdentityAssociations[j]
+		return strings.Join([]string{a.ClusterName, a.Namespace, a.ServiceAccount, a.ARN}, "\x00") <
+			strings.Join([]string{b.ClusterName, b.Namespace, b.ServiceAccount, b.ARN}, "\x00")
+	})
 	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
 	sort.SliceStable(s.Gaps, func(i, j int) bool {
 		return strings.Join([]string{s.Gaps[i].Source, s.Gaps[i].Operation, s.Gaps[i].Resource}, "\x00") <
 			strings.Join([]string{s.Gaps[j].Source, s.Gaps[j].Operation, s.Gaps[j].Resource}, "\x00")
 	})
 }
+
+// PodIdentityAssociationFor returns the EKS Pod Identity association of
+// ServiceAccount namespace/name in the cluster the snapshot describes, or
+// nil. An association belongs to that cluster when its clusterName is the
+// cluster's name and the account and region of its ARN are the cluster's
+// (two clusters of one name can live in different accounts or regions).
+// When the input describes no cluster, the associations count only if
+// they all belong to one cluster (a `list-pod-identity-associations
+// --cluster-name C` capture); associations of several clusters cannot be
+// told apart then, and none counts.
+func (s *Snapshot) PodIdentityAssociationFor(namespace, name string) *PodIdentityAssociation {
+	if len(s.PodIdentityAssociations) == 0 {
+		return nil
+	}
+	c := s.Cluster()
+	if c == nil {
+		first := s.PodIdentityAssociations[0]
+		for _, a := range s.PodIdentityAssociations[1:] {
+			if a.ClusterName != first.ClusterName || a.Account != first.Account || a.Region != first.Region {
+				return nil
+			}
+		}
+	}
+	for _, a := range s.PodIdentityAssociations {
+		if a.Namespace != namespace || a.ServiceAccount != name {
+			continue
+		}
+		if c != nil && (a.ClusterName != c.Name || !sameOrUnknown(a.Account, c.Account) || !sameOrUnknown(a.Region, c.Region)) {
+			continue
+		}
+		return a
+	}
+	return nil
+}
+
+// sameOrUnknown compares two values of which either may be unknown ("").
+func sameOrUnknown(a, b string) bool { return a == "" || b == "" || a == b }

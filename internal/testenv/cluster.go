@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -47,9 +48,10 @@ type Cluster struct {
 	CA   *CA
 	// IssuerID is the final path segment of Issuer.
 	IssuerID string
-	// Issuer is the service-account issuer, https://127.0.0.1:<port>/id/<ID>:
-	// the `iss` of every token, served by OIDC (EKS's issuers have a path
-	// too: https://oidc.eks.<region>.amazonaws.com/id/<ID>).
+	// Issuer is the service-account issuer, https://oidc.irsa-doctor.test/id/<ID>
+	// (IssuerHost): the `iss` of every token, served by OIDC, in the shape
+	// of EKS's issuers (https://oidc.eks.<region>.amazonaws.com/id/<ID>).
+	// The host resolves only through DialContext and HTTPClient.
 	Issuer string
 	OIDC   *OIDCProxy
 	// Admin is authenticated by a client certificate in system:masters;
@@ -155,8 +157,8 @@ func start(bins Binaries, opts Options, timeout time.Duration) (_ *Cluster, err 
 		_, _ = rand.Read(b)
 		c.IssuerID = strings.ToUpper(hex.EncodeToString(b))
 	}
-	// The proxy listens first: the issuer URL, which the apiserver needs at
-	// start, contains its port.
+	// The proxy listens first, so that the issuer URL the apiserver needs
+	// at start leads somewhere.
 	if c.OIDC, err = newOIDCProxy(c.CA, c.IssuerID); err != nil {
 		return nil, err
 	}
@@ -382,10 +384,20 @@ func (c *Cluster) Stop() {
 	}
 }
 
-// HTTPClient returns a client that trusts only the harness CA: what the
-// OIDC collector needs to reach Issuer.
+// HTTPClient returns a client that trusts only the harness CA and reaches
+// IssuerHost through DialContext: what the OIDC collector (and the AWS
+// fake's STS token verification) needs to reach Issuer.
 func (c *Cluster) HTTPClient() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext:     c.DialContext,
 		TLSClientConfig: &tls.Config{RootCAs: c.CA.Pool()},
 	}}
+}
+
+// DialContext dials addr, except that IssuerHost:443 (the issuer's host,
+// which no DNS resolves) leads to the OIDC proxy's loopback port. Give it
+// to any client that must reach Issuer (an http.Transport's DialContext).
+func (c *Cluster) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := dialer{proxyAddr: c.OIDC.Addr()}
+	return d.DialContext(ctx, network, addr)
 }

@@ -1,9 +1,11 @@
 // Package testenv runs real Kubernetes components for irsa-doctor's
 // integration tests: etcd and kube-apiserver on loopback (StartCluster),
-// with TLS from a CA of its own, an RS256 service-account issuer with a path
-// (https://127.0.0.1:<port>/id/<ID>, the shape of an EKS issuer) served by an
-// OIDC proxy, RBAC, client-certificate users with kubeconfigs, and a test
-// pod identity webhook registered through a real MutatingWebhookConfiguration
+// with TLS from a CA of its own, an RS256 service-account issuer in the
+// shape of an EKS issuer (https://oidc.irsa-doctor.test/id/<ID>: a DNS host,
+// port 443, a path) served by an OIDC proxy on loopback that
+// Cluster.DialContext and Cluster.HTTPClient reach for that host, RBAC,
+// client-certificate users with kubeconfigs, and a test pod identity
+// webhook registered through a real MutatingWebhookConfiguration
 // (StartWebhook).
 //
 // The binaries come from hack/test-binaries.sh (`make test-binaries`), which

@@ -7,11 +7,23 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 )
+
+// IssuerHost is the DNS name of the harness's issuer. An EKS issuer is
+// https://oidc.eks.<region>.amazonaws.com/id/<ID>: a DNS host, port 443,
+// a path. The harness gives its issuer that shape because the tool relies
+// on it: IAM refuses an OIDC provider URL with a port (irsa-facts.md §3.1;
+// arn.IssuerHostPath and arn.ParseOIDCProvider reject one too), and IRSA304
+// matches a captured chain to the jwks_uri host by the leaf's DNS names.
+// ".test" is reserved for testing (RFC 6761 §6.2), so the name never
+// resolves: Cluster.DialContext and Cluster.HTTPClient route it to the
+// proxy's loopback port.
+const IssuerHost = "oidc.irsa-doctor.test"
 
 // Paths of the issuer's documents, relative to the issuer URL
 // (irsa-facts.md §1.8: discovery at <issuer>/.well-known/openid-configuration,
@@ -29,14 +41,17 @@ const (
 )
 
 // OIDCProxy serves the apiserver's issuer documents under an issuer with a
-// path, https://127.0.0.1:<port>/id/<ID>, over TLS with a certificate of the
-// harness CA. The apiserver can only serve discovery at its root, while an
+// path, https://oidc.irsa-doctor.test/id/<ID> (IssuerHost), over TLS with a
+// certificate of the harness CA whose DNS names include IssuerHost. It
+// listens on a loopback port (Addr); clients reach it through
+// Cluster.DialContext. The apiserver can only serve discovery at its root, while an
 // EKS issuer (https://oidc.eks.<region>.amazonaws.com/id/<ID>) has a path:
 // the proxy gives the tool the EKS shape. It fetches the documents
 // anonymously, so it only works while system:unauthenticated may read them
 // (the binding StartCluster makes), as on a real public issuer.
 type OIDCProxy struct {
-	// URL is the proxy's root, https://127.0.0.1:<port>.
+	// URL is the proxy's root as clients name it, https://oidc.irsa-doctor.test
+	// (no port: 443, as EKS's issuers).
 	URL string
 	// Issuer is URL + "/id/<ID>".
 	Issuer string
@@ -45,6 +60,7 @@ type OIDCProxy struct {
 	// (irsa-facts.md §4), here the CA's.
 	Chain []*x509.Certificate
 
+	addr       string // 127.0.0.1:<port>, where the proxy listens
 	issuerPath string
 	upstream   string // apiserver URL, set once it is ready
 	client     *http.Client
@@ -55,7 +71,7 @@ type OIDCProxy struct {
 }
 
 func newOIDCProxy(ca *CA, id string) (*OIDCProxy, error) {
-	kp, err := ca.serving("oidc-proxy")
+	kp, err := ca.serving("oidc-proxy", IssuerHost)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +88,8 @@ func newOIDCProxy(ca *CA, id string) (*OIDCProxy, error) {
 		return nil, fmt.Errorf("listen for oidc proxy: %w", err)
 	}
 	p := &OIDCProxy{
-		URL:        "https://" + l.Addr().String(),
+		URL:        "https://" + IssuerHost,
+		addr:       l.Addr().String(),
 		issuerPath: "/id/" + id,
 		Chain:      []*x509.Certificate{leaf, ca.Cert},
 		// No client certificate: the proxy is an anonymous reader.
@@ -193,7 +210,21 @@ func (p *OIDCProxy) close() {
 	p.client.CloseIdleConnections()
 }
 
-// Addr returns host:port of the proxy.
+// Addr returns the loopback host:port the proxy listens on, where
+// IssuerHost:443 leads.
 func (p *OIDCProxy) Addr() string {
-	return strings.TrimPrefix(p.URL, "https://")
+	return p.addr
+}
+
+// dialer dials the proxy for IssuerHost and anything else as usual.
+type dialer struct {
+	proxyAddr string
+	d         net.Dialer
+}
+
+func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if strings.EqualFold(addr, IssuerHost+":443") {
+		addr = d.proxyAddr
+	}
+	return d.d.DialContext(ctx, network, addr)
 }

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
@@ -185,8 +186,12 @@ func TestCluster(t *testing.T) {
 		if diff := cmp.Diff(want, discovery); diff != "" {
 			t.Errorf("discovery document (-want +got):\n%s", diff)
 		}
-		if !strings.HasPrefix(c.Issuer, c.OIDC.URL+"/id/") || len(c.IssuerID) != 32 {
-			t.Errorf("issuer %s (ID %q): want %s/id/<32 hex digits>", c.Issuer, c.IssuerID, c.OIDC.URL)
+		if want := "https://" + IssuerHost + "/id/" + c.IssuerID; c.Issuer != want || len(c.IssuerID) != 32 {
+			t.Errorf("issuer %s (ID %q): want %s with 32 hex digits", c.Issuer, c.IssuerID, want)
+		}
+		// The EKS shape: no port, so IAM would take it as a provider URL.
+		if hp, err := arn.IssuerHostPath(c.Issuer); err != nil || hp != IssuerHost+"/id/"+c.IssuerID {
+			t.Errorf("arn.IssuerHostPath(%s) = %q, %v; want %s/id/%s", c.Issuer, hp, err, IssuerHost, c.IssuerID)
 		}
 		// The issuer has a path: nothing is served at the proxy's root.
 		resp, err := hc.Get(c.OIDC.URL + DiscoveryPath)
@@ -196,6 +201,24 @@ func TestCluster(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s%s: %s, want 404", c.OIDC.URL, DiscoveryPath, resp.Status)
+		}
+	})
+
+	t.Run("proxy certificate names the issuer host", func(t *testing.T) {
+		resp, err := hc.Get(c.Issuer + JWKSPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		chain := resp.TLS.PeerCertificates
+		if len(chain) != 2 || chain[1].Subject.CommonName != "irsa-doctor-testenv-ca" {
+			t.Fatalf("chain served: %d certificates, want the leaf and the harness CA", len(chain))
+		}
+		if err := chain[0].VerifyHostname(IssuerHost); err != nil {
+			t.Errorf("leaf does not name %s: %v (DNS names %v)", IssuerHost, err, chain[0].DNSNames)
+		}
+		if got := resp.Request.URL.Host; got != IssuerHost {
+			t.Errorf("request host %q, want %q (no port)", got, IssuerHost)
 		}
 	})
 

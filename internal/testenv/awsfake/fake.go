@@ -121,7 +121,9 @@ type PodIdentityAssociation struct {
 // Verification configures how AssumeRoleWithWebIdentity verifies tokens.
 type Verification struct {
 	// Client fetches the issuer's discovery document and JWKS; it must
-	// trust the issuer's TLS certificate.
+	// trust the issuer's TLS certificate and reach its host (for the
+	// testenv issuer: testenv's Cluster.HTTPClient(), which dials
+	// oidc.irsa-doctor.test to the harness's OIDC proxy).
 	Client *http.Client
 	// CheckThumbprint compares the SHA-1 of the top certificate of the
 	// JWKS host's chain with the provider's ThumbprintList, as IAM does
@@ -292,8 +294,9 @@ func fakeID(prefix, s string) string {
 
 // providerParts splits an OIDC provider ARN,
 // arn:PARTITION:iam::ACCOUNT:oidc-provider/URL. Unlike arn.ParseOIDCProvider
-// it takes a URL with a port, which IAM refuses, because test issuers
-// listen on https://127.0.0.1:PORT/id/ID.
+// it takes a URL with a port, which IAM refuses: the testenv issuer has
+// none (https://oidc.irsa-doctor.test/id/ID), but unit tests serve issuers
+// from httptest servers on https://127.0.0.1:PORT.
 func providerParts(s string) (account, url string, ok bool) {
 	f := strings.SplitN(s, ":", 6)
 	if len(f) != 6 || f[0] != "arn" || f[2] != "iam" || !arn.IsAccountID(f[4]) {
