@@ -53,6 +53,13 @@ type eksCluster struct {
 			Issuer string `json:"issuer"`
 		} `json:"oidc"`
 	} `json:"identity"`
+	ResourcesVpcConfig struct {
+		EndpointPublicAccess  *bool `json:"endpointPublicAccess"`
+		EndpointPrivateAccess *bool `json:"endpointPrivateAccess"`
+	} `json:"resourcesVpcConfig"`
+	ComputeConfig struct {
+		Enabled *bool `json:"enabled"`
+	} `json:"computeConfig"`
 }
 
 func parseDescribeCluster(r *result, src *jsonSrc, o *object) {
@@ -70,7 +77,9 @@ func parseDescribeCluster(r *result, src *jsonSrc, o *object) {
 		return
 	}
 	cl := &snapshot.Cluster{Name: c.Name, ARN: c.ARN, Version: c.Version, Issuer: c.Identity.OIDC.Issuer,
-		Endpoint: c.Endpoint, PlatformVersion: c.PlatformVersion, Source: r.src}
+		Endpoint: c.Endpoint, PlatformVersion: c.PlatformVersion, Source: r.src,
+		EndpointPublicAccess: c.ResourcesVpcConfig.EndpointPublicAccess, EndpointPrivateAccess: c.ResourcesVpcConfig.EndpointPrivateAccess,
+		AutoMode: c.ComputeConfig.Enabled}
 	// arn:aws:eks:us-west-2:111122223333:cluster/prod: region and account
 	// are the 4th and 5th fields.
 	if a, ok := parseARN(c.ARN); ok {

@@ -99,7 +99,8 @@ func TestReadBundleFolder(t *testing.T) {
 					}}},
 				},
 			},
-			Status: snapshot.PodStatus{Phase: "Running", StartTime: "2024-05-02T08:15:31Z"},
+			Status: snapshot.PodStatus{Phase: "Running", StartTime: "2024-05-02T08:15:31Z",
+				Conditions: []snapshot.PodCondition{{Type: "Ready", Status: "True", LastTransitionTime: "2024-05-02T08:15:31Z"}}},
 			Source: ref("kube/pods.json"),
 		}
 		if d := cmp.Diff(wantAPI, api, cmpopts.EquateEmpty()); d != "" {
@@ -127,7 +128,8 @@ func TestReadBundleFolder(t *testing.T) {
 		const issuerHost = "oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 		wantClusters := []*snapshot.Cluster{{Name: "prod", ARN: "arn:aws:eks:us-west-2:111122223333:cluster/prod", Region: "us-west-2",
 			Account: "111122223333", Version: "1.29", Issuer: "https://" + issuerHost,
-			Endpoint: "https://EXAMPLED539D4633E53DE1B71EXAMPLE.gr7.us-west-2.eks.amazonaws.com", PlatformVersion: "eks.7", Source: ref("aws/describe-cluster.json")}}
+			Endpoint: "https://EXAMPLED539D4633E53DE1B71EXAMPLE.gr7.us-west-2.eks.amazonaws.com", PlatformVersion: "eks.7",
+			EndpointPublicAccess: ptr(true), EndpointPrivateAccess: ptr(true), Source: ref("aws/describe-cluster.json")}}
 		if d := cmp.Diff(wantClusters, s.Clusters); d != "" {
 			t.Errorf("Clusters (-want +got):\n%s", d)
 		}

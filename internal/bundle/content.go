@@ -489,6 +489,10 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 		parseListPodIdentity(r, src, o)
 	case o.has("association"):
 		parseDescribePodIdentity(r, src, o)
+	case o.has("Reservations"):
+		parseDescribeInstances(r, src, o)
+	case o.has("InstanceId", "MetadataOptions"):
+		parseBareInstance(r, src, o)
 	default:
 		r.failOff(src, o.start, "an object "+describeKeys(o)+": not a kubectl or aws CLI output irsa-doctor reads")
 	}

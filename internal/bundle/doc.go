@@ -44,15 +44,25 @@
 // Each "listed" entry says that every object of a kind in a scope was
 // captured, so one absent from the input is missing (CONTRACT.md "Absence
 // needs proof"), even when the List was empty. kind is a snapshot.Kind:
-// Pod, ServiceAccount and Workload take a "namespace" or "allNamespaces":
-// true; Namespace and MutatingWebhookConfiguration are cluster-wide and take
-// neither; IAMRole and OIDCProvider take the 12-digit "account". "file",
+// Pod, ServiceAccount, Workload, DaemonSet and PodIdentityAgent (the pods
+// the EKS Pod Identity Agent's DaemonSets select) take a "namespace" or
+// "allNamespaces": true; Namespace, MutatingWebhookConfiguration, Node and
+// PodIdentityAssociation (the cluster's list-pod-identity-associations)
+// are cluster-wide and take neither; IAMRole and OIDCProvider take the
+// 12-digit "account". "file",
 // optional, is the capture's path relative to the manifest: when given, the
 // entry counts only if that file is in the input and was read without a
 // problem, and an OIDCProvider entry gives its account to that file's
 // (possibly empty) list-open-id-connect-providers output. "gaps" become
 // snapshot Gaps; "collectedAt" becomes Snapshot.CollectedAt; "cluster" and
 // "accounts" are informational.
+//
+// The opt-in probe (`scan --probe`, `dump --probe`) writes documents of
+// its own kinds, recognised by "kind" (probe.go): IrsaDoctorProbeResult,
+// one STS AssumeRoleWithWebIdentity answer (never a token or credentials),
+// and IrsaDoctorDryRun, the pod the API server returned for a dry-run
+// create of a workload's template, which becomes a snapshot.DryRunResult,
+// never a snapshot Pod.
 //
 // Large kubectl Lists are split into items with jsontext and decoded in
 // parallel straight into the snapshot structs, without a generic

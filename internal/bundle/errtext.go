@@ -59,6 +59,7 @@ var kubeResourceKinds = map[string]snapshot.Kind{
 	"replicasets":                   snapshot.KindWorkload,
 	"jobs":                          snapshot.KindWorkload,
 	"cronjobs":                      snapshot.KindWorkload,
+	"nodes":                         snapshot.KindNode,
 }
 
 // awsServices are the services of the operations the bundle reads, for the
@@ -72,6 +73,7 @@ var awsServices = map[string]string{
 	"ListPodIdentityAssociations":    "eks",
 	"DescribePodIdentityAssociation": "eks",
 	"GetCallerIdentity":              "sts",
+	"DescribeInstances":              "ec2",
 }
 
 func parseErrorText(r *result, data []byte) {

@@ -56,6 +56,7 @@ var kubeKinds = map[string][]string{
 	"ReplicaSet":                   {"apps", "extensions"},
 	"Job":                          {"batch"},
 	"CronJob":                      {"batch"},
+	"Node":                         {""}, // node.go
 }
 
 // used reports whether kind (of apiVersion, "" when unknown) is kept.
@@ -85,6 +86,10 @@ var listingKinds = map[string]struct {
 	"ServiceAccount":               {snapshot.KindServiceAccount, false},
 	"Namespace":                    {snapshot.KindNamespace, true},
 	"MutatingWebhookConfiguration": {snapshot.KindWebhookConfiguration, true},
+	"Node":                         {snapshot.KindNode, true},
+	// A DaemonSet List proves the EKS Pod Identity Agent's DaemonSet
+	// missing from kube-system (IRSA403).
+	"DaemonSet": {snapshot.KindDaemonSet, false},
 }
 
 func isClusterScoped(kind string) bool { return listingKinds[kind].cluster }
@@ -103,6 +108,9 @@ var itemOpts = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.All
 
 // decodeKube decodes one object whose kind is known to be used.
 func decodeKube(raw []byte, kind, apiVersion string, src snapshot.Source) item {
+	if kind == "Node" {
+		return decodeNode(raw, apiVersion, src)
+	}
 	var o kubeObject
 	if err := json.Unmarshal(raw, &o, itemOpts); err != nil {
 		return item{kind: kind, apiVersion: apiVersion, err: err}
@@ -357,6 +365,8 @@ func (r *result) addKube(items []item, offsets func(i int) int64, src *jsonSrc, 
 			r.webhooks = append(r.webhooks, o)
 		case *snapshot.Workload:
 			r.workloads = append(r.workloads, o)
+		case *snapshot.Node:
+			r.nodes = append(r.nodes, o)
 		}
 		if list && (it.namespace != "" || isClusterScoped(it.kind)) {
 			if namespaces[it.kind] == nil {

@@ -202,6 +202,9 @@ func TestReadKube(t *testing.T) {
 				rs.OwnerReferences = []snapshot.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "d", Controller: ptr(true)}}
 				s.Workloads = []*snapshot.Workload{d, wl("StatefulSet", "apps/v1", "s", nil, "sa-s"), wl("DaemonSet", "apps/v1", "ds", nil, "sa-ds"),
 					rs, wl("Job", "batch/v1", "j", nil, "sa-j"), wl("CronJob", "batch/v1", "c", nil, "sa-c")}
+				// A List with DaemonSets proves the DaemonSets of their
+				// namespace complete (the EKS Pod Identity Agent, IRSA403).
+				s.Listings = []snapshot.Listing{{Kind: snapshot.KindDaemonSet, Namespace: "n", Source: stdinSrc}}
 				s.Files = file("kubectl:List", "")
 			}),
 		},

@@ -462,8 +462,14 @@ var manifestKinds = map[string]struct {
 	string(snapshot.KindWorkload):             {snapshot.KindWorkload, scopeNamespace},
 	string(snapshot.KindNamespace):            {snapshot.KindNamespace, scopeCluster},
 	string(snapshot.KindWebhookConfiguration): {snapshot.KindWebhookConfiguration, scopeCluster},
+	string(snapshot.KindNode):                 {snapshot.KindNode, scopeCluster},
 	string(snapshot.KindRole):                 {snapshot.KindRole, scopeAccount},
 	string(snapshot.KindOIDCProvider):         {snapshot.KindOIDCProvider, scopeAccount},
+	// EKS Pod Identity (issue 5): the DaemonSets of a namespace, the pods
+	// the agent's DaemonSets select, and the cluster's associations.
+	string(snapshot.KindDaemonSet):        {snapshot.KindDaemonSet, scopeNamespace},
+	string(snapshot.KindPodIdentityAgent): {snapshot.KindPodIdentityAgent, scopeNamespace},
+	string(snapshot.KindPodIdentity):      {snapshot.KindPodIdentity, scopeCluster},
 }
 
 // parseManifest reads the dump manifest (CONTRACT.md "Bundles").
@@ -515,7 +521,7 @@ func parseManifest(r *result, src *jsonSrc, o *object) {
 func (e *manifestEntry) check() string {
 	k, ok := manifestKinds[e.Kind]
 	if !ok {
-		return fmt.Sprintf("kind %q is not one of Pod, ServiceAccount, Workload, Namespace, MutatingWebhookConfiguration, IAMRole, OIDCProvider", e.Kind)
+		return fmt.Sprintf("kind %q is not one of Pod, ServiceAccount, Workload, Namespace, MutatingWebhookConfiguration, IAMRole, OIDCProvider, DaemonSet, PodIdentityAgent, PodIdentityAssociation, Node", e.Kind)
 	}
 	e.kind = k.kind
 	switch k.scope {

@@ -485,7 +485,7 @@ func TestReadManifest(t *testing.T) {
 				`b/manifest.json:1:1: bundle manifest collectedAt "yesterday" is not an RFC 3339 time; ignored`,
 				`b/manifest.json:1:1: bundle manifest accounts: "1111" is not a 12-digit AWS account ID`,
 				`b/manifest.json:1:1: bundle manifest listed entry 0: a ServiceAccount entry names exactly one of namespace and allNamespaces; it proves no absence`,
-				`b/manifest.json:1:1: bundle manifest listed entry 1: kind "serviceaccounts" is not one of Pod, ServiceAccount, Workload, Namespace, MutatingWebhookConfiguration, IAMRole, OIDCProvider; it proves no absence`,
+				`b/manifest.json:1:1: bundle manifest listed entry 1: kind "serviceaccounts" is not one of Pod, ServiceAccount, Workload, Namespace, MutatingWebhookConfiguration, IAMRole, OIDCProvider, DaemonSet, PodIdentityAgent, PodIdentityAssociation, Node; it proves no absence`,
 				`b/manifest.json:1:1: bundle manifest listed entry 2: a IAMRole entry needs a 12-digit account, not "12345"; it proves no absence`,
 				`and 3 more problems`,
 			}, "; ")}},

@@ -118,7 +118,7 @@ func TestReadProbe(t *testing.T) {
 			content: dryRunRefused,
 			want: want(func(s *snapshot.Snapshot) {
 				s.DryRuns = []*snapshot.DryRunResult{{Kind: "StatefulSet", Namespace: "payments", Name: "ledger",
-					Error: `Internal error occurred: failed calling webhook "iam-for-pods.amazonaws.com": failed to call webhook: Post "https://127.0.0.1:4443/mutate?timeout=10s": dial tcp 127.0.0.1:4443: connect: connection refused`,
+					Error:  `Internal error occurred: failed calling webhook "iam-for-pods.amazonaws.com": failed to call webhook: Post "https://127.0.0.1:4443/mutate?timeout=10s": dial tcp 127.0.0.1:4443: connect: connection refused`,
 					Source: stdinSrc}}
 				s.Files = file(labelDryRun, "")
 			}),

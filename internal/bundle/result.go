@@ -31,6 +31,8 @@ type result struct {
 	providers     []*snapshot.OIDCProvider
 	providerLists []snapshot.ProviderList // Account "" for an empty list
 	podIdentities []*snapshot.PodIdentityAssociation
+	nodes         []*snapshot.Node        // node.go
+	instances     []*snapshot.EC2Instance // node.go
 	listings      []snapshot.Listing
 	notFounds     []snapshot.NotFound
 	gaps          []snapshot.Gap
@@ -172,6 +174,7 @@ func (m *merger) add(r *result) {
 		s.AddGap(g)
 	}
 	m.addOIDC(r)
+	m.addNodes(r)
 	m.addProbe(r)
 }
 

@@ -18,6 +18,10 @@ const (
 	// ScopeServiceAccount runs it on annotated ServiceAccounts that nothing
 	// in the input uses (the SA-level and IAM-side checks).
 	ScopeServiceAccount
+	// ScopeAssociation runs it on EKS Pod Identity associations whose
+	// ServiceAccount the input does not hold (IRSA402: the association
+	// names a namespace or ServiceAccount that does not exist).
+	ScopeAssociation
 )
 
 // ScopeWorkloads is pods and templates.
@@ -37,6 +41,10 @@ type Check struct {
 	// one (the cascade of CONTRACT.md): every outcome becomes
 	// "blocked by IRSAnnn".
 	After []string
+	// Sees lists checks whose outcomes for the same target this one reads
+	// (Recorder.Prior): it runs after them, but their failure does not
+	// block it.
+	Sees []string
 	// IRSA reports that the check is about IRSA only, so targets that use
 	// EKS Pod Identity get no finding from it.
 	IRSA bool

@@ -3,5 +3,6 @@
 // cascades and merges findings, and one file per check.
 //
 // Checks are pure functions of the snapshot: no check performs I/O.
-// It imports only snapshot, policy, arn, webhook and finding.
+// It imports only snapshot, policy, arn, webhook, sdk (data on SDK versions)
+// and finding.
 package check

@@ -81,7 +81,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		byTarget[r.target] = append(byTarget[r.target], r)
 	}
 	for _, t := range targets {
-		out.Targets = append(out.Targets, chain(t, byTarget[t]))
+		out.Targets = append(out.Targets, chain(s, t, byTarget[t]))
 	}
 	out.Findings = merge(recs, !opts.DropPasses)
 	finding.Sort(out.Findings)
@@ -89,8 +89,8 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 }
 
 // runOrder keeps ID order but moves a check after the checks of its After
-// list (IRSA104 waits for IRSA107 and IRSA111). Prerequisites that are not
-// selected are ignored; a cycle falls back to ID order.
+// and Sees lists (IRSA104 waits for IRSA107 and IRSA111). Prerequisites
+// that are not selected are ignored; a cycle falls back to ID order.
 func runOrder(checks []*Check) []*Check {
 	selected := map[string]bool{}
 	for _, c := range checks {
@@ -105,7 +105,7 @@ func runOrder(checks []*Check) []*Check {
 				continue
 			}
 			ready := true
-			for _, id := range c.After {
+			for _, id := range append(c.After[:len(c.After):len(c.After)], c.Sees...) {
 				if selected[id] && !done[id] {
 					ready = false
 					break
@@ -165,7 +165,8 @@ func applies(c *Check, t *Target) bool {
 	switch {
 	case t.IsPod() && c.Scope&ScopePod == 0,
 		t.IsTemplate() && c.Scope&ScopeTemplate == 0,
-		t.IsServiceAccount() && c.Scope&ScopeServiceAccount == 0:
+		t.IsServiceAccount() && c.Scope&ScopeServiceAccount == 0,
+		t.IsAssociation() && c.Scope&ScopeAssociation == 0:
 		return false
 	}
 	if c.IRSA {
@@ -206,11 +207,11 @@ func describeKind(k snapshot.Kind) string {
 // of the link failed with severity error, else unknown when one was skipped
 // (a Secondary check's skip only when nothing of the link passed), else
 // pass when one passed, else unknown (nothing could be checked).
-func chain(t *Target, recs []record) finding.Target {
+func chain(s *snapshot.Snapshot, t *Target, recs []record) finding.Target {
 	ft := finding.Target{
 		Kind: t.Kind, Namespace: t.Namespace, Name: t.Name,
 		ServiceAccount: t.SAName, Mechanism: t.Mechanism,
-		Containers: Credentials(t),
+		Containers: CredentialsIn(s, t),
 	}
 	if v, ok := RoleAnnotation(t.SA); ok {
 		ft.RoleARN = strings.TrimSpace(v)

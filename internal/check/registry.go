@@ -31,6 +31,19 @@ var All = []*Check{
 	irsa304,
 	irsa305,
 	irsa306,
+	irsa311,
+	irsa312,
+	irsa313,
+	irsa401,
+	irsa402,
+	irsa403,
+	irsa404,
+	irsa405,
+	irsa406,
+	irsa407,
+	irsa408,
+	irsa409,
+	irsa410,
 }
 
 // ByIDOrSlug returns the check with that ID (case-insensitive) or slug.

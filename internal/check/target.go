@@ -37,6 +37,10 @@ type Target struct {
 
 	// Owner is the top-level workload that owns a pod, when the input holds it.
 	Owner *snapshot.Workload
+	// Association is set for an EKS Pod Identity association target: one
+	// whose ServiceAccount the input does not hold (Kind
+	// "PodIdentityAssociation", Name its ID, SAName its ServiceAccount).
+	Association *snapshot.PodIdentityAssociation
 
 	Mechanism string
 	// Named is true when a target flag named the object.
@@ -76,11 +80,29 @@ func (t *Target) IsPod() bool { return t.Pod != nil }
 func (t *Target) IsTemplate() bool { return t.Workload != nil }
 
 // IsServiceAccount reports a bare ServiceAccount target.
-func (t *Target) IsServiceAccount() bool { return t.Pod == nil && t.Workload == nil }
+func (t *Target) IsServiceAccount() bool {
+	return t.Pod == nil && t.Workload == nil && t.Association == nil
+}
+
+// IsAssociation reports an EKS Pod Identity association target.
+func (t *Target) IsAssociation() bool { return t.Association != nil }
 
 // Subject is the target itself as a finding subject.
 func (t *Target) Subject() finding.Subject {
+	if t.Association != nil {
+		return AssociationSubject(t.Association)
+	}
 	return finding.Subject{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name}
+}
+
+// AssociationSubject is an EKS Pod Identity association as a finding
+// subject: namespace/ID, with its ARN.
+func AssociationSubject(a *snapshot.PodIdentityAssociation) finding.Subject {
+	name := a.ID
+	if name == "" {
+		name = a.ServiceAccount
+	}
+	return finding.Subject{Kind: "PodIdentityAssociation", Namespace: a.Namespace, Name: name, ARN: a.ARN}
 }
 
 // ContainerSubject is a container of the target.
@@ -307,7 +329,7 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 			if w.Replicas != nil && *w.Replicas == 0 && w.Kind == "ReplicaSet" {
 				continue
 			}
-			if !hasIntent(t) && !saMissing(s, t) {
+			if !hasIntent(t) && !saMissing(s, t) && !podIdentityIntent(s, t) {
 				continue
 			}
 		}
@@ -331,7 +353,7 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 			if !sel.inNamespace(p.Namespace) || p.Finished() {
 				continue
 			}
-			if !hasIntent(t) && !saMissing(s, t) {
+			if !hasIntent(t) && !saMissing(s, t) && !podIdentityIntent(s, t) {
 				continue
 			}
 		}
@@ -364,14 +386,67 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 			if !sel.inNamespace(sa.Namespace) {
 				continue
 			}
-			if _, ok := RoleAnnotation(sa); !ok && NearMissKey(sa.Annotations) == "" {
+			if _, ok := RoleAnnotation(sa); !ok && NearMissKey(sa.Annotations) == "" &&
+				s.PodIdentityAssociationFor(sa.Namespace, sa.Name) == nil {
 				continue
 			}
 		}
 		add(&Target{Kind: "ServiceAccount", Namespace: sa.Namespace, Name: sa.Name,
 			SAName: sa.Name, SA: sa, Named: named, Source: sa.Source})
 	}
+	// EKS Pod Identity associations of the cluster whose ServiceAccount the
+	// input does not hold: nothing above covers them, and one that names a
+	// namespace or ServiceAccount that does not exist gives no pod its role
+	// (IRSA402). Only where the input can tell (a ServiceAccount List of the
+	// namespace, a NotFound text, or a Namespace List): elsewhere the
+	// namespace was simply not captured.
+	for _, a := range s.PodIdentityAssociations {
+		key := snapshot.Key(a.Namespace, a.ServiceAccount)
+		if usedSA[key] || s.ServiceAccounts[key] != nil || s.PodIdentityAssociationFor(a.Namespace, a.ServiceAccount) != a {
+			continue
+		}
+		named := false
+		for _, r := range sel.SAs {
+			if r.Namespace == a.Namespace && r.Name == a.ServiceAccount {
+				named = true
+			}
+		}
+		if sel.Named() && !named || !named && (!sel.inNamespace(a.Namespace) || !associationJudgeable(s, a)) {
+			continue
+		}
+		usedSA[key] = true
+		name := a.ID
+		if name == "" {
+			name = a.ServiceAccount
+		}
+		add(&Target{Kind: "PodIdentityAssociation", Namespace: a.Namespace, Name: name,
+			SAName: a.ServiceAccount, Association: a, Named: named, Source: a.Source})
+	}
 	return out
+}
+
+// podIdentityIntent: the pod or template carries what EKS Pod Identity
+// injects, or the cluster has an association for its ServiceAccount (a pod
+// created before the association is diagnosed too: IRSA406).
+func podIdentityIntent(s *snapshot.Snapshot, t *Target) bool {
+	return s.PodIdentityAssociationFor(t.Namespace, t.SAName) != nil || specUsesPodIdentity(t)
+}
+
+// associationJudgeable reports whether the input can tell if an
+// association's ServiceAccount exists: a ServiceAccount List of its
+// namespace, a NotFound text for it, or a cluster-wide Namespace List.
+func associationJudgeable(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociation) bool {
+	if _, ok := s.ListedIn(snapshot.KindServiceAccount, a.Namespace); ok {
+		return true
+	}
+	if _, ok := s.NotFoundFor(snapshot.KindServiceAccount, a.Namespace, a.ServiceAccount); ok {
+		return true
+	}
+	if _, ok := s.NotFoundFor(snapshot.KindNamespace, "", a.Namespace); ok {
+		return true
+	}
+	_, ok := s.ListedIn(snapshot.KindNamespace, "")
+	return ok && s.Namespaces[a.Namespace] == nil
 }
 
 // hasIntent: the SA carries the role annotation or a near-miss of it, the
@@ -440,24 +515,33 @@ func mechanism(s *snapshot.Snapshot, t *Target) string {
 	if !t.IsPod() && s.PodIdentityAssociationFor(t.Namespace, t.SAName) != nil {
 		return MechanismPodIdentity
 	}
-	if t.Spec != nil {
-		if Volume(t.Spec, webhook.PodIdentityVolumeName) != nil {
-			return MechanismPodIdentity
-		}
-		for _, c := range t.Containers() {
-			if _, ok := Env(c, webhook.EnvContainerToken); ok {
-				return MechanismPodIdentity
-			}
-			if e, ok := Env(c, webhook.EnvContainerFullURI); ok && strings.Contains(e.Value, "169.254.170.23") {
-				return MechanismPodIdentity
-			}
-		}
-	}
-	if t.Meta != nil && t.Meta.Labels[webhook.LabelPodIdentity] == "enabled" {
+	if t.IsAssociation() || specUsesPodIdentity(t) {
 		return MechanismPodIdentity
 	}
 	if hasIntent(t) {
 		return MechanismIRSA
 	}
 	return MechanismNone
+}
+
+// specUsesPodIdentity: the pod or template carries what the webhook injects
+// for EKS Pod Identity: its eks-pod-identity-token volume, a container with
+// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or the agent's address in
+// AWS_CONTAINER_CREDENTIALS_FULL_URI, or the label the webhook writes
+// (irsa-facts.md §1.4).
+func specUsesPodIdentity(t *Target) bool {
+	if t.Spec != nil {
+		if Volume(t.Spec, webhook.PodIdentityVolumeName) != nil {
+			return true
+		}
+		for _, c := range t.Containers() {
+			if _, ok := Env(c, webhook.EnvContainerToken); ok {
+				return true
+			}
+			if e, ok := Env(c, webhook.EnvContainerFullURI); ok && strings.Contains(e.Value, "169.254.170.23") {
+				return true
+			}
+		}
+	}
+	return t.Meta != nil && t.Meta.Labels[webhook.LabelPodIdentity] == "enabled"
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 )
 
 // checkDoc is one entry of `checks -o json` (CONTRACT.md).
@@ -56,15 +57,18 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 // NewCmdExplain prints a check's documentation.
 func NewCmdExplain(deps Deps) *cobra.Command {
 	return &cobra.Command{
-		Use:   "explain ID|SLUG",
-		Short: "Explain a check: why it breaks IRSA and how to fix it",
+		Use:   "explain ID|SLUG|sdk-versions",
+		Short: "Explain a check (why it breaks IRSA, how to fix it), or print the SDK minimum-version table",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageErr("explain needs one check ID or slug, e.g. 'irsa-doctor explain IRSA104' (see 'irsa-doctor checks')")
+				return usageErr("explain needs one check ID or slug, e.g. 'irsa-doctor explain IRSA104' (see 'irsa-doctor checks'), or sdk-versions")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.EqualFold(strings.TrimSpace(args[0]), "sdk-versions") {
+				return explainSDKVersions(deps)
+			}
 			c := check.ByIDOrSlug(strings.TrimSpace(args[0]))
 			if c == nil {
 				return usageErr("explain: unknown check %q (see 'irsa-doctor checks')", args[0])
@@ -73,4 +77,15 @@ func NewCmdExplain(deps Deps) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// explainSDKVersions prints the minimum SDK versions for IRSA and EKS Pod
+// Identity with their sources (CONTRACT.md: explain sdk-versions).
+func explainSDKVersions(deps Deps) error {
+	d, err := sdk.Load()
+	if err != nil {
+		return fmt.Errorf("explain sdk-versions: %w", err)
+	}
+	_, err = fmt.Fprint(deps.Out, d.Table())
+	return err
 }

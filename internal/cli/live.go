@@ -72,6 +72,8 @@ type liveFlags struct {
 	Cluster      string
 	RoleProfiles []string
 	Timeout      time.Duration
+	// Probe runs the opt-in live probe after the read-only collection.
+	Probe bool
 }
 
 func (f *liveFlags) register(cmd *cobra.Command) {
@@ -83,6 +85,7 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
 	fl.StringArrayVar(&f.RoleProfiles, "role-profile", nil, "ACCOUNT=PROFILE: read roles of another AWS account with that profile (repeatable)")
 	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole collection after this long")
+	fl.BoolVar(&f.Probe, "probe", false, probeHelp)
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -116,7 +119,10 @@ func signalContext(ctx context.Context, timeout time.Duration) (context.Context,
 	if timeout <= 0 {
 		return ctx, stop
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	// The cause is what the user reads ("stopped: ..."), rather than
+	// "context deadline exceeded".
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout,
+		fmt.Errorf("the --timeout of %s expired before the collection finished (raise it with --timeout)", timeout))
 	return ctx, func() { cancel(); stop() }
 }
 
@@ -194,6 +200,10 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		return nil, noInputErr("%v", err)
 	}
 
+	if err := readSomething(kres); err != nil {
+		return nil, err
+	}
+
 	// The roles the targets name: every ServiceAccount's annotation in the
 	// collected scope (a target may be an annotated SA nothing uses).
 	ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
@@ -227,9 +237,18 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		cluster = ident.Name
 	}
 	prog.phase("reading AWS")
+	// EKS Pod Identity associations: the cluster's list, and the details
+	// of those in the collected namespaces.
+	pi := &awscollect.PodIdentityScope{AllNamespaces: tf.AllNamespaces}
+	if scopes, err := kopts.Scopes(); err == nil && !tf.AllNamespaces {
+		pi.Namespaces = scopes
+	}
 	ares, err := awscollect.Collect(ctx, awsCfg, awscollect.Options{
-		Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs,
-		Progress: func(string) { prog.call() },
+		Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs, PodIdentity: pi,
+		// The instances of the nodes the collected pods run on: their IMDS
+		// settings (IRSA407).
+		InstanceIDs: ksnap.NodeInstanceIDs(),
+		Progress:    func(string) { prog.call() },
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -262,8 +281,48 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		m.Listed = append(m.Listed, part.listed...)
 		m.Gaps = append(m.Gaps, part.gaps...)
 	}
+	if lf.Probe {
+		// After everything else, on what the read-only collection found.
+		prog.phase("probing STS and admission")
+		planSel := sel
+		if len(planSel.Namespaces) == 0 && !tf.AllNamespaces {
+			planSel.Namespaces = kopts.Namespaces
+		}
+		pres, err := probeLive(ctx, cs, awsCfg, res.captures, m, planSel)
+		if err != nil {
+			return nil, noInputErr("probe: %v", err)
+		}
+		if ctx.Err() != nil {
+			return nil, noInputErr("stopped: %v", context.Cause(ctx))
+		}
+		res.captures = append(res.captures, pres.Captures...)
+		m.Listed = append(m.Listed, pres.Listed...)
+		m.Gaps = append(m.Gaps, pres.Gaps...)
+	}
 	res.manifest = m
 	return res, nil
+}
+
+// readSomething fails a collection that could read none of the objects
+// the checks judge (pods, ServiceAccounts, workloads): with every List
+// refused, an empty report would look like a clean bill of health
+// (CONTRACT: 3, nothing usable).
+func readSomething(kres kube.Result) error {
+	for _, l := range kres.Listed {
+		switch l.Kind {
+		case snapshot.KindPod, snapshot.KindServiceAccount, snapshot.KindWorkload:
+			return nil
+		}
+	}
+	if len(kres.Gaps) == 0 {
+		return nil
+	}
+	var refused []string
+	for _, g := range kres.Gaps {
+		refused = append(refused, g.Operation+" ("+g.Resource+")")
+	}
+	return noInputErr("could not read the cluster: %s refused; grant the ClusterRole irsa-doctor-reader of %s (first: %s)",
+		strings.Join(refused, ", "), kube.RBACFile, kres.Gaps[0].Reason)
 }
 
 // restCopy gives the collectors a client that does not retry forever.

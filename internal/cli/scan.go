@@ -26,10 +26,17 @@ func NewCmdScan(deps Deps, runF func(context.Context, *ScanOptions) error) *cobr
 		Short: "Collect from the cluster and AWS (read-only), then diagnose",
 		Long: `Collect what the checks need from the cluster (kubeconfig, as kubectl) and AWS (the SDK's
 default credential chain), read-only, then diagnose. NAME is a pod in the namespace (-n, or the
-kubeconfig context's). Without -n or -A, the kubeconfig context's namespace is scanned.`,
+kubeconfig context's). Without -n or -A, the kubeconfig context's namespace is scanned.
+
+--probe (opt-in) also asks STS and the API server: it exchanges a fresh token of each
+ServiceAccount for its role (AssumeRoleWithWebIdentity, credentials discarded at once) and
+dry-run creates a pod from each workload's template. It needs create on serviceaccounts/token and
+pods (deploy/rbac.yaml's irsa-doctor-probe), is the only action that is not read-only, and never
+prints or keeps tokens or credentials.`,
 		Example: `  irsa-doctor scan -n payments
   irsa-doctor scan api-7d9f8b6c5-x2k4p -n payments --profile prod
-  irsa-doctor scan -A -o json --fail-on warning`,
+  irsa-doctor scan -A -o json --fail-on warning
+  irsa-doctor scan -n payments --probe`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageErr("scan takes at most one pod NAME; name more with --pod NS/NAME")
@@ -104,8 +111,11 @@ func NewCmdDump(deps Deps, runF func(context.Context, *DumpOptions) error) *cobr
 		Short: "Collect from the cluster and AWS (read-only) into a bundle that analyze reads back",
 		Long: `Collect exactly what scan collects and write it to DIR as the kubectl and aws CLI outputs
 analyze reads, with a manifest.json saying what was listed and what could not be read. DIR must
-be empty or not exist. Share the folder with support; analyze gives the same findings.`,
+be empty or not exist. Share the folder with support; analyze gives the same findings.
+With --probe (see scan --help), the probe's answers are written too (probe/), never a token or
+credentials.`,
 		Example: `  irsa-doctor dump ./bundle -n payments
+  irsa-doctor dump ./bundle -n payments --probe
   irsa-doctor analyze ./bundle`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {

@@ -15,7 +15,17 @@ type Cluster struct {
 	Issuer          string `json:"issuer"`
 	Endpoint        string `json:"endpoint,omitempty"`
 	PlatformVersion string `json:"platformVersion,omitempty"`
-	Source          Source `json:"-"`
+	// EndpointPublicAccess and EndpointPrivateAccess are the API server
+	// endpoint's resourcesVpcConfig settings; nil when the output does not
+	// say. A private-only endpoint hints that the VPC has no public egress
+	// (IRSA409), without proving it.
+	EndpointPublicAccess  *bool `json:"endpointPublicAccess,omitempty"`
+	EndpointPrivateAccess *bool `json:"endpointPrivateAccess,omitempty"`
+	// AutoMode is computeConfig.enabled: EKS Auto Mode, whose nodes run
+	// the EKS Pod Identity Agent built in, without the DaemonSet
+	// (irsa-facts.md §6.1); nil when the output does not say.
+	AutoMode *bool  `json:"autoMode,omitempty"`
+	Source   Source `json:"-"`
 }
 
 // CallerIdentity is sts get-caller-identity.

@@ -47,6 +47,8 @@ type Pod struct {
 type PodStatus struct {
 	Phase     string `json:"phase,omitempty"`
 	StartTime string `json:"startTime,omitempty"`
+	// Conditions are the pod's conditions (Ready above all; podidentity.go).
+	Conditions []PodCondition `json:"conditions,omitempty"`
 }
 
 // Finished reports a pod in phase Succeeded or Failed.

@@ -91,3 +91,26 @@ func (s *Snapshot) DryRunFor(kind, namespace, name string) *DryRunResult {
 	}
 	return nil
 }
+
+// Gap operations of the probe. A refused or failed probe call is a Gap
+// (never a crash, never a silent pass); the probe checks find theirs by
+// these operations and resources.
+const (
+	// GapTokenRequest: the TokenRequest of a ServiceAccount (kubectl create
+	// token) failed; Resource is ProbeSAResource.
+	GapTokenRequest = "create serviceaccounts/token"
+	// GapAssumeRole: STS gave no verdict (throttled, unreachable, a
+	// server error); Resource is the role ARN.
+	GapAssumeRole = "sts:AssumeRoleWithWebIdentity"
+	// GapDryRun: the dry-run create of pods was refused by RBAC or failed
+	// to reach the API server; Resource is ProbeNamespaceResource.
+	GapDryRun = "create pods (dry run)"
+)
+
+// ProbeSAResource is the Resource of a GapTokenRequest gap.
+func ProbeSAResource(namespace, name string) string {
+	return "serviceaccount " + namespace + "/" + name
+}
+
+// ProbeNamespaceResource is the Resource of a GapDryRun gap.
+func ProbeNamespaceResource(namespace string) string { return "namespace " + namespace }

@@ -102,6 +102,10 @@ type Snapshot struct {
 	// input holds, of any cluster (PodIdentityAssociation.ClusterName).
 	PodIdentityAssociations []*PodIdentityAssociation `json:"podIdentityAssociations,omitempty"`
 
+	// Nodes and the EC2 instances behind them (node.go).
+	Nodes     []*Node        `json:"nodes,omitempty"`
+	Instances []*EC2Instance `json:"ec2Instances,omitempty"`
+
 	// OIDC facts (see oidc.go).
 	TLSChains   []*TLSChain    `json:"tlsChains,omitempty"`
 	Discoveries []*Discovery   `json:"discoveries,omitempty"`
@@ -175,8 +179,12 @@ func (s *Snapshot) Has(k Kind) bool {
 		return len(s.OIDCProviders) > 0 || len(s.ProviderLists) > 0
 	case KindCallerIdentity:
 		return s.Caller != nil
+	case KindNode:
+		return len(s.Nodes) > 0 || s.listed(k)
+	case KindEC2Instance:
+		return len(s.Instances) > 0
 	case KindPodIdentity:
-		return len(s.PodIdentityAssociations) > 0
+		return len(s.PodIdentityAssociations) > 0 || s.listed(k)
 	}
 	return false
 }
@@ -267,6 +275,8 @@ func (s *Snapshot) Sort() {
 	})
 	sort.SliceStable(s.Webhooks, func(i, j int) bool { return s.Webhooks[i].Name < s.Webhooks[j].Name })
 	sort.SliceStable(s.OIDCProviders, func(i, j int) bool { return s.OIDCProviders[i].ARN < s.OIDCProviders[j].ARN })
+	sort.SliceStable(s.Nodes, func(i, j int) bool { return s.Nodes[i].Name < s.Nodes[j].Name })
+	sort.SliceStable(s.Instances, func(i, j int) bool { return s.Instances[i].InstanceID < s.Instances[j].InstanceID })
 	sort.SliceStable(s.PodIdentityAssociations, func(i, j int) bool {
 		a, b := s.PodIdentityAssociations[i], s.PodIdentityAssociations[j]
 		return strings.Join([]string{a.ClusterName, a.Namespace, a.ServiceAccount, a.ARN}, "\x00") <

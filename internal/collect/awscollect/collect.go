@@ -49,9 +49,17 @@ type Options struct {
 	// CallTimeout bounds each call, the SDK's retries included; 0 means
 	// DefaultCallTimeout.
 	CallTimeout time.Duration
+	// InstanceIDs are the EC2 instances of the nodes the targets' pods run
+	// on; ec2:DescribeInstances reads their IMDS settings (ec2.go).
+	// Duplicates and malformed IDs are fine.
+	InstanceIDs []string
 	// Progress, when set, is called after each API call with its IAM
 	// action name ("iam:GetRole"), from several goroutines at once.
 	Progress func(action string)
+	// PodIdentity, when set, reads the cluster's EKS Pod Identity
+	// associations, those of its namespaces in detail, and their roles
+	// (podidentity.go).
+	PodIdentity *PodIdentityScope
 }
 
 // Result is what a collection produced; the CLI merges it with the other
@@ -117,11 +125,13 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (Result, error) 
 	accounts := c.plan(cfg)
 	var wg sync.WaitGroup
 	wg.Go(func() { c.cluster(ctx, cfg) })
+	wg.Go(func() { c.instances(ctx, cfg) })
 	for _, a := range accounts {
 		wg.Go(func() { c.collectAccount(ctx, a) })
 	}
 	wg.Wait()
 	c.providerDetails(ctx, accounts)
+	c.associationRoles(ctx, accounts, c.assocRoles)
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()
 	}
@@ -146,6 +156,8 @@ type collector struct {
 	res    Result
 	paths  map[string]bool // lower-cased capture paths, against clashes on case-insensitive file systems
 	issuer string          // host/path of the cluster's issuer, "" when unknown
+	// assocRoles are the roles of the described Pod Identity associations.
+	assocRoles []string
 }
 
 // account is one AWS account to read: its config and its roles.
@@ -337,6 +349,12 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 		}
 	}
 	c.mu.Unlock()
+	if c.opts.PodIdentity != nil {
+		roles := c.associations(ctx, client, name)
+		c.mu.Lock()
+		c.assocRoles = roles
+		c.mu.Unlock()
+	}
 }
 
 // collectAccount lists the account's OIDC providers and reads its roles.
@@ -551,7 +569,9 @@ func (c *collector) finish() Result {
 	})
 	accounts := map[string]bool{r.Account: true}
 	for _, l := range r.Listed {
-		accounts[l.Account] = true
+		if l.Account != "" {
+			accounts[l.Account] = true
+		}
 	}
 	for _, cp := range r.Captures {
 		if acct, _, ok := strings.Cut(cp.Path, "/"); ok && arn.IsAccountID(acct) {

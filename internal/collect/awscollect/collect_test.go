@@ -66,6 +66,14 @@ func world() awsfake.State {
 			{ARN: github, ClientIDs: []string{"sts.amazonaws.com"}, Thumbprints: []string{"6938fd4d98bab03faadb97b34396831e3780aea1"}},
 			{ARN: provB, ClientIDs: []string{"sts.amazonaws.com", "sts.amazonaws.com.cn"}, Thumbprints: []string{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"}},
 		},
+		// Read only with Options.PodIdentity (podidentity_test.go).
+		PodIdentityAssociations: []awsfake.PodIdentityAssociation{
+			{Cluster: "prod", ID: "a-0reports000000000", Namespace: "payments", ServiceAccount: "reports", RoleARN: reporter,
+				CreatedAt: time.Date(2026, 10, 1, 9, 30, 0, 0, time.UTC)},
+			{Cluster: "prod", ID: "a-0billing000000000", Namespace: "billing", ServiceAccount: "invoices", RoleARN: "arn:aws:iam::" + acctA + ":role/invoices",
+				CreatedAt: time.Date(2026, 10, 2, 9, 30, 0, 0, time.UTC)},
+			{Cluster: "staging", ID: "a-0staging00000000", Namespace: "payments", ServiceAccount: "reports", RoleARN: reporter},
+		},
 	}
 }
 
@@ -234,9 +242,11 @@ func TestCollectReadsBack(t *testing.T) {
 
 	want := func() *snapshot.Snapshot {
 		s := snapshot.New("live")
+		yes := true // the fake's cluster has both endpoints
 		s.Caller = &snapshot.CallerIdentity{Account: acctA, ARN: callerARN, UserID: "AIDAFAKE11112222333300"}
 		s.Clusters = []*snapshot.Cluster{{Name: "prod", ARN: "arn:aws:eks:us-west-2:" + acctA + ":cluster/prod", Region: "us-west-2", Account: acctA,
-			Version: "1.31", Issuer: issuer, Endpoint: apiServer, PlatformVersion: "eks.12"}}
+			Version: "1.31", Issuer: issuer, Endpoint: apiServer, PlatformVersion: "eks.12",
+			EndpointPublicAccess: &yes, EndpointPrivateAccess: &yes}}
 		s.Roles[reader] = &snapshot.Role{ARN: reader, Name: "payments-s3-reader", Path: "/", Account: acctA, RoleID: "AROAEXAMPLEREADER0001",
 			TrustPolicy: trustFor(provA, "payments:s3-reader"), MaxSessionDuration: 3600}
 		s.Roles[reporter] = &snapshot.Role{ARN: reporter, Name: "reporter", Path: "/service/", Account: acctA, RoleID: "AROAEXAMPLEREPORTER01",
@@ -667,9 +677,12 @@ func TestPolicyMatchesCalls(t *testing.T) {
 	if doc.Version != "2012-10-17" || len(doc.Statement) != 1 || doc.Statement[0].Effect != "Allow" || doc.Statement[0].Resource != "*" {
 		t.Fatalf("deploy/iam-policy.json is not one Allow statement: %+v", doc)
 	}
-	f := awsfake.New(t, world())
+	st := world()
+	st.Instances = append(st.Instances, awsfake.Instance{ID: "i-0a1b2c3d4e5f60718"}) // ec2_test.go
+	f := awsfake.New(t, st)
 	_, err = Collect(context.Background(), f.Config(), Options{Endpoint: apiServer, RoleARNs: []string{reader, crossRole},
-		RoleProfiles: map[string]aws.Config{acctB: f.ConfigAs(acctB)}})
+		RoleProfiles: map[string]aws.Config{acctB: f.ConfigAs(acctB)}, PodIdentity: &PodIdentityScope{AllNamespaces: true},
+		InstanceIDs: []string{"i-0a1b2c3d4e5f60718"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,12 @@
 // server endpoint with eks:ListClusters when not named);
 // iam:ListOpenIDConnectProviders of each account it can read;
 // iam:GetOpenIDConnectProvider of the providers of the cluster's issuer;
-// iam:GetRole of each distinct role, concurrently with a bound.
+// iam:GetRole of each distinct role, concurrently with a bound. With
+// Options.PodIdentity: eks:ListPodIdentityAssociations of the cluster
+// (every page, one capture), eks:DescribePodIdentityAssociation of each
+// association of the namespaces in scope, and iam:GetRole of their roles
+// (podidentity.go). With Options.InstanceIDs (the nodes the pods run on):
+// ec2:DescribeInstances, 200 IDs a call, for their IMDS settings (ec2.go).
 // deploy/iam-policy.json grants exactly these actions.
 //
 // Errors are classified once, here (STYLE.md "Errors"): a missing object

@@ -11,8 +11,10 @@
 // It fetches exactly one List per kind and namespace scope, paginated, and
 // never one call per object: pods, serviceaccounts, deployments,
 // statefulsets, daemonsets, replicasets, jobs and cronjobs per namespace
-// (or cluster-wide with -A), namespaces and mutatingwebhookconfigurations
-// cluster-wide, and the server version. When the namespaces List is
+// (or cluster-wide with -A), namespaces, mutatingwebhookconfigurations and nodes
+// cluster-wide, and the server version; and, for the EKS Pod Identity
+// Agent, the daemonsets of kube-system and the pods its DaemonSets select
+// (podidentity.go), unless kube-system is listed already. When the namespaces List is
 // forbidden it gets the namespaces it needs one by one. It never reads
 // Secrets. deploy/rbac.yaml grants exactly these calls; a test holds the
 // two equal.

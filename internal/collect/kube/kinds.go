@@ -133,6 +133,16 @@ var clusterKinds = []kind{
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
+	// Nodes tell where IMDS answers a pod and where EKS Pod Identity runs
+	// (compute type, OS, the EC2 instance of providerID): IRSA407, IRSA405.
+	{resource: "nodes", gvk: corev1.SchemeGroupVersion.WithKind("Node"), fact: snapshot.KindNode,
+		list: func(ctx context.Context, cs kubernetes.Interface, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CoreV1().Nodes().List(ctx, o)
+			if err != nil {
+				return page{}, err
+			}
+			return page{ptrs(l.Items), l.Continue}, nil
+		}},
 }
 
 // workloadKinds counts the namespaced kinds whose Lists together make a

@@ -181,6 +181,9 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 			c.res.Listed = append(c.res.Listed, bundle.ManifestEntry{Kind: snapshot.KindWorkload, Namespace: ns, AllNamespaces: ns == ""})
 		}
 	}
+	if err := c.agent(ctx, scopes); err != nil {
+		return Result{}, err
+	}
 	if nsForbidden {
 		// Without the cluster-wide List, Get each namespace the targets
 		// live in: IRSA108 matches the webhook's namespaceSelector
@@ -211,6 +214,9 @@ type collector struct {
 type job struct {
 	k  kind
 	ns string
+	// selector is a label selector ("" for none): the EKS Pod Identity
+	// Agent's pods are listed by their DaemonSet's selector (podidentity.go).
+	selector string
 }
 
 // outcome is what one List produced.
@@ -319,7 +325,7 @@ func (c *collector) list(ctx context.Context, j job) (outcome, error) {
 // pages fetches every page of one List. Each request is bounded by
 // PerCallTimeout; a List of 10,000 pods is 20 requests of 500.
 func (c *collector) pages(ctx context.Context, j job) ([]any, error) {
-	o := metav1.ListOptions{Limit: c.opts.PageSize}
+	o := metav1.ListOptions{Limit: c.opts.PageSize, LabelSelector: j.selector}
 	var items []any
 	restarted := false
 	for {
@@ -336,7 +342,7 @@ func (c *collector) pages(ctx context.Context, j job) ([]any, error) {
 				// snapshot rather than pages of two moments.
 				restarted = true
 				items = nil
-				o = metav1.ListOptions{}
+				o = metav1.ListOptions{LabelSelector: j.selector}
 				continue
 			}
 			return nil, err

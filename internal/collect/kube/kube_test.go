@@ -105,13 +105,17 @@ func TestCollect(t *testing.T) {
 		name: "one namespace",
 		opts: Options{Namespaces: []string{"payments"}},
 		wantCalls: map[string]int{
-			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1,
+			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1, "list nodes": 1,
 			"list pods -n payments": 1, "list serviceaccounts -n payments": 1,
 			"list deployments.apps -n payments": 1, "list statefulsets.apps -n payments": 1, "list daemonsets.apps -n payments": 1,
 			"list replicasets.apps -n payments": 1, "list jobs.batch -n payments": 1, "list cronjobs.batch -n payments": 1,
+			// The EKS Pod Identity Agent's DaemonSets (podidentity.go):
+			// kube-system has none here, so no agent pods are listed.
+			"list daemonsets.apps -n kube-system": 1,
 		},
-		wantListed: append([]bundle.ManifestEntry{webhooks},
+		wantListed: append([]bundle.ManifestEntry{{Kind: snapshot.KindDaemonSet, Namespace: "kube-system", File: "kube/daemonsets-kube-system.json"}, webhooks},
 			bundle.ManifestEntry{Kind: snapshot.KindNamespace, File: "kube/namespaces.json"},
+			bundle.ManifestEntry{Kind: snapshot.KindNode, File: "kube/nodes.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindPod, Namespace: "payments", File: "kube/pods-payments.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindServiceAccount, Namespace: "payments", File: "kube/serviceaccounts-payments.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindWorkload, Namespace: "payments"},
@@ -123,14 +127,17 @@ func TestCollect(t *testing.T) {
 			Namespaces:      []string{"kube-system", "payments"},
 			Webhooks:        []string{"pod-identity-webhook: iam-for-pods.amazonaws.com"},
 			ServerVersion:   "v1.31.4-eks-2d5f260",
-			Listings:        []string{"MutatingWebhookConfiguration *", "Namespace *", "Pod payments", "ServiceAccount payments", "Workload payments"},
+			Listings: []string{"DaemonSet kube-system", "DaemonSet payments", "MutatingWebhookConfiguration *", "Namespace *", "Node *", "Pod payments",
+				"ServiceAccount payments", "Workload payments"},
 			Files: []string{
 				"kube/cronjobs-payments.json kubectl:CronJobList",
+				"kube/daemonsets-kube-system.json kubectl:List",
 				"kube/daemonsets-payments.json kubectl:DaemonSetList",
 				"kube/deployments-payments.json kubectl:DeploymentList",
 				"kube/jobs-payments.json kubectl:JobList",
 				"kube/mutatingwebhookconfigurations.json kubectl:MutatingWebhookConfigurationList",
 				"kube/namespaces.json kubectl:NamespaceList",
+				"kube/nodes.json kubectl:List",
 				"kube/pods-payments.json kubectl:PodList",
 				"kube/replicasets-payments.json kubectl:ReplicaSetList",
 				"kube/serviceaccounts-payments.json kubectl:ServiceAccountList",
@@ -143,13 +150,14 @@ func TestCollect(t *testing.T) {
 		name: "all namespaces",
 		opts: Options{AllNamespaces: true, Namespaces: []string{"ignored-with-A"}},
 		wantCalls: map[string]int{
-			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1,
+			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1, "list nodes": 1,
 			"list pods": 1, "list serviceaccounts": 1,
 			"list deployments.apps": 1, "list statefulsets.apps": 1, "list daemonsets.apps": 1,
 			"list replicasets.apps": 1, "list jobs.batch": 1, "list cronjobs.batch": 1,
 		},
 		wantListed: append([]bundle.ManifestEntry{webhooks},
 			bundle.ManifestEntry{Kind: snapshot.KindNamespace, File: "kube/namespaces.json"},
+			bundle.ManifestEntry{Kind: snapshot.KindNode, File: "kube/nodes.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindPod, AllNamespaces: true, File: "kube/pods.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindServiceAccount, AllNamespaces: true, File: "kube/serviceaccounts.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindWorkload, AllNamespaces: true},
@@ -164,7 +172,7 @@ func TestCollect(t *testing.T) {
 			Namespaces:      []string{"kube-system", "payments"},
 			Webhooks:        []string{"pod-identity-webhook: iam-for-pods.amazonaws.com"},
 			ServerVersion:   "v1.31.4-eks-2d5f260",
-			Listings:        []string{"MutatingWebhookConfiguration *", "Namespace *", "Pod *", "ServiceAccount *", "Workload *"},
+			Listings:        []string{"DaemonSet payments", "MutatingWebhookConfiguration *", "Namespace *", "Node *", "Pod *", "ServiceAccount *", "Workload *"},
 			Files: []string{
 				"kube/cronjobs.json kubectl:CronJobList",
 				"kube/daemonsets.json kubectl:DaemonSetList",
@@ -172,6 +180,7 @@ func TestCollect(t *testing.T) {
 				"kube/jobs.json kubectl:JobList",
 				"kube/mutatingwebhookconfigurations.json kubectl:MutatingWebhookConfigurationList",
 				"kube/namespaces.json kubectl:NamespaceList",
+				"kube/nodes.json kubectl:List",
 				"kube/pods.json kubectl:PodList",
 				"kube/replicasets.json kubectl:ReplicaSetList",
 				"kube/serviceaccounts.json kubectl:ServiceAccountList",
@@ -189,7 +198,7 @@ func TestCollect(t *testing.T) {
 			{Kind: "ServiceAccount", Namespace: "payments", Name: "s3-reader"},
 		}},
 		wantCalls: map[string]int{
-			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1,
+			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1, "list nodes": 1,
 			"list pods -n payments": 1, "list serviceaccounts -n payments": 1,
 			"list deployments.apps -n payments": 1, "list statefulsets.apps -n payments": 1, "list daemonsets.apps -n payments": 1,
 			"list replicasets.apps -n payments": 1, "list jobs.batch -n payments": 1, "list cronjobs.batch -n payments": 1,
@@ -199,6 +208,7 @@ func TestCollect(t *testing.T) {
 		},
 		wantListed: append([]bundle.ManifestEntry{webhooks},
 			bundle.ManifestEntry{Kind: snapshot.KindNamespace, File: "kube/namespaces.json"},
+			bundle.ManifestEntry{Kind: snapshot.KindNode, File: "kube/nodes.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindPod, Namespace: "kube-system", File: "kube/pods-kube-system.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindPod, Namespace: "payments", File: "kube/pods-payments.json"},
 			bundle.ManifestEntry{Kind: snapshot.KindServiceAccount, Namespace: "kube-system", File: "kube/serviceaccounts-kube-system.json"},
@@ -216,7 +226,7 @@ func TestCollect(t *testing.T) {
 			Namespaces:      []string{"kube-system", "payments"},
 			Webhooks:        []string{"pod-identity-webhook: iam-for-pods.amazonaws.com"},
 			ServerVersion:   "v1.31.4-eks-2d5f260",
-			Listings: []string{"MutatingWebhookConfiguration *", "Namespace *", "Pod kube-system", "Pod payments",
+			Listings: []string{"DaemonSet payments", "MutatingWebhookConfiguration *", "Namespace *", "Node *", "Pod kube-system", "Pod payments",
 				"ServiceAccount kube-system", "ServiceAccount payments", "Workload kube-system", "Workload payments"},
 			Files: []string{
 				"kube/cronjobs-kube-system.json kubectl:List",
@@ -229,6 +239,7 @@ func TestCollect(t *testing.T) {
 				"kube/jobs-payments.json kubectl:JobList",
 				"kube/mutatingwebhookconfigurations.json kubectl:MutatingWebhookConfigurationList",
 				"kube/namespaces.json kubectl:NamespaceList",
+				"kube/nodes.json kubectl:List",
 				"kube/pods-kube-system.json kubectl:PodList",
 				"kube/pods-payments.json kubectl:PodList",
 				"kube/replicasets-kube-system.json kubectl:List",
@@ -365,9 +376,11 @@ func TestCollectDenied(t *testing.T) {
 			deny(cs.Clientset, "list", "namespaces", "", "")
 			deny(cs.Clientset, "list", "mutatingwebhookconfigurations", "admissionregistration.k8s.io", "")
 			deny(cs.Clientset, "list", "pods", "", "ghost")
+			deny(cs.Clientset, "list", "daemonsets", "apps", "kube-system")
+			deny(cs.Clientset, "list", "nodes", "", "")
 		},
 		wantCalls: map[string]int{
-			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1,
+			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1, "list nodes": 1,
 			"get namespaces":        2,
 			"list pods -n payments": 1, "list serviceaccounts -n payments": 1,
 			"list deployments.apps -n payments": 1, "list statefulsets.apps -n payments": 1, "list daemonsets.apps -n payments": 1,
@@ -375,6 +388,7 @@ func TestCollectDenied(t *testing.T) {
 			"list pods -n ghost": 1, "list serviceaccounts -n ghost": 1,
 			"list deployments.apps -n ghost": 1, "list statefulsets.apps -n ghost": 1, "list daemonsets.apps -n ghost": 1,
 			"list replicasets.apps -n ghost": 1, "list jobs.batch -n ghost": 1, "list cronjobs.batch -n ghost": 1,
+			"list daemonsets.apps -n kube-system": 1,
 		},
 		wantListed: []bundle.ManifestEntry{
 			{Kind: snapshot.KindPod, Namespace: "payments", File: "kube/pods-payments.json"},
@@ -384,10 +398,14 @@ func TestCollectDenied(t *testing.T) {
 			{Kind: snapshot.KindWorkload, Namespace: "payments"},
 		},
 		wantGaps: []snapshot.Gap{
+			{Source: "kube", Operation: "list daemonsets", Resource: "namespace kube-system",
+				Reason: `Forbidden: daemonsets.apps is forbidden: User "alice" cannot list resource "daemonsets" in API group "apps" in the namespace "kube-system"` + rbac},
 			{Source: "kube", Operation: "list mutatingwebhookconfigurations", Resource: "cluster",
 				Reason: `Forbidden: mutatingwebhookconfigurations.admissionregistration.k8s.io is forbidden: User "alice" cannot list resource "mutatingwebhookconfigurations" in API group "admissionregistration.k8s.io" at the cluster scope` + rbac},
 			{Source: "kube", Operation: "list namespaces", Resource: "cluster",
 				Reason: `Forbidden: namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope` + rbac},
+			{Source: "kube", Operation: "list nodes", Resource: "cluster",
+				Reason: `Forbidden: nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope` + rbac},
 			{Source: "kube", Operation: "list pods", Resource: "namespace ghost",
 				Reason: `Forbidden: pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "ghost"` + rbac},
 		},
@@ -404,13 +422,17 @@ func TestCollectDenied(t *testing.T) {
 			},
 			Namespaces:    []string{"payments"},
 			ServerVersion: "v1.31.4-eks-2d5f260",
-			Listings:      []string{"Pod payments", "ServiceAccount ghost", "ServiceAccount payments", "Workload ghost", "Workload payments"},
+			Listings:      []string{"DaemonSet payments", "Pod payments", "ServiceAccount ghost", "ServiceAccount payments", "Workload ghost", "Workload payments"},
 			NotFounds:     []string{`Namespace "ghost": Error from server (NotFound): namespaces "ghost" not found`},
 			Gaps: []snapshot.Gap{
+				{Source: "kube", Operation: "list daemonsets", Resource: "namespace kube-system",
+					Reason: `Forbidden: daemonsets.apps is forbidden: User "alice" cannot list resource "daemonsets" in API group "apps" in the namespace "kube-system"` + rbac},
 				{Source: "kube", Operation: "list mutatingwebhookconfigurations", Resource: "cluster",
 					Reason: `Forbidden: mutatingwebhookconfigurations.admissionregistration.k8s.io is forbidden: User "alice" cannot list resource "mutatingwebhookconfigurations" in API group "admissionregistration.k8s.io" at the cluster scope` + rbac},
 				{Source: "kube", Operation: "list namespaces", Resource: "cluster",
 					Reason: `Forbidden: namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope` + rbac},
+				{Source: "kube", Operation: "list nodes", Resource: "cluster",
+					Reason: `Forbidden: nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope` + rbac},
 				{Source: "kube", Operation: "list pods", Resource: "namespace ghost",
 					Reason: `Forbidden: pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "ghost"` + rbac},
 			},
@@ -448,7 +470,7 @@ func TestCollectDenied(t *testing.T) {
 			deny(cs.Clientset, "get", "namespaces", "", "")
 		},
 		wantCalls: map[string]int{
-			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1,
+			"get version": 1, "list namespaces": 1, "list mutatingwebhookconfigurations.admissionregistration.k8s.io": 1, "list nodes": 1,
 			"get namespaces": 2,
 			"list pods":      1, "list serviceaccounts": 1,
 			"list deployments.apps": 1, "list statefulsets.apps": 1, "list daemonsets.apps": 1,
@@ -456,6 +478,7 @@ func TestCollectDenied(t *testing.T) {
 		},
 		wantListed: []bundle.ManifestEntry{
 			{Kind: snapshot.KindWebhookConfiguration, File: "kube/mutatingwebhookconfigurations.json"},
+			{Kind: snapshot.KindNode, File: "kube/nodes.json"},
 			{Kind: snapshot.KindPod, AllNamespaces: true, File: "kube/pods.json"},
 			{Kind: snapshot.KindServiceAccount, AllNamespaces: true, File: "kube/serviceaccounts.json"},
 		},

@@ -40,6 +40,8 @@ type State struct {
 	Clusters   []Cluster
 	Roles      []Role
 	Providers  []OIDCProvider
+	// Instances are served by ec2:DescribeInstances (ec2.go).
+	Instances []Instance
 	// PodIdentityAssociations are served by the EKS association calls.
 	PodIdentityAssociations []PodIdentityAssociation
 	// ListClustersPageSize is the page size of eks:ListClusters when the
@@ -254,6 +256,30 @@ func withDefaults(st State) State {
 			c.CreatedAt = time.Date(2026, 3, 2, 15, 10, 44, 512000000, time.UTC)
 		}
 	}
+	for i := range st.Instances {
+		in := &st.Instances[i]
+		if in.Account == "" {
+			in.Account = st.Principals[0].Account
+		}
+		if in.Type == "" {
+			in.Type = "m6i.large"
+		}
+		if in.Zone == "" {
+			in.Zone = st.Region + "a"
+		}
+		if in.HTTPTokens == "" {
+			in.HTTPTokens = "required"
+		}
+		if in.HopLimit == 0 {
+			in.HopLimit = 2
+		}
+		if in.HTTPEndpoint == "" {
+			in.HTTPEndpoint = "enabled"
+		}
+		if in.LaunchTime.IsZero() {
+			in.LaunchTime = time.Date(2026, 11, 2, 8, 12, 41, 0, time.UTC)
+		}
+	}
 	for i := range st.Roles {
 		r := &st.Roles[i]
 		if r.MaxSessionDuration == 0 {
@@ -392,8 +418,11 @@ func (f *Fake) Inject(ft Fault) {
 // access-denied error and AWS's message for it.
 func (f *Fake) Deny(action, resource string) {
 	code := "AccessDenied"
-	if strings.HasPrefix(action, "eks:") {
+	switch {
+	case strings.HasPrefix(action, "eks:"):
 		code = "AccessDeniedException"
+	case strings.HasPrefix(action, "ec2:"):
+		code = "UnauthorizedOperation"
 	}
 	f.Inject(Fault{Action: action, Resource: resource, Code: code})
 }
@@ -504,7 +533,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	req.service = service
 	switch service {
-	case "iam", "sts":
+	case "iam", "sts", "ec2":
 		req.action = req.form.Get("Action")
 		// The resource named, for the log (the handlers refine it).
 		for _, k := range []string{"RoleName", "OpenIDConnectProviderArn", "RoleArn"} {
@@ -543,12 +572,17 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveSTS(w, req)
 	case "eks":
 		f.serveEKS(w, req)
+	case "ec2":
+		f.serveEC2(w, req)
 	}
 }
 
 func invalidKeyCode(service string) string {
-	if service == "eks" {
+	switch service {
+	case "eks":
 		return "UnrecognizedClientException"
+	case "ec2":
+		return "AuthFailure"
 	}
 	return "InvalidClientTokenId"
 }
@@ -628,7 +662,8 @@ func defaultStatus(code string) int {
 	case "NoSuchEntity", "ResourceNotFoundException":
 		return http.StatusNotFound
 	case "AccessDenied", "AccessDeniedException", "IDPRejectedClaim", "RegionDisabledException",
-		"InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "SignatureDoesNotMatch":
+		"InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken", "SignatureDoesNotMatch",
+		"UnauthorizedOperation":
 		return http.StatusForbidden
 	case "ThrottlingException", "TooManyRequestsException":
 		return http.StatusTooManyRequests
@@ -658,6 +693,13 @@ func defaultMessage(req *request, code string) string {
 		// errors.txt, from a real AccessDenied); other resources by ARN.
 		return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
 			who, action, deniedResource(req), action)
+	case "UnauthorizedOperation":
+		// EC2 says it differently (EC2 API reference, "Error codes").
+		who, action := "anonymous", req.service+":"+req.action
+		if req.principal != nil {
+			who = req.principal.ARN
+		}
+		return fmt.Sprintf("You are not authorized to perform this operation. User: %s is not authorized to perform: %s because no identity-based policy allows the %s action", who, action, action)
 	case "Throttling", "ThrottlingException":
 		return "Rate exceeded"
 	}
@@ -697,8 +739,12 @@ func (f *Fake) requestID() string {
 }
 
 func (f *Fake) answerError(w http.ResponseWriter, req *request, e *apiError) {
-	if req.service == "eks" {
+	switch req.service {
+	case "eks":
 		f.answerEKSError(w, req, e)
+		return
+	case "ec2":
+		f.answerEC2Error(w, req, e)
 		return
 	}
 	f.answerQueryError(w, req, req.service, e)

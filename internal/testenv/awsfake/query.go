@@ -23,6 +23,7 @@ var namespaces = map[string]string{
 var versions = map[string]string{
 	"iam": "2010-05-08",
 	"sts": "2011-06-15",
+	"ec2": "2016-11-15",
 }
 
 type queryError struct {
@@ -87,11 +88,11 @@ func (f *Fake) writeXML(w http.ResponseWriter, req *request, status int, doc any
 // a wrong API version; ok false when it answered.
 func (f *Fake) checkQuery(w http.ResponseWriter, req *request) bool {
 	if req.action == "" {
-		f.answerQueryError(w, req, req.service, &apiError{Code: "MissingAction", Message: "Missing Action", Status: http.StatusBadRequest})
+		f.answerError(w, req, &apiError{Code: "MissingAction", Message: "Missing Action", Status: http.StatusBadRequest})
 		return false
 	}
 	if v := req.form.Get("Version"); v != versions[req.service] {
-		f.answerQueryError(w, req, req.service, &apiError{Code: "InvalidAction",
+		f.answerError(w, req, &apiError{Code: "InvalidAction",
 			Message: "Could not find operation " + req.action + " for version " + v, Status: http.StatusBadRequest})
 		return false
 	}

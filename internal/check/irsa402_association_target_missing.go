@@ -1,0 +1,168 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa402 = &Check{
+	ID:       "IRSA402",
+	Slug:     "association-target-missing",
+	Title:    "An EKS Pod Identity association names a namespace or ServiceAccount that does not exist",
+	Severity: finding.SeverityWarning,
+	Link:     finding.LinkServiceAccount,
+	Scope:    ScopeServiceAccount | ScopeAssociation,
+	Doc: `An EKS Pod Identity association maps an IAM role to one ServiceAccount of one namespace
+(` + "`aws eks create-pod-identity-association --namespace NS --service-account SA`" + `). EKS does not check
+that either exists: an association may be created before them, and it does nothing until pods run
+as that ServiceAccount. An association whose namespace or ServiceAccount does not exist is therefore
+either created ahead of the workload, left over after it was removed, or, most often, a typo: the
+pods that were meant to get the role run as another ServiceAccount, have no association, and fall
+back to the next credentials in the SDK chain (usually the node's role through IMDS).
+
+The namespace or ServiceAccount counts as missing only when the input proves it: a ServiceAccount
+List of the namespace, a Namespace List, or the ` + "`NotFound`" + ` error kubectl prints. The finding is an
+error when a ServiceAccount with a similar name exists and has no association of its own (the likely
+typo), a warning otherwise.`,
+	Fix: `An association's namespace and ServiceAccount cannot be changed: delete it and create it for the
+ServiceAccount the pods run as, then restart those pods (the webhook injects Pod Identity at pod
+creation only):
+
+    aws eks delete-pod-identity-association --cluster-name CLUSTER --association-id ID
+    aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NS --service-account SA --role-arn ROLE_ARN
+
+If the association was created ahead of its workload, nothing is wrong yet.`,
+	Run: runIRSA402,
+}
+
+func runIRSA402(c *Context, t *Target, r *Recorder) {
+	a := targetAssociation(c, t)
+	if a == nil {
+		// An IRSA ServiceAccount without an association: nothing to judge.
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	subj := AssociationSubject(a)
+	if t.SA != nil {
+		r.Pass(subj, fmt.Sprintf("ServiceAccount %q exists in namespace %q", a.ServiceAccount, a.Namespace),
+			associationEvidence(a), Ev(t.SA.Source, "ServiceAccount "+snapshot.Key(t.SA.Namespace, t.SA.Name)))
+		return
+	}
+	s := c.Snap
+	if proof, src, ok := namespaceMissing(s, a.Namespace); ok {
+		details := []Detail{associationEvidence(a), Ev(src, proof)}
+		msg := fmt.Sprintf("the association names namespace %q, which does not exist: no pod can run as its ServiceAccount %q", a.Namespace, a.ServiceAccount)
+		if near := similarNamespaces(s, a.Namespace); len(near) > 0 {
+			msg += "; similar namespaces: " + strings.Join(near, ", ")
+		}
+		details = append(details, Cmd(fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
+			iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), regionFlag(a))))
+		r.Fail(subj, msg, details...)
+		return
+	}
+	proof, src, missing := associationSAMissing(s, a)
+	if !missing {
+		r.Skip(subj, fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccounts -n %s -o json)", a.Namespace, a.ServiceAccount, a.Namespace),
+			associationEvidence(a))
+		return
+	}
+	details := []Detail{associationEvidence(a), Ev(src, proof)}
+	msg := fmt.Sprintf("the association names ServiceAccount %q, which does not exist in namespace %q", a.ServiceAccount, a.Namespace)
+	var near []string   // similar ServiceAccounts, quoted
+	var orphan []string // those without an association of their own
+	for _, q := range similarSANames(s, a.Namespace, a.ServiceAccount) {
+		q = strings.TrimPrefix(q, "ServiceAccount ")
+		near = append(near, q)
+		if name := strings.Trim(q, `"`); s.PodIdentityAssociationFor(a.Namespace, name) == nil {
+			orphan = append(orphan, name)
+		}
+	}
+	if len(orphan) > 0 {
+		msg += fmt.Sprintf("; ServiceAccount %q exists and has no association: pods running as it get no Pod Identity credentials", orphan[0])
+		details = append(details, WithSeverity(finding.SeverityError))
+		for _, name := range orphan {
+			if sa := s.ServiceAccount(a.Namespace, name); sa != nil {
+				details = append(details, Ev(sa.Source, "ServiceAccount "+snapshot.Key(sa.Namespace, sa.Name)+" (no Pod Identity association)"))
+			}
+		}
+	} else if len(near) > 0 {
+		msg += "; similar ServiceAccounts: " + strings.Join(near, ", ")
+	}
+	if other := s.ServiceAccountsNamed(a.ServiceAccount); len(other) > 0 {
+		var nss []string
+		for _, sa := range other {
+			nss = append(nss, sa.Namespace)
+		}
+		msg += fmt.Sprintf("; a ServiceAccount %q exists in namespace %s", a.ServiceAccount, strings.Join(quoteAll(nss), ", "))
+	}
+	del := fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
+		iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), regionFlag(a))
+	if len(orphan) > 0 {
+		role := orPlaceholder(a.RoleARN, "ROLE_ARN")
+		create := fmt.Sprintf("aws eks create-pod-identity-association --cluster-name %s --namespace %s --service-account %s --role-arn %s%s",
+			iamQuoteArg(a.ClusterName), iamQuoteArg(a.Namespace), iamQuoteArg(orphan[0]), iamQuoteArg(role), regionFlag(a))
+		details = append(details, Cmd(del, create),
+			Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount `%s`, delete association %s and create one for `%s` with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n    %s\n    %s",
+				orphan[0], associationName(a), orphan[0], del, create)))
+	} else {
+		details = append(details, Cmd(del))
+	}
+	r.Fail(subj, msg, details...)
+}
+
+// namespaceMissing reports whether the input proves namespace ns absent: a
+// NotFound text for it, or a Namespace List (cluster-scoped, so complete)
+// without it.
+func namespaceMissing(s *snapshot.Snapshot, ns string) (proof string, src snapshot.Source, missing bool) {
+	if s.Namespaces[ns] != nil {
+		return "", snapshot.Source{}, false
+	}
+	if nf, ok := s.NotFoundFor(snapshot.KindNamespace, "", ns); ok {
+		return nf.Message, nf.Source, true
+	}
+	if l, ok := s.ListedIn(snapshot.KindNamespace, ""); ok {
+		return fmt.Sprintf("a Namespace List of the cluster (%d namespaces) without %q", len(s.Namespaces), ns), l.Source, true
+	}
+	return "", snapshot.Source{}, false
+}
+
+// associationSAMissing reports whether the input proves the association's
+// ServiceAccount absent (CONTRACT.md "Absence needs proof").
+func associationSAMissing(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociation) (proof string, src snapshot.Source, missing bool) {
+	if s.ServiceAccount(a.Namespace, a.ServiceAccount) != nil {
+		return "", snapshot.Source{}, false
+	}
+	if nf, ok := s.NotFoundFor(snapshot.KindServiceAccount, a.Namespace, a.ServiceAccount); ok {
+		return nf.Message, nf.Source, true
+	}
+	if l, ok := s.ListedIn(snapshot.KindServiceAccount, a.Namespace); ok {
+		var names []string
+		for _, sa := range s.ServiceAccounts {
+			if sa.Namespace == a.Namespace {
+				names = append(names, sa.Name)
+			}
+		}
+		sort.Strings(names)
+		return fmt.Sprintf("ServiceAccounts of namespace %s: %s", a.Namespace, strings.Join(names, ", ")), l.Source, true
+	}
+	return "", snapshot.Source{}, false
+}
+
+// similarNamespaces lists, quoted, the namespaces of the input within edit
+// distance 2 of ns.
+func similarNamespaces(s *snapshot.Snapshot, ns string) []string {
+	var out []string
+	for name := range s.Namespaces {
+		if name != ns && osaDistance(name, ns, 2) <= 2 {
+			out = append(out, fmt.Sprintf("%q", name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,242 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa404 = &Check{
+	ID:       "IRSA404",
+	Slug:     "pod-identity-trust-invalid",
+	Title:    "The associated role's trust policy does not let EKS Pod Identity assume it",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkIAMRole,
+	Scope:    ScopeWorkloads | ScopeServiceAccount | ScopeAssociation,
+	After:    []string{"IRSA410"},
+	Doc: `EKS Pod Identity assumes the association's role as the service principal
+` + "`pods.eks.amazonaws.com`" + `, calling ` + "`sts:AssumeRole`" + ` with session tags (` + "`sts:TagSession`" + `): the role's
+trust policy must allow both actions to that principal (EKS User Guide, "Create IAM role with trust
+policy required by EKS Pod Identity"; irsa-facts.md §6.1). A role written for IRSA trusts the
+cluster's OIDC provider with ` + "`sts:AssumeRoleWithWebIdentity`" + ` instead, and a Pod Identity statement
+without ` + "`sts:TagSession`" + ` is refused too. The agent then reports EKS Auth's ` + "`AccessDeniedException`" + `
+(seen as "EKS does not have permissions to assume the associated role") and the pod gets no
+credentials.
+
+The policy is evaluated as IAM does (an explicit Deny wins), with the session tags EKS Pod Identity
+adds as request context: ` + "`aws:RequestTag/kubernetes-namespace`" + `, ` + "`kubernetes-service-account`" + `,
+` + "`eks-cluster-name`" + `, ` + "`eks-cluster-arn`" + ` and, for a running pod, ` + "`kubernetes-pod-name`" + ` and
+` + "`kubernetes-pod-uid`" + ` (none when the association disables session tags). A condition on any other
+key (` + "`aws:SourceAccount`" + `, ` + "`aws:SourceArn`" + `, ...) cannot be decided from the input: the check is then
+skipped with the condition it could not evaluate.`,
+	Fix: `Allow the Pod Identity principal both actions in the role's trust policy (the statement EKS
+documents; add conditions on ` + "`aws:RequestTag/kubernetes-namespace`" + ` and
+` + "`aws:RequestTag/kubernetes-service-account`" + ` to restrict it to one ServiceAccount):
+
+    {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
+
+then ` + "`aws iam update-assume-role-policy --role-name ROLE --policy-document file://ROLE.trust-policy.json`" + `.
+No pod restart is needed: the agent assumes the role again at the next credential request.`,
+	Run: runIRSA404,
+}
+
+// podIdentityActions are the two actions EKS Pod Identity needs allowed.
+var podIdentityActions = []string{"sts:AssumeRole", "sts:TagSession"}
+
+func runIRSA404(c *Context, t *Target, r *Recorder) {
+	a := targetAssociation(c, t)
+	if a == nil {
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	ref, why, details := associationRole(a)
+	if why != "" {
+		r.Skip(AssociationSubject(a), why, details...)
+		return
+	}
+	subj := finding.Subject{Kind: "IAMRole", Name: ref.Name, ARN: ref.ARN}
+	lk := FindRole(c.Snap, ref)
+	if lk.Role == nil {
+		why, ev := roleAbsentReason(c, ref)
+		r.Skip(subj, why, append([]Detail{associationEvidence(a)}, ev...)...)
+		return
+	}
+	role := lk.Role
+	doc, err := c.TrustDocument(role.TrustPolicy)
+	if err != nil {
+		r.Skip(subj, fmt.Sprintf("the trust policy of role %s does not parse: %v", role.Name, err), associationEvidence(a))
+		return
+	}
+	policyEv := Ev(role.Source, fmt.Sprintf("role %s trust policy: %s", role.Name, iamCompactPolicy(doc)))
+	ctx, tagsEv := podIdentityContext(t, a)
+	var denied, unknown []policy.Result
+	var allowed []string
+	for _, action := range podIdentityActions {
+		req := policy.PodIdentityRequest(action)
+		req.Context = ctx
+		res := c.Evaluate(doc, req)
+		switch res.Decision {
+		case policy.Allowed:
+			allowed = append(allowed, res.Deciding.Statement.Name())
+		case policy.Unknown:
+			unknown = append(unknown, res)
+		default:
+			denied = append(denied, res)
+		}
+	}
+	switch {
+	case len(denied) > 0:
+		var actions, explain []string
+		for _, res := range denied {
+			actions = append(actions, res.Request.Action)
+			if len(denied) == 1 {
+				explain = append(explain, res.Explain())
+			} else {
+				explain = append(explain, res.Request.Action+" "+res.Explain())
+			}
+		}
+		msg := fmt.Sprintf("the trust policy of role %s does not allow %s %s: %s", role.Name, policy.PodIdentityService,
+			strings.Join(actions, " and "), strings.Join(explain, "; "))
+		details := []Detail{associationEvidence(a), policyEv}
+		if tagsEv != nil {
+			details = append(details, tagsEv)
+		}
+		details = append(details, podIdentityTrustFix(role, doc, denied, ctx)...)
+		r.Fail(subj, msg, details...)
+	case len(unknown) > 0:
+		var explain []string
+		for _, res := range unknown {
+			explain = append(explain, res.Request.Action+" "+res.Explain())
+		}
+		details := []Detail{associationEvidence(a), policyEv}
+		if tagsEv != nil {
+			details = append(details, tagsEv)
+		}
+		r.Skip(subj, fmt.Sprintf("whether the trust policy of role %s lets %s assume it depends on what the input does not tell: %s",
+			role.Name, policy.PodIdentityService, strings.Join(explain, "; ")), details...)
+	default:
+		names := slices.Compact(slices.Clone(allowed))
+		r.Pass(subj, fmt.Sprintf("the trust policy of role %s allows %s sts:AssumeRole and sts:TagSession (%s)", role.Name,
+			policy.PodIdentityService, strings.Join(names, ", ")), associationEvidence(a), policyEv)
+	}
+}
+
+// podIdentityContext is the request context EKS Pod Identity sends: its
+// session tags as aws:RequestTag/* keys, unless the association disables
+// them (EKS User Guide, "Enable or disable session tags"; irsa-facts.md
+// §6.1). The pod's name and UID are known for a running pod only. ev
+// shows the tags used, nil when none are.
+func podIdentityContext(t *Target, a *snapshot.PodIdentityAssociation) (ctx map[string][]string, ev Detail) {
+	if a.DisableSessionTags != nil && *a.DisableSessionTags {
+		return nil, nil
+	}
+	ctx = map[string][]string{
+		"aws:RequestTag/kubernetes-namespace":       {a.Namespace},
+		"aws:RequestTag/kubernetes-service-account": {a.ServiceAccount},
+		"aws:RequestTag/eks-cluster-name":           {a.ClusterName},
+	}
+	keys := []string{"kubernetes-namespace=" + a.Namespace, "kubernetes-service-account=" + a.ServiceAccount, "eks-cluster-name=" + a.ClusterName}
+	if cl := associationClusterARN(a); cl != "" {
+		ctx["aws:RequestTag/eks-cluster-arn"] = []string{cl}
+		keys = append(keys, "eks-cluster-arn="+cl)
+	}
+	if t.IsPod() {
+		ctx["aws:RequestTag/kubernetes-pod-name"] = []string{t.Name}
+		keys = append(keys, "kubernetes-pod-name="+t.Name)
+		if t.Meta != nil && t.Meta.UID != "" {
+			ctx["aws:RequestTag/kubernetes-pod-uid"] = []string{t.Meta.UID}
+			keys = append(keys, "kubernetes-pod-uid="+t.Meta.UID)
+		}
+	}
+	return ctx, Ev(a.Source, "session tags EKS Pod Identity adds: "+strings.Join(keys, ", "))
+}
+
+// podIdentityTrustFix corrects the trust policy with the smallest change
+// (CONTRACT.md "Fixes"): a statement that already trusts the Pod Identity
+// principal and was refused only for its Action gains the missing action;
+// otherwise the statement EKS documents is appended. An explicit Deny is
+// not edited: the remediation names it.
+func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []policy.Result, ctx map[string][]string) []Detail {
+	for _, res := range denied {
+		if res.Decision == policy.ExplicitDeny {
+			return []Detail{Remedy(fmt.Sprintf("%s of role %s denies %s to %s, which overrides any Allow: narrow or remove that statement (for example, exclude the principal %s from it), then `aws iam update-assume-role-policy --role-name %s --policy-document file://%s.trust-policy.json`.",
+				res.Deciding.Statement.Name(), role.Name, res.Request.Action, policy.PodIdentityService, policy.PodIdentityService, role.Name, role.Name))}
+		}
+	}
+	tree, err := parseTree(role.TrustPolicy)
+	if err != nil {
+		return nil
+	}
+	var changes []string
+	var missing []string
+	edited := false
+	for _, res := range denied {
+		missing = append(missing, res.Request.Action)
+	}
+	// A statement that allows one action to the principal and fails the
+	// other only on its Action element gains the missing action.
+	for _, res := range denied {
+		for i := range res.Statements {
+			st := &res.Statements[i]
+			if st.Statement.Effect != policy.Allow || st.Principal.Outcome != policy.Match || st.Action.Outcome != policy.NoMatch || len(st.Failures()) != 1 {
+				continue
+			}
+			node := tree.statement(i)
+			if node == nil || node.get("Action") == nil {
+				continue
+			}
+			node.get("Action").appendString(res.Request.Action)
+			changes = append(changes, fmt.Sprintf("%s also allows %s", st.Statement.Name(), res.Request.Action))
+			edited = true
+			break
+		}
+	}
+	if !edited || len(changes) < len(denied) {
+		tree = mustTree(role.TrustPolicy)
+		if tree == nil {
+			return nil
+		}
+		st := object(
+			member{"Sid", str("AllowEksAuthToAssumeRoleForPodIdentity")},
+			member{"Effect", str("Allow")},
+			member{"Principal", object(member{"Service", str(policy.PodIdentityService)})},
+			member{"Action", strOrList(podIdentityActions)},
+		)
+		i := tree.appendStatement(st)
+		changes = []string{fmt.Sprintf("a new Statement[%d] allows %s sts:AssumeRole and sts:TagSession", i, policy.PodIdentityService)}
+	}
+	fixed, err := tree.document()
+	if err != nil {
+		return nil
+	}
+	for _, action := range podIdentityActions {
+		req := policy.PodIdentityRequest(action)
+		req.Context = ctx
+		if fixed.Evaluate(req).Decision != policy.Allowed {
+			return nil
+		}
+	}
+	content, err := tree.render()
+	if err != nil {
+		return nil
+	}
+	file := role.Name + ".trust-policy.json"
+	cmd := fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", role.Name, file)
+	return []Detail{FixFile(file, content), Cmd(cmd),
+		Remedy(fmt.Sprintf("Allow %s %s in the trust policy of role %s (`%s`: %s), then apply it; no pod restart is needed:\n\n    %s",
+			policy.PodIdentityService, strings.Join(missing, " and "), role.Name, file, strings.Join(changes, "; "), cmd))}
+}
+
+func mustTree(text string) *jnode {
+	t, err := parseTree(text)
+	if err != nil {
+		return nil
+	}
+	return t
+}

@@ -1,0 +1,140 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa405 = &Check{
+	ID:       "IRSA405",
+	Slug:     "pod-identity-unsupported",
+	Title:    "EKS Pod Identity is used where AWS does not support it",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkWebhook,
+	Scope:    ScopeWorkloads,
+	Doc: `EKS Pod Identity works on Linux Amazon EC2 nodes only: AWS documents it as unsupported on AWS
+Fargate, on Windows nodes, on AWS Outposts, on EKS Anywhere and on self-managed Kubernetes on EC2
+(EKS User Guide, "EKS Pod Identity restrictions"; irsa-facts.md §6.1). The EKS Pod Identity Agent is a
+DaemonSet whose node affinity keeps it off Fargate and Windows nodes, so a pod there that gets the
+injected ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + ` finds nothing listening at ` + "`169.254.170.23`" + ` and gets no
+credentials. Use IRSA for those pods.
+
+A pod with ` + "`hostNetwork: true`" + ` is not on AWS's list, but it is reported to fail: the agent refused
+a hostNetwork workload with "EKS does not have permissions to assume the associated role" while the
+same association worked for other pods (aws/eks-pod-identity-agent#139, open). That case is a
+warning.
+
+The node is judged from the Node object when the input has it (its ` + "`eks.amazonaws.com/compute-type`" + `
+and ` + "`kubernetes.io/os`" + ` labels), else from the pod: the ` + "`eks.amazonaws.com/fargate-profile`" + ` label
+Fargate sets, a Fargate node name, a ` + "`kubernetes.io/os: windows`" + ` node selector or ` + "`spec.os.name`" + `.`,
+	Fix: `For pods on Fargate or Windows nodes, use IRSA: annotate the ServiceAccount with
+` + "`eks.amazonaws.com/role-arn`" + `, give the role a trust policy for the cluster's OIDC provider, delete the
+Pod Identity association (` + "`aws eks delete-pod-identity-association`" + `: it takes precedence over the
+annotation) and restart the pods. Or schedule the workload on Linux EC2 nodes. For a hostNetwork pod,
+drop ` + "`hostNetwork`" + ` if the workload does not need it, or use IRSA.`,
+	Run: runIRSA405,
+}
+
+// unsupportedPlace is why Pod Identity cannot work where the target runs,
+// with the fact that says so.
+type unsupportedPlace struct {
+	what string // "AWS Fargate", "a Windows node"
+	fact string // the value that shows it
+	src  snapshot.Source
+}
+
+func runIRSA405(c *Context, t *Target, r *Recorder) {
+	a := targetAssociation(c, t)
+	injected, _ := podInjected(t)
+	if a == nil && !injected {
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	subj := t.Subject()
+	var details []Detail
+	if a != nil {
+		details = append(details, associationEvidence(a))
+	}
+	if p, ok := unsupportedWhere(c, t); ok {
+		details = append(details, Ev(p.src, p.fact))
+		r.Fail(subj, fmt.Sprintf("the pod runs on %s, where AWS does not support EKS Pod Identity (the agent does not run there): it gets no credentials from the association", p.what), details...)
+		return
+	}
+	if t.IsPod() && t.Spec.NodeName == "" {
+		// Where a pending pod lands decides (a Fargate profile, a Windows
+		// node group): nothing in its spec rules either out.
+		r.Skip(subj, "the pod is not scheduled on a node yet (spec.nodeName is empty), and its spec shows no Fargate or Windows", details...)
+		return
+	}
+	if t.Spec.HostNetwork {
+		details = append(details, WithSeverity(finding.SeverityWarning), Ev(t.Source, "spec.hostNetwork: true"))
+		r.Fail(subj, "the pod uses hostNetwork: AWS does not document EKS Pod Identity as unsupported there, but it is reported to fail for hostNetwork pods (aws/eks-pod-identity-agent#139: \"EKS does not have permissions to assume the associated role\") while working for others", details...)
+		return
+	}
+	if t.IsPod() {
+		if n := c.Snap.Node(t.Spec.NodeName); n != nil {
+			r.Pass(subj, fmt.Sprintf("the pod runs on node %s, a %s EC2 node%s, without hostNetwork", n.Name, orUnknown(n.OS()), computeNote(n)),
+				append(details, Ev(n.Source, nodeFacts(n)))...)
+			return
+		}
+	}
+	r.Pass(subj, "the pod spec shows no Fargate, Windows or hostNetwork", details...)
+}
+
+// unsupportedWhere finds a documented unsupported place for the target:
+// Fargate or a Windows node, from the Node object when the input holds
+// the pod's node, else from the pod spec and labels.
+func unsupportedWhere(c *Context, t *Target) (unsupportedPlace, bool) {
+	if t.IsPod() {
+		if n := c.Snap.Node(t.Spec.NodeName); n != nil {
+			switch {
+			case n.ComputeType() == snapshot.ComputeFargate:
+				return unsupportedPlace{"AWS Fargate", fmt.Sprintf("node %s: %s=%s", n.Name, snapshot.LabelComputeType, snapshot.ComputeFargate), n.Source}, true
+			case strings.EqualFold(n.OS(), "windows"):
+				return unsupportedPlace{"a Windows node", fmt.Sprintf("node %s: operating system windows", n.Name), n.Source}, true
+			}
+			return unsupportedPlace{}, false
+		}
+	}
+	if t.Meta != nil {
+		if v, ok := t.Meta.Labels["eks.amazonaws.com/fargate-profile"]; ok {
+			return unsupportedPlace{"AWS Fargate", "label eks.amazonaws.com/fargate-profile=" + v, t.Source}, true
+		}
+	}
+	if t.IsPod() && strings.HasPrefix(t.Spec.NodeName, "fargate-") {
+		return unsupportedPlace{"AWS Fargate", "spec.nodeName: " + t.Spec.NodeName, t.Source}, true
+	}
+	if t.Spec.OS != nil && strings.EqualFold(t.Spec.OS.Name, "windows") {
+		return unsupportedPlace{"a Windows node", "spec.os.name: windows", t.Source}, true
+	}
+	for _, k := range []string{snapshot.LabelOS, "beta.kubernetes.io/os"} {
+		if strings.EqualFold(t.Spec.NodeSelector[k], "windows") {
+			return unsupportedPlace{"a Windows node", fmt.Sprintf("spec.nodeSelector: %s: windows", k), t.Source}, true
+		}
+	}
+	return unsupportedPlace{}, false
+}
+
+func computeNote(n *snapshot.Node) string {
+	if ct := n.ComputeType(); ct != "" {
+		return fmt.Sprintf(" (%s=%s)", snapshot.LabelComputeType, ct)
+	}
+	return ""
+}
+
+// nodeFacts shows what the checks read of a node.
+func nodeFacts(n *snapshot.Node) string {
+	parts := []string{"node " + n.Name, "os " + orUnknown(n.OS())}
+	if ct := n.ComputeType(); ct != "" {
+		parts = append(parts, snapshot.LabelComputeType+"="+ct)
+	}
+	if it := n.InstanceType(); it != "" {
+		parts = append(parts, "instance type "+it)
+	}
+	return strings.Join(parts, ", ")
+}

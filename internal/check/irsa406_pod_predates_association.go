@@ -1,0 +1,117 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa406 = &Check{
+	ID:       "IRSA406",
+	Slug:     "pod-predates-association",
+	Title:    "Pod was created before its EKS Pod Identity association and has no Pod Identity credentials",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkWebhook,
+	Scope:    ScopePod,
+	Doc: `EKS Pod Identity reaches a pod through the same admission webhook as IRSA: when a pod is
+**created** and its ServiceAccount has an association, the webhook injects
+` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `, ` + "`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`" + ` and the
+` + "`eks-pod-identity-token`" + ` volume (irsa-facts.md §1.4). Running pods are never changed, so a pod created
+before the association keeps what it had: IRSA when its ServiceAccount was annotated (the association
+takes over at the next restart), otherwise nothing, and its SDK falls back to the node's role
+through IMDS (§6.2, item 3).
+
+The check compares the association's ` + "`createdAt`" + ` (from ` + "`aws eks describe-pod-identity-association`" + `)
+with the pod's ` + "`creationTimestamp`" + `. A pod created after the association that still lacks the
+injection was not mutated for another reason (the association reached the webhook after the pod,
+the webhook call failed and ` + "`failurePolicy: Ignore`" + ` admitted the pod): it is reported too. The finding
+is a warning when the pod's containers still get credentials another way (IRSA, static keys), an
+error when they fall back to the node.`,
+	Fix: `Re-create the pods so that the webhook mutates them: ` + "`kubectl rollout restart`" + ` their Deployment,
+StatefulSet or DaemonSet; delete a pod owned by a ReplicaSet or Job; delete and re-apply a bare pod.`,
+	Run: runIRSA406,
+}
+
+func runIRSA406(c *Context, t *Target, r *Recorder) {
+	subj := t.Subject()
+	a := targetAssociation(c, t)
+	if a == nil {
+		if r.Blocked() {
+			r.Skip(subj, "")
+		}
+		return
+	}
+	if injected, with := podInjected(t); injected {
+		msg := "the pod carries the EKS Pod Identity injection"
+		if len(with) > 0 {
+			msg += fmt.Sprintf(": %s %s", containerPhrase(with, "has", "have"), webhook.EnvContainerFullURI)
+		}
+		r.Pass(subj, msg, associationEvidence(a))
+		return
+	}
+	created, okA := parseTime(a.CreatedAt)
+	if !okA {
+		r.Skip(subj, fmt.Sprintf("the pod has no EKS Pod Identity injection, and when association %s was created is not in the input (capture: %s)",
+			associationName(a), describeAssociationCmd(a)), associationEvidence(a))
+		return
+	}
+	podCreated, okP := parseTime(t.Meta.CreationTimestamp)
+	if !okP {
+		r.Skip(subj, "the pod has no EKS Pod Identity injection, and its creationTimestamp is not in the input", associationEvidence(a))
+		return
+	}
+	// What the containers use instead decides how bad it is: a pod that
+	// still has IRSA or static keys works with other credentials until it
+	// is re-created; one that falls through to IMDS runs as the node.
+	uses, other := fallbackSources(t)
+	var msg string
+	if podCreated.Before(created) {
+		msg = fmt.Sprintf("the pod was created at %s, before association %s (created %s), so the webhook did not inject %s: %s",
+			t.Meta.CreationTimestamp, associationName(a), a.CreatedAt, webhook.EnvContainerFullURI, uses)
+	} else {
+		msg = fmt.Sprintf("the pod was created at %s, after association %s (created %s), yet has no %s: the webhook did not mutate it for Pod Identity; %s",
+			t.Meta.CreationTimestamp, associationName(a), a.CreatedAt, webhook.EnvContainerFullURI, uses)
+	}
+	cmds, remedy := recreateFix(c, t)
+	details := []Detail{associationEvidence(a),
+		Ev(t.Source, fmt.Sprintf("pod %s/%s created %s, without %s or the %s volume", t.Namespace, t.Name, t.Meta.CreationTimestamp,
+			webhook.EnvContainerFullURI, webhook.PodIdentityVolumeName)),
+		Cmd(cmds...), Remedy(strings.Replace(remedy, "mutated", "mutated for EKS Pod Identity", 1))}
+	if other {
+		details = append(details, WithSeverity(finding.SeverityWarning))
+	}
+	r.Fail(subj, msg, details...)
+}
+
+// fallbackSources says which credentials the pod's containers use without
+// Pod Identity, by the SDK default chain (Credentials), and whether every
+// container still has credentials of its own (IRSA or static keys).
+func fallbackSources(t *Target) (string, bool) {
+	var web, static, rest []string
+	for _, cs := range Credentials(t) {
+		switch cs.CredentialSource {
+		case SourceWebIdentity:
+			web = append(web, cs.Name)
+		case SourceStaticEnv:
+			static = append(static, cs.Name)
+		default:
+			rest = append(rest, cs.Name)
+		}
+	}
+	var parts []string
+	if len(web) > 0 {
+		parts = append(parts, containerPhrase(web, "still uses", "still use")+" IRSA (web identity) until the pod is re-created")
+	}
+	if len(static) > 0 {
+		parts = append(parts, containerPhrase(static, "uses", "use")+" the static keys in its environment")
+	}
+	if len(rest) > 0 {
+		parts = append(parts, containerPhrase(rest, "falls", "fall")+" back to the node's role through IMDS, or to no credentials")
+	}
+	if len(parts) == 0 {
+		return "it has no containers", false
+	}
+	return strings.Join(parts, "; "), len(rest) == 0
+}

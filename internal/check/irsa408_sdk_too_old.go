@@ -1,0 +1,220 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa408 = &Check{
+	ID:       "IRSA408",
+	Slug:     "sdk-too-old",
+	Title:    "A well-known AWS image carries an SDK too old for IRSA or EKS Pod Identity",
+	Severity: finding.SeverityError,
+	// The pod side of the chain, like IRSA106 and IRSA110: what the
+	// container does with what the webhook injected.
+	Link:  finding.LinkWebhook,
+	Scope: ScopeWorkloads,
+	After: []string{"IRSA101"},
+	Doc: `Each AWS SDK learned web identity (IRSA) and, four years later, EKS Pod Identity's container
+credentials in a given version; the Amazon EKS User Guide lists the minimums
+(` + "`irsa-doctor explain sdk-versions`" + ` prints them with their sources; irsa-facts.md §5).
+
+- An SDK older than the **IRSA** minimum does not read ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + `: it skips web identity and
+  falls back down its default chain to the node's instance role through IMDS, or finds no credentials
+  (failure-modes.md §3.1).
+- An SDK older than the **Pod Identity** minimum rejects ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.23/...`" + `:
+  its container provider accepts only loopback (and ECS) hosts. aws-sdk-go v1 logs
+  ` + "`invalid endpoint host, \"169.254.170.23\", only loopback hosts are allowed`" + ` and moves on
+  (failure-modes.md §3.6 #28); botocore fails with ` + "`Unsupported host '169.254.170.23'`" + `
+(punk-security/dnsReaper#189).
+
+The tool cannot see inside an image, so it judges only well-known AWS tool and controller images
+(the AWS CLI, the AWS Load Balancer Controller, ExternalDNS, cert-manager, External Secrets, AWS for
+Fluent Bit, ...) and only versions whose SDK a source states: the image's tag when it is the SDK
+version (the AWS CLI), the project's go.mod at that release, or release notes. Each container is
+judged for the mechanism it uses: web identity when ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` is set (the SDK prefers it),
+container credentials when ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + ` is set, otherwise the target's mechanism;
+workload templates as the webhook will mutate them. A container with static keys uses those and is
+not judged (IRSA110). Other images and versions report nothing; a well-known image without a
+version tag (` + "`latest`" + `, a digest alone) is skipped.`,
+	Fix: `Upgrade the container's image to the first version that supports the mechanism, or later (the
+finding names it), for example ` + "`kubectl set image deployment/NAME -n NS CONTAINER=REPOSITORY:VERSION`" + `,
+and pin the version tag so it can be checked.`,
+	Run: runIRSA408,
+}
+
+func runIRSA408(c *Context, t *Target, r *Recorder) {
+	if t.Spec == nil {
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	spec := t.Spec
+	skipped := map[string]bool{}
+	switch {
+	case t.IsTemplate() && t.Mechanism == MechanismPodIdentity:
+		// The cluster has an association for the ServiceAccount: the
+		// webhook injects container credentials into new pods
+		// (irsa-facts.md §1.4, §6.3).
+		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{PodIdentity: func(string, string) bool { return true }}).Spec
+	case t.IsTemplate():
+		spec = t.Mutated(false).Spec
+	}
+	if t.Mechanism == MechanismIRSA {
+		// Containers named in skip-containers get nothing from the
+		// webhook: they do not use the role (irsa-facts.md §1.1).
+		for _, cr := range t.Mutated(false).Containers {
+			skipped[cr.Name] = cr.Skipped
+		}
+	}
+	kind, name := templateWorkload(c, t)
+	for _, ct := range AllContainers(spec) {
+		mech, ok := containerMechanism(ct, t.Mechanism, skipped[ct.Name])
+		if !ok || ct.Image == "" {
+			continue
+		}
+		v := sdk.Judge(ct.Image, mech)
+		subj := t.ContainerSubject(ct.Name)
+		where := Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: image %s", targetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image))
+		switch v.Status {
+		case sdk.NoVersion:
+			r.Skip(subj, fmt.Sprintf("image %q is %s, but %s, so it cannot be compared with the %s minimum%s; pin a version tag",
+				ct.Image, v.Image.Name, v.Why, mech, minimumShort(v)), where)
+		case sdk.Supported:
+			r.Pass(subj, fmt.Sprintf("%s, and %s", describeImage(v), minimumPhrase(v)), where, factEvidence(v))
+		case sdk.TooOld:
+			details := []Detail{where, factEvidence(v)}
+			details = append(details, upgradeFix(v, kind, name, t.Namespace, ct.Name)...)
+			r.Fail(subj, tooOldMessage(v), details...)
+		}
+	}
+}
+
+// containerMechanism is the mechanism the container's SDK will try. The
+// standardized chain takes web identity before container credentials
+// (irsa-facts.md §6.3, §7), so AWS_WEB_IDENTITY_TOKEN_FILE decides first.
+// A container with neither (the pod was not mutated) is judged for the
+// target's mechanism, unless the webhook leaves it out; one with static
+// keys uses them and is not judged (IRSA110 reports it).
+func containerMechanism(ct *snapshot.Container, targetMech string, skipped bool) (sdk.Mechanism, bool) {
+	id, hasID := setEnv(ct, webhook.EnvAccessKeyID)
+	secret, hasSecret := setEnv(ct, webhook.EnvSecretAccessKey)
+	if hasID && hasSecret && !optionalRef(id) && !optionalRef(secret) {
+		return 0, false
+	}
+	if _, ok := setEnv(ct, webhook.EnvTokenFile); ok {
+		return sdk.IRSA, true
+	}
+	if _, ok := setEnv(ct, webhook.EnvContainerFullURI); ok {
+		return sdk.PodIdentity, true
+	}
+	switch {
+	case targetMech == MechanismPodIdentity:
+		return sdk.PodIdentity, true
+	case targetMech == MechanismIRSA && !skipped:
+		return sdk.IRSA, true
+	}
+	return 0, false
+}
+
+// describeImage: `image "amazon/aws-cli:2.13.0" is AWS CLI v2 2.13.0`, or
+// `image "..." (ExternalDNS v0.14.0) carries github.com/aws/aws-sdk-go v1.44.311`.
+func describeImage(v sdk.Verdict) string {
+	if v.Image.TagIsSDKVersion {
+		return fmt.Sprintf("image %q is %s", v.Ref.Raw, v.Carries)
+	}
+	return fmt.Sprintf("image %q (%s %s) carries %s", v.Ref.Raw, v.Image.Name, v.Ref.Tag, v.Carries)
+}
+
+// minimumPhrase: "EKS Pod Identity needs github.com/aws/aws-sdk-go
+// v1.47.11 or later", or the support statement for an image's own client.
+func minimumPhrase(v sdk.Verdict) string {
+	if v.Minimum == nil {
+		return v.Basis
+	}
+	if v.Minimum.All {
+		return fmt.Sprintf("every %s version supports %s", v.Image.ClientName(), v.Mechanism)
+	}
+	what := v.Image.ClientName()
+	if v.Image.TagIsSDKVersion && v.Image.SDKRow() != nil {
+		what = v.Image.SDKRow().Name
+	}
+	return fmt.Sprintf("%s needs %s %s or later", v.Mechanism, what, v.Minimum.Version)
+}
+
+// minimumShort: " (AWS CLI v2 2.15.0)", " (AWS for Fluent Bit 2.32.5)", or
+// "" when no minimum is known.
+func minimumShort(v sdk.Verdict) string {
+	switch {
+	case v.Minimum != nil && !v.Minimum.All && v.Image.TagIsSDKVersion:
+		return fmt.Sprintf(" (%s %s)", v.Image.Name, v.Minimum.Version)
+	case v.Minimum != nil && !v.Minimum.All:
+		return fmt.Sprintf(" (%s %s)", v.Image.ClientName(), v.Minimum.Version)
+	case v.FirstFixed != "":
+		return fmt.Sprintf(" (%s %s)", v.Image.Name, v.FirstFixed)
+	}
+	return ""
+}
+
+// consequence says what the old client does with the mechanism
+// (irsa-facts.md §5; failure-modes.md §3.1 #1, §3.6 #28).
+func consequence(v sdk.Verdict) string {
+	switch {
+	case v.Mechanism == sdk.IRSA:
+		return "so it does not read AWS_WEB_IDENTITY_TOKEN_FILE and falls back to the node's role through IMDS"
+	case v.Minimum != nil:
+		return "so its container-credential provider rejects the Pod Identity agent at 169.254.170.23 (older providers accept only loopback and ECS hosts) and the container does not get the association's role"
+	}
+	return "so the container does not get the association's role"
+}
+
+func tooOldMessage(v sdk.Verdict) string {
+	msg := fmt.Sprintf("%s; %s, %s", describeImage(v), minimumPhrase(v), consequence(v))
+	if v.FirstFixed != "" {
+		msg += fmt.Sprintf("; %s is the first %s version known to work", v.FirstFixed, v.Image.Name)
+	}
+	return msg + fmt.Sprintf(" (sources: %s)", strings.Join(v.Sources, "; "))
+}
+
+// factEvidence is the data fact that decided, with its sources.
+func factEvidence(v sdk.Verdict) Detail {
+	return Ev(snapshot.Source{Kind: "reference", Ref: "irsa-doctor explain sdk-versions"}, fmt.Sprintf("%s (%s)", v.Basis, strings.Join(v.Sources, "; ")))
+}
+
+// upgradeFix sets the image to the first version known to work, on the
+// workload's template (kubectl set image rolls it out); a bare pod's image
+// cannot be changed to another version in place safely, so it gets words.
+func upgradeFix(v sdk.Verdict, kind, name, ns, container string) []Detail {
+	if v.FirstFixed == "" {
+		return []Detail{Remedy(fmt.Sprintf("Upgrade container `%s` to a %s release that carries %s: %s. No source this tool knows names the first such release.",
+			container, v.Image.Name, minimumPhrase(v), v.Basis))}
+	}
+	image := imageRepository(v.Ref.Raw) + ":" + v.FirstFixed
+	remedy := fmt.Sprintf("Upgrade container `%s` to `%s` or later (%s)", container, image, minimumPhrase(v))
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
+		cmd := fmt.Sprintf("kubectl set image %s/%s -n %s %s=%s", strings.ToLower(kind), shArg(name), shArg(ns), shArg(container), shArg(image))
+		return []Detail{Cmd(cmd), Remedy(remedy + ":\n\n    " + cmd)}
+	case "":
+		return []Detail{Remedy(remedy + ": edit the pod's manifest and re-create the pod.")}
+	}
+	return []Detail{Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
+}
+
+// imageRepository is the reference without its tag and digest, as written.
+func imageRepository(ref string) string {
+	s := strings.TrimSpace(ref)
+	if i := strings.IndexByte(s, '@'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
+		s = s[:i]
+	}
+	return s
+}

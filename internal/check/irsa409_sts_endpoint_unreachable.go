@@ -1,0 +1,322 @@
+package check
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+var irsa409 = &Check{
+	ID:        "IRSA409",
+	Slug:      "sts-endpoint-unreachable",
+	Title:     "The SDK calls the global STS endpoint where it cannot be reached",
+	Severity:  finding.SeverityError,
+	Link:      finding.LinkWebhook,
+	Scope:     ScopeWorkloads,
+	After:     []string{"IRSA101"},
+	IRSA:      true,
+	Secondary: true,
+	Doc: `IRSA credentials come from STS ` + "`AssumeRoleWithWebIdentity`" + `. Where the SDK sends that call depends on
+` + "`AWS_STS_REGIONAL_ENDPOINTS`" + `: with ` + "`regional`" + ` it calls ` + "`sts.REGION.amazonaws.com`" + `; with ` + "`legacy`" + ` (the default
+of older SDK majors) it calls the **global** endpoint ` + "`sts.amazonaws.com`" + ` in sixteen commercial Regions
+(us-east-1, us-west-2, eu-west-1, ...) and when no Region is configured (AWS SDKs and Tools Reference
+Guide, "AWS STS Regional endpoints"; irsa-facts.md §3.4). The global endpoint fails in two places:
+
+- **Private clusters without internet egress.** ` + "`sts.amazonaws.com`" + ` is a public endpoint; an STS interface
+  VPC endpoint serves only the regional name, so the call times out (awsdocs/amazon-eks-user-guide
+  PR #337; failure-modes.md §3.4 item 23). A cluster whose API endpoint is private only
+  (` + "`endpointPublicAccess: false`" + `) hints at such a VPC but does not prove it: reported as a warning.
+- **Partitions other than aws** (China, GovCloud): "Customers in partitions other than commercial must use
+  Regional endpoints"; a client without a Region ends at the commercial ` + "`sts.amazonaws.com`" + `, where
+  the role does not exist (failure-modes.md item 22).
+
+The webhook injects ` + "`AWS_STS_REGIONAL_ENDPOINTS=regional`" + ` when the ServiceAccount is annotated
+` + "`eks.amazonaws.com/sts-regional-endpoints: \"true\"`" + `, and EKS clusters from 1.22 on do so by default (EKS
+User Guide, "Configure the AWS STS endpoint for a service account"); the upstream webhook's default is
+off. Whether a container's SDK defaults to the global endpoint is known only for well-known images
+(internal/sdk: images that carry aws-sdk-go v1, whose default is ` + "`legacy`" + `); for any other image it is
+unknown and the check says so (skipped) where the global endpoint would fail.`,
+	Fix: `Annotate the ServiceAccount so that the webhook injects the regional setting, and re-create the pods:
+` + "`kubectl annotate serviceaccount NAME -n NS eks.amazonaws.com/sts-regional-endpoints=true`" + `. Make sure the
+container has a Region (` + "`AWS_REGION`" + `; the webhook injects it when started with ` + "`--aws-default-region`" + `).
+In a private cluster, create the STS interface VPC endpoint (` + "`com.amazonaws.REGION.sts`" + `) with private DNS.`,
+	Run: runIRSA409,
+}
+
+// legacyGlobalRegions are the Regions where the legacy setting sends STS
+// calls to sts.amazonaws.com; every other Region uses its Regional
+// endpoint whatever the setting (AWS SDKs and Tools Reference Guide, "AWS
+// STS Regional endpoints"; aws-sdk-go CHANGELOG, #2779).
+var legacyGlobalRegions = map[string]bool{
+	"ap-northeast-1": true, "ap-south-1": true, "ap-southeast-1": true, "ap-southeast-2": true, "aws-global": true,
+	"ca-central-1": true, "eu-central-1": true, "eu-north-1": true, "eu-west-1": true, "eu-west-2": true, "eu-west-3": true,
+	"sa-east-1": true, "us-east-1": true, "us-east-2": true, "us-west-1": true, "us-west-2": true,
+}
+
+// stsLegacySDKs are the SDKs whose default is the legacy (global)
+// setting, with the source of that fact; SDKs not listed are unknown
+// (several changed their default in 2025, by version: AWS Developer Tools
+// Blog, "Updating AWS SDK defaults – AWS STS service endpoint and Retry
+// Strategy").
+var stsLegacySDKs = map[string]string{
+	"go-v1": "aws-sdk-go CHANGELOG v1.25.18 (#2779): the STS regional flag \"defaults to legacy\"; aws-sdk-go is in maintenance and never changed it",
+}
+
+func runIRSA409(c *Context, t *Target, r *Recorder) {
+	for _, ch := range credentialChains(c.Snap, t) {
+		if ch.ephemeral || ch.source != SourceWebIdentity {
+			continue
+		}
+		judgeSTSEndpoint(c, t, r, ch)
+	}
+}
+
+func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
+	subj := t.ContainerSubject(ch.name)
+	setting, how, known := stsSetting(c, t, ch.name)
+	// How the setting is known goes to evidence, so that a template's
+	// finding and its pods' read alike and fold into one.
+	howEv := Ev(t.Source, fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", ch.name, how))
+	switch {
+	case !known:
+		r.Skip(subj, "whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected is unknown: "+how)
+		return
+	case strings.EqualFold(setting, "regional"):
+		r.Pass(subj, "the container's SDK calls the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional)", howEv)
+		return
+	}
+	region := containerRegion(t, ch.name)
+	if region != "" && !legacyGlobalRegions[region] {
+		r.Pass(subj, fmt.Sprintf("region %s is not one where the legacy setting uses the global endpoint, so the container's SDK calls sts.%s.%s", region, region, regionDomain(region)))
+		return
+	}
+	settingText := "AWS_STS_REGIONAL_ENDPOINTS is unset"
+	if setting != "" {
+		settingText = fmt.Sprintf("AWS_STS_REGIONAL_ENDPOINTS is %q", setting)
+	}
+	regionText := "the container sets no Region (AWS_REGION, AWS_DEFAULT_REGION)"
+	if region != "" {
+		regionText = "its Region " + region + " is one where the legacy setting uses the global endpoint"
+	}
+
+	// Where the global endpoint fails.
+	var where string
+	var sev finding.Severity
+	details := []Detail{howEv}
+	cl := c.Snap.Cluster()
+	partition := rolePartition(ch.role)
+	if cl != nil {
+		if p := regionPartition(cl.Region); p != "" {
+			partition = p
+		}
+		details = append(details, Ev(cl.Source, clusterEndpointFacts(cl)))
+	}
+	switch {
+	case partition != "" && partition != "aws" && region == "":
+		where = fmt.Sprintf("partition %s has no global STS endpoint: sts.amazonaws.com is the commercial partition's, where the role does not exist", partition)
+		sev = finding.SeverityError
+	case cl != nil && cl.EndpointPublicAccess != nil && !*cl.EndpointPublicAccess:
+		where = "the cluster's API server endpoint is private only (endpointPublicAccess false), a hint (not a proof) that its VPC has no route to the internet: sts.amazonaws.com is public, and an STS VPC endpoint serves only the Regional name"
+		sev = finding.SeverityWarning
+	case cl == nil:
+		r.Skip(subj, fmt.Sprintf("%s and %s, so an SDK with the legacy default calls sts.amazonaws.com; whether that endpoint is reachable is unknown: the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", settingText, regionText), howEv)
+		return
+	default:
+		r.Pass(subj, fmt.Sprintf("%s and %s, so an SDK with the legacy default calls sts.amazonaws.com, which a cluster with a public API endpoint in partition aws usually reaches (regional is recommended)", settingText, regionText), details...)
+		return
+	}
+
+	image := imageOf(t, ch.name)
+	sdkName, source, legacy := sdkSTSDefault(image)
+	if !legacy {
+		what := "the container's image " + image + " is not a well-known AWS image"
+		if sdkName != "" {
+			what = "the default STS setting of " + sdkName + " (image " + image + ") is not known"
+		}
+		r.Skip(subj, fmt.Sprintf("%s and %s; %s, so whether its SDK calls sts.amazonaws.com is unknown: if it does, the call fails, because %s", settingText, regionText, what, where), details...)
+		return
+	}
+	msg := fmt.Sprintf("%s and %s, and the container's SDK (%s, image %s) defaults to the global endpoint, so AssumeRoleWithWebIdentity goes to sts.amazonaws.com, which fails here: %s",
+		settingText, regionText, sdkName, image, where)
+	details = append(details, WithSeverity(sev), Ev(t.Source, fmt.Sprintf("container %s: image %s carries %s (%s)", ch.name, image, sdkName, source)))
+	if t.SA != nil {
+		details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s %s", t.Namespace, t.SAName, webhook.AnnotationSTSRegional, annotationOrUnset(t.SA.Annotations, webhook.AnnotationSTSRegional))))
+	}
+	cmds := []string{fmt.Sprintf("kubectl annotate serviceaccount %s -n %s %s=true --overwrite", t.SAName, t.Namespace, webhook.AnnotationSTSRegional)}
+	if t.IsPod() {
+		more, _ := recreateFix(c, t)
+		cmds = append(cmds, more...)
+	} else if t.IsTemplate() {
+		cmds = append(cmds, fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(t.Kind), t.Name, t.Namespace))
+	}
+	details = append(details, Cmd(cmds...))
+	r.Fail(subj, msg, details...)
+}
+
+// stsSetting returns the AWS_STS_REGIONAL_ENDPOINTS value the container
+// runs with ("" when unset), how that is known, and whether it is. A pod
+// shows it; a template gets what the webhook injects: the container's own
+// value, else "regional" when the ServiceAccount's
+// eks.amazonaws.com/sts-regional-endpoints parses true, nothing when it
+// parses false, else the webhook's default, which EKS sets to regional
+// from Kubernetes 1.22 on (irsa-facts.md §1.1; EKS User Guide,
+// "Configure the AWS STS endpoint for a service account").
+func stsSetting(c *Context, t *Target, name string) (value, how string, known bool) {
+	cont := specContainer(t.Spec, name)
+	if cont != nil {
+		if v, ok := envOf(cont)[webhook.EnvSTSRegional]; ok {
+			if v.ref != nil {
+				return "", "set from " + refString(v.ref), false
+			}
+			if t.IsPod() {
+				return v.value, "in the container's environment", true
+			}
+			return v.value, "set in the container spec", true
+		}
+	}
+	if t.IsPod() {
+		return "", "not in the container's environment", true
+	}
+	if t.SA != nil {
+		if v, ok := t.SA.Annotations[webhook.AnnotationSTSRegional]; ok {
+			if b, err := strconv.ParseBool(v); err == nil {
+				if b {
+					return "regional", fmt.Sprintf("the webhook injects it for %s %q", webhook.AnnotationSTSRegional, v), true
+				}
+				return "", fmt.Sprintf("%s %q turns the injection off", webhook.AnnotationSTSRegional, v), true
+			}
+		}
+	}
+	minor, how, ok := eksMinor(c.Snap)
+	switch {
+	case !ok:
+		return "", "the webhook's default depends on the cluster (EKS injects it from Kubernetes 1.22 on), and " + how, false
+	case minor >= 22:
+		return "regional", "EKS " + how + " injects it by default", true
+	}
+	return "", "EKS " + how + " does not inject it by default", true
+}
+
+// eksMinor returns the Kubernetes minor version of the EKS cluster the
+// snapshot describes, and how it is known; ok false when the input does
+// not show an EKS cluster's version.
+func eksMinor(s *snapshot.Snapshot) (int, string, bool) {
+	if cl := s.Cluster(); cl != nil && cl.Version != "" {
+		if _, m, ok := strings.Cut(cl.Version, "."); ok {
+			if n, err := strconv.Atoi(m); err == nil {
+				return n, "cluster " + cl.Name + " version " + cl.Version, true
+			}
+		}
+	}
+	if v := s.ServerVersion; v != nil && strings.Contains(v.GitVersion, "-eks-") {
+		if n, err := strconv.Atoi(strings.TrimSuffix(v.Minor, "+")); err == nil {
+			return n, "server version " + v.GitVersion, true
+		}
+	}
+	return 0, "the input shows neither an EKS cluster's version nor an EKS server version (capture: aws eks describe-cluster --name CLUSTER --output json)", false
+}
+
+// containerRegion is the container's literal AWS_REGION, else
+// AWS_DEFAULT_REGION, after the webhook for a template ("" when unset).
+func containerRegion(t *Target, name string) string {
+	spec := t.Spec
+	if t.IsTemplate() {
+		if m := t.Mutated(false).Spec; m != nil {
+			spec = m
+		}
+	}
+	cont := specContainer(spec, name)
+	if cont == nil {
+		return ""
+	}
+	env := envOf(cont)
+	for _, n := range []string{webhook.EnvRegion, webhook.EnvDefaultRegion} {
+		if v := env[n]; v.ref == nil && v.value != "" {
+			return v.value
+		}
+	}
+	return ""
+}
+
+func imageOf(t *Target, name string) string {
+	if cont := specContainer(t.Spec, name); cont != nil && cont.Image != "" {
+		return cont.Image
+	}
+	return "(unknown)"
+}
+
+// sdkSTSDefault returns the SDK a well-known image carries and whether
+// its default is the legacy (global) setting, with the source.
+func sdkSTSDefault(image string) (name, source string, legacy bool) {
+	d, err := sdk.Load()
+	if err != nil {
+		return "", "", false
+	}
+	im := d.Image(sdk.ParseImage(image))
+	if im == nil {
+		return "", "", false
+	}
+	name = im.ClientName()
+	src, ok := stsLegacySDKs[im.SDK]
+	return name, src, ok
+}
+
+// regionPartition is the partition of a Region by its prefix (the
+// webhook's region-to-partition mapping; irsa-facts.md §3.4); "" when the
+// Region is unknown.
+func regionPartition(region string) string {
+	switch {
+	case region == "":
+		return ""
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "eusc-"):
+		return "aws-eusc"
+	}
+	return "aws"
+}
+
+func regionDomain(region string) string {
+	if strings.HasPrefix(region, "cn-") {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
+}
+
+// rolePartition is the partition of a role ARN literal, "" when it is not
+// one.
+func rolePartition(role string) string {
+	f := strings.SplitN(role, ":", 3)
+	if len(f) < 3 || f[0] != "arn" {
+		return ""
+	}
+	return f[1]
+}
+
+func clusterEndpointFacts(cl *snapshot.Cluster) string {
+	b := func(p *bool) string {
+		if p == nil {
+			return "unknown"
+		}
+		return strconv.FormatBool(*p)
+	}
+	return fmt.Sprintf("cluster %s (region %s): endpointPublicAccess %s, endpointPrivateAccess %s", cl.Name, orUnknown(cl.Region), b(cl.EndpointPublicAccess), b(cl.EndpointPrivateAccess))
+}
+
+func annotationOrUnset(m map[string]string, k string) string {
+	if v, ok := m[k]; ok {
+		return strconv.Quote(v)
+	}
+	return "unset"
+}

@@ -1,0 +1,130 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+var irsa410 = &Check{
+	ID:       "IRSA410",
+	Slug:     "association-role-not-found",
+	Title:    "The IAM role of an EKS Pod Identity association does not exist",
+	Severity: finding.SeverityError,
+	Link:     finding.LinkIAMRole,
+	Scope:    ScopeWorkloads | ScopeServiceAccount | ScopeAssociation,
+	Doc: `An EKS Pod Identity association names the IAM role (` + "`roleArn`" + `) that the EKS Pod Identity Agent
+assumes, through EKS Auth ` + "`AssumeRoleForPodIdentity`" + `, for the pods of its ServiceAccount. When the role
+has been deleted (or re-created under another name) since the association was made, the webhook still
+injects ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `, but every credential request fails: the agent passes EKS
+Auth's error through to the SDK (irsa-facts.md §6.1), and the application gets no credentials.
+
+The role counts as missing only when the input proves it: the ` + "`NoSuchEntity`" + ` error that
+` + "`aws iam get-role`" + ` prints in the role's account, or a complete ` + "`aws iam list-roles`" + ` of that account
+without it. A role that is simply not in the input is skipped with the command that captures it.
+The role comes from ` + "`aws eks describe-pod-identity-association`" + `: ` + "`list-pod-identity-associations`" + ` does
+not print it.`,
+	Fix: `Point the association at a role that exists (an association's role can be changed in place;
+running pods pick the new role up at their next credential refresh):
+
+    aws eks update-pod-identity-association --cluster-name CLUSTER --association-id ID --role-arn arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
+
+or create the role again with the trust policy EKS Pod Identity needs (principal
+` + "`pods.eks.amazonaws.com`" + `, actions ` + "`sts:AssumeRole`" + ` and ` + "`sts:TagSession`" + `) and attach its
+permission policies.`,
+	Run: runIRSA410,
+}
+
+// podIdentityTrustPolicy is the trust policy EKS documents for a Pod
+// Identity role (EKS User Guide, "Create IAM role with trust policy
+// required by EKS Pod Identity"; irsa-facts.md §6.1).
+const podIdentityTrustPolicy = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "AllowEksAuthToAssumeRoleForPodIdentity",
+      "Effect": "Allow",
+      "Principal": {
+        "Service": "pods.eks.amazonaws.com"
+      },
+      "Action": [
+        "sts:AssumeRole",
+        "sts:TagSession"
+      ]
+    }
+  ]
+}
+`
+
+func runIRSA410(c *Context, t *Target, r *Recorder) {
+	a := targetAssociation(c, t)
+	if a == nil {
+		if r.Blocked() {
+			r.Skip(t.Subject(), "")
+		}
+		return
+	}
+	subj := AssociationSubject(a)
+	ref, why, details := associationRole(a)
+	if why != "" {
+		r.Skip(subj, why, details...)
+		return
+	}
+	lk := FindRole(c.Snap, ref)
+	if lk.Role != nil {
+		msg := fmt.Sprintf("role %s of the association exists in account %s", ref.Name, ref.Account)
+		if lk.PathNote != "" {
+			msg += "; " + lk.PathNote
+		}
+		r.Pass(subj, msg, associationEvidence(a), Ev(lk.Role.Source, "role "+lk.Role.ARN))
+		return
+	}
+	proof := roleProvenMissing(c.Snap, ref, lk)
+	if proof == "" {
+		why, ev := roleAbsentReason(c, ref)
+		r.Skip(subj, why, append([]Detail{associationEvidence(a)}, ev...)...)
+		return
+	}
+	details = []Detail{associationEvidence(a), roleMissingEvidence(c.Snap, ref)}
+	msg := fmt.Sprintf("role %s of the association does not exist in account %s", ref.Name, ref.Account)
+	update := func(roleARN string) string {
+		return fmt.Sprintf("aws eks update-pod-identity-association --cluster-name %s --association-id %s --role-arn %s%s",
+			iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), iamQuoteArg(roleARN), regionFlag(a))
+	}
+	if lk.CaseMiss != nil {
+		msg += fmt.Sprintf("; role %s does, but IAM matches role names case-sensitively", lk.CaseMiss.Name)
+		cmd := update(lk.CaseMiss.ARN)
+		details = append(details, Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN), Cmd(cmd),
+			Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, `%s`:\n\n    %s", lk.CaseMiss.ARN, cmd)))
+		r.Fail(subj, msg, details...)
+		return
+	}
+	file := ref.Name + ".trust-policy.json"
+	path := ""
+	if ref.Path != "/" {
+		path = " --path " + iamQuoteArg(ref.Path)
+	}
+	create := fmt.Sprintf("aws iam create-role --role-name %s%s --assume-role-policy-document file://%s", ref.Name, path, file)
+	details = append(details, FixFile(file, podIdentityTrustPolicy), Cmd(create),
+		Remedy(fmt.Sprintf("If the association names the wrong role, point it at the right one (`%s`). Otherwise create the role with `%s`, the trust policy EKS Pod Identity needs, and attach its permission policies:\n\n    %s",
+			update("ROLE_ARN"), file, create)))
+	r.Fail(subj, msg, details...)
+}
+
+// associationRole parses the association's role ARN. why is the skip
+// reason when the input does not give a usable one (a list-only capture
+// prints no role).
+func associationRole(a *snapshot.PodIdentityAssociation) (ref arn.Role, why string, details []Detail) {
+	if strings.TrimSpace(a.RoleARN) == "" {
+		return arn.Role{}, fmt.Sprintf("the association's role is not in the input: list-pod-identity-associations does not print it (capture: %s)", describeAssociationCmd(a)),
+			[]Detail{associationEvidence(a)}
+	}
+	ref, err := arn.ParseRole(strings.TrimSpace(a.RoleARN))
+	if err != nil {
+		return arn.Role{}, fmt.Sprintf("the association's roleArn %q is not a role ARN: %v", a.RoleARN, err), []Detail{associationEvidence(a)}
+	}
+	return ref, "", nil
+}

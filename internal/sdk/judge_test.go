@@ -1,0 +1,171 @@
+package sdk
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestJudge(t *testing.T) {
+	const (
+		podPage  = "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html"
+		irsaPage = "https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts-minimum-sdk.html"
+		cliDocs  = "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-docker.html (the official images on Amazon ECR Public and Docker Hub are tagged with the AWS CLI version they run)"
+	)
+	type want struct {
+		Status     Status
+		Image      string
+		Carries    string
+		Basis      string
+		FirstFixed string
+		Why        string
+		Sources    []string
+	}
+	tests := []struct {
+		name  string
+		image string
+		mech  Mechanism
+		want  want
+	}{
+		{
+			name: "AWS CLI older than 2.15.0 under Pod Identity", image: "public.ecr.aws/aws-cli/aws-cli:2.13.0", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "aws-cli-v2", Carries: "AWS CLI v2 2.13.0", Basis: "the tag is the AWS CLI v2 version", FirstFixed: "2.15.0",
+				Sources: []string{cliDocs, podPage}},
+		},
+		{
+			name: "AWS CLI 2.15.0 with an architecture suffix", image: "amazon/aws-cli:2.15.0-amd64", mech: PodIdentity,
+			want: want{Status: Supported, Image: "aws-cli-v2", Carries: "AWS CLI v2 2.15.0", Basis: "the tag is the AWS CLI v2 version", FirstFixed: "2.15.0",
+				Sources: []string{cliDocs, podPage}},
+		},
+		{
+			// The guide's IRSA table lists AWS CLI 1.16.232, a v1 version;
+			// it says nothing of v2.
+			name: "AWS CLI v2 under IRSA: the guide lists no v2 minimum", image: "amazon/aws-cli:2.13.0", mech: IRSA,
+			want: want{Status: Unknown, Image: "aws-cli-v2"},
+		},
+		{
+			name: "a release candidate of the minimum is not judged", image: "amazon/aws-cli:2.15.0-rc.1", mech: PodIdentity,
+			want: want{Status: Unknown, Image: "aws-cli-v2", FirstFixed: "2.15.0"},
+		},
+		{
+			name: "latest names no version", image: "amazon/aws-cli:latest", mech: PodIdentity,
+			want: want{Status: NoVersion, Image: "aws-cli-v2", Why: `tag "latest" does not say which version it is`, FirstFixed: "2.15.0"},
+		},
+		{
+			name: "no tag", image: "amazon/aws-cli", mech: PodIdentity,
+			want: want{Status: NoVersion, Image: "aws-cli-v2", Why: `the image has no tag, so the runtime pulls "latest", which does not say which version it is`, FirstFixed: "2.15.0"},
+		},
+		{
+			name: "digest alone", image: "public.ecr.aws/aws-cli/aws-cli@sha256:4e5c1d9d0f3b", mech: PodIdentity,
+			want: want{Status: NoVersion, Image: "aws-cli-v2", Why: "the image is pinned by digest alone, which does not say which version it is", FirstFixed: "2.15.0"},
+		},
+		{
+			name: "an image the data does not know", image: "ghcr.io/example/payments-api:1.4.2", mech: PodIdentity,
+			want: want{Status: Unknown},
+		},
+		{
+			name: "ExternalDNS v0.14.0: its go.mod", image: "registry.k8s.io/external-dns/external-dns:v0.14.0", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "external-dns", Carries: "github.com/aws/aws-sdk-go v1.44.311", Basis: "ExternalDNS v0.14.0 carries github.com/aws/aws-sdk-go v1.44.311", FirstFixed: "v0.14.1",
+				Sources: []string{"https://github.com/kubernetes-sigs/external-dns/blob/v0.14.0/go.mod", podPage}},
+		},
+		{
+			name: "ExternalDNS v0.14.0 under IRSA", image: "registry.k8s.io/external-dns/external-dns:v0.14.0", mech: IRSA,
+			want: want{Status: Supported, Image: "external-dns", Carries: "github.com/aws/aws-sdk-go v1.44.311", Basis: "ExternalDNS v0.14.0 carries github.com/aws/aws-sdk-go v1.44.311", FirstFixed: "v0.14.0",
+				Sources: []string{"https://github.com/kubernetes-sigs/external-dns/blob/v0.14.0/go.mod", irsaPage}},
+		},
+		{
+			name: "ExternalDNS v0.13.6: an earlier line is not bounded by v0.14.0", image: "registry.k8s.io/external-dns/external-dns:v0.13.6", mech: PodIdentity,
+			want: want{Status: Unknown, Image: "external-dns", FirstFixed: "v0.14.1"},
+		},
+		{
+			name: "ExternalDNS v0.15.0: a later release carries at least v0.14.2's SDK", image: "registry.k8s.io/external-dns/external-dns:v0.15.0", mech: PodIdentity,
+			want: want{Status: Supported, Image: "external-dns", Carries: "github.com/aws/aws-sdk-go v1.53.3 or newer", Basis: "ExternalDNS v0.14.2, an earlier release, carries github.com/aws/aws-sdk-go v1.53.3", FirstFixed: "v0.14.1",
+				Sources: []string{"https://github.com/kubernetes-sigs/external-dns/blob/v0.14.2/go.mod", podPage}},
+		},
+		{
+			name: "cert-manager v1.13.1: bounded by v1.13.3 of its line", image: "quay.io/jetstack/cert-manager-controller:v1.13.1", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "cert-manager-controller", Carries: "github.com/aws/aws-sdk-go v1.45.7 or older", Basis: "cert-manager controller v1.13.3, a later release of the same line, carries github.com/aws/aws-sdk-go v1.45.7", FirstFixed: "v1.14.0",
+				Sources: []string{"https://github.com/cert-manager/cert-manager/blob/v1.13.3/go.mod", podPage}},
+		},
+		{
+			name: "cert-manager v1.13.7: after the last listed release of its line", image: "quay.io/jetstack/cert-manager-controller:v1.13.7", mech: PodIdentity,
+			want: want{Status: Unknown, Image: "cert-manager-controller", FirstFixed: "v1.14.0"},
+		},
+		{
+			name: "cert-manager v1.12.9: an older line may have a backported SDK", image: "quay.io/jetstack/cert-manager-controller:v1.12.9", mech: PodIdentity,
+			want: want{Status: Unknown, Image: "cert-manager-controller", FirstFixed: "v1.14.0"},
+		},
+		{
+			name: "AWS Load Balancer Controller before v2.7.0", image: "602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-load-balancer-controller:v2.6.2", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "aws-load-balancer-controller", Carries: "a github.com/aws/aws-sdk-go older than v1.47.11", Basis: "AWS Load Balancer Controller supports EKS Pod Identity from v2.7.0 on", FirstFixed: "v2.7.0",
+				Sources: []string{"https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3503 (maintainer: the aws-sdk-go update for EKS Pod Identity, PR #3489 to v1.47.13, ships with v2.7.0)", podPage}},
+		},
+		{
+			name: "AWS Load Balancer Controller v2.8.1 under IRSA: Pod Identity support implies IRSA support", image: "public.ecr.aws/eks/aws-load-balancer-controller:v2.8.1", mech: IRSA,
+			want: want{Status: Supported, Image: "aws-load-balancer-controller", Carries: "github.com/aws/aws-sdk-go with EKS Pod Identity support",
+				Basis:   "AWS Load Balancer Controller supports EKS Pod Identity from v2.7.0 on, and EKS Pod Identity support implies IRSA support",
+				Sources: []string{"https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/3503 (maintainer: the aws-sdk-go update for EKS Pod Identity, PR #3489 to v1.47.13, ships with v2.7.0)", podPage, irsaPage}},
+		},
+		{
+			name: "ALB Ingress Controller before v1.1.3 under IRSA", image: "amazon/aws-alb-ingress-controller:v1.1.2", mech: IRSA,
+			want: want{Status: TooOld, Image: "aws-alb-ingress-controller", Carries: "a github.com/aws/aws-sdk-go older than 1.23.13", Basis: "AWS ALB Ingress Controller (v1 of the AWS Load Balancer Controller) supports IRSA from v1.1.3 on", FirstFixed: "v1.1.3",
+				Sources: []string{"https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1011 (maintainer: v1.1.3 supports web identity)", irsaPage}},
+		},
+		{
+			name: "ALB Ingress Controller v1.1.8 under Pod Identity: bounded by v1.1.9", image: "docker.io/amazon/aws-alb-ingress-controller:v1.1.8", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "aws-alb-ingress-controller", Carries: "github.com/aws/aws-sdk-go v1.27.3 or older", Basis: "AWS ALB Ingress Controller (v1 of the AWS Load Balancer Controller) v1.1.9, a later release of the same line, carries github.com/aws/aws-sdk-go v1.27.3",
+				Sources: []string{"https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v1.1.9/go.mod", podPage}},
+		},
+		{
+			name: "AWS for Fluent Bit before 2.32.5: its own client", image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.31.12", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "aws-for-fluent-bit", Carries: "Fluent Bit's built-in AWS credential chain without EKS Pod Identity support", Basis: "AWS for Fluent Bit supports EKS Pod Identity from 2.32.5 on", FirstFixed: "2.32.5",
+				Sources: []string{"https://github.com/aws/aws-for-fluent-bit/pull/888 (release 2.32.5 adds EKS Pod Identity to Fluent Bit's credential chain; https://github.com/aws/aws-for-fluent-bit/issues/784)"}},
+		},
+		{
+			name: "AWS for Fluent Bit build tag of 2.32.5", image: "amazon/aws-for-fluent-bit:2.32.5.20250105", mech: PodIdentity,
+			want: want{Status: Supported, Image: "aws-for-fluent-bit", Carries: "Fluent Bit's built-in AWS credential chain with EKS Pod Identity support", Basis: "AWS for Fluent Bit supports EKS Pod Identity from 2.32.5 on", FirstFixed: "2.32.5",
+				Sources: []string{"https://github.com/aws/aws-for-fluent-bit/pull/888 (release 2.32.5 adds EKS Pod Identity to Fluent Bit's credential chain; https://github.com/aws/aws-for-fluent-bit/issues/784)"}},
+		},
+		{
+			name: "AWS for Fluent Bit before 2.32.5 under IRSA: nothing is known", image: "amazon/aws-for-fluent-bit:2.31.12", mech: IRSA,
+			want: want{Status: Unknown, Image: "aws-for-fluent-bit"},
+		},
+		{
+			name: "External Secrets v0.9.9", image: "ghcr.io/external-secrets/external-secrets:v0.9.9", mech: PodIdentity,
+			want: want{Status: TooOld, Image: "external-secrets", Carries: "github.com/aws/aws-sdk-go v1.47.3", Basis: "External Secrets Operator v0.9.9 carries github.com/aws/aws-sdk-go v1.47.3",
+				Sources: []string{"https://github.com/external-secrets/external-secrets/blob/v0.9.9/go.mod (https://github.com/external-secrets/external-secrets/issues/2951: v0.9.9 rejects 169.254.170.23)", podPage}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Judge(tt.image, tt.mech)
+			got := want{Status: v.Status, Carries: v.Carries, Basis: v.Basis, FirstFixed: v.FirstFixed, Why: v.Why, Sources: v.Sources}
+			if v.Image != nil {
+				got.Image = v.Image.ID
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Judge(%q, %s) mismatch (-want +got):\n%s", tt.image, tt.mech, diff)
+			}
+		})
+	}
+}
+
+// FuzzJudge: any image reference gets a verdict without panicking, and a
+// decided verdict always names what the image carries and a source.
+func FuzzJudge(f *testing.F) {
+	for _, s := range []string{"amazon/aws-cli:2.13.0", "public.ecr.aws/aws-cli/aws-cli@sha256:00", "quay.io/jetstack/cert-manager-controller:v1.13.1",
+		"registry.k8s.io/external-dns/external-dns:v0.15.0-rc.1", "amazon/aws-for-fluent-bit:", ":", "@", "a:b:c@d@e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, image string) {
+		for _, m := range []Mechanism{IRSA, PodIdentity} {
+			v := Judge(image, m)
+			if (v.Status == Supported || v.Status == TooOld) && (v.Carries == "" || v.Basis == "" || len(v.Sources) == 0) {
+				t.Errorf("Judge(%q, %s) = %+v: a decided verdict without carries, basis or sources", image, m, v)
+			}
+			if v.Status == NoVersion && v.Why == "" {
+				t.Errorf("Judge(%q, %s): NoVersion without a reason", image, m)
+			}
+		}
+	})
+}
