@@ -97,6 +97,15 @@ type containerChain struct {
 // association for the ServiceAccount (§1.4, §6.3). IMDS reachability
 // comes from the pod's node and its EC2 instance (imdsOf).
 func credentialChains(s *snapshot.Snapshot, t *Target) []containerChain {
+	// Several checks and the chain view walk the same target's chains:
+	// once per target (a target is judged by one goroutine at a time).
+	if t.chains == nil || t.chainsOf != s {
+		t.chains, t.chainsOf = walkChains(s, t), s
+	}
+	return t.chains
+}
+
+func walkChains(s *snapshot.Snapshot, t *Target) []containerChain {
 	if t.Spec == nil {
 		return nil
 	}

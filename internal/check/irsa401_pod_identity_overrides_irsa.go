@@ -62,7 +62,10 @@ func runIRSA401(c *Context, t *Target, r *Recorder) {
 			if cl := c.Snap.Cluster(); cl != nil && cl.Name != "" {
 				cluster = cl.Name
 			}
-			r.Skip(t.SASubject(), fmt.Sprintf("the input has no EKS Pod Identity associations, so whether one overrides the %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
+			// About the input as a whole: one finding, not one per
+			// ServiceAccount.
+			issuer, _, _ := c.ClusterIssuer()
+			r.Skip(clusterSubject(issuer), fmt.Sprintf("the input has no EKS Pod Identity associations, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
 				webhook.AnnotationRoleARN, cluster))
 			return
 		}

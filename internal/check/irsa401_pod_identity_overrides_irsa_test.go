@@ -92,7 +92,7 @@ func TestIRSA401(t *testing.T) {
 		},
 		{name: "no associations in the input", snap: fxSnapshot(fxDeployment(), cluster),
 			want: []string{
-				"IRSA401 skipped ServiceAccount payments/api: the input has no EKS Pod Identity associations, so whether one overrides the eks.amazonaws.com/role-arn annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name prod --output json)",
+				"IRSA401 skipped EKSCluster prod: the input has no EKS Pod Identity associations, so whether one overrides an eks.amazonaws.com/role-arn annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name prod --output json)",
 			},
 		},
 	}

@@ -79,7 +79,7 @@ func runIRSA408(c *Context, t *Target, r *Recorder) {
 		if !ok || ct.Image == "" {
 			continue
 		}
-		v := sdk.Judge(ct.Image, mech)
+		v := c.judgeImage(ct.Image, mech)
 		subj := t.ContainerSubject(ct.Name)
 		where := Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: image %s", targetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image))
 		switch v.Status {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 )
 
 // memo caches work that many targets share (each engine worker has its
@@ -21,6 +22,27 @@ type memo struct {
 	// restarts are the re-create commands of the pods of one
 	// ServiceAccount whose token audience is stale (staleRestart).
 	restarts map[string][]string
+	images   map[imageKey]sdk.Verdict
+}
+
+type imageKey struct {
+	image string
+	mech  sdk.Mechanism
+}
+
+// judgeImage is sdk.Judge once per image and mechanism: a cluster runs the
+// same few images in thousands of pods.
+func (c *Context) judgeImage(image string, m sdk.Mechanism) sdk.Verdict {
+	k := imageKey{image, m}
+	if v, ok := c.memo.images[k]; ok {
+		return v
+	}
+	if c.memo.images == nil {
+		c.memo.images = map[imageKey]sdk.Verdict{}
+	}
+	v := sdk.Judge(image, m)
+	c.memo.images[k] = v
+	return v
 }
 
 type breadthKey struct {

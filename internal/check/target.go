@@ -50,10 +50,12 @@ type Target struct {
 
 	// Work shared by several checks of this target, done once. A target
 	// is judged by one goroutine at a time.
-	role    *roleMemo
-	mutated [2]*webhook.Result // by Config.IgnoreSkipLabel
-	trust   *trustInput
-	diag    *trustDiag
+	role     *roleMemo
+	mutated  [2]*webhook.Result // by Config.IgnoreSkipLabel
+	trust    *trustInput
+	diag     *trustDiag
+	chains   []containerChain
+	chainsOf *snapshot.Snapshot
 }
 
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
