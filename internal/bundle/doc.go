@@ -8,7 +8,9 @@
 // `Url`+`ClientIDList`, `Account`+`Arn`+`UserId`, `associations` (aws eks
 // list-pod-identity-associations), `association` (aws eks
 // describe-pod-identity-association), `serverVersion` for the AWS CLI and
-// `kubectl version`). A file may hold several JSON values or YAML
+// `kubectl version`; `InstanceProfile`, `AttachedPolicies`, `PolicyNames`,
+// `RoleName`+`PolicyName`+`PolicyDocument`, `Policy` and `PolicyVersion`
+// for the node role's IAM outputs, see noderole.go). A file may hold several JSON values or YAML
 // documents. Every problem with one file is recorded in Snapshot.Files and
 // reading goes on; only a PATH that cannot be opened is an error.
 //

@@ -74,6 +74,13 @@ var awsServices = map[string]string{
 	"DescribePodIdentityAssociation": "eks",
 	"GetCallerIdentity":              "sts",
 	"DescribeInstances":              "ec2",
+	// The node role's policies (noderole.go).
+	"GetInstanceProfile":       "iam",
+	"ListAttachedRolePolicies": "iam",
+	"ListRolePolicies":         "iam",
+	"GetRolePolicy":            "iam",
+	"GetPolicy":                "iam",
+	"GetPolicyVersion":         "iam",
 }
 
 func parseErrorText(r *result, data []byte) {

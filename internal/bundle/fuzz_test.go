@@ -35,6 +35,8 @@ func FuzzRead(f *testing.F) {
 		`{"OpenIDConnectProviderList": []}`,
 		assocList,
 		assocDescribe,
+		getProfileOut + listAttachedOut + listInlineOut + getRolePolicyOut + getPolicyOut + getPolicyVersionOut,
+		`{"PolicyVersion": {"Document": "%7B%7D", "VersionId": "v1", "IsDefaultVersion": true}}`,
 		`{"associations": [{"namespace": "n", "serviceAccount": "s", "associationArn": "arn:aws:eks:r:1:podidentityassociation//"}]}`,
 		"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n\tname: x\n",
 		"---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: a\n---\n",

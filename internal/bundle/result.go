@@ -38,6 +38,7 @@ type result struct {
 	gaps          []snapshot.Gap
 	oidc          oidcFacts  // see oidc.go
 	probe         probeFacts // see probe.go
+	iamp          iamFacts   // node roles' policies, see noderole.go
 }
 
 func newResult(ref string) *result {
@@ -183,6 +184,7 @@ func (m *merger) add(r *result) {
 func (m *merger) finish() {
 	s := m.s
 	m.resolveManifests()
+	m.finishNodeRoles()
 	ac := m.accounts()
 
 	// Provider lists. A list with entries names its account in every ARN;

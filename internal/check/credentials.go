@@ -111,7 +111,7 @@ func walkChains(s *snapshot.Snapshot, t *Target) []containerChain {
 	}
 	spec := t.Spec
 	switch {
-	case t.IsTemplate() && t.Mechanism == MechanismPodIdentity:
+	case t.IsTemplate() && t.PodIdentity:
 		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{PodIdentity: func(string, string) bool { return true }}).Spec
 	case t.IsTemplate():
 		spec = t.Mutated(false).Spec
@@ -158,13 +158,22 @@ func walkChains(s *snapshot.Snapshot, t *Target) []containerChain {
 func bothMechanisms(s *snapshot.Snapshot, t *Target, chains []containerChain) {
 	role, _ := RoleAnnotation(t.SA)
 	role = strings.TrimSpace(role)
-	if s == nil || role == "" || s.PodIdentityAssociationFor(t.Namespace, t.SAName) == nil {
+	if s == nil || role == "" {
 		return
 	}
+	a := s.PodIdentityAssociationFor(t.Namespace, t.SAName)
+	if a == nil {
+		return
+	}
+	// IRSA401 passes when both name the same role: say so, instead of
+	// pointing at a check that reports nothing.
+	same := a.RoleARN != "" && sameRole(a.RoleARN, role)
 	for i := range chains {
 		ch := &chains[i]
 		switch {
 		case ch.ephemeral:
+		case same && (ch.source == SourceContainer || ch.source == SourceWebIdentity):
+			ch.reason += fmt.Sprintf("; the ServiceAccount's IRSA role and its EKS Pod Identity association name the same role (%s), so the permissions are the same either way", role)
 		case ch.source == SourceContainer && !ch.hasWebIdentity:
 			ch.reason += fmt.Sprintf("; the ServiceAccount's IRSA role %s is not used: for a ServiceAccount with an association the webhook injects Pod Identity instead (IRSA401)", role)
 		case ch.source == SourceWebIdentity && ch.hasContainer:
@@ -529,6 +538,9 @@ const (
 // service, and so the node's IAM role.
 type imdsVerdict struct {
 	state int
+	// disabled: blocked because the instance's HttpEndpoint is disabled
+	// (no IMDS at all), not by the IMDSv2 hop limit.
+	disabled bool
 	// why is a phrase: "IMDS answers pods on node N (...)", "IMDS is
 	// blocked: ...", or, for unknown, what is missing.
 	why string
@@ -594,7 +606,7 @@ func imdsOf(s *snapshot.Snapshot, t *Target) imdsVerdict {
 	where := fmt.Sprintf("instance %s of node %s", id, n.Name)
 	switch {
 	case m.HTTPEndpoint == "disabled":
-		v.state, v.why = imdsBlocked, fmt.Sprintf("IMDS is disabled on %s (HttpEndpoint disabled)", where)
+		v.state, v.disabled, v.why = imdsBlocked, true, fmt.Sprintf("IMDS is disabled on %s (HttpEndpoint disabled)", where)
 		return v
 	case t.Spec.HostNetwork:
 		v.state, v.why = imdsReachable, fmt.Sprintf("IMDS answers the pod, which uses the host network of %s (the hop limit does not apply)", where)

@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -216,6 +217,18 @@ func chain(s *snapshot.Snapshot, t *Target, recs []record) finding.Target {
 	if v, ok := RoleAnnotation(t.SA); ok {
 		ft.RoleARN = strings.TrimSpace(v)
 	}
+	if t.Mechanism == MechanismPodIdentity {
+		// Its role is the association's: the annotation is not used
+		// (irsa-facts.md §6.3).
+		ft.RoleARN = ""
+		a := t.Association
+		if a == nil {
+			a = s.PodIdentityAssociationFor(t.Namespace, t.SAName)
+		}
+		if a != nil {
+			ft.RoleARN = a.RoleARN
+		}
+	}
 	type agg struct{ fail, skip, secondary, pass []string }
 	by := map[string]*agg{}
 	for _, r := range recs {
@@ -242,8 +255,12 @@ func chain(s *snapshot.Snapshot, t *Target, recs []record) finding.Target {
 	for _, l := range finding.Links {
 		a := by[l]
 		switch {
-		case t.Mechanism == MechanismPodIdentity && l != finding.LinkServiceAccount:
-			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "uses EKS Pod Identity, not IRSA"})
+		case t.Mechanism == MechanismPodIdentity && (l == finding.LinkOIDCProvider || l == finding.LinkIssuer):
+			// EKS Pod Identity gets credentials from the agent and EKS
+			// Auth, not from the cluster's OIDC issuer (irsa-facts.md §6);
+			// its webhook and role links are judged like any target's
+			// (IRSA403/405/406, IRSA404/410).
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "not used by EKS Pod Identity"})
 		case a == nil:
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "not checked"})
 		case len(a.fail) > 0:
@@ -256,7 +273,57 @@ func chain(s *snapshot.Snapshot, t *Target, recs []record) finding.Target {
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkPass})
 		}
 	}
+	stoppedBy(ft.Containers, recs)
 	return ft
+}
+
+// podIdentityBlockers are the checks whose error means that container
+// credentials give the container nothing: no agent on the node (IRSA403),
+// a role EKS Auth cannot assume (IRSA404, IRSA410), a node where Pod
+// Identity does not work (IRSA405; irsa-facts.md §6.1, §6.2).
+var podIdentityBlockers = map[string]bool{"IRSA403": true, "IRSA404": true, "IRSA405": true, "IRSA410": true}
+
+// stoppedBy appends to a container's reason the failing checks that keep
+// its credential source from giving it credentials, so the chain view does
+// not promise what the findings refute: for container credentials, an
+// error of IRSA403/404/405/410; for web identity, an error on the
+// iam-role, oidc-provider or issuer link (AssumeRoleWithWebIdentity is
+// refused, and the SDK does not fall through to the next provider:
+// irsa-facts.md §7). credentialSource keeps its value: it says what the
+// SDK picks.
+func stoppedBy(cs []finding.Container, recs []record) {
+	for i := range cs {
+		var ids []string
+		for _, r := range recs {
+			if r.status != finding.StatusFail || r.severity != finding.SeverityError || r.f == nil {
+				continue
+			}
+			if c := r.f.Subject.Container; c != "" && c != cs[i].Name {
+				continue
+			}
+			switch cs[i].CredentialSource {
+			case SourceContainer:
+				if podIdentityBlockers[r.check.ID] {
+					ids = append(ids, r.check.ID)
+				}
+			case SourceWebIdentity:
+				if r.link == finding.LinkIAMRole || r.link == finding.LinkOIDCProvider || r.link == finding.LinkIssuer {
+					ids = append(ids, r.check.ID)
+				}
+			}
+		}
+		if len(ids) > 0 {
+			ids = uniq(ids)
+			sort.Strings(ids)
+			cs[i].Reason += stoppedPhrase[cs[i].CredentialSource] + strings.Join(ids, ", ")
+		}
+	}
+}
+
+// stoppedPhrase introduces the failing checks in a container's reason.
+var stoppedPhrase = map[string]string{
+	SourceContainer:   "; but it gets none: ",
+	SourceWebIdentity: "; but STS refuses its AssumeRoleWithWebIdentity: ",
 }
 
 func uniq(ss []string) []string {

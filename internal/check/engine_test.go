@@ -196,8 +196,17 @@ func TestRunCascadeNeedsAndMerge(t *testing.T) {
 	if diff := cmp.Diff(wantNosa, links["Pod/nosa-1"]); diff != "" {
 		t.Errorf("links of nosa-1 (-want +got):\n%s", diff)
 	}
-	if got := links["Pod/pi-1"][1]; got.Status != "unknown" || got.Detail != "uses EKS Pod Identity, not IRSA" {
-		t.Errorf("pod identity webhook link = %+v", got)
+	// A Pod Identity pod's webhook and role links are judged like any
+	// target's; the OIDC provider and issuer are not used.
+	wantPI := []finding.Link{
+		{Link: "service-account", Status: "pass"},
+		{Link: "webhook", Status: "unknown", Detail: "IRSA903: the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)"},
+		{Link: "iam-role", Status: "unknown", Detail: "not checked"},
+		{Link: "oidc-provider", Status: "unknown", Detail: "not used by EKS Pod Identity"},
+		{Link: "issuer", Status: "unknown", Detail: "not used by EKS Pod Identity"},
+	}
+	if diff := cmp.Diff(wantPI, links["Pod/pi-1"]); diff != "" {
+		t.Errorf("links of pi-1 (-want +got):\n%s", diff)
 	}
 }
 

@@ -26,6 +26,10 @@ type RoleRef struct {
 	ARN    arn.Role // parsed
 	SA     string   // "namespace/name" of the ServiceAccount
 	Source snapshot.Source
+	// Container is set when the role comes from the AWS_ROLE_ARN a
+	// container of the target writes itself (the ServiceAccount has no
+	// annotation): "Kind ns/name container c".
+	Container string
 }
 
 // Subject is the role as a finding subject.
@@ -35,6 +39,9 @@ func (r RoleRef) Subject() finding.Subject {
 
 // Evidence names the annotation the role comes from.
 func (r RoleRef) Evidence() Detail {
+	if r.Container != "" {
+		return Ev(r.Source, fmt.Sprintf("%s: %s=%s", r.Container, webhook.EnvRoleARN, r.Value))
+	}
 	return Ev(r.Source, fmt.Sprintf("ServiceAccount %s: %s: %s", r.SA, webhook.AnnotationRoleARN, r.Value))
 }
 
@@ -60,7 +67,7 @@ type roleMemo struct {
 func targetRole(t *Target) (ref RoleRef, present bool, err error) {
 	v, ok := RoleAnnotation(t.SA)
 	if !ok {
-		return RoleRef{}, false, nil
+		return handWrittenRole(t)
 	}
 	v = strings.TrimSpace(v)
 	ref = RoleRef{Value: v, SA: snapshot.Key(t.SA.Namespace, t.SA.Name), Source: t.SA.Source}
@@ -70,6 +77,41 @@ func targetRole(t *Target) (ref RoleRef, present bool, err error) {
 	ref.ARN, err = arn.ParseRole(v)
 	if err != nil {
 		return ref, true, fmt.Errorf("the %s annotation: %w", webhook.AnnotationRoleARN, err)
+	}
+	return ref, true, nil
+}
+
+// handWrittenRole is the role of a target whose ServiceAccount has no
+// annotation but whose containers write AWS_ROLE_ARN (a literal) and
+// AWS_WEB_IDENTITY_TOKEN_FILE themselves: the SDK assumes that role with
+// the pod's token all the same (irsa-facts.md §7), so the IAM side judges
+// it. Only one role: containers naming different ones are left alone.
+func handWrittenRole(t *Target) (RoleRef, bool, error) {
+	if t.SA == nil || t.Spec == nil {
+		return RoleRef{}, false, nil
+	}
+	var ref RoleRef
+	for _, c := range append(t.Spec.InitContainers[:len(t.Spec.InitContainers):len(t.Spec.InitContainers)], t.Spec.Containers...) {
+		role, ok := Env(&c, webhook.EnvRoleARN)
+		token, hasToken := Env(&c, webhook.EnvTokenFile)
+		if !ok || role.ValueFrom != nil || strings.TrimSpace(role.Value) == "" || !hasToken || token.ValueFrom == nil && token.Value == "" {
+			continue
+		}
+		v := strings.TrimSpace(role.Value)
+		if ref.Value != "" && ref.Value != v {
+			return RoleRef{}, false, nil
+		}
+		if ref.Value == "" {
+			ref = RoleRef{Value: v, SA: snapshot.Key(t.SA.Namespace, t.SA.Name), Source: t.Source,
+				Container: fmt.Sprintf("%s %s/%s container %s", targetNoun(t), t.Namespace, t.Name, c.Name)}
+		}
+	}
+	if ref.Value == "" {
+		return RoleRef{}, false, nil
+	}
+	var err error
+	if ref.ARN, err = arn.ParseRole(ref.Value); err != nil {
+		return ref, true, fmt.Errorf("the %s of %s: %w", webhook.EnvRoleARN, ref.Container, err)
 	}
 	return ref, true, nil
 }

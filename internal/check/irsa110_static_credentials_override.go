@@ -19,13 +19,16 @@ var irsa110 = &Check{
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
 	After:    []string{"IRSA101"},
-	IRSA:     true,
+	// Not IRSA-only: static keys come first in every chain, so they win
+	// over EKS Pod Identity's container credentials too (irsa-facts.md
+	// §7.4); runIRSA110 leaves out targets that mean neither mechanism.
 	Doc: `Every AWS SDK's default credential chain looks at ` + "`AWS_ACCESS_KEY_ID`" + ` and ` + "`AWS_SECRET_ACCESS_KEY`" + `
 before web identity (aws-sdk-go-v2 ` + "`resolveCredentialChain`" + `, botocore's ` + "`EnvProvider`" + ` first in
 ` + "`create_credential_resolver`" + `; irsa-facts.md §7), and stops at the first credentials it finds. A
 container that gets static keys from its environment (a literal value, a Secret or ConfigMap key)
 therefore never uses the role the webhook injects: calls run as the IAM user those keys belong to,
-and fail or succeed with that user's permissions.
+and fail or succeed with that user's permissions. The same holds for EKS Pod Identity: the keys come
+before container credentials (` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `) too, so the associated role is never used.
 
 Half a pair is trouble too: ` + "`AWS_ACCESS_KEY_ID`" + ` without ` + "`AWS_SECRET_ACCESS_KEY`" + ` makes botocore (boto3,
 the AWS CLI) stop with ` + "`PartialCredentialsError`" + ` instead of moving on to web identity. The Go SDK v2
@@ -57,6 +60,17 @@ const (
 )
 
 func runIRSA110(c *Context, t *Target, r *Recorder) {
+	if t.Mechanism == MechanismNone && !t.Named {
+		// Here only because its ServiceAccount is missing (IRSA101): it
+		// asks for no role, so keys of its own are its business.
+		return
+	}
+	// What the keys take the place of: web identity (IRSA), or the
+	// container credentials of EKS Pod Identity (irsa-facts.md §7.4).
+	instead, roleWord := "web identity", "the IAM role"
+	if t.Mechanism == MechanismPodIdentity {
+		instead, roleWord = "EKS Pod Identity's container credentials", "the associated IAM role"
+	}
 	if t.Spec == nil {
 		if r.Blocked() {
 			r.Skip(t.Subject(), "")
@@ -114,18 +128,18 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 			}
 		}
 		if len(optional) > 0 {
-			r.Fail(subj, possiblyMessage(id, secret, altID, altSecret, hasID, hasSecret),
+			r.Fail(subj, possiblyMessage(id, secret, altID, altSecret, hasID, hasSecret, instead, roleWord),
 				append(evs, WithSeverity(finding.SeverityInfo), Cmd(optionalKeysCmds(optional, t.Namespace)...),
 					Remedy(optionalRemedy(optional, t.Namespace, removal)))...)
 			continue
 		}
 		switch {
 		case hasID && hasSecret:
-			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role",
-				webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey, envSource(secret)), append(evs, removal...)...)
+			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: every AWS SDK's default chain uses these static keys before %s, so the container never uses %s",
+				webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey, envSource(secret), instead, roleWord), append(evs, removal...)...)
 			continue
 		case hasID:
-			msg := fmt.Sprintf("%s (%s) is set without %s: botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity", webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey)
+			msg := fmt.Sprintf("%s (%s) is set without %s: botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using %s", webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey, instead)
 			if hasAltSecret {
 				msg += fmt.Sprintf(", and the Go SDK v2 uses it with %s as static keys", envAltSecretKey)
 			} else {
@@ -138,8 +152,8 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 			if s == nil {
 				s = altSecret
 			}
-			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: the Go SDK v2 uses them as static keys before web identity, so a Go program never uses the IAM role",
-				envAltAccessKey, envSource(altID), s.Name, envSource(s)), append(append(evs, WithSeverity(finding.SeverityWarning)), removal...)...)
+			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: the Go SDK v2 uses them as static keys before %s, so a Go program never uses %s",
+				envAltAccessKey, envSource(altID), s.Name, envSource(s), instead, roleWord), append(append(evs, WithSeverity(finding.SeverityWarning)), removal...)...)
 			continue
 		}
 
@@ -153,8 +167,8 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 				suspectEv = append(suspectEv, Ev(t.Source, fmt.Sprintf("%s: envFrom %s", where, sp.desc)))
 				allOptional = allOptional && sp.optional
 			}
-			msg := fmt.Sprintf("envFrom %s possibly sets %s and %s (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity",
-				strings.Join(descs, ", "), webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
+			msg := fmt.Sprintf("envFrom %s possibly sets %s and %s (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before %s",
+				strings.Join(descs, ", "), webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey, instead)
 			sev := finding.SeverityWarning
 			if allOptional {
 				// An optional source that is missing sets nothing.
@@ -194,22 +208,22 @@ func optionalRef(e *snapshot.EnvVar) bool {
 
 // possiblyMessage describes static keys of which some come from optional
 // references, in the words of the case that applies when they are set.
-func possiblyMessage(id, secret, altID, altSecret *snapshot.EnvVar, hasID, hasSecret bool) string {
+func possiblyMessage(id, secret, altID, altSecret *snapshot.EnvVar, hasID, hasSecret bool, instead, roleWord string) string {
 	var set, then string
 	switch {
 	case hasID && hasSecret:
 		set = fmt.Sprintf("%s (%s) and %s (%s)", webhook.EnvAccessKeyID, envSource(id), webhook.EnvSecretAccessKey, envSource(secret))
-		then = "every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role"
+		then = "every AWS SDK's default chain uses these static keys before " + instead + ", so the container never uses " + roleWord
 	case hasID:
 		set = fmt.Sprintf("%s (%s)", webhook.EnvAccessKeyID, envSource(id))
-		then = fmt.Sprintf("without %s, botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity", webhook.EnvSecretAccessKey)
+		then = fmt.Sprintf("without %s, botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using %s", webhook.EnvSecretAccessKey, instead)
 	default:
 		s := secret
 		if s == nil {
 			s = altSecret
 		}
 		set = fmt.Sprintf("%s (%s) and %s (%s)", envAltAccessKey, envSource(altID), s.Name, envSource(s))
-		then = "the Go SDK v2 uses them as static keys before web identity"
+		then = "the Go SDK v2 uses them as static keys before " + instead
 	}
 	verb, pron := "is", "it is"
 	if hasID && hasSecret || !hasID {

@@ -68,7 +68,8 @@ func runIRSA402(c *Context, t *Target, r *Recorder) {
 	}
 	proof, src, missing := associationSAMissing(s, a)
 	if !missing {
-		r.Skip(subj, fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccounts -n %s -o json)", a.Namespace, a.ServiceAccount, a.Namespace),
+		r.Skip(subj, fmt.Sprintf("ServiceAccount %s/%s is not in the input, and nothing proves it or namespace %s missing (capture: kubectl get serviceaccounts -n %s -o json; kubectl get namespaces -o json)",
+			a.Namespace, a.ServiceAccount, a.Namespace, a.Namespace),
 			associationEvidence(a))
 		return
 	}

@@ -33,7 +33,7 @@ func TestIRSA402(t *testing.T) {
 			a.Namespace = "billing"
 			s.PodIdentityAssociations = append(s.PodIdentityAssociations, a)
 		}}, want: []string{
-			"IRSA402 skipped PodIdentityAssociation billing/a-invoices0000000000: ServiceAccount billing/invoices is not in the input (capture: kubectl get serviceaccounts -n billing -o json)\n  evidence: bundle describe-pod-identity-association.json: EKS Pod Identity association a-invoices0000000000 of cluster prod: namespace billing, ServiceAccount invoices, role arn:aws:iam::111122223333:role/payments-reports, created 2026-11-10T09:00:00.123000+00:00",
+			"IRSA402 skipped PodIdentityAssociation billing/a-invoices0000000000: ServiceAccount billing/invoices is not in the input, and nothing proves it or namespace billing missing (capture: kubectl get serviceaccounts -n billing -o json; kubectl get namespaces -o json)\n  evidence: bundle describe-pod-identity-association.json: EKS Pod Identity association a-invoices0000000000 of cluster prod: namespace billing, ServiceAccount invoices, role arn:aws:iam::111122223333:role/payments-reports, created 2026-11-10T09:00:00.123000+00:00",
 		}},
 		{name: "an IRSA-only ServiceAccount gets nothing", mods: []func(*snapshot.Snapshot){piIRSAOnly, func(s *snapshot.Snapshot) {
 			s.ServiceAccounts["payments/exports"] = fxSA("exports", webhook.AnnotationRoleARN, fxRole)

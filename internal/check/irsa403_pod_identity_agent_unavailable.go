@@ -178,7 +178,7 @@ const agentSkipReason = "the input has no DaemonSets of kube-system, so whether 
 // association has none (IRSA406 judges it).
 func usesPodIdentity(c *Context, t *Target) bool {
 	if t.IsTemplate() {
-		return t.Mechanism == MechanismPodIdentity
+		return t.PodIdentity
 	}
 	injected, _ := podInjected(t)
 	return t.IsPod() && injected

@@ -71,6 +71,13 @@ func runIRSA405(c *Context, t *Target, r *Recorder) {
 		r.Skip(subj, "the pod is not scheduled on a node yet (spec.nodeName is empty), and its spec shows no Fargate or Windows", details...)
 		return
 	}
+	if t.Spec.HostNetwork && !usesContainerCredentials(c, t) {
+		// The reported hostNetwork failure is the agent's: a pod whose
+		// containers never call it (not mutated: IRSA406, IRSA407 judge
+		// what they use instead) is not affected.
+		r.Pass(subj, "the pod uses hostNetwork, but none of its containers uses EKS Pod Identity's container credentials", append(details, Ev(t.Source, "spec.hostNetwork: true"))...)
+		return
+	}
 	if t.Spec.HostNetwork {
 		details = append(details, WithSeverity(finding.SeverityWarning), Ev(t.Source, "spec.hostNetwork: true"))
 		r.Fail(subj, "the pod uses hostNetwork: AWS does not document EKS Pod Identity as unsupported there, but it is reported to fail for hostNetwork pods (aws/eks-pod-identity-agent#139: \"EKS does not have permissions to assume the associated role\") while working for others", details...)
@@ -84,6 +91,17 @@ func runIRSA405(c *Context, t *Target, r *Recorder) {
 		}
 	}
 	r.Pass(subj, "the pod spec shows no Fargate, Windows or hostNetwork", details...)
+}
+
+// usesContainerCredentials reports a (non-ephemeral) container of the
+// target whose chain picks container credentials.
+func usesContainerCredentials(c *Context, t *Target) bool {
+	for _, ch := range credentialChains(c.Snap, t) {
+		if ch.source == SourceContainer && !ch.ephemeral {
+			return true
+		}
+	}
+	return false
 }
 
 // unsupportedWhere finds a documented unsupported place for the target:

@@ -151,6 +151,10 @@ func failIRSA407(c *Context, t *Target, r *Recorder, ch containerChain, meant st
 	case imdsReachable:
 		outcome = "IMDS answers on its node, so it runs with the node role's permissions instead"
 	case imdsBlocked:
+		if ch.imds.disabled {
+			outcome = "IMDS is disabled on its node (HttpEndpoint disabled), so it finds no credentials at all"
+			break
+		}
 		outcome = "IMDS is blocked on its node, so it finds no credentials at all"
 	case imdsAbsent:
 		outcome = "its node has no IMDS, so it finds no credentials at all"
@@ -241,6 +245,11 @@ func fallbackFix(c *Context, t *Target, ch containerChain) []Detail {
 			webhook.EnvRoleARN, ch.name, webhook.EnvRoleARN, webhook.EnvTokenFile))}
 	case t.Meta != nil && hasLabel(t.Meta.Labels, webhook.LabelSkip):
 		return []Detail{Remedy(fmt.Sprintf("Remove the label `%s` from the pod template and re-create the pods.", webhook.LabelSkip))}
+	case t.IsPod() && ch.imds != nil && (ch.imds.state == imdsBlocked || ch.imds.state == imdsAbsent):
+		// IMDS already keeps the pod from the node role (disabled, IMDSv2
+		// with hop limit 1, or no IMDS): nothing to harden.
+		cmds, remedy := recreateFix(c, t)
+		return []Detail{Cmd(cmds...), Remedy(remedy)}
 	case t.IsPod():
 		cmds, remedy := recreateFix(c, t)
 		return []Detail{Cmd(cmds...), Remedy(remedy + "\n\nTo keep containers from ever falling back to the node role, require IMDSv2 with a hop limit of 1 on the nodes " +

@@ -58,7 +58,7 @@ func runIRSA408(c *Context, t *Target, r *Recorder) {
 	spec := t.Spec
 	skipped := map[string]bool{}
 	switch {
-	case t.IsTemplate() && t.Mechanism == MechanismPodIdentity:
+	case t.IsTemplate() && t.PodIdentity:
 		// The cluster has an association for the ServiceAccount: the
 		// webhook injects container credentials into new pods
 		// (irsa-facts.md §1.4, §6.3).

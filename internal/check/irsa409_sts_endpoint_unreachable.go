@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"strconv"
 	"strings"
 
@@ -266,25 +267,13 @@ func sdkSTSDefault(image string) (name, source string, legacy bool) {
 	return name, src, ok
 }
 
-// regionPartition is the partition of a Region by its prefix (the
-// webhook's region-to-partition mapping; irsa-facts.md §3.4); "" when the
-// Region is unknown.
+// regionPartition is the partition of a Region (arn.PartitionForRegion);
+// "" when the Region is unknown.
 func regionPartition(region string) string {
-	switch {
-	case region == "":
+	if region == "" {
 		return ""
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "eusc-"):
-		return "aws-eusc"
 	}
-	return "aws"
+	return arn.PartitionForRegion(region)
 }
 
 func regionDomain(region string) string {

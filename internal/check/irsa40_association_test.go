@@ -168,10 +168,13 @@ func TestPodIdentityTargets(t *testing.T) {
 			want: map[string]string{"Deployment/payments/reports": MechanismPodIdentity, "Pod/payments/" + piPodName: MechanismPodIdentity},
 		},
 		{
-			name: "an association whose ServiceAccount the List lacks is a target; one of an uncaptured namespace is not",
+			// One of an uncaptured namespace is a target too: IRSA402
+			// skips it with the reason (CONTRACT.md "Absence needs proof").
+			name: "an association whose ServiceAccount the input lacks is a target, with or without proof",
 			snap: piSnapshot(missingSA, otherNS),
 			want: map[string]string{"Deployment/payments/reports": MechanismPodIdentity, "Pod/payments/" + piPodName: MechanismPodIdentity,
-				"PodIdentityAssociation/payments/a-report0000000000": MechanismPodIdentity},
+				"PodIdentityAssociation/payments/a-report0000000000": MechanismPodIdentity,
+				"PodIdentityAssociation/billing/a-billing0000000000": MechanismPodIdentity},
 		},
 		{
 			name: "an unused ServiceAccount with an association is a ServiceAccount target",

@@ -66,12 +66,14 @@ func TestMechanism(t *testing.T) {
 		{
 			name: "association of another ServiceAccount",
 			snap: fxSnapshot(fxDeployment(), fxCluster("prod", acct, region), fxAssociation("prod", acct, region, "billing", "api")),
-			want: map[string]string{"Deployment/payments/api": MechanismIRSA},
+			// The association of an uncaptured namespace is a target of its
+			// own (IRSA402 skips it: absence needs proof).
+			want: map[string]string{"Deployment/payments/api": MechanismIRSA, "PodIdentityAssociation/billing/a-billingapi": MechanismPodIdentity},
 		},
 		{
 			name: "no cluster in the input, associations of one cluster",
 			snap: fxSnapshot(fxDeployment(), fxAssociation("prod", acct, region, fxNS, "api"), fxAssociation("prod", acct, region, "billing", "billing")),
-			want: map[string]string{"Deployment/payments/api": MechanismPodIdentity},
+			want: map[string]string{"Deployment/payments/api": MechanismPodIdentity, "PodIdentityAssociation/billing/a-billingbilling": MechanismPodIdentity},
 		},
 		{
 			name: "no cluster in the input, associations of two clusters: none counts",
@@ -93,7 +95,8 @@ func TestMechanism(t *testing.T) {
 // TestPodIdentityTemplateGetsNoIRSAFinding: CONTRACT.md "Pods that use EKS
 // Pod Identity (... or an association for their SA) get no IRSA102-306
 // finding": the template of 16-pod-identity-migrated, whose ServiceAccount
-// keeps an old role-arn annotation, gets IRSA101 only.
+// keeps an old role-arn annotation, gets IRSA101 and IRSA110 only (static
+// keys would win over Pod Identity too: irsa-facts.md §7.4).
 func TestPodIdentityTemplateGetsNoIRSAFinding(t *testing.T) {
 	s := fxSnapshot(fxDeployment(func(w *snapshot.Workload) {
 		// A hand-written AWS_ROLE_ARN would be IRSA109's on an IRSA template.
@@ -108,6 +111,7 @@ func TestPodIdentityTemplateGetsNoIRSAFinding(t *testing.T) {
 	}
 	fxAssert(t, got, []string{
 		`IRSA101 pass Deployment payments/api: ServiceAccount "api" exists in namespace "payments"`,
+		`IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)`,
 	})
 }
 

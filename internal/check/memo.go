@@ -23,6 +23,8 @@ type memo struct {
 	// ServiceAccount whose token audience is stale (staleRestart).
 	restarts map[string][]string
 	images   map[imageKey]sdk.Verdict
+	// nodeRoles are IRSA411's verdicts, by node role and cluster ARN.
+	nodeRoles map[nodeRoleKey]nodeRoleVerdict
 }
 
 type imageKey struct {

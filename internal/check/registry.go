@@ -44,6 +44,7 @@ var All = []*Check{
 	irsa408,
 	irsa409,
 	irsa410,
+	irsa411,
 }
 
 // ByIDOrSlug returns the check with that ID (case-insensitive) or slug.

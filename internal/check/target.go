@@ -43,6 +43,12 @@ type Target struct {
 	Association *snapshot.PodIdentityAssociation
 
 	Mechanism string
+	// PodIdentity reports that the pod carries, or the webhook will give
+	// the template, EKS Pod Identity's injection. Mechanism is still "irsa"
+	// when a container uses web identity all the same: web identity comes
+	// before container credentials in every SDK chain (irsa-facts.md §6.3,
+	// §7), so that container uses the IRSA role and the IRSA checks judge it.
+	PodIdentity bool
 	// Named is true when a target flag named the object.
 	Named bool
 	// Source is where the object came from.
@@ -271,6 +277,12 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 
 	add := func(t *Target) {
 		t.Mechanism = mechanism(s, t)
+		if t.Mechanism == MechanismPodIdentity && !t.IsAssociation() {
+			t.PodIdentity = true
+			if usesWebIdentity(s, t) {
+				t.Mechanism = MechanismIRSA
+			}
+		}
 		out = append(out, t)
 	}
 
@@ -399,9 +411,10 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 	// EKS Pod Identity associations of the cluster whose ServiceAccount the
 	// input does not hold: nothing above covers them, and one that names a
 	// namespace or ServiceAccount that does not exist gives no pod its role
-	// (IRSA402). Only where the input can tell (a ServiceAccount List of the
-	// namespace, a NotFound text, or a Namespace List): elsewhere the
-	// namespace was simply not captured.
+	// (IRSA402). Where the input cannot tell (no ServiceAccount List of the
+	// namespace, no NotFound text, no Namespace List), IRSA402 says so as a
+	// skip: absence needs proof, and silence would read as "fine"
+	// (CONTRACT.md "Absence needs proof").
 	for _, a := range s.PodIdentityAssociations {
 		key := snapshot.Key(a.Namespace, a.ServiceAccount)
 		if usedSA[key] || s.ServiceAccounts[key] != nil || s.PodIdentityAssociationFor(a.Namespace, a.ServiceAccount) != a {
@@ -413,7 +426,7 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 				named = true
 			}
 		}
-		if sel.Named() && !named || !named && (!sel.inNamespace(a.Namespace) || !associationJudgeable(s, a)) {
+		if sel.Named() && !named || !named && !sel.inNamespace(a.Namespace) {
 			continue
 		}
 		usedSA[key] = true
@@ -432,23 +445,6 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 // created before the association is diagnosed too: IRSA406).
 func podIdentityIntent(s *snapshot.Snapshot, t *Target) bool {
 	return s.PodIdentityAssociationFor(t.Namespace, t.SAName) != nil || specUsesPodIdentity(t)
-}
-
-// associationJudgeable reports whether the input can tell if an
-// association's ServiceAccount exists: a ServiceAccount List of its
-// namespace, a NotFound text for it, or a cluster-wide Namespace List.
-func associationJudgeable(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociation) bool {
-	if _, ok := s.ListedIn(snapshot.KindServiceAccount, a.Namespace); ok {
-		return true
-	}
-	if _, ok := s.NotFoundFor(snapshot.KindServiceAccount, a.Namespace, a.ServiceAccount); ok {
-		return true
-	}
-	if _, ok := s.NotFoundFor(snapshot.KindNamespace, "", a.Namespace); ok {
-		return true
-	}
-	_, ok := s.ListedIn(snapshot.KindNamespace, "")
-	return ok && s.Namespaces[a.Namespace] == nil
 }
 
 // hasIntent: the SA carries the role annotation or a near-miss of it, the
@@ -524,6 +520,22 @@ func mechanism(s *snapshot.Snapshot, t *Target) string {
 		return MechanismIRSA
 	}
 	return MechanismNone
+}
+
+// usesWebIdentity reports a target with Pod Identity's injection of which
+// some (non-ephemeral) container still takes web identity: its own
+// AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, or a pod created before the
+// association. Web identity comes first in every SDK chain (irsa-facts.md
+// §6.3, §7), so that container uses the IRSA role, not the association.
+// Needs t.PodIdentity set: templates are walked as the webhook will mutate
+// them for Pod Identity.
+func usesWebIdentity(s *snapshot.Snapshot, t *Target) bool {
+	for _, ch := range credentialChains(s, t) {
+		if ch.source == SourceWebIdentity && !ch.ephemeral {
+			return true
+		}
+	}
+	return false
 }
 
 // specUsesPodIdentity: the pod or template carries what the webhook injects

@@ -509,14 +509,31 @@ func TestE2ELeastPrivilege(t *testing.T) {
 	t.Run("aws actions equal the policy", func(t *testing.T) {
 		e.kubeconfig = c.Admin.KubeconfigIn(t, ns)
 		// A Pod Identity association in the namespace, so that the scan
-		// also describes it and reads its role.
+		// also describes it and reads its role; and a pod using it on the
+		// EC2 node, so that the scan reads the node role's policies
+		// (IRSA411).
 		piRole := "arn:aws:iam::" + awsfake.DefaultAccount + ":role/pod-identity-reader"
+		nodeRole := "arn:aws:iam::" + awsfake.DefaultAccount + ":role/e2e-node"
+		nodeProfile := "arn:aws:iam::" + awsfake.DefaultAccount + ":instance-profile/e2e-node"
+		nodePolicy := "arn:aws:iam::" + awsfake.DefaultAccount + ":policy/e2e-node-base"
 		e.aws.Update(func(st *awsfake.State) {
 			st.Roles = append(st.Roles, awsfake.Role{ARN: piRole,
-				TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`})
+				TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`},
+				awsfake.Role{ARN: nodeRole, TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`,
+					AttachedPolicies: []string{"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", nodePolicy},
+					InlinePolicies:   map[string]string{"ssm": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*"}]}`}})
+			st.InstanceProfiles = append(st.InstanceProfiles, awsfake.InstanceProfile{ARN: nodeProfile, RoleARN: nodeRole})
+			st.ManagedPolicies = append(st.ManagedPolicies, awsfake.ManagedPolicy{ARN: nodePolicy,
+				Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}]}`})
+			st.Instances[0].InstanceProfileARN = nodeProfile
 			st.PodIdentityAssociations = append(st.PodIdentityAssociations, awsfake.PodIdentityAssociation{
 				Cluster: e2eCluster, ID: "a-0123456789abcdefg", Namespace: ns, ServiceAccount: "default", RoleARN: piRole})
 		})
+		pi := e2ePod("pi", "default")
+		pi.Spec.NodeName = e2eNode
+		pi.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "AWS_CONTAINER_CREDENTIALS_FULL_URI", Value: "http://169.254.170.23/v1/credentials"},
+			{Name: "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", Value: "/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token"}}
+		e.pod(pi)
 		e.aws.Reset()
 		r := e.main("scan", "-o", "json")
 		if r.code != ExitOK && r.code != ExitFindings {
@@ -531,6 +548,8 @@ func TestE2ELeastPrivilege(t *testing.T) {
 			"sts:GetCallerIdentity": 1, "eks:ListClusters": 1, "eks:DescribeCluster": 2,
 			"iam:ListOpenIDConnectProviders": 1, "iam:GetOpenIDConnectProvider": 1, "iam:GetRole": 2,
 			"ec2:DescribeInstances": 1, "eks:ListPodIdentityAssociations": 1, "eks:DescribePodIdentityAssociation": 1,
+			"iam:GetInstanceProfile": 1, "iam:ListAttachedRolePolicies": 1, "iam:ListRolePolicies": 1, "iam:GetRolePolicy": 1,
+			"iam:GetPolicy": 1, "iam:GetPolicyVersion": 1,
 		}
 		if diff := cmp.Diff(want, e.aws.Calls()); diff != "" {
 			t.Errorf("calls (-want +got):\n%s", diff)

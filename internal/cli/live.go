@@ -248,7 +248,10 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		// The instances of the nodes the collected pods run on: their IMDS
 		// settings (IRSA407).
 		InstanceIDs: ksnap.NodeInstanceIDs(),
-		Progress:    func(string) { prog.call() },
+		// The node roles of the nodes that Pod Identity pods run on: their
+		// eks-auth:AssumeRoleForPodIdentity (IRSA411).
+		NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
+		Progress:            func(string) { prog.call() },
 	})
 	if err != nil {
 		if ctx.Err() != nil {

@@ -105,6 +105,11 @@ type Snapshot struct {
 	// Nodes and the EC2 instances behind them (node.go).
 	Nodes     []*Node        `json:"nodes,omitempty"`
 	Instances []*EC2Instance `json:"ec2Instances,omitempty"`
+	// The node roles' instance profiles and permission policies
+	// (noderole.go).
+	InstanceProfiles []*InstanceProfile `json:"instanceProfiles,omitempty"`
+	RolePolicies     []*RolePolicies    `json:"rolePolicies,omitempty"`
+	ManagedPolicies  []*ManagedPolicy   `json:"managedPolicies,omitempty"`
 
 	// OIDC facts (see oidc.go).
 	TLSChains   []*TLSChain    `json:"tlsChains,omitempty"`

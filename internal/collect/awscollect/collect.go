@@ -56,6 +56,12 @@ type Options struct {
 	// Progress, when set, is called after each API call with its IAM
 	// action name ("iam:GetRole"), from several goroutines at once.
 	Progress func(action string)
+	// NodeRoleInstanceIDs are the EC2 instances of the nodes that pods
+	// using EKS Pod Identity run on (snapshot.PodIdentityInstanceIDs):
+	// they are described with InstanceIDs, and the permission policies of
+	// their instance profiles' roles are read once per distinct role
+	// (noderole.go).
+	NodeRoleInstanceIDs []string
 	// PodIdentity, when set, reads the cluster's EKS Pod Identity
 	// associations, those of its namespaces in detail, and their roles
 	// (podidentity.go).
@@ -131,6 +137,7 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (Result, error) 
 	}
 	wg.Wait()
 	c.providerDetails(ctx, accounts)
+	c.nodeRoles(ctx, cfg)
 	c.associationRoles(ctx, accounts, c.assocRoles)
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()
@@ -158,6 +165,9 @@ type collector struct {
 	issuer string          // host/path of the cluster's issuer, "" when unknown
 	// assocRoles are the roles of the described Pod Identity associations.
 	assocRoles []string
+	// instanceProfiles are the IamInstanceProfile ARNs of the described
+	// instances, by instance ID (noderole.go).
+	instanceProfiles map[string]string
 }
 
 // account is one AWS account to read: its config and its roles.

@@ -677,12 +677,11 @@ func TestPolicyMatchesCalls(t *testing.T) {
 	if doc.Version != "2012-10-17" || len(doc.Statement) != 1 || doc.Statement[0].Effect != "Allow" || doc.Statement[0].Resource != "*" {
 		t.Fatalf("deploy/iam-policy.json is not one Allow statement: %+v", doc)
 	}
-	st := world()
-	st.Instances = append(st.Instances, awsfake.Instance{ID: "i-0a1b2c3d4e5f60718"}) // ec2_test.go
+	st := nodeRoleWorld() // ec2_test.go, noderole_test.go
 	f := awsfake.New(t, st)
 	_, err = Collect(context.Background(), f.Config(), Options{Endpoint: apiServer, RoleARNs: []string{reader, crossRole},
 		RoleProfiles: map[string]aws.Config{acctB: f.ConfigAs(acctB)}, PodIdentity: &PodIdentityScope{AllNamespaces: true},
-		InstanceIDs: []string{"i-0a1b2c3d4e5f60718"}})
+		InstanceIDs: []string{nodeA}, NodeRoleInstanceIDs: []string{nodeA}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,11 @@
 // association of the namespaces in scope, and iam:GetRole of their roles
 // (podidentity.go). With Options.InstanceIDs (the nodes the pods run on):
 // ec2:DescribeInstances, 200 IDs a call, for their IMDS settings (ec2.go).
+// With Options.NodeRoleInstanceIDs (the nodes Pod Identity pods run on):
+// iam:GetInstanceProfile of each distinct profile, and of each distinct
+// role iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy,
+// and iam:GetPolicy with iam:GetPolicyVersion of its customer-managed
+// policies (noderole.go).
 // deploy/iam-policy.json grants exactly these actions.
 //
 // Errors are classified once, here (STYLE.md "Errors"): a missing object

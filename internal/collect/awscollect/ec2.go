@@ -26,7 +26,7 @@ const instanceBatch = 200
 // All pages of all batches become one capture, as `aws ec2
 // describe-instances --filters Name=instance-id,Values=...` prints it.
 func (c *collector) instances(ctx context.Context, cfg aws.Config) {
-	ids := validInstanceIDs(c.opts.InstanceIDs)
+	ids := validInstanceIDs(append(append([]string(nil), c.opts.InstanceIDs...), c.opts.NodeRoleInstanceIDs...))
 	if len(ids) == 0 {
 		return
 	}
@@ -61,6 +61,7 @@ func (c *collector) instances(ctx context.Context, cfg aws.Config) {
 	if !ok {
 		return
 	}
+	c.noteProfiles(reservations)
 	data, err := renderDescribeInstances(reservations)
 	if err != nil {
 		c.gap(snapshot.Gap{Source: "aws", Operation: "ec2:DescribeInstances", Resource: strings.Join(ids, " "), Reason: err.Error()})

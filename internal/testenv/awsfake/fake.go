@@ -42,6 +42,11 @@ type State struct {
 	Providers  []OIDCProvider
 	// Instances are served by ec2:DescribeInstances (ec2.go).
 	Instances []Instance
+	// InstanceProfiles and ManagedPolicies are served by the node-role
+	// IAM calls (iamnode.go), with Role.AttachedPolicies and
+	// Role.InlinePolicies.
+	InstanceProfiles []InstanceProfile
+	ManagedPolicies  []ManagedPolicy
 	// PodIdentityAssociations are served by the EKS association calls.
 	PodIdentityAssociations []PodIdentityAssociation
 	// ListClustersPageSize is the page size of eks:ListClusters when the
@@ -96,6 +101,10 @@ type Role struct {
 	RoleID             string // default derived from the name
 	Description        string
 	CreateDate         time.Time
+	// AttachedPolicies are the ARNs of its managed policies and
+	// InlinePolicies its inline documents by name (iamnode.go).
+	AttachedPolicies []string
+	InlinePolicies   map[string]string
 }
 
 // OIDCProvider is an IAM OIDC identity provider; its account and Url come
@@ -708,7 +717,7 @@ func defaultMessage(req *request, code string) string {
 
 func deniedResource(req *request) string {
 	switch req.service + ":" + req.action {
-	case "iam:GetRole":
+	case "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:GetRolePolicy":
 		return "role " + req.resource
 	}
 	if len(req.resources) > 0 {

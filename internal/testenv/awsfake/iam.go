@@ -135,6 +135,9 @@ func (f *Fake) serveIAM(w http.ResponseWriter, req *request) {
 		}
 		f.answerError(w, req, &apiError{Code: "NoSuchEntity", Message: "OpenIDConnect Provider not found for arn " + want, Status: http.StatusNotFound})
 	default:
+		if f.serveIAMNode(w, req, st) {
+			return
+		}
 		f.answerError(w, req, &apiError{Code: "InvalidAction", Message: "Could not find operation " + req.action + " for version " + versions["iam"], Status: http.StatusBadRequest})
 	}
 }
