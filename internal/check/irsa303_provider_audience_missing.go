@@ -36,30 +36,11 @@ func runIRSA303(c *Context, t *Target, r *Recorder) {
 		return
 	}
 	subj := providerSubject(w)
-	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
-	var p = findProvider(c, w)
-	switch {
-	case p == nil:
-		why := providerAbsentReason(c.Snap, w)
-		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
-			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
-		} else if amb := providerAmbiguous(c.Snap, w); amb != "" {
-			why = fmt.Sprintf("%s (capture the role account's: %s)", amb, getCmd)
-		} else if !strings.HasPrefix(why, "the provider") {
-			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
-		}
-		r.Skip(subj, why)
+	p := detailedProvider(c, w, r, "ClientIDList")
+	if p == nil {
 		return
-	case !p.Detailed:
-		if why := providerAmbiguous(c.Snap, w); why != "" {
-			// The details are in the input, but whose they are is not
-			// known: say so, and how to capture the role account's own.
-			r.Skip(subj, fmt.Sprintf("%s (capture the role account's: %s)", why, getCmd))
-			return
-		}
-		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its ClientIDList (capture: %s)", w.ProviderARN, getCmd))
-		return
-	case !w.Audience.Known:
+	}
+	if !w.Audience.Known {
 		r.Skip(subj, "the token's audience is not known: the token names none, so the API server issues it for its own audiences, which the input does not show", w.Audience.Evidence())
 		return
 	}
@@ -133,4 +114,38 @@ func findProvider(c *Context, w WebIdentity) *snapshot.OIDCProvider {
 		}
 	}
 	return nil
+}
+
+// detailedProvider returns the provider fact with its details (Url,
+// ClientIDList, ThumbprintList) for the request's principal, or records the
+// skip that says why it cannot be judged: the provider proven missing
+// (IRSA302's business), its details ambiguous between accounts, or not
+// captured. field names what the caller needs ("ClientIDList").
+func detailedProvider(c *Context, w WebIdentity, r *Recorder, field string) *snapshot.OIDCProvider {
+	subj := providerSubject(w)
+	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
+	p := findProvider(c, w)
+	switch {
+	case p == nil:
+		why := providerAbsentReason(c.Snap, w)
+		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
+			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
+		} else if amb := providerAmbiguous(c.Snap, w); amb != "" {
+			why = fmt.Sprintf("%s (capture the role account's: %s)", amb, getCmd)
+		} else if !strings.HasPrefix(why, "the provider") {
+			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
+		}
+		r.Skip(subj, why)
+		return nil
+	case !p.Detailed:
+		if why := providerAmbiguous(c.Snap, w); why != "" {
+			// The details are in the input, but whose they are is not
+			// known: say so, and how to capture the role account's own.
+			r.Skip(subj, fmt.Sprintf("%s (capture the role account's: %s)", why, getCmd))
+			return nil
+		}
+		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its %s (capture: %s)", w.ProviderARN, field, getCmd))
+		return nil
+	}
+	return p
 }

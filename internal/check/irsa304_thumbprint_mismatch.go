@@ -45,28 +45,8 @@ func runIRSA304(c *Context, t *Target, r *Recorder) {
 		return
 	}
 	subj := providerSubject(w)
-	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
-	p := findProvider(c, w)
-	switch {
-	case p == nil:
-		why := providerAbsentReason(c.Snap, w)
-		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
-			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
-		} else if amb := providerAmbiguous(c.Snap, w); amb != "" {
-			why = fmt.Sprintf("%s (capture the role account's: %s)", amb, getCmd)
-		} else if !strings.HasPrefix(why, "the provider") {
-			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
-		}
-		r.Skip(subj, why)
-		return
-	case !p.Detailed:
-		if why := providerAmbiguous(c.Snap, w); why != "" {
-			// The details are in the input, but whose they are is not
-			// known: say so, and how to capture the role account's own.
-			r.Skip(subj, fmt.Sprintf("%s (capture the role account's: %s)", why, getCmd))
-			return
-		}
-		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its ThumbprintList (capture: %s)", w.ProviderARN, getCmd))
+	p := detailedProvider(c, w, r, "ThumbprintList")
+	if p == nil {
 		return
 	}
 	host, where, hostSrc := keysHost(c.Snap, w.Issuer)
