@@ -26,6 +26,13 @@ func TestExamples(t *testing.T) {
 		"trust-subject-mismatch":    {"IRSA205 error IAMRole payments-s3-reader"},
 		"oidc-provider-missing":     {"IRSA302 error OIDCProvider arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5C8D2E7A9B41F3D6E0A1B2C3D4E5F607"},
 		"stringequals-wildcard":     {"IRSA210 error IAMRole payments-s3-reader"},
+		// EKS Pod Identity: the association's role trusts pods.eks.amazonaws.com,
+		// the agent is ready on the pods' node, the node role allows
+		// eks-auth:AssumeRoleForPodIdentity: nothing to report.
+		"pod-identity-healthy": nil,
+		// A trust policy allowing sts:AssumeRole only: EKS Auth tags the
+		// session, so it needs sts:TagSession too (irsa-facts.md §6.1).
+		"pod-identity-trust-missing-tagsession": {"IRSA404 error IAMRole payments-s3-reader"},
 	}
 	dirs, err := os.ReadDir("../../examples")
 	if err != nil {
@@ -121,4 +128,78 @@ func TestFixDir(t *testing.T) {
 	if !strings.Contains(string(policy), `"system:serviceaccount:payments:s3-reader"`) || strings.Contains(string(policy), `"system:serviceaccount:payment:s3-reader"`) {
 		t.Errorf("corrected policy does not admit payments/s3-reader only:\n%s", policy)
 	}
+}
+
+// TestPodIdentityExamples: the healthy EKS Pod Identity bundle holds every
+// fact the Pod Identity checks need, so nothing is even skipped; the broken
+// one carries the user's own trust policy with sts:TagSession added, and
+// nothing broader.
+func TestPodIdentityExamples(t *testing.T) {
+	t.Run("pod-identity-healthy", func(t *testing.T) {
+		r := runCLI(t, "", "analyze", "../../examples/pod-identity-healthy", "-o", "json")
+		if r.code != ExitOK {
+			t.Fatalf("exit %d, want 0; stderr %q", r.code, r.stderr)
+		}
+		res := decode(t, r.stdout)
+		for _, f := range res.Findings {
+			t.Errorf("finding %s %s on %s: %s", f.CheckID, f.Status, f.Subject.String(), f.Message)
+		}
+		var mechanisms []string
+		for _, tg := range res.Targets {
+			mechanisms = append(mechanisms, tg.Kind+" "+tg.Name+" "+tg.Mechanism)
+			for _, c := range tg.Containers {
+				if c.Name != "api" || c.CredentialSource != "container" {
+					t.Errorf("%s %s: container %s uses %q, want api using container credentials", tg.Kind, tg.Name, c.Name, c.CredentialSource)
+				}
+			}
+		}
+		sort.Strings(mechanisms)
+		want := []string{"Deployment api pod-identity", "Pod api-5b8c6d9f7-c4n8w pod-identity", "Pod api-5b8c6d9f7-r7j2f pod-identity"}
+		if diff := cmp.Diff(want, mechanisms); diff != "" {
+			t.Errorf("targets (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("pod-identity-trust-missing-tagsession", func(t *testing.T) {
+		r := runCLI(t, "", "analyze", "../../examples/pod-identity-trust-missing-tagsession", "-o", "json")
+		if r.code != ExitFindings {
+			t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
+		}
+		res := decode(t, r.stdout)
+		if len(res.Findings) != 1 {
+			t.Fatalf("got %d findings, want IRSA404 alone: %+v", len(res.Findings), res.Findings)
+		}
+		f := res.Findings[0]
+		wantMsg := `the trust policy of role payments-s3-reader does not allow pods.eks.amazonaws.com sts:TagSession: implicitly denied: ` +
+			`statement "AllowEksAuthToAssumeRoleForPodIdentity" allows action "sts:AssumeRole"; the request is for "sts:TagSession"`
+		if f.CheckID != "IRSA404" || f.Message != wantMsg {
+			t.Errorf("finding %s %q, want IRSA404 %q", f.CheckID, f.Message, wantMsg)
+		}
+		if f.Fix == nil || len(f.Fix.Files) != 1 {
+			t.Fatalf("fix = %+v, want one corrected trust policy", f.Fix)
+		}
+		wantCmds := []string{"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json"}
+		if diff := cmp.Diff(wantCmds, f.Fix.Commands); diff != "" {
+			t.Errorf("fix commands (-want +got):\n%s", diff)
+		}
+		wantPolicy := `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "AllowEksAuthToAssumeRoleForPodIdentity",
+      "Effect": "Allow",
+      "Principal": {
+        "Service": "pods.eks.amazonaws.com"
+      },
+      "Action": [
+        "sts:AssumeRole",
+        "sts:TagSession"
+      ]
+    }
+  ]
+}
+`
+		if got := f.Fix.Files[0]; got.Name != "payments-s3-reader.trust-policy.json" || got.Content != wantPolicy {
+			t.Errorf("fix file %s:\n%s\nwant payments-s3-reader.trust-policy.json:\n%s", got.Name, got.Content, wantPolicy)
+		}
+	})
 }
