@@ -30,12 +30,26 @@ type entry struct {
 type layout struct {
 	targets [][]entry
 	cluster []entry
+	// notChecked are skips about the input as a whole (no TLS chain, no
+	// token, no associations captured): listed once at the end rather than
+	// under the first target, where they would bury what breaks it.
+	notChecked []entry
+}
+
+// inputWide reports a skipped finding about the cluster or an OIDC
+// provider: it says what the input lacks, not what breaks a target.
+func inputWide(f finding.Finding) bool {
+	return f.Status == finding.StatusSkipped && (f.Subject.Kind == "EKSCluster" || f.Subject.Kind == "OIDCProvider") &&
+		!strings.HasPrefix(f.Message, "blocked by ")
 }
 
 func place(r *finding.Result, showPassed bool) layout {
 	lay := layout{targets: make([][]entry, len(r.Targets))}
 	direct := make([][]int, len(r.Findings)) // targets each finding concerns directly
 	for i, f := range r.Findings {
+		if inputWide(f) {
+			continue
+		}
 		for j, tg := range r.Targets {
 			if concerns(f, tg) {
 				direct[i] = append(direct[i], j)
@@ -82,7 +96,11 @@ func place(r *finding.Result, showPassed bool) layout {
 		}
 	}
 	for i, f := range r.Findings {
-		if home(i) < 0 && visible(f) {
+		switch {
+		case !visible(f):
+		case inputWide(f):
+			lay.notChecked = append(lay.notChecked, entry{f: i})
+		case home(i) < 0:
 			lay.cluster = append(lay.cluster, entry{f: i})
 		}
 	}

@@ -435,6 +435,9 @@ func TestPlace(t *testing.T) {
 				return out
 			}
 			got := map[string][]string{"cluster": describe(lay.cluster)}
+			if len(lay.notChecked) > 0 {
+				got["not checked"] = describe(lay.notChecked)
+			}
 			for i, tg := range tc.r.Targets {
 				got[targetName(tg)] = describe(lay.targets[i])
 			}

@@ -121,6 +121,11 @@ func (t *text) render() {
 		t.add(t.p.paint(ansiBold, "Cluster-wide"))
 		t.entries(t.lay.cluster)
 	}
+	if len(t.lay.notChecked) > 0 {
+		t.gap()
+		t.add(t.p.paint(ansiBold, "Not checked (the input lacks what these checks read):"))
+		t.entries(t.lay.notChecked)
+	}
 	t.inputProblems()
 	t.gaps()
 	t.gap()
