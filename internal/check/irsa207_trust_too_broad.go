@@ -261,7 +261,8 @@ func narrowRemedy(c *Context, in *trustInput) string {
 	}
 	return fmt.Sprintf("Pin `:sub` to the service accounts that use the role. In every statement that trusts the provider, add to `Condition`:\n\n"+
 		"    \"StringEquals\": {\"%s:sub\": %s}\n\n"+
-		"(or use `StringLike` with `system:serviceaccount:NAMESPACE:*` for one namespace), then apply the document with "+
-		"`aws iam update-assume-role-policy --role-name %s --policy-document file://%s.trust-policy.json%s`.",
+		"(or use `StringLike` with `system:serviceaccount:NAMESPACE:*` for one namespace), save the edited document as "+
+		"%[4]s.trust-policy.json and apply it with "+
+		"`aws iam update-assume-role-policy --role-name %[3]s --policy-document file://%[4]s.trust-policy.json%[5]s`.",
 		in.Issuer.HostPath, val, in.RoleFact.Name, in.RoleFact.Name, in.ProfileFlag())
 }

@@ -82,7 +82,7 @@ func TestIRSA207Remedy(t *testing.T) {
 	f := iamFinding(t, s, irsa207)
 	want := "Pin `:sub` to the service accounts that use the role. In every statement that trusts the provider, add to `Condition`:\n\n" +
 		`    "StringEquals": {"` + iamHP + `:sub": "` + iamSub + `"}` + "\n\n" +
-		"(or use `StringLike` with `system:serviceaccount:NAMESPACE:*` for one namespace), then apply the document with " +
+		"(or use `StringLike` with `system:serviceaccount:NAMESPACE:*` for one namespace), save the edited document as s3-reader.trust-policy.json and apply it with " +
 		"`aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json`."
 	if f.Remediation != want {
 		t.Errorf("remediation:\n%s\nwant:\n%s", f.Remediation, want)

@@ -32,7 +32,7 @@ func NewCmdAnalyze(deps Deps, runF func(context.Context, *AnalyzeOptions) error)
 		Long: `Diagnose a bundle: folders (read recursively), files, or - for standard input, holding
 any mix of 'kubectl get -o json|yaml' and 'aws ... --output json' output, and the error
 text those commands print. Files are recognised by content, never by name.`,
-		Example: `  irsa-doctor analyze examples/broken-trust-subject
+		Example: `  irsa-doctor analyze examples/trust-subject-mismatch
   kubectl get pods,sa -n payments -o json | irsa-doctor analyze - -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {

@@ -67,6 +67,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad fail-on", []string{"analyze", "../../examples/healthy", "--fail-on", "fatal"}, ExitUsage, `--fail-on "fatal": want error, warning, info or none`},
 		{"unknown check", []string{"analyze", "../../examples/healthy", "--checks", "IRSA999"}, ExitUsage, `--checks: unknown check "IRSA999"`},
 		{"unknown flag", []string{"analyze", "../../examples/healthy", "--frobnicate"}, ExitUsage, "unknown flag: --frobnicate"},
+		{"checks select none", []string{"analyze", "../../examples/healthy", "--checks", "IRSA205,-IRSA205"}, ExitUsage, `--checks "IRSA205,-IRSA205" selects no check`},
 		{"bad pod flag", []string{"analyze", "../../examples/healthy", "--pod", "justaname"}, ExitUsage, `--pod "justaname": want NAMESPACE/NAME`},
 		{"bad workload kind", []string{"analyze", "../../examples/healthy", "--workload", "pod/payments/x"}, ExitUsage, `unknown kind "pod"`},
 		{"named pod absent", []string{"analyze", "../../examples/healthy", "--pod", "payments/nope"}, ExitUsage, "--pod payments/nope: no such pod in the input"},

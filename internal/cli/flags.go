@@ -171,6 +171,9 @@ func selectChecks(list string) ([]*check.Check, error) {
 		}
 		out = append(out, c)
 	}
+	if len(out) == 0 {
+		return nil, usageErr("--checks %q selects no check: every check it names is also excluded", list)
+	}
 	return out, nil
 }
 

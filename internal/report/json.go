@@ -28,18 +28,29 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		json.MarshalToFunc(func(enc *jsontext.Encoder, m map[string]int) error {
 			return encodeBySeverity(enc, m)
 		}),
-		// CONTRACT.md: "fix may be null when a finding has none"; a fix with
-		// neither commands nor files is none. ErrUnsupported hands any
-		// other fix back to the default struct encoding.
+		// A finding without a fix still carries the object of CONTRACT.md's
+		// document, with empty lists, so a consumer can read
+		// fix.commands without a null check. ErrUnsupported hands any other
+		// fix back to the default struct encoding.
 		json.MarshalToFunc(func(enc *jsontext.Encoder, f *finding.Fix) error {
 			if f.Empty() {
-				return enc.WriteToken(jsontext.Null)
+				return json.MarshalEncode(enc, noFix{Commands: []string{}, Files: []finding.File{}})
 			}
 			return errors.ErrUnsupported
 		}),
 	)
+	// The encoder writes a nil pointer as null without asking the
+	// marshaler above: give every finding without a fix an empty one.
+	cp := *r
+	cp.Findings = make([]finding.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		if f.Fix == nil {
+			f.Fix = &finding.Fix{}
+		}
+		cp.Findings[i] = f
+	}
 	var buf bytes.Buffer
-	err := json.MarshalWrite(&buf, r,
+	err := json.MarshalWrite(&buf, &cp,
 		json.WithMarshalers(marshalers),
 		jsontext.WithIndent("  "),
 		// Messages and evidence quote input files verbatim; invalid UTF-8
@@ -54,6 +65,13 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
+}
+
+// noFix is the fix of a finding that has none; a type of its own, so that
+// the *finding.Fix marshaler above is not called for it again.
+type noFix struct {
+	Commands []string       `json:"commands"`
+	Files    []finding.File `json:"files"`
 }
 
 func encodeBySeverity(enc *jsontext.Encoder, m map[string]int) error {
