@@ -255,7 +255,7 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("CorrectTrustPolicy: %v", err)
 			}
-			if os.Getenv("IAM_PRINT") != "" {
+			if os.Getenv("PRINT_FINDINGS") != "" {
 				t.Logf("%s\n%q", fix.Content, fix.Changes)
 			}
 			if tt.want != "" {

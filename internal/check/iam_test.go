@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -137,28 +136,6 @@ func iamRender(t *testing.T, s *snapshot.Snapshot, checks ...*Check) []string {
 	}
 	sort.Strings(blocks)
 	return blocks
-}
-
-// iamHeads keeps the first line of each block.
-func iamHeads(blocks []string) []string {
-	out := make([]string, 0, len(blocks))
-	for _, b := range blocks {
-		head, _, _ := strings.Cut(b, "\n")
-		out = append(out, head)
-	}
-	return out
-}
-
-func iamAssert(t *testing.T, got, want []string) {
-	t.Helper()
-	if os.Getenv("IAM_PRINT") != "" {
-		for _, g := range got {
-			t.Logf("%q,", g)
-		}
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("findings mismatch (-want +got):\n%s", diff)
-	}
 }
 
 // iamFinding runs one check and returns its only finding.
@@ -506,12 +483,12 @@ func TestIAMCascades(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, h := range iamHeads(iamRender(t, iamSnapshot(tt.mods...), iamChecks()...)) {
+			for _, h := range headsOf(iamRender(t, iamSnapshot(tt.mods...), iamChecks()...)) {
 				if !strings.Contains(h, " pass ") {
 					got = append(got, h)
 				}
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }
@@ -616,7 +593,7 @@ func TestStaleAudience(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := iamSnapshot(tt.mods...)
-			iamAssert(t, iamRender(t, s, tt.checks...), tt.want)
+			assertBlocks(t, iamRender(t, s, tt.checks...), tt.want)
 			out := Run(s, Options{Checks: tt.checks, Now: iamNow})
 			for _, f := range out.Findings {
 				if f.Status == finding.StatusFail && !strings.HasPrefix(f.Remediation, tt.remedy) {
@@ -708,9 +685,9 @@ func TestBareTrustPolicy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa201, irsa205)
 			if !strings.Contains(strings.Join(tt.want, ""), "\n") {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

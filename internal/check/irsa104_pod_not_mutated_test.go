@@ -10,13 +10,10 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
-	"os"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -156,30 +153,6 @@ func whRender(t *testing.T, s *snapshot.Snapshot, sel Selector, checks ...*Check
 	}
 	sort.Strings(blocks)
 	return blocks
-}
-
-// whHeads keeps the first line of each block.
-func whHeads(blocks []string) []string {
-	out := make([]string, 0, len(blocks))
-	for _, b := range blocks {
-		head, _, _ := strings.Cut(b, "\n")
-		out = append(out, head)
-	}
-	return out
-}
-
-// whAssert compares rendered findings; WH_PRINT=1 logs them as Go string
-// literals, to write the want of a new case (then review every line).
-func whAssert(t *testing.T, got, want []string) {
-	t.Helper()
-	if os.Getenv("WH_PRINT") != "" {
-		for _, g := range got {
-			t.Logf("%q,", g)
-		}
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("findings mismatch (-want +got):\n%s", diff)
-	}
 }
 
 func TestIRSA104(t *testing.T) {
@@ -400,9 +373,9 @@ func TestIRSA104(t *testing.T) {
 			}
 			got := whRender(t, whSnapshot(tt.snap), tt.sel, checks...)
 			if tt.heads {
-				got = whHeads(got)
+				got = headsOf(got)
 			}
-			whAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

@@ -112,9 +112,9 @@ func TestIRSA105(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := whRender(t, whSnapshot(tt.snap), tt.sel, irsa105)
 			if tt.heads {
-				got = whHeads(got)
+				got = headsOf(got)
 			}
-			whAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

@@ -213,9 +213,9 @@ func TestIRSA109(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := whRender(t, whSnapshot(tt.snap), Selector{}, irsa109)
 			if tt.heads {
-				got = whHeads(got)
+				got = headsOf(got)
 			}
-			whAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

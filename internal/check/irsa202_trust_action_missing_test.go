@@ -52,9 +52,9 @@ func TestIRSA202(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa202)
 			if tt.heads {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

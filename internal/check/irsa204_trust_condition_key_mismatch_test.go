@@ -58,9 +58,9 @@ func TestIRSA204(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa204)
 			if tt.heads {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

@@ -79,9 +79,9 @@ func TestIRSA303(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa303)
 			if tt.heads {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

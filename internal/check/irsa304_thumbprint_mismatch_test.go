@@ -161,9 +161,9 @@ func TestIRSA304(t *testing.T) {
 			usePublicRoots(t, p.pubRoot)
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa304)
 			if len(tt.want) == 1 && !strings.Contains(tt.want[0], "\n") {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

@@ -122,9 +122,9 @@ func TestIRSA305(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa305)
 			if len(tt.want) == 1 && !strings.Contains(tt.want[0], "\n") {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }

@@ -137,9 +137,9 @@ func TestIRSA306(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa306)
 			if len(tt.want) == 1 && !strings.Contains(tt.want[0], "\n") {
-				got = iamHeads(got)
+				got = headsOf(got)
 			}
-			iamAssert(t, got, tt.want)
+			assertBlocks(t, got, tt.want)
 		})
 	}
 }
