@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -17,7 +19,7 @@ import (
 type Options struct {
 	// Checks to run, sorted by ID; nil runs All.
 	Checks   []*Check
-	Selector Selector
+	Selector model.Selector
 	Now      time.Time
 	// DropPasses leaves passing findings out of Output.Findings (they still
 	// decide the chain's links): the CLI without --show-passed.
@@ -42,8 +44,8 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		checks = All
 	}
 	checks = runOrder(checks)
-	ix := newIndex(s)
-	targets := Targets(s, opts.Selector, ix)
+	ix := model.NewIndex(s)
+	targets := model.Targets(s, opts.Selector, ix)
 	// Targets are independent: judge them on every core. Each worker has
 	// its own Context (and so its own memo); the records are put back in
 	// target order, so the output does not depend on scheduling.
@@ -56,7 +58,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			ctx := &Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
+			ctx := &model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(targets) {
@@ -77,7 +79,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	}
 
 	out := &Output{}
-	byTarget := map[*Target][]record{}
+	byTarget := map[*model.Target][]record{}
 	for _, r := range recs {
 		byTarget[r.target] = append(byTarget[r.target], r)
 	}
@@ -89,39 +91,40 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	return out
 }
 
-// runOrder keeps ID order but moves a check after the checks of its After
-// and Sees lists (IRSA104 waits for IRSA107 and IRSA111). Prerequisites
-// that are not selected are ignored; a cycle falls back to ID order.
+// runOrder keeps ID order but moves a check after the checks it Requires
+// or Sees (IRSA104 waits for IRSA107 and IRSA111, IRSA407 for IRSA408).
+// Prerequisites that are not selected are ignored; a cycle falls back to
+// ID order.
 func runOrder(checks []*Check) []*Check {
-	selected := map[string]bool{}
+	selected := map[*Check]bool{}
 	for _, c := range checks {
-		selected[c.ID] = true
+		selected[c] = true
 	}
-	done := map[string]bool{}
+	done := map[*Check]bool{}
 	var out []*Check
 	for len(out) < len(checks) {
 		progressed := false
 		for _, c := range checks {
-			if done[c.ID] {
+			if done[c] {
 				continue
 			}
 			ready := true
-			for _, id := range append(c.After[:len(c.After):len(c.After)], c.Sees...) {
-				if selected[id] && !done[id] {
+			for _, p := range append(c.Requires[:len(c.Requires):len(c.Requires)], c.Sees...) {
+				if selected[p] && !done[p] {
 					ready = false
 					break
 				}
 			}
 			if ready {
-				done[c.ID] = true
+				done[c] = true
 				out = append(out, c)
 				progressed = true
 			}
 		}
 		if !progressed {
 			for _, c := range checks {
-				if !done[c.ID] {
-					done[c.ID] = true
+				if !done[c] {
+					done[c] = true
 					out = append(out, c)
 				}
 			}
@@ -130,39 +133,95 @@ func runOrder(checks []*Check) []*Check {
 	return out
 }
 
-// runTarget runs the checks on one target, in order, applying cascades
-// (a failed prerequisite) and Needs (facts the input lacks).
-func runTarget(ctx *Context, t *Target, checks []*Check, keepPasses bool) []record {
+// failures are the failures recorded so far on one target, by check: on
+// the target's own subjects (the target, its ServiceAccount, its role,
+// its provider or issuer), or on named containers only.
+type failures map[*Check]*failed
+
+type failed struct {
+	target     bool
+	containers map[string]bool
+}
+
+func (fs failures) note(c *Check, subj finding.Subject) {
+	f := fs[c]
+	if f == nil {
+		f = &failed{}
+		fs[c] = f
+	}
+	if subj.Container == "" {
+		f.target = true
+		return
+	}
+	if f.containers == nil {
+		f.containers = map[string]bool{}
+	}
+	f.containers[subj.Container] = true
+}
+
+// runTarget runs the checks on one target, in order. The engine, not the
+// check, applies cascades (a failed prerequisite: Requires) and Needs
+// (facts the input lacks): a check blocked for the target is never
+// called, and its outcome is a skip on its Subject, with the reason.
+func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool) []record {
 	var recs []record
-	failed := map[string]bool{}
+	fails := failures{}
 	for _, c := range checks {
-		if !applies(c, t) {
+		if !applies(c, t) || c.Applies != nil && !c.Applies(ctx, t) {
 			continue
 		}
-		r := &Recorder{check: c, target: t, out: &recs, keepPasses: keepPasses}
-		for _, id := range c.After {
-			if failed[id] {
-				r.block = "blocked by " + id
-				break
+		r := &Recorder{check: c, target: t, out: &recs, keepPasses: keepPasses, fails: fails}
+		if why := blockedFor(ctx, c, fails); why != "" {
+			subj := t.Subject()
+			if c.Subject != nil {
+				subj = c.Subject(ctx, t)
 			}
+			if c.Containers != nil {
+				if names := c.Containers(ctx, t); names != nil {
+					for _, name := range names {
+						r.add(finding.StatusSkipped, t.ContainerSubject(name), why, nil)
+					}
+					continue
+				}
+			}
+			r.add(finding.StatusSkipped, subj, why, nil)
+			continue
 		}
-		if r.block == "" {
-			for _, k := range c.Needs {
-				if !ctx.Snap.Has(k) {
-					r.block = "the input has no " + describeKind(k)
-					break
+		for _, p := range c.Requires {
+			if f := fails[p]; f != nil {
+				for name := range f.containers {
+					if r.blocked == nil {
+						r.blocked = map[string]string{}
+					}
+					if _, ok := r.blocked[name]; !ok {
+						r.blocked[name] = "blocked by " + p.ID
+					}
 				}
 			}
 		}
 		c.Run(ctx, t, r)
-		if r.failed {
-			failed[c.ID] = true
-		}
 	}
 	return recs
 }
 
-func applies(c *Check, t *Target) bool {
+// blockedFor returns why c cannot run on the target at all: a
+// prerequisite failed on one of the target's own subjects, or the input
+// holds none of a kind of fact the check needs.
+func blockedFor(ctx *model.Context, c *Check, fails failures) string {
+	for _, p := range c.Requires {
+		if f := fails[p]; f != nil && f.target {
+			return "blocked by " + p.ID
+		}
+	}
+	for _, k := range c.Needs {
+		if !ctx.Snap.Has(k) {
+			return "the input has no " + describeKind(k)
+		}
+	}
+	return ""
+}
+
+func applies(c *Check, t *model.Target) bool {
 	switch {
 	case t.IsPod() && c.Scope&ScopePod == 0,
 		t.IsTemplate() && c.Scope&ScopeTemplate == 0,
@@ -172,9 +231,9 @@ func applies(c *Check, t *Target) bool {
 	}
 	if c.IRSA {
 		switch t.Mechanism {
-		case MechanismPodIdentity:
+		case model.MechanismPodIdentity:
 			return false
-		case MechanismNone:
+		case model.MechanismNone:
 			// A target without IRSA intent is here only because its
 			// ServiceAccount is missing (IRSA101); the IRSA checks concern
 			// it only when the user named it.
@@ -208,16 +267,16 @@ func describeKind(k snapshot.Kind) string {
 // of the link failed with severity error, else unknown when one was skipped
 // (a Secondary check's skip only when nothing of the link passed), else
 // pass when one passed, else unknown (nothing could be checked).
-func chain(s *snapshot.Snapshot, t *Target, recs []record) finding.Target {
+func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target {
 	ft := finding.Target{
 		Kind: t.Kind, Namespace: t.Namespace, Name: t.Name,
 		ServiceAccount: t.SAName, Mechanism: t.Mechanism,
-		Containers: CredentialsIn(s, t),
+		Containers: model.CredentialsIn(s, t),
 	}
-	if v, ok := RoleAnnotation(t.SA); ok {
+	if v, ok := model.RoleAnnotation(t.SA); ok {
 		ft.RoleARN = strings.TrimSpace(v)
 	}
-	if t.Mechanism == MechanismPodIdentity {
+	if t.Mechanism == model.MechanismPodIdentity {
 		// Its role is the association's: the annotation is not used
 		// (irsa-facts.md §6.3).
 		ft.RoleARN = ""
@@ -255,7 +314,7 @@ func chain(s *snapshot.Snapshot, t *Target, recs []record) finding.Target {
 	for _, l := range finding.Links {
 		a := by[l]
 		switch {
-		case t.Mechanism == MechanismPodIdentity && (l == finding.LinkOIDCProvider || l == finding.LinkIssuer):
+		case t.Mechanism == model.MechanismPodIdentity && (l == finding.LinkOIDCProvider || l == finding.LinkIssuer):
 			// EKS Pod Identity gets credentials from the agent and EKS
 			// Auth, not from the cluster's OIDC issuer (irsa-facts.md §6);
 			// its webhook and role links are judged like any target's
@@ -302,11 +361,11 @@ func stoppedBy(cs []finding.Container, recs []record) {
 				continue
 			}
 			switch cs[i].CredentialSource {
-			case SourceContainer:
+			case model.SourceContainer:
 				if podIdentityBlockers[r.check.ID] {
 					ids = append(ids, r.check.ID)
 				}
-			case SourceWebIdentity:
+			case model.SourceWebIdentity:
 				if r.link == finding.LinkIAMRole || r.link == finding.LinkOIDCProvider || r.link == finding.LinkIssuer {
 					ids = append(ids, r.check.ID)
 				}
@@ -322,8 +381,8 @@ func stoppedBy(cs []finding.Container, recs []record) {
 
 // stoppedPhrase introduces the failing checks in a container's reason.
 var stoppedPhrase = map[string]string{
-	SourceContainer:   "; but it gets none: ",
-	SourceWebIdentity: "; but STS refuses its AssumeRoleWithWebIdentity: ",
+	model.SourceContainer:   "; but it gets none: ",
+	model.SourceWebIdentity: "; but STS refuses its AssumeRoleWithWebIdentity: ",
 }
 
 func uniq(ss []string) []string {

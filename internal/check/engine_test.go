@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -62,7 +64,7 @@ func testSnapshot() *snapshot.Snapshot {
 	return s
 }
 
-func targetKeys(ts []*Target) []string {
+func targetKeys(ts []*model.Target) []string {
 	var out []string
 	for _, t := range ts {
 		out = append(out, t.Key()+" "+t.Mechanism)
@@ -72,7 +74,7 @@ func targetKeys(ts []*Target) []string {
 
 func TestTargetsDefault(t *testing.T) {
 	s := testSnapshot()
-	got := targetKeys(Targets(s, Selector{}, newIndex(s)))
+	got := targetKeys(model.Targets(s, model.Selector{}, model.NewIndex(s)))
 	want := []string{
 		"Deployment/pay/api irsa",
 		"Pod/pay/api-abc-1 irsa",
@@ -89,17 +91,17 @@ func TestTargetsDefault(t *testing.T) {
 
 func TestTargetsNamed(t *testing.T) {
 	s := testSnapshot()
-	got := targetKeys(Targets(s, Selector{Pods: []NamespacedName{{"pay", "plain-1"}}, SAs: []NamespacedName{{"pay", "unused"}}}, newIndex(s)))
+	got := targetKeys(model.Targets(s, model.Selector{Pods: []model.NamespacedName{{Namespace: "pay", Name: "plain-1"}}, SAs: []model.NamespacedName{{Namespace: "pay", Name: "unused"}}}, model.NewIndex(s)))
 	want := []string{"Pod/pay/plain-1 none", "ServiceAccount/pay/unused irsa"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}
-	got = targetKeys(Targets(s, Selector{Workloads: []WorkloadRef{{"deployment", "pay", "api"}}}, newIndex(s)))
+	got = targetKeys(model.Targets(s, model.Selector{Workloads: []model.WorkloadRef{{Kind: "deployment", Namespace: "pay", Name: "api"}}}, model.NewIndex(s)))
 	want = []string{"Deployment/pay/api irsa", "Pod/pay/api-abc-1 irsa"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("workload targets (-want +got):\n%s", diff)
 	}
-	got = targetKeys(Targets(s, Selector{Namespaces: []string{"other"}}, newIndex(s)))
+	got = targetKeys(model.Targets(s, model.Selector{Namespaces: []string{"other"}}, model.NewIndex(s)))
 	if len(got) != 0 {
 		t.Errorf("namespace other: got targets %v", got)
 	}
@@ -108,7 +110,7 @@ func TestTargetsNamed(t *testing.T) {
 func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
 	s := testSnapshot()
 	s.Workloads = s.Workloads[:1] // only the Deployment: the ReplicaSet is not in the input
-	ix := newIndex(s)
+	ix := model.NewIndex(s)
 	w, kind, name := ix.TopOwner("pay", &s.Pods[0].ObjectMeta)
 	if w == nil || kind != "Deployment" || name != "api" {
 		t.Errorf("TopOwner = %v %s %s, want the Deployment api", w, kind, name)
@@ -118,20 +120,20 @@ func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
 // fake checks for the engine tests
 func fakeChecks() []*Check {
 	a := &Check{ID: "IRSA901", Slug: "a", Title: "a", Severity: finding.SeverityError, Link: finding.LinkServiceAccount, Scope: ScopeWorkloads | ScopeServiceAccount, Doc: "d", Fix: "f",
-		Run: func(c *Context, t *Target, r *Recorder) {
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
 			if t.SAName == "ghost" {
-				r.Fail(t.Subject(), "sa missing", Ev(t.Source, "ghost"))
+				r.Fail(t.Subject(), "sa missing", model.Ev(t.Source, "ghost"))
 				return
 			}
 			r.Pass(t.Subject(), "ok")
 		}}
-	b := &Check{ID: "IRSA902", Slug: "b", Title: "b", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopeWorkloads, After: []string{"IRSA901", "IRSA903"}, IRSA: true, Doc: "d", Fix: "f",
-		Run: func(c *Context, t *Target, r *Recorder) {
-			r.Fail(t.SASubject(), "sa-level problem")
-		}}
 	c := &Check{ID: "IRSA903", Slug: "c", Title: "c", Severity: finding.SeverityWarning, Link: finding.LinkWebhook, Scope: ScopeWorkloads, Needs: []snapshot.Kind{snapshot.KindCluster}, Doc: "d", Fix: "f",
-		Run: func(c *Context, t *Target, r *Recorder) {
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
 			r.Fail(t.ContainerSubject("app"), "container problem")
+		}}
+	b := &Check{ID: "IRSA902", Slug: "b", Title: "b", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopeWorkloads, Requires: []*Check{a, c}, IRSA: true, Doc: "d", Fix: "f",
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
+			r.Fail(t.SASubject(), "sa-level problem")
 		}}
 	return []*Check{a, b, c}
 }
@@ -154,16 +156,16 @@ func TestRunCascadeNeedsAndMerge(t *testing.T) {
 		{"IRSA901", "pass", "Pod pay/pi-1", "ok", 0},
 		{"IRSA901", "pass", "Pod pay/typo-1", "ok", 0},
 		{"IRSA901", "pass", "ServiceAccount pay/unused", "ok", 0},
-		// IRSA902 waits for IRSA903 (After), which is skipped (no cluster): not a failure, so 902 runs.
+		// IRSA902 waits for IRSA903 (Requires), which is skipped (no cluster): not a failure, so 902 runs.
 		{"IRSA902", "fail", "ServiceAccount pay/annotated", "sa-level problem", 2},
 		// nosa-1 shows no IRSA intent: the IRSA-only check 902 does not concern it.
 		{"IRSA902", "fail", "ServiceAccount pay/plain", "sa-level problem", 1},
 		{"IRSA902", "fail", "ServiceAccount pay/typo", "sa-level problem", 1},
-		{"IRSA903", "skipped", "Deployment pay/api container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 1},
-		{"IRSA903", "skipped", "Pod pay/env-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
-		{"IRSA903", "skipped", "Pod pay/nosa-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
-		{"IRSA903", "skipped", "Pod pay/pi-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
-		{"IRSA903", "skipped", "Pod pay/typo-1 container app", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Deployment pay/api", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 1},
+		{"IRSA903", "skipped", "Pod pay/env-1", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Pod pay/nosa-1", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Pod pay/pi-1", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
+		{"IRSA903", "skipped", "Pod pay/typo-1", "the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", 0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -234,7 +236,7 @@ func TestNearMiss(t *testing.T) {
 		"eks.amazonaws.com/role":       false, // distance 4
 		"example.com/role-arn":         false,
 	} {
-		if got := IsNearMiss(key); got != want {
+		if got := model.IsNearMiss(key); got != want {
 			t.Errorf("IsNearMiss(%q) = %v, want %v", key, got, want)
 		}
 	}

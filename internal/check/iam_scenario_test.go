@@ -11,6 +11,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -43,7 +44,7 @@ func TestIAMScenarioFixes(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := check.Run(snap, check.Options{Now: scenarioNow})
-			issuer, why, _ := check.ClusterIssuer(snap)
+			issuer, why, _ := model.ClusterIssuer(snap)
 			for _, f := range out.Findings {
 				if f.Status != finding.StatusFail || f.Fix == nil || !strings.HasPrefix(f.CheckID, "IRSA2") {
 					continue
@@ -69,11 +70,11 @@ func TestIAMScenarioFixes(t *testing.T) {
 						if tg.RoleARN != role.ARN {
 							continue
 						}
-						sub := check.ServiceAccountSubject(tg.Namespace, tg.ServiceAccount)
+						sub := model.ServiceAccountSubject(tg.Namespace, tg.ServiceAccount)
 						if d := doc.Evaluate(policy.WebIdentityRequest(provider, issuer.HostPath, "sts.amazonaws.com", sub)); d.Decision != policy.Allowed {
 							t.Errorf("%s %s refuses %s: %s", f.CheckID, fl.Name, sub, d.Explain())
 						}
-						other := check.ServiceAccountSubject("irsa-doctor-other", tg.ServiceAccount)
+						other := model.ServiceAccountSubject("irsa-doctor-other", tg.ServiceAccount)
 						orig := snapRolePolicy(t, snap.Roles, role)
 						if orig.Evaluate(policy.WebIdentityRequest(provider, issuer.HostPath, "sts.amazonaws.com", other)).Decision != policy.Allowed {
 							if d := doc.Evaluate(policy.WebIdentityRequest(provider, issuer.HostPath, "sts.amazonaws.com", other)); d.Decision == policy.Allowed {

@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
@@ -165,9 +169,9 @@ func TestTargetRole(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tg := &Target{Namespace: "payments", SAName: "s3-reader", SA: &snapshot.ServiceAccount{
+			tg := &model.Target{Namespace: "payments", SAName: "s3-reader", SA: &snapshot.ServiceAccount{
 				ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "s3-reader", Annotations: tt.annotations}, Source: iamSASrc}}
-			ref, present, err := TargetRole(tg)
+			ref, present, err := model.TargetRole(tg)
 			if present != tt.wantPresent {
 				t.Fatalf("present = %v, want %v", present, tt.wantPresent)
 			}
@@ -218,7 +222,7 @@ func TestFindRole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lk := FindRole(s, ref)
+			lk := model.FindRole(s, ref)
 			got := [3]string{}
 			if lk.Role != nil {
 				got[0] = lk.Role.ARN
@@ -271,7 +275,7 @@ func TestClusterIssuer(t *testing.T) {
 			if tt.mod != nil {
 				mods = append(mods, tt.mod)
 			}
-			fact, why, missing := ClusterIssuer(iamSnapshot(mods...))
+			fact, why, missing := model.ClusterIssuer(iamSnapshot(mods...))
 			got := []string{fact.URL, fact.HostPath, fact.Region, fact.Partition(), why, fmt.Sprint(missing)}
 			want := []string{tt.wantURL, tt.wantHP, tt.wantRegion, tt.wantPart, tt.wantWhy, fmt.Sprint(tt.wantMissing)}
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -289,44 +293,44 @@ func TestTokenAudience(t *testing.T) {
 	noAud := iamMutatedPod("payments", iamPod, "s3-reader", "")
 	bare := iamMutatedPod("payments", iamPod, "s3-reader", "x")
 	bare.Spec.Volumes = nil
-	podTarget := func(p *snapshot.Pod, a *snapshot.ServiceAccount) *Target {
-		return &Target{Kind: "Pod", Namespace: "payments", Name: p.Name, Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec, SAName: "s3-reader", SA: a, Source: iamPodSrc}
+	podTarget := func(p *snapshot.Pod, a *snapshot.ServiceAccount) *model.Target {
+		return &model.Target{Kind: "Pod", Namespace: "payments", Name: p.Name, Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec, SAName: "s3-reader", SA: a, Source: iamPodSrc}
 	}
-	templateTarget := func(p *snapshot.Pod, a *snapshot.ServiceAccount) *Target {
+	templateTarget := func(p *snapshot.Pod, a *snapshot.ServiceAccount) *model.Target {
 		w := &snapshot.Workload{Kind: "Deployment", ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "api"},
 			Template: snapshot.PodTemplate{Spec: p.Spec}, Source: iamDeploySrc}
-		return &Target{Kind: "Deployment", Namespace: "payments", Name: "api", Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
+		return &model.Target{Kind: "Deployment", Namespace: "payments", Name: "api", Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
 			SAName: "s3-reader", SA: a, Source: iamDeploySrc}
 	}
 	tests := []struct {
 		name   string
-		target *Target
-		want   AudienceFact
+		target *model.Target
+		want   model.AudienceFact
 	}{
 		{name: "pod volume", target: podTarget(pod, sa(nil)),
-			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
+			want: model.AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
 		{name: "pod volume wins over the annotation", target: podTarget(pod, sa(map[string]string{webhook.AnnotationAudience: "other"})),
-			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
+			want: model.AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod, Source: iamPodSrc}},
 		{name: "pod volume without audience", target: podTarget(noAud, sa(nil)),
-			want: AudienceFact{FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod + " sets no audience", Source: iamPodSrc}},
+			want: model.AudienceFact{FromVolume: true, Where: "volume aws-iam-token of Pod payments/" + iamPod + " sets no audience", Source: iamPodSrc}},
 		{name: "template's own volume is kept by the webhook", target: templateTarget(pod, sa(map[string]string{webhook.AnnotationAudience: "other"})),
-			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true,
+			want: model.AudienceFact{Value: "sts.amazonaws.com", Known: true, FromVolume: true,
 				Where: "volume aws-iam-token of the pod template of Deployment payments/api; the webhook keeps it, since it adds no volume whose name exists", Source: iamDeploySrc}},
 		{name: "template's own volume without audience", target: templateTarget(noAud, sa(nil)),
-			want: AudienceFact{FromVolume: true,
+			want: model.AudienceFact{FromVolume: true,
 				Where: "volume aws-iam-token of the pod template of Deployment payments/api sets no audience; the webhook keeps it, since it adds no volume whose name exists", Source: iamDeploySrc}},
 		{name: "template without the volume: what the webhook will inject", target: templateTarget(bare, sa(map[string]string{webhook.AnnotationAudience: "irsa.example.com"})),
-			want: AudienceFact{Value: "irsa.example.com", Known: true, Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader", Source: iamSASrc}},
+			want: model.AudienceFact{Value: "irsa.example.com", Known: true, Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader", Source: iamSASrc}},
 		{name: "unmutated pod: what the webhook would inject", target: podTarget(bare, sa(map[string]string{webhook.AnnotationAudience: "sts.amazonaws.com.cn"})),
-			want: AudienceFact{Value: "sts.amazonaws.com.cn", Known: true, Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader", Source: iamSASrc}},
-		{name: "service account default", target: &Target{Kind: "ServiceAccount", Namespace: "payments", Name: "s3-reader", SAName: "s3-reader", SA: sa(nil)},
-			want: AudienceFact{Value: "sts.amazonaws.com", Known: true, Where: "the webhook's default: ServiceAccount payments/s3-reader has no eks.amazonaws.com/audience annotation", Source: iamSASrc}},
-		{name: "empty annotation", target: &Target{Kind: "ServiceAccount", Namespace: "payments", Name: "s3-reader", SAName: "s3-reader", SA: sa(map[string]string{webhook.AnnotationAudience: ""})},
-			want: AudienceFact{Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader is empty", Source: iamSASrc}},
+			want: model.AudienceFact{Value: "sts.amazonaws.com.cn", Known: true, Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader", Source: iamSASrc}},
+		{name: "service account default", target: &model.Target{Kind: "ServiceAccount", Namespace: "payments", Name: "s3-reader", SAName: "s3-reader", SA: sa(nil)},
+			want: model.AudienceFact{Value: "sts.amazonaws.com", Known: true, Where: "the webhook's default: ServiceAccount payments/s3-reader has no eks.amazonaws.com/audience annotation", Source: iamSASrc}},
+		{name: "empty annotation", target: &model.Target{Kind: "ServiceAccount", Namespace: "payments", Name: "s3-reader", SAName: "s3-reader", SA: sa(map[string]string{webhook.AnnotationAudience: ""})},
+			want: model.AudienceFact{Where: "annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader is empty", Source: iamSASrc}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, TokenAudience(tt.target)); diff != "" {
+			if diff := cmp.Diff(tt.want, model.TokenAudience(tt.target)); diff != "" {
 				t.Errorf("audience (-want +got):\n%s", diff)
 			}
 		})
@@ -335,7 +339,7 @@ func TestTokenAudience(t *testing.T) {
 
 func TestIssuerDiff(t *testing.T) {
 	role, _ := arn.ParseRole("arn:aws:iam::222233334444:role/s3-reader")
-	w := WebIdentity{Role: RoleRef{ARN: role}, Issuer: IssuerFact{URL: iamIssuer, HostPath: iamHP, Region: "us-west-2"}}
+	w := model.WebIdentity{Role: model.RoleRef{ARN: role}, Issuer: model.IssuerFact{URL: iamIssuer, HostPath: iamHP, Region: "us-west-2"}}
 	tests := []struct {
 		name  string
 		got   string
@@ -361,7 +365,7 @@ func TestIssuerDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, issuerDiff(tt.got, w, tt.isKey)); diff != "" {
+			if diff := cmp.Diff(tt.want, model.IssuerDiff(tt.got, w, tt.isKey)); diff != "" {
 				t.Errorf("causes (-want +got):\n%s", diff)
 			}
 		})
@@ -385,7 +389,7 @@ func TestIAMGlob(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.pattern+" "+tt.s, func(t *testing.T) {
-			if got := iamGlob(tt.pattern, tt.s, tt.fold); got != tt.want {
+			if got := model.IamGlob(tt.pattern, tt.s, tt.fold); got != tt.want {
 				t.Errorf("iamGlob(%q, %q, %v) = %v, want %v", tt.pattern, tt.s, tt.fold, got, tt.want)
 			}
 		})
@@ -435,7 +439,7 @@ func TestIAMCascades(t *testing.T) {
 			"IRSA210 skipped IAMRole s3-reader: blocked by IRSA209",
 		}},
 		{name: "action missing", mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"` + iamHP + `:sub":"system:serviceaccount:payment:s3-reader"}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"` + iamHP + `:sub":"system:serviceaccount:payment:s3-reader"}}}`)),
 		}, want: []string{
 			"IRSA202 fail IAMRole s3-reader: trust policy does not allow sts:AssumeRoleWithWebIdentity: Statement[0] allows action \"sts:AssumeRole\"; the request is for \"sts:AssumeRoleWithWebIdentity\"",
 			"IRSA204 skipped IAMRole s3-reader: blocked by IRSA202",
@@ -695,8 +699,8 @@ func TestBareTrustPolicy(t *testing.T) {
 func TestNewPodAudience(t *testing.T) {
 	sa := &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "s3-reader",
 		Annotations: map[string]string{webhook.AnnotationRoleARN: iamRoleARN, webhook.AnnotationAudience: "irsa.example.com"}}, Source: iamSASrc}
-	podTarget := func(p *snapshot.Pod, owner *snapshot.Workload) *Target {
-		return &Target{Kind: "Pod", Namespace: "payments", Name: p.Name, Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,
+	podTarget := func(p *snapshot.Pod, owner *snapshot.Workload) *model.Target {
+		return &model.Target{Kind: "Pod", Namespace: "payments", Name: p.Name, Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,
 			SAName: "s3-reader", SA: sa, Owner: owner, Source: iamPodSrc}
 	}
 	plain := snapshot.PodSpec{ServiceAccountName: "s3-reader", Containers: []snapshot.Container{{Name: "app"}}}
@@ -708,7 +712,7 @@ func TestNewPodAudience(t *testing.T) {
 	annotated := "irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)"
 	tests := []struct {
 		name   string
-		target *Target
+		target *model.Target
 		stale  bool
 		now    string // audienceText and Where of the re-created pod's audience, when stale
 	}{
@@ -723,11 +727,11 @@ func TestNewPodAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			now, stale := staleAudience(tt.target)
+			now, stale := model.StaleAudience(tt.target)
 			if stale != tt.stale {
 				t.Fatalf("stale = %v, want %v", stale, tt.stale)
 			}
-			if got := audienceText(now) + " (" + now.Where + ")"; stale && got != tt.now {
+			if got := model.AudienceText(now) + " (" + now.Where + ")"; stale && got != tt.now {
 				t.Errorf("re-created pod's audience = %q, want %q", got, tt.now)
 			}
 		})

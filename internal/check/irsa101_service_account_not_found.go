@@ -2,11 +2,11 @@ package check
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
-	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 var irsa101 = &Check{
@@ -34,27 +34,27 @@ annotation, and a role trust policy that allows ` + "`system:serviceaccount:NAME
 	Run: runIRSA101,
 }
 
-func runIRSA101(c *Context, t *Target, r *Recorder) {
+func runIRSA101(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.Subject()
 	if t.SA != nil {
 		r.Pass(subj, fmt.Sprintf("ServiceAccount %q exists in namespace %q", t.SAName, t.Namespace),
-			Ev(t.Source, saNameEvidence(t)),
-			Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s", t.Namespace, t.SAName)))
+			model.Ev(t.Source, saNameEvidence(t)),
+			model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s", t.Namespace, t.SAName)))
 		return
 	}
-	proof, src, missing := SAMissing(c.Snap, t)
+	proof, src, missing := model.SAMissing(c.Snap, t)
 	if !missing {
 		r.Skip(subj, fmt.Sprintf("ServiceAccount %q is not in the input, and nothing proves it missing from namespace %q (capture: kubectl get serviceaccounts -n %s -o json)",
 			t.SAName, t.Namespace, t.Namespace))
 		return
 	}
 
-	details := []Detail{Ev(t.Source, saNameEvidence(t)), Ev(src, "proof of absence: "+proof)}
+	details := []model.Detail{model.Ev(t.Source, saNameEvidence(t)), model.Ev(src, "proof of absence: "+proof)}
 	msg := fmt.Sprintf("ServiceAccount %q does not exist in namespace %q", t.SAName, t.Namespace)
 	var elsewhere []string
 	for _, sa := range c.Snap.ServiceAccountsNamed(t.SAName) {
 		elsewhere = append(elsewhere, fmt.Sprintf("%q", sa.Namespace))
-		details = append(details, Ev(sa.Source, fmt.Sprintf("ServiceAccount %s/%s exists", sa.Namespace, sa.Name)))
+		details = append(details, model.Ev(sa.Source, fmt.Sprintf("ServiceAccount %s/%s exists", sa.Namespace, sa.Name)))
 	}
 	switch len(elsewhere) {
 	case 0:
@@ -64,12 +64,12 @@ func runIRSA101(c *Context, t *Target, r *Recorder) {
 		msg += fmt.Sprintf(" (ServiceAccounts %q exist in namespaces %s)", t.SAName, strings.Join(elsewhere, ", "))
 	}
 	msg += ": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire"
-	if similar := similarSANames(c.Snap, t.Namespace, t.SAName); len(similar) > 0 {
+	if similar := model.SimilarSANames(c.Snap, t.Namespace, t.SAName); len(similar) > 0 {
 		msg += fmt.Sprintf("; namespace %q has %s: a typo?", t.Namespace, strings.Join(similar, ", "))
 	}
 
-	create := fmt.Sprintf("kubectl create serviceaccount %s -n %s", shArg(t.SAName), shArg(t.Namespace))
-	details = append(details, Cmd(create), Remedy(fmt.Sprintf(
+	create := fmt.Sprintf("kubectl create serviceaccount %s -n %s", model.ShArg(t.SAName), model.ShArg(t.Namespace))
+	details = append(details, model.Cmd(create), model.Remedy(fmt.Sprintf(
 		"Create ServiceAccount `%s` in namespace `%s` and, for IRSA, annotate it with `eks.amazonaws.com/role-arn` (the role's trust policy must allow `system:serviceaccount:%s:%s`):\n\n    %s\n\n"+
 			"Or set `serviceAccountName` to a ServiceAccount that exists in `%s`. Pods are admitted with their ServiceAccount only when they are created: re-create them afterwards.",
 		t.SAName, t.Namespace, t.Namespace, t.SAName, create, t.Namespace)))
@@ -77,7 +77,7 @@ func runIRSA101(c *Context, t *Target, r *Recorder) {
 }
 
 // saNameEvidence says which ServiceAccount the target names, and how.
-func saNameEvidence(t *Target) string {
+func saNameEvidence(t *model.Target) string {
 	what := "pod"
 	field := "spec.serviceAccountName"
 	if t.IsTemplate() {
@@ -91,29 +91,4 @@ func saNameEvidence(t *Target) string {
 		return fmt.Sprintf("%s %s/%s: %s is unset, so the pod runs as %q", what, t.Namespace, t.Name, field, t.SAName)
 	}
 	return fmt.Sprintf("%s %s/%s: %s: %s", what, t.Namespace, t.Name, field, t.SAName)
-}
-
-// similarSANames lists ServiceAccounts of the namespace whose names look
-// like the one asked for (a typo in serviceAccountName), quoted: within edit
-// distance 2, or equal once a "-sa"-like suffix is dropped from either.
-func similarSANames(s *snapshot.Snapshot, ns, name string) []string {
-	var out []string
-	for _, sa := range s.ServiceAccounts {
-		if sa.Namespace == ns && sa.Name != name &&
-			(osaDistance(sa.Name, name, 2) <= 2 || trimSASuffix(sa.Name) == trimSASuffix(name)) {
-			out = append(out, fmt.Sprintf("ServiceAccount %q", sa.Name))
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// trimSASuffix drops the suffixes people add to ServiceAccount names.
-func trimSASuffix(name string) string {
-	for _, suf := range []string{"-serviceaccount", "-service-account", "-sa"} {
-		if n, ok := strings.CutSuffix(name, suf); ok && n != "" {
-			return n
-		}
-	}
-	return name
 }

@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -12,13 +16,13 @@ func TestIRSA101(t *testing.T) {
 	tests := []struct {
 		name    string
 		snap    *snapshot.Snapshot
-		sel     Selector
+		sel     model.Selector
 		details bool
 		want    []string
 	}{
 		{
 			name:    "service account exists",
-			snap:    fxSnapshot(fxDeployment(), fxOwnedPod(fxMutated)),
+			snap:    fx.Snapshot(fx.Deployment(), fx.OwnedPod(fx.Mutated)),
 			details: true,
 			want: []string{
 				"IRSA101 pass Deployment payments/api: ServiceAccount \"api\" exists in namespace \"payments\"" +
@@ -30,9 +34,9 @@ func TestIRSA101(t *testing.T) {
 		{
 			name:    "missing, proven by the namespace's list, with the name in another namespace",
 			details: true,
-			snap: fxSnapshot(fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "payment-api" }),
+			snap: fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "payment-api" }),
 				func(s *snapshot.Snapshot) {
-					other := fxSA("payment-api", webhook.AnnotationRoleARN, fxRole)
+					other := fx.SA("payment-api", webhook.AnnotationRoleARN, fx.Role)
 					other.Namespace = "payment"
 					s.ServiceAccounts[snapshot.Key("payment", "payment-api")] = other
 				}),
@@ -46,23 +50,23 @@ func TestIRSA101(t *testing.T) {
 		},
 		{
 			name: "missing, with a near name in the namespace",
-			snap: fxSnapshot(fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "apii" })),
+			snap: fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "apii" })),
 			want: []string{
 				"IRSA101 fail Deployment payments/api: ServiceAccount \"apii\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire; namespace \"payments\" has ServiceAccount \"api\": a typo?",
 			},
 		},
 		{
 			name: "missing, the namespace has the name without -sa",
-			snap: fxSnapshot(fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "api-sa" })),
+			snap: fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "api-sa" })),
 			want: []string{
 				"IRSA101 fail Deployment payments/api: ServiceAccount \"api-sa\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire; namespace \"payments\" has ServiceAccount \"api\": a typo?",
 			},
 		},
 		{
 			name: "missing from several namespaces' view",
-			snap: fxSnapshot(fxDeployment(ghost), func(s *snapshot.Snapshot) {
+			snap: fx.Snapshot(fx.Deployment(ghost), func(s *snapshot.Snapshot) {
 				for _, ns := range []string{"staging", "dev"} {
-					sa := fxSA("ghost")
+					sa := fx.SA("ghost")
 					sa.Namespace = ns
 					s.ServiceAccounts[snapshot.Key(ns, "ghost")] = sa
 				}
@@ -74,10 +78,10 @@ func TestIRSA101(t *testing.T) {
 		{
 			name:    "missing, proven by kubectl's NotFound text",
 			details: true,
-			snap: fxSnapshot(fxBarePod("worker", func(p *snapshot.Pod) { p.Spec.ServiceAccountName = "ghost"; fxMutated(p) }), func(s *snapshot.Snapshot) {
+			snap: fx.Snapshot(fx.BarePod("worker", func(p *snapshot.Pod) { p.Spec.ServiceAccountName = "ghost"; fx.Mutated(p) }), func(s *snapshot.Snapshot) {
 				s.Listings = nil
-				s.NotFounds = append(s.NotFounds, snapshot.NotFound{Kind: snapshot.KindServiceAccount, Namespace: fxNS, Name: "ghost",
-					Message: `Error from server (NotFound): serviceaccounts "ghost" not found`, Source: fxSrc("sa-ghost.txt")})
+				s.NotFounds = append(s.NotFounds, snapshot.NotFound{Kind: snapshot.KindServiceAccount, Namespace: fx.NS, Name: "ghost",
+					Message: `Error from server (NotFound): serviceaccounts "ghost" not found`, Source: fx.Src("sa-ghost.txt")})
 			}),
 			want: []string{
 				"IRSA101 fail Pod payments/worker: ServiceAccount \"ghost\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire" +
@@ -88,8 +92,8 @@ func TestIRSA101(t *testing.T) {
 		},
 		{
 			name: "missing, proven by an all-namespaces list",
-			snap: fxSnapshot(fxDeployment(ghost), func(s *snapshot.Snapshot) {
-				s.Listings = []snapshot.Listing{{Kind: snapshot.KindServiceAccount, AllNamespaces: true, Source: fxSrc("sa-all.json")}}
+			snap: fx.Snapshot(fx.Deployment(ghost), func(s *snapshot.Snapshot) {
+				s.Listings = []snapshot.Listing{{Kind: snapshot.KindServiceAccount, AllNamespaces: true, Source: fx.Src("sa-all.json")}}
 			}),
 			details: true,
 			want: []string{
@@ -101,8 +105,8 @@ func TestIRSA101(t *testing.T) {
 		},
 		{
 			name: "not in the input and not proven missing",
-			snap: fxSnapshot(fxDeployment(ghost), func(s *snapshot.Snapshot) { s.Listings = nil }),
-			sel:  Selector{Workloads: []WorkloadRef{{Kind: "deployment", Namespace: fxNS, Name: "api"}}},
+			snap: fx.Snapshot(fx.Deployment(ghost), func(s *snapshot.Snapshot) { s.Listings = nil }),
+			sel:  model.Selector{Workloads: []model.WorkloadRef{{Kind: "deployment", Namespace: fx.NS, Name: "api"}}},
 			want: []string{
 				"IRSA101 skipped Deployment payments/api: ServiceAccount \"ghost\" is not in the input, and nothing proves it missing from namespace \"payments\" (capture: kubectl get serviceaccounts -n payments -o json)",
 			},
@@ -110,8 +114,8 @@ func TestIRSA101(t *testing.T) {
 		{
 			name:    "unset serviceAccountName means default, which is missing",
 			details: true,
-			snap: fxSnapshot(fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "" }), func(s *snapshot.Snapshot) {
-				delete(s.ServiceAccounts, snapshot.Key(fxNS, "default"))
+			snap: fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "" }), func(s *snapshot.Snapshot) {
+				delete(s.ServiceAccounts, snapshot.Key(fx.NS, "default"))
 			}),
 			want: []string{
 				"IRSA101 fail Deployment payments/api: ServiceAccount \"default\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire" +
@@ -122,7 +126,7 @@ func TestIRSA101(t *testing.T) {
 		},
 		{
 			name: "pod identity pods are judged too",
-			snap: fxSnapshot(fxBarePod("pi", func(p *snapshot.Pod) {
+			snap: fx.Snapshot(fx.BarePod("pi", func(p *snapshot.Pod) {
 				p.Spec.ServiceAccountName = "ghost"
 				p.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvContainerFullURI, Value: webhook.PodIdentityFullURI},
 					{Name: webhook.EnvContainerToken, Value: webhook.PodIdentityTokenPath}}
@@ -141,9 +145,9 @@ func TestIRSA101(t *testing.T) {
 }
 
 func TestIRSA101BlocksLaterChecks(t *testing.T) {
-	s := fxSnapshot(fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "ghost" }))
+	s := fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "ghost" }))
 	// Named, so the IRSA checks concern it although it shows no IRSA intent.
-	got := fxRun(t, s, Selector{Workloads: []WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}}, false, irsa101, irsa102, irsa103, irsa110)
+	got := fxRun(t, s, model.Selector{Workloads: []model.WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}}, false, irsa101, irsa102, irsa103, irsa110)
 	fxAssert(t, got, []string{
 		"IRSA101 fail Deployment payments/api: ServiceAccount \"ghost\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire",
 		"IRSA102 skipped ServiceAccount payments/ghost: blocked by IRSA101",
@@ -152,7 +156,7 @@ func TestIRSA101BlocksLaterChecks(t *testing.T) {
 	})
 	// Not named, and without IRSA intent, it gets IRSA101 only; the
 	// ServiceAccount api is now annotated and unused.
-	got = fxRun(t, s, Selector{}, false, irsa101, irsa102, irsa103, irsa110)
+	got = fxRun(t, s, model.Selector{}, false, irsa101, irsa102, irsa103, irsa110)
 	fxAssert(t, got, []string{
 		"IRSA101 fail Deployment payments/api: ServiceAccount \"ghost\" does not exist in namespace \"payments\": the API server rejects every new pod that names it, and running pods lose their tokens once the current ones expire",
 		"IRSA102 pass ServiceAccount payments/api: ServiceAccount has eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/payments-api\"",

@@ -3,9 +3,10 @@ package check
 import (
 	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -20,7 +21,7 @@ var irsa102 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkServiceAccount,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    []string{"IRSA101"},
+	Requires: []*Check{irsa101},
 	IRSA:     true,
 	Doc: `The pod identity webhook gives a pod an IAM role only when the pod's **ServiceAccount** carries
 the annotation ` + "`eks.amazonaws.com/role-arn`" + `, spelled exactly so. It reads no other key and never
@@ -40,19 +41,20 @@ into a projected ServiceAccount token volume they mount, does not need the annot
 
 or let eksctl create the role and the annotation (` + "`eksctl create iamserviceaccount`" + `). The webhook acts
 only when a pod is created: re-create the pods afterwards (` + "`kubectl rollout restart`" + `).`,
-	Run: runIRSA102,
+	Subject: model.SASubjectOf,
+	Run:     runIRSA102,
 }
 
-func runIRSA102(c *Context, t *Target, r *Recorder) {
+func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.SASubject()
 	if t.SA == nil {
-		r.Skip(subj, saAbsentReason(c, t))
+		r.Skip(subj, model.SaAbsentReason(c, t))
 		return
 	}
 	key := webhook.AnnotationRoleARN
-	if v, ok := RoleAnnotation(t.SA); ok {
+	if v, ok := model.RoleAnnotation(t.SA); ok {
 		r.Pass(subj, fmt.Sprintf("ServiceAccount has %s %q", key, v),
-			Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, v)))
+			model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, v)))
 		return
 	}
 	if names, ok := handMadeWebIdentity(t.Spec); ok {
@@ -61,23 +63,23 @@ func runIRSA102(c *Context, t *Target, r *Recorder) {
 			verb, pron = "sets", "it mounts"
 		}
 		r.Pass(subj, fmt.Sprintf("ServiceAccount has no %s, but %s %s %s and %s to a projected ServiceAccount token %s, so the pod needs no injection",
-			key, containerList(names), verb, webhook.EnvRoleARN, webhook.EnvTokenFile, pron),
-			Ev(t.Source, fmt.Sprintf("%s %s/%s: hand-made web identity in %s", targetNoun(t), t.Namespace, t.Name, strings.Join(names, ", "))))
+			key, model.ContainerList(names), verb, webhook.EnvRoleARN, webhook.EnvTokenFile, pron),
+			model.Ev(t.Source, fmt.Sprintf("%s %s/%s: hand-made web identity in %s", model.TargetNoun(t), t.Namespace, t.Name, strings.Join(names, ", "))))
 		return
 	}
 
-	details := []Detail{Ev(t.SA.Source, saAnnotationsEvidence(t.SA))}
-	saKey := NearMissKey(t.SA.Annotations)
+	details := []model.Detail{model.Ev(t.SA.Source, saAnnotationsEvidence(t.SA))}
+	saKey := model.NearMissKey(t.SA.Annotations)
 	podKey, podVal := "", ""
 	if t.Meta != nil {
 		if v, ok := t.Meta.Annotations[key]; ok {
 			podKey, podVal = key, v
-		} else if k := NearMissKey(t.Meta.Annotations); k != "" {
+		} else if k := model.NearMissKey(t.Meta.Annotations); k != "" {
 			podKey, podVal = k, t.Meta.Annotations[k]
 		}
 	}
 	if podKey != "" {
-		details = append(details, Ev(t.Source, fmt.Sprintf("%s %s/%s: metadata.annotations[%q]: %q", targetNoun(t), t.Namespace, t.Name, podKey, podVal)))
+		details = append(details, model.Ev(t.Source, fmt.Sprintf("%s %s/%s: metadata.annotations[%q]: %q", model.TargetNoun(t), t.Namespace, t.Name, podKey, podVal)))
 	}
 
 	var msg, value string
@@ -99,11 +101,11 @@ func runIRSA102(c *Context, t *Target, r *Recorder) {
 
 	arnValue, known := annotationValueFix(value)
 	if !known {
-		arnValue = roleARNHint(c)
+		arnValue = model.RoleARNHint(c)
 	}
-	cmds := []string{saAnnotateCmd(t.Namespace, t.SAName, key, &arnValue, false)}
+	cmds := []string{model.SaAnnotateCmd(t.Namespace, t.SAName, key, &arnValue, false)}
 	if saKey != "" {
-		cmds = append(cmds, saAnnotateCmd(t.Namespace, t.SAName, saKey, nil, false))
+		cmds = append(cmds, model.SaAnnotateCmd(t.Namespace, t.SAName, saKey, nil, false))
 	}
 	remedy := fmt.Sprintf("Annotate ServiceAccount `%s` in `%s` with the role's ARN", t.SAName, t.Namespace)
 	if known {
@@ -112,11 +114,11 @@ func runIRSA102(c *Context, t *Target, r *Recorder) {
 		remedy += " (replace ROLE_NAME with the role whose trust policy allows `system:serviceaccount:" + t.Namespace + ":" + t.SAName + "`)"
 	}
 	remedy += ":\n\n    " + strings.Join(cmds, "\n    ") + "\n\nThe webhook acts only when a pod is created: re-create the pods of this ServiceAccount afterwards"
-	if kind, name := templateWorkload(c, t); rolloutRestart(kind, name, t.Namespace) != "" {
-		remedy += " (`" + rolloutRestart(kind, name, t.Namespace) + "`)"
+	if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace) != "" {
+		remedy += " (`" + model.RolloutRestart(kind, name, t.Namespace) + "`)"
 	}
 	remedy += "."
-	details = append(details, Cmd(cmds...), Remedy(remedy))
+	details = append(details, model.Cmd(cmds...), model.Remedy(remedy))
 	r.Fail(subj, msg, details...)
 }
 
@@ -136,14 +138,6 @@ func annotationValueFix(v string) (string, bool) {
 	return "", false
 }
 
-// saAbsentReason says why a check about the ServiceAccount cannot judge it.
-func saAbsentReason(c *Context, t *Target) string {
-	if _, _, missing := SAMissing(c.Snap, t); missing {
-		return fmt.Sprintf("ServiceAccount %q does not exist in namespace %q", t.SAName, t.Namespace)
-	}
-	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
-}
-
 // saAnnotationsEvidence lists the ServiceAccount's annotation keys (values
 // only for near misses: other values, such as
 // kubectl.kubernetes.io/last-applied-configuration, are long and beside the
@@ -154,7 +148,7 @@ func saAnnotationsEvidence(sa *snapshot.ServiceAccount) string {
 	}
 	var keys []string
 	for k, v := range sa.Annotations {
-		if IsNearMiss(k) {
+		if model.IsNearMiss(k) {
 			keys = append(keys, fmt.Sprintf("%q: %q", k, v))
 		} else {
 			keys = append(keys, fmt.Sprintf("%q", k))
@@ -162,28 +156,6 @@ func saAnnotationsEvidence(sa *snapshot.ServiceAccount) string {
 	}
 	sort.Strings(keys)
 	return fmt.Sprintf("ServiceAccount %s/%s annotations: %s", sa.Namespace, sa.Name, strings.Join(keys, ", "))
-}
-
-// targetNoun names the target's kind for evidence: "pod", or the workload's
-// kind for a template.
-func targetNoun(t *Target) string {
-	if t.IsPod() {
-		return "pod"
-	}
-	return t.Kind
-}
-
-// containerList renders container names: `container "app"`, `containers
-// "app" and "log"`.
-func containerList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	if len(q) == 1 {
-		return "container " + q[0]
-	}
-	return "containers " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 // handMadeWebIdentity reports a pod that does web identity by hand: at
@@ -197,54 +169,19 @@ func handMadeWebIdentity(spec *snapshot.PodSpec) ([]string, bool) {
 		return nil, false
 	}
 	var names []string
-	for _, ct := range AllContainers(spec) {
-		role, hasRole := Env(ct, webhook.EnvRoleARN)
-		file, hasFile := Env(ct, webhook.EnvTokenFile)
+	for _, ct := range model.AllContainers(spec) {
+		role, hasRole := model.Env(ct, webhook.EnvRoleARN)
+		file, hasFile := model.Env(ct, webhook.EnvTokenFile)
 		if !hasRole && !hasFile {
 			continue
 		}
 		if !hasRole || !hasFile || (role.Value == "" && role.ValueFrom == nil) || file.ValueFrom != nil {
 			return nil, false
 		}
-		if _, ok := tokenVolumeFor(spec, ct, file.Value); !ok {
+		if _, ok := model.TokenVolumeFor(spec, ct, file.Value); !ok {
 			return nil, false
 		}
 		names = append(names, ct.Name)
 	}
 	return names, len(names) > 0
-}
-
-// tokenVolumeFor returns the projected volume holding a serviceAccountToken
-// whose file the container sees at path p, through one of its mounts.
-func tokenVolumeFor(spec *snapshot.PodSpec, ct *snapshot.Container, p string) (*snapshot.Volume, bool) {
-	if p == "" {
-		return nil, false
-	}
-	p = path.Clean(p)
-	for _, m := range ct.VolumeMounts {
-		v := Volume(spec, m.Name)
-		if v == nil || v.Projected == nil {
-			continue
-		}
-		for _, src := range v.Projected.Sources {
-			sat := src.ServiceAccountToken
-			if sat == nil || sat.Path == "" {
-				continue
-			}
-			// With subPath the mount is the file (or directory) at that
-			// path inside the volume.
-			inVolume := sat.Path
-			if m.SubPath != "" {
-				rel, ok := strings.CutPrefix(path.Clean(sat.Path), path.Clean(m.SubPath))
-				if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
-					continue
-				}
-				inVolume = rel
-			}
-			if path.Join(m.MountPath, inVolume) == p {
-				return v, true
-			}
-		}
-	}
-	return nil, false
 }

@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -10,15 +14,15 @@ import (
 func TestIRSA102(t *testing.T) {
 	// withSA replaces ServiceAccount payments/api.
 	withSA := func(kv ...string) func(*snapshot.Snapshot) {
-		return func(s *snapshot.Snapshot) { s.ServiceAccounts[snapshot.Key(fxNS, "api")] = fxSA("api", kv...) }
+		return func(s *snapshot.Snapshot) { s.ServiceAccounts[snapshot.Key(fx.NS, "api")] = fx.SA("api", kv...) }
 	}
-	named := Selector{Workloads: []WorkloadRef{{Kind: "Deployment", Namespace: fxNS, Name: "api"}}}
+	named := model.Selector{Workloads: []model.WorkloadRef{{Kind: "Deployment", Namespace: fx.NS, Name: "api"}}}
 	handMade := func(w *snapshot.Workload) {
 		mode := int32(420)
 		exp := int64(3600)
 		w.Template.Spec.Volumes = []snapshot.Volume{{Name: "aws-token", Projected: &snapshot.ProjectedVolume{DefaultMode: &mode,
 			Sources: []snapshot.VolumeProjection{{ServiceAccountToken: &snapshot.ServiceAccountTokenProjection{Audience: "sts.amazonaws.com", ExpirationSeconds: &exp, Path: "token"}}}}}}
-		w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fxRole}, {Name: webhook.EnvTokenFile, Value: "/var/run/secrets/aws/token"}}
+		w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fx.Role}, {Name: webhook.EnvTokenFile, Value: "/var/run/secrets/aws/token"}}
 		w.Template.Spec.Containers[0].VolumeMounts = []snapshot.VolumeMount{{Name: "aws-token", MountPath: "/var/run/secrets/aws", ReadOnly: true}}
 		// A sidecar that asks for no AWS credentials does not count.
 		w.Template.Spec.Containers = append(w.Template.Spec.Containers, snapshot.Container{Name: "envoy", Image: "envoyproxy/envoy:v1.31.0"})
@@ -26,18 +30,18 @@ func TestIRSA102(t *testing.T) {
 	tests := []struct {
 		name    string
 		snap    *snapshot.Snapshot
-		sel     Selector
+		sel     model.Selector
 		details bool
 		want    []string
 	}{
 		{
 			name: "annotated",
-			snap: fxSnapshot(fxDeployment()),
+			snap: fx.Snapshot(fx.Deployment()),
 			want: []string{`IRSA102 pass ServiceAccount payments/api: ServiceAccount has eks.amazonaws.com/role-arn "arn:aws:iam::111122223333:role/payments-api"`},
 		},
 		{
 			name:    "amazon.com instead of amazonaws.com",
-			snap:    fxSnapshot(fxDeployment(), withSA("eks.amazon.com/role-arn", fxRole)),
+			snap:    fx.Snapshot(fx.Deployment(), withSA("eks.amazon.com/role-arn", fx.Role)),
 			details: true,
 			want: []string{
 				`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "eks.amazon.com/role-arn", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role` +
@@ -49,7 +53,7 @@ func TestIRSA102(t *testing.T) {
 		},
 		{
 			name:    "stray space in the key, quoted value",
-			snap:    fxSnapshot(fxDeployment(), withSA("eks.amazonaws.com/role-arn ", `"`+fxRole+`"`, "meta.helm.sh/release-name", "payments")),
+			snap:    fx.Snapshot(fx.Deployment(), withSA("eks.amazonaws.com/role-arn ", `"`+fx.Role+`"`, "meta.helm.sh/release-name", "payments")),
 			details: true,
 			want: []string{
 				`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "eks.amazonaws.com/role-arn ", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role` +
@@ -61,18 +65,18 @@ func TestIRSA102(t *testing.T) {
 		},
 		{
 			name: "wrong case",
-			snap: fxSnapshot(fxDeployment(), withSA("EKS.AMAZONAWS.COM/ROLE-ARN", fxRole)),
+			snap: fx.Snapshot(fx.Deployment(), withSA("EKS.AMAZONAWS.COM/ROLE-ARN", fx.Role)),
 			want: []string{`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "EKS.AMAZONAWS.COM/ROLE-ARN", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role`},
 		},
 		{
 			name: "underscore",
-			snap: fxSnapshot(fxDeployment(), withSA("eks.amazonaws.com/role_arn", fxRole)),
+			snap: fx.Snapshot(fx.Deployment(), withSA("eks.amazonaws.com/role_arn", fx.Role)),
 			want: []string{`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "eks.amazonaws.com/role_arn", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role`},
 		},
 		{
 			name: "on the pod template instead of the ServiceAccount",
-			snap: fxSnapshot(withSA(), fxDeployment(func(w *snapshot.Workload) {
-				w.Template.Annotations = map[string]string{webhook.AnnotationRoleARN: fxRole}
+			snap: fx.Snapshot(withSA(), fx.Deployment(func(w *snapshot.Workload) {
+				w.Template.Annotations = map[string]string{webhook.AnnotationRoleARN: fx.Role}
 			})),
 			details: true,
 			want: []string{
@@ -85,14 +89,14 @@ func TestIRSA102(t *testing.T) {
 		},
 		{
 			name: "near miss on the pod",
-			snap: fxSnapshot(withSA(), fxBarePod("job-1", func(p *snapshot.Pod) {
-				p.Annotations = map[string]string{"eks.amazonaws.com/rolearn": fxRole}
+			snap: fx.Snapshot(withSA(), fx.BarePod("job-1", func(p *snapshot.Pod) {
+				p.Annotations = map[string]string{"eks.amazonaws.com/rolearn": fx.Role}
 			})),
 			want: []string{`IRSA102 fail ServiceAccount payments/api: the pod has the annotation "eks.amazonaws.com/rolearn", and ServiceAccount "api" has no eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn on the ServiceAccount? The webhook reads only that exact key, and only from the ServiceAccount, so the pod gets no role`},
 		},
 		{
 			name:    "nothing anywhere, cluster known",
-			snap:    fxSnapshot(withSA(), fxDeployment(), withCluster("cn-north-1", "arn:aws-cn:eks:cn-north-1:444455556666:cluster/prod")),
+			snap:    fx.Snapshot(withSA(), fx.Deployment(), withCluster("cn-north-1", "arn:aws-cn:eks:cn-north-1:444455556666:cluster/prod")),
 			sel:     named,
 			details: true,
 			want: []string{
@@ -104,7 +108,7 @@ func TestIRSA102(t *testing.T) {
 		},
 		{
 			name:    "nothing anywhere, cluster unknown",
-			snap:    fxSnapshot(withSA(), fxDeployment()),
+			snap:    fx.Snapshot(withSA(), fx.Deployment()),
 			sel:     named,
 			details: true,
 			want: []string{
@@ -116,13 +120,13 @@ func TestIRSA102(t *testing.T) {
 		},
 		{
 			name: "kube2iam annotation is another mechanism, not a near miss",
-			snap: fxSnapshot(withSA("iam.amazonaws.com/role", "payments-api"), fxDeployment()),
+			snap: fx.Snapshot(withSA("iam.amazonaws.com/role", "payments-api"), fx.Deployment()),
 			sel:  named,
 			want: []string{`IRSA102 fail ServiceAccount payments/api: ServiceAccount "api" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role`},
 		},
 		{
 			name:    "complete hand-made web identity needs no annotation",
-			snap:    fxSnapshot(withSA(), fxDeployment(handMade)),
+			snap:    fx.Snapshot(withSA(), fx.Deployment(handMade)),
 			details: true,
 			want: []string{
 				`IRSA102 pass ServiceAccount payments/api: ServiceAccount has no eks.amazonaws.com/role-arn, but container "app" sets AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE to a projected ServiceAccount token it mounts, so the pod needs no injection` +
@@ -131,29 +135,29 @@ func TestIRSA102(t *testing.T) {
 		},
 		{
 			name: "hand-made token path that is not mounted",
-			snap: fxSnapshot(withSA(), fxDeployment(handMade, func(w *snapshot.Workload) {
+			snap: fx.Snapshot(withSA(), fx.Deployment(handMade, func(w *snapshot.Workload) {
 				w.Template.Spec.Containers[0].Env[1].Value = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 			})),
 			want: []string{`IRSA102 fail ServiceAccount payments/api: ServiceAccount "api" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role`},
 		},
 		{
 			name: "only AWS_ROLE_ARN by hand",
-			snap: fxSnapshot(withSA(), fxDeployment(func(w *snapshot.Workload) {
-				w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fxRole}}
+			snap: fx.Snapshot(withSA(), fx.Deployment(func(w *snapshot.Workload) {
+				w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fx.Role}}
 			})),
 			want: []string{`IRSA102 fail ServiceAccount payments/api: ServiceAccount "api" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role`},
 		},
 		{
 			name: "ServiceAccount not in the input",
-			snap: fxSnapshot(fxDeployment(func(w *snapshot.Workload) {
+			snap: fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) {
 				w.Template.Spec.ServiceAccountName = "worker"
-				w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fxRole}}
-			}), func(s *snapshot.Snapshot) { s.Listings = nil; delete(s.ServiceAccounts, snapshot.Key(fxNS, "api")) }),
+				w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fx.Role}}
+			}), func(s *snapshot.Snapshot) { s.Listings = nil; delete(s.ServiceAccounts, snapshot.Key(fx.NS, "api")) }),
 			want: []string{"IRSA102 skipped ServiceAccount payments/worker: ServiceAccount payments/worker is not in the input (capture: kubectl get serviceaccount worker -n payments -o json)"},
 		},
 		{
 			name: "unused ServiceAccount with a near miss",
-			snap: fxSnapshot(withSA("eks.amazonaws.com/role-ARN", fxRole)),
+			snap: fx.Snapshot(withSA("eks.amazonaws.com/role-ARN", fx.Role)),
 			want: []string{`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "eks.amazonaws.com/role-ARN", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role`},
 		},
 	}
@@ -169,15 +173,15 @@ func TestIRSA102(t *testing.T) {
 func withCluster(region, clusterARN string) func(*snapshot.Snapshot) {
 	return func(s *snapshot.Snapshot) {
 		s.Clusters = append(s.Clusters, &snapshot.Cluster{Name: "prod", ARN: clusterARN, Region: region, Account: "444455556666", Version: "1.30",
-			Issuer: "https://oidc.eks." + region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", Source: fxSrc("describe-cluster.json")})
+			Issuer: "https://oidc.eks." + region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", Source: fx.Src("describe-cluster.json")})
 	}
 }
 
 func TestIRSA102Remedy(t *testing.T) {
-	s := fxSnapshot(fxDeployment(), func(s *snapshot.Snapshot) {
-		s.ServiceAccounts[snapshot.Key(fxNS, "api")] = fxSA("api", "eks.amazon.com/role-arn", fxRole)
+	s := fx.Snapshot(fx.Deployment(), func(s *snapshot.Snapshot) {
+		s.ServiceAccounts[snapshot.Key(fx.NS, "api")] = fx.SA("api", "eks.amazon.com/role-arn", fx.Role)
 	})
-	out := Run(s, Options{Checks: []*Check{irsa102}, Now: fxNow})
+	out := Run(s, Options{Checks: []*Check{irsa102}, Now: fx.Now})
 	if len(out.Findings) != 1 {
 		t.Fatalf("findings: %+v", out.Findings)
 	}

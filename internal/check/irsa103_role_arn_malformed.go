@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -18,7 +20,7 @@ var irsa103 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkServiceAccount,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    []string{"IRSA101", "IRSA102"},
+	Requires: []*Check{irsa101, irsa102},
 	IRSA:     true,
 	Doc: `The value of ` + "`eks.amazonaws.com/role-arn`" + ` must be an IAM role ARN,
 ` + "`arn:PARTITION:iam::ACCOUNT_ID:role/[PATH/]NAME`" + `: a known partition, service ` + "`iam`" + `, an empty
@@ -36,31 +38,29 @@ account ID with dashes as the console shows it.`,
     kubectl annotate serviceaccount SA -n NAMESPACE --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
 
 then re-create the pods, which were mutated with the bad value.`,
-	Run: runIRSA103,
+	Subject: model.SASubjectOf,
+	Run:     runIRSA103,
 }
 
-func runIRSA103(c *Context, t *Target, r *Recorder) {
+func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.SASubject()
 	if t.SA == nil {
-		r.Skip(subj, saAbsentReason(c, t))
+		r.Skip(subj, model.SaAbsentReason(c, t))
 		return
 	}
 	key := webhook.AnnotationRoleARN
-	v, ok := RoleAnnotation(t.SA)
+	v, ok := model.RoleAnnotation(t.SA)
 	if !ok {
 		// Nothing to validate; IRSA102 judges the missing annotation.
-		if r.Blocked() {
-			r.Skip(subj, "")
-		}
 		return
 	}
-	ev := Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, key, strconv.Quote(v)))
+	ev := model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, key, strconv.Quote(v)))
 	getRole := "aws iam get-role --role-name ROLE_NAME --query Role.Arn --output text"
 	if v == "" {
-		hint := roleARNHint(c)
+		hint := model.RoleARNHint(c)
 		r.Fail(subj, fmt.Sprintf("%s is empty: the webhook mutates pods only when the value is non-empty, so pods of this ServiceAccount get no role", key),
-			ev, Cmd(saAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)),
-			Remedy(fmt.Sprintf("Put the role's ARN in the annotation (%s prints it), then re-create the pods.", "`"+getRole+"`")))
+			ev, model.Cmd(model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)),
+			model.Remedy(fmt.Sprintf("Put the role's ARN in the annotation (%s prints it), then re-create the pods.", "`"+getRole+"`")))
 		return
 	}
 	role, err := arn.ParseRole(v)
@@ -78,18 +78,18 @@ func runIRSA103(c *Context, t *Target, r *Recorder) {
 		return
 	}
 	msg := fmt.Sprintf("%s %s is not a valid IAM role ARN: %s", key, strconv.Quote(v), e.Reason)
-	details := []Detail{ev}
+	details := []model.Detail{ev}
 	if bare, _ := arn.ParseRole(arn.RoleARN("aws", "111122223333", "/", v)); bare.Name == v {
 		// The webhook composes arn:PARTITION:iam::ACCOUNT:role/NAME from a
 		// bare name only when run with --compose-role-arn (irsa-facts.md
 		// §1.1; webhook PR #169), which the EKS-managed webhook is not
 		// known to be: a warning, not an error.
 		msg += "; only a webhook run with --compose-role-arn completes a bare name (with the node's account), otherwise it is injected as is and STS rejects it"
-		details = append(details, WithSeverity(finding.SeverityWarning))
-		if partition, account, ok := clusterAccount(c); ok {
+		details = append(details, model.WithSeverity(finding.SeverityWarning))
+		if partition, account, ok := model.ClusterAccount(c); ok {
 			full := arn.RoleARN(partition, account, "/", v)
-			cmd := saAnnotateCmd(t.Namespace, t.SAName, key, &full, true)
-			details = append(details, Cmd(cmd), Remedy(fmt.Sprintf(
+			cmd := model.SaAnnotateCmd(t.Namespace, t.SAName, key, &full, true)
+			details = append(details, model.Cmd(cmd), model.Remedy(fmt.Sprintf(
 				"Write the full ARN. If the role is in the cluster's account (%s) and has no path:\n\n    %s\n\nthen re-create the pods.", account, cmd)))
 		}
 		r.Fail(subj, msg, details...)
@@ -97,21 +97,21 @@ func runIRSA103(c *Context, t *Target, r *Recorder) {
 	}
 	msg += "; the webhook injects it as AWS_ROLE_ARN anyway (it only logs \"arn is invalid\"), and AssumeRoleWithWebIdentity fails (typically \"ValidationError: Request ARN is invalid\")"
 	if e.Suggestion != "" {
-		cmd := saAnnotateCmd(t.Namespace, t.SAName, key, &e.Suggestion, true)
+		cmd := model.SaAnnotateCmd(t.Namespace, t.SAName, key, &e.Suggestion, true)
 		remedy := fmt.Sprintf("Overwrite the annotation with the corrected value %q:\n\n    %s\n\nPods created with the bad value keep it: re-create them", e.Suggestion, cmd)
-		if kind, name := templateWorkload(c, t); rolloutRestart(kind, name, t.Namespace) != "" {
-			remedy += " (`" + rolloutRestart(kind, name, t.Namespace) + "`)"
+		if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace) != "" {
+			remedy += " (`" + model.RolloutRestart(kind, name, t.Namespace) + "`)"
 		}
-		details = append(details, Cmd(cmd), Remedy(remedy+"."))
+		details = append(details, model.Cmd(cmd), model.Remedy(remedy+"."))
 	} else {
 		// An assumed-role session ARN names the role: look that one up.
 		if a, err := arn.Parse(strings.TrimSpace(v)); err == nil && a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") {
 			name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
-			getRole = "aws iam get-role --role-name " + shArg(name) + " --query Role.Arn --output text"
+			getRole = "aws iam get-role --role-name " + model.ShArg(name) + " --query Role.Arn --output text"
 		}
-		hint := roleARNHint(c)
-		details = append(details, Remedy(fmt.Sprintf("Find the role's ARN (`%s`) and overwrite the annotation:\n\n    %s\n\nthen re-create the pods.",
-			getRole, saAnnotateCmd(t.Namespace, t.SAName, key, &hint, true))))
+		hint := model.RoleARNHint(c)
+		details = append(details, model.Remedy(fmt.Sprintf("Find the role's ARN (`%s`) and overwrite the annotation:\n\n    %s\n\nthen re-create the pods.",
+			getRole, model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true))))
 	}
 	r.Fail(subj, msg, details...)
 }

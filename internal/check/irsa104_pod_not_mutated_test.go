@@ -15,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -127,7 +131,7 @@ func whDeployment(mods ...func(*snapshot.Workload)) *snapshot.Workload {
 
 // whRender runs the checks and renders every finding as the scenario
 // runner does (want.txt blocks), sorted.
-func whRender(t *testing.T, s *snapshot.Snapshot, sel Selector, checks ...*Check) []string {
+func whRender(t *testing.T, s *snapshot.Snapshot, sel model.Selector, checks ...*Check) []string {
 	t.Helper()
 	out := Run(s, Options{Checks: checks, Selector: sel, Now: whNow})
 	var blocks []string
@@ -163,7 +167,7 @@ func TestIRSA104(t *testing.T) {
 	tests := []struct {
 		name   string
 		snap   func(*snapshot.Snapshot)
-		sel    Selector
+		sel    model.Selector
 		checks []*Check
 		heads  bool // compare first lines only
 		want   []string
@@ -192,7 +196,7 @@ func TestIRSA104(t *testing.T) {
 				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p", func(p *snapshot.Pod) { p.Spec.ServiceAccountName = "ghost" })}
 				s.Listings = nil
 			},
-			sel: Selector{Pods: []NamespacedName{{Namespace: "payments", Name: "api-7d9f8b6c5-x2k4p"}}},
+			sel: model.Selector{Pods: []model.NamespacedName{{Namespace: "payments", Name: "api-7d9f8b6c5-x2k4p"}}},
 		},
 		{
 			name: "service account without a role: nothing to judge",
@@ -317,7 +321,7 @@ func TestIRSA104(t *testing.T) {
 			},
 			snap: func(s *snapshot.Snapshot) {
 				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p")}
-				fxAssociation("prod", "111122223333", "eu-west-1", "payments", "s3-reader")(s)
+				fx.Association("prod", "111122223333", "eu-west-1", "payments", "s3-reader")(s)
 			},
 		},
 		{

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
-	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
@@ -16,7 +17,7 @@ var irsa105 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopePod,
-	After:    []string{"IRSA101", "IRSA102", "IRSA103"},
+	Requires: []*Check{irsa101, irsa102, irsa103},
 	IRSA:     true,
 	Doc: `The webhook copies the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + ` into ` + "`AWS_ROLE_ARN`" + ` when a pod
 is **created**, and never updates running pods (irsa-facts.md §1.5: "Delete and re-create any
@@ -36,31 +37,28 @@ trust policy needs no restart; changing the annotation does.`,
 	Run: runIRSA105,
 }
 
-func runIRSA105(c *Context, t *Target, r *Recorder) {
+func runIRSA105(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.Subject()
 	if t.SA == nil {
-		r.Skip(subj, saNotInInput(t))
+		r.Skip(subj, model.SaNotInInput(t))
 		return
 	}
 	type injected struct{ container, value, why string }
 	var injs []injected
-	for _, cont := range initAndRegular(t.Spec) {
-		e, ok := Env(cont, webhook.EnvRoleARN)
+	for _, cont := range model.InitAndRegular(t.Spec) {
+		e, ok := model.Env(cont, webhook.EnvRoleARN)
 		if !ok || e.ValueFrom != nil {
 			continue
 		}
-		if o := webIdentityOrigin(c, t, cont); o.injected {
-			injs = append(injs, injected{cont.Name, e.Value, o.why})
+		if o := model.WebIdentityOrigin(c, t, cont); o.Injected {
+			injs = append(injs, injected{cont.Name, e.Value, o.Why})
 		}
 	}
 	if len(injs) == 0 {
 		// Not mutated (IRSA104), or hand-written values (IRSA109).
-		if r.Blocked() {
-			r.Skip(subj, "")
-		}
 		return
 	}
-	role, has := RoleAnnotation(t.SA)
+	role, has := model.RoleAnnotation(t.SA)
 	staleValues := map[string]bool{}
 	for _, i := range injs {
 		if i.value != role || role == "" {
@@ -71,7 +69,7 @@ func runIRSA105(c *Context, t *Target, r *Recorder) {
 		r.Pass(subj, fmt.Sprintf("the injected %s %q matches the %s of ServiceAccount %q", webhook.EnvRoleARN, role, webhook.AnnotationRoleARN, t.SAName))
 		return
 	}
-	values := sortedKeys(staleValues)
+	values := model.SortedKeys(staleValues)
 	quoted := make([]string, len(values))
 	for i, v := range values {
 		quoted[i] = fmt.Sprintf("%q", v)
@@ -80,13 +78,13 @@ func runIRSA105(c *Context, t *Target, r *Recorder) {
 	if !has {
 		current = "no " + webhook.AnnotationRoleARN
 	}
-	details := []Detail{Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s (created %s): %s", t.Namespace, t.SAName, orUnknown(t.SA.CreationTimestamp), current))}
+	details := []model.Detail{model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s (created %s): %s", t.Namespace, t.SAName, model.OrUnknown(t.SA.CreationTimestamp), current))}
 	for _, i := range injs {
-		details = append(details, Ev(t.Source, fmt.Sprintf("pod %s/%s (created %s) container %s: %s=%s (injected: %s)",
-			t.Namespace, t.Name, orUnknown(t.Meta.CreationTimestamp), i.container, webhook.EnvRoleARN, i.value, i.why)))
+		details = append(details, model.Ev(t.Source, fmt.Sprintf("pod %s/%s (created %s) container %s: %s=%s (injected: %s)",
+			t.Namespace, t.Name, model.OrUnknown(t.Meta.CreationTimestamp), i.container, webhook.EnvRoleARN, i.value, i.why)))
 	}
-	cmds, remedy := recreateFix(c, t)
-	details = append(details, Cmd(cmds...), Remedy(remedy))
+	cmds, remedy := model.RecreateFix(c, t)
+	details = append(details, model.Cmd(cmds...), model.Remedy(remedy))
 	var msg string
 	if role == "" {
 		what := "no longer has " + webhook.AnnotationRoleARN
@@ -95,95 +93,10 @@ func runIRSA105(c *Context, t *Target, r *Recorder) {
 		}
 		msg = fmt.Sprintf("%s %s was injected when the pod was created, but ServiceAccount %q %s: the pod keeps that role until it is re-created, and a re-created pod gets no IRSA credentials",
 			webhook.EnvRoleARN, strings.Join(quoted, ", "), t.SAName, what)
-		details = append(details, WithSeverity(finding.SeverityWarning))
+		details = append(details, model.WithSeverity(finding.SeverityWarning))
 	} else {
 		msg = fmt.Sprintf("the injected %s %s differs from the %s %q of ServiceAccount %q: the webhook sets the role only when a pod is created, so the pod still assumes the old role until it is re-created",
 			webhook.EnvRoleARN, strings.Join(quoted, ", "), webhook.AnnotationRoleARN, role, t.SAName)
 	}
 	r.Fail(subj, msg, details...)
-}
-
-// envOrigin says whether a pod container's web identity variables were
-// injected by the webhook or written in the manifest, and how that was told.
-type envOrigin struct {
-	injected bool
-	why      string
-}
-
-// webIdentityOrigin decides where a pod container's AWS_ROLE_ARN /
-// AWS_WEB_IDENTITY_TOKEN_FILE come from. The webhook adds them only to a
-// container that sets neither (§1.3), so the template the pod was made
-// from settles it: the pod's controller when in the input, else its
-// top-level owner. Without a template, the shape the webhook writes
-// (getPodSpecPatch appends AWS_ROLE_ARN then AWS_WEB_IDENTITY_TOKEN_FILE
-// with its token path, and mounts aws-iam-token) counts as injected.
-// Templates have not been admitted: their values are hand-written.
-func webIdentityOrigin(c *Context, t *Target, cont *snapshot.Container) envOrigin {
-	if !t.IsPod() {
-		return envOrigin{why: "set in the pod template"}
-	}
-	if spec, desc := podTemplateOf(c, t); spec != nil {
-		if tc := specContainer(spec, cont.Name); tc != nil {
-			_, role := Env(tc, webhook.EnvRoleARN)
-			_, file := Env(tc, webhook.EnvTokenFile)
-			if role || file {
-				return envOrigin{why: "set in the pod template of " + desc}
-			}
-			return envOrigin{injected: true, why: "the pod template of " + desc + " does not set it"}
-		}
-	}
-	for i, e := range cont.Env {
-		if e.Name != webhook.EnvRoleARN {
-			continue
-		}
-		if e.ValueFrom == nil && i+1 < len(cont.Env) {
-			next := cont.Env[i+1]
-			if next.Name == webhook.EnvTokenFile && next.ValueFrom == nil &&
-				(next.Value == webhook.TokenPath || next.Value == webhook.WindowsTokenPath) &&
-				hasMount(cont, webhook.VolumeName) && Volume(&t.Pod.Spec, webhook.VolumeName) != nil {
-				return envOrigin{injected: true, why: "no pod template in the input; it has the shape the webhook writes"}
-			}
-		}
-		break
-	}
-	return envOrigin{why: "no pod template in the input, and it does not have the shape the webhook writes"}
-}
-
-// podTemplateOf returns the pod template a pod was created from: its
-// controller's when the input holds it, else its top-level owner's.
-func podTemplateOf(c *Context, t *Target) (*snapshot.PodSpec, string) {
-	if ref := t.Meta.ControllerOf(); ref != nil {
-		if w := c.Index.Workload(ref.Kind, t.Namespace, ref.Name); w != nil {
-			return &w.Template.Spec, w.Kind + " " + w.Name
-		}
-	}
-	if t.Owner != nil {
-		return &t.Owner.Template.Spec, t.Owner.Kind + " " + t.Owner.Name
-	}
-	return nil, ""
-}
-
-func hasMount(c *snapshot.Container, volume string) bool {
-	for _, m := range c.VolumeMounts {
-		if m.Name == volume {
-			return true
-		}
-	}
-	return false
-}
-
-// initAndRegular returns the containers the webhook mutates: init
-// containers (native sidecars included), then regular ones; not ephemeral.
-func initAndRegular(s *snapshot.PodSpec) []*snapshot.Container {
-	if s == nil {
-		return nil
-	}
-	out := make([]*snapshot.Container, 0, len(s.InitContainers)+len(s.Containers))
-	for i := range s.InitContainers {
-		out = append(out, &s.InitContainers[i])
-	}
-	for i := range s.Containers {
-		out = append(out, &s.Containers[i])
-	}
-	return out
 }

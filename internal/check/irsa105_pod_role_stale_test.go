@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -21,7 +23,7 @@ func TestIRSA105(t *testing.T) {
 	tests := []struct {
 		name  string
 		snap  func(*snapshot.Snapshot)
-		sel   Selector
+		sel   model.Selector
 		heads bool
 		want  []string
 	}{
@@ -100,7 +102,7 @@ func TestIRSA105(t *testing.T) {
 				s.Listings = nil
 				s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p", whMutated)}
 			},
-			sel: Selector{Pods: []NamespacedName{{Namespace: "payments", Name: "api-7d9f8b6c5-x2k4p"}}},
+			sel: model.Selector{Pods: []model.NamespacedName{{Namespace: "payments", Name: "api-7d9f8b6c5-x2k4p"}}},
 		},
 		{
 			name: "unmutated pod: IRSA104's business",

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -19,7 +22,7 @@ var irsa106 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	After:    []string{"IRSA101"},
+	Requires: []*Check{irsa101},
 	IRSA:     true,
 	Doc: `The SDK reads the token file named by ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` as the container's user. The
 kubelet decides the file's owner and mode, and the webhook sets neither ` + "`fsGroup`" + ` nor a mode.
@@ -44,38 +47,26 @@ not set (it is the image's ` + "`USER`" + `) is skipped when the outcome depends
 	Fix: `Set the pod's ` + "`securityContext.fsGroup`" + ` (any GID works: the kubelet adds it to every container's
 groups; the webhook's README uses 65534), or run all containers as the same ` + "`runAsUser`" + `, or drop a
 restrictive ` + "`defaultMode`" + ` from a hand-written token volume. Then re-create the pods.`,
-	Run: runIRSA106,
+	Applies:    applies106,
+	Containers: containers106,
+	Run:        runIRSA106,
 }
 
-func runIRSA106(c *Context, t *Target, r *Recorder) {
-	spec := t.Spec
-	if t.IsTemplate() && spec != nil {
-		// A template has not been admitted: judge what the webhook will make of it.
-		if res := t.Mutated(false); res.Spec != nil {
-			spec = res.Spec
-		}
-	}
+func runIRSA106(c *model.Context, t *model.Target, r *Recorder) {
+	spec := judgedSpec(t)
 	uses := tokenUses(spec)
-	if len(uses) == 0 || isWindows(spec) {
-		// No container reads a web identity token, or a Windows pod, whose
-		// file permissions follow other rules: nothing to judge.
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
-		return
-	}
 	v := clusterKubeVersion(c.Snap)
 	for _, u := range uses {
 		f := kubeletTokenFile(spec, u.volume, v)
 		subj := t.ContainerSubject(u.container.Name)
 		a := tokenAccess(spec, u.container, f)
 		rule := f.rule + " (" + v.String() + ")"
-		details := []Detail{
-			Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s; token %s in volume %s", targetNoun(t), t.Namespace, t.Name, u.container.Name, userEvidence(spec, u.container), u.file, u.volume.Name)),
-			Ev(t.Source, podSecurityEvidence(spec, u.volume)),
+		details := []model.Detail{
+			model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s; token %s in volume %s", model.TargetNoun(t), t.Namespace, t.Name, u.container.Name, userEvidence(spec, u.container), u.file, u.volume.Name)),
+			model.Ev(t.Source, podSecurityEvidence(spec, u.volume)),
 		}
 		if v.known {
-			details = append(details, Ev(v.src, fmt.Sprintf("Kubernetes %d.%d (%s)", v.major, v.minor, v.from)))
+			details = append(details, model.Ev(v.src, fmt.Sprintf("Kubernetes %d.%d (%s)", v.major, v.minor, v.from)))
 		}
 		switch a.outcome {
 		case accessYes:
@@ -107,15 +98,15 @@ func tokenUses(spec *snapshot.PodSpec) []tokenUse {
 		return nil
 	}
 	var out []tokenUse
-	for _, ct := range AllContainers(spec) {
-		if e, ok := Env(ct, webhook.EnvTokenFile); ok && e.ValueFrom == nil && e.Value != "" {
-			if vol, ok := tokenVolumeFor(spec, ct, e.Value); ok {
+	for _, ct := range model.AllContainers(spec) {
+		if e, ok := model.Env(ct, webhook.EnvTokenFile); ok && e.ValueFrom == nil && e.Value != "" {
+			if vol, ok := model.TokenVolumeFor(spec, ct, e.Value); ok {
 				out = append(out, tokenUse{container: ct, volume: vol, file: path.Clean(e.Value)})
 				continue
 			}
 		}
 		for _, m := range ct.VolumeMounts {
-			vol := Volume(spec, m.Name)
+			vol := model.Volume(spec, m.Name)
 			if m.Name != webhook.VolumeName || vol == nil || vol.Projected == nil || m.SubPath != "" {
 				continue
 			}
@@ -248,7 +239,7 @@ func kubeletTokenFile(spec *snapshot.PodSpec, vol *snapshot.Volume, v kubeVersio
 func noSharedUser(spec *snapshot.PodSpec) string {
 	var uids []string
 	seen := map[int64]bool{}
-	for _, ct := range AllContainers(spec) {
+	for _, ct := range model.AllContainers(spec) {
 		u := runAsUser(spec, ct)
 		if u == nil {
 			return fmt.Sprintf("container %q sets no runAsUser (nor does the pod)", ct.Name)
@@ -266,7 +257,7 @@ func noSharedUser(spec *snapshot.PodSpec) string {
 // or two differ.
 func fsUserFrom(spec *snapshot.PodSpec) *int64 {
 	var fsUser *int64
-	for _, ct := range AllContainers(spec) {
+	for _, ct := range model.AllContainers(spec) {
 		u := runAsUser(spec, ct)
 		if u == nil || fsUser != nil && *fsUser != *u {
 			return nil
@@ -398,7 +389,7 @@ func podSecurityEvidence(spec *snapshot.PodSpec, vol *snapshot.Volume) string {
 		parts = append(parts, fmt.Sprintf("supplementalGroups %v", sc.SupplementalGroups))
 	}
 	var users []string
-	for _, ct := range AllContainers(spec) {
+	for _, ct := range model.AllContainers(spec) {
 		if u := runAsUser(spec, ct); u != nil {
 			users = append(users, fmt.Sprintf("%s=%d", ct.Name, *u))
 		} else {
@@ -416,13 +407,13 @@ func podSecurityEvidence(spec *snapshot.PodSpec, vol *snapshot.Volume) string {
 
 // fsGroupFix sets the pod's fsGroup in the workload's template: the one
 // change that makes the token readable under every kubelet rule.
-func fsGroupFix(c *Context, t *Target, spec *snapshot.PodSpec, ct *snapshot.Container, f tokenFile) []Detail {
+func fsGroupFix(c *model.Context, t *model.Target, spec *snapshot.PodSpec, ct *snapshot.Container, f tokenFile) []model.Detail {
 	gid := int64(65534)
 	if g := runAsGroup(spec, ct); g != nil && *g != 0 {
 		gid = *g
 	}
-	kind, name := templateWorkload(c, t)
-	patch := templatePatch(kind, name, t.Namespace, map[string]any{"spec": map[string]any{"securityContext": map[string]any{"fsGroup": gid}}})
+	kind, name := model.TemplateWorkload(c, t)
+	patch := model.TemplatePatch(kind, name, t.Namespace, map[string]any{"spec": map[string]any{"securityContext": map[string]any{"fsGroup": gid}}})
 	remedy := fmt.Sprintf("Set `securityContext.fsGroup` on the pod (any GID works: the kubelet writes the token 0640 with that group and adds it to every container's groups; %d here", gid)
 	if gid == 65534 {
 		remedy += ", as in the webhook's README"
@@ -433,14 +424,44 @@ func fsGroupFix(c *Context, t *Target, spec *snapshot.PodSpec, ct *snapshot.Cont
 	if f.mode&0o044 == 0 && f.uid == 0 && t.Spec != nil {
 		remedy += " Alternatively remove the restrictive `defaultMode` of the token volume, or run every container as the same `runAsUser`."
 	}
-	var details []Detail
+	var details []model.Detail
 	if patch != "" {
-		details = append(details, Cmd(patch))
+		details = append(details, model.Cmd(patch))
 		remedy += "\n\n    " + patch
 	} else if kind == "" {
 		remedy += " A pod's securityContext cannot be changed: edit the manifest and re-create the pod."
 	} else {
 		remedy += fmt.Sprintf(" Edit the pod template of %s %s, then re-create its pods.", kind, name)
 	}
-	return append(details, Remedy(remedy))
+	return append(details, model.Remedy(remedy))
+}
+
+// judgedSpec is the target's pod spec; a template has not been admitted,
+// so it is judged as the webhook will make it.
+func judgedSpec(t *model.Target) *snapshot.PodSpec {
+	spec := t.Spec
+	if t.IsTemplate() && spec != nil {
+		if res := t.Mutated(false); res.Spec != nil {
+			spec = res.Spec
+		}
+	}
+	return spec
+}
+
+// applies106: a container reads a web identity token, on Linux (a Windows
+// pod's file permissions follow other rules).
+func applies106(_ *model.Context, t *model.Target) bool {
+	spec := judgedSpec(t)
+	return len(tokenUses(spec)) > 0 && !isWindows(spec)
+}
+
+// containers106 are the containers that read a web identity token.
+func containers106(_ *model.Context, t *model.Target) []string {
+	names := []string{}
+	for _, u := range tokenUses(judgedSpec(t)) {
+		if !slices.Contains(names, u.container.Name) {
+			names = append(names, u.container.Name)
+		}
+	}
+	return names
 }

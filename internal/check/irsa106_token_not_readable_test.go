@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -10,7 +14,7 @@ import (
 func TestIRSA106(t *testing.T) {
 	version := func(major, minor string) func(*snapshot.Snapshot) {
 		return func(s *snapshot.Snapshot) {
-			s.ServerVersion = &snapshot.ServerVersion{Major: major, Minor: minor, GitVersion: "v" + major + "." + minor + ".4-eks-036c24b", Source: fxSrc("version.json")}
+			s.ServerVersion = &snapshot.ServerVersion{Major: major, Minor: minor, GitVersion: "v" + major + "." + minor + ".4-eks-036c24b", Source: fx.Src("version.json")}
 		}
 	}
 	podSC := func(sc snapshot.PodSecurityContext) func(*snapshot.PodSpec) {
@@ -27,12 +31,12 @@ func TestIRSA106(t *testing.T) {
 	}
 	appUser := func(uid int64) func(*snapshot.PodSpec) {
 		return func(s *snapshot.PodSpec) {
-			s.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fxI64(uid)}
+			s.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fx.I64(uid)}
 		}
 	}
 	// tmpl: Deployment api (not yet mutated: the check predicts the webhook).
 	tmpl := func(mods ...func(*snapshot.PodSpec)) func(*snapshot.Snapshot) {
-		return fxDeployment(func(w *snapshot.Workload) {
+		return fx.Deployment(func(w *snapshot.Workload) {
 			for _, m := range mods {
 				m(&w.Template.Spec)
 			}
@@ -40,8 +44,8 @@ func TestIRSA106(t *testing.T) {
 	}
 	// pod: an admitted, mutated bare pod; mods run after the mutation.
 	pod := func(mods ...func(*snapshot.PodSpec)) func(*snapshot.Snapshot) {
-		return fxBarePod("worker", func(p *snapshot.Pod) {
-			fxMutated(p)
+		return fx.BarePod("worker", func(p *snapshot.Pod) {
+			fx.Mutated(p)
 			for _, m := range mods {
 				m(&p.Spec)
 			}
@@ -65,7 +69,7 @@ func TestIRSA106(t *testing.T) {
 	}{
 		{
 			name:    "same runAsUser everywhere: 0600 owned by it",
-			snap:    fxSnapshot(version("1", "29+"), tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fxI64(1000), RunAsNonRoot: fxBool(true)}), sidecar(nil))),
+			snap:    fx.Snapshot(version("1", "29+"), tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fx.I64(1000), RunAsNonRoot: fx.Bool(true)}), sidecar(nil))),
 			details: true,
 			want: []string{
 				"IRSA106 pass Deployment payments/api container app: container runs as UID 1000 and can read the token: no fsGroup is set and every container runs as UID 1000, so the kubelet writes the token 0600 owned by UID 1000" + v129 +
@@ -80,7 +84,7 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "fsGroup with different users: 0640 with group fsGroup",
-			snap: fxSnapshot(version("1", "29+"), tmpl(podSC(snapshot.PodSecurityContext{FSGroup: fxI64(2000)}), appUser(1000), sidecar(fxI64(1337)))),
+			snap: fx.Snapshot(version("1", "29+"), tmpl(podSC(snapshot.PodSecurityContext{FSGroup: fx.I64(2000)}), appUser(1000), sidecar(fx.I64(1337)))),
 			want: []string{
 				"IRSA106 pass Deployment payments/api container app: container runs as UID 1000 and can read the token: fsGroup 2000 is set, so the kubelet writes the token 0640 with group 2000, a supplementary group of every container" + v129,
 				"IRSA106 pass Deployment payments/api container istio-proxy: container runs as UID 1337 and can read the token: fsGroup 2000 is set, so the kubelet writes the token 0640 with group 2000, a supplementary group of every container" + v129,
@@ -88,7 +92,7 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "different users, no fsGroup, default mode: readable by all",
-			snap: fxSnapshot(version("1", "30"), tmpl(appUser(1000), sidecar(fxI64(1337)))),
+			snap: fx.Snapshot(version("1", "30"), tmpl(appUser(1000), sidecar(fx.I64(1337)))),
 			want: []string{
 				"IRSA106 pass Deployment payments/api container app: container runs as UID 1000 and can read the token: no fsGroup is set and the containers run as different UIDs (1000, 1337), so the token takes the volume's defaultMode (0644), owned by root (Kubernetes 1.30: 1.19+ rules)",
 				"IRSA106 pass Deployment payments/api container istio-proxy: container runs as UID 1337 and can read the token: no fsGroup is set and the containers run as different UIDs (1000, 1337), so the token takes the volume's defaultMode (0644), owned by root (Kubernetes 1.30: 1.19+ rules)",
@@ -96,7 +100,7 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name:    "different users, hand-written defaultMode 0600; root reads anything",
-			snap:    fxSnapshot(version("1", "29+"), pod(restrictive(0o600), appUser(1000), sidecar(fxI64(0)), mountInLast)),
+			snap:    fx.Snapshot(version("1", "29+"), pod(restrictive(0o600), appUser(1000), sidecar(fx.I64(0)), mountInLast)),
 			details: true,
 			want: []string{
 				"IRSA106 fail Pod payments/worker container app: container runs as UID 1000 and cannot read the token: no fsGroup is set and the containers run as different UIDs (1000, 0), so the token takes the volume's defaultMode (0600), owned by root" + v129 +
@@ -113,7 +117,7 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name:    "before 1.19: root-only",
-			snap:    fxSnapshot(version("1", "18+"), tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fxI64(65532)}))),
+			snap:    fx.Snapshot(version("1", "18+"), tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fx.I64(65532)}))),
 			details: true,
 			want: []string{
 				"IRSA106 fail Deployment payments/api container app: container runs as UID 65532 and cannot read the token: before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group (Kubernetes 1.18: pre-1.19 rules)" +
@@ -126,15 +130,15 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "before 1.19 with fsGroup",
-			snap: fxSnapshot(version("1", "17"), tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fxI64(65532), FSGroup: fxI64(65534)}))),
+			snap: fx.Snapshot(version("1", "17"), tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fx.I64(65532), FSGroup: fx.I64(65534)}))),
 			want: []string{
 				"IRSA106 pass Deployment payments/api container app: container runs as UID 65532 and can read the token: fsGroup 65534 is set, so the kubelet makes the token 0640 with group 65534, a supplementary group of every container (Kubernetes 1.17: pre-1.19 rules)",
 			},
 		},
 		{
 			name: "version from the EKS cluster; fix uses runAsGroup",
-			snap: fxSnapshot(withCluster("us-west-2", "arn:aws:eks:us-west-2:444455556666:cluster/prod"), func(s *snapshot.Snapshot) { s.Clusters[0].Version = "1.18" },
-				tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fxI64(1000), RunAsGroup: fxI64(3000)}))),
+			snap: fx.Snapshot(withCluster("us-west-2", "arn:aws:eks:us-west-2:444455556666:cluster/prod"), func(s *snapshot.Snapshot) { s.Clusters[0].Version = "1.18" },
+				tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fx.I64(1000), RunAsGroup: fx.I64(3000)}))),
 			details: true,
 			want: []string{
 				"IRSA106 fail Deployment payments/api container app: container runs as UID 1000 and cannot read the token: before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group (Kubernetes 1.18: pre-1.19 rules)" +
@@ -147,28 +151,28 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "version unknown: 1.19+ rules, said so",
-			snap: fxSnapshot(tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fxI64(1000)}))),
+			snap: fx.Snapshot(tmpl(podSC(snapshot.PodSecurityContext{RunAsUser: fx.I64(1000)}))),
 			want: []string{
 				"IRSA106 pass Deployment payments/api container app: container runs as UID 1000 and can read the token: no fsGroup is set and every container runs as UID 1000, so the kubelet writes the token 0600 owned by UID 1000 (cluster version not in the input: Kubernetes 1.19+ rules applied, which hold for every EKS version offered since 2022)",
 			},
 		},
 		{
 			name: "image user unknown and the outcome depends on it",
-			snap: fxSnapshot(version("1", "29+"), pod(restrictive(0o600), sidecar(fxI64(1337)))),
+			snap: fx.Snapshot(version("1", "29+"), pod(restrictive(0o600), sidecar(fx.I64(1337)))),
 			want: []string{
 				"IRSA106 skipped Pod payments/worker container app: container sets no runAsUser, nor does the pod: it runs as its image's USER, which the input does not show; whether it can read the token depends on that: no fsGroup is set and container \"app\" sets no runAsUser (nor does the pod), so the token takes the volume's defaultMode (0600), owned by root" + v129,
 			},
 		},
 		{
 			name: "image user unknown but the mode lets anyone read",
-			snap: fxSnapshot(version("1", "29+"), tmpl()),
+			snap: fx.Snapshot(version("1", "29+"), tmpl()),
 			want: []string{
 				"IRSA106 pass Deployment payments/api container app: container runs as its image's user and can read the token: no fsGroup is set and container \"app\" sets no runAsUser (nor does the pod), so the token takes the volume's defaultMode (0644), owned by root" + v129,
 			},
 		},
 		{
 			name: "runAsNonRoot with an unknown UID and a root-only token",
-			snap: fxSnapshot(version("1", "18"), tmpl(podSC(snapshot.PodSecurityContext{RunAsNonRoot: fxBool(true)}))),
+			snap: fx.Snapshot(version("1", "18"), tmpl(podSC(snapshot.PodSecurityContext{RunAsNonRoot: fx.Bool(true)}))),
 			want: []string{
 				"IRSA106 fail Deployment payments/api container app: container runs as its image's non-root user (runAsNonRoot) and cannot read the token: before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group (Kubernetes 1.18: pre-1.19 rules)" +
 					"; the SDK fails with \"open /var/run/secrets/eks.amazonaws.com/serviceaccount/token: permission denied\"",
@@ -176,15 +180,15 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "group-readable by root group, primary group unknown",
-			snap: fxSnapshot(version("1", "29+"), pod(restrictive(0o640), appUser(1000), sidecar(fxI64(1337)))),
+			snap: fx.Snapshot(version("1", "29+"), pod(restrictive(0o640), appUser(1000), sidecar(fx.I64(1337)))),
 			want: []string{
 				"IRSA106 skipped Pod payments/worker container app: container runs as UID 1000: it sets no runAsGroup, so its primary group is the image's, which the input does not show (the token's group is 0); whether it can read the token depends on that: no fsGroup is set and the containers run as different UIDs (1000, 1337), so the token takes the volume's defaultMode (0640), owned by root" + v129,
 			},
 		},
 		{
 			name: "an ephemeral container with another user breaks the shared runAsUser",
-			snap: fxSnapshot(version("1", "29+"), pod(restrictive(0o600), podSC(snapshot.PodSecurityContext{RunAsUser: fxI64(1000)}), func(s *snapshot.PodSpec) {
-				s.EphemeralContainers = []snapshot.Container{{Name: "debugger", Image: "busybox:1.36", SecurityContext: &snapshot.SecurityContext{RunAsUser: fxI64(2000)}}}
+			snap: fx.Snapshot(version("1", "29+"), pod(restrictive(0o600), podSC(snapshot.PodSecurityContext{RunAsUser: fx.I64(1000)}), func(s *snapshot.PodSpec) {
+				s.EphemeralContainers = []snapshot.Container{{Name: "debugger", Image: "busybox:1.36", SecurityContext: &snapshot.SecurityContext{RunAsUser: fx.I64(2000)}}}
 			})),
 			want: []string{
 				"IRSA106 fail Pod payments/worker container app: container runs as UID 1000 and cannot read the token: no fsGroup is set and the containers run as different UIDs (1000, 2000), so the token takes the volume's defaultMode (0600), owned by root" + v129 +
@@ -193,13 +197,13 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "hand-made token volume pointed at by AWS_WEB_IDENTITY_TOKEN_FILE",
-			snap: fxSnapshot(version("1", "29+"), fxBarePod("worker", func(p *snapshot.Pod) {
+			snap: fx.Snapshot(version("1", "29+"), fx.BarePod("worker", func(p *snapshot.Pod) {
 				mode := int32(0o400)
 				p.Spec.Volumes = []snapshot.Volume{{Name: "aws-token", Projected: &snapshot.ProjectedVolume{DefaultMode: &mode,
 					Sources: []snapshot.VolumeProjection{{ServiceAccountToken: &snapshot.ServiceAccountTokenProjection{Audience: "sts.amazonaws.com", Path: "web-identity-token"}}}}}}
-				p.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fxRole}, {Name: webhook.EnvTokenFile, Value: "/aws/web-identity-token"}}
+				p.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvRoleARN, Value: fx.Role}, {Name: webhook.EnvTokenFile, Value: "/aws/web-identity-token"}}
 				p.Spec.Containers[0].VolumeMounts = []snapshot.VolumeMount{{Name: "aws-token", MountPath: "/aws"}}
-				p.Spec.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fxI64(1000)}
+				p.Spec.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fx.I64(1000)}
 				p.Spec.InitContainers = []snapshot.Container{{Name: "init", Image: "busybox:1.36"}}
 			})),
 			want: []string{
@@ -209,33 +213,31 @@ func TestIRSA106(t *testing.T) {
 		},
 		{
 			name: "windows pods are not judged",
-			snap: fxSnapshot(version("1", "29+"), pod(restrictive(0o600), appUser(1000), func(s *snapshot.PodSpec) { s.OS = &snapshot.PodOS{Name: "windows"} })),
+			snap: fx.Snapshot(version("1", "29+"), pod(restrictive(0o600), appUser(1000), func(s *snapshot.PodSpec) { s.OS = &snapshot.PodOS{Name: "windows"} })),
 			want: nil,
 		},
 		{
 			name: "no token mounted: nothing to judge",
-			snap: fxSnapshot(version("1", "29+"), fxBarePod("worker", func(p *snapshot.Pod) {
-				p.Spec.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fxI64(1000)}
+			snap: fx.Snapshot(version("1", "29+"), fx.BarePod("worker", func(p *snapshot.Pod) {
+				p.Spec.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fx.I64(1000)}
 			})),
 			want: nil,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fxOnly(fxRun(t, tt.snap, Selector{}, tt.details, irsa106), "IRSA106")
+			got := fxOnly(fxRun(t, tt.snap, model.Selector{}, tt.details, irsa106), "IRSA106")
 			fxAssert(t, got, tt.want)
 		})
 	}
 }
 
-func fxBool(b bool) *bool { return &b }
-
 func TestIRSA106Remedy(t *testing.T) {
 	restrictive := func(p *snapshot.Pod) {
 		mode := int32(0o600)
 		p.Spec.Volumes[0].Projected.DefaultMode = &mode
-		p.Spec.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fxI64(1000)}
-		p.Spec.InitContainers = []snapshot.Container{{Name: "migrate", Image: "busybox:1.36", SecurityContext: &snapshot.SecurityContext{RunAsUser: fxI64(2000)}}}
+		p.Spec.Containers[0].SecurityContext = &snapshot.SecurityContext{RunAsUser: fx.I64(1000)}
+		p.Spec.InitContainers = []snapshot.Container{{Name: "migrate", Image: "busybox:1.36", SecurityContext: &snapshot.SecurityContext{RunAsUser: fx.I64(2000)}}}
 	}
 	tests := []struct {
 		name string
@@ -244,19 +246,19 @@ func TestIRSA106Remedy(t *testing.T) {
 	}{
 		{
 			name: "bare pod: the manifest must change",
-			snap: fxSnapshot(fxBarePod("worker", fxMutated, restrictive)),
+			snap: fx.Snapshot(fx.BarePod("worker", fx.Mutated, restrictive)),
 			want: "Set `securityContext.fsGroup` on the pod (any GID works: the kubelet writes the token 0640 with that group and adds it to every container's groups; 65534 here, as in the webhook's README). fsGroup also changes the group of the pod's other volumes. Alternatively remove the restrictive `defaultMode` of the token volume, or run every container as the same `runAsUser`. A pod's securityContext cannot be changed: edit the manifest and re-create the pod.",
 		},
 		{
 			name: "pod of a Deployment: patch its template",
-			snap: fxSnapshot(fxOwnedPod(fxMutated, restrictive)),
+			snap: fx.Snapshot(fx.OwnedPod(fx.Mutated, restrictive)),
 			want: "Set `securityContext.fsGroup` on the pod (any GID works: the kubelet writes the token 0640 with that group and adds it to every container's groups; 65534 here, as in the webhook's README). fsGroup also changes the group of the pod's other volumes. Alternatively remove the restrictive `defaultMode` of the token volume, or run every container as the same `runAsUser`.\n\n" +
 				"    kubectl patch deployment api -n payments --type merge -p '{\"spec\":{\"template\":{\"spec\":{\"securityContext\":{\"fsGroup\":65534}}}}}'",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := Run(tt.snap, Options{Checks: []*Check{irsa106}, Now: fxNow})
+			out := Run(tt.snap, Options{Checks: []*Check{irsa106}, Now: fx.Now})
 			var got []string
 			for _, f := range out.Findings {
 				if f.Status == "fail" {

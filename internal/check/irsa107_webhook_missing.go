@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -18,7 +20,7 @@ var irsa107 = &Check{
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
 	Needs:    []snapshot.Kind{snapshot.KindWebhookConfiguration},
-	After:    []string{"IRSA101"},
+	Requires: []*Check{irsa101},
 	IRSA:     true,
 	Doc: `IRSA depends on the amazon-eks-pod-identity-webhook: when a pod is created, the API server calls
 it through the MutatingWebhookConfiguration ` + "`pod-identity-webhook`" + ` (on EKS its webhook is
@@ -35,83 +37,20 @@ are not judged.`,
 no tool (a GitOps prune, a cleanup job) deleted it, and open a case with AWS Support to restore it.
 On a self-managed cluster, deploy amazon-eks-pod-identity-webhook (its ` + "`deploy/`" + ` manifests create the
 configuration). Then re-create the pods that need credentials.`,
-	Run: runIRSA107,
-}
-
-// identifiedHook is one webhook of a configuration that CONTRACT.md
-// ("Bundles") identifies as the pod identity webhook.
-type identifiedHook struct {
-	cfg  *snapshot.WebhookConfiguration
-	hook *snapshot.MutatingWebhook
-}
-
-func (h identifiedHook) String() string {
-	return fmt.Sprintf("webhook %s of MutatingWebhookConfiguration %s", h.hook.Name, h.cfg.Name)
-}
-
-// identifiedConfigs returns the configurations that are the pod identity
-// webhook: the one named pod-identity-webhook, and any whose webhooks are
-// named iam-for-pods.amazonaws.com (EKS) or
-// pod-identity-webhook.amazonaws.com (upstream), sorted by name.
-func identifiedConfigs(s *snapshot.Snapshot) []*snapshot.WebhookConfiguration {
-	var out []*snapshot.WebhookConfiguration
-	for _, wc := range s.Webhooks {
-		if wc.Name == webhook.ConfigurationName || len(knownHooks(wc)) > 0 {
-			out = append(out, wc)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-// knownHooks returns the webhooks of wc named as the pod identity webhook.
-func knownHooks(wc *snapshot.WebhookConfiguration) []*snapshot.MutatingWebhook {
-	var out []*snapshot.MutatingWebhook
-	for i := range wc.Webhooks {
-		if n := wc.Webhooks[i].Name; n == webhook.EKSWebhookName || n == webhook.OSSWebhookName {
-			out = append(out, &wc.Webhooks[i])
-		}
-	}
-	return out
-}
-
-// identifiedWebhooks returns the webhooks that mutate pods for IRSA: the
-// known-named webhooks of each identified configuration, or every webhook
-// of a configuration named pod-identity-webhook whose webhooks carry other
-// names.
-func identifiedWebhooks(s *snapshot.Snapshot) []identifiedHook {
-	var out []identifiedHook
-	for _, wc := range identifiedConfigs(s) {
-		hooks := knownHooks(wc)
-		if len(hooks) == 0 {
-			for i := range wc.Webhooks {
-				hooks = append(hooks, &wc.Webhooks[i])
-			}
-		}
-		for _, h := range hooks {
-			out = append(out, identifiedHook{cfg: wc, hook: h})
-		}
-	}
-	return out
-}
-
-// webhookConfigSubject names a MutatingWebhookConfiguration (cluster-scoped).
-func webhookConfigSubject(name string) finding.Subject {
-	return finding.Subject{Kind: "MutatingWebhookConfiguration", Name: name}
+	Subject: model.WebhookSubjectOf,
+	Applies: applies107,
+	Run:     runIRSA107,
 }
 
 // maxListedConfigs caps the configuration names a message lists.
 const maxListedConfigs = 8
 
-func runIRSA107(c *Context, t *Target, r *Recorder) {
-	subj := webhookConfigSubject(webhook.ConfigurationName)
-	if !needsWebhook(c, t) {
-		return
-	}
+func runIRSA107(c *model.Context, t *model.Target, r *Recorder) {
+	subj := model.WebhookConfigSubject(webhook.ConfigurationName)
 	s := c.Snap
-	if cfgs := identifiedConfigs(s); len(cfgs) > 0 {
+	if cfgs := model.IdentifiedConfigs(s); len(cfgs) > 0 {
 		for _, wc := range cfgs {
-			r.Pass(webhookConfigSubject(wc.Name), fmt.Sprintf("MutatingWebhookConfiguration %s is present (%s)", wc.Name, hookNames(wc)))
+			r.Pass(model.WebhookConfigSubject(wc.Name), fmt.Sprintf("MutatingWebhookConfiguration %s is present (%s)", wc.Name, hookNames(wc)))
 		}
 		return
 	}
@@ -127,49 +66,20 @@ func runIRSA107(c *Context, t *Target, r *Recorder) {
 	if len(names) == 0 {
 		listed = "none"
 	}
-	var details []Detail
+	var details []model.Detail
 	switch nf, ok := s.NotFoundFor(snapshot.KindWebhookConfiguration, "", webhook.ConfigurationName); {
 	case ok:
-		details = append(details, Ev(nf.Source, nf.Message))
+		details = append(details, model.Ev(nf.Source, nf.Message))
 	default:
 		l, ok := webhookListing(s)
 		if !ok {
 			r.Skip(subj, fmt.Sprintf("the input holds MutatingWebhookConfigurations (%s) but not their complete list, which proving %s absent needs (capture: kubectl get mutatingwebhookconfigurations -o json)", listed, webhook.ConfigurationName))
 			return
 		}
-		details = append(details, Ev(l.Source, "MutatingWebhookConfigurations listed: "+listed))
+		details = append(details, model.Ev(l.Source, "MutatingWebhookConfigurations listed: "+listed))
 	}
 	r.Fail(subj, fmt.Sprintf("no MutatingWebhookConfiguration is named %s or has a webhook named %s or %s: the API server calls no webhook to inject IRSA credentials into new pods",
 		webhook.ConfigurationName, webhook.EKSWebhookName, webhook.OSSWebhookName), details...)
-}
-
-// needsWebhook reports whether the webhook's presence and configuration
-// matter for the target: not a pod it already mutated, not opted out
-// (IRSA111), and, when the ServiceAccount is known, with a role to inject
-// into a container that lacks its own setup. With the ServiceAccount not in
-// the input, the target's IRSA intent is taken as the need.
-func needsWebhook(c *Context, t *Target) bool {
-	if t.IsPod() && podShowsMutation(c, t) {
-		return false
-	}
-	if t.SA == nil {
-		return t.Meta == nil || !skipLabelOf(c.Snap, t.Meta.Labels).effective
-	}
-	return admissionOf(c, t).webhookMatters()
-}
-
-// podShowsMutation reports an admitted pod that carries the aws-iam-token
-// volume its template lacks: the webhook prepends it to every pod it
-// mutates, even when every container is skipped (§1.2). Without the
-// template in the input, the volume alone counts.
-func podShowsMutation(c *Context, t *Target) bool {
-	if Volume(t.Spec, webhook.VolumeName) == nil {
-		return false
-	}
-	if spec, _ := podTemplateOf(c, t); spec != nil {
-		return Volume(spec, webhook.VolumeName) == nil
-	}
-	return true
 }
 
 // webhookListing returns the capture that lists every
@@ -196,3 +106,6 @@ func hookNames(wc *snapshot.WebhookConfiguration) string {
 	}
 	return "webhooks " + strings.Join(n, ", ")
 }
+
+// applies107: the target needs the webhook to mutate its pods.
+func applies107(c *model.Context, t *model.Target) bool { return model.NeedsWebhook(c, t) }

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -137,7 +139,7 @@ func TestIRSA107(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := whRender(t, whSnapshot(tt.snap), Selector{}, irsa107)
+			got := whRender(t, whSnapshot(tt.snap), model.Selector{}, irsa107)
 			if tt.heads {
 				got = headsOf(got)
 			}

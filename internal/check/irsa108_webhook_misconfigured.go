@@ -3,11 +3,12 @@ package check
 import (
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -22,7 +23,7 @@ var irsa108 = &Check{
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
 	Needs:    []snapshot.Kind{snapshot.KindWebhookConfiguration},
-	After:    []string{"IRSA101", "IRSA107"},
+	Requires: []*Check{irsa101, irsa107},
 	IRSA:     true,
 	Doc: `The MutatingWebhookConfiguration of the pod identity webhook exists, but the API server does not
 call the webhook for this pod, or the call cannot succeed (admissionregistration.k8s.io/v1):
@@ -43,16 +44,15 @@ Pods the webhook already mutated are not judged.`,
 	Fix: `Fix the configuration (or, for a selector, the Namespace's or the pod template's labels) and re-create
 the pods. On EKS the configuration belongs to the managed control plane: if it is not what EKS
 installed, open a case with AWS Support rather than editing it.`,
-	Run: runIRSA108,
+	Subject: model.WebhookSubjectOf,
+	Applies: applies108,
+	Run:     runIRSA108,
 }
 
-func runIRSA108(c *Context, t *Target, r *Recorder) {
-	if !needsWebhook(c, t) {
-		return
-	}
-	cfgs := identifiedConfigs(c.Snap)
+func runIRSA108(c *model.Context, t *model.Target, r *Recorder) {
+	cfgs := model.IdentifiedConfigs(c.Snap)
 	if len(cfgs) == 0 {
-		r.Skip(webhookConfigSubject(webhook.ConfigurationName), "the pod identity webhook's MutatingWebhookConfiguration is not in the input (capture: kubectl get mutatingwebhookconfigurations -o json)")
+		r.Skip(model.WebhookConfigSubject(webhook.ConfigurationName), "the pod identity webhook's MutatingWebhookConfiguration is not in the input (capture: kubectl get mutatingwebhookconfigurations -o json)")
 		return
 	}
 	for _, wc := range cfgs {
@@ -68,17 +68,17 @@ type hookProblem struct {
 	// callFails: the API server calls the webhook but the call fails, so
 	// failurePolicy decides what happens.
 	callFails bool
-	hook      *identifiedHook
+	hook      *model.IdentifiedHook
 }
 
 // recordConfigProblems records one outcome for the configuration itself:
 // what is wrong for every pod, whatever its namespace and labels.
-func recordConfigProblems(c *Context, r *Recorder, wc *snapshot.WebhookConfiguration) {
-	subj := webhookConfigSubject(wc.Name)
+func recordConfigProblems(c *model.Context, r *Recorder, wc *snapshot.WebhookConfiguration) {
+	subj := model.WebhookConfigSubject(wc.Name)
 	var probs []hookProblem
-	var hooks []identifiedHook
-	for _, h := range identifiedWebhooks(c.Snap) {
-		if h.cfg == wc {
+	var hooks []model.IdentifiedHook
+	for _, h := range model.IdentifiedWebhooks(c.Snap) {
+		if h.Cfg == wc {
 			hooks = append(hooks, h)
 		}
 	}
@@ -91,38 +91,38 @@ func recordConfigProblems(c *Context, r *Recorder, wc *snapshot.WebhookConfigura
 	if len(probs) == 0 {
 		var names []string
 		for _, h := range hooks {
-			names = append(names, h.hook.Name)
+			names = append(names, h.Hook.Name)
 		}
 		r.Pass(subj, fmt.Sprintf("webhook %s is called on CREATE of pods and its client configuration is complete", strings.Join(names, ", ")))
 		return
 	}
 	var texts []string
 	sev := finding.SeverityInfo
-	details := []Detail{}
+	details := []model.Detail{}
 	noted := map[*snapshot.MutatingWebhook]bool{}
 	for _, p := range probs {
 		texts = append(texts, p.text)
 		if p.severity.Rank() > sev.Rank() {
 			sev = p.severity
 		}
-		if p.hook != nil && p.callFails && !noted[p.hook.hook] {
-			noted[p.hook.hook] = true
-			details = append(details, Ev(wc.Source, failurePolicyNote(*p.hook)))
+		if p.hook != nil && p.callFails && !noted[p.hook.Hook] {
+			noted[p.hook.Hook] = true
+			details = append(details, model.Ev(wc.Source, model.FailurePolicyNote(*p.hook)))
 		}
 	}
 	for _, h := range hooks {
-		details = append(details, Ev(wc.Source, fmt.Sprintf("%s: rules %s; clientConfig %s", h.String(), rulesString(h.hook.Rules), clientConfigString(h.hook.ClientConfig))))
+		details = append(details, model.Ev(wc.Source, fmt.Sprintf("%s: rules %s; clientConfig %s", h.String(), rulesString(h.Hook.Rules), clientConfigString(h.Hook.ClientConfig))))
 	}
 	if sev != finding.SeverityError {
-		details = append(details, WithSeverity(sev))
+		details = append(details, model.WithSeverity(sev))
 	}
 	r.Fail(subj, strings.Join(texts, "; "), details...)
 }
 
 // hookProblems returns a webhook's faults that concern every pod.
-func hookProblems(h *identifiedHook, now time.Time) []hookProblem {
+func hookProblems(h *model.IdentifiedHook, now time.Time) []hookProblem {
 	var out []hookProblem
-	w := h.hook
+	w := h.Hook
 	if !createsPods(w.Rules) {
 		out = append(out, hookProblem{hook: h, severity: finding.SeverityError,
 			text: fmt.Sprintf("webhook %s has no rule for CREATE of v1 pods in the core group, so the API server never calls it when a pod is created", w.Name)})
@@ -154,10 +154,10 @@ func createsPods(rules []snapshot.RuleWithOperations) bool {
 		if r.Scope != nil && *r.Scope == "Cluster" {
 			continue
 		}
-		if selectorHas(r.Operations, "CREATE") || selectorHas(r.Operations, "*") {
-			if (selectorHas(r.APIGroups, "") || selectorHas(r.APIGroups, "*")) &&
-				(selectorHas(r.APIVersions, "v1") || selectorHas(r.APIVersions, "*")) &&
-				(selectorHas(r.Resources, "pods") || selectorHas(r.Resources, "*") || selectorHas(r.Resources, "*/*")) {
+		if model.SelectorHas(r.Operations, "CREATE") || model.SelectorHas(r.Operations, "*") {
+			if (model.SelectorHas(r.APIGroups, "") || model.SelectorHas(r.APIGroups, "*")) &&
+				(model.SelectorHas(r.APIVersions, "v1") || model.SelectorHas(r.APIVersions, "*")) &&
+				(model.SelectorHas(r.Resources, "pods") || model.SelectorHas(r.Resources, "*") || model.SelectorHas(r.Resources, "*/*")) {
 				return true
 			}
 		}
@@ -216,20 +216,20 @@ func caBundleProblem(bundle string, now time.Time) string {
 
 // hookSelection is whether one webhook is called for a target.
 type hookSelection struct {
-	h        identifiedHook
+	h        model.IdentifiedHook
 	selected bool
 	// excluded lists why the API server does not call it for the target;
 	// unknown why that cannot be told.
 	excluded, unknown []string
-	details           []Detail
+	details           []model.Detail
 }
 
 // recordSelection records one outcome for the target: whether some
 // identified webhook's selectors and match conditions admit it.
-func recordSelection(c *Context, t *Target, r *Recorder) {
+func recordSelection(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.Subject()
 	var sels []hookSelection
-	for _, h := range identifiedWebhooks(c.Snap) {
+	for _, h := range model.IdentifiedWebhooks(c.Snap) {
 		sels = append(sels, selectionOf(c, t, h))
 	}
 	if len(sels) == 0 {
@@ -237,7 +237,7 @@ func recordSelection(c *Context, t *Target, r *Recorder) {
 		return
 	}
 	var excluded, unknown []string
-	var details []Detail
+	var details []model.Detail
 	for _, s := range sels {
 		if s.selected {
 			r.Pass(subj, fmt.Sprintf("%s selects the pod's namespace and labels", s.h.String()))
@@ -257,32 +257,32 @@ func recordSelection(c *Context, t *Target, r *Recorder) {
 // selectionOf evaluates one webhook's namespaceSelector, objectSelector and
 // matchConditions for the target. The skip label requirement is left to
 // IRSA111.
-func selectionOf(c *Context, t *Target, h identifiedHook) hookSelection {
+func selectionOf(c *model.Context, t *model.Target, h model.IdentifiedHook) hookSelection {
 	out := hookSelection{h: h}
-	w := h.hook
+	w := h.Hook
 	// The same words for a template and its pods, so that a pod's finding
 	// folds into its workload's (a template's labels are its pods' labels).
 	what := "pod"
 
-	if reqs, err := SelectorRequirements(w.NamespaceSelector); err != nil {
+	if reqs, err := model.SelectorRequirements(w.NamespaceSelector); err != nil {
 		out.unknown = append(out.unknown, fmt.Sprintf("%s has an invalid namespaceSelector: %v", h.String(), err))
 	} else if len(reqs) > 0 {
 		labels, src, derived, ok := namespaceLabels(c.Snap, t, reqs)
 		switch {
 		case !ok:
 			out.unknown = append(out.unknown, fmt.Sprintf("the namespaceSelector %q of %s needs the labels of Namespace %s, which is not in the input (capture: kubectl get namespace %s -o json)",
-				SelectorString(w.NamespaceSelector), h.String(), t.Namespace, t.Namespace))
+				model.SelectorString(w.NamespaceSelector), h.String(), t.Namespace, t.Namespace))
 		default:
-			if _, unmet, _ := SelectorMatch(w.NamespaceSelector, labels); len(unmet) > 0 {
+			if _, unmet, _ := model.SelectorMatch(w.NamespaceSelector, labels); len(unmet) > 0 {
 				out.excluded = append(out.excluded, fmt.Sprintf("the namespaceSelector %q of %s does not select Namespace %s (%s)",
-					SelectorString(w.NamespaceSelector), h.String(), t.Namespace, unmetText(unmet, labels)))
+					model.SelectorString(w.NamespaceSelector), h.String(), t.Namespace, unmetText(unmet, labels)))
 				nsEv := fmt.Sprintf("Namespace %s labels: %s", t.Namespace, labelsString(labels))
 				if derived {
 					nsEv = fmt.Sprintf("Namespace %s is not in the input; its %s label is its name", t.Namespace, metadataNameLabel)
 				}
 				out.details = append(out.details,
-					Ev(src, nsEv),
-					Ev(h.cfg.Source, fmt.Sprintf("%s namespaceSelector: %s", h.String(), SelectorString(w.NamespaceSelector))))
+					model.Ev(src, nsEv),
+					model.Ev(h.Cfg.Source, fmt.Sprintf("%s namespaceSelector: %s", h.String(), model.SelectorString(w.NamespaceSelector))))
 				out.details = append(out.details, namespaceFix(c, t, unmet[0])...)
 			}
 		}
@@ -292,10 +292,10 @@ func selectionOf(c *Context, t *Target, h identifiedHook) hookSelection {
 	if t.Meta != nil {
 		labels = t.Meta.Labels
 	}
-	if _, unmet, err := SelectorMatch(w.ObjectSelector, labels); err != nil {
+	if _, unmet, err := model.SelectorMatch(w.ObjectSelector, labels); err != nil {
 		out.unknown = append(out.unknown, fmt.Sprintf("%s has an invalid objectSelector: %v", h.String(), err))
 	} else {
-		var rest []LabelRequirement
+		var rest []model.LabelRequirement
 		for _, u := range unmet {
 			if u.Key != webhook.LabelSkip {
 				rest = append(rest, u)
@@ -303,10 +303,10 @@ func selectionOf(c *Context, t *Target, h identifiedHook) hookSelection {
 		}
 		if len(rest) > 0 {
 			out.excluded = append(out.excluded, fmt.Sprintf("the objectSelector %q of %s does not select the %s's labels (%s)",
-				SelectorString(w.ObjectSelector), h.String(), what, unmetText(rest, labels)))
+				model.SelectorString(w.ObjectSelector), h.String(), what, unmetText(rest, labels)))
 			out.details = append(out.details,
-				Ev(t.Source, fmt.Sprintf("%s %s/%s labels: %s", t.Kind, t.Namespace, t.Name, labelsString(labels))),
-				Ev(h.cfg.Source, fmt.Sprintf("%s objectSelector: %s", h.String(), SelectorString(w.ObjectSelector))))
+				model.Ev(t.Source, fmt.Sprintf("%s %s/%s labels: %s", t.Kind, t.Namespace, t.Name, labelsString(labels))),
+				model.Ev(h.Cfg.Source, fmt.Sprintf("%s objectSelector: %s", h.String(), model.SelectorString(w.ObjectSelector))))
 			out.details = append(out.details, labelFix(c, t, rest[0])...)
 		}
 	}
@@ -319,7 +319,7 @@ func selectionOf(c *Context, t *Target, h identifiedHook) hookSelection {
 		out.unknown = append(out.unknown, fmt.Sprintf("%s has matchConditions (%s) whose CEL expressions this tool does not evaluate: they may exclude the %s",
 			h.String(), strings.Join(names, ", "), what))
 		for _, m := range w.MatchConditions {
-			out.details = append(out.details, Ev(h.cfg.Source, fmt.Sprintf("matchCondition %s: %s", m.Name, m.Expression)))
+			out.details = append(out.details, model.Ev(h.Cfg.Source, fmt.Sprintf("matchCondition %s: %s", m.Name, m.Expression)))
 		}
 	}
 	out.selected = len(out.excluded) == 0 && len(out.unknown) == 0
@@ -333,7 +333,7 @@ const metadataNameLabel = "kubernetes.io/metadata.name"
 // namespaceLabels returns the labels of the target's Namespace for a
 // namespaceSelector. Without the Namespace in the input, a selector that
 // only reads kubernetes.io/metadata.name can still be judged (derived).
-func namespaceLabels(s *snapshot.Snapshot, t *Target, reqs []LabelRequirement) (labels map[string]string, src snapshot.Source, derived, ok bool) {
+func namespaceLabels(s *snapshot.Snapshot, t *model.Target, reqs []model.LabelRequirement) (labels map[string]string, src snapshot.Source, derived, ok bool) {
 	if n := s.Namespaces[t.Namespace]; n != nil {
 		return n.Labels, n.Source, false, true
 	}
@@ -350,7 +350,7 @@ func namespaceLabels(s *snapshot.Snapshot, t *Target, reqs []LabelRequirement) (
 	return map[string]string{metadataNameLabel: t.Namespace}, t.Source, true, true
 }
 
-func unmetText(unmet []LabelRequirement, labels map[string]string) string {
+func unmetText(unmet []model.LabelRequirement, labels map[string]string) string {
 	var parts []string
 	for _, u := range unmet {
 		parts = append(parts, u.String()+" fails: "+u.Unmet(labels))
@@ -367,7 +367,7 @@ func labelsString(labels map[string]string) string {
 		keys[k] = true
 	}
 	var parts []string
-	for _, k := range sortedKeys(keys) {
+	for _, k := range model.SortedKeys(keys) {
 		parts = append(parts, k+"="+labels[k])
 	}
 	return strings.Join(parts, ",")
@@ -375,84 +375,53 @@ func labelsString(labels map[string]string) string {
 
 // namespaceFix proposes the label change that makes the namespace match
 // the first unmet requirement, then the re-creation of the target's pods.
-func namespaceFix(c *Context, t *Target, u LabelRequirement) []Detail {
+func namespaceFix(c *model.Context, t *model.Target, u model.LabelRequirement) []model.Detail {
 	var cmds []string
 	switch {
 	case u.Key == metadataNameLabel:
 		// Immutable: the configuration must change instead.
-	case u.Operator == SelectorOpIn:
+	case u.Operator == model.SelectorOpIn:
 		cmds = append(cmds, fmt.Sprintf("kubectl label namespace %s %s=%s --overwrite", t.Namespace, u.Key, u.Values[0]))
-	case u.Operator == SelectorOpNotIn || u.Operator == SelectorOpDoesNotExist:
+	case u.Operator == model.SelectorOpNotIn || u.Operator == model.SelectorOpDoesNotExist:
 		cmds = append(cmds, fmt.Sprintf("kubectl label namespace %s %s-", t.Namespace, u.Key))
 	}
 	_, how := recreateAfterChange(c, t)
 	if len(cmds) == 0 {
 		// No command fixes it from the workload's side: restarting alone
 		// would change nothing.
-		return []Detail{Remedy(fmt.Sprintf("Namespace %s cannot be relabelled to match `%s`: change the webhook's namespaceSelector, or run the workload in a selected namespace; then %s.", t.Namespace, u.String(), how))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Namespace %s cannot be relabelled to match `%s`: change the webhook's namespaceSelector, or run the workload in a selected namespace; then %s.", t.Namespace, u.String(), how))}
 	}
 	re, _ := recreateAfterChange(c, t)
 	cmds = append(cmds, re...)
-	return []Detail{Cmd(cmds...), Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement `%s`), then %s.", t.Namespace, u.String(), how))}
+	return []model.Detail{model.Cmd(cmds...), model.Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement `%s`), then %s.", t.Namespace, u.String(), how))}
 }
 
 // labelFix proposes the pod template label change that satisfies the
 // first unmet objectSelector requirement; changing the template rolls the
 // pods, which are then created through the webhook.
-func labelFix(c *Context, t *Target, u LabelRequirement) []Detail {
+func labelFix(c *model.Context, t *model.Target, u model.LabelRequirement) []model.Detail {
 	var value *string
 	switch u.Operator {
-	case SelectorOpIn:
+	case model.SelectorOpIn:
 		value = &u.Values[0]
-	case SelectorOpNotIn, SelectorOpDoesNotExist:
+	case model.SelectorOpNotIn, model.SelectorOpDoesNotExist:
 	default:
-		return []Detail{Remedy(fmt.Sprintf("Give the pod template a label that satisfies `%s` (the webhook's objectSelector), then re-create the pods.", u.String()))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Give the pod template a label that satisfies `%s` (the webhook's objectSelector), then re-create the pods.", u.String()))}
 	}
-	kind, name := templateOwner(c, t)
-	cmd := templatePatchCmd(kind, name, t.Namespace, "labels", u.Key, value)
+	kind, name := model.TemplateOwner(c, t)
+	cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "labels", u.Key, value)
 	remedy := fmt.Sprintf("Change the pod template's labels to satisfy `%s` (the webhook's objectSelector); the new pods are created through the webhook.", u.String())
 	if cmd == "" {
-		return []Detail{Remedy(remedy + " This controller does not roll its pods on a template change: re-create them.")}
+		return []model.Detail{model.Remedy(remedy + " This controller does not roll its pods on a template change: re-create them.")}
 	}
-	return []Detail{Cmd(cmd), Remedy(remedy)}
-}
-
-// templateOwner is the workload whose template the target's pods come
-// from: the template target itself, or a pod's top-level owner.
-func templateOwner(c *Context, t *Target) (kind, name string) {
-	if t.IsTemplate() {
-		return t.Kind, t.Name
-	}
-	_, kind, name = c.Index.TopOwner(t.Namespace, t.Meta)
-	return kind, name
-}
-
-// templatePatchCmd returns a kubectl merge patch that sets (value non-nil)
-// or removes one label or annotation of a workload's pod template, for the
-// kinds that roll their pods when the template changes; "" otherwise.
-func templatePatchCmd(kind, name, ns, field, key string, value *string) string {
-	meta := map[string]any{field: map[string]any{key: value}}
-	var doc map[string]any
-	switch kind {
-	case "Deployment", "StatefulSet", "DaemonSet":
-		doc = map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}
-	case "CronJob":
-		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}}}
-	default:
-		return ""
-	}
-	b, err := json.Marshal(doc)
-	if err != nil || strings.Contains(string(b), "'") {
-		return ""
-	}
-	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p '%s'", strings.ToLower(kind), name, ns, b)
+	return []model.Detail{model.Cmd(cmd), model.Remedy(remedy)}
 }
 
 // recreateAfterChange returns the commands that re-create the target's
 // pods once the webhook will select them, and the phrase that says so.
-func recreateAfterChange(c *Context, t *Target) ([]string, string) {
+func recreateAfterChange(c *model.Context, t *model.Target) ([]string, string) {
 	if t.IsPod() {
-		cmds, _ := recreateFix(c, t)
+		cmds, _ := model.RecreateFix(c, t)
 		return cmds, "re-create the pod so that it is admitted again"
 	}
 	switch t.Kind {
@@ -502,3 +471,6 @@ func clientConfigString(cc snapshot.WebhookClientConfig) string {
 	}
 	return s + ", caBundle set"
 }
+
+// applies108: the target needs the webhook to mutate its pods.
+func applies108(c *model.Context, t *model.Target) bool { return model.NeedsWebhook(c, t) }

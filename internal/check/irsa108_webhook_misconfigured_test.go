@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -231,7 +233,7 @@ func TestIRSA108(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := whRender(t, whSnapshot(tt.snap), Selector{}, irsa108)
+			got := whRender(t, whSnapshot(tt.snap), model.Selector{}, irsa108)
 			if tt.heads {
 				got = headsOf(got)
 			}

@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -18,7 +20,7 @@ var irsa109 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	After:    []string{"IRSA101"},
+	Requires: []*Check{irsa101},
 	IRSA:     true,
 	Doc: `When a container already defines ` + "`AWS_ROLE_ARN`" + ` **or** ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + `, the webhook adds
 **neither** (irsa-facts.md §1.3, handler.go addEnvToContainer). What the manifest wrote is then all
@@ -51,37 +53,36 @@ and put the role in the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + ` 
 must keep its own setup, set both variables and mount a projected ` + "`serviceAccountToken`" + ` volume (no
 ` + "`subPath`" + `) at the token file's directory. A hand-written token volume mounted at the webhook's path
 must be named ` + "`aws-iam-token`" + ` (or mounted elsewhere).`,
-	Run: runIRSA109,
+	Applies:    applies109,
+	Containers: containers109,
+	Run:        runIRSA109,
 }
 
-func runIRSA109(c *Context, t *Target, r *Recorder) {
-	if t.Spec == nil {
-		return
-	}
-	a := admissionOf(c, t)
+func runIRSA109(c *model.Context, t *model.Target, r *Recorder) {
+	a := model.AdmissionOf(c, t)
 	judged := t.Spec
 	clashed := map[string]bool{}
-	if t.IsTemplate() && a.res.Mode == webhook.ModeIRSA && !a.label.effective && a.res.Spec != nil {
-		judged = a.res.Spec
-		for _, mc := range mountClashes(a.res) {
+	if t.IsTemplate() && a.Res.Mode == webhook.ModeIRSA && !a.Label.Effective && a.Res.Spec != nil {
+		judged = a.Res.Spec
+		for _, mc := range mountClashes(a.Res) {
 			clashed[mc.container] = true
 			failMountClash(c, t, r, a, mc)
 		}
 	}
-	for _, orig := range initAndRegular(t.Spec) {
+	for _, orig := range model.InitAndRegular(t.Spec) {
 		if clashed[orig.Name] {
 			continue
 		}
-		_, hasRole := Env(orig, webhook.EnvRoleARN)
-		_, hasFile := Env(orig, webhook.EnvTokenFile)
+		_, hasRole := model.Env(orig, webhook.EnvRoleARN)
+		_, hasFile := model.Env(orig, webhook.EnvTokenFile)
 		if !hasRole && !hasFile {
 			continue
 		}
-		o := webIdentityOrigin(c, t, orig)
-		if o.injected {
+		o := model.WebIdentityOrigin(c, t, orig)
+		if o.Injected {
 			continue
 		}
-		jc := specContainer(judged, orig.Name)
+		jc := model.SpecContainer(judged, orig.Name)
 		if jc == nil {
 			continue
 		}
@@ -91,17 +92,17 @@ func runIRSA109(c *Context, t *Target, r *Recorder) {
 
 // judgeHandWritten records the outcome for one container whose web
 // identity variables come from the manifest.
-func judgeHandWritten(c *Context, t *Target, r *Recorder, a admission, spec *snapshot.PodSpec, cont *snapshot.Container, o envOrigin) {
+func judgeHandWritten(c *model.Context, t *model.Target, r *Recorder, a model.Admission, spec *snapshot.PodSpec, cont *snapshot.Container, o model.EnvOrigin) {
 	subj := t.ContainerSubject(cont.Name)
-	roleE, hasRole := Env(cont, webhook.EnvRoleARN)
-	fileE, hasFile := Env(cont, webhook.EnvTokenFile)
-	details := []Detail{Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s (%s)", t.Kind, t.Namespace, t.Name, cont.Name, webIdentityEnvString(cont), o.why))}
-	if a.annotated {
-		details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.role)))
+	roleE, hasRole := model.Env(cont, webhook.EnvRoleARN)
+	fileE, hasFile := model.Env(cont, webhook.EnvTokenFile)
+	details := []model.Detail{model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s (%s)", t.Kind, t.Namespace, t.Name, cont.Name, webIdentityEnvString(cont), o.Why))}
+	if a.Annotated {
+		details = append(details, model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.Role)))
 	}
 	if t.IsTemplate() {
-		if cr := a.res.Container(cont.Name); cr != nil && cr.Reason != "" {
-			details = append(details, Ev(t.Source, "webhook: "+cr.Reason))
+		if cr := a.Res.Container(cont.Name); cr != nil && cr.Reason != "" {
+			details = append(details, model.Ev(t.Source, "webhook: "+cr.Reason))
 		}
 	}
 	const fallback = "the SDK skips web identity and falls back to the node's role (IMDS)"
@@ -121,32 +122,32 @@ func judgeHandWritten(c *Context, t *Target, r *Recorder, a admission, spec *sna
 			append(details, envFix(c, t, a, cont.Name, nil, webhook.EnvTokenFile)...)...)
 		return
 	case fileE.ValueFrom != nil:
-		r.Skip(subj, fmt.Sprintf("%s is set from %s: the token path cannot be seen", webhook.EnvTokenFile, refString(fileE.ValueFrom)), details...)
+		r.Skip(subj, fmt.Sprintf("%s is set from %s: the token path cannot be seen", webhook.EnvTokenFile, model.RefString(fileE.ValueFrom)), details...)
 		return
 	}
 
 	file := fileE.Value
-	m, rel := mountFor(cont, file)
-	if m == nil && t.IsTemplate() && t.SA == nil && underPath(file, webhook.MountPath) {
+	m, rel := model.MountFor(cont, file)
+	if m == nil && t.IsTemplate() && t.SA == nil && model.UnderPath(file, webhook.MountPath) {
 		r.Skip(subj, fmt.Sprintf("%s %q relies on the mount the webhook adds, which depends on ServiceAccount %s/%s, not in the input (capture: kubectl get serviceaccount %s -n %s -o json)",
 			webhook.EnvTokenFile, file, t.Namespace, t.SAName, t.SAName, t.Namespace), details...)
 		return
 	}
 	if m == nil {
 		msg := fmt.Sprintf("%s %q is set in the manifest, but no volume is mounted at that path in the container: the token file does not exist and web identity fails", webhook.EnvTokenFile, file)
-		if t.IsPod() && a.annotated && underPath(file, webhook.MountPath) && Volume(spec, webhook.VolumeName) == nil {
+		if t.IsPod() && a.Annotated && model.UnderPath(file, webhook.MountPath) && model.Volume(spec, webhook.VolumeName) == nil {
 			// The manifest relies on the webhook's mount, and the webhook did
 			// not run for this pod: re-creating it is the fix.
-			cmds, remedy := recreateFix(c, t)
-			details = append(details, Ev(t.Source, fmt.Sprintf("the pod has no %s volume: the webhook did not mutate it, so the mount it adds at %s is missing", webhook.VolumeName, webhook.MountPath)),
-				Cmd(cmds...), Remedy(remedy))
+			cmds, remedy := model.RecreateFix(c, t)
+			details = append(details, model.Ev(t.Source, fmt.Sprintf("the pod has no %s volume: the webhook did not mutate it, so the mount it adds at %s is missing", webhook.VolumeName, webhook.MountPath)),
+				model.Cmd(cmds...), model.Remedy(remedy))
 			r.Fail(subj, msg, details...)
 			return
 		}
 		r.Fail(subj, msg, append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
 		return
 	}
-	vol := Volume(spec, m.Name)
+	vol := model.Volume(spec, m.Name)
 	switch {
 	case vol == nil:
 		r.Skip(subj, fmt.Sprintf("%s %q is in volume mount %q, but the pod has no volume of that name", webhook.EnvTokenFile, file, m.Name), details...)
@@ -172,20 +173,20 @@ func judgeHandWritten(c *Context, t *Target, r *Recorder, a admission, spec *sna
 			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
 		return
 	}
-	details = append(details, Ev(t.Source, fmt.Sprintf("volume %s mounted at %s: serviceAccountToken path %s, audience %q, expirationSeconds %s", m.Name, m.MountPath, tok.Path, tok.Audience, expString(tok.ExpirationSeconds))))
+	details = append(details, model.Ev(t.Source, fmt.Sprintf("volume %s mounted at %s: serviceAccountToken path %s, audience %q, expirationSeconds %s", m.Name, m.MountPath, tok.Path, tok.Audience, expString(tok.ExpirationSeconds))))
 	if m.SubPath != "" {
 		r.Fail(subj, fmt.Sprintf("the token file %q is mounted with subPath %q, and the kubelet never updates subPath mounts: the file keeps the first token, which expires", file, m.SubPath),
-			append(details, Remedy("Mount the projected volume at the token file's directory, without `subPath`, so that the kubelet's token rotation reaches the file."))...)
+			append(details, model.Remedy("Mount the projected volume at the token file's directory, without `subPath`, so that the kubelet's token rotation reaches the file."))...)
 		return
 	}
 	switch {
-	case !a.annotated:
+	case !a.Annotated:
 	case roleE.ValueFrom != nil:
-		r.Skip(subj, fmt.Sprintf("%s is set from %s, so it cannot be compared with the %s %q of ServiceAccount %q", webhook.EnvRoleARN, refString(roleE.ValueFrom), webhook.AnnotationRoleARN, a.role, t.SAName), details...)
+		r.Skip(subj, fmt.Sprintf("%s is set from %s, so it cannot be compared with the %s %q of ServiceAccount %q", webhook.EnvRoleARN, model.RefString(roleE.ValueFrom), webhook.AnnotationRoleARN, a.Role, t.SAName), details...)
 		return
-	case roleE.Value != a.role:
+	case roleE.Value != a.Role:
 		r.Fail(subj, fmt.Sprintf("%s %q is set in the manifest and differs from the %s %q of ServiceAccount %q: the webhook does not override it, so the container assumes %q and the annotation has no effect",
-			webhook.EnvRoleARN, roleE.Value, webhook.AnnotationRoleARN, a.role, t.SAName, roleE.Value),
+			webhook.EnvRoleARN, roleE.Value, webhook.AnnotationRoleARN, a.Role, t.SAName, roleE.Value),
 			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
 		return
 	}
@@ -236,24 +237,24 @@ func mountClashes(res webhook.Result) []mountClash {
 }
 
 // failMountClash reports a container whose pods the API server rejects.
-func failMountClash(c *Context, t *Target, r *Recorder, a admission, mc mountClash) {
+func failMountClash(c *model.Context, t *model.Target, r *Recorder, a model.Admission, mc mountClash) {
 	msg := fmt.Sprintf("the webhook adds its %s mount at %q, where the container already mounts volume %q (the webhook looks for its mount by name only): the API server rejects every new pod with `%s: Invalid value: %q: must be unique`",
 		mc.added.Name, mc.added.MountPath, mc.other.Name, mc.field, mc.added.MountPath)
-	details := []Detail{
-		Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: volume mount %q at %s", t.Kind, t.Namespace, t.Name, mc.container, mc.other.Name, mc.other.MountPath)),
-		Ev(t.Source, fmt.Sprintf("webhook: adds volume mount %q at %s to container %s: it has no mount of that name", mc.added.Name, mc.added.MountPath, mc.container)),
+	details := []model.Detail{
+		model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: volume mount %q at %s", t.Kind, t.Namespace, t.Name, mc.container, mc.other.Name, mc.other.MountPath)),
+		model.Ev(t.Source, fmt.Sprintf("webhook: adds volume mount %q at %s to container %s: it has no mount of that name", mc.added.Name, mc.added.MountPath, mc.container)),
 	}
-	if a.annotated {
-		details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.role)))
+	if a.Annotated {
+		details = append(details, model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.Role)))
 	}
 	remedy := fmt.Sprintf("Name the hand-written volume `%s` (in `volumes` and in every `volumeMounts` entry that uses it): the webhook then finds its volume and mount by name and adds neither. Or mount volume `%s` somewhere else, or delete it and its mounts and let the webhook add its own.",
 		webhook.VolumeName, mc.other.Name)
-	kind, name := templateOwner(c, t)
+	kind, name := model.TemplateOwner(c, t)
 	if cmd := renameVolumeCmd(kind, name, t.Namespace, t.Spec, mc.other.Name, webhook.VolumeName); cmd != "" {
-		details = append(details, Cmd(cmd))
+		details = append(details, model.Cmd(cmd))
 		remedy += "\n\n    " + cmd
 	}
-	r.Fail(t.ContainerSubject(mc.container), msg, append(details, Remedy(remedy))...)
+	r.Fail(t.ContainerSubject(mc.container), msg, append(details, model.Remedy(remedy))...)
 }
 
 // renameVolumeCmd returns a kubectl JSON patch that renames volume from to
@@ -270,7 +271,7 @@ func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to str
 	default:
 		return ""
 	}
-	if Volume(spec, to) != nil {
+	if model.Volume(spec, to) != nil {
 		return ""
 	}
 	type op struct {
@@ -303,27 +304,7 @@ func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to str
 	if err != nil || strings.Contains(string(b), "'") {
 		return ""
 	}
-	return fmt.Sprintf("kubectl patch %s %s -n %s --type json -p '%s'", strings.ToLower(kind), shArg(name), shArg(ns), b)
-}
-
-// mountFor returns the container's mount that serves file (the deepest
-// mount path containing it) and the file's path inside the mount.
-func mountFor(c *snapshot.Container, file string) (*snapshot.VolumeMount, string) {
-	f := slashPath(file)
-	var best *snapshot.VolumeMount
-	rel := ""
-	for i := range c.VolumeMounts {
-		m := &c.VolumeMounts[i]
-		mp := slashPath(m.MountPath)
-		if !underPath(f, mp) {
-			continue
-		}
-		if best == nil || len(mp) > len(slashPath(best.MountPath)) {
-			best = m
-			rel = strings.TrimPrefix(strings.TrimPrefix(f, mp), "/")
-		}
-	}
-	return best, rel
+	return fmt.Sprintf("kubectl patch %s %s -n %s --type json -p '%s'", strings.ToLower(kind), model.ShArg(name), model.ShArg(ns), b)
 }
 
 // projectedToken returns the serviceAccountToken source of a projected
@@ -340,12 +321,12 @@ func projectedToken(v *snapshot.Volume, p string) *snapshot.ServiceAccountTokenP
 // envFix proposes deleting the hand-written variables so that the webhook
 // injects both with its mount, and annotating the ServiceAccount with the
 // hand-written role when it has none.
-func envFix(c *Context, t *Target, a admission, container string, roleE *snapshot.EnvVar, vars ...string) []Detail {
+func envFix(c *model.Context, t *model.Target, a model.Admission, container string, roleE *snapshot.EnvVar, vars ...string) []model.Detail {
 	role := ""
 	if roleE != nil && roleE.ValueFrom == nil {
 		role = roleE.Value
 	}
-	kind, name := templateOwner(c, t)
+	kind, name := model.TemplateOwner(c, t)
 	var cmds []string
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
@@ -356,23 +337,23 @@ func envFix(c *Context, t *Target, a admission, container string, roleE *snapsho
 		cmds = append(cmds, fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), name, t.Namespace, container, strings.Join(unset, " ")))
 	}
 	remedy := fmt.Sprintf("Delete %s from container %s so that the webhook injects %s and %s with its token mount", strings.Join(vars, " and "), container, webhook.EnvRoleARN, webhook.EnvTokenFile)
-	if !a.annotated && t.SA != nil && role != "" {
+	if !a.Annotated && t.SA != nil && role != "" {
 		cmds = append(cmds, fmt.Sprintf("kubectl annotate serviceaccount %s -n %s %s=%s", t.SAName, t.Namespace, webhook.AnnotationRoleARN, role))
 		remedy += ", and annotate the ServiceAccount with the role (the webhook acts only when it has one)"
-	} else if a.annotated && role != "" && role != a.role {
-		remedy += fmt.Sprintf("; the container then assumes the ServiceAccount's role %q: if it needs %q, annotate the ServiceAccount with that role instead", a.role, role)
+	} else if a.Annotated && role != "" && role != a.Role {
+		remedy += fmt.Sprintf("; the container then assumes the ServiceAccount's role %q: if it needs %q, annotate the ServiceAccount with that role instead", a.Role, role)
 	}
 	remedy += ". Or keep a hand-written setup and make it complete: both variables, and a projected serviceAccountToken volume mounted (without subPath) at the token file's directory."
-	return []Detail{Cmd(cmds...), Remedy(remedy)}
+	return []model.Detail{model.Cmd(cmds...), model.Remedy(remedy)}
 }
 
 // webIdentityEnvString renders a container's web identity variables.
 func webIdentityEnvString(c *snapshot.Container) string {
 	var parts []string
 	for _, name := range []string{webhook.EnvRoleARN, webhook.EnvTokenFile} {
-		if e, ok := Env(c, name); ok {
+		if e, ok := model.Env(c, name); ok {
 			if e.ValueFrom != nil {
-				parts = append(parts, name+" from "+refString(e.ValueFrom))
+				parts = append(parts, name+" from "+model.RefString(e.ValueFrom))
 			} else {
 				parts = append(parts, fmt.Sprintf("%s=%q", name, e.Value))
 			}
@@ -389,22 +370,9 @@ func roleValue(e *snapshot.EnvVar) string {
 	case e == nil:
 		return ""
 	case e.ValueFrom != nil:
-		return "(" + refString(e.ValueFrom) + ")"
+		return "(" + model.RefString(e.ValueFrom) + ")"
 	}
 	return fmt.Sprintf("%q", e.Value)
-}
-
-// refString names an env var reference without reading it.
-func refString(v *snapshot.EnvVarSource) string {
-	switch {
-	case v.SecretKeyRef != nil:
-		return fmt.Sprintf("Secret %s key %s", v.SecretKeyRef.Name, v.SecretKeyRef.Key)
-	case v.ConfigMapKeyRef != nil:
-		return fmt.Sprintf("ConfigMap %s key %s", v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Key)
-	case v.FieldRef != nil:
-		return "field " + v.FieldRef.FieldPath
-	}
-	return "a reference"
 }
 
 func expString(p *int64) string {
@@ -412,4 +380,21 @@ func expString(p *int64) string {
 		return "unset (3600)"
 	}
 	return fmt.Sprintf("%d", *p)
+}
+
+// applies109: the target has a pod spec to judge.
+func applies109(_ *model.Context, t *model.Target) bool { return t.Spec != nil }
+
+// containers109 are the containers that set AWS_ROLE_ARN or
+// AWS_WEB_IDENTITY_TOKEN_FILE themselves (not the webhook).
+func containers109(c *model.Context, t *model.Target) []string {
+	names := []string{}
+	for _, ct := range model.InitAndRegular(t.Spec) {
+		_, hasRole := model.Env(ct, webhook.EnvRoleARN)
+		_, hasFile := model.Env(ct, webhook.EnvTokenFile)
+		if (hasRole || hasFile) && !model.WebIdentityOrigin(c, t, ct).Injected {
+			names = append(names, ct.Name)
+		}
+	}
+	return names
 }

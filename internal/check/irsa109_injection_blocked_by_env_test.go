@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -211,7 +213,7 @@ func TestIRSA109(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := whRender(t, whSnapshot(tt.snap), Selector{}, irsa109)
+			got := whRender(t, whSnapshot(tt.snap), model.Selector{}, irsa109)
 			if tt.heads {
 				got = headsOf(got)
 			}
@@ -229,7 +231,7 @@ func clashVolume(containers ...string) func(*snapshot.Workload) {
 		w.Template.Spec.Volumes = append(w.Template.Spec.Volumes, snapshot.Volume{Name: "aws-token", Projected: &snapshot.ProjectedVolume{
 			Sources: []snapshot.VolumeProjection{{ServiceAccountToken: &snapshot.ServiceAccountTokenProjection{Audience: webhook.DefaultAudience, ExpirationSeconds: &exp, Path: "token"}}}}})
 		for _, name := range containers {
-			if c := specContainer(&w.Template.Spec, name); c != nil {
+			if c := model.SpecContainer(&w.Template.Spec, name); c != nil {
 				c.VolumeMounts = append(c.VolumeMounts, snapshot.VolumeMount{Name: "aws-token", MountPath: webhook.MountPath, ReadOnly: true})
 			}
 		}

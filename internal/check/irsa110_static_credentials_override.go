@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -18,7 +20,7 @@ var irsa110 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	After:    []string{"IRSA101"},
+	Requires: []*Check{irsa101},
 	// Not IRSA-only: static keys come first in every chain, so they win
 	// over EKS Pod Identity's container credentials too (irsa-facts.md
 	// §7.4); runIRSA110 leaves out targets that mean neither mechanism.
@@ -48,7 +50,9 @@ environment comes first), so it is not reported here.`,
 or drop the ` + "`envFrom`" + ` source that carries them, and grant the IAM role what the keys' user could do.
 Containers that must keep their own keys can be left out of injection with the pod annotation
 ` + "`eks.amazonaws.com/skip-containers`" + `.`,
-	Run: runIRSA110,
+	Applies:    applies110,
+	Containers: containers110,
+	Run:        runIRSA110,
 }
 
 // Env var names of static keys. The _ID/_ACCESS_ pair is read by every
@@ -59,37 +63,26 @@ const (
 	envAltSecretKey = "AWS_SECRET_KEY"
 )
 
-func runIRSA110(c *Context, t *Target, r *Recorder) {
-	if t.Mechanism == MechanismNone && !t.Named {
-		// Here only because its ServiceAccount is missing (IRSA101): it
-		// asks for no role, so keys of its own are its business.
-		return
-	}
+func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 	// What the keys take the place of: web identity (IRSA), or the
 	// container credentials of EKS Pod Identity (irsa-facts.md §7.4).
 	instead, roleWord := "web identity", "the IAM role"
-	if t.Mechanism == MechanismPodIdentity {
+	if t.Mechanism == model.MechanismPodIdentity {
 		instead, roleWord = "EKS Pod Identity's container credentials", "the associated IAM role"
-	}
-	if t.Spec == nil {
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
-		return
 	}
 	// Which containers the webhook leaves alone (skip-containers): their
 	// own keys are then their own business.
 	res := t.Mutated(false)
-	kind, name := templateWorkload(c, t)
+	kind, name := model.TemplateWorkload(c, t)
 	for _, ct := range t.Containers() {
 		subj := t.ContainerSubject(ct.Name)
 		cr := res.Container(ct.Name)
 		skipped := cr != nil && cr.Skipped
-		id, hasID := setEnv(ct, webhook.EnvAccessKeyID)
-		secret, hasSecret := setEnv(ct, webhook.EnvSecretAccessKey)
-		altID, hasAltID := setEnv(ct, envAltAccessKey)
-		altSecret, hasAltSecret := setEnv(ct, envAltSecretKey)
-		where := fmt.Sprintf("%s %s/%s container %s", targetNoun(t), t.Namespace, t.Name, ct.Name)
+		id, hasID := model.SetEnv(ct, webhook.EnvAccessKeyID)
+		secret, hasSecret := model.SetEnv(ct, webhook.EnvSecretAccessKey)
+		altID, hasAltID := model.SetEnv(ct, envAltAccessKey)
+		altSecret, hasAltSecret := model.SetEnv(ct, envAltSecretKey)
+		where := fmt.Sprintf("%s %s/%s container %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name)
 
 		var vars []*snapshot.EnvVar
 		for _, e := range []*snapshot.EnvVar{id, secret, altID, altSecret} {
@@ -97,9 +90,9 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 				vars = append(vars, e)
 			}
 		}
-		var evs []Detail
+		var evs []model.Detail
 		for _, e := range vars {
-			evs = append(evs, Ev(t.Source, fmt.Sprintf("%s: %s %s", where, e.Name, envSource(e))))
+			evs = append(evs, model.Ev(t.Source, fmt.Sprintf("%s: %s %s", where, e.Name, envSource(e))))
 		}
 		suspects, others := envFromSuspects(ct)
 		if skipped && (len(vars) > 0 || len(suspects) > 0) {
@@ -123,14 +116,14 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 			relevant = []*snapshot.EnvVar{altID, altSecret}
 		}
 		for _, e := range relevant {
-			if optionalRef(e) {
+			if model.OptionalRef(e) {
 				optional = append(optional, e)
 			}
 		}
 		if len(optional) > 0 {
 			r.Fail(subj, possiblyMessage(id, secret, altID, altSecret, hasID, hasSecret, instead, roleWord),
-				append(evs, WithSeverity(finding.SeverityInfo), Cmd(optionalKeysCmds(optional, t.Namespace)...),
-					Remedy(optionalRemedy(optional, t.Namespace, removal)))...)
+				append(evs, model.WithSeverity(finding.SeverityInfo), model.Cmd(optionalKeysCmds(optional, t.Namespace)...),
+					model.Remedy(optionalRemedy(optional, t.Namespace, removal)))...)
 			continue
 		}
 		switch {
@@ -145,7 +138,7 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 			} else {
 				msg += "; the other SDKs ignore it"
 			}
-			r.Fail(subj, msg, append(append(evs, WithSeverity(finding.SeverityWarning)), removal...)...)
+			r.Fail(subj, msg, append(append(evs, model.WithSeverity(finding.SeverityWarning)), removal...)...)
 			continue
 		case hasAltID && (hasSecret || hasAltSecret):
 			var s *snapshot.EnvVar = secret
@@ -153,18 +146,18 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 				s = altSecret
 			}
 			r.Fail(subj, fmt.Sprintf("%s (%s) and %s (%s) are set: the Go SDK v2 uses them as static keys before %s, so a Go program never uses %s",
-				envAltAccessKey, envSource(altID), s.Name, envSource(s), instead, roleWord), append(append(evs, WithSeverity(finding.SeverityWarning)), removal...)...)
+				envAltAccessKey, envSource(altID), s.Name, envSource(s), instead, roleWord), append(append(evs, model.WithSeverity(finding.SeverityWarning)), removal...)...)
 			continue
 		}
 
 		if len(suspects) > 0 {
 			var descs, checks []string
-			var suspectEv []Detail
+			var suspectEv []model.Detail
 			allOptional := true
 			for _, sp := range suspects {
 				descs = append(descs, sp.desc)
 				checks = append(checks, keysCmd(sp.kind, sp.name, t.Namespace))
-				suspectEv = append(suspectEv, Ev(t.Source, fmt.Sprintf("%s: envFrom %s", where, sp.desc)))
+				suspectEv = append(suspectEv, model.Ev(t.Source, fmt.Sprintf("%s: envFrom %s", where, sp.desc)))
 				allOptional = allOptional && sp.optional
 			}
 			msg := fmt.Sprintf("envFrom %s possibly sets %s and %s (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before %s",
@@ -177,7 +170,7 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 			}
 			remedy := "List the keys of the source (the values are not printed):\n\n    " + strings.Join(checks, "\n    ") +
 				"\n\nIf they include `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, remove them from the source or drop the `envFrom` entry, and grant the IAM role what those keys could do."
-			r.Fail(subj, msg, append(suspectEv, WithSeverity(sev), Cmd(checks...), Remedy(remedy))...)
+			r.Fail(subj, msg, append(suspectEv, model.WithSeverity(sev), model.Cmd(checks...), model.Remedy(remedy))...)
 			continue
 		}
 		msg := fmt.Sprintf("no static AWS keys in the environment (%s, %s)", webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
@@ -195,15 +188,6 @@ func runIRSA110(c *Context, t *Target, r *Recorder) {
 type envSuspect struct {
 	kind, name, desc string
 	optional         bool
-}
-
-// optionalRef reports a variable set from a Secret or ConfigMap key marked
-// optional: the kubelet leaves it unset when the Secret or ConfigMap, or
-// the key, does not exist, instead of refusing to start the container
-// (kubelet_pods.go makeEnvironmentVariables; core/v1 SecretKeySelector
-// "optional: Specify whether the Secret or its key must be defined").
-func optionalRef(e *snapshot.EnvVar) bool {
-	return e != nil && e.ValueFrom != nil && (e.ValueFrom.SecretKeyRef.IsOptional() || e.ValueFrom.ConfigMapKeyRef.IsOptional())
 }
 
 // possiblyMessage describes static keys of which some come from optional
@@ -253,7 +237,7 @@ func optionalKeysCmds(optional []*snapshot.EnvVar, ns string) []string {
 }
 
 // optionalRemedy: look first; remove the references only if they resolve.
-func optionalRemedy(optional []*snapshot.EnvVar, ns string, removal []Detail) string {
+func optionalRemedy(optional []*snapshot.EnvVar, ns string, removal []model.Detail) string {
 	var f finding.Finding
 	for _, d := range removal {
 		d(&f)
@@ -293,17 +277,6 @@ func envFromSuspects(ct *snapshot.Container) (suspects []envSuspect, others []st
 		}
 	}
 	return suspects, others
-}
-
-// setEnv returns the container's env var when it is set to something: a
-// non-empty literal, or a reference. An empty literal counts as unset, as
-// every SDK treats it (Go v2 HasKeys, botocore `if access_key:`).
-func setEnv(ct *snapshot.Container, name string) (*snapshot.EnvVar, bool) {
-	e, ok := Env(ct, name)
-	if !ok || e.Value == "" && e.ValueFrom == nil {
-		return nil, false
-	}
-	return e, true
 }
 
 // envSource says where an env var's value comes from, never the value.
@@ -365,12 +338,12 @@ func credentialLike(name string) bool {
 
 // keysCmd lists a Secret's or ConfigMap's keys without their values.
 func keysCmd(kind, name, ns string) string {
-	return fmt.Sprintf(`kubectl get %s %s -n %s -o go-template='{{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}'`, strings.ToLower(kind), shArg(name), shArg(ns))
+	return fmt.Sprintf(`kubectl get %s %s -n %s -o go-template='{{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}'`, strings.ToLower(kind), model.ShArg(name), model.ShArg(ns))
 }
 
 // removeEnvFix removes the variables from the container of the workload's
 // template (kubectl set env NAME- removes NAME).
-func removeEnvFix(kind, name, ns, container string, vars []*snapshot.EnvVar) []Detail {
+func removeEnvFix(kind, name, ns, container string, vars []*snapshot.EnvVar) []model.Detail {
 	var cmd string
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
@@ -378,14 +351,30 @@ func removeEnvFix(kind, name, ns, container string, vars []*snapshot.EnvVar) []D
 		for i, e := range vars {
 			args[i] = e.Name + "-"
 		}
-		cmd = fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), shArg(name), shArg(ns), shArg(container), strings.Join(args, " "))
+		cmd = fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), model.ShArg(name), model.ShArg(ns), model.ShArg(container), strings.Join(args, " "))
 	}
 	remedy := fmt.Sprintf("Remove %s from container `%s` and give the IAM role the permissions the keys' IAM user had", envNames(vars), container)
 	if cmd == "" {
 		if kind == "" {
-			return []Detail{Remedy(remedy + ": a pod's environment cannot be changed, so edit the manifest and re-create the pod.")}
+			return []model.Detail{model.Remedy(remedy + ": a pod's environment cannot be changed, so edit the manifest and re-create the pod.")}
 		}
-		return []Detail{Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
+		return []model.Detail{model.Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
 	}
-	return []Detail{Cmd(cmd), Remedy(remedy + ":\n\n    " + cmd + "\n\nIf the container must keep its own keys, exclude it from injection with the pod annotation `eks.amazonaws.com/skip-containers`.")}
+	return []model.Detail{model.Cmd(cmd), model.Remedy(remedy + ":\n\n    " + cmd + "\n\nIf the container must keep its own keys, exclude it from injection with the pod annotation `eks.amazonaws.com/skip-containers`.")}
+}
+
+// applies110: the target asks for a role (or was named) and has a pod
+// spec; a target here only because its ServiceAccount is missing (IRSA101)
+// asks for no role, so keys of its own are its business.
+func applies110(_ *model.Context, t *model.Target) bool {
+	return (t.Mechanism != model.MechanismNone || t.Named) && t.Spec != nil
+}
+
+// containers110 are every container of the target.
+func containers110(_ *model.Context, t *model.Target) []string {
+	names := []string{}
+	for _, ct := range t.Containers() {
+		names = append(names, ct.Name)
+	}
+	return names
 }

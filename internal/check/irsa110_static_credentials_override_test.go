@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -29,12 +33,12 @@ func TestIRSA110(t *testing.T) {
 	}{
 		{
 			name: "no keys",
-			snap: fxSnapshot(fxDeployment()),
+			snap: fx.Snapshot(fx.Deployment()),
 			want: []string{"IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
 		},
 		{
 			name:    "both keys from a Secret",
-			snap:    fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "access_key_id"), fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret_access_key")))),
+			snap:    fx.Snapshot(fx.Deployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "access_key_id"), fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret_access_key")))),
 			details: true,
 			want: []string{
 				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "access_key_id") and AWS_SECRET_ACCESS_KEY (from Secret "legacy-aws" key "secret_access_key") are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
@@ -45,7 +49,7 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name:    "literal keys: the values are never printed",
-			snap:    fxSnapshot(fxDeployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}))),
+			snap:    fx.Snapshot(fx.Deployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}))),
 			details: true,
 			want: []string{
 				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (a literal value in the manifest) and AWS_SECRET_ACCESS_KEY (a literal value in the manifest) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
@@ -56,12 +60,12 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name: "empty literals count as unset",
-			snap: fxSnapshot(fxDeployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: ""}))),
+			snap: fx.Snapshot(fx.Deployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: ""}))),
 			want: []string{"IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
 		},
 		{
 			name:    "access key ID alone: botocore stops",
-			snap:    fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id")))),
+			snap:    fx.Snapshot(fx.Deployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id")))),
 			details: true,
 			want: []string{
 				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") is set without AWS_SECRET_ACCESS_KEY: botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity; the other SDKs ignore it` +
@@ -72,17 +76,17 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name: "secret alone is ignored",
-			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")))),
+			snap: fx.Snapshot(fx.Deployment(env(fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")))),
 			want: []string{"IRSA110 pass Deployment payments/api container app: AWS_SECRET_ACCESS_KEY is set, but without an access key ID no SDK uses it"},
 		},
 		{
 			name: "Go SDK v2 alternate names",
-			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY", "legacy-aws", "id"), fromSecret("AWS_SECRET_KEY", "legacy-aws", "secret")))),
+			snap: fx.Snapshot(fx.Deployment(env(fromSecret("AWS_ACCESS_KEY", "legacy-aws", "id"), fromSecret("AWS_SECRET_KEY", "legacy-aws", "secret")))),
 			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY (from Secret "legacy-aws" key "id") and AWS_SECRET_KEY (from Secret "legacy-aws" key "secret") are set: the Go SDK v2 uses them as static keys before web identity, so a Go program never uses the IAM role`},
 		},
 		{
 			name:    "envFrom whose name suggests AWS keys",
-			snap:    fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials"}}, snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}))),
+			snap:    fx.Snapshot(fx.Deployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials"}}, snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}))),
 			details: true,
 			want: []string{
 				`IRSA110 fail Deployment payments/api container app: envFrom Secret "payments-aws-credentials" possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity` +
@@ -93,12 +97,12 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name: "envFrom with an AWS_ prefix",
-			snap: fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{Prefix: "AWS_", SecretRef: &snapshot.NameRef{Name: "vault-export"}}))),
+			snap: fx.Snapshot(fx.Deployment(envFrom(snapshot.EnvFromSource{Prefix: "AWS_", SecretRef: &snapshot.NameRef{Name: "vault-export"}}))),
 			want: []string{`IRSA110 fail Deployment payments/api container app: envFrom Secret "vault-export" (prefix "AWS_") possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity`},
 		},
 		{
 			name: "ordinary envFrom is not reported",
-			snap: fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}, snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "postgres-password"}},
+			snap: fx.Snapshot(fx.Deployment(envFrom(snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}, snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "postgres-password"}},
 				snapshot.EnvFromSource{Prefix: "DB_", SecretRef: &snapshot.NameRef{Name: "aws-rds-credentials"}}))),
 			want: []string{`IRSA110 pass Deployment payments/api container app: no static AWS keys in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); envFrom ConfigMap "payments-config", Secret "postgres-password", Secret "aws-rds-credentials" (prefix "DB_") not read: nothing in its name suggests AWS credentials`},
 		},
@@ -106,7 +110,7 @@ func TestIRSA110(t *testing.T) {
 			// The EBS CSI driver add-on (aws-ebs-csi-driver chart,
 			// controller.yaml) ships exactly this for clusters without IRSA.
 			name:    "both keys from an optional Secret: possibly set, information only",
-			snap:    fxSnapshot(fxDeployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id"), optionalSecret("AWS_SECRET_ACCESS_KEY", "aws-secret", "access_key")))),
+			snap:    fx.Snapshot(fx.Deployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id"), optionalSecret("AWS_SECRET_ACCESS_KEY", "aws-secret", "access_key")))),
 			details: true,
 			want: []string{
 				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "aws-secret" key "key_id", optional) and AWS_SECRET_ACCESS_KEY (from Secret "aws-secret" key "access_key", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
@@ -118,7 +122,7 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name: "one key optional, from a ConfigMap: possibly set",
-			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id"),
+			snap: fx.Snapshot(fx.Deployment(env(fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id"),
 				snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", ValueFrom: &snapshot.EnvVarSource{ConfigMapKeyRef: &snapshot.KeySelector{Name: "aws-config", Key: "secret", Optional: &yes}}}))),
 			details: true,
 			want: []string{
@@ -131,30 +135,30 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name: "optional: false is required: the keys are set",
-			snap: fxSnapshot(fxDeployment(env(
+			snap: fx.Snapshot(fx.Deployment(env(
 				snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", ValueFrom: &snapshot.EnvVarSource{SecretKeyRef: &snapshot.KeySelector{Name: "legacy-aws", Key: "id", Optional: &no}}},
 				fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")))),
 			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") and AWS_SECRET_ACCESS_KEY (from Secret "legacy-aws" key "secret") are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role`},
 		},
 		{
 			name: "an optional reference that does not matter: the literal pair decides",
-			snap: fxSnapshot(fxDeployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "x"},
+			snap: fx.Snapshot(fx.Deployment(env(snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "x"},
 				optionalSecret("AWS_SECRET_KEY", "aws-secret", "secret")))),
 			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (a literal value in the manifest) and AWS_SECRET_ACCESS_KEY (a literal value in the manifest) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role`},
 		},
 		{
 			name: "optional access key ID alone: possibly set",
-			snap: fxSnapshot(fxDeployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id")))),
+			snap: fx.Snapshot(fx.Deployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id")))),
 			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "aws-secret" key "key_id", optional) is possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if it is set, without AWS_SECRET_ACCESS_KEY, botocore (boto3, the AWS CLI) stops with PartialCredentialsError instead of using web identity`},
 		},
 		{
 			name: "Go SDK v2 alternate names from an optional Secret: possibly set",
-			snap: fxSnapshot(fxDeployment(env(optionalSecret("AWS_ACCESS_KEY", "aws-secret", "id"), optionalSecret("AWS_SECRET_KEY", "aws-secret", "secret")))),
+			snap: fx.Snapshot(fx.Deployment(env(optionalSecret("AWS_ACCESS_KEY", "aws-secret", "id"), optionalSecret("AWS_SECRET_KEY", "aws-secret", "secret")))),
 			want: []string{`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY (from Secret "aws-secret" key "id", optional) and AWS_SECRET_KEY (from Secret "aws-secret" key "secret", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, the Go SDK v2 uses them as static keys before web identity`},
 		},
 		{
 			name:    "optional envFrom whose name suggests AWS keys: information only",
-			snap:    fxSnapshot(fxDeployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials", Optional: &yes}}))),
+			snap:    fx.Snapshot(fx.Deployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials", Optional: &yes}}))),
 			details: true,
 			want: []string{
 				`IRSA110 fail Deployment payments/api container app: envFrom Secret "payments-aws-credentials" (optional) possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity; the source is optional, so nothing is set if it does not exist` +
@@ -165,7 +169,7 @@ func TestIRSA110(t *testing.T) {
 		},
 		{
 			name: "container excluded by skip-containers keeps its keys",
-			snap: fxSnapshot(fxDeployment(env(fromSecret("AWS_ACCESS_KEY_ID", "backup-aws", "id"), fromSecret("AWS_SECRET_ACCESS_KEY", "backup-aws", "secret")),
+			snap: fx.Snapshot(fx.Deployment(env(fromSecret("AWS_ACCESS_KEY_ID", "backup-aws", "id"), fromSecret("AWS_SECRET_ACCESS_KEY", "backup-aws", "secret")),
 				func(w *snapshot.Workload) {
 					w.Template.Annotations = map[string]string{webhook.AnnotationSkipContainers: "app"}
 				})),
@@ -174,7 +178,7 @@ func TestIRSA110(t *testing.T) {
 		{
 			name:    "bare pod: no command, the manifest must change",
 			details: true,
-			snap: fxSnapshot(fxBarePod("worker", fxMutated, func(p *snapshot.Pod) {
+			snap: fx.Snapshot(fx.BarePod("worker", fx.Mutated, func(p *snapshot.Pod) {
 				p.Spec.Containers[0].Env = append([]snapshot.EnvVar{fromSecret("AWS_ACCESS_KEY_ID", "legacy-aws", "id"), fromSecret("AWS_SECRET_ACCESS_KEY", "legacy-aws", "secret")}, p.Spec.Containers[0].Env...)
 			})),
 			want: []string{
@@ -186,7 +190,7 @@ func TestIRSA110(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fxOnly(fxRun(t, tt.snap, Selector{}, tt.details, irsa110), "IRSA110")
+			got := fxOnly(fxRun(t, tt.snap, model.Selector{}, tt.details, irsa110), "IRSA110")
 			fxAssert(t, got, tt.want)
 		})
 	}
@@ -194,10 +198,10 @@ func TestIRSA110(t *testing.T) {
 
 func TestIRSA110PodFoldsIntoWorkload(t *testing.T) {
 	key := []snapshot.EnvVar{{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, {Name: "AWS_SECRET_ACCESS_KEY", Value: "x"}}
-	s := fxSnapshot(
-		fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Env = key }),
-		fxOwnedPod(func(p *snapshot.Pod) { p.Spec.Containers[0].Env = append([]snapshot.EnvVar{}, key...); fxMutated(p) }))
-	got := fxOnly(fxRun(t, s, Selector{}, true, irsa110), "IRSA110")
+	s := fx.Snapshot(
+		fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Env = key }),
+		fx.OwnedPod(func(p *snapshot.Pod) { p.Spec.Containers[0].Env = append([]snapshot.EnvVar{}, key...); fx.Mutated(p) }))
+	got := fxOnly(fxRun(t, s, model.Selector{}, true, irsa110), "IRSA110")
 	fxAssert(t, got, []string{
 		`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (a literal value in the manifest) and AWS_SECRET_ACCESS_KEY (a literal value in the manifest) are set: every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
 			"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID a literal value in the manifest" +

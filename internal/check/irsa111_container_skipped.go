@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -16,7 +18,7 @@ var irsa111 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	After:    []string{"IRSA101"},
+	Requires: []*Check{irsa101},
 	IRSA:     true,
 	Doc: `Two opt-outs keep the webhook's credentials away (irsa-facts.md §1.1):
 
@@ -40,73 +42,67 @@ new pods. If the pod is meant to run without IRSA, give it a ServiceAccount with
 	Run: runIRSA111,
 }
 
-func runIRSA111(c *Context, t *Target, r *Recorder) {
+func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 	if t.Meta == nil || t.Spec == nil {
 		return
 	}
 	_, hasLabel := t.Meta.Labels[webhook.LabelSkip]
 	skipValue, hasAnnotation := t.Meta.Annotations[webhook.AnnotationSkipContainers]
 	if !hasLabel && !hasAnnotation {
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
 		return
 	}
 	if t.SA == nil {
-		r.Skip(t.Subject(), saNotInInput(t))
+		r.Skip(t.Subject(), model.SaNotInInput(t))
 		return
 	}
-	a := admissionOf(c, t)
-	if !a.annotated {
+	a := model.AdmissionOf(c, t)
+	if !a.Annotated {
 		// Without a role the webhook does nothing anyway (IRSA102/IRSA103).
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
 		return
 	}
-	saEv := Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.role))
-	var labelEv Detail
+	saEv := model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.Role))
+	var labelEv model.Detail
 	if hasLabel {
-		labelEv = Ev(t.Source, fmt.Sprintf("%s %s/%s label %s=%q", t.Kind, t.Namespace, t.Name, webhook.LabelSkip, a.label.value))
+		labelEv = model.Ev(t.Source, fmt.Sprintf("%s %s/%s label %s=%q", t.Kind, t.Namespace, t.Name, webhook.LabelSkip, a.Label.Value))
 	}
-	if hasLabel && a.label.effective {
+	if hasLabel && a.Label.Effective {
 		// The whole pod is skipped: the annotation no longer matters.
 		own, none := splitOwnCredentials(t.Spec, nil)
 		if len(none.regular) == 0 {
 			r.Pass(t.Subject(), fmt.Sprintf("the pod opts out of the webhook with the label %s, and every container sets its own web identity variables (IRSA109 judges them)", webhook.LabelSkip),
-				labelEv, Ev(t.Source, a.label.why))
+				labelEv, model.Ev(t.Source, a.Label.Why))
 			return
 		}
-		details := []Detail{labelEv, Ev(t.Source, a.label.why), saEv}
+		details := []model.Detail{labelEv, model.Ev(t.Source, a.Label.Why), saEv}
 		if len(own) > 0 {
-			details = append(details, Ev(t.Source, "containers with their own web identity variables: "+strings.Join(own, ", ")))
+			details = append(details, model.Ev(t.Source, "containers with their own web identity variables: "+strings.Join(own, ", ")))
 		}
-		kind, name := templateOwner(c, t)
-		if cmd := templatePatchCmd(kind, name, t.Namespace, "labels", webhook.LabelSkip, nil); cmd != "" {
-			details = append(details, Cmd(cmd))
+		kind, name := model.TemplateOwner(c, t)
+		if cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "labels", webhook.LabelSkip, nil); cmd != "" {
+			details = append(details, model.Cmd(cmd))
 		}
-		details = append(details, Remedy(fmt.Sprintf("Remove the label %s from the pod template so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.LabelSkip)))
+		details = append(details, model.Remedy(fmt.Sprintf("Remove the label %s from the pod template so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.LabelSkip)))
 		r.Fail(t.Subject(), fmt.Sprintf("the pod carries the label %s, so the webhook never sees it: %s no IRSA credentials although ServiceAccount %q names role %q",
-			webhook.LabelSkip, containerPhrase(append(none.init, none.regular...), "gets", "get"), t.SAName, a.role), details...)
+			webhook.LabelSkip, model.ContainerPhrase(append(none.init, none.regular...), "gets", "get"), t.SAName, a.Role), details...)
 		return
 	}
 
 	// The target's own outcome: the annotation's verdict when it concerns
 	// the whole pod, else the inert label's.
-	var targetDetails []Detail
+	var targetDetails []model.Detail
 	if hasLabel {
 		targetDetails = append(targetDetails, labelEv)
 	}
 	labelPass := func() {
 		if hasLabel {
-			r.Pass(t.Subject(), fmt.Sprintf("the pod carries the label %s, but %s", webhook.LabelSkip, a.label.why), targetDetails...)
+			r.Pass(t.Subject(), fmt.Sprintf("the pod carries the label %s, but %s", webhook.LabelSkip, a.Label.Why), targetDetails...)
 		}
 	}
 	if !hasAnnotation {
 		labelPass()
 		return
 	}
-	annEv := Ev(t.Source, fmt.Sprintf("%s %s/%s annotation %s: %q", t.Kind, t.Namespace, t.Name, webhook.AnnotationSkipContainers, skipValue))
+	annEv := model.Ev(t.Source, fmt.Sprintf("%s %s/%s annotation %s: %q", t.Kind, t.Namespace, t.Name, webhook.AnnotationSkipContainers, skipValue))
 	skip, err := webhook.SkipContainers(t.Meta.Annotations)
 	if err != nil {
 		if hasLabel {
@@ -117,8 +113,8 @@ func runIRSA111(c *Context, t *Target, r *Recorder) {
 		return
 	}
 	var present, unknown []string
-	for _, n := range sortedKeys(skip) {
-		if specContainer(t.Spec, n) != nil {
+	for _, n := range model.SortedKeys(skip) {
+		if model.SpecContainer(t.Spec, n) != nil {
 			present = append(present, n)
 		} else {
 			unknown = append(unknown, fmt.Sprintf("%q", n))
@@ -132,14 +128,14 @@ func runIRSA111(c *Context, t *Target, r *Recorder) {
 		r.Pass(t.Subject(), fmt.Sprintf("%s names no container of the pod (%s), so the webhook skips none", webhook.AnnotationSkipContainers, strings.Join(unknown, ", ")), annEv)
 		return
 	}
-	details := []Detail{annEv}
+	details := []model.Detail{annEv}
 	if len(unknown) > 0 {
-		details = append(details, Ev(t.Source, "names that match no container (compared exactly, spaces included): "+strings.Join(unknown, ", ")))
+		details = append(details, model.Ev(t.Source, "names that match no container (compared exactly, spaces included): "+strings.Join(unknown, ", ")))
 	}
 	own, none := splitOwnCredentials(t.Spec, skip)
 	var withCreds []string // regular containers that get credentials
 	for _, cont := range t.Spec.Containers {
-		if !skip[cont.Name] || selectorHas(own, cont.Name) {
+		if !skip[cont.Name] || model.SelectorHas(own, cont.Name) {
 			withCreds = append(withCreds, cont.Name)
 		}
 	}
@@ -148,21 +144,21 @@ func runIRSA111(c *Context, t *Target, r *Recorder) {
 		details = append(append(targetDetails, details...), saEv)
 		details = append(details, skipContainersFix(c, t, skip)...)
 		r.Fail(t.Subject(), fmt.Sprintf("%s skips every regular container: %s no IRSA credentials although ServiceAccount %q names role %q",
-			webhook.AnnotationSkipContainers, containerPhrase(append(none.init, none.regular...), "gets", "get"), t.SAName, a.role), details...)
+			webhook.AnnotationSkipContainers, model.ContainerPhrase(append(none.init, none.regular...), "gets", "get"), t.SAName, a.Role), details...)
 		return
 	}
 	labelPass()
-	for _, cont := range initAndRegular(t.Spec) {
+	for _, cont := range model.InitAndRegular(t.Spec) {
 		if !skip[cont.Name] {
 			continue
 		}
 		subj := t.ContainerSubject(cont.Name)
-		if selectorHas(own, cont.Name) {
+		if model.SelectorHas(own, cont.Name) {
 			r.Pass(subj, fmt.Sprintf("skipped by %s, and sets its own web identity variables (IRSA109 judges them)", webhook.AnnotationSkipContainers), details...)
 			continue
 		}
 		r.Pass(subj, fmt.Sprintf("skipped by %s: gets no IRSA credentials and uses the node's role, while %s them", webhook.AnnotationSkipContainers,
-			containerPhrase(withCreds, "gets", "get")), details...)
+			model.ContainerPhrase(withCreds, "gets", "get")), details...)
 	}
 }
 
@@ -174,11 +170,11 @@ type credentialSplit struct{ init, regular []string }
 // identity: every container when skip is nil (the whole pod opts out),
 // else the skipped ones.
 func splitOwnCredentials(s *snapshot.PodSpec, skip map[string]bool) (own []string, none credentialSplit) {
-	for i, cont := range initAndRegular(s) {
+	for i, cont := range model.InitAndRegular(s) {
 		if skip != nil && !skip[cont.Name] {
 			continue
 		}
-		if e, ok := Env(cont, webhook.EnvTokenFile); ok && (e.Value != "" || e.ValueFrom != nil) {
+		if e, ok := model.Env(cont, webhook.EnvTokenFile); ok && (e.Value != "" || e.ValueFrom != nil) {
 			own = append(own, cont.Name)
 			continue
 		}
@@ -193,9 +189,9 @@ func splitOwnCredentials(s *snapshot.PodSpec, skip map[string]bool) (own []strin
 
 // skipContainersFix proposes the annotation without the regular
 // containers, so that the application containers are mutated.
-func skipContainersFix(c *Context, t *Target, skip map[string]bool) []Detail {
+func skipContainersFix(c *model.Context, t *model.Target, skip map[string]bool) []model.Detail {
 	var keep []string
-	for _, n := range sortedKeys(skip) {
+	for _, n := range model.SortedKeys(skip) {
 		isRegular := false
 		for _, cont := range t.Spec.Containers {
 			isRegular = isRegular || cont.Name == n
@@ -209,10 +205,10 @@ func skipContainersFix(c *Context, t *Target, skip map[string]bool) []Detail {
 		v := strings.Join(keep, ",")
 		value = &v
 	}
-	kind, name := templateOwner(c, t)
+	kind, name := model.TemplateOwner(c, t)
 	remedy := fmt.Sprintf("Take the application containers out of %s in the pod template, so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.AnnotationSkipContainers)
-	if cmd := templatePatchCmd(kind, name, t.Namespace, "annotations", webhook.AnnotationSkipContainers, value); cmd != "" {
-		return []Detail{Cmd(cmd), Remedy(remedy)}
+	if cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "annotations", webhook.AnnotationSkipContainers, value); cmd != "" {
+		return []model.Detail{model.Cmd(cmd), model.Remedy(remedy)}
 	}
-	return []Detail{Remedy(remedy)}
+	return []model.Detail{model.Remedy(remedy)}
 }

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -112,7 +114,7 @@ func TestIRSA111(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := whRender(t, whSnapshot(tt.snap), Selector{}, irsa111)
+			got := whRender(t, whSnapshot(tt.snap), model.Selector{}, irsa111)
 			if tt.heads {
 				got = headsOf(got)
 			}

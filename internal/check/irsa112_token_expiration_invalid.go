@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -18,7 +20,7 @@ var irsa112 = &Check{
 	Severity: finding.SeverityWarning,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    []string{"IRSA101", "IRSA102"},
+	Requires: []*Check{irsa101, irsa102},
 	IRSA:     true,
 	Doc: `` + "`eks.amazonaws.com/token-expiration`" + `, on the ServiceAccount or on the pod (the pod's wins), sets the
 lifetime in seconds of the projected token the webhook requests (irsa-facts.md §1.1; webhook
@@ -37,7 +39,8 @@ Values between 86400 and 2^32 are accepted; the kubelet refreshes the token once
 anyway.`,
 	Fix: `Write a whole number of seconds between 600 and 4294967296, or remove the annotation to get the
 default 86400. The value is read when a pod is created: re-create the pods afterwards.`,
-	Run: runIRSA112,
+	Subject: model.SASubjectOf,
+	Run:     runIRSA112,
 }
 
 // maxExpiration is the API server's limit on a projected token's
@@ -46,16 +49,13 @@ default 86400. The value is read when a pod is created: re-create the pods after
 // 2^32 seconds").
 const maxExpiration = int64(1) << 32
 
-func runIRSA112(c *Context, t *Target, r *Recorder) {
+func runIRSA112(c *model.Context, t *model.Target, r *Recorder) {
 	key := webhook.AnnotationTokenExpiration
 	if t.SA != nil {
-		if role, _ := RoleAnnotation(t.SA); role == "" {
+		if role, _ := model.RoleAnnotation(t.SA); role == "" {
 			// The webhook does not mutate: no token is requested, and
 			// the annotation has no effect (IRSA102 and IRSA103 judge
 			// the role annotation).
-			if r.Blocked() {
-				r.Skip(t.SASubject(), "")
-			}
 			return
 		}
 	}
@@ -79,9 +79,9 @@ func runIRSA112(c *Context, t *Target, r *Recorder) {
 			}
 		}
 		j := judgeExpiration(podVal, "on the pod", fallback)
-		details := []Detail{Ev(t.Source, fmt.Sprintf("%s %s/%s: metadata.annotations[%q]: %q", targetNoun(t), t.Namespace, t.Name, key, podVal))}
+		details := []model.Detail{model.Ev(t.Source, fmt.Sprintf("%s %s/%s: metadata.annotations[%q]: %q", model.TargetNoun(t), t.Namespace, t.Name, key, podVal))}
 		if saHas {
-			details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, saVal)))
+			details = append(details, model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, saVal)))
 		}
 		details = append(details, appliedExpiration(t)...)
 		recordExpiration(r, t.Subject(), j, append(details, podExpirationFix(c, t, j)...))
@@ -91,24 +91,21 @@ func runIRSA112(c *Context, t *Target, r *Recorder) {
 	}
 	switch {
 	case t.SA == nil:
-		r.Skip(t.SASubject(), saAbsentReason(c, t)+", so its "+key+" cannot be judged")
+		r.Skip(t.SASubject(), model.SaAbsentReason(c, t)+", so its "+key+" cannot be judged")
 	case saHas:
 		j := judgeExpiration(saVal, "on the ServiceAccount", "the default 86400 seconds")
-		details := []Detail{Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, saVal))}
+		details := []model.Detail{model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, saVal))}
 		if j.status == finding.StatusFail {
 			v := j.suggestion
-			cmd := saAnnotateCmd(t.Namespace, t.SAName, key, v, v != nil)
+			cmd := model.SaAnnotateCmd(t.Namespace, t.SAName, key, v, v != nil)
 			remedy := "Remove the annotation, which leaves the default 86400 seconds"
 			if v != nil {
 				remedy = fmt.Sprintf("Set the annotation to %s seconds", *v)
 			}
-			details = append(details, Cmd(cmd), Remedy(remedy+":\n\n    "+cmd+"\n\nThe webhook reads it when a pod is created: re-create the pods of this ServiceAccount afterwards."))
+			details = append(details, model.Cmd(cmd), model.Remedy(remedy+":\n\n    "+cmd+"\n\nThe webhook reads it when a pod is created: re-create the pods of this ServiceAccount afterwards."))
 		}
 		recordExpiration(r, t.SASubject(), j, details)
 	default:
-		if r.Blocked() {
-			r.Skip(t.SASubject(), "")
-		}
 	}
 }
 
@@ -173,34 +170,34 @@ func expirationSuggestion(v string) *string {
 	return &out
 }
 
-func recordExpiration(r *Recorder, subj finding.Subject, j expirationJudgement, details []Detail) {
+func recordExpiration(r *Recorder, subj finding.Subject, j expirationJudgement, details []model.Detail) {
 	if j.status == finding.StatusPass {
 		r.Pass(subj, j.msg, details...)
 		return
 	}
-	r.Fail(subj, j.msg, append(details, WithSeverity(j.severity))...)
+	r.Fail(subj, j.msg, append(details, model.WithSeverity(j.severity))...)
 }
 
 // appliedExpiration shows, for an admitted pod, the expirationSeconds its
 // token volume actually got.
-func appliedExpiration(t *Target) []Detail {
+func appliedExpiration(t *model.Target) []model.Detail {
 	if !t.IsPod() || t.Spec == nil {
 		return nil
 	}
-	v := Volume(t.Spec, webhook.VolumeName)
+	v := model.Volume(t.Spec, webhook.VolumeName)
 	if v == nil || v.Projected == nil {
 		return nil
 	}
 	for _, src := range v.Projected.Sources {
 		if sat := src.ServiceAccountToken; sat != nil && sat.ExpirationSeconds != nil {
-			return []Detail{Ev(t.Source, fmt.Sprintf("pod %s/%s: volume %s expirationSeconds: %d (applied at admission)", t.Namespace, t.Name, webhook.VolumeName, *sat.ExpirationSeconds))}
+			return []model.Detail{model.Ev(t.Source, fmt.Sprintf("pod %s/%s: volume %s expirationSeconds: %d (applied at admission)", t.Namespace, t.Name, webhook.VolumeName, *sat.ExpirationSeconds))}
 		}
 	}
 	return nil
 }
 
 // podExpirationFix corrects the annotation in the workload's pod template.
-func podExpirationFix(c *Context, t *Target, j expirationJudgement) []Detail {
+func podExpirationFix(c *model.Context, t *model.Target, j expirationJudgement) []model.Detail {
 	if j.status == finding.StatusPass {
 		return nil
 	}
@@ -210,13 +207,13 @@ func podExpirationFix(c *Context, t *Target, j expirationJudgement) []Detail {
 		value = *j.suggestion
 		what = fmt.Sprintf("set it to %s in the pod template", *j.suggestion)
 	}
-	kind, name := templateWorkload(c, t)
-	patch := templatePatch(kind, name, t.Namespace, map[string]any{"metadata": map[string]any{"annotations": map[string]any{webhook.AnnotationTokenExpiration: value}}})
+	kind, name := model.TemplateWorkload(c, t)
+	patch := model.TemplatePatch(kind, name, t.Namespace, map[string]any{"metadata": map[string]any{"annotations": map[string]any{webhook.AnnotationTokenExpiration: value}}})
 	if patch == "" {
 		if kind == "" {
-			return []Detail{Remedy("The webhook reads the annotation when the pod is created: " + what + " in the pod's manifest and re-create the pod.")}
+			return []model.Detail{model.Remedy("The webhook reads the annotation when the pod is created: " + what + " in the pod's manifest and re-create the pod.")}
 		}
-		return []Detail{Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s of %s %s, then re-create its pods.", what, kind, name))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s of %s %s, then re-create its pods.", what, kind, name))}
 	}
-	return []Detail{Cmd(patch), Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s; the patch applies to the pods created from now on:\n\n    %s", what, patch))}
+	return []model.Detail{model.Cmd(patch), model.Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s; the patch applies to the pods created from now on:\n\n    %s", what, patch))}
 }

@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -11,7 +15,7 @@ func TestIRSA112(t *testing.T) {
 	const key = webhook.AnnotationTokenExpiration
 	saExp := func(v string) func(*snapshot.Snapshot) {
 		return func(s *snapshot.Snapshot) {
-			s.ServiceAccounts[snapshot.Key(fxNS, "api")] = fxSA("api", webhook.AnnotationRoleARN, fxRole, key, v)
+			s.ServiceAccounts[snapshot.Key(fx.NS, "api")] = fx.SA("api", webhook.AnnotationRoleARN, fx.Role, key, v)
 		}
 	}
 	podExp := func(v string) func(*snapshot.Workload) {
@@ -25,7 +29,7 @@ func TestIRSA112(t *testing.T) {
 	}{
 		{
 			name:    "valid on the ServiceAccount",
-			snap:    fxSnapshot(fxDeployment(), saExp("3600")),
+			snap:    fx.Snapshot(fx.Deployment(), saExp("3600")),
 			details: true,
 			want: []string{
 				`IRSA112 pass ServiceAccount payments/api: eks.amazonaws.com/token-expiration "3600" on the ServiceAccount: the webhook requests tokens valid for 3600 seconds` +
@@ -34,12 +38,12 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name: "above a day",
-			snap: fxSnapshot(fxDeployment(), saExp("172800")),
+			snap: fx.Snapshot(fx.Deployment(), saExp("172800")),
 			want: []string{`IRSA112 pass ServiceAccount payments/api: eks.amazonaws.com/token-expiration "172800" on the ServiceAccount: the webhook requests tokens valid for 172800 seconds; the kubelet still refreshes them once they are 24 hours old`},
 		},
 		{
 			name:    "a duration, not seconds",
-			snap:    fxSnapshot(fxDeployment(), saExp("1h")),
+			snap:    fx.Snapshot(fx.Deployment(), saExp("1h")),
 			details: true,
 			want: []string{
 				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "1h" on the ServiceAccount is not a whole number of seconds: the webhook ignores it and uses the default 86400 seconds` +
@@ -50,7 +54,7 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name:    "stray space",
-			snap:    fxSnapshot(fxDeployment(), saExp(" 7200")),
+			snap:    fx.Snapshot(fx.Deployment(), saExp(" 7200")),
 			details: true,
 			want: []string{
 				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration " 7200" on the ServiceAccount is not a whole number of seconds: the webhook ignores it and uses the default 86400 seconds` +
@@ -61,7 +65,7 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name:    "below the minimum: raised, info",
-			snap:    fxSnapshot(fxDeployment(), saExp("300")),
+			snap:    fx.Snapshot(fx.Deployment(), saExp("300")),
 			details: true,
 			want: []string{
 				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "300" on the ServiceAccount is below 600: the webhook raises it to 600 seconds, its minimum` +
@@ -73,7 +77,7 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name:    "above 2^32: every new pod is rejected",
-			snap:    fxSnapshot(fxDeployment(), saExp("4294967297")),
+			snap:    fx.Snapshot(fx.Deployment(), saExp("4294967297")),
 			details: true,
 			want: []string{
 				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "4294967297" on the ServiceAccount is above 4294967296 (2^32), the most the API server accepts for a projected token's expirationSeconds: the webhook injects it as is, and the API server rejects every new pod ("may not specify a duration larger than 2^32 seconds")` +
@@ -85,17 +89,17 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name: "exactly 2^32 is accepted",
-			snap: fxSnapshot(fxDeployment(), saExp("4294967296")),
+			snap: fx.Snapshot(fx.Deployment(), saExp("4294967296")),
 			want: []string{`IRSA112 pass ServiceAccount payments/api: eks.amazonaws.com/token-expiration "4294967296" on the ServiceAccount: the webhook requests tokens valid for 4294967296 seconds; the kubelet still refreshes them once they are 24 hours old`},
 		},
 		{
 			name: "too large to parse: ignored, not rejected",
-			snap: fxSnapshot(fxDeployment(), saExp("99999999999999999999")),
+			snap: fx.Snapshot(fx.Deployment(), saExp("99999999999999999999")),
 			want: []string{`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "99999999999999999999" on the ServiceAccount is too large for a 64-bit integer: the webhook ignores it and uses the default 86400 seconds`},
 		},
 		{
 			name:    "unparsable on the pod template: the ServiceAccount's value applies",
-			snap:    fxSnapshot(fxDeployment(podExp("2h")), saExp("3600")),
+			snap:    fx.Snapshot(fx.Deployment(podExp("2h")), saExp("3600")),
 			details: true,
 			want: []string{
 				`IRSA112 fail Deployment payments/api: eks.amazonaws.com/token-expiration "2h" on the pod is not a whole number of seconds: the webhook ignores it and uses the ServiceAccount's 3600 seconds` +
@@ -108,13 +112,13 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name: "valid on the pod: the ServiceAccount's bad value does not matter here",
-			snap: fxSnapshot(fxDeployment(podExp("900")), saExp("abc")),
+			snap: fx.Snapshot(fx.Deployment(podExp("900")), saExp("abc")),
 			want: []string{`IRSA112 pass Deployment payments/api: eks.amazonaws.com/token-expiration "900" on the pod: the webhook requests tokens valid for 900 seconds`},
 		},
 		{
 			name:    "bare pod: applied value in evidence, no command",
 			details: true,
-			snap: fxSnapshot(fxBarePod("worker", fxMutated, func(p *snapshot.Pod) {
+			snap: fx.Snapshot(fx.BarePod("worker", fx.Mutated, func(p *snapshot.Pod) {
 				p.Annotations = map[string]string{key: "0"}
 			})),
 			want: []string{
@@ -126,38 +130,38 @@ func TestIRSA112(t *testing.T) {
 		},
 		{
 			name: "no annotation: nothing to say",
-			snap: fxSnapshot(fxDeployment()),
+			snap: fx.Snapshot(fx.Deployment()),
 			want: nil,
 		},
 		{
 			name: "ServiceAccount without a role: no token is requested",
-			snap: fxSnapshot(fxBarePod("worker", fxMutated), func(s *snapshot.Snapshot) {
-				s.ServiceAccounts[snapshot.Key(fxNS, "api")] = fxSA("api", key, "1h")
+			snap: fx.Snapshot(fx.BarePod("worker", fx.Mutated), func(s *snapshot.Snapshot) {
+				s.ServiceAccounts[snapshot.Key(fx.NS, "api")] = fx.SA("api", key, "1h")
 			}),
 			want: nil,
 		},
 		{
 			name: "ServiceAccount not in the input",
-			snap: fxSnapshot(fxBarePod("worker", fxMutated), func(s *snapshot.Snapshot) {
+			snap: fx.Snapshot(fx.BarePod("worker", fx.Mutated), func(s *snapshot.Snapshot) {
 				s.Listings = nil
-				delete(s.ServiceAccounts, snapshot.Key(fxNS, "api"))
+				delete(s.ServiceAccounts, snapshot.Key(fx.NS, "api"))
 			}),
 			want: []string{"IRSA112 skipped ServiceAccount payments/api: ServiceAccount payments/api is not in the input (capture: kubectl get serviceaccount api -n payments -o json), so its eks.amazonaws.com/token-expiration cannot be judged"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fxOnly(fxRun(t, tt.snap, Selector{}, tt.details, irsa112), "IRSA112")
+			got := fxOnly(fxRun(t, tt.snap, model.Selector{}, tt.details, irsa112), "IRSA112")
 			fxAssert(t, got, tt.want)
 		})
 	}
 }
 
 func TestIRSA112BlockedByIRSA102(t *testing.T) {
-	s := fxSnapshot(fxDeployment(), func(s *snapshot.Snapshot) {
-		s.ServiceAccounts[snapshot.Key(fxNS, "api")] = fxSA("api", "eks.amazon.com/role-arn", fxRole, webhook.AnnotationTokenExpiration, "1h")
+	s := fx.Snapshot(fx.Deployment(), func(s *snapshot.Snapshot) {
+		s.ServiceAccounts[snapshot.Key(fx.NS, "api")] = fx.SA("api", "eks.amazon.com/role-arn", fx.Role, webhook.AnnotationTokenExpiration, "1h")
 	})
-	got := fxOnly(fxRun(t, s, Selector{}, false, irsa102, irsa112), "IRSA112")
+	got := fxOnly(fxRun(t, s, model.Selector{}, false, irsa102, irsa112), "IRSA112")
 	fxAssert(t, got, []string{"IRSA112 skipped ServiceAccount payments/api: blocked by IRSA102"})
 }
 

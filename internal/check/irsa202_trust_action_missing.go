@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -14,7 +16,7 @@ var irsa202 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301},
 	IRSA:     true,
 	Doc: `A pod's SDK exchanges its projected token for credentials with ` + "`sts:AssumeRoleWithWebIdentity`" + `
 (irsa-facts.md §3.1). A trust policy statement written for ` + "`sts:AssumeRole`" + ` (EC2, another account,
@@ -28,20 +30,28 @@ when the policy has no Allow statement at all.`,
 	Fix: `Add ` + "`sts:AssumeRoleWithWebIdentity`" + ` to the statement's ` + "`Action`" + `; the corrected policy is in the fix, to apply with
 ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.
 Trust policy changes take effect without restarting pods.`,
-	Run: runTrust(judgeIRSA202),
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA202,
 }
 
-func judgeIRSA202(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	in := d.in
+func runIRSA202(c *model.Context, t *model.Target, r *Recorder) {
+	d, v := model.Trust(c, t)
+	if r.Record(v); d != nil {
+		judgeIRSA202(c, t, r, d)
+	}
+}
+
+func judgeIRSA202(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
+	in := d.In
 	subj := in.WebIdentity.Role.Subject()
 	switch {
-	case d.state == focusNone:
-		r.Fail(subj, fmt.Sprintf("trust policy has no Allow statement, so nothing allows %s", webIdentityAction),
-			append([]Detail{trustPolicyEvidence(in)}, trustFixDetails(c, in, r)...)...)
-	case d.state == focusMisses && d.focus.Action.Outcome == policy.NoMatch:
-		r.Fail(subj, fmt.Sprintf("trust policy does not allow %s: %s %s", webIdentityAction, d.focusName(), d.focus.Action.Why),
-			append([]Detail{trustPolicyEvidence(in)}, trustFixDetails(c, in, r)...)...)
+	case d.State == model.FocusNone:
+		r.Fail(subj, fmt.Sprintf("trust policy has no Allow statement, so nothing allows %s", model.WebIdentityAction),
+			append([]model.Detail{model.TrustPolicyEvidence(in)}, model.TrustFixDetails(c, in, r.Remediation())...)...)
+	case d.State == model.FocusMisses && d.Focus.Action.Outcome == policy.NoMatch:
+		r.Fail(subj, fmt.Sprintf("trust policy does not allow %s: %s %s", model.WebIdentityAction, d.FocusName(), d.Focus.Action.Why),
+			append([]model.Detail{model.TrustPolicyEvidence(in)}, model.TrustFixDetails(c, in, r.Remediation())...)...)
 	default:
-		r.Pass(subj, fmt.Sprintf("%s allows %s", d.focusName(), webIdentityAction))
+		r.Pass(subj, fmt.Sprintf("%s allows %s", d.FocusName(), model.WebIdentityAction))
 	}
 }

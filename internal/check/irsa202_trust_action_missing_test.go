@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -17,12 +19,12 @@ func TestIRSA202(t *testing.T) {
 			"IRSA202 pass IAMRole s3-reader: Statement[0] allows sts:AssumeRoleWithWebIdentity",
 		}},
 		{name: "a wildcard action counts", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole*","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole*","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
 		}, want: []string{
 			"IRSA202 pass IAMRole s3-reader: Statement[0] allows sts:AssumeRoleWithWebIdentity",
 		}},
 		{name: "only sts:AssumeRole", mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Sid":"EKS","Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Sid":"EKS","Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
 		}, want: []string{
 			"IRSA202 fail IAMRole s3-reader: trust policy does not allow sts:AssumeRoleWithWebIdentity: statement \"EKS\" allows action \"sts:AssumeRole\"; the request is for \"sts:AssumeRoleWithWebIdentity\"\n  evidence: bundle get-role.json: role s3-reader trust policy: {\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"EKS\",\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\"},\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":{\"oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub\":\"system:serviceaccount:payments:s3-reader\"}}}]}\n  fix: aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json\n  fix-file: s3-reader.trust-policy.json",
 		}},

@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -14,7 +16,7 @@ var irsa203 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301},
 	IRSA:     true,
 	Doc: `STS evaluates the trust policy for the principal
 ` + "`arn:PARTITION:iam::ROLE_ACCOUNT:oidc-provider/ISSUER_HOST_AND_PATH`" + `: the IAM OIDC provider of the
@@ -30,35 +32,43 @@ must trust the provider created in its own account), another partition, the host
 (a provider of this cluster's issuer misspelled is replaced; another cluster's is kept, and a copy of
 the statement trusts this one). Apply it with
 ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Run: runTrust(judgeIRSA203),
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA203,
 }
 
-func judgeIRSA203(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	in := d.in
+func runIRSA203(c *model.Context, t *model.Target, r *Recorder) {
+	d, v := model.Trust(c, t)
+	if r.Record(v); d != nil {
+		judgeIRSA203(c, t, r, d)
+	}
+}
+
+func judgeIRSA203(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
+	in := d.In
 	subj := in.WebIdentity.Role.Subject()
-	ev := []Detail{trustPolicyEvidence(in), in.ProviderEvidence(), in.Issuer.Evidence()}
+	ev := []model.Detail{model.TrustPolicyEvidence(in), in.ProviderEvidence(), in.Issuer.Evidence()}
 	switch {
-	case d.state == focusNone:
+	case d.State == model.FocusNone:
 		r.Fail(subj, fmt.Sprintf("trust policy has no Allow statement, so it trusts no OIDC provider; the request comes from Federated %q", in.ProviderARN),
-			append(ev, trustFixDetails(c, in, r)...)...)
+			append(ev, model.TrustFixDetails(c, in, r.Remediation())...)...)
 		return
-	case d.focus.Principal.Outcome == policy.Uncertain:
-		r.Skip(subj, fmt.Sprintf("%s %s", d.focusName(), d.focus.Principal.Why))
+	case d.Focus.Principal.Outcome == policy.Uncertain:
+		r.Skip(subj, fmt.Sprintf("%s %s", d.FocusName(), d.Focus.Principal.Why))
 		return
-	case d.state == focusMisses && d.focus.Principal.Outcome == policy.NoMatch:
+	case d.State == model.FocusMisses && d.Focus.Principal.Outcome == policy.NoMatch:
 	default:
 		trusts := "every principal (\"*\")"
-		if p := d.focus.Statement.Principal; p != nil && !p.Any {
+		if p := d.Focus.Statement.Principal; p != nil && !p.Any {
 			trusts = fmt.Sprintf("Federated %q", in.ProviderARN)
 		}
-		r.Pass(subj, fmt.Sprintf("%s trusts %s", d.focusName(), trusts))
+		r.Pass(subj, fmt.Sprintf("%s trusts %s", d.FocusName(), trusts))
 		return
 	}
 	var cause []string
-	if p := d.focus.Statement.Principal; p != nil {
+	if p := d.Focus.Statement.Principal; p != nil {
 		for _, e := range p.Entries {
 			if e.Type == policy.PrincipalFederated {
-				if cause = issuerDiff(e.Value, in.WebIdentity, false); len(cause) > 0 {
+				if cause = model.IssuerDiff(e.Value, in.WebIdentity, false); len(cause) > 0 {
 					break
 				}
 			}
@@ -67,8 +77,8 @@ func judgeIRSA203(c *Context, t *Target, r *Recorder, d *trustDiag) {
 			cause = []string{"the statement names no Federated principal"}
 		}
 	}
-	r.Fail(subj, fmt.Sprintf("trust policy does not trust the cluster's OIDC provider: %s %s%s", d.focusName(), d.focus.Principal.Why, likelyCause(cause)),
-		append(ev, trustFixDetails(c, in, r)...)...)
+	r.Fail(subj, fmt.Sprintf("trust policy does not trust the cluster's OIDC provider: %s %s%s", d.FocusName(), d.Focus.Principal.Why, model.LikelyCause(cause)),
+		append(ev, model.TrustFixDetails(c, in, r.Remediation())...)...)
 }
 
 func hasFederated(p *policy.Principals) bool {

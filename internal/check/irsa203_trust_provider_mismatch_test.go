@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -31,7 +33,7 @@ func TestIRSA203(t *testing.T) {
 			"IRSA203 pass IAMRole s3-reader: Statement[0] trusts Federated \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\"",
 		}},
 		{name: "trusts every principal", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
 		}, want: []string{
 			"IRSA203 pass IAMRole s3-reader: Statement[0] trusts every principal (\"*\")",
 		}},
@@ -54,7 +56,7 @@ func TestIRSA203(t *testing.T) {
 			"IRSA203 fail IAMRole s3-reader: trust policy does not trust the cluster's OIDC provider: Statement[0] trusts Federated \"arn:aws:iam::111122223333:oidc-provider/https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\"; the request comes from Federated \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\" (likely cause: it keeps the issuer URL's https:// scheme)",
 		}},
 		{name: "an AWS principal only", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRoleWithWebIdentity"}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRoleWithWebIdentity"}`)),
 		}, want: []string{
 			"IRSA203 fail IAMRole s3-reader: trust policy does not trust the cluster's OIDC provider: Statement[0] trusts AWS \"arn:aws:iam::111122223333:root\"; the request comes from Federated \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE\" (likely cause: the statement names no Federated principal)",
 		}},

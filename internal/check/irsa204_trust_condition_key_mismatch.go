@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -15,7 +17,7 @@ var irsa204 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301", "IRSA202", "IRSA203"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203},
 	IRSA:     true,
 	Doc: `The token's claims reach the trust policy as the condition keys ` + "`ISSUER_HOST_AND_PATH:sub`" + ` and
 ` + "`ISSUER_HOST_AND_PATH:aud`" + `, the issuer URL without ` + "`https://`" + ` (irsa-facts.md §3.2). A key written with the scheme
@@ -27,56 +29,64 @@ the policy was saved (failure-modes.md #16). IAM compares key names case-insensi
 difference in letter case alone is not reported.`,
 	Fix: `Write the keys as this cluster's issuer host and path followed by ` + "`:sub`" + ` and ` + "`:aud`" + `; the corrected policy is in
 the fix. Apply it with ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Run: runTrust(judgeIRSA204),
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA204,
 }
 
-func judgeIRSA204(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	in := d.in
+func runIRSA204(c *model.Context, t *model.Target, r *Recorder) {
+	d, v := model.Trust(c, t)
+	if r.Record(v); d != nil {
+		judgeIRSA204(c, t, r, d)
+	}
+}
+
+func judgeIRSA204(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
+	in := d.In
 	subj := in.WebIdentity.Role.Subject()
-	if d.focus == nil {
-		r.Skip(subj, noAllowReason(in))
+	if d.Focus == nil {
+		r.Skip(subj, model.NoAllowReason(in))
 		return
 	}
-	var bad []trustCond
-	for _, cd := range d.conds {
-		if !cd.misnamed {
+	var bad []model.TrustCond
+	for _, cd := range d.Conds {
+		if !cd.Misnamed {
 			continue
 		}
-		switch cd.res.Outcome {
+		switch cd.Res.Outcome {
 		case policy.NoMatch:
 			bad = append(bad, cd)
 		case policy.Uncertain:
-			r.Skip(subj, fmt.Sprintf("%s %s", d.focusName(), cd.res.Why))
+			r.Skip(subj, fmt.Sprintf("%s %s", d.FocusName(), cd.Res.Why))
 			return
 		}
 	}
 	hp := in.Issuer.HostPath
 	if len(bad) == 0 {
 		var ours []string
-		for _, cd := range d.conds {
-			if !cd.misnamed && cd.claim != "" {
-				ours = appendUnique(ours, cd.res.Key)
+		for _, cd := range d.Conds {
+			if !cd.Misnamed && cd.Claim != "" {
+				ours = model.AppendUnique(ours, cd.Res.Key)
 			}
 		}
 		if len(ours) == 0 {
-			r.Pass(subj, fmt.Sprintf("%s tests no condition key of another issuer", d.focusName()))
+			r.Pass(subj, fmt.Sprintf("%s tests no condition key of another issuer", d.FocusName()))
 			return
 		}
-		r.Pass(subj, fmt.Sprintf("%s tests the issuer's own keys: %s", d.focusName(), strings.Join(ours, ", ")))
+		r.Pass(subj, fmt.Sprintf("%s tests the issuer's own keys: %s", d.FocusName(), strings.Join(ours, ", ")))
 		return
 	}
 	var keys []string
 	for _, cd := range bad {
-		keys = appendUnique(keys, fmt.Sprintf("%q", cd.res.Key))
+		keys = model.AppendUnique(keys, fmt.Sprintf("%q", cd.Res.Key))
 	}
 	noun, verb := "condition key", "never matches"
 	if len(keys) > 1 {
 		noun, verb = "condition keys", "never match"
 	}
-	first := bad[0].res.Key
+	first := bad[0].Res.Key
 	prefix := first[:strings.LastIndexByte(first, ':')]
 	r.Fail(subj, fmt.Sprintf("%s %s of %s %s: the token's keys are %s:sub and %s:aud%s",
-		noun, strings.Join(keys, " and "), d.focusName(), verb, hp, hp, likelyCause(issuerDiff(prefix, in.WebIdentity, true))),
-		append([]Detail{trustPolicyEvidence(in), in.Issuer.Evidence(), Ev(in.RoleFact.Source, d.focusName()+" "+bad[0].res.Why)},
-			trustFixDetails(c, in, r)...)...)
+		noun, strings.Join(keys, " and "), d.FocusName(), verb, hp, hp, model.LikelyCause(model.IssuerDiff(prefix, in.WebIdentity, true))),
+		append([]model.Detail{model.TrustPolicyEvidence(in), in.Issuer.Evidence(), model.Ev(in.RoleFact.Source, d.FocusName()+" "+bad[0].Res.Why)},
+			model.TrustFixDetails(c, in, r.Remediation())...)...)
 }

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -22,7 +24,7 @@ func TestIRSA204(t *testing.T) {
 			"IRSA204 pass IAMRole s3-reader: Statement[0] tests the issuer's own keys: OIDC.EKS.US-WEST-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub, OIDC.EKS.US-WEST-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud",
 		}},
 		{name: "no conditions", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity"}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity"}`)),
 		}, want: []string{
 			"IRSA204 pass IAMRole s3-reader: Statement[0] tests no condition key of another issuer",
 		}},
@@ -37,13 +39,13 @@ func TestIRSA204(t *testing.T) {
 			"IRSA204 fail IAMRole s3-reader: condition keys \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub\" and \"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud\" of Statement[0] never match: the token's keys are oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub and oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:aud (likely cause: it is the provider ARN, but condition keys start with the issuer's host and path)",
 		}},
 		{name: "a negated condition on another issuer's key holds", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` +
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` +
 				iamHP + `:sub":"` + iamSub + `"},"StringNotEquals":{"https://` + iamHP + `:sub":"system:serviceaccount:kube-system:default"}}}`)),
 		}, want: []string{
 			"IRSA204 pass IAMRole s3-reader: Statement[0] tests the issuer's own keys: oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub",
 		}},
 		{name: "ForAnyValue with IfExists on another issuer's key", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringLikeIfExists":{"https://` +
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringLikeIfExists":{"https://` +
 				iamHP + `:sub":"system:serviceaccount:payments:*"}}}`)),
 		}, want: []string{
 			"IRSA204 skipped IAMRole s3-reader: Statement[0] uses ForAnyValue:StringLikeIfExists on https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub, which the token lacks; AWS's documentation and observed behaviour disagree on IfExists under ForAnyValue",
@@ -67,5 +69,5 @@ func TestIRSA204(t *testing.T) {
 
 // fixStatementDoc is a document of one statement of the EKS form.
 func fixStatementDoc(provider, hp, op, sub, aud string) string {
-	return fixDoc(fixStatement(provider, hp, op, sub, aud))
+	return fx.PolicyDoc(fx.TrustStatement(provider, hp, op, sub, aud))
 }

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -48,7 +50,7 @@ func TestIRSA205(t *testing.T) {
 			"IRSA205 skipped IAMRole s3-reader: Statement[0] compares oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub under StringEquals with \"system:serviceaccount:${aws:PrincipalTag/ns}:s3-reader\", whose policy variable \"${aws:PrincipalTag/ns}\" this evaluator does not resolve",
 		}},
 		{name: "no sub condition", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:aud":"sts.amazonaws.com"}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:aud":"sts.amazonaws.com"}}}`)),
 		}, want: []string{
 			"IRSA205 pass IAMRole s3-reader: Statement[0] does not restrict :sub (IRSA207 judges how broad that is)",
 		}},

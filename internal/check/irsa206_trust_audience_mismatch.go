@@ -2,6 +2,7 @@ package check
 
 import (
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 )
 
 var irsa206 = &Check{
@@ -11,7 +12,7 @@ var irsa206 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301", "IRSA202", "IRSA203", "IRSA210"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203, irsa210},
 	IRSA:     true,
 	Doc: `The token's ` + "`aud`" + ` is the audience the webhook put in the pod's ` + "`aws-iam-token`" + ` volume: the ServiceAccount's
 ` + "`eks.amazonaws.com/audience`" + ` annotation, else ` + "`sts.amazonaws.com`" + ` (irsa-facts.md §1.1, §3.4). A trust policy whose
@@ -22,9 +23,19 @@ pod has it, not inferred from the partition (failure-modes.md #21).`,
 	Fix: `Make the ` + "`:aud`" + ` condition admit the token's audience (the corrected policy is in the fix), or change the
 ServiceAccount's ` + "`eks.amazonaws.com/audience`" + ` annotation and re-create the pods. The IAM OIDC provider's
 ClientIDList must list the same audience (IRSA303).`,
-	Run: runTrust(judgeIRSA206),
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA206,
 }
 
-func judgeIRSA206(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	judgeClaim(c, t, r, d, "aud")
+func runIRSA206(c *model.Context, t *model.Target, r *Recorder) {
+	d, v := model.Trust(c, t)
+	if r.Record(v); d != nil {
+		judgeIRSA206(c, t, r, d)
+	}
+}
+
+func judgeIRSA206(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
+	var v model.Verdicts
+	model.JudgeClaim(c, t, &v, d, "aud", r.Remediation())
+	r.Record(v)
 }

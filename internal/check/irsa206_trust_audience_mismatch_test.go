@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -50,7 +52,7 @@ func TestIRSA206(t *testing.T) {
 			"IRSA206 skipped IAMRole s3-reader: Statement[0] tests :aud, and the token's audience is not known: the token names none, so the API server issues it for its own audiences, which the input does not show",
 		}},
 		{name: "no aud condition", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`)),
 		}, want: []string{
 			"IRSA206 pass IAMRole s3-reader: Statement[0] does not restrict :aud",
 		}},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -16,7 +18,7 @@ var irsa207 = &Check{
 	Severity: finding.SeverityWarning,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301},
 	IRSA:     true,
 	Doc: `A security finding, not a failure: the role works, but for too many. A statement that trusts a
 cluster's OIDC provider without a ` + "`:sub`" + ` condition lets every service account of that cluster assume the
@@ -33,7 +35,8 @@ recommends for namespace-wide access and is not reported.`,
 	Fix: `Pin ` + "`ISSUER:sub`" + ` to the service accounts that use the role, with ` + "`StringEquals`" + ` (or ` + "`StringLike`" + ` on one
 namespace), next to the ` + "`:aud`" + ` condition, and apply the document with
 ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Run: runIRSA207,
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA207,
 }
 
 // probeSubject is a service account of a namespace no cluster is expected
@@ -44,15 +47,17 @@ const probeSubject = "system:serviceaccount:irsa-doctor-probe-namespace:irsa-doc
 // admits it trusts any cluster.
 const probeProviderPath = "oidc.eks.us-east-1.amazonaws.com/id/IRSADOCTORPROBE00000000000000000"
 
-func runIRSA207(c *Context, t *Target, r *Recorder) {
-	in, ok := prepareTrust(c, t, r)
+func runIRSA207(c *model.Context, t *model.Target, r *Recorder) {
+	var v model.Verdicts
+	in, ok := model.PrepareTrust(c, t, &v)
+	r.Record(v)
 	if !ok {
 		return
 	}
 	subj := in.WebIdentity.Role.Subject()
 	broad, unsure, pins, considered := trustBreadth(c, in)
 	if len(broad) > 0 {
-		r.Fail(subj, strings.Join(broad, "; "), trustPolicyEvidence(in), Remedy(narrowRemedy(c, in)))
+		r.Fail(subj, strings.Join(broad, "; "), model.TrustPolicyEvidence(in), model.Remedy(narrowRemedy(c, in)))
 		return
 	}
 	if unsure != "" {
@@ -69,35 +74,19 @@ func runIRSA207(c *Context, t *Target, r *Recorder) {
 	}
 }
 
-// trustBreadth returns why the policy is too broad (one clause per
-// statement), why that is not known, the :sub values that pin the
-// statements that are not, and how many statements it considered (Allow
-// statements that allow the web identity action from an OIDC provider).
-// breadth is trustBreadth's result.
-type breadth struct {
-	broad      []string
-	unsure     string
-	pins       []string
-	considered int
-}
-
 // trustBreadth is judged once per document, request and issuer: many
 // service accounts share a role, and the probes do not depend on which.
-func trustBreadth(c *Context, in *trustInput) (broad []string, unsure string, pins []string, considered int) {
-	k := breadthKey{diagKey{doc: in.Doc, req: requestKey(in.Request()), hostPath: in.Issuer.HostPath},
-		in.WebIdentity.Role.ARN.Partition + ":" + in.WebIdentity.Role.ARN.Account}
-	b, ok := c.memo.breadth[k]
-	if !ok {
-		b.broad, b.unsure, b.pins, b.considered = judgeBreadth(c, in)
-		if c.memo.breadth == nil {
-			c.memo.breadth = map[breadthKey]breadth{}
-		}
-		c.memo.breadth[k] = b
-	}
-	return b.broad, b.unsure, b.pins, b.considered
+func trustBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
+	k := model.BreadthKey{DiagKey: model.DiagKey{Doc: in.Doc, Req: model.RequestKey(in.Request()), HostPath: in.Issuer.HostPath},
+		Account: in.WebIdentity.Role.ARN.Partition + ":" + in.WebIdentity.Role.ARN.Account}
+	b := model.Once(c, k, func() (b model.Breadth) {
+		b.Broad, b.Unsure, b.Pins, b.Considered = judgeBreadth(c, in)
+		return b
+	})
+	return b.Broad, b.Unsure, b.Pins, b.Considered
 }
 
-func judgeBreadth(c *Context, in *trustInput) (broad []string, unsure string, pins []string, considered int) {
+func judgeBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
 	doc := in.Doc
 	ownRes := c.Evaluate(doc, in.Request())
 	for i := range doc.Statements {
@@ -128,7 +117,7 @@ func judgeBreadth(c *Context, in *trustInput) (broad []string, unsure string, pi
 			anyIssuer := p == ""
 			if anyIssuer {
 				hp = probeProviderPath
-				p = providerARN(in.WebIdentity.Role.ARN.Partition, in.WebIdentity.Role.ARN.Account, hp)
+				p = model.ProviderARN(in.WebIdentity.Role.ARN.Partition, in.WebIdentity.Role.ARN.Account, hp)
 			}
 			if hp == "" {
 				continue // not an OIDC provider (SAML, Cognito): not this check's concern
@@ -157,7 +146,7 @@ func judgeBreadth(c *Context, in *trustInput) (broad []string, unsure string, pi
 				}
 				if !anyIssuer {
 					for _, v := range subValues(st, hp) {
-						pins = appendUnique(pins, fmt.Sprintf("%q", v))
+						pins = model.AppendUnique(pins, fmt.Sprintf("%q", v))
 					}
 				}
 			}
@@ -192,7 +181,7 @@ func subConditions(st *policy.Statement, hp string) string {
 	var out []string
 	for _, c := range st.Conditions {
 		if strings.EqualFold(c.Key, hp+":sub") {
-			out = append(out, fmt.Sprintf(":sub %s %s", c.Operator, strings.Join(quoteAll(c.Values), " or ")))
+			out = append(out, fmt.Sprintf(":sub %s %s", c.Operator, strings.Join(model.QuoteAll(c.Values), " or ")))
 		}
 	}
 	return strings.Join(out, ", ")
@@ -242,16 +231,16 @@ func nthIndex(s string, b byte, n int) int {
 
 // narrowRemedy shows the condition that pins :sub to the service accounts
 // of the input that use the role.
-func narrowRemedy(c *Context, in *trustInput) string {
-	asks, keep := roleAsks(c, in)
+func narrowRemedy(c *model.Context, in *model.TrustInput) string {
+	asks, keep := model.RoleAsks(c, in)
 	var subs []string
 	for _, a := range asks {
-		subs = appendUnique(subs, a.Sub)
+		subs = model.AppendUnique(subs, a.Sub)
 	}
 	for _, k := range keep {
 		for key, v := range k.Context {
 			if strings.HasSuffix(key, ":sub") && len(v) > 0 {
-				subs = appendUnique(subs, v[0])
+				subs = model.AppendUnique(subs, v[0])
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -12,7 +14,7 @@ func TestIRSA207(t *testing.T) {
 		if cond != "" {
 			s += `,"Condition":` + cond
 		}
-		return iamSetTrust(fixDoc(s + `}`))
+		return iamSetTrust(fx.PolicyDoc(s + `}`))
 	}
 	fed := `{"Federated":"` + iamProvider + `"}`
 	tests := []struct {
@@ -48,7 +50,7 @@ func TestIRSA207(t *testing.T) {
 			"IRSA207 fail IAMRole s3-reader: Statement[0] trusts any principal (\"*\") and no condition pins the issuer: service accounts of any cluster can assume the role",
 		}},
 		{name: "another cluster's statement without sub", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"),
+			iamSetTrust(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"),
 				`{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5C3A1B2D"},"Action":"sts:AssumeRoleWithWebIdentity"}`)),
 		}, want: []string{
 			"IRSA207 fail IAMRole s3-reader: Statement[1] has no :sub condition: every service account of the cluster of issuer oidc.eks.eu-west-1.amazonaws.com/id/5C3A1B2D can assume the role",
@@ -78,7 +80,7 @@ func TestIRSA207(t *testing.T) {
 // TestIRSA207Remedy: the remedy pins :sub to the service accounts that use
 // the role.
 func TestIRSA207Remedy(t *testing.T) {
-	s := iamSnapshot(iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity"}`)))
+	s := iamSnapshot(iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity"}`)))
 	f := iamFinding(t, s, irsa207)
 	want := "Pin `:sub` to the service accounts that use the role. In every statement that trusts the provider, add to `Condition`:\n\n" +
 		`    "StringEquals": {"` + iamHP + `:sub": "` + iamSub + `"}` + "\n\n" +

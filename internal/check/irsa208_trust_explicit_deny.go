@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -15,7 +17,7 @@ var irsa208 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301", "IRSA202", "IRSA203"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203},
 	IRSA:     true,
 	Doc: `In IAM's evaluation an explicit Deny that applies wins over every Allow (IAM User Guide, "Policy
 evaluation logic"). A trust policy may carry a Deny to fence off namespaces or audiences; when it
@@ -26,28 +28,36 @@ statement is. The message names the Deny statement and the Allow it overrides.`,
 fix adds a ` + "`StringNotEquals`" + ` condition on ` + "`ISSUER:sub`" + ` with this subject to the Deny statement, which keeps
 denying every other subject it denied. Apply it with
 ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Run: runTrust(judgeIRSA208),
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA208,
 }
 
-func judgeIRSA208(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	in := d.in
+func runIRSA208(c *model.Context, t *model.Target, r *Recorder) {
+	d, v := model.Trust(c, t)
+	if r.Record(v); d != nil {
+		judgeIRSA208(c, t, r, d)
+	}
+}
+
+func judgeIRSA208(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
+	in := d.In
 	subj := in.WebIdentity.Role.Subject()
 	denies := 0
-	for i := range d.res.Statements {
-		s := &d.res.Statements[i]
+	for i := range d.Res.Statements {
+		s := &d.Res.Statements[i]
 		if s.Statement.Effect != policy.Deny {
 			continue
 		}
 		denies++
 		if s.Outcome == policy.Match {
-			msg := fmt.Sprintf("trust policy denies sub %q: %s", in.Subject, strings.TrimPrefix(d.res.Explain(), "explicitly denied: "))
-			r.Fail(subj, msg, append([]Detail{trustPolicyEvidence(in), in.SubjectEvidence(), in.Audience.Evidence()},
-				trustFixDetails(c, in, r)...)...)
+			msg := fmt.Sprintf("trust policy denies sub %q: %s", in.Subject, strings.TrimPrefix(d.Res.Explain(), "explicitly denied: "))
+			r.Fail(subj, msg, append([]model.Detail{model.TrustPolicyEvidence(in), in.SubjectEvidence(), in.Audience.Evidence()},
+				model.TrustFixDetails(c, in, r.Remediation())...)...)
 			return
 		}
 	}
-	for i := range d.res.Statements {
-		if s := &d.res.Statements[i]; s.Statement.Effect == policy.Deny && s.Outcome == policy.Uncertain {
+	for i := range d.Res.Statements {
+		if s := &d.Res.Statements[i]; s.Statement.Effect == policy.Deny && s.Outcome == policy.Uncertain {
 			r.Skip(subj, "whether "+s.Statement.Name()+" denies the request is not known: it "+strings.Join(s.Failures(), "; and "))
 			return
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
 
@@ -14,7 +16,7 @@ var irsa209 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201},
 	IRSA:     true,
 	Doc: `IAM validates a trust policy when it is written (` + "`MalformedPolicyDocument`" + `): it rejects JSON that does not
 parse, unknown elements and condition operators (` + "`Invalid Condition type`" + `), actions without a service
@@ -26,33 +28,36 @@ skipped until it is captured again.`,
 policy, write the document to a file and apply it with
 ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `;
 IAM reports what it rejects.`,
-	Run: runIRSA209,
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA209,
 }
 
-func runIRSA209(c *Context, t *Target, r *Recorder) {
-	ref, ok := iamTargetRole(t, r)
+func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
+	var v model.Verdicts
+	ref, ok := model.IamTargetRole(t, &v)
+	r.Record(v)
 	if !ok {
 		return
 	}
 	subj := ref.Subject()
-	role, bare, lk := c.roleFact(ref.ARN)
+	role, bare, lk := c.RoleFact(ref.ARN)
 	if role == nil {
-		why, ev := roleAbsentReason(c, ref.ARN)
-		if roleProvenMissing(c.Snap, ref.ARN, lk) != "" {
+		why, ev := model.RoleAbsentReason(c, ref.ARN)
+		if model.RoleProvenMissing(c.Snap, ref.ARN, lk) != "" {
 			why, ev = fmt.Sprintf("role %s does not exist (IRSA201)", ref.ARN.Name), nil
 		}
 		r.Skip(subj, why, ev...)
 		return
 	}
 	if strings.TrimSpace(role.TrustPolicy) == "" {
-		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, getRoleCmd(ref.ARN)))
+		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, model.GetRoleCmd(ref.ARN)))
 		return
 	}
-	recapture := Cmd(getRoleCmd(ref.ARN) + iamProfileFor(c, ref))
+	recapture := model.Cmd(model.GetRoleCmd(ref.ARN) + iamProfileFor(c, ref))
 	doc, err := c.TrustDocument(role.TrustPolicy)
 	if err != nil {
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a document IAM accepts (%v); IAM rejects such a document when it is written, so this copy was edited after it was captured", ref.ARN.Name, err),
-			Ev(role.Source, trustPolicyLabel(role, bare)+": "+strings.Join(strings.Fields(role.TrustPolicy), " ")), recapture)
+			model.Ev(role.Source, model.TrustPolicyLabel(role, bare)+": "+strings.Join(strings.Fields(role.TrustPolicy), " ")), recapture)
 		return
 	}
 	if probs := doc.TrustPolicyProblems(); len(probs) > 0 {
@@ -61,7 +66,7 @@ func runIRSA209(c *Context, t *Target, r *Recorder) {
 			ps = append(ps, p.Error())
 		}
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a trust policy IAM accepts (%s); IAM rejects it when it is written, so this copy was edited after it was captured", ref.ARN.Name, strings.Join(ps, "; ")),
-			Ev(role.Source, trustPolicyLabel(role, bare)+": "+iamCompactPolicy(doc)), recapture)
+			model.Ev(role.Source, model.TrustPolicyLabel(role, bare)+": "+model.IamCompactPolicy(doc)), recapture)
 		return
 	}
 	n := len(doc.Statements)
@@ -74,7 +79,7 @@ func runIRSA209(c *Context, t *Target, r *Recorder) {
 
 // iamProfileFor is the --profile placeholder for IAM calls in the role's
 // account when that is not the cluster's.
-func iamProfileFor(c *Context, ref RoleRef) string {
+func iamProfileFor(c *model.Context, ref model.RoleRef) string {
 	issuer, _, _ := c.ClusterIssuer()
 	if acct := issuer.Account(); acct != "" && acct != ref.ARN.Account {
 		return " --profile PROFILE_OF_" + ref.ARN.Account

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -27,7 +29,7 @@ func TestIRSA209(t *testing.T) {
 			"IRSA209 fail IAMRole s3-reader: trust policy of role s3-reader is not a document IAM accepts (invalid policy: not valid JSON: the document ends early); IAM rejects such a document when it is written, so this copy was edited after it was captured",
 		}},
 		{name: "Resource in a trust policy", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Resource":"*"}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Resource":"*"}`)),
 		}, want: []string{
 			"IRSA209 fail IAMRole s3-reader: trust policy of role s3-reader is not a trust policy IAM accepts (invalid policy at Statement[0].Resource: a trust policy cannot have Resource); IAM rejects it when it is written, so this copy was edited after it was captured",
 		}},

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -15,7 +17,7 @@ var irsa210 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA201", "IRSA209", "IRSA301", "IRSA202", "IRSA203"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203},
 	IRSA:     true,
 	Doc: `Only ` + "`StringLike`" + ` (and ` + "`StringNotLike`" + `) treat ` + "`*`" + ` and ` + "`?`" + ` as wildcards; under ` + "`StringEquals`" + ` they are
 plain characters, so ` + "`\"system:serviceaccount:crossplane-system:provider-aws-*\"`" + ` matches only a service
@@ -26,59 +28,67 @@ admit it as a pattern: the wildcard was surely meant as one.`,
 	Fix: `Move the key to ` + "`StringLike`" + `, as the EKS documentation does for namespace-wide access; the corrected policy
 is in the fix. Apply it with
 ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Run: runTrust(judgeIRSA210),
+	Subject: model.RoleSubjectOf,
+	Run:     runIRSA210,
 }
 
-func judgeIRSA210(c *Context, t *Target, r *Recorder, d *trustDiag) {
-	in := d.in
+func runIRSA210(c *model.Context, t *model.Target, r *Recorder) {
+	d, v := model.Trust(c, t)
+	if r.Record(v); d != nil {
+		judgeIRSA210(c, t, r, d)
+	}
+}
+
+func judgeIRSA210(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
+	in := d.In
 	subj := in.WebIdentity.Role.Subject()
-	if d.focus == nil {
-		r.Skip(subj, noAllowReason(in))
+	if d.Focus == nil {
+		r.Skip(subj, model.NoAllowReason(in))
 		return
 	}
-	var literal []trustCond
-	for _, cd := range d.conds {
-		if cd.as.Base != "StringEquals" && cd.as.Base != "StringEqualsIgnoreCase" {
+	var literal []model.TrustCond
+	for _, cd := range d.Conds {
+		if cd.As.Base != "StringEquals" && cd.As.Base != "StringEqualsIgnoreCase" {
 			continue
 		}
-		if !hasWildcard(cd.as.Values) {
+		if !hasWildcard(cd.As.Values) {
 			continue
 		}
-		actual, known := claimValue(in, cd.claim)
+		actual, known := claimValue(in, cd.Claim)
 		if !known {
-			if cd.claim == "sub" || cd.claim == "aud" {
-				r.Skip(subj, fmt.Sprintf("%s compares %s with %s %s, and the token's value is not known", d.focusName(), cd.as.Key, cd.as.Operator, quoteAll(cd.as.Values)[0]))
+			if cd.Claim == "sub" || cd.Claim == "aud" {
+				r.Skip(subj, fmt.Sprintf("%s compares %s with %s %s, and the token's value is not known", d.FocusName(), cd.As.Key, cd.As.Operator, model.QuoteAll(cd.As.Values)[0]))
 				return
 			}
 			continue
 		}
-		if cd.as.Outcome == policy.NoMatch {
-			if p := wildcardMatch(cd.as.Values, actual, cd.as.Base == "StringEqualsIgnoreCase"); p != "" {
+		if cd.As.Outcome == policy.NoMatch {
+			if p := model.WildcardMatch(cd.As.Values, actual, cd.As.Base == "StringEqualsIgnoreCase"); p != "" {
 				r.Fail(subj, fmt.Sprintf("%s compares %s with %s %q, which IAM reads literally: under StringEquals * and ? are plain characters, so %q does not match; as a StringLike pattern it would",
-					d.focusName(), cd.as.Key, cd.as.Operator, p, actual),
-					append([]Detail{trustPolicyEvidence(in), claimEvidence(in, cd.claim)}, trustFixDetails(c, in, r)...)...)
+					d.FocusName(), cd.As.Key, cd.As.Operator, p, actual),
+					append([]model.Detail{model.TrustPolicyEvidence(in), claimEvidence(in, cd.Claim)}, model.TrustFixDetails(c, in, r.Remediation())...)...)
 				return
 			}
 		}
 		literal = append(literal, cd)
 	}
 	if len(literal) == 0 {
-		r.Pass(subj, fmt.Sprintf("%s has no * or ? under StringEquals", d.focusName()))
+		r.Pass(subj, fmt.Sprintf("%s has no * or ? under StringEquals", d.FocusName()))
 		return
 	}
 	cd := literal[0]
-	actual, _ := claimValue(in, cd.claim)
+	actual, _ := claimValue(in, cd.Claim)
 	var vals []string
-	for _, v := range cd.as.Values {
+	for _, v := range cd.As.Values {
 		if strings.ContainsAny(v, "*?") {
 			vals = append(vals, v)
 		}
 	}
-	if cd.as.Outcome == policy.Match {
-		r.Pass(subj, fmt.Sprintf("%s compares %s with %s %s literally, and another of its values admits %q", d.focusName(), cd.as.Key, cd.as.Operator, strings.Join(quoteAll(vals), ", "), actual))
+	if cd.As.Outcome == policy.Match {
+		r.Pass(subj, fmt.Sprintf("%s compares %s with %s %s literally, and another of its values admits %q", d.FocusName(), cd.As.Key, cd.As.Operator, strings.Join(model.QuoteAll(vals), ", "), actual))
 		return
 	}
-	r.Pass(subj, fmt.Sprintf("%s compares %s with %s %s literally, but as a pattern it would not admit %q either", d.focusName(), cd.as.Key, cd.as.Operator, strings.Join(quoteAll(vals), ", "), actual))
+	r.Pass(subj, fmt.Sprintf("%s compares %s with %s %s literally, but as a pattern it would not admit %q either", d.FocusName(), cd.As.Key, cd.As.Operator, strings.Join(model.QuoteAll(vals), ", "), actual))
 }
 
 func hasWildcard(values []string) bool {
@@ -91,7 +101,7 @@ func hasWildcard(values []string) bool {
 }
 
 // claimValue is the token's value of a claim the checks know.
-func claimValue(in *trustInput, claim string) (string, bool) {
+func claimValue(in *model.TrustInput, claim string) (string, bool) {
 	switch claim {
 	case "sub":
 		return in.Subject, true
@@ -101,7 +111,7 @@ func claimValue(in *trustInput, claim string) (string, bool) {
 	return "", false
 }
 
-func claimEvidence(in *trustInput, claim string) Detail {
+func claimEvidence(in *model.TrustInput, claim string) model.Detail {
 	if claim == "aud" {
 		return in.Audience.Evidence()
 	}

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -29,7 +31,7 @@ func TestIRSA210(t *testing.T) {
 			"IRSA210 pass IAMRole s3-reader: Statement[0] compares oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub with StringEquals \"system:serviceaccount:billing:*\" literally, but as a pattern it would not admit \"system:serviceaccount:payments:s3-reader\" either",
 		}},
 		{name: "wildcard beside a value that admits", heads: true, mods: []func(*snapshot.Snapshot){
-			iamSetTrust(fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:sub":["system:serviceaccount:jobs:*","` + iamSub + `"]}}}`)),
+			iamSetTrust(fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + iamHP + `:sub":["system:serviceaccount:jobs:*","` + iamSub + `"]}}}`)),
 		}, want: []string{
 			"IRSA210 pass IAMRole s3-reader: Statement[0] compares oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE:sub with StringEquals \"system:serviceaccount:jobs:*\" literally, and another of its values admits \"system:serviceaccount:payments:s3-reader\"",
 		}},

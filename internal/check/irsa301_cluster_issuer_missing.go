@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
 
@@ -25,22 +27,20 @@ describe-cluster, or from a bare issuer URL file
 (` + "`aws eks describe-cluster --name CLUSTER --output json`" + `). EKS gives every cluster an issuer; a cluster
 without one must be updated to a Kubernetes and platform version that supports IAM roles for service
 accounts.`,
-	Run: runIRSA301,
+	Subject: model.IssuerSubjectOf,
+	Run:     runIRSA301,
 }
 
-func runIRSA301(c *Context, t *Target, r *Recorder) {
-	if _, ok := RoleAnnotation(t.SA); !ok {
+func runIRSA301(c *model.Context, t *model.Target, r *Recorder) {
+	if _, ok := model.RoleAnnotation(t.SA); !ok {
 		// No role: nothing of the cluster's issuer is needed.
-		if r.Blocked() {
-			r.Skip(noRoleSubject(t), "")
-		}
 		return
 	}
 	issuer, why, missing := c.ClusterIssuer()
-	subj := clusterSubject(issuer)
+	subj := model.ClusterSubject(issuer)
 	switch {
 	case missing:
-		r.Fail(subj, why, Ev(issuer.Source, fmt.Sprintf("cluster %s issuer: %q", issuer.ClusterName(), issuer.Cluster.Issuer)))
+		r.Fail(subj, why, model.Ev(issuer.Source, fmt.Sprintf("cluster %s issuer: %q", issuer.ClusterName(), issuer.Cluster.Issuer)))
 	case why != "":
 		r.Skip(subj, why)
 	case issuer.Cluster != nil:
@@ -48,13 +48,4 @@ func runIRSA301(c *Context, t *Target, r *Recorder) {
 	default:
 		r.Pass(subj, "the cluster's OIDC issuer is "+issuer.URL, issuer.Evidence())
 	}
-}
-
-// clusterSubject is the EKS cluster as a finding subject; without a
-// describe-cluster output it has no name.
-func clusterSubject(i IssuerFact) finding.Subject {
-	if i.Cluster == nil {
-		return finding.Subject{Kind: "EKSCluster"}
-	}
-	return finding.Subject{Kind: "EKSCluster", Name: i.Cluster.Name, ARN: i.Cluster.ARN}
 }

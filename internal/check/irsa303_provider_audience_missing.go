@@ -5,8 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
-	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 var irsa303 = &Check{
@@ -16,7 +17,7 @@ var irsa303 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkOIDCProvider,
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
-	After:    afterIAM("IRSA301", "IRSA302"),
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa301, irsa302},
 	IRSA:     true,
 	Doc: `STS accepts a token only when its ` + "`aud`" + ` is one of the provider's client IDs, and answers
 ` + "`InvalidIdentityToken: Incorrect token audience`" + ` otherwise (irsa-facts.md §2). The audience is the one
@@ -27,16 +28,21 @@ changed without updating the provider (failure-modes.md #21). Needs the provider
 (` + "`aws iam get-open-id-connect-provider`" + `).`,
 	Fix: `Add the token's audience to the provider rather than re-creating it:
 ` + "`aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn PROVIDER_ARN --client-id sts.amazonaws.com`" + `.`,
-	Run: runIRSA303,
+	Subject: model.ProviderSubjectOf,
+	Run:     runIRSA303,
 }
 
-func runIRSA303(c *Context, t *Target, r *Recorder) {
-	w, ok := providerFacts(c, t, r)
+func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
+	var v model.Verdicts
+	w, ok := model.ProviderFacts(c, t, &v)
+	r.Record(v)
 	if !ok {
 		return
 	}
-	subj := providerSubject(w)
-	p := detailedProvider(c, w, r, "ClientIDList")
+	subj := model.ProviderSubject(w)
+	v = nil
+	p := model.DetailedProvider(c, w, &v, "ClientIDList")
+	r.Record(v)
 	if p == nil {
 		return
 	}
@@ -44,7 +50,7 @@ func runIRSA303(c *Context, t *Target, r *Recorder) {
 		r.Skip(subj, "the token's audience is not known: the token names none, so the API server issues it for its own audiences, which the input does not show", w.Audience.Evidence())
 		return
 	}
-	ids := fmt.Sprintf("[%s]", strings.Join(quoteAll(p.ClientIDs), ", "))
+	ids := fmt.Sprintf("[%s]", strings.Join(model.QuoteAll(p.ClientIDs), ", "))
 	for _, id := range p.ClientIDs {
 		if id == w.Audience.Value {
 			r.Pass(subj, fmt.Sprintf("provider's ClientIDList %s includes the token's audience %q", ids, w.Audience.Value))
@@ -57,21 +63,21 @@ func runIRSA303(c *Context, t *Target, r *Recorder) {
 			msg += fmt.Sprintf(" (%q differs only in letter case)", id)
 		}
 	}
-	addCmd := fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, iamQuoteArg(w.Audience.Value), w.ProfileFlag())
+	addCmd := fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, model.IamQuoteArg(w.Audience.Value), w.ProfileFlag())
 	widen := fmt.Sprintf("Add the token's audience %q to the provider's client IDs (a smaller change than re-creating the provider). If the audience itself is wrong, correct the ServiceAccount's eks.amazonaws.com/audience annotation instead and re-create the pods.", w.Audience.Value)
-	details := []Detail{Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence()}
+	details := []model.Detail{model.Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence()}
 	// A pod created before the ServiceAccount's audience changed keeps
 	// its old audience (the webhook acts on CREATE only, irsa-facts.md
 	// §1.5): when new pods get one the provider accepts, re-creating the
 	// pods is the fix, not widening the provider.
-	if now, stale := staleAudience(t); stale {
-		details = append(details, Ev(now.Source, "a re-created pod's aud: "+audienceText(now)+" ("+now.Where+")"))
+	if now, stale := model.StaleAudience(t); stale {
+		details = append(details, model.Ev(now.Source, "a re-created pod's aud: "+model.AudienceText(now)+" ("+now.Where+")"))
 		switch {
 		case now.Known && slices.Contains(p.ClientIDs, now.Value):
 			msg += fmt.Sprintf("; the pods keep the audience they were created with, and a re-created pod gets %q, which the ClientIDList includes: restart the pods", now.Value)
-			restart := staleRestart(c, t, w.Audience, now)
-			r.Fail(subj, msg, append(details, Cmd(restart...), Cmd(addCmd),
-				Remedy(restartFirst(t, w.Audience, now, restart, fmt.Sprintf("Add %q to the provider's client IDs (the last command).", w.Audience.Value))))...)
+			restart := model.StaleRestart(c, t, w.Audience, now)
+			r.Fail(subj, msg, append(details, model.Cmd(restart...), model.Cmd(addCmd),
+				model.Remedy(model.RestartFirst(t, w.Audience, now, restart, fmt.Sprintf("Add %q to the provider's client IDs (the last command).", w.Audience.Value))))...)
 			return
 		case now.Known:
 			msg += fmt.Sprintf("; a re-created pod would get %q, which it lacks too", now.Value)
@@ -79,73 +85,21 @@ func runIRSA303(c *Context, t *Target, r *Recorder) {
 			msg += "; a re-created pod would get a token without an audience of its own"
 		}
 	}
-	if where, ok := manifestVolume(t); ok {
+	if where, ok := model.ManifestVolume(t); ok {
 		// The audience is written in the manifest's own volume: the
 		// ServiceAccount's annotation does not reach it, and adding an
 		// audience meant for another service to the provider makes STS
 		// accept that service's tokens.
 		msg += "; the audience comes from the aws-iam-token volume the pod template defines itself, which the webhook keeps"
-		want := injectedAudience(t)
+		want := model.InjectedAudience(t)
 		accepted := want.Known && slices.Contains(p.ClientIDs, want.Value)
 		if !accepted && len(p.ClientIDs) > 0 {
-			want = AudienceFact{Value: p.ClientIDs[0], Known: true}
+			want = model.AudienceFact{Value: p.ClientIDs[0], Known: true}
 		}
-		rem := manifestVolumeRemedy(where, w.Audience.Value, want) +
+		rem := model.ManifestVolumeRemedy(where, w.Audience.Value, want) +
 			fmt.Sprintf("\n\nAdding %q to the provider's client IDs (the command) also works, but makes STS accept every token issued for %q.", w.Audience.Value, w.Audience.Value)
-		r.Fail(subj, msg, append(details, Cmd(addCmd), Remedy(rem))...)
+		r.Fail(subj, msg, append(details, model.Cmd(addCmd), model.Remedy(rem))...)
 		return
 	}
-	r.Fail(subj, msg, append(details, Cmd(addCmd), Remedy(widen))...)
-}
-
-// audienceText renders an audience for evidence.
-func audienceText(a AudienceFact) string {
-	if !a.Known {
-		return "the API server's own audience"
-	}
-	return a.Value
-}
-
-// findProvider returns the provider fact with the expected ARN, or nil.
-func findProvider(c *Context, w WebIdentity) *snapshot.OIDCProvider {
-	for _, p := range c.Snap.OIDCProviders {
-		if p.ARN == w.ProviderARN {
-			return p
-		}
-	}
-	return nil
-}
-
-// detailedProvider returns the provider fact with its details (Url,
-// ClientIDList, ThumbprintList) for the request's principal, or records the
-// skip that says why it cannot be judged: the provider proven missing
-// (IRSA302's business), its details ambiguous between accounts, or not
-// captured. field names what the caller needs ("ClientIDList").
-func detailedProvider(c *Context, w WebIdentity, r *Recorder, field string) *snapshot.OIDCProvider {
-	subj := providerSubject(w)
-	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
-	p := findProvider(c, w)
-	switch {
-	case p == nil:
-		why := providerAbsentReason(c.Snap, w)
-		if _, _, _, proven := providerMissingProof(c.Snap, w); proven {
-			why = fmt.Sprintf("provider %s does not exist (IRSA302)", w.ProviderARN)
-		} else if amb := providerAmbiguous(c.Snap, w); amb != "" {
-			why = fmt.Sprintf("%s (capture the role account's: %s)", amb, getCmd)
-		} else if !strings.HasPrefix(why, "the provider") {
-			why = fmt.Sprintf("provider %s is not in the input (capture: %s)", w.ProviderARN, getCmd)
-		}
-		r.Skip(subj, why)
-		return nil
-	case !p.Detailed:
-		if why := providerAmbiguous(c.Snap, w); why != "" {
-			// The details are in the input, but whose they are is not
-			// known: say so, and how to capture the role account's own.
-			r.Skip(subj, fmt.Sprintf("%s (capture the role account's: %s)", why, getCmd))
-			return nil
-		}
-		r.Skip(subj, fmt.Sprintf("the input lists provider %s but not its %s (capture: %s)", w.ProviderARN, field, getCmd))
-		return nil
-	}
-	return p
+	r.Fail(subj, msg, append(details, model.Cmd(addCmd), model.Remedy(widen))...)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -16,7 +18,7 @@ var irsa304 = &Check{
 	Secondary: true,
 	Link:      finding.LinkOIDCProvider,
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
-	After:     afterIAM("IRSA301", "IRSA302"),
+	Requires:  []*Check{irsa101, irsa102, irsa103, irsa301, irsa302},
 	IRSA:      true,
 	Doc: `An IAM OIDC provider holds up to five thumbprints: the lower-case hex SHA-1 of the last certificate
 (the top intermediate CA) that the host of the issuer's ` + "`jwks_uri`" + ` serves, as
@@ -36,32 +38,37 @@ rewrote it (failure-modes.md #24); such a thumbprint must not be put into IAM.`,
 ` + "`aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn PROVIDER_ARN --thumbprint-list SHA1`" + `
 (the list replaces the old one; keep the old value too during a CA change). Capture the chain from a
 network without TLS interception.`,
-	Run: runIRSA304,
+	Subject: model.ProviderSubjectOf,
+	Run:     runIRSA304,
 }
 
-func runIRSA304(c *Context, t *Target, r *Recorder) {
-	w, ok := providerFacts(c, t, r)
+func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
+	var v model.Verdicts
+	w, ok := model.ProviderFacts(c, t, &v)
+	r.Record(v)
 	if !ok {
 		return
 	}
-	subj := providerSubject(w)
-	p := detailedProvider(c, w, r, "ThumbprintList")
+	subj := model.ProviderSubject(w)
+	v = nil
+	p := model.DetailedProvider(c, w, &v, "ThumbprintList")
+	r.Record(v)
 	if p == nil {
 		return
 	}
-	host, where, hostSrc := keysHost(c.Snap, w.Issuer)
-	chains := chainsFor(c.Snap, host)
+	host, where, hostSrc := model.KeysHost(c.Snap, w.Issuer)
+	chains := model.ChainsFor(c.Snap, host)
 	if len(chains) == 0 {
-		why := fmt.Sprintf("the input has no TLS certificate chain served by %s (capture: %s)", host, captureChainCmd(host))
-		if others := chainHosts(c.Snap); len(others) > 0 {
+		why := fmt.Sprintf("the input has no TLS certificate chain served by %s (capture: %s)", host, model.CaptureChainCmd(host))
+		if others := model.ChainHosts(c.Snap); len(others) > 0 {
 			why += fmt.Sprintf("; its chains are for %s", strings.Join(others, ", "))
 		}
 		r.Skip(subj, why)
 		return
 	}
 	list := fmt.Sprintf("[%s]", strings.Join(p.Thumbprints, ", "))
-	listEv := Ev(p.Source, "provider "+p.ARN+" ThumbprintList: "+list)
-	hostEv := Ev(hostSrc, "host checked: "+host+", "+where)
+	listEv := model.Ev(p.Source, "provider "+p.ARN+" ThumbprintList: "+list)
+	hostEv := model.Ev(hostSrc, "host checked: "+host+", "+where)
 	var bad *snapshot.TLSChain
 	for _, ch := range chains {
 		if !hasThumbprint(p.Thumbprints, lastCert(ch).SHA1) {
@@ -81,23 +88,23 @@ func runIRSA304(c *Context, t *Target, r *Recorder) {
 	if i := otherMatch(bad, p.Thumbprints); i >= 0 {
 		msg += fmt.Sprintf("; it holds the SHA-1 of certificate %d of the chain (%s) instead", i, bad.Certs[i].Subject)
 	}
-	details := []Detail{listEv, chainEvidence(bad), hostEv}
+	details := []model.Detail{listEv, chainEvidence(bad), hostEv}
 	update := fmt.Sprintf("aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn %s --thumbprint-list %s%s",
 		w.ProviderARN, strings.Join(newThumbprints(last.SHA1, p.Thumbprints), " "), w.ProfileFlag())
-	public, why := verifyPublic(c, bad, host)
+	public, why := model.VerifyPublic(c, bad, host)
 	switch {
 	case public:
 		msg += ": the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected"
-		details = append(details, WithSeverity(finding.SeverityWarning), Cmd(update),
-			Remedy("Nothing fails today. Update the list so that it stays true, in case the host ever moves to a private CA (the command keeps the current values after the new one)."))
-	case isEKSIssuerHost(host):
+		details = append(details, model.WithSeverity(finding.SeverityWarning), model.Cmd(update),
+			model.Remedy("Nothing fails today. Update the list so that it stays true, in case the host ever moves to a private CA (the command keeps the current values after the new one)."))
+	case model.IsEKSIssuerHost(host):
 		msg += fmt.Sprintf(": the chain does not verify to a public root CA (%s), so IAM would compare thumbprints; but EKS serves its issuer with a certificate from a public CA, so this chain was probably rewritten by a TLS-intercepting proxy on the machine that captured it", why)
-		details = append(details, Cmd(captureChainCmd(host)),
-			Remedy("Capture the chain again from a network without TLS interception (or compare with a capture from inside the VPC) before changing anything: do not put the proxy's thumbprint into IAM. If the capture without interception verifies to a public root, IAM does not use the thumbprint at all."))
+		details = append(details, model.Cmd(model.CaptureChainCmd(host)),
+			model.Remedy("Capture the chain again from a network without TLS interception (or compare with a capture from inside the VPC) before changing anything: do not put the proxy's thumbprint into IAM. If the capture without interception verifies to a public root, IAM does not use the thumbprint at all."))
 	default:
 		msg += fmt.Sprintf(": the chain does not verify to a public root CA (%s), so IAM checks the thumbprint and STS answers \"OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint\"", why)
-		details = append(details, Cmd(update),
-			Remedy(fmt.Sprintf("Add %s, the SHA-1 of the last certificate %s serves, to the provider's ThumbprintList (the command keeps the current values after it; IAM holds at most five). Capture the chain from the network STS reaches the host through, without TLS interception.", last.SHA1, host)))
+		details = append(details, model.Cmd(update),
+			model.Remedy(fmt.Sprintf("Add %s, the SHA-1 of the last certificate %s serves, to the provider's ThumbprintList (the command keeps the current values after it; IAM holds at most five). Capture the chain from the network STS reaches the host through, without TLS interception.", last.SHA1, host)))
 	}
 	r.Fail(subj, msg, details...)
 }
@@ -142,10 +149,10 @@ func newThumbprints(sha1 string, current []string) []string {
 }
 
 // chainEvidence lists a captured chain, leaf first.
-func chainEvidence(ch *snapshot.TLSChain) Detail {
+func chainEvidence(ch *snapshot.TLSChain) model.Detail {
 	parts := make([]string, len(ch.Certs))
 	for i, c := range ch.Certs {
 		parts[i] = fmt.Sprintf("%d %s (issuer %s, SHA-1 %s)", i, c.Subject, c.Issuer, c.SHA1)
 	}
-	return Ev(ch.Source, "chain served: "+strings.Join(parts, "; "))
+	return model.Ev(ch.Source, "chain served: "+strings.Join(parts, "; "))
 }

@@ -4,14 +4,18 @@ import (
 	"strings"
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 // Fixtures of a self-hosted issuer with a private CA: a kOps-style
 // cluster whose issuer is published at oidc.k8s.acme-corp.com/prod.
 const (
-	corpIssuer   = "https://" + corpHost + "/prod"
-	corpProvider = "arn:aws:iam::111122223333:oidc-provider/" + corpHost + "/prod"
+	corpIssuer   = "https://" + fx.CorpHost + "/prod"
+	corpProvider = "arn:aws:iam::111122223333:oidc-provider/" + fx.CorpHost + "/prod"
 )
 
 var chainSrc = snapshot.Source{Kind: "bundle", Ref: "issuer-chain.pem"}
@@ -23,7 +27,7 @@ func selfHosted(thumbprints ...string) func(*snapshot.Snapshot) {
 		s.Clusters = nil
 		s.IssuerURLs = []snapshot.IssuerURL{{URL: corpIssuer, Source: snapshot.Source{Kind: "bundle", Ref: "issuer.txt"}}}
 		s.ProviderLists = []snapshot.ProviderList{{Account: iamAcct, ARNs: []string{corpProvider}, Source: iamListSrc}}
-		s.OIDCProviders = []*snapshot.OIDCProvider{{ARN: corpProvider, Account: iamAcct, URL: corpHost + "/prod", ClientIDs: []string{"sts.amazonaws.com"},
+		s.OIDCProviders = []*snapshot.OIDCProvider{{ARN: corpProvider, Account: iamAcct, URL: fx.CorpHost + "/prod", ClientIDs: []string{"sts.amazonaws.com"},
 			Thumbprints: thumbprints, Detailed: true, Source: iamProviderSrc}}
 	}
 }
@@ -37,10 +41,10 @@ func chains(chs ...*snapshot.TLSChain) func(*snapshot.Snapshot) {
 }
 
 func TestIRSA304(t *testing.T) {
-	p := newTestPKI(t)
-	expired := makeCert(t, certSpec{cn: eksHost, org: "Amazon.com, Inc.", dns: []string{eksHost}, from: day(2024, 6, 1), to: day(2025, 6, 30), parent: p.pubInter, keyPrefix: "expired " + eksHost})
-	eksChain := chainOf("issuer-chain.pem", p.eksLeaf, p.pubInter)
-	corpChain := chainOf("issuer-chain.pem", p.corpLeaf, p.corpInter, p.corpRoot)
+	p := fx.NewPKI(t)
+	expired := fx.MakeCert(t, fx.CertSpec{CN: fx.EKSHost, Org: "Amazon.com, Inc.", DNS: []string{fx.EKSHost}, From: fx.Day(2024, 6, 1), To: fx.Day(2025, 6, 30), Parent: p.PubInter, KeyPrefix: "expired " + fx.EKSHost})
+	eksChain := fx.ChainOf("issuer-chain.pem", p.EksLeaf, p.PubInter)
+	corpChain := fx.ChainOf("issuer-chain.pem", p.CorpLeaf, p.CorpInter, p.CorpRoot)
 	const provSubj = "IRSA304 %s OIDCProvider " + iamProvider + ": "
 	const corpSubj = "IRSA304 %s OIDCProvider " + corpProvider + ": "
 	eksChainEv := "  evidence: bundle issuer-chain.pem: chain served: 0 CN=oidc.eks.us-west-2.amazonaws.com,O=Amazon.com\\, Inc.,C=US (issuer CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US, SHA-1 40087998fba58e13de9e03ec65fe588e951aab10); 1 CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US (issuer CN=Example Trust Root CA 1,O=Example Trust Services,C=US, SHA-1 bbe684c258ea93be5d7f4b342563309192cfe87c)"
@@ -55,7 +59,7 @@ func TestIRSA304(t *testing.T) {
 	}{
 		{
 			name: "the list holds the last certificate's thumbprint",
-			mods: []func(*snapshot.Snapshot){thumbprints(p.pubInter.sha1()), chains(eksChain)},
+			mods: []func(*snapshot.Snapshot){thumbprints(p.PubInter.SHA1()), chains(eksChain)},
 			want: []string{line(provSubj, "pass",
 				"the provider's ThumbprintList includes bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US)",
 				"  evidence: bundle oidc-provider.json: provider "+iamProvider+" ThumbprintList: [bbe684c258ea93be5d7f4b342563309192cfe87c]",
@@ -71,7 +75,7 @@ func TestIRSA304(t *testing.T) {
 		},
 		{
 			name: "stale thumbprint of a public CA: a warning, STS is not affected",
-			mods: []func(*snapshot.Snapshot){thumbprints(p.pubOldInter.sha1()), chains(eksChain)},
+			mods: []func(*snapshot.Snapshot){thumbprints(p.PubOldInter.SHA1()), chains(eksChain)},
 			want: []string{line(provSubj, "fail",
 				"the provider's ThumbprintList [cb69f0e22b80011f0a911ef200143a6da99733ce] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US): the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected",
 				"  severity: warning",
@@ -81,7 +85,7 @@ func TestIRSA304(t *testing.T) {
 		},
 		{
 			name: "the leaf's thumbprint instead of the last certificate's",
-			mods: []func(*snapshot.Snapshot){thumbprints(p.eksLeaf.sha1()), chains(eksChain)},
+			mods: []func(*snapshot.Snapshot){thumbprints(p.EksLeaf.SHA1()), chains(eksChain)},
 			want: []string{line(provSubj, "fail",
 				"the provider's ThumbprintList [40087998fba58e13de9e03ec65fe588e951aab10] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US); it holds the SHA-1 of certificate 0 of the chain (CN=oidc.eks.us-west-2.amazonaws.com,O=Amazon.com\\, Inc.,C=US) instead: the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected",
 				"  severity: warning",
@@ -91,7 +95,7 @@ func TestIRSA304(t *testing.T) {
 		},
 		{
 			name: "a capture whose leaf has expired since still verifies as of its validity",
-			mods: []func(*snapshot.Snapshot){thumbprints(p.pubOldInter.sha1()), chains(chainOf("issuer-chain.pem", expired, p.pubInter))},
+			mods: []func(*snapshot.Snapshot){thumbprints(p.PubOldInter.SHA1()), chains(fx.ChainOf("issuer-chain.pem", expired, p.PubInter))},
 			want: []string{"IRSA304 fail OIDCProvider " + iamProvider + ": the provider's ThumbprintList [cb69f0e22b80011f0a911ef200143a6da99733ce] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US): the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected"},
 		},
 		{
@@ -111,13 +115,13 @@ func TestIRSA304(t *testing.T) {
 		},
 		{
 			name: "an EKS issuer's chain with a private root was intercepted",
-			mods: []func(*snapshot.Snapshot){chains(chainOf("issuer-chain.pem", p.proxyLeaf, p.proxyRoot))},
+			mods: []func(*snapshot.Snapshot){chains(fx.ChainOf("issuer-chain.pem", p.ProxyLeaf, p.ProxyRoot))},
 			want: []string{line(provSubj, "fail",
 				"the provider's ThumbprintList [9e99a48a9960b14926bb7f3b02e22da2b0ab7280] lacks a280bee3954da20683b4882bedbc7e70f77d0995, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Acme Corp TLS Inspection CA,O=Acme Corp,C=US): the chain does not verify to a public root CA (its root CN=Acme Corp TLS Inspection CA,O=Acme Corp,C=US is not a public root CA), so IAM would compare thumbprints; but EKS serves its issuer with a certificate from a public CA, so this chain was probably rewritten by a TLS-intercepting proxy on the machine that captured it",
 				"  evidence: bundle oidc-provider.json: provider "+iamProvider+" ThumbprintList: [9e99a48a9960b14926bb7f3b02e22da2b0ab7280]",
 				"  evidence: bundle issuer-chain.pem: chain served: 0 CN=oidc.eks.us-west-2.amazonaws.com,O=Amazon.com\\, Inc.,C=US (issuer CN=Acme Corp TLS Inspection CA,O=Acme Corp,C=US, SHA-1 acd9d49987c54185fa4b126cdfd53036a7594c30); 1 CN=Acme Corp TLS Inspection CA,O=Acme Corp,C=US (issuer CN=Acme Corp TLS Inspection CA,O=Acme Corp,C=US, SHA-1 a280bee3954da20683b4882bedbc7e70f77d0995)",
 				eksHostEv,
-				"  fix: "+captureChainCmd(eksHost))},
+				"  fix: "+model.CaptureChainCmd(fx.EKSHost))},
 		},
 		{
 			name: "the keys are on another host: its chain is the one that counts",
@@ -158,7 +162,7 @@ func TestIRSA304(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			usePublicRoots(t, p.pubRoot)
+			usePublicRoots(t, p.PubRoot)
 			got := iamRender(t, iamSnapshot(tt.mods...), irsa304)
 			if len(tt.want) == 1 && !strings.Contains(tt.want[0], "\n") {
 				got = headsOf(got)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -19,7 +21,7 @@ var irsa305 = &Check{
 	Secondary: true,
 	Link:      finding.LinkIssuer,
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
-	After:     afterIAM("IRSA301"),
+	Requires:  []*Check{irsa101, irsa102, irsa103, irsa301},
 	IRSA:      true,
 	Doc: `To verify a token STS fetches ` + "`ISSUER/.well-known/openid-configuration`" + `, whose ` + "`issuer`" + ` must be
 identical to the issuer URL (OpenID Connect Discovery 1.0 §4.3: "The issuer value returned MUST be
@@ -38,18 +40,16 @@ The documents are compared as captured: ` + "`curl -s ISSUER/.well-known/openid-
 (the ` + "`--service-account-issuer`" + ` of the API server) and the JWKS with the API server's current public keys
 (` + "`kubectl get --raw /openid/v1/jwks`" + `). For an EKS issuer, make sure the documents were fetched from this
 cluster's issuer.`,
-	Run: runIRSA305,
+	Subject: model.IssuerSubjectOf,
+	Run:     runIRSA305,
 }
 
-func runIRSA305(c *Context, t *Target, r *Recorder) {
-	if _, ok := RoleAnnotation(t.SA); !ok {
-		if r.Blocked() {
-			r.Skip(noRoleSubject(t), "")
-		}
+func runIRSA305(c *model.Context, t *model.Target, r *Recorder) {
+	if _, ok := model.RoleAnnotation(t.SA); !ok {
 		return
 	}
 	issuer, why, _ := c.ClusterIssuer()
-	subj := clusterSubject(issuer)
+	subj := model.ClusterSubject(issuer)
 	if why != "" {
 		r.Skip(subj, "the cluster's issuer is not known: "+why)
 		return
@@ -61,21 +61,21 @@ func runIRSA305(c *Context, t *Target, r *Recorder) {
 			sev = s
 		}
 	}
-	details := []Detail{issuer.Evidence()}
+	details := []model.Detail{issuer.Evidence()}
 
 	// The discovery document.
-	doc, others := discoveryFor(c.Snap, issuer)
+	doc, others := model.DiscoveryFor(c.Snap, issuer)
 	switch {
 	case doc == nil && len(others) > 0:
 		var names []string
 		for _, d := range others {
-			names = appendUnique(names, d.Issuer)
+			names = model.AppendUnique(names, d.Issuer)
 		}
-		unverified = append(unverified, fmt.Sprintf("the input's discovery documents are for other issuers (%s; capture: %s)", strings.Join(names, ", "), captureDiscoveryCmd(issuer.URL)))
+		unverified = append(unverified, fmt.Sprintf("the input's discovery documents are for other issuers (%s; capture: %s)", strings.Join(names, ", "), model.CaptureDiscoveryCmd(issuer.URL)))
 	case doc == nil:
-		unverified = append(unverified, "the input has no discovery document (capture: "+captureDiscoveryCmd(issuer.URL)+")")
+		unverified = append(unverified, "the input has no discovery document (capture: "+model.CaptureDiscoveryCmd(issuer.URL)+")")
 	default:
-		details = append(details, Ev(doc.Source, fmt.Sprintf("discovery document: issuer %s, jwks_uri %s", doc.Issuer, doc.JWKSURI)))
+		details = append(details, model.Ev(doc.Source, fmt.Sprintf("discovery document: issuer %s, jwks_uri %s", doc.Issuer, doc.JWKSURI)))
 		if doc.Issuer != issuer.URL {
 			raise(finding.SeverityError)
 			problems = append(problems, fmt.Sprintf("the discovery document's issuer %q differs from the cluster's issuer %q%s", doc.Issuer, issuer.URL, issuerDifference(doc.Issuer, issuer.URL)))
@@ -84,7 +84,7 @@ func runIRSA305(c *Context, t *Target, r *Recorder) {
 		case u == "":
 			raise(finding.SeverityError)
 			problems = append(problems, "the discovery document has no jwks_uri, so STS cannot find the keys")
-		case !strings.HasPrefix(u, "https://") || urlHost(u) == "":
+		case !strings.HasPrefix(u, "https://") || model.UrlHost(u) == "":
 			raise(finding.SeverityError)
 			problems = append(problems, fmt.Sprintf("the discovery document's jwks_uri %q is not an https URL", u))
 		}
@@ -106,16 +106,16 @@ func runIRSA305(c *Context, t *Target, r *Recorder) {
 	}
 	switch {
 	case len(c.Snap.JWKSets) == 0:
-		unverified = append(unverified, "the input has no JWKS (capture: "+captureJWKSCmd(jwksURI)+")")
+		unverified = append(unverified, "the input has no JWKS (capture: "+model.CaptureJWKSCmd(jwksURI)+")")
 	case len(toks) == 0:
-		unverified = append(unverified, "the input has no token of this issuer to compare with the JWKS (capture: "+captureTokenCmd("SA", "NS", "sts.amazonaws.com")+")")
+		unverified = append(unverified, "the input has no token of this issuer to compare with the JWKS (capture: "+model.CaptureTokenCmd("SA", "NS", "sts.amazonaws.com")+")")
 	default:
 		var kids []string
 		for _, set := range c.Snap.JWKSets {
 			for _, k := range set.KeyIDs {
-				kids = appendUnique(kids, k)
+				kids = model.AppendUnique(kids, k)
 			}
-			details = append(details, Ev(set.Source, fmt.Sprintf("JWKS key IDs: [%s]", strings.Join(set.KeyIDs, ", "))))
+			details = append(details, model.Ev(set.Source, fmt.Sprintf("JWKS key IDs: [%s]", strings.Join(set.KeyIDs, ", "))))
 		}
 		sort.Strings(kids)
 		seen := map[string]bool{}
@@ -124,29 +124,29 @@ func runIRSA305(c *Context, t *Target, r *Recorder) {
 				continue
 			}
 			seen[tok.KeyID] = true
-			details = append(details, tokenEvidence(tok))
+			details = append(details, model.TokenEvidence(tok))
 			if slices.Contains(kids, tok.KeyID) {
 				continue
 			}
 			p := fmt.Sprintf("the JWKS [%s] has no key with the token's kid %q, so STS cannot verify the token's signature", strings.Join(kids, ", "), tok.KeyID)
-			if exp := tok.ExpiresAt; exp != 0 && !time.Unix(exp, 0).After(captureTime(c)) {
+			if exp := tok.ExpiresAt; exp != 0 && !time.Unix(exp, 0).After(model.CaptureTime(c)) {
 				// An expired token may predate a key rotation: EKS
 				// rotates every seven days (irsa-facts.md §1.8).
-				p += fmt.Sprintf(" (the token expired at %s and its key may have rotated out since: compare with a fresh token)", unixTime(exp))
+				p += fmt.Sprintf(" (the token expired at %s and its key may have rotated out since: compare with a fresh token)", model.UnixTime(exp))
 			} else {
 				raise(finding.SeverityError)
 			}
 			problems = append(problems, p)
 		}
 		if allHave(toks, kids) {
-			verified = append(verified, fmt.Sprintf("the JWKS holds the key of every token of this issuer (kid %s)", strings.Join(sortedKeys(seen), ", ")))
+			verified = append(verified, fmt.Sprintf("the JWKS holds the key of every token of this issuer (kid %s)", strings.Join(model.SortedKeys(seen), ", ")))
 		}
 	}
 
 	switch {
 	case len(problems) > 0:
 		if sev != finding.SeverityError {
-			details = append(details, WithSeverity(sev))
+			details = append(details, model.WithSeverity(sev))
 		}
 		r.Fail(subj, strings.Join(problems, "; "), details...)
 	case len(verified) > 0:
@@ -168,9 +168,9 @@ func issuerDifference(got, want string) string {
 		return " only by a trailing slash, which STS does not forgive"
 	case strings.EqualFold(got, want):
 		return " only in letter case"
-	case normalizeIssuer(got) == normalizeIssuer(want):
+	case model.NormalizeIssuer(got) == model.NormalizeIssuer(want):
 		return " only in its scheme"
-	case sameIssuer(got, want):
+	case model.SameIssuer(got, want):
 		return ""
 	}
 	return ": the document was fetched from another issuer, or the issuer serves another cluster's document"

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -18,7 +20,7 @@ var irsa306 = &Check{
 	Secondary: true,
 	Link:      finding.LinkIssuer,
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
-	After:     afterIAM("IRSA301"),
+	Requires:  []*Check{irsa101, irsa102, irsa103, irsa301},
 	IRSA:      true,
 	Doc: `The other checks judge the request STS will see from the configuration: the cluster's issuer, the
 audience of the pod's ` + "`aws-iam-token`" + ` volume, ` + "`system:serviceaccount:NS:NAME`" + `. A captured token shows what
@@ -44,45 +46,43 @@ the audience: give the pods' token the audience ` + "`sts.amazonaws.com`" + ` (t
 (` + "`aws iam add-client-id-to-open-id-connect-provider`" + `). For an expired token: the kubelet refreshes projected
 tokens, so an application that sends an expired one read it once and cached it; it must re-read the
 token file.`,
-	Run: runIRSA306,
+	Subject: subject306,
+	Run:     runIRSA306,
 }
 
-func runIRSA306(c *Context, t *Target, r *Recorder) {
+func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.Subject()
-	if _, ok := RoleAnnotation(t.SA); !ok {
-		if r.Blocked() {
-			r.Skip(subj, "")
-		}
+	if _, ok := model.RoleAnnotation(t.SA); !ok {
 		return
 	}
-	aud := TokenAudience(t)
+	aud := model.TokenAudience(t)
 	capAud := ""
 	if aud.Known {
 		capAud = aud.Value
 	}
-	sub := ServiceAccountSubject(t.Namespace, t.SAName)
+	sub := model.ServiceAccountSubject(t.Namespace, t.SAName)
 	if len(c.Snap.Tokens) == 0 {
 		// No token at all in the input (the usual case): one finding about
 		// the cluster, not one per target.
 		issuer, _, _ := c.ClusterIssuer()
-		r.Skip(clusterSubject(issuer), "the input has no service account token, so the claims STS sees are not checked (capture one per ServiceAccount: kubectl create token SA -n NAMESPACE --audience sts.amazonaws.com > token.jwt; only its claims are kept)")
+		r.Skip(model.ClusterSubject(issuer), "the input has no service account token, so the claims STS sees are not checked (capture one per ServiceAccount: kubectl create token SA -n NAMESPACE --audience sts.amazonaws.com > token.jwt; only its claims are kept)")
 		return
 	}
-	toks := tokensFor(c.Snap, sub)
+	toks := model.TokensFor(c.Snap, sub)
 	if len(toks) == 0 {
-		r.Skip(subj, fmt.Sprintf("the input has no token of ServiceAccount %s/%s (capture: %s)", t.Namespace, t.SAName, captureTokenCmd(t.SAName, t.Namespace, capAud)))
+		r.Skip(subj, fmt.Sprintf("the input has no token of ServiceAccount %s/%s (capture: %s)", t.Namespace, t.SAName, model.CaptureTokenCmd(t.SAName, t.Namespace, capAud)))
 		return
 	}
 	tok := toks[0]
 	issuer, why, _ := c.ClusterIssuer()
 	if why != "" {
-		r.Skip(subj, "the cluster's issuer is not known: "+why, tokenEvidence(tok))
+		r.Skip(subj, "the cluster's issuer is not known: "+why, model.TokenEvidence(tok))
 		return
 	}
-	details := []Detail{tokenEvidence(tok), issuer.Evidence(), aud.Evidence()}
+	details := []model.Detail{model.TokenEvidence(tok), issuer.Evidence(), aud.Evidence()}
 	if aud.Known && !slices.Contains(tok.Audience, aud.Value) {
 		r.Skip(subj, fmt.Sprintf("the token in the input was issued for aud [%s], not for %q, the audience of the pods' token: it was not taken from these pods, so its claims say nothing about them (capture: %s)",
-			strings.Join(tok.Audience, ", "), aud.Value, captureTokenCmd(t.SAName, t.Namespace, aud.Value)), details...)
+			strings.Join(tok.Audience, ", "), aud.Value, model.CaptureTokenCmd(t.SAName, t.Namespace, aud.Value)), details...)
 		return
 	}
 
@@ -92,9 +92,9 @@ func runIRSA306(c *Context, t *Target, r *Recorder) {
 	// context, and says nothing about these pods. (An iss that differs
 	// from this issuer only by a trailing slash or letter case is judged
 	// below.)
-	if tok.Issuer != issuer.URL && isEKSIssuerHost(urlHost(tok.Issuer)) && !strings.EqualFold(normalizeIssuer(tok.Issuer), normalizeIssuer(issuer.URL)) {
+	if tok.Issuer != issuer.URL && model.IsEKSIssuerHost(model.UrlHost(tok.Issuer)) && !strings.EqualFold(model.NormalizeIssuer(tok.Issuer), model.NormalizeIssuer(issuer.URL)) {
 		r.Skip(subj, fmt.Sprintf("the token in the input was issued by %s, another EKS cluster's issuer: this cluster's API server issues tokens for %s only, so the token was created through another kube context and says nothing about these pods (capture with this cluster's context: %s)",
-			tok.Issuer, issuer.URL, captureTokenCmd(t.SAName, t.Namespace, capAud)), details...)
+			tok.Issuer, issuer.URL, model.CaptureTokenCmd(t.SAName, t.Namespace, capAud)), details...)
 		return
 	}
 
@@ -137,25 +137,25 @@ func runIRSA306(c *Context, t *Target, r *Recorder) {
 		switch {
 		case c.Snap.Mode == "live" && !exp.After(c.Now):
 			raise(finding.SeverityError)
-			problems = append(problems, fmt.Sprintf("the token expired at %s, %s ago: STS rejects it with ExpiredTokenException", unixTime(tok.ExpiresAt), age(c.Now.Sub(exp))))
+			problems = append(problems, fmt.Sprintf("the token expired at %s, %s ago: STS rejects it with ExpiredTokenException", model.UnixTime(tok.ExpiresAt), model.Age(c.Now.Sub(exp))))
 			remedies = append(remedies, "The kubelet refreshes a pod's projected token; an application that sends an expired one read the token file once and cached it: it must re-read the file (or re-create the pod to get going again).")
 		case collectedErr == nil && !exp.After(collected):
 			raise(finding.SeverityError)
-			problems = append(problems, fmt.Sprintf("the token had already expired when the bundle was collected (exp %s, collected %s, %s later): STS rejects it with ExpiredTokenException", unixTime(tok.ExpiresAt), c.Snap.CollectedAt, age(collected.Sub(exp))))
+			problems = append(problems, fmt.Sprintf("the token had already expired when the bundle was collected (exp %s, collected %s, %s later): STS rejects it with ExpiredTokenException", model.UnixTime(tok.ExpiresAt), c.Snap.CollectedAt, model.Age(collected.Sub(exp))))
 			remedies = append(remedies, "The kubelet refreshes a pod's projected token; an expired one was copied or cached by the application, which must re-read the token file.")
 		case !exp.After(c.Now):
-			problems = append(problems, fmt.Sprintf("the token expired at %s, %s before this analysis: the capture may simply be old", unixTime(tok.ExpiresAt), age(c.Now.Sub(exp))))
+			problems = append(problems, fmt.Sprintf("the token expired at %s, %s before this analysis: the capture may simply be old", model.UnixTime(tok.ExpiresAt), model.Age(c.Now.Sub(exp))))
 			remedies = append(remedies, "Capture a fresh token to check the claims as STS sees them now.")
 		default:
-			fine = append(fine, "it is valid until "+unixTime(tok.ExpiresAt))
+			fine = append(fine, "it is valid until "+model.UnixTime(tok.ExpiresAt))
 		}
 	}
 
 	if len(problems) > 0 {
 		if sev != finding.SeverityError {
-			details = append(details, WithSeverity(sev))
+			details = append(details, model.WithSeverity(sev))
 		}
-		details = append(details, Remedy(strings.Join(remedies, " ")))
+		details = append(details, model.Remedy(strings.Join(remedies, " ")))
 		r.Fail(subj, strings.Join(problems, "; "), details...)
 		return
 	}
@@ -168,17 +168,17 @@ func runIRSA306(c *Context, t *Target, r *Recorder) {
 // returns a problem, or what was verified, with a remedy and evidence. A
 // trust policy that rejects the request whatever the audience is left to
 // the IRSA2xx checks.
-func judgeTokenAudience(c *Context, t *Target, issuer IssuerFact, audiences []string) (problem, verified, remedy string, details []Detail) {
-	ref, present, err := TargetRole(t)
+func judgeTokenAudience(c *model.Context, t *model.Target, issuer model.IssuerFact, audiences []string) (problem, verified, remedy string, details []model.Detail) {
+	ref, present, err := model.TargetRole(t)
 	if !present || err != nil {
 		return "", "", "", nil
 	}
-	w := NewWebIdentity(t, ref, issuer)
+	w := model.NewWebIdentity(t, ref, issuer)
 	shown := "[" + strings.Join(audiences, ", ") + "]"
 	var ok []string
-	if p := findProvider(c, w); p != nil && p.Detailed {
+	if p := model.FindProvider(c, w); p != nil && p.Detailed {
 		ids := "[" + strings.Join(p.ClientIDs, ", ") + "]"
-		details = append(details, Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids))
+		details = append(details, model.Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids))
 		found := false
 		for _, a := range audiences {
 			found = found || slices.Contains(p.ClientIDs, a)
@@ -187,22 +187,22 @@ func judgeTokenAudience(c *Context, t *Target, issuer IssuerFact, audiences []st
 			rem := "Give the pods' token the audience sts.amazonaws.com (the ServiceAccount's eks.amazonaws.com/audience annotation, or the aws-iam-token volume's audience) and re-create the pods."
 			if len(audiences) > 0 {
 				rem += " Adding the API server's audience to the provider (the command) also works, but lets any token of that audience through."
-				details = append(details, Cmd(fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, iamQuoteArg(audiences[0]), w.ProfileFlag())))
+				details = append(details, model.Cmd(fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, model.IamQuoteArg(audiences[0]), w.ProfileFlag())))
 			}
 			return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, none of which is in the provider's ClientIDList %s: STS answers \"Incorrect token audience\"", shown, ids),
 				"", rem, details
 		}
 		ok = append(ok, "the provider's ClientIDList")
 	}
-	if role, bare, _ := c.roleFact(ref.ARN); role != nil && strings.TrimSpace(role.TrustPolicy) != "" {
+	if role, bare, _ := c.RoleFact(ref.ARN); role != nil && strings.TrimSpace(role.TrustPolicy) != "" {
 		if doc, err := c.TrustDocument(role.TrustPolicy); err == nil {
 			base := c.Evaluate(doc, w.Request())
 			req := w.Request()
 			req.Context[issuer.HostPath+":aud"] = audiences
 			res := c.Evaluate(doc, req)
 			switch {
-			case denied(res.Decision) && !denied(base.Decision):
-				details = append(details, Ev(role.Source, trustPolicyLabel(role, bare)+": "+iamCompactPolicy(doc)))
+			case model.Denied(res.Decision) && !model.Denied(base.Decision):
+				details = append(details, model.Ev(role.Source, model.TrustPolicyLabel(role, bare)+": "+model.IamCompactPolicy(doc)))
 				return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, which the trust policy of role %s rejects: %s", shown, role.Name, res.Explain()),
 					"", "Give the pods' token the audience the trust policy's :aud condition names (the ServiceAccount's eks.amazonaws.com/audience annotation) and re-create the pods.", details
 			case res.Decision == policy.Allowed:
@@ -216,8 +216,6 @@ func judgeTokenAudience(c *Context, t *Target, issuer IssuerFact, audiences []st
 	return "", fmt.Sprintf("its aud %s, chosen by the API server, passes %s", shown, strings.Join(ok, " and ")), "", details
 }
 
-func denied(d policy.Decision) bool { return d == policy.ImplicitDeny || d == policy.ExplicitDeny }
-
 // tokenIssuerDifference explains an iss that is not the cluster's issuer.
 func tokenIssuerDifference(got, want string) string {
 	switch {
@@ -227,4 +225,14 @@ func tokenIssuerDifference(got, want string) string {
 		return " only in letter case, but STS looks the provider up by the iss exactly"
 	}
 	return ": STS looks for the IAM OIDC provider of the token's iss, not of the cluster's issuer"
+}
+
+// subject306: the cluster when the input holds no token at all (one
+// outcome about the cluster, not one per target), else the target.
+func subject306(c *model.Context, t *model.Target) finding.Subject {
+	if _, ok := model.RoleAnnotation(t.SA); ok && len(c.Snap.Tokens) == 0 {
+		issuer, _, _ := c.ClusterIssuer()
+		return model.ClusterSubject(issuer)
+	}
+	return t.Subject()
 }

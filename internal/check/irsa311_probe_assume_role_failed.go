@@ -3,6 +3,8 @@ package check
 import (
 	"fmt"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -17,7 +19,7 @@ var irsa311 = &Check{
 	// needs) leaves a link that the static checks passed as pass.
 	Secondary: true,
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
-	After:     afterIAM(),
+	Requires:  []*Check{irsa101, irsa102, irsa103},
 	IRSA:      true,
 	Doc: `Only with ` + "`--probe`" + ` (` + "`scan`" + ` or ` + "`dump`" + `). The probe asks the API server for a token of the
 ServiceAccount through the TokenRequest API (` + "`kubectl create token`" + `), with the audience the webhook puts in
@@ -37,35 +39,37 @@ The probe's token has the ServiceAccount's audience; a pod whose token volume ha
 was created before the annotation changed) is skipped, since STS's answer does not speak for it.`,
 	Fix: `Follow the remediation of the mapped check. Changes to the role, its trust policy or the provider take
 effect without restarting pods; run ` + "`irsa-doctor scan --probe`" + ` again to confirm.`,
-	Run: runIRSA311,
+	Subject: model.SASubjectOf,
+	Applies: model.ProbeApplies,
+	Run:     runIRSA311,
 }
 
-func runIRSA311(c *Context, t *Target, r *Recorder) {
-	pr, gap, role, ok := probeFacts(c, t)
+func runIRSA311(c *model.Context, t *model.Target, r *Recorder) {
+	pr, gap, role, ok := model.ProbeFacts(c, t)
 	if !ok {
 		return
 	}
 	subj := t.SASubject()
 	if gap != nil {
-		r.Skip(subj, gapText(gap))
+		r.Skip(subj, model.GapText(gap))
 		return
 	}
-	if why := probeCantJudge(t, pr, role); why != "" {
+	if why := model.ProbeCantJudge(t, pr, role); why != "" {
 		r.Skip(subj, why)
 		return
 	}
-	details := []Detail{
-		Ev(pr.Source, probeCall(pr)),
-		Ev(pr.Source, probeToken(pr)),
-		Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)),
+	details := []model.Detail{
+		model.Ev(pr.Source, model.ProbeCall(pr)),
+		model.Ev(pr.Source, model.ProbeToken(pr)),
+		model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)),
 	}
 	if pr.OK {
-		r.Pass(subj, fmt.Sprintf("STS accepted a fresh token of ServiceAccount %q (audience %s) for role %s", t.SAName, audienceWord(pr.Audience), role), details...)
+		r.Pass(subj, fmt.Sprintf("STS accepted a fresh token of ServiceAccount %q (audience %s) for role %s", t.SAName, model.AudienceWord(pr.Audience), role), details...)
 		return
 	}
-	a := explainSTS(pr.ErrorCode, pr.ErrorMessage)
+	a := model.ExplainSTS(pr.ErrorCode, pr.ErrorMessage)
 	r.AtLink(a.Link)
 	msg := fmt.Sprintf("STS refused a fresh token of ServiceAccount %q (audience %s) for role %s with %s: %s: %s",
-		t.SAName, audienceWord(pr.Audience), role, pr.ErrorCode, pr.ErrorMessage, a.Cause)
-	r.Fail(subj, msg, append(details, Remedy(a.Remedy))...)
+		t.SAName, model.AudienceWord(pr.Audience), role, pr.ErrorCode, pr.ErrorMessage, a.Cause)
+	r.Fail(subj, msg, append(details, model.Remedy(a.Remedy))...)
 }

@@ -5,8 +5,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
+
+// staticIAMChecks are the checks that model what STS will answer: the
+// role, its trust policy, the provider and the issuer.
+var staticIAMChecks = []*Check{irsa201, irsa202, irsa203, irsa204, irsa205, irsa206, irsa207, irsa208, irsa209, irsa210,
+	irsa301, irsa302, irsa303, irsa304, irsa305, irsa306}
 
 var irsa312 = &Check{
 	ID:       "IRSA312",
@@ -18,7 +25,7 @@ var irsa312 = &Check{
 	// needs) leaves a link that the static checks passed as pass.
 	Secondary: true,
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
-	After:     afterIAM(),
+	Requires:  []*Check{irsa101, irsa102, irsa103},
 	Sees:      staticIAMChecks,
 	IRSA:      true,
 	Doc: `Only with ` + "`--probe`" + `. The IAM-side checks (IRSA201-IRSA210, IRSA301-IRSA306) predict STS's answer from
@@ -34,38 +41,35 @@ may be stale; the probe's token is fresh, so IRSA306's failure predicts nothing 
 	Fix: `Run ` + "`irsa-doctor dump --probe DIR`" + ` and report the case with the bundle (it holds no token and no
 credentials) at https://github.com/irsa-doctor/irsa-doctor/issues. Until it is fixed, trust STS's
 answer (IRSA311) over the static checks.`,
-	Run: runIRSA312,
+	Subject: model.SASubjectOf,
+	Applies: model.ProbeApplies,
+	Run:     runIRSA312,
 }
 
-func runIRSA312(c *Context, t *Target, r *Recorder) {
-	pr, gap, role, ok := probeFacts(c, t)
+func runIRSA312(c *model.Context, t *model.Target, r *Recorder) {
+	pr, gap, role, ok := model.ProbeFacts(c, t)
 	if !ok {
 		return
 	}
 	subj := t.SASubject()
 	if gap != nil {
-		r.Skip(subj, gapText(gap))
+		r.Skip(subj, model.GapText(gap))
 		return
 	}
-	if why := probeCantJudge(t, pr, role); why != "" {
+	if why := model.ProbeCantJudge(t, pr, role); why != "" {
 		r.Skip(subj, why)
 		return
 	}
-	var static []Outcome
-	for _, o := range r.Prior() {
-		if staticIAMCheck(o.CheckID) {
-			static = append(static, o)
-		}
-	}
+	static := r.Seen()
 	if len(static) == 0 {
 		r.Skip(subj, "no IAM-side check (IRSA201-IRSA210, IRSA301-IRSA306) ran for this target: nothing to compare the probe with")
 		return
 	}
 	verdicts := "static verdicts: " + verdictList(static)
-	details := []Detail{Ev(pr.Source, probeCall(pr))}
+	details := []model.Detail{model.Ev(pr.Source, model.ProbeCall(pr))}
 	for _, o := range static {
 		if o.Status == finding.StatusFail {
-			details = append(details, Ev(pr.Source, fmt.Sprintf("%s %s %s: %s", o.CheckID, o.Status, o.Subject, o.Message)))
+			details = append(details, model.Ev(pr.Source, fmt.Sprintf("%s %s %s: %s", o.Check.ID, o.Status, o.Subject, o.Message)))
 		}
 	}
 	failed := refusals(static, nil)
@@ -81,7 +85,7 @@ func runIRSA312(c *Context, t *Target, r *Recorder) {
 		return
 	}
 
-	a := explainSTS(pr.ErrorCode, pr.ErrorMessage)
+	a := model.ExplainSTS(pr.ErrorCode, pr.ErrorMessage)
 	answer := pr.ErrorCode + ": " + pr.ErrorMessage
 	if len(a.Checks) == 0 {
 		r.Skip(subj, fmt.Sprintf("no static check models STS's answer %s (%s): nothing to compare", answer, a.Cause), details...)
@@ -93,12 +97,12 @@ func runIRSA312(c *Context, t *Target, r *Recorder) {
 	}
 	var ran, skipped []string
 	for _, o := range static {
-		if !slices.Contains(a.Checks, o.CheckID) {
+		if !slices.Contains(a.Checks, o.Check.ID) {
 			continue
 		}
-		ran = appendUniq(ran, o.CheckID)
+		ran = appendUniq(ran, o.Check.ID)
 		if o.Status == finding.StatusSkipped {
-			skipped = appendUniq(skipped, fmt.Sprintf("%s (%s)", o.CheckID, o.Message))
+			skipped = appendUniq(skipped, fmt.Sprintf("%s (%s)", o.Check.ID, o.Message))
 		}
 	}
 	switch {
@@ -129,11 +133,11 @@ func runIRSA312(c *Context, t *Target, r *Recorder) {
 func refusals(static []Outcome, ids []string) []string {
 	var out []string
 	for _, o := range static {
-		if o.CheckID == "IRSA306" {
+		if o.Check.ID == "IRSA306" {
 			continue
 		}
-		if o.Status == finding.StatusFail && o.Severity == finding.SeverityError && (ids == nil || slices.Contains(ids, o.CheckID)) {
-			out = appendUniq(out, o.CheckID)
+		if o.Status == finding.StatusFail && o.Severity == finding.SeverityError && (ids == nil || slices.Contains(ids, o.Check.ID)) {
+			out = appendUniq(out, o.Check.ID)
 		}
 	}
 	return out
@@ -146,12 +150,12 @@ func verdictList(static []Outcome) string {
 	worst := map[string]finding.Status{}
 	rank := map[finding.Status]int{finding.StatusPass: 0, finding.StatusSkipped: 1, finding.StatusFail: 2}
 	for _, o := range static {
-		have, seen := worst[o.CheckID]
+		have, seen := worst[o.Check.ID]
 		if !seen {
-			ids = append(ids, o.CheckID)
+			ids = append(ids, o.Check.ID)
 		}
 		if !seen || rank[o.Status] > rank[have] {
-			worst[o.CheckID] = o.Status
+			worst[o.Check.ID] = o.Status
 		}
 	}
 	slices.Sort(ids)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -20,7 +22,7 @@ var irsa313 = &Check{
 	// needs) leaves a link that the static checks passed as pass.
 	Secondary: true,
 	Scope:     ScopeWorkloads,
-	After:     []string{"IRSA101", "IRSA102", "IRSA103", "IRSA107", "IRSA108"},
+	Requires:  []*Check{irsa101, irsa102, irsa103, irsa107, irsa108},
 	IRSA:      true,
 	Doc: `Only with ` + "`--probe`" + `. The probe makes a server-side dry-run create (` + "`dryRun=All`" + `: admission runs,
 nothing is stored) of a pod from the workload's pod template, in its namespace, and looks at what the
@@ -42,37 +44,18 @@ its owner's template.`,
 check the cluster's health and open a support case. Self-managed: check the pod-identity-webhook
 Deployment's pods and logs, its Service endpoints and the configuration's ` + "`caBundle`" + `; search the API
 server logs for ` + "`failed calling webhook`" + `.`,
-	Run: runIRSA313,
+	Applies: applies313,
+	Run:     runIRSA313,
 }
 
-func runIRSA313(c *Context, t *Target, r *Recorder) {
+func runIRSA313(c *model.Context, t *model.Target, r *Recorder) {
 	w := t.Workload
 	if t.IsPod() {
 		w = t.Owner
 	}
-	if w == nil || t.SA == nil || w.Template.Spec.ServiceAccount() != t.SAName {
-		return
-	}
-	dr := c.Snap.DryRunFor(w.Kind, w.Namespace, w.Name)
-	var gap *snapshot.Gap
-	if dr == nil {
-		for i := range c.Snap.Gaps {
-			if g := &c.Snap.Gaps[i]; g.Operation == snapshot.GapDryRun && g.Resource == snapshot.ProbeNamespaceResource(w.Namespace) {
-				gap = g
-			}
-		}
-		if gap == nil {
-			return // no probe ran for this workload
-		}
-	}
+	dr, gap := dryRunOf(c, w)
 	subj := t.Subject()
-	role, _ := RoleAnnotation(t.SA)
-	if strings.TrimSpace(role) == "" {
-		if r.Blocked() {
-			r.Skip(subj, "")
-		}
-		return
-	}
+	role, _ := model.RoleAnnotation(t.SA)
 	// The template as the webhook mutates it at CREATE; the skip label
 	// acts through the configuration's objectSelector (skipLabelOf).
 	var pred webhook.Result
@@ -82,43 +65,40 @@ func runIRSA313(c *Context, t *Target, r *Recorder) {
 		pred = webhook.Mutate(w.Namespace, &w.Template.ObjectMeta, &w.Template.Spec, t.SA, webhook.Config{IgnoreSkipLabel: true})
 	}
 	want := expectedInjection(pred)
-	if skipLabelOf(c.Snap, w.Template.Labels).effective || want.empty() {
+	if model.SkipLabelOf(c.Snap, w.Template.Labels).Effective || want.empty() {
 		// Nothing the webhook is expected to add: nothing to compare.
-		if r.Blocked() {
-			r.Skip(subj, "")
-		}
 		return
 	}
 	if gap != nil {
-		r.Skip(subj, gapText(gap))
+		r.Skip(subj, model.GapText(gap))
 		return
 	}
 	what := fmt.Sprintf("the dry-run create of a pod from the pod template of %s %s/%s", w.Kind, w.Namespace, w.Name)
-	details := []Detail{
-		Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)),
-		Ev(w.Source, "the webhook would inject: "+want.String()),
+	details := []model.Detail{
+		model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)),
+		model.Ev(w.Source, "the webhook would inject: "+want.String()),
 	}
 	if dr.Error != "" {
 		if !webhookCallFailed(dr.Error) {
-			r.Skip(subj, "the API server refused the dry-run pod, so the webhook's work cannot be seen: "+dr.Error, Ev(dr.Source, what+" was refused: "+dr.Error))
+			r.Skip(subj, "the API server refused the dry-run pod, so the webhook's work cannot be seen: "+dr.Error, model.Ev(dr.Source, what+" was refused: "+dr.Error))
 			return
 		}
-		details = append(details, Ev(dr.Source, what+" was refused: "+dr.Error))
-		for _, h := range identifiedWebhooks(c.Snap) {
-			details = append(details, Ev(h.cfg.Source, failurePolicyText(h)))
+		details = append(details, model.Ev(dr.Source, what+" was refused: "+dr.Error))
+		for _, h := range model.IdentifiedWebhooks(c.Snap) {
+			details = append(details, model.Ev(h.Cfg.Source, failurePolicyText(h)))
 		}
 		r.Fail(subj, fmt.Sprintf("the API server refused a dry-run pod of the template because its call to the pod identity webhook failed: "+
 			"pods of the workload cannot be created now (ServiceAccount %q names role %s)", t.SAName, role), details...)
 		return
 	}
-	details = append(details, Ev(dr.Source, what+" returned: "+describeDryRun(dr)))
+	details = append(details, model.Ev(dr.Source, what+" returned: "+describeDryRun(dr)))
 	missing, present := want.compare(dr)
 	if len(missing) == 0 {
 		r.Pass(subj, "a dry-run pod of the template came back mutated as predicted: "+want.String(), details...)
 		return
 	}
-	for _, h := range identifiedWebhooks(c.Snap) {
-		details = append(details, Ev(h.cfg.Source, failurePolicyText(h)))
+	for _, h := range model.IdentifiedWebhooks(c.Snap) {
+		details = append(details, model.Ev(h.Cfg.Source, failurePolicyText(h)))
 	}
 	cause := "the pod identity webhook is not mutating pods now (it is down or unreachable and its failurePolicy admits pods unmutated, " +
 		"or its configuration no longer matches them), so pods created from now on run without IRSA credentials"
@@ -258,8 +238,8 @@ func webhookCallFailed(msg string) bool {
 // failurePolicyText says what a webhook's failurePolicy does with a failed
 // call (admissionregistration/v1 defaults it to Fail; the upstream
 // manifest sets Ignore).
-func failurePolicyText(h identifiedHook) string {
-	p := h.hook.FailurePolicy
+func failurePolicyText(h model.IdentifiedHook) string {
+	p := h.Hook.FailurePolicy
 	if p == "" {
 		p = "Fail"
 	}
@@ -270,4 +250,36 @@ func failurePolicyText(h identifiedHook) string {
 		return h.String() + " has failurePolicy Fail: while calls fail, pod creation is refused with \"failed calling webhook\""
 	}
 	return fmt.Sprintf("%s has failurePolicy %q", h.String(), p)
+}
+
+// dryRunOf is the server-side dry-run create of w's pod, or the gap that
+// says why the probe could not make it; both are nil when no probe ran.
+func dryRunOf(c *model.Context, w *snapshot.Workload) (*snapshot.DryRunResult, *snapshot.Gap) {
+	if dr := c.Snap.DryRunFor(w.Kind, w.Namespace, w.Name); dr != nil {
+		return dr, nil
+	}
+	var gap *snapshot.Gap
+	for i := range c.Snap.Gaps {
+		if g := &c.Snap.Gaps[i]; g.Operation == snapshot.GapDryRun && g.Resource == snapshot.ProbeNamespaceResource(w.Namespace) {
+			gap = g
+		}
+	}
+	return nil, gap
+}
+
+// applies313: a dry run was probed for the target's workload, whose
+// ServiceAccount names a role.
+func applies313(c *model.Context, t *model.Target) bool {
+	w := t.Workload
+	if t.IsPod() {
+		w = t.Owner
+	}
+	if w == nil || t.SA == nil || w.Template.Spec.ServiceAccount() != t.SAName {
+		return false
+	}
+	if dr, gap := dryRunOf(c, w); dr == nil && gap == nil {
+		return false
+	}
+	role, _ := model.RoleAnnotation(t.SA)
+	return strings.TrimSpace(role) != ""
 }

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -151,7 +153,7 @@ func TestIRSA313(t *testing.T) {
 			checks := append([]*Check{irsa313}, tt.extra...)
 			var got []string
 			if tt.name == "pod without its workload as target" {
-				out := Run(s, Options{Checks: checks, Now: prNow, Selector: Selector{Pods: []NamespacedName{{Namespace: "payments", Name: prPod}}}})
+				out := Run(s, Options{Checks: checks, Now: prNow, Selector: model.Selector{Pods: []model.NamespacedName{{Namespace: "payments", Name: prPod}}}})
 				for _, f := range out.Findings {
 					got = append(got, string(f.CheckID)+" "+string(f.Status)+" "+f.Subject.String()+": "+f.Message)
 				}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -84,10 +86,10 @@ func prProbe(code, msg string, status int) func(*snapshot.Snapshot) {
 func prFake(id string, status finding.Status, sev finding.Severity, msg string) *Check {
 	return &Check{ID: id, Slug: "fake-" + strings.ToLower(id), Title: id, Severity: finding.SeverityError, Link: finding.LinkIAMRole,
 		Scope: ScopeWorkloads | ScopeServiceAccount, IRSA: true, Doc: "d", Fix: "f",
-		Run: func(c *Context, t *Target, r *Recorder) {
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
 			switch status {
 			case finding.StatusFail:
-				r.Fail(t.SASubject(), msg, WithSeverity(sev))
+				r.Fail(t.SASubject(), msg, model.WithSeverity(sev))
 			case finding.StatusSkipped:
 				r.Skip(t.SASubject(), msg)
 			default:
@@ -96,10 +98,38 @@ func prFake(id string, status finding.Status, sev finding.Severity, msg string) 
 		}}
 }
 
+// standIn lets a fake check (prFake) stand in for the real check of the
+// same ID: every check of the list that Requires or Sees that ID gets a
+// copy that points at the fake instead.
+func standIn(checks []*Check) []*Check {
+	out := make([]*Check, len(checks))
+	byID := map[string]*Check{}
+	for i, c := range checks {
+		cp := *c
+		out[i] = &cp
+		byID[c.ID] = &cp
+	}
+	swap := func(list []*Check) []*Check {
+		swapped := make([]*Check, len(list))
+		for i, p := range list {
+			swapped[i] = p
+			if f := byID[p.ID]; f != nil {
+				swapped[i] = f
+			}
+		}
+		return swapped
+	}
+	for _, c := range out {
+		c.Requires, c.Sees = swap(c.Requires), swap(c.Sees)
+	}
+	return out
+}
+
 // prRun runs the checks (sorted by ID) and renders every finding as
 // want.txt does: a head line, then evidence, fixes; sorted.
 func prRun(t *testing.T, s *snapshot.Snapshot, checks ...*Check) []string {
 	t.Helper()
+	checks = standIn(checks)
 	sort.Slice(checks, func(i, j int) bool { return checks[i].ID < checks[j].ID })
 	out := Run(s, Options{Checks: checks, Now: prNow})
 	var blocks []string
@@ -154,7 +184,7 @@ func TestExplainSTS(t *testing.T) {
 			[]string{"IRSA305"}, finding.LinkIssuer, false, "STS found the issuer's discovery document invalid (IRSA305)"},
 		{"other invalid token", "InvalidIdentityToken", "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)",
 			nil, finding.LinkIssuer, false, "STS refused the token itself, for a reason irsa-doctor does not map to a check"},
-		{"trust policy", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", trustChecks, finding.LinkIAMRole, false,
+		{"trust policy", "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity", model.TrustChecks, finding.LinkIAMRole, false,
 			"the role does not exist, or its trust policy does not admit this token (Federated principal, Action, the :sub and :aud conditions); STS does not say which (IRSA201-IRSA210)"},
 		{"expired", "ExpiredTokenException", "Token expired: current date/time 1795700000 must be before the expiration date/time 1795699300",
 			nil, finding.LinkIssuer, false,
@@ -172,7 +202,7 @@ func TestExplainSTS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := explainSTS(tt.code, tt.msg)
+			a := model.ExplainSTS(tt.code, tt.msg)
 			got := struct {
 				Checks  []string
 				Link    string
@@ -191,34 +221,36 @@ func TestExplainSTS(t *testing.T) {
 	}
 }
 
-// TestRecorderPrior: a check sees the outcomes recorded before it for the
-// same target (in run order, cascade skips applied), and only those.
-func TestRecorderPrior(t *testing.T) {
+// TestRecorderSeen: a check reads the outcomes of the checks it Sees for
+// the same target (in run order, cascade skips applied), and only those.
+func TestRecorderSeen(t *testing.T) {
 	s := prSnapshot()
 	var seen []string
 	probe := &Check{ID: "IRSA399", Slug: "prior", Title: "p", Severity: finding.SeverityWarning, Link: finding.LinkIAMRole,
 		Scope: ScopeServiceAccount | ScopeWorkloads, Doc: "d", Fix: "f",
-		Run: func(c *Context, t *Target, r *Recorder) {
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
 			var parts []string
-			for _, o := range r.Prior() {
-				parts = append(parts, fmt.Sprintf("%s %s %s %s %q", o.CheckID, o.Status, o.Severity, o.Subject, o.Message))
+			for _, o := range r.Seen() {
+				parts = append(parts, fmt.Sprintf("%s %s %s %s %q", o.Check.ID, o.Status, o.Severity, o.Subject, o.Message))
 			}
 			seen = append(seen, t.Key()+": "+strings.Join(parts, "; "))
 		}}
+	probe.Sees = []*Check{{ID: "IRSA201"}, {ID: "IRSA205"}, {ID: "IRSA206"}, {ID: "IRSA207"}}
 	checks := []*Check{
 		prFake("IRSA201", finding.StatusPass, finding.SeverityError, "role exists"),
 		prFake("IRSA205", finding.StatusFail, finding.SeverityError, "sub differs"),
 		// Blocked by IRSA205: the engine turns its pass into a skip.
 		func() *Check {
 			c := prFake("IRSA206", finding.StatusPass, finding.SeverityError, "aud ok")
-			c.After = []string{"IRSA205"}
+			c.Requires = []*Check{{ID: "IRSA205"}}
+			c.Subject = model.SASubjectOf
 			return c
 		}(),
 		prFake("IRSA207", finding.StatusFail, finding.SeverityWarning, "too broad"),
 		probe,
 	}
 	// Passes without --show-passed keep no message.
-	Run(s, Options{Checks: checks, Now: prNow, DropPasses: true})
+	Run(s, Options{Checks: standIn(checks), Now: prNow, DropPasses: true})
 	sort.Strings(seen)
 	prior := `IRSA201 pass error  ""; IRSA205 fail error ServiceAccount payments/s3-reader "sub differs"; ` +
 		`IRSA206 skipped error ServiceAccount payments/s3-reader "blocked by IRSA205"; IRSA207 fail warning ServiceAccount payments/s3-reader "too broad"`
@@ -233,7 +265,7 @@ func TestRecorderAtLink(t *testing.T) {
 	s := prSnapshot()
 	moved := &Check{ID: "IRSA399", Slug: "moved", Title: "m", Severity: finding.SeverityError, Link: finding.LinkIAMRole,
 		Scope: ScopeWorkloads, Doc: "d", Fix: "f",
-		Run: func(c *Context, t *Target, r *Recorder) {
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
 			r.AtLink(finding.LinkOIDCProvider)
 			r.Fail(t.SASubject(), "provider missing")
 		}}
@@ -257,30 +289,30 @@ func TestPlanProbe(t *testing.T) {
 	tests := []struct {
 		name string
 		snap *snapshot.Snapshot
-		sel  Selector
-		want ProbePlan
+		sel  model.Selector
+		want model.ProbePlan
 	}{
 		{
 			name: "workload, its pod and their ServiceAccount",
 			snap: prSnapshot(),
-			want: ProbePlan{SAs: []ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com"}},
-				Workloads: []WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}},
+			want: model.ProbePlan{SAs: []model.ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com"}},
+				Workloads: []model.WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}},
 		},
 		{
 			// A pod named alone: its owner's template is dry-run.
 			name: "named pod",
 			snap: prSnapshot(),
-			sel:  Selector{Pods: []NamespacedName{{Namespace: "payments", Name: prPod}}},
-			want: ProbePlan{SAs: []ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com"}},
-				Workloads: []WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}},
+			sel:  model.Selector{Pods: []model.NamespacedName{{Namespace: "payments", Name: prPod}}},
+			want: model.ProbePlan{SAs: []model.ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com"}},
+				Workloads: []model.WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}},
 		},
 		{
 			name: "audience annotation, and a role ARN with spaces around it",
 			snap: prSnapshot(func(s *snapshot.Snapshot) {
 				s.ServiceAccounts["payments/s3-reader"].Annotations = map[string]string{webhook.AnnotationRoleARN: " " + prRole + " ", webhook.AnnotationAudience: "sts.amazonaws.com.cn"}
 			}),
-			want: ProbePlan{SAs: []ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com.cn"}},
-				Workloads: []WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}},
+			want: model.ProbePlan{SAs: []model.ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com.cn"}},
+				Workloads: []model.WorkloadRef{{Kind: "Deployment", Namespace: "payments", Name: "api"}}},
 		},
 		{
 			name: "ServiceAccount without a role",
@@ -298,17 +330,17 @@ func TestPlanProbe(t *testing.T) {
 				s.PodIdentityAssociations = []*snapshot.PodIdentityAssociation{{ClusterName: "prod", Namespace: "payments", ServiceAccount: "s3-reader",
 					Account: "111122223333", Region: "us-west-2", RoleARN: prRole}}
 			}),
-			want: ProbePlan{SAs: []ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com"}}},
+			want: model.ProbePlan{SAs: []model.ProbeSA{{Namespace: "payments", Name: "s3-reader", RoleARN: prRole, Audience: "sts.amazonaws.com"}}},
 		},
 		{
 			name: "another namespace",
 			snap: prSnapshot(),
-			sel:  Selector{Namespaces: []string{"billing"}},
+			sel:  model.Selector{Namespaces: []string{"billing"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, PlanProbe(tt.snap, tt.sel)); diff != "" {
+			if diff := cmp.Diff(tt.want, model.PlanProbe(tt.snap, tt.sel)); diff != "" {
 				t.Errorf("PlanProbe (-want +got):\n%s", diff)
 			}
 		})
@@ -318,14 +350,10 @@ func TestPlanProbe(t *testing.T) {
 // TestRunOrderSees: a check runs after the checks it Sees, even those that
 // After moved later, and their failure does not block it.
 func TestRunOrderSees(t *testing.T) {
-	mk := func(id string, after, sees []string) *Check { return &Check{ID: id, After: after, Sees: sees} }
-	checks := []*Check{
-		mk("IRSA202", []string{"IRSA209"}, nil),
-		mk("IRSA209", nil, nil),
-		mk("IRSA301", nil, nil),
-		mk("IRSA312", nil, []string{"IRSA202", "IRSA209", "IRSA301"}),
-		mk("IRSA313", nil, nil),
-	}
+	c209, c301, c313 := &Check{ID: "IRSA209"}, &Check{ID: "IRSA301"}, &Check{ID: "IRSA313"}
+	c202 := &Check{ID: "IRSA202", Requires: []*Check{c209}}
+	c312 := &Check{ID: "IRSA312", Sees: []*Check{c202, c209, c301}}
+	checks := []*Check{c202, c209, c301, c312, c313}
 	var got []string
 	for _, c := range runOrder(checks) {
 		got = append(got, c.ID)
@@ -339,7 +367,7 @@ func TestRunOrderSees(t *testing.T) {
 
 	s := prSnapshot(prProbe("", "", 200))
 	static := prFake("IRSA205", finding.StatusFail, finding.SeverityError, "sub differs")
-	static.After = []string{"IRSA209"}
+	static.Requires = []*Check{{ID: "IRSA209"}}
 	heads := prHeads(prRun(t, s, irsa312, static, prFake("IRSA209", finding.StatusPass, finding.SeverityError, "valid")), "IRSA312")
 	wantHeads := []string{`IRSA312 fail ServiceAccount payments/s3-reader: STS accepted a fresh token of ServiceAccount "s3-reader" for role ` + prRole +
 		", but IRSA205 predicted a refusal: this is a bug in irsa-doctor's model, or the facts changed between the collection and the probe; " +

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -16,7 +18,7 @@ var irsa401 = &Check{
 	Severity:  finding.SeverityWarning,
 	Link:      finding.LinkServiceAccount,
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
-	After:     []string{"IRSA101"},
+	Requires:  []*Check{irsa101},
 	Secondary: true,
 	Doc: `A ServiceAccount can carry ` + "`eks.amazonaws.com/role-arn`" + ` (IRSA) and have an EKS Pod Identity
 association at the same time, typically while migrating. They do not add up:
@@ -40,22 +42,20 @@ takes away credentials that IRSA gave (an error). Without the association's role
 association's role allows everything the IRSA role did, remove the ` + "`eks.amazonaws.com/role-arn`" + `
 annotation (` + "`kubectl annotate serviceaccount NAME -n NS eks.amazonaws.com/role-arn-`" + `) and restart the
 pods. To stay on IRSA, delete the association (` + "`aws eks delete-pod-identity-association --cluster-name\nCLUSTER --association-id ID`" + `) and restart the pods.`,
-	Run: runIRSA401,
+	Subject: model.SASubjectOf,
+	Run:     runIRSA401,
 }
 
-func runIRSA401(c *Context, t *Target, r *Recorder) {
-	role, _ := RoleAnnotation(t.SA)
+func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
+	role, _ := model.RoleAnnotation(t.SA)
 	role = strings.TrimSpace(role)
 	if t.SA == nil || role == "" {
 		// No IRSA role to override (IRSA102 and IRSA103 judge the
 		// annotation).
-		if r.Blocked() {
-			r.Skip(t.SASubject(), "")
-		}
 		return
 	}
-	saEv := Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role))
-	a := targetAssociation(c, t)
+	saEv := model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role))
+	a := model.TargetAssociation(c, t)
 	if a == nil {
 		if !c.Snap.Has(snapshot.KindPodIdentity) {
 			cluster := "CLUSTER"
@@ -65,28 +65,28 @@ func runIRSA401(c *Context, t *Target, r *Recorder) {
 			// About the input as a whole: one finding, not one per
 			// ServiceAccount.
 			issuer, _, _ := c.ClusterIssuer()
-			r.Skip(clusterSubject(issuer), fmt.Sprintf("the input has no EKS Pod Identity associations, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
+			r.Skip(model.ClusterSubject(issuer), fmt.Sprintf("the input has no EKS Pod Identity associations, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
 				webhook.AnnotationRoleARN, cluster))
 			return
 		}
 		r.Pass(t.SASubject(), fmt.Sprintf("the input's EKS Pod Identity associations include none for ServiceAccount %s/%s: its pods get the IRSA role %s", t.Namespace, t.SAName, role), saEv)
 		return
 	}
-	aEv := associationEvidence(a)
-	both := fmt.Sprintf("ServiceAccount %q has %s %q and EKS Pod Identity association %s", t.SAName, webhook.AnnotationRoleARN, role, orUnknown(a.ID))
+	aEv := model.AssociationEvidence(a)
+	both := fmt.Sprintf("ServiceAccount %q has %s %q and EKS Pod Identity association %s", t.SAName, webhook.AnnotationRoleARN, role, model.OrUnknown(a.ID))
 	if a.RoleARN != "" {
 		both += fmt.Sprintf(" (role %q)", a.RoleARN)
 	}
-	verdict := func(subj finding.Subject, what string, pi bool, details ...Detail) {
-		details = append([]Detail{saEv, aEv}, details...)
+	verdict := func(subj finding.Subject, what string, pi bool, details ...model.Detail) {
+		details = append([]model.Detail{saEv, aEv}, details...)
 		switch {
 		case pi && unsupportedNote(c, t) != "":
 			r.Fail(subj, both+": the webhook gives pods of the ServiceAccount EKS Pod Identity, not IRSA, but "+unsupportedNote(c, t)+", so the association takes away the credentials IRSA would give (IRSA405)",
-				append(details, WithSeverity(finding.SeverityError))...)
+				append(details, model.WithSeverity(finding.SeverityError))...)
 		case a.RoleARN == "":
 			r.Skip(subj, both+": "+what+"; the association's role is not in the input, so whether the roles differ is unknown "+
-				fmt.Sprintf("(capture: aws eks describe-pod-identity-association --cluster-name %s --association-id %s --output json)", a.ClusterName, orUnknown(a.ID)))
-		case sameRole(a.RoleARN, role):
+				fmt.Sprintf("(capture: aws eks describe-pod-identity-association --cluster-name %s --association-id %s --output json)", a.ClusterName, model.OrUnknown(a.ID)))
+		case model.SameRole(a.RoleARN, role):
 			r.Pass(subj, both+": "+what+"; both name the same role, so the permissions are the same either way", details...)
 		default:
 			r.Fail(subj, both+": "+what+"; the two roles differ, so which one applies changes the permissions", details...)
@@ -96,53 +96,38 @@ func runIRSA401(c *Context, t *Target, r *Recorder) {
 		verdict(t.SASubject(), "the webhook gives its pods EKS Pod Identity, not IRSA, so the annotation has no effect on pods created from now on", true)
 		return
 	}
-	for _, ch := range credentialChains(c.Snap, t) {
-		if ch.ephemeral {
+	for _, ch := range model.CredentialChains(c.Snap, t) {
+		if ch.Ephemeral {
 			continue
 		}
-		subj := t.ContainerSubject(ch.name)
+		subj := t.ContainerSubject(ch.Name)
 		switch {
-		case ch.source == SourceWebIdentity && ch.hasContainer:
+		case ch.Source == model.SourceWebIdentity && ch.HasContainer:
 			verdict(subj, fmt.Sprintf("the container has both %s and %s, and every SDK's chain takes web identity first, so it uses the IRSA role %s and not the association",
-				webhook.EnvTokenFile, webhook.EnvContainerFullURI, ch.role), false)
-		case ch.source == SourceWebIdentity && t.IsPod():
-			verdict(subj, fmt.Sprintf("the pod was created before the association, so the container uses the IRSA role %s until the pod is re-created, and then EKS Pod Identity", ch.role), false,
-				Ev(t.Source, fmt.Sprintf("pod %s/%s (created %s): container %s has %s=%s and no %s", t.Namespace, t.Name, orUnknown(t.Meta.CreationTimestamp), ch.name,
-					webhook.EnvRoleARN, ch.role, webhook.EnvContainerFullURI)))
-		case ch.source == SourceWebIdentity:
+				webhook.EnvTokenFile, webhook.EnvContainerFullURI, ch.Role), false)
+		case ch.Source == model.SourceWebIdentity && t.IsPod():
+			verdict(subj, fmt.Sprintf("the pod was created before the association, so the container uses the IRSA role %s until the pod is re-created, and then EKS Pod Identity", ch.Role), false,
+				model.Ev(t.Source, fmt.Sprintf("pod %s/%s (created %s): container %s has %s=%s and no %s", t.Namespace, t.Name, model.OrUnknown(t.Meta.CreationTimestamp), ch.Name,
+					webhook.EnvRoleARN, ch.Role, webhook.EnvContainerFullURI)))
+		case ch.Source == model.SourceWebIdentity:
 			// A template whose container writes the web identity variables
 			// itself: the webhook adds Pod Identity's, and web identity wins.
 			verdict(subj, fmt.Sprintf("the container sets %s itself, and every SDK's chain takes web identity first, so it uses the IRSA role %s and not the association",
-				webhook.EnvTokenFile, ch.role), false)
-		case ch.source == SourceContainer:
+				webhook.EnvTokenFile, ch.Role), false)
+		case ch.Source == model.SourceContainer:
 			verdict(subj, "the webhook gives pods of the ServiceAccount EKS Pod Identity, not IRSA, so the container uses the association and the annotation has no effect", true)
-		case ch.source == SourceStaticEnv:
+		case ch.Source == model.SourceStaticEnv:
 			r.Pass(subj, both+": the container uses the static keys in its environment before either (IRSA110)", saEv, aEv)
 		default:
-			r.Pass(subj, both+": the container gets neither ("+ch.source+"; IRSA407 judges it)", saEv, aEv)
+			r.Pass(subj, both+": the container gets neither ("+ch.Source+"; IRSA407 judges it)", saEv, aEv)
 		}
 	}
-}
-
-// sameRole compares two role ARNs as IAM does: the role name is
-// case-insensitive, the path is not part of the identity.
-func sameRole(a, b string) bool {
-	return strings.EqualFold(roleKey(a), roleKey(b))
-}
-
-func roleKey(s string) string {
-	f := strings.SplitN(strings.TrimSpace(s), ":", 6)
-	if len(f) != 6 {
-		return s
-	}
-	name := f[5][strings.LastIndexByte(f[5], '/')+1:]
-	return f[1] + ":" + f[4] + ":" + name
 }
 
 // unsupportedNote says where the target runs that EKS Pod Identity does not
 // support (irsa-facts.md §6.1: Linux EC2 nodes only), "" when nothing
 // shows it.
-func unsupportedNote(c *Context, t *Target) string {
+func unsupportedNote(c *model.Context, t *model.Target) string {
 	if t.Spec == nil {
 		return ""
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -36,33 +38,31 @@ creation only):
     aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NS --service-account SA --role-arn ROLE_ARN
 
 If the association was created ahead of its workload, nothing is wrong yet.`,
-	Run: runIRSA402,
+	Subject: model.AssociationSubjectOf,
+	Run:     runIRSA402,
 }
 
-func runIRSA402(c *Context, t *Target, r *Recorder) {
-	a := targetAssociation(c, t)
+func runIRSA402(c *model.Context, t *model.Target, r *Recorder) {
+	a := model.TargetAssociation(c, t)
 	if a == nil {
 		// An IRSA ServiceAccount without an association: nothing to judge.
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
 		return
 	}
-	subj := AssociationSubject(a)
+	subj := model.AssociationSubject(a)
 	if t.SA != nil {
 		r.Pass(subj, fmt.Sprintf("ServiceAccount %q exists in namespace %q", a.ServiceAccount, a.Namespace),
-			associationEvidence(a), Ev(t.SA.Source, "ServiceAccount "+snapshot.Key(t.SA.Namespace, t.SA.Name)))
+			model.AssociationEvidence(a), model.Ev(t.SA.Source, "ServiceAccount "+snapshot.Key(t.SA.Namespace, t.SA.Name)))
 		return
 	}
 	s := c.Snap
 	if proof, src, ok := namespaceMissing(s, a.Namespace); ok {
-		details := []Detail{associationEvidence(a), Ev(src, proof)}
+		details := []model.Detail{model.AssociationEvidence(a), model.Ev(src, proof)}
 		msg := fmt.Sprintf("the association names namespace %q, which does not exist: no pod can run as its ServiceAccount %q", a.Namespace, a.ServiceAccount)
 		if near := similarNamespaces(s, a.Namespace); len(near) > 0 {
 			msg += "; similar namespaces: " + strings.Join(near, ", ")
 		}
-		details = append(details, Cmd(fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
-			iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), regionFlag(a))))
+		details = append(details, model.Cmd(fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
+			model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(model.OrPlaceholder(a.ID, "ASSOCIATION_ID")), model.RegionFlag(a))))
 		r.Fail(subj, msg, details...)
 		return
 	}
@@ -70,14 +70,14 @@ func runIRSA402(c *Context, t *Target, r *Recorder) {
 	if !missing {
 		r.Skip(subj, fmt.Sprintf("ServiceAccount %s/%s is not in the input, and nothing proves it or namespace %s missing (capture: kubectl get serviceaccounts -n %s -o json; kubectl get namespaces -o json)",
 			a.Namespace, a.ServiceAccount, a.Namespace, a.Namespace),
-			associationEvidence(a))
+			model.AssociationEvidence(a))
 		return
 	}
-	details := []Detail{associationEvidence(a), Ev(src, proof)}
+	details := []model.Detail{model.AssociationEvidence(a), model.Ev(src, proof)}
 	msg := fmt.Sprintf("the association names ServiceAccount %q, which does not exist in namespace %q", a.ServiceAccount, a.Namespace)
 	var near []string   // similar ServiceAccounts, quoted
 	var orphan []string // those without an association of their own
-	for _, q := range similarSANames(s, a.Namespace, a.ServiceAccount) {
+	for _, q := range model.SimilarSANames(s, a.Namespace, a.ServiceAccount) {
 		q = strings.TrimPrefix(q, "ServiceAccount ")
 		near = append(near, q)
 		if name := strings.Trim(q, `"`); s.PodIdentityAssociationFor(a.Namespace, name) == nil {
@@ -86,10 +86,10 @@ func runIRSA402(c *Context, t *Target, r *Recorder) {
 	}
 	if len(orphan) > 0 {
 		msg += fmt.Sprintf("; ServiceAccount %q exists and has no association: pods running as it get no Pod Identity credentials", orphan[0])
-		details = append(details, WithSeverity(finding.SeverityError))
+		details = append(details, model.WithSeverity(finding.SeverityError))
 		for _, name := range orphan {
 			if sa := s.ServiceAccount(a.Namespace, name); sa != nil {
-				details = append(details, Ev(sa.Source, "ServiceAccount "+snapshot.Key(sa.Namespace, sa.Name)+" (no Pod Identity association)"))
+				details = append(details, model.Ev(sa.Source, "ServiceAccount "+snapshot.Key(sa.Namespace, sa.Name)+" (no Pod Identity association)"))
 			}
 		}
 	} else if len(near) > 0 {
@@ -100,19 +100,19 @@ func runIRSA402(c *Context, t *Target, r *Recorder) {
 		for _, sa := range other {
 			nss = append(nss, sa.Namespace)
 		}
-		msg += fmt.Sprintf("; a ServiceAccount %q exists in namespace %s", a.ServiceAccount, strings.Join(quoteAll(nss), ", "))
+		msg += fmt.Sprintf("; a ServiceAccount %q exists in namespace %s", a.ServiceAccount, strings.Join(model.QuoteAll(nss), ", "))
 	}
 	del := fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
-		iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), regionFlag(a))
+		model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(model.OrPlaceholder(a.ID, "ASSOCIATION_ID")), model.RegionFlag(a))
 	if len(orphan) > 0 {
-		role := orPlaceholder(a.RoleARN, "ROLE_ARN")
+		role := model.OrPlaceholder(a.RoleARN, "ROLE_ARN")
 		create := fmt.Sprintf("aws eks create-pod-identity-association --cluster-name %s --namespace %s --service-account %s --role-arn %s%s",
-			iamQuoteArg(a.ClusterName), iamQuoteArg(a.Namespace), iamQuoteArg(orphan[0]), iamQuoteArg(role), regionFlag(a))
-		details = append(details, Cmd(del, create),
-			Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount `%s`, delete association %s and create one for `%s` with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n    %s\n    %s",
-				orphan[0], associationName(a), orphan[0], del, create)))
+			model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(a.Namespace), model.IamQuoteArg(orphan[0]), model.IamQuoteArg(role), model.RegionFlag(a))
+		details = append(details, model.Cmd(del, create),
+			model.Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount `%s`, delete association %s and create one for `%s` with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n    %s\n    %s",
+				orphan[0], model.AssociationName(a), orphan[0], del, create)))
 	} else {
-		details = append(details, Cmd(del))
+		details = append(details, model.Cmd(del))
 	}
 	r.Fail(subj, msg, details...)
 }
@@ -160,7 +160,7 @@ func associationSAMissing(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociati
 func similarNamespaces(s *snapshot.Snapshot, ns string) []string {
 	var out []string
 	for name := range s.Namespaces {
-		if name != ns && osaDistance(name, ns, 2) <= 2 {
+		if name != ns && model.OsaDistance(name, ns, 2) <= 2 {
 			out = append(out, fmt.Sprintf("%q", name))
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -46,18 +48,15 @@ const (
 	agentName      = "eks-pod-identity-agent"
 )
 
-func runIRSA403(c *Context, t *Target, r *Recorder) {
+func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.Subject()
-	if !usesPodIdentity(c, t) {
-		if r.Blocked() {
-			r.Skip(subj, "")
-		}
+	if !model.UsesPodIdentity(c, t) {
 		return
 	}
-	if p, ok := unsupportedWhere(c, t); ok {
+	if p, ok := model.UnsupportedWhere(c, t); ok {
 		// IRSA405 reports it; a hostNetwork pod (a warning there) is still
 		// judged here.
-		r.Skip(subj, fmt.Sprintf("the pod runs on %s, where the EKS Pod Identity Agent never runs (IRSA405)", p.what))
+		r.Skip(subj, fmt.Sprintf("the pod runs on %s, where the EKS Pod Identity Agent never runs (IRSA405)", p.What))
 		return
 	}
 	s := c.Snap
@@ -68,21 +67,21 @@ func runIRSA403(c *Context, t *Target, r *Recorder) {
 	if cl := s.Cluster(); cl != nil && cl.AutoMode != nil && *cl.AutoMode {
 		autoMode = true
 	}
-	var dsEv []Detail
+	var dsEv []model.Detail
 	for _, d := range ds {
-		dsEv = append(dsEv, Ev(d.Source, fmt.Sprintf("DaemonSet %s/%s", d.Namespace, d.Name)))
+		dsEv = append(dsEv, model.Ev(d.Source, fmt.Sprintf("DaemonSet %s/%s", d.Namespace, d.Name)))
 	}
 	missing := func() {
 		cluster := "CLUSTER"
 		if cl := s.Cluster(); cl != nil && cl.Name != "" {
 			cluster = cl.Name
-		} else if a := targetAssociation(c, t); a != nil {
+		} else if a := model.TargetAssociation(c, t); a != nil {
 			cluster = a.ClusterName
 		}
-		cmd := "aws eks create-addon --cluster-name " + iamQuoteArg(cluster) + " --addon-name " + agentName
+		cmd := "aws eks create-addon --cluster-name " + model.IamQuoteArg(cluster) + " --addon-name " + agentName
 		r.Fail(subj, fmt.Sprintf("DaemonSet %s/%s does not exist: nothing serves the Pod Identity credentials address 169.254.170.23, so the pod gets no credentials", agentNamespace, agentName),
-			Ev(dsProof, fmt.Sprintf("DaemonSets of %s without %s", agentNamespace, agentName)), Cmd(cmd),
-			Remedy("Install the EKS Pod Identity Agent add-on:\n\n    "+cmd))
+			model.Ev(dsProof, fmt.Sprintf("DaemonSets of %s without %s", agentNamespace, agentName)), model.Cmd(cmd),
+			model.Remedy("Install the EKS Pod Identity Agent add-on:\n\n    "+cmd))
 	}
 
 	if t.IsTemplate() {
@@ -100,9 +99,9 @@ func runIRSA403(c *Context, t *Target, r *Recorder) {
 			}
 			r.Pass(subj, msg, dsEv...)
 		case len(pods) > 0:
-			r.Pass(subj, fmt.Sprintf("EKS Pod Identity Agent pods run in %s (%s)", agentNamespace, pods[0].Name), Ev(pods[0].Source, "pod "+snapshot.Key(pods[0].Namespace, pods[0].Name)))
+			r.Pass(subj, fmt.Sprintf("EKS Pod Identity Agent pods run in %s (%s)", agentNamespace, pods[0].Name), model.Ev(pods[0].Source, "pod "+snapshot.Key(pods[0].Namespace, pods[0].Name)))
 		case autoMode:
-			r.Pass(subj, "the cluster uses EKS Auto Mode, whose nodes run the EKS Pod Identity Agent built in", Ev(s.Cluster().Source, "computeConfig.enabled: true"))
+			r.Pass(subj, "the cluster uses EKS Auto Mode, whose nodes run the EKS Pod Identity Agent built in", model.Ev(s.Cluster().Source, "computeConfig.enabled: true"))
 		case dsListed:
 			missing()
 		default:
@@ -118,7 +117,7 @@ func runIRSA403(c *Context, t *Target, r *Recorder) {
 	}
 	n := s.Node(node)
 	if n != nil && n.ComputeType() == snapshot.ComputeAuto {
-		r.Pass(subj, fmt.Sprintf("node %s is an EKS Auto Mode node, which runs the EKS Pod Identity Agent built in", node), Ev(n.Source, nodeFacts(n)))
+		r.Pass(subj, fmt.Sprintf("node %s is an EKS Auto Mode node, which runs the EKS Pod Identity Agent built in", node), model.Ev(n.Source, model.NodeFacts(n)))
 		return
 	}
 	var onNode []*snapshot.Pod
@@ -129,15 +128,15 @@ func runIRSA403(c *Context, t *Target, r *Recorder) {
 	}
 	for _, p := range onNode {
 		if p.Ready() {
-			r.Pass(subj, fmt.Sprintf("agent pod %s on node %s is ready", p.Name, node), Ev(p.Source, agentPodState(p)))
+			r.Pass(subj, fmt.Sprintf("agent pod %s on node %s is ready", p.Name, node), model.Ev(p.Source, agentPodState(p)))
 			return
 		}
 	}
 	if len(onNode) > 0 {
 		p := onNode[0]
-		details := []Detail{Ev(p.Source, agentPodState(p)),
-			Cmd("kubectl describe pod "+p.Name+" -n "+agentNamespace, "kubectl logs "+p.Name+" -n "+agentNamespace+" --all-containers"),
-			Remedy(fmt.Sprintf("The agent pod on node %s is not ready, so it does not serve credentials there. Look at its events and logs (a crash loop, a failing probe, IPv6 disabled on the node):\n\n    kubectl describe pod %s -n %s\n    kubectl logs %s -n %s --all-containers", node, p.Name, agentNamespace, p.Name, agentNamespace))}
+		details := []model.Detail{model.Ev(p.Source, agentPodState(p)),
+			model.Cmd("kubectl describe pod "+p.Name+" -n "+agentNamespace, "kubectl logs "+p.Name+" -n "+agentNamespace+" --all-containers"),
+			model.Remedy(fmt.Sprintf("The agent pod on node %s is not ready, so it does not serve credentials there. Look at its events and logs (a crash loop, a failing probe, IPv6 disabled on the node):\n\n    kubectl describe pod %s -n %s\n    kubectl logs %s -n %s --all-containers", node, p.Name, agentNamespace, p.Name, agentNamespace))}
 		r.Fail(subj, fmt.Sprintf("the EKS Pod Identity Agent pod on node %s, %s, is not ready (%s): the pod's credential requests to 169.254.170.23 fail", node, p.Name, readiness(p)), details...)
 		return
 	}
@@ -158,31 +157,20 @@ func runIRSA403(c *Context, t *Target, r *Recorder) {
 			r.Skip(subj, fmt.Sprintf("the input has no pods of the EKS Pod Identity Agent (capture: kubectl get pods -n %s -l app.kubernetes.io/name=%s -o json)", agentNamespace, agentName), dsEv...)
 			return
 		}
-		details := append(dsEv, Ev(proof, fmt.Sprintf("agent pods in the input run on: %s", agentNodes(pods))))
+		details := append(dsEv, model.Ev(proof, fmt.Sprintf("agent pods in the input run on: %s", agentNodes(pods))))
 		if n != nil {
-			details = append(details, Ev(n.Source, nodeFacts(n)))
+			details = append(details, model.Ev(n.Source, model.NodeFacts(n)))
 		}
 		why := ""
 		if n != nil && n.ComputeType() == snapshot.ComputeHybrid {
 			why = "; it is an EKS Hybrid node, which the agent DaemonSet's affinity excludes: hybrid nodes need the hybrid agent DaemonSet"
 		}
-		details = append(details, Cmd(fmt.Sprintf("kubectl describe daemonset %s -n %s", ds0Name(ds), agentNamespace)))
+		details = append(details, model.Cmd(fmt.Sprintf("kubectl describe daemonset %s -n %s", ds0Name(ds), agentNamespace)))
 		r.Fail(subj, fmt.Sprintf("no EKS Pod Identity Agent pod runs on node %s%s: the pod's credential requests to 169.254.170.23 fail", node, why), details...)
 	}
 }
 
 const agentSkipReason = "the input has no DaemonSets of kube-system, so whether the EKS Pod Identity Agent runs is unknown (capture: kubectl get daemonsets -n kube-system -o json)"
-
-// usesPodIdentity: a template that the webhook will mutate for Pod
-// Identity, or a pod that carries the injection. A pod created before its
-// association has none (IRSA406 judges it).
-func usesPodIdentity(c *Context, t *Target) bool {
-	if t.IsTemplate() {
-		return t.PodIdentity
-	}
-	injected, _ := podInjected(t)
-	return t.IsPod() && injected
-}
 
 // agentDaemonSets are the DaemonSets of kube-system that run the agent:
 // named eks-pod-identity-agent (or -hybrid), or running its image.
@@ -252,7 +240,7 @@ func agentNodes(pods []*snapshot.Pod) string {
 	}
 	var nodes []string
 	for _, p := range pods {
-		nodes = append(nodes, orUnknown(p.Spec.NodeName))
+		nodes = append(nodes, model.OrUnknown(p.Spec.NodeName))
 	}
 	sort.Strings(nodes)
 	if len(nodes) > 10 {
@@ -270,7 +258,7 @@ func ds0Name(ds []*snapshot.Workload) string {
 
 // readiness describes why a pod is not ready.
 func readiness(p *snapshot.Pod) string {
-	parts := []string{"phase " + orUnknown(p.Status.Phase)}
+	parts := []string{"phase " + model.OrUnknown(p.Status.Phase)}
 	if c := p.Condition("Ready"); c != nil {
 		cond := "Ready=" + c.Status
 		if c.Reason != "" {
@@ -284,5 +272,5 @@ func readiness(p *snapshot.Pod) string {
 }
 
 func agentPodState(p *snapshot.Pod) string {
-	return fmt.Sprintf("agent pod %s/%s on node %s: %s", p.Namespace, p.Name, orUnknown(p.Spec.NodeName), readiness(p))
+	return fmt.Sprintf("agent pod %s/%s on node %s: %s", p.Namespace, p.Name, model.OrUnknown(p.Spec.NodeName), readiness(p))
 }

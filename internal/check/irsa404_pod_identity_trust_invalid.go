@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -17,7 +19,7 @@ var irsa404 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount | ScopeAssociation,
-	After:    []string{"IRSA410"},
+	Requires: []*Check{irsa410},
 	Doc: `EKS Pod Identity assumes the association's role as the service principal
 ` + "`pods.eks.amazonaws.com`" + `, calling ` + "`sts:AssumeRole`" + ` with session tags (` + "`sts:TagSession`" + `): the role's
 trust policy must allow both actions to that principal (EKS User Guide, "Create IAM role with trust
@@ -41,39 +43,37 @@ documents; add conditions on ` + "`aws:RequestTag/kubernetes-namespace`" + ` and
 
 then ` + "`aws iam update-assume-role-policy --role-name ROLE --policy-document file://ROLE.trust-policy.json`" + `.
 No pod restart is needed: the agent assumes the role again at the next credential request.`,
-	Run: runIRSA404,
+	Subject: model.AssociationRoleSubjectOf,
+	Run:     runIRSA404,
 }
 
 // podIdentityActions are the two actions EKS Pod Identity needs allowed.
 var podIdentityActions = []string{"sts:AssumeRole", "sts:TagSession"}
 
-func runIRSA404(c *Context, t *Target, r *Recorder) {
-	a := targetAssociation(c, t)
+func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
+	a := model.TargetAssociation(c, t)
 	if a == nil {
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
 		return
 	}
-	ref, why, details := associationRole(a)
+	ref, why, details := model.AssociationRole(a)
 	if why != "" {
-		r.Skip(AssociationSubject(a), why, details...)
+		r.Skip(model.AssociationSubject(a), why, details...)
 		return
 	}
 	subj := finding.Subject{Kind: "IAMRole", Name: ref.Name, ARN: ref.ARN}
-	lk := FindRole(c.Snap, ref)
+	lk := model.FindRole(c.Snap, ref)
 	if lk.Role == nil {
-		why, ev := roleAbsentReason(c, ref)
-		r.Skip(subj, why, append([]Detail{associationEvidence(a)}, ev...)...)
+		why, ev := model.RoleAbsentReason(c, ref)
+		r.Skip(subj, why, append([]model.Detail{model.AssociationEvidence(a)}, ev...)...)
 		return
 	}
 	role := lk.Role
 	doc, err := c.TrustDocument(role.TrustPolicy)
 	if err != nil {
-		r.Skip(subj, fmt.Sprintf("the trust policy of role %s does not parse: %v", role.Name, err), associationEvidence(a))
+		r.Skip(subj, fmt.Sprintf("the trust policy of role %s does not parse: %v", role.Name, err), model.AssociationEvidence(a))
 		return
 	}
-	policyEv := Ev(role.Source, fmt.Sprintf("role %s trust policy: %s", role.Name, iamCompactPolicy(doc)))
+	policyEv := model.Ev(role.Source, fmt.Sprintf("role %s trust policy: %s", role.Name, model.IamCompactPolicy(doc)))
 	ctx, tagsEv := podIdentityContext(t, a)
 	var denied, unknown []policy.Result
 	var allowed []string
@@ -103,7 +103,7 @@ func runIRSA404(c *Context, t *Target, r *Recorder) {
 		}
 		msg := fmt.Sprintf("the trust policy of role %s does not allow %s %s: %s", role.Name, policy.PodIdentityService,
 			strings.Join(actions, " and "), strings.Join(explain, "; "))
-		details := []Detail{associationEvidence(a), policyEv}
+		details := []model.Detail{model.AssociationEvidence(a), policyEv}
 		if tagsEv != nil {
 			details = append(details, tagsEv)
 		}
@@ -114,7 +114,7 @@ func runIRSA404(c *Context, t *Target, r *Recorder) {
 		for _, res := range unknown {
 			explain = append(explain, res.Request.Action+" "+res.Explain())
 		}
-		details := []Detail{associationEvidence(a), policyEv}
+		details := []model.Detail{model.AssociationEvidence(a), policyEv}
 		if tagsEv != nil {
 			details = append(details, tagsEv)
 		}
@@ -123,7 +123,7 @@ func runIRSA404(c *Context, t *Target, r *Recorder) {
 	default:
 		names := slices.Compact(slices.Clone(allowed))
 		r.Pass(subj, fmt.Sprintf("the trust policy of role %s allows %s sts:AssumeRole and sts:TagSession (%s)", role.Name,
-			policy.PodIdentityService, strings.Join(names, ", ")), associationEvidence(a), policyEv)
+			policy.PodIdentityService, strings.Join(names, ", ")), model.AssociationEvidence(a), policyEv)
 	}
 }
 
@@ -132,7 +132,7 @@ func runIRSA404(c *Context, t *Target, r *Recorder) {
 // them (EKS User Guide, "Enable or disable session tags"; irsa-facts.md
 // §6.1). The pod's name and UID are known for a running pod only. ev
 // shows the tags used, nil when none are.
-func podIdentityContext(t *Target, a *snapshot.PodIdentityAssociation) (ctx map[string][]string, ev Detail) {
+func podIdentityContext(t *model.Target, a *snapshot.PodIdentityAssociation) (ctx map[string][]string, ev model.Detail) {
 	if a.DisableSessionTags != nil && *a.DisableSessionTags {
 		return nil, nil
 	}
@@ -142,7 +142,7 @@ func podIdentityContext(t *Target, a *snapshot.PodIdentityAssociation) (ctx map[
 		"aws:RequestTag/eks-cluster-name":           {a.ClusterName},
 	}
 	keys := []string{"kubernetes-namespace=" + a.Namespace, "kubernetes-service-account=" + a.ServiceAccount, "eks-cluster-name=" + a.ClusterName}
-	if cl := associationClusterARN(a); cl != "" {
+	if cl := model.AssociationClusterARN(a); cl != "" {
 		ctx["aws:RequestTag/eks-cluster-arn"] = []string{cl}
 		keys = append(keys, "eks-cluster-arn="+cl)
 	}
@@ -154,7 +154,7 @@ func podIdentityContext(t *Target, a *snapshot.PodIdentityAssociation) (ctx map[
 			keys = append(keys, "kubernetes-pod-uid="+t.Meta.UID)
 		}
 	}
-	return ctx, Ev(a.Source, "session tags EKS Pod Identity adds: "+strings.Join(keys, ", "))
+	return ctx, model.Ev(a.Source, "session tags EKS Pod Identity adds: "+strings.Join(keys, ", "))
 }
 
 // podIdentityTrustFix corrects the trust policy with the smallest change
@@ -162,14 +162,14 @@ func podIdentityContext(t *Target, a *snapshot.PodIdentityAssociation) (ctx map[
 // principal and was refused only for its Action gains the missing action;
 // otherwise the statement EKS documents is appended. An explicit Deny is
 // not edited: the remediation names it.
-func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []policy.Result, ctx map[string][]string) []Detail {
+func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []policy.Result, ctx map[string][]string) []model.Detail {
 	for _, res := range denied {
 		if res.Decision == policy.ExplicitDeny {
-			return []Detail{Remedy(fmt.Sprintf("%s of role %s denies %s to %s, which overrides any Allow: narrow or remove that statement (for example, exclude the principal %s from it), then `aws iam update-assume-role-policy --role-name %s --policy-document file://%s.trust-policy.json`.",
+			return []model.Detail{model.Remedy(fmt.Sprintf("%s of role %s denies %s to %s, which overrides any Allow: narrow or remove that statement (for example, exclude the principal %s from it), then `aws iam update-assume-role-policy --role-name %s --policy-document file://%s.trust-policy.json`.",
 				res.Deciding.Statement.Name(), role.Name, res.Request.Action, policy.PodIdentityService, policy.PodIdentityService, role.Name, role.Name))}
 		}
 	}
-	tree, err := parseTree(role.TrustPolicy)
+	tree, err := model.ParseTree(role.TrustPolicy)
 	if err != nil {
 		return nil
 	}
@@ -187,11 +187,11 @@ func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []pol
 			if st.Statement.Effect != policy.Allow || st.Principal.Outcome != policy.Match || st.Action.Outcome != policy.NoMatch || len(st.Failures()) != 1 {
 				continue
 			}
-			node := tree.statement(i)
-			if node == nil || node.get("Action") == nil {
+			node := tree.Statement(i)
+			if node == nil || node.Get("Action") == nil {
 				continue
 			}
-			node.get("Action").appendString(res.Request.Action)
+			node.Get("Action").AppendString(res.Request.Action)
 			changes = append(changes, fmt.Sprintf("%s also allows %s", st.Statement.Name(), res.Request.Action))
 			edited = true
 			break
@@ -202,16 +202,16 @@ func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []pol
 		if tree == nil {
 			return nil
 		}
-		st := object(
-			member{"Sid", str("AllowEksAuthToAssumeRoleForPodIdentity")},
-			member{"Effect", str("Allow")},
-			member{"Principal", object(member{"Service", str(policy.PodIdentityService)})},
-			member{"Action", strOrList(podIdentityActions)},
+		st := model.Object(
+			model.Member{Key: "Sid", Val: model.Str("AllowEksAuthToAssumeRoleForPodIdentity")},
+			model.Member{Key: "Effect", Val: model.Str("Allow")},
+			model.Member{Key: "Principal", Val: model.Object(model.Member{Key: "Service", Val: model.Str(policy.PodIdentityService)})},
+			model.Member{Key: "Action", Val: model.StrOrList(podIdentityActions)},
 		)
-		i := tree.appendStatement(st)
+		i := tree.AppendStatement(st)
 		changes = []string{fmt.Sprintf("a new Statement[%d] allows %s sts:AssumeRole and sts:TagSession", i, policy.PodIdentityService)}
 	}
-	fixed, err := tree.document()
+	fixed, err := tree.Document()
 	if err != nil {
 		return nil
 	}
@@ -222,19 +222,19 @@ func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []pol
 			return nil
 		}
 	}
-	content, err := tree.render()
+	content, err := tree.Render()
 	if err != nil {
 		return nil
 	}
 	file := role.Name + ".trust-policy.json"
 	cmd := fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", role.Name, file)
-	return []Detail{FixFile(file, content), Cmd(cmd),
-		Remedy(fmt.Sprintf("Allow %s %s in the trust policy of role %s (`%s`: %s), then apply it; no pod restart is needed:\n\n    %s",
+	return []model.Detail{model.FixFile(file, content), model.Cmd(cmd),
+		model.Remedy(fmt.Sprintf("Allow %s %s in the trust policy of role %s (`%s`: %s), then apply it; no pod restart is needed:\n\n    %s",
 			policy.PodIdentityService, strings.Join(missing, " and "), role.Name, file, strings.Join(changes, "; "), cmd))}
 }
 
-func mustTree(text string) *jnode {
-	t, err := parseTree(text)
+func mustTree(text string) *model.Jnode {
+	t, err := model.ParseTree(text)
 	if err != nil {
 		return nil
 	}

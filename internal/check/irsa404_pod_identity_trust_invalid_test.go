@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -107,7 +109,7 @@ func TestIRSA404Fix(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := Run(piSnapshot(piSetTrust(tt.trust)), Options{Checks: []*Check{irsa404}, Now: fxNow})
+			out := Run(piSnapshot(piSetTrust(tt.trust)), Options{Checks: []*Check{irsa404}, Now: fx.Now})
 			var files []string
 			for _, f := range out.Findings {
 				if f.Fix != nil {

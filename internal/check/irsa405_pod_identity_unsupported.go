@@ -2,7 +2,8 @@ package check
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -38,31 +39,20 @@ drop ` + "`hostNetwork`" + ` if the workload does not need it, or use IRSA.`,
 	Run: runIRSA405,
 }
 
-// unsupportedPlace is why Pod Identity cannot work where the target runs,
-// with the fact that says so.
-type unsupportedPlace struct {
-	what string // "AWS Fargate", "a Windows node"
-	fact string // the value that shows it
-	src  snapshot.Source
-}
-
-func runIRSA405(c *Context, t *Target, r *Recorder) {
-	a := targetAssociation(c, t)
-	injected, _ := podInjected(t)
+func runIRSA405(c *model.Context, t *model.Target, r *Recorder) {
+	a := model.TargetAssociation(c, t)
+	injected, _ := model.PodInjected(t)
 	if a == nil && !injected {
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
 		return
 	}
 	subj := t.Subject()
-	var details []Detail
+	var details []model.Detail
 	if a != nil {
-		details = append(details, associationEvidence(a))
+		details = append(details, model.AssociationEvidence(a))
 	}
-	if p, ok := unsupportedWhere(c, t); ok {
-		details = append(details, Ev(p.src, p.fact))
-		r.Fail(subj, fmt.Sprintf("the pod runs on %s, where AWS does not support EKS Pod Identity (the agent does not run there): it gets no credentials from the association", p.what), details...)
+	if p, ok := model.UnsupportedWhere(c, t); ok {
+		details = append(details, model.Ev(p.Src, p.Fact))
+		r.Fail(subj, fmt.Sprintf("the pod runs on %s, where AWS does not support EKS Pod Identity (the agent does not run there): it gets no credentials from the association", p.What), details...)
 		return
 	}
 	if t.IsPod() && t.Spec.NodeName == "" {
@@ -75,18 +65,18 @@ func runIRSA405(c *Context, t *Target, r *Recorder) {
 		// The reported hostNetwork failure is the agent's: a pod whose
 		// containers never call it (not mutated: IRSA406, IRSA407 judge
 		// what they use instead) is not affected.
-		r.Pass(subj, "the pod uses hostNetwork, but none of its containers uses EKS Pod Identity's container credentials", append(details, Ev(t.Source, "spec.hostNetwork: true"))...)
+		r.Pass(subj, "the pod uses hostNetwork, but none of its containers uses EKS Pod Identity's container credentials", append(details, model.Ev(t.Source, "spec.hostNetwork: true"))...)
 		return
 	}
 	if t.Spec.HostNetwork {
-		details = append(details, WithSeverity(finding.SeverityWarning), Ev(t.Source, "spec.hostNetwork: true"))
+		details = append(details, model.WithSeverity(finding.SeverityWarning), model.Ev(t.Source, "spec.hostNetwork: true"))
 		r.Fail(subj, "the pod uses hostNetwork: AWS does not document EKS Pod Identity as unsupported there, but it is reported to fail for hostNetwork pods (aws/eks-pod-identity-agent#139: \"EKS does not have permissions to assume the associated role\") while working for others", details...)
 		return
 	}
 	if t.IsPod() {
 		if n := c.Snap.Node(t.Spec.NodeName); n != nil {
-			r.Pass(subj, fmt.Sprintf("the pod runs on node %s, a %s EC2 node%s, without hostNetwork", n.Name, orUnknown(n.OS()), computeNote(n)),
-				append(details, Ev(n.Source, nodeFacts(n)))...)
+			r.Pass(subj, fmt.Sprintf("the pod runs on node %s, a %s EC2 node%s, without hostNetwork", n.Name, model.OrUnknown(n.OS()), computeNote(n)),
+				append(details, model.Ev(n.Source, model.NodeFacts(n)))...)
 			return
 		}
 	}
@@ -95,47 +85,13 @@ func runIRSA405(c *Context, t *Target, r *Recorder) {
 
 // usesContainerCredentials reports a (non-ephemeral) container of the
 // target whose chain picks container credentials.
-func usesContainerCredentials(c *Context, t *Target) bool {
-	for _, ch := range credentialChains(c.Snap, t) {
-		if ch.source == SourceContainer && !ch.ephemeral {
+func usesContainerCredentials(c *model.Context, t *model.Target) bool {
+	for _, ch := range model.CredentialChains(c.Snap, t) {
+		if ch.Source == model.SourceContainer && !ch.Ephemeral {
 			return true
 		}
 	}
 	return false
-}
-
-// unsupportedWhere finds a documented unsupported place for the target:
-// Fargate or a Windows node, from the Node object when the input holds
-// the pod's node, else from the pod spec and labels.
-func unsupportedWhere(c *Context, t *Target) (unsupportedPlace, bool) {
-	if t.IsPod() {
-		if n := c.Snap.Node(t.Spec.NodeName); n != nil {
-			switch {
-			case n.ComputeType() == snapshot.ComputeFargate:
-				return unsupportedPlace{"AWS Fargate", fmt.Sprintf("node %s: %s=%s", n.Name, snapshot.LabelComputeType, snapshot.ComputeFargate), n.Source}, true
-			case strings.EqualFold(n.OS(), "windows"):
-				return unsupportedPlace{"a Windows node", fmt.Sprintf("node %s: operating system windows", n.Name), n.Source}, true
-			}
-			return unsupportedPlace{}, false
-		}
-	}
-	if t.Meta != nil {
-		if v, ok := t.Meta.Labels["eks.amazonaws.com/fargate-profile"]; ok {
-			return unsupportedPlace{"AWS Fargate", "label eks.amazonaws.com/fargate-profile=" + v, t.Source}, true
-		}
-	}
-	if t.IsPod() && strings.HasPrefix(t.Spec.NodeName, "fargate-") {
-		return unsupportedPlace{"AWS Fargate", "spec.nodeName: " + t.Spec.NodeName, t.Source}, true
-	}
-	if t.Spec.OS != nil && strings.EqualFold(t.Spec.OS.Name, "windows") {
-		return unsupportedPlace{"a Windows node", "spec.os.name: windows", t.Source}, true
-	}
-	for _, k := range []string{snapshot.LabelOS, "beta.kubernetes.io/os"} {
-		if strings.EqualFold(t.Spec.NodeSelector[k], "windows") {
-			return unsupportedPlace{"a Windows node", fmt.Sprintf("spec.nodeSelector: %s: windows", k), t.Source}, true
-		}
-	}
-	return unsupportedPlace{}, false
 }
 
 func computeNote(n *snapshot.Node) string {
@@ -143,16 +99,4 @@ func computeNote(n *snapshot.Node) string {
 		return fmt.Sprintf(" (%s=%s)", snapshot.LabelComputeType, ct)
 	}
 	return ""
-}
-
-// nodeFacts shows what the checks read of a node.
-func nodeFacts(n *snapshot.Node) string {
-	parts := []string{"node " + n.Name, "os " + orUnknown(n.OS())}
-	if ct := n.ComputeType(); ct != "" {
-		parts = append(parts, snapshot.LabelComputeType+"="+ct)
-	}
-	if it := n.InstanceType(); it != "" {
-		parts = append(parts, "instance type "+it)
-	}
-	return strings.Join(parts, ", ")
 }

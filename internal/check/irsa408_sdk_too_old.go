@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -17,9 +19,9 @@ var irsa408 = &Check{
 	Severity: finding.SeverityError,
 	// The pod side of the chain, like IRSA106 and IRSA110: what the
 	// container does with what the webhook injected.
-	Link:  finding.LinkWebhook,
-	Scope: ScopeWorkloads,
-	After: []string{"IRSA101"},
+	Link:     finding.LinkWebhook,
+	Scope:    ScopeWorkloads,
+	Requires: []*Check{irsa101},
 	Doc: `Each AWS SDK learned web identity (IRSA) and, four years later, EKS Pod Identity's container
 credentials in a given version; the Amazon EKS User Guide lists the minimums
 (` + "`irsa-doctor explain sdk-versions`" + ` prints them with their sources; irsa-facts.md §5).
@@ -45,43 +47,22 @@ version tag (` + "`latest`" + `, a digest alone) is skipped.`,
 	Fix: `Upgrade the container's image to the first version that supports the mechanism, or later (the
 finding names it), for example ` + "`kubectl set image deployment/NAME -n NS CONTAINER=REPOSITORY:VERSION`" + `,
 and pin the version tag so it can be checked.`,
-	Run: runIRSA408,
+	Applies:    applies408,
+	Containers: containers408,
+	Run:        runIRSA408,
 }
 
-func runIRSA408(c *Context, t *Target, r *Recorder) {
-	if t.Spec == nil {
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
-		return
-	}
-	spec := t.Spec
-	skipped := map[string]bool{}
-	switch {
-	case t.IsTemplate() && t.PodIdentity:
-		// The cluster has an association for the ServiceAccount: the
-		// webhook injects container credentials into new pods
-		// (irsa-facts.md §1.4, §6.3).
-		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{PodIdentity: func(string, string) bool { return true }}).Spec
-	case t.IsTemplate():
-		spec = t.Mutated(false).Spec
-	}
-	if t.Mechanism == MechanismIRSA {
-		// Containers named in skip-containers get nothing from the
-		// webhook: they do not use the role (irsa-facts.md §1.1).
-		for _, cr := range t.Mutated(false).Containers {
-			skipped[cr.Name] = cr.Skipped
-		}
-	}
-	kind, name := templateWorkload(c, t)
-	for _, ct := range AllContainers(spec) {
+func runIRSA408(c *model.Context, t *model.Target, r *Recorder) {
+	spec, skipped := sdkSpec(t)
+	kind, name := model.TemplateWorkload(c, t)
+	for _, ct := range model.AllContainers(spec) {
 		mech, ok := containerMechanism(ct, t.Mechanism, skipped[ct.Name])
 		if !ok || ct.Image == "" {
 			continue
 		}
-		v := c.judgeImage(ct.Image, mech)
+		v := c.JudgeImage(ct.Image, mech)
 		subj := t.ContainerSubject(ct.Name)
-		where := Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: image %s", targetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image))
+		where := model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: image %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image))
 		switch v.Status {
 		case sdk.NoVersion:
 			r.Skip(subj, fmt.Sprintf("image %q is %s, but %s, so it cannot be compared with the %s minimum%s; pin a version tag",
@@ -89,7 +70,7 @@ func runIRSA408(c *Context, t *Target, r *Recorder) {
 		case sdk.Supported:
 			r.Pass(subj, fmt.Sprintf("%s, and %s", describeImage(v), minimumPhrase(v)), where, factEvidence(v))
 		case sdk.TooOld:
-			details := []Detail{where, factEvidence(v)}
+			details := []model.Detail{where, factEvidence(v)}
 			details = append(details, upgradeFix(v, kind, name, t.Namespace, ct.Name)...)
 			r.Fail(subj, tooOldMessage(v), details...)
 		}
@@ -103,21 +84,21 @@ func runIRSA408(c *Context, t *Target, r *Recorder) {
 // target's mechanism, unless the webhook leaves it out; one with static
 // keys uses them and is not judged (IRSA110 reports it).
 func containerMechanism(ct *snapshot.Container, targetMech string, skipped bool) (sdk.Mechanism, bool) {
-	id, hasID := setEnv(ct, webhook.EnvAccessKeyID)
-	secret, hasSecret := setEnv(ct, webhook.EnvSecretAccessKey)
-	if hasID && hasSecret && !optionalRef(id) && !optionalRef(secret) {
+	id, hasID := model.SetEnv(ct, webhook.EnvAccessKeyID)
+	secret, hasSecret := model.SetEnv(ct, webhook.EnvSecretAccessKey)
+	if hasID && hasSecret && !model.OptionalRef(id) && !model.OptionalRef(secret) {
 		return 0, false
 	}
-	if _, ok := setEnv(ct, webhook.EnvTokenFile); ok {
+	if _, ok := model.SetEnv(ct, webhook.EnvTokenFile); ok {
 		return sdk.IRSA, true
 	}
-	if _, ok := setEnv(ct, webhook.EnvContainerFullURI); ok {
+	if _, ok := model.SetEnv(ct, webhook.EnvContainerFullURI); ok {
 		return sdk.PodIdentity, true
 	}
 	switch {
-	case targetMech == MechanismPodIdentity:
+	case targetMech == model.MechanismPodIdentity:
 		return sdk.PodIdentity, true
-	case targetMech == MechanismIRSA && !skipped:
+	case targetMech == model.MechanismIRSA && !skipped:
 		return sdk.IRSA, true
 	}
 	return 0, false
@@ -183,28 +164,28 @@ func tooOldMessage(v sdk.Verdict) string {
 }
 
 // factEvidence is the data fact that decided, with its sources.
-func factEvidence(v sdk.Verdict) Detail {
-	return Ev(snapshot.Source{Kind: "reference", Ref: "irsa-doctor explain sdk-versions"}, fmt.Sprintf("%s (%s)", v.Basis, strings.Join(v.Sources, "; ")))
+func factEvidence(v sdk.Verdict) model.Detail {
+	return model.Ev(snapshot.Source{Kind: "reference", Ref: "irsa-doctor explain sdk-versions"}, fmt.Sprintf("%s (%s)", v.Basis, strings.Join(v.Sources, "; ")))
 }
 
 // upgradeFix sets the image to the first version known to work, on the
 // workload's template (kubectl set image rolls it out); a bare pod's image
 // cannot be changed to another version in place safely, so it gets words.
-func upgradeFix(v sdk.Verdict, kind, name, ns, container string) []Detail {
+func upgradeFix(v sdk.Verdict, kind, name, ns, container string) []model.Detail {
 	if v.FirstFixed == "" {
-		return []Detail{Remedy(fmt.Sprintf("Upgrade container `%s` to a %s release that carries %s: %s. No source this tool knows names the first such release.",
+		return []model.Detail{model.Remedy(fmt.Sprintf("Upgrade container `%s` to a %s release that carries %s: %s. No source this tool knows names the first such release.",
 			container, v.Image.Name, minimumPhrase(v), v.Basis))}
 	}
 	image := imageRepository(v.Ref.Raw) + ":" + v.FirstFixed
 	remedy := fmt.Sprintf("Upgrade container `%s` to `%s` or later (%s)", container, image, minimumPhrase(v))
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
-		cmd := fmt.Sprintf("kubectl set image %s/%s -n %s %s=%s", strings.ToLower(kind), shArg(name), shArg(ns), shArg(container), shArg(image))
-		return []Detail{Cmd(cmd), Remedy(remedy + ":\n\n    " + cmd)}
+		cmd := fmt.Sprintf("kubectl set image %s/%s -n %s %s=%s", strings.ToLower(kind), model.ShArg(name), model.ShArg(ns), model.ShArg(container), model.ShArg(image))
+		return []model.Detail{model.Cmd(cmd), model.Remedy(remedy + ":\n\n    " + cmd)}
 	case "":
-		return []Detail{Remedy(remedy + ": edit the pod's manifest and re-create the pod.")}
+		return []model.Detail{model.Remedy(remedy + ": edit the pod's manifest and re-create the pod.")}
 	}
-	return []Detail{Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
+	return []model.Detail{model.Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
 }
 
 // imageRepository is the reference without its tag and digest, as written.
@@ -217,4 +198,50 @@ func imageRepository(ref string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// applies408: the target has a pod spec to judge.
+func applies408(_ *model.Context, t *model.Target) bool { return t.Spec != nil }
+
+// containers408 are the containers whose SDK the check judges: those
+// with a known image that use IRSA or EKS Pod Identity.
+func containers408(c *model.Context, t *model.Target) []string {
+	names := []string{}
+	spec, skipped := sdkSpec(t)
+	for _, ct := range model.AllContainers(spec) {
+		mech, ok := containerMechanism(ct, t.Mechanism, skipped[ct.Name])
+		if !ok || ct.Image == "" {
+			continue
+		}
+		switch c.JudgeImage(ct.Image, mech).Status {
+		case sdk.NoVersion, sdk.Supported, sdk.TooOld:
+			names = append(names, ct.Name)
+		}
+	}
+	return names
+}
+
+// sdkSpec is the spec whose containers' SDKs are judged (a template as
+// the webhook will mutate it), with the containers named in
+// skip-containers, which do not use the role.
+func sdkSpec(t *model.Target) (*snapshot.PodSpec, map[string]bool) {
+	spec := t.Spec
+	skipped := map[string]bool{}
+	switch {
+	case t.IsTemplate() && t.PodIdentity:
+		// The cluster has an association for the ServiceAccount: the
+		// webhook injects container credentials into new pods
+		// (irsa-facts.md §1.4, §6.3).
+		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{PodIdentity: func(string, string) bool { return true }}).Spec
+	case t.IsTemplate():
+		spec = t.Mutated(false).Spec
+	}
+	if t.Mechanism == model.MechanismIRSA {
+		// Containers named in skip-containers get nothing from the
+		// webhook: they do not use the role (irsa-facts.md §1.1).
+		for _, cr := range t.Mutated(false).Containers {
+			skipped[cr.Name] = cr.Skipped
+		}
+	}
+	return spec, skipped
 }

@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -30,8 +34,8 @@ func TestIRSA408(t *testing.T) {
 		}
 	}
 	association := func(s *snapshot.Snapshot) {
-		fxCluster("prod", acct, region)(s)
-		fxAssociation("prod", acct, region, fxNS, "api")(s)
+		fx.Cluster("prod", acct, region)(s)
+		fx.Association("prod", acct, region, fx.NS, "api")(s)
 	}
 	tests := []struct {
 		name    string
@@ -41,7 +45,7 @@ func TestIRSA408(t *testing.T) {
 	}{
 		{
 			name:    "AWS CLI older than 2.15.0 in a template that will get Pod Identity",
-			snap:    fxSnapshot(fxDeployment(image("public.ecr.aws/aws-cli/aws-cli:2.13.0")), association),
+			snap:    fx.Snapshot(fx.Deployment(image("public.ecr.aws/aws-cli/aws-cli:2.13.0")), association),
 			details: true,
 			want: []string{
 				`IRSA408 fail Deployment payments/api container app: image "public.ecr.aws/aws-cli/aws-cli:2.13.0" is AWS CLI v2 2.13.0; EKS Pod Identity needs AWS CLI v2 2.15.0 or later, so its container-credential provider rejects the Pod Identity agent at 169.254.170.23 (older providers accept only loopback and ECS hosts) and the container does not get the association's role; 2.15.0 is the first AWS CLI v2 version known to work (sources: ` + cliDocs + `; ` + podPage + `)` +
@@ -52,30 +56,30 @@ func TestIRSA408(t *testing.T) {
 		},
 		{
 			name: "AWS CLI 2.15.0 with Pod Identity passes",
-			snap: fxSnapshot(fxDeployment(image("amazon/aws-cli:2.15.0")), association),
+			snap: fx.Snapshot(fx.Deployment(image("amazon/aws-cli:2.15.0")), association),
 			want: []string{`IRSA408 pass Deployment payments/api container app: image "amazon/aws-cli:2.15.0" is AWS CLI v2 2.15.0, and EKS Pod Identity needs AWS CLI v2 2.15.0 or later`},
 		},
 		{
 			name: "AWS CLI under IRSA: the guide lists no AWS CLI v2 minimum, nothing is said",
-			snap: fxSnapshot(fxDeployment(image("amazon/aws-cli:2.13.0"))),
+			snap: fx.Snapshot(fx.Deployment(image("amazon/aws-cli:2.13.0"))),
 		},
 		{
 			name: "an image the data does not know",
-			snap: fxSnapshot(fxDeployment(), association),
+			snap: fx.Snapshot(fx.Deployment(), association),
 		},
 		{
 			name: "a well-known image without a version tag is skipped",
-			snap: fxSnapshot(fxDeployment(image("amazon/aws-cli:latest")), association),
+			snap: fx.Snapshot(fx.Deployment(image("amazon/aws-cli:latest")), association),
 			want: []string{`IRSA408 skipped Deployment payments/api container app: image "amazon/aws-cli:latest" is AWS CLI v2, but tag "latest" does not say which version it is, so it cannot be compared with the EKS Pod Identity minimum (AWS CLI v2 2.15.0); pin a version tag`},
 		},
 		{
 			name: "ExternalDNS v0.14.0 under IRSA passes",
-			snap: fxSnapshot(fxDeployment(image("registry.k8s.io/external-dns/external-dns:v0.14.0"))),
+			snap: fx.Snapshot(fx.Deployment(image("registry.k8s.io/external-dns/external-dns:v0.14.0"))),
 			want: []string{`IRSA408 pass Deployment payments/api container app: image "registry.k8s.io/external-dns/external-dns:v0.14.0" (ExternalDNS v0.14.0) carries github.com/aws/aws-sdk-go v1.44.311, and IRSA needs github.com/aws/aws-sdk-go 1.23.13 or later`},
 		},
 		{
 			name:    "ExternalDNS v0.14.0 pod with Pod Identity injected: no command for a bare pod",
-			snap:    fxSnapshot(fxBarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), podIdentityEnv)),
+			snap:    fx.Snapshot(fx.BarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), podIdentityEnv)),
 			details: true,
 			want: []string{
 				`IRSA408 fail Pod payments/dns container app: image "registry.k8s.io/external-dns/external-dns:v0.14.0" (ExternalDNS v0.14.0) carries github.com/aws/aws-sdk-go v1.44.311; EKS Pod Identity needs github.com/aws/aws-sdk-go v1.47.11 or later, so its container-credential provider rejects the Pod Identity agent at 169.254.170.23 (older providers accept only loopback and ECS hosts) and the container does not get the association's role; v0.14.1 is the first ExternalDNS version known to work (sources: https://github.com/kubernetes-sigs/external-dns/blob/v0.14.0/go.mod; ` + podPage + `)` +
@@ -87,30 +91,30 @@ func TestIRSA408(t *testing.T) {
 			// The SDK takes web identity before container credentials
 			// (irsa-facts.md §6.3): the IRSA minimum is what counts.
 			name: "both IRSA and Pod Identity variables: web identity wins",
-			snap: fxSnapshot(fxBarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), fxMutated, podIdentityEnv)),
+			snap: fx.Snapshot(fx.BarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), fx.Mutated, podIdentityEnv)),
 			want: []string{`IRSA408 pass Pod payments/dns container app: image "registry.k8s.io/external-dns/external-dns:v0.14.0" (ExternalDNS v0.14.0) carries github.com/aws/aws-sdk-go v1.44.311, and IRSA needs github.com/aws/aws-sdk-go 1.23.13 or later`},
 		},
 		{
 			name: "static keys win over any role: not judged",
-			snap: fxSnapshot(fxBarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), podIdentityEnv, func(p *snapshot.Pod) {
+			snap: fx.Snapshot(fx.BarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), podIdentityEnv, func(p *snapshot.Pod) {
 				p.Spec.Containers[0].Env = append(p.Spec.Containers[0].Env, snapshot.EnvVar{Name: "AWS_ACCESS_KEY_ID", Value: "AKIAIOSFODNN7EXAMPLE"}, snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", Value: "x"})
 			})),
 		},
 		{
 			name: "ALB Ingress Controller before v1.1.3 in an IRSA template",
-			snap: fxSnapshot(fxDeployment(image("docker.io/amazon/aws-alb-ingress-controller:v1.1.2"))),
+			snap: fx.Snapshot(fx.Deployment(image("docker.io/amazon/aws-alb-ingress-controller:v1.1.2"))),
 			want: []string{`IRSA408 fail Deployment payments/api container app: image "docker.io/amazon/aws-alb-ingress-controller:v1.1.2" (AWS ALB Ingress Controller (v1 of the AWS Load Balancer Controller) v1.1.2) carries a github.com/aws/aws-sdk-go older than 1.23.13; IRSA needs github.com/aws/aws-sdk-go 1.23.13 or later, so it does not read AWS_WEB_IDENTITY_TOKEN_FILE and falls back to the node's role through IMDS; v1.1.3 is the first AWS ALB Ingress Controller (v1 of the AWS Load Balancer Controller) version known to work (sources: https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1011 (maintainer: v1.1.3 supports web identity); ` + irsaPage + `)`},
 		},
 		{
 			name: "a container left out by skip-containers does not use the role",
-			snap: fxSnapshot(fxDeployment(image("docker.io/amazon/aws-alb-ingress-controller:v1.1.2"), func(w *snapshot.Workload) {
+			snap: fx.Snapshot(fx.Deployment(image("docker.io/amazon/aws-alb-ingress-controller:v1.1.2"), func(w *snapshot.Workload) {
 				w.Template.Annotations = map[string]string{webhook.AnnotationSkipContainers: "app"}
 			})),
 		},
 		{
 			name: "AWS for Fluent Bit before 2.32.5 in a Pod Identity pod of a DaemonSet",
-			snap: fxSnapshot(func(s *snapshot.Snapshot) {
-				fxDeployment(image("public.ecr.aws/aws-observability/aws-for-fluent-bit:2.31.12"), func(w *snapshot.Workload) { w.Kind, w.Name = "DaemonSet", "fluent-bit" })(s)
+			snap: fx.Snapshot(func(s *snapshot.Snapshot) {
+				fx.Deployment(image("public.ecr.aws/aws-observability/aws-for-fluent-bit:2.31.12"), func(w *snapshot.Workload) { w.Kind, w.Name = "DaemonSet", "fluent-bit" })(s)
 			}, association),
 			details: true,
 			want: []string{
@@ -122,14 +126,14 @@ func TestIRSA408(t *testing.T) {
 		},
 		{
 			name: "a missing ServiceAccount blocks the check",
-			snap: fxSnapshot(fxDeployment(image("public.ecr.aws/aws-cli/aws-cli:2.13.0"), func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "ghost" }), association,
-				fxAssociation("prod", acct, region, fxNS, "ghost")),
+			snap: fx.Snapshot(fx.Deployment(image("public.ecr.aws/aws-cli/aws-cli:2.13.0"), func(w *snapshot.Workload) { w.Template.Spec.ServiceAccountName = "ghost" }), association,
+				fx.Association("prod", acct, region, fx.NS, "ghost")),
 			want: []string{`IRSA408 skipped Deployment payments/api container app: blocked by IRSA101`},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fxOnly(fxRun(t, tt.snap, Selector{}, tt.details, irsa101, irsa408), "IRSA408")
+			got := fxOnly(fxRun(t, tt.snap, model.Selector{}, tt.details, irsa101, irsa408), "IRSA408")
 			fxAssert(t, got, tt.want)
 		})
 	}
@@ -139,14 +143,14 @@ func TestIRSA408(t *testing.T) {
 // pod is one finding, on the Deployment (the message names no pod).
 func TestIRSA408PodFoldsIntoWorkload(t *testing.T) {
 	img := "quay.io/jetstack/cert-manager-controller:v1.13.1"
-	s := fxSnapshot(
-		fxDeployment(func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Image = img }),
-		fxOwnedPod(func(p *snapshot.Pod) {
+	s := fx.Snapshot(
+		fx.Deployment(func(w *snapshot.Workload) { w.Template.Spec.Containers[0].Image = img }),
+		fx.OwnedPod(func(p *snapshot.Pod) {
 			p.Spec.Containers[0].Image = img
 			p.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: webhook.EnvContainerFullURI, Value: "http://169.254.170.23/v1/credentials"}}
 		}),
-		fxCluster("prod", "111122223333", "eu-west-1"), fxAssociation("prod", "111122223333", "eu-west-1", fxNS, "api"))
-	got := fxOnly(fxRun(t, s, Selector{}, false, irsa408), "IRSA408")
+		fx.Cluster("prod", "111122223333", "eu-west-1"), fx.Association("prod", "111122223333", "eu-west-1", fx.NS, "api"))
+	got := fxOnly(fxRun(t, s, model.Selector{}, false, irsa408), "IRSA408")
 	fxAssert(t, got, []string{
 		`IRSA408 fail Deployment payments/api container app: image "quay.io/jetstack/cert-manager-controller:v1.13.1" (cert-manager controller v1.13.1) carries github.com/aws/aws-sdk-go v1.45.7 or older; EKS Pod Identity needs github.com/aws/aws-sdk-go v1.47.11 or later, so its container-credential provider rejects the Pod Identity agent at 169.254.170.23 (older providers accept only loopback and ECS hosts) and the container does not get the association's role; v1.14.0 is the first cert-manager controller version known to work (sources: https://github.com/cert-manager/cert-manager/blob/v1.13.3/go.mod; https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html)`,
 	})

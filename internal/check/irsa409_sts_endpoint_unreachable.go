@@ -2,9 +2,11 @@ package check
 
 import (
 	"fmt"
-	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"strconv"
 	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
@@ -19,7 +21,7 @@ var irsa409 = &Check{
 	Severity:  finding.SeverityError,
 	Link:      finding.LinkWebhook,
 	Scope:     ScopeWorkloads,
-	After:     []string{"IRSA101"},
+	Requires:  []*Check{irsa101},
 	IRSA:      true,
 	Secondary: true,
 	Doc: `IRSA credentials come from STS ` + "`AssumeRoleWithWebIdentity`" + `. Where the SDK sends that call depends on
@@ -46,7 +48,8 @@ unknown and the check says so (skipped) where the global endpoint would fail.`,
 ` + "`kubectl annotate serviceaccount NAME -n NS eks.amazonaws.com/sts-regional-endpoints=true`" + `. Make sure the
 container has a Region (` + "`AWS_REGION`" + `; the webhook injects it when started with ` + "`--aws-default-region`" + `).
 In a private cluster, create the STS interface VPC endpoint (` + "`com.amazonaws.REGION.sts`" + `) with private DNS.`,
-	Run: runIRSA409,
+	Containers: containers409,
+	Run:        runIRSA409,
 }
 
 // legacyGlobalRegions are the Regions where the legacy setting sends STS
@@ -68,21 +71,21 @@ var stsLegacySDKs = map[string]string{
 	"go-v1": "aws-sdk-go CHANGELOG v1.25.18 (#2779): the STS regional flag \"defaults to legacy\"; aws-sdk-go is in maintenance and never changed it",
 }
 
-func runIRSA409(c *Context, t *Target, r *Recorder) {
-	for _, ch := range credentialChains(c.Snap, t) {
-		if ch.ephemeral || ch.source != SourceWebIdentity {
+func runIRSA409(c *model.Context, t *model.Target, r *Recorder) {
+	for _, ch := range model.CredentialChains(c.Snap, t) {
+		if ch.Ephemeral || ch.Source != model.SourceWebIdentity {
 			continue
 		}
 		judgeSTSEndpoint(c, t, r, ch)
 	}
 }
 
-func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
-	subj := t.ContainerSubject(ch.name)
-	setting, how, known := stsSetting(c, t, ch.name)
+func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.ContainerChain) {
+	subj := t.ContainerSubject(ch.Name)
+	setting, how, known := stsSetting(c, t, ch.Name)
 	// How the setting is known goes to evidence, so that a template's
 	// finding and its pods' read alike and fold into one.
-	howEv := Ev(t.Source, fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", ch.name, how))
+	howEv := model.Ev(t.Source, fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", ch.Name, how))
 	switch {
 	case !known:
 		r.Skip(subj, "whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected is unknown: "+how)
@@ -91,7 +94,7 @@ func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
 		r.Pass(subj, "the container's SDK calls the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional)", howEv)
 		return
 	}
-	region := containerRegion(t, ch.name)
+	region := containerRegion(t, ch.Name)
 	if region != "" && !legacyGlobalRegions[region] {
 		r.Pass(subj, fmt.Sprintf("region %s is not one where the legacy setting uses the global endpoint, so the container's SDK calls sts.%s.%s", region, region, regionDomain(region)))
 		return
@@ -108,14 +111,14 @@ func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
 	// Where the global endpoint fails.
 	var where string
 	var sev finding.Severity
-	details := []Detail{howEv}
+	details := []model.Detail{howEv}
 	cl := c.Snap.Cluster()
-	partition := rolePartition(ch.role)
+	partition := rolePartition(ch.Role)
 	if cl != nil {
 		if p := regionPartition(cl.Region); p != "" {
 			partition = p
 		}
-		details = append(details, Ev(cl.Source, clusterEndpointFacts(cl)))
+		details = append(details, model.Ev(cl.Source, clusterEndpointFacts(cl)))
 	}
 	switch {
 	case partition != "" && partition != "aws" && region == "":
@@ -132,7 +135,7 @@ func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
 		return
 	}
 
-	image := imageOf(t, ch.name)
+	image := imageOf(t, ch.Name)
 	sdkName, source, legacy := sdkSTSDefault(image)
 	if !legacy {
 		what := "the container's image " + image + " is not a well-known AWS image"
@@ -144,18 +147,18 @@ func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
 	}
 	msg := fmt.Sprintf("%s and %s, and the container's SDK (%s, image %s) defaults to the global endpoint, so AssumeRoleWithWebIdentity goes to sts.amazonaws.com, which fails here: %s",
 		settingText, regionText, sdkName, image, where)
-	details = append(details, WithSeverity(sev), Ev(t.Source, fmt.Sprintf("container %s: image %s carries %s (%s)", ch.name, image, sdkName, source)))
+	details = append(details, model.WithSeverity(sev), model.Ev(t.Source, fmt.Sprintf("container %s: image %s carries %s (%s)", ch.Name, image, sdkName, source)))
 	if t.SA != nil {
-		details = append(details, Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s %s", t.Namespace, t.SAName, webhook.AnnotationSTSRegional, annotationOrUnset(t.SA.Annotations, webhook.AnnotationSTSRegional))))
+		details = append(details, model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s %s", t.Namespace, t.SAName, webhook.AnnotationSTSRegional, annotationOrUnset(t.SA.Annotations, webhook.AnnotationSTSRegional))))
 	}
 	cmds := []string{fmt.Sprintf("kubectl annotate serviceaccount %s -n %s %s=true --overwrite", t.SAName, t.Namespace, webhook.AnnotationSTSRegional)}
 	if t.IsPod() {
-		more, _ := recreateFix(c, t)
+		more, _ := model.RecreateFix(c, t)
 		cmds = append(cmds, more...)
 	} else if t.IsTemplate() {
 		cmds = append(cmds, fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(t.Kind), t.Name, t.Namespace))
 	}
-	details = append(details, Cmd(cmds...))
+	details = append(details, model.Cmd(cmds...))
 	r.Fail(subj, msg, details...)
 }
 
@@ -167,17 +170,17 @@ func judgeSTSEndpoint(c *Context, t *Target, r *Recorder, ch containerChain) {
 // parses false, else the webhook's default, which EKS sets to regional
 // from Kubernetes 1.22 on (irsa-facts.md §1.1; EKS User Guide,
 // "Configure the AWS STS endpoint for a service account").
-func stsSetting(c *Context, t *Target, name string) (value, how string, known bool) {
-	cont := specContainer(t.Spec, name)
+func stsSetting(c *model.Context, t *model.Target, name string) (value, how string, known bool) {
+	cont := model.SpecContainer(t.Spec, name)
 	if cont != nil {
-		if v, ok := envOf(cont)[webhook.EnvSTSRegional]; ok {
-			if v.ref != nil {
-				return "", "set from " + refString(v.ref), false
+		if v, ok := model.EnvOf(cont)[webhook.EnvSTSRegional]; ok {
+			if v.Ref != nil {
+				return "", "set from " + model.RefString(v.Ref), false
 			}
 			if t.IsPod() {
-				return v.value, "in the container's environment", true
+				return v.Value, "in the container's environment", true
 			}
-			return v.value, "set in the container spec", true
+			return v.Value, "set in the container spec", true
 		}
 	}
 	if t.IsPod() {
@@ -224,28 +227,28 @@ func eksMinor(s *snapshot.Snapshot) (int, string, bool) {
 
 // containerRegion is the container's literal AWS_REGION, else
 // AWS_DEFAULT_REGION, after the webhook for a template ("" when unset).
-func containerRegion(t *Target, name string) string {
+func containerRegion(t *model.Target, name string) string {
 	spec := t.Spec
 	if t.IsTemplate() {
 		if m := t.Mutated(false).Spec; m != nil {
 			spec = m
 		}
 	}
-	cont := specContainer(spec, name)
+	cont := model.SpecContainer(spec, name)
 	if cont == nil {
 		return ""
 	}
-	env := envOf(cont)
+	env := model.EnvOf(cont)
 	for _, n := range []string{webhook.EnvRegion, webhook.EnvDefaultRegion} {
-		if v := env[n]; v.ref == nil && v.value != "" {
-			return v.value
+		if v := env[n]; v.Ref == nil && v.Value != "" {
+			return v.Value
 		}
 	}
 	return ""
 }
 
-func imageOf(t *Target, name string) string {
-	if cont := specContainer(t.Spec, name); cont != nil && cont.Image != "" {
+func imageOf(t *model.Target, name string) string {
+	if cont := model.SpecContainer(t.Spec, name); cont != nil && cont.Image != "" {
 		return cont.Image
 	}
 	return "(unknown)"
@@ -300,7 +303,7 @@ func clusterEndpointFacts(cl *snapshot.Cluster) string {
 		}
 		return strconv.FormatBool(*p)
 	}
-	return fmt.Sprintf("cluster %s (region %s): endpointPublicAccess %s, endpointPrivateAccess %s", cl.Name, orUnknown(cl.Region), b(cl.EndpointPublicAccess), b(cl.EndpointPrivateAccess))
+	return fmt.Sprintf("cluster %s (region %s): endpointPublicAccess %s, endpointPrivateAccess %s", cl.Name, model.OrUnknown(cl.Region), b(cl.EndpointPublicAccess), b(cl.EndpointPrivateAccess))
 }
 
 func annotationOrUnset(m map[string]string, k string) string {
@@ -308,4 +311,15 @@ func annotationOrUnset(m map[string]string, k string) string {
 		return strconv.Quote(v)
 	}
 	return "unset"
+}
+
+// containers409 are the containers that use web identity.
+func containers409(c *model.Context, t *model.Target) []string {
+	names := []string{}
+	for _, ch := range model.CredentialChains(c.Snap, t) {
+		if !ch.Ephemeral && ch.Source == model.SourceWebIdentity {
+			names = append(names, ch.Name)
+		}
+	}
+	return names
 }

@@ -9,6 +9,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -35,23 +39,23 @@ const piTrust = `{"Version":"2012-10-17","Statement":[{"Sid":"AllowEksAuthToAssu
 func piSnapshot(mods ...func(*snapshot.Snapshot)) *snapshot.Snapshot {
 	s := snapshot.New("offline")
 	s.Clusters = []*snapshot.Cluster{{Name: "prod", ARN: "arn:aws:eks:eu-west-1:111122223333:cluster/prod", Region: piRegion, Account: piAcct,
-		Version: "1.31", Issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", Source: fxSrc("describe-cluster.json")}}
-	for _, sa := range []*snapshot.ServiceAccount{fxSA("default"), fxSA("reports")} {
+		Version: "1.31", Issuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", Source: fx.Src("describe-cluster.json")}}
+	for _, sa := range []*snapshot.ServiceAccount{fx.SA("default"), fx.SA("reports")} {
 		s.ServiceAccounts[snapshot.Key(sa.Namespace, sa.Name)] = sa
 	}
-	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindServiceAccount, Namespace: fxNS, Source: fxSrc("serviceaccounts.json")})
+	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindServiceAccount, Namespace: fx.NS, Source: fx.Src("serviceaccounts.json")})
 	s.PodIdentityAssociations = append(s.PodIdentityAssociations, piAssoc("reports"))
-	s.Roles[piRole] = &snapshot.Role{ARN: piRole, Name: "payments-reports", Path: "/", Account: piAcct, TrustPolicy: piTrust, Source: fxSrc("get-role.json")}
+	s.Roles[piRole] = &snapshot.Role{ARN: piRole, Name: "payments-reports", Path: "/", Account: piAcct, TrustPolicy: piTrust, Source: fx.Src("get-role.json")}
 	yes := true
 	spec := snapshot.PodSpec{ServiceAccountName: "reports", Containers: []snapshot.Container{{Name: "app", Image: "ghcr.io/example/reports:2.0.1"}}}
 	s.Workloads = append(s.Workloads, &snapshot.Workload{Kind: "Deployment", APIVersion: "apps/v1",
-		ObjectMeta: snapshot.ObjectMeta{Name: "reports", Namespace: fxNS, UID: "dep-reports"},
+		ObjectMeta: snapshot.ObjectMeta{Name: "reports", Namespace: fx.NS, UID: "dep-reports"},
 		Template:   snapshot.PodTemplate{ObjectMeta: snapshot.ObjectMeta{Labels: map[string]string{"app": "reports"}}, Spec: spec},
-		Source:     fxSrc("deployments.json")})
-	p := &snapshot.Pod{ObjectMeta: snapshot.ObjectMeta{Name: piPodName, Namespace: fxNS, UID: "0f7c1e52-8d4b-4a51-9c1e-2f4a5b6c7d8e",
+		Source:     fx.Src("deployments.json")})
+	p := &snapshot.Pod{ObjectMeta: snapshot.ObjectMeta{Name: piPodName, Namespace: fx.NS, UID: "0f7c1e52-8d4b-4a51-9c1e-2f4a5b6c7d8e",
 		CreationTimestamp: piPodAfter, Labels: map[string]string{"app": "reports", "pod-template-hash": "6c9f7d8b5"},
 		OwnerReferences: []snapshot.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "reports-6c9f7d8b5", Controller: &yes}}},
-		Spec: spec, Status: snapshot.PodStatus{Phase: "Running"}, Source: fxSrc("pods.json")}
+		Spec: spec, Status: snapshot.PodStatus{Phase: "Running"}, Source: fx.Src("pods.json")}
 	p.Spec.Containers = []snapshot.Container{{Name: "app", Image: "ghcr.io/example/reports:2.0.1"}}
 	p.Spec.NodeName = piNode
 	piInject(p)
@@ -70,10 +74,10 @@ func piAssoc(sa string) *snapshot.PodIdentityAssociation {
 	if sa != "reports" {
 		id = "a-" + sa + "0000000000"
 	}
-	return &snapshot.PodIdentityAssociation{ClusterName: "prod", Namespace: fxNS, ServiceAccount: sa, ID: id,
+	return &snapshot.PodIdentityAssociation{ClusterName: "prod", Namespace: fx.NS, ServiceAccount: sa, ID: id,
 		ARN: "arn:aws:eks:eu-west-1:111122223333:podidentityassociation/prod/" + id, Region: piRegion, Account: piAcct,
 		RoleARN: piRole, DisableSessionTags: &no, CreatedAt: piCreated, ModifiedAt: piCreated, Detailed: true,
-		Source: fxSrc("describe-pod-identity-association.json")}
+		Source: fx.Src("describe-pod-identity-association.json")}
 }
 
 // piInject gives the pod what the webhook injects for Pod Identity
@@ -122,9 +126,9 @@ func piAgent(ready map[string]bool) func(*snapshot.Snapshot) {
 			Image: "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/eks-pod-identity-agent:0.1.29"}}}
 		s.Workloads = append(s.Workloads, &snapshot.Workload{Kind: "DaemonSet", APIVersion: "apps/v1",
 			ObjectMeta: snapshot.ObjectMeta{Name: "eks-pod-identity-agent", Namespace: "kube-system"},
-			Template:   snapshot.PodTemplate{Spec: spec}, Source: fxSrc("daemonsets.json")})
-		s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindDaemonSet, Namespace: "kube-system", Source: fxSrc("daemonsets.json")},
-			snapshot.Listing{Kind: snapshot.KindPodIdentityAgent, Namespace: "kube-system", Source: fxSrc("agent-pods.json")})
+			Template:   snapshot.PodTemplate{Spec: spec}, Source: fx.Src("daemonsets.json")})
+		s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindDaemonSet, Namespace: "kube-system", Source: fx.Src("daemonsets.json")},
+			snapshot.Listing{Kind: snapshot.KindPodIdentityAgent, Namespace: "kube-system", Source: fx.Src("agent-pods.json")})
 		i := 0
 		for node, ok := range ready {
 			i++
@@ -138,7 +142,7 @@ func piAgent(ready map[string]bool) func(*snapshot.Snapshot) {
 			s.Pods = append(s.Pods, &snapshot.Pod{ObjectMeta: snapshot.ObjectMeta{Name: name, Namespace: "kube-system",
 				OwnerReferences: []snapshot.OwnerReference{{APIVersion: "apps/v1", Kind: "DaemonSet", Name: "eks-pod-identity-agent", Controller: &yes}}},
 				Spec: sp, Status: snapshot.PodStatus{Phase: "Running", Conditions: []snapshot.PodCondition{{Type: "Ready", Status: status}}},
-				Source: fxSrc("agent-pods.json")})
+				Source: fx.Src("agent-pods.json")})
 		}
 	}
 }
@@ -153,52 +157,52 @@ func TestPodIdentityTargets(t *testing.T) {
 		s.PodIdentityAssociations = append(s.PodIdentityAssociations, a)
 	}
 	unusedSA := func(s *snapshot.Snapshot) {
-		s.ServiceAccounts["payments/exports"] = fxSA("exports")
+		s.ServiceAccounts["payments/exports"] = fx.SA("exports")
 		s.PodIdentityAssociations = append(s.PodIdentityAssociations, piAssoc("exports"))
 	}
 	tests := []struct {
 		name string
 		snap *snapshot.Snapshot
-		sel  Selector
+		sel  model.Selector
 		want map[string]string
 	}{
 		{
 			name: "a Pod Identity workload and its pod are targets without any IRSA intent",
 			snap: piSnapshot(),
-			want: map[string]string{"Deployment/payments/reports": MechanismPodIdentity, "Pod/payments/" + piPodName: MechanismPodIdentity},
+			want: map[string]string{"Deployment/payments/reports": model.MechanismPodIdentity, "Pod/payments/" + piPodName: model.MechanismPodIdentity},
 		},
 		{
 			// One of an uncaptured namespace is a target too: IRSA402
 			// skips it with the reason (CONTRACT.md "Absence needs proof").
 			name: "an association whose ServiceAccount the input lacks is a target, with or without proof",
 			snap: piSnapshot(missingSA, otherNS),
-			want: map[string]string{"Deployment/payments/reports": MechanismPodIdentity, "Pod/payments/" + piPodName: MechanismPodIdentity,
-				"PodIdentityAssociation/payments/a-report0000000000": MechanismPodIdentity,
-				"PodIdentityAssociation/billing/a-billing0000000000": MechanismPodIdentity},
+			want: map[string]string{"Deployment/payments/reports": model.MechanismPodIdentity, "Pod/payments/" + piPodName: model.MechanismPodIdentity,
+				"PodIdentityAssociation/payments/a-report0000000000": model.MechanismPodIdentity,
+				"PodIdentityAssociation/billing/a-billing0000000000": model.MechanismPodIdentity},
 		},
 		{
 			name: "an unused ServiceAccount with an association is a ServiceAccount target",
 			snap: piSnapshot(unusedSA),
-			want: map[string]string{"Deployment/payments/reports": MechanismPodIdentity, "Pod/payments/" + piPodName: MechanismPodIdentity,
-				"ServiceAccount/payments/exports": MechanismPodIdentity},
+			want: map[string]string{"Deployment/payments/reports": model.MechanismPodIdentity, "Pod/payments/" + piPodName: model.MechanismPodIdentity,
+				"ServiceAccount/payments/exports": model.MechanismPodIdentity},
 		},
 		{
 			name: "--service-account names the association's ServiceAccount",
 			snap: piSnapshot(missingSA),
-			sel:  Selector{SAs: []NamespacedName{{Namespace: fxNS, Name: "report"}}},
-			want: map[string]string{"PodIdentityAssociation/payments/a-report0000000000": MechanismPodIdentity},
+			sel:  model.Selector{SAs: []model.NamespacedName{{Namespace: fx.NS, Name: "report"}}},
+			want: map[string]string{"PodIdentityAssociation/payments/a-report0000000000": model.MechanismPodIdentity},
 		},
 		{
 			name: "-n of another namespace leaves the association out",
 			snap: piSnapshot(missingSA),
-			sel:  Selector{Namespaces: []string{"billing"}},
+			sel:  model.Selector{Namespaces: []string{"billing"}},
 			want: map[string]string{},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := map[string]string{}
-			for _, tg := range Targets(tt.snap, tt.sel, newIndex(tt.snap)) {
+			for _, tg := range model.Targets(tt.snap, tt.sel, model.NewIndex(tt.snap)) {
 				got[tg.Key()] = tg.Mechanism
 			}
 			fxAssertMap(t, got, tt.want)
@@ -212,7 +216,7 @@ func TestPodIdentityTargets(t *testing.T) {
 type piCase struct {
 	name string
 	mods []func(*snapshot.Snapshot)
-	sel  Selector
+	sel  model.Selector
 	want []string
 }
 
@@ -228,7 +232,7 @@ func piRunCases(t *testing.T, c *Check, cases []piCase) {
 
 // piLines runs every Pod Identity check (their order and cascades matter)
 // and keeps the lines of check c.
-func piLines(t *testing.T, s *snapshot.Snapshot, sel Selector, c *Check) []string {
+func piLines(t *testing.T, s *snapshot.Snapshot, sel model.Selector, c *Check) []string {
 	t.Helper()
 	return fxOnly(fxRun(t, s, sel, true, irsa402, irsa403, irsa404, irsa405, irsa406, irsa410), c.ID)
 }
@@ -248,7 +252,7 @@ func piNoRole(s *snapshot.Snapshot) {
 	delete(s.Roles, piRole)
 	s.NotFounds = append(s.NotFounds, snapshot.NotFound{Kind: snapshot.KindRole, Name: "payments-reports",
 		Message: "An error occurred (NoSuchEntity) when calling the GetRole operation: The role with name payments-reports cannot be found.",
-		Source:  fxSrc("get-role.txt")})
+		Source:  fx.Src("get-role.txt")})
 }
 
 // piListOnly leaves the associations as list-pod-identity-associations
@@ -256,34 +260,34 @@ func piNoRole(s *snapshot.Snapshot) {
 func piListOnly(s *snapshot.Snapshot) {
 	for _, a := range s.PodIdentityAssociations {
 		a.RoleARN, a.CreatedAt, a.ModifiedAt, a.DisableSessionTags, a.Detailed = "", "", "", nil, false
-		a.Source = fxSrc("list-pod-identity-associations.json")
+		a.Source = fx.Src("list-pod-identity-associations.json")
 	}
 }
 
 // piIRSAOnly removes the association: an IRSA-only ServiceAccount.
 func piIRSAOnly(s *snapshot.Snapshot) {
 	s.PodIdentityAssociations = nil
-	s.ServiceAccounts["payments/reports"].Annotations = map[string]string{webhook.AnnotationRoleARN: fxRole}
+	s.ServiceAccounts["payments/reports"].Annotations = map[string]string{webhook.AnnotationRoleARN: fx.Role}
 	p := piPod(s)
 	p.Spec.Volumes = nil
 	delete(p.Labels, webhook.LabelPodIdentity)
 	p.Spec.Containers = []snapshot.Container{{Name: "app", Image: "ghcr.io/example/reports:2.0.1"}}
-	fxMutated(p)
+	fx.Mutated(p)
 }
 
 // piNamespaceList adds a cluster-wide Namespace List of payments and
 // kube-system.
 func piNamespaceList(s *snapshot.Snapshot) {
 	for _, ns := range []string{"payments", "kube-system"} {
-		s.Namespaces[ns] = &snapshot.Namespace{ObjectMeta: snapshot.ObjectMeta{Name: ns}, Source: fxSrc("namespaces.json")}
+		s.Namespaces[ns] = &snapshot.Namespace{ObjectMeta: snapshot.ObjectMeta{Name: ns}, Source: fx.Src("namespaces.json")}
 	}
-	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindNamespace, AllNamespaces: true, Source: fxSrc("namespaces.json")})
+	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindNamespace, AllNamespaces: true, Source: fx.Src("namespaces.json")})
 }
 
 // piDaemonSetList: a complete List of the DaemonSets of kube-system,
 // without the agent.
 func piDaemonSetList(s *snapshot.Snapshot) {
-	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindDaemonSet, Namespace: "kube-system", Source: fxSrc("daemonsets.json")})
+	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindDaemonSet, Namespace: "kube-system", Source: fx.Src("daemonsets.json")})
 }
 
 // piNoAgentPodList drops the List of the agent's pods.
@@ -318,6 +322,6 @@ func piNodeObj(name, compute, os string) func(*snapshot.Snapshot) {
 		if compute != "" {
 			labels[snapshot.LabelComputeType] = compute
 		}
-		s.Nodes = append(s.Nodes, &snapshot.Node{ObjectMeta: snapshot.ObjectMeta{Name: name, Labels: labels}, Source: fxSrc("nodes.json")})
+		s.Nodes = append(s.Nodes, &snapshot.Node{ObjectMeta: snapshot.ObjectMeta{Name: name, Labels: labels}, Source: fx.Src("nodes.json")})
 	}
 }

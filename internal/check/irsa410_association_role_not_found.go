@@ -2,11 +2,10 @@ package check
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
-	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 var irsa410 = &Check{
@@ -35,7 +34,8 @@ running pods pick the new role up at their next credential refresh):
 or create the role again with the trust policy EKS Pod Identity needs (principal
 ` + "`pods.eks.amazonaws.com`" + `, actions ` + "`sts:AssumeRole`" + ` and ` + "`sts:TagSession`" + `) and attach its
 permission policies.`,
-	Run: runIRSA410,
+	Subject: model.AssociationSubjectOf,
+	Run:     runIRSA410,
 }
 
 // podIdentityTrustPolicy is the trust policy EKS documents for a Pod
@@ -59,72 +59,54 @@ const podIdentityTrustPolicy = `{
 }
 `
 
-func runIRSA410(c *Context, t *Target, r *Recorder) {
-	a := targetAssociation(c, t)
+func runIRSA410(c *model.Context, t *model.Target, r *Recorder) {
+	a := model.TargetAssociation(c, t)
 	if a == nil {
-		if r.Blocked() {
-			r.Skip(t.Subject(), "")
-		}
 		return
 	}
-	subj := AssociationSubject(a)
-	ref, why, details := associationRole(a)
+	subj := model.AssociationSubject(a)
+	ref, why, details := model.AssociationRole(a)
 	if why != "" {
 		r.Skip(subj, why, details...)
 		return
 	}
-	lk := FindRole(c.Snap, ref)
+	lk := model.FindRole(c.Snap, ref)
 	if lk.Role != nil {
 		msg := fmt.Sprintf("role %s of the association exists in account %s", ref.Name, ref.Account)
 		if lk.PathNote != "" {
 			msg += "; " + lk.PathNote
 		}
-		r.Pass(subj, msg, associationEvidence(a), Ev(lk.Role.Source, "role "+lk.Role.ARN))
+		r.Pass(subj, msg, model.AssociationEvidence(a), model.Ev(lk.Role.Source, "role "+lk.Role.ARN))
 		return
 	}
-	proof := roleProvenMissing(c.Snap, ref, lk)
+	proof := model.RoleProvenMissing(c.Snap, ref, lk)
 	if proof == "" {
-		why, ev := roleAbsentReason(c, ref)
-		r.Skip(subj, why, append([]Detail{associationEvidence(a)}, ev...)...)
+		why, ev := model.RoleAbsentReason(c, ref)
+		r.Skip(subj, why, append([]model.Detail{model.AssociationEvidence(a)}, ev...)...)
 		return
 	}
-	details = []Detail{associationEvidence(a), roleMissingEvidence(c.Snap, ref)}
+	details = []model.Detail{model.AssociationEvidence(a), model.RoleMissingEvidence(c.Snap, ref)}
 	msg := fmt.Sprintf("role %s of the association does not exist in account %s", ref.Name, ref.Account)
 	update := func(roleARN string) string {
 		return fmt.Sprintf("aws eks update-pod-identity-association --cluster-name %s --association-id %s --role-arn %s%s",
-			iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), iamQuoteArg(roleARN), regionFlag(a))
+			model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(model.OrPlaceholder(a.ID, "ASSOCIATION_ID")), model.IamQuoteArg(roleARN), model.RegionFlag(a))
 	}
 	if lk.CaseMiss != nil {
 		msg += fmt.Sprintf("; role %s does, but IAM matches role names case-sensitively", lk.CaseMiss.Name)
 		cmd := update(lk.CaseMiss.ARN)
-		details = append(details, Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN), Cmd(cmd),
-			Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, `%s`:\n\n    %s", lk.CaseMiss.ARN, cmd)))
+		details = append(details, model.Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN), model.Cmd(cmd),
+			model.Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, `%s`:\n\n    %s", lk.CaseMiss.ARN, cmd)))
 		r.Fail(subj, msg, details...)
 		return
 	}
 	file := ref.Name + ".trust-policy.json"
 	path := ""
 	if ref.Path != "/" {
-		path = " --path " + iamQuoteArg(ref.Path)
+		path = " --path " + model.IamQuoteArg(ref.Path)
 	}
 	create := fmt.Sprintf("aws iam create-role --role-name %s%s --assume-role-policy-document file://%s", ref.Name, path, file)
-	details = append(details, FixFile(file, podIdentityTrustPolicy), Cmd(create),
-		Remedy(fmt.Sprintf("If the association names the wrong role, point it at the right one (`%s`). Otherwise create the role with `%s`, the trust policy EKS Pod Identity needs, and attach its permission policies:\n\n    %s",
+	details = append(details, model.FixFile(file, podIdentityTrustPolicy), model.Cmd(create),
+		model.Remedy(fmt.Sprintf("If the association names the wrong role, point it at the right one (`%s`). Otherwise create the role with `%s`, the trust policy EKS Pod Identity needs, and attach its permission policies:\n\n    %s",
 			update("ROLE_ARN"), file, create)))
 	r.Fail(subj, msg, details...)
-}
-
-// associationRole parses the association's role ARN. why is the skip
-// reason when the input does not give a usable one (a list-only capture
-// prints no role).
-func associationRole(a *snapshot.PodIdentityAssociation) (ref arn.Role, why string, details []Detail) {
-	if strings.TrimSpace(a.RoleARN) == "" {
-		return arn.Role{}, fmt.Sprintf("the association's role is not in the input: list-pod-identity-associations does not print it (capture: %s)", describeAssociationCmd(a)),
-			[]Detail{associationEvidence(a)}
-	}
-	ref, err := arn.ParseRole(strings.TrimSpace(a.RoleARN))
-	if err != nil {
-		return arn.Role{}, fmt.Sprintf("the association's roleArn %q is not a role ARN: %v", a.RoleARN, err), []Detail{associationEvidence(a)}
-	}
-	return ref, "", nil
 }

@@ -3,6 +3,8 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -16,8 +18,8 @@ func TestIRSA410(t *testing.T) {
 		}},
 		{name: "a role of another letter case", mods: []func(*snapshot.Snapshot){piNoRole, func(s *snapshot.Snapshot) {
 			r := "arn:aws:iam::111122223333:role/Payments-Reports"
-			s.Roles[r] = &snapshot.Role{ARN: r, Name: "Payments-Reports", Path: "/", Account: piAcct, TrustPolicy: piTrust, Source: fxSrc("list-roles.json")}
-			s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindRole, Account: piAcct, Source: fxSrc("list-roles.json")})
+			s.Roles[r] = &snapshot.Role{ARN: r, Name: "Payments-Reports", Path: "/", Account: piAcct, TrustPolicy: piTrust, Source: fx.Src("list-roles.json")}
+			s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindRole, Account: piAcct, Source: fx.Src("list-roles.json")})
 		}}, want: []string{
 			"IRSA410 fail PodIdentityAssociation payments/a-1b2c3d4e5f6a7b8c9: role payments-reports of the association does not exist in account 111122223333; role Payments-Reports does, but IAM matches role names case-sensitively\n  evidence: bundle describe-pod-identity-association.json: EKS Pod Identity association a-1b2c3d4e5f6a7b8c9 of cluster prod: namespace payments, ServiceAccount reports, role arn:aws:iam::111122223333:role/payments-reports, created 2026-11-10T09:00:00.123000+00:00\n  evidence: bundle get-role.txt: An error occurred (NoSuchEntity) when calling the GetRole operation: The role with name payments-reports cannot be found.\n  evidence: bundle list-roles.json: role arn:aws:iam::111122223333:role/Payments-Reports\n  evidence: bundle deployments.json: affects Deployment payments/reports\n  evidence: bundle pods.json: affects Pod payments/reports-6c9f7d8b5-q2w8e\n  fix: aws eks update-pod-identity-association --cluster-name prod --association-id a-1b2c3d4e5f6a7b8c9 --role-arn arn:aws:iam::111122223333:role/Payments-Reports --region eu-west-1",
 		}},

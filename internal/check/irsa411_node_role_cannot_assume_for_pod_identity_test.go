@@ -3,6 +3,10 @@ package check
 import (
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -22,11 +26,11 @@ func nrNode(attached []string, inline map[string]string) func(*snapshot.Snapshot
 	return func(s *snapshot.Snapshot) {
 		piNodeObj(piNode, "", "linux")(s)
 		s.Node(piNode).Spec.ProviderID = "aws:///eu-west-1a/" + nrInstance
-		s.Instances = append(s.Instances, &snapshot.EC2Instance{InstanceID: nrInstance, InstanceProfileARN: nrProfile, Source: fxSrc("describe-instances.json")})
+		s.Instances = append(s.Instances, &snapshot.EC2Instance{InstanceID: nrInstance, InstanceProfileARN: nrProfile, Source: fx.Src("describe-instances.json")})
 		s.InstanceProfiles = append(s.InstanceProfiles, &snapshot.InstanceProfile{ARN: nrProfile, Name: "eks-general-5ac8e0f2", Account: piAcct,
-			RoleName: "eks-node-general", RoleARN: nrRole, Source: fxSrc("node-role.json")})
-		rp := &snapshot.RolePolicies{RoleName: "eks-node-general", AttachedKnown: true, AttachedComplete: true, AttachedSource: fxSrc("node-role.json"),
-			InlineKnown: true, InlineComplete: true, InlineSource: fxSrc("node-role.json")}
+			RoleName: "eks-node-general", RoleARN: nrRole, Source: fx.Src("node-role.json")})
+		rp := &snapshot.RolePolicies{RoleName: "eks-node-general", AttachedKnown: true, AttachedComplete: true, AttachedSource: fx.Src("node-role.json"),
+			InlineKnown: true, InlineComplete: true, InlineSource: fx.Src("node-role.json")}
 		for _, a := range attached {
 			rp.Attached = append(rp.Attached, snapshot.AttachedPolicy{Name: a[len("arn:aws:iam::aws:policy/"):], ARN: a})
 			if a == nrCustom {
@@ -36,7 +40,7 @@ func nrNode(attached []string, inline map[string]string) func(*snapshot.Snapshot
 		for name, doc := range inline {
 			rp.InlineNames = append(rp.InlineNames, name)
 			if doc != "" {
-				rp.Inline = append(rp.Inline, snapshot.InlinePolicy{Name: name, Document: doc, Source: fxSrc("node-role.json")})
+				rp.Inline = append(rp.Inline, snapshot.InlinePolicy{Name: name, Document: doc, Source: fx.Src("node-role.json")})
 			}
 		}
 		s.RolePolicies = append(s.RolePolicies, rp)
@@ -47,7 +51,7 @@ func nrNode(attached []string, inline map[string]string) func(*snapshot.Snapshot
 func nrCustomDoc(doc string) func(*snapshot.Snapshot) {
 	return func(s *snapshot.Snapshot) {
 		s.ManagedPolicies = append(s.ManagedPolicies, &snapshot.ManagedPolicy{ARN: nrCustom, Name: "eks-node-base", DefaultVersionID: "v3",
-			Source: fxSrc("policy.json"), Document: doc, VersionID: "v3", DocumentSource: fxSrc("policy.json")})
+			Source: fx.Src("policy.json"), Document: doc, VersionID: "v3", DocumentSource: fx.Src("policy.json")})
 	}
 }
 
@@ -155,7 +159,7 @@ func TestAWSManagedName(t *testing.T) {
 		{"not an arn", "", false},
 	} {
 		t.Run(tc.arn, func(t *testing.T) {
-			name, ok := awsManagedName(tc.arn)
+			name, ok := model.AwsManagedName(tc.arn)
 			if name != tc.name || ok != tc.ok {
 				t.Errorf("awsManagedName(%q) = %q, %v; want %q, %v", tc.arn, name, ok, tc.name, tc.ok)
 			}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"os"
 
-	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 )
 
 // The scenarios' chains are made offline (oidc_certs_test.go), so no chain
@@ -13,7 +13,7 @@ import (
 // stands in for the system's pool in every test of this binary, which also
 // keeps the outcome independent of the machine's roots.
 func init() {
-	check.PublicRootCAs = func() (*x509.CertPool, error) {
+	model.PublicRootCAs = func() (*x509.CertPool, error) {
 		raw, err := os.ReadFile("testdata/certs/public-root.pem")
 		if err != nil {
 			return nil, err

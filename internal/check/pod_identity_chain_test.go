@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -40,20 +44,20 @@ func TestPodIdentityTargetUsingWebIdentity(t *testing.T) {
 		{
 			name: "a correct Pod Identity pod and template stay pod-identity",
 			snap: piSnapshot(),
-			want: map[string]mech{"Deployment/payments/reports": {MechanismPodIdentity, true}, "Pod/payments/" + piPodName: {MechanismPodIdentity, true}},
+			want: map[string]mech{"Deployment/payments/reports": {model.MechanismPodIdentity, true}, "Pod/payments/" + piPodName: {model.MechanismPodIdentity, true}},
 		},
 		{
 			// Web identity comes before container credentials in every
 			// SDK chain (irsa-facts.md §6.3, §7).
 			name: "hand-written web identity makes the pod and the template irsa targets",
 			snap: piSnapshot(piHandWritten),
-			want: map[string]mech{"Deployment/payments/reports": {MechanismIRSA, true}, "Pod/payments/" + piPodName: {MechanismIRSA, true}},
+			want: map[string]mech{"Deployment/payments/reports": {model.MechanismIRSA, true}, "Pod/payments/" + piPodName: {model.MechanismIRSA, true}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := map[string]mech{}
-			for _, tg := range Targets(tt.snap, Selector{}, newIndex(tt.snap)) {
+			for _, tg := range model.Targets(tt.snap, model.Selector{}, model.NewIndex(tt.snap)) {
 				got[tg.Key()] = mech{tg.Mechanism, tg.PodIdentity}
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
@@ -101,7 +105,7 @@ func TestPodIdentityChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := Run(tt.snap, Options{Checks: []*Check{irsa101, irsa404, irsa405, irsa406, irsa410}, Now: fxNow})
+			out := Run(tt.snap, Options{Checks: []*Check{irsa101, irsa404, irsa405, irsa406, irsa410}, Now: fx.Now})
 			var pod *finding.Target
 			for i := range out.Targets {
 				if out.Targets[i].Kind == "Pod" {
@@ -114,7 +118,7 @@ func TestPodIdentityChain(t *testing.T) {
 			if diff := cmp.Diff(tt.wantLinks, pod.Links); diff != "" {
 				t.Errorf("links (-want +got):\n%s", diff)
 			}
-			want := []finding.Container{{Name: "app", CredentialSource: SourceContainer, Reason: tt.wantReason}}
+			want := []finding.Container{{Name: "app", CredentialSource: model.SourceContainer, Reason: tt.wantReason}}
 			if diff := cmp.Diff(want, pod.Containers); diff != "" {
 				t.Errorf("containers (-want +got):\n%s", diff)
 			}
@@ -126,10 +130,10 @@ func TestPodIdentityChain(t *testing.T) {
 }
 
 func TestStoppedBy(t *testing.T) {
-	tg := &Target{Kind: "Pod", Namespace: fxNS, Name: "p"}
+	tg := &model.Target{Kind: "Pod", Namespace: fx.NS, Name: "p"}
 	rec := func(c *Check, link string, sev finding.Severity, container string) record {
 		return record{target: tg, check: c, status: finding.StatusFail, severity: sev, link: link,
-			f: &finding.Finding{CheckID: c.ID, Subject: finding.Subject{Kind: "Pod", Namespace: fxNS, Name: "p", Container: container}}}
+			f: &finding.Finding{CheckID: c.ID, Subject: finding.Subject{Kind: "Pod", Namespace: fx.NS, Name: "p", Container: container}}}
 	}
 	recs := []record{
 		rec(irsa405, finding.LinkWebhook, finding.SeverityError, ""),
@@ -139,15 +143,15 @@ func TestStoppedBy(t *testing.T) {
 		rec(irsa302, finding.LinkOIDCProvider, finding.SeverityError, "other"),
 	}
 	cs := []finding.Container{
-		{Name: "app", CredentialSource: SourceContainer, Reason: "agent"},
-		{Name: "web", CredentialSource: SourceWebIdentity, Reason: "role"},
-		{Name: "keys", CredentialSource: SourceStaticEnv, Reason: "keys"},
+		{Name: "app", CredentialSource: model.SourceContainer, Reason: "agent"},
+		{Name: "web", CredentialSource: model.SourceWebIdentity, Reason: "role"},
+		{Name: "keys", CredentialSource: model.SourceStaticEnv, Reason: "keys"},
 	}
 	stoppedBy(cs, recs)
 	want := []finding.Container{
-		{Name: "app", CredentialSource: SourceContainer, Reason: "agent; but it gets none: IRSA405"},
-		{Name: "web", CredentialSource: SourceWebIdentity, Reason: "role; but STS refuses its AssumeRoleWithWebIdentity: IRSA205"},
-		{Name: "keys", CredentialSource: SourceStaticEnv, Reason: "keys"},
+		{Name: "app", CredentialSource: model.SourceContainer, Reason: "agent; but it gets none: IRSA405"},
+		{Name: "web", CredentialSource: model.SourceWebIdentity, Reason: "role; but STS refuses its AssumeRoleWithWebIdentity: IRSA205"},
+		{Name: "keys", CredentialSource: model.SourceStaticEnv, Reason: "keys"},
 	}
 	if diff := cmp.Diff(want, cs); diff != "" {
 		t.Errorf("containers (-want +got):\n%s", diff)

@@ -48,9 +48,9 @@ func TestRegistry(t *testing.T) {
 		default:
 			t.Errorf("%s: unknown link %q", c.ID, c.Link)
 		}
-		for _, id := range c.After {
-			if check.ByIDOrSlug(id) == nil {
-				t.Errorf("%s: After names unknown check %s", c.ID, id)
+		for _, p := range append(c.Requires[:len(c.Requires):len(c.Requires)], c.Sees...) {
+			if check.ByIDOrSlug(p.ID) != p {
+				t.Errorf("%s: Requires or Sees names %s, which is not the registered check", c.ID, p.ID)
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 )
 
 // scenarioNow is the fixed clock of every scenario.
@@ -159,9 +160,9 @@ func splitBlocks(s string) []string {
 	return out
 }
 
-func parseFlags(t *testing.T, flags string) check.Selector {
+func parseFlags(t *testing.T, flags string) model.Selector {
 	t.Helper()
-	var sel check.Selector
+	var sel model.Selector
 	f := strings.Fields(flags)
 	for i := 0; i < len(f); i++ {
 		if i+1 >= len(f) {
@@ -171,7 +172,7 @@ func parseFlags(t *testing.T, flags string) check.Selector {
 		switch f[i] {
 		case "--pod", "--service-account":
 			ns, name, _ := strings.Cut(v, "/")
-			nn := check.NamespacedName{Namespace: ns, Name: name}
+			nn := model.NamespacedName{Namespace: ns, Name: name}
 			if f[i] == "--pod" {
 				sel.Pods = append(sel.Pods, nn)
 			} else {
@@ -182,7 +183,7 @@ func parseFlags(t *testing.T, flags string) check.Selector {
 			if len(p) != 3 {
 				t.Fatalf("--workload %s: want KIND/NS/NAME", v)
 			}
-			sel.Workloads = append(sel.Workloads, check.WorkloadRef{Kind: p[0], Namespace: p[1], Name: p[2]})
+			sel.Workloads = append(sel.Workloads, model.WorkloadRef{Kind: p[0], Namespace: p[1], Name: p[2]})
 		case "-n", "--namespace":
 			sel.Namespaces = []string{v}
 		default:

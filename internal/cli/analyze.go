@@ -10,6 +10,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -130,7 +131,7 @@ func pickCluster(snap *snapshot.Snapshot, name string) error {
 
 // diagnosis holds what both analyze and scan need to judge a snapshot.
 type diagnosis struct {
-	selector check.Selector
+	selector model.Selector
 	checks   []*check.Check
 	format   report.Format
 	failOn   finding.Severity
@@ -182,7 +183,7 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 }
 
 // missingNamed rejects target flags that name objects the input lacks.
-func missingNamed(snap *snapshot.Snapshot, sel check.Selector) error {
+func missingNamed(snap *snapshot.Snapshot, sel model.Selector) error {
 	for _, p := range sel.Pods {
 		found := false
 		for _, pod := range snap.Pods {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 )
 
@@ -28,15 +29,15 @@ func (f *targetFlags) register(cmd *cobra.Command) {
 	fl.BoolVarP(&f.AllNamespaces, "all-namespaces", "A", false, "every namespace")
 }
 
-// selector turns the flags into a check.Selector; errors name the flag.
-func (f *targetFlags) selector() (check.Selector, error) {
+// selector turns the flags into a model.Selector; errors name the flag.
+func (f *targetFlags) selector() (model.Selector, error) {
 	return f.selectorWithDefault(f.Namespace)
 }
 
 // selectorWithDefault is selector with defaultNS for names given without a
 // namespace (scan: the kubeconfig context's namespace, as kubectl does).
-func (f *targetFlags) selectorWithDefault(defaultNS string) (check.Selector, error) {
-	var sel check.Selector
+func (f *targetFlags) selectorWithDefault(defaultNS string) (model.Selector, error) {
+	var sel model.Selector
 	if f.Namespace != "" && f.AllNamespaces {
 		return sel, usageErr("--namespace and --all-namespaces cannot be used together")
 	}
@@ -69,7 +70,7 @@ func (f *targetFlags) selectorWithDefault(defaultNS string) (check.Selector, err
 		if !ok {
 			return sel, usageErr("--workload %q: unknown kind %q (want one of deployment, statefulset, daemonset, replicaset, job, cronjob)", w, parts[0])
 		}
-		sel.Workloads = append(sel.Workloads, check.WorkloadRef{Kind: kind, Namespace: parts[1], Name: parts[2]})
+		sel.Workloads = append(sel.Workloads, model.WorkloadRef{Kind: kind, Namespace: parts[1], Name: parts[2]})
 	}
 	return sel, nil
 }
@@ -83,18 +84,18 @@ var workloadKinds = map[string]string{
 	"cronjob": "CronJob", "cronjobs": "CronJob", "cj": "CronJob",
 }
 
-func namespacedName(flag, v, defaultNS string) (check.NamespacedName, error) {
+func namespacedName(flag, v, defaultNS string) (model.NamespacedName, error) {
 	ns, name, ok := strings.Cut(v, "/")
 	if !ok {
 		if defaultNS == "" {
-			return check.NamespacedName{}, usageErr("%s %q: want NAMESPACE/NAME (or give -n NAMESPACE)", flag, v)
+			return model.NamespacedName{}, usageErr("%s %q: want NAMESPACE/NAME (or give -n NAMESPACE)", flag, v)
 		}
 		ns, name = defaultNS, v
 	}
 	if ns == "" || name == "" || strings.Contains(name, "/") {
-		return check.NamespacedName{}, usageErr("%s %q: want NAMESPACE/NAME", flag, v)
+		return model.NamespacedName{}, usageErr("%s %q: want NAMESPACE/NAME", flag, v)
 	}
-	return check.NamespacedName{Namespace: ns, Name: name}, nil
+	return model.NamespacedName{Namespace: ns, Name: name}, nil
 }
 
 // outputFlags are the report flags shared by analyze and scan.

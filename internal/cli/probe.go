@@ -7,8 +7,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
-	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/probe"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 )
 
 // probeHelp is the --probe flag's help: what it does, what it needs, and
@@ -20,14 +20,14 @@ const probeHelp = "also test live (opt-in): request a token for each ServiceAcco
 
 // probeLive runs the probe after the read-only collectors, on what they
 // found: the ServiceAccounts of the selection's IRSA targets and the
-// workloads in scope (check.PlanProbe), with the pod templates exactly as
+// workloads in scope (model.PlanProbe), with the pod templates exactly as
 // the Kubernetes captures hold them.
-func probeLive(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, caps []bundle.Capture, m bundle.Manifest, sel check.Selector) (probe.Result, error) {
+func probeLive(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, caps []bundle.Capture, m bundle.Manifest, sel model.Selector) (probe.Result, error) {
 	snap, err := bundle.ReadCaptures(ctx, caps, m)
 	if err != nil {
 		return probe.Result{}, err
 	}
-	plan := check.PlanProbe(snap, sel)
+	plan := model.PlanProbe(snap, sel)
 	targets := make([]probe.Target, 0, len(plan.SAs))
 	for _, sa := range plan.SAs {
 		targets = append(targets, probe.Target{Namespace: sa.Namespace, ServiceAccount: sa.Name, RoleARN: sa.RoleARN, Audience: sa.Audience})

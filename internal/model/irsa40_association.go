@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"fmt"
@@ -9,16 +9,10 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// Facts shared by the EKS Pod Identity checks (IRSA402-IRSA406, IRSA410):
-// the association a target's ServiceAccount has, and how to name it in
-// messages, evidence and commands. No Kubernetes object records an
-// association (irsa-facts.md §6.1): it comes from `aws eks
-// list-pod-identity-associations` and `describe-pod-identity-association`.
-
 // targetAssociation is the association of the target's ServiceAccount in
 // the cluster the input describes (the association itself for an
 // association target), or nil.
-func targetAssociation(c *Context, t *Target) *snapshot.PodIdentityAssociation {
+func TargetAssociation(c *Context, t *Target) *snapshot.PodIdentityAssociation {
 	if t.Association != nil {
 		return t.Association
 	}
@@ -30,7 +24,7 @@ func targetAssociation(c *Context, t *Target) *snapshot.PodIdentityAssociation {
 
 // associationName names an association in messages: its ID, or its
 // ServiceAccount when the input gives no ID.
-func associationName(a *snapshot.PodIdentityAssociation) string {
+func AssociationName(a *snapshot.PodIdentityAssociation) string {
 	if a.ID != "" {
 		return a.ID
 	}
@@ -38,9 +32,9 @@ func associationName(a *snapshot.PodIdentityAssociation) string {
 }
 
 // associationEvidence shows the association as the input holds it.
-func associationEvidence(a *snapshot.PodIdentityAssociation) Detail {
+func AssociationEvidence(a *snapshot.PodIdentityAssociation) Detail {
 	var b strings.Builder
-	fmt.Fprintf(&b, "EKS Pod Identity association %s of cluster %s: namespace %s, ServiceAccount %s", orUnknown(a.ID), a.ClusterName, a.Namespace, a.ServiceAccount)
+	fmt.Fprintf(&b, "EKS Pod Identity association %s of cluster %s: namespace %s, ServiceAccount %s", OrUnknown(a.ID), a.ClusterName, a.Namespace, a.ServiceAccount)
 	if a.RoleARN != "" {
 		b.WriteString(", role " + a.RoleARN)
 	}
@@ -58,21 +52,21 @@ func associationEvidence(a *snapshot.PodIdentityAssociation) Detail {
 
 // describeAssociationCmd captures the association's details (its role and
 // createdAt), which list-pod-identity-associations does not print.
-func describeAssociationCmd(a *snapshot.PodIdentityAssociation) string {
+func DescribeAssociationCmd(a *snapshot.PodIdentityAssociation) string {
 	return fmt.Sprintf("aws eks describe-pod-identity-association --cluster-name %s --association-id %s%s --output json",
-		iamQuoteArg(a.ClusterName), iamQuoteArg(orPlaceholder(a.ID, "ASSOCIATION_ID")), regionFlag(a))
+		IamQuoteArg(a.ClusterName), IamQuoteArg(OrPlaceholder(a.ID, "ASSOCIATION_ID")), RegionFlag(a))
 }
 
 // regionFlag is the --region of the association's ARN: an association is
 // regional, and the CLI's default region may be another.
-func regionFlag(a *snapshot.PodIdentityAssociation) string {
+func RegionFlag(a *snapshot.PodIdentityAssociation) string {
 	if a.Region == "" {
 		return ""
 	}
 	return " --region " + a.Region
 }
 
-func orPlaceholder(s, placeholder string) string {
+func OrPlaceholder(s, placeholder string) string {
 	if s == "" {
 		return placeholder
 	}
@@ -92,7 +86,7 @@ func associationPartition(a *snapshot.PodIdentityAssociation) string {
 // associationClusterARN is the ARN of the association's cluster, derived
 // from the association's ARN (arn:P:eks:R:A:podidentityassociation/C/ID ->
 // arn:P:eks:R:A:cluster/C); "" when it cannot be.
-func associationClusterARN(a *snapshot.PodIdentityAssociation) string {
+func AssociationClusterARN(a *snapshot.PodIdentityAssociation) string {
 	p := associationPartition(a)
 	if p == "" || a.Region == "" || a.Account == "" || a.ClusterName == "" {
 		return ""
@@ -103,11 +97,11 @@ func associationClusterARN(a *snapshot.PodIdentityAssociation) string {
 // podInjected reports whether a pod carries what the webhook injects for
 // EKS Pod Identity (specUsesPodIdentity), and lists its init and regular
 // containers that have AWS_CONTAINER_CREDENTIALS_FULL_URI.
-func podInjected(t *Target) (injected bool, containers []string) {
+func PodInjected(t *Target) (injected bool, containers []string) {
 	if t.Spec == nil {
 		return false, nil
 	}
-	for _, cont := range initAndRegular(t.Spec) {
+	for _, cont := range InitAndRegular(t.Spec) {
 		if _, ok := Env(cont, webhook.EnvContainerFullURI); ok {
 			containers = append(containers, cont.Name)
 		}
@@ -117,7 +111,7 @@ func podInjected(t *Target) (injected bool, containers []string) {
 
 // parseTime reads an RFC 3339 time as kubectl and the AWS CLI print them
 // ("2026-11-20T10:01:52Z", "2026-03-02T15:10:44.512000+00:00").
-func parseTime(s string) (time.Time, bool) {
+func ParseTime(s string) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}

@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"bytes"
@@ -9,19 +9,8 @@ import (
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
-
-// Corrected trust policies (CONTRACT.md "Fixes"): the user's own document
-// with the smallest change that makes IAM admit the service accounts that
-// ask for the role, and nothing broader. The document is edited as an
-// ordered JSON tree, so statements, Sids and key order stay as the user
-// wrote them; every candidate is fed back to the evaluator, which must
-// allow each asking subject, keep allowing what the original allowed, and
-// refuse what the original refused (a service account of another
-// namespace). When a targeted edit cannot be proven so, a new statement
-// that admits exactly the asking subjects is appended instead.
 
 // TrustAsk is one subject a corrected trust policy must admit: the request
 // a pod sends to STS (irsa-facts.md §3.1, §3.2).
@@ -57,7 +46,7 @@ type TrustPolicyFix struct {
 	Changes []string // what changed, one sentence each
 }
 
-const webIdentityAction = "sts:AssumeRoleWithWebIdentity"
+const WebIdentityAction = "sts:AssumeRoleWithWebIdentity"
 
 // errFresh says a targeted edit does not apply: append a statement instead.
 var errFresh = errors.New("no targeted edit applies")
@@ -74,7 +63,7 @@ type SubjectFacts func(sub string) (exists bool, gone string)
 // exist, and so may be replaced. It fails when the document's effect is
 // undetermined for an ask or when no change can be proven to work.
 func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Request, facts SubjectFacts) (TrustPolicyFix, error) {
-	tree, err := parseTree(doc.JSON)
+	tree, err := ParseTree(doc.JSON)
 	if err != nil {
 		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
 	}
@@ -96,7 +85,7 @@ func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Req
 		changes = append(changes, ch...)
 		keep = append(keep, a.Request())
 	}
-	content, err := tree.render()
+	content, err := tree.Render()
 	if err != nil {
 		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
 	}
@@ -105,8 +94,8 @@ func CorrectTrustPolicy(doc *policy.Document, asks []TrustAsk, keep []policy.Req
 
 // correctFor changes tree so that IAM allows a, trying the smallest edit
 // first.
-func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request, facts SubjectFacts) ([]string, error) {
-	doc, err := tree.document()
+func correctFor(tree *Jnode, a TrustAsk, keep, probes []policy.Request, facts SubjectFacts) ([]string, error) {
+	doc, err := tree.Document()
 	if err != nil {
 		return nil, err
 	}
@@ -124,13 +113,13 @@ func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request, facts Su
 		for i := range res.Statements {
 			s := &res.Statements[i]
 			if s.Statement.Effect == policy.Deny && s.Outcome == policy.Match {
-				if err := exemptFromDeny(tree.statement(s.Statement.Index), a); err != nil {
+				if err := exemptFromDeny(tree.Statement(s.Statement.Index), a); err != nil {
 					return nil, err
 				}
 				changes = append(changes, fmt.Sprintf("%s no longer applies to %s: a StringNotEquals condition on %s:sub exempts it", s.Statement.Name(), a.Sub, a.HostPath))
 			}
 		}
-		if doc, err = tree.document(); err != nil {
+		if doc, err = tree.Document(); err != nil {
 			return nil, err
 		}
 		if res = doc.Evaluate(req); res.Decision == policy.Allowed {
@@ -148,10 +137,10 @@ func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request, facts Su
 	// adds keeps admitting them; one that replaces a value drops only it.
 	admitted := admittedSubjects(doc, a)
 	before := tree.clone()
-	attempts := []func(*jnode) ([]string, []string, error){
-		func(t *jnode) ([]string, []string, error) { return targetedEdit(t, res, a, true, facts) },
-		func(t *jnode) ([]string, []string, error) { return targetedEdit(t, res, a, false, facts) },
-		func(t *jnode) ([]string, []string, error) { return appendFresh(t, a), nil, nil },
+	attempts := []func(*Jnode) ([]string, []string, error){
+		func(t *Jnode) ([]string, []string, error) { return targetedEdit(t, res, a, true, facts) },
+		func(t *Jnode) ([]string, []string, error) { return targetedEdit(t, res, a, false, facts) },
+		func(t *Jnode) ([]string, []string, error) { return appendFresh(t, a), nil, nil },
 	}
 	var last error
 	for _, try := range attempts {
@@ -161,7 +150,7 @@ func correctFor(tree *jnode, a TrustAsk, keep, probes []policy.Request, facts Su
 			last = err
 			continue
 		}
-		cdoc, err := cand.document()
+		cdoc, err := cand.Document()
 		if err != nil {
 			last = err
 			continue
@@ -231,7 +220,7 @@ func verify(doc *policy.Document, keep, probes []policy.Request) error {
 // request: the principal, the action, condition keys and values. With
 // replace, a single wrong condition value is replaced; otherwise the right
 // value is added to it.
-func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, facts SubjectFacts) (changes, dropped []string, err error) {
+func targetedEdit(tree *Jnode, res policy.Result, a TrustAsk, replace bool, facts SubjectFacts) (changes, dropped []string, err error) {
 	focus := res.Closest()
 	if focus == nil {
 		return nil, nil, errFresh
@@ -241,7 +230,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 		return nil, nil, errFresh
 	}
 	idx := st.Index
-	node := tree.statement(idx)
+	node := tree.Statement(idx)
 	if node == nil {
 		return nil, nil, errFresh
 	}
@@ -254,7 +243,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 				continue
 			}
 			fed = append(fed, p.Value)
-			if sameIssuer(p.Value, a.Provider) {
+			if SameIssuer(p.Value, a.Provider) {
 				near = append(near, p.Value)
 			}
 		}
@@ -266,7 +255,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 			// A misspelled provider of this cluster (scheme, trailing
 			// slash, another account or partition, host order): it never
 			// matches, so replacing it takes nothing from anyone.
-			fedNode := node.get("Principal").get("Federated")
+			fedNode := node.Get("Principal").Get("Federated")
 			for _, old := range near {
 				fedNode.replaceString(old, a.Provider)
 				changes = append(changes, fmt.Sprintf("%s trusts Federated %q instead of %q", name, a.Provider, old))
@@ -276,45 +265,45 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 			// statement, so this cluster gets a copy of it.
 			cp := node.clone()
 			cp.del("Sid")
-			cp.set("Principal", object(member{"Federated", str(a.Provider)}))
-			idx = tree.appendStatement(cp)
+			cp.set("Principal", Object(Member{"Federated", Str(a.Provider)}))
+			idx = tree.AppendStatement(cp)
 			node = cp
-			changes = append(changes, fmt.Sprintf("a copy of %s trusts Federated %q (the statement itself still trusts %s)", name, a.Provider, strings.Join(quoteAll(fed), ", ")))
+			changes = append(changes, fmt.Sprintf("a copy of %s trusts Federated %q (the statement itself still trusts %s)", name, a.Provider, strings.Join(QuoteAll(fed), ", ")))
 			name = fmt.Sprintf("Statement[%d]", idx)
 		}
 	}
 
 	if focus.Action.Outcome == policy.NoMatch {
-		act := node.get("Action")
+		act := node.Get("Action")
 		if act == nil {
 			return nil, nil, errFresh
 		}
-		act.appendString(webIdentityAction)
-		changes = append(changes, fmt.Sprintf("%s allows %s", name, webIdentityAction))
+		act.AppendString(WebIdentityAction)
+		changes = append(changes, fmt.Sprintf("%s allows %s", name, WebIdentityAction))
 	}
 
 	// Condition keys of another issuer, or of this one written with
 	// https://, a trailing slash or the provider ARN, never match: the
 	// statement now trusts this cluster's provider, so its keys are this
 	// issuer's.
-	if cond := node.get("Condition"); cond != nil && cond.kind == '{' {
+	if cond := node.Get("Condition"); cond != nil && cond.kind == '{' {
 		for _, op := range cond.members {
-			if op.val.kind != '{' {
+			if op.Val.kind != '{' {
 				continue
 			}
-			for _, m := range append([]member(nil), op.val.members...) {
-				claim, misnamed := keyClaim(m.key, a.HostPath)
+			for _, m := range append([]Member(nil), op.Val.members...) {
+				claim, misnamed := keyClaim(m.Key, a.HostPath)
 				if !misnamed {
 					continue
 				}
 				want := a.HostPath + ":" + claim
-				op.val.renameKey(m.key, want)
-				changes = append(changes, fmt.Sprintf("%s tests %s instead of %s", name, want, m.key))
+				op.Val.renameKey(m.Key, want)
+				changes = append(changes, fmt.Sprintf("%s tests %s instead of %s", name, want, m.Key))
 			}
 		}
 	}
 
-	doc, err := tree.document()
+	doc, err := tree.Document()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -338,15 +327,15 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 		default:
 			return nil, nil, errFresh
 		}
-		opNode := node.get("Condition").get(cr.Operator)
-		if opNode == nil || opNode.get(cr.Key) == nil {
+		opNode := node.Get("Condition").Get(cr.Operator)
+		if opNode == nil || opNode.Get(cr.Key) == nil {
 			return nil, nil, errFresh
 		}
 		switch cr.Base {
 		case "StringEquals", "StringEqualsIgnoreCase":
-			if pattern := wildcardMatch(cr.Values, actual, cr.Base == "StringEqualsIgnoreCase"); pattern != "" {
+			if pattern := WildcardMatch(cr.Values, actual, cr.Base == "StringEqualsIgnoreCase"); pattern != "" {
 				like := strings.Replace(cr.Operator, cr.Base, "StringLike", 1)
-				moveCondition(node.get("Condition"), cr.Operator, like, cr.Key)
+				moveCondition(node.Get("Condition"), cr.Operator, like, cr.Key)
 				changes = append(changes, fmt.Sprintf("%s compares %s with %s instead of %s, so %q is a pattern", name, cr.Key, like, cr.Operator, pattern))
 				continue
 			}
@@ -354,7 +343,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 		default:
 			return nil, nil, errFresh
 		}
-		valNode := opNode.get(cr.Key)
+		valNode := opNode.Get(cr.Key)
 		like := cr.Base == "StringLike"
 		if old, why := replaceCandidate(cr.Values, actual, claim, like, facts); replace && old != "" {
 			nv := correctedValue(old, actual, claim, like)
@@ -367,7 +356,7 @@ func targetedEdit(tree *jnode, res policy.Result, a TrustAsk, replace bool, fact
 			changes = append(changes, ch)
 			continue
 		}
-		valNode.appendString(actual)
+		valNode.AppendString(actual)
 		changes = append(changes, fmt.Sprintf("%s also admits %s %q", name, cr.Key, actual))
 	}
 	return changes, dropped, nil
@@ -395,7 +384,7 @@ func replaceCandidate(values []string, actual, claim string, like bool, facts Su
 	ap, _ := splitSubject(actual)
 	match := func(p, s string) bool {
 		if like {
-			return iamGlob(p, s, false)
+			return IamGlob(p, s, false)
 		}
 		return p == s
 	}
@@ -449,7 +438,7 @@ func replaceCandidate(values []string, actual, claim string, like bool, facts Su
 // ignoring letter case, and whether b is clearly a typo of a: within 2,
 // and less than half the longer one's length.
 func typoDistance(a, b string) (int, bool) {
-	d := osaDistance(strings.ToLower(a), strings.ToLower(b), 2)
+	d := OsaDistance(strings.ToLower(a), strings.ToLower(b), 2)
 	n := max(len([]rune(a)), len([]rune(b)))
 	return d, d <= 2 && 2*d < n
 }
@@ -463,7 +452,7 @@ func correctedValue(old, actual, claim string, like bool) string {
 	}
 	op, okOld := splitSubject(old)
 	ap, okAct := splitSubject(actual)
-	if okOld && okAct && !strings.ContainsAny(op.ns, "*?") && iamGlob(op.name, ap.name, false) {
+	if okOld && okAct && !strings.ContainsAny(op.ns, "*?") && IamGlob(op.name, ap.name, false) {
 		return ServiceAccountSubject(ap.ns, op.name)
 	}
 	return actual
@@ -472,19 +461,19 @@ func correctedValue(old, actual, claim string, like bool) string {
 // appendFresh appends the statement EKS documents for one service account
 // (irsa-facts.md §3.1, §3.2): this provider, the web identity action, and
 // StringEquals on :sub and :aud.
-func appendFresh(tree *jnode, a TrustAsk) []string {
-	conds := []member{{a.HostPath + ":sub", str(a.Sub)}}
+func appendFresh(tree *Jnode, a TrustAsk) []string {
+	conds := []Member{{a.HostPath + ":sub", Str(a.Sub)}}
 	if a.Aud != "" {
-		conds = append(conds, member{a.HostPath + ":aud", str(a.Aud)})
+		conds = append(conds, Member{a.HostPath + ":aud", Str(a.Aud)})
 	}
-	st := object(
-		member{"Effect", str("Allow")},
-		member{"Principal", object(member{"Federated", str(a.Provider)})},
-		member{"Action", str(webIdentityAction)},
-		member{"Condition", object(member{"StringEquals", object(conds...)})},
+	st := Object(
+		Member{"Effect", Str("Allow")},
+		Member{"Principal", Object(Member{"Federated", Str(a.Provider)})},
+		Member{"Action", Str(WebIdentityAction)},
+		Member{"Condition", Object(Member{"StringEquals", Object(conds...)})},
 	)
-	i := tree.appendStatement(st)
-	return []string{fmt.Sprintf("a new Statement[%d] allows %s from Federated %q for sub %q only", i, webIdentityAction, a.Provider, a.Sub)}
+	i := tree.AppendStatement(st)
+	return []string{fmt.Sprintf("a new Statement[%d] allows %s from Federated %q for sub %q only", i, WebIdentityAction, a.Provider, a.Sub)}
 }
 
 // FreshTrustPolicy is the trust policy EKS documents for the asking
@@ -495,75 +484,75 @@ func FreshTrustPolicy(asks []TrustAsk) (string, error) {
 	}
 	var subs, auds []string
 	for _, a := range asks {
-		subs = appendUnique(subs, a.Sub)
+		subs = AppendUnique(subs, a.Sub)
 		if a.Aud != "" {
-			auds = appendUnique(auds, a.Aud)
+			auds = AppendUnique(auds, a.Aud)
 		}
 	}
-	conds := []member{{asks[0].HostPath + ":sub", strOrList(subs)}}
+	conds := []Member{{asks[0].HostPath + ":sub", StrOrList(subs)}}
 	if len(auds) > 0 {
-		conds = append(conds, member{asks[0].HostPath + ":aud", strOrList(auds)})
+		conds = append(conds, Member{asks[0].HostPath + ":aud", StrOrList(auds)})
 	}
-	tree := object(
-		member{"Version", str(policy.Version2012)},
-		member{"Statement", array(object(
-			member{"Effect", str("Allow")},
-			member{"Principal", object(member{"Federated", str(asks[0].Provider)})},
-			member{"Action", str(webIdentityAction)},
-			member{"Condition", object(member{"StringEquals", object(conds...)})},
+	tree := Object(
+		Member{"Version", Str(policy.Version2012)},
+		Member{"Statement", array(Object(
+			Member{"Effect", Str("Allow")},
+			Member{"Principal", Object(Member{"Federated", Str(asks[0].Provider)})},
+			Member{"Action", Str(WebIdentityAction)},
+			Member{"Condition", Object(Member{"StringEquals", Object(conds...)})},
 		))},
 	)
-	return tree.render()
+	return tree.Render()
 }
 
 // exemptFromDeny adds "StringNotEquals": {"HOST/PATH:sub": SUB} to a Deny
 // statement (or SUB to such a condition's values): the Deny then applies
 // to every subject it applied to except this one.
-func exemptFromDeny(st *jnode, a TrustAsk) error {
+func exemptFromDeny(st *Jnode, a TrustAsk) error {
 	if st == nil || st.kind != '{' {
 		return errFresh
 	}
-	cond := st.get("Condition")
+	cond := st.Get("Condition")
 	if cond == nil {
-		cond = object()
+		cond = Object()
 		st.set("Condition", cond)
 	}
 	if cond.kind != '{' {
 		return errFresh
 	}
-	op := cond.get("StringNotEquals")
+	op := cond.Get("StringNotEquals")
 	if op == nil {
-		op = object()
+		op = Object()
 		cond.set("StringNotEquals", op)
 	}
 	key := a.HostPath + ":sub"
 	for _, m := range op.members {
-		if strings.EqualFold(m.key, key) {
-			m.val.appendString(a.Sub)
+		if strings.EqualFold(m.Key, key) {
+			m.Val.AppendString(a.Sub)
 			return nil
 		}
 	}
-	op.set(key, str(a.Sub))
+	op.set(key, Str(a.Sub))
 	return nil
 }
 
 // moveCondition moves key from operator from to operator to, creating the
 // operator block when needed and merging values when it has the key.
-func moveCondition(cond *jnode, from, to, key string) {
-	src := cond.get(from)
-	val := src.get(key)
+func moveCondition(cond *Jnode, from, to, key string) {
+	src := cond.Get(from)
+	val := src.Get(key)
 	src.del(key)
 	if len(src.members) == 0 {
 		cond.del(from)
 	}
-	dst := cond.get(to)
+	dst := cond.Get(to)
 	if dst == nil {
-		dst = object()
+		dst = Object()
 		cond.set(to, dst)
 	}
-	if have := dst.get(key); have != nil {
+	if have := dst.Get(key); have != nil {
 		for _, s := range val.strings() {
-			have.appendString(s)
+			have.AppendString(s)
 		}
 		return
 	}
@@ -572,9 +561,9 @@ func moveCondition(cond *jnode, from, to, key string) {
 
 // wildcardMatch returns the first value with "*" or "?" that matches
 // actual as a StringLike pattern, or "".
-func wildcardMatch(values []string, actual string, fold bool) string {
+func WildcardMatch(values []string, actual string, fold bool) string {
 	for _, v := range values {
-		if strings.ContainsAny(v, "*?") && iamGlob(v, actual, fold) {
+		if strings.ContainsAny(v, "*?") && IamGlob(v, actual, fold) {
 			return v
 		}
 	}
@@ -605,7 +594,7 @@ func keyClaim(key, hostPath string) (claim string, misnamed bool) {
 // normalizeIssuer reduces a provider ARN, a condition key prefix or an
 // issuer URL to lower-case host and path: without the provider ARN prefix,
 // the scheme and a trailing slash.
-func normalizeIssuer(s string) string {
+func NormalizeIssuer(s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if i := strings.Index(s, ":oidc-provider/"); i >= 0 && strings.HasPrefix(s, "arn:") {
 		s = s[i+len(":oidc-provider/"):]
@@ -616,8 +605,8 @@ func normalizeIssuer(s string) string {
 }
 
 // issuerID is the cluster ID of an EKS issuer (the segment after /id/), "".
-func issuerID(s string) string {
-	n := normalizeIssuer(s)
+func IssuerID(s string) string {
+	n := NormalizeIssuer(s)
 	if i := strings.LastIndex(n, "/id/"); i >= 0 {
 		return n[i+len("/id/"):]
 	}
@@ -627,12 +616,12 @@ func issuerID(s string) string {
 // sameIssuer reports whether a provider ARN (or key prefix) names the same
 // cluster issuer as want, however it is misspelled: the same host and path
 // once normalised, or the same EKS cluster ID.
-func sameIssuer(got, want string) bool {
-	if normalizeIssuer(got) == normalizeIssuer(want) {
+func SameIssuer(got, want string) bool {
+	if NormalizeIssuer(got) == NormalizeIssuer(want) {
 		return true
 	}
-	id := issuerID(want)
-	return id != "" && issuerID(got) == id
+	id := IssuerID(want)
+	return id != "" && IssuerID(got) == id
 }
 
 type subjectParts struct{ ns, name string }
@@ -646,7 +635,7 @@ func splitSubject(s string) (subjectParts, bool) {
 	return subjectParts{ns: p[2], name: p[3]}, true
 }
 
-func appendUnique(ss []string, s string) []string {
+func AppendUnique(ss []string, s string) []string {
 	for _, have := range ss {
 		if have == s {
 			return ss
@@ -655,7 +644,7 @@ func appendUnique(ss []string, s string) []string {
 	return append(ss, s)
 }
 
-func quoteAll(ss []string) []string {
+func QuoteAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = fmt.Sprintf("%q", s)
@@ -665,44 +654,45 @@ func quoteAll(ss []string) []string {
 
 // jnode is a JSON value that keeps object members in order, so an edited
 // policy keeps the user's layout of keys.
-type jnode struct {
+type Jnode struct {
 	kind    jsontext.Kind // '{', '[', or the scalar's kind
-	members []member
-	items   []*jnode
+	members []Member
+	items   []*Jnode
 	raw     jsontext.Value // scalars
 }
 
-type member struct {
-	key string
-	val *jnode
+type Member struct {
+	Key string
+	Val *Jnode
 }
 
-func object(ms ...member) *jnode   { return &jnode{kind: '{', members: ms} }
-func array(items ...*jnode) *jnode { return &jnode{kind: '[', items: items} }
+func Object(ms ...Member) *Jnode { return &Jnode{kind: '{', members: ms} }
 
-func str(s string) *jnode {
+func array(items ...*Jnode) *Jnode { return &Jnode{kind: '[', items: items} }
+
+func Str(s string) *Jnode {
 	b, err := jsontext.AppendQuote(nil, s)
 	if err != nil {
 		// Invalid UTF-8 is replaced, never fatal: the value came from a
 		// document that parsed.
 		b, _ = jsontext.AppendQuote(nil, strings.ToValidUTF8(s, "\uFFFD"))
 	}
-	return &jnode{kind: '"', raw: b}
+	return &Jnode{kind: '"', raw: b}
 }
 
-func strOrList(ss []string) *jnode {
+func StrOrList(ss []string) *Jnode {
 	if len(ss) == 1 {
-		return str(ss[0])
+		return Str(ss[0])
 	}
-	items := make([]*jnode, len(ss))
+	items := make([]*Jnode, len(ss))
 	for i, s := range ss {
-		items[i] = str(s)
+		items[i] = Str(s)
 	}
 	return array(items...)
 }
 
 // parseTree reads a JSON text into a tree.
-func parseTree(text string) (*jnode, error) {
+func ParseTree(text string) (*Jnode, error) {
 	dec := jsontext.NewDecoder(strings.NewReader(text), jsontext.AllowDuplicateNames(true))
 	n, err := readNode(dec, 0)
 	if err != nil {
@@ -711,7 +701,7 @@ func parseTree(text string) (*jnode, error) {
 	return n, nil
 }
 
-func readNode(dec *jsontext.Decoder, depth int) (*jnode, error) {
+func readNode(dec *jsontext.Decoder, depth int) (*Jnode, error) {
 	if depth > 64 {
 		return nil, errors.New("too deeply nested")
 	}
@@ -720,7 +710,7 @@ func readNode(dec *jsontext.Decoder, depth int) (*jnode, error) {
 		if _, err := dec.ReadToken(); err != nil {
 			return nil, err
 		}
-		n := object()
+		n := Object()
 		for dec.PeekKind() != '}' {
 			tok, err := dec.ReadToken()
 			if err != nil {
@@ -732,7 +722,7 @@ func readNode(dec *jsontext.Decoder, depth int) (*jnode, error) {
 			if err != nil {
 				return nil, err
 			}
-			n.members = append(n.members, member{key, v})
+			n.members = append(n.members, Member{key, v})
 		}
 		_, err := dec.ReadToken()
 		return n, err
@@ -755,10 +745,10 @@ func readNode(dec *jsontext.Decoder, depth int) (*jnode, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jnode{kind: v.Kind(), raw: v.Clone()}, nil
+	return &Jnode{kind: v.Kind(), raw: v.Clone()}, nil
 }
 
-func (n *jnode) encode(b *bytes.Buffer) error {
+func (n *Jnode) encode(b *bytes.Buffer) error {
 	switch n.kind {
 	case '{':
 		b.WriteByte('{')
@@ -766,13 +756,13 @@ func (n *jnode) encode(b *bytes.Buffer) error {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			k, err := jsontext.AppendQuote(nil, m.key)
+			k, err := jsontext.AppendQuote(nil, m.Key)
 			if err != nil {
 				return err
 			}
 			b.Write(k)
 			b.WriteByte(':')
-			if err := m.val.encode(b); err != nil {
+			if err := m.Val.encode(b); err != nil {
 				return err
 			}
 		}
@@ -796,7 +786,7 @@ func (n *jnode) encode(b *bytes.Buffer) error {
 
 // render is the tree as JSON indented with two spaces, as the IAM and EKS
 // documentation print policies.
-func (n *jnode) render() (string, error) {
+func (n *Jnode) Render() (string, error) {
 	var b bytes.Buffer
 	if err := n.encode(&b); err != nil {
 		return "", err
@@ -809,18 +799,18 @@ func (n *jnode) render() (string, error) {
 }
 
 // document parses the tree as a policy.
-func (n *jnode) document() (*policy.Document, error) {
-	text, err := n.render()
+func (n *Jnode) Document() (*policy.Document, error) {
+	text, err := n.Render()
 	if err != nil {
 		return nil, err
 	}
 	return policy.ParseDocument(text)
 }
 
-func (n *jnode) clone() *jnode {
-	c := &jnode{kind: n.kind, raw: n.raw}
+func (n *Jnode) clone() *Jnode {
+	c := &Jnode{kind: n.kind, raw: n.raw}
 	for _, m := range n.members {
-		c.members = append(c.members, member{m.key, m.val.clone()})
+		c.members = append(c.members, Member{m.Key, m.Val.clone()})
 	}
 	for _, it := range n.items {
 		c.items = append(c.items, it.clone())
@@ -829,33 +819,33 @@ func (n *jnode) clone() *jnode {
 }
 
 // get returns the member called key of an object, or nil.
-func (n *jnode) get(key string) *jnode {
+func (n *Jnode) Get(key string) *Jnode {
 	if n == nil || n.kind != '{' {
 		return nil
 	}
 	for _, m := range n.members {
-		if m.key == key {
-			return m.val
+		if m.Key == key {
+			return m.Val
 		}
 	}
 	return nil
 }
 
 // set replaces the member called key, or appends it.
-func (n *jnode) set(key string, v *jnode) {
+func (n *Jnode) set(key string, v *Jnode) {
 	for i := range n.members {
-		if n.members[i].key == key {
-			n.members[i].val = v
+		if n.members[i].Key == key {
+			n.members[i].Val = v
 			return
 		}
 	}
-	n.members = append(n.members, member{key, v})
+	n.members = append(n.members, Member{key, v})
 }
 
-func (n *jnode) del(key string) {
+func (n *Jnode) del(key string) {
 	out := n.members[:0]
 	for _, m := range n.members {
-		if m.key != key {
+		if m.Key != key {
 			out = append(out, m)
 		}
 	}
@@ -864,24 +854,24 @@ func (n *jnode) del(key string) {
 
 // renameKey renames a member in place; when the new key exists already,
 // the values merge into it.
-func (n *jnode) renameKey(old, key string) {
-	if have := n.get(key); have != nil && old != key {
-		for _, s := range n.get(old).strings() {
-			have.appendString(s)
+func (n *Jnode) renameKey(old, key string) {
+	if have := n.Get(key); have != nil && old != key {
+		for _, s := range n.Get(old).strings() {
+			have.AppendString(s)
 		}
 		n.del(old)
 		return
 	}
 	for i := range n.members {
-		if n.members[i].key == old {
-			n.members[i].key = key
+		if n.members[i].Key == old {
+			n.members[i].Key = key
 			return
 		}
 	}
 }
 
 // text returns a string scalar's value.
-func (n *jnode) text() (string, bool) {
+func (n *Jnode) text() (string, bool) {
 	if n == nil || n.kind != '"' {
 		return "", false
 	}
@@ -893,7 +883,7 @@ func (n *jnode) text() (string, bool) {
 }
 
 // strings returns the string values of a string or a list.
-func (n *jnode) strings() []string {
+func (n *Jnode) strings() []string {
 	if n == nil {
 		return nil
 	}
@@ -911,40 +901,40 @@ func (n *jnode) strings() []string {
 
 // appendString adds s to a string or list value (a string becomes a list),
 // unless it is there already.
-func (n *jnode) appendString(s string) {
+func (n *Jnode) AppendString(s string) {
 	for _, have := range n.strings() {
 		if have == s {
 			return
 		}
 	}
 	if n.kind == '[' {
-		n.items = append(n.items, str(s))
+		n.items = append(n.items, Str(s))
 		return
 	}
-	first := &jnode{kind: n.kind, raw: n.raw}
-	*n = *array(first, str(s))
+	first := &Jnode{kind: n.kind, raw: n.raw}
+	*n = *array(first, Str(s))
 }
 
 // replaceString replaces the string old (a scalar, or an item of a list)
 // by s.
-func (n *jnode) replaceString(old, s string) {
+func (n *Jnode) replaceString(old, s string) {
 	if v, ok := n.text(); ok {
 		if v == old {
-			*n = *str(s)
+			*n = *Str(s)
 		}
 		return
 	}
 	for i, it := range n.items {
 		if v, ok := it.text(); ok && v == old {
-			n.items[i] = str(s)
+			n.items[i] = Str(s)
 		}
 	}
 }
 
 // statement returns the i-th statement: Statement itself when it is one
 // object.
-func (n *jnode) statement(i int) *jnode {
-	st := n.get("Statement")
+func (n *Jnode) Statement(i int) *Jnode {
+	st := n.Get("Statement")
 	switch {
 	case st == nil:
 		return nil
@@ -958,8 +948,8 @@ func (n *jnode) statement(i int) *jnode {
 
 // appendStatement adds a statement and returns its index; a single
 // statement object becomes a list.
-func (n *jnode) appendStatement(s *jnode) int {
-	st := n.get("Statement")
+func (n *Jnode) AppendStatement(s *Jnode) int {
+	st := n.Get("Statement")
 	switch {
 	case st == nil:
 		n.set("Statement", array(s))
@@ -973,7 +963,7 @@ func (n *jnode) appendStatement(s *jnode) int {
 }
 
 // sortedAsks orders asks for a stable result.
-func sortedAsks(asks []TrustAsk) []TrustAsk {
+func SortedAsks(asks []TrustAsk) []TrustAsk {
 	out := append([]TrustAsk(nil), asks...)
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Sub != out[j].Sub {

@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"fmt"
@@ -68,9 +68,9 @@ func (r LabelRequirement) Matches(labels map[string]string) bool {
 	v, ok := labels[r.Key]
 	switch r.Operator {
 	case SelectorOpIn:
-		return ok && selectorHas(r.Values, v)
+		return ok && SelectorHas(r.Values, v)
 	case SelectorOpNotIn:
-		return !ok || !selectorHas(r.Values, v)
+		return !ok || !SelectorHas(r.Values, v)
 	case SelectorOpExists:
 		return ok
 	case SelectorOpDoesNotExist:
@@ -140,7 +140,7 @@ func SelectorMatch(sel *snapshot.LabelSelector, labels map[string]string) (ok bo
 	return len(unmet) == 0, unmet, nil
 }
 
-func selectorHas(ss []string, s string) bool {
+func SelectorHas(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {
 			return true

@@ -1,18 +1,13 @@
-package check
+package model
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
-
-// Shared by IRSA311-313: the facts of the opt-in live probe (`scan
-// --probe`) are snapshot.ProbeResult and snapshot.DryRunResult, collected
-// before any check runs; the checks only read them.
 
 // ProbeSA is a ServiceAccount the probe requests a token for and asks STS
 // to exchange: its role (the eks.amazonaws.com/role-arn value, as the
@@ -43,7 +38,7 @@ type ProbePlan struct {
 func PlanProbe(s *snapshot.Snapshot, sel Selector) ProbePlan {
 	var plan ProbePlan
 	seenSA, seenW := map[string]bool{}, map[string]bool{}
-	for _, t := range Targets(s, sel, newIndex(s)) {
+	for _, t := range Targets(s, sel, NewIndex(s)) {
 		if t.Mechanism != MechanismIRSA {
 			continue
 		}
@@ -85,7 +80,7 @@ func PlanProbe(s *snapshot.Snapshot, sel Selector) ProbePlan {
 // the result, or the gap that kept the probe from getting one. ok is
 // false when the probe did not run for it (no --probe, or no role), and
 // the probe checks then record nothing.
-func probeFacts(c *Context, t *Target) (pr *snapshot.ProbeResult, gap *snapshot.Gap, role string, ok bool) {
+func ProbeFacts(c *Context, t *Target) (pr *snapshot.ProbeResult, gap *snapshot.Gap, role string, ok bool) {
 	if t.SA == nil {
 		return nil, nil, "", false
 	}
@@ -112,7 +107,7 @@ func probeFacts(c *Context, t *Target) (pr *snapshot.ProbeResult, gap *snapshot.
 // ServiceAccount names now, or with another audience than the target's
 // token has (a pod created before the audience annotation changed, or a
 // template with an aws-iam-token volume of its own).
-func probeCantJudge(t *Target, pr *snapshot.ProbeResult, role string) string {
+func ProbeCantJudge(t *Target, pr *snapshot.ProbeResult, role string) string {
 	if pr.RoleARN != role {
 		return fmt.Sprintf("the probe asked STS for role %s, but ServiceAccount %s/%s names %s now: run the probe again",
 			pr.RoleARN, t.Namespace, t.SAName, role)
@@ -120,12 +115,12 @@ func probeCantJudge(t *Target, pr *snapshot.ProbeResult, role string) string {
 	aud := TokenAudience(t)
 	if aud.Known != (pr.Audience != "") || aud.Known && aud.Value != pr.Audience {
 		return fmt.Sprintf("the probe's token had audience %s, but this %s's token has %s (%s), so STS's answer does not speak for it",
-			audienceWord(pr.Audience), probeNoun(t), audienceWord(aud.Value), aud.Where)
+			AudienceWord(pr.Audience), probeNoun(t), AudienceWord(aud.Value), aud.Where)
 	}
 	return ""
 }
 
-func audienceWord(a string) string {
+func AudienceWord(a string) string {
 	if a == "" {
 		return "the API server's own audiences"
 	}
@@ -133,12 +128,12 @@ func audienceWord(a string) string {
 }
 
 // gapText renders a probe gap for a skip reason.
-func gapText(g *snapshot.Gap) string {
+func GapText(g *snapshot.Gap) string {
 	return fmt.Sprintf("the probe could not get an answer: %s %s: %s", g.Operation, g.Resource, g.Reason)
 }
 
 // probeCall describes the STS call of a probe result, for evidence.
-func probeCall(pr *snapshot.ProbeResult) string {
+func ProbeCall(pr *snapshot.ProbeResult) string {
 	s := fmt.Sprintf("sts:AssumeRoleWithWebIdentity RoleArn=%s RoleSessionName=irsa-doctor-probe: ", pr.RoleARN)
 	if pr.OK {
 		return s + fmt.Sprintf("HTTP %d, credentials for %s (discarded at once)", pr.HTTPStatus, valueOr(pr.AssumedRoleARN))
@@ -147,9 +142,9 @@ func probeCall(pr *snapshot.ProbeResult) string {
 }
 
 // probeToken describes the probe's token, for evidence.
-func probeToken(pr *snapshot.ProbeResult) string {
+func ProbeToken(pr *snapshot.ProbeResult) string {
 	return fmt.Sprintf("TokenRequest for ServiceAccount %s/%s (audience %s, 600 s): iss %s, sub %s",
-		pr.Namespace, pr.ServiceAccount, audienceWord(pr.Audience), valueOr(pr.Issuer), valueOr(pr.Subject))
+		pr.Namespace, pr.ServiceAccount, AudienceWord(pr.Audience), valueOr(pr.Issuer), valueOr(pr.Subject))
 }
 
 // stsAnswer explains one STS answer to AssumeRoleWithWebIdentity: the
@@ -173,7 +168,7 @@ type stsAnswer struct {
 // trustChecks are the static checks of the role and its trust policy that
 // fail when STS answers "Not authorized" (IRSA207 is a warning about a
 // policy that admits too much, never a refusal).
-var trustChecks = []string{"IRSA201", "IRSA202", "IRSA203", "IRSA204", "IRSA205", "IRSA206", "IRSA208", "IRSA209", "IRSA210"}
+var TrustChecks = []string{"IRSA201", "IRSA202", "IRSA203", "IRSA204", "IRSA205", "IRSA206", "IRSA208", "IRSA209", "IRSA210"}
 
 // Prefixes of STS's messages (irsa-facts.md §2, exact strings seen from
 // STS; the verification-key message has a double space after its comma).
@@ -189,7 +184,7 @@ const (
 
 // explainSTS maps STS's answer (code and message, exactly as sent) to its
 // cause and the checks that model it.
-func explainSTS(code, msg string) stsAnswer {
+func ExplainSTS(code, msg string) stsAnswer {
 	switch code {
 	case "InvalidIdentityToken":
 		switch {
@@ -243,7 +238,7 @@ func explainSTS(code, msg string) stsAnswer {
 		return stsAnswer{
 			Cause: "the role does not exist, or its trust policy does not admit this token (Federated principal, Action, " +
 				"the :sub and :aud conditions); STS does not say which (IRSA201-IRSA210)",
-			Checks: trustChecks, Link: finding.LinkIAMRole,
+			Checks: TrustChecks, Link: finding.LinkIAMRole,
 			Remedy: "Compare the role's trust policy with the token's claims: `Federated` must be the provider of the token's " +
 				"issuer in the role's account, `Action` `sts:AssumeRoleWithWebIdentity`, `ISSUER:sub` " +
 				"`system:serviceaccount:NAMESPACE:SERVICEACCOUNT` and `ISSUER:aud` the token's audience (a `*` needs `StringLike`). " +
@@ -290,13 +285,6 @@ func explainSTS(code, msg string) stsAnswer {
 	}
 }
 
-// staticIAMChecks are the IAM-side checks (role, trust policy, provider,
-// issuer) whose verdicts the probe confirms or contradicts.
-var staticIAMChecks = []string{"IRSA201", "IRSA202", "IRSA203", "IRSA204", "IRSA205", "IRSA206", "IRSA207", "IRSA208", "IRSA209", "IRSA210",
-	"IRSA301", "IRSA302", "IRSA303", "IRSA304", "IRSA305", "IRSA306"}
-
-func staticIAMCheck(id string) bool { return slices.Contains(staticIAMChecks, id) }
-
 // probeNoun names the kind of target in messages ("pod", "Deployment").
 func probeNoun(t *Target) string {
 	switch {
@@ -314,4 +302,12 @@ func valueOr(s string) string {
 		return "unknown"
 	}
 	return s
+}
+
+// ProbeApplies reports whether the probe ran for the target's
+// ServiceAccount (or says why it could not): the probe checks judge
+// nothing else.
+func ProbeApplies(c *Context, t *Target) bool {
+	_, _, _, ok := ProbeFacts(c, t)
+	return ok
 }

@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"fmt"
@@ -9,66 +9,55 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// The diagnosis the trust-policy checks (IRSA202-IRSA210) share. IAM's
-// decision comes from internal/policy, which evaluates the document as IAM
-// does; this file only attributes a refusal to its cause. The statement
-// judged is the focus: the first Allow statement that applies; else the
-// first that may apply (the evaluator could not decide one of its
-// elements); else the Allow statement that came closest to applying
-// (policy.Result.Closest: one that trusts the request's provider first,
-// then the fewest failed elements). Each check reports on one element of
-// that statement, so every failure it reports is one IAM refuses this
-// exact request for.
-
 // focusState says how the focus relates to the request.
 type focusState int
 
 const (
-	focusNone    focusState = iota // the policy has no Allow statement
+	FocusNone    focusState = iota // the policy has no Allow statement
 	focusApplies                   // an Allow statement applies
 	focusMaybe                     // one may apply; the evaluator cannot tell
-	focusMisses                    // none applies; the focus came closest
+	FocusMisses                    // none applies; the focus came closest
 )
 
 // trustCond is one condition of the focus.
-type trustCond struct {
+type TrustCond struct {
 	// res is the condition as IAM evaluates it; as is its evaluation with
 	// misnamed keys given the value of the claim they were meant for, which
 	// tells whether the value would match once the key is right.
-	res, as  policy.ConditionResult
-	claim    string // "sub", "aud", another claim, or "" for a global key
-	misnamed bool   // names another issuer, or this one misspelled
+	Res, As  policy.ConditionResult
+	Claim    string // "sub", "aud", another claim, or "" for a global key
+	Misnamed bool   // names another issuer, or this one misspelled
 }
 
 // trustDiag is the diagnosis of one target's request.
-type trustDiag struct {
-	in    *trustInput
+type TrustDiag struct {
+	In    *TrustInput
 	req   policy.Request
-	res   policy.Result
-	state focusState
-	focus *policy.StatementResult
-	conds []trustCond
+	Res   policy.Result
+	State focusState
+	Focus *policy.StatementResult
+	Conds []TrustCond
 }
 
 // diagnoseTrust evaluates the trust policy for the target's request.
-func diagnoseTrust(c *Context, in *trustInput) *trustDiag {
-	d := &trustDiag{in: in, req: in.Request()}
-	d.res = c.Evaluate(in.Doc, d.req)
+func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
+	d := &TrustDiag{In: in, req: in.Request()}
+	d.Res = c.Evaluate(in.Doc, d.req)
 	for _, want := range []policy.Outcome{policy.Match, policy.Uncertain} {
-		for i := range d.res.Statements {
-			s := &d.res.Statements[i]
-			if s.Statement.Effect == policy.Allow && s.Outcome == want && d.focus == nil {
-				d.focus = s
-				d.state = map[policy.Outcome]focusState{policy.Match: focusApplies, policy.Uncertain: focusMaybe}[want]
+		for i := range d.Res.Statements {
+			s := &d.Res.Statements[i]
+			if s.Statement.Effect == policy.Allow && s.Outcome == want && d.Focus == nil {
+				d.Focus = s
+				d.State = map[policy.Outcome]focusState{policy.Match: focusApplies, policy.Uncertain: focusMaybe}[want]
 			}
 		}
 	}
-	if d.focus == nil {
-		if d.focus = d.res.Closest(); d.focus != nil {
-			d.state = focusMisses
+	if d.Focus == nil {
+		if d.Focus = d.Res.Closest(); d.Focus != nil {
+			d.State = FocusMisses
 		}
 	}
-	if d.focus == nil {
+	if d.Focus == nil {
 		return d
 	}
 
@@ -79,7 +68,7 @@ func diagnoseTrust(c *Context, in *trustInput) *trustDiag {
 	for k, v := range d.req.Context {
 		as.Context[k] = v
 	}
-	for _, c := range d.focus.Statement.Conditions {
+	for _, c := range d.Focus.Statement.Conditions {
 		claim, misnamed := keyClaim(c.Key, in.Issuer.HostPath)
 		if !misnamed {
 			continue
@@ -89,23 +78,23 @@ func diagnoseTrust(c *Context, in *trustInput) *trustDiag {
 		}
 	}
 	asRes := c.Evaluate(in.Doc, as)
-	asFocus := &asRes.Statements[d.focus.Statement.Index]
-	for i, cr := range d.focus.Conditions {
+	asFocus := &asRes.Statements[d.Focus.Statement.Index]
+	for i, cr := range d.Focus.Conditions {
 		claim, misnamed := keyClaim(cr.Key, in.Issuer.HostPath)
-		d.conds = append(d.conds, trustCond{res: cr, as: asFocus.Conditions[i], claim: claim, misnamed: misnamed})
+		d.Conds = append(d.Conds, TrustCond{Res: cr, As: asFocus.Conditions[i], Claim: claim, Misnamed: misnamed})
 	}
 	return d
 }
 
 // focusName names the focus for messages.
-func (d *trustDiag) focusName() string { return d.focus.Statement.Name() }
+func (d *TrustDiag) FocusName() string { return d.Focus.Statement.Name() }
 
 // claimConds returns the focus' conditions on a claim (:sub or :aud),
 // misnamed keys included.
-func (d *trustDiag) claimConds(claim string) []trustCond {
-	var out []trustCond
-	for _, c := range d.conds {
-		if c.claim == claim {
+func (d *TrustDiag) claimConds(claim string) []TrustCond {
+	var out []TrustCond
+	for _, c := range d.Conds {
+		if c.Claim == claim {
 			out = append(out, c)
 		}
 	}
@@ -114,7 +103,7 @@ func (d *trustDiag) claimConds(claim string) []trustCond {
 
 // noAllowReason is the skip reason of a condition check when the policy
 // has no Allow statement (IRSA202 and IRSA203 fail then).
-func noAllowReason(in *trustInput) string {
+func NoAllowReason(in *TrustInput) string {
 	return fmt.Sprintf("the trust policy of role %s has no Allow statement (IRSA202)", in.RoleFact.Name)
 }
 
@@ -122,19 +111,19 @@ func noAllowReason(in *trustInput) string {
 // it, and a remediation that lists the changes. A correction that cannot
 // be proven (the evaluator cannot decide, or no change passes the round
 // trip) leaves the generic remediation, with the reason.
-func trustFixDetails(c *Context, in *trustInput, r *Recorder) []Detail {
-	details, remedy := trustFix(c, in, r)
+func TrustFixDetails(c *Context, in *TrustInput, generic string) []Detail {
+	details, remedy := TrustFix(c, in, generic)
 	if remedy != "" {
 		details = append(details, Remedy(remedy))
 	}
 	return details
 }
 
-// trustFix is trustFixDetails with the remediation apart, for a caller
-// that puts another step first.
-func trustFix(c *Context, in *trustInput, r *Recorder) ([]Detail, string) {
-	generic := r.check.Fix
-	asks, keep := roleAsks(c, in)
+// TrustFix is TrustFixDetails with the remediation apart, for a caller
+// that puts another step first. generic is the check's own remediation,
+// kept when no correction can be proven.
+func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
+	asks, keep := RoleAsks(c, in)
 	fileName := in.RoleFact.Name + ".trust-policy.json"
 	if len(asks) == 0 {
 		return nil, ""
@@ -196,7 +185,7 @@ func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
 // trust policy refuses (the corrected policy must admit them), keep those
 // it allows (it must keep allowing them). Requests the evaluator cannot
 // decide are in neither.
-func roleAsks(c *Context, in *trustInput) (asks []TrustAsk, keep []policy.Request) {
+func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Request) {
 	seen := map[string]bool{}
 	targets := c.Targets
 	for _, t := range targets {
@@ -207,7 +196,7 @@ func roleAsks(c *Context, in *trustInput) (asks []TrustAsk, keep []policy.Reques
 		if !present || err != nil {
 			continue
 		}
-		if role, _, _ := c.roleFact(ref.ARN); role != in.RoleFact {
+		if role, _, _ := c.RoleFact(ref.ARN); role != in.RoleFact {
 			continue
 		}
 		w := NewWebIdentity(t, ref, in.Issuer)
@@ -227,13 +216,13 @@ func roleAsks(c *Context, in *trustInput) (asks []TrustAsk, keep []policy.Reques
 			asks = append(asks, a)
 		}
 	}
-	return sortedAsks(asks), keep
+	return SortedAsks(asks), keep
 }
 
 // issuerDiff names the likely cause when got (a Federated principal or a
 // condition key prefix) is not the expected one (irsa-facts.md §2
 // AccessDenied row, §3.1, §3.4; failure-modes.md #15, #16, #20, #25).
-func issuerDiff(got string, w WebIdentity, isKey bool) []string {
+func IssuerDiff(got string, w WebIdentity, isKey bool) []string {
 	var why []string
 	g := strings.TrimSpace(got)
 	hp := g
@@ -272,7 +261,7 @@ func issuerDiff(got string, w WebIdentity, isKey bool) []string {
 			why = append(why, fmt.Sprintf("host %s belongs to another partition than %s", gotHost, wantHost))
 		}
 	}
-	if gid, wid := issuerID(hp), issuerID(want); gid != "" && wid != "" && !strings.EqualFold(gid, wid) {
+	if gid, wid := IssuerID(hp), IssuerID(want); gid != "" && wid != "" && !strings.EqualFold(gid, wid) {
 		why = append(why, fmt.Sprintf("cluster ID %s instead of this cluster's %s: another cluster's, or this cluster's before it was re-created", strings.ToUpper(gid), strings.ToUpper(wid)))
 	} else if gotPath != wantPath && strings.EqualFold(gotPath, wantPath) {
 		why = append(why, "its path differs in letter case")
@@ -285,7 +274,7 @@ func issuerDiff(got string, w WebIdentity, isKey bool) []string {
 var swappedHost = regexp.MustCompile(`^oidc\.([a-z]{2}(?:-[a-z]+)+-\d+)\.eks\.amazonaws\.com(?:\.cn)?$`)
 
 // likelyCause renders issuerDiff's reasons.
-func likelyCause(why []string) string {
+func LikelyCause(why []string) string {
 	if len(why) == 0 {
 		return ""
 	}
@@ -300,7 +289,7 @@ func subjectDiff(values []string, base, actual, aud string) string {
 	like := base == "StringLike" || base == "StringNotLike"
 	match := func(pattern, s string) bool {
 		if like {
-			return iamGlob(pattern, s, false)
+			return IamGlob(pattern, s, false)
 		}
 		if fold {
 			return strings.EqualFold(pattern, s)
@@ -334,24 +323,25 @@ func subjectDiff(values []string, base, actual, aud string) string {
 	return ": " + strings.Join(parts, "; ")
 }
 
-// runTrust runs a trust-policy check: it gathers the facts (recording a
-// skip when one is missing), evaluates the request, and hands the
-// diagnosis to judge. A document whose effect IAM does not document
-// (a repeated JSON key) is skipped with that reason.
-func runTrust(judge func(c *Context, t *Target, r *Recorder, d *trustDiag)) func(*Context, *Target, *Recorder) {
-	return func(c *Context, t *Target, r *Recorder) {
-		in, ok := prepareTrust(c, t, r)
-		if !ok {
-			return
-		}
-		if t.diag == nil || t.diag.in != in {
-			t.diag = c.trustDiagnosis(in)
-		}
-		d := t.diag
-		if d.res.Decision == policy.Unknown && d.res.Deciding == nil {
-			r.Skip(in.WebIdentity.Role.Subject(), "IAM's decision for this trust policy is not determined: "+d.res.Reason)
-			return
-		}
-		judge(c, t, r, d)
+// diagKeyOf: the diagnosis of one trust input.
+type diagKeyOf struct{ in *TrustInput }
+
+// Trust gathers the facts of the target's trust policy and evaluates the
+// request its pods send, once per target. It returns nil, with the
+// verdict to record (a skip when a fact is missing, nothing when the
+// target names no role), when the trust-policy checks cannot judge: a
+// document whose effect IAM does not document (a repeated JSON key) is
+// skipped with that reason.
+func Trust(c *Context, t *Target) (*TrustDiag, Verdicts) {
+	var r Verdicts
+	in, ok := PrepareTrust(c, t, &r)
+	if !ok {
+		return nil, r
 	}
+	d := OnceFor(t, diagKeyOf{in}, func() *TrustDiag { return c.trustDiagnosis(in) })
+	if d.Res.Decision == policy.Unknown && d.Res.Deciding == nil {
+		r.Skip(in.WebIdentity.Role.Subject(), "IAM's decision for this trust policy is not determined: "+d.Res.Reason)
+		return nil, r
+	}
+	return d, nil
 }

@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"sort"
@@ -41,14 +41,14 @@ func IsNearMiss(key string) bool {
 	if n == webhook.AnnotationRoleARN {
 		return true
 	}
-	return osaDistance(n, webhook.AnnotationRoleARN, 2) <= 2
+	return OsaDistance(n, webhook.AnnotationRoleARN, 2) <= 2
 }
 
 // osaDistance is the optimal-string-alignment form of the Damerau-
 // Levenshtein distance (adjacent transpositions count 1), stopping early
 // once every entry of a row exceeds max. Written here because it is twenty
 // lines and no maintained Go library of the Kubernetes ecosystem offers it.
-func osaDistance(a, b string, max int) int {
+func OsaDistance(a, b string, max int) int {
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > max || -d > max {
 		return max + 1

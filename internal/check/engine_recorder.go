@@ -1,53 +1,15 @@
 package check
 
 import (
+	"slices"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
-	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 )
-
-// Detail adds evidence, a fix or an override to a finding being recorded.
-type Detail func(*finding.Finding)
-
-// Ev is one compared fact and where it came from.
-func Ev(src snapshot.Source, value string) Detail {
-	return func(f *finding.Finding) {
-		f.Evidence = append(f.Evidence, finding.Evidence{Source: src.Kind, Ref: src.Ref, Value: value})
-	}
-}
-
-// Cmd adds commands to paste.
-func Cmd(cmds ...string) Detail {
-	return func(f *finding.Finding) {
-		if f.Fix == nil {
-			f.Fix = &finding.Fix{}
-		}
-		f.Fix.Commands = append(f.Fix.Commands, cmds...)
-	}
-}
-
-// FixFile adds a file to write (a corrected policy, a manifest patch).
-func FixFile(name, content string) Detail {
-	return func(f *finding.Finding) {
-		if f.Fix == nil {
-			f.Fix = &finding.Fix{}
-		}
-		f.Fix.Files = append(f.Fix.Files, finding.File{Name: name, Content: content})
-	}
-}
-
-// Remedy replaces the check's generic remediation with a specific one.
-func Remedy(markdown string) Detail {
-	return func(f *finding.Finding) { f.Remediation = markdown }
-}
-
-// WithSeverity lets one finding differ from the check's default severity.
-func WithSeverity(s finding.Severity) Detail {
-	return func(f *finding.Finding) { f.Severity = s }
-}
 
 // record is one outcome, with the target that produced it.
 type record struct {
-	target   *Target
+	target   *model.Target
 	check    *Check
 	status   finding.Status
 	severity finding.Severity
@@ -62,12 +24,12 @@ type record struct {
 // build a Finding by hand.
 type Recorder struct {
 	check  *Check
-	target *Target
-	// block, when set, turns every outcome into skipped with this reason
-	// (a failed prerequisite, or facts the check needs and the input lacks).
-	block  string
-	out    *[]record
-	failed bool
+	target *model.Target
+	// blocked turns the outcomes about a container into skipped, with the
+	// reason: a prerequisite failed for that container only.
+	blocked map[string]string
+	out     *[]record
+	fails   failures
 	// keepPasses keeps the message and evidence of passes (--show-passed).
 	keepPasses bool
 	// link, when set, is the chain link the outcomes count for instead of
@@ -75,8 +37,12 @@ type Recorder struct {
 	link string
 }
 
-func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []Detail) {
-	if status == finding.StatusPass && r.block == "" && !r.keepPasses {
+func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []model.Detail) {
+	block := r.blocked[subj.Container]
+	if subj.Container == "" {
+		block = ""
+	}
+	if status == finding.StatusPass && block == "" && !r.keepPasses {
 		// Only the chain reads a pass that will not be shown: keep its
 		// status, not its message and evidence (10,000-pod bundles record
 		// hundreds of thousands of passes).
@@ -94,12 +60,12 @@ func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, 
 	for _, d := range details {
 		d(&f)
 	}
-	if r.block != "" {
+	if block != "" {
 		f = finding.Finding{CheckID: f.CheckID, Slug: f.Slug, Title: f.Title, Severity: r.check.Severity,
-			Status: finding.StatusSkipped, Subject: subj, Message: r.block, Evidence: []finding.Evidence{}}
+			Status: finding.StatusSkipped, Subject: subj, Message: block, Evidence: []finding.Evidence{}}
 	}
-	if f.Status == finding.StatusFail {
-		r.failed = true
+	if f.Status == finding.StatusFail && r.fails != nil {
+		r.fails.note(r.check, subj)
 	}
 	*r.out = append(*r.out, record{target: r.target, check: r.check, status: f.Status, severity: f.Severity, f: &f, link: r.linkOf()})
 }
@@ -119,7 +85,7 @@ func (r *Recorder) AtLink(l string) { r.link = l }
 
 // Outcome is one outcome recorded earlier in the run for the same target.
 type Outcome struct {
-	CheckID  string
+	Check    *Check
 	Status   finding.Status
 	Severity finding.Severity
 	Subject  finding.Subject
@@ -128,17 +94,22 @@ type Outcome struct {
 	Message string
 }
 
-// Prior returns the outcomes recorded so far for the recorder's target by
-// the checks that ran before this one, in the order they ran (checks run
-// in ID order; After only moves a check later), with the engine's cascade
-// and Needs skips applied. IRSA312 compares the live probe with them.
-func (r *Recorder) Prior() []Outcome {
+// ResultOf returns the outcomes that the checks cs, each of which must be
+// in the recorder's check's Sees or Requires, recorded for the recorder's
+// target (with the engine's cascade and Needs skips applied), in the order
+// they were recorded. IRSA312 compares the live probe with them.
+func (r *Recorder) ResultOf(cs ...*Check) []Outcome {
+	for _, c := range cs {
+		if !slices.Contains(r.check.Sees, c) && !slices.Contains(r.check.Requires, c) {
+			panic("check " + r.check.ID + " reads " + c.ID + " without declaring it in Sees or Requires")
+		}
+	}
 	var out []Outcome
 	for _, rec := range *r.out {
-		if rec.target != r.target || rec.check == r.check {
+		if rec.target != r.target || !slices.Contains(cs, rec.check) {
 			continue
 		}
-		o := Outcome{CheckID: rec.check.ID, Status: rec.status, Severity: rec.severity}
+		o := Outcome{Check: rec.check, Status: rec.status, Severity: rec.severity}
 		if rec.f != nil {
 			o.Subject, o.Message = rec.f.Subject, rec.f.Message
 		}
@@ -147,24 +118,34 @@ func (r *Recorder) Prior() []Outcome {
 	return out
 }
 
+// Seen is ResultOf every check that the recorder's check Sees.
+func (r *Recorder) Seen() []Outcome { return r.ResultOf(r.check.Sees...) }
+
 // Fail records that the check found something wrong with subj. The message
 // names the exact values compared.
-func (r *Recorder) Fail(subj finding.Subject, msg string, details ...Detail) {
+func (r *Recorder) Fail(subj finding.Subject, msg string, details ...model.Detail) {
 	r.add(finding.StatusFail, subj, msg, details)
 }
 
 // Pass records that the check found subj healthy; msg says what was verified.
-func (r *Recorder) Pass(subj finding.Subject, msg string, details ...Detail) {
+func (r *Recorder) Pass(subj finding.Subject, msg string, details ...model.Detail) {
 	r.add(finding.StatusPass, subj, msg, details)
 }
 
 // Skip records that the check could not judge subj, and why.
-func (r *Recorder) Skip(subj finding.Subject, why string, details ...Detail) {
+func (r *Recorder) Skip(subj finding.Subject, why string, details ...model.Detail) {
 	r.add(finding.StatusSkipped, subj, why, details)
 }
 
-// Blocked reports whether every outcome will be turned into skipped (a
-// failed prerequisite, or facts the check needs and the input lacks). A
-// check that does not apply to a target records nothing, unless it is
-// blocked: then it records a skip, so the cascade stays visible.
-func (r *Recorder) Blocked() bool { return r.block != "" }
+// Record records the verdicts of a judgement the model shares between
+// checks (model.Verdicts) as this check's outcomes. It returns nothing: a
+// caller continues when the judgement gave it its facts.
+func (r *Recorder) Record(v model.Verdicts) {
+	for _, x := range v {
+		r.add(x.Status, x.Subject, x.Message, x.Details)
+	}
+}
+
+// Remediation is the check's generic remediation (Check.Fix), for a
+// judgement that keeps it when it cannot propose a specific one.
+func (r *Recorder) Remediation() string { return r.check.Fix }

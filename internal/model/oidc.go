@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"bytes"
@@ -14,10 +14,6 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// Helpers shared by the issuer-side checks (IRSA304-IRSA306): which of the
-// bundle's OIDC facts (discovery documents, TLS chains, JWKS, token claims)
-// belong to the cluster's issuer, and how a chain is trusted.
-
 // PublicRootCAs returns the root CAs that count as public: a chain that
 // verifies to one of them is trusted by IAM through its library of trusted
 // CAs, without thumbprints (irsa-facts.md §3.6). It is the system's pool; a
@@ -26,7 +22,7 @@ import (
 var PublicRootCAs = x509.SystemCertPool
 
 // urlHost is the host of an https URL, "" when it has none.
-func urlHost(s string) string {
+func UrlHost(s string) string {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return ""
@@ -37,21 +33,21 @@ func urlHost(s string) string {
 // isEKSIssuerHost reports an issuer host that EKS runs
 // (oidc.eks.REGION.amazonaws.com[.cn], irsa-facts.md §3.4), served with a
 // certificate from a public CA.
-func isEKSIssuerHost(host string) bool { return eksIssuerHost.MatchString(host) }
+func IsEKSIssuerHost(host string) bool { return eksIssuerHost.MatchString(host) }
 
 // discoveryFor returns the discovery document of the cluster's issuer: one
 // whose issuer is the issuer, or, failing that, one fetched from it (its
 // issuer names the same host and path however written, or its jwks_uri
 // lies under the issuer URL): that one is wrong. others are the documents
 // of other issuers.
-func discoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discovery, others []*snapshot.Discovery) {
+func DiscoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discovery, others []*snapshot.Discovery) {
 	base := strings.TrimRight(issuer.URL, "/")
 	var near *snapshot.Discovery
 	for _, d := range s.Discoveries {
 		switch {
 		case d.Issuer == issuer.URL:
 			return d, nil
-		case near == nil && (strings.EqualFold(normalizeIssuer(d.Issuer), normalizeIssuer(issuer.URL)) ||
+		case near == nil && (strings.EqualFold(NormalizeIssuer(d.Issuer), NormalizeIssuer(issuer.URL)) ||
 			strings.HasPrefix(d.JWKSURI, base+"/")):
 			near = d
 		default:
@@ -67,19 +63,19 @@ func discoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discov
 // keysHost is the host whose TLS certificate IAM checks: the host of the
 // discovery document's jwks_uri, else the issuer's own host (the same on
 // EKS, where the keys are ISSUER/keys), irsa-facts.md §4. where says which.
-func keysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src snapshot.Source) {
-	if d, _ := discoveryFor(s, issuer); d != nil {
-		if h := urlHost(d.JWKSURI); h != "" && strings.HasPrefix(strings.ToLower(d.JWKSURI), "https://") {
+func KeysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src snapshot.Source) {
+	if d, _ := DiscoveryFor(s, issuer); d != nil {
+		if h := UrlHost(d.JWKSURI); h != "" && strings.HasPrefix(strings.ToLower(d.JWKSURI), "https://") {
 			return h, "the host of the discovery document's jwks_uri " + d.JWKSURI, d.Source
 		}
 	}
-	return urlHost(issuer.URL), "the issuer's host (the input has no discovery document naming jwks_uri)", issuer.Source
+	return UrlHost(issuer.URL), "the issuer's host (the input has no discovery document naming jwks_uri)", issuer.Source
 }
 
 // chainsFor returns the captured chains whose leaf certificate is valid
 // for host by its DNS SANs (CONTRACT.md "Bundles": chains are matched to
 // the host by the leaf's SAN), without duplicates.
-func chainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
+func ChainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
 	var out []*snapshot.TLSChain
 	seen := map[string]bool{}
 	for _, ch := range s.TLSChains {
@@ -116,12 +112,12 @@ func sanMatches(san, host string) bool {
 
 // chainHosts lists the DNS names of the captured chains' leaves, for a
 // skip reason that says what the input holds instead.
-func chainHosts(s *snapshot.Snapshot) []string {
+func ChainHosts(s *snapshot.Snapshot) []string {
 	var out []string
 	for _, ch := range s.TLSChains {
 		if len(ch.Certs) > 0 {
 			for _, n := range ch.Certs[0].DNSNames {
-				out = appendUnique(out, n)
+				out = AppendUnique(out, n)
 			}
 		}
 	}
@@ -131,7 +127,7 @@ func chainHosts(s *snapshot.Snapshot) []string {
 
 // captureTime is when the facts were captured: the manifest's collectedAt,
 // else the run's clock (live, or an offline bundle of unknown age).
-func captureTime(c *Context) time.Time {
+func CaptureTime(c *Context) time.Time {
 	if t, err := time.Parse(time.RFC3339, c.Snap.CollectedAt); err == nil {
 		return t
 	}
@@ -143,7 +139,7 @@ func captureTime(c *Context) time.Time {
 // leaf's validity when it falls outside: an old capture of a chain that
 // has since expired still says which root the host used. why explains a
 // chain that does not verify.
-func verifyPublic(c *Context, ch *snapshot.TLSChain, host string) (public bool, why string) {
+func VerifyPublic(c *Context, ch *snapshot.TLSChain, host string) (public bool, why string) {
 	certs := make([]*x509.Certificate, 0, len(ch.Certs))
 	for i, sc := range ch.Certs {
 		cert, err := x509.ParseCertificate(sc.DER)
@@ -160,7 +156,7 @@ func verifyPublic(c *Context, ch *snapshot.TLSChain, host string) (public bool, 
 		return false, fmt.Sprintf("the system's root CAs could not be loaded (%v), so the chain could not be verified", err)
 	}
 	leaf := certs[0]
-	at := captureTime(c)
+	at := CaptureTime(c)
 	if at.Before(leaf.NotBefore) {
 		at = leaf.NotBefore
 	}
@@ -189,7 +185,7 @@ func verifyPublic(c *Context, ch *snapshot.TLSChain, host string) (public bool, 
 
 // tokensFor returns the tokens whose sub is subject, newest first (by iat,
 // then exp).
-func tokensFor(s *snapshot.Snapshot, subject string) []*snapshot.TokenClaims {
+func TokensFor(s *snapshot.Snapshot, subject string) []*snapshot.TokenClaims {
 	var out []*snapshot.TokenClaims
 	for _, t := range s.Tokens {
 		if t.Subject == subject {
@@ -206,13 +202,13 @@ func tokensFor(s *snapshot.Snapshot, subject string) []*snapshot.TokenClaims {
 }
 
 // tokenEvidence lists a token's claims (never the token).
-func tokenEvidence(tok *snapshot.TokenClaims) Detail {
+func TokenEvidence(tok *snapshot.TokenClaims) Detail {
 	v := fmt.Sprintf("token claims: iss=%s sub=%s aud=[%s]", tok.Issuer, tok.Subject, strings.Join(tok.Audience, ", "))
 	if tok.IssuedAt != 0 {
-		v += " iat=" + unixTime(tok.IssuedAt)
+		v += " iat=" + UnixTime(tok.IssuedAt)
 	}
 	if tok.ExpiresAt != 0 {
-		v += " exp=" + unixTime(tok.ExpiresAt)
+		v += " exp=" + UnixTime(tok.ExpiresAt)
 	}
 	if tok.KeyID != "" {
 		v += " kid=" + tok.KeyID
@@ -220,10 +216,10 @@ func tokenEvidence(tok *snapshot.TokenClaims) Detail {
 	return Ev(tok.Source, v)
 }
 
-func unixTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
+func UnixTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
 
 // age renders a duration in days and hours, or hours and minutes.
-func age(d time.Duration) string {
+func Age(d time.Duration) string {
 	d = d.Round(time.Minute)
 	switch {
 	case d >= 24*time.Hour:
@@ -242,26 +238,24 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dm", int(d/time.Minute))
 }
 
-// Capture commands for the issuer's facts.
-
-func captureChainCmd(host string) string {
+func CaptureChainCmd(host string) string {
 	return fmt.Sprintf("openssl s_client -servername %s -showcerts -connect %s:443 </dev/null > issuer-chain.pem", host, host)
 }
 
-func captureDiscoveryCmd(issuer string) string {
+func CaptureDiscoveryCmd(issuer string) string {
 	return fmt.Sprintf("curl -s %s/.well-known/openid-configuration > openid-configuration.json", strings.TrimRight(issuer, "/"))
 }
 
 // captureJWKSCmd fetches the key set at jwksURI (ISSUER/keys on EKS).
-func captureJWKSCmd(jwksURI string) string {
+func CaptureJWKSCmd(jwksURI string) string {
 	return fmt.Sprintf("curl -s %s > keys.json", jwksURI)
 }
 
 // captureTokenCmd creates a token as the pods get it; audience "" leaves
 // the API server's own audience, as a volume without one does.
-func captureTokenCmd(sa, ns, audience string) string {
+func CaptureTokenCmd(sa, ns, audience string) string {
 	if audience == "" {
 		return fmt.Sprintf("kubectl create token %s -n %s > token.jwt", sa, ns)
 	}
-	return fmt.Sprintf("kubectl create token %s -n %s --audience %s > token.jwt", sa, ns, iamQuoteArg(audience))
+	return fmt.Sprintf("kubectl create token %s -n %s --audience %s > token.jwt", sa, ns, IamQuoteArg(audience))
 }

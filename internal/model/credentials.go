@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ const (
 	envProfile        = "AWS_PROFILE"
 	envConfigFile     = "AWS_CONFIG_FILE"
 	envCredsFile      = "AWS_SHARED_CREDENTIALS_FILE"
-	envContainerRel   = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+	EnvContainerRel   = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
 	envContainerToken = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
 )
 
@@ -50,44 +50,44 @@ func Credentials(t *Target) []finding.Container { return CredentialsIn(nil, t) }
 // pods as admitted. See credentialChains.
 func CredentialsIn(s *snapshot.Snapshot, t *Target) []finding.Container {
 	out := []finding.Container{}
-	for _, c := range credentialChains(s, t) {
-		out = append(out, finding.Container{Name: c.name, CredentialSource: c.source, Reason: c.reason})
+	for _, c := range CredentialChains(s, t) {
+		out = append(out, finding.Container{Name: c.Name, CredentialSource: c.Source, Reason: c.reason})
 	}
 	return out
 }
 
 // containerChain is what the default credential chain of one container
 // picks, and why.
-type containerChain struct {
-	name      string
-	init      bool
-	ephemeral bool
+type ContainerChain struct {
+	Name      string
+	Init      bool
+	Ephemeral bool
 	// skipped: eks.amazonaws.com/skip-containers names the container, so
 	// the webhook gave it nothing.
-	skipped bool
+	Skipped bool
 	// source is the contract's credentialSource, for the chain the AWS
 	// SDKs standardized on (aws-sdk-go-v2, the Java v2 and JavaScript v3
 	// SDKs: env keys, web identity, profile, container credentials, IMDS);
 	// reason says it in words, with botocore's difference where it has one.
-	source, reason string
+	Source, reason string
 	// role is the web identity role ARN (its literal value, or a
 	// description of its reference); fullURI the container credentials
 	// endpoint.
-	role, fullURI string
+	Role, fullURI string
 	// profile says what puts a shared profile in play ("" when nothing
 	// the pod spec shows does).
-	profile string
+	Profile string
 	// hasWebIdentity, hasContainer: the environment sets the token file,
 	// or a container credentials URI, whatever the chain does with them.
-	hasWebIdentity, hasContainer bool
+	HasWebIdentity, HasContainer bool
 	// because says why the chain went past web identity and container
 	// credentials to IMDS ("" when it did not).
-	because string
+	Because string
 	// imds is the IMDS verdict when the chain reached IMDS.
-	imds *imdsVerdict
+	Imds *ImdsVerdict
 	// stopped is the error the chain stops with before IMDS, for source
 	// none; "" otherwise.
-	stopped string
+	Stopped string
 }
 
 // credentialChains walks the default credential chains for every container of the
@@ -96,16 +96,16 @@ type containerChain struct {
 // webhook will mutate them: in Pod Identity mode when the cluster has an
 // association for the ServiceAccount (§1.4, §6.3). IMDS reachability
 // comes from the pod's node and its EC2 instance (imdsOf).
-func credentialChains(s *snapshot.Snapshot, t *Target) []containerChain {
+func CredentialChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 	// Several checks and the chain view walk the same target's chains:
 	// once per target (a target is judged by one goroutine at a time).
-	if t.chains == nil || t.chainsOf != s {
-		t.chains, t.chainsOf = walkChains(s, t), s
-	}
-	return t.chains
+	return OnceFor(t, chainsKey{s}, func() []ContainerChain { return walkChains(s, t) })
 }
 
-func walkChains(s *snapshot.Snapshot, t *Target) []containerChain {
+// chainsKey: the chains of a target in one snapshot.
+type chainsKey struct{ s *snapshot.Snapshot }
+
+func walkChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 	if t.Spec == nil {
 		return nil
 	}
@@ -123,22 +123,22 @@ func walkChains(s *snapshot.Snapshot, t *Target) []containerChain {
 	if t.Meta != nil {
 		skip, _ = webhook.SkipContainers(t.Meta.Annotations)
 	}
-	var im *imdsVerdict // computed once, when a container needs it
-	imds := func() *imdsVerdict {
+	var im *ImdsVerdict // computed once, when a container needs it
+	imds := func() *ImdsVerdict {
 		if im == nil {
 			v := imdsOf(s, t)
 			im = &v
 		}
 		return im
 	}
-	var out []containerChain
+	var out []ContainerChain
 	add := func(cs []snapshot.Container, init, ephemeral bool) {
 		for i := range cs {
 			ch := walkChain(&cs[i], imds)
-			ch.init, ch.ephemeral = init, ephemeral
-			ch.skipped = skip[cs[i].Name] && !ephemeral
-			if ch.skipped && ch.because != "" {
-				ch.because = "it is named in " + webhook.AnnotationSkipContainers + ", so the webhook gave it no credentials"
+			ch.Init, ch.Ephemeral = init, ephemeral
+			ch.Skipped = skip[cs[i].Name] && !ephemeral
+			if ch.Skipped && ch.Because != "" {
+				ch.Because = "it is named in " + webhook.AnnotationSkipContainers + ", so the webhook gave it no credentials"
 				ch.reason = chainReason(ch)
 			}
 			out = append(out, ch)
@@ -155,7 +155,7 @@ func walkChains(s *snapshot.Snapshot, t *Target) []containerChain {
 // mechanisms configured for its ServiceAccount (an IRSA role-arn and an
 // EKS Pod Identity association) it uses and why (irsa-facts.md §6.3;
 // IRSA401 judges whether that matters).
-func bothMechanisms(s *snapshot.Snapshot, t *Target, chains []containerChain) {
+func bothMechanisms(s *snapshot.Snapshot, t *Target, chains []ContainerChain) {
 	role, _ := RoleAnnotation(t.SA)
 	role = strings.TrimSpace(role)
 	if s == nil || role == "" {
@@ -167,18 +167,18 @@ func bothMechanisms(s *snapshot.Snapshot, t *Target, chains []containerChain) {
 	}
 	// IRSA401 passes when both name the same role: say so, instead of
 	// pointing at a check that reports nothing.
-	same := a.RoleARN != "" && sameRole(a.RoleARN, role)
+	same := a.RoleARN != "" && SameRole(a.RoleARN, role)
 	for i := range chains {
 		ch := &chains[i]
 		switch {
-		case ch.ephemeral:
-		case same && (ch.source == SourceContainer || ch.source == SourceWebIdentity):
+		case ch.Ephemeral:
+		case same && (ch.Source == SourceContainer || ch.Source == SourceWebIdentity):
 			ch.reason += fmt.Sprintf("; the ServiceAccount's IRSA role and its EKS Pod Identity association name the same role (%s), so the permissions are the same either way", role)
-		case ch.source == SourceContainer && !ch.hasWebIdentity:
+		case ch.Source == SourceContainer && !ch.HasWebIdentity:
 			ch.reason += fmt.Sprintf("; the ServiceAccount's IRSA role %s is not used: for a ServiceAccount with an association the webhook injects Pod Identity instead (IRSA401)", role)
-		case ch.source == SourceWebIdentity && ch.hasContainer:
+		case ch.Source == SourceWebIdentity && ch.HasContainer:
 			ch.reason += "; the ServiceAccount's EKS Pod Identity association is not used (IRSA401)"
-		case ch.source == SourceWebIdentity && t.IsPod():
+		case ch.Source == SourceWebIdentity && t.IsPod():
 			ch.reason += "; the ServiceAccount has an EKS Pod Identity association, which the pod gets instead when re-created (IRSA401)"
 		}
 	}
@@ -187,8 +187,8 @@ func bothMechanisms(s *snapshot.Snapshot, t *Target, chains []containerChain) {
 // envVal is one variable of a container's environment.
 type envVal struct {
 	present bool
-	value   string
-	ref     *snapshot.EnvVarSource
+	Value   string
+	Ref     *snapshot.EnvVarSource
 }
 
 // set reports a variable the SDK sees with a non-empty value: a non-empty
@@ -196,7 +196,7 @@ type envVal struct {
 // container when a required Secret or key is missing). An empty value is
 // unset to every SDK (Go v2 checks len, botocore `if access_key:`).
 func (e envVal) set() bool {
-	return e.present && (e.ref != nil && !e.optional() || e.ref == nil && e.value != "")
+	return e.present && (e.Ref != nil && !e.optional() || e.Ref == nil && e.Value != "")
 }
 
 // maybe reports a variable from an optional reference: the kubelet leaves
@@ -206,39 +206,39 @@ func (e envVal) set() bool {
 func (e envVal) maybe() bool { return e.present && e.optional() }
 
 func (e envVal) optional() bool {
-	return e.ref != nil && (e.ref.SecretKeyRef.IsOptional() || e.ref.ConfigMapKeyRef.IsOptional())
+	return e.Ref != nil && (e.Ref.SecretKeyRef.IsOptional() || e.Ref.ConfigMapKeyRef.IsOptional())
 }
 
 // show is the value for a message: the literal, or where it comes from.
-func (e envVal) show() string {
-	if e.ref == nil {
-		return e.value
+func (e envVal) Show() string {
+	if e.Ref == nil {
+		return e.Value
 	}
-	return "(" + refString(e.ref) + ")"
+	return "(" + RefString(e.Ref) + ")"
 }
 
 // origin says where a value comes from without showing it (for keys).
 func (e envVal) origin() string {
-	if e.ref == nil {
+	if e.Ref == nil {
 		return "a literal value in the manifest"
 	}
-	return refString(e.ref)
+	return RefString(e.Ref)
 }
 
 // envOf returns the container's environment by name; a later entry of the
 // same name wins, as the kubelet builds it.
-func envOf(c *snapshot.Container) map[string]envVal {
+func EnvOf(c *snapshot.Container) map[string]envVal {
 	m := make(map[string]envVal, len(c.Env))
 	for _, e := range c.Env {
-		m[e.Name] = envVal{present: true, value: e.Value, ref: e.ValueFrom}
+		m[e.Name] = envVal{present: true, Value: e.Value, Ref: e.ValueFrom}
 	}
 	return m
 }
 
 // walkChain walks both default chains for one container.
-func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
-	env := envOf(c)
-	ch := containerChain{name: c.Name}
+func walkChain(c *snapshot.Container, imds func() *ImdsVerdict) ContainerChain {
+	env := EnvOf(c)
+	ch := ContainerChain{Name: c.Name}
 	get := func(n string) envVal { return env[n] }
 	first := func(names ...string) (string, envVal) {
 		for _, n := range names {
@@ -250,17 +250,17 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 	}
 
 	token, role := get(webhook.EnvTokenFile), get(webhook.EnvRoleARN)
-	full, rel := get(webhook.EnvContainerFullURI), get(envContainerRel)
-	ch.hasWebIdentity = token.set()
-	ch.hasContainer = full.set() || rel.set()
+	full, rel := get(webhook.EnvContainerFullURI), get(EnvContainerRel)
+	ch.HasWebIdentity = token.set()
+	ch.HasContainer = full.set() || rel.set()
 	if role.set() {
-		ch.role = role.show()
+		ch.Role = role.Show()
 	}
 	if full.set() {
-		ch.fullURI = full.show()
+		ch.fullURI = full.Show()
 	}
 	profile := profileHint(c, env)
-	ch.profile = profile
+	ch.Profile = profile
 
 	// 1. Static keys. aws-sdk-go-v2 takes the first non-empty of
 	// AWS_ACCESS_KEY_ID/AWS_ACCESS_KEY and of AWS_SECRET_ACCESS_KEY/
@@ -282,7 +282,7 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 	maybeKeys := !goStatic && (get(webhook.EnvAccessKeyID).maybe() || get(envAccessKeyAlt).maybe()) &&
 		(get(webhook.EnvSecretAccessKey).maybe() || get(envSecretKeyAlt).maybe() || sec.set())
 	if goStatic {
-		ch.source = SourceStaticEnv
+		ch.Source = SourceStaticEnv
 		// Key values are never shown, only where they come from.
 		what := fmt.Sprintf("static keys from the environment (%s from %s, %s from %s", idName, id.origin(), secName, sec.origin())
 		if get(envSessionToken).set() {
@@ -290,11 +290,11 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 		}
 		what += "): every SDK's default chain takes them first"
 		switch {
-		case ch.hasWebIdentity && ch.role != "":
-			what += ", so they win over the IRSA role " + ch.role
-		case ch.hasWebIdentity:
+		case ch.HasWebIdentity && ch.Role != "":
+			what += ", so they win over the IRSA role " + ch.Role
+		case ch.HasWebIdentity:
 			what += ", before web identity (IRSA)"
-		case ch.hasContainer:
+		case ch.HasContainer:
 			what += ", so they win over EKS Pod Identity"
 		}
 		ch.reason = withBoto(what, boto)
@@ -309,15 +309,15 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 	// profile of the image supplies role_arn.
 	if token.set() {
 		if !role.set() {
-			ch.source = SourceNone
-			ch.stopped = fmt.Sprintf("%s is set but %s is not, and the chain stops there with an error (Go SDK v2: \"role ARN is not set\"; botocore: InvalidConfigError, no role ARN configured)",
+			ch.Source = SourceNone
+			ch.Stopped = fmt.Sprintf("%s is set but %s is not, and the chain stops there with an error (Go SDK v2: \"role ARN is not set\"; botocore: InvalidConfigError, no role ARN configured)",
 				webhook.EnvTokenFile, webhook.EnvRoleARN)
-			ch.reason = withBoto(maybeKeysNote(maybeKeys, "no credentials: "+ch.stopped), boto)
+			ch.reason = withBoto(maybeKeysNote(maybeKeys, "no credentials: "+ch.Stopped), boto)
 			return ch
 		}
-		ch.source = SourceWebIdentity
-		what := fmt.Sprintf("IRSA role %s, through the token in %s (%s)", ch.role, token.show(), webhook.EnvTokenFile)
-		if ch.hasContainer {
+		ch.Source = SourceWebIdentity
+		what := fmt.Sprintf("IRSA role %s, through the token in %s (%s)", ch.Role, token.Show(), webhook.EnvTokenFile)
+		if ch.HasContainer {
 			what += "; every SDK's chain tries web identity before the container credentials it also has (" + containerVar(full, rel) + ")"
 		}
 		if profile != "" {
@@ -332,12 +332,12 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 	// their content cannot be seen.
 	next := func() string { return containerOrIMDS(&ch, env, imds) }
 	if profile != "" {
-		ch.source = SourceProfile
+		ch.Source = SourceProfile
 		rest := next() // fills ch for what comes after the profile
-		ch.source = SourceProfile
+		ch.Source = SourceProfile
 		what := fmt.Sprintf("a shared profile (%s), from files the pod spec cannot show; if it holds no credentials, the SDK goes on to: %s", profile, rest)
 		if p := get(envProfile); p.set() {
-			what += fmt.Sprintf(" (the Go SDK v2 fails instead when profile %s does not exist)", p.show())
+			what += fmt.Sprintf(" (the Go SDK v2 fails instead when profile %s does not exist)", p.Show())
 		}
 		ch.reason = withBoto(maybeKeysNote(maybeKeys, what), boto)
 		return ch
@@ -345,10 +345,10 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 
 	// 4-5. Container credentials, then IMDS.
 	rest := next()
-	if rel.set() && full.set() && full.show() != ecsContainerHost {
-		boto = joinNotes(boto, fmt.Sprintf("botocore (boto3, the AWS CLI) uses %s (%s) instead, which it tries before %s", envContainerRel, rel.show(), webhook.EnvContainerFullURI))
+	if rel.set() && full.set() && full.Show() != ecsContainerHost {
+		boto = joinNotes(boto, fmt.Sprintf("botocore (boto3, the AWS CLI) uses %s (%s) instead, which it tries before %s", EnvContainerRel, rel.Show(), webhook.EnvContainerFullURI))
 	}
-	if ch.source == SourceContainer && full.set() && !rel.set() && full.ref == nil && !botocoreAllowsHost(full.value) {
+	if ch.Source == SourceContainer && full.set() && !rel.set() && full.Ref == nil && !botocoreAllowsHost(full.Value) {
 		boto = joinNotes(boto, "botocore (boto3, the AWS CLI) refuses that host (\"Unsupported host\"): it accepts only loopback, 169.254.170.2, 169.254.170.23 and fd00:ec2::23, whatever the scheme")
 	}
 	ch.reason = withBoto(maybeKeysNote(maybeKeys, rest), boto)
@@ -359,52 +359,52 @@ func walkChain(c *snapshot.Container, imds func() *imdsVerdict) containerChain {
 // credentials (aws-sdk-go-v2 checks AWS_CONTAINER_CREDENTIALS_FULL_URI,
 // then _RELATIVE_URI), then IMDS. It sets ch's source and returns the
 // phrase.
-func containerOrIMDS(ch *containerChain, env map[string]envVal, imds func() *imdsVerdict) string {
-	full, rel := env[webhook.EnvContainerFullURI], env[envContainerRel]
+func containerOrIMDS(ch *ContainerChain, env map[string]envVal, imds func() *ImdsVerdict) string {
+	full, rel := env[webhook.EnvContainerFullURI], env[EnvContainerRel]
 	if full.set() {
-		if full.ref == nil {
-			if why := goRejectsURI(full.value); why != "" {
-				ch.source = SourceNone
-				ch.stopped = fmt.Sprintf("%s %q is refused (%s), and the chain stops there with an error", webhook.EnvContainerFullURI, full.value, why)
-				return "no credentials: " + ch.stopped
+		if full.Ref == nil {
+			if why := goRejectsURI(full.Value); why != "" {
+				ch.Source = SourceNone
+				ch.Stopped = fmt.Sprintf("%s %q is refused (%s), and the chain stops there with an error", webhook.EnvContainerFullURI, full.Value, why)
+				return "no credentials: " + ch.Stopped
 			}
 		}
-		ch.source = SourceContainer
-		return containerPhrase2(full.show())
+		ch.Source = SourceContainer
+		return containerPhrase2(full.Show())
 	}
 	if rel.set() {
-		ch.source = SourceContainer
-		return fmt.Sprintf("container credentials from http://%s%s (%s, the ECS-style endpoint)", ecsContainerHost, rel.show(), envContainerRel)
+		ch.Source = SourceContainer
+		return fmt.Sprintf("container credentials from http://%s%s (%s, the ECS-style endpoint)", ecsContainerHost, rel.Show(), EnvContainerRel)
 	}
 	v := imds()
-	ch.imds = v
-	ch.because = becauseNoEnv(env)
-	if v.state == imdsBlocked || v.state == imdsAbsent {
-		ch.source = SourceNone
+	ch.Imds = v
+	ch.Because = becauseNoEnv(env)
+	if v.State == ImdsBlocked || v.State == ImdsAbsent {
+		ch.Source = SourceNone
 	} else {
-		ch.source = SourceIMDS
+		ch.Source = SourceIMDS
 	}
-	return imdsPhrase(ch.because, v)
+	return imdsPhrase(ch.Because, v)
 }
 
 // chainReason rebuilds the reason of a container whose chain reached IMDS
 // after its because changed.
-func chainReason(ch containerChain) string {
-	if ch.imds == nil || ch.source == SourceProfile {
+func chainReason(ch ContainerChain) string {
+	if ch.Imds == nil || ch.Source == SourceProfile {
 		return ch.reason
 	}
-	return imdsPhrase(ch.because, ch.imds)
+	return imdsPhrase(ch.Because, ch.Imds)
 }
 
-func imdsPhrase(because string, v *imdsVerdict) string {
+func imdsPhrase(because string, v *ImdsVerdict) string {
 	caveat := " (unless a shared profile in the image, which the pod spec cannot show, comes first)"
-	switch v.state {
-	case imdsBlocked, imdsAbsent:
-		return "no credentials: " + because + ", and " + v.why + caveat
-	case imdsReachable:
-		return "the node role through IMDS, because " + because + "; " + v.why + caveat
+	switch v.State {
+	case ImdsBlocked, ImdsAbsent:
+		return "no credentials: " + because + ", and " + v.Why + caveat
+	case ImdsReachable:
+		return "the node role through IMDS, because " + because + "; " + v.Why + caveat
 	}
-	return "the node role through IMDS, because " + because + "; whether IMDS answers is unknown: " + v.why + caveat
+	return "the node role through IMDS, because " + because + "; whether IMDS answers is unknown: " + v.Why + caveat
 }
 
 // becauseNoEnv says why the chain found nothing in the environment.
@@ -412,7 +412,7 @@ func becauseNoEnv(env map[string]envVal) string {
 	token, role := env[webhook.EnvTokenFile], env[webhook.EnvRoleARN]
 	switch {
 	case token.maybe():
-		return fmt.Sprintf("%s comes from an optional reference (%s) and the chain reaches IMDS when the kubelet leaves it unset", webhook.EnvTokenFile, refString(token.ref))
+		return fmt.Sprintf("%s comes from an optional reference (%s) and the chain reaches IMDS when the kubelet leaves it unset", webhook.EnvTokenFile, RefString(token.Ref))
 	case token.present:
 		return fmt.Sprintf("%s is empty, so the SDK skips web identity", webhook.EnvTokenFile)
 	case role.present:
@@ -486,7 +486,7 @@ func profileHint(c *snapshot.Container, env map[string]envVal) string {
 	var parts []string
 	for _, n := range []string{envProfile, envConfigFile, envCredsFile} {
 		if v := env[n]; v.set() {
-			parts = append(parts, n+"="+v.show())
+			parts = append(parts, n+"="+v.Show())
 		}
 	}
 	for _, m := range c.VolumeMounts {
@@ -502,7 +502,7 @@ func containerVar(full, rel envVal) string {
 	if full.set() {
 		return webhook.EnvContainerFullURI
 	}
-	return envContainerRel
+	return EnvContainerRel
 }
 
 func maybeKeysNote(maybe bool, what string) string {
@@ -528,25 +528,25 @@ func joinNotes(a, b string) string {
 
 // IMDS states.
 const (
-	imdsUnknown   = iota
-	imdsReachable // the node's role is one call away
-	imdsBlocked   // IMDS exists but does not answer the pod
-	imdsAbsent    // the node has no IMDS (Fargate, hybrid nodes)
+	ImdsUnknown   = iota
+	ImdsReachable // the node's role is one call away
+	ImdsBlocked   // IMDS exists but does not answer the pod
+	ImdsAbsent    // the node has no IMDS (Fargate, hybrid nodes)
 )
 
 // imdsVerdict says whether a pod reaches its node's instance metadata
 // service, and so the node's IAM role.
-type imdsVerdict struct {
-	state int
+type ImdsVerdict struct {
+	State int
 	// disabled: blocked because the instance's HttpEndpoint is disabled
 	// (no IMDS at all), not by the IMDSv2 hop limit.
-	disabled bool
+	Disabled bool
 	// why is a phrase: "IMDS answers pods on node N (...)", "IMDS is
 	// blocked: ...", or, for unknown, what is missing.
-	why string
+	Why string
 	// node, instance: the facts used (nil when not in the input).
-	node     *snapshot.Node
-	instance *snapshot.EC2Instance
+	Node     *snapshot.Node
+	Instance *snapshot.EC2Instance
 }
 
 // imdsOf decides whether the target's pods reach IMDS. The IMDSv2 hop
@@ -561,15 +561,15 @@ type imdsVerdict struct {
 // considerations"). Fargate nodes have no IMDS; EKS Hybrid Nodes are not
 // EC2 instances (irsa-facts.md §6.1). Network policies that block
 // 169.254.169.254 cannot be seen.
-func imdsOf(s *snapshot.Snapshot, t *Target) imdsVerdict {
+func imdsOf(s *snapshot.Snapshot, t *Target) ImdsVerdict {
 	if !t.IsPod() {
-		return imdsVerdict{why: "it depends on the node each pod of the " + strings.ToLower(t.Kind) + " runs on"}
+		return ImdsVerdict{Why: "it depends on the node each pod of the " + strings.ToLower(t.Kind) + " runs on"}
 	}
 	if s == nil {
-		return imdsVerdict{why: "the node facts were not consulted"}
+		return ImdsVerdict{Why: "the node facts were not consulted"}
 	}
 	if t.Spec.NodeName == "" {
-		return imdsVerdict{why: "the pod is not scheduled on a node"}
+		return ImdsVerdict{Why: "the pod is not scheduled on a node"}
 	}
 	n := s.Node(t.Spec.NodeName)
 	if n == nil {
@@ -577,52 +577,52 @@ func imdsOf(s *snapshot.Snapshot, t *Target) imdsVerdict {
 		if g, ok := s.GapFor("list nodes", ""); ok {
 			why = fmt.Sprintf("node %s is not in the input: list nodes was refused (%s)", t.Spec.NodeName, g.Reason)
 		}
-		return imdsVerdict{why: why}
+		return ImdsVerdict{Why: why}
 	}
-	v := imdsVerdict{node: n}
+	v := ImdsVerdict{Node: n}
 	switch n.ComputeType() {
 	case snapshot.ComputeFargate:
-		v.state, v.why = imdsAbsent, fmt.Sprintf("node %s is an AWS Fargate node, which has no IMDS", n.Name)
+		v.State, v.Why = ImdsAbsent, fmt.Sprintf("node %s is an AWS Fargate node, which has no IMDS", n.Name)
 		return v
 	case snapshot.ComputeHybrid:
-		v.state, v.why = imdsAbsent, fmt.Sprintf("node %s is an EKS hybrid node, not an EC2 instance: it has no IMDS", n.Name)
+		v.State, v.Why = ImdsAbsent, fmt.Sprintf("node %s is an EKS hybrid node, not an EC2 instance: it has no IMDS", n.Name)
 		return v
 	}
 	id := n.InstanceID()
 	if id == "" {
-		v.why = fmt.Sprintf("node %s has no EC2 instance ID in its providerID %q", n.Name, n.Spec.ProviderID)
+		v.Why = fmt.Sprintf("node %s has no EC2 instance ID in its providerID %q", n.Name, n.Spec.ProviderID)
 		return v
 	}
 	inst := s.Instance(id)
 	if inst == nil {
-		v.why = fmt.Sprintf("instance %s of node %s is not in the input (capture: aws ec2 describe-instances --instance-ids %s --output json)", id, n.Name, id)
+		v.Why = fmt.Sprintf("instance %s of node %s is not in the input (capture: aws ec2 describe-instances --instance-ids %s --output json)", id, n.Name, id)
 		if g, ok := s.GapFor("ec2:DescribeInstances", id); ok {
-			v.why = fmt.Sprintf("ec2:DescribeInstances of instance %s (node %s) was not answered (%s)", id, n.Name, g.Reason)
+			v.Why = fmt.Sprintf("ec2:DescribeInstances of instance %s (node %s) was not answered (%s)", id, n.Name, g.Reason)
 		}
 		return v
 	}
-	v.instance = inst
+	v.Instance = inst
 	m := inst.Metadata
 	where := fmt.Sprintf("instance %s of node %s", id, n.Name)
 	switch {
 	case m.HTTPEndpoint == "disabled":
-		v.state, v.disabled, v.why = imdsBlocked, true, fmt.Sprintf("IMDS is disabled on %s (HttpEndpoint disabled)", where)
+		v.State, v.Disabled, v.Why = ImdsBlocked, true, fmt.Sprintf("IMDS is disabled on %s (HttpEndpoint disabled)", where)
 		return v
 	case t.Spec.HostNetwork:
-		v.state, v.why = imdsReachable, fmt.Sprintf("IMDS answers the pod, which uses the host network of %s (the hop limit does not apply)", where)
+		v.State, v.Why = ImdsReachable, fmt.Sprintf("IMDS answers the pod, which uses the host network of %s (the hop limit does not apply)", where)
 	case m.HTTPTokens == "required" && m.HopLimit != nil && *m.HopLimit <= 1:
-		v.state, v.why = imdsBlocked, fmt.Sprintf("IMDS is blocked: %s requires IMDSv2 (HttpTokens required) with HttpPutResponseHopLimit %d, so the token response never reaches the pod's network namespace", where, *m.HopLimit)
+		v.State, v.Why = ImdsBlocked, fmt.Sprintf("IMDS is blocked: %s requires IMDSv2 (HttpTokens required) with HttpPutResponseHopLimit %d, so the token response never reaches the pod's network namespace", where, *m.HopLimit)
 		return v
 	case m.HTTPTokens == "optional":
-		v.state, v.why = imdsReachable, fmt.Sprintf("IMDS answers pods on %s (HttpTokens optional: IMDSv1 works whatever the hop limit)", where)
+		v.State, v.Why = ImdsReachable, fmt.Sprintf("IMDS answers pods on %s (HttpTokens optional: IMDSv1 works whatever the hop limit)", where)
 	case m.HTTPTokens == "required" && m.HopLimit != nil:
-		v.state, v.why = imdsReachable, fmt.Sprintf("IMDS answers pods on %s (IMDSv2 required, with HttpPutResponseHopLimit %d, enough to reach the pod)", where, *m.HopLimit)
+		v.State, v.Why = ImdsReachable, fmt.Sprintf("IMDS answers pods on %s (IMDSv2 required, with HttpPutResponseHopLimit %d, enough to reach the pod)", where, *m.HopLimit)
 	default:
-		v.why = fmt.Sprintf("the describe-instances output of %s does not give HttpTokens and HttpPutResponseHopLimit", where)
+		v.Why = fmt.Sprintf("the describe-instances output of %s does not give HttpTokens and HttpPutResponseHopLimit", where)
 		return v
 	}
 	if inst.InstanceProfileARN != "" {
-		v.why += "; the node role is that of instance profile " + inst.InstanceProfileARN
+		v.Why += "; the node role is that of instance profile " + inst.InstanceProfileARN
 	}
 	return v
 }

@@ -1,7 +1,4 @@
-package check
-
-// Command builders shared by IRSA101, 102, 103, 106, 110 and 112: every fix
-// they print is a kubectl command a user can paste as is.
+package model
 
 import (
 	"encoding/json"
@@ -13,7 +10,7 @@ import (
 
 // shArg quotes s for a POSIX shell when it holds anything but characters
 // that are safe unquoted.
-func shArg(s string) string {
+func ShArg(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=,.@/:%") == "" {
 		return s
 	}
@@ -22,22 +19,22 @@ func shArg(s string) string {
 
 // saAnnotateCmd sets (value non-nil) or removes an annotation of a
 // ServiceAccount. Setting a key that exists needs --overwrite.
-func saAnnotateCmd(ns, sa, key string, value *string, overwrite bool) string {
-	cmd := fmt.Sprintf("kubectl annotate serviceaccount %s -n %s", shArg(sa), shArg(ns))
+func SaAnnotateCmd(ns, sa, key string, value *string, overwrite bool) string {
+	cmd := fmt.Sprintf("kubectl annotate serviceaccount %s -n %s", ShArg(sa), ShArg(ns))
 	if overwrite {
 		cmd += " --overwrite"
 	}
 	if value == nil {
-		return cmd + " " + shArg(key+"-")
+		return cmd + " " + ShArg(key+"-")
 	}
-	return cmd + " " + shArg(key+"="+*value)
+	return cmd + " " + ShArg(key+"="+*value)
 }
 
 // templateWorkload returns the top-level workload whose pod template makes
 // the target's pods: the template target itself, or the pod's owner
 // (Index.TopOwner resolves a ReplicaSet to its Deployment by name even when
 // the ReplicaSet is not in the input). kind is "" for a bare pod.
-func templateWorkload(c *Context, t *Target) (kind, name string) {
+func TemplateWorkload(c *Context, t *Target) (kind, name string) {
 	if t.IsTemplate() {
 		return t.Kind, t.Name
 	}
@@ -53,7 +50,7 @@ func templateWorkload(c *Context, t *Target) (kind, name string) {
 // workload's pod template, for the kinds whose template can be changed and
 // rolls out to new pods; "" for any other kind (a Job's template is
 // immutable, a bare pod has none).
-func templatePatch(kind, name, ns string, tmpl map[string]any) string {
+func TemplatePatch(kind, name, ns string, tmpl map[string]any) string {
 	var doc map[string]any
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
@@ -67,16 +64,16 @@ func templatePatch(kind, name, ns string, tmpl map[string]any) string {
 	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p %s", strings.ToLower(kind), shArg(name), shArg(ns), shArg(string(b)))
+	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p %s", strings.ToLower(kind), ShArg(name), ShArg(ns), ShArg(string(b)))
 }
 
 // rolloutRestart returns the command that re-creates a workload's pods, or
 // "" for kinds that have none (CronJobs and Jobs pick a template up at their
 // next run; a bare pod must be deleted and re-applied).
-func rolloutRestart(kind, name, ns string) string {
+func RolloutRestart(kind, name, ns string) string {
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
-		return fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(kind), shArg(name), shArg(ns))
+		return fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(kind), ShArg(name), ShArg(ns))
 	}
 	return ""
 }
@@ -84,8 +81,8 @@ func rolloutRestart(kind, name, ns string) string {
 // roleARNHint is the value to put in eks.amazonaws.com/role-arn when the
 // input does not say which role: the cluster's partition and account when
 // the input has the cluster, placeholders otherwise.
-func roleARNHint(c *Context) string {
-	partition, account, ok := clusterAccount(c)
+func RoleARNHint(c *Context) string {
+	partition, account, ok := ClusterAccount(c)
 	if !ok {
 		partition, account = "aws", "ACCOUNT_ID"
 	}
@@ -94,7 +91,7 @@ func roleARNHint(c *Context) string {
 
 // clusterAccount returns the partition and account of the cluster in the
 // input, when it has one with a valid account.
-func clusterAccount(c *Context) (partition, account string, ok bool) {
+func ClusterAccount(c *Context) (partition, account string, ok bool) {
 	cl := c.Snap.Cluster()
 	if cl == nil || !arn.IsAccountID(cl.Account) {
 		return "", "", false

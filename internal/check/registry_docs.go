@@ -14,8 +14,12 @@ func Explain(c *Check) string {
 	fmt.Fprintf(&b, "- Severity: %s\n", c.Severity)
 	fmt.Fprintf(&b, "- Chain link: %s\n", c.Link)
 	fmt.Fprintf(&b, "- Runs on: %s\n", scopeText(c))
-	if len(c.After) > 0 {
-		fmt.Fprintf(&b, "- Skipped (blocked) when these fail first: %s\n", strings.Join(c.After, ", "))
+	if len(c.Requires) > 0 {
+		ids := make([]string, len(c.Requires))
+		for i, p := range c.Requires {
+			ids[i] = p.ID
+		}
+		fmt.Fprintf(&b, "- Skipped (blocked) when these fail first: %s\n", strings.Join(ids, ", "))
 	}
 	if len(c.Needs) > 0 {
 		var needs []string

@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"sort"
@@ -54,29 +54,20 @@ type Target struct {
 	// Source is where the object came from.
 	Source snapshot.Source
 
-	// Work shared by several checks of this target, done once. A target
-	// is judged by one goroutine at a time.
-	role     *roleMemo
-	mutated  [2]*webhook.Result // by Config.IgnoreSkipLabel
-	trust    *trustInput
-	diag     *trustDiag
-	chains   []containerChain
-	chainsOf *snapshot.Snapshot
+	// memo holds work shared by several checks of this target, done once
+	// (OnceFor). A target is judged by one goroutine at a time.
+	memo map[any]any
 }
 
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
 // left to the caller when ignoreSkipLabel), computed once per target.
 func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
-	i := 0
-	if ignoreSkipLabel {
-		i = 1
-	}
-	if t.mutated[i] == nil {
-		res := webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
-		t.mutated[i] = &res
-	}
-	return *t.mutated[i]
+	return OnceFor(t, mutatedKey{ignoreSkipLabel}, func() webhook.Result {
+		return webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
+	})
 }
+
+type mutatedKey struct{ ignoreSkipLabel bool }
 
 // Key identifies the target in the run.
 func (t *Target) Key() string { return t.Kind + "/" + t.Namespace + "/" + t.Name }
@@ -217,7 +208,7 @@ type Index struct {
 	workloads map[string]*snapshot.Workload
 }
 
-func newIndex(s *snapshot.Snapshot) *Index {
+func NewIndex(s *snapshot.Snapshot) *Index {
 	ix := &Index{snap: s, workloads: map[string]*snapshot.Workload{}}
 	for _, w := range s.Workloads {
 		ix.workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = w
@@ -530,8 +521,8 @@ func mechanism(s *snapshot.Snapshot, t *Target) string {
 // Needs t.PodIdentity set: templates are walked as the webhook will mutate
 // them for Pod Identity.
 func usesWebIdentity(s *snapshot.Snapshot, t *Target) bool {
-	for _, ch := range credentialChains(s, t) {
-		if ch.source == SourceWebIdentity && !ch.ephemeral {
+	for _, ch := range CredentialChains(s, t) {
+		if ch.Source == SourceWebIdentity && !ch.Ephemeral {
 			return true
 		}
 	}
@@ -558,4 +549,17 @@ func specUsesPodIdentity(t *Target) bool {
 		}
 	}
 	return t.Meta != nil && t.Meta.Labels[webhook.LabelPodIdentity] == "enabled"
+}
+
+// IsEphemeral reports an ephemeral (debug) container of the target's spec.
+func (t *Target) IsEphemeral(c *snapshot.Container) bool {
+	if t.Spec == nil {
+		return false
+	}
+	for i := range t.Spec.EphemeralContainers {
+		if &t.Spec.EphemeralContainers[i] == c {
+			return true
+		}
+	}
+	return false
 }

@@ -1,4 +1,4 @@
-package check
+package model
 
 import (
 	"fmt"
@@ -12,12 +12,6 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
-
-// The facts every IAM-side check (IRSA2xx, IRSA3xx) needs about a target:
-// the role its ServiceAccount names, the cluster's issuer, the token's
-// audience and subject, and from them the request STS evaluates when a pod
-// calls AssumeRoleWithWebIdentity (irsa-facts.md §3.1, §3.2, §1.8). Each
-// value keeps where it came from, for evidence.
 
 // RoleRef is the IAM role a target asks for: its ServiceAccount's
 // eks.amazonaws.com/role-arn annotation, trimmed and parsed.
@@ -51,11 +45,11 @@ func (r RoleRef) Evidence() Detail {
 // ARN (IRSA103 judges it).
 func TargetRole(t *Target) (ref RoleRef, present bool, err error) {
 	// Every IAM-side check asks; parse once per target.
-	if t.role == nil {
+	m := OnceFor(t, roleMemo{}, func() roleMemo {
 		ref, present, err := targetRole(t)
-		t.role = &roleMemo{ref, present, err}
-	}
-	return t.role.ref, t.role.present, t.role.err
+		return roleMemo{ref, present, err}
+	})
+	return m.ref, m.present, m.err
 }
 
 type roleMemo struct {
@@ -103,7 +97,7 @@ func handWrittenRole(t *Target) (RoleRef, bool, error) {
 		}
 		if ref.Value == "" {
 			ref = RoleRef{Value: v, SA: snapshot.Key(t.SA.Namespace, t.SA.Name), Source: t.Source,
-				Container: fmt.Sprintf("%s %s/%s container %s", targetNoun(t), t.Namespace, t.Name, c.Name)}
+				Container: fmt.Sprintf("%s %s/%s container %s", TargetNoun(t), t.Namespace, t.Name, c.Name)}
 		}
 	}
 	if ref.Value == "" {
@@ -179,7 +173,7 @@ func roleGap(s *snapshot.Snapshot, ref arn.Role) (snapshot.Gap, bool) {
 }
 
 // getRoleCmd is the capture command for a role.
-func getRoleCmd(ref arn.Role) string {
+func GetRoleCmd(ref arn.Role) string {
 	return "aws iam get-role --role-name " + ref.Name + " --output json"
 }
 
@@ -187,13 +181,13 @@ func getRoleCmd(ref arn.Role) string {
 // the input does not hold it, with its evidence: a refused get-role, a
 // NoSuchEntity text that proves nothing about the role's account, and a
 // bare policy document the input holds without its role are named.
-func roleAbsentReason(c *Context, ref arn.Role) (string, []Detail) {
+func RoleAbsentReason(c *Context, ref arn.Role) (string, []Detail) {
 	s := c.Snap
 	if g, ok := roleGap(s, ref); ok {
-		return fmt.Sprintf("role %s could not be read: %s was refused with %s (capture with credentials allowed to call it: %s)", ref.Name, g.Operation, g.Reason, getRoleCmd(ref)), nil
+		return fmt.Sprintf("role %s could not be read: %s was refused with %s (capture with credentials allowed to call it: %s)", ref.Name, g.Operation, g.Reason, GetRoleCmd(ref)), nil
 	}
 	why := fmt.Sprintf("role %s is not in the input", ref.Name)
-	capture := getRoleCmd(ref)
+	capture := GetRoleCmd(ref)
 	var details []Detail
 	if nf, ok, note := roleNoSuchEntity(s, ref); !ok && nf.Message != "" {
 		why += "; " + note
@@ -241,7 +235,7 @@ func namedAccounts(s *snapshot.Snapshot) []string {
 	var out []string
 	add := func(a string) {
 		if arn.IsAccountID(a) {
-			out = appendUnique(out, a)
+			out = AppendUnique(out, a)
 		}
 	}
 	if s.Caller != nil {
@@ -461,7 +455,7 @@ func TokenAudience(t *Target) AudienceFact {
 	if a, ok := volumeAudience(t); ok {
 		return a
 	}
-	return injectedAudience(t)
+	return InjectedAudience(t)
 }
 
 // volumeAudience reads the audience of the target's own aws-iam-token
@@ -495,7 +489,7 @@ func volumeAudience(t *Target) (AudienceFact, bool) {
 
 // injectedAudience is the audience the webhook injects for the target's
 // ServiceAccount.
-func injectedAudience(t *Target) AudienceFact {
+func InjectedAudience(t *Target) AudienceFact {
 	if t.SA != nil {
 		if v, ok := t.SA.Annotations[webhook.AnnotationAudience]; ok {
 			where := fmt.Sprintf("annotation %s of ServiceAccount %s/%s", webhook.AnnotationAudience, t.SA.Namespace, t.SA.Name)
@@ -543,13 +537,13 @@ func newPodAudience(t *Target) (AudienceFact, bool) {
 	if res := webhook.Mutate(t.Namespace, t.Meta, &spec, t.SA, webhook.Config{}); res.Mode != webhook.ModeIRSA || !res.VolumeAdded {
 		return AudienceFact{}, false
 	}
-	return injectedAudience(t), true
+	return InjectedAudience(t), true
 }
 
 // manifestVolume reports that the target's aws-iam-token volume is
 // written in a manifest, not injected by the webhook: a template's own
 // volume, or, for a pod, its owner's template's. where names the template.
-func manifestVolume(t *Target) (where string, ok bool) {
+func ManifestVolume(t *Target) (where string, ok bool) {
 	tt := t
 	if t.IsPod() {
 		w := t.Owner
@@ -571,7 +565,7 @@ func manifestVolume(t *Target) (where string, ok bool) {
 // manifestVolumeRemedy tells to correct a volume written in the manifest:
 // the webhook keeps it (irsa-facts.md §1.3), so neither the
 // ServiceAccount's annotation nor a restart changes its audience.
-func manifestVolumeRemedy(where, have string, want AudienceFact) string {
+func ManifestVolumeRemedy(where, have string, want AudienceFact) string {
 	to := "an audience that is accepted"
 	if want.Known {
 		to = fmt.Sprintf("%q", want.Value)
@@ -583,7 +577,7 @@ func manifestVolumeRemedy(where, have string, want AudienceFact) string {
 
 // staleAudience reports a pod whose token audience, read from its own
 // volume, is not the one a re-created pod would get, and that one.
-func staleAudience(t *Target) (now AudienceFact, stale bool) {
+func StaleAudience(t *Target) (now AudienceFact, stale bool) {
 	have, ok := volumeAudience(t)
 	if !ok || !t.IsPod() {
 		return AudienceFact{}, false
@@ -599,11 +593,16 @@ func staleAudience(t *Target) (now AudienceFact, stale bool) {
 // target's ServiceAccount that still has the target's stale audience (the
 // owner's `kubectl rollout restart`, as IRSA104 builds it), so that every
 // such pod's finding carries the same fix.
+func StaleRestart(c *Context, t *Target, have, now AudienceFact) []string {
+	key := restartKey{t.Namespace, t.SAName, have.Value, now.Value}
+	return Once(c, key, func() []string { return staleRestart(c, t, have, now) })
+}
+
+// restartKey identifies the pods of one ServiceAccount whose token
+// audience is stale.
+type restartKey struct{ namespace, sa, have, now string }
+
 func staleRestart(c *Context, t *Target, have, now AudienceFact) []string {
-	key := strings.Join([]string{t.Namespace, t.SAName, have.Value, now.Value}, "\x00")
-	if cmds, ok := c.memo.restarts[key]; ok {
-		return cmds
-	}
 	var cmds []string
 	for _, o := range c.Targets {
 		if !o.IsPod() || o.Namespace != t.Namespace || o.SAName != t.SAName || o.Mechanism == MechanismPodIdentity {
@@ -613,26 +612,22 @@ func staleRestart(c *Context, t *Target, have, now AudienceFact) []string {
 		if !ok || !oh.same(have) {
 			continue
 		}
-		if on, stale := staleAudience(o); !stale || !on.same(now) {
+		if on, stale := StaleAudience(o); !stale || !on.same(now) {
 			continue
 		}
-		oc, _ := recreateFix(c, o)
+		oc, _ := RecreateFix(c, o)
 		for _, cmd := range oc {
-			cmds = appendUnique(cmds, cmd)
+			cmds = AppendUnique(cmds, cmd)
 		}
 	}
 	sort.Strings(cmds)
-	if c.memo.restarts == nil {
-		c.memo.restarts = map[string][]string{}
-	}
-	c.memo.restarts[key] = cmds
 	return cmds
 }
 
 // restartFirst is the remediation of a pod whose stale audience is what
 // fails: re-create the pods, then, only as the alternative, the change
 // that widens what IAM accepts (rest).
-func restartFirst(t *Target, have, now AudienceFact, cmds []string, rest string) string {
+func RestartFirst(t *Target, have, now AudienceFact, cmds []string, rest string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Restart the pods first. Their token has the audience %q, set when they were created; the webhook acts only when a pod is created, and gives a new pod %q (%s), which is accepted:\n\n", have.Value, now.Value, now.Where)
 	for _, c := range cmds {
@@ -675,12 +670,12 @@ func NewWebIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
 	return WebIdentity{
 		Role: role, Issuer: issuer, Audience: TokenAudience(t),
 		Subject:       ServiceAccountSubject(t.Namespace, t.SAName),
-		ProviderARN:   providerARN(role.ARN.Partition, role.ARN.Account, issuer.HostPath),
+		ProviderARN:   ProviderARN(role.ARN.Partition, role.ARN.Account, issuer.HostPath),
 		SubjectSource: t.Source,
 	}
 }
 
-func providerARN(partition, account, hostPath string) string {
+func ProviderARN(partition, account, hostPath string) string {
 	return "arn:" + partition + ":iam::" + account + ":oidc-provider/" + hostPath
 }
 
@@ -729,7 +724,7 @@ func (w WebIdentity) ProfileFlag() string {
 
 // noRoleSubject is the subject of an IAM-side outcome of a target whose
 // role is not known: its ServiceAccount.
-func noRoleSubject(t *Target) finding.Subject {
+func NoRoleSubject(t *Target) finding.Subject {
 	if t.SAName != "" {
 		return t.SASubject()
 	}
@@ -738,30 +733,26 @@ func noRoleSubject(t *Target) finding.Subject {
 
 // iamTargetRole returns the target's role, recording the outcome itself
 // (skipped, or nothing when the check does not apply) when there is none.
-func iamTargetRole(t *Target, r *Recorder) (RoleRef, bool) {
+func IamTargetRole(t *Target, r *Verdicts) (RoleRef, bool) {
 	if t.SA == nil {
-		r.Skip(noRoleSubject(t), fmt.Sprintf("ServiceAccount %s/%s is not in the input, so the role is not known (capture: kubectl get serviceaccount %s -n %s -o json)",
+		r.Skip(NoRoleSubject(t), fmt.Sprintf("ServiceAccount %s/%s is not in the input, so the role is not known (capture: kubectl get serviceaccount %s -n %s -o json)",
 			t.Namespace, t.SAName, t.SAName, t.Namespace))
 		return RoleRef{}, false
 	}
 	ref, present, err := TargetRole(t)
 	switch {
 	case !present:
-		// No role to judge (IRSA102); a blocked check still shows the
-		// cascade.
-		if r.Blocked() {
-			r.Skip(noRoleSubject(t), "")
-		}
+		// No role to judge (IRSA102).
 		return RoleRef{}, false
 	case err != nil:
-		r.Skip(noRoleSubject(t), fmt.Sprintf("the role is not known: %v (IRSA103)", err))
+		r.Skip(NoRoleSubject(t), fmt.Sprintf("the role is not known: %v (IRSA103)", err))
 		return RoleRef{}, false
 	}
 	return ref, true
 }
 
 // trustInput is what the trust-policy checks (IRSA202-IRSA210) judge.
-type trustInput struct {
+type TrustInput struct {
 	WebIdentity
 	RoleFact *snapshot.Role
 	Doc      *policy.Document
@@ -773,37 +764,42 @@ type trustInput struct {
 // prepareTrust gathers the trust policy and the request for the target,
 // recording a skip (or nothing, when the check does not apply) and
 // returning false when the check cannot judge.
-func prepareTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
+func PrepareTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 	// Eight checks judge the same trust policy for the same target: gather
-	// it once. (A target whose facts are missing recomputes, so that each
-	// check records its own skip.)
-	if t.trust != nil {
-		return t.trust, true
-	}
-	in, ok := gatherTrust(c, t, r)
-	if ok {
-		t.trust = in
-	}
-	return in, ok
+	// it once, with the verdicts each of them records.
+	e := OnceFor(t, trustKey{}, func() (e trustEntry) {
+		e.in, e.ok = gatherTrust(c, t, &e.v)
+		return e
+	})
+	*r = append(*r, e.v...)
+	return e.in, e.ok
 }
 
-func gatherTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
-	ref, ok := iamTargetRole(t, r)
+type trustKey struct{}
+
+type trustEntry struct {
+	in *TrustInput
+	ok bool
+	v  Verdicts
+}
+
+func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
+	ref, ok := IamTargetRole(t, r)
 	if !ok {
 		return nil, false
 	}
 	subj := ref.Subject()
-	role, bare, lk := c.roleFact(ref.ARN)
+	role, bare, lk := c.RoleFact(ref.ARN)
 	if role == nil {
-		why, ev := roleAbsentReason(c, ref.ARN)
-		if roleProvenMissing(c.Snap, ref.ARN, lk) != "" {
+		why, ev := RoleAbsentReason(c, ref.ARN)
+		if RoleProvenMissing(c.Snap, ref.ARN, lk) != "" {
 			why, ev = fmt.Sprintf("role %s does not exist (IRSA201)", ref.ARN.Name), nil
 		}
 		r.Skip(subj, why, ev...)
 		return nil, false
 	}
 	if strings.TrimSpace(role.TrustPolicy) == "" {
-		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, getRoleCmd(ref.ARN)))
+		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, GetRoleCmd(ref.ARN)))
 		return nil, false
 	}
 	doc, err := c.TrustDocument(role.TrustPolicy)
@@ -820,14 +816,14 @@ func gatherTrust(c *Context, t *Target, r *Recorder) (*trustInput, bool) {
 		r.Skip(subj, "the request STS evaluates is not known: "+why)
 		return nil, false
 	}
-	return &trustInput{WebIdentity: NewWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
+	return &TrustInput{WebIdentity: NewWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
 }
 
 // roleFact is the role whose trust policy the checks judge for ref: the
 // role in the input (FindRole), else the role made from a bare policy
 // document when that document can only be this role's (bareTrust). bare
 // tells which; lk is FindRole's answer.
-func (c *Context) roleFact(ref arn.Role) (role *snapshot.Role, bare bool, lk RoleLookup) {
+func (c *Context) RoleFact(ref arn.Role) (role *snapshot.Role, bare bool, lk RoleLookup) {
 	lk = FindRole(c.Snap, ref)
 	if lk.Role != nil {
 		return lk.Role, false, lk
@@ -859,13 +855,10 @@ type bareEntry struct {
 // the same one), and the input neither holds that role nor proves it
 // missing.
 func (c *Context) bareTrust() bareEntry {
-	if c.memo.bare != nil {
-		return *c.memo.bare
-	}
-	e := decideBareTrust(c)
-	c.memo.bare = &e
-	return e
+	return Once(c, bareKey{}, func() bareEntry { return decideBareTrust(c) })
 }
+
+type bareKey struct{}
 
 func decideBareTrust(c *Context) bareEntry {
 	s := c.Snap
@@ -896,7 +889,7 @@ func decideBareTrust(c *Context) bareEntry {
 			continue
 		}
 		if ref, present, err := TargetRole(t); present && err == nil {
-			roles = appendUnique(roles, ref.ARN.ARN)
+			roles = AppendUnique(roles, ref.ARN.ARN)
 		}
 	}
 	sort.Strings(roles)
@@ -912,7 +905,7 @@ func decideBareTrust(c *Context) bareEntry {
 		e.why = err.Error()
 		return e
 	}
-	if lk := FindRole(s, ref); lk.Role != nil || roleProvenMissing(s, ref, lk) != "" {
+	if lk := FindRole(s, ref); lk.Role != nil || RoleProvenMissing(s, ref, lk) != "" {
 		e.why = "the role itself is in the input, or proven missing"
 		return e
 	}
@@ -971,7 +964,7 @@ func repeatedKey(d *policy.Document) string {
 // the input does not prove it): get-role's NoSuchEntity text from the
 // role's own account, or a complete list-roles of the role's account
 // without it.
-func roleProvenMissing(s *snapshot.Snapshot, ref arn.Role, lk RoleLookup) string {
+func RoleProvenMissing(s *snapshot.Snapshot, ref arn.Role, lk RoleLookup) string {
 	if lk.Role != nil {
 		return ""
 	}
@@ -985,13 +978,13 @@ func roleProvenMissing(s *snapshot.Snapshot, ref arn.Role, lk RoleLookup) string
 }
 
 // trustPolicyEvidence shows the role's trust policy as the input holds it.
-func trustPolicyEvidence(in *trustInput) Detail {
-	return Ev(in.RoleFact.Source, trustPolicyLabel(in.RoleFact, in.Bare)+": "+iamCompactPolicy(in.Doc))
+func TrustPolicyEvidence(in *TrustInput) Detail {
+	return Ev(in.RoleFact.Source, TrustPolicyLabel(in.RoleFact, in.Bare)+": "+IamCompactPolicy(in.Doc))
 }
 
 // trustPolicyLabel names a trust policy in evidence; a bare document says
 // why it is taken as the role's.
-func trustPolicyLabel(role *snapshot.Role, bare bool) string {
+func TrustPolicyLabel(role *snapshot.Role, bare bool) string {
 	if bare {
 		return fmt.Sprintf("bare policy document, taken as the trust policy of role %s (the only role the service accounts name, and the only trust policy in the input)", role.Name)
 	}
@@ -999,7 +992,7 @@ func trustPolicyLabel(role *snapshot.Role, bare bool) string {
 }
 
 // iamCompactPolicy is the trust policy as one line.
-func iamCompactPolicy(d *policy.Document) string {
+func IamCompactPolicy(d *policy.Document) string {
 	return strings.Join(strings.Fields(d.JSON), " ")
 }
 
@@ -1013,7 +1006,7 @@ func iamOr(s, def string) string {
 // iamGlob reports whether s matches an IAM pattern where "*" is any run of
 // characters and "?" exactly one (StringLike; IAM User Guide, "Condition
 // operators"); fold compares case-insensitively.
-func iamGlob(pattern, s string, fold bool) bool {
+func IamGlob(pattern, s string, fold bool) bool {
 	if fold {
 		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
 	}
@@ -1042,7 +1035,7 @@ func iamGlob(pattern, s string, fold bool) bool {
 }
 
 // iamQuoteArg quotes a shell argument when it needs it.
-func iamQuoteArg(s string) string {
+func IamQuoteArg(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=,.@/:%") == "" {
 		return s
 	}

@@ -1,10 +1,11 @@
-package check
+package model
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
+
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -15,16 +16,6 @@ import (
 // fixAsk is the pod of the fixtures: payments/s3-reader in cluster prod,
 // role in account 111122223333.
 var fixAsk = TrustAsk{Provider: iamProvider, HostPath: iamHP, Sub: iamSub, Aud: "sts.amazonaws.com"}
-
-// fixStatement renders one statement of the EKS documentation's form.
-func fixStatement(provider, hp, op, sub, aud string) string {
-	return fmt.Sprintf(`{"Effect":"Allow","Principal":{"Federated":%q},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{%q:{%q:%q,%q:%q}}}`,
-		provider, op, hp+":sub", sub, hp+":aud", aud)
-}
-
-func fixDoc(statements ...string) string {
-	return `{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`
-}
 
 // TestCorrectTrustPolicyRoundTrip: for every kind of trust-policy failure,
 // the corrected policy, fed back to the evaluator, admits the pod, still
@@ -47,7 +38,7 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 	}{
 		{
 			name: "IRSA202 action missing",
-			doc: fixDoc(`{"Sid":"EKS","Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"` +
+			doc: fx.PolicyDoc(`{"Sid":"EKS","Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"` +
 				iamHP + `:sub":"` + iamSub + `","` + iamHP + `:aud":"sts.amazonaws.com"}}}`),
 			want: `{
   "Version": "2012-10-17",
@@ -76,23 +67,23 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 		},
 		{
 			name:    "IRSA203 provider ARN keeps https://",
-			doc:     fixDoc(fixStatement("arn:aws:iam::111122223333:oidc-provider/https://"+iamHP, iamHP, "StringEquals", iamSub, "sts.amazonaws.com")),
-			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:     fx.PolicyDoc(fx.TrustStatement("arn:aws:iam::111122223333:oidc-provider/https://"+iamHP, iamHP, "StringEquals", iamSub, "sts.amazonaws.com")),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] trusts Federated "` + iamProvider + `" instead of "arn:aws:iam::111122223333:oidc-provider/https://` + iamHP + `"`},
 		},
 		{
 			name:    "IRSA203 cross-account role trusts the cluster account's provider",
-			doc:     fixDoc(fixStatement(iamProvider, crossHP, "StringEquals", iamSub, "sts.amazonaws.com")),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, crossHP, "StringEquals", iamSub, "sts.amazonaws.com")),
 			ask:     TrustAsk{Provider: crossProvider, HostPath: crossHP, Sub: iamSub, Aud: "sts.amazonaws.com"},
-			want:    fixRender(t, fixDoc(fixStatement(crossProvider, crossHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(crossProvider, crossHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] trusts Federated "` + crossProvider + `" instead of "` + iamProvider + `"`},
 		},
 		{
 			name: "IRSA203 another cluster's statement is kept and copied",
-			doc:  fixDoc(fixStatement(other, otherHP, "StringEquals", "system:serviceaccount:payments:s3-reader", "sts.amazonaws.com")),
-			want: fixRender(t, fixDoc(
-				fixStatement(other, otherHP, "StringEquals", iamSub, "sts.amazonaws.com"),
-				fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:  fx.PolicyDoc(fx.TrustStatement(other, otherHP, "StringEquals", "system:serviceaccount:payments:s3-reader", "sts.amazonaws.com")),
+			want: fixRender(t, fx.PolicyDoc(
+				fx.TrustStatement(other, otherHP, "StringEquals", iamSub, "sts.amazonaws.com"),
+				fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{
 				`a copy of Statement[0] trusts Federated "` + iamProvider + `" (the statement itself still trusts "` + other + `")`,
 				"Statement[1] tests " + iamHP + ":sub instead of " + otherHP + ":sub",
@@ -101,8 +92,8 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 		},
 		{
 			name: "IRSA204 condition keys keep https://",
-			doc:  fixDoc(fixStatement(iamProvider, "https://"+iamHP, "StringEquals", iamSub, "sts.amazonaws.com")),
-			want: fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:  fx.PolicyDoc(fx.TrustStatement(iamProvider, "https://"+iamHP, "StringEquals", iamSub, "sts.amazonaws.com")),
+			want: fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{
 				"Statement[0] tests " + iamHP + ":sub instead of https://" + iamHP + ":sub",
 				"Statement[0] tests " + iamHP + ":aud instead of https://" + iamHP + ":aud",
@@ -110,100 +101,100 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 		},
 		{
 			name:    "IRSA205 namespace typo is replaced",
-			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
-			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payment:s3-reader" (a typo: namespace "payment" for "payments")`},
 		},
 		{
 			name: "IRSA205 value of another service account that uses the role is kept",
-			doc:  fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:billing:s3-reader", "sts.amazonaws.com")),
+			doc:  fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:billing:s3-reader", "sts.amazonaws.com")),
 			keep: []TrustAsk{{Provider: iamProvider, HostPath: iamHP, Sub: "system:serviceaccount:billing:s3-reader", Aud: "sts.amazonaws.com"}},
-			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:billing:s3-reader", "sts.amazonaws.com")),
+			want: fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:billing:s3-reader", "sts.amazonaws.com")),
 				`"system:serviceaccount:billing:s3-reader"`, `["system:serviceaccount:billing:s3-reader","`+iamSub+`"]`, 1)),
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
 		},
 		{
 			name: "IRSA205 a value naming another service account entirely is kept",
-			doc:  fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:billing:exporter", "sts.amazonaws.com")),
-			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+			doc:  fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:billing:exporter", "sts.amazonaws.com")),
+			want: fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
 				`"x"`, `["system:serviceaccount:billing:exporter","`+iamSub+`"]`, 1)),
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
 		},
 		{
 			name:    "IRSA205 namespace differing in letter case only is a typo",
-			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:Payments:s3-reader", "sts.amazonaws.com")),
-			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:Payments:s3-reader", "sts.amazonaws.com")),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:Payments:s3-reader" (a typo: namespace "Payments" for "payments")`},
 		},
 		{
 			name:    "IRSA205 name typo is replaced",
-			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-raeder", "sts.amazonaws.com")),
-			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-raeder", "sts.amazonaws.com")),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payments:s3-raeder" (a typo: name "s3-raeder" for "s3-reader")`},
 		},
 		{
 			name:   "IRSA205 another namespace's service account is kept, not replaced",
-			doc:    fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:staging:s3-reader", "sts.amazonaws.com")),
+			doc:    fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:staging:s3-reader", "sts.amazonaws.com")),
 			admits: []string{"system:serviceaccount:staging:s3-reader"},
-			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+			want: fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
 				`"x"`, `["system:serviceaccount:staging:s3-reader","`+iamSub+`"]`, 1)),
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
 		},
 		{
 			name:   "IRSA205 another name in the namespace is kept, not replaced",
-			doc:    fixDoc(fixStatement(iamProvider, iamHP, "ForAllValues:StringEquals", "system:serviceaccount:payments:s3-writer", "sts.amazonaws.com")),
+			doc:    fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "ForAllValues:StringEquals", "system:serviceaccount:payments:s3-writer", "sts.amazonaws.com")),
 			admits: []string{"system:serviceaccount:payments:s3-writer"},
-			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "ForAllValues:StringEquals", "x", "sts.amazonaws.com")),
+			want: fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "ForAllValues:StringEquals", "x", "sts.amazonaws.com")),
 				`"x"`, `["system:serviceaccount:payments:s3-writer","`+iamSub+`"]`, 1)),
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
 		},
 		{
 			name: "IRSA205 a service account proven missing is replaced",
-			doc:  fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-writer", "sts.amazonaws.com")),
+			doc:  fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-writer", "sts.amazonaws.com")),
 			facts: func(sub string) (bool, string) {
 				if sub == "system:serviceaccount:payments:s3-writer" {
 					return false, "ServiceAccount payments/s3-writer does not exist: serviceaccounts.json lists the ServiceAccounts of namespace payments without it"
 				}
 				return false, ""
 			},
-			want: fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			want: fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "system:serviceaccount:payments:s3-writer" ` +
 				`(ServiceAccount payments/s3-writer does not exist: serviceaccounts.json lists the ServiceAccounts of namespace payments without it)`},
 		},
 		{
 			name:   "IRSA205 a near name of a service account that exists is kept",
-			doc:    fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
+			doc:    fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
 			facts:  func(sub string) (bool, string) { return sub == "system:serviceaccount:payment:s3-reader", "" },
 			admits: []string{"system:serviceaccount:payment:s3-reader"},
-			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+			want: fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
 				`"x"`, `["system:serviceaccount:payment:s3-reader","`+iamSub+`"]`, 1)),
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "` + iamSub + `"`},
 		},
 		{
 			name:   "IRSA205 short names two edits apart are no typo",
-			doc:    fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:ui", "sts.amazonaws.com")),
+			doc:    fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:ui", "sts.amazonaws.com")),
 			ask:    TrustAsk{Provider: iamProvider, HostPath: iamHP, Sub: "system:serviceaccount:payments:db", Aud: "sts.amazonaws.com"},
 			admits: []string{"system:serviceaccount:payments:ui"},
-			want: fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+			want: fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
 				`"x"`, `["system:serviceaccount:payments:ui","system:serviceaccount:payments:db"]`, 1)),
 			changes: []string{`Statement[0] also admits ` + iamHP + `:sub "system:serviceaccount:payments:db"`},
 		},
 		{
 			name:    "IRSA205 namespace-wide pattern keeps its wildcard",
-			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payment:*", "sts.amazonaws.com")),
-			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"))),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payment:*", "sts.amazonaws.com")),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] requires ` + iamHP + `:sub StringLike "system:serviceaccount:payments:*" instead of "system:serviceaccount:payment:*" (a typo: namespace "payment" for "payments")`},
 		},
 		{
 			name:    "IRSA206 audience",
-			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com.cn")),
-			want:    fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com.cn")),
+			want:    fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`Statement[0] requires ` + iamHP + `:aud StringEquals "sts.amazonaws.com" instead of "sts.amazonaws.com.cn"`},
 		},
 		{
 			name: "IRSA205 and IRSA206 swapped values",
-			doc:  fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "sts.amazonaws.com", iamSub)),
-			want: fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			doc:  fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "sts.amazonaws.com", iamSub)),
+			want: fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{
 				`Statement[0] requires ` + iamHP + `:sub StringEquals "` + iamSub + `" instead of "sts.amazonaws.com"`,
 				`Statement[0] requires ` + iamHP + `:aud StringEquals "sts.amazonaws.com" instead of "` + iamSub + `"`,
@@ -211,28 +202,28 @@ func TestCorrectTrustPolicyRoundTrip(t *testing.T) {
 		},
 		{
 			name: "IRSA208 explicit deny exempts only this subject",
-			doc: fixDoc(fixStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"),
+			doc: fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"),
 				`{"Sid":"NoPayments","Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringLike":{"`+iamHP+`:sub":"system:serviceaccount:payments:s3-*"}}}`),
-			want: fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"),
+			want: fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringLike", "system:serviceaccount:payments:*", "sts.amazonaws.com"),
 				`{"Sid":"NoPayments","Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringLike":{"`+iamHP+`:sub":"system:serviceaccount:payments:s3-*"},"StringNotEquals":{"`+iamHP+`:sub":"`+iamSub+`"}}}`)),
 			changes: []string{`statement "NoPayments" no longer applies to ` + iamSub + `: a StringNotEquals condition on ` + iamHP + `:sub exempts it`},
 		},
 		{
 			name:    "IRSA210 wildcard under StringEquals",
-			doc:     fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-*", "sts.amazonaws.com")),
-			want:    fixRender(t, fixDoc(`{"Effect":"Allow","Principal":{"Federated":"`+iamProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"`+iamHP+`:aud":"sts.amazonaws.com"},"StringLike":{"`+iamHP+`:sub":"system:serviceaccount:payments:s3-*"}}}`)),
+			doc:     fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payments:s3-*", "sts.amazonaws.com")),
+			want:    fixRender(t, fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"`+iamProvider+`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"`+iamHP+`:aud":"sts.amazonaws.com"},"StringLike":{"`+iamHP+`:sub":"system:serviceaccount:payments:s3-*"}}}`)),
 			changes: []string{`Statement[0] compares ` + iamHP + `:sub with StringLike instead of StringEquals, so "system:serviceaccount:payments:s3-*" is a pattern`},
 		},
 		{
 			name: "no Allow statement for web identity",
 			doc:  `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`,
-			want: fixRender(t, fixDoc(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`,
-				fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
+			want: fixRender(t, fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`,
+				fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"))),
 			changes: []string{`a new Statement[1] allows sts:AssumeRoleWithWebIdentity from Federated "` + iamProvider + `" for sub "` + iamSub + `" only`},
 		},
 		{
 			name: "a negated condition that excludes the subject gets a statement of its own",
-			doc: fixDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"` +
+			doc: fx.PolicyDoc(`{"Effect":"Allow","Principal":{"Federated":"` + iamProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"` +
 				iamHP + `:sub":"system:serviceaccount:payments:*"},"StringNotEquals":{"` + iamHP + `:sub":"` + iamSub + `"}}}`),
 			changes: []string{`a new Statement[1] allows sts:AssumeRoleWithWebIdentity from Federated "` + iamProvider + `" for sub "` + iamSub + `" only`},
 		},
@@ -320,11 +311,11 @@ func fixRoundTrip(t *testing.T, orig *policy.Document, content string, ask Trust
 // fixRender is a document as the corrected policy renders it.
 func fixRender(t *testing.T, doc string) string {
 	t.Helper()
-	tree, err := parseTree(doc)
+	tree, err := ParseTree(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := tree.render()
+	out, err := tree.Render()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,13 +331,13 @@ func TestCorrectTrustPolicyErrors(t *testing.T) {
 	}{
 		{
 			name: "repeated key",
-			doc:  `{"Version":"2012-10-17","Version":"2012-10-17","Statement":[` + fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com") + `]}`,
+			doc:  `{"Version":"2012-10-17","Version":"2012-10-17","Statement":[` + fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com") + `]}`,
 			ask:  fixAsk,
 			want: `correct trust policy for ` + iamSub + `: undetermined: the document repeats the JSON key "Version" at the top level; IAM does not document which copy it uses`,
 		},
 		{
 			name: "unknown audience",
-			doc:  fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com")),
+			doc:  fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com")),
 			ask:  TrustAsk{Provider: iamProvider, HostPath: iamHP, Sub: iamSub},
 			want: `correct trust policy for ` + iamSub + `: undetermined: Statement[0] may allow sts:AssumeRoleWithWebIdentity: it tests ` + iamHP + `:aud with StringEquals, a key the token may carry but this evaluator was not given`,
 		},
@@ -372,16 +363,16 @@ func TestCorrectTrustPolicyErrors(t *testing.T) {
 // TestCorrectTrustPolicySeveralSubjects: one file per role admits every
 // service account that names it.
 func TestCorrectTrustPolicySeveralSubjects(t *testing.T) {
-	doc, err := policy.ParseDocument(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")))
+	doc, err := policy.ParseDocument(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	asks := []TrustAsk{fixAsk, {Provider: iamProvider, HostPath: iamHP, Sub: "system:serviceaccount:billing:exporter", Aud: "sts.amazonaws.com"}}
-	fix, err := CorrectTrustPolicy(doc, sortedAsks(asks), nil, nil)
+	fix, err := CorrectTrustPolicy(doc, SortedAsks(asks), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fixRender(t, strings.Replace(fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
+	want := fixRender(t, strings.Replace(fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "x", "sts.amazonaws.com")),
 		`"x"`, `["`+iamSub+`","system:serviceaccount:billing:exporter"]`, 1))
 	if diff := cmp.Diff(want, fix.Content); diff != "" {
 		t.Errorf("corrected policy (-want +got):\n%s", diff)
@@ -405,7 +396,7 @@ func TestFreshTrustPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fixRender(t, fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com")))
+	want := fixRender(t, fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com")))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fresh policy (-want +got):\n%s", diff)
 	}
@@ -418,10 +409,10 @@ func TestFreshTrustPolicy(t *testing.T) {
 // never panics, and a correction it returns passes the round trip.
 func FuzzCorrectTrustPolicy(f *testing.F) {
 	seeds := []string{
-		fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
-		fixDoc(fixStatement(iamProvider, "https://"+iamHP, "StringLike", "system:serviceaccount:*:x", "sts.amazonaws.com.cn")),
+		fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com")),
+		fx.PolicyDoc(fx.TrustStatement(iamProvider, "https://"+iamHP, "StringLike", "system:serviceaccount:*:x", "sts.amazonaws.com.cn")),
 		`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`,
-		fixDoc(fixStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"),
+		fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", iamSub, "sts.amazonaws.com"),
 			`{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringNotEquals":{"`+iamHP+`:aud":"x"}}}`),
 		`{"Statement":[{"Effect":"Allow","Principal":{"Federated":["a:b","` + iamProvider + `"]},"NotAction":"sts:AssumeRole","Condition":{"ForAnyValue:StringLike":{"` + iamHP + `:sub":["a","b"]},"Null":{"` + iamHP + `:aud":"false"}}}]}`,
 	}
@@ -455,10 +446,12 @@ func FuzzCorrectTrustPolicy(f *testing.F) {
 // TestSubjectFacts: a :sub value's ServiceAccount counts as gone only when
 // the input proves it (CONTRACT.md "Absence needs proof").
 func TestSubjectFacts(t *testing.T) {
-	s := iamSnapshot(func(s *snapshot.Snapshot) {
-		s.NotFounds = append(s.NotFounds, snapshot.NotFound{Kind: snapshot.KindServiceAccount, Namespace: "billing", Name: "exporter",
-			Message: `Error from server (NotFound): serviceaccounts "exporter" not found`, Source: snapshot.Source{Kind: "bundle", Ref: "sa-exporter.txt"}})
-	})
+	s := &snapshot.Snapshot{ServiceAccounts: map[string]*snapshot.ServiceAccount{
+		"payments/s3-reader": {ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "s3-reader"}},
+	}}
+	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindServiceAccount, Namespace: "payments", Source: snapshot.Source{Kind: "bundle", Ref: "serviceaccounts.json"}})
+	s.NotFounds = append(s.NotFounds, snapshot.NotFound{Kind: snapshot.KindServiceAccount, Namespace: "billing", Name: "exporter",
+		Message: `Error from server (NotFound): serviceaccounts "exporter" not found`, Source: snapshot.Source{Kind: "bundle", Ref: "sa-exporter.txt"}})
 	c := &Context{Snap: s}
 	tests := []struct {
 		sub    string

@@ -1,10 +1,12 @@
-package check
+package model
 
 import (
 	"crypto/x509"
 	"errors"
 	"testing"
 	"time"
+
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -34,29 +36,29 @@ func TestSANMatches(t *testing.T) {
 }
 
 func TestChainsFor(t *testing.T) {
-	p := newTestPKI(t)
-	eks := chainOf("a.pem", p.eksLeaf, p.pubInter)
-	eksAgain := chainOf("b.pem", p.eksLeaf, p.pubInter)
-	corp := chainOf("c.pem", p.corpLeaf, p.corpInter, p.corpRoot)
-	bareCA := chainOf("d.pem", p.pubRoot)
+	p := fx.NewPKI(t)
+	eks := fx.ChainOf("a.pem", p.EksLeaf, p.PubInter)
+	eksAgain := fx.ChainOf("b.pem", p.EksLeaf, p.PubInter)
+	corp := fx.ChainOf("c.pem", p.CorpLeaf, p.CorpInter, p.CorpRoot)
+	bareCA := fx.ChainOf("d.pem", p.PubRoot)
 	s := &snapshot.Snapshot{TLSChains: []*snapshot.TLSChain{bareCA, eks, corp, eksAgain}}
-	if got := chainsFor(s, eksHost); len(got) != 1 || got[0] != eks {
-		t.Errorf("chainsFor(%s) = %v, want the first EKS chain only (the second is the same chain)", eksHost, got)
+	if got := ChainsFor(s, fx.EKSHost); len(got) != 1 || got[0] != eks {
+		t.Errorf("chainsFor(%s) = %v, want the first EKS chain only (the second is the same chain)", fx.EKSHost, got)
 	}
-	if got := chainsFor(s, corpHost); len(got) != 1 || got[0] != corp {
-		t.Errorf("chainsFor(%s) = %v, want the corp chain", corpHost, got)
+	if got := ChainsFor(s, fx.CorpHost); len(got) != 1 || got[0] != corp {
+		t.Errorf("chainsFor(%s) = %v, want the corp chain", fx.CorpHost, got)
 	}
-	if got := chainsFor(s, "keys.acme-corp.com"); len(got) != 0 {
+	if got := ChainsFor(s, "keys.acme-corp.com"); len(got) != 0 {
 		t.Errorf("chainsFor(keys.acme-corp.com) = %v, want none", got)
 	}
-	if d := cmp.Diff([]string{"*." + eksHost, eksHost, corpHost}, chainHosts(s)); d != "" {
+	if d := cmp.Diff([]string{"*." + fx.EKSHost, fx.EKSHost, fx.CorpHost}, ChainHosts(s)); d != "" {
 		t.Errorf("chainHosts (-want +got):\n%s", d)
 	}
 }
 
 func TestVerifyPublic(t *testing.T) {
-	p := newTestPKI(t)
-	expired := makeCert(t, certSpec{cn: eksHost, org: "Amazon.com, Inc.", dns: []string{eksHost}, from: day(2024, 6, 1), to: day(2025, 6, 30), parent: p.pubInter, keyPrefix: "expired " + eksHost})
+	p := fx.NewPKI(t)
+	expired := fx.MakeCert(t, fx.CertSpec{CN: fx.EKSHost, Org: "Amazon.com, Inc.", DNS: []string{fx.EKSHost}, From: fx.Day(2024, 6, 1), To: fx.Day(2025, 6, 30), Parent: p.PubInter, KeyPrefix: "expired " + fx.EKSHost})
 	tests := []struct {
 		name        string
 		chain       *snapshot.TLSChain
@@ -66,29 +68,29 @@ func TestVerifyPublic(t *testing.T) {
 		wantPublic  bool
 		wantWhy     string
 	}{
-		{name: "public chain", chain: chainOf("c.pem", p.eksLeaf, p.pubInter), host: eksHost, wantPublic: true},
-		{name: "an old capture of an expired chain still names its root", chain: chainOf("c.pem", expired, p.pubInter), host: eksHost, wantPublic: true},
-		{name: "capture time from the manifest", chain: chainOf("c.pem", p.eksLeaf, p.pubInter), host: eksHost, collectedAt: "2026-07-01T08:00:00Z", wantPublic: true},
-		{name: "private root", chain: chainOf("c.pem", p.corpLeaf, p.corpInter, p.corpRoot), host: corpHost,
+		{name: "public chain", chain: fx.ChainOf("c.pem", p.EksLeaf, p.PubInter), host: fx.EKSHost, wantPublic: true},
+		{name: "an old capture of an expired chain still names its root", chain: fx.ChainOf("c.pem", expired, p.PubInter), host: fx.EKSHost, wantPublic: true},
+		{name: "capture time from the manifest", chain: fx.ChainOf("c.pem", p.EksLeaf, p.PubInter), host: fx.EKSHost, collectedAt: "2026-07-01T08:00:00Z", wantPublic: true},
+		{name: "private root", chain: fx.ChainOf("c.pem", p.CorpLeaf, p.CorpInter, p.CorpRoot), host: fx.CorpHost,
 			wantWhy: `its root CN=Acme Corp Root CA G2,O=Acme Corp,C=US is not a public root CA`},
-		{name: "intercepted", chain: chainOf("c.pem", p.proxyLeaf, p.proxyRoot), host: eksHost,
+		{name: "intercepted", chain: fx.ChainOf("c.pem", p.ProxyLeaf, p.ProxyRoot), host: fx.EKSHost,
 			wantWhy: `its root CN=Acme Corp TLS Inspection CA,O=Acme Corp,C=US is not a public root CA`},
-		{name: "intermediate missing from the capture", chain: chainOf("c.pem", p.eksLeaf), host: eksHost,
+		{name: "intermediate missing from the capture", chain: fx.ChainOf("c.pem", p.EksLeaf), host: fx.EKSHost,
 			wantWhy: `it stops at CN=oidc.eks.us-west-2.amazonaws.com,O=Amazon.com\, Inc.,C=US, whose issuer CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US is neither a public root CA nor in the capture`},
-		{name: "the leaf is not for the host", chain: chainOf("c.pem", p.eksLeaf, p.pubInter), host: "oidc.eks.us-east-1.amazonaws.com",
+		{name: "the leaf is not for the host", chain: fx.ChainOf("c.pem", p.EksLeaf, p.PubInter), host: "oidc.eks.us-east-1.amazonaws.com",
 			wantWhy: "certificate is valid for oidc.eks.us-west-2.amazonaws.com, *.oidc.eks.us-west-2.amazonaws.com, not oidc.eks.us-east-1.amazonaws.com"},
-		{name: "no system roots", chain: chainOf("c.pem", p.eksLeaf, p.pubInter), host: eksHost,
+		{name: "no system roots", chain: fx.ChainOf("c.pem", p.EksLeaf, p.PubInter), host: fx.EKSHost,
 			roots:   func() (*x509.CertPool, error) { return nil, errors.New("no certificates found") },
 			wantWhy: "the system's root CAs could not be loaded (no certificates found), so the chain could not be verified"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			usePublicRoots(t, p.pubRoot)
+			usePublicRoots(t, p.PubRoot)
 			if tt.roots != nil {
 				PublicRootCAs = tt.roots
 			}
 			c := &Context{Snap: &snapshot.Snapshot{CollectedAt: tt.collectedAt}, Now: iamNow}
-			public, why := verifyPublic(c, tt.chain, tt.host)
+			public, why := VerifyPublic(c, tt.chain, tt.host)
 			if public != tt.wantPublic || why != tt.wantWhy {
 				t.Errorf("verifyPublic = %v, %q; want %v, %q", public, why, tt.wantPublic, tt.wantWhy)
 			}
@@ -116,7 +118,7 @@ func TestDiscoveryFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, others := discoveryFor(&snapshot.Snapshot{Discoveries: tt.docs}, issuer)
+			got, others := DiscoveryFor(&snapshot.Snapshot{Discoveries: tt.docs}, issuer)
 			if got != tt.want || len(others) != tt.wantOthers {
 				t.Errorf("discoveryFor = %+v, %d others; want %+v, %d", got, len(others), tt.want, tt.wantOthers)
 			}
@@ -128,14 +130,14 @@ func TestTokensForAndAge(t *testing.T) {
 	old := &snapshot.TokenClaims{Subject: iamSub, IssuedAt: 100, ExpiresAt: 200}
 	newer := &snapshot.TokenClaims{Subject: iamSub, IssuedAt: 150, ExpiresAt: 250}
 	other := &snapshot.TokenClaims{Subject: "system:serviceaccount:payments:default", IssuedAt: 300}
-	got := tokensFor(&snapshot.Snapshot{Tokens: []*snapshot.TokenClaims{old, other, newer}}, iamSub)
+	got := TokensFor(&snapshot.Snapshot{Tokens: []*snapshot.TokenClaims{old, other, newer}}, iamSub)
 	if len(got) != 2 || got[0] != newer || got[1] != old {
 		t.Errorf("tokensFor = %v, want newest first, and only the subject's", got)
 	}
 	for d, want := range map[time.Duration]string{
 		3*24*time.Hour + 4*time.Hour: "3d4h", 48 * time.Hour: "2d", 90 * time.Minute: "1h30m", 2 * time.Hour: "2h", 59 * time.Second: "1m", 5 * time.Minute: "5m",
 	} {
-		if got := age(d); got != want {
+		if got := Age(d); got != want {
 			t.Errorf("age(%v) = %q, want %q", d, got, want)
 		}
 	}
@@ -143,11 +145,11 @@ func TestTokensForAndAge(t *testing.T) {
 
 func TestCaptureCommands(t *testing.T) {
 	got := []string{
-		captureChainCmd(eksHost),
-		captureDiscoveryCmd(iamIssuer + "/"),
-		captureJWKSCmd(iamIssuer + "/keys"),
-		captureTokenCmd("s3-reader", "payments", "sts.amazonaws.com"),
-		captureTokenCmd("s3-reader", "payments", ""),
+		CaptureChainCmd(fx.EKSHost),
+		CaptureDiscoveryCmd(iamIssuer + "/"),
+		CaptureJWKSCmd(iamIssuer + "/keys"),
+		CaptureTokenCmd("s3-reader", "payments", "sts.amazonaws.com"),
+		CaptureTokenCmd("s3-reader", "payments", ""),
 	}
 	want := []string{
 		"openssl s_client -servername oidc.eks.us-west-2.amazonaws.com -showcerts -connect oidc.eks.us-west-2.amazonaws.com:443 </dev/null > issuer-chain.pem",
@@ -159,4 +161,16 @@ func TestCaptureCommands(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("commands (-want +got):\n%s", d)
 	}
+}
+
+// usePublicRoots makes roots the only public root CAs for the test.
+func usePublicRoots(t *testing.T, roots ...*fx.Cert) {
+	t.Helper()
+	old := PublicRootCAs
+	pool := x509.NewCertPool()
+	for _, r := range roots {
+		pool.AddCert(r.Cert)
+	}
+	PublicRootCAs = func() (*x509.CertPool, error) { return pool, nil }
+	t.Cleanup(func() { PublicRootCAs = old })
 }

@@ -1,7 +1,7 @@
 package check
 
 import (
-	"time"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -37,14 +37,33 @@ type Check struct {
 	// Needs lists facts the check cannot run without: when the snapshot has
 	// none of one, every outcome becomes skipped with the reason.
 	Needs []snapshot.Kind
-	// After lists the checks whose failure for the same target blocks this
-	// one (the cascade of CONTRACT.md): every outcome becomes
-	// "blocked by IRSAnnn".
-	After []string
+	// Requires lists the checks whose failure blocks this one (the
+	// cascade of CONTRACT.md "Cascades"). The engine enforces it per
+	// subject: a prerequisite that failed for the target (for its
+	// ServiceAccount, its role, or the target itself) blocks every outcome
+	// of this check on the target, and the engine records "blocked by
+	// IRSAnnn" on Subject without calling Run; one that failed only for a
+	// container blocks only that container's outcomes. A prerequisite that
+	// passed or was skipped does not block.
+	Requires []*Check
 	// Sees lists checks whose outcomes for the same target this one reads
-	// (Recorder.Prior): it runs after them, but their failure does not
+	// (Recorder.ResultOf): they run first, but their failure does not
 	// block it.
-	Sees []string
+	Sees []*Check
+	// Containers, for a check whose outcomes are about containers, names
+	// the containers it speaks of on the target: when it is blocked for
+	// the whole target, the engine records the skip on each of them. A nil
+	// answer means the check speaks of the target itself there (Subject).
+	Containers func(c *model.Context, t *model.Target) []string
+	// Applies reports whether the check concerns the target at all,
+	// beyond Scope and IRSA (a pod with no token to read, a workload no
+	// probe ran for): a check that does not apply emits nothing, blocked
+	// or not. nil means it applies to every target of its scope.
+	Applies func(c *model.Context, t *model.Target) bool
+	// Subject is what the check speaks of on a target, for the outcome
+	// the engine records when the check is blocked or the input lacks what
+	// it Needs; nil means the target itself.
+	Subject func(c *model.Context, t *model.Target) finding.Subject
 	// IRSA reports that the check is about IRSA only, so targets that use
 	// EKS Pod Identity get no finding from it.
 	IRSA bool
@@ -57,18 +76,5 @@ type Check struct {
 	// Run judges one target and records exactly one outcome (fail, pass or
 	// skip) per subject it applies to; it records nothing for a target it
 	// does not apply to. It must not perform I/O.
-	Run func(c *Context, t *Target, r *Recorder)
-}
-
-// Context is what every check may read besides its target.
-type Context struct {
-	Snap *snapshot.Snapshot
-	// Now is the injected clock (token ages).
-	Now time.Time
-	// Targets are all targets of the run (for checks that look across them).
-	Targets []*Target
-	// Index helps checks find related objects.
-	Index *Index
-
-	memo memo
+	Run func(c *model.Context, t *model.Target, r *Recorder)
 }

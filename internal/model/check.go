@@ -1,0 +1,20 @@
+package model
+
+import (
+	"time"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// Context is what every check may read besides its target.
+type Context struct {
+	Snap *snapshot.Snapshot
+	// Now is the injected clock (token ages).
+	Now time.Time
+	// Targets are all targets of the run (for checks that look across them).
+	Targets []*Target
+	// Index helps checks find related objects.
+	Index *Index
+
+	memo map[any]any
+}

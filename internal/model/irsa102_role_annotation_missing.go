@@ -1,0 +1,74 @@
+package model
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// saAbsentReason says why a check about the ServiceAccount cannot judge it.
+func SaAbsentReason(c *Context, t *Target) string {
+	if _, _, missing := SAMissing(c.Snap, t); missing {
+		return fmt.Sprintf("ServiceAccount %q does not exist in namespace %q", t.SAName, t.Namespace)
+	}
+	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
+}
+
+// targetNoun names the target's kind for evidence: "pod", or the workload's
+// kind for a template.
+func TargetNoun(t *Target) string {
+	if t.IsPod() {
+		return "pod"
+	}
+	return t.Kind
+}
+
+// containerList renders container names: `container "app"`, `containers
+// "app" and "log"`.
+func ContainerList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) == 1 {
+		return "container " + q[0]
+	}
+	return "containers " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
+}
+
+// tokenVolumeFor returns the projected volume holding a serviceAccountToken
+// whose file the container sees at path p, through one of its mounts.
+func TokenVolumeFor(spec *snapshot.PodSpec, ct *snapshot.Container, p string) (*snapshot.Volume, bool) {
+	if p == "" {
+		return nil, false
+	}
+	p = path.Clean(p)
+	for _, m := range ct.VolumeMounts {
+		v := Volume(spec, m.Name)
+		if v == nil || v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			sat := src.ServiceAccountToken
+			if sat == nil || sat.Path == "" {
+				continue
+			}
+			// With subPath the mount is the file (or directory) at that
+			// path inside the volume.
+			inVolume := sat.Path
+			if m.SubPath != "" {
+				rel, ok := strings.CutPrefix(path.Clean(sat.Path), path.Clean(m.SubPath))
+				if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+					continue
+				}
+				inVolume = rel
+			}
+			if path.Join(m.MountPath, inVolume) == p {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}

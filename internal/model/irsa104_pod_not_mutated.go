@@ -1,0 +1,333 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
+)
+
+// partMutation says how a pod shows that the webhook ran although some of
+// its containers lack the variables.
+type PartMutation struct {
+	// mutated are the containers whose web identity variables the webhook
+	// injected (webIdentityOrigin).
+	Mutated []string
+	// volumeAdded: the pod has the aws-iam-token volume and its pod
+	// template, which is in the input, does not declare it.
+	volumeAdded bool
+	// template describes the pod template compared with ("" when the
+	// input has none); notInTemplate lists the containers lacking the
+	// variables that the template does not have.
+	Template      string
+	NotInTemplate []string
+}
+
+// partlyMutated reports a pod that the webhook did mutate although some
+// containers lack the variables: it has the aws-iam-token volume (the
+// webhook adds it unless a volume of that name exists), and a container
+// has variables the webhook injected, or the pod template does not declare
+// the volume itself. The webhook gives every container it sees the
+// variables (handler.go addEnvToContainer), so a container without them
+// was added to the pod after the webhook ran: by a mutating webhook called
+// later (configurations are called in name order, and a webhook with
+// reinvocationPolicy Never, the default, is not called again), as Vault's
+// agent injector or a service mesh adds its sidecar. Re-creating the pod
+// changes nothing.
+func PartlyMutated(c *Context, t *Target, v Admission) (PartMutation, bool) {
+	var pm PartMutation
+	if Volume(t.Spec, webhook.VolumeName) == nil {
+		return pm, false
+	}
+	for _, cont := range InitAndRegular(t.Spec) {
+		if slices.Contains(v.Needs, cont.Name) {
+			continue
+		}
+		_, role := Env(cont, webhook.EnvRoleARN)
+		_, file := Env(cont, webhook.EnvTokenFile)
+		if (role || file) && WebIdentityOrigin(c, t, cont).Injected {
+			pm.Mutated = append(pm.Mutated, cont.Name)
+		}
+	}
+	spec, desc := podTemplateOf(c, t)
+	if spec != nil {
+		pm.Template = desc
+		pm.volumeAdded = Volume(spec, webhook.VolumeName) == nil
+		for _, name := range v.Needs {
+			if SpecContainer(spec, name) == nil {
+				pm.NotInTemplate = append(pm.NotInTemplate, name)
+			}
+		}
+	} else {
+		// Without the template the volume's origin cannot be told: the
+		// webhook's name on it is taken as its mark.
+		pm.volumeAdded = true
+	}
+	return pm, len(pm.Mutated) > 0 || pm.volumeAdded
+}
+
+// admission is what the webhook does, or did, with a target: Mutate's
+// prediction on the target's spec, with the skip label decided from the
+// webhook configurations in the input.
+type Admission struct {
+	Role      string // the SA's eks.amazonaws.com/role-arn value
+	Annotated bool   // the value is non-empty: the webhook acts (§1.1)
+	Label     skipLabel
+	Res       webhook.Result
+	// needs lists the containers the webhook gives AWS_ROLE_ARN and
+	// AWS_WEB_IDENTITY_TOKEN_FILE: not skipped, and setting neither. On an
+	// admitted pod that the webhook mutated, it is empty.
+	Needs []string
+	// mountFor lists the containers that set AWS_WEB_IDENTITY_TOKEN_FILE
+	// themselves under the webhook's mount path and do not mount it yet:
+	// they rely on the mount the webhook adds.
+	mountFor []string
+}
+
+func AdmissionOf(c *Context, t *Target) Admission {
+	var a Admission
+	a.Role, _ = RoleAnnotation(t.SA)
+	a.Annotated = a.Role != ""
+	if t.Meta != nil {
+		a.Label = SkipLabelOf(c.Snap, t.Meta.Labels)
+	}
+	a.Res = t.Mutated(true)
+	if a.Res.Mode != webhook.ModeIRSA || a.Res.Spec == nil {
+		return a
+	}
+	for _, cr := range a.Res.Containers {
+		switch {
+		case cr.Skipped:
+		case slices.Contains(cr.Injected, webhook.EnvRoleARN):
+			a.Needs = append(a.Needs, cr.Name)
+		case cr.MountAdded:
+			if orig := SpecContainer(t.Spec, cr.Name); orig != nil {
+				if e, ok := Env(orig, webhook.EnvTokenFile); ok && e.ValueFrom == nil && UnderPath(e.Value, webhook.MountPath) {
+					a.mountFor = append(a.mountFor, cr.Name)
+				}
+			}
+		}
+	}
+	return a
+}
+
+// webhookMatters reports whether the webhook's work changes anything that
+// matters for the target's credentials: it has variables to inject, or a
+// mount a hand-written token path relies on.
+func (a Admission) webhookMatters() bool {
+	return a.Annotated && !a.Label.Effective && len(a.Needs)+len(a.mountFor) > 0
+}
+
+// mutatedSummary says why nothing is missing.
+func (a Admission) MutatedSummary(t *Target) string {
+	var own, skipped []string
+	for _, cr := range a.Res.Containers {
+		if cr.Skipped {
+			skipped = append(skipped, cr.Name)
+		} else {
+			own = append(own, cr.Name)
+		}
+	}
+	if len(own) == 0 {
+		return "every container is named in " + webhook.AnnotationSkipContainers + ", so the webhook injects no variables (IRSA111 judges the skip)"
+	}
+	if Volume(t.Spec, webhook.VolumeName) != nil {
+		return fmt.Sprintf("the pod was mutated: it has the %s volume, and %s the web identity variables", webhook.VolumeName,
+			ContainerPhrase(own, "has", "have"))
+	}
+	return fmt.Sprintf("%s %s or %s itself, so the webhook has no credential variables to add (IRSA109 judges them)",
+		ContainerPhrase(own, "sets", "set"), webhook.EnvRoleARN, webhook.EnvTokenFile)
+}
+
+// injectionSummary describes what Mutate adds, for evidence.
+func (a Admission) InjectionSummary() string {
+	var parts []string
+	for _, cr := range a.Res.Containers {
+		if cr.Unchanged() {
+			continue
+		}
+		c := SpecContainer(a.Res.Spec, cr.Name)
+		var env []string
+		for _, name := range cr.Injected {
+			if e, ok := Env(c, name); ok {
+				env = append(env, name+"="+e.Value)
+			}
+		}
+		p := "container " + cr.Name + ": " + strings.Join(env, ", ")
+		if cr.MountAdded {
+			if len(env) > 0 {
+				p += ", "
+			}
+			p += "mount " + webhook.VolumeName + " at " + webhook.MountPath
+		}
+		parts = append(parts, p)
+	}
+	if a.Res.VolumeAdded && a.Res.Volume != nil {
+		parts = append(parts, fmt.Sprintf("volume %s (serviceAccountToken audience %q, expirationSeconds %d)", webhook.VolumeName, a.Res.Audience, a.Res.Expiration))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// skipLabel is the eks.amazonaws.com/skip-pod-identity-webhook label on a
+// pod and whether it keeps the webhook away.
+type skipLabel struct {
+	present   bool
+	Value     string
+	Effective bool
+	// why says how effectiveness was decided, for evidence.
+	Why string
+}
+
+// skipLabelOf decides whether the skip label excludes the pod. The label
+// acts only through the webhook configuration's objectSelector (the OSS
+// deploy/mutatingwebhook.yaml has `DoesNotExist`; irsa-facts.md §1.1): when
+// the input holds the configuration, the label excludes the pod only if
+// every identified webhook's objectSelector has a requirement on it that
+// the labels fail; without the configuration, the upstream manifest is
+// assumed.
+func SkipLabelOf(s *snapshot.Snapshot, labels map[string]string) skipLabel {
+	v, ok := labels[webhook.LabelSkip]
+	if !ok {
+		return skipLabel{}
+	}
+	out := skipLabel{present: true, Value: v}
+	hooks := IdentifiedWebhooks(s)
+	if len(hooks) == 0 {
+		out.Effective = true
+		out.Why = "the pod identity webhook's configuration is not in the input; the upstream configuration's objectSelector (" + webhook.LabelSkip + " DoesNotExist) excludes pods carrying the label"
+		return out
+	}
+	var names []string
+	for _, h := range hooks {
+		names = append(names, h.String())
+		_, unmet, err := SelectorMatch(h.Hook.ObjectSelector, labels)
+		if err != nil {
+			out.Why = h.String() + " has an invalid objectSelector: " + err.Error()
+			return out
+		}
+		found := false
+		for _, u := range unmet {
+			found = found || u.Key == webhook.LabelSkip
+		}
+		if !found {
+			sel := SelectorString(h.Hook.ObjectSelector)
+			if sel == "" {
+				sel = "empty"
+			}
+			out.Why = fmt.Sprintf("the objectSelector of %s (%s) does not exclude it, so the label has no effect", h.String(), sel)
+			return out
+		}
+	}
+	out.Effective = true
+	out.Why = fmt.Sprintf("the objectSelector of %s excludes pods carrying the label", strings.Join(names, " and "))
+	return out
+}
+
+// failurePolicyNote explains what a webhook's failurePolicy does to a
+// failed call (admissionregistration/v1 defaults it to Fail; the upstream
+// manifest sets Ignore).
+func FailurePolicyNote(h IdentifiedHook) string {
+	switch h.Hook.FailurePolicy {
+	case "Ignore":
+		return h.String() + " has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing"
+	case "", "Fail":
+		return h.String() + " has failurePolicy Fail: while calls fail, pod creation is rejected with \"failed calling webhook\""
+	}
+	return fmt.Sprintf("%s has failurePolicy %q", h.String(), h.Hook.FailurePolicy)
+}
+
+// recreateFix returns the commands that re-create a pod through its
+// owner, and the remediation that explains them.
+func RecreateFix(c *Context, t *Target) ([]string, string) {
+	_, kind, name := c.Index.TopOwner(t.Namespace, t.Meta)
+	del := fmt.Sprintf("kubectl delete pod %s -n %s", t.Name, t.Namespace)
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		cmd := fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(kind), name, t.Namespace)
+		return []string{cmd}, fmt.Sprintf("The webhook acts only when a pod is created. Restart %s %s so that its pods are re-created and mutated:\n\n    %s", kind, name, cmd)
+	case "":
+		return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created, and this pod has no controller. Delete it and re-create it from its manifest (`kubectl apply -f ...`):\n\n    %s", del)
+	case "CronJob":
+		return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: the Job of CronJob %s creates a replacement, which is mutated; later runs are mutated as they are created:\n\n    %s", name, del)
+	}
+	return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: its %s %s creates a replacement, which is mutated:\n\n    %s", kind, name, del)
+}
+
+// specContainer returns the init or regular container called name.
+func SpecContainer(s *snapshot.PodSpec, name string) *snapshot.Container {
+	if s == nil {
+		return nil
+	}
+	for i := range s.InitContainers {
+		if s.InitContainers[i].Name == name {
+			return &s.InitContainers[i]
+		}
+	}
+	for i := range s.Containers {
+		if s.Containers[i].Name == name {
+			return &s.Containers[i]
+		}
+	}
+	return nil
+}
+
+// underPath reports whether file p lies in directory dir, after turning a
+// Windows path (C:\var\run\...) into its Linux form, as the kubelet on
+// Windows maps mount paths.
+func UnderPath(p, dir string) bool {
+	p, dir = slashPath(p), slashPath(dir)
+	return p == dir || strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// slashPath drops a drive letter and turns backslashes into slashes.
+func slashPath(p string) string {
+	if len(p) >= 2 && p[1] == ':' {
+		p = p[2:]
+	}
+	p = strings.ReplaceAll(p, `\`, "/")
+	for strings.Contains(p, "//") {
+		p = strings.ReplaceAll(p, "//", "/")
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	return p
+}
+
+// containerPhrase renders `container "app" has` / `containers "a", "b" have`.
+func ContainerPhrase(names []string, one, many string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(names) == 1 {
+		return "container " + q[0] + " " + one
+	}
+	return "containers " + strings.Join(q, ", ") + " " + many
+}
+
+func OrUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// saNotInInput is the skip reason when the target's ServiceAccount is not
+// in the input (IRSA101 reports it when the input proves it missing).
+func SaNotInInput(t *Target) string {
+	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
+}
+
+// sortedKeys returns the keys of a set, sorted.
+func SortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,92 @@
+package model
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+)
+
+// providerFacts gathers the role and the issuer a provider check needs,
+// recording a skip (or nothing) when one is missing.
+func ProviderFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
+	ref, ok := IamTargetRole(t, r)
+	if !ok {
+		return WebIdentity{}, false
+	}
+	issuer, why, _ := c.ClusterIssuer()
+	if why != "" {
+		r.Skip(finding.Subject{Kind: "OIDCProvider"}, "the cluster's issuer is not known: "+why)
+		return WebIdentity{}, false
+	}
+	w := NewWebIdentity(t, ref, issuer)
+	if p := issuer.Partition(); p != "" && p != ref.ARN.Partition {
+		r.Skip(ProviderSubject(w), fmt.Sprintf("the role ARN is in partition %s, the cluster in partition %s (IRSA201)", ref.ARN.Partition, p))
+		return WebIdentity{}, false
+	}
+	return w, true
+}
+
+func ProviderSubject(w WebIdentity) finding.Subject {
+	return finding.Subject{Kind: "OIDCProvider", ARN: w.ProviderARN}
+}
+
+// providerMissingProof returns the proof that the provider does not exist
+// in the role's account: the account's provider lists (listed holds their
+// ARNs) or get-open-id-connect-provider's NoSuchEntity text.
+func ProviderMissingProof(s *snapshot.Snapshot, w WebIdentity) (proof string, listed []string, src snapshot.Source, proven bool) {
+	if nf, ok := s.NotFoundFor(snapshot.KindOIDCProvider, "", w.ProviderARN); ok {
+		return nf.Message, nil, nf.Source, true
+	}
+	found := false
+	for _, pl := range s.ProviderLists {
+		if pl.Account != w.Role.ARN.Account {
+			continue
+		}
+		if !found {
+			src = pl.Source
+		}
+		found = true
+		for _, a := range pl.ARNs {
+			listed = AppendUnique(listed, a)
+		}
+	}
+	if !found {
+		return "", nil, snapshot.Source{}, false
+	}
+	sort.Strings(listed)
+	shown := "none"
+	if len(listed) > 0 {
+		shown = strings.Join(listed, ", ")
+	}
+	return fmt.Sprintf("IAM OIDC providers of account %s: %s", w.Role.ARN.Account, shown), listed, src, true
+}
+
+// providerAbsentReason is the skip reason when the input neither holds
+// the provider nor proves it missing.
+func ProviderAbsentReason(s *snapshot.Snapshot, w WebIdentity) string {
+	if why := providerAmbiguous(s, w); why != "" {
+		return why
+	}
+	for _, g := range s.Gaps {
+		if g.Operation == "iam:ListOpenIDConnectProviders" || g.Operation == "iam:GetOpenIDConnectProvider" {
+			return fmt.Sprintf("the IAM OIDC providers of account %s are not known: %s (%s)", w.Role.ARN.Account, g.Reason, g.Operation)
+		}
+	}
+	return fmt.Sprintf("the input has no list of the IAM OIDC providers of account %s (capture: aws iam list-open-id-connect-providers --output json%s)", w.Role.ARN.Account, w.ProfileFlag())
+}
+
+// providerAmbiguous returns why the input's details of the issuer's
+// provider cannot be attributed to an account ("" when they can):
+// get-open-id-connect-provider output carries no ARN, and several accounts
+// list a provider with its Url (CONTRACT.md "Bundles").
+func providerAmbiguous(s *snapshot.Snapshot, w WebIdentity) string {
+	for _, p := range s.OIDCProviders {
+		if p.ARN == "" && p.Ambiguous != "" && strings.EqualFold(p.URL, w.Issuer.HostPath) {
+			return p.Ambiguous
+		}
+	}
+	return ""
+}

@@ -1,0 +1,148 @@
+package model
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
+)
+
+// Once returns f's value for the key k, computed once per Context: every
+// cache of the model goes through it. Work that many targets share is
+// done once per run (each engine worker has its own Context, so there is
+// no locking): 10,000 pods often use a few hundred roles, so each trust
+// policy is parsed once and each distinct request evaluated once. A key's
+// dynamic type tells the caches apart, so each cache has a key type of its
+// own. Cached values are read-only.
+func Once[K comparable, V any](c *Context, k K, f func() V) V {
+	if v, ok := c.memo[k]; ok {
+		return v.(V)
+	}
+	if c.memo == nil {
+		c.memo = map[any]any{}
+	}
+	v := f()
+	c.memo[k] = v
+	return v
+}
+
+// OnceFor is Once for work about one target, kept with the target (a
+// target is judged by one goroutine at a time).
+func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
+	if v, ok := t.memo[k]; ok {
+		return v.(V)
+	}
+	if t.memo == nil {
+		t.memo = map[any]any{}
+	}
+	v := f()
+	t.memo[k] = v
+	return v
+}
+
+type imageKey struct {
+	image string
+	mech  sdk.Mechanism
+}
+
+// JudgeImage is sdk.Judge once per image and mechanism: a cluster runs the
+// same few images in thousands of pods.
+func (c *Context) JudgeImage(image string, m sdk.Mechanism) sdk.Verdict {
+	return Once(c, imageKey{image, m}, func() sdk.Verdict { return sdk.Judge(image, m) })
+}
+
+// BreadthKey identifies one trust-breadth judgement (IRSA207): a document,
+// a request and an issuer, in the role's account.
+type BreadthKey struct {
+	DiagKey
+	Account string
+}
+
+type issuerEntry struct {
+	fact    IssuerFact
+	why     string
+	missing bool
+}
+
+type issuerKey struct{}
+
+// DiagKey identifies one trust diagnosis: a document, a request and an
+// issuer.
+type DiagKey struct {
+	Doc      *policy.Document
+	Req      string
+	HostPath string
+}
+
+// ClusterIssuer is the snapshot's ClusterIssuer, computed once per run.
+func (c *Context) ClusterIssuer() (fact IssuerFact, why string, missing bool) {
+	e := Once(c, issuerKey{}, func() issuerEntry {
+		f, w, m := ClusterIssuer(c.Snap)
+		return issuerEntry{f, w, m}
+	})
+	return e.fact, e.why, e.missing
+}
+
+// trustDiagnosis is diagnoseTrust once per distinct document, request and
+// issuer; the copy it returns carries this target's input (its evidence).
+func (c *Context) trustDiagnosis(in *TrustInput) *TrustDiag {
+	k := DiagKey{Doc: in.Doc, Req: RequestKey(in.Request()), HostPath: in.Issuer.HostPath}
+	d := Once(c, k, func() *TrustDiag { return diagnoseTrust(c, in) })
+	cp := *d
+	cp.In = in
+	return &cp
+}
+
+type docEntry struct {
+	doc *policy.Document
+	err error
+}
+
+type docKey string
+
+type evalKey struct {
+	doc *policy.Document
+	req string
+}
+
+// TrustDocument parses a trust policy once per run.
+func (c *Context) TrustDocument(text string) (*policy.Document, error) {
+	e := Once(c, docKey(text), func() docEntry {
+		doc, err := policy.ParseDocument(text)
+		return docEntry{doc, err}
+	})
+	return e.doc, e.err
+}
+
+// Evaluate evaluates a request against a parsed document once per run.
+// Callers must not modify the result.
+func (c *Context) Evaluate(doc *policy.Document, req policy.Request) policy.Result {
+	return Once(c, evalKey{doc: doc, req: RequestKey(req)}, func() policy.Result { return doc.Evaluate(req) })
+}
+
+// requestKey is a canonical text of a request.
+func RequestKey(req policy.Request) string {
+	var b strings.Builder
+	b.WriteString(req.Action)
+	b.WriteByte(0)
+	b.WriteString(string(req.Principal.Type))
+	b.WriteByte(0)
+	b.WriteString(req.Principal.Value)
+	b.WriteByte(0)
+	b.WriteString(req.Resource)
+	keys := make([]string, 0, len(req.Context))
+	for k := range req.Context {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteByte(0)
+		b.WriteString(k)
+		for _, v := range req.Context[k] {
+			b.WriteByte(1)
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
