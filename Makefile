@@ -6,8 +6,11 @@ GO ?= go
 build:
 	$(GO) build -o bin/irsa-doctor ./cmd/irsa-doctor
 
+# go vet, then staticcheck at the version go.mod pins (a tool dependency:
+# `go tool staticcheck`, nothing to install).
 vet:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 # The real kube-apiserver and etcd that the integration tests run (internal/testenv), built from
 # the Go module proxy or installed once into this directory by hack/test-binaries.sh and reused

@@ -84,9 +84,9 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	}
 	if usable == 0 {
 		if len(snap.Files) == 0 {
-			return noInputErr("no files found in %s", strings.Join(opts.Paths, ", "))
+			return fmt.Errorf("no files found in %s", strings.Join(opts.Paths, ", "))
 		}
-		return noInputErr("nothing usable in %s: no file was recognised as kubectl or aws CLI output", strings.Join(opts.Paths, ", "))
+		return fmt.Errorf("nothing usable in %s: no file was recognised as kubectl or aws CLI output", strings.Join(opts.Paths, ", "))
 	}
 	if err := pickCluster(snap, opts.Cluster); err != nil {
 		return err
@@ -167,12 +167,12 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
 	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
-		return &exitError{code: ExitNoInput, err: fmt.Errorf("write report: %w", err)}
+		return fmt.Errorf("write report: %w", err)
 	}
 	if d.out.FixDir != "" {
 		n, err := writeFixDir(d.out.FixDir, res)
 		if err != nil {
-			return usageErr("%v", err)
+			return err
 		}
 		fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, d.out.FixDir)
 	}

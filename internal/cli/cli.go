@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,14 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
-)
-
-// Exit codes (CONTRACT.md).
-const (
-	ExitOK       = 0
-	ExitFindings = 1
-	ExitUsage    = 2
-	ExitNoInput  = 3
 )
 
 // Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
@@ -52,38 +43,13 @@ func SystemDeps() Deps {
 	}
 }
 
-// exitError carries an exit code through cobra.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return ""
-	}
-	return e.err.Error()
-}
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageErr(format string, a ...any) error {
-	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
-}
-
-func noInputErr(format string, a ...any) error {
-	return &exitError{code: ExitNoInput, err: fmt.Errorf(format, a...)}
-}
-
-// findingsExit reports exit 1 without a message.
-var errFindings = &exitError{code: ExitFindings}
-
 // Main runs the program and returns its exit code.
 func Main(args []string, deps Deps) (code int) {
 	defer func() {
 		// A panic is a bug; still, never print a stack trace to a user.
 		if r := recover(); r != nil {
 			fmt.Fprintf(deps.ErrOut, "irsa-doctor: internal error: %v (please report this with the input that caused it)\n", r)
-			code = ExitNoInput
+			code = ExitError
 		}
 	}()
 	root := NewCmdRoot(deps)
@@ -92,19 +58,12 @@ func Main(args []string, deps Deps) (code int) {
 	root.SetOut(deps.Out)
 	root.SetErr(deps.ErrOut)
 	err := root.Execute()
-	if err == nil {
-		return ExitOK
+	code = exitCode(err)
+	// Exit 1 has nothing to add: the report says why.
+	if err != nil && code != ExitFindings {
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s\n", oneLine(err.Error()))
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s\n", oneLine(ee.err.Error()))
-		}
-		return ee.code
-	}
-	// cobra's own errors: unknown flags, commands, argument counts.
-	fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s (see 'irsa-doctor --help')\n", oneLine(err.Error()))
-	return ExitUsage
+	return code
 }
 
 func oneLine(s string) string {
@@ -127,9 +86,18 @@ files (irsa-doctor analyze DIR).`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("irsa-doctor {{.Version}}\n")
+	// cobra's usage errors are typed where cobra raises them, never told
+	// by their text: flag errors through the flag error function, argument
+	// counts through every command's Args (markUsageErrors), an unknown
+	// command through the root's Args (cobra's own check is skipped once
+	// the root has Args, and a root runs its Args only if it runs: it
+	// shows the help).
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%s (see '%s --help')", err.Error(), c.CommandPath())
 	})
+	root.Args = unknownCommand
+	root.SuggestionsMinimumDistance = 2 // cobra's default, which SuggestionsFor does not apply
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	root.AddCommand(
 		NewCmdAnalyze(deps, nil),
 		NewCmdScan(deps, nil),
@@ -138,6 +106,10 @@ files (irsa-doctor analyze DIR).`,
 		NewCmdExplain(deps),
 		NewCmdVersion(deps),
 	)
+	// cobra adds these at Execute; added now, their Args are marked too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	markUsageErrors(root)
 	return root
 }
 

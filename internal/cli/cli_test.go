@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,8 +64,9 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no path", []string{"analyze"}, ExitUsage, "analyze needs at least one PATH"},
 		{"missing path", []string{"analyze", filepath.Join(empty, "nope")}, ExitUsage, filepath.Join(empty, "nope")},
-		{"empty folder", []string{"analyze", empty}, ExitNoInput, "no files found in " + empty},
-		{"bad output", []string{"analyze", "../../examples/healthy", "-o", "yaml"}, ExitUsage, `--output: `},
+		{"empty folder", []string{"analyze", empty}, ExitError, "no files found in " + empty},
+		{"bad output", []string{"analyze", "../../examples/healthy", "-o", "xml"}, ExitUsage, `--output "xml": want ` + orList(formatNames())},
+		{"checks bad output", []string{"checks", "-o", "xml"}, ExitUsage, `--output "xml": want ` + orList(formatNames())},
 		{"bad fail-on", []string{"analyze", "../../examples/healthy", "--fail-on", "fatal"}, ExitUsage, `--fail-on "fatal": want error, warning, info or none`},
 		{"unknown check", []string{"analyze", "../../examples/healthy", "--checks", "IRSA999"}, ExitUsage, `--checks: unknown check "IRSA999"`},
 		{"unknown flag", []string{"analyze", "../../examples/healthy", "--frobnicate"}, ExitUsage, "unknown flag: --frobnicate"},
@@ -91,7 +94,7 @@ func TestNothingUsable(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := runCLI(t, "", "analyze", dir)
-	if r.code != ExitNoInput {
+	if r.code != ExitError {
 		t.Errorf("exit %d, want 3", r.code)
 	}
 	// File references are relative to the PATH argument's parent.
@@ -162,5 +165,107 @@ func TestChecksCommand(t *testing.T) {
 	r = runCLI(t, "", "explain", "pod-not-mutated")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "## IRSA104 pod-not-mutated\n") {
 		t.Errorf("explain: exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestExitCodes: one case per class of CONTRACT.md "Exit codes". Usage
+// errors are told apart by type (usageError), wherever they are raised.
+func TestExitCodes(t *testing.T) {
+	notEmpty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(notEmpty, "old.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		// cobra's flag errors, through the flag error function.
+		{"cobra unknown flag", []string{"analyze", "../../examples/healthy", "--frobnicate"}, ExitUsage,
+			"irsa-doctor: unknown flag: --frobnicate (see 'irsa-doctor analyze --help')"},
+		{"cobra unknown shorthand", []string{"checks", "-x"}, ExitUsage,
+			"irsa-doctor: unknown shorthand flag: 'x' in -x (see 'irsa-doctor checks --help')"},
+		{"cobra bad flag value", []string{"scan", "--timeout", "soon"}, ExitUsage,
+			`irsa-doctor: invalid argument "soon" for "--timeout" flag: time: invalid duration "soon" (see 'irsa-doctor scan --help')`},
+		// Argument counts: cobra's validators and the commands' own.
+		{"cobra bad arg count", []string{"version", "extra"}, ExitUsage,
+			`irsa-doctor: unknown command "extra" for "irsa-doctor version" (see 'irsa-doctor version --help')`},
+		{"cobra bad arg count in a generated command", []string{"completion", "bash", "extra"}, ExitUsage,
+			`irsa-doctor: unknown command "extra" for "irsa-doctor completion bash" (see 'irsa-doctor completion bash --help')`},
+		{"bad arg count", []string{"scan", "a", "b"}, ExitUsage,
+			"irsa-doctor: scan takes at most one pod NAME; name more with --pod NS/NAME"},
+		{"unknown command", []string{"frob"}, ExitUsage,
+			`irsa-doctor: unknown command "frob" for "irsa-doctor" (see 'irsa-doctor --help')`},
+		{"unknown command with a suggestion", []string{"anlyze", "x"}, ExitUsage,
+			`irsa-doctor: unknown command "anlyze" for "irsa-doctor"; did you mean analyze? (see 'irsa-doctor --help')`},
+		// Usage errors the commands raise.
+		{"bad flag value", []string{"analyze", "../../examples/healthy", "--fail-on", "fatal"}, ExitUsage,
+			`irsa-doctor: --fail-on "fatal": want error, warning, info or none`},
+		{"dump DIR not empty", []string{"dump", notEmpty}, ExitUsage,
+			"irsa-doctor: dump DIR " + notEmpty + " is not empty: choose a new folder"},
+		// Anything else.
+		{"nothing usable", []string{"analyze", t.TempDir()}, ExitError, "irsa-doctor: no files found in "},
+		{"fine", []string{"analyze", "../../examples/healthy"}, ExitOK, ""},
+		{"findings", []string{"analyze", "../../examples/trust-subject-mismatch"}, ExitFindings, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCLI(t, "", tc.args...)
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", r.code, tc.code, r.stderr)
+			}
+			if tc.want == "" {
+				if r.stderr != "" {
+					t.Errorf("stderr = %q, want nothing", r.stderr)
+				}
+				return
+			}
+			if !strings.HasPrefix(r.stderr, tc.want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("stderr = %q, want one line starting %q", r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+// TestRuntimeErrorExit3: a plain error from a command, here the report
+// that cannot be written, exits 3 with its message.
+func TestRuntimeErrorExit3(t *testing.T) {
+	var errOut bytes.Buffer
+	deps := Deps{
+		In: strings.NewReader(""), Out: failingWriter{}, ErrOut: &errOut,
+		Getenv: func(string) string { return "" }, Now: time.Now, Version: "v0.0.0-test",
+	}
+	code := Main([]string{"analyze", "../../examples/healthy", "-o", "json"}, deps)
+	if code != ExitError {
+		t.Errorf("exit %d, want %d", code, ExitError)
+	}
+	if want := "irsa-doctor: write report: write json report: stdout is closed\n"; errOut.String() != want {
+		t.Errorf("stderr = %q, want %q", errOut.String(), want)
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("stdout is closed") }
+
+func TestExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"findings", errFindings, ExitFindings},
+		{"findings wrapped", fmt.Errorf("scan: %w", errFindings), ExitFindings},
+		{"usage", usageErr("--output %q: want text or json", "yaml"), ExitUsage},
+		{"usage wrapped", fmt.Errorf("analyze: %w", usageErr("bad")), ExitUsage},
+		{"plain", errors.New("connection refused"), ExitError},
+		{"wraps a plain error", fmt.Errorf("kubeconfig: %w", errors.New("no such file")), ExitError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := exitCode(tc.err); got != tc.want {
+				t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+			}
+		})
 	}
 }

@@ -12,10 +12,11 @@ import (
 // writeFixDir writes every fix.files entry of the failing findings into
 // dir, and fix.sh with their commands (CONTRACT.md "Fixes"). The script
 // changes to its own folder first, so the commands' file:// paths resolve
-// to the files beside it. Nothing is run.
+// to the files beside it. Nothing is run. A folder that cannot be made is
+// a usage error; what fails after is not.
 func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, fmt.Errorf("--fix-dir %s: %w", dir, err)
+		return 0, usageErr("--fix-dir %s: %w", dir, err)
 	}
 	written := map[string]string{}
 	var script strings.Builder

@@ -109,31 +109,75 @@ type outputFlags struct {
 }
 
 func (f *outputFlags) register(cmd *cobra.Command) {
+	registerOutput(cmd, &f.Output)
 	fl := cmd.Flags()
-	fl.StringVarP(&f.Output, "output", "o", "text", "output format: text or json")
 	fl.BoolVar(&f.ShowPassed, "show-passed", false, "also list the checks that passed")
-	fl.StringVar(&f.FailOn, "fail-on", "error", "exit 1 when a finding fails at or above: error, warning, info or none")
+	fl.StringVar(&f.FailOn, "fail-on", string(finding.SeverityError), "exit 1 when a finding fails at or above: "+orList(failOnValues()))
 	fl.StringVar(&f.Checks, "checks", "", "comma-separated check IDs or slugs to run; a '-' prefix excludes (--checks -IRSA207)")
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions(failOnValues(), cobra.ShellCompDirectiveNoFileComp))
 }
 
-func (f *outputFlags) format() (report.Format, error) {
-	format, err := report.ParseFormat(f.Output)
+func (f *outputFlags) format() (report.Format, error) { return parseFormat(f.Output) }
+
+// The output formats are report.Formats, and nothing else lists them: the
+// -o/--output flag's help, its validation and its shell completion all
+// read them from there, on every command that has the flag.
+
+// formatNames are report.Formats as strings.
+func formatNames() []string {
+	names := make([]string, 0, len(report.Formats))
+	for _, f := range report.Formats {
+		names = append(names, string(f))
+	}
+	return names
+}
+
+// registerOutput adds -o/--output to cmd, with its completion.
+func registerOutput(cmd *cobra.Command, dst *string) {
+	cmd.Flags().StringVarP(dst, "output", "o", string(report.FormatText), "output format: "+orList(formatNames()))
+	// The error is for a flag that does not exist; it was just added.
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formatNames(), cobra.ShellCompDirectiveNoFileComp))
+}
+
+// parseFormat validates the value of -o/--output.
+func parseFormat(s string) (report.Format, error) {
+	format, err := report.ParseFormat(s)
 	if err != nil {
-		return "", usageErr("--output: %v", err)
+		return "", usageErr("--output %q: want %s", s, orList(formatNames()))
 	}
 	return format, nil
 }
 
+// orList joins values for help and messages: "a", "a or b", "a, b or c".
+func orList(values []string) string {
+	if len(values) <= 1 {
+		return strings.Join(values, "")
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}
+
+// failOnNone is the --fail-on value that never fails.
+const failOnNone = "none"
+
+// failOnValues are the values of --fail-on: finding.Severities and none.
+func failOnValues() []string {
+	var out []string
+	for _, s := range finding.Severities {
+		out = append(out, string(s))
+	}
+	return append(out, failOnNone)
+}
+
 // failOn parses --fail-on; "" means none.
 func (f *outputFlags) failOn() (finding.Severity, error) {
-	if f.FailOn == "none" {
+	if f.FailOn == failOnNone {
 		return "", nil
 	}
 	s, err := finding.ParseSeverity(f.FailOn)
 	if err != nil {
-		return "", usageErr("--fail-on %q: want error, warning, info or none", f.FailOn)
+		return "", usageErr("--fail-on %q: want %s", f.FailOn, orList(failOnValues()))
 	}
 	return s, nil
 }

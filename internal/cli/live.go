@@ -142,11 +142,11 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 
 	cc, err := deps.Live.KubeConfig(lf.Kubeconfig, lf.Context)
 	if err != nil {
-		return nil, noInputErr("kubeconfig: %v", err)
+		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	restCfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, noInputErr("kubeconfig: %v (pass --kubeconfig or --context, or run inside a cluster)", err)
+		return nil, fmt.Errorf("kubeconfig: %w (pass --kubeconfig or --context, or run inside a cluster)", err)
 	}
 	var ident kubeconfig.Cluster
 	if raw, err := cc.RawConfig(); err == nil && len(raw.Contexts) > 0 {
@@ -189,15 +189,15 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 	cs, err := kubernetes.NewForConfig(restCopy(restCfg))
 	if err != nil {
-		return nil, noInputErr("kubernetes client for %s: %v", restCfg.Host, err)
+		return nil, fmt.Errorf("kubernetes client for %s: %w", restCfg.Host, err)
 	}
 	prog.phase("listing Kubernetes objects")
 	kres, err := kube.Collect(ctx, cs, kopts)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, noInputErr("stopped: %v", context.Cause(ctx))
+			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
 		}
-		return nil, noInputErr("%v", err)
+		return nil, err
 	}
 
 	if err := readSomething(kres); err != nil {
@@ -208,7 +208,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	// collected scope (a target may be an annotated SA nothing uses).
 	ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
 	if err != nil {
-		return nil, noInputErr("read the collected objects: %v", err)
+		return nil, fmt.Errorf("read the collected objects: %w", err)
 	}
 	roles := roleARNs(ksnap)
 
@@ -222,7 +222,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 	awsCfg, err := deps.Live.AWSConfig(ctx, profile, region)
 	if err != nil {
-		return nil, noInputErr("AWS configuration: %v (pass --profile and --region, or set AWS credentials)", err)
+		return nil, fmt.Errorf("AWS configuration: %w (pass --profile and --region, or set AWS credentials)", err)
 	}
 	roleCfgs := map[string]aws.Config{}
 	for acct, prof := range profiles {
@@ -255,11 +255,11 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	})
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, noInputErr("stopped: %v", context.Cause(ctx))
+			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
 		}
 		// Only an AWS that cannot be reached at all is an error; a cluster
 		// that cannot be found is a gap in the result.
-		return nil, noInputErr("%v", err)
+		return nil, err
 	}
 	var ores oidc.Result
 	if ares.Issuer != "" {
@@ -267,7 +267,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		ores = oidc.Collect(ctx, ares.Issuer, deps.Live.OIDCClient, oidc.Options{})
 	}
 	if ctx.Err() != nil {
-		return nil, noInputErr("stopped: %v", context.Cause(ctx))
+		return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
 	}
 
 	res := &liveResult{namespaces: kopts.Namespaces}
@@ -293,10 +293,10 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		}
 		pres, err := probeLive(ctx, cs, awsCfg, res.captures, m, planSel)
 		if err != nil {
-			return nil, noInputErr("probe: %v", err)
+			return nil, fmt.Errorf("probe: %w", err)
 		}
 		if ctx.Err() != nil {
-			return nil, noInputErr("stopped: %v", context.Cause(ctx))
+			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
 		}
 		res.captures = append(res.captures, pres.Captures...)
 		m.Listed = append(m.Listed, pres.Listed...)
@@ -324,7 +324,7 @@ func readSomething(kres kube.Result) error {
 	for _, g := range kres.Gaps {
 		refused = append(refused, g.Operation+" ("+g.Resource+")")
 	}
-	return noInputErr("could not read the cluster: %s refused; grant the ClusterRole irsa-doctor-reader of %s (first: %s)",
+	return fmt.Errorf("could not read the cluster: %s refused; grant the ClusterRole irsa-doctor-reader of %s (first: %s)",
 		strings.Join(refused, ", "), kube.RBACFile, kres.Gaps[0].Reason)
 }
 

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -78,7 +81,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	}
 	snap, err := bundle.ReadCaptures(ctx, live.captures, live.manifest)
 	if err != nil {
-		return noInputErr("read the collected facts: %v", err)
+		return fmt.Errorf("read the collected facts: %w", err)
 	}
 	// Names given without a namespace are in the namespace collected.
 	tf := opts.Targets
@@ -137,6 +140,10 @@ credentials.`,
 }
 
 func dumpRun(ctx context.Context, opts *DumpOptions) error {
+	// DIR is checked before a collection that may take minutes.
+	if err := checkDumpDir(opts.Dir); err != nil {
+		return err
+	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
 	live, err := collectLive(ctx, opts.Deps, opts.Live, opts.Targets, "")
@@ -144,9 +151,24 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 		return err
 	}
 	if err := bundle.WriteDump(opts.Dir, live.captures, live.manifest); err != nil {
-		return usageErr("%v", err)
+		return err
 	}
 	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
 		len(live.captures), bundle.ManifestFile, opts.Dir, len(live.manifest.Gaps), opts.Dir)
+	return nil
+}
+
+// checkDumpDir rejects a DIR argument that WriteDump would refuse: a
+// folder that is not empty, or that cannot be read.
+func checkDumpDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return usageErr("dump DIR %s: %v", dir, err)
+	case len(entries) > 0:
+		return usageErr("dump DIR %s is not empty: choose a new folder", dir)
+	}
 	return nil
 }

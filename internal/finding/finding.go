@@ -31,11 +31,15 @@ func (s Severity) Rank() int {
 	return 0
 }
 
-// ParseSeverity accepts error, warning, info (and none with allowNone).
+// Severities lists the severities, worst first.
+var Severities = []Severity{SeverityError, SeverityWarning, SeverityInfo}
+
+// ParseSeverity accepts one of Severities.
 func ParseSeverity(s string) (Severity, error) {
-	switch Severity(s) {
-	case SeverityError, SeverityWarning, SeverityInfo:
-		return Severity(s), nil
+	for _, sev := range Severities {
+		if Severity(s) == sev {
+			return sev, nil
+		}
 	}
 	return "", fmt.Errorf("unknown severity %q (want error, warning or info)", s)
 }

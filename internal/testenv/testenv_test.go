@@ -235,7 +235,7 @@ func TestCluster(t *testing.T) {
 		if err != nil {
 			t.Fatalf("TokenRequest: %v", err)
 		}
-		sig, err := jose.ParseSigned(tr.Status.Token, []jose.SignatureAlgorithm{jose.RS256})
+		sig, err := jose.ParseSignedCompact(tr.Status.Token, []jose.SignatureAlgorithm{jose.RS256})
 		if err != nil {
 			t.Fatalf("parse token: %v", err)
 		}

@@ -406,6 +406,7 @@ func renderDescribeCluster(c *ekstypes.Cluster) ([]byte, error) {
 	if c.EncryptionConfig != nil {
 		o.EncryptionConfig = []cliEncryptionConfig{}
 		for _, e := range c.EncryptionConfig {
+			//lint:ignore SA1019 the aws CLI still prints resources, and this output is the CLI's
 			ce := cliEncryptionConfig{Resources: e.Resources}
 			if e.Provider != nil {
 				ce.Provider = &struct {

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/report"
+)
+
+// report.Formats is the one list of output formats: every command with
+// -o/--output accepts each, names each in its help and completes each.
+
+func TestEveryFormat(t *testing.T) {
+	for _, f := range report.Formats {
+		for _, args := range [][]string{
+			{"analyze", "../../examples/healthy", "-o", string(f)},
+			// checks renders the registry itself: a format added to
+			// report.Formats needs a case in NewCmdChecks.
+			{"checks", "-o", string(f)},
+		} {
+			r := runCLI(t, "", args...)
+			if r.code != ExitOK || r.stdout == "" || r.stderr != "" {
+				t.Errorf("%v: exit %d, %d bytes of output, stderr %q", args, r.code, len(r.stdout), r.stderr)
+			}
+		}
+	}
+}
+
+func TestOutputFlagHelpAndCompletion(t *testing.T) {
+	wantHelp := "output format: " + orList(formatNames()) + ` (default "text")`
+	wantCompletion := strings.Join(formatNames(), "\n") + "\n:4\n" // 4: ShellCompDirectiveNoFileComp
+	for _, cmd := range []string{"analyze", "scan", "checks"} {
+		r := runCLI(t, "", cmd, "--help")
+		if r.code != ExitOK || !strings.Contains(r.stdout, wantHelp) {
+			t.Errorf("%s --help: exit %d, no %q in\n%s", cmd, r.code, wantHelp, r.stdout)
+		}
+		r = runCLI(t, "", "__complete", cmd, "-o", "")
+		if r.code != ExitOK || r.stdout != wantCompletion {
+			t.Errorf("completion of %s -o: exit %d, %q, want %q", cmd, r.code, r.stdout, wantCompletion)
+		}
+	}
+	r := runCLI(t, "", "__complete", "analyze", "--fail-on", "")
+	if want := "error\nwarning\ninfo\nnone\n:4\n"; r.stdout != want {
+		t.Errorf("completion of --fail-on: %q, want %q", r.stdout, want)
+	}
+}
+
+func TestOrList(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"text"}, "text"},
+		{[]string{"text", "json"}, "text or json"},
+		{[]string{"error", "warning", "info", "none"}, "error, warning, info or none"},
+	} {
+		if got := orList(tc.in); got != tc.want {
+			t.Errorf("orList(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if d := cmp.Diff([]string{"error", "warning", "info", "none"}, failOnValues()); d != "" {
+		t.Errorf("failOnValues (-want +got):\n%s", d)
+	}
+}
