@@ -39,7 +39,6 @@ var (
 	whWLs   = snapshot.Source{Kind: "bundle", Ref: "deployments.json"}
 	whNSs   = snapshot.Source{Kind: "bundle", Ref: "namespaces.json"}
 	whTrue  = true
-	whIgnor = "Ignore"
 )
 
 // whSnapshot: namespace payments with ServiceAccount s3-reader annotated

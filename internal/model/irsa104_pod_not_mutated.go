@@ -134,12 +134,18 @@ func (a Admission) MutatedSummary(t *Target) string {
 	if len(own) == 0 {
 		return "every container is named in " + webhook.AnnotationSkipContainers + ", so the webhook injects no variables (IRSA111 judges the skip)"
 	}
-	if Volume(t.Spec, webhook.VolumeName) != nil {
-		return fmt.Sprintf("the pod was mutated: it has the %s volume, and %s the web identity variables", webhook.VolumeName,
-			ContainerPhrase(own, "has", "have"))
+	// The containers named in skip-containers get nothing, on purpose:
+	// say so, or the summary reads as if every container had credentials.
+	skipNote := ""
+	if len(skipped) > 0 {
+		skipNote = fmt.Sprintf("; %s named in %s (IRSA111 judges the skip)", ContainerPhrase(skipped, "is", "are"), webhook.AnnotationSkipContainers)
 	}
-	return fmt.Sprintf("%s %s or %s itself, so the webhook has no credential variables to add (IRSA109 judges them)",
-		ContainerPhrase(own, "sets", "set"), webhook.EnvRoleARN, webhook.EnvTokenFile)
+	if Volume(t.Spec, webhook.VolumeName) != nil {
+		return fmt.Sprintf("the pod was mutated: it has the %s volume, and %s the web identity variables%s", webhook.VolumeName,
+			ContainerPhrase(own, "has", "have"), skipNote)
+	}
+	return fmt.Sprintf("%s %s or %s itself, so the webhook has no credential variables to add (IRSA109 judges them)%s",
+		ContainerPhrase(own, "sets", "set"), webhook.EnvRoleARN, webhook.EnvTokenFile, skipNote)
 }
 
 // injectionSummary describes what Mutate adds, for evidence.
