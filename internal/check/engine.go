@@ -141,6 +141,10 @@ type failures map[*Check]*failed
 type failed struct {
 	target     bool
 	containers map[string]bool
+	// root is the check whose failure blocked this one, when this one was
+	// blocked rather than failed: a check that requires it is blocked by
+	// the root cause too (IRSA407 behind IRSA104 behind IRSA108).
+	root *Check
 }
 
 func (fs failures) note(c *Check, subj finding.Subject) {
@@ -171,7 +175,10 @@ func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses 
 			continue
 		}
 		r := &Recorder{check: c, target: t, out: &recs, keepPasses: keepPasses, fails: fails}
-		if why := blockedFor(ctx, c, fails); why != "" {
+		if why, root := blockedFor(ctx, c, fails); why != "" {
+			if root != nil {
+				fails[c] = &failed{target: true, root: root}
+			}
 			subj := t.Subject()
 			if c.Subject != nil {
 				subj = c.Subject(ctx, t)
@@ -205,20 +212,25 @@ func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses 
 }
 
 // blockedFor returns why c cannot run on the target at all: a
-// prerequisite failed on one of the target's own subjects, or the input
-// holds none of a kind of fact the check needs.
-func blockedFor(ctx *model.Context, c *Check, fails failures) string {
+// prerequisite failed on one of the target's own subjects (or was itself
+// blocked: root is the check whose failure started the cascade), or the
+// input holds none of a kind of fact the check needs.
+func blockedFor(ctx *model.Context, c *Check, fails failures) (why string, root *Check) {
 	for _, p := range c.Requires {
 		if f := fails[p]; f != nil && f.target {
-			return "blocked by " + p.ID
+			root = p
+			if f.root != nil {
+				root = f.root
+			}
+			return "blocked by " + root.ID, root
 		}
 	}
 	for _, k := range c.Needs {
 		if !ctx.Snap.Has(k) {
-			return "the input has no " + describeKind(k)
+			return "the input has no " + describeKind(k), nil
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func applies(c *Check, t *model.Target) bool {

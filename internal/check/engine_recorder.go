@@ -64,7 +64,10 @@ func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, 
 		f = finding.Finding{CheckID: f.CheckID, Slug: f.Slug, Title: f.Title, Severity: r.check.Severity,
 			Status: finding.StatusSkipped, Subject: subj, Message: block, Evidence: []finding.Evidence{}}
 	}
-	if f.Status == finding.StatusFail && r.fails != nil {
+	if f.Status == finding.StatusFail && f.Severity == finding.SeverityError && r.fails != nil {
+		// A warning or a note does not block: what it reports does not
+		// stop the chain (a sidecar added after the webhook ran leaves the
+		// other containers' credentials as they are).
 		r.fails.note(r.check, subj)
 	}
 	*r.out = append(*r.out, record{target: r.target, check: r.check, status: f.Status, severity: f.Severity, f: &f, link: r.linkOf()})

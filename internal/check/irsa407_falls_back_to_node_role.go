@@ -18,7 +18,7 @@ var irsa407 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	Requires: []*Check{irsa101, irsa102, irsa103},
+	Requires: []*Check{irsa101, irsa102, irsa103, irsa104, irsa109, irsa111, irsa406, irsa408},
 	Doc: `The AWS SDKs look for credentials in a fixed order and stop at the first they find: static keys
 in the environment, web identity (` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` and ` + "`AWS_ROLE_ARN`" + `: IRSA), a shared
 profile, container credentials (` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `: EKS Pod Identity), and last the

@@ -30,6 +30,9 @@ func TestIRSA407(t *testing.T) {
 		name    string
 		snap    *snapshot.Snapshot
 		details bool
+		// cascade runs every check, so that the prerequisites block;
+		// otherwise IRSA407 runs alone, to show its own judgement.
+		cascade bool
 		want    []string
 	}{
 		{name: "pod never mutated, IMDS open", snap: fx.Snapshot(fx.OwnedPod(fx.OnNode), fx.Node(), fx.EC2("optional", 2)), details: true,
@@ -110,16 +113,38 @@ func TestIRSA407(t *testing.T) {
 				"IRSA407 pass Pod payments/job-1 container app: the container's chain stops before IMDS: AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not, and the chain stops there with an error (Go SDK v2: \"role ARN is not set\"; botocore: InvalidConfigError, no role ARN configured) (IRSA109 judges the variables)",
 			},
 		},
-		{name: "ServiceAccount missing", snap: fx.Snapshot(fx.Deployment(), noSA),
+		{name: "ServiceAccount missing", snap: fx.Snapshot(fx.Deployment(), noSA), cascade: true,
 			want: []string{
 				"IRSA407 skipped Deployment payments/api: blocked by IRSA101",
+			},
+		},
+		// The check that explains the fallback reports it; IRSA407 does not
+		// count it twice (CONTRACT "Cascades": 104, 109, 111, 406 and 408
+		// before 407).
+		{name: "pod never mutated: IRSA104 explains it", snap: fx.Snapshot(fx.OwnedPod(fx.OnNode), fx.Node(), fx.EC2("optional", 2)), cascade: true,
+			want: []string{
+				"IRSA407 skipped Pod payments/api-7d9f8b6c5-x2k4p container app: blocked by IRSA104",
+			},
+		},
+		{name: "hand-written AWS_ROLE_ARN: IRSA109 explains it", snap: fx.Snapshot(fx.Deployment(tmplEnv(fx.Lit(webhook.EnvRoleARN, fx.Role)))), cascade: true,
+			want: []string{
+				"IRSA407 skipped Deployment payments/api container app: blocked by IRSA109",
+			},
+		},
+		{name: "only container skipped: IRSA111 explains it", snap: fx.Snapshot(fx.Deployment(skip("app"))), cascade: true,
+			want: []string{
+				"IRSA407 skipped Deployment payments/api container app: blocked by IRSA111",
 			},
 		},
 		{name: "no intent", snap: fx.Snapshot(fx.BarePod("web", func(p *snapshot.Pod) { p.Spec.ServiceAccountName = "default" })), want: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fxOnly(fxRun(t, tt.snap, model.Selector{}, tt.details, All...), "IRSA407")
+			checks := []*Check{irsa407}
+			if tt.cascade {
+				checks = All
+			}
+			got := fxOnly(fxRun(t, tt.snap, model.Selector{}, tt.details, checks...), "IRSA407")
 			fxAssert(t, got, tt.want)
 		})
 	}
