@@ -71,7 +71,8 @@ type Check struct {
 	// chain, the discovery document, a token): its skip leaves the link
 	// "pass" when another check of the link passed, instead of "unknown".
 	Secondary bool
-	// Doc says why the failure breaks IRSA; Fix how to repair it (Markdown).
+	// Doc says why the failure breaks IRSA; Fix how to repair it
+	// (Markdown). The registry reads both from docs/checks/IRSAnnn.md.
 	Doc, Fix string
 	// Run judges one target and records exactly one outcome (fail, pass or
 	// skip) per subject it applies to; it records nothing for a target it

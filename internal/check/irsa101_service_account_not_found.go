@@ -16,22 +16,7 @@ var irsa101 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkServiceAccount,
 	Scope:    ScopeWorkloads,
-	Doc: `The pod (or the workload's pod template) names a ServiceAccount in ` + "`spec.serviceAccountName`" + `
-(or leaves it unset, which means ` + "`default`" + `) that does not exist in its namespace. A ServiceAccount
-is namespaced: one of the same name in another namespace does not count.
-
-The API server's ServiceAccount admission plugin rejects every new pod that names a missing
-ServiceAccount (` + "`error looking up service account NS/NAME: serviceaccount \"NAME\" not found`" + `), so a
-Deployment's ReplicaSet reports ` + "`FailedCreate`" + ` and never reaches its replica count. Pods admitted before
-the ServiceAccount was deleted keep running, but the kubelet can no longer request tokens for them:
-once the projected tokens expire, IRSA (and EKS Pod Identity) stop working.
-
-The check reports a ServiceAccount missing only when the input proves it: a ServiceAccount List of
-the namespace (or of every namespace), or kubectl's ` + "`NotFound`" + ` error text. Otherwise it is skipped.`,
-	Fix: `Create the ServiceAccount in the pod's namespace (for IRSA, with the ` + "`eks.amazonaws.com/role-arn`" + `
-annotation, and a role trust policy that allows ` + "`system:serviceaccount:NAMESPACE:NAME`" + `), or correct
-` + "`serviceAccountName`" + ` to a ServiceAccount that exists there. Then re-create the pods.`,
-	Run: runIRSA101,
+	Run:      runIRSA101,
 }
 
 func runIRSA101(c *model.Context, t *model.Target, r *Recorder) {

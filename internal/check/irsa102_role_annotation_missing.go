@@ -23,26 +23,8 @@ var irsa102 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101},
 	IRSA:     true,
-	Doc: `The pod identity webhook gives a pod an IAM role only when the pod's **ServiceAccount** carries
-the annotation ` + "`eks.amazonaws.com/role-arn`" + `, spelled exactly so. It reads no other key and never
-looks at the pod's own annotations. Without it the pod gets no ` + "`AWS_ROLE_ARN`" + `, no
-` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` and no token volume, and the SDK falls back to other credentials,
-usually the node's instance role through IMDS (` + "`is not authorized to perform ... assumed-role/...NodeInstanceRole...`" + `).
-
-Common causes: a typo in the key (` + "`eks.amazon.com/role-arn`" + `, ` + "`eks.amazonaws.com/role_arn`" + `, wrong
-case, a stray space), the annotation put on the Deployment's pod template instead of the
-ServiceAccount, or a Helm value that never reached the ServiceAccount.
-
-A pod whose containers all set ` + "`AWS_ROLE_ARN`" + ` and ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` themselves, pointing
-into a projected ServiceAccount token volume they mount, does not need the annotation.`,
-	Fix: `Annotate the ServiceAccount with the role's ARN (and remove a misspelt key):
-
-    kubectl annotate serviceaccount SA -n NAMESPACE eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
-
-or let eksctl create the role and the annotation (` + "`eksctl create iamserviceaccount`" + `). The webhook acts
-only when a pod is created: re-create the pods afterwards (` + "`kubectl rollout restart`" + `).`,
-	Subject: model.SASubjectOf,
-	Run:     runIRSA102,
+	Subject:  model.SASubjectOf,
+	Run:      runIRSA102,
 }
 
 func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {

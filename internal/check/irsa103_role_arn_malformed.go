@@ -22,24 +22,8 @@ var irsa103 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102},
 	IRSA:     true,
-	Doc: `The value of ` + "`eks.amazonaws.com/role-arn`" + ` must be an IAM role ARN,
-` + "`arn:PARTITION:iam::ACCOUNT_ID:role/[PATH/]NAME`" + `: a known partition, service ` + "`iam`" + `, an empty
-region, a 12-digit account, and a role name of 1-64 characters of ` + "`A-Z a-z 0-9 + = , . @ _ -`" + `.
-
-An empty value makes the webhook skip the pod entirely. Any other value is injected verbatim as
-` + "`AWS_ROLE_ARN`" + `: the webhook only logs ` + "`arn is invalid`" + ` (its own check is a regular expression), so the
-pod looks mutated but ` + "`AssumeRoleWithWebIdentity`" + ` fails, typically with
-` + "`ValidationError: Request ARN is invalid`" + `. Frequent causes: quotes or a trailing newline copied into
-the value (` + "`$(terraform output role_arn)`" + `, YAML block scalars), an STS ` + "`assumed-role`" + ` session ARN
-copied from ` + "`aws sts get-caller-identity`" + `, a user or instance-profile ARN, a region in the ARN, or an
-account ID with dashes as the console shows it.`,
-	Fix: `Overwrite the annotation with the role's exact ARN (` + "`aws iam get-role --role-name NAME --query Role.Arn --output text`" + `):
-
-    kubectl annotate serviceaccount SA -n NAMESPACE --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
-
-then re-create the pods, which were mutated with the bad value.`,
-	Subject: model.SASubjectOf,
-	Run:     runIRSA103,
+	Subject:  model.SASubjectOf,
+	Run:      runIRSA103,
 }
 
 func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {

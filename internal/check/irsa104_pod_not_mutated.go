@@ -22,31 +22,7 @@ var irsa104 = &Check{
 	Scope:    ScopePod,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa107, irsa108, irsa111},
 	IRSA:     true,
-	Doc: `The ServiceAccount carries ` + "`eks.amazonaws.com/role-arn`" + `, but the pod has none of what the
-amazon-eks-pod-identity-webhook injects: containers lack ` + "`AWS_ROLE_ARN`" + ` and
-` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + `, and the ` + "`aws-iam-token`" + ` projected volume is missing. The SDK then
-finds no web identity settings and falls back to the next credentials in its chain, usually the
-node's instance role through IMDS.
-
-The webhook only acts when a pod is **created** (its rule is CREATE only), so a pod created
-before the annotation was added keeps running without it. Other causes: the webhook's
-ServiceAccount cache did not have the ServiceAccount yet (a race when the ServiceAccount and the
-workload are applied together), or the call failed and ` + "`failurePolicy: Ignore`" + ` admitted the pod
-unmutated without an error. Containers named in ` + "`eks.amazonaws.com/skip-containers`" + ` and pods
-carrying the ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` label are excluded on purpose (IRSA111).
-
-A pod that has the ` + "`aws-iam-token`" + ` volume and a container with the injected variables (or the volume
-while its pod template has none) **was** mutated: the webhook gives every container it sees the
-variables, so a container without them was added after it ran, by a mutating webhook called later
-(configurations are called in name order, and the pod identity webhook's ` + "`reinvocationPolicy`" + ` is
-` + "`Never`" + ` by default), as Vault's agent injector or a service mesh adds its sidecar. That is reported
-as a warning naming the containers, not as an unmutated pod: re-creating the pod changes nothing,
-and the sidecar may not call AWS at all.`,
-	Fix: `Re-create the pod so that the webhook mutates it at creation: ` + "`kubectl rollout restart`" + ` its
-Deployment, StatefulSet or DaemonSet; delete a pod owned by a ReplicaSet or Job (its controller
-creates a replacement); delete and re-apply a bare pod. If new pods are still not mutated, look at
-IRSA107 and IRSA108 and search the API server logs for ` + "`failed calling webhook`" + `.`,
-	Run: runIRSA104,
+	Run:      runIRSA104,
 }
 
 // cacheRaceWindow: a ServiceAccount created this shortly before the pod may

@@ -32,13 +32,13 @@ const (
 )
 
 var (
-	whNow   = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	whPods  = snapshot.Source{Kind: "bundle", Ref: "pods.json"}
-	whSAs   = snapshot.Source{Kind: "bundle", Ref: "serviceaccounts.json"}
-	whWHs   = snapshot.Source{Kind: "bundle", Ref: "mutatingwebhookconfigurations.json"}
-	whWLs   = snapshot.Source{Kind: "bundle", Ref: "deployments.json"}
-	whNSs   = snapshot.Source{Kind: "bundle", Ref: "namespaces.json"}
-	whTrue  = true
+	whNow  = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	whPods = snapshot.Source{Kind: "bundle", Ref: "pods.json"}
+	whSAs  = snapshot.Source{Kind: "bundle", Ref: "serviceaccounts.json"}
+	whWHs  = snapshot.Source{Kind: "bundle", Ref: "mutatingwebhookconfigurations.json"}
+	whWLs  = snapshot.Source{Kind: "bundle", Ref: "deployments.json"}
+	whNSs  = snapshot.Source{Kind: "bundle", Ref: "namespaces.json"}
+	whTrue = true
 )
 
 // whSnapshot: namespace payments with ServiceAccount s3-reader annotated

@@ -19,22 +19,7 @@ var irsa105 = &Check{
 	Scope:    ScopePod,
 	Requires: []*Check{irsa101, irsa102, irsa103},
 	IRSA:     true,
-	Doc: `The webhook copies the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + ` into ` + "`AWS_ROLE_ARN`" + ` when a pod
-is **created**, and never updates running pods (irsa-facts.md §1.5: "Delete and re-create any
-existing Pods"). After the annotation is changed, existing pods keep assuming the old role: with
-the old role's permissions, or failing if that role was deleted or no longer trusts the
-ServiceAccount. After the annotation is removed, they keep the old role until they are
-re-created, and then get no IRSA credentials (a warning).
-
-Only values the webhook injected are compared: an ` + "`AWS_ROLE_ARN`" + ` written in the workload's manifest
-is IRSA109's business. A value counts as injected when the pod's template (its ReplicaSet,
-Deployment, ...) does not set it, or, when no template is in the input, when it has the exact
-shape the webhook writes (` + "`AWS_ROLE_ARN`" + ` directly followed by ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` with the
-webhook's token path, and the ` + "`aws-iam-token`" + ` mount).`,
-	Fix: `Re-create the pods: ` + "`kubectl rollout restart`" + ` the Deployment, StatefulSet or DaemonSet, or delete pods
-owned by a ReplicaSet or Job so that their controller replaces them. Changing IAM policies or the
-trust policy needs no restart; changing the annotation does.`,
-	Run: runIRSA105,
+	Run:      runIRSA105,
 }
 
 func runIRSA105(c *model.Context, t *model.Target, r *Recorder) {

@@ -16,37 +16,14 @@ import (
 )
 
 var irsa106 = &Check{
-	ID:       "IRSA106",
-	Slug:     "token-not-readable",
-	Title:    "A container cannot read the projected web identity token",
-	Severity: finding.SeverityError,
-	Link:     finding.LinkWebhook,
-	Scope:    ScopeWorkloads,
-	Requires: []*Check{irsa101},
-	IRSA:     true,
-	Doc: `The SDK reads the token file named by ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` as the container's user. The
-kubelet decides the file's owner and mode, and the webhook sets neither ` + "`fsGroup`" + ` nor a mode.
-Since Kubernetes 1.19 (kubernetes#89193, KEP 1598; kubelet ` + "`pkg/volume/projected`" + `):
-
-- with the pod's ` + "`securityContext.fsGroup`" + ` set, the token is 0640 with group fsGroup, which the kubelet
-  adds to every container's groups: every container can read it;
-- otherwise, when every container (init, regular, ephemeral) has the same effective ` + "`runAsUser`" + `,
-  it is 0600 owned by that UID: they all can read it;
-- otherwise it gets the projected volume's ` + "`defaultMode`" + ` (0644 when unset, as the API server defaults
-  the webhook's volume), owned by root: readable by all unless a hand-written ` + "`defaultMode`" + ` such as
-  0600 or 0400 restricts it to root.
-
-Before 1.19 the token was 0600 and owned by root (0640 with group fsGroup when fsGroup was set), so
-non-root containers failed with ` + "`open /var/run/secrets/eks.amazonaws.com/serviceaccount/token: permission denied`" + `
-(aws/amazon-eks-pod-identity-webhook#8). Advice that "the container must run as root" dates from then.
-
-The check judges each container that mounts the token by the rule of the cluster's version
-(` + "`kubectl version`" + ` or the EKS cluster's version; when neither is in the input it applies the 1.19+
-rules, which hold for every EKS version offered since 2022). A container whose user the pod spec does
-not set (it is the image's ` + "`USER`" + `) is skipped when the outcome depends on it. Windows pods are not judged.`,
-	Fix: `Set the pod's ` + "`securityContext.fsGroup`" + ` (any GID works: the kubelet adds it to every container's
-groups; the webhook's README uses 65534), or run all containers as the same ` + "`runAsUser`" + `, or drop a
-restrictive ` + "`defaultMode`" + ` from a hand-written token volume. Then re-create the pods.`,
+	ID:         "IRSA106",
+	Slug:       "token-not-readable",
+	Title:      "A container cannot read the projected web identity token",
+	Severity:   finding.SeverityError,
+	Link:       finding.LinkWebhook,
+	Scope:      ScopeWorkloads,
+	Requires:   []*Check{irsa101},
+	IRSA:       true,
 	Applies:    applies106,
 	Containers: containers106,
 	Run:        runIRSA106,

@@ -22,24 +22,9 @@ var irsa107 = &Check{
 	Needs:    []snapshot.Kind{snapshot.KindWebhookConfiguration},
 	Requires: []*Check{irsa101},
 	IRSA:     true,
-	Doc: `IRSA depends on the amazon-eks-pod-identity-webhook: when a pod is created, the API server calls
-it through the MutatingWebhookConfiguration ` + "`pod-identity-webhook`" + ` (on EKS its webhook is
-` + "`iam-for-pods.amazonaws.com`" + `; upstream it is ` + "`pod-identity-webhook.amazonaws.com`" + `), and it injects
-` + "`AWS_ROLE_ARN`" + `, ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` and the projected token. Without that configuration
-no pod is mutated, and every SDK falls back to the node's role. The configuration has been seen
-missing after an EKS control plane upgrade (aws/amazon-eks-pod-identity-webhook#68).
-
-The check needs the complete list of MutatingWebhookConfigurations (` + "`kubectl get mutatingwebhookconfigurations -o json`" + `),
-or kubectl's NotFound error for ` + "`pod-identity-webhook`" + `: a configuration absent from a partial capture
-proves nothing. Pods that were already mutated prove the webhook ran when they were created and
-are not judged.`,
-	Fix: `On EKS the configuration belongs to the managed control plane: do not write your own. Check that
-no tool (a GitOps prune, a cleanup job) deleted it, and open a case with AWS Support to restore it.
-On a self-managed cluster, deploy amazon-eks-pod-identity-webhook (its ` + "`deploy/`" + ` manifests create the
-configuration). Then re-create the pods that need credentials.`,
-	Subject: model.WebhookSubjectOf,
-	Applies: applies107,
-	Run:     runIRSA107,
+	Subject:  model.WebhookSubjectOf,
+	Applies:  applies107,
+	Run:      runIRSA107,
 }
 
 // maxListedConfigs caps the configuration names a message lists.

@@ -25,28 +25,9 @@ var irsa108 = &Check{
 	Needs:    []snapshot.Kind{snapshot.KindWebhookConfiguration},
 	Requires: []*Check{irsa101, irsa107},
 	IRSA:     true,
-	Doc: `The MutatingWebhookConfiguration of the pod identity webhook exists, but the API server does not
-call the webhook for this pod, or the call cannot succeed (admissionregistration.k8s.io/v1):
-
-- no rule matches ` + "`CREATE`" + ` of ` + "`pods`" + ` (group ` + "`\"\"`" + `, version ` + "`v1`" + `; ` + "`*`" + ` and ` + "`*/*`" + ` match too; scope
-  ` + "`Cluster`" + ` excludes pods);
-- the ` + "`namespaceSelector`" + ` does not select the pod's Namespace, or the ` + "`objectSelector`" + ` does not select the
-  pod's labels (the ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` opt-out is IRSA111's);
-- the client configuration cannot be trusted: a service reference without ` + "`caBundle`" + ` (an in-cluster
-  serving certificate never chains to the API server's system roots), a ` + "`caBundle`" + ` that is not
-  base64 PEM certificates, or whose certificates have all expired; a URL without ` + "`caBundle`" + ` works
-  only when the endpoint's certificate chains to the system roots (warning).
-
-` + "`matchConditions`" + ` are CEL expressions this tool does not evaluate: the pod is then skipped with that
-reason. ` + "`failurePolicy: Ignore`" + ` is the upstream default and not a fault by itself, but it turns every failed
-call into a pod admitted without credentials and without an error, so it is named in the evidence.
-Pods the webhook already mutated are not judged.`,
-	Fix: `Fix the configuration (or, for a selector, the Namespace's or the pod template's labels) and re-create
-the pods. On EKS the configuration belongs to the managed control plane: if it is not what EKS
-installed, open a case with AWS Support rather than editing it.`,
-	Subject: model.WebhookSubjectOf,
-	Applies: applies108,
-	Run:     runIRSA108,
+	Subject:  model.WebhookSubjectOf,
+	Applies:  applies108,
+	Run:      runIRSA108,
 }
 
 func runIRSA108(c *model.Context, t *model.Target, r *Recorder) {

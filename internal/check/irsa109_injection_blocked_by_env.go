@@ -14,45 +14,14 @@ import (
 )
 
 var irsa109 = &Check{
-	ID:       "IRSA109",
-	Slug:     "injection-blocked-by-env",
-	Title:    "Hand-written AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE leave the container without working web identity",
-	Severity: finding.SeverityError,
-	Link:     finding.LinkWebhook,
-	Scope:    ScopeWorkloads,
-	Requires: []*Check{irsa101},
-	IRSA:     true,
-	Doc: `When a container already defines ` + "`AWS_ROLE_ARN`" + ` **or** ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + `, the webhook adds
-**neither** (irsa-facts.md §1.3, handler.go addEnvToContainer). What the manifest wrote is then all
-the SDK gets, and it is broken when:
-
-- ` + "`AWS_ROLE_ARN`" + ` is set without ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` (or with an empty one): the SDK skips web
-  identity and falls back to the node's role through IMDS (irsa-facts.md §7);
-- ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` is set without ` + "`AWS_ROLE_ARN`" + `: the web identity provider fails for lack of
-  a role;
-- the token file is not in a mounted projected ` + "`serviceAccountToken`" + `: the file does not exist. This
-  happens when the container also sets a region variable and ` + "`AWS_STS_REGIONAL_ENDPOINTS`" + `: the
-  webhook then leaves it entirely unchanged, **without** the token mount (test rawPodHasAll), or
-  when the pod was never mutated. A token mounted with ` + "`subPath`" + ` is never refreshed by the kubelet
-  and expires;
-- ` + "`AWS_ROLE_ARN`" + ` differs from the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + `: the container assumes
-  the hand-written role, and changing the annotation has no effect.
-
-A hand-written token volume under another name than ` + "`aws-iam-token`" + `, mounted at the webhook's path
-(` + "`/var/run/secrets/eks.amazonaws.com/serviceaccount`" + `), breaks every new pod, with or without
-hand-written variables: the webhook looks for its mount by name only, adds a second mount at the same
-path, and the API server rejects the pod (` + "`volumeMounts[1].mountPath: Invalid value: ...: must be unique`" + `;
-aws/amazon-eks-pod-identity-webhook#159). The workload's ReplicaSet then reports ` + "`FailedCreate`" + `.
-
-A complete hand-written setup (both variables, the file served by a mounted projected
-serviceAccountToken, the role the ServiceAccount names) works and passes. Templates are judged as
-the webhook will mutate them; pods as admitted. Values the webhook injected are IRSA105's.`,
-	Fix: `Delete the hand-written variables from the container so that the webhook injects both with its
-token mount (` + "`kubectl set env deployment/NAME -c CONTAINER AWS_ROLE_ARN- AWS_WEB_IDENTITY_TOKEN_FILE-`" + `),
-and put the role in the ServiceAccount's ` + "`eks.amazonaws.com/role-arn`" + ` annotation. If the container
-must keep its own setup, set both variables and mount a projected ` + "`serviceAccountToken`" + ` volume (no
-` + "`subPath`" + `) at the token file's directory. A hand-written token volume mounted at the webhook's path
-must be named ` + "`aws-iam-token`" + ` (or mounted elsewhere).`,
+	ID:         "IRSA109",
+	Slug:       "injection-blocked-by-env",
+	Title:      "Hand-written AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE leave the container without working web identity",
+	Severity:   finding.SeverityError,
+	Link:       finding.LinkWebhook,
+	Scope:      ScopeWorkloads,
+	Requires:   []*Check{irsa101},
+	IRSA:       true,
 	Applies:    applies109,
 	Containers: containers109,
 	Run:        runIRSA109,

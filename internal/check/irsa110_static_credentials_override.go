@@ -24,32 +24,6 @@ var irsa110 = &Check{
 	// Not IRSA-only: static keys come first in every chain, so they win
 	// over EKS Pod Identity's container credentials too (irsa-facts.md
 	// §7.4); runIRSA110 leaves out targets that mean neither mechanism.
-	Doc: `Every AWS SDK's default credential chain looks at ` + "`AWS_ACCESS_KEY_ID`" + ` and ` + "`AWS_SECRET_ACCESS_KEY`" + `
-before web identity (aws-sdk-go-v2 ` + "`resolveCredentialChain`" + `, botocore's ` + "`EnvProvider`" + ` first in
-` + "`create_credential_resolver`" + `; irsa-facts.md §7), and stops at the first credentials it finds. A
-container that gets static keys from its environment (a literal value, a Secret or ConfigMap key)
-therefore never uses the role the webhook injects: calls run as the IAM user those keys belong to,
-and fail or succeed with that user's permissions. The same holds for EKS Pod Identity: the keys come
-before container credentials (` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `) too, so the associated role is never used.
-
-Half a pair is trouble too: ` + "`AWS_ACCESS_KEY_ID`" + ` without ` + "`AWS_SECRET_ACCESS_KEY`" + ` makes botocore (boto3,
-the AWS CLI) stop with ` + "`PartialCredentialsError`" + ` instead of moving on to web identity. The Go SDK v2
-also reads ` + "`AWS_ACCESS_KEY`" + ` and ` + "`AWS_SECRET_KEY`" + `.
-
-A variable from a Secret or ConfigMap key marked ` + "`optional: true`" + ` is left unset by the kubelet when the
-Secret or the key does not exist. The tool never reads Secrets, so such keys are only "possibly" set
-and reported as information: the EBS CSI driver add-on ships ` + "`AWS_ACCESS_KEY_ID`" + ` and
-` + "`AWS_SECRET_ACCESS_KEY`" + ` from an optional Secret ` + "`aws-secret`" + ` for clusters without IRSA.
-
-` + "`envFrom`" + ` can set them too, but the tool never reads Secrets or ConfigMaps: it warns only when a
-source's name or prefix suggests AWS credentials, and says "possibly" (information only when the
-source is optional). A shared credentials file
-(` + "`~/.aws/credentials`" + `) does not override web identity in the default chains (web identity from the
-environment comes first), so it is not reported here.`,
-	Fix: `Remove the static keys from the container (` + "`kubectl set env deployment/NAME -c CONTAINER AWS_ACCESS_KEY_ID- AWS_SECRET_ACCESS_KEY-`" + `),
-or drop the ` + "`envFrom`" + ` source that carries them, and grant the IAM role what the keys' user could do.
-Containers that must keep their own keys can be left out of injection with the pod annotation
-` + "`eks.amazonaws.com/skip-containers`" + `.`,
 	Applies:    applies110,
 	Containers: containers110,
 	Run:        runIRSA110,

@@ -20,26 +20,7 @@ var irsa111 = &Check{
 	Scope:    ScopeWorkloads,
 	Requires: []*Check{irsa101},
 	IRSA:     true,
-	Doc: `Two opt-outs keep the webhook's credentials away (irsa-facts.md §1.1):
-
-- the pod label ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` (any value): the upstream configuration's
-  ` + "`objectSelector`" + ` never sends such a pod to the webhook. When the input holds the configuration, the
-  label counts only if its objectSelector excludes it;
-- the pod annotation ` + "`eks.amazonaws.com/skip-containers`" + `: one CSV record of container names (init and
-  regular), compared exactly (` + "`\"app, istio-proxy\"`" + ` names ` + "`\" istio-proxy\"`" + `, which matches nothing); a value
-  that does not parse skips nothing.
-
-A skipped container gets no ` + "`AWS_ROLE_ARN`" + `, ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` or token mount and uses the node's
-role. Skipping a sidecar while the application container is mutated is normal (for example
-` + "`istio-proxy`" + `): it passes, naming the containers without credentials. It fails when the opt-out
-leaves every regular container of the pod without IRSA credentials although its ServiceAccount
-names a role. Containers that carry their own web identity setup count as having credentials
-(IRSA109 judges that setup).`,
-	Fix: `Remove the application containers from ` + "`eks.amazonaws.com/skip-containers`" + `, or the
-` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` label from the pod template, so that the webhook mutates the
-new pods. If the pod is meant to run without IRSA, give it a ServiceAccount without
-` + "`eks.amazonaws.com/role-arn`" + `.`,
-	Run: runIRSA111,
+	Run:      runIRSA111,
 }
 
 func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {

@@ -22,25 +22,8 @@ var irsa112 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102},
 	IRSA:     true,
-	Doc: `` + "`eks.amazonaws.com/token-expiration`" + `, on the ServiceAccount or on the pod (the pod's wins), sets the
-lifetime in seconds of the projected token the webhook requests (irsa-facts.md §1.1; webhook
-` + "`cache.go addSA`" + `, ` + "`handler.go parsePodAnnotations`" + `). The webhook parses it with
-` + "`strconv.ParseInt`" + `:
-
-- a value that is not a whole number (` + "`1h`" + `, ` + "`3600s`" + `, ` + "`\" 3600\"`" + `) is silently ignored: the
-  ServiceAccount's value or the default 86400 is used instead, so a shorter lifetime meant as a
-  workaround for clients that cache credentials never applies (warning);
-- a value below 600 is raised to 600 (info);
-- there is no upper clamp: a value above 2^32 = 4294967296 is injected as the volume's
-  ` + "`expirationSeconds`" + `, which the API server refuses (` + "`pkg/apis/core/validation`" + `:
-  ` + "`may not specify a duration larger than 2^32 seconds`" + `), so every new pod is rejected (error).
-
-Values between 86400 and 2^32 are accepted; the kubelet refreshes the token once it is 24 hours old
-anyway.`,
-	Fix: `Write a whole number of seconds between 600 and 4294967296, or remove the annotation to get the
-default 86400. The value is read when a pod is created: re-create the pods afterwards.`,
-	Subject: model.SASubjectOf,
-	Run:     runIRSA112,
+	Subject:  model.SASubjectOf,
+	Run:      runIRSA112,
 }
 
 // maxExpiration is the API server's limit on a projected token's

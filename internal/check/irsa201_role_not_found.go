@@ -19,25 +19,8 @@ var irsa201 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103},
 	IRSA:     true,
-	Doc: `The webhook injects the annotation's ARN as ` + "`AWS_ROLE_ARN`" + ` whether or not the role exists. When it
-does not (a typo in the name, a role deleted or re-created under another name, the wrong account, a
-name whose letter case differs: STS matches role names case-sensitively), every call fails with
-` + "`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`" + `, which STS also returns for
-a trust policy that does not match, so the error alone does not tell the two apart.
-
-The role counts as missing only when the input proves it: the ` + "`NoSuchEntity`" + ` error that
-` + "`aws iam get-role`" + ` prints, or a complete ` + "`aws iam list-roles`" + ` of the role's account without it. A role
-that is simply not in the input is skipped with the command that captures it. A role ARN of another
-partition than the cluster's (` + "`arn:aws:`" + ` for a cluster in ` + "`cn-north-1`" + `) can never be assumed there.`,
-	Fix: `Either point the annotation at the role that exists:
-
-    kubectl annotate serviceaccount SA -n NAMESPACE --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
-
-and re-create the pods (the webhook injects the ARN at pod creation only), or create the role with a
-trust policy for this service account (` + "`aws iam create-role --role-name ROLE_NAME --assume-role-policy-document file://ROLE_NAME.trust-policy.json`" + `)
-and attach its permission policies.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA201,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA201,
 }
 
 func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {

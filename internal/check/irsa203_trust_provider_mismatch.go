@@ -18,22 +18,8 @@ var irsa203 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301},
 	IRSA:     true,
-	Doc: `STS evaluates the trust policy for the principal
-` + "`arn:PARTITION:iam::ROLE_ACCOUNT:oidc-provider/ISSUER_HOST_AND_PATH`" + `: the IAM OIDC provider of the
-token's issuer in the role's own account (irsa-facts.md §3.1; "the OIDC IdP and the IAM role must be
-in the same AWS account", §2). A ` + "`Federated`" + ` principal that names anything else never matches, and STS
-answers ` + "`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`" + `.
-
-The message names the likely cause: another cluster's ID (the role was written for another cluster,
-or for this one before it was re-created), another region, another account (a cross-account role
-must trust the provider created in its own account), another partition, the host order
-` + "`oidc.REGION.eks`" + ` instead of ` + "`oidc.eks.REGION`" + `, or the issuer URL's ` + "`https://`" + ` kept in the ARN.`,
-	Fix: `Trust the provider of this cluster's issuer in the role's account; the corrected policy is in the fix
-(a provider of this cluster's issuer misspelled is replaced; another cluster's is kept, and a copy of
-the statement trusts this one). Apply it with
-` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA203,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA203,
 }
 
 func runIRSA203(c *model.Context, t *model.Target, r *Recorder) {

@@ -19,18 +19,8 @@ var irsa204 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203},
 	IRSA:     true,
-	Doc: `The token's claims reach the trust policy as the condition keys ` + "`ISSUER_HOST_AND_PATH:sub`" + ` and
-` + "`ISSUER_HOST_AND_PATH:aud`" + `, the issuer URL without ` + "`https://`" + ` (irsa-facts.md §3.2). A key written with the scheme
-(` + "`https://oidc.eks...:sub`" + `), with a trailing slash, with the provider ARN in front
-(` + "`arn:aws:iam::...:oidc-provider/oidc.eks...:sub`" + `), or naming another cluster's issuer is absent from the
-request: a ` + "`StringEquals`" + ` or ` + "`StringLike`" + ` on it is false, so the statement never applies and STS answers
-` + "`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`" + ` without any validation error when
-the policy was saved (failure-modes.md #16). IAM compares key names case-insensitively, so a
-difference in letter case alone is not reported.`,
-	Fix: `Write the keys as this cluster's issuer host and path followed by ` + "`:sub`" + ` and ` + "`:aud`" + `; the corrected policy is in
-the fix. Apply it with ` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA204,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA204,
 }
 
 func runIRSA204(c *model.Context, t *model.Target, r *Recorder) {

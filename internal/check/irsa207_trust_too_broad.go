@@ -20,23 +20,8 @@ var irsa207 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301},
 	IRSA:     true,
-	Doc: `A security finding, not a failure: the role works, but for too many. A statement that trusts a
-cluster's OIDC provider without a ` + "`:sub`" + ` condition lets every service account of that cluster assume the
-role ("with no Condition block, any SA in the cluster can assume the role", irsa-facts.md §3.2); a
-` + "`:sub`" + ` pattern with a wildcard in the namespace part (` + "`system:serviceaccount:*:app`" + `, ` + "`system:serviceaccount:team-*`" + `)
-lets service accounts of other namespaces in; a principal of ` + "`\"*\"`" + ` without conditions pinning the issuer
-lets any cluster's. Anyone who can create a service account or a pod in such a namespace gets the
-role's permissions.
-
-The check asks the evaluator whether a service account of another namespace would be admitted,
-rather than matching patterns, and also flags wildcards in the namespace part. A
-` + "`StringLike \"system:serviceaccount:NAMESPACE:*\"`" + ` within one namespace is what the EKS documentation
-recommends for namespace-wide access and is not reported.`,
-	Fix: `Pin ` + "`ISSUER:sub`" + ` to the service accounts that use the role, with ` + "`StringEquals`" + ` (or ` + "`StringLike`" + ` on one
-namespace), next to the ` + "`:aud`" + ` condition, and apply the document with
-` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA207,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA207,
 }
 
 // probeSubject is a service account of a namespace no cluster is expected

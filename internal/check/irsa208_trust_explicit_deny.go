@@ -19,17 +19,8 @@ var irsa208 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203},
 	IRSA:     true,
-	Doc: `In IAM's evaluation an explicit Deny that applies wins over every Allow (IAM User Guide, "Policy
-evaluation logic"). A trust policy may carry a Deny to fence off namespaces or audiences; when it
-matches this service account's request, STS answers
-` + "`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`" + ` however right the Allow
-statement is. The message names the Deny statement and the Allow it overrides.`,
-	Fix: `If the service account is meant to use the role, exempt it from the Deny: the corrected policy in the
-fix adds a ` + "`StringNotEquals`" + ` condition on ` + "`ISSUER:sub`" + ` with this subject to the Deny statement, which keeps
-denying every other subject it denied. Apply it with
-` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA208,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA208,
 }
 
 func runIRSA208(c *model.Context, t *model.Target, r *Recorder) {

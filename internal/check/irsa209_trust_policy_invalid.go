@@ -18,18 +18,8 @@ var irsa209 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa201},
 	IRSA:     true,
-	Doc: `IAM validates a trust policy when it is written (` + "`MalformedPolicyDocument`" + `): it rejects JSON that does not
-parse, unknown elements and condition operators (` + "`Invalid Condition type`" + `), actions without a service
-prefix, partial wildcards in principals, and, in a trust policy, ` + "`Resource`" + ` and ` + "`NotPrincipal`" + `. A role
-can therefore never hold such a document: the copy in the input was edited or damaged after it was
-captured, and nothing it says about the role can be trusted. The other trust-policy checks are
-skipped until it is captured again.`,
-	Fix: `Capture the role again, unedited: ` + "`aws iam get-role --role-name ROLE_NAME --output json`" + `. To change the trust
-policy, write the document to a file and apply it with
-` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `;
-IAM reports what it rejects.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA209,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA209,
 }
 
 func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {

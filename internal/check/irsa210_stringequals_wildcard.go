@@ -19,17 +19,8 @@ var irsa210 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa201, irsa209, irsa301, irsa202, irsa203},
 	IRSA:     true,
-	Doc: `Only ` + "`StringLike`" + ` (and ` + "`StringNotLike`" + `) treat ` + "`*`" + ` and ` + "`?`" + ` as wildcards; under ` + "`StringEquals`" + ` they are
-plain characters, so ` + "`\"system:serviceaccount:crossplane-system:provider-aws-*\"`" + ` matches only a service
-account literally named ` + "`provider-aws-*`" + `, and STS answers
-` + "`AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`" + ` (irsa-facts.md §3.2;
-failure-modes.md #13). The check fails only when that value is what refuses this request and would
-admit it as a pattern: the wildcard was surely meant as one.`,
-	Fix: `Move the key to ` + "`StringLike`" + `, as the EKS documentation does for namespace-wide access; the corrected policy
-is in the fix. Apply it with
-` + "`aws iam update-assume-role-policy --role-name ROLE_NAME --policy-document file://ROLE_NAME.trust-policy.json`" + `.`,
-	Subject: model.RoleSubjectOf,
-	Run:     runIRSA210,
+	Subject:  model.RoleSubjectOf,
+	Run:      runIRSA210,
 }
 
 func runIRSA210(c *model.Context, t *model.Target, r *Recorder) {

@@ -20,25 +20,8 @@ var irsa302 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa301},
 	IRSA:     true,
-	Doc: `STS accepts a service account token only when the role's account has an IAM OIDC identity provider
-whose URL is the token's issuer; otherwise it answers
-` + "`InvalidIdentityToken: No OpenIDConnect provider found in your account for https://oidc.eks...`" + `
-(irsa-facts.md §2). "The OIDC IdP and the IAM role must be in the same AWS account": a role in
-another account than the cluster needs a provider for the cluster's issuer in the role's account
-(failure-modes.md #20). The usual causes: ` + "`eksctl utils associate-iam-oidc-provider`" + ` was never run, the
-cluster was re-created (new issuer ID) and the provider still names the old one, or the provider was
-created in another account or partition.
-
-The provider counts as missing only when the input proves it: the role account's
-` + "`aws iam list-open-id-connect-providers`" + ` output without it, or the ` + "`NoSuchEntity`" + ` error that
-` + "`aws iam get-open-id-connect-provider`" + ` prints.`,
-	Fix: `Create the provider in the role's account, with the token's audience as client ID:
-` + "`eksctl utils associate-iam-oidc-provider --cluster CLUSTER --region REGION --approve`" + ` (in the cluster's
-account), or ` + "`aws iam create-open-id-connect-provider --url ISSUER_URL --client-id-list sts.amazonaws.com`" + `
-with credentials of the role's account. IAM fetches the thumbprint itself when none is given
-(irsa-facts.md §3.6).`,
-	Subject: model.ProviderSubjectOf,
-	Run:     runIRSA302,
+	Subject:  model.ProviderSubjectOf,
+	Run:      runIRSA302,
 }
 
 func runIRSA302(c *model.Context, t *model.Target, r *Recorder) {

@@ -19,17 +19,8 @@ var irsa303 = &Check{
 	Scope:    ScopeWorkloads | ScopeServiceAccount,
 	Requires: []*Check{irsa101, irsa102, irsa103, irsa301, irsa302},
 	IRSA:     true,
-	Doc: `STS accepts a token only when its ` + "`aud`" + ` is one of the provider's client IDs, and answers
-` + "`InvalidIdentityToken: Incorrect token audience`" + ` otherwise (irsa-facts.md §2). The audience is the one
-in the pod's ` + "`aws-iam-token`" + ` volume: the ServiceAccount's ` + "`eks.amazonaws.com/audience`" + ` annotation, else
-` + "`sts.amazonaws.com`" + `, in every partition (eksctl uses it in China too, irsa-facts.md §3.4). Typical causes:
-a provider created with a typo (` + "`sts.amazon.com`" + `), with ` + "`sts.amazonaws.com.cn`" + `, or an audience annotation
-changed without updating the provider (failure-modes.md #21). Needs the provider's details
-(` + "`aws iam get-open-id-connect-provider`" + `).`,
-	Fix: `Add the token's audience to the provider rather than re-creating it:
-` + "`aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn PROVIDER_ARN --client-id sts.amazonaws.com`" + `.`,
-	Subject: model.ProviderSubjectOf,
-	Run:     runIRSA303,
+	Subject:  model.ProviderSubjectOf,
+	Run:      runIRSA303,
 }
 
 func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {

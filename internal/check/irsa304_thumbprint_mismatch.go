@@ -20,26 +20,8 @@ var irsa304 = &Check{
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
 	Requires:  []*Check{irsa101, irsa102, irsa103, irsa301, irsa302},
 	IRSA:      true,
-	Doc: `An IAM OIDC provider holds up to five thumbprints: the lower-case hex SHA-1 of the last certificate
-(the top intermediate CA) that the host of the issuer's ` + "`jwks_uri`" + ` serves, as
-` + "`openssl s_client -showcerts`" + ` prints it (irsa-facts.md §4). IAM uses them only when that host's certificate
-does not verify to one of its trusted root CAs: "If your OIDC IdP relies on a certificate that is not
-signed by one of these trusted CAs, only then we secure communication using the thumbprints"
-(IAM API reference, UpdateOpenIDConnectProviderThumbprint; irsa-facts.md §3.6). For such a host (a
-self-hosted issuer with a private CA) a thumbprint that does not match makes STS refuse every token:
-` + "`InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint`" + `.
-For a host with a public CA, EKS's own issuers among them, a stale thumbprint is harmless: a warning.
-
-The chain is read from a PEM capture (matched to the host by the leaf's DNS names) and verified
-offline against the system's root CAs at the capture's time. A chain of an EKS issuer that does not
-verify to a public root was not what EKS serves: a TLS-intercepting proxy on the capturing machine
-rewrote it (failure-modes.md #24); such a thumbprint must not be put into IAM.`,
-	Fix: `Set the provider's thumbprints to the SHA-1 of the last certificate the jwks_uri host serves:
-` + "`aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn PROVIDER_ARN --thumbprint-list SHA1`" + `
-(the list replaces the old one; keep the old value too during a CA change). Capture the chain from a
-network without TLS interception.`,
-	Subject: model.ProviderSubjectOf,
-	Run:     runIRSA304,
+	Subject:   model.ProviderSubjectOf,
+	Run:       runIRSA304,
 }
 
 func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {

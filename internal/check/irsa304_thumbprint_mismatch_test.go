@@ -18,7 +18,6 @@ const (
 	corpProvider = "arn:aws:iam::111122223333:oidc-provider/" + fx.CorpHost + "/prod"
 )
 
-
 // selfHosted replaces the EKS cluster by a bare issuer URL of the
 // self-hosted issuer, with its provider.
 func selfHosted(thumbprints ...string) func(*snapshot.Snapshot) {

@@ -22,32 +22,8 @@ var irsa306 = &Check{
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
 	Requires:  []*Check{irsa101, irsa102, irsa103, irsa301},
 	IRSA:      true,
-	Doc: `The other checks judge the request STS will see from the configuration: the cluster's issuer, the
-audience of the pod's ` + "`aws-iam-token`" + ` volume, ` + "`system:serviceaccount:NS:NAME`" + `. A captured token shows what
-is really sent: its ` + "`iss`" + ` is the issuer STS looks the IAM OIDC provider up by, its ` + "`aud`" + ` must be in the
-provider's ClientIDList and pass the trust policy's ` + "`:aud`" + ` condition, and it must not have expired
-(irsa-facts.md §1.8, §2). The token is matched to the pod by its ` + "`sub`" + `.
-
-It fails when the ` + "`iss`" + ` is not the cluster's issuer exactly (an API server with another
-` + "`--service-account-issuer`" + `); a token whose ` + "`iss`" + ` is another EKS cluster's issuer is skipped, since an EKS
-API server issues every token for its own issuer (irsa-facts.md §1.8): it was created through
-another kube context. It fails when the pods' token names no audience of
-its own, so that only the token shows which one the API server put in, and the provider or the trust
-policy rejects it; and when the token has expired. An expired token is an error in a live run
-(` + "`ExpiredTokenException`" + `) and when the bundle's manifest shows it had expired when it was collected; in
-any other offline bundle it is only an info, since the capture may simply be old. A token whose ` + "`aud`" + `
-is not the audience the pods' token carries was made by hand (` + "`kubectl create token`" + ` without
-` + "`--audience`" + `) and says nothing about the pods: skipped. Only the token's claims are kept, never the
-token.`,
-	Fix: `For a wrong ` + "`iss`" + `: create the IAM OIDC provider for the issuer the API server really uses, or set the API
-server's ` + "`--service-account-issuer`" + ` to the provider's URL; recapture a token from the right cluster. For
-the audience: give the pods' token the audience ` + "`sts.amazonaws.com`" + ` (the ServiceAccount's
-` + "`eks.amazonaws.com/audience`" + ` annotation) and re-create them, or add the token's audience to the provider
-(` + "`aws iam add-client-id-to-open-id-connect-provider`" + `). For an expired token: the kubelet refreshes projected
-tokens, so an application that sends an expired one read it once and cached it; it must re-read the
-token file.`,
-	Subject: subject306,
-	Run:     runIRSA306,
+	Subject:   subject306,
+	Run:       runIRSA306,
 }
 
 func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {

@@ -21,27 +21,9 @@ var irsa311 = &Check{
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
 	Requires:  []*Check{irsa101, irsa102, irsa103},
 	IRSA:      true,
-	Doc: `Only with ` + "`--probe`" + ` (` + "`scan`" + ` or ` + "`dump`" + `). The probe asks the API server for a token of the
-ServiceAccount through the TokenRequest API (` + "`kubectl create token`" + `), with the audience the webhook puts in
-the pods' token, and hands it to STS ` + "`AssumeRoleWithWebIdentity`" + ` for the role of the ServiceAccount's
-` + "`eks.amazonaws.com/role-arn`" + `, as the SDK in a pod does. STS's answer is the definitive test of the IAM side:
-the role, its trust policy, the IAM OIDC provider and the issuer's keys, as AWS sees them now. The
-credentials it returns are discarded at once, never printed or kept.
-
-A refusal is mapped to the check that explains it (irsa-facts.md §2): ` + "`No OpenIDConnect provider found`" + `
-to IRSA302, ` + "`Incorrect token audience`" + ` to IRSA303, the thumbprint message to IRSA304,
-` + "`Couldn't retrieve verification key`" + ` and an invalid discovery document to IRSA305,
-` + "`Not authorized to perform sts:AssumeRoleWithWebIdentity`" + ` to the role and trust policy checks
-(IRSA201-IRSA210: STS does not say which), ` + "`ExpiredTokenException`" + ` for a token issued moments earlier to the
-API server's clock. The finding counts for the chain link the answer points at.
-
-The probe's token has the ServiceAccount's audience; a pod whose token volume has another audience (it
-was created before the annotation changed) is skipped, since STS's answer does not speak for it.`,
-	Fix: `Follow the remediation of the mapped check. Changes to the role, its trust policy or the provider take
-effect without restarting pods; run ` + "`irsa-doctor scan --probe`" + ` again to confirm.`,
-	Subject: model.SASubjectOf,
-	Applies: model.ProbeApplies,
-	Run:     runIRSA311,
+	Subject:   model.SASubjectOf,
+	Applies:   model.ProbeApplies,
+	Run:       runIRSA311,
 }
 
 func runIRSA311(c *model.Context, t *model.Target, r *Recorder) {

@@ -28,22 +28,9 @@ var irsa312 = &Check{
 	Requires:  []*Check{irsa101, irsa102, irsa103},
 	Sees:      staticIAMChecks,
 	IRSA:      true,
-	Doc: `Only with ` + "`--probe`" + `. The IAM-side checks (IRSA201-IRSA210, IRSA301-IRSA306) predict STS's answer from
-the role, its trust policy, the IAM OIDC provider and the issuer; the probe (IRSA311) asks STS. When
-STS accepts the token although one of those checks failed, or refuses it with an answer whose checks
-(irsa-facts.md §2, as IRSA311 maps it) all passed, irsa-doctor's model of IAM is wrong for this case,
-or the facts changed between the collection and the probe. The finding lists every static verdict so
-that the case can be reported and the model fixed.
-
-An answer no static check models (a transient error, a clock) and a case whose checks could not
-judge (skipped) are skipped: nothing to compare. IRSA306 judges a token captured from a pod, which
-may be stale; the probe's token is fresh, so IRSA306's failure predicts nothing about it.`,
-	Fix: `Run ` + "`irsa-doctor dump --probe DIR`" + ` and report the case with the bundle (it holds no token and no
-credentials) at https://github.com/irsa-doctor/irsa-doctor/issues. Until it is fixed, trust STS's
-answer (IRSA311) over the static checks.`,
-	Subject: model.SASubjectOf,
-	Applies: model.ProbeApplies,
-	Run:     runIRSA312,
+	Subject:   model.SASubjectOf,
+	Applies:   model.ProbeApplies,
+	Run:       runIRSA312,
 }
 
 func runIRSA312(c *model.Context, t *model.Target, r *Recorder) {

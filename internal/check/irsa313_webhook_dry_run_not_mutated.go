@@ -24,28 +24,8 @@ var irsa313 = &Check{
 	Scope:     ScopeWorkloads,
 	Requires:  []*Check{irsa101, irsa102, irsa103, irsa107, irsa108},
 	IRSA:      true,
-	Doc: `Only with ` + "`--probe`" + `. The probe makes a server-side dry-run create (` + "`dryRun=All`" + `: admission runs,
-nothing is stored) of a pod from the workload's pod template, in its namespace, and looks at what the
-API server returns. When the ServiceAccount names a role, the pod identity webhook adds the
-` + "`aws-iam-token`" + ` volume, its mount, ` + "`AWS_ROLE_ARN`" + ` and ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` to each container it does not
-skip (irsa-facts.md §1.2, §1.3), and the check compares the returned pod with that prediction.
-
-A dry-run pod that comes back without them means the webhook is not mutating pods **now**: it is down
-or unreachable and its ` + "`failurePolicy: Ignore`" + ` admits pods unmutated without an error (irsa-facts.md
-§1.5), or its configuration no longer matches these pods. Every pod created from now on (a rollout, a
-rescheduled pod, a CronJob run) runs without IRSA credentials and falls back to the node's role. A
-dry run that the API server refuses with ` + "`failed calling webhook`" + ` is the same outage under
-` + "`failurePolicy: Fail`" + `: pods of the workload cannot be created at all.
-
-The static checks (IRSA104, IRSA107, IRSA108) judge pods as they were admitted and the configuration
-as it is written; only a dry run shows what admission does today. A pod is judged by the dry run of
-its owner's template.`,
-	Fix: `Restore the webhook, then re-create the pods admitted meanwhile. On EKS it runs in the control plane:
-check the cluster's health and open a support case. Self-managed: check the pod-identity-webhook
-Deployment's pods and logs, its Service endpoints and the configuration's ` + "`caBundle`" + `; search the API
-server logs for ` + "`failed calling webhook`" + `.`,
-	Applies: applies313,
-	Run:     runIRSA313,
+	Applies:   applies313,
+	Run:       runIRSA313,
 }
 
 func runIRSA313(c *model.Context, t *model.Target, r *Recorder) {

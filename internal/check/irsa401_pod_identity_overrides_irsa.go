@@ -20,30 +20,8 @@ var irsa401 = &Check{
 	Scope:     ScopeWorkloads | ScopeServiceAccount,
 	Requires:  []*Check{irsa101},
 	Secondary: true,
-	Doc: `A ServiceAccount can carry ` + "`eks.amazonaws.com/role-arn`" + ` (IRSA) and have an EKS Pod Identity
-association at the same time, typically while migrating. They do not add up:
-
-- **At admission** the webhook gives a new pod **Pod Identity and not IRSA**: for a ServiceAccount with an
-  association it injects ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + ` and ` + "`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`" + ` and
-  skips ` + "`AWS_ROLE_ARN`" + ` and ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` ("Container credentials method takes precedence",
-  amazon-eks-pod-identity-webhook handler.go; irsa-facts.md §1.4, §6.3). The annotation then has no effect.
-- **In the SDK**, web identity comes before container credentials in every default chain (§7): a
-  container that has both sets of variables (a pod created before the association, or
-  ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` written in the manifest) uses **IRSA**, and the association has no effect.
-  AWS documents this as the safe migration order: create the association, then remove the old
-  credentials (EKS User Guide, "Understand how EKS Pod Identity works").
-
-Which role a container ends up with can therefore change at the next restart. Nothing breaks when
-both name the same role (it passes); when they differ, the permissions differ (a warning); when the pod
-runs where Pod Identity is not supported (Fargate, Windows, hybrid nodes: IRSA405), the association
-takes away credentials that IRSA gave (an error). Without the association's role in the input
-(` + "`describe-pod-identity-association`" + `), it cannot be told whether the roles differ: skipped.`,
-	Fix: `Decide on one mechanism per ServiceAccount. To finish a migration to Pod Identity, make sure the
-association's role allows everything the IRSA role did, remove the ` + "`eks.amazonaws.com/role-arn`" + `
-annotation (` + "`kubectl annotate serviceaccount NAME -n NS eks.amazonaws.com/role-arn-`" + `) and restart the
-pods. To stay on IRSA, delete the association (` + "`aws eks delete-pod-identity-association --cluster-name\nCLUSTER --association-id ID`" + `) and restart the pods.`,
-	Subject: model.SASubjectOf,
-	Run:     runIRSA401,
+	Subject:   model.SASubjectOf,
+	Run:       runIRSA401,
 }
 
 func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {

@@ -18,28 +18,8 @@ var irsa402 = &Check{
 	Severity: finding.SeverityWarning,
 	Link:     finding.LinkServiceAccount,
 	Scope:    ScopeServiceAccount | ScopeAssociation,
-	Doc: `An EKS Pod Identity association maps an IAM role to one ServiceAccount of one namespace
-(` + "`aws eks create-pod-identity-association --namespace NS --service-account SA`" + `). EKS does not check
-that either exists: an association may be created before them, and it does nothing until pods run
-as that ServiceAccount. An association whose namespace or ServiceAccount does not exist is therefore
-either created ahead of the workload, left over after it was removed, or, most often, a typo: the
-pods that were meant to get the role run as another ServiceAccount, have no association, and fall
-back to the next credentials in the SDK chain (usually the node's role through IMDS).
-
-The namespace or ServiceAccount counts as missing only when the input proves it: a ServiceAccount
-List of the namespace, a Namespace List, or the ` + "`NotFound`" + ` error kubectl prints. The finding is an
-error when a ServiceAccount with a similar name exists and has no association of its own (the likely
-typo), a warning otherwise.`,
-	Fix: `An association's namespace and ServiceAccount cannot be changed: delete it and create it for the
-ServiceAccount the pods run as, then restart those pods (the webhook injects Pod Identity at pod
-creation only):
-
-    aws eks delete-pod-identity-association --cluster-name CLUSTER --association-id ID
-    aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NS --service-account SA --role-arn ROLE_ARN
-
-If the association was created ahead of its workload, nothing is wrong yet.`,
-	Subject: model.AssociationSubjectOf,
-	Run:     runIRSA402,
+	Subject:  model.AssociationSubjectOf,
+	Run:      runIRSA402,
 }
 
 func runIRSA402(c *model.Context, t *model.Target, r *Recorder) {

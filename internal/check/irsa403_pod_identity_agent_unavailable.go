@@ -18,26 +18,7 @@ var irsa403 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	Doc: `A pod that uses EKS Pod Identity asks for credentials at ` + "`http://169.254.170.23/v1/credentials`" + `
-(` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `). That address is served on each node by the EKS Pod Identity
-Agent, the DaemonSet ` + "`eks-pod-identity-agent`" + ` in ` + "`kube-system`" + ` that the EKS add-on of the same name
-installs (` + "`hostNetwork`" + `, one pod per node; irsa-facts.md §6.1). Without the add-on, or on a node whose
-agent pod is missing, not running or not ready (a crash loop, IPv6 disabled on the node so it cannot
-bind ` + "`fd00:ec2::23`" + `, a failing probe), the SDK's requests to the link-local address fail and the
-application gets no credentials. EKS Auto Mode nodes run the agent built in, without the DaemonSet.
-
-The check needs the DaemonSets of ` + "`kube-system`" + ` and the agent's pods (live collection lists them;
-offline: ` + "`kubectl get daemonsets,pods -n kube-system -o json`" + `); without them it is skipped. A
-workload template is judged by the DaemonSet alone; a running pod by the agent pod on its node.`,
-	Fix: `Install the add-on when it is missing:
-
-    aws eks create-addon --cluster-name CLUSTER --addon-name eks-pod-identity-agent
-
-When the DaemonSet exists but the pod's node has no ready agent pod, look at that agent pod
-(` + "`kubectl describe pod -n kube-system AGENT_POD`" + `, ` + "`kubectl logs -n kube-system AGENT_POD`" + `): a node
-with IPv6 disabled needs the add-on configuration that disables the IPv6 address, and a node the
-DaemonSet's affinity excludes (hybrid nodes) needs the hybrid agent DaemonSet.`,
-	Run: runIRSA403,
+	Run:      runIRSA403,
 }
 
 // agentNamespace and agentName are where the EKS add-on installs the

@@ -20,31 +20,8 @@ var irsa404 = &Check{
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount | ScopeAssociation,
 	Requires: []*Check{irsa410},
-	Doc: `EKS Pod Identity assumes the association's role as the service principal
-` + "`pods.eks.amazonaws.com`" + `, calling ` + "`sts:AssumeRole`" + ` with session tags (` + "`sts:TagSession`" + `): the role's
-trust policy must allow both actions to that principal (EKS User Guide, "Create IAM role with trust
-policy required by EKS Pod Identity"; irsa-facts.md §6.1). A role written for IRSA trusts the
-cluster's OIDC provider with ` + "`sts:AssumeRoleWithWebIdentity`" + ` instead, and a Pod Identity statement
-without ` + "`sts:TagSession`" + ` is refused too. The agent then reports EKS Auth's ` + "`AccessDeniedException`" + `
-(seen as "EKS does not have permissions to assume the associated role") and the pod gets no
-credentials.
-
-The policy is evaluated as IAM does (an explicit Deny wins), with the session tags EKS Pod Identity
-adds as request context: ` + "`aws:RequestTag/kubernetes-namespace`" + `, ` + "`kubernetes-service-account`" + `,
-` + "`eks-cluster-name`" + `, ` + "`eks-cluster-arn`" + ` and, for a running pod, ` + "`kubernetes-pod-name`" + ` and
-` + "`kubernetes-pod-uid`" + ` (none when the association disables session tags). A condition on any other
-key (` + "`aws:SourceAccount`" + `, ` + "`aws:SourceArn`" + `, ...) cannot be decided from the input: the check is then
-skipped with the condition it could not evaluate.`,
-	Fix: `Allow the Pod Identity principal both actions in the role's trust policy (the statement EKS
-documents; add conditions on ` + "`aws:RequestTag/kubernetes-namespace`" + ` and
-` + "`aws:RequestTag/kubernetes-service-account`" + ` to restrict it to one ServiceAccount):
-
-    {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}
-
-then ` + "`aws iam update-assume-role-policy --role-name ROLE --policy-document file://ROLE.trust-policy.json`" + `.
-No pod restart is needed: the agent assumes the role again at the next credential request.`,
-	Subject: model.AssociationRoleSubjectOf,
-	Run:     runIRSA404,
+	Subject:  model.AssociationRoleSubjectOf,
+	Run:      runIRSA404,
 }
 
 // podIdentityActions are the two actions EKS Pod Identity needs allowed.

@@ -16,27 +16,7 @@ var irsa405 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopeWorkloads,
-	Doc: `EKS Pod Identity works on Linux Amazon EC2 nodes only: AWS documents it as unsupported on AWS
-Fargate, on Windows nodes, on AWS Outposts, on EKS Anywhere and on self-managed Kubernetes on EC2
-(EKS User Guide, "EKS Pod Identity restrictions"; irsa-facts.md §6.1). The EKS Pod Identity Agent is a
-DaemonSet whose node affinity keeps it off Fargate and Windows nodes, so a pod there that gets the
-injected ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + ` finds nothing listening at ` + "`169.254.170.23`" + ` and gets no
-credentials. Use IRSA for those pods.
-
-A pod with ` + "`hostNetwork: true`" + ` is not on AWS's list, but it is reported to fail: the agent refused
-a hostNetwork workload with "EKS does not have permissions to assume the associated role" while the
-same association worked for other pods (aws/eks-pod-identity-agent#139, open). That case is a
-warning.
-
-The node is judged from the Node object when the input has it (its ` + "`eks.amazonaws.com/compute-type`" + `
-and ` + "`kubernetes.io/os`" + ` labels), else from the pod: the ` + "`eks.amazonaws.com/fargate-profile`" + ` label
-Fargate sets, a Fargate node name, a ` + "`kubernetes.io/os: windows`" + ` node selector or ` + "`spec.os.name`" + `.`,
-	Fix: `For pods on Fargate or Windows nodes, use IRSA: annotate the ServiceAccount with
-` + "`eks.amazonaws.com/role-arn`" + `, give the role a trust policy for the cluster's OIDC provider, delete the
-Pod Identity association (` + "`aws eks delete-pod-identity-association`" + `: it takes precedence over the
-annotation) and restart the pods. Or schedule the workload on Linux EC2 nodes. For a hostNetwork pod,
-drop ` + "`hostNetwork`" + ` if the workload does not need it, or use IRSA.`,
-	Run: runIRSA405,
+	Run:      runIRSA405,
 }
 
 func runIRSA405(c *model.Context, t *model.Target, r *Recorder) {

@@ -17,23 +17,7 @@ var irsa406 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkWebhook,
 	Scope:    ScopePod,
-	Doc: `EKS Pod Identity reaches a pod through the same admission webhook as IRSA: when a pod is
-**created** and its ServiceAccount has an association, the webhook injects
-` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `, ` + "`AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`" + ` and the
-` + "`eks-pod-identity-token`" + ` volume (irsa-facts.md §1.4). Running pods are never changed, so a pod created
-before the association keeps what it had: IRSA when its ServiceAccount was annotated (the association
-takes over at the next restart), otherwise nothing, and its SDK falls back to the node's role
-through IMDS (§6.2, item 3).
-
-The check compares the association's ` + "`createdAt`" + ` (from ` + "`aws eks describe-pod-identity-association`" + `)
-with the pod's ` + "`creationTimestamp`" + `. A pod created after the association that still lacks the
-injection was not mutated for another reason (the association reached the webhook after the pod,
-the webhook call failed and ` + "`failurePolicy: Ignore`" + ` admitted the pod): it is reported too. The finding
-is a warning when the pod's containers still get credentials another way (IRSA, static keys), an
-error when they fall back to the node.`,
-	Fix: `Re-create the pods so that the webhook mutates them: ` + "`kubectl rollout restart`" + ` their Deployment,
-StatefulSet or DaemonSet; delete a pod owned by a ReplicaSet or Job; delete and re-apply a bare pod.`,
-	Run: runIRSA406,
+	Run:      runIRSA406,
 }
 
 func runIRSA406(c *model.Context, t *model.Target, r *Recorder) {

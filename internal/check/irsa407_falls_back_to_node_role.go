@@ -12,41 +12,13 @@ import (
 )
 
 var irsa407 = &Check{
-	ID:       "IRSA407",
-	Slug:     "falls-back-to-node-role",
-	Title:    "A container falls back to the node's role through IMDS, or finds no credentials",
-	Severity: finding.SeverityError,
-	Link:     finding.LinkWebhook,
-	Scope:    ScopeWorkloads,
-	Requires: []*Check{irsa101, irsa102, irsa103, irsa104, irsa109, irsa111, irsa406, irsa408},
-	Doc: `The AWS SDKs look for credentials in a fixed order and stop at the first they find: static keys
-in the environment, web identity (` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` and ` + "`AWS_ROLE_ARN`" + `: IRSA), a shared
-profile, container credentials (` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `: EKS Pod Identity), and last the
-instance metadata service (IMDS) of the node, which hands out the **node's** IAM role
-(aws-sdk-go-v2 ` + "`LoadDefaultConfig`" + `, botocore ` + "`create_credential_resolver`" + `; irsa-facts.md §7).
-
-So a container meant to use IRSA or EKS Pod Identity that lacks their variables does not fail: it
-silently runs as the node role, with the node's permissions (often more, sometimes less, and in
-CloudTrail as ` + "`assumed-role/<node role>/i-...`" + `). Where IMDS does not answer the pod, it finds no
-credentials at all ("Unable to locate credentials", "no EC2 IMDS role found"). IMDS does not answer
-a pod when IMDS is disabled on the instance, or when IMDSv2 is required (` + "`HttpTokens: required`" + `) with
-` + "`HttpPutResponseHopLimit: 1`" + `: the token response cannot make the extra hop into the pod's network
-namespace (a ` + "`hostNetwork`" + ` pod is not affected). Fargate nodes and EKS hybrid nodes have no IMDS.
-
-Typical causes: the webhook never mutated the pod (created before the annotation or association,
-a webhook outage: IRSA104, IRSA406), ` + "`AWS_ROLE_ARN`" + ` set in the manifest without
-` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` (IRSA109), a container named in ` + "`eks.amazonaws.com/skip-containers`" + ` or a
-pod carrying ` + "`eks.amazonaws.com/skip-pod-identity-webhook`" + ` (IRSA111). The IMDS verdict needs the
-node (` + "`kubectl get nodes -o json`" + `) and its instance (` + "`aws ec2 describe-instances`" + `); without them it
-says unknown. A sidecar named in ` + "`skip-containers`" + ` while the other containers get credentials is
-excluded on purpose and passes; a container that a later mutating webhook added to a mutated pod (a
-Vault agent, a mesh proxy) may never call AWS, and is a warning, as IRSA104 reports it.`,
-	Fix: `Give the container the credentials it is meant to have: re-create pods the webhook did not mutate
-(` + "`kubectl rollout restart`" + `), remove a hand-written ` + "`AWS_ROLE_ARN`" + ` so that the webhook injects both
-variables, take the container out of ` + "`eks.amazonaws.com/skip-containers`" + `. To stop containers from
-falling back to the node role at all, block pod access to IMDS: require IMDSv2 with a hop limit of 1
-in the node group's launch template (` + "`aws ec2 modify-instance-metadata-options --http-tokens required\n--http-put-response-hop-limit 1`" + ` for a running instance; EKS best practices, "Restrict access to the
-instance profile assigned to the worker node").`,
+	ID:         "IRSA407",
+	Slug:       "falls-back-to-node-role",
+	Title:      "A container falls back to the node's role through IMDS, or finds no credentials",
+	Severity:   finding.SeverityError,
+	Link:       finding.LinkWebhook,
+	Scope:      ScopeWorkloads,
+	Requires:   []*Check{irsa101, irsa102, irsa103, irsa104, irsa109, irsa111, irsa406, irsa408},
 	Containers: containers407,
 	Run:        runIRSA407,
 }

@@ -19,34 +19,9 @@ var irsa408 = &Check{
 	Severity: finding.SeverityError,
 	// The pod side of the chain, like IRSA106 and IRSA110: what the
 	// container does with what the webhook injected.
-	Link:     finding.LinkWebhook,
-	Scope:    ScopeWorkloads,
-	Requires: []*Check{irsa101},
-	Doc: `Each AWS SDK learned web identity (IRSA) and, four years later, EKS Pod Identity's container
-credentials in a given version; the Amazon EKS User Guide lists the minimums
-(` + "`irsa-doctor explain sdk-versions`" + ` prints them with their sources; irsa-facts.md §5).
-
-- An SDK older than the **IRSA** minimum does not read ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + `: it skips web identity and
-  falls back down its default chain to the node's instance role through IMDS, or finds no credentials
-  (failure-modes.md §3.1).
-- An SDK older than the **Pod Identity** minimum rejects ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.23/...`" + `:
-  its container provider accepts only loopback (and ECS) hosts. aws-sdk-go v1 logs
-  ` + "`invalid endpoint host, \"169.254.170.23\", only loopback hosts are allowed`" + ` and moves on
-  (failure-modes.md §3.6 #28); botocore fails with ` + "`Unsupported host '169.254.170.23'`" + `
-(punk-security/dnsReaper#189).
-
-The tool cannot see inside an image, so it judges only well-known AWS tool and controller images
-(the AWS CLI, the AWS Load Balancer Controller, ExternalDNS, cert-manager, External Secrets, AWS for
-Fluent Bit, ...) and only versions whose SDK a source states: the image's tag when it is the SDK
-version (the AWS CLI), the project's go.mod at that release, or release notes. Each container is
-judged for the mechanism it uses: web identity when ` + "`AWS_WEB_IDENTITY_TOKEN_FILE`" + ` is set (the SDK prefers it),
-container credentials when ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + ` is set, otherwise the target's mechanism;
-workload templates as the webhook will mutate them. A container with static keys uses those and is
-not judged (IRSA110). Other images and versions report nothing; a well-known image without a
-version tag (` + "`latest`" + `, a digest alone) is skipped.`,
-	Fix: `Upgrade the container's image to the first version that supports the mechanism, or later (the
-finding names it), for example ` + "`kubectl set image deployment/NAME -n NS CONTAINER=REPOSITORY:VERSION`" + `,
-and pin the version tag so it can be checked.`,
+	Link:       finding.LinkWebhook,
+	Scope:      ScopeWorkloads,
+	Requires:   []*Check{irsa101},
 	Applies:    applies408,
 	Containers: containers408,
 	Run:        runIRSA408,

@@ -15,39 +15,15 @@ import (
 )
 
 var irsa409 = &Check{
-	ID:        "IRSA409",
-	Slug:      "sts-endpoint-unreachable",
-	Title:     "The SDK calls the global STS endpoint where it cannot be reached",
-	Severity:  finding.SeverityError,
-	Link:      finding.LinkWebhook,
-	Scope:     ScopeWorkloads,
-	Requires:  []*Check{irsa101},
-	IRSA:      true,
-	Secondary: true,
-	Doc: `IRSA credentials come from STS ` + "`AssumeRoleWithWebIdentity`" + `. Where the SDK sends that call depends on
-` + "`AWS_STS_REGIONAL_ENDPOINTS`" + `: with ` + "`regional`" + ` it calls ` + "`sts.REGION.amazonaws.com`" + `; with ` + "`legacy`" + ` (the default
-of older SDK majors) it calls the **global** endpoint ` + "`sts.amazonaws.com`" + ` in sixteen commercial Regions
-(us-east-1, us-west-2, eu-west-1, ...) and when no Region is configured (AWS SDKs and Tools Reference
-Guide, "AWS STS Regional endpoints"; irsa-facts.md §3.4). The global endpoint fails in two places:
-
-- **Private clusters without internet egress.** ` + "`sts.amazonaws.com`" + ` is a public endpoint; an STS interface
-  VPC endpoint serves only the regional name, so the call times out (awsdocs/amazon-eks-user-guide
-  PR #337; failure-modes.md §3.4 item 23). A cluster whose API endpoint is private only
-  (` + "`endpointPublicAccess: false`" + `) hints at such a VPC but does not prove it: reported as a warning.
-- **Partitions other than aws** (China, GovCloud): "Customers in partitions other than commercial must use
-  Regional endpoints"; a client without a Region ends at the commercial ` + "`sts.amazonaws.com`" + `, where
-  the role does not exist (failure-modes.md item 22).
-
-The webhook injects ` + "`AWS_STS_REGIONAL_ENDPOINTS=regional`" + ` when the ServiceAccount is annotated
-` + "`eks.amazonaws.com/sts-regional-endpoints: \"true\"`" + `, and EKS clusters from 1.22 on do so by default (EKS
-User Guide, "Configure the AWS STS endpoint for a service account"); the upstream webhook's default is
-off. Whether a container's SDK defaults to the global endpoint is known only for well-known images
-(internal/sdk: images that carry aws-sdk-go v1, whose default is ` + "`legacy`" + `); for any other image it is
-unknown and the check says so (skipped) where the global endpoint would fail.`,
-	Fix: `Annotate the ServiceAccount so that the webhook injects the regional setting, and re-create the pods:
-` + "`kubectl annotate serviceaccount NAME -n NS eks.amazonaws.com/sts-regional-endpoints=true`" + `. Make sure the
-container has a Region (` + "`AWS_REGION`" + `; the webhook injects it when started with ` + "`--aws-default-region`" + `).
-In a private cluster, create the STS interface VPC endpoint (` + "`com.amazonaws.REGION.sts`" + `) with private DNS.`,
+	ID:         "IRSA409",
+	Slug:       "sts-endpoint-unreachable",
+	Title:      "The SDK calls the global STS endpoint where it cannot be reached",
+	Severity:   finding.SeverityError,
+	Link:       finding.LinkWebhook,
+	Scope:      ScopeWorkloads,
+	Requires:   []*Check{irsa101},
+	IRSA:       true,
+	Secondary:  true,
 	Containers: containers409,
 	Run:        runIRSA409,
 }

@@ -15,27 +15,8 @@ var irsa410 = &Check{
 	Severity: finding.SeverityError,
 	Link:     finding.LinkIAMRole,
 	Scope:    ScopeWorkloads | ScopeServiceAccount | ScopeAssociation,
-	Doc: `An EKS Pod Identity association names the IAM role (` + "`roleArn`" + `) that the EKS Pod Identity Agent
-assumes, through EKS Auth ` + "`AssumeRoleForPodIdentity`" + `, for the pods of its ServiceAccount. When the role
-has been deleted (or re-created under another name) since the association was made, the webhook still
-injects ` + "`AWS_CONTAINER_CREDENTIALS_FULL_URI`" + `, but every credential request fails: the agent passes EKS
-Auth's error through to the SDK (irsa-facts.md §6.1), and the application gets no credentials.
-
-The role counts as missing only when the input proves it: the ` + "`NoSuchEntity`" + ` error that
-` + "`aws iam get-role`" + ` prints in the role's account, or a complete ` + "`aws iam list-roles`" + ` of that account
-without it. A role that is simply not in the input is skipped with the command that captures it.
-The role comes from ` + "`aws eks describe-pod-identity-association`" + `: ` + "`list-pod-identity-associations`" + ` does
-not print it.`,
-	Fix: `Point the association at a role that exists (an association's role can be changed in place;
-running pods pick the new role up at their next credential refresh):
-
-    aws eks update-pod-identity-association --cluster-name CLUSTER --association-id ID --role-arn arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME
-
-or create the role again with the trust policy EKS Pod Identity needs (principal
-` + "`pods.eks.amazonaws.com`" + `, actions ` + "`sts:AssumeRole`" + ` and ` + "`sts:TagSession`" + `) and attach its
-permission policies.`,
-	Subject: model.AssociationSubjectOf,
-	Run:     runIRSA410,
+	Subject:  model.AssociationSubjectOf,
+	Run:      runIRSA410,
 }
 
 // podIdentityTrustPolicy is the trust policy EKS documents for a Pod

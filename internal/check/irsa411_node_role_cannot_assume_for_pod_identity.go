@@ -20,33 +20,7 @@ var irsa411 = &Check{
 	Secondary: true,
 	Link:      finding.LinkIAMRole,
 	Scope:     ScopeWorkloads,
-	Doc: `EKS Pod Identity credentials come from the EKS Pod Identity Agent on the pod's node, which calls
-EKS Auth ` + "`AssumeRoleForPodIdentity`" + ` with the node's own credentials: the IAM role of the node's EC2
-instance profile. That role must allow ` + "`eks-auth:AssumeRoleForPodIdentity`" + ` on the cluster
-(irsa-facts.md §6.1, §6.2 item 2). The AWS managed policies ` + "`AmazonEKSWorkerNodePolicy`" + ` (since its
-version v3, November 2023) and ` + "`AmazonEKSWorkerNodeMinimalPolicy`" + ` allow it (AWS Managed Policy
-Reference); a node role built from a copy of an older worker-node policy, or from hand-picked
-permissions, does not, and every credential request of the pods on its nodes then fails with EKS
-Auth's ` + "`AccessDeniedException`" + ` in the agent's log.
-
-The node role's permission policies are evaluated as IAM does within the role: an explicit Deny wins,
-otherwise an Allow is needed, with the cluster's ARN as the resource. The managed policies AWS
-documents are recognised by ARN; every other policy is evaluated from its document
-(` + "`aws iam get-role-policy`" + `, ` + "`aws iam get-policy-version`" + `). When a document is missing, or a statement
-cannot be decided (a condition, a policy variable), the check is skipped with what is missing.
-Permissions boundaries and service control policies are not in the input and are not evaluated.
-The node is found from the pod's ` + "`spec.nodeName`" + ` through the Node's ` + "`providerID`" + `, the instance's
-` + "`IamInstanceProfile`" + ` (` + "`aws ec2 describe-instances`" + `) and ` + "`aws iam get-instance-profile`" + `; a workload
-is judged by the nodes its pods run on. Fargate and EKS Auto Mode nodes have no node role of the
-user's to check, and are left out.`,
-	Fix: `Attach the AWS managed policy to the node role (it takes effect at the agent's next request; no
-restart is needed):
-
-    aws iam attach-role-policy --role-name NODE_ROLE --policy-arn arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy
-
-or add ` + "`eks-auth:AssumeRoleForPodIdentity`" + ` to a policy of the role. When a Deny statement refuses it,
-narrow that statement.`,
-	Run: runIRSA411,
+	Run:       runIRSA411,
 }
 
 // nodeRolePlace is how a pod's node leads to its role.

@@ -1,8 +1,11 @@
 package check
 
+import checkdocs "github.com/irsa-doctor/irsa-doctor/docs/checks"
+
 // All is the registry: every check, sorted by ID. No init() registration:
-// this slice is the one place a check is listed.
-var All = []*Check{
+// this slice is the one place a check is listed. Each check's Doc and Fix
+// come from its page, docs/checks/IRSAnnn.md, embedded in the binary.
+var All = withDocs([]*Check{
 	irsa101,
 	irsa102,
 	irsa103,
@@ -45,6 +48,20 @@ var All = []*Check{
 	irsa409,
 	irsa410,
 	irsa411,
+})
+
+// withDocs fills each check's Doc and Fix from its page. A missing or
+// malformed page is a build defect that TestEveryCheckHasDocs reports; the
+// binary panics at start rather than print a check without documentation.
+func withDocs(cs []*Check) []*Check {
+	for _, c := range cs {
+		why, fix, err := checkdocs.Doc(c.ID)
+		if err != nil {
+			panic(err)
+		}
+		c.Doc, c.Fix = why, fix
+	}
+	return cs
 }
 
 // ByIDOrSlug returns the check with that ID (case-insensitive) or slug.

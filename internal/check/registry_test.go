@@ -7,13 +7,17 @@ import (
 	"strings"
 	"testing"
 
+	checkdocs "github.com/irsa-doctor/irsa-doctor/docs/checks"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
 
 var (
-	idPattern   = regexp.MustCompile(`^IRSA[1-9][0-9]{2}$`)
-	slugPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	// internalNote matches a citation of the developers' notes (a page of
+	// ours under docs/reference/ may share a name with one).
+	internalNote = regexp.MustCompile(`(^|[^/])(irsa-facts|failure-modes|CONTRACT|manual-checklist)\.md`)
+	idPattern    = regexp.MustCompile(`^IRSA[1-9][0-9]{2}$`)
+	slugPattern  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
 func TestRegistry(t *testing.T) {
@@ -126,5 +130,35 @@ func TestReadmeTableUpToDate(t *testing.T) {
 	}
 	if s != want {
 		t.Errorf("README.md check table is stale: run UPDATE_GOLDEN=1 go test ./internal/check -run 'TestDocsUpToDate|TestReadmeTableUpToDate'")
+	}
+}
+
+// TestEveryCheckHasDocs: every check has its page docs/checks/IRSAnnn.md,
+// headed by its ID and slug, and every page belongs to a check; no page
+// cites a document users do not have.
+func TestEveryCheckHasDocs(t *testing.T) {
+	ids := map[string]bool{}
+	for _, c := range check.All {
+		ids[c.ID] = true
+		why, fix, err := checkdocs.Doc(c.ID)
+		if err != nil {
+			t.Errorf("%s: %v", c.ID, err)
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "checks", c.ID+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head, _, _ := strings.Cut(string(raw), "\n"); head != "# "+c.ID+" "+c.Slug {
+			t.Errorf("%s.md starts with %q, want %q", c.ID, head, "# "+c.ID+" "+c.Slug)
+		}
+		if m := internalNote.FindString(why + fix); m != "" {
+			t.Errorf("%s.md cites %q, which users do not have: cite the public source or a page under docs/reference/", c.ID, m)
+		}
+	}
+	for _, id := range checkdocs.IDs() {
+		if !ids[id] {
+			t.Errorf("docs/checks/%s.md documents no registered check", id)
+		}
 	}
 }
