@@ -13,6 +13,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // AnalyzeOptions are the inputs of `irsa-doctor analyze`.
@@ -46,7 +47,7 @@ text those commands print. Files are recognised by content, never by name.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return analyzeRun(cmd.Context(), opts)
+			return termSafeErr(analyzeRun(cmd.Context(), opts))
 		},
 	}
 	opts.Targets.register(cmd)
@@ -72,12 +73,12 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 		// The reader's errors start with the file's path (and position).
 		switch {
 		case f.Error != "" && f.RecognisedAs != "":
-			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: partly read: %s\n", f.Error)
+			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: partly read: %s\n", termsafe.Escape(f.Error))
 			usable++
 		case f.Error != "":
-			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: skipped %s\n", f.Error)
+			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: skipped %s\n", termsafe.Escape(f.Error))
 		case f.RecognisedAs == "":
-			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: skipped %s: not a kubectl or aws CLI output this tool recognises\n", f.Path)
+			fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: skipped %s: not a kubectl or aws CLI output this tool recognises\n", termsafe.Escape(f.Path))
 		default:
 			usable++
 		}
@@ -174,7 +175,7 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, d.out.FixDir)
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, termsafe.Escape(d.out.FixDir))
 	}
 	if res.FailsAtOrAbove(d.failOn) {
 		return errFindings

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +26,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/awscollect"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv"
@@ -200,22 +203,19 @@ func TestE2EFamilies(t *testing.T) {
 			name: "webhook down at admission", ns: "e2e-webhook-down", webhook: webhookDown,
 			want: []failing{{"IRSA104", "error", "Pod e2e-webhook-down/api",
 				`ServiceAccount "s3-reader" has eks.amazonaws.com/role-arn "arn:aws:iam::111122223333:role/e2e-webhook-down-reader", but container "app" has neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE ` +
-					"and the pod has no aws-iam-token volume: the pod was created before the annotation, or the webhook did not mutate it, so it runs without IRSA credentials"},
-				// The consequence, per container (the pod is on no node).
-				{"IRSA407", "error", "Pod e2e-webhook-down/api container app",
-					`ServiceAccount "s3-reader" names IRSA role "arn:aws:iam::111122223333:role/e2e-webhook-down-reader", but no AWS credentials are set in the container's environment; ` +
-						"the container's SDK falls back to IMDS: it gets the node role where IMDS answers, and no credentials where IMDS is blocked"}},
+					"and the pod has no aws-iam-token volume: the pod was created before the annotation, or the webhook did not mutate it, so it runs without IRSA credentials"}},
+			// The consequence (IRSA407, the node role through IMDS) is
+			// blocked by its cause.
+			skipped: map[string]string{"IRSA407 Pod e2e-webhook-down/api container app": "blocked by IRSA104"},
 		},
 		{
 			name: "webhook configuration missing", ns: "e2e-no-webhook", webhook: webhookNone,
 			want: []failing{{"IRSA107", "error", "MutatingWebhookConfiguration pod-identity-webhook",
 				"no MutatingWebhookConfiguration is named pod-identity-webhook or has a webhook named iam-for-pods.amazonaws.com or pod-identity-webhook.amazonaws.com: " +
-					"the API server calls no webhook to inject IRSA credentials into new pods"},
-				{"IRSA407", "error", "Pod e2e-no-webhook/api container app",
-					`ServiceAccount "s3-reader" names IRSA role "arn:aws:iam::111122223333:role/e2e-no-webhook-reader", but no AWS credentials are set in the container's environment; ` +
-						"the container's SDK falls back to IMDS: it gets the node role where IMDS answers, and no credentials where IMDS is blocked"}},
+					"the API server calls no webhook to inject IRSA credentials into new pods"}},
 			skipped: map[string]string{
 				"IRSA104 Pod e2e-no-webhook/api":                            "blocked by IRSA107",
+				"IRSA407 Pod e2e-no-webhook/api container app":              "blocked by IRSA107",
 				"IRSA108 MutatingWebhookConfiguration pod-identity-webhook": "blocked by IRSA107",
 			},
 		},
@@ -359,6 +359,17 @@ func TestE2EScanEqualsDumpAnalyze(t *testing.T) {
 	e.pod(e2ePod("audience", "audience"))
 	e.pod(tokenPod("token", "token", token))
 	e.pod(e2ePod("gone", "gone"))
+	// Static keys and other secrets in clear (issue 9): the dump redacts
+	// them, and the findings stay those of the scan (IRSA110 by name).
+	keys := e2ePod("keys", "reader")
+	keys.Annotations = map[string]string{bundle.AnnotationLastApplied: `{"spec":{"containers":[{"env":[{"name":"DB_PASSWORD","value":"e2e-hunter2"}]}]}}`}
+	keys.Spec.Containers[0].Env = []corev1.EnvVar{
+		{Name: webhook.EnvAccessKeyID, Value: "AKIAE2EEXAMPLEKEYID1"},
+		{Name: webhook.EnvSecretAccessKey, Value: "e2e-secret-access-key-value"},
+		{Name: "DB_PASSWORD", Value: "e2e-hunter2"},
+	}
+	keys.Spec.Containers[0].Args = []string{"--password=e2e-hunter2"}
+	e.pod(keys)
 	e.deployment("worker", "writer")
 	if err := c.Admin.Client.CoreV1().ServiceAccounts(ns).Delete(e.ctx(), "gone", metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete serviceaccount: %v", err)
@@ -372,6 +383,35 @@ func TestE2EScanEqualsDumpAnalyze(t *testing.T) {
 	dumpRun := e.main("dump", dir, "--cluster", e2eCluster)
 	if dumpRun.code != ExitOK || dumpRun.stdout != "" {
 		t.Fatalf("dump: exit %d, stdout %q, stderr %q", dumpRun.code, dumpRun.stdout, dumpRun.stderr)
+	}
+	// What dump wrote holds none of the secrets, in private files.
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if want := map[bool]fs.FileMode{true: 0o700 | fs.ModeDir, false: 0o600}[d.IsDir()]; fi.Mode() != want {
+			t.Errorf("dump %s: mode %v, want %v", p, fi.Mode(), want)
+		}
+		if d.IsDir() || d.Name() == bundle.ManifestFile {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, secret := range []string{"AKIAE2EEXAMPLEKEYID1", "e2e-secret-access-key-value", "e2e-hunter2", bundle.AnnotationLastApplied} {
+			if strings.Contains(string(data), secret) {
+				t.Errorf("dump %s holds %q", p, secret)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
 	deps := e.deps(&out, &errOut)
@@ -396,6 +436,7 @@ func TestE2EScanEqualsDumpAnalyze(t *testing.T) {
 		"IRSA101 Pod e2e-dump/gone",
 		"IRSA106 Pod e2e-dump/token container app",
 		"IRSA106 Pod e2e-dump/token container log-shipper",
+		"IRSA110 Pod e2e-dump/keys container app",
 		"IRSA201 IAMRole e2e-dump-missing",
 		"IRSA205 IAMRole e2e-dump-writer",
 		"IRSA206 IAMRole e2e-dump-audience",

@@ -15,9 +15,9 @@ import (
 func TestExamples(t *testing.T) {
 	want := map[string][]string{
 		"healthy": nil,
-		"pod-not-mutated": {"IRSA104 error Pod payments/api-7d9f8b6c5-q8w3z", "IRSA104 error Pod payments/api-7d9f8b6c5-x2k4p",
-			// The consequence: the node role through IMDS (IRSA407).
-			"IRSA407 error Pod payments/api-7d9f8b6c5-q8w3z container api", "IRSA407 error Pod payments/api-7d9f8b6c5-x2k4p container api"},
+		// The consequence, the node role through IMDS (IRSA407), is blocked
+		// by its cause.
+		"pod-not-mutated":           {"IRSA104 error Pod payments/api-7d9f8b6c5-q8w3z", "IRSA104 error Pod payments/api-7d9f8b6c5-x2k4p"},
 		"annotation-typo":           {"IRSA102 error ServiceAccount payments/s3-reader"},
 		"role-arn-malformed":        {"IRSA103 error ServiceAccount payments/s3-reader"},
 		"service-account-not-found": {"IRSA101 error Deployment payments/api"},

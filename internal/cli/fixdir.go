@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // writeFixDir writes every fix.files entry of the failing findings into
@@ -14,8 +17,16 @@ import (
 // changes to its own folder first, so the commands' file:// paths resolve
 // to the files beside it. Nothing is run. A folder that cannot be made is
 // a usage error; what fails after is not.
+//
+// fix.sh is run with admin credentials, so what is written must be exactly
+// what the tool meant: the folder is created 0700, every file is created
+// afresh (O_EXCL, which never follows a link) 0600 and fix.sh 0700, and a
+// symbolic link or anything but a regular file already in the folder under
+// one of those names is refused rather than followed: a link planted in a
+// shared folder would otherwise make the tool write wherever it points.
+// A regular file of a previous run is replaced.
 func writeFixDir(dir string, res *finding.Result) (files int, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, usageErr("--fix-dir %s: %w", dir, err)
 	}
 	written := map[string]string{}
@@ -46,7 +57,7 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 			}
 			if prev, ok := written[name]; ok {
 				if prev != fl.Content {
-					return files, fmt.Errorf("--fix-dir: two findings propose different contents for %s; run with --checks to take them one at a time", name)
+					return files, fmt.Errorf("--fix-dir: two findings propose different contents for %s; run with --checks to take them one at a time", termsafe.Escape(name))
 				}
 				continue
 			}
@@ -54,8 +65,8 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 			if !strings.HasSuffix(content, "\n") {
 				content += "\n"
 			}
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-				return files, fmt.Errorf("--fix-dir: %w", err)
+			if err := createFresh(dir, name, []byte(content), 0o600); err != nil {
+				return files, err
 			}
 			written[name] = fl.Content
 			files++
@@ -70,13 +81,59 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 		if len(cmds) == 0 {
 			continue
 		}
-		fmt.Fprintf(&script, "\n# %s %s: %s\n", f.CheckID, f.Slug, f.Subject)
+		// The subject comes from the input: a line break in a name must
+		// not end the comment and start a command (CONTRACT.md "Fixes":
+		// comments carry no raw control characters).
+		fmt.Fprintf(&script, "\n# %s\n", termsafe.Escape(fmt.Sprintf("%s %s: %s", f.CheckID, f.Slug, f.Subject)))
 		for _, c := range cmds {
 			script.WriteString(c + "\n")
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "fix.sh"), []byte(script.String()), 0o755); err != nil {
-		return files, fmt.Errorf("--fix-dir: %w", err)
+	if err := createFresh(dir, "fix.sh", []byte(script.String()), 0o700); err != nil {
+		return files, err
 	}
 	return files + 1, nil
+}
+
+// createFresh writes data to dir/name as a new file with mode perm. An
+// existing regular file (a previous run's) is removed first; a symbolic
+// link, a folder or any other kind of file is refused, never followed or
+// replaced. O_EXCL makes the create fail if anything appears at that name
+// in between, a link included (open(2): with O_CREAT|O_EXCL a symbolic link
+// is not followed).
+func createFresh(dir, name string, data []byte, perm fs.FileMode) error {
+	p := filepath.Join(dir, name)
+	refuse := func(what string) error {
+		// The folder the user named is not one the tool may write: a usage
+		// error, as a folder that cannot be made is.
+		return usageErr("--fix-dir: refusing to write %s: %s; use an empty folder", termsafe.Escape(p), what)
+	}
+	switch fi, err := os.Lstat(p); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("--fix-dir: %w", err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return refuse("it is a symbolic link, which the tool does not follow")
+	case !fi.Mode().IsRegular():
+		return refuse("it exists and is not a regular file")
+	default:
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("--fix-dir: replace %s: %w", termsafe.Escape(p), err)
+		}
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if errors.Is(err, fs.ErrExist) {
+		return refuse("something was created at that name while the tool wrote the folder")
+	}
+	if err != nil {
+		return fmt.Errorf("--fix-dir: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("--fix-dir: write %s: %w", termsafe.Escape(p), err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("--fix-dir: write %s: %w", termsafe.Escape(p), err)
+	}
+	return nil
 }

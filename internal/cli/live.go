@@ -187,7 +187,9 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	for _, w := range sel.Workloads {
 		kopts.NamedObjects = append(kopts.NamedObjects, kube.Object{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name})
 	}
-	cs, err := kubernetes.NewForConfig(restCopy(restCfg))
+	rc := restCopy(restCfg)
+	rc.WarningHandlerWithContext = newWarningPrinter(deps.ErrOut, deps.ErrIsTerminal)
+	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client for %s: %w", restCfg.Host, err)
 	}

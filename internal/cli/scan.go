@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // ScanOptions are the inputs of `irsa-doctor scan`.
@@ -53,7 +54,7 @@ prints or keeps tokens or credentials.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return scanRun(cmd.Context(), opts)
+			return termSafeErr(scanRun(cmd.Context(), opts))
 		},
 	}
 	opts.Targets.register(cmd)
@@ -131,7 +132,7 @@ credentials.`,
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return dumpRun(cmd.Context(), opts)
+			return termSafeErr(dumpRun(cmd.Context(), opts))
 		},
 	}
 	opts.Targets.register(cmd)
@@ -154,7 +155,7 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
-		len(live.captures), bundle.ManifestFile, opts.Dir, len(live.manifest.Gaps), opts.Dir)
+		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), termsafe.Escape(opts.Dir))
 	return nil
 }
 

@@ -4,5 +4,11 @@
 // I/O besides writing to the given writer, read no clock and no environment
 // (the CLI decides colour).
 //
-// It must import nothing from this module but internal/finding.
+// Bundles are untrusted: every value from the input is escaped with
+// internal/termsafe before the text report prints it, and the JSON document
+// escapes the C1 and format characters the encoder would write raw. The
+// painter's colours are the only escape sequences the report prints.
+//
+// It must import nothing from this module but internal/finding and
+// internal/termsafe.
 package report

@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // severityOrder is the order summary.bySeverity lists its keys in, the
@@ -61,7 +65,7 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		return fmt.Errorf("encode json report: %w", err)
 	}
 	buf.WriteByte('\n')
-	if _, err := w.Write(buf.Bytes()); err != nil {
+	if _, err := w.Write(escapeNonASCIIControls(buf.Bytes())); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
@@ -96,4 +100,50 @@ func encodeBySeverity(enc *jsontext.Encoder, m map[string]int) error {
 		}
 	}
 	return enc.WriteToken(jsontext.EndObject)
+}
+
+// escapeNonASCIIControls writes the characters above ASCII that a terminal
+// acts on as \uXXXX escapes: the C1 controls U+0080–U+009F, the format
+// characters (bidi overrides and isolates, zero-width characters) and
+// U+2028/U+2029. The encoder escapes the C0 controls itself but writes
+// these raw, so `cat report.json` would hand them to the terminal. JSON
+// outside strings is ASCII, so every such rune is inside a string, where
+// the escape means the same character to every JSON reader.
+func escapeNonASCIIControls(b []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError || !termsafe.Unsafe(r) {
+			i += size
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(b)+32)
+		}
+		out = append(out, b[last:i]...)
+		units := []rune{r}
+		if r > 0xffff {
+			r1, r2 := utf16.EncodeRune(r)
+			units = []rune{r1, r2}
+		}
+		for _, u := range units {
+			h := strconv.FormatUint(uint64(u), 16)
+			out = append(out, `\u`...)
+			for n := len(h); n < 4; n++ {
+				out = append(out, '0')
+			}
+			out = append(out, h...)
+		}
+		i += size
+		last = i
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }

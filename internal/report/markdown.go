@@ -145,8 +145,12 @@ func listItem(s string) (marker, body string, ok bool) {
 }
 
 var (
-	mdLink     = regexp.MustCompile(`!?\[([^\]]*)\]\(([^)\s]+)\)`)
-	mdAutolink = regexp.MustCompile(`<((?:https?|mailto):[^>\s]+)>`)
+	// A link or autolink starts at a bracket that is not backslash-escaped
+	// (the character before it is part of the match: RE2 has no
+	// look-behind), and an escaped "]" does not close the text, so that a
+	// value a check escaped with finding.MarkdownText is shown as it is.
+	mdLink     = regexp.MustCompile(`(^|[^\\])!?\[((?:[^\]\\]|\\.)*)\]\(([^)\s]+)\)`)
+	mdAutolink = regexp.MustCompile(`(^|[^\\])<((?:https?|mailto):[^>\s\\]+)>`)
 	mdEscape   = regexp.MustCompile("\\\\([!-/:-@\\[-`{-~])")
 )
 
@@ -201,6 +205,11 @@ func splitCode(s string) []segment {
 			i++
 			continue
 		}
+		if escaped(s, i) {
+			// "\`" is a literal backtick, not a code span's start.
+			i++
+			continue
+		}
 		n := run(s, i)
 		closeAt := -1
 		for j := i + n; j < len(s); {
@@ -236,6 +245,15 @@ func splitCode(s string) []segment {
 	return segs
 }
 
+// escaped reports a character preceded by an odd number of backslashes.
+func escaped(s string, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
+}
+
 func run(s string, i int) int {
 	n := 0
 	for i+n < len(s) && s[i+n] == '`' {
@@ -248,12 +266,12 @@ func run(s string, i int) int {
 func plainInline(s string) string {
 	s = mdLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := mdLink.FindStringSubmatch(m)
-		if sub[1] == "" || sub[1] == sub[2] {
-			return sub[2]
+		if sub[2] == "" || sub[2] == sub[3] {
+			return sub[1] + sub[3]
 		}
-		return sub[1] + " (" + sub[2] + ")"
+		return sub[1] + sub[2] + " (" + sub[3] + ")"
 	})
-	s = mdAutolink.ReplaceAllString(s, "$1")
+	s = mdAutolink.ReplaceAllString(s, "$1$2")
 	s = strings.ReplaceAll(s, "**", "")
 	return mdEscape.ReplaceAllString(s, "$1")
 }

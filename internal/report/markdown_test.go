@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
 
 func TestMarkdownLines(t *testing.T) {
@@ -92,4 +94,26 @@ func FuzzMarkdownLines(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMarkdownLinesShowEscapedValues: a value a check writes into a
+// remediation with finding.MarkdownText or finding.MarkdownCode is shown
+// as it is, whatever markup it holds (issue 9).
+func TestMarkdownLinesShowEscapedValues(t *testing.T) {
+	for _, v := range []string{
+		"![x](https://tracker.example/p.png)",
+		"[click](https://evil.example/)",
+		"<https://evil.example/>",
+		"a**b**_c_",
+		`back\slash\*`,
+		"tick`s",
+		"pipe|and&amp;",
+	} {
+		md := "Edit " + finding.MarkdownText(v) + " then run `kubectl get sa`, or " + finding.MarkdownCode(v) + "."
+		got := strings.Join(markdownLines(md, ""), " ")
+		want := "Edit " + v + " then run kubectl get sa, or " + v + "."
+		if got != want {
+			t.Errorf("value %q:\n got %q\nwant %q", v, got, want)
+		}
+	}
 }

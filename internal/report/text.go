@@ -3,14 +3,19 @@ package report
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // ANSI styles. Colour carries no information the words do not: a reader
-// without it (NO_COLOR, a pipe, a CI log) loses nothing.
+// without it (NO_COLOR, a pipe, a CI log) loses nothing. They are the only
+// escape sequences the text report ever prints, and only with colour on:
+// every value from the input goes through termsafe (esc, escLines), and
+// writeText checks each line again (safeLine).
 const (
 	ansiReset      = "\x1b[0m"
 	ansiBold       = "\x1b[1m"
@@ -88,6 +93,9 @@ type text struct {
 func writeText(w io.Writer, r *finding.Result, opts Options) error {
 	t := &text{r: r, opts: opts, p: painter(opts.Color), lay: place(r, opts.ShowPassed)}
 	t.render()
+	for i, l := range t.lines {
+		t.lines[i] = safeLine(l, opts.Color)
+	}
 	if _, err := io.WriteString(w, strings.Join(t.lines, "\n")+"\n"); err != nil {
 		return fmt.Errorf("write text report: %w", err)
 	}
@@ -145,7 +153,7 @@ func (t *text) header() string {
 	var where []string
 	for _, kv := range [][2]string{{"cluster", in.Cluster}, {"region", in.Region}, {"account", in.AccountID}} {
 		if kv[1] != "" {
-			where = append(where, kv[0]+" "+kv[1])
+			where = append(where, kv[0]+" "+esc(kv[1]))
 		}
 	}
 	var counts []string
@@ -170,10 +178,10 @@ func (t *text) target(i int) {
 	tg := t.r.Targets[i]
 	var about []string
 	if tg.ServiceAccount != "" && !(tg.Kind == "ServiceAccount" && tg.ServiceAccount == tg.Name) {
-		about = append(about, "sa: "+tg.ServiceAccount)
+		about = append(about, "sa: "+esc(tg.ServiceAccount))
 	}
 	if tg.Mechanism != "" {
-		about = append(about, "mechanism: "+tg.Mechanism)
+		about = append(about, "mechanism: "+esc(tg.Mechanism))
 	}
 	head := t.p.paint(ansiBold, targetName(tg))
 	if len(about) > 0 {
@@ -186,12 +194,12 @@ func (t *text) target(i int) {
 		labelW = max(labelW, cols(linkLabel(l.Link)))
 	}
 	for _, l := range tg.Links {
-		detail := l.Detail
+		detail := esc(l.Detail)
 		if l.Link == finding.LinkIAMRole && tg.RoleARN != "" {
 			if detail != "" {
-				detail = tg.RoleARN + " (" + detail + ")"
+				detail = esc(tg.RoleARN) + " (" + detail + ")"
 			} else {
-				detail = tg.RoleARN
+				detail = esc(tg.RoleARN)
 			}
 		}
 		if l.Status != finding.LinkPass && l.Status != finding.LinkFail {
@@ -215,19 +223,19 @@ func (t *text) containers(tg finding.Target) {
 	t.add("  will use:")
 	nameW, srcW := 0, 0
 	for _, c := range tg.Containers {
-		nameW = max(nameW, cols(c.Name))
-		srcW = max(srcW, cols(c.CredentialSource))
+		nameW = max(nameW, cols(esc(c.Name)))
+		srcW = max(srcW, cols(esc(c.CredentialSource)))
 	}
 	const indent = "    "
 	for _, c := range tg.Containers {
-		first := indent + pad(c.Name, nameW) + "  " + pad(c.CredentialSource, srcW) + "  "
+		first := indent + pad(esc(c.Name), nameW) + "  " + pad(esc(c.CredentialSource), srcW) + "  "
 		rest := strings.Repeat(" ", cols(first))
 		if cols(first) > width-minWrap {
 			// Long names: the reason goes below rather than into a sliver.
 			t.add(strings.TrimRight(first, " "))
 			first, rest = indent+"  ", indent+"  "
 		}
-		t.add(wrapText(c.Reason, first, rest)...)
+		t.add(wrapText(escLines(c.Reason), first, rest)...)
 	}
 }
 
@@ -259,15 +267,15 @@ func (t *text) entries(es []entry) {
 		t.gap()
 		for _, e := range passes {
 			f := t.r.Findings[e.f]
-			words := strings.Fields(f.CheckID + " " + f.Slug + " on " + subjectString(f.Subject) + ":")
-			words = append(words, strings.Fields(f.Message)...)
+			words := strings.Fields(esc(f.CheckID) + " " + esc(f.Slug) + " on " + subjectString(f.Subject) + ":")
+			words = append(words, strings.Fields(escLines(f.Message))...)
 			t.add(wrapWords(words, "  "+t.p.mark(finding.LinkPass)+" ", "      ")...)
 		}
 	}
 	if len(skipped) > 0 {
 		t.gap()
 		for _, g := range groupSkipped(t.r.Findings, skipped) {
-			head := "  skipped: " + strings.Join(g.ids, ", ") + " on " + g.subject + ":"
+			head := "  skipped: " + esc(strings.Join(g.ids, ", ")) + " on " + g.subject + ":"
 			if line := head + " " + g.reason; cols(line) <= width {
 				t.add(t.p.paint(ansiDim, line))
 				continue
@@ -280,7 +288,7 @@ func (t *text) entries(es []entry) {
 }
 
 func (t *text) findingHead(f finding.Finding) string {
-	return t.p.severity(f.Severity, f.CheckID+" "+string(f.Severity)+" "+f.Slug)
+	return t.p.severity(f.Severity, esc(f.CheckID+" "+string(f.Severity)+" "+f.Slug))
 }
 
 // full renders a failing finding with everything a user needs to act.
@@ -289,7 +297,7 @@ func (t *text) full(f finding.Finding) {
 	t.add("  " + t.findingHead(f))
 	t.add(body + subjectString(f.Subject))
 	if f.Message != "" {
-		t.add(wrapText(f.Message, body, body)...)
+		t.add(wrapText(escLines(f.Message), body, body)...)
 	}
 	if len(f.Evidence) > 0 {
 		t.add(body + "evidence:")
@@ -299,7 +307,10 @@ func (t *text) full(f finding.Finding) {
 	}
 	if strings.TrimSpace(f.Remediation) != "" {
 		t.add(body + "remediation:")
-		t.add(markdownLines(f.Remediation, deeper)...)
+		// Checks write remediations with values from the input in them:
+		// escaped before the Markdown is read, so that a control
+		// character shows rather than counting as a space.
+		t.add(markdownLines(escLines(f.Remediation), deeper)...)
 	}
 	if f.Fix.Empty() {
 		return
@@ -307,16 +318,16 @@ func (t *text) full(f finding.Finding) {
 	if len(f.Fix.Commands) > 0 {
 		t.add(body + "fix:")
 		for _, c := range f.Fix.Commands {
-			t.add(indentLines(c, deeper)...)
+			t.add(indentLines(escLines(c), deeper)...)
 		}
 	}
 	for _, file := range f.Fix.Files {
-		t.add(body + "fix file " + file.Name + ":")
+		t.add(body + "fix file " + esc(file.Name) + ":")
 		if file.Content == "" {
 			t.add(deeper + "(empty)")
 			continue
 		}
-		t.add(indentLines(file.Content, deeper)...)
+		t.add(indentLines(escLines(file.Content), deeper)...)
 	}
 }
 
@@ -327,10 +338,10 @@ func evidenceLines(ev finding.Evidence, indent string) []string {
 	var label []string
 	for _, s := range []string{ev.Source, ev.Ref} {
 		if s != "" {
-			label = append(label, s)
+			label = append(label, esc(s))
 		}
 	}
-	value := strings.TrimSuffix(ev.Value, "\n")
+	value := strings.TrimSuffix(escLines(ev.Value), "\n")
 	lines := strings.Split(value, "\n")
 	first := indent + lines[0]
 	if len(label) > 0 {
@@ -366,9 +377,9 @@ func (t *text) inputProblems() {
 	t.add(t.p.paint(ansiBold, "Input files not used:"))
 	for _, f := range bad {
 		// The reader's errors start with the file's path already.
-		line := f.Error
+		line := esc(f.Error)
 		if line == "" {
-			line = f.Path + ": not recognised"
+			line = esc(f.Path) + ": not recognised"
 		}
 		t.add("  " + line)
 	}
@@ -397,12 +408,12 @@ func (t *text) gaps() {
 		var what []string
 		for _, s := range []string{g.Source, g.Operation, g.Resource} {
 			if s != "" {
-				what = append(what, s)
+				what = append(what, esc(s))
 			}
 		}
 		line := "  " + strings.Join(what, " ")
 		if g.Reason != "" {
-			line += ": " + g.Reason
+			line += ": " + esc(g.Reason)
 		}
 		t.add(line)
 	}
@@ -481,7 +492,9 @@ func groupSkipped(fs []finding.Finding, es []entry) []skipGroup {
 	at := map[[2]string]*skipGroup{}
 	for _, e := range es {
 		f := fs[e.f]
-		k := [2]string{subjectString(f.Subject), f.Message}
+		// A skipped line is one line: a line break in the reason is
+		// shown, not followed.
+		k := [2]string{subjectString(f.Subject), esc(f.Message)}
 		g := at[k]
 		if g == nil {
 			g = &skipGroup{subject: k[0], reason: k[1]}
@@ -502,7 +515,7 @@ func linkLabel(link string) string {
 	if l, ok := linkLabels[link]; ok {
 		return l
 	}
-	return link
+	return esc(link)
 }
 
 func targetName(t finding.Target) string {
@@ -510,13 +523,47 @@ func targetName(t finding.Target) string {
 }
 
 // subjectString is Subject.String, with the ARN added when the subject also
-// has a name (an IAM role: the name alone does not say which account).
+// has a name (an IAM role: the name alone does not say which account),
+// escaped for the terminal.
 func subjectString(s finding.Subject) string {
 	out := s.String()
 	if s.ARN != "" && !strings.Contains(out, s.ARN) {
 		out += " (" + s.ARN + ")"
 	}
-	return out
+	return esc(out)
+}
+
+// esc escapes a one-line value from the input for the terminal
+// (termsafe.Escape): a line break in it is shown as \n, not followed.
+func esc(s string) string { return termsafe.Escape(s) }
+
+// escLines escapes a value of several lines (a message, a policy document,
+// a fix): its line breaks are the layout's, everything else is escaped.
+func escLines(s string) string { return termsafe.Lines(s) }
+
+// sgr matches the colour sequences of the painter (ESC [ params m).
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// safeLine is the last guard before a line is written: with colour off it
+// escapes anything a terminal would act on; with colour on, anything but
+// the painter's colour sequences. The values were escaped already, so this
+// changes nothing unless a value was missed.
+func safeLine(l string, color bool) string {
+	if !termsafe.Has(l) {
+		return l
+	}
+	if !color {
+		return termsafe.Escape(l)
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range sgr.FindAllStringIndex(l, -1) {
+		b.WriteString(termsafe.Escape(l[last:m[0]]))
+		b.WriteString(l[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(termsafe.Escape(l[last:]))
+	return b.String()
 }
 
 func plural(n int, one, many string) string {

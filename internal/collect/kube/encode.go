@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/version"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 )
 
 // The captures are what kubectl prints for the same call, so that a dump is
@@ -51,7 +53,10 @@ func sortItems(items []any) error {
 
 // kubectlObject converts a typed object to the map kubectl prints, with
 // apiVersion and kind set from gvk: client-go's typed Lists leave them
-// empty on each item.
+// empty on each item. What could carry a credential (env values but the
+// AWS SDK settings, arguments, the last-applied-configuration annotation)
+// is redacted here, before anything reads the capture: scan judges
+// exactly what dump writes (bundle.Redact).
 func kubectlObject(obj any, gvk schema.GroupVersionKind) (map[string]any, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
@@ -62,6 +67,7 @@ func kubectlObject(obj any, gvk schema.GroupVersionKind) (map[string]any, error)
 	if md, ok := m["metadata"].(map[string]any); ok {
 		delete(md, "managedFields")
 	}
+	bundle.Redact(m)
 	return m, nil
 }
 

@@ -359,7 +359,9 @@ func (c *collector) dryRun(ctx context.Context, w Workload) (denied bool) {
 }
 
 // kubectlPod is the pod as `kubectl get pod -o json` prints it: apiVersion
-// and kind set (typed clients leave them empty), no managedFields.
+// and kind set (typed clients leave them empty), no managedFields, and
+// redacted as every capture is (bundle.Redact): the template came from a
+// redacted capture, but what the webhooks added comes back in clear.
 func kubectlPod(p *corev1.Pod) (map[string]any, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(p)
 	if err != nil {
@@ -369,6 +371,7 @@ func kubectlPod(p *corev1.Pod) (map[string]any, error) {
 	if md, ok := m["metadata"].(map[string]any); ok {
 		delete(md, "managedFields")
 	}
+	bundle.Redact(m)
 	return m, nil
 }
 
