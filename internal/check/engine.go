@@ -1,3 +1,15 @@
+// Package check holds the registry of checks (registry.go: one explicit
+// slice sorted by ID, each check's documentation from
+// docs/checks/IRSAnnn.md), the engine (engine*.go: the Check type, the
+// Recorder, cascades, merging of findings and the chain of links), and one
+// leaf file per check, irsaNNN_slug.go, which reads the typed facts of
+// internal/model and records outcomes.
+//
+// Checks are pure functions of the snapshot: no check performs I/O. A
+// check file defines nothing that another check file uses (a test
+// enforces it); what several checks share belongs in internal/model.
+// check imports model, snapshot, policy, arn, webhook, sdk and finding,
+// and nothing imports check but the CLI.
 package check
 
 import (

@@ -1,6 +1,8 @@
 package check
 
 import (
+	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -239,5 +241,80 @@ func TestNearMiss(t *testing.T) {
 		if got := model.IsNearMiss(key); got != want {
 			t.Errorf("IsNearMiss(%q) = %v, want %v", key, got, want)
 		}
+	}
+}
+
+// TestEngineEnforcesRequires: a check whose prerequisite failed for the
+// target is never called there; the engine records "blocked by" on its
+// Subject. A prerequisite that failed for one container blocks only that
+// container's outcomes; one that was skipped, passed or only warned does
+// not block; a check blocked by a blocked prerequisite names the root.
+func TestEngineEnforcesRequires(t *testing.T) {
+	s := testSnapshot()
+	want := map[string]string{} // what b does per target, by pod name
+	b := &Check{ID: "IRSA981", Slug: "b", Title: "b", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopePod, Doc: "d", Fix: "f",
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
+			switch want[t.Name] {
+			case "fail":
+				r.Fail(t.Subject(), "b failed")
+			case "fail-container":
+				r.Fail(t.ContainerSubject("app"), "b failed for app")
+			case "warn":
+				r.Fail(t.Subject(), "b warns", model.WithSeverity(finding.SeverityWarning))
+			case "skip":
+				r.Skip(t.Subject(), "b cannot tell")
+			default:
+				r.Pass(t.Subject(), "b ok")
+			}
+		}}
+	var called []string
+	a := &Check{ID: "IRSA982", Slug: "a", Title: "a", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopePod, Doc: "d", Fix: "f",
+		Requires: []*Check{b},
+		Subject:  model.SASubjectOf,
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
+			called = append(called, t.Name)
+			r.Pass(t.ContainerSubject("app"), "a ok")
+			r.Pass(t.ContainerSubject("sidecar"), "a ok")
+		}}
+	z := &Check{ID: "IRSA983", Slug: "z", Title: "z", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopePod, Doc: "d", Fix: "f",
+		Requires: []*Check{a},
+		Run: func(c *model.Context, t *model.Target, r *Recorder) {
+			called = append(called, "z "+t.Name)
+			r.Pass(t.Subject(), "z ok")
+		}}
+	want["env-1"], want["nosa-1"], want["pi-1"], want["typo-1"] = "fail", "fail-container", "warn", "skip"
+	out := Run(s, Options{Checks: []*Check{a, b, z}, Now: time.Unix(0, 0)})
+	var got []string
+	for _, f := range out.Findings {
+		if f.CheckID != "IRSA981" {
+			got = append(got, fmt.Sprintf("%s %s %s: %s", f.CheckID, f.Status, f.Subject, f.Message))
+		}
+	}
+	sort.Strings(got)
+	wantOut := []string{
+		"IRSA982 pass Pod pay/api-abc-1 container app: a ok",
+		"IRSA982 pass Pod pay/api-abc-1 container sidecar: a ok",
+		"IRSA982 pass Pod pay/nosa-1 container sidecar: a ok",
+		"IRSA982 pass Pod pay/pi-1 container app: a ok",
+		"IRSA982 pass Pod pay/pi-1 container sidecar: a ok",
+		"IRSA982 pass Pod pay/typo-1 container app: a ok",
+		"IRSA982 pass Pod pay/typo-1 container sidecar: a ok",
+		"IRSA982 skipped Pod pay/nosa-1 container app: blocked by IRSA981",
+		"IRSA982 skipped ServiceAccount pay/plain: blocked by IRSA981",
+		"IRSA983 pass Pod pay/api-abc-1: z ok",
+		"IRSA983 pass Pod pay/nosa-1: z ok",
+		"IRSA983 pass Pod pay/pi-1: z ok",
+		"IRSA983 pass Pod pay/typo-1: z ok",
+		"IRSA983 skipped Pod pay/env-1: blocked by IRSA981",
+	}
+	if diff := cmp.Diff(wantOut, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	sort.Strings(called)
+	// a never runs on env-1 (b failed for the pod), nor z (a was blocked
+	// there, by b).
+	wantCalled := []string{"api-abc-1", "nosa-1", "pi-1", "typo-1", "z api-abc-1", "z nosa-1", "z pi-1", "z typo-1"}
+	if diff := cmp.Diff(wantCalled, called); diff != "" {
+		t.Errorf("Run called on (-want +got):\n%s", diff)
 	}
 }

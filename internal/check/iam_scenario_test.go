@@ -22,7 +22,7 @@ import (
 // their request), and refuses the same service account in another
 // namespace.
 func TestIAMScenarioFixes(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join(scenarioDir, "irsa2*"))
+	dirs, err := filepath.Glob(filepath.Join(check.ScenarioDir, "irsa2*"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestIAMScenarioFixes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := check.Run(snap, check.Options{Now: scenarioNow})
+			out := check.Run(snap, check.Options{Now: check.ScenarioNow})
 			issuer, why, _ := model.ClusterIssuer(snap)
 			for _, f := range out.Findings {
 				if f.Status != finding.StatusFail || f.Fix == nil || !strings.HasPrefix(f.CheckID, "IRSA2") {

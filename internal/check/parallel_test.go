@@ -26,7 +26,7 @@ func TestParallelRunIsDeterministic(t *testing.T) {
 	run := func(procs int, dropPasses bool) *check.Output {
 		prev := runtime.GOMAXPROCS(procs)
 		defer runtime.GOMAXPROCS(prev)
-		return check.Run(snap, check.Options{Now: scenarioNow, DropPasses: dropPasses})
+		return check.Run(snap, check.Options{Now: check.ScenarioNow, DropPasses: dropPasses})
 	}
 	for _, drop := range []bool{false, true} {
 		one, many := run(1, drop), run(4, drop)

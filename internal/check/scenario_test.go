@@ -1,110 +1,252 @@
-package check_test
+package check
 
 import (
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
-	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// scenarioNow is the fixed clock of every scenario.
-var scenarioNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+// Scenario folders, as staticcheck's `want` lines: each folder of
+// testdata/scenarios is a bundle of real kubectl and aws CLI output, named
+// after the check it is about (irsa205-namespace-typo is about IRSA205).
+// Its want.txt asserts that check's outcomes exactly (status, subject,
+// message, evidence, fixes), and those of at most two other checks that
+// the folder lists with a reason:
+//
+//	#! --pod payments/api-1          (optional: target flags)
+//	# also: IRSA104 the cause that blocks IRSA407
+//	IRSA407 skipped Pod payments/api-1 container api: blocked by IRSA104
+//
+// A folder that shows a case the check must stay silent on says so, with
+// the reason, instead of listing outcomes: "# none: REASON".
+//
+// Every other check's outcome is left out, so that a change to one check
+// changes only its own folders (TestMessageChangeStaysInItsFolders).
+// UPDATE_GOLDEN=1 rewrites want.txt with the current outcomes of the
+// asserted checks, keeping the flags and the also lines.
 
-const scenarioDir = "testdata/scenarios"
+// ScenarioNow is the fixed clock of every scenario.
+var ScenarioNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
-// TestScenarios reads each folder of testdata/scenarios with the bundle
-// reader, runs every registered check, and compares every finding (passes
-// included) with the folder's want.txt: a missing or a surplus line fails.
-// UPDATE_GOLDEN=1 rewrites want.txt.
-func TestScenarios(t *testing.T) {
-	dirs, err := os.ReadDir(scenarioDir)
-	if err != nil {
-		t.Fatalf("read %s: %v", scenarioDir, err)
+// ScenarioDir holds the scenario folders (exported for the external tests).
+const ScenarioDir = "testdata/scenarios"
+
+var (
+	folderCheck = regexp.MustCompile(`^(irsa\d{3})-`)
+	alsoLine    = regexp.MustCompile(`^# also: (IRSA\d{3}) (\S.*)$`)
+)
+
+// maxAlso is how many other checks a folder may assert besides its own.
+const maxAlso = 2
+
+// scenario is one folder's declaration.
+type scenario struct {
+	dir   string
+	check string            // the named check's ID
+	flags string            // "#! ..." target flags
+	also  map[string]string // other asserted checks, with the reason
+	none  string            // why the named check gives no outcome here
+	want  string            // the blocks, without the header lines
+}
+
+// asserts reports whether the folder asserts id's outcomes.
+func (s scenario) asserts(id string) bool { return id == s.check || s.also[id] != "" }
+
+// readScenario parses a folder's want.txt.
+func readScenario(t testing.TB, dir string) scenario {
+	t.Helper()
+	m := folderCheck.FindStringSubmatch(filepath.Base(dir))
+	if m == nil {
+		t.Fatalf("%s: a scenario folder is named after its check (irsaNNN-what-it-shows)", dir)
 	}
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
+	s := scenario{dir: dir, check: strings.ToUpper(m[1]), also: map[string]string{}}
+	if ByIDOrSlug(s.check) == nil {
+		t.Fatalf("%s: no check %s", dir, s.check)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "want.txt"))
+	if err != nil {
+		if os.Getenv("UPDATE_GOLDEN") != "" && os.IsNotExist(err) {
+			return s
 		}
-		name := d.Name()
-		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join(scenarioDir, name)
-			got, flags := runScenario(t, dir)
-			wantPath := filepath.Join(dir, "want.txt")
+		t.Fatalf("read want.txt: %v (create it with UPDATE_GOLDEN=1, then review every line)", err)
+	}
+	var body []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		switch {
+		case strings.HasPrefix(line, "#! "):
+			s.flags = strings.TrimPrefix(line, "#! ")
+		case strings.HasPrefix(line, "# none: "):
+			s.none = strings.TrimPrefix(line, "# none: ")
+		case strings.HasPrefix(line, "# also:"):
+			am := alsoLine.FindStringSubmatch(line)
+			if am == nil || ByIDOrSlug(am[1]) == nil || am[1] == s.check {
+				t.Fatalf("%s: %q: want \"# also: IRSAnnn reason\" naming another registered check", dir, line)
+			}
+			s.also[am[1]] = am[2]
+		default:
+			body = append(body, line)
+		}
+	}
+	if len(s.also) > maxAlso {
+		t.Fatalf("%s: %d also lines: a folder asserts its own check and at most %d others", dir, len(s.also), maxAlso)
+	}
+	s.want = strings.Join(body, "\n")
+	return s
+}
+
+// header renders the folder's declaration lines.
+func (s scenario) header() string {
+	var b strings.Builder
+	if s.flags != "" {
+		b.WriteString("#! " + s.flags + "\n")
+	}
+	if s.none != "" {
+		b.WriteString("# none: " + s.none + "\n")
+	}
+	ids := make([]string, 0, len(s.also))
+	for id := range s.also {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		fmt.Fprintf(&b, "# also: %s %s\n", id, s.also[id])
+	}
+	return b.String()
+}
+
+// scenarioDirs lists the scenario folders.
+func scenarioDirs(t testing.TB) []string {
+	t.Helper()
+	entries, err := os.ReadDir(ScenarioDir)
+	if err != nil {
+		t.Fatalf("read %s: %v", ScenarioDir, err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(ScenarioDir, e.Name()))
+		}
+	}
+	return dirs
+}
+
+// TestScenarios runs every check on each folder and compares the outcomes
+// of the checks the folder asserts with its want.txt: a missing or a
+// surplus block fails, and so does a folder whose own check gives no
+// outcome at all.
+func TestScenarios(t *testing.T) {
+	for _, dir := range scenarioDirs(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			s := readScenario(t, dir)
+			fs := runFolder(t, dir, s.flags, All)
+			got := renderAsserted(s, fs)
 			if os.Getenv("UPDATE_GOLDEN") != "" {
-				content := got
-				if flags != "" {
-					content = "#! " + flags + "\n" + got
-				}
-				if err := os.WriteFile(wantPath, []byte(content), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, "want.txt"), []byte(s.header()+got), 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			raw, err := os.ReadFile(wantPath)
-			if err != nil {
-				t.Fatalf("read want.txt: %v (create it with UPDATE_GOLDEN=1, then review every line)", err)
+			switch ran := strings.Contains(got, s.check+" "); {
+			case !ran && s.none == "":
+				t.Errorf("%s gives no outcome in this folder: a scenario must exercise the check it is named after (or say why not with \"# none: REASON\")", s.check)
+			case ran && s.none != "":
+				t.Errorf("%s gives an outcome in this folder, which says it must not (%s)", s.check, s.none)
 			}
-			want := stripFlags(string(raw))
-			if diff := cmp.Diff(splitBlocks(want), splitBlocks(got)); diff != "" {
-				t.Errorf("findings differ from want.txt (-want +got):\n%s", diff)
+			if diff := cmp.Diff(splitBlocks(s.want), splitBlocks(got)); diff != "" {
+				t.Errorf("outcomes of %s differ from want.txt (-want +got):\n%s", assertedIDs(s), diff)
 			}
 		})
 	}
 }
 
-// scenarioFindings runs one scenario folder and returns its findings.
-func scenarioFindings(t *testing.T, dir string) ([]finding.Finding, string) {
-	t.Helper()
-	flags := ""
-	if raw, err := os.ReadFile(filepath.Join(dir, "want.txt")); err == nil {
-		if first, _, _ := strings.Cut(string(raw), "\n"); strings.HasPrefix(first, "#! ") {
-			flags = strings.TrimPrefix(first, "#! ")
-		}
+func assertedIDs(s scenario) string {
+	ids := []string{s.check}
+	for id := range s.also {
+		ids = append(ids, id)
 	}
-	sel := parseFlags(t, flags)
-	var inputs []string
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name() != "want.txt" {
-			inputs = append(inputs, filepath.Join(dir, e.Name()))
-		}
-	}
-	snap, err := bundle.Read(context.Background(), inputs, bundle.Options{})
-	if err != nil {
-		t.Fatalf("read bundle: %v", err)
-	}
-	for _, f := range snap.Files {
-		if f.Error != "" || f.RecognisedAs == "" {
-			t.Fatalf("scenario file %s not usable: recognised as %q, error %q", f.Path, f.RecognisedAs, f.Error)
-		}
-	}
-	out := check.Run(snap, check.Options{Selector: sel, Now: scenarioNow})
-	return out.Findings, flags
+	sort.Strings(ids)
+	return strings.Join(ids, ", ")
 }
 
-func runScenario(t *testing.T, dir string) (string, string) {
-	t.Helper()
-	fs, flags := scenarioFindings(t, dir)
+// renderAsserted renders the findings of the checks s asserts, sorted.
+func renderAsserted(s scenario, fs []finding.Finding) string {
 	var blocks []string
 	for _, f := range fs {
-		blocks = append(blocks, renderFinding(f, dir))
+		if s.asserts(f.CheckID) {
+			blocks = append(blocks, renderFinding(f, s.dir))
+		}
 	}
 	sort.Strings(blocks)
-	return strings.Join(blocks, ""), flags
+	return strings.Join(blocks, "")
+}
+
+// folderSnapshots caches each folder's snapshot: the bundle reader is not
+// what these tests are about, and several tests run every folder.
+var folderSnapshots sync.Map
+
+// runFolder reads a folder with the bundle reader and runs the checks.
+func runFolder(t testing.TB, dir, flags string, checks []*Check) []finding.Finding {
+	t.Helper()
+	v, ok := folderSnapshots.Load(dir)
+	if !ok {
+		var inputs []string
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.Name() != "want.txt" {
+				inputs = append(inputs, filepath.Join(dir, e.Name()))
+			}
+		}
+		snap, err := bundle.Read(context.Background(), inputs, bundle.Options{})
+		if err != nil {
+			t.Fatalf("read bundle: %v", err)
+		}
+		for _, f := range snap.Files {
+			if f.Error != "" || f.RecognisedAs == "" {
+				t.Fatalf("scenario file %s not usable: recognised as %q, error %q", f.Path, f.RecognisedAs, f.Error)
+			}
+		}
+		v, _ = folderSnapshots.LoadOrStore(dir, snap)
+	}
+	return Run(v.(*snapshot.Snapshot), Options{Checks: checks, Selector: parseFlags(t, flags), Now: ScenarioNow}).Findings
+}
+
+// ScenarioFindings runs every check on one scenario folder and returns
+// all findings (for the external tests that look across checks).
+func ScenarioFindings(t testing.TB, dir string) []finding.Finding {
+	t.Helper()
+	s := readScenario(t, dir)
+	return runFolder(t, dir, s.flags, All)
+}
+
+// AssertedFindings is ScenarioFindings limited to the checks the folder
+// asserts.
+func AssertedFindings(t testing.TB, dir string) []finding.Finding {
+	t.Helper()
+	s := readScenario(t, dir)
+	var out []finding.Finding
+	for _, f := range runFolder(t, dir, s.flags, All) {
+		if s.asserts(f.CheckID) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // renderFinding is the want.txt form of a finding.
@@ -113,7 +255,7 @@ func renderFinding(f finding.Finding, dir string) string {
 	fmt.Fprintf(&b, "%s %s %s: %s\n", f.CheckID, f.Status, f.Subject, f.Message)
 	if f.Severity != "" && f.Status == finding.StatusFail {
 		// The default severity is implied; a finding that differs says so.
-		if c := check.ByIDOrSlug(f.CheckID); c != nil && c.Severity != f.Severity {
+		if c := ByIDOrSlug(f.CheckID); c != nil && c.Severity != f.Severity {
 			fmt.Fprintf(&b, "  severity: %s\n", f.Severity)
 		}
 	}
@@ -135,14 +277,6 @@ func renderFinding(f finding.Finding, dir string) string {
 	return b.String()
 }
 
-func stripFlags(s string) string {
-	if strings.HasPrefix(s, "#! ") {
-		_, rest, _ := strings.Cut(s, "\n")
-		return rest
-	}
-	return s
-}
-
 // splitBlocks splits want.txt into finding blocks for a readable diff.
 func splitBlocks(s string) []string {
 	var out []string
@@ -160,7 +294,7 @@ func splitBlocks(s string) []string {
 	return out
 }
 
-func parseFlags(t *testing.T, flags string) model.Selector {
+func parseFlags(t testing.TB, flags string) model.Selector {
 	t.Helper()
 	var sel model.Selector
 	f := strings.Fields(flags)
@@ -192,4 +326,64 @@ func parseFlags(t *testing.T, flags string) model.Selector {
 		i++
 	}
 	return sel
+}
+
+// TestMessageChangeStaysInItsFolders: changing one check's messages
+// changes the asserted outcomes of its own folders and of the folders that
+// list it with "# also", and of no other folder. It changes each check in
+// turn.
+func TestMessageChangeStaysInItsFolders(t *testing.T) {
+	type folder struct {
+		s    scenario
+		base string
+	}
+	var folders []folder
+	for _, dir := range scenarioDirs(t) {
+		s := readScenario(t, dir)
+		folders = append(folders, folder{s, renderAsserted(s, runFolder(t, dir, s.flags, All))})
+	}
+	for _, x := range All {
+		checks := withMessageChanged(x)
+		changed := 0
+		for _, f := range folders {
+			got := renderAsserted(f.s, runFolder(t, f.s.dir, f.s.flags, checks))
+			switch {
+			case got != f.base && !f.s.asserts(x.ID):
+				t.Errorf("changing %s's messages changed %s, which does not assert %s", x.ID, filepath.Base(f.s.dir), x.ID)
+			case got != f.base:
+				changed++
+			}
+		}
+		if changed == 0 {
+			t.Errorf("changing %s's messages changed no folder: its folders do not assert its messages", x.ID)
+		}
+	}
+}
+
+// withMessageChanged is the registry with check x's recorded messages
+// suffixed (the engine's own blocked and Needs skips are not x's words).
+func withMessageChanged(x *Check) []*Check {
+	out := make([]*Check, len(All))
+	for i, c := range All {
+		out[i] = c
+		if c != x {
+			continue
+		}
+		cp := *c
+		run := c.Run
+		cp.Run = func(ctx *model.Context, t *model.Target, r *Recorder) {
+			n := len(*r.out)
+			run(ctx, t, r)
+			for j := n; j < len(*r.out); j++ {
+				if rec := &(*r.out)[j]; rec.f != nil && rec.check == r.check {
+					f := *rec.f
+					f.Message += " [changed]"
+					rec.f = &f
+				}
+			}
+		}
+		out[i] = &cp
+	}
+	// Checks that require or see x point at the copy.
+	return standIn(out)
 }
