@@ -260,60 +260,98 @@ func (ix *Index) TopOwner(ns string, meta *snapshot.ObjectMeta) (w *snapshot.Wor
 	return w, kind, name
 }
 
-// Targets picks the targets of a run, as CONTRACT.md "What is diagnosed by
-// default" says, or the objects the selector names.
+// Targets picks the targets of a run, as CONTRACT "What is diagnosed by
+// default" says (docs/contract.md), or the objects the selector names,
+// then decides each target's mechanism. The two steps are apart:
+// selection looks at intent and proof of absence, never at the mechanism.
 func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
+	out := newSelection(s, sel, ix).targets()
+	for _, t := range out {
+		decideMechanism(s, t)
+	}
+	return out
+}
+
+// decideMechanism sets the target's Mechanism (and PodIdentity): a
+// target with Pod Identity's injection of which a container still takes
+// web identity uses IRSA (web identity comes first in every SDK chain).
+func decideMechanism(s *snapshot.Snapshot, t *Target) {
+	t.Mechanism = mechanism(s, t)
+	if t.Mechanism == MechanismPodIdentity && !t.IsAssociation() {
+		t.PodIdentity = true
+		if usesWebIdentity(s, t) {
+			t.Mechanism = MechanismIRSA
+		}
+	}
+}
+
+// selection picks the targets: top-level workloads, then pods, then the
+// annotated ServiceAccounts that none of those uses, then the EKS Pod
+// Identity associations whose ServiceAccount the input does not hold.
+type selection struct {
+	s   *snapshot.Snapshot
+	sel Selector
+	ix  *Index
+	// named objects, by NS/NAME (workloads by KIND/NS/NAME, kind lower-cased)
+	pods, sas, workloads map[string]bool
+	// usedSA are the ServiceAccounts of the workloads and pods picked.
+	usedSA map[string]bool
+}
+
+func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
+	l := &selection{s: s, sel: sel, ix: ix, pods: map[string]bool{}, sas: map[string]bool{}, workloads: map[string]bool{}, usedSA: map[string]bool{}}
+	for _, r := range sel.Pods {
+		l.pods[snapshot.Key(r.Namespace, r.Name)] = true
+	}
+	for _, r := range sel.SAs {
+		l.sas[snapshot.Key(r.Namespace, r.Name)] = true
+	}
+	for _, r := range sel.Workloads {
+		l.workloads[strings.ToLower(r.Kind)+"/"+snapshot.Key(r.Namespace, r.Name)] = true
+	}
+	return l
+}
+
+func (l *selection) targets() []*Target {
 	var out []*Target
-	usedSA := map[string]bool{}
+	out = append(out, l.workloadTargets()...)
+	out = append(out, l.podTargets()...)
+	out = append(out, l.serviceAccountTargets()...)
+	return append(out, l.associationTargets()...)
+}
 
-	add := func(t *Target) {
-		t.Mechanism = mechanism(s, t)
-		if t.Mechanism == MechanismPodIdentity && !t.IsAssociation() {
-			t.PodIdentity = true
-			if usesWebIdentity(s, t) {
-				t.Mechanism = MechanismIRSA
-			}
-		}
-		out = append(out, t)
+// wantWorkload: a flag names the workload, or its ServiceAccount.
+func (l *selection) wantWorkload(w *snapshot.Workload) bool {
+	return l.workloads[strings.ToLower(w.Kind)+"/"+snapshot.Key(w.Namespace, w.Name)] ||
+		l.sas[snapshot.Key(w.Namespace, w.Template.Spec.ServiceAccount())]
+}
+
+// wantPod: a flag names the pod, its ServiceAccount, or its top-level
+// workload (as far as the input tells).
+func (l *selection) wantPod(p *snapshot.Pod) bool {
+	if l.pods[snapshot.Key(p.Namespace, p.Name)] || l.sas[snapshot.Key(p.Namespace, p.Spec.ServiceAccount())] {
+		return true
 	}
-
-	wantWorkload := func(w *snapshot.Workload) bool {
-		for _, r := range sel.Workloads {
-			if strings.EqualFold(r.Kind, w.Kind) && r.Namespace == w.Namespace && r.Name == w.Name {
-				return true
-			}
-		}
-		for _, r := range sel.SAs {
-			if r.Namespace == w.Namespace && r.Name == w.Template.Spec.ServiceAccount() {
-				return true
-			}
-		}
+	if len(l.workloads) == 0 {
 		return false
 	}
-	wantPod := func(p *snapshot.Pod) bool {
-		for _, r := range sel.Pods {
-			if r.Namespace == p.Namespace && r.Name == p.Name {
-				return true
-			}
-		}
-		for _, r := range sel.SAs {
-			if r.Namespace == p.Namespace && r.Name == p.Spec.ServiceAccount() {
-				return true
-			}
-		}
-		for _, r := range sel.Workloads {
-			if w, kind, name := ix.TopOwner(p.Namespace, &p.ObjectMeta); (w != nil || name != "") &&
-				strings.EqualFold(kind, r.Kind) && name == r.Name && r.Namespace == p.Namespace {
-				return true
-			}
-		}
-		return false
-	}
+	w, kind, name := l.ix.TopOwner(p.Namespace, &p.ObjectMeta)
+	return (w != nil || name != "") && l.workloads[strings.ToLower(kind)+"/"+snapshot.Key(p.Namespace, name)]
+}
 
-	for _, w := range s.Workloads {
+// wanted is the default selection's test for a pod or template: its
+// namespace is selected, and it shows IRSA or Pod Identity intent or its
+// ServiceAccount is proven missing (IRSA101 concerns every pod).
+func (l *selection) wanted(t *Target) bool {
+	return l.sel.inNamespace(t.Namespace) && (hasIntent(t) || saMissing(l.s, t) || podIdentityIntent(l.s, t))
+}
+
+func (l *selection) workloadTargets() []*Target {
+	var out []*Target
+	for _, w := range l.s.Workloads {
 		// A ReplicaSet or Job with a controller is diagnosed through its
 		// owner, unless a flag names it.
-		if !w.TopLevel() && !(sel.Named() && wantWorkload(w)) {
+		if !w.TopLevel() && !(l.sel.Named() && l.wantWorkload(w)) {
 			continue
 		}
 		t := &Target{
@@ -321,111 +359,106 @@ func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 			Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
 			SAName: w.Template.Spec.ServiceAccount(), Source: w.Source,
 		}
-		t.SA = s.ServiceAccount(t.Namespace, t.SAName)
-		if sel.Named() {
-			if !wantWorkload(w) {
+		t.SA = l.s.ServiceAccount(t.Namespace, t.SAName)
+		switch {
+		case l.sel.Named():
+			if !l.wantWorkload(w) {
 				continue
 			}
 			t.Named = true
-		} else {
-			if !sel.inNamespace(w.Namespace) {
-				continue
-			}
-			if w.Replicas != nil && *w.Replicas == 0 && w.Kind == "ReplicaSet" {
-				continue
-			}
-			if !hasIntent(t) && !saMissing(s, t) && !podIdentityIntent(s, t) {
-				continue
-			}
+		case w.Replicas != nil && *w.Replicas == 0 && w.Kind == "ReplicaSet", !l.wanted(t):
+			continue
 		}
-		usedSA[snapshot.Key(t.Namespace, t.SAName)] = true
-		add(t)
+		l.usedSA[snapshot.Key(t.Namespace, t.SAName)] = true
+		out = append(out, t)
 	}
-	for _, p := range s.Pods {
+	return out
+}
+
+func (l *selection) podTargets() []*Target {
+	var out []*Target
+	for _, p := range l.s.Pods {
 		t := &Target{
 			Kind: "Pod", Namespace: p.Namespace, Name: p.Name,
 			Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,
 			SAName: p.Spec.ServiceAccount(), Source: p.Source,
 		}
-		t.SA = s.ServiceAccount(t.Namespace, t.SAName)
-		t.Owner, _, _ = ix.TopOwner(p.Namespace, &p.ObjectMeta)
-		if sel.Named() {
-			if !wantPod(p) {
+		t.SA = l.s.ServiceAccount(t.Namespace, t.SAName)
+		t.Owner, _, _ = l.ix.TopOwner(p.Namespace, &p.ObjectMeta)
+		switch {
+		case l.sel.Named():
+			if !l.wantPod(p) {
 				continue
 			}
 			t.Named = true
-		} else {
-			if !sel.inNamespace(p.Namespace) || p.Finished() {
-				continue
-			}
-			if !hasIntent(t) && !saMissing(s, t) && !podIdentityIntent(s, t) {
-				continue
-			}
+		case p.Finished(), !l.wanted(t):
+			continue
 		}
-		usedSA[snapshot.Key(t.Namespace, t.SAName)] = true
-		add(t)
+		l.usedSA[snapshot.Key(t.Namespace, t.SAName)] = true
+		out = append(out, t)
 	}
-	// Annotated ServiceAccounts that nothing in the input uses.
-	var sas []*snapshot.ServiceAccount
-	for _, sa := range s.ServiceAccounts {
+	return out
+}
+
+// serviceAccountTargets are the annotated ServiceAccounts (or those with
+// a near-miss key or an association) that nothing picked uses, and those
+// a flag names.
+func (l *selection) serviceAccountTargets() []*Target {
+	sas := make([]*snapshot.ServiceAccount, 0, len(l.s.ServiceAccounts))
+	for _, sa := range l.s.ServiceAccounts {
 		sas = append(sas, sa)
 	}
 	sort.Slice(sas, func(i, j int) bool {
 		return snapshot.Key(sas[i].Namespace, sas[i].Name) < snapshot.Key(sas[j].Namespace, sas[j].Name)
 	})
+	var out []*Target
 	for _, sa := range sas {
 		key := snapshot.Key(sa.Namespace, sa.Name)
-		if usedSA[key] {
+		if l.usedSA[key] {
 			continue
 		}
-		named := false
-		for _, r := range sel.SAs {
-			if r.Namespace == sa.Namespace && r.Name == sa.Name {
-				named = true
-			}
-		}
-		if sel.Named() && !named {
+		named := l.sas[key]
+		switch {
+		case l.sel.Named() && !named:
 			continue
-		}
-		if !named {
-			if !sel.inNamespace(sa.Namespace) {
-				continue
-			}
+		case !named && !l.sel.inNamespace(sa.Namespace):
+			continue
+		case !named:
 			if _, ok := RoleAnnotation(sa); !ok && NearMissKey(sa.Annotations) == "" &&
-				s.PodIdentityAssociationFor(sa.Namespace, sa.Name) == nil {
+				l.s.PodIdentityAssociationFor(sa.Namespace, sa.Name) == nil {
 				continue
 			}
 		}
-		add(&Target{Kind: "ServiceAccount", Namespace: sa.Namespace, Name: sa.Name,
+		out = append(out, &Target{Kind: "ServiceAccount", Namespace: sa.Namespace, Name: sa.Name,
 			SAName: sa.Name, SA: sa, Named: named, Source: sa.Source})
 	}
-	// EKS Pod Identity associations of the cluster whose ServiceAccount the
-	// input does not hold: nothing above covers them, and one that names a
-	// namespace or ServiceAccount that does not exist gives no pod its role
-	// (IRSA402). Where the input cannot tell (no ServiceAccount List of the
-	// namespace, no NotFound text, no Namespace List), IRSA402 says so as a
-	// skip: absence needs proof, and silence would read as "fine"
-	// (CONTRACT.md "Absence needs proof").
-	for _, a := range s.PodIdentityAssociations {
+	return out
+}
+
+// associationTargets are the EKS Pod Identity associations of the
+// cluster whose ServiceAccount the input does not hold: nothing above
+// covers them, and one that names a namespace or ServiceAccount that does
+// not exist gives no pod its role (IRSA402). Where the input cannot tell
+// (no ServiceAccount List of the namespace, no NotFound text, no Namespace
+// List), IRSA402 says so as a skip: absence needs proof, and silence would
+// read as "fine".
+func (l *selection) associationTargets() []*Target {
+	var out []*Target
+	for _, a := range l.s.PodIdentityAssociations {
 		key := snapshot.Key(a.Namespace, a.ServiceAccount)
-		if usedSA[key] || s.ServiceAccounts[key] != nil || s.PodIdentityAssociationFor(a.Namespace, a.ServiceAccount) != a {
+		if l.usedSA[key] || l.s.ServiceAccounts[key] != nil || l.s.PodIdentityAssociationFor(a.Namespace, a.ServiceAccount) != a {
 			continue
 		}
-		named := false
-		for _, r := range sel.SAs {
-			if r.Namespace == a.Namespace && r.Name == a.ServiceAccount {
-				named = true
-			}
-		}
-		if sel.Named() && !named || !named && !sel.inNamespace(a.Namespace) {
+		named := l.sas[key]
+		if l.sel.Named() && !named || !named && !l.sel.inNamespace(a.Namespace) {
 			continue
 		}
-		usedSA[key] = true
+		l.usedSA[key] = true
 		name := a.ID
 		if name == "" {
 			name = a.ServiceAccount
 		}
-		add(&Target{Kind: "PodIdentityAssociation", Namespace: a.Namespace, Name: name,
+		out = append(out, &Target{Kind: "PodIdentityAssociation", Namespace: a.Namespace, Name: name,
 			SAName: a.ServiceAccount, Association: a, Named: named, Source: a.Source})
 	}
 	return out
