@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
 
@@ -243,7 +244,7 @@ func targetedEdit(tree *Jnode, res policy.Result, a TrustAsk, replace bool, fact
 				continue
 			}
 			fed = append(fed, p.Value)
-			if SameIssuer(p.Value, a.Provider) {
+			if arn.SameClusterIssuer(p.Value, a.Provider) {
 				near = append(near, p.Value)
 			}
 		}
@@ -589,39 +590,6 @@ func keyClaim(key, hostPath string) (claim string, misnamed bool) {
 		return claim, true
 	}
 	return "", false
-}
-
-// normalizeIssuer reduces a provider ARN, a condition key prefix or an
-// issuer URL to lower-case host and path: without the provider ARN prefix,
-// the scheme and a trailing slash.
-func NormalizeIssuer(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.Index(s, ":oidc-provider/"); i >= 0 && strings.HasPrefix(s, "arn:") {
-		s = s[i+len(":oidc-provider/"):]
-	}
-	s = strings.TrimPrefix(s, "https://")
-	s = strings.TrimPrefix(s, "http://")
-	return strings.TrimRight(s, "/")
-}
-
-// issuerID is the cluster ID of an EKS issuer (the segment after /id/), "".
-func IssuerID(s string) string {
-	n := NormalizeIssuer(s)
-	if i := strings.LastIndex(n, "/id/"); i >= 0 {
-		return n[i+len("/id/"):]
-	}
-	return ""
-}
-
-// sameIssuer reports whether a provider ARN (or key prefix) names the same
-// cluster issuer as want, however it is misspelled: the same host and path
-// once normalised, or the same EKS cluster ID.
-func SameIssuer(got, want string) bool {
-	if NormalizeIssuer(got) == NormalizeIssuer(want) {
-		return true
-	}
-	id := IssuerID(want)
-	return id != "" && IssuerID(got) == id
 }
 
 type subjectParts struct{ ns, name string }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -261,7 +262,7 @@ func IssuerDiff(got string, w WebIdentity, isKey bool) []string {
 			why = append(why, fmt.Sprintf("host %s belongs to another partition than %s", gotHost, wantHost))
 		}
 	}
-	if gid, wid := IssuerID(hp), IssuerID(want); gid != "" && wid != "" && !strings.EqualFold(gid, wid) {
+	if gid, wid := arn.IssuerClusterID(hp), arn.IssuerClusterID(want); gid != "" && wid != "" && !strings.EqualFold(gid, wid) {
 		why = append(why, fmt.Sprintf("cluster ID %s instead of this cluster's %s: another cluster's, or this cluster's before it was re-created", strings.ToUpper(gid), strings.ToUpper(wid)))
 	} else if gotPath != wantPath && strings.EqualFold(gotPath, wantPath) {
 		why = append(why, "its path differs in letter case")
