@@ -17,6 +17,7 @@
 // decided and, for every statement that did not apply, which element failed
 // and with which values, so a caller can explain the closest miss.
 //
-// The package is pure: no I/O, no clock, no globals. It imports only the
-// standard library and nothing of this module, so any package may use it.
+// The package is pure: no I/O, no clock, no globals. It imports the standard
+// library and go-json-experiment's jsontext (to quote and indent the policies
+// it renders) and nothing of this module, so any package may use it.
 package policy
