@@ -61,7 +61,7 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 	if aud.Known {
 		capAud = aud.Value
 	}
-	sub := model.ServiceAccountSubject(t.Namespace, t.SAName)
+	sub := policy.ServiceAccountSubject(t.Namespace, t.SAName)
 	if len(c.Snap.Tokens) == 0 {
 		// No token at all in the input (the usual case): one finding about
 		// the cluster, not one per target.

@@ -37,7 +37,7 @@ func (a TrustAsk) Request() policy.Request {
 func (a TrustAsk) probe() policy.Request {
 	name := a.Sub[strings.LastIndexByte(a.Sub, ':')+1:]
 	p := a
-	p.Sub = ServiceAccountSubject("irsa-doctor-probe-namespace", name)
+	p.Sub = policy.ServiceAccountSubject("irsa-doctor-probe-namespace", name)
 	return p.Request()
 }
 
@@ -46,8 +46,6 @@ type TrustPolicyFix struct {
 	Content string   // the document, indented with two spaces
 	Changes []string // what changed, one sentence each
 }
-
-const WebIdentityAction = "sts:AssumeRoleWithWebIdentity"
 
 // errFresh says a targeted edit does not apply: append a statement instead.
 var errFresh = errors.New("no targeted edit applies")
@@ -279,8 +277,8 @@ func targetedEdit(tree *Jnode, res policy.Result, a TrustAsk, replace bool, fact
 		if act == nil {
 			return nil, nil, errFresh
 		}
-		act.AppendString(WebIdentityAction)
-		changes = append(changes, fmt.Sprintf("%s allows %s", name, WebIdentityAction))
+		act.AppendString(policy.WebIdentityAction)
+		changes = append(changes, fmt.Sprintf("%s allows %s", name, policy.WebIdentityAction))
 	}
 
 	// Condition keys of another issuer, or of this one written with
@@ -385,7 +383,7 @@ func replaceCandidate(values []string, actual, claim string, like bool, facts Su
 	ap, _ := splitSubject(actual)
 	match := func(p, s string) bool {
 		if like {
-			return IamGlob(p, s, false)
+			return policy.MatchLike(p, s, false)
 		}
 		return p == s
 	}
@@ -439,7 +437,7 @@ func replaceCandidate(values []string, actual, claim string, like bool, facts Su
 // ignoring letter case, and whether b is clearly a typo of a: within 2,
 // and less than half the longer one's length.
 func typoDistance(a, b string) (int, bool) {
-	d := OsaDistance(strings.ToLower(a), strings.ToLower(b), 2)
+	d := policy.OSADistance(strings.ToLower(a), strings.ToLower(b), 2)
 	n := max(len([]rune(a)), len([]rune(b)))
 	return d, d <= 2 && 2*d < n
 }
@@ -453,8 +451,8 @@ func correctedValue(old, actual, claim string, like bool) string {
 	}
 	op, okOld := splitSubject(old)
 	ap, okAct := splitSubject(actual)
-	if okOld && okAct && !strings.ContainsAny(op.ns, "*?") && IamGlob(op.name, ap.name, false) {
-		return ServiceAccountSubject(ap.ns, op.name)
+	if okOld && okAct && !strings.ContainsAny(op.ns, "*?") && policy.MatchLike(op.name, ap.name, false) {
+		return policy.ServiceAccountSubject(ap.ns, op.name)
 	}
 	return actual
 }
@@ -470,11 +468,11 @@ func appendFresh(tree *Jnode, a TrustAsk) []string {
 	st := Object(
 		Member{"Effect", Str("Allow")},
 		Member{"Principal", Object(Member{"Federated", Str(a.Provider)})},
-		Member{"Action", Str(WebIdentityAction)},
+		Member{"Action", Str(policy.WebIdentityAction)},
 		Member{"Condition", Object(Member{"StringEquals", Object(conds...)})},
 	)
 	i := tree.AppendStatement(st)
-	return []string{fmt.Sprintf("a new Statement[%d] allows %s from Federated %q for sub %q only", i, WebIdentityAction, a.Provider, a.Sub)}
+	return []string{fmt.Sprintf("a new Statement[%d] allows %s from Federated %q for sub %q only", i, policy.WebIdentityAction, a.Provider, a.Sub)}
 }
 
 // FreshTrustPolicy is the trust policy EKS documents for the asking
@@ -499,7 +497,7 @@ func FreshTrustPolicy(asks []TrustAsk) (string, error) {
 		Member{"Statement", array(Object(
 			Member{"Effect", Str("Allow")},
 			Member{"Principal", Object(Member{"Federated", Str(asks[0].Provider)})},
-			Member{"Action", Str(WebIdentityAction)},
+			Member{"Action", Str(policy.WebIdentityAction)},
 			Member{"Condition", Object(Member{"StringEquals", Object(conds...)})},
 		))},
 	)
@@ -564,7 +562,7 @@ func moveCondition(cond *Jnode, from, to, key string) {
 // actual as a StringLike pattern, or "".
 func WildcardMatch(values []string, actual string, fold bool) string {
 	for _, v := range values {
-		if strings.ContainsAny(v, "*?") && IamGlob(v, actual, fold) {
+		if strings.ContainsAny(v, "*?") && policy.MatchLike(v, actual, fold) {
 			return v
 		}
 	}

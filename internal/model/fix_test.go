@@ -298,7 +298,7 @@ func fixRoundTrip(t *testing.T, orig *policy.Document, content string, ask Trust
 	}
 	for _, ns := range []string{"kube-system", "payments-staging"} {
 		p := ask
-		p.Sub = ServiceAccountSubject(ns, "s3-reader")
+		p.Sub = policy.ServiceAccountSubject(ns, "s3-reader")
 		if orig.Evaluate(p.Request()).Decision == policy.Allowed {
 			continue
 		}
@@ -436,7 +436,7 @@ func FuzzCorrectTrustPolicy(f *testing.F) {
 			t.Fatalf("the corrected policy refuses the subject: %s\n%s", d.Explain(), fix.Content)
 		}
 		p := fixAsk
-		p.Sub = ServiceAccountSubject("kube-system", "s3-reader")
+		p.Sub = policy.ServiceAccountSubject("kube-system", "s3-reader")
 		if doc.Evaluate(p.Request()).Decision != policy.Allowed && fixed.Evaluate(p.Request()).Decision == policy.Allowed {
 			t.Fatalf("the corrected policy admits another namespace\n%s", fix.Content)
 		}

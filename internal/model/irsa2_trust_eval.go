@@ -162,21 +162,21 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 // its namespace without it, or kubectl's NotFound text (CONTRACT.md
 // "Absence needs proof"). A pattern names no one ServiceAccount.
 func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
-	p, ok := splitSubject(sub)
+	ns, name, ok := policy.SplitServiceAccountSubject(sub)
 	if !ok || strings.ContainsAny(sub, "*?$") {
 		return false, ""
 	}
-	if c.Snap.ServiceAccount(p.ns, p.name) != nil {
+	if c.Snap.ServiceAccount(ns, name) != nil {
 		return true, ""
 	}
-	if nf, ok := c.Snap.NotFoundFor(snapshot.KindServiceAccount, p.ns, p.name); ok {
-		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s says %s", p.ns, p.name, nf.Source.Ref, nf.Message)
+	if nf, ok := c.Snap.NotFoundFor(snapshot.KindServiceAccount, ns, name); ok {
+		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s says %s", ns, name, nf.Source.Ref, nf.Message)
 	}
-	if l, ok := c.Snap.ListedIn(snapshot.KindServiceAccount, p.ns); ok {
+	if l, ok := c.Snap.ListedIn(snapshot.KindServiceAccount, ns); ok {
 		if l.AllNamespaces {
-			return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of every namespace without it", p.ns, p.name, l.Source.Ref)
+			return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of every namespace without it", ns, name, l.Source.Ref)
 		}
-		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of namespace %s without it", p.ns, p.name, l.Source.Ref, p.ns)
+		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of namespace %s without it", ns, name, l.Source.Ref, ns)
 	}
 	return false, ""
 }
@@ -285,12 +285,12 @@ func LikelyCause(why []string) string {
 // subjectDiff says which part of the service account subject differs from
 // the token's: the namespace, the name, or the whole value.
 func subjectDiff(values []string, base, actual, aud string) string {
-	ap, _ := splitSubject(actual)
+	ans, aname, _ := policy.SplitServiceAccountSubject(actual)
 	fold := strings.HasSuffix(base, "IgnoreCase")
 	like := base == "StringLike" || base == "StringNotLike"
 	match := func(pattern, s string) bool {
 		if like {
-			return IamGlob(pattern, s, false)
+			return policy.MatchLike(pattern, s, false)
 		}
 		if fold {
 			return strings.EqualFold(pattern, s)
@@ -299,7 +299,7 @@ func subjectDiff(values []string, base, actual, aud string) string {
 	}
 	var parts []string
 	for _, v := range values {
-		vp, ok := splitSubject(v)
+		vns, vname, ok := policy.SplitServiceAccountSubject(v)
 		if !ok {
 			if v == aud {
 				parts = append(parts, fmt.Sprintf("%q is the token's audience, not a subject: the :sub and :aud values look swapped", v))
@@ -308,14 +308,14 @@ func subjectDiff(values []string, base, actual, aud string) string {
 			}
 			continue
 		}
-		nsOK, nameOK := match(vp.ns, ap.ns), match(vp.name, ap.name)
+		nsOK, nameOK := match(vns, ans), match(vname, aname)
 		switch {
 		case !nsOK && nameOK:
-			parts = append(parts, fmt.Sprintf("the namespace differs: %q in the policy, %q in the token", vp.ns, ap.ns))
+			parts = append(parts, fmt.Sprintf("the namespace differs: %q in the policy, %q in the token", vns, ans))
 		case nsOK && !nameOK:
-			parts = append(parts, fmt.Sprintf("the service account name differs: %q in the policy, %q in the token", vp.name, ap.name))
+			parts = append(parts, fmt.Sprintf("the service account name differs: %q in the policy, %q in the token", vname, aname))
 		case !nsOK && !nameOK:
-			parts = append(parts, fmt.Sprintf("both the namespace and the name differ: %q in the policy, %q in the token", vp.ns+":"+vp.name, ap.ns+":"+ap.name))
+			parts = append(parts, fmt.Sprintf("both the namespace and the name differ: %q in the policy, %q in the token", vns+":"+vname, ans+":"+aname))
 		}
 	}
 	if len(parts) == 0 {
