@@ -70,7 +70,7 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 		as.Context[k] = v
 	}
 	for _, c := range d.Focus.Statement.Conditions {
-		claim, misnamed := keyClaim(c.Key, in.Issuer.HostPath)
+		claim, misnamed := policy.KeyClaim(c.Key, in.Issuer.HostPath)
 		if !misnamed {
 			continue
 		}
@@ -81,7 +81,7 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 	asRes := c.Evaluate(in.Doc, as)
 	asFocus := &asRes.Statements[d.Focus.Statement.Index]
 	for i, cr := range d.Focus.Conditions {
-		claim, misnamed := keyClaim(cr.Key, in.Issuer.HostPath)
+		claim, misnamed := policy.KeyClaim(cr.Key, in.Issuer.HostPath)
 		d.Conds = append(d.Conds, TrustCond{Res: cr, As: asFocus.Conditions[i], Claim: claim, Misnamed: misnamed})
 	}
 	return d
@@ -129,7 +129,7 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 	if len(asks) == 0 {
 		return nil, ""
 	}
-	fix, err := CorrectTrustPolicy(in.Doc, asks, keep, c.subjectFacts)
+	fix, err := policy.CorrectTrustPolicy(in.Doc, asks, keep, c.subjectFacts)
 	if err != nil {
 		return nil, strings.TrimSpace(generic) + "\n\nNo corrected policy is proposed: " + err.Error() + "."
 	}
@@ -186,7 +186,7 @@ func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
 // trust policy refuses (the corrected policy must admit them), keep those
 // it allows (it must keep allowing them). Requests the evaluator cannot
 // decide are in neither.
-func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Request) {
+func RoleAsks(c *Context, in *TrustInput) (asks []policy.TrustAsk, keep []policy.Request) {
 	seen := map[string]bool{}
 	targets := c.Targets
 	for _, t := range targets {
@@ -201,7 +201,7 @@ func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Reques
 			continue
 		}
 		w := NewWebIdentity(t, ref, in.Issuer)
-		a := TrustAsk{Provider: w.ProviderARN, HostPath: w.Issuer.HostPath, Sub: w.Subject}
+		a := policy.TrustAsk{Provider: w.ProviderARN, HostPath: w.Issuer.HostPath, Sub: w.Subject}
 		if w.Audience.Known {
 			a.Aud = w.Audience.Value
 		}
@@ -217,7 +217,7 @@ func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Reques
 			asks = append(asks, a)
 		}
 	}
-	return SortedAsks(asks), keep
+	return policy.SortedAsks(asks), keep
 }
 
 // issuerDiff names the likely cause when got (a Federated principal or a

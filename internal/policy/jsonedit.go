@@ -246,3 +246,12 @@ func (n *node) render() (string, error) {
 	}
 	return string(v) + "\n", nil
 }
+
+// document parses the rendered tree as a policy.
+func (n *node) document() (*Document, error) {
+	text, err := n.render()
+	if err != nil {
+		return nil, err
+	}
+	return ParseDocument(text)
+}
