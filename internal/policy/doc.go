@@ -20,8 +20,9 @@
 // It also corrects trust policies, on the same ordered JSON tree the parser
 // reads (jsontree.go, jsonedit.go), so a correction is the user's own
 // document with the smallest change: CorrectTrustPolicy and FreshTrustPolicy
-// for IRSA (fix.go). Every correction is fed back to the evaluator before it
-// is returned.
+// for IRSA (fix.go), CorrectPodIdentityTrust for EKS Pod Identity
+// (fix_podidentity.go). Every correction is fed back to the evaluator before
+// it is returned.
 //
 // The package is pure: no I/O, no clock, no globals. It imports the standard
 // library, go-json-experiment's jsontext (to quote and indent the policies it
