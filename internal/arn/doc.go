@@ -1,7 +1,10 @@
 // Package arn parses and validates Amazon Resource Names: generic ARNs
 // (Parse), IAM role ARNs as the eks.amazonaws.com/role-arn annotation must
 // hold them (ParseRole), and IAM OIDC provider ARNs (ParseOIDCProvider,
-// OIDCProviderARN). It also maps regions to partitions.
+// OIDCProviderARN). It also maps regions to partitions, and is the one home
+// of issuer normalisation: NormalizeIssuer, IssuerClusterID and the two loose
+// comparisons SameClusterIssuer and SameProviderHostPath (issuer.go says
+// what each is for).
 //
 // Its errors are written for the person who typed the value: they say what is
 // wrong (stray quotes, a trailing newline, an STS session ARN instead of the

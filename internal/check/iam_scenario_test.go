@@ -70,11 +70,11 @@ func TestIAMScenarioFixes(t *testing.T) {
 						if tg.RoleARN != role.ARN {
 							continue
 						}
-						sub := model.ServiceAccountSubject(tg.Namespace, tg.ServiceAccount)
+						sub := policy.ServiceAccountSubject(tg.Namespace, tg.ServiceAccount)
 						if d := doc.Evaluate(policy.WebIdentityRequest(provider, issuer.HostPath, "sts.amazonaws.com", sub)); d.Decision != policy.Allowed {
 							t.Errorf("%s %s refuses %s: %s", f.CheckID, fl.Name, sub, d.Explain())
 						}
-						other := model.ServiceAccountSubject("irsa-doctor-other", tg.ServiceAccount)
+						other := policy.ServiceAccountSubject("irsa-doctor-other", tg.ServiceAccount)
 						orig := snapRolePolicy(t, snap.Roles, role)
 						if orig.Evaluate(policy.WebIdentityRequest(provider, issuer.HostPath, "sts.amazonaws.com", other)).Decision != policy.Allowed {
 							if d := doc.Evaluate(policy.WebIdentityRequest(provider, issuer.HostPath, "sts.amazonaws.com", other)); d.Decision == policy.Allowed {

@@ -372,30 +372,6 @@ func TestIssuerDiff(t *testing.T) {
 	}
 }
 
-func TestIAMGlob(t *testing.T) {
-	tests := []struct {
-		pattern, s string
-		fold, want bool
-	}{
-		{"system:serviceaccount:payments:*", "system:serviceaccount:payments:api", false, true},
-		{"system:serviceaccount:payments:*", "system:serviceaccount:billing:api", false, false},
-		{"system:serviceaccount:*:api", "system:serviceaccount:a:b:api", false, true},
-		{"sts.amazonaws.co?", "sts.amazonaws.com", false, true},
-		{"sts.amazonaws.co?", "sts.amazonaws.cn", false, false},
-		{"STS.*", "sts.amazonaws.com", true, true},
-		{"STS.*", "sts.amazonaws.com", false, false},
-		{"*", "", false, true},
-		{"a*b*c", "aXbYbZc", false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.pattern+" "+tt.s, func(t *testing.T) {
-			if got := model.IamGlob(tt.pattern, tt.s, tt.fold); got != tt.want {
-				t.Errorf("iamGlob(%q, %q, %v) = %v, want %v", tt.pattern, tt.s, tt.fold, got, tt.want)
-			}
-		})
-	}
-}
-
 // iamChecks are the checks of this file's subject, with their prerequisites.
 func iamChecks() []*Check {
 	return []*Check{irsa101, irsa102, irsa103, irsa201, irsa202, irsa203, irsa204, irsa205, irsa206, irsa207, irsa208, irsa209, irsa210, irsa301, irsa302, irsa303}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
@@ -85,7 +86,7 @@ func createRoleDetails(c *model.Context, t *model.Target, ref model.RoleRef, iss
 	if issuer.HostPath == "" {
 		return nil
 	}
-	var asks []model.TrustAsk
+	var asks []policy.TrustAsk
 	seen := map[string]bool{}
 	for _, other := range c.Targets {
 		if other.Mechanism == model.MechanismPodIdentity {
@@ -96,7 +97,7 @@ func createRoleDetails(c *model.Context, t *model.Target, ref model.RoleRef, iss
 			continue
 		}
 		w := model.NewWebIdentity(other, oref, issuer)
-		a := model.TrustAsk{Provider: w.ProviderARN, HostPath: issuer.HostPath, Sub: w.Subject}
+		a := policy.TrustAsk{Provider: w.ProviderARN, HostPath: issuer.HostPath, Sub: w.Subject}
 		if w.Audience.Known {
 			a.Aud = w.Audience.Value
 		}
@@ -105,7 +106,7 @@ func createRoleDetails(c *model.Context, t *model.Target, ref model.RoleRef, iss
 			asks = append(asks, a)
 		}
 	}
-	content, err := model.FreshTrustPolicy(model.SortedAsks(asks))
+	content, err := policy.FreshTrustPolicy(policy.SortedAsks(asks))
 	if err != nil {
 		return nil
 	}

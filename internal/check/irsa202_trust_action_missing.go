@@ -34,12 +34,12 @@ func judgeIRSA202(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 	subj := in.WebIdentity.Role.Subject()
 	switch {
 	case d.State == model.FocusNone:
-		r.Fail(subj, fmt.Sprintf("trust policy has no Allow statement, so nothing allows %s", model.WebIdentityAction),
+		r.Fail(subj, fmt.Sprintf("trust policy has no Allow statement, so nothing allows %s", policy.WebIdentityAction),
 			append([]model.Detail{model.TrustPolicyEvidence(in)}, model.TrustFixDetails(c, in, r.Remediation())...)...)
 	case d.State == model.FocusMisses && d.Focus.Action.Outcome == policy.NoMatch:
-		r.Fail(subj, fmt.Sprintf("trust policy does not allow %s: %s %s", model.WebIdentityAction, d.FocusName(), d.Focus.Action.Why),
+		r.Fail(subj, fmt.Sprintf("trust policy does not allow %s: %s %s", policy.WebIdentityAction, d.FocusName(), d.Focus.Action.Why),
 			append([]model.Detail{model.TrustPolicyEvidence(in)}, model.TrustFixDetails(c, in, r.Remediation())...)...)
 	default:
-		r.Pass(subj, fmt.Sprintf("%s allows %s", d.FocusName(), model.WebIdentityAction))
+		r.Pass(subj, fmt.Sprintf("%s allows %s", d.FocusName(), policy.WebIdentityAction))
 	}
 }

@@ -54,7 +54,7 @@ func judgeIRSA210(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 			continue
 		}
 		if cd.As.Outcome == policy.NoMatch {
-			if p := model.WildcardMatch(cd.As.Values, actual, cd.As.Base == "StringEqualsIgnoreCase"); p != "" {
+			if p := policy.WildcardMatch(cd.As.Values, actual, cd.As.Base == "StringEqualsIgnoreCase"); p != "" {
 				r.Fail(subj, fmt.Sprintf("%s compares %s with %s %q, which IAM reads literally: under StringEquals * and ? are plain characters, so %q does not match; as a StringLike pattern it would",
 					d.FocusName(), cd.As.Key, cd.As.Operator, p, actual),
 					append([]model.Detail{model.TrustPolicyEvidence(in), claimEvidence(in, cd.Claim)}, model.TrustFixDetails(c, in, r.Remediation())...)...)

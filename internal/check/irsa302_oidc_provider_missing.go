@@ -7,6 +7,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -68,7 +69,7 @@ func runIRSA302(c *model.Context, t *model.Target, r *Recorder) {
 func sameRegionOtherID(provider, want string) bool {
 	ph, _, _ := strings.Cut(provider, "/")
 	wh, _, _ := strings.Cut(want, "/")
-	return strings.EqualFold(ph, wh) && model.IssuerID(provider) != "" && !strings.EqualFold(model.IssuerID(provider), model.IssuerID(want))
+	return strings.EqualFold(ph, wh) && arn.IssuerClusterID(provider) != "" && !strings.EqualFold(arn.IssuerClusterID(provider), arn.IssuerClusterID(want))
 }
 
 // providerInOtherAccounts lists the other accounts whose providers name

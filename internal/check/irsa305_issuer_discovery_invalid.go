@@ -9,6 +9,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -151,9 +152,9 @@ func issuerDifference(got, want string) string {
 		return " only by a trailing slash, which STS does not forgive"
 	case strings.EqualFold(got, want):
 		return " only in letter case"
-	case model.NormalizeIssuer(got) == model.NormalizeIssuer(want):
+	case arn.NormalizeIssuer(got) == arn.NormalizeIssuer(want):
 		return " only in its scheme"
-	case model.SameIssuer(got, want):
+	case arn.SameClusterIssuer(got, want):
 		return ""
 	}
 	return ": the document was fetched from another issuer, or the issuer serves another cluster's document"

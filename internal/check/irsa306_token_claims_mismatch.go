@@ -8,6 +8,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
@@ -36,7 +37,7 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 	if aud.Known {
 		capAud = aud.Value
 	}
-	sub := model.ServiceAccountSubject(t.Namespace, t.SAName)
+	sub := policy.ServiceAccountSubject(t.Namespace, t.SAName)
 	if len(c.Snap.Tokens) == 0 {
 		// No token at all in the input (the usual case): one finding about
 		// the cluster, not one per target.
@@ -68,7 +69,7 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 	// context, and says nothing about these pods. (An iss that differs
 	// from this issuer only by a trailing slash or letter case is judged
 	// below.)
-	if tok.Issuer != issuer.URL && model.IsEKSIssuerHost(model.UrlHost(tok.Issuer)) && !strings.EqualFold(model.NormalizeIssuer(tok.Issuer), model.NormalizeIssuer(issuer.URL)) {
+	if tok.Issuer != issuer.URL && model.IsEKSIssuerHost(model.UrlHost(tok.Issuer)) && !strings.EqualFold(arn.NormalizeIssuer(tok.Issuer), arn.NormalizeIssuer(issuer.URL)) {
 		r.Skip(subj, fmt.Sprintf("the token in the input was issued by %s, another EKS cluster's issuer: this cluster's API server issues tokens for %s only, so the token was created through another kube context and says nothing about these pods (capture with this cluster's context: %s)",
 			tok.Issuer, issuer.URL, model.CaptureTokenCmd(t.SAName, t.Namespace, capAud)), details...)
 		return

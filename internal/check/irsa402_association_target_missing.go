@@ -8,6 +8,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -140,7 +141,7 @@ func associationSAMissing(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociati
 func similarNamespaces(s *snapshot.Snapshot, ns string) []string {
 	var out []string
 	for name := range s.Namespaces {
-		if name != ns && model.OsaDistance(name, ns, 2) <= 2 {
+		if name != ns && policy.OSADistance(name, ns, 2) <= 2 {
 			out = append(out, fmt.Sprintf("%q", name))
 		}
 	}

@@ -24,9 +24,6 @@ var irsa404 = &Check{
 	Run:      runIRSA404,
 }
 
-// podIdentityActions are the two actions EKS Pod Identity needs allowed.
-var podIdentityActions = []string{"sts:AssumeRole", "sts:TagSession"}
-
 func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
 	a := model.TargetAssociation(c, t)
 	if a == nil {
@@ -54,7 +51,7 @@ func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
 	ctx, tagsEv := podIdentityContext(t, a)
 	var denied, unknown []policy.Result
 	var allowed []string
-	for _, action := range podIdentityActions {
+	for _, action := range policy.PodIdentityActions() {
 		req := policy.PodIdentityRequest(action)
 		req.Context = ctx
 		res := c.Evaluate(doc, req)
@@ -134,11 +131,10 @@ func podIdentityContext(t *model.Target, a *snapshot.PodIdentityAssociation) (ct
 	return ctx, model.Ev(a.Source, "session tags EKS Pod Identity adds: "+strings.Join(keys, ", "))
 }
 
-// podIdentityTrustFix corrects the trust policy with the smallest change
-// (CONTRACT.md "Fixes"): a statement that already trusts the Pod Identity
-// principal and was refused only for its Action gains the missing action;
-// otherwise the statement EKS documents is appended. An explicit Deny is
-// not edited: the remediation names it.
+// podIdentityTrustFix is the remediation of a refusal: for an explicit
+// Deny, which is not edited, the statement to narrow; otherwise the
+// corrected policy policy.CorrectPodIdentityTrust proposes (none when no
+// change can be proven), the command that applies it and the changes.
 func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []policy.Result, ctx map[string][]string) []model.Detail {
 	for _, res := range denied {
 		if res.Decision == policy.ExplicitDeny {
@@ -146,74 +142,17 @@ func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []pol
 				res.Deciding.Statement.Name(), role.Name, res.Request.Action, policy.PodIdentityService, policy.PodIdentityService, role.Name, role.Name))}
 		}
 	}
-	tree, err := model.ParseTree(role.TrustPolicy)
+	fix, err := policy.CorrectPodIdentityTrust(doc, denied, ctx)
 	if err != nil {
 		return nil
 	}
-	var changes []string
 	var missing []string
-	edited := false
 	for _, res := range denied {
 		missing = append(missing, res.Request.Action)
 	}
-	// A statement that allows one action to the principal and fails the
-	// other only on its Action element gains the missing action.
-	for _, res := range denied {
-		for i := range res.Statements {
-			st := &res.Statements[i]
-			if st.Statement.Effect != policy.Allow || st.Principal.Outcome != policy.Match || st.Action.Outcome != policy.NoMatch || len(st.Failures()) != 1 {
-				continue
-			}
-			node := tree.Statement(i)
-			if node == nil || node.Get("Action") == nil {
-				continue
-			}
-			node.Get("Action").AppendString(res.Request.Action)
-			changes = append(changes, fmt.Sprintf("%s also allows %s", st.Statement.Name(), res.Request.Action))
-			edited = true
-			break
-		}
-	}
-	if !edited || len(changes) < len(denied) {
-		tree = mustTree(role.TrustPolicy)
-		if tree == nil {
-			return nil
-		}
-		st := model.Object(
-			model.Member{Key: "Sid", Val: model.Str("AllowEksAuthToAssumeRoleForPodIdentity")},
-			model.Member{Key: "Effect", Val: model.Str("Allow")},
-			model.Member{Key: "Principal", Val: model.Object(model.Member{Key: "Service", Val: model.Str(policy.PodIdentityService)})},
-			model.Member{Key: "Action", Val: model.StrOrList(podIdentityActions)},
-		)
-		i := tree.AppendStatement(st)
-		changes = []string{fmt.Sprintf("a new Statement[%d] allows %s sts:AssumeRole and sts:TagSession", i, policy.PodIdentityService)}
-	}
-	fixed, err := tree.Document()
-	if err != nil {
-		return nil
-	}
-	for _, action := range podIdentityActions {
-		req := policy.PodIdentityRequest(action)
-		req.Context = ctx
-		if fixed.Evaluate(req).Decision != policy.Allowed {
-			return nil
-		}
-	}
-	content, err := tree.Render()
-	if err != nil {
-		return nil
-	}
 	file := role.Name + ".trust-policy.json"
 	cmd := fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", role.Name, file)
-	return []model.Detail{model.FixFile(file, content), model.Cmd(cmd),
+	return []model.Detail{model.FixFile(file, fix.Content), model.Cmd(cmd),
 		model.Remedy(fmt.Sprintf("Allow %s %s in the trust policy of role %s (`%s`: %s), then apply it; no pod restart is needed:\n\n    %s",
-			policy.PodIdentityService, strings.Join(missing, " and "), role.Name, file, strings.Join(changes, "; "), cmd))}
-}
-
-func mustTree(text string) *model.Jnode {
-	t, err := model.ParseTree(text)
-	if err != nil {
-		return nil
-	}
-	return t
+			policy.PodIdentityService, strings.Join(missing, " and "), role.Name, file, strings.Join(fix.Changes, "; "), cmd))}
 }

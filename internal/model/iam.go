@@ -642,12 +642,6 @@ func RestartFirst(t *Target, have, now AudienceFact, cmds []string, rest string)
 	return b.String()
 }
 
-// ServiceAccountSubject is the token's sub claim for a ServiceAccount
-// (irsa-facts.md §1.8).
-func ServiceAccountSubject(namespace, name string) string {
-	return "system:serviceaccount:" + namespace + ":" + name
-}
-
 // WebIdentity is what STS sees when the target's pods call
 // AssumeRoleWithWebIdentity.
 type WebIdentity struct {
@@ -669,7 +663,7 @@ type WebIdentity struct {
 func NewWebIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
 	return WebIdentity{
 		Role: role, Issuer: issuer, Audience: TokenAudience(t),
-		Subject:       ServiceAccountSubject(t.Namespace, t.SAName),
+		Subject:       policy.ServiceAccountSubject(t.Namespace, t.SAName),
 		ProviderARN:   ProviderARN(role.ARN.Partition, role.ARN.Account, issuer.HostPath),
 		SubjectSource: t.Source,
 	}
@@ -1001,37 +995,6 @@ func iamOr(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// iamGlob reports whether s matches an IAM pattern where "*" is any run of
-// characters and "?" exactly one (StringLike; IAM User Guide, "Condition
-// operators"); fold compares case-insensitively.
-func IamGlob(pattern, s string, fold bool) bool {
-	if fold {
-		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
-	}
-	p, str := []rune(pattern), []rune(s)
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(str) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || (p[pi] != '*' && p[pi] == str[si])):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }
 
 // iamQuoteArg quotes a shell argument when it needs it.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -15,7 +16,7 @@ func SimilarSANames(s *snapshot.Snapshot, ns, name string) []string {
 	var out []string
 	for _, sa := range s.ServiceAccounts {
 		if sa.Namespace == ns && sa.Name != name &&
-			(OsaDistance(sa.Name, name, 2) <= 2 || trimSASuffix(sa.Name) == trimSASuffix(name)) {
+			(policy.OSADistance(sa.Name, name, 2) <= 2 || trimSASuffix(sa.Name) == trimSASuffix(name)) {
 			out = append(out, fmt.Sprintf("ServiceAccount %q", sa.Name))
 		}
 	}

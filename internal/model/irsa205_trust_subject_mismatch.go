@@ -105,7 +105,7 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 }
 
 func isSubject(s string) bool {
-	_, ok := splitSubject(s)
+	_, _, ok := policy.SplitServiceAccountSubject(s)
 	return ok
 }
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -69,7 +70,7 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 		as.Context[k] = v
 	}
 	for _, c := range d.Focus.Statement.Conditions {
-		claim, misnamed := keyClaim(c.Key, in.Issuer.HostPath)
+		claim, misnamed := policy.KeyClaim(c.Key, in.Issuer.HostPath)
 		if !misnamed {
 			continue
 		}
@@ -80,7 +81,7 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 	asRes := c.Evaluate(in.Doc, as)
 	asFocus := &asRes.Statements[d.Focus.Statement.Index]
 	for i, cr := range d.Focus.Conditions {
-		claim, misnamed := keyClaim(cr.Key, in.Issuer.HostPath)
+		claim, misnamed := policy.KeyClaim(cr.Key, in.Issuer.HostPath)
 		d.Conds = append(d.Conds, TrustCond{Res: cr, As: asFocus.Conditions[i], Claim: claim, Misnamed: misnamed})
 	}
 	return d
@@ -128,7 +129,7 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 	if len(asks) == 0 {
 		return nil, ""
 	}
-	fix, err := CorrectTrustPolicy(in.Doc, asks, keep, c.subjectFacts)
+	fix, err := policy.CorrectTrustPolicy(in.Doc, asks, keep, c.subjectFacts)
 	if err != nil {
 		return nil, strings.TrimSpace(generic) + "\n\nNo corrected policy is proposed: " + err.Error() + "."
 	}
@@ -161,21 +162,21 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 // its namespace without it, or kubectl's NotFound text (CONTRACT.md
 // "Absence needs proof"). A pattern names no one ServiceAccount.
 func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
-	p, ok := splitSubject(sub)
+	ns, name, ok := policy.SplitServiceAccountSubject(sub)
 	if !ok || strings.ContainsAny(sub, "*?$") {
 		return false, ""
 	}
-	if c.Snap.ServiceAccount(p.ns, p.name) != nil {
+	if c.Snap.ServiceAccount(ns, name) != nil {
 		return true, ""
 	}
-	if nf, ok := c.Snap.NotFoundFor(snapshot.KindServiceAccount, p.ns, p.name); ok {
-		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s says %s", p.ns, p.name, nf.Source.Ref, nf.Message)
+	if nf, ok := c.Snap.NotFoundFor(snapshot.KindServiceAccount, ns, name); ok {
+		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s says %s", ns, name, nf.Source.Ref, nf.Message)
 	}
-	if l, ok := c.Snap.ListedIn(snapshot.KindServiceAccount, p.ns); ok {
+	if l, ok := c.Snap.ListedIn(snapshot.KindServiceAccount, ns); ok {
 		if l.AllNamespaces {
-			return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of every namespace without it", p.ns, p.name, l.Source.Ref)
+			return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of every namespace without it", ns, name, l.Source.Ref)
 		}
-		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of namespace %s without it", p.ns, p.name, l.Source.Ref, p.ns)
+		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s lists the ServiceAccounts of namespace %s without it", ns, name, l.Source.Ref, ns)
 	}
 	return false, ""
 }
@@ -185,7 +186,7 @@ func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
 // trust policy refuses (the corrected policy must admit them), keep those
 // it allows (it must keep allowing them). Requests the evaluator cannot
 // decide are in neither.
-func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Request) {
+func RoleAsks(c *Context, in *TrustInput) (asks []policy.TrustAsk, keep []policy.Request) {
 	seen := map[string]bool{}
 	targets := c.Targets
 	for _, t := range targets {
@@ -200,7 +201,7 @@ func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Reques
 			continue
 		}
 		w := NewWebIdentity(t, ref, in.Issuer)
-		a := TrustAsk{Provider: w.ProviderARN, HostPath: w.Issuer.HostPath, Sub: w.Subject}
+		a := policy.TrustAsk{Provider: w.ProviderARN, HostPath: w.Issuer.HostPath, Sub: w.Subject}
 		if w.Audience.Known {
 			a.Aud = w.Audience.Value
 		}
@@ -216,7 +217,7 @@ func RoleAsks(c *Context, in *TrustInput) (asks []TrustAsk, keep []policy.Reques
 			asks = append(asks, a)
 		}
 	}
-	return SortedAsks(asks), keep
+	return policy.SortedAsks(asks), keep
 }
 
 // issuerDiff names the likely cause when got (a Federated principal or a
@@ -261,7 +262,7 @@ func IssuerDiff(got string, w WebIdentity, isKey bool) []string {
 			why = append(why, fmt.Sprintf("host %s belongs to another partition than %s", gotHost, wantHost))
 		}
 	}
-	if gid, wid := IssuerID(hp), IssuerID(want); gid != "" && wid != "" && !strings.EqualFold(gid, wid) {
+	if gid, wid := arn.IssuerClusterID(hp), arn.IssuerClusterID(want); gid != "" && wid != "" && !strings.EqualFold(gid, wid) {
 		why = append(why, fmt.Sprintf("cluster ID %s instead of this cluster's %s: another cluster's, or this cluster's before it was re-created", strings.ToUpper(gid), strings.ToUpper(wid)))
 	} else if gotPath != wantPath && strings.EqualFold(gotPath, wantPath) {
 		why = append(why, "its path differs in letter case")
@@ -284,12 +285,12 @@ func LikelyCause(why []string) string {
 // subjectDiff says which part of the service account subject differs from
 // the token's: the namespace, the name, or the whole value.
 func subjectDiff(values []string, base, actual, aud string) string {
-	ap, _ := splitSubject(actual)
+	ans, aname, _ := policy.SplitServiceAccountSubject(actual)
 	fold := strings.HasSuffix(base, "IgnoreCase")
 	like := base == "StringLike" || base == "StringNotLike"
 	match := func(pattern, s string) bool {
 		if like {
-			return IamGlob(pattern, s, false)
+			return policy.MatchLike(pattern, s, false)
 		}
 		if fold {
 			return strings.EqualFold(pattern, s)
@@ -298,7 +299,7 @@ func subjectDiff(values []string, base, actual, aud string) string {
 	}
 	var parts []string
 	for _, v := range values {
-		vp, ok := splitSubject(v)
+		vns, vname, ok := policy.SplitServiceAccountSubject(v)
 		if !ok {
 			if v == aud {
 				parts = append(parts, fmt.Sprintf("%q is the token's audience, not a subject: the :sub and :aud values look swapped", v))
@@ -307,14 +308,14 @@ func subjectDiff(values []string, base, actual, aud string) string {
 			}
 			continue
 		}
-		nsOK, nameOK := match(vp.ns, ap.ns), match(vp.name, ap.name)
+		nsOK, nameOK := match(vns, ans), match(vname, aname)
 		switch {
 		case !nsOK && nameOK:
-			parts = append(parts, fmt.Sprintf("the namespace differs: %q in the policy, %q in the token", vp.ns, ap.ns))
+			parts = append(parts, fmt.Sprintf("the namespace differs: %q in the policy, %q in the token", vns, ans))
 		case nsOK && !nameOK:
-			parts = append(parts, fmt.Sprintf("the service account name differs: %q in the policy, %q in the token", vp.name, ap.name))
+			parts = append(parts, fmt.Sprintf("the service account name differs: %q in the policy, %q in the token", vname, aname))
 		case !nsOK && !nameOK:
-			parts = append(parts, fmt.Sprintf("both the namespace and the name differ: %q in the policy, %q in the token", vp.ns+":"+vp.name, ap.ns+":"+ap.name))
+			parts = append(parts, fmt.Sprintf("both the namespace and the name differ: %q in the policy, %q in the token", vns+":"+vname, ans+":"+aname))
 		}
 	}
 	if len(parts) == 0 {

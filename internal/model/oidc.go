@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -47,7 +48,7 @@ func DiscoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discov
 		switch {
 		case d.Issuer == issuer.URL:
 			return d, nil
-		case near == nil && (strings.EqualFold(NormalizeIssuer(d.Issuer), NormalizeIssuer(issuer.URL)) ||
+		case near == nil && (strings.EqualFold(arn.NormalizeIssuer(d.Issuer), arn.NormalizeIssuer(issuer.URL)) ||
 			strings.HasPrefix(d.JWKSURI, base+"/")):
 			near = d
 		default:

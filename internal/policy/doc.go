@@ -17,6 +17,16 @@
 // decided and, for every statement that did not apply, which element failed
 // and with which values, so a caller can explain the closest miss.
 //
-// The package is pure: no I/O, no clock, no globals. It imports only the
-// standard library and nothing of this module, so any package may use it.
+// It also corrects trust policies, on the same ordered JSON tree the parser
+// reads (jsontree.go, jsonedit.go), so a correction is the user's own
+// document with the smallest change: CorrectTrustPolicy and FreshTrustPolicy
+// for IRSA (fix.go), CorrectPodIdentityTrust for EKS Pod Identity
+// (fix_podidentity.go). Every correction is fed back to the evaluator before
+// it is returned.
+//
+// The package is pure: no I/O, no clock, no globals. It imports the standard
+// library, go-json-experiment's jsontext (to quote and indent the policies it
+// renders) and, of this module, only internal/arn (issuer comparison), so any
+// package but arn may use it; it must never import internal/model or
+// internal/check.
 package policy

@@ -13,6 +13,10 @@ import (
 // silently collapse: condition blocks must be evaluated in a stable order for
 // the explanation, and a repeated key ("StringEquals" twice) is a case whose
 // handling by IAM is not documented, so it must be seen, not hidden.
+//
+// The same tree is what the fixers edit and render (jsonedit.go): a
+// corrected policy is the user's own document with the smallest change, its
+// keys in the user's order.
 type node struct {
 	kind    nodeKind
 	text    string // string value, or the literal text of a number

@@ -125,3 +125,17 @@ func matchAction(pattern, action string) bool {
 	pieces, _ := compile(pattern, true, false)
 	return globMatch(pieces, action, true)
 }
+
+// MatchLike reports whether s matches an IAM pattern where "*" is any run
+// of characters and "?" exactly one (StringLike; IAM User Guide,
+// "Condition operators"), with no policy variables; fold compares
+// case-insensitively, as both strings lower-cased. It serves the callers
+// that judge a pattern outside an evaluation (the fixer, the explanations
+// of a subject mismatch).
+func MatchLike(pattern, s string, fold bool) bool {
+	if fold {
+		pattern, s = strings.ToLower(pattern), strings.ToLower(s)
+	}
+	pieces, _ := compile(pattern, true, false)
+	return globMatch(pieces, s, false)
+}

@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Requests for the two EKS mechanisms. Only the keys this package can know
 // from the cluster are filled in; every other key STS may put in the context
 // (global aws:* and sts:* keys, other claims of the token) is listed in
@@ -7,6 +9,27 @@ package policy
 // evaluated as absent. A key outside those namespaces (one written with
 // "https://" or the provider ARN in front, irsa-facts.md §2 AccessDenied row)
 // is truly absent and fails as IAM would fail it.
+
+// WebIdentityAction is the action a pod's SDK calls with its projected
+// token (irsa-facts.md §3.1).
+const WebIdentityAction = "sts:AssumeRoleWithWebIdentity"
+
+// ServiceAccountSubject is the token's sub claim for a ServiceAccount
+// (irsa-facts.md §1.8).
+func ServiceAccountSubject(namespace, name string) string {
+	return "system:serviceaccount:" + namespace + ":" + name
+}
+
+// SplitServiceAccountSubject splits a sub claim of the form
+// system:serviceaccount:NS:NAME; ok is false for any other value. NAME is
+// the rest after the third colon, whatever it holds.
+func SplitServiceAccountSubject(sub string) (namespace, name string, ok bool) {
+	p := strings.SplitN(sub, ":", 4)
+	if len(p) != 4 || p[0] != "system" || p[1] != "serviceaccount" {
+		return "", "", false
+	}
+	return p[2], p[3], true
+}
 
 // WebIdentityRequest is the request STS evaluates when a pod calls
 // AssumeRoleWithWebIdentity with its projected token: principal
@@ -16,7 +39,7 @@ package policy
 // "system:serviceaccount:NS:NAME" (irsa-facts.md §3.1, §3.2, §1.8).
 func WebIdentityRequest(providerARN, issuerHostPath, audience, subject string) Request {
 	return Request{
-		Action:    "sts:AssumeRoleWithWebIdentity",
+		Action:    WebIdentityAction,
 		Principal: Principal{Type: PrincipalFederated, Value: providerARN},
 		Context: map[string][]string{
 			issuerHostPath + ":aud": {audience},

@@ -482,7 +482,7 @@ func (c *collector) providerDetails(ctx context.Context, accounts []*account) {
 		client := iam.NewFromConfig(a.cfg)
 		for _, p := range a.listed {
 			_, url, ok := providerParts(p)
-			if !ok || !sameIssuer(url, issuer) {
+			if !ok || !arn.SameProviderHostPath(url, issuer) {
 				continue
 			}
 			wg.Go(func() { c.getProvider(ctx, client, a, p, url) })
@@ -502,14 +502,6 @@ func providerParts(s string) (account, url string, ok bool) {
 	}
 	url, ok = strings.CutPrefix(f[5], "oidc-provider/")
 	return f[4], url, ok && url != ""
-}
-
-// sameIssuer compares a provider's Url with the issuer's host/path as
-// the near-miss checks want them read: case-insensitively and whatever a
-// trailing slash (which IAM itself compares exactly, irsa-facts.md §2;
-// the checks say so when they differ).
-func sameIssuer(providerURL, issuer string) bool {
-	return strings.EqualFold(strings.TrimSuffix(providerURL, "/"), strings.TrimSuffix(issuer, "/"))
 }
 
 func (c *collector) getProvider(ctx context.Context, client *iam.Client, a *account, providerARN, url string) {

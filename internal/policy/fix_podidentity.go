@@ -1,0 +1,80 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+)
+
+// PodIdentityActions are the two actions EKS Pod Identity needs a trust
+// policy to allow to PodIdentityService: it assumes the role and tags the
+// session (irsa-facts.md §6.1). A new slice each call.
+func PodIdentityActions() []string { return []string{"sts:AssumeRole", "sts:TagSession"} }
+
+// CorrectPodIdentityTrust corrects a trust policy that refuses EKS Pod
+// Identity, with the smallest change (CONTRACT.md "Fixes"): a statement
+// that already trusts the Pod Identity principal and was refused only for
+// its Action gains the missing action; otherwise the statement EKS
+// documents is appended. denied are the refused evaluations of doc, one
+// per action; ctx is the request context they were evaluated with (the
+// session tags), with which the corrected policy must allow both actions.
+// An explicit Deny is not edited: it fails, for the caller to name the
+// statement in its remediation.
+func CorrectPodIdentityTrust(doc *Document, denied []Result, ctx map[string][]string) (TrustPolicyFix, error) {
+	for _, res := range denied {
+		if res.Decision == ExplicitDeny {
+			return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %s denies %s, and a Deny is not edited", res.Deciding.Statement.Name(), res.Request.Action)
+		}
+	}
+	orig, err := parseJSON(doc.JSON)
+	if err != nil {
+		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+	}
+	tree := orig.clone()
+	var changes []string
+	// A statement that allows one action to the principal and fails the
+	// other only on its Action element gains the missing action.
+	for _, res := range denied {
+		for i := range res.Statements {
+			st := &res.Statements[i]
+			if st.Statement.Effect != Allow || st.Principal.Outcome != Match || st.Action.Outcome != NoMatch || len(st.Failures()) != 1 {
+				continue
+			}
+			act := tree.statement(i).get("Action")
+			if act == nil {
+				continue
+			}
+			act.appendString(res.Request.Action)
+			changes = append(changes, fmt.Sprintf("%s also allows %s", st.Statement.Name(), res.Request.Action))
+			break
+		}
+	}
+	if len(changes) == 0 || len(changes) < len(denied) {
+		// Not every refusal was an Action alone: start again from the
+		// document and append the statement EKS documents.
+		tree = orig
+		st := object(
+			member{"Sid", str("AllowEksAuthToAssumeRoleForPodIdentity")},
+			member{"Effect", str("Allow")},
+			member{"Principal", object(member{"Service", str(PodIdentityService)})},
+			member{"Action", strOrList(PodIdentityActions())},
+		)
+		i := tree.appendStatement(st)
+		changes = []string{fmt.Sprintf("a new Statement[%d] allows %s sts:AssumeRole and sts:TagSession", i, PodIdentityService)}
+	}
+	fixed, err := tree.document()
+	if err != nil {
+		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+	}
+	for _, action := range PodIdentityActions() {
+		req := PodIdentityRequest(action)
+		req.Context = ctx
+		if res := fixed.Evaluate(req); res.Decision != Allowed {
+			return TrustPolicyFix{}, errors.New("correct trust policy: the change would not allow " + action + ": " + res.Explain())
+		}
+	}
+	content, err := tree.render()
+	if err != nil {
+		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+	}
+	return TrustPolicyFix{Content: content, Changes: changes}, nil
+}
