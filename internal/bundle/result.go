@@ -14,6 +14,9 @@ type result struct {
 	ref string
 	dir string // folder on disk, "" for stdin: for same-folder attribution
 	src snapshot.Source
+	// maxSize is the file size limit (Options.MaxFileSize), which also
+	// caps what YAML aliases may expand a file to (aliasLimit).
+	maxSize int64
 
 	labels []string // RecognisedAs parts, first-seen order
 	errs   []string // full messages, each naming the file
