@@ -307,13 +307,16 @@ func lineHasTab(doc []byte, line int) bool {
 	for i := 1; i < line; i++ {
 		nl := bytes.IndexByte(doc, '\n')
 		if nl < 0 {
+			work(len(doc))
 			return false
 		}
+		work(nl + 1)
 		doc = doc[nl+1:]
 	}
 	if nl := bytes.IndexByte(doc, '\n'); nl >= 0 {
 		doc = doc[:nl]
 	}
+	work(len(doc))
 	return bytes.IndexByte(doc, '\t') >= 0
 }
 
