@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"weak"
 )
 
 // scanAssociationFor is PodIdentityAssociationFor as it was, a scan of
@@ -109,9 +108,9 @@ func TestPodIdentityAssociationForLinear(t *testing.T) {
 				t.Fatalf("sa%d: no association", i)
 			}
 			total += examined
-			if v, _ := podIdentityIndexes.Load(weak.Make(s)); first == nil {
-				first = v.(*podIdentityIndex)
-			} else if v.(*podIdentityIndex) != first {
+			if ix := s.indexes().assocs.Load(); first == nil {
+				first = ix
+			} else if ix != first {
 				t.Fatalf("the index was rebuilt at lookup %d", i)
 			}
 		}
@@ -142,4 +141,54 @@ func TestPodIdentityAssociationForConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestNode(t *testing.T) {
+	a1, a2, b := &Node{ObjectMeta: ObjectMeta{Name: "a"}}, &Node{ObjectMeta: ObjectMeta{Name: "a"}}, &Node{ObjectMeta: ObjectMeta{Name: "b"}}
+	s := &Snapshot{}
+	if s.Node("a") != nil {
+		t.Error("a node in an empty snapshot")
+	}
+	s.Nodes = []*Node{a1, a2}
+	if s.Node("a") != a1 || s.Node("b") != nil {
+		t.Error("Node: want the first of a name")
+	}
+	first := s.indexes().nodes.Load()
+	s.Node("a")
+	if s.indexes().nodes.Load() != first {
+		t.Error("the index was rebuilt without a change")
+	}
+	s.Nodes = append(s.Nodes, b)
+	if s.Node("b") != b {
+		t.Error("a node appended after a lookup is not found")
+	}
+	s.Nodes = []*Node{a2, b}
+	if s.Node("a") != a2 {
+		t.Error("a replaced slice is not indexed again")
+	}
+}
+
+// TestNodeLinear: one Node lookup per pod examines O(1) nodes; the scan
+// examined every node before the one found (O(N²) for N pods on N nodes).
+func TestNodeLinear(t *testing.T) {
+	cost := func(n int) int {
+		s := &Snapshot{}
+		for i := range n {
+			s.Nodes = append(s.Nodes, &Node{ObjectMeta: ObjectMeta{Name: fmt.Sprintf("node-%d", i)}})
+		}
+		total := 0
+		for i := range n {
+			node, examined := s.node(fmt.Sprintf("node-%d", i))
+			if node == nil {
+				t.Fatalf("node-%d not found", i)
+			}
+			total += examined
+		}
+		return total
+	}
+	small, large := cost(1000), cost(10000)
+	t.Logf("%d nodes examined for 1,000 lookups, %d for 10,000", small, large)
+	if large > 12*small {
+		t.Errorf("%d nodes examined for 1,000 lookups, %d for 10,000: not linear", small, large)
+	}
 }
