@@ -38,7 +38,7 @@ func TestYAMLAliasBomb(t *testing.T) {
 		t.Fatalf("Files = %+v", s.Files)
 	}
 	got := s.Files[0].Error
-	want := "-:1:1: YAML document 1: skipped: its aliases (*name) expand it past 1.7 MiB of JSON, the most that 106 KiB of YAML may expand to (16 times its size, at least 1 MiB); kubectl never writes aliases: pass its own output"
+	want := "-:1:1: YAML document 1: skipped: its aliases (*name) expand the file past 1.7 MiB of JSON, the most that 106 KiB of YAML may expand to (16 times its size, at least 1 MiB); kubectl never writes aliases: pass its own output"
 	if got != want {
 		t.Errorf("error\n got %q\nwant %q", got, want)
 	}
@@ -76,7 +76,7 @@ func TestYAMLAliasBudget(t *testing.T) {
 		{
 			name:    "just over the 1 MiB floor",
 			content: sa("over", 10_000, 106),
-			err:     "-:1:1: YAML document 1: skipped: its aliases (*name) expand it past 1 MiB of JSON",
+			err:     "-:1:1: YAML document 1: skipped: its aliases (*name) expand the file past 1 MiB of JSON",
 		},
 		{
 			name:    "the documents of a file share the budget",

@@ -82,7 +82,7 @@ func parseYAML(ctx context.Context, r *result, data []byte) {
 		n++
 		size, aliased, err := aliasedJSONSize(d.text, left)
 		if err == nil && aliased && size > left {
-			r.failAt(d.line, 1, fmt.Sprintf("YAML document %d: skipped: its aliases (*name) expand it past %s of JSON, the most that %s of YAML may expand to (%d times its size, at least %s); kubectl never writes aliases: pass its own output",
+			r.failAt(d.line, 1, fmt.Sprintf("YAML document %d: skipped: its aliases (*name) expand the file past %s of JSON, the most that %s of YAML may expand to (%d times its size, at least %s); kubectl never writes aliases: pass its own output",
 				n, humanSize(limit), humanSize(int64(len(data))), aliasBudgetRatio, humanSize(aliasBudgetFloor)))
 			continue
 		}
