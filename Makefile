@@ -33,6 +33,9 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/arn -run '^$$' -fuzz FuzzParseRole -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzYAMLAliasSize -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzFoldKey -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./internal/bundle -run '^$$' -bench . -benchmem

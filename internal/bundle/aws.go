@@ -229,13 +229,14 @@ func parseProviderList(r *result, src *jsonSrc, o *object) {
 		return
 	}
 	byAccount := map[string][]string{}
+	seen := map[string]bool{}
 	for _, e := range list {
 		a, ok := parseARN(e.ARN)
 		if !ok || a.account == "" || providerURL(e.ARN) == "" {
 			r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("list-open-id-connect-providers entry %q is not an OIDC provider ARN; skipped", e.ARN))
 			continue
 		}
-		if !contains(byAccount[a.account], e.ARN) {
+		if firstOf(seen, e.ARN) { // an ARN names its account: one set serves all
 			byAccount[a.account] = append(byAccount[a.account], e.ARN)
 		}
 	}

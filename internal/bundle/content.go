@@ -110,9 +110,12 @@ func invalidUTF8Offset(data []byte) int {
 }
 
 // lineCol turns a byte offset into a 1-based line and column (in bytes).
+// It scans data up to off: callers use it for the few problems a file
+// lists (result.full), never per value.
 func lineCol(data []byte, off int64) (line, col int) {
 	off = max(0, min(off, int64(len(data))))
 	before := data[:off]
+	work(len(before))
 	line = bytes.Count(before, []byte{'\n'}) + 1
 	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	return line, col
@@ -129,6 +132,9 @@ type jsonSrc struct {
 
 // failOff records a problem at a byte offset of src.
 func (r *result) failOff(src *jsonSrc, off int64, msg string) {
+	if r.full() {
+		return
+	}
 	if src.yamlDoc == 0 {
 		line, col := lineCol(src.data, off)
 		r.failAt(line, col, msg)
@@ -500,7 +506,9 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 
 // notePartial says what was kept from a List cut short.
 func (r *result) notePartial(src *jsonSrc, n int) {
-	r.errs = append(r.errs, fmt.Sprintf("%s: kept the %d complete items before the error; this List proves no absence", r.ref, n))
+	if !r.full() {
+		r.errs = append(r.errs, fmt.Sprintf("%s: kept the %d complete items before the error; this List proves no absence", r.ref, n))
+	}
 }
 
 func describeKeys(o *object) string {

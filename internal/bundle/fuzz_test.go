@@ -45,6 +45,8 @@ func FuzzRead(f *testing.F) {
 		utf16LE(saJSON),
 		strings.Repeat("[", 20000),
 		"a: &a [*a, *a]\nb: *a\n",
+		aliasBomb(1000, 200),
+		"a: &a [x,x,x]\nb: &b [*a,*a,*a]\nc: [*b,*b,*b]\n---\nkind: List\napiVersion: v1\nitems: [&i {kind: Namespace, apiVersion: v1, metadata: {name: n}}, *i]\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -165,12 +165,13 @@ func (r *result) instance(src *jsonSrc, v jsontext.Value, what string) (*snapsho
 func (m *merger) addNodes(r *result) {
 	s := m.s
 	for _, n := range r.nodes {
-		if s.Node(n.Name) == nil {
+		if firstOf(m.nodes, n.Name) {
 			s.Nodes = append(s.Nodes, n)
 		}
 	}
 	for _, i := range r.instances {
-		if s.Instance(i.InstanceID) == nil {
+		// snapshot.Instance finds no instance of ID "": keep each.
+		if i.InstanceID == "" || firstOf(m.instances, i.InstanceID) {
 			s.Instances = append(s.Instances, i)
 		}
 	}

@@ -262,11 +262,17 @@ func parseGetPolicyVersion(r *result, src *jsonSrc, o *object) {
 // finishNodeRoles merges every file's node-role facts, attributing the
 // outputs that do not name their role or policy (see the top of the
 // file); the first occurrence of a fact wins, as for every other object.
+//
+// The lookups go through maps keyed as the snapshot's lookups compare
+// (InstanceProfileFor and RolePoliciesFor ignore case: foldKey), so that
+// N outputs cost O(N).
 func (m *merger) finishNodeRoles() {
 	s := m.s
+	profiles := map[string]bool{}
 	for _, r := range m.results {
 		for _, p := range r.iamp.profiles {
-			if s.InstanceProfileFor(p.ARN) == nil {
+			// InstanceProfileFor finds no profile of ARN "": keep each.
+			if p.ARN == "" || firstOf(profiles, foldKey(p.ARN)) {
 				s.InstanceProfiles = append(s.InstanceProfiles, p)
 			}
 		}
@@ -289,11 +295,17 @@ func (m *merger) finishNodeRoles() {
 			note(d.role)
 		}
 	}
+	byRole := map[string]*snapshot.RolePolicies{}
+	inlineNames := map[*snapshot.RolePolicies]map[string]bool{}
 	rolePolicies := func(role string) *snapshot.RolePolicies {
-		if rp := s.RolePoliciesFor(role); rp != nil {
+		work(1)
+		k := foldKey(role)
+		if rp := byRole[k]; rp != nil {
 			return rp
 		}
 		rp := &snapshot.RolePolicies{RoleName: role}
+		byRole[k] = rp
+		inlineNames[rp] = map[string]bool{}
 		s.RolePolicies = append(s.RolePolicies, rp)
 		return rp
 	}
@@ -323,15 +335,24 @@ func (m *merger) finishNodeRoles() {
 		}
 		for _, d := range r.iamp.inline {
 			rp := rolePolicies(d.role)
-			if rp.InlineDocument(d.doc.Name) == nil {
+			if firstOf(inlineNames[rp], d.doc.Name) {
 				rp.Inline = append(rp.Inline, d.doc)
 			}
 		}
 	}
+	policies := map[string]*snapshot.ManagedPolicy{}
+	// docless are the kept policies without a document yet, for the
+	// versions that do not name theirs.
+	docless := map[string]bool{}
 	for _, r := range m.results {
 		for _, p := range r.iamp.policies {
-			if s.ManagedPolicyFor(p.ARN) == nil {
+			work(1)
+			if policies[p.ARN] == nil {
+				policies[p.ARN] = p
 				s.ManagedPolicies = append(s.ManagedPolicies, p)
+				if p.Document == "" {
+					docless[p.ARN] = true
+				}
 			}
 		}
 	}
@@ -339,19 +360,16 @@ func (m *merger) finishNodeRoles() {
 		for _, v := range r.iamp.versions {
 			arn := v.policy
 			if arn == "" {
-				var without []string
-				for _, p := range s.ManagedPolicies {
-					if p.Document == "" {
-						without = append(without, p.ARN)
-					}
-				}
-				if len(without) != 1 {
-					r.fail(fmt.Sprintf("get-policy-version output (version %s) does not name its policy, and the bundle has %d get-policy outputs without a document: put it after the get-policy output of its policy in one file", v.versionID, len(without)))
+				if len(docless) != 1 {
+					r.fail(fmt.Sprintf("get-policy-version output (version %s) does not name its policy, and the bundle has %d get-policy outputs without a document: put it after the get-policy output of its policy in one file", v.versionID, len(docless)))
 					continue
 				}
-				arn = without[0]
+				for a := range docless {
+					arn = a
+				}
 			}
-			p := s.ManagedPolicyFor(arn)
+			work(1)
+			p := policies[arn]
 			if p == nil {
 				// Unreachable: a version is attributed to a get-policy output.
 				continue
@@ -362,6 +380,9 @@ func (m *merger) finishNodeRoles() {
 			}
 			if p.Document == "" {
 				p.Document, p.VersionID, p.DocumentSource = v.document, v.versionID, v.src
+				if p.Document != "" {
+					delete(docless, p.ARN)
+				}
 			}
 		}
 	}

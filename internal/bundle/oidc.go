@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,6 +162,11 @@ func parsePEM(r *result, data []byte) {
 	var cur *snapshot.TLSChain
 	pos := 0
 	newChain := true
+	// line is the line of offset lineOff, counted on as blocks follow
+	// (never from the top again: a file may hold many blocks).
+	line, lineOff := 1, 0
+	// seen holds the fingerprints of cur's certificates.
+	seen := map[string]bool{}
 	for pos < len(data) {
 		begin := indexLineStart(data[pos:], []byte("-----BEGIN "))
 		if begin < 0 {
@@ -172,7 +178,9 @@ func parsePEM(r *result, data []byte) {
 				newChain = true
 			}
 		}
-		line, _ := lineCol(data, int64(begin))
+		work(begin - lineOff)
+		line += bytes.Count(data[lineOff:begin], []byte{'\n'})
+		lineOff = begin
 		endRel := bytes.Index(data[begin:], []byte("\n-----END "))
 		if endRel < 0 {
 			r.failAt(line, 1, "a PEM block without its END line: the file is cut short; the rest is skipped")
@@ -203,7 +211,7 @@ func parsePEM(r *result, data []byte) {
 			continue
 		}
 		c := certificate(cert)
-		if cur != nil && !newChain && slices.ContainsFunc(cur.Certs, func(h snapshot.Certificate) bool { return h.SHA1 == c.SHA1 }) {
+		if cur != nil && !newChain && !firstOf(seen, c.SHA1) {
 			// The same certificate printed again (the server certificate
 			// after the chain): nothing new.
 			continue
@@ -212,8 +220,10 @@ func parsePEM(r *result, data []byte) {
 			cur = &snapshot.TLSChain{Source: r.src}
 			chains = append(chains, cur)
 			newChain = false
+			clear(seen)
 		}
 		cur.Certs = append(cur.Certs, c)
+		seen[c.SHA1] = true // when cur was just started
 	}
 	if len(chains) == 0 {
 		if len(r.errs) == 0 {
@@ -408,12 +418,13 @@ func parseJWKS(r *result, src *jsonSrc, o *object) {
 		return
 	}
 	set := &snapshot.JWKS{KeyIDs: []string{}, Source: r.src}
+	kids := map[string]bool{}
 	for i, k := range keys {
 		if k.Kty == "" {
 			r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("JWKS key %d has no kty: not a JSON Web Key; skipped", i))
 			continue
 		}
-		if k.Kid != "" && !slices.Contains(set.KeyIDs, k.Kid) {
+		if k.Kid != "" && firstOf(kids, k.Kid) {
 			set.KeyIDs = append(set.KeyIDs, k.Kid)
 		}
 	}
@@ -581,12 +592,12 @@ func (m *merger) addOIDC(r *result) {
 	s.JWKSets = append(s.JWKSets, r.oidc.jwks...)
 	s.Policies = append(s.Policies, r.oidc.policies...)
 	for _, u := range r.oidc.issuers {
-		if !slices.ContainsFunc(s.IssuerURLs, func(h snapshot.IssuerURL) bool { return h.URL == u.URL }) {
+		if firstOf(m.issuers, u.URL) {
 			s.IssuerURLs = append(s.IssuerURLs, u)
 		}
 	}
 	for _, t := range r.oidc.tokens {
-		if !slices.ContainsFunc(s.Tokens, func(h *snapshot.TokenClaims) bool { return sameClaims(h, t) }) {
+		if firstOf(m.tokens, tokenKey(t)) {
 			s.Tokens = append(s.Tokens, t)
 		}
 	}
@@ -595,9 +606,15 @@ func (m *merger) addOIDC(r *result) {
 	}
 }
 
-func sameClaims(a, b *snapshot.TokenClaims) bool {
-	return a.Issuer == b.Issuer && a.Subject == b.Subject && slices.Equal(a.Audience, b.Audience) &&
-		a.ExpiresAt == b.ExpiresAt && a.IssuedAt == b.IssuedAt && a.NotBefore == b.NotBefore && a.KeyID == b.KeyID
+// tokenKey is equal for two tokens exactly when their claims are: the
+// strings are quoted, so no two lists of them join to the same key.
+func tokenKey(t *snapshot.TokenClaims) string {
+	var b strings.Builder
+	for _, s := range append([]string{t.Issuer, t.Subject, t.KeyID}, t.Audience...) {
+		b.WriteString(strconv.Quote(s))
+	}
+	fmt.Fprintf(&b, "%d %d %d %d", len(t.Audience), t.ExpiresAt, t.IssuedAt, t.NotBefore)
+	return b.String()
 }
 
 // resolveManifests turns the manifests' listed entries into Listings. An
@@ -632,8 +649,10 @@ func (m *merger) resolveEntry(mf *manifest, e manifestEntry) {
 			why = "was not recognised"
 		}
 		if why != "" {
-			mf.r.errs = append(mf.r.errs, fmt.Sprintf("%s: listed entry %d (%s) names the file %s, which %s: it proves no absence",
-				mf.r.ref, e.index, e.describe(), e.File, why))
+			if !mf.r.full() {
+				mf.r.errs = append(mf.r.errs, fmt.Sprintf("%s: listed entry %d (%s) names the file %s, which %s: it proves no absence",
+					mf.r.ref, e.index, e.describe(), e.File, why))
+			}
 			return
 		}
 		l.Source = f.src

@@ -226,12 +226,12 @@ func fillDryRun(res *snapshot.DryRunResult, spec *snapshot.PodSpec) {
 func (m *merger) addProbe(r *result) {
 	s := m.s
 	for _, p := range r.probe.probes {
-		if s.ProbeFor(p.Namespace, p.ServiceAccount) == nil {
+		if firstOf(m.probes, [2]string{p.Namespace, p.ServiceAccount}) {
 			s.Probes = append(s.Probes, p)
 		}
 	}
 	for _, d := range r.probe.dryRuns {
-		if s.DryRunFor(d.Kind, d.Namespace, d.Name) == nil {
+		if firstOf(m.dryRuns, [3]string{d.Kind, d.Namespace, d.Name}) {
 			s.DryRuns = append(s.DryRuns, d)
 		}
 	}

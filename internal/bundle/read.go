@@ -236,6 +236,7 @@ func unwrapPath(err error) error {
 // recorded in the result.
 func readInput(ctx context.Context, in input, opts Options) *result {
 	r := newResult(in.ref)
+	r.maxSize = opts.MaxFileSize
 	if in.source.Kind != "" {
 		r.src = in.source
 		// A live capture's folder names its AWS account

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -14,9 +16,16 @@ type result struct {
 	ref string
 	dir string // folder on disk, "" for stdin: for same-folder attribution
 	src snapshot.Source
+	// maxSize is the file size limit (Options.MaxFileSize), which also
+	// caps what YAML aliases may expand a file to (aliasLimit).
+	maxSize int64
 
 	labels []string // RecognisedAs parts, first-seen order
 	errs   []string // full messages, each naming the file
+	// moreErrs counts the problems past the first maxErrors, which are
+	// not kept: a file of millions of bad values is listed in one line,
+	// and their messages (and line numbers) are never built.
+	moreErrs int
 
 	pods       []*snapshot.Pod
 	workloads  []*snapshot.Workload
@@ -58,19 +67,35 @@ func (r *result) recognise(label string) {
 // maxErrors caps the problems listed for one file; the rest are counted.
 const maxErrors = 5
 
-func (r *result) fail(msg string) { r.errs = append(r.errs, r.ref+": "+msg) }
+// full reports that the problems listed for the file are maxErrors already:
+// a further one is only counted.
+func (r *result) full() bool {
+	if len(r.errs) < maxErrors {
+		return false
+	}
+	r.moreErrs++
+	return true
+}
+
+func (r *result) fail(msg string) {
+	if !r.full() {
+		r.errs = append(r.errs, r.ref+": "+msg)
+	}
+}
 
 // failAt records a problem at a line and column (1-based), in the
 // file:line:col form editors and terminals turn into links.
 func (r *result) failAt(line, col int, msg string) {
-	r.errs = append(r.errs, fmt.Sprintf("%s:%d:%d: %s", r.ref, line, col, msg))
+	if !r.full() {
+		r.errs = append(r.errs, fmt.Sprintf("%s:%d:%d: %s", r.ref, line, col, msg))
+	}
 }
 
 func (r *result) file() snapshot.File {
 	f := snapshot.File{Path: r.ref, RecognisedAs: strings.Join(r.labels, ",")}
 	errs := r.errs
-	if len(errs) > maxErrors {
-		errs = append(errs[:maxErrors:maxErrors], fmt.Sprintf("and %d more problems", len(r.errs)-maxErrors))
+	if n := len(r.errs) + r.moreErrs; n > maxErrors {
+		errs = append(errs[:maxErrors:maxErrors], fmt.Sprintf("and %d more problems", n-maxErrors))
 	}
 	f.Error = strings.Join(errs, "; ")
 	return f
@@ -78,7 +103,9 @@ func (r *result) file() snapshot.File {
 
 // merger folds results into the snapshot in input order. The first
 // occurrence of an object wins, so a folder and a file inside it, or a
-// List and a single object captured again, do not duplicate facts.
+// List and a single object captured again, do not duplicate facts. What
+// is kept is indexed in maps, so that merging N objects takes O(N)
+// lookups, never a scan of what was kept so far per object.
 type merger struct {
 	s         *snapshot.Snapshot
 	pods      map[string]bool
@@ -86,6 +113,13 @@ type merger struct {
 	webhooks  map[string]bool
 	clusters  map[string]bool
 	listings  map[string]bool
+	gaps      map[snapshot.Gap]bool
+	nodes     map[string]bool // by name
+	instances map[string]bool // by instance ID
+	probes    map[[2]string]bool
+	dryRuns   map[[3]string]bool
+	issuers   map[string]bool
+	tokens    map[string]bool // by tokenKey
 	// assocs are the Pod Identity associations kept, by associationKey.
 	assocs  map[string]*snapshot.PodIdentityAssociation
 	results []*result
@@ -93,7 +127,28 @@ type merger struct {
 
 func newMerger(s *snapshot.Snapshot) *merger {
 	return &merger{s: s, pods: map[string]bool{}, workloads: map[string]bool{}, webhooks: map[string]bool{},
-		clusters: map[string]bool{}, listings: map[string]bool{}, assocs: map[string]*snapshot.PodIdentityAssociation{}}
+		clusters: map[string]bool{}, listings: map[string]bool{}, gaps: map[snapshot.Gap]bool{},
+		nodes: map[string]bool{}, instances: map[string]bool{}, probes: map[[2]string]bool{},
+		dryRuns: map[[3]string]bool{}, issuers: map[string]bool{}, tokens: map[string]bool{},
+		assocs: map[string]*snapshot.PodIdentityAssociation{}}
+}
+
+// firstOf reports whether key is new to seen, and records it: the merger's
+// "the first occurrence wins".
+func firstOf[K comparable](seen map[K]bool, key K) bool {
+	work(1)
+	if seen[key] {
+		return false
+	}
+	seen[key] = true
+	return true
+}
+
+// addGap records a gap once (snapshot.AddGap, with an index).
+func (m *merger) addGap(g snapshot.Gap) {
+	if firstOf(m.gaps, g) {
+		m.s.Gaps = append(m.s.Gaps, g)
+	}
 }
 
 func (m *merger) add(r *result) {
@@ -172,7 +227,7 @@ func (m *merger) add(r *result) {
 	}
 	s.NotFounds = append(s.NotFounds, r.notFounds...)
 	for _, g := range r.gaps {
-		s.AddGap(g)
+		m.addGap(g)
 	}
 	m.addOIDC(r)
 	m.addNodes(r)
@@ -194,7 +249,7 @@ func (m *merger) finish() {
 			if pl.Account == "" {
 				acct, _, why := ac.only()
 				if acct == "" {
-					s.AddGap(snapshot.Gap{Source: "bundle", Operation: "iam:ListOpenIDConnectProviders", Resource: r.ref,
+					m.addGap(snapshot.Gap{Source: "bundle", Operation: "iam:ListOpenIDConnectProviders", Resource: r.ref,
 						Reason: "the list is empty and " + why + ": add the `aws sts get-caller-identity --output json` output of the same account"})
 					continue
 				}
@@ -217,9 +272,10 @@ func (m *merger) finish() {
 			s.OIDCProviders = append(s.OIDCProviders, p)
 		}
 	}
+	listed, memo := m.listedByURL(), map[[2]string]attribution{}
 	for _, r := range m.results {
 		for _, p := range r.providers {
-			m.attribute(p, r.dir, ac)
+			m.attribute(p, r.dir, ac, listed, memo)
 			if p.ARN == "" {
 				s.OIDCProviders = append(s.OIDCProviders, p)
 				continue
@@ -245,26 +301,72 @@ func listingKey(l snapshot.Listing) string {
 	return fmt.Sprintf("%s\x00%s\x00%t\x00%s", l.Kind, l.Namespace, l.AllNamespaces, l.Account)
 }
 
-// attribute gives a get-open-id-connect-provider output its ARN
-// (CONTRACT.md "Bundles": the output has no ARN; attribute it to the one
-// listed provider with that Url; ambiguous when several accounts list it).
-func (m *merger) attribute(p *snapshot.OIDCProvider, dir string, ac accounts) {
-	suffix := ":oidc-provider/" + p.URL
-	type cand struct{ arn, account, dir string }
-	var cands []cand
+// listedProvider is a provider ARN that a list-open-id-connect-providers
+// output lists: its account and the folder of that output.
+type listedProvider struct{ arn, account, dir string }
+
+// providerMarker separates a provider ARN's account from its Url.
+const providerMarker = ":oidc-provider/"
+
+// listedByURL indexes the listed provider ARNs by the Url they end with,
+// in input order: an ARN is listed under every u such that it ends with
+// ":oidc-provider/" + u (one u, unless the Url itself holds the marker).
+// attribute then finds its candidates in one lookup, instead of scanning
+// every listed ARN for every get-open-id-connect-provider output.
+func (m *merger) listedByURL() map[string][]listedProvider {
+	byURL := map[string][]listedProvider{}
 	for _, r := range m.results {
 		for _, pl := range r.providerLists {
 			for _, arn := range pl.ARNs {
-				if strings.HasSuffix(arn, suffix) {
-					cands = append(cands, cand{arn, pl.Account, r.dir})
+				work(1)
+				for i := 0; ; {
+					j := strings.Index(arn[i:], providerMarker)
+					if j < 0 {
+						break
+					}
+					u := arn[i+j+len(providerMarker):]
+					byURL[u] = append(byURL[u], listedProvider{arn, pl.Account, r.dir})
+					i += j + 1
 				}
 			}
 		}
 	}
-	distinct := func(cs []cand) []string {
+	return byURL
+}
+
+// attribute gives a get-open-id-connect-provider output its ARN
+// (CONTRACT.md "Bundles": the output has no ARN; attribute it to the one
+// listed provider with that Url; ambiguous when several accounts list it).
+// listed is m.listedByURL(); memo keeps the answer for each Url and folder,
+// which is all it depends on, so that many outputs of one Url listed in
+// many accounts are not judged again each.
+func (m *merger) attribute(p *snapshot.OIDCProvider, dir string, ac accounts, listed map[string][]listedProvider, memo map[[2]string]attribution) {
+	work(1)
+	key := [2]string{p.URL, dir}
+	a, ok := memo[key]
+	if !ok {
+		a = attributeURL(p.URL, dir, ac, listed[p.URL])
+		memo[key] = a
+	}
+	if a.ambiguous != "" {
+		p.Ambiguous = a.ambiguous
+		return
+	}
+	p.ARN, p.Account = a.arn, a.account
+}
+
+// attribution is the ARN and account of a provider, or why it has none.
+type attribution struct{ arn, account, ambiguous string }
+
+// attributeURL attributes an output of Url url read from folder dir; cands
+// are the listed ARNs that end with that Url, in input order.
+func attributeURL(url, dir string, ac accounts, cands []listedProvider) attribution {
+	distinct := func(cs []listedProvider) []string {
+		seen := map[string]bool{}
 		var out []string
 		for _, c := range cs {
-			if !contains(out, c.account) {
+			if !seen[c.account] {
+				seen[c.account] = true
 				out = append(out, c.account)
 			}
 		}
@@ -274,31 +376,26 @@ func (m *merger) attribute(p *snapshot.OIDCProvider, dir string, ac accounts) {
 	if accts := distinct(cands); len(accts) > 1 {
 		// `irsa-doctor dump` writes one folder per account: a list in the
 		// same folder as this output settles which account it came from.
-		var same []cand
+		var same []listedProvider
 		for _, c := range cands {
 			if dir != "" && c.dir == dir {
 				same = append(same, c)
 			}
 		}
-		if len(distinct(same)) == 1 {
-			cands = same
-		} else {
-			p.Ambiguous = fmt.Sprintf("the provider %s is listed in accounts %s, and get-open-id-connect-provider output does not say which account it came from",
-				p.URL, strings.Join(accts, " and "))
-			return
+		if len(distinct(same)) != 1 {
+			return attribution{ambiguous: fmt.Sprintf("the provider %s is listed in accounts %s, and get-open-id-connect-provider output does not say which account it came from",
+				url, strings.Join(accts, " and "))}
 		}
+		cands = same
 	}
 	if len(cands) > 0 {
-		p.ARN, p.Account = cands[0].arn, cands[0].account
-		return
+		return attribution{arn: cands[0].arn, account: cands[0].account}
 	}
 	acct, partition, why := ac.only()
 	if acct == "" {
-		p.Ambiguous = fmt.Sprintf("no list-open-id-connect-providers output lists %s and %s, so its ARN cannot be derived", p.URL, why)
-		return
+		return attribution{ambiguous: fmt.Sprintf("no list-open-id-connect-providers output lists %s and %s, so its ARN cannot be derived", url, why)}
 	}
-	p.Account = acct
-	p.ARN = "arn:" + partition + ":iam::" + acct + ":oidc-provider/" + p.URL
+	return attribution{arn: "arn:" + partition + ":iam::" + acct + ":oidc-provider/" + url, account: acct}
 }
 
 // accounts are the AWS accounts the bundle names (in a caller identity, a
@@ -344,6 +441,32 @@ func (ac accounts) only() (account, partition, why string) {
 		}
 	}
 	return "", "", "the bundle names several accounts (" + strings.Join(sortedKeys(ac), ", ") + ")"
+}
+
+// foldKey is equal for two strings exactly when strings.EqualFold is true
+// for them: each rune becomes the smallest rune of its case-folding orbit
+// (for ASCII, its upper case), and invalid UTF-8 U+FFFD, as EqualFold
+// decodes it.
+func foldKey(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
 }
 
 func contains(list []string, s string) bool {

@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // piece is one element of a compiled policy value: literal text, or a
 // wildcard ("*" any run of characters, "?" exactly one).
@@ -66,14 +70,35 @@ func literal(pieces []piece) string {
 }
 
 // globMatch reports whether s matches the pattern; fold compares
-// case-insensitively (action names). It is iterative with single-star
-// backtracking, so it runs in O(len(s)*len(pattern)) at worst.
+// case-insensitively (action names). "?" matches exactly one character
+// (rune) and "*" any run of them, the empty run included.
 func globMatch(pattern []piece, s string, fold bool) bool {
-	// Flatten into runes with wildcard markers so "?" consumes one rune.
-	type tok struct {
-		r    rune
-		wild byte
-	}
+	ok, _ := matchGlob(pattern, s, fold)
+	return ok
+}
+
+// tok is one rune of a flattened pattern, or a wildcard.
+type tok struct {
+	r    rune
+	wild byte // 0, '*' or '?'
+}
+
+// matchGlob is globMatch, and also returns how many runes it compared, so
+// that tests can assert the cost (match_test.go) without timing anything.
+//
+// Both the policy value and the request value can come from a bundle, which
+// is untrusted input, so the cost must not blow up. The pattern is split at
+// its stars into segments: the first is anchored at the start, the last at
+// the end, and each segment between two stars is placed at its leftmost
+// occurrence after the previous one. Leftmost is always safe (a later
+// segment only gains room), so nothing is ever retried: that is the
+// classic two-pointer wildcard algorithm with its backtracking removed. A
+// segment is searched for with KMP on its leading literal run, so patterns
+// of literals and stars ("system:serviceaccount:*:api-*") take
+// O(len(s)+len(pattern)) comparisons whatever the input; only a "?" inside
+// a segment, after a literal ("*a?b*"), makes the candidates to verify cost
+// up to O(len(s)*len(segment)), and never more than that.
+func matchGlob(pattern []piece, s string, fold bool) (ok bool, steps int) {
 	var pat []tok
 	for _, p := range pattern {
 		if p.wild != 0 {
@@ -81,41 +106,161 @@ func globMatch(pattern []piece, s string, fold bool) bool {
 			continue
 		}
 		for _, r := range p.lit {
-			pat = append(pat, tok{r: r})
+			pat = append(pat, tok{r: canon(r, fold)})
 		}
 	}
 	str := []rune(s)
-	eq := func(a, b rune) bool {
-		if a == b {
-			return true
-		}
-		return fold && strings.EqualFold(string(a), string(b))
-	}
-	pi, si := 0, 0
-	star, mark := -1, 0
-	for si < len(str) {
-		switch {
-		case pi < len(pat) && pat[pi].wild == '?':
-			pi++
-			si++
-		case pi < len(pat) && pat[pi].wild == '*':
-			star, mark = pi, si
-			pi++
-		case pi < len(pat) && pat[pi].wild == 0 && eq(pat[pi].r, str[si]):
-			pi++
-			si++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
+	if fold {
+		for i, r := range str {
+			str[i] = canon(r, true)
 		}
 	}
-	for pi < len(pat) && pat[pi].wild == '*' {
-		pi++
+
+	// Segments between stars; consecutive stars give empty segments.
+	var segs [][]tok
+	from := 0
+	for i, t := range pat {
+		if t.wild == '*' {
+			segs = append(segs, pat[from:i])
+			from = i + 1
+		}
 	}
-	return pi == len(pat)
+	segs = append(segs, pat[from:])
+
+	if len(segs) == 1 { // no star
+		if len(pat) != len(str) {
+			return false, steps
+		}
+		ok, n := matchAt(pat, str)
+		return ok, steps + n
+	}
+	first, last := segs[0], segs[len(segs)-1]
+	if len(first)+len(last) > len(str) {
+		return false, steps
+	}
+	ok, n := matchAt(first, str)
+	steps += n
+	if !ok {
+		return false, steps
+	}
+	ok, n = matchAt(last, str[len(str)-len(last):])
+	steps += n
+	if !ok {
+		return false, steps
+	}
+	lo, hi := len(first), len(str)-len(last)
+	for _, seg := range segs[1 : len(segs)-1] {
+		at, n := find(seg, str[lo:hi])
+		steps += n
+		if at < 0 {
+			return false, steps
+		}
+		lo += at + len(seg)
+	}
+	return true, steps
+}
+
+// canon maps a rune to one representative of its case-folding orbit (the
+// smallest rune of it), so that fold-insensitive comparison is ==: two
+// runes are strings.EqualFold exactly when unicode.SimpleFold leads from
+// one to the other.
+func canon(r rune, fold bool) rune {
+	if !fold {
+		return r
+	}
+	if r < utf8.RuneSelf {
+		if 'a' <= r && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		return r
+	}
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return m
+}
+
+// matchAt reports whether seg (literals and "?", no star) matches the
+// start of str, which is at least as long.
+func matchAt(seg []tok, str []rune) (bool, int) {
+	n := 0
+	for i, t := range seg {
+		if t.wild != 0 {
+			continue
+		}
+		n++
+		if t.r != str[i] {
+			return false, n
+		}
+	}
+	return true, n
+}
+
+// find returns the leftmost index at which seg (literals and "?", no star)
+// matches str, or -1.
+func find(seg []tok, str []rune) (int, int) {
+	if len(seg) > len(str) {
+		return -1, 0
+	}
+	// Leading "?"s match any rune: search for the rest after them.
+	q := 0
+	for q < len(seg) && seg[q].wild == '?' {
+		q++
+	}
+	if q == len(seg) {
+		return 0, 0
+	}
+	// lit is the literal run the rest starts with; tail follows it.
+	end := q
+	for end < len(seg) && seg[end].wild == 0 {
+		end++
+	}
+	lit, tail := seg[q:end], seg[end:]
+	steps := 0
+	// KMP failure function of lit.
+	fail := make([]int, len(lit))
+	for i, k := 1, 0; i < len(lit); i++ {
+		for {
+			steps++
+			if lit[i].r == lit[k].r {
+				k++
+				break
+			}
+			if k == 0 {
+				break
+			}
+			k = fail[k-1]
+		}
+		fail[i] = k
+	}
+	// Scan: an occurrence of lit at j-len(lit)+1 is a candidate when seg
+	// fits around it; the tail is then verified in place.
+	limit := len(str) - len(tail) // lit must end before the tail's room
+	for j, k := q, 0; j < limit; j++ {
+		for {
+			steps++
+			if str[j] == lit[k].r {
+				k++
+				break
+			}
+			if k == 0 {
+				break
+			}
+			k = fail[k-1]
+		}
+		if k < len(lit) {
+			continue
+		}
+		start := j + 1 - len(lit) - q
+		ok, n := matchAt(tail, str[j+1:])
+		steps += n
+		if ok {
+			return start, steps
+		}
+		k = fail[k-1]
+	}
+	return -1, steps
 }
 
 // matchAction compares a request action with a policy action: "*" and "?"

@@ -198,14 +198,24 @@ type MetadataOptions struct {
 	State                string `json:"state,omitempty"` // pending, applied
 }
 
-// Node returns the Node called name, or nil.
+// Node returns the Node called name, or nil. It looks up an index (see
+// index.go): the checks ask once per pod.
 func (s *Snapshot) Node(name string) *Node {
-	for _, n := range s.Nodes {
-		if n.Name == name {
-			return n
-		}
+	n, _ := s.node(name)
+	return n
+}
+
+// node is Node; examined counts the nodes it looked at, for the test of
+// its cost.
+func (s *Snapshot) node(name string) (*Node, int) {
+	if len(s.Nodes) == 0 {
+		return nil, 0
 	}
-	return nil
+	n, ok := s.nodeIndex().byName[name]
+	if !ok {
+		return nil, 0
+	}
+	return n, 1
 }
 
 // Instance returns the EC2 instance with that ID, or nil.

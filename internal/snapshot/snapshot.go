@@ -304,28 +304,29 @@ func (s *Snapshot) Sort() {
 // --cluster-name C` capture); associations of several clusters cannot be
 // told apart then, and none counts.
 func (s *Snapshot) PodIdentityAssociationFor(namespace, name string) *PodIdentityAssociation {
+	a, _ := s.podIdentityAssociationFor(namespace, name)
+	return a
+}
+
+// podIdentityAssociationFor is PodIdentityAssociationFor; examined counts
+// the associations it looked at, for the test of its cost.
+func (s *Snapshot) podIdentityAssociationFor(namespace, name string) (a *PodIdentityAssociation, examined int) {
 	if len(s.PodIdentityAssociations) == 0 {
-		return nil
+		return nil, 0
 	}
+	ix := s.podIdentityIndex()
 	c := s.Cluster()
-	if c == nil {
-		first := s.PodIdentityAssociations[0]
-		for _, a := range s.PodIdentityAssociations[1:] {
-			if a.ClusterName != first.ClusterName || a.Account != first.Account || a.Region != first.Region {
-				return nil
-			}
-		}
+	if c == nil && !ix.oneCluster {
+		return nil, 0
 	}
-	for _, a := range s.PodIdentityAssociations {
-		if a.Namespace != namespace || a.ServiceAccount != name {
-			continue
-		}
+	for _, a := range ix.byKey[[2]string{namespace, name}] {
+		examined++
 		if c != nil && (a.ClusterName != c.Name || !sameOrUnknown(a.Account, c.Account) || !sameOrUnknown(a.Region, c.Region)) {
 			continue
 		}
-		return a
+		return a, examined
 	}
-	return nil
+	return nil, examined
 }
 
 // sameOrUnknown compares two values of which either may be unknown ("").
