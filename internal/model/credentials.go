@@ -56,7 +56,7 @@ func CredentialsIn(s *snapshot.Snapshot, t *Target) []finding.Container {
 	return out
 }
 
-// containerChain is what the default credential chain of one container
+// ContainerChain is what the default credential chain of one container
 // picks, and why.
 type ContainerChain struct {
 	Name      string
@@ -90,7 +90,7 @@ type ContainerChain struct {
 	Stopped string
 }
 
-// credentialChains walks the default credential chains for every container of the
+// CredentialChains walks the default credential chains for every container of the
 // target (irsa-facts.md §7.1 aws-sdk-go-v2 LoadDefaultConfig, §7.2
 // botocore create_credential_resolver). Templates are judged as the
 // webhook will mutate them: in Pod Identity mode when the cluster has an
@@ -209,7 +209,7 @@ func (e envVal) optional() bool {
 	return e.Ref != nil && (e.Ref.SecretKeyRef.IsOptional() || e.Ref.ConfigMapKeyRef.IsOptional())
 }
 
-// show is the value for a message: the literal, or where it comes from.
+// Show is the value for a message: the literal, or where it comes from.
 func (e envVal) Show() string {
 	if e.Ref == nil {
 		return e.Value
@@ -225,7 +225,7 @@ func (e envVal) origin() string {
 	return RefString(e.Ref)
 }
 
-// envOf returns the container's environment by name; a later entry of the
+// EnvOf returns the container's environment by name; a later entry of the
 // same name wins, as the kubelet builds it.
 func EnvOf(c *snapshot.Container) map[string]envVal {
 	m := make(map[string]envVal, len(c.Env))
@@ -534,7 +534,7 @@ const (
 	ImdsAbsent    // the node has no IMDS (Fargate, hybrid nodes)
 )
 
-// imdsVerdict says whether a pod reaches its node's instance metadata
+// ImdsVerdict says whether a pod reaches its node's instance metadata
 // service, and so the node's IAM role.
 type ImdsVerdict struct {
 	State int
@@ -625,4 +625,19 @@ func imdsOf(s *snapshot.Snapshot, t *Target) ImdsVerdict {
 		v.Why += "; the node role is that of instance profile " + inst.InstanceProfileARN
 	}
 	return v
+}
+
+// HasLabel reports a label that is present, whatever its value (the
+// webhook's objectSelector tests existence: irsa-facts.md §1.1).
+func HasLabel(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// FullURIOr is the container credentials endpoint for messages.
+func (ch ContainerChain) FullURIOr() string {
+	if ch.fullURI != "" {
+		return ch.fullURI
+	}
+	return EnvContainerRel
 }

@@ -121,7 +121,7 @@ func (c *Context) Evaluate(doc *policy.Document, req policy.Request) policy.Resu
 	return Once(c, evalKey{doc: doc, req: RequestKey(req)}, func() policy.Result { return doc.Evaluate(req) })
 }
 
-// requestKey is a canonical text of a request.
+// RequestKey is a canonical text of a request.
 func RequestKey(req policy.Request) string {
 	var b strings.Builder
 	b.WriteString(req.Action)

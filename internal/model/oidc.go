@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -22,7 +24,7 @@ import (
 // chain can be built offline.
 var PublicRootCAs = x509.SystemCertPool
 
-// urlHost is the host of an https URL, "" when it has none.
+// UrlHost is the host of an https URL, "" when it has none.
 func UrlHost(s string) string {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
@@ -31,12 +33,12 @@ func UrlHost(s string) string {
 	return strings.ToLower(u.Hostname())
 }
 
-// isEKSIssuerHost reports an issuer host that EKS runs
+// IsEKSIssuerHost reports an issuer host that EKS runs
 // (oidc.eks.REGION.amazonaws.com[.cn], irsa-facts.md §3.4), served with a
 // certificate from a public CA.
 func IsEKSIssuerHost(host string) bool { return eksIssuerHost.MatchString(host) }
 
-// discoveryFor returns the discovery document of the cluster's issuer: one
+// DiscoveryFor returns the discovery document of the cluster's issuer: one
 // whose issuer is the issuer, or, failing that, one fetched from it (its
 // issuer names the same host and path however written, or its jwks_uri
 // lies under the issuer URL): that one is wrong. others are the documents
@@ -61,7 +63,7 @@ func DiscoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discov
 	return nil, others
 }
 
-// keysHost is the host whose TLS certificate IAM checks: the host of the
+// KeysHost is the host whose TLS certificate IAM checks: the host of the
 // discovery document's jwks_uri, else the issuer's own host (the same on
 // EKS, where the keys are ISSUER/keys), irsa-facts.md §4. where says which.
 func KeysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src snapshot.Source) {
@@ -73,7 +75,7 @@ func KeysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src 
 	return UrlHost(issuer.URL), "the issuer's host (the input has no discovery document naming jwks_uri)", issuer.Source
 }
 
-// chainsFor returns the captured chains whose leaf certificate is valid
+// ChainsFor returns the captured chains whose leaf certificate is valid
 // for host by its DNS SANs (CONTRACT.md "Bundles": chains are matched to
 // the host by the leaf's SAN), without duplicates.
 func ChainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
@@ -111,7 +113,7 @@ func sanMatches(san, host string) bool {
 	return found && hostRest == rest
 }
 
-// chainHosts lists the DNS names of the captured chains' leaves, for a
+// ChainHosts lists the DNS names of the captured chains' leaves, for a
 // skip reason that says what the input holds instead.
 func ChainHosts(s *snapshot.Snapshot) []string {
 	var out []string
@@ -126,7 +128,7 @@ func ChainHosts(s *snapshot.Snapshot) []string {
 	return out
 }
 
-// captureTime is when the facts were captured: the manifest's collectedAt,
+// CaptureTime is when the facts were captured: the manifest's collectedAt,
 // else the run's clock (live, or an offline bundle of unknown age).
 func CaptureTime(c *Context) time.Time {
 	if t, err := time.Parse(time.RFC3339, c.Snap.CollectedAt); err == nil {
@@ -135,7 +137,7 @@ func CaptureTime(c *Context) time.Time {
 	return c.Now
 }
 
-// verifyPublic reports whether the chain verifies, for host, to a public
+// VerifyPublic reports whether the chain verifies, for host, to a public
 // root CA (PublicRootCAs). It verifies at the capture's time, moved into the
 // leaf's validity when it falls outside: an old capture of a chain that
 // has since expired still says which root the host used. why explains a
@@ -184,7 +186,7 @@ func VerifyPublic(c *Context, ch *snapshot.TLSChain, host string) (public bool, 
 	return false, strings.TrimPrefix(err.Error(), "x509: ")
 }
 
-// tokensFor returns the tokens whose sub is subject, newest first (by iat,
+// TokensFor returns the tokens whose sub is subject, newest first (by iat,
 // then exp).
 func TokensFor(s *snapshot.Snapshot, subject string) []*snapshot.TokenClaims {
 	var out []*snapshot.TokenClaims
@@ -202,7 +204,7 @@ func TokensFor(s *snapshot.Snapshot, subject string) []*snapshot.TokenClaims {
 	return out
 }
 
-// tokenEvidence lists a token's claims (never the token).
+// TokenEvidence lists a token's claims (never the token).
 func TokenEvidence(tok *snapshot.TokenClaims) Detail {
 	v := fmt.Sprintf("token claims: iss=%s sub=%s aud=[%s]", tok.Issuer, tok.Subject, strings.Join(tok.Audience, ", "))
 	if tok.IssuedAt != 0 {
@@ -219,7 +221,7 @@ func TokenEvidence(tok *snapshot.TokenClaims) Detail {
 
 func UnixTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
 
-// age renders a duration in days and hours, or hours and minutes.
+// Age renders a duration in days and hours, or hours and minutes.
 func Age(d time.Duration) string {
 	d = d.Round(time.Minute)
 	switch {
@@ -247,12 +249,12 @@ func CaptureDiscoveryCmd(issuer string) string {
 	return fmt.Sprintf("curl -s %s/.well-known/openid-configuration > openid-configuration.json", strings.TrimRight(issuer, "/"))
 }
 
-// captureJWKSCmd fetches the key set at jwksURI (ISSUER/keys on EKS).
+// CaptureJWKSCmd fetches the key set at jwksURI (ISSUER/keys on EKS).
 func CaptureJWKSCmd(jwksURI string) string {
 	return fmt.Sprintf("curl -s %s > keys.json", jwksURI)
 }
 
-// captureTokenCmd creates a token as the pods get it; audience "" leaves
+// CaptureTokenCmd creates a token as the pods get it; audience "" leaves
 // the API server's own audience, as a volume without one does.
 func CaptureTokenCmd(sa, ns, audience string) string {
 	if audience == "" {
@@ -260,3 +262,5 @@ func CaptureTokenCmd(sa, ns, audience string) string {
 	}
 	return fmt.Sprintf("kubectl create token %s -n %s --audience %s > token.jwt", sa, ns, IamQuoteArg(audience))
 }
+
+func Denied(d policy.Decision) bool { return d == policy.ImplicitDeny || d == policy.ExplicitDeny }

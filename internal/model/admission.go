@@ -10,7 +10,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// partMutation says how a pod shows that the webhook ran although some of
+// PartMutation says how a pod shows that the webhook ran although some of
 // its containers lack the variables.
 type PartMutation struct {
 	// mutated are the containers whose web identity variables the webhook
@@ -26,7 +26,7 @@ type PartMutation struct {
 	NotInTemplate []string
 }
 
-// partlyMutated reports a pod that the webhook did mutate although some
+// PartlyMutated reports a pod that the webhook did mutate although some
 // containers lack the variables: it has the aws-iam-token volume (the
 // webhook adds it unless a volume of that name exists), and a container
 // has variables the webhook injected, or the pod template does not declare
@@ -69,7 +69,7 @@ func PartlyMutated(c *Context, t *Target, v Admission) (PartMutation, bool) {
 	return pm, len(pm.Mutated) > 0 || pm.volumeAdded
 }
 
-// admission is what the webhook does, or did, with a target: Mutate's
+// Admission is what the webhook does, or did, with a target: Mutate's
 // prediction on the target's spec, with the skip label decided from the
 // webhook configurations in the input.
 type Admission struct {
@@ -121,7 +121,7 @@ func (a Admission) webhookMatters() bool {
 	return a.Annotated && !a.Label.Effective && len(a.Needs)+len(a.mountFor) > 0
 }
 
-// mutatedSummary says why nothing is missing.
+// MutatedSummary says why nothing is missing.
 func (a Admission) MutatedSummary(t *Target) string {
 	var own, skipped []string
 	for _, cr := range a.Res.Containers {
@@ -148,7 +148,7 @@ func (a Admission) MutatedSummary(t *Target) string {
 		ContainerPhrase(own, "sets", "set"), webhook.EnvRoleARN, webhook.EnvTokenFile, skipNote)
 }
 
-// injectionSummary describes what Mutate adds, for evidence.
+// InjectionSummary describes what Mutate adds, for evidence.
 func (a Admission) InjectionSummary() string {
 	var parts []string
 	for _, cr := range a.Res.Containers {
@@ -187,7 +187,7 @@ type skipLabel struct {
 	Why string
 }
 
-// skipLabelOf decides whether the skip label excludes the pod. The label
+// SkipLabelOf decides whether the skip label excludes the pod. The label
 // acts only through the webhook configuration's objectSelector (the OSS
 // deploy/mutatingwebhook.yaml has `DoesNotExist`; irsa-facts.md §1.1): when
 // the input holds the configuration, the label excludes the pod only if
@@ -232,7 +232,7 @@ func SkipLabelOf(s *snapshot.Snapshot, labels map[string]string) skipLabel {
 	return out
 }
 
-// failurePolicyNote explains what a webhook's failurePolicy does to a
+// FailurePolicyNote explains what a webhook's failurePolicy does to a
 // failed call (admissionregistration/v1 defaults it to Fail; the upstream
 // manifest sets Ignore).
 func FailurePolicyNote(h IdentifiedHook) string {
@@ -245,7 +245,7 @@ func FailurePolicyNote(h IdentifiedHook) string {
 	return fmt.Sprintf("%s has failurePolicy %q", h.String(), h.Hook.FailurePolicy)
 }
 
-// recreateFix returns the commands that re-create a pod through its
+// RecreateFix returns the commands that re-create a pod through its
 // owner, and the remediation that explains them.
 func RecreateFix(c *Context, t *Target) ([]string, string) {
 	_, kind, name := c.Index.TopOwner(t.Namespace, t.Meta)
@@ -262,7 +262,7 @@ func RecreateFix(c *Context, t *Target) ([]string, string) {
 	return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: its %s %s creates a replacement, which is mutated:\n\n    %s", kind, name, del)
 }
 
-// specContainer returns the init or regular container called name.
+// SpecContainer returns the init or regular container called name.
 func SpecContainer(s *snapshot.PodSpec, name string) *snapshot.Container {
 	if s == nil {
 		return nil
@@ -280,7 +280,7 @@ func SpecContainer(s *snapshot.PodSpec, name string) *snapshot.Container {
 	return nil
 }
 
-// underPath reports whether file p lies in directory dir, after turning a
+// UnderPath reports whether file p lies in directory dir, after turning a
 // Windows path (C:\var\run\...) into its Linux form, as the kubelet on
 // Windows maps mount paths.
 func UnderPath(p, dir string) bool {
@@ -303,7 +303,7 @@ func slashPath(p string) string {
 	return p
 }
 
-// containerPhrase renders `container "app" has` / `containers "a", "b" have`.
+// ContainerPhrase renders `container "app" has` / `containers "a", "b" have`.
 func ContainerPhrase(names []string, one, many string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
@@ -322,13 +322,13 @@ func OrUnknown(s string) string {
 	return s
 }
 
-// saNotInInput is the skip reason when the target's ServiceAccount is not
+// SaNotInInput is the skip reason when the target's ServiceAccount is not
 // in the input (IRSA101 reports it when the input proves it missing).
 func SaNotInInput(t *Target) string {
 	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
 }
 
-// sortedKeys returns the keys of a set, sorted.
+// SortedKeys returns the keys of a set, sorted.
 func SortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -336,4 +336,122 @@ func SortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// EnvOrigin says whether a pod container's web identity variables were
+// injected by the webhook or written in the manifest, and how that was told.
+type EnvOrigin struct {
+	Injected bool
+	Why      string
+}
+
+// WebIdentityOrigin decides where a pod container's AWS_ROLE_ARN /
+// AWS_WEB_IDENTITY_TOKEN_FILE come from. The webhook adds them only to a
+// container that sets neither (§1.3), so the template the pod was made
+// from settles it: the pod's controller when in the input, else its
+// top-level owner. Without a template, the shape the webhook writes
+// (getPodSpecPatch appends AWS_ROLE_ARN then AWS_WEB_IDENTITY_TOKEN_FILE
+// with its token path, and mounts aws-iam-token) counts as injected.
+// Templates have not been admitted: their values are hand-written.
+func WebIdentityOrigin(c *Context, t *Target, cont *snapshot.Container) EnvOrigin {
+	if !t.IsPod() {
+		return EnvOrigin{Why: "set in the pod template"}
+	}
+	if spec, desc := podTemplateOf(c, t); spec != nil {
+		if tc := SpecContainer(spec, cont.Name); tc != nil {
+			_, role := Env(tc, webhook.EnvRoleARN)
+			_, file := Env(tc, webhook.EnvTokenFile)
+			if role || file {
+				return EnvOrigin{Why: "set in the pod template of " + desc}
+			}
+			return EnvOrigin{Injected: true, Why: "the pod template of " + desc + " does not set it"}
+		}
+	}
+	for i, e := range cont.Env {
+		if e.Name != webhook.EnvRoleARN {
+			continue
+		}
+		if e.ValueFrom == nil && i+1 < len(cont.Env) {
+			next := cont.Env[i+1]
+			if next.Name == webhook.EnvTokenFile && next.ValueFrom == nil &&
+				(next.Value == webhook.TokenPath || next.Value == webhook.WindowsTokenPath) &&
+				hasMount(cont, webhook.VolumeName) && Volume(&t.Pod.Spec, webhook.VolumeName) != nil {
+				return EnvOrigin{Injected: true, Why: "no pod template in the input; it has the shape the webhook writes"}
+			}
+		}
+		break
+	}
+	return EnvOrigin{Why: "no pod template in the input, and it does not have the shape the webhook writes"}
+}
+
+// podTemplateOf returns the pod template a pod was created from: its
+// controller's when the input holds it, else its top-level owner's.
+func podTemplateOf(c *Context, t *Target) (*snapshot.PodSpec, string) {
+	if ref := t.Meta.ControllerOf(); ref != nil {
+		if w := c.Index.Workload(ref.Kind, t.Namespace, ref.Name); w != nil {
+			return &w.Template.Spec, w.Kind + " " + w.Name
+		}
+	}
+	if t.Owner != nil {
+		return &t.Owner.Template.Spec, t.Owner.Kind + " " + t.Owner.Name
+	}
+	return nil, ""
+}
+
+func hasMount(c *snapshot.Container, volume string) bool {
+	for _, m := range c.VolumeMounts {
+		if m.Name == volume {
+			return true
+		}
+	}
+	return false
+}
+
+// InitAndRegular returns the containers the webhook mutates: init
+// containers (native sidecars included), then regular ones; not ephemeral.
+func InitAndRegular(s *snapshot.PodSpec) []*snapshot.Container {
+	if s == nil {
+		return nil
+	}
+	out := make([]*snapshot.Container, 0, len(s.InitContainers)+len(s.Containers))
+	for i := range s.InitContainers {
+		out = append(out, &s.InitContainers[i])
+	}
+	for i := range s.Containers {
+		out = append(out, &s.Containers[i])
+	}
+	return out
+}
+
+// MountFor returns the container's mount that serves file (the deepest
+// mount path containing it) and the file's path inside the mount.
+func MountFor(c *snapshot.Container, file string) (*snapshot.VolumeMount, string) {
+	f := slashPath(file)
+	var best *snapshot.VolumeMount
+	rel := ""
+	for i := range c.VolumeMounts {
+		m := &c.VolumeMounts[i]
+		mp := slashPath(m.MountPath)
+		if !UnderPath(f, mp) {
+			continue
+		}
+		if best == nil || len(mp) > len(slashPath(best.MountPath)) {
+			best = m
+			rel = strings.TrimPrefix(strings.TrimPrefix(f, mp), "/")
+		}
+	}
+	return best, rel
+}
+
+// RefString names an env var reference without reading it.
+func RefString(v *snapshot.EnvVarSource) string {
+	switch {
+	case v.SecretKeyRef != nil:
+		return fmt.Sprintf("Secret %s key %s", v.SecretKeyRef.Name, v.SecretKeyRef.Key)
+	case v.ConfigMapKeyRef != nil:
+		return fmt.Sprintf("ConfigMap %s key %s", v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Key)
+	case v.FieldRef != nil:
+		return "field " + v.FieldRef.FieldPath
+	}
+	return "a reference"
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 )
 
-// shArg quotes s for a POSIX shell when it holds anything but characters
+// ShArg quotes s for a POSIX shell when it holds anything but characters
 // that are safe unquoted.
 func ShArg(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=,.@/:%") == "" {
@@ -17,7 +17,7 @@ func ShArg(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// saAnnotateCmd sets (value non-nil) or removes an annotation of a
+// SaAnnotateCmd sets (value non-nil) or removes an annotation of a
 // ServiceAccount. Setting a key that exists needs --overwrite.
 func SaAnnotateCmd(ns, sa, key string, value *string, overwrite bool) string {
 	cmd := fmt.Sprintf("kubectl annotate serviceaccount %s -n %s", ShArg(sa), ShArg(ns))
@@ -30,7 +30,7 @@ func SaAnnotateCmd(ns, sa, key string, value *string, overwrite bool) string {
 	return cmd + " " + ShArg(key+"="+*value)
 }
 
-// templateWorkload returns the top-level workload whose pod template makes
+// TemplateWorkload returns the top-level workload whose pod template makes
 // the target's pods: the template target itself, or the pod's owner
 // (Index.TopOwner resolves a ReplicaSet to its Deployment by name even when
 // the ReplicaSet is not in the input). kind is "" for a bare pod.
@@ -45,7 +45,7 @@ func TemplateWorkload(c *Context, t *Target) (kind, name string) {
 	return kind, name
 }
 
-// templatePatch returns a kubectl merge patch that applies tmpl (a
+// TemplatePatch returns a kubectl merge patch that applies tmpl (a
 // fragment of a PodTemplateSpec: {"metadata": ...} or {"spec": ...}) to a
 // workload's pod template, for the kinds whose template can be changed and
 // rolls out to new pods; "" for any other kind (a Job's template is
@@ -67,7 +67,7 @@ func TemplatePatch(kind, name, ns string, tmpl map[string]any) string {
 	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p %s", strings.ToLower(kind), ShArg(name), ShArg(ns), ShArg(string(b)))
 }
 
-// rolloutRestart returns the command that re-creates a workload's pods, or
+// RolloutRestart returns the command that re-creates a workload's pods, or
 // "" for kinds that have none (CronJobs and Jobs pick a template up at their
 // next run; a bare pod must be deleted and re-applied).
 func RolloutRestart(kind, name, ns string) string {
@@ -78,7 +78,7 @@ func RolloutRestart(kind, name, ns string) string {
 	return ""
 }
 
-// roleARNHint is the value to put in eks.amazonaws.com/role-arn when the
+// RoleARNHint is the value to put in eks.amazonaws.com/role-arn when the
 // input does not say which role: the cluster's partition and account when
 // the input has the cluster, placeholders otherwise.
 func RoleARNHint(c *Context) string {
@@ -89,7 +89,7 @@ func RoleARNHint(c *Context) string {
 	return arn.RoleARN(partition, account, "/", "ROLE_NAME")
 }
 
-// clusterAccount returns the partition and account of the cluster in the
+// ClusterAccount returns the partition and account of the cluster in the
 // input, when it has one with a valid account.
 func ClusterAccount(c *Context) (partition, account string, ok bool) {
 	cl := c.Snap.Cluster()
@@ -100,4 +100,35 @@ func ClusterAccount(c *Context) (partition, account string, ok bool) {
 		return a.Partition, cl.Account, true
 	}
 	return arn.PartitionForRegion(cl.Region), cl.Account, true
+}
+
+// TemplateOwner is the workload whose template the target's pods come
+// from: the template target itself, or a pod's top-level owner.
+func TemplateOwner(c *Context, t *Target) (kind, name string) {
+	if t.IsTemplate() {
+		return t.Kind, t.Name
+	}
+	_, kind, name = c.Index.TopOwner(t.Namespace, t.Meta)
+	return kind, name
+}
+
+// TemplatePatchCmd returns a kubectl merge patch that sets (value non-nil)
+// or removes one label or annotation of a workload's pod template, for the
+// kinds that roll their pods when the template changes; "" otherwise.
+func TemplatePatchCmd(kind, name, ns, field, key string, value *string) string {
+	meta := map[string]any{field: map[string]any{key: value}}
+	var doc map[string]any
+	switch kind {
+	case "Deployment", "StatefulSet", "DaemonSet":
+		doc = map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}
+	case "CronJob":
+		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}}}
+	default:
+		return ""
+	}
+	b, err := json.Marshal(doc)
+	if err != nil || strings.Contains(string(b), "'") {
+		return ""
+	}
+	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p '%s'", strings.ToLower(kind), name, ns, b)
 }

@@ -5,11 +5,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// targetAssociation is the association of the target's ServiceAccount in
+// TargetAssociation is the association of the target's ServiceAccount in
 // the cluster the input describes (the association itself for an
 // association target), or nil.
 func TargetAssociation(c *Context, t *Target) *snapshot.PodIdentityAssociation {
@@ -22,7 +24,7 @@ func TargetAssociation(c *Context, t *Target) *snapshot.PodIdentityAssociation {
 	return c.Snap.PodIdentityAssociationFor(t.Namespace, t.SAName)
 }
 
-// associationName names an association in messages: its ID, or its
+// AssociationName names an association in messages: its ID, or its
 // ServiceAccount when the input gives no ID.
 func AssociationName(a *snapshot.PodIdentityAssociation) string {
 	if a.ID != "" {
@@ -31,7 +33,7 @@ func AssociationName(a *snapshot.PodIdentityAssociation) string {
 	return "for " + snapshot.Key(a.Namespace, a.ServiceAccount)
 }
 
-// associationEvidence shows the association as the input holds it.
+// AssociationEvidence shows the association as the input holds it.
 func AssociationEvidence(a *snapshot.PodIdentityAssociation) Detail {
 	var b strings.Builder
 	fmt.Fprintf(&b, "EKS Pod Identity association %s of cluster %s: namespace %s, ServiceAccount %s", OrUnknown(a.ID), a.ClusterName, a.Namespace, a.ServiceAccount)
@@ -50,14 +52,14 @@ func AssociationEvidence(a *snapshot.PodIdentityAssociation) Detail {
 	return Ev(a.Source, b.String())
 }
 
-// describeAssociationCmd captures the association's details (its role and
+// DescribeAssociationCmd captures the association's details (its role and
 // createdAt), which list-pod-identity-associations does not print.
 func DescribeAssociationCmd(a *snapshot.PodIdentityAssociation) string {
 	return fmt.Sprintf("aws eks describe-pod-identity-association --cluster-name %s --association-id %s%s --output json",
 		IamQuoteArg(a.ClusterName), IamQuoteArg(OrPlaceholder(a.ID, "ASSOCIATION_ID")), RegionFlag(a))
 }
 
-// regionFlag is the --region of the association's ARN: an association is
+// RegionFlag is the --region of the association's ARN: an association is
 // regional, and the CLI's default region may be another.
 func RegionFlag(a *snapshot.PodIdentityAssociation) string {
 	if a.Region == "" {
@@ -83,7 +85,7 @@ func associationPartition(a *snapshot.PodIdentityAssociation) string {
 	return f[1]
 }
 
-// associationClusterARN is the ARN of the association's cluster, derived
+// AssociationClusterARN is the ARN of the association's cluster, derived
 // from the association's ARN (arn:P:eks:R:A:podidentityassociation/C/ID ->
 // arn:P:eks:R:A:cluster/C); "" when it cannot be.
 func AssociationClusterARN(a *snapshot.PodIdentityAssociation) string {
@@ -94,7 +96,7 @@ func AssociationClusterARN(a *snapshot.PodIdentityAssociation) string {
 	return fmt.Sprintf("arn:%s:eks:%s:%s:cluster/%s", p, a.Region, a.Account, a.ClusterName)
 }
 
-// podInjected reports whether a pod carries what the webhook injects for
+// PodInjected reports whether a pod carries what the webhook injects for
 // EKS Pod Identity (specUsesPodIdentity), and lists its init and regular
 // containers that have AWS_CONTAINER_CREDENTIALS_FULL_URI.
 func PodInjected(t *Target) (injected bool, containers []string) {
@@ -109,7 +111,7 @@ func PodInjected(t *Target) (injected bool, containers []string) {
 	return specUsesPodIdentity(t), containers
 }
 
-// parseTime reads an RFC 3339 time as kubectl and the AWS CLI print them
+// ParseTime reads an RFC 3339 time as kubectl and the AWS CLI print them
 // ("2026-11-20T10:01:52Z", "2026-03-02T15:10:44.512000+00:00").
 func ParseTime(s string) (time.Time, bool) {
 	if s == "" {
@@ -120,4 +122,45 @@ func ParseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// SameRole compares two role ARNs as IAM does: the role name is
+// case-insensitive, the path is not part of the identity.
+func SameRole(a, b string) bool {
+	return strings.EqualFold(roleKey(a), roleKey(b))
+}
+
+func roleKey(s string) string {
+	f := strings.SplitN(strings.TrimSpace(s), ":", 6)
+	if len(f) != 6 {
+		return s
+	}
+	name := f[5][strings.LastIndexByte(f[5], '/')+1:]
+	return f[1] + ":" + f[4] + ":" + name
+}
+
+// UsesPodIdentity: a template that the webhook will mutate for Pod
+// Identity, or a pod that carries the injection. A pod created before its
+// association has none (IRSA406 judges it).
+func UsesPodIdentity(c *Context, t *Target) bool {
+	if t.IsTemplate() {
+		return t.PodIdentity
+	}
+	injected, _ := PodInjected(t)
+	return t.IsPod() && injected
+}
+
+// AssociationRole parses the association's role ARN. why is the skip
+// reason when the input does not give a usable one (a list-only capture
+// prints no role).
+func AssociationRole(a *snapshot.PodIdentityAssociation) (ref arn.Role, why string, details []Detail) {
+	if strings.TrimSpace(a.RoleARN) == "" {
+		return arn.Role{}, fmt.Sprintf("the association's role is not in the input: list-pod-identity-associations does not print it (capture: %s)", DescribeAssociationCmd(a)),
+			[]Detail{AssociationEvidence(a)}
+	}
+	ref, err := arn.ParseRole(strings.TrimSpace(a.RoleARN))
+	if err != nil {
+		return arn.Role{}, fmt.Sprintf("the association's roleArn %q is not a role ARN: %v", a.RoleARN, err), []Detail{AssociationEvidence(a)}
+	}
+	return ref, "", nil
 }

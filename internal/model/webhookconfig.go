@@ -9,7 +9,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// identifiedHook is one webhook of a configuration that CONTRACT.md
+// IdentifiedHook is one webhook of a configuration that CONTRACT.md
 // ("Bundles") identifies as the pod identity webhook.
 type IdentifiedHook struct {
 	Cfg  *snapshot.WebhookConfiguration
@@ -20,7 +20,7 @@ func (h IdentifiedHook) String() string {
 	return fmt.Sprintf("webhook %s of MutatingWebhookConfiguration %s", h.Hook.Name, h.Cfg.Name)
 }
 
-// identifiedConfigs returns the configurations that are the pod identity
+// IdentifiedConfigs returns the configurations that are the pod identity
 // webhook: the one named pod-identity-webhook, and any whose webhooks are
 // named iam-for-pods.amazonaws.com (EKS) or
 // pod-identity-webhook.amazonaws.com (upstream), sorted by name.
@@ -46,7 +46,7 @@ func knownHooks(wc *snapshot.WebhookConfiguration) []*snapshot.MutatingWebhook {
 	return out
 }
 
-// identifiedWebhooks returns the webhooks that mutate pods for IRSA: the
+// IdentifiedWebhooks returns the webhooks that mutate pods for IRSA: the
 // known-named webhooks of each identified configuration, or every webhook
 // of a configuration named pod-identity-webhook whose webhooks carry other
 // names.
@@ -66,12 +66,12 @@ func IdentifiedWebhooks(s *snapshot.Snapshot) []IdentifiedHook {
 	return out
 }
 
-// webhookConfigSubject names a MutatingWebhookConfiguration (cluster-scoped).
+// WebhookConfigSubject names a MutatingWebhookConfiguration (cluster-scoped).
 func WebhookConfigSubject(name string) finding.Subject {
 	return finding.Subject{Kind: "MutatingWebhookConfiguration", Name: name}
 }
 
-// needsWebhook reports whether the webhook's presence and configuration
+// NeedsWebhook reports whether the webhook's presence and configuration
 // matter for the target: not a pod it already mutated, not opted out
 // (IRSA111), and, when the ServiceAccount is known, with a role to inject
 // into a container that lacks its own setup. With the ServiceAccount not in

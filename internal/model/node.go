@@ -15,7 +15,7 @@ type unsupportedPlace struct {
 	Src  snapshot.Source
 }
 
-// unsupportedWhere finds a documented unsupported place for the target:
+// UnsupportedWhere finds a documented unsupported place for the target:
 // Fargate or a Windows node, from the Node object when the input holds
 // the pod's node, else from the pod spec and labels.
 func UnsupportedWhere(c *Context, t *Target) (unsupportedPlace, bool) {
@@ -49,7 +49,7 @@ func UnsupportedWhere(c *Context, t *Target) (unsupportedPlace, bool) {
 	return unsupportedPlace{}, false
 }
 
-// nodeFacts shows what the checks read of a node.
+// NodeFacts shows what the checks read of a node.
 func NodeFacts(n *snapshot.Node) string {
 	parts := []string{"node " + n.Name, "os " + OrUnknown(n.OS())}
 	if ct := n.ComputeType(); ct != "" {

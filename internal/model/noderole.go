@@ -40,7 +40,7 @@ var silentAWSPolicies = map[string]bool{
 	"service-role/AmazonEBSCSIDriverPolicy": true,
 }
 
-// awsManagedName is the name (with path) of an AWS managed policy ARN,
+// AwsManagedName is the name (with path) of an AWS managed policy ARN,
 // arn:PARTITION:iam::aws:policy/PATH/NAME; ok false for any other ARN.
 func AwsManagedName(policyARN string) (string, bool) {
 	f := strings.SplitN(policyARN, ":", 6)
@@ -64,7 +64,7 @@ type nodeRoleVerdict struct {
 	Details []Detail
 }
 
-// nodeRoleVerdict is judgeNodeRole once per node role and cluster.
+// NodeRoleVerdict is judgeNodeRole once per node role and cluster.
 func (c *Context) NodeRoleVerdict(role, roleARN, cluster string) nodeRoleVerdict {
 	k := nodeRoleKey{strings.ToLower(role), cluster}
 	return Once(c, k, func() nodeRoleVerdict { return judgeNodeRole(c.Snap, role, roleARN, cluster) })

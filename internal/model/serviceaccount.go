@@ -3,12 +3,39 @@ package model
 import (
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// saAbsentReason says why a check about the ServiceAccount cannot judge it.
+// SimilarSANames lists ServiceAccounts of the namespace whose names look
+// like the one asked for (a typo in serviceAccountName), quoted: within edit
+// distance 2, or equal once a "-sa"-like suffix is dropped from either.
+func SimilarSANames(s *snapshot.Snapshot, ns, name string) []string {
+	var out []string
+	for _, sa := range s.ServiceAccounts {
+		if sa.Namespace == ns && sa.Name != name &&
+			(policy.OSADistance(sa.Name, name, 2) <= 2 || trimSASuffix(sa.Name) == trimSASuffix(name)) {
+			out = append(out, fmt.Sprintf("ServiceAccount %q", sa.Name))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// trimSASuffix drops the suffixes people add to ServiceAccount names.
+func trimSASuffix(name string) string {
+	for _, suf := range []string{"-serviceaccount", "-service-account", "-sa"} {
+		if n, ok := strings.CutSuffix(name, suf); ok && n != "" {
+			return n
+		}
+	}
+	return name
+}
+
+// SaAbsentReason says why a check about the ServiceAccount cannot judge it.
 func SaAbsentReason(c *Context, t *Target) string {
 	if _, _, missing := SAMissing(c.Snap, t); missing {
 		return fmt.Sprintf("ServiceAccount %q does not exist in namespace %q", t.SAName, t.Namespace)
@@ -16,7 +43,7 @@ func SaAbsentReason(c *Context, t *Target) string {
 	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
 }
 
-// targetNoun names the target's kind for evidence: "pod", or the workload's
+// TargetNoun names the target's kind for evidence: "pod", or the workload's
 // kind for a template.
 func TargetNoun(t *Target) string {
 	if t.IsPod() {
@@ -25,7 +52,7 @@ func TargetNoun(t *Target) string {
 	return t.Kind
 }
 
-// containerList renders container names: `container "app"`, `containers
+// ContainerList renders container names: `container "app"`, `containers
 // "app" and "log"`.
 func ContainerList(names []string) string {
 	q := make([]string, len(names))
@@ -38,7 +65,7 @@ func ContainerList(names []string) string {
 	return "containers " + strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
-// tokenVolumeFor returns the projected volume holding a serviceAccountToken
+// TokenVolumeFor returns the projected volume holding a serviceAccountToken
 // whose file the container sees at path p, through one of its mounts.
 func TokenVolumeFor(spec *snapshot.PodSpec, ct *snapshot.Container, p string) (*snapshot.Volume, bool) {
 	if p == "" {

@@ -76,7 +76,7 @@ func PlanProbe(s *snapshot.Snapshot, sel Selector) ProbePlan {
 	return plan
 }
 
-// probeFacts finds the probe's answer for the target's ServiceAccount:
+// ProbeFacts finds the probe's answer for the target's ServiceAccount:
 // the result, or the gap that kept the probe from getting one. ok is
 // false when the probe did not run for it (no --probe, or no role), and
 // the probe checks then record nothing.
@@ -102,7 +102,7 @@ func ProbeFacts(c *Context, t *Target) (pr *snapshot.ProbeResult, gap *snapshot.
 	return nil, nil, role, false
 }
 
-// probeCantJudge says why the probe's result does not speak for the
+// ProbeCantJudge says why the probe's result does not speak for the
 // target, or "" when it does: it asked for another role than the
 // ServiceAccount names now, or with another audience than the target's
 // token has (a pod created before the audience annotation changed, or a
@@ -127,12 +127,12 @@ func AudienceWord(a string) string {
 	return fmt.Sprintf("%q", a)
 }
 
-// gapText renders a probe gap for a skip reason.
+// GapText renders a probe gap for a skip reason.
 func GapText(g *snapshot.Gap) string {
 	return fmt.Sprintf("the probe could not get an answer: %s %s: %s", g.Operation, g.Resource, g.Reason)
 }
 
-// probeCall describes the STS call of a probe result, for evidence.
+// ProbeCall describes the STS call of a probe result, for evidence.
 func ProbeCall(pr *snapshot.ProbeResult) string {
 	s := fmt.Sprintf("sts:AssumeRoleWithWebIdentity RoleArn=%s RoleSessionName=irsa-doctor-probe: ", pr.RoleARN)
 	if pr.OK {
@@ -141,7 +141,7 @@ func ProbeCall(pr *snapshot.ProbeResult) string {
 	return s + fmt.Sprintf("HTTP %d %s: %s", pr.HTTPStatus, pr.ErrorCode, pr.ErrorMessage)
 }
 
-// probeToken describes the probe's token, for evidence.
+// ProbeToken describes the probe's token, for evidence.
 func ProbeToken(pr *snapshot.ProbeResult) string {
 	return fmt.Sprintf("TokenRequest for ServiceAccount %s/%s (audience %s, 600 s): iss %s, sub %s",
 		pr.Namespace, pr.ServiceAccount, AudienceWord(pr.Audience), valueOr(pr.Issuer), valueOr(pr.Subject))
@@ -165,7 +165,7 @@ type stsAnswer struct {
 	Remedy string
 }
 
-// trustChecks are the static checks of the role and its trust policy that
+// TrustChecks are the static checks of the role and its trust policy that
 // fail when STS answers "Not authorized" (IRSA207 is a warning about a
 // policy that admits too much, never a refusal).
 var TrustChecks = []string{"IRSA201", "IRSA202", "IRSA203", "IRSA204", "IRSA205", "IRSA206", "IRSA208", "IRSA209", "IRSA210"}
@@ -182,7 +182,7 @@ const (
 	stsInvalidARN      = "Request ARN is invalid"
 )
 
-// explainSTS maps STS's answer (code and message, exactly as sent) to its
+// ExplainSTS maps STS's answer (code and message, exactly as sent) to its
 // cause and the checks that model it.
 func ExplainSTS(code, msg string) stsAnswer {
 	switch code {
