@@ -11,7 +11,7 @@
 // role's, an 11-digit account) and, when the correction is unambiguous, carry
 // the corrected value.
 //
-// Facts and sources: ../shared/reference/irsa-facts.md §1.1 (the webhook's
+// Facts and sources: ../shared/reference/docs/reference/webhook.md#annotations-it-reads (the webhook's
 // own ARN check), §3.1 (OIDC provider ARNs), §3.4 (partitions). It imports
 // only the standard library.
 package arn

@@ -6,7 +6,7 @@ import "strings"
 // (https://oidc.eks.REGION.amazonaws.com/id/ID), the IAM OIDC provider ARN
 // (arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH) and the condition
 // key prefix (HOST/PATH:sub), the last two without the scheme
-// (irsa-facts.md §3.1, §3.2). IAM and STS compare each form exactly; the
+// (docs/reference/trust-policy.md#principal, docs/reference/trust-policy.md#condition-keys). IAM and STS compare each form exactly; the
 // functions below compare them loosely, to find the value a user meant
 // when the exact comparison failed. Two looser comparisons exist because
 // their callers ask two questions:
@@ -34,7 +34,7 @@ func NormalizeIssuer(s string) string {
 
 // IssuerClusterID is the cluster ID of an EKS issuer in any of the three
 // forms: the path segment after the last /id/, lower-cased (EKS issuers
-// are https://oidc.eks.REGION.amazonaws.com/id/ID, irsa-facts.md §1.8); ""
+// are https://oidc.eks.REGION.amazonaws.com/id/ID, docs/reference/webhook.md#token-facts); ""
 // when there is none.
 func IssuerClusterID(s string) string {
 	n := NormalizeIssuer(s)
@@ -63,7 +63,7 @@ func SameClusterIssuer(got, want string) bool {
 // and path, as IAM returns it) and an issuer's host and path (the issuer
 // URL without https://) are the same ignoring letter case and one trailing
 // slash on either: the differences the near-miss checks explain (IAM
-// itself compares exactly, irsa-facts.md §2). Unlike SameClusterIssuer it
+// itself compares exactly, docs/reference/sts-errors.md). Unlike SameClusterIssuer it
 // takes both values in host/path form only (no scheme, no ARN) and does not
 // match another host by cluster ID.
 func SameProviderHostPath(providerURL, hostPath string) bool {

@@ -14,13 +14,13 @@ type OIDCProvider struct {
 	Account   string
 	// URL is the issuer without https://, as IAM names the provider, uses
 	// it in condition keys (URL:aud, URL:sub) and returns it as Url
-	// (irsa-facts.md §3.1, §3.2).
+	// (docs/reference/trust-policy.md#principal, docs/reference/trust-policy.md#condition-keys).
 	URL string
 }
 
 // IssuerHostPath returns an issuer URL as IAM names its provider: host and
 // path without "https://" (eksctl: issuerURL.Hostname()+issuerURL.Path,
-// irsa-facts.md §3.1). A path's trailing slash is kept: IAM compares the
+// docs/reference/trust-policy.md#principal). A path's trailing slash is kept: IAM compares the
 // provider URL with the token's iss exactly. A value without a scheme is
 // taken to be host and path already (IAM's own Url field has none).
 func IssuerHostPath(issuer string) (string, error) {
@@ -53,7 +53,7 @@ func IssuerHostPath(issuer string) (string, error) {
 }
 
 // OIDCProviderARN builds the ARN of the IAM OIDC provider for an issuer:
-// arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH (irsa-facts.md §3.1).
+// arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH (docs/reference/trust-policy.md#principal).
 func OIDCProviderARN(partition, account, issuer string) (string, error) {
 	if r := partitionReason(partition); r != "" {
 		return "", fmt.Errorf("oidc provider arn: %s", r)

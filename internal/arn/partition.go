@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// partitions are the AWS partitions: eksctl's list (irsa-facts.md §3.4,
+// partitions are the AWS partitions: eksctl's list (docs/reference/trust-policy.md#partitions-issuer-hosts-and-audience, docs/reference/trust-policy.md#sts-endpoints,
 // eksctl pkg/apis/eksctl.io/v1alpha5/partitions.go) plus aws-eusc, the
 // European Sovereign Cloud that the webhook's region switch knows
 // (webhook main.go:160-176).
@@ -26,7 +26,7 @@ func KnownPartition(p string) bool {
 
 // PartitionForRegion returns the partition a region belongs to. The prefixes
 // cn-, us-gov-, us-iso-, us-isob- and eusc- are the webhook's own mapping
-// (irsa-facts.md §3.4, webhook main.go:160-176); eu-isoe- and us-isof- come
+// (docs/reference/trust-policy.md#partitions-issuer-hosts-and-audience, docs/reference/trust-policy.md#sts-endpoints, webhook main.go:160-176); eu-isoe- and us-isof- come
 // from the SDKs' partition table (aws-sdk-go-v2
 // internal/endpoints/awsrulesfn/partitions.json, regionRegex
 // "^eu\-isoe\-\w+\-\d+$" and "^us\-isof\-\w+\-\d+$"), which the webhook

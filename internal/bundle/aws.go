@@ -266,7 +266,7 @@ func parseGetProvider(r *result, src *jsonSrc, o *object) {
 		r.failOff(src, o.start, "get-open-id-connect-provider output with an empty Url")
 		return
 	}
-	// IAM stores and returns the Url without a scheme (irsa-facts.md §3.1).
+	// IAM stores and returns the Url without a scheme (docs/reference/trust-policy.md#principal).
 	u := strings.TrimPrefix(p.URL, "https://")
 	r.providers = append(r.providers, &snapshot.OIDCProvider{URL: u, ClientIDs: p.ClientIDs, Thumbprints: p.Thumbprints,
 		Detailed: true, Source: r.src})

@@ -32,7 +32,7 @@ func providerList(arns ...string) string {
 }
 
 // TestProviderAttribution: get-open-id-connect-provider output has no ARN
-// (CONTRACT.md "Bundles").
+// (docs/contract.md#bundles).
 func TestProviderAttribution(t *testing.T) {
 	detailed := func(arn, account, ambiguous, ref string) *snapshot.OIDCProvider {
 		return &snapshot.OIDCProvider{ARN: arn, Account: account, URL: issuer, ClientIDs: []string{"sts.amazonaws.com"},

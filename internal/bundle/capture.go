@@ -32,7 +32,7 @@ type Capture struct {
 const ManifestFile = "manifest.json"
 
 // Manifest is what `irsa-doctor dump` writes beside the captures
-// (CONTRACT.md "Bundles"; the entry shape is in doc.go).
+// (docs/contract.md#bundles; the entry shape is in doc.go).
 type Manifest struct {
 	Kind        string          `json:"kind"` // always IrsaDoctorBundleManifest
 	CollectedAt string          `json:"collectedAt"`

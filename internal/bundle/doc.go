@@ -2,7 +2,7 @@
 // them (`-o json`, `-o yaml`, `--output json`, and their error texts), into a
 // snapshot.Snapshot.
 //
-// Files are recognised by content, never by name (CONTRACT.md "Bundles"):
+// Files are recognised by content, never by name (docs/contract.md#bundles):
 // the JSON shape decides (`kind`/`apiVersion` for Kubernetes objects; the
 // top-level keys `cluster`, `Role`, `Roles`, `OpenIDConnectProviderList`,
 // `Url`+`ClientIDList`, `Account`+`Arn`+`UserId`, `associations` (aws eks
@@ -14,7 +14,7 @@
 // documents. Every problem with one file is recorded in Snapshot.Files and
 // reading goes on; only a PATH that cannot be opened is an error.
 //
-// A kubectl List proves absence (CONTRACT.md "Absence needs proof") for
+// A kubectl List proves absence (docs/contract.md#absence-needs-proof) for
 // the namespaces it has items from, or for every namespace when they span
 // two or more (`-A`). A ServiceAccount List must also hold each such
 // namespace's `default` ServiceAccount, which every namespace has: a List
@@ -44,7 +44,7 @@
 //	 "gaps": [{"source": "aws", "operation": "iam:GetRole", "resource": "arn:...", "reason": "AccessDenied"}]}
 //
 // Each "listed" entry says that every object of a kind in a scope was
-// captured, so one absent from the input is missing (CONTRACT.md "Absence
+// captured, so one absent from the input is missing (docs/contract.md "Absence
 // needs proof"), even when the List was empty. kind is a snapshot.Kind:
 // Pod, ServiceAccount, Workload, DaemonSet and PodIdentityAgent (the pods
 // the EKS Pod Identity Agent's DaemonSets select) take a "namespace" or

@@ -10,7 +10,7 @@ import (
 )
 
 // Error texts saved to a file, as kubectl and the AWS CLI print them on
-// stderr, are evidence (CONTRACT.md "Absence needs proof"): a NotFound
+// stderr, are evidence (docs/contract.md#absence-needs-proof): a NotFound
 // proves an object missing; a denied call is a gap.
 
 // looksLikeErrorText reports whether the first line is a CLI error.

@@ -76,7 +76,7 @@ func used(kind, apiVersion string) bool {
 }
 
 // listingKinds maps the kinds whose complete Lists prove absence
-// (CONTRACT.md "Absence needs proof") to their snapshot.Kind, and says
+// (docs/contract.md#absence-needs-proof) to their snapshot.Kind, and says
 // which are cluster-scoped.
 var listingKinds = map[string]struct {
 	kind    snapshot.Kind
@@ -313,7 +313,7 @@ func resolvePending(ctx context.Context, items []item, raws []jsontext.Value, hi
 }
 
 // addKube adds decoded items to the result. list is true for the items of a
-// List, which also prove absence (CONTRACT.md "Absence needs proof"): a
+// List, which also prove absence (docs/contract.md#absence-needs-proof): a
 // complete List of a namespaced kind proves it for each namespace its items
 // come from, or for every namespace when they span two or more (a `-A`
 // list); a List of a cluster-scoped kind is complete. An empty List proves

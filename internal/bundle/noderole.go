@@ -10,7 +10,7 @@ import (
 )
 
 // The node role's permission policies (snapshot/noderole.go): what EKS
-// Pod Identity needs of the node's IAM role (irsa-facts.md §6.1). Each
+// Pod Identity needs of the node's IAM role (docs/reference/pod-identity.md). Each
 // output is recognised by its top-level key, as the AWS CLI prints it:
 //
 //	get-instance-profile        {"InstanceProfile": {..., "Roles": [role]}}

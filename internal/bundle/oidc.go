@@ -24,7 +24,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// The OIDC side of a bundle (CONTRACT.md "Bundles"): the bare issuer URL
+// The OIDC side of a bundle (docs/contract.md#bundles): the bare issuer URL
 // that `aws eks describe-cluster --query cluster.identity.oidc.issuer
 // --output text` prints, a bare policy document, PEM certificate chains as
 // `openssl s_client -showcerts` prints them, OIDC discovery documents and
@@ -153,7 +153,7 @@ var chainMarkers = [][]byte{[]byte("CONNECTED("), []byte("Certificate chain")}
 
 // parsePEM reads every certificate of the file into chains, leaf first.
 // `openssl s_client -showcerts` prints the chain the server sends, in the
-// order it sends it (irsa-facts.md §4); the text around the blocks is
+// order it sends it (docs/reference/thumbprint.md); the text around the blocks is
 // ignored. A new chain starts at a connection marker, or at a certificate
 // that is not a CA after the first of a chain (a second leaf: several
 // captures, or PEM files concatenated).
@@ -249,7 +249,7 @@ func indexLineStart(data, p []byte) int {
 }
 
 // certificate converts a parsed certificate. The SHA-1 is lower-case hex of
-// the DER, as IAM thumbprints are (irsa-facts.md §4).
+// the DER, as IAM thumbprints are (docs/reference/thumbprint.md).
 func certificate(c *x509.Certificate) snapshot.Certificate {
 	sum := sha1.Sum(c.Raw)
 	return snapshot.Certificate{
@@ -483,7 +483,7 @@ var manifestKinds = map[string]struct {
 	string(snapshot.KindPodIdentity):      {snapshot.KindPodIdentity, scopeCluster},
 }
 
-// parseManifest reads the dump manifest (CONTRACT.md "Bundles").
+// parseManifest reads the dump manifest (docs/contract.md#bundles).
 func parseManifest(r *result, src *jsonSrc, o *object) {
 	var m struct {
 		CollectedAt string          `json:"collectedAt"`
@@ -623,7 +623,7 @@ func tokenKey(t *snapshot.TokenClaims) string {
 // capture it describes proves nothing. An OIDCProvider entry also gives
 // its account to its file's list-open-id-connect-providers output, which
 // names none when it is empty (an empty List counts as a capture of none
-// when the manifest says what was listed, CONTRACT.md "Absence needs
+// when the manifest says what was listed, docs/contract.md "Absence needs
 // proof"). It runs before merger.finish resolves provider lists.
 func (m *merger) resolveManifests() {
 	for _, r := range m.results {

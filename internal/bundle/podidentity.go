@@ -14,7 +14,7 @@ import (
 // list-pod-identity-associations` has the first six members; `aws eks
 // describe-pod-identity-association` (and create-/update-) adds the rest
 // (EKS API reference, PodIdentityAssociation and
-// PodIdentityAssociationSummary; irsa-facts.md §6.1).
+// PodIdentityAssociationSummary; docs/reference/pod-identity.md).
 type eksAssociation struct {
 	ClusterName        string            `json:"clusterName"`
 	Namespace          string            `json:"namespace"`

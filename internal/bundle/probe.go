@@ -184,7 +184,7 @@ func parseDryRun(r *result, src *jsonSrc, o *object) {
 	r.recognise(labelDryRun)
 }
 
-// Names the pod identity webhook injects (irsa-facts.md §1.2, §1.4); the
+// Names the pod identity webhook injects (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions, docs/reference/webhook.md#pod-identity-mode); the
 // bundle reader does not import the webhook package, which judges.
 var (
 	tokenVolumes    = []string{"aws-iam-token", "eks-pod-identity-token"}

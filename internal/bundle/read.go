@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultMaxFileSize is the size above which a file is skipped and listed
-// (CONTRACT.md "Bundles": files over 256 MiB are skipped).
+// (docs/contract.md#bundles: files over 256 MiB are skipped).
 const DefaultMaxFileSize int64 = 256 << 20
 
 // Options configure Read.

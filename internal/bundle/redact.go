@@ -8,7 +8,7 @@ import (
 )
 
 // A dump is shared with support, so it keeps only what the checks read
-// (STYLE.md: never read Secrets; CONTRACT.md "Bundles"). A pod spec can
+// (STYLE.md: never read Secrets; docs/contract.md#bundles). A pod spec can
 // still carry a credential in plain text: an env var's literal value
 // (AWS_SECRET_ACCESS_KEY, DB_PASSWORD, ...), a --password argument, an
 // Authorization header of an HTTP probe, and the whole previous object

@@ -335,7 +335,7 @@ func (m *merger) listedByURL() map[string][]listedProvider {
 }
 
 // attribute gives a get-open-id-connect-provider output its ARN
-// (CONTRACT.md "Bundles": the output has no ARN; attribute it to the one
+// (docs/contract.md#bundles: the output has no ARN; attribute it to the one
 // listed provider with that Url; ambiguous when several accounts list it).
 // listed is m.listedByURL(); memo keeps the answer for each Url and folder,
 // which is all it depends on, so that many outputs of one Url listed in
@@ -493,7 +493,7 @@ func parseARN(s string) (arnParts, bool) {
 }
 
 // providerURL is the Url part of an OIDC provider ARN
-// (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH, irsa-facts.md §3.1).
+// (arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH, docs/reference/trust-policy.md#principal).
 func providerURL(arn string) string {
 	if a, ok := parseARN(arn); ok {
 		if u, ok := strings.CutPrefix(a.resource, "oidc-provider/"); ok {

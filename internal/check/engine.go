@@ -302,7 +302,7 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 	}
 	if t.Mechanism == model.MechanismPodIdentity {
 		// Its role is the association's: the annotation is not used
-		// (irsa-facts.md §6.3).
+		// (docs/reference/pod-identity.md#pod-identity-and-irsa-together).
 		ft.RoleARN = ""
 		a := t.Association
 		if a == nil {
@@ -340,7 +340,7 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 		switch {
 		case t.Mechanism == model.MechanismPodIdentity && (l == finding.LinkOIDCProvider || l == finding.LinkIssuer):
 			// EKS Pod Identity gets credentials from the agent and EKS
-			// Auth, not from the cluster's OIDC issuer (irsa-facts.md §6);
+			// Auth, not from the cluster's OIDC issuer (docs/reference/pod-identity.md);
 			// its webhook and role links are judged like any target's
 			// (IRSA403/405/406, IRSA404/410).
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "not used by EKS Pod Identity"})
@@ -363,7 +363,7 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 // podIdentityBlockers are the checks whose error means that container
 // credentials give the container nothing: no agent on the node (IRSA403),
 // a role EKS Auth cannot assume (IRSA404, IRSA410), a node where Pod
-// Identity does not work (IRSA405; irsa-facts.md §6.1, §6.2).
+// Identity does not work (IRSA405; docs/reference/pod-identity.md, docs/reference/pod-identity.md#failure-modes).
 var podIdentityBlockers = map[string]bool{"IRSA403": true, "IRSA404": true, "IRSA405": true, "IRSA410": true}
 
 // stoppedBy appends to a container's reason the failing checks that keep
@@ -372,7 +372,7 @@ var podIdentityBlockers = map[string]bool{"IRSA403": true, "IRSA404": true, "IRS
 // error of IRSA403/404/405/410; for web identity, an error on the
 // iam-role, oidc-provider or issuer link (AssumeRoleWithWebIdentity is
 // refused, and the SDK does not fall through to the next provider:
-// irsa-facts.md §7). credentialSource keeps its value: it says what the
+// docs/reference/credential-chain.md). credentialSource keeps its value: it says what the
 // SDK picks.
 func stoppedBy(cs []finding.Container, recs []record) {
 	for i := range cs {
@@ -424,7 +424,7 @@ func uniq(ss []string) []string {
 // merge reports a finding once when several targets produce it:
 //   - a pod's finding that its top-level workload's template also has (same
 //     check, status, container and message) is dropped, and the pod is
-//     listed in the workload finding's evidence (CONTRACT.md); runtime
+//     listed in the workload finding's evidence (docs/contract.md); runtime
 //     checks, which do not run on templates, stay per pod;
 //   - findings about the same subject (a ServiceAccount that several pods
 //     use) are reported once, listing the targets they affect.

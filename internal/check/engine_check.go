@@ -38,7 +38,7 @@ type Check struct {
 	// none of one, every outcome becomes skipped with the reason.
 	Needs []snapshot.Kind
 	// Requires lists the checks whose failure blocks this one (the
-	// cascade of CONTRACT.md "Cascades"). The engine enforces it per
+	// cascade of docs/contract.md#cascades-report-the-root-cause). The engine enforces it per
 	// subject: a prerequisite that failed for the target (for its
 	// ServiceAccount, its role, or the target itself) blocks every outcome
 	// of this check on the target, and the engine records "blocked by

@@ -377,7 +377,7 @@ func iamChecks() []*Check {
 	return []*Check{irsa101, irsa102, irsa103, irsa201, irsa202, irsa203, irsa204, irsa205, irsa206, irsa207, irsa208, irsa209, irsa210, irsa301, irsa302, irsa303}
 }
 
-// TestIAMCascades: CONTRACT.md "Cascades": 102/103 before the IAM side;
+// TestIAMCascades: docs/contract.md#cascades-report-the-root-cause: 102/103 before the IAM side;
 // 201 before 202-210; 202 and 203 before 204-206 and 208; 301 before
 // 302-306; 302 before 303. IRSA209 blocks the other trust checks (nothing
 // can be evaluated) and IRSA210 blocks IRSA205/IRSA206 (the literal
@@ -475,7 +475,7 @@ func TestIAMCascades(t *testing.T) {
 
 // TestStaleAudience: pods created before their ServiceAccount's
 // eks.amazonaws.com/audience annotation changed keep the old audience (the
-// webhook acts on CREATE only, irsa-facts.md §1.5); when a re-created pod
+// webhook acts on CREATE only, docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache); when a re-created pod
 // would be accepted, IRSA206 and IRSA303 say so and put the restart first.
 func TestStaleAudience(t *testing.T) {
 	const newAud = "irsa.example.com"

@@ -65,7 +65,7 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 	details := []model.Detail{ev}
 	if bare, _ := arn.ParseRole(arn.RoleARN("aws", "111122223333", "/", v)); bare.Name == v {
 		// The webhook composes arn:PARTITION:iam::ACCOUNT:role/NAME from a
-		// bare name only when run with --compose-role-arn (irsa-facts.md
+		// bare name only when run with --compose-role-arn (docs/reference/README.md
 		// §1.1; webhook PR #169), which the EKS-managed webhook is not
 		// known to be: a warning, not an error.
 		msg += "; only a webhook run with --compose-role-arn completes a bare name (with the node's account), otherwise it is injected as is and STS rejects it"

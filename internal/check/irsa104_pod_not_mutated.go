@@ -27,7 +27,7 @@ var irsa104 = &Check{
 
 // cacheRaceWindow: a ServiceAccount created this shortly before the pod may
 // not have reached the webhook's informer cache when the pod was admitted
-// (irsa-facts.md §1.5: "Injection sometimes fails", webhook #83, #194).
+// (docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache: "Injection sometimes fails", webhook #83, #194).
 const cacheRaceWindow = 60 * time.Second
 
 func runIRSA104(c *model.Context, t *model.Target, r *Recorder) {
@@ -75,7 +75,7 @@ func runIRSA104(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	if pia := c.Snap.PodIdentityAssociationFor(t.Namespace, t.SAName); pia != nil {
 		// The webhook gives an association precedence over the role-arn
-		// annotation (irsa-facts.md §1.4, §6.3): the re-created pod gets
+		// annotation (docs/reference/webhook.md#pod-identity-mode, docs/reference/pod-identity.md#pod-identity-and-irsa-together): the re-created pod gets
 		// Pod Identity.
 		details = append(details, model.Ev(pia.Source, fmt.Sprintf("EKS Pod Identity association %s of cluster %s for ServiceAccount %s/%s: the webhook would now inject Pod Identity (%s), not IRSA",
 			model.OrUnknown(pia.ID), pia.ClusterName, t.Namespace, t.SAName, webhook.EnvContainerFullURI)))

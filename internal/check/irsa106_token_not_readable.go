@@ -100,7 +100,7 @@ func tokenUses(spec *snapshot.PodSpec) []tokenUse {
 }
 
 // isWindows: the pod asks for Windows nodes (spec.os, or the node selector
-// the webhook itself looks at, irsa-facts.md §1.2).
+// the webhook itself looks at, docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions).
 func isWindows(spec *snapshot.PodSpec) bool {
 	if spec == nil {
 		return false
@@ -180,7 +180,7 @@ type tokenFile struct {
 }
 
 // kubeletTokenFile applies the kubelet's rules for a projected
-// serviceAccountToken (irsa-facts.md §1.2; kubernetes pkg/volume/projected
+// serviceAccountToken (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions; kubernetes pkg/volume/projected
 // collectData: "When FsGroup is set, we depend on SetVolumeOwnership to
 // change from 0600 to 0640"; pkg/volume/util FsUserFrom).
 func kubeletTokenFile(spec *snapshot.PodSpec, vol *snapshot.Volume, v kubeVersion) tokenFile {

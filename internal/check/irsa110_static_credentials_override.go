@@ -22,7 +22,7 @@ var irsa110 = &Check{
 	Scope:    ScopeWorkloads,
 	Requires: []*Check{irsa101},
 	// Not IRSA-only: static keys come first in every chain, so they win
-	// over EKS Pod Identity's container credentials too (irsa-facts.md
+	// over EKS Pod Identity's container credentials too (docs/reference/README.md
 	// §7.4); runIRSA110 leaves out targets that mean neither mechanism.
 	Applies:    applies110,
 	Containers: containers110,
@@ -31,7 +31,7 @@ var irsa110 = &Check{
 
 // Env var names of static keys. The _ID/_ACCESS_ pair is read by every
 // SDK; aws-sdk-go-v2 also reads AWS_ACCESS_KEY and AWS_SECRET_KEY
-// (config/env_config.go; irsa-facts.md §7.1).
+// (config/env_config.go; docs/reference/credential-chain.md#aws-sdk-go-v2).
 const (
 	envAltAccessKey = "AWS_ACCESS_KEY"
 	envAltSecretKey = "AWS_SECRET_KEY"
@@ -39,7 +39,7 @@ const (
 
 func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 	// What the keys take the place of: web identity (IRSA), or the
-	// container credentials of EKS Pod Identity (irsa-facts.md §7.4).
+	// container credentials of EKS Pod Identity (docs/reference/credential-chain.md#why-a-pod-uses-the-node-role, docs/reference/credential-chain.md#imds-reachability).
 	instead, roleWord := "web identity", "the IAM role"
 	if t.Mechanism == model.MechanismPodIdentity {
 		instead, roleWord = "EKS Pod Identity's container credentials", "the associated IAM role"

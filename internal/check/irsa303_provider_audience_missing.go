@@ -58,7 +58,7 @@ func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
 	widen := fmt.Sprintf("Add the token's audience %q to the provider's client IDs (a smaller change than re-creating the provider). If the audience itself is wrong, correct the ServiceAccount's eks.amazonaws.com/audience annotation instead and re-create the pods.", w.Audience.Value)
 	details := []model.Detail{model.Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence()}
 	// A pod created before the ServiceAccount's audience changed keeps
-	// its old audience (the webhook acts on CREATE only, irsa-facts.md
+	// its old audience (the webhook acts on CREATE only, docs/reference/README.md
 	// §1.5): when new pods get one the provider accepts, re-creating the
 	// pods is the fix, not widening the provider.
 	if now, stale := model.StaleAudience(t); stale {

@@ -7,7 +7,7 @@ import (
 )
 
 // ambiguousWhy is the bundle reader's reason for get-open-id-connect-provider
-// output it cannot attribute (CONTRACT.md "Bundles").
+// output it cannot attribute (docs/contract.md#bundles).
 const ambiguousWhy = "the provider " + iamHP + " is listed in accounts 111122223333 and 444455556666, and get-open-id-connect-provider output does not say which account it came from"
 
 // ambiguousProvider: both accounts list the issuer's provider; the

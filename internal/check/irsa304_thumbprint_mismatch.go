@@ -76,7 +76,7 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 	public, why := model.VerifyPublic(c, bad, host)
 	switch {
 	case public:
-		msg += ": the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected"
+		msg += ": the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateOpenIDConnectProviderThumbprint.html); STS is not affected"
 		details = append(details, model.WithSeverity(finding.SeverityWarning), model.Cmd(update),
 			model.Remedy("Nothing fails today. Update the list so that it stays true, in case the host ever moves to a private CA (the command keeps the current values after the new one)."))
 	case model.IsEKSIssuerHost(host):
@@ -94,7 +94,7 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 func lastCert(ch *snapshot.TLSChain) snapshot.Certificate { return ch.Certs[len(ch.Certs)-1] }
 
 // hasThumbprint compares case-insensitively: IAM returns thumbprints as
-// they were given, and openssl prints upper-case hex (irsa-facts.md §4).
+// they were given, and openssl prints upper-case hex (docs/reference/thumbprint.md).
 func hasThumbprint(list []string, sha1 string) bool {
 	for _, tp := range list {
 		if strings.EqualFold(strings.TrimSpace(tp), sha1) {
@@ -116,7 +116,7 @@ func otherMatch(ch *snapshot.TLSChain, list []string) int {
 }
 
 // newThumbprints puts sha1 first and keeps the current values, up to the
-// five IAM allows (irsa-facts.md §3.6).
+// five IAM allows (docs/reference/trust-policy.md#thumbprint-no-longer-used).
 func newThumbprints(sha1 string, current []string) []string {
 	out := []string{sha1}
 	for _, tp := range current {

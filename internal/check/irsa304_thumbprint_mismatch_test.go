@@ -75,7 +75,7 @@ func TestIRSA304(t *testing.T) {
 			name: "stale thumbprint of a public CA: a warning, STS is not affected",
 			mods: []func(*snapshot.Snapshot){thumbprints(p.PubOldInter.SHA1()), chains(eksChain)},
 			want: []string{line(provSubj, "fail",
-				"the provider's ThumbprintList [cb69f0e22b80011f0a911ef200143a6da99733ce] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US): the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected",
+				"the provider's ThumbprintList [cb69f0e22b80011f0a911ef200143a6da99733ce] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US): the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateOpenIDConnectProviderThumbprint.html); STS is not affected",
 				"  severity: warning",
 				"  evidence: bundle oidc-provider.json: provider "+iamProvider+" ThumbprintList: [cb69f0e22b80011f0a911ef200143a6da99733ce]",
 				eksChainEv, eksHostEv,
@@ -85,7 +85,7 @@ func TestIRSA304(t *testing.T) {
 			name: "the leaf's thumbprint instead of the last certificate's",
 			mods: []func(*snapshot.Snapshot){thumbprints(p.EksLeaf.SHA1()), chains(eksChain)},
 			want: []string{line(provSubj, "fail",
-				"the provider's ThumbprintList [40087998fba58e13de9e03ec65fe588e951aab10] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US); it holds the SHA-1 of certificate 0 of the chain (CN=oidc.eks.us-west-2.amazonaws.com,O=Amazon.com\\, Inc.,C=US) instead: the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected",
+				"the provider's ThumbprintList [40087998fba58e13de9e03ec65fe588e951aab10] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US); it holds the SHA-1 of certificate 0 of the chain (CN=oidc.eks.us-west-2.amazonaws.com,O=Amazon.com\\, Inc.,C=US) instead: the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateOpenIDConnectProviderThumbprint.html); STS is not affected",
 				"  severity: warning",
 				"  evidence: bundle oidc-provider.json: provider "+iamProvider+" ThumbprintList: [40087998fba58e13de9e03ec65fe588e951aab10]",
 				eksChainEv, eksHostEv,
@@ -94,7 +94,7 @@ func TestIRSA304(t *testing.T) {
 		{
 			name: "a capture whose leaf has expired since still verifies as of its validity",
 			mods: []func(*snapshot.Snapshot){thumbprints(p.PubOldInter.SHA1()), chains(fx.ChainOf("issuer-chain.pem", expired, p.PubInter))},
-			want: []string{"IRSA304 fail OIDCProvider " + iamProvider + ": the provider's ThumbprintList [cb69f0e22b80011f0a911ef200143a6da99733ce] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US): the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (irsa-facts.md §3.6); STS is not affected"},
+			want: []string{"IRSA304 fail OIDCProvider " + iamProvider + ": the provider's ThumbprintList [cb69f0e22b80011f0a911ef200143a6da99733ce] lacks bbe684c258ea93be5d7f4b342563309192cfe87c, the SHA-1 of the last certificate oidc.eks.us-west-2.amazonaws.com serves (CN=Example Trust RSA 2048 M02,O=Example Trust Services,C=US): the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateOpenIDConnectProviderThumbprint.html); STS is not affected"},
 		},
 		{
 			name: "self-hosted issuer with a private CA: an error",

@@ -115,7 +115,7 @@ func runIRSA305(c *model.Context, t *model.Target, r *Recorder) {
 			p := fmt.Sprintf("the JWKS [%s] has no key with the token's kid %q, so STS cannot verify the token's signature", strings.Join(kids, ", "), tok.KeyID)
 			if exp := tok.ExpiresAt; exp != 0 && !time.Unix(exp, 0).After(model.CaptureTime(c)) {
 				// An expired token may predate a key rotation: EKS
-				// rotates every seven days (irsa-facts.md §1.8).
+				// rotates every seven days (docs/reference/webhook.md#token-facts).
 				p += fmt.Sprintf(" (the token expired at %s and its key may have rotated out since: compare with a fresh token)", model.UnixTime(exp))
 			} else {
 				raise(finding.SeverityError)

@@ -64,7 +64,7 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 	}
 
 	// An EKS API server issues every token for its own issuer, the one
-	// describe-cluster shows (irsa-facts.md §1.8): a token whose iss is
+	// describe-cluster shows (docs/reference/webhook.md#token-facts): a token whose iss is
 	// another EKS cluster's issuer was created through another kube
 	// context, and says nothing about these pods. (An iss that differs
 	// from this issuer only by a trailing slash or letter case is judged

@@ -62,7 +62,7 @@ func TestIRSA306(t *testing.T) {
 		},
 		{
 			// An EKS API server issues every token for its own issuer
-			// (irsa-facts.md §1.8): this one came from another cluster.
+			// (docs/reference/webhook.md#token-facts): this one came from another cluster.
 			name: "a token of another EKS cluster says nothing about the pods",
 			mods: []func(*snapshot.Snapshot){token("https://oidc.eks.us-west-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9", iamSub, "k1", fresh, "sts.amazonaws.com")},
 			want: []string{strings.Join([]string{

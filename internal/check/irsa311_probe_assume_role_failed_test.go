@@ -175,7 +175,7 @@ func TestIRSA311(t *testing.T) {
 }
 
 // awsMsgVerificationKey is STS's message, with its double space
-// (irsa-facts.md §2).
+// (docs/reference/sts-errors.md).
 const awsMsgVerificationKey = "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"
 
 func containsNewline(ss []string) bool {

@@ -91,7 +91,7 @@ func runIRSA313(c *model.Context, t *model.Target, r *Recorder) {
 
 // injection is what the webhook is expected to add to a pod that matters
 // for IRSA: per container, the web identity variables and the token mount
-// (irsa-facts.md §1.2, §1.3); and the token volume. The region and
+// (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions, docs/reference/webhook.md#containers-that-already-set-the-variables); and the token volume. The region and
 // regional-STS variables are left out: EKS's flags differ from the
 // upstream defaults the prediction uses.
 type injection struct {
@@ -207,7 +207,7 @@ func describeDryRun(dr *snapshot.DryRunResult) string {
 // webhookCallFailed reports an API server refusal caused by a failed call
 // to the pod identity webhook under failurePolicy Fail: `Internal error
 // occurred: failed calling webhook "iam-for-pods.amazonaws.com": ...`
-// (k8s.io/apiserver admission webhook errors; irsa-facts.md §1.5).
+// (k8s.io/apiserver admission webhook errors; docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache).
 func webhookCallFailed(msg string) bool {
 	if !strings.Contains(msg, "failed calling webhook") {
 		return false

@@ -103,7 +103,7 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 }
 
 // unsupportedNote says where the target runs that EKS Pod Identity does not
-// support (irsa-facts.md §6.1: Linux EC2 nodes only), "" when nothing
+// support (docs/reference/pod-identity.md: Linux EC2 nodes only), "" when nothing
 // shows it.
 func unsupportedNote(c *model.Context, t *model.Target) string {
 	if t.Spec == nil {

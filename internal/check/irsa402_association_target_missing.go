@@ -115,7 +115,7 @@ func namespaceMissing(s *snapshot.Snapshot, ns string) (proof string, src snapsh
 }
 
 // associationSAMissing reports whether the input proves the association's
-// ServiceAccount absent (CONTRACT.md "Absence needs proof").
+// ServiceAccount absent (docs/contract.md#absence-needs-proof).
 func associationSAMissing(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociation) (proof string, src snapshot.Source, missing bool) {
 	if s.ServiceAccount(a.Namespace, a.ServiceAccount) != nil {
 		return "", snapshot.Source{}, false

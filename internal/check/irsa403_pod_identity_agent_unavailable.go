@@ -22,7 +22,7 @@ var irsa403 = &Check{
 }
 
 // agentNamespace and agentName are where the EKS add-on installs the
-// agent (irsa-facts.md §6.1; the add-on's Helm chart names the hybrid
+// agent (docs/reference/pod-identity.md; the add-on's Helm chart names the hybrid
 // variant eks-pod-identity-agent-hybrid).
 const (
 	agentNamespace = "kube-system"

@@ -103,7 +103,7 @@ func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
 
 // podIdentityContext is the request context EKS Pod Identity sends: its
 // session tags as aws:RequestTag/* keys, unless the association disables
-// them (EKS User Guide, "Enable or disable session tags"; irsa-facts.md
+// them (EKS User Guide, "Enable or disable session tags"; docs/reference/README.md
 // §6.1). The pod's name and UID are known for a running pod only. ev
 // shows the tags used, nil when none are.
 func podIdentityContext(t *model.Target, a *snapshot.PodIdentityAssociation) (ctx map[string][]string, ev model.Detail) {

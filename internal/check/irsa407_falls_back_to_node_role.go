@@ -97,7 +97,7 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 
 // meantMechanism says what the target is meant to use: the IRSA role its
 // ServiceAccount names, or the EKS Pod Identity association of its
-// ServiceAccount (which wins over the annotation: irsa-facts.md §6.3); ""
+// ServiceAccount (which wins over the annotation: docs/reference/pod-identity.md#pod-identity-and-irsa-together); ""
 // when neither.
 func meantMechanism(c *model.Context, t *model.Target) (string, []model.Detail) {
 	if a := model.TargetAssociation(c, t); a != nil {

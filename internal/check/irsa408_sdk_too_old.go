@@ -54,7 +54,7 @@ func runIRSA408(c *model.Context, t *model.Target, r *Recorder) {
 
 // containerMechanism is the mechanism the container's SDK will try. The
 // standardized chain takes web identity before container credentials
-// (irsa-facts.md §6.3, §7), so AWS_WEB_IDENTITY_TOKEN_FILE decides first.
+// (docs/reference/pod-identity.md#pod-identity-and-irsa-together, docs/reference/credential-chain.md), so AWS_WEB_IDENTITY_TOKEN_FILE decides first.
 // A container with neither (the pod was not mutated) is judged for the
 // target's mechanism, unless the webhook leaves it out; one with static
 // keys uses them and is not judged (IRSA110 reports it).
@@ -119,7 +119,7 @@ func minimumShort(v sdk.Verdict) string {
 }
 
 // consequence says what the old client does with the mechanism
-// (irsa-facts.md §5; failure-modes.md §3.1 #1, §3.6 #28).
+// (docs/reference/sdk-versions.md; docs/reference/failure-modes.md#credential-chain-and-fallback #1, §3.6 #28).
 func consequence(v sdk.Verdict) string {
 	switch {
 	case v.Mechanism == sdk.IRSA:
@@ -206,14 +206,14 @@ func sdkSpec(t *model.Target) (*snapshot.PodSpec, map[string]bool) {
 	case t.IsTemplate() && t.PodIdentity:
 		// The cluster has an association for the ServiceAccount: the
 		// webhook injects container credentials into new pods
-		// (irsa-facts.md §1.4, §6.3).
+		// (docs/reference/webhook.md#pod-identity-mode, docs/reference/pod-identity.md#pod-identity-and-irsa-together).
 		spec = webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{PodIdentity: func(string, string) bool { return true }}).Spec
 	case t.IsTemplate():
 		spec = t.Mutated(false).Spec
 	}
 	if t.Mechanism == model.MechanismIRSA {
 		// Containers named in skip-containers get nothing from the
-		// webhook: they do not use the role (irsa-facts.md §1.1).
+		// webhook: they do not use the role (docs/reference/webhook.md#annotations-it-reads).
 		for _, cr := range t.Mutated(false).Containers {
 			skipped[cr.Name] = cr.Skipped
 		}

@@ -25,7 +25,7 @@ func TestIRSA408(t *testing.T) {
 		return func(p *snapshot.Pod) { p.Spec.Containers[0].Image = img }
 	}
 	// podIdentityEnv is what the webhook injects for an association
-	// (irsa-facts.md §1.4).
+	// (docs/reference/webhook.md#pod-identity-mode).
 	podIdentityEnv := func(p *snapshot.Pod) {
 		for i := range p.Spec.Containers {
 			p.Spec.Containers[i].Env = append(p.Spec.Containers[i].Env,
@@ -89,7 +89,7 @@ func TestIRSA408(t *testing.T) {
 		},
 		{
 			// The SDK takes web identity before container credentials
-			// (irsa-facts.md §6.3): the IRSA minimum is what counts.
+			// (docs/reference/pod-identity.md#pod-identity-and-irsa-together): the IRSA minimum is what counts.
 			name: "both IRSA and Pod Identity variables: web identity wins",
 			snap: fx.Snapshot(fx.BarePod("dns", podImage("registry.k8s.io/external-dns/external-dns:v0.14.0"), fx.Mutated, podIdentityEnv)),
 			want: []string{`IRSA408 pass Pod payments/dns container app: image "registry.k8s.io/external-dns/external-dns:v0.14.0" (ExternalDNS v0.14.0) carries github.com/aws/aws-sdk-go v1.44.311, and IRSA needs github.com/aws/aws-sdk-go 1.23.13 or later`},

@@ -144,7 +144,7 @@ func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.C
 // value, else "regional" when the ServiceAccount's
 // eks.amazonaws.com/sts-regional-endpoints parses true, nothing when it
 // parses false, else the webhook's default, which EKS sets to regional
-// from Kubernetes 1.22 on (irsa-facts.md §1.1; EKS User Guide,
+// from Kubernetes 1.22 on (docs/reference/webhook.md#annotations-it-reads; EKS User Guide,
 // "Configure the AWS STS endpoint for a service account").
 func stsSetting(c *model.Context, t *model.Target, name string) (value, how string, known bool) {
 	cont := model.SpecContainer(t.Spec, name)

@@ -81,7 +81,7 @@ func piAssoc(sa string) *snapshot.PodIdentityAssociation {
 }
 
 // piInject gives the pod what the webhook injects for Pod Identity
-// (irsa-facts.md §1.4).
+// (docs/reference/webhook.md#pod-identity-mode).
 func piInject(p *snapshot.Pod) {
 	exp := int64(86400)
 	p.Labels[webhook.LabelPodIdentity] = "enabled"
@@ -173,7 +173,7 @@ func TestPodIdentityTargets(t *testing.T) {
 		},
 		{
 			// One of an uncaptured namespace is a target too: IRSA402
-			// skips it with the reason (CONTRACT.md "Absence needs proof").
+			// skips it with the reason (docs/contract.md#absence-needs-proof).
 			name: "an association whose ServiceAccount the input lacks is a target, with or without proof",
 			snap: piSnapshot(missingSA, otherNS),
 			want: map[string]string{"Deployment/payments/reports": model.MechanismPodIdentity, "Pod/payments/" + piPodName: model.MechanismPodIdentity,

@@ -21,7 +21,7 @@ var irsa410 = &Check{
 
 // podIdentityTrustPolicy is the trust policy EKS documents for a Pod
 // Identity role (EKS User Guide, "Create IAM role with trust policy
-// required by EKS Pod Identity"; irsa-facts.md §6.1).
+// required by EKS Pod Identity"; docs/reference/pod-identity.md).
 const podIdentityTrustPolicy = `{
   "Version": "2012-10-17",
   "Statement": [

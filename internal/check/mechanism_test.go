@@ -76,11 +76,11 @@ func TestMechanism(t *testing.T) {
 	}
 }
 
-// TestPodIdentityTemplateGetsNoIRSAFinding: CONTRACT.md "Pods that use EKS
+// TestPodIdentityTemplateGetsNoIRSAFinding: docs/contract.md "Pods that use EKS
 // Pod Identity (... or an association for their SA) get no IRSA102-306
 // finding": the template of 16-pod-identity-migrated, whose ServiceAccount
 // keeps an old role-arn annotation, gets IRSA101 and IRSA110 only (static
-// keys would win over Pod Identity too: irsa-facts.md §7.4).
+// keys would win over Pod Identity too: docs/reference/credential-chain.md#why-a-pod-uses-the-node-role, docs/reference/credential-chain.md#imds-reachability).
 func TestPodIdentityTemplateGetsNoIRSAFinding(t *testing.T) {
 	s := fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) {
 		// A hand-written AWS_ROLE_ARN would be IRSA109's on an IRSA template.

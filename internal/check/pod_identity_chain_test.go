@@ -48,7 +48,7 @@ func TestPodIdentityTargetUsingWebIdentity(t *testing.T) {
 		},
 		{
 			// Web identity comes before container credentials in every
-			// SDK chain (irsa-facts.md §6.3, §7).
+			// SDK chain (docs/reference/pod-identity.md#pod-identity-and-irsa-together, docs/reference/credential-chain.md).
 			name: "hand-written web identity makes the pod and the template irsa targets",
 			snap: piSnapshot(piHandWritten),
 			want: map[string]mech{"Deployment/payments/reports": {model.MechanismIRSA, true}, "Pod/payments/" + piPodName: {model.MechanismIRSA, true}},

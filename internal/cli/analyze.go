@@ -95,7 +95,7 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	return diag.run(opts.Deps, snap)
 }
 
-// pickCluster keeps the one cluster to diagnose (CONTRACT.md: several
+// pickCluster keeps the one cluster to diagnose (docs/contract.md: several
 // clusters in the input without --cluster is a usage error).
 func pickCluster(snap *snapshot.Snapshot, name string) error {
 	if name != "" {

@@ -13,7 +13,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 )
 
-// checkDoc is one entry of `checks -o json` (CONTRACT.md).
+// checkDoc is one entry of `checks -o json` (docs/contract.md).
 type checkDoc struct {
 	CheckID  string `json:"checkId"`
 	Slug     string `json:"slug"`
@@ -87,7 +87,7 @@ func NewCmdExplain(deps Deps) *cobra.Command {
 }
 
 // explainSDKVersions prints the minimum SDK versions for IRSA and EKS Pod
-// Identity with their sources (CONTRACT.md: explain sdk-versions).
+// Identity with their sources (docs/contract.md#commands).
 func explainSDKVersions(deps Deps) error {
 	d, err := sdk.Load()
 	if err != nil {

@@ -168,7 +168,7 @@ func TestChecksCommand(t *testing.T) {
 	}
 }
 
-// TestExitCodes: one case per class of CONTRACT.md "Exit codes". Usage
+// TestExitCodes: one case per class of docs/contract.md "Exit codes". Usage
 // errors are told apart by type (usageError), wherever they are raised.
 func TestExitCodes(t *testing.T) {
 	notEmpty := t.TempDir()

@@ -131,7 +131,7 @@ func newE2EIn(t *testing.T, c *testenv.Cluster, ns string, st awsfake.State) *e2
 }
 
 // e2eIssuerHostPath is the issuer without https://, as IAM names providers
-// and condition keys (irsa-facts.md §3.1).
+// and condition keys (docs/reference/trust-policy.md#principal).
 func e2eIssuerHostPath(c *testenv.Cluster) string {
 	return strings.TrimPrefix(c.Issuer, "https://")
 }
@@ -142,7 +142,7 @@ func e2eProviderARN(c *testenv.Cluster) string {
 
 // e2eCAThumbprint is what IAM compares for the harness issuer: the SHA-1 of
 // the last certificate the OIDC proxy serves, the harness CA
-// (irsa-facts.md §4).
+// (docs/reference/thumbprint.md).
 func e2eCAThumbprint(c *testenv.Cluster) string {
 	return sha1Hex(c.CA.Cert.Raw)
 }

@@ -137,7 +137,7 @@ func TestE2EFamilies(t *testing.T) {
 		want     []failing
 		// skipped maps "CHECK SUBJECT" to the reason it must be skipped
 		// for: the root cause is reported, what it blocks is skipped
-		// (CONTRACT.md "Cascades").
+		// (docs/contract.md#cascades-report-the-root-cause).
 		skipped map[string]string
 	}{
 		{
@@ -198,7 +198,7 @@ func TestE2EFamilies(t *testing.T) {
 		},
 		{
 			// failurePolicy Ignore admits the pod unmutated while the webhook
-			// is down (irsa-facts.md §1.5); at scan time the configuration
+			// is down (docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache); at scan time the configuration
 			// and the server are fine again, the pod is not.
 			name: "webhook down at admission", ns: "e2e-webhook-down", webhook: webhookDown,
 			want: []failing{{"IRSA104", "error", "Pod e2e-webhook-down/api",

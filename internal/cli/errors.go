@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes (CONTRACT.md "Exit codes").
+// Exit codes (docs/contract.md "Exit codes").
 const (
 	ExitOK = 0
 	// ExitFindings: a fail at or above --fail-on.

@@ -31,7 +31,7 @@ func TestExamples(t *testing.T) {
 		// eks-auth:AssumeRoleForPodIdentity: nothing to report.
 		"pod-identity-healthy": nil,
 		// A trust policy allowing sts:AssumeRole only: EKS Auth tags the
-		// session, so it needs sts:TagSession too (irsa-facts.md §6.1).
+		// session, so it needs sts:TagSession too (docs/reference/pod-identity.md).
 		"pod-identity-trust-missing-tagsession": {"IRSA404 error IAMRole payments-s3-reader"},
 	}
 	dirs, err := os.ReadDir("../../examples")

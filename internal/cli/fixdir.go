@@ -13,7 +13,7 @@ import (
 )
 
 // writeFixDir writes every fix.files entry of the failing findings into
-// dir, and fix.sh with their commands (CONTRACT.md "Fixes"). The script
+// dir, and fix.sh with their commands (docs/contract.md#fixes). The script
 // changes to its own folder first, so the commands' file:// paths resolve
 // to the files beside it. Nothing is run. A folder that cannot be made is
 // a usage error; what fails after is not.
@@ -82,7 +82,7 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 			continue
 		}
 		// The subject comes from the input: a line break in a name must
-		// not end the comment and start a command (CONTRACT.md "Fixes":
+		// not end the comment and start a command (docs/contract.md#fixes:
 		// comments carry no raw control characters).
 		fmt.Fprintf(&script, "\n# %s\n", termsafe.Escape(fmt.Sprintf("%s %s: %s", f.CheckID, f.Slug, f.Subject)))
 		for _, c := range cmds {

@@ -11,7 +11,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 )
 
-// targetFlags are the same on analyze, scan and dump (CONTRACT.md).
+// targetFlags are the same on analyze, scan and dump (docs/contract.md).
 type targetFlags struct {
 	Pods            []string
 	ServiceAccounts []string

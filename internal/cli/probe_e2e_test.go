@@ -20,7 +20,7 @@ import (
 // TestE2EProbe: `scan --probe` against the real kube-apiserver (a real
 // TokenRequest, a real dry-run create through the test webhook) and the
 // STS fake, which answers AssumeRoleWithWebIdentity with STS's messages
-// (irsa-facts.md §2): success, and each mapped STS error, with the exact
+// (docs/reference/sts-errors.md): success, and each mapped STS error, with the exact
 // probe findings; the dry run catching a webhook outage; a caller without
 // the probe's permissions; and `dump --probe` + `analyze` giving what
 // `scan --probe` gave.

@@ -11,7 +11,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
-// Bundles and clusters are untrusted (CONTRACT.md "Fixes"): a file name, a
+// Bundles and clusters are untrusted (docs/contract.md#fixes): a file name, a
 // cluster name or an API error can hold control characters. Every line the
 // commands write to stderr escapes what came from outside with
 // termsafe.Escape; the errors they return are escaped here, once, before

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// SchemaVersion is the version of the JSON document (CONTRACT.md).
+// SchemaVersion is the version of the JSON document (docs/contract.md).
 const SchemaVersion = 1
 
 // Severity is how bad a failing finding is.
@@ -205,7 +205,7 @@ type Summary struct {
 	BySeverity map[string]int `json:"bySeverity"`
 }
 
-// Result is the whole document of CONTRACT.md.
+// Result is the whole document of docs/contract.md.
 type Result struct {
 	SchemaVersion int       `json:"schemaVersion"`
 	Tool          Tool      `json:"tool"`
@@ -217,7 +217,7 @@ type Result struct {
 }
 
 // Sort orders findings by severity (worst first), checkId, subject, and
-// status (fail, skipped, pass), as CONTRACT.md says.
+// status (fail, skipped, pass), as docs/contract.md says.
 func Sort(fs []Finding) {
 	statusRank := map[Status]int{StatusFail: 0, StatusSkipped: 1, StatusPass: 2}
 	sort.SliceStable(fs, func(i, j int) bool {

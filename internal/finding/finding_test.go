@@ -74,7 +74,7 @@ func TestFailsAtOrAbove(t *testing.T) {
 }
 
 // TestFailsAtOrAboveCountsFailsOnly: skipped and passed findings never
-// count (CONTRACT.md "Exit codes"), whatever their severity.
+// count (docs/contract.md "Exit codes"), whatever their severity.
 func TestFailsAtOrAboveCountsFailsOnly(t *testing.T) {
 	r := &Result{Findings: []Finding{
 		{CheckID: "IRSA304", Severity: SeverityError, Status: StatusSkipped},

@@ -2,7 +2,7 @@ package finding
 
 import "strings"
 
-// A remediation is Markdown (CONTRACT.md: "remediation": "Markdown"),
+// A remediation is Markdown (docs/contract.md: "remediation": "Markdown"),
 // rendered by the text report and by whatever shows the JSON document (a
 // pull request comment, a ticket). A value from the input written into it
 // as is would be read as markup: a ServiceAccount named

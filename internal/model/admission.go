@@ -189,7 +189,7 @@ type skipLabel struct {
 
 // SkipLabelOf decides whether the skip label excludes the pod. The label
 // acts only through the webhook configuration's objectSelector (the OSS
-// deploy/mutatingwebhook.yaml has `DoesNotExist`; irsa-facts.md §1.1): when
+// deploy/mutatingwebhook.yaml has `DoesNotExist`; docs/reference/webhook.md#annotations-it-reads): when
 // the input holds the configuration, the label excludes the pod only if
 // every identified webhook's objectSelector has a requirement on it that
 // the labels fail; without the configuration, the upstream manifest is

@@ -18,7 +18,7 @@ type AudienceFact struct {
 	// for its own audiences, which the input does not show
 	// (ServiceAccountTokenProjection.audience: "defaults to the identifier
 	// of the apiserver"; the webhook tests the annotation's presence only,
-	// irsa-facts.md §1.1).
+	// docs/reference/webhook.md#annotations-it-reads).
 	Known bool
 	// FromVolume is true when the value was read from the target's own
 	// aws-iam-token volume, false when it is what the webhook will inject.
@@ -41,11 +41,11 @@ func (a AudienceFact) same(b AudienceFact) bool { return a.Known == b.Known && a
 // TokenAudience returns the audience of the target's token: the audience
 // of the aws-iam-token projected volume of a pod (as admitted) or of a
 // template (the webhook adds no volume whose name exists, so a template's
-// own volume is what its pods get: irsa-facts.md §1.3, webhook.Mutate); for
+// own volume is what its pods get: docs/reference/webhook.md#containers-that-already-set-the-variables, webhook.Mutate); for
 // an unused ServiceAccount, a pod the webhook did not mutate or a template
 // without the volume, what the webhook will inject: the ServiceAccount's
 // eks.amazonaws.com/audience annotation, else the webhook's default
-// sts.amazonaws.com (irsa-facts.md §1.1, §1.2).
+// sts.amazonaws.com (docs/reference/webhook.md#annotations-it-reads, docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions).
 func TokenAudience(t *Target) AudienceFact {
 	if a, ok := volumeAudience(t); ok {
 		return a
@@ -106,7 +106,7 @@ func InjectedAudience(t *Target) AudienceFact {
 // what the webhook injects into the pod's own spec without its
 // aws-iam-token volume. The webhook runs on CREATE only, so a pod keeps
 // the audience it was created with when the ServiceAccount's
-// eks.amazonaws.com/audience annotation changes later (irsa-facts.md §1.5).
+// eks.amazonaws.com/audience annotation changes later (docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache).
 func newPodAudience(t *Target) (AudienceFact, bool) {
 	if !t.IsPod() || t.Spec == nil || t.SA == nil {
 		return AudienceFact{}, false
@@ -158,7 +158,7 @@ func ManifestVolume(t *Target) (where string, ok bool) {
 }
 
 // ManifestVolumeRemedy tells to correct a volume written in the manifest:
-// the webhook keeps it (irsa-facts.md §1.3), so neither the
+// the webhook keeps it (docs/reference/webhook.md#containers-that-already-set-the-variables), so neither the
 // ServiceAccount's annotation nor a restart changes its audience.
 func ManifestVolumeRemedy(where, have string, want AudienceFact) string {
 	to := "an audience that is accepted"

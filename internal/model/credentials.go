@@ -11,7 +11,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// Credential sources (CONTRACT.md targets[].containers[].credentialSource).
+// Credential sources (docs/contract.md#the-json-document).
 const (
 	SourceStaticEnv   = "static-env"
 	SourceWebIdentity = "web-identity"
@@ -23,7 +23,7 @@ const (
 
 // Environment variables of the default chains besides the webhook's
 // (aws-sdk-go-v2 config/env_config.go; botocore credentials.py;
-// irsa-facts.md §7).
+// docs/reference/credential-chain.md).
 const (
 	envAccessKeyAlt   = "AWS_ACCESS_KEY" // Go SDK v2 only
 	envSecretKeyAlt   = "AWS_SECRET_KEY" // Go SDK v2 only
@@ -44,7 +44,7 @@ const ecsContainerHost = "169.254.170.2"
 func Credentials(t *Target) []finding.Container { return CredentialsIn(nil, t) }
 
 // CredentialsIn predicts, for every container of the target, the
-// credential source its SDK's default chain picks (CONTRACT.md
+// credential source its SDK's default chain picks (docs/contract.md
 // targets[].containers), with IMDS reachability from the snapshot's nodes
 // and instances. Templates are judged as the webhook will mutate them;
 // pods as admitted. See credentialChains.
@@ -91,7 +91,7 @@ type ContainerChain struct {
 }
 
 // CredentialChains walks the default credential chains for every container of the
-// target (irsa-facts.md §7.1 aws-sdk-go-v2 LoadDefaultConfig, §7.2
+// target (docs/reference/credential-chain.md#aws-sdk-go-v2 aws-sdk-go-v2 LoadDefaultConfig, §7.2
 // botocore create_credential_resolver). Templates are judged as the
 // webhook will mutate them: in Pod Identity mode when the cluster has an
 // association for the ServiceAccount (§1.4, §6.3). IMDS reachability
@@ -153,7 +153,7 @@ func walkChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 
 // bothMechanisms says, in the reason of each container, which of the two
 // mechanisms configured for its ServiceAccount (an IRSA role-arn and an
-// EKS Pod Identity association) it uses and why (irsa-facts.md §6.3;
+// EKS Pod Identity association) it uses and why (docs/reference/pod-identity.md#pod-identity-and-irsa-together;
 // IRSA401 judges whether that matters).
 func bothMechanisms(s *snapshot.Snapshot, t *Target, chains []ContainerChain) {
 	role, _ := RoleAnnotation(t.SA)
@@ -445,7 +445,7 @@ func uriHost(uri string) string {
 
 // goRejectsURI says why aws-sdk-go-v2 refuses a container credentials URI:
 // an http URL must name a loopback host or one of the ECS and EKS
-// link-local hosts (config/resolve_credentials.go; irsa-facts.md §7.1);
+// link-local hosts (config/resolve_credentials.go; docs/reference/credential-chain.md#aws-sdk-go-v2);
 // https may name any host.
 func goRejectsURI(raw string) string {
 	u, err := url.Parse(raw)
@@ -559,7 +559,7 @@ type ImdsVerdict struct {
 // network (EKS best practices, "Restrict access to the instance profile
 // assigned to the worker node"; EC2 User Guide, "Instance metadata access
 // considerations"). Fargate nodes have no IMDS; EKS Hybrid Nodes are not
-// EC2 instances (irsa-facts.md §6.1). Network policies that block
+// EC2 instances (docs/reference/pod-identity.md). Network policies that block
 // 169.254.169.254 cannot be seen.
 func imdsOf(s *snapshot.Snapshot, t *Target) ImdsVerdict {
 	if !t.IsPod() {
@@ -628,7 +628,7 @@ func imdsOf(s *snapshot.Snapshot, t *Target) ImdsVerdict {
 }
 
 // HasLabel reports a label that is present, whatever its value (the
-// webhook's objectSelector tests existence: irsa-facts.md §1.1).
+// webhook's objectSelector tests existence: docs/reference/webhook.md#annotations-it-reads).
 func HasLabel(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok

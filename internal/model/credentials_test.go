@@ -13,7 +13,7 @@ import (
 )
 
 // TestWalkChain covers every branch of both default chains
-// (aws-sdk-go-v2 LoadDefaultConfig and botocore; irsa-facts.md §7.1,
+// (aws-sdk-go-v2 LoadDefaultConfig and botocore; docs/reference/credential-chain.md#aws-sdk-go-v2,
 // §7.2) for one container, with a fixed IMDS verdict.
 func TestWalkChain(t *testing.T) {
 	irsa := []snapshot.EnvVar{fx.Lit(webhook.EnvRoleARN, fx.Role), fx.Lit(webhook.EnvTokenFile, webhook.TokenPath)}

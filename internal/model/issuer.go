@@ -79,7 +79,7 @@ func describeClusterCmd(name string) string {
 }
 
 // eksIssuerHost matches the issuer hosts EKS uses, oidc.eks.REGION.amazonaws.com
-// and, in China, oidc.eks.REGION.amazonaws.com.cn (irsa-facts.md §3.4).
+// and, in China, oidc.eks.REGION.amazonaws.com.cn (docs/reference/trust-policy.md#partitions-issuer-hosts-and-audience, docs/reference/trust-policy.md#sts-endpoints).
 var eksIssuerHost = regexp.MustCompile(`^oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$`)
 
 // issuerRegion returns the region of an EKS issuer host and path, or "".
@@ -93,7 +93,7 @@ func issuerRegion(hostPath string) string {
 
 // ClusterIssuer returns the issuer of the cluster the input describes:
 // describe-cluster's identity.oidc.issuer, or else a bare issuer URL file
-// (CONTRACT.md "Bundles"). why says what is missing when ok is false;
+// (docs/contract.md#bundles). why says what is missing when ok is false;
 // missing is true when the cluster is known and has no issuer (IRSA301).
 func ClusterIssuer(s *snapshot.Snapshot) (fact IssuerFact, why string, missing bool) {
 	if cl := s.Cluster(); cl != nil {

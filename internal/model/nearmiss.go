@@ -24,7 +24,7 @@ func NearMissKey(annotations map[string]string) string {
 	return keys[0]
 }
 
-// IsNearMiss applies CONTRACT.md's rule: after lower-casing, trimming, `_`
+// IsNearMiss applies docs/contract.md's rule: after lower-casing, trimming, `_`
 // -> `-` and `amazon.com` -> `amazonaws.com`, the key equals
 // eks.amazonaws.com/role-arn or is within Damerau-Levenshtein distance 2 of
 // it. iam.amazonaws.com/* (kube2iam, kiam) is another mechanism, never a

@@ -19,7 +19,7 @@ import (
 
 // PublicRootCAs returns the root CAs that count as public: a chain that
 // verifies to one of them is trusted by IAM through its library of trusted
-// CAs, without thumbprints (irsa-facts.md §3.6). It is the system's pool; a
+// CAs, without thumbprints (docs/reference/trust-policy.md#thumbprint-no-longer-used). It is the system's pool; a
 // variable so that tests can substitute a CA of their own, since no public
 // chain can be built offline.
 var PublicRootCAs = x509.SystemCertPool
@@ -34,7 +34,7 @@ func UrlHost(s string) string {
 }
 
 // IsEKSIssuerHost reports an issuer host that EKS runs
-// (oidc.eks.REGION.amazonaws.com[.cn], irsa-facts.md §3.4), served with a
+// (oidc.eks.REGION.amazonaws.com[.cn], docs/reference/trust-policy.md#partitions-issuer-hosts-and-audience, docs/reference/trust-policy.md#sts-endpoints), served with a
 // certificate from a public CA.
 func IsEKSIssuerHost(host string) bool { return eksIssuerHost.MatchString(host) }
 
@@ -65,7 +65,7 @@ func DiscoveryFor(s *snapshot.Snapshot, issuer IssuerFact) (doc *snapshot.Discov
 
 // KeysHost is the host whose TLS certificate IAM checks: the host of the
 // discovery document's jwks_uri, else the issuer's own host (the same on
-// EKS, where the keys are ISSUER/keys), irsa-facts.md §4. where says which.
+// EKS, where the keys are ISSUER/keys), docs/reference/thumbprint.md. where says which.
 func KeysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src snapshot.Source) {
 	if d, _ := DiscoveryFor(s, issuer); d != nil {
 		if h := UrlHost(d.JWKSURI); h != "" && strings.HasPrefix(strings.ToLower(d.JWKSURI), "https://") {
@@ -76,7 +76,7 @@ func KeysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src 
 }
 
 // ChainsFor returns the captured chains whose leaf certificate is valid
-// for host by its DNS SANs (CONTRACT.md "Bundles": chains are matched to
+// for host by its DNS SANs (docs/contract.md#bundles: chains are matched to
 // the host by the leaf's SAN), without duplicates.
 func ChainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
 	var out []*snapshot.TLSChain

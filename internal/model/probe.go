@@ -17,7 +17,7 @@ type ProbeSA struct {
 	RoleARN         string
 	// Audience is what the webhook puts in the pods' token volume: the
 	// eks.amazonaws.com/audience annotation, else sts.amazonaws.com
-	// (irsa-facts.md §1.1); "" when the annotation is present but empty,
+	// (docs/reference/webhook.md#annotations-it-reads); "" when the annotation is present but empty,
 	// so the API server's own audiences apply.
 	Audience string
 }
@@ -148,7 +148,7 @@ func ProbeToken(pr *snapshot.ProbeResult) string {
 }
 
 // stsAnswer explains one STS answer to AssumeRoleWithWebIdentity: the
-// error table of irsa-facts.md §2.
+// error table of docs/reference/sts-errors.md.
 type stsAnswer struct {
 	// Cause says, in plain words, what the answer means.
 	Cause string
@@ -170,7 +170,7 @@ type stsAnswer struct {
 // policy that admits too much, never a refusal).
 var TrustChecks = []string{"IRSA201", "IRSA202", "IRSA203", "IRSA204", "IRSA205", "IRSA206", "IRSA208", "IRSA209", "IRSA210"}
 
-// Prefixes of STS's messages (irsa-facts.md §2, exact strings seen from
+// Prefixes of STS's messages (docs/reference/sts-errors.md, exact strings seen from
 // STS; the verification-key message has a double space after its comma).
 const (
 	stsNoProvider      = "No OpenIDConnect provider found in your account for "

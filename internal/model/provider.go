@@ -81,7 +81,7 @@ func ProviderAbsentReason(s *snapshot.Snapshot, w WebIdentity) string {
 // providerAmbiguous returns why the input's details of the issuer's
 // provider cannot be attributed to an account ("" when they can):
 // get-open-id-connect-provider output carries no ARN, and several accounts
-// list a provider with its Url (CONTRACT.md "Bundles").
+// list a provider with its Url (docs/contract.md#bundles).
 func providerAmbiguous(s *snapshot.Snapshot, w WebIdentity) string {
 	for _, p := range s.OIDCProviders {
 		if p.ARN == "" && p.Ambiguous != "" && strings.EqualFold(p.URL, w.Issuer.HostPath) {

@@ -99,7 +99,7 @@ func targetRole(t *Target) (ref RoleRef, present bool, err error) {
 // handWrittenRole is the role of a target whose ServiceAccount has no
 // annotation but whose containers write AWS_ROLE_ARN (a literal) and
 // AWS_WEB_IDENTITY_TOKEN_FILE themselves: the SDK assumes that role with
-// the pod's token all the same (irsa-facts.md §7), so the IAM side judges
+// the pod's token all the same (docs/reference/credential-chain.md), so the IAM side judges
 // it. Only one role: containers naming different ones are left alone.
 func handWrittenRole(t *Target) (RoleRef, bool, error) {
 	if t.SA == nil || t.Spec == nil {

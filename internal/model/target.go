@@ -9,7 +9,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// Mechanisms a target may use (CONTRACT.md targets[].mechanism).
+// Mechanisms a target may use (docs/contract.md#the-json-document).
 const (
 	MechanismIRSA        = "irsa"
 	MechanismPodIdentity = "pod-identity"
@@ -46,7 +46,7 @@ type Target struct {
 	// PodIdentity reports that the pod carries, or the webhook will give
 	// the template, EKS Pod Identity's injection. Mechanism is still "irsa"
 	// when a container uses web identity all the same: web identity comes
-	// before container credentials in every SDK chain (irsa-facts.md §6.3,
+	// before container credentials in every SDK chain (docs/reference/pod-identity.md#pod-identity-and-irsa-together,
 	// §7), so that container uses the IRSA role and the IRSA checks judge it.
 	PodIdentity bool
 	// Named is true when a target flag named the object.
@@ -530,7 +530,7 @@ func saMissing(s *snapshot.Snapshot, t *Target) bool {
 // be created: when the cluster has a Pod Identity association for the
 // ServiceAccount, the webhook injects Pod Identity into them, even when the
 // ServiceAccount keeps its eks.amazonaws.com/role-arn ("Container
-// credentials method takes precedence": irsa-facts.md §1.4, §6.3), so they
+// credentials method takes precedence": docs/reference/webhook.md#pod-identity-mode, docs/reference/pod-identity.md#pod-identity-and-irsa-together), so they
 // are pod-identity. A pod keeps what its own spec shows: one created before
 // the association still uses IRSA.
 func mechanism(s *snapshot.Snapshot, t *Target) string {
@@ -549,7 +549,7 @@ func mechanism(s *snapshot.Snapshot, t *Target) string {
 // usesWebIdentity reports a target with Pod Identity's injection of which
 // some (non-ephemeral) container still takes web identity: its own
 // AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, or a pod created before the
-// association. Web identity comes first in every SDK chain (irsa-facts.md
+// association. Web identity comes first in every SDK chain (docs/reference/README.md
 // §6.3, §7), so that container uses the IRSA role, not the association.
 // Needs t.PodIdentity set: templates are walked as the webhook will mutate
 // them for Pod Identity.
@@ -566,7 +566,7 @@ func usesWebIdentity(s *snapshot.Snapshot, t *Target) bool {
 // for EKS Pod Identity: its eks-pod-identity-token volume, a container with
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or the agent's address in
 // AWS_CONTAINER_CREDENTIALS_FULL_URI, or the label the webhook writes
-// (irsa-facts.md §1.4).
+// (docs/reference/webhook.md#pod-identity-mode).
 func specUsesPodIdentity(t *Target) bool {
 	if t.Spec != nil {
 		if Volume(t.Spec, webhook.PodIdentityVolumeName) != nil {

@@ -160,7 +160,7 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 
 // subjectFacts says what the input knows of the ServiceAccount a :sub
 // value names: that it exists, or the proof that it does not: a List of
-// its namespace without it, or kubectl's NotFound text (CONTRACT.md
+// its namespace without it, or kubectl's NotFound text (docs/contract.md
 // "Absence needs proof"). A pattern names no one ServiceAccount.
 func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
 	ns, name, ok := policy.SplitServiceAccountSubject(sub)
@@ -222,8 +222,8 @@ func RoleAsks(c *Context, in *TrustInput) (asks []policy.TrustAsk, keep []policy
 }
 
 // IssuerDiff names the likely cause when got (a Federated principal or a
-// condition key prefix) is not the expected one (irsa-facts.md §2
-// AccessDenied row, §3.1, §3.4; failure-modes.md #15, #16, #20, #25).
+// condition key prefix) is not the expected one (docs/reference/sts-errors.md
+// AccessDenied row, §3.1, §3.4; docs/reference/failure-modes.md#15-wrong-issuer-host-order, docs/reference/failure-modes.md#16-condition-keys-with-a-scheme-a-prefix-or-a-trailing-slash, docs/reference/failure-modes.md#20-cross-account-role, docs/reference/failure-modes.md#25-issuer-changed).
 func IssuerDiff(got string, w WebIdentity, isKey bool) []string {
 	var why []string
 	g := strings.TrimSpace(got)
@@ -272,7 +272,7 @@ func IssuerDiff(got string, w WebIdentity, isKey bool) []string {
 }
 
 // swappedHost matches oidc.REGION.eks.amazonaws.com, the host order the
-// webhook's README example uses by mistake (failure-modes.md #15).
+// webhook's README example uses by mistake (docs/reference/failure-modes.md#15-wrong-issuer-host-order).
 var swappedHost = regexp.MustCompile(`^oidc\.([a-z]{2}(?:-[a-z]+)+-\d+)\.eks\.amazonaws\.com(?:\.cn)?$`)
 
 // LikelyCause renders issuerDiff's reasons.
@@ -385,7 +385,7 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 			if now, stale := StaleAudience(t); stale {
 				// The pod was created before its ServiceAccount's
 				// audience changed, and keeps the old one (the webhook
-				// acts on CREATE only, irsa-facts.md §1.5).
+				// acts on CREATE only, docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache).
 				ev = append(ev, Ev(now.Source, "a re-created pod's aud: "+AudienceText(now)+" ("+now.Where+")"))
 				if !audienceAdmitted(c, in, now) {
 					if now.Known {
@@ -404,7 +404,7 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 			}
 			if where, ok := ManifestVolume(t); ok {
 				// The audience is written in the template's own volume,
-				// which the webhook keeps (irsa-facts.md §1.3): correcting
+				// which the webhook keeps (docs/reference/webhook.md#containers-that-already-set-the-variables): correcting
 				// the volume comes before widening the trust policy.
 				msg += "; the audience comes from the aws-iam-token volume the pod template defines itself, which the webhook keeps"
 				want := InjectedAudience(t)
@@ -577,7 +577,7 @@ type bareEntry struct {
 }
 
 // bareTrust decides, once per run, whose trust policy a bare policy
-// document is (CONTRACT.md "Bundles": a bare policy document is
+// document is (docs/contract.md#bundles: a bare policy document is
 // recognised, and names no role; `aws iam get-role --query
 // Role.AssumeRolePolicyDocument` prints one). It is taken as a role's trust
 // policy only when nothing else can be meant: the input holds exactly one

@@ -7,7 +7,7 @@ import (
 )
 
 // TestSubjectFacts: a :sub value's ServiceAccount counts as gone only when
-// the input proves it (CONTRACT.md "Absence needs proof").
+// the input proves it (docs/contract.md#absence-needs-proof).
 func TestSubjectFacts(t *testing.T) {
 	s := &snapshot.Snapshot{ServiceAccounts: map[string]*snapshot.ServiceAccount{
 		"payments/s3-reader": {ObjectMeta: snapshot.ObjectMeta{Namespace: "payments", Name: "s3-reader"}},

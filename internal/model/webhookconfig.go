@@ -9,7 +9,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// IdentifiedHook is one webhook of a configuration that CONTRACT.md
+// IdentifiedHook is one webhook of a configuration that docs/contract.md
 // ("Bundles") identifies as the pod identity webhook.
 type IdentifiedHook struct {
 	Cfg  *snapshot.WebhookConfiguration

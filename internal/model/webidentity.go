@@ -17,7 +17,7 @@ type WebIdentity struct {
 	Subject  string
 	// ProviderARN is the principal of the request: the IAM OIDC provider
 	// for the issuer in the role's account and partition, since "the OIDC
-	// IdP and the IAM role must be in the same AWS account" (irsa-facts.md
+	// IdP and the IAM role must be in the same AWS account" (docs/reference/README.md
 	// §2, InvalidIdentityToken row; §3.1).
 	ProviderARN string
 	// SubjectSource is where the subject's namespace and name come from.

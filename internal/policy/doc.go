@@ -4,9 +4,9 @@
 // It exists for trust policies (the AssumeRolePolicyDocument of a role), where
 // IRSA's request is sts:AssumeRoleWithWebIdentity from the principal
 // arn:PARTITION:iam::ACCOUNT:oidc-provider/ISSUER-HOST-AND-PATH with the
-// context keys ISSUER-HOST-AND-PATH:aud and :sub (irsa-facts.md §3.1, §3.2),
+// context keys ISSUER-HOST-AND-PATH:aud and :sub (docs/reference/trust-policy.md#principal, docs/reference/trust-policy.md#condition-keys),
 // and EKS Pod Identity's is sts:AssumeRole and sts:TagSession from the
-// service principal pods.eks.amazonaws.com (irsa-facts.md §6.1). The model is
+// service principal pods.eks.amazonaws.com (docs/reference/pod-identity.md). The model is
 // general IAM, not specific to either.
 //
 // Three outcomes are kept apart: a document IAM itself would have rejected is

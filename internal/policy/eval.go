@@ -293,7 +293,7 @@ func principalList(p *Principals) string {
 // uncertain outcome comes with the reason, as a phrase naming the policy
 // principal first. Federated, Service and CanonicalUser values compare as
 // exact strings: the OIDC provider ARN must be the one the token's issuer
-// names (irsa-facts.md §3.1).
+// names (docs/reference/trust-policy.md#principal).
 func matchPrincipal(p Principal, req Principal) (Outcome, string) {
 	if p.Value == "*" {
 		switch {
@@ -317,7 +317,7 @@ func matchPrincipal(p Principal, req Principal) (Outcome, string) {
 		return Match, ""
 	case strings.EqualFold(p.Value, req.Value):
 		// Whether IAM compares principals case-sensitively is not
-		// documented (failure-modes.md #16 finds the same gap for
+		// documented (docs/reference/failure-modes.md#16-condition-keys-with-a-scheme-a-prefix-or-a-trailing-slash finds the same gap for
 		// issuer-derived condition keys), so a difference in case alone is
 		// not called a mismatch.
 		return Uncertain, fmt.Sprintf("%s, which differs from the request's %s only in letter case; IAM does not document whether principals compare case-sensitively", p, req)

@@ -11,7 +11,7 @@ import (
 )
 
 // TrustAsk is one subject a corrected trust policy must admit: the request
-// a pod sends to STS (irsa-facts.md §3.1, §3.2).
+// a pod sends to STS (docs/reference/trust-policy.md#principal, docs/reference/trust-policy.md#condition-keys).
 type TrustAsk struct {
 	Provider string // the Federated principal: the provider's ARN in the role's account
 	HostPath string // the issuer without https://, the prefix of the condition keys
@@ -455,7 +455,7 @@ func correctedValue(old, actual, claim string, like bool) string {
 }
 
 // appendFresh appends the statement EKS documents for one service account
-// (irsa-facts.md §3.1, §3.2): this provider, the web identity action, and
+// (docs/reference/trust-policy.md#principal, docs/reference/trust-policy.md#condition-keys): this provider, the web identity action, and
 // StringEquals on :sub and :aud.
 func appendFresh(tree *node, a TrustAsk) []string {
 	conds := []member{{a.HostPath + ":sub", str(a.Sub)}}

@@ -7,11 +7,11 @@ import (
 
 // PodIdentityActions are the two actions EKS Pod Identity needs a trust
 // policy to allow to PodIdentityService: it assumes the role and tags the
-// session (irsa-facts.md §6.1). A new slice each call.
+// session (docs/reference/pod-identity.md). A new slice each call.
 func PodIdentityActions() []string { return []string{"sts:AssumeRole", "sts:TagSession"} }
 
 // CorrectPodIdentityTrust corrects a trust policy that refuses EKS Pod
-// Identity, with the smallest change (CONTRACT.md "Fixes"): a statement
+// Identity, with the smallest change (docs/contract.md#fixes): a statement
 // that already trusts the Pod Identity principal and was refused only for
 // its Action gains the missing action; otherwise the statement EKS
 // documents is appended. denied are the refused evaluations of doc, one

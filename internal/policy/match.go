@@ -15,7 +15,7 @@ type piece struct {
 
 // compile turns a policy value into pieces. With wildcards false (the
 // StringEquals family) "*" and "?" are literal: "a * inside StringEquals is
-// literal, so it never matches" (irsa-facts.md §3.2). Under Version
+// literal, so it never matches" (docs/reference/trust-policy.md#condition-keys). Under Version
 // 2012-10-17 "${...}" is a policy variable; ${*}, ${?} and ${$} stand for the
 // literal characters (IAM User Guide, "IAM policy elements: Variables and
 // tags", special characters), and any other variable is returned in variable

@@ -9,7 +9,7 @@ import (
 )
 
 // The cluster every IRSA case uses. The issuer is shortened from the real
-// shape https://oidc.eks.REGION.amazonaws.com/id/ID (irsa-facts.md §1.8) to
+// shape https://oidc.eks.REGION.amazonaws.com/id/ID (docs/reference/webhook.md#token-facts) to
 // keep expected sentences readable.
 const (
 	issuer   = "oidc.eks.us-west-2.amazonaws.com/id/ABC"

@@ -7,15 +7,15 @@ import "strings"
 // (global aws:* and sts:* keys, other claims of the token) is listed in
 // UnknownKeys, so a condition on one of them is Uncertain instead of being
 // evaluated as absent. A key outside those namespaces (one written with
-// "https://" or the provider ARN in front, irsa-facts.md §2 AccessDenied row)
+// "https://" or the provider ARN in front, docs/reference/sts-errors.md AccessDenied row)
 // is truly absent and fails as IAM would fail it.
 
 // WebIdentityAction is the action a pod's SDK calls with its projected
-// token (irsa-facts.md §3.1).
+// token (docs/reference/trust-policy.md#principal).
 const WebIdentityAction = "sts:AssumeRoleWithWebIdentity"
 
 // ServiceAccountSubject is the token's sub claim for a ServiceAccount
-// (irsa-facts.md §1.8).
+// (docs/reference/webhook.md#token-facts).
 func ServiceAccountSubject(namespace, name string) string {
 	return "system:serviceaccount:" + namespace + ":" + name
 }
@@ -36,7 +36,7 @@ func SplitServiceAccountSubject(sub string) (namespace, name string, ok bool) {
 // {"Federated": providerARN}, the keys ISSUER:aud and ISSUER:sub, where
 // issuerHostPath is the issuer URL without "https://"
 // ("oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE"), and subject
-// "system:serviceaccount:NS:NAME" (irsa-facts.md §3.1, §3.2, §1.8).
+// "system:serviceaccount:NS:NAME" (docs/reference/trust-policy.md#principal, docs/reference/trust-policy.md#condition-keys, docs/reference/webhook.md#token-facts).
 func WebIdentityRequest(providerARN, issuerHostPath, audience, subject string) Request {
 	return Request{
 		Action:    WebIdentityAction,
@@ -51,12 +51,12 @@ func WebIdentityRequest(providerARN, issuerHostPath, audience, subject string) R
 }
 
 // PodIdentityService is the service principal EKS Pod Identity assumes roles
-// as (irsa-facts.md §6.1).
+// as (docs/reference/pod-identity.md).
 const PodIdentityService = "pods.eks.amazonaws.com"
 
 // PodIdentityRequest is the request STS evaluates when EKS Pod Identity
 // assumes a role: action is "sts:AssumeRole" or "sts:TagSession", both of
-// which the trust policy must allow (irsa-facts.md §6.1).
+// which the trust policy must allow (docs/reference/pod-identity.md).
 func PodIdentityRequest(action string) Request {
 	return Request{
 		Action:      action,

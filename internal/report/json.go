@@ -18,10 +18,10 @@ import (
 )
 
 // severityOrder is the order summary.bySeverity lists its keys in, the
-// order of CONTRACT.md's example (worst first).
+// order of docs/contract.md's example (worst first).
 var severityOrder = []string{string(finding.SeverityError), string(finding.SeverityWarning), string(finding.SeverityInfo)}
 
-// writeJSON writes the CONTRACT.md document: two-space indent, a trailing
+// writeJSON writes the docs/contract.md document: two-space indent, a trailing
 // newline, arrays never null (the v2 encoder writes a nil slice as []),
 // findings in the order the engine sorted them.
 func writeJSON(w io.Writer, r *finding.Result) error {
@@ -32,7 +32,7 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		json.MarshalToFunc(func(enc *jsontext.Encoder, m map[string]int) error {
 			return encodeBySeverity(enc, m)
 		}),
-		// A finding without a fix still carries the object of CONTRACT.md's
+		// A finding without a fix still carries the object of docs/contract.md's
 		// document, with empty lists, so a consumer can read
 		// fix.commands without a null check. ErrUnsupported hands any other
 		// fix back to the default struct encoding.

@@ -13,7 +13,7 @@ type Format string
 const (
 	// FormatText is the report for a human in a terminal (the default).
 	FormatText Format = "text"
-	// FormatJSON is the versioned document of CONTRACT.md.
+	// FormatJSON is the versioned document of docs/contract.md.
 	FormatJSON Format = "json"
 )
 

@@ -462,7 +462,7 @@ func (t *text) summary() {
 // uncheckedTargets counts the targets with a chain link of unknown status
 // that applies to them: no failure is not a pass (STYLE.md, "unknown is an
 // outcome"). EKS Pod Identity does not go through the webhook's token, the
-// IAM OIDC provider or the issuer (irsa-facts.md §6.1), so only the
+// IAM OIDC provider or the issuer (docs/reference/pod-identity.md), so only the
 // ServiceAccount link applies to a pod-identity target.
 func uncheckedTargets(ts []finding.Target) int {
 	n := 0

@@ -8,7 +8,7 @@ import (
 )
 
 // TestEmbeddedData proves the data files load and spot-checks them
-// against irsa-facts.md §5.1 and §5.2.
+// against docs/reference/sdk-versions.md#irsa-minimum-versions, docs/reference/sdk-versions.md#eks-pod-identity-minimum-versions.
 func TestEmbeddedData(t *testing.T) {
 	d, err := Load()
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package sdk holds what the tool knows about AWS SDK versions: the minimum
 // version of each SDK that supports IRSA (web identity) and EKS Pod
 // Identity (container credentials from 169.254.170.23), as the Amazon EKS
-// User Guide lists them (minimums.json; irsa-facts.md §5), and well-known
+// User Guide lists them (minimums.json; docs/reference/sdk-versions.md), and well-known
 // AWS tool and controller images with the credential client each carries
 // (images.json). Both are embedded data files in which every fact names its
 // source; the package compares versions and judges an image reference

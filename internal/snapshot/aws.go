@@ -23,7 +23,7 @@ type Cluster struct {
 	EndpointPrivateAccess *bool `json:"endpointPrivateAccess,omitempty"`
 	// AutoMode is computeConfig.enabled: EKS Auto Mode, whose nodes run
 	// the EKS Pod Identity Agent built in, without the DaemonSet
-	// (irsa-facts.md §6.1); nil when the output does not say.
+	// (docs/reference/pod-identity.md); nil when the output does not say.
 	AutoMode *bool  `json:"autoMode,omitempty"`
 	Source   Source `json:"-"`
 }
@@ -78,7 +78,7 @@ type ProviderList struct {
 // PodIdentityAssociation is an EKS Pod Identity association: an entry of
 // `aws eks list-pod-identity-associations --cluster-name C` (a summary) or
 // the output of `aws eks describe-pod-identity-association` (Detailed).
-// No Kubernetes object records it (irsa-facts.md §6.1): for an SA it has,
+// No Kubernetes object records it (docs/reference/pod-identity.md): for an SA it has,
 // the webhook injects Pod Identity instead of IRSA (§1.4, §6.3).
 type PodIdentityAssociation struct {
 	ClusterName    string `json:"clusterName"`

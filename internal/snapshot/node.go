@@ -9,7 +9,7 @@ import (
 // nodes -o json`) and the EC2 instances behind them (`aws ec2
 // describe-instances --output json`). They decide whether a container that
 // falls through the SDK credential chain reaches the node's instance role
-// through IMDS (irsa-facts.md §7.4) and where EKS Pod Identity cannot run
+// through IMDS (docs/reference/credential-chain.md#why-a-pod-uses-the-node-role, docs/reference/credential-chain.md#imds-reachability) and where EKS Pod Identity cannot run
 // (Fargate, Windows, hybrid nodes: §6.1).
 
 const (
@@ -30,7 +30,7 @@ const (
 	// LabelComputeType is set by EKS on nodes that are not ordinary EC2
 	// nodes: "fargate" (Fargate), "hybrid" (EKS Hybrid Nodes) and "auto"
 	// (EKS Auto Mode); the EKS Pod Identity Agent's DaemonSet avoids all
-	// three (irsa-facts.md §6.1, AGENT node affinity).
+	// three (docs/reference/pod-identity.md, AGENT node affinity).
 	LabelComputeType = "eks.amazonaws.com/compute-type"
 
 	// The beta labels older kubelets still set.

@@ -8,7 +8,7 @@ import (
 // The IAM role of the nodes' instance profiles and its permission
 // policies. EKS Pod Identity needs the node's role to allow
 // eks-auth:AssumeRoleForPodIdentity: the EKS Pod Identity Agent on the
-// node calls EKS Auth with the node's credentials (irsa-facts.md §6.1,
+// node calls EKS Auth with the node's credentials (docs/reference/pod-identity.md,
 // §6.2 item 2). The facts come from
 //
 //	aws iam get-instance-profile --instance-profile-name P    (the role)
@@ -130,7 +130,7 @@ func (s *Snapshot) ManagedPolicyFor(arn string) *ManagedPolicy {
 // instances whose node roles the live collector reads. A pod uses Pod
 // Identity when it carries what the webhook injects for it: the
 // eks-pod-identity-token volume or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
-// (irsa-facts.md §1.4).
+// (docs/reference/webhook.md#pod-identity-mode).
 func (s *Snapshot) PodIdentityInstanceIDs() []string {
 	used := map[string]bool{}
 	for _, p := range s.Pods {

@@ -14,7 +14,7 @@ type Certificate struct {
 	NotBefore string   `json:"notBefore"` // RFC 3339
 	NotAfter  string   `json:"notAfter"`  // RFC 3339
 	// SHA1 is the lower-case hex SHA-1 of the DER, as IAM's thumbprints are
-	// (irsa-facts.md §4).
+	// (docs/reference/thumbprint.md).
 	SHA1 string `json:"sha1"`
 	// DER is the certificate itself (public data), for chain verification.
 	DER []byte `json:"der,omitempty"`

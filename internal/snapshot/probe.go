@@ -21,7 +21,7 @@ type ProbeResult struct {
 	// audiences were used).
 	Audience string `json:"audience"`
 	// Issuer and Subject are the token's iss and sub claims, which STS
-	// judges (irsa-facts.md §1.8); the token itself is never kept.
+	// judges (docs/reference/webhook.md#token-facts); the token itself is never kept.
 	Issuer  string `json:"issuer,omitempty"`
 	Subject string `json:"subject,omitempty"`
 	// OK is true when STS returned credentials.
@@ -46,7 +46,7 @@ type DryRunResult struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	// Mutated reports that the returned pod carries what the pod identity
-	// webhook injects (irsa-facts.md §1.2, §1.4): a token volume
+	// webhook injects (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions, docs/reference/webhook.md#pod-identity-mode): a token volume
 	// (aws-iam-token or eks-pod-identity-token) and a container with its
 	// credential variables. Checks compare the containers with the
 	// template to tell an injection from a template that declares them.

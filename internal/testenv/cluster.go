@@ -217,7 +217,7 @@ func (c *Cluster) startEtcd(ctx context.Context) error {
 
 // startAPIServer runs kube-apiserver with the flags an EKS control plane
 // has for IRSA: an RS256 signing key, an issuer with a path on TLS and a
-// JWKS URI under it (irsa-facts.md §1.8), RBAC, and admission webhooks.
+// JWKS URI under it (docs/reference/webhook.md#token-facts), RBAC, and admission webhooks.
 func (c *Cluster) startAPIServer(ctx context.Context, extra []string) error {
 	ports, err := freePorts(1)
 	if err != nil {

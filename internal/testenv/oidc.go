@@ -17,7 +17,7 @@ import (
 // IssuerHost is the DNS name of the harness's issuer. An EKS issuer is
 // https://oidc.eks.<region>.amazonaws.com/id/<ID>: a DNS host, port 443,
 // a path. The harness gives its issuer that shape because the tool relies
-// on it: IAM refuses an OIDC provider URL with a port (irsa-facts.md §3.1;
+// on it: IAM refuses an OIDC provider URL with a port (docs/reference/trust-policy.md#principal;
 // arn.IssuerHostPath and arn.ParseOIDCProvider reject one too), and IRSA304
 // matches a captured chain to the jwks_uri host by the leaf's DNS names.
 // ".test" is reserved for testing (RFC 6761 §6.2), so the name never
@@ -26,7 +26,7 @@ import (
 const IssuerHost = "oidc.irsa-doctor.test"
 
 // Paths of the issuer's documents, relative to the issuer URL
-// (irsa-facts.md §1.8: discovery at <issuer>/.well-known/openid-configuration,
+// (docs/reference/webhook.md#token-facts: discovery at <issuer>/.well-known/openid-configuration,
 // JWKS at <issuer>/keys, as EKS serves them).
 const (
 	DiscoveryPath = "/.well-known/openid-configuration"
@@ -57,7 +57,7 @@ type OIDCProxy struct {
 	Issuer string
 	// Chain is what the proxy presents in the TLS handshake: its leaf, then
 	// the CA. IAM's thumbprint is the SHA-1 of the last certificate served
-	// (irsa-facts.md §4), here the CA's.
+	// (docs/reference/thumbprint.md), here the CA's.
 	Chain []*x509.Certificate
 
 	addr       string // 127.0.0.1:<port>, where the proxy listens

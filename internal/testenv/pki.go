@@ -76,7 +76,7 @@ type KeyPair struct {
 
 // TLSCertificate returns the pair for a tls.Config; the chain served is
 // the leaf followed by the CA, so a client computing the IAM thumbprint
-// (the last certificate of the served chain, irsa-facts.md §4) sees the CA.
+// (the last certificate of the served chain, docs/reference/thumbprint.md) sees the CA.
 func (kp KeyPair) TLSCertificate(ca *CA) (tls.Certificate, error) {
 	c, err := tls.X509KeyPair(append(append([]byte{}, kp.CertPEM...), ca.CertPEM...), kp.KeyPEM)
 	if err != nil {

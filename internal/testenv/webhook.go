@@ -24,7 +24,7 @@ import (
 )
 
 // WebhookPath is where the test webhook serves admission reviews (the OSS
-// webhook's path, deploy/mutatingwebhook.yaml; irsa-facts.md §1.5).
+// webhook's path, deploy/mutatingwebhook.yaml; docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache).
 const WebhookPath = "/mutate"
 
 // WebhookOptions configure StartWebhook; the zero value is EKS's webhook.
@@ -32,7 +32,7 @@ type WebhookOptions struct {
 	// Config is the webhook's flags (the zero value: upstream defaults).
 	Config webhook.Config
 	// AdmissionReviewVersions of the registration; nil means ["v1beta1"],
-	// what the shipped configuration lists (irsa-facts.md §1.2, §1.5). The
+	// what the shipped configuration lists (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions, docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache). The
 	// server answers in the version it is asked in (v1 or v1beta1, whose
 	// JSON is the same).
 	AdmissionReviewVersions []string
@@ -76,7 +76,7 @@ type WebhookCall struct {
 }
 
 // MutatingWebhookConfiguration returns the configuration EKS ships for the
-// pod identity webhook (irsa-facts.md §1.5): configuration
+// pod identity webhook (docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache): configuration
 // "pod-identity-webhook", webhook "iam-for-pods.amazonaws.com", CREATE of
 // v1 pods only, failurePolicy Ignore, sideEffects None (which lets the
 // apiserver call it for dry-run requests too), no namespaceSelector, and an
@@ -177,7 +177,7 @@ func (c *Cluster) startWebhook(opts WebhookOptions) (*Webhook, error) {
 
 // Close stops the server. The configuration stays: with failurePolicy
 // Ignore the apiserver then admits pods unmutated, the silent outage of
-// irsa-facts.md §1.5.
+// docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache.
 func (w *Webhook) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -256,7 +256,7 @@ func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 
 	// The real webhook reads an informer cache; a live GET is that cache
 	// kept perfectly in sync, and NotFound is its cache miss: not mutated
-	// (irsa-facts.md §1.5, "Service account ... not found in the cache").
+	// (docs/reference/webhook.md#webhook-configuration-and-failure-policy, docs/reference/webhook.md#pods-are-mutated-only-at-creation, docs/reference/webhook.md#serviceaccount-cache, "Service account ... not found in the cache").
 	var sa *snapshot.ServiceAccount
 	got, err := w.client.CoreV1().ServiceAccounts(req.Namespace).Get(ctx, pod.Spec.ServiceAccountName, metav1.GetOptions{})
 	switch {
@@ -292,7 +292,7 @@ type patchOp struct {
 }
 
 // jsonPatch turns webhook.Mutate's result into the webhook's JSON patch
-// (handler.go getPodSpecPatch; irsa-facts.md §1.2): "add /spec/volumes/0"
+// (handler.go getPodSpecPatch; docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions): "add /spec/volumes/0"
 // (or /spec/volumes when the pod has none) and a full replacement of
 // /spec/initContainers and /spec/containers. The result is applied to the
 // typed pod so that fields the snapshot model does not carry are kept:

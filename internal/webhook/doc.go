@@ -1,5 +1,5 @@
 // Package webhook models what the amazon-eks-pod-identity-webhook reads and
-// injects (../shared/reference/irsa-facts.md §1, read from the webhook's
+// injects (../shared/reference/docs/reference/webhook.md, read from the webhook's
 // source at v0.6.17-5): its annotation and label names, its defaults, and a
 // pure Mutate that predicts the patch it applies to a pod at CREATE.
 //

@@ -78,7 +78,7 @@ type Result struct {
 	Expiration int64
 	// ExpirationJitter: in Pod Identity mode an expiration equal to the
 	// default 86400 is replaced by a random value in [79200, 86400]
-	// (irsa-facts.md §1.4); Expiration then holds 86400.
+	// (docs/reference/webhook.md#pod-identity-mode); Expiration then holds 86400.
 	ExpirationJitter bool
 	// RoleARN is the AWS_ROLE_ARN value the webhook injects (IRSA mode).
 	RoleARN string
@@ -109,14 +109,14 @@ func (r Result) Container(name string) *ContainerResult {
 }
 
 // apiDefaultMode is the projected volume defaultMode the API server fills in
-// when the webhook's patch leaves it unset (0644; irsa-facts.md §1.2).
+// when the webhook's patch leaves it unset (0644; docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions).
 const apiDefaultMode = int32(420)
 
 // Mutate predicts what the webhook does at CREATE for a pod (or template)
 // in namespace ns with metadata meta and spec, running as sa (nil when the
 // SA is unknown to the webhook's cache: not mutated).
 //
-// It follows the webhook's handler.go (irsa-facts.md §1, v0.6.17-5):
+// It follows the webhook's handler.go (docs/reference/webhook.md, v0.6.17-5):
 // buildPodPatchConfig picks the method, parsePodAnnotations the pod's
 // overrides, getPodSpecPatch and addEnvToContainer the patch. The input is
 // never modified.

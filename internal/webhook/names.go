@@ -15,7 +15,7 @@ const (
 	LabelPodIdentity = "eks.amazonaws.com/pod-identity"
 )
 
-// Injected names (handler.go; irsa-facts.md §1.2, §1.4).
+// Injected names (handler.go; docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions, docs/reference/webhook.md#pod-identity-mode).
 const (
 	VolumeName       = "aws-iam-token"
 	MountPath        = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
@@ -48,7 +48,7 @@ const (
 	EnvSecretAccessKey  = "AWS_SECRET_ACCESS_KEY"
 )
 
-// Webhook names that identify the pod identity webhook (CONTRACT.md).
+// Webhook names that identify the pod identity webhook (docs/contract.md).
 const (
 	ConfigurationName = "pod-identity-webhook"
 	EKSWebhookName    = "iam-for-pods.amazonaws.com"

@@ -235,7 +235,7 @@ func (g *gen) pods() any {
 // pod is one pod as `kubectl get pods -A -o json` prints it: owned by a
 // ReplicaSet, with managedFields, a projected kube-api-access volume and,
 // when its SA has a role, what the pod identity webhook injects
-// (irsa-facts.md §1.2).
+// (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions).
 func (g *gen) pod(i int) obj {
 	s := g.sas[i%len(g.sas)]
 	app := s.name
@@ -431,7 +431,7 @@ func (g *gen) provider() any {
 }
 
 // roles are get-role outputs, one JSON value per role, each trusting the
-// SAs annotated with it (the trust policy eksctl writes, irsa-facts.md §3).
+// SAs annotated with it (the trust policy eksctl writes, docs/reference/trust-policy.md).
 func (g *gen) getRoles() any {
 	type statement struct {
 		Effect    string                    `json:"Effect"`

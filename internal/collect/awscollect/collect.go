@@ -353,7 +353,7 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 	if cl.Identity != nil && cl.Identity.Oidc != nil {
 		c.res.Issuer = aws.ToString(cl.Identity.Oidc.Issuer)
 		// IAM names a provider by the issuer without "https://"
-		// (irsa-facts.md §3.1).
+		// (docs/reference/trust-policy.md#principal).
 		if hp, ok := strings.CutPrefix(c.res.Issuer, "https://"); ok {
 			c.issuer = hp
 		}

@@ -13,7 +13,7 @@ import (
 
 // failed records a call that did not answer. A missing object is a fact:
 // it is captured as the AWS CLI's error text (base+".txt"), which the
-// bundle reader turns into proof of absence (CONTRACT.md "Absence needs
+// bundle reader turns into proof of absence (docs/contract.md "Absence needs
 // proof"). Any other failure leaves the fact unknown: a gap saying what
 // was refused and what to do (STYLE.md principle 3). A call cut short by
 // the end of ctx (Ctrl-C) records nothing: Collect returns ctx.Err().

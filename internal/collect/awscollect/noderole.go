@@ -19,7 +19,7 @@ import (
 
 // The node role's permission policies (Options.NodeRoleInstanceIDs). EKS
 // Pod Identity needs the role of the node's instance profile to allow
-// eks-auth:AssumeRoleForPodIdentity (irsa-facts.md §6.1, §6.2 item 2).
+// eks-auth:AssumeRoleForPodIdentity (docs/reference/pod-identity.md, docs/reference/pod-identity.md#failure-modes).
 // For each distinct instance profile of those instances,
 // iam:GetInstanceProfile; for each distinct role,
 // iam:ListAttachedRolePolicies, iam:ListRolePolicies and

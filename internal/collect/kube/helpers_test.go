@@ -32,7 +32,7 @@ import (
 )
 
 // The fixtures are shaped like what EKS returns for an IRSA workload: a
-// Deployment whose pod the pod identity webhook mutated (irsa-facts.md
+// Deployment whose pod the pod identity webhook mutated (docs/reference/README.md
 // §1.2), its ReplicaSet, an annotated ServiceAccount, and EKS's
 // pod-identity-webhook configuration (§1.5).
 

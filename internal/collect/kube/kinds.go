@@ -28,7 +28,7 @@ type kind struct {
 	resource string
 	gvk      schema.GroupVersionKind
 	// fact is the snapshot kind a complete List of it proves
-	// (CONTRACT.md "Absence needs proof"); the six workload kinds share
+	// (docs/contract.md#absence-needs-proof); the six workload kinds share
 	// snapshot.KindWorkload.
 	fact       snapshot.Kind
 	namespaced bool

@@ -17,7 +17,7 @@ import (
 
 // The EKS Pod Identity Agent (IRSA403): the DaemonSet eks-pod-identity-agent
 // in kube-system, which the EKS add-on installs, and one pod of it per node
-// (irsa-facts.md §6.1). Whatever namespaces the targets live in, the
+// (docs/reference/pod-identity.md). Whatever namespaces the targets live in, the
 // collector lists the DaemonSets of kube-system (a handful of objects), and
 // then the pods of kube-system that each agent DaemonSet selects, with the
 // DaemonSet's own spec.selector: the add-on's labels are the Helm chart's

@@ -57,17 +57,17 @@ type Result struct {
 	Gaps     []snapshot.Gap
 }
 
-// Collect fetches, as STS does to verify a token (irsa-facts.md §4, OpenID
+// Collect fetches, as STS does to verify a token (docs/reference/thumbprint.md, OpenID
 // Connect Discovery 1.0 §4), the issuer's discovery document
 // (ISSUER/.well-known/openid-configuration) and the JWKS at its jwks_uri,
 // over HTTPS with the system's trusted roots, and records the TLS chain
 // each host presented, leaf first, from which the bundle reader computes
 // the thumbprint IAM compares (the SHA-1 of the last certificate,
-// irsa-facts.md §4). Every failure (DNS, TLS, timeout, HTTP status, a
+// docs/reference/thumbprint.md). Every failure (DNS, TLS, timeout, HTTP status, a
 // document that is not JSON) is a gap naming the URL, never an error: the
 // checks that need the documents skip with the reason. A chain the system
 // does not trust is still recorded, from the failed handshake, since IAM
-// falls back to the thumbprint exactly then (irsa-facts.md §3.6).
+// falls back to the thumbprint exactly then (docs/reference/trust-policy.md#thumbprint-no-longer-used).
 func Collect(ctx context.Context, issuer string, client *http.Client, opts Options) Result {
 	if client == nil {
 		client = &http.Client{}

@@ -168,7 +168,7 @@ func TestCollect(t *testing.T) {
 				t.Fatalf("%d chains read back, want %d", len(snap.TLSChains), tt.wantHosts)
 			}
 			// IAM's thumbprint is the SHA-1 of the last certificate the
-			// host sent (irsa-facts.md §4); httptest sends one.
+			// host sent (docs/reference/thumbprint.md); httptest sends one.
 			want1 := sha1Hex(iss.srv.Certificate().Raw)
 			for _, ch := range snap.TLSChains {
 				last := ch.Certs[len(ch.Certs)-1]

@@ -36,7 +36,7 @@ const (
 	// TokenRequest API accepts (10 minutes).
 	TokenSeconds = 600
 	// SessionSeconds is the DurationSeconds asked of STS: its minimum (15
-	// minutes; irsa-facts.md §3.5), below every role's MaxSessionDuration.
+	// minutes; docs/reference/trust-policy.md#session-duration-and-role-chaining), below every role's MaxSessionDuration.
 	SessionSeconds = 900
 	// PerCallTimeout bounds each call.
 	PerCallTimeout = 30 * time.Second
@@ -80,7 +80,7 @@ func Collect(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, ta
 	c := &collector{cs: cs}
 	// The caller's AWS credentials are never sent: STS authenticates
 	// AssumeRoleWithWebIdentity by the token alone, as it does for the SDK
-	// in a pod (irsa-facts.md §7.1).
+	// in a pod (docs/reference/credential-chain.md#aws-sdk-go-v2).
 	c.sts = sts.NewFromConfig(stsCfg, func(o *sts.Options) { o.Credentials = aws.AnonymousCredentials{} })
 
 	sem := make(chan struct{}, parallel)

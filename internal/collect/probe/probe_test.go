@@ -103,7 +103,7 @@ func newKube(t *testing.T, iss string, answer func(pod *corev1.Pod) (*corev1.Pod
 }
 
 // mutate does what the pod identity webhook does to an IRSA pod
-// (irsa-facts.md §1.2), and names the pod as the API server does.
+// (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions), and names the pod as the API server does.
 func mutate(pod *corev1.Pod) (*corev1.Pod, error) {
 	pod.Name = pod.GenerateName + "x7q2m"
 	pod.UID = "3f6b2c1e-9d4a-4f7b-8e2d-5a1c0b9e7d64"

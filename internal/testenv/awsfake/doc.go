@@ -16,7 +16,7 @@
 //
 // State is a plain struct the test fills; Inject adds per-action errors
 // (AccessDenied for one role, Throttling for the first N calls, the STS
-// errors of irsa-facts.md §2); every request is recorded as
+// errors of docs/reference/sts-errors.md); every request is recorded as
 // "service:Action" with counts, so tests can assert call counts and that
 // the set of actions called equals deploy/iam-policy.json.
 //

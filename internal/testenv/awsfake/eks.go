@@ -272,7 +272,7 @@ func (f *Fake) serveEKS(w http.ResponseWriter, req *request) {
 				}
 			}
 		}
-		// EKS's wording for a missing association is not in irsa-facts.md.
+		// EKS's wording for a missing association is not in docs/reference/README.md.
 		f.answerEKSError(w, req, &apiError{Code: "ResourceNotFoundException", Message: "No Pod Identity Association found for id: " + id + ".", Status: http.StatusNotFound})
 	}
 }

@@ -139,7 +139,7 @@ type Verification struct {
 	// CheckThumbprint compares the SHA-1 of the top certificate of the
 	// JWKS host's chain with the provider's ThumbprintList, as IAM does
 	// for an IdP whose certificate is not signed by a CA of its trusted
-	// library (irsa-facts.md §3.6, §4): a test CA never is.
+	// library (docs/reference/trust-policy.md#thumbprint-no-longer-used, docs/reference/thumbprint.md): a test CA never is.
 	CheckThumbprint bool
 }
 
@@ -698,7 +698,7 @@ func defaultMessage(req *request, code string) string {
 		if req.service == "sts" && req.action == "AssumeRoleWithWebIdentity" {
 			return "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 		}
-		// IAM names a role as "role NAME" (irsa-facts.md; bundle testdata
+		// IAM names a role as "role NAME" (docs/reference/README.md; bundle testdata
 		// errors.txt, from a real AccessDenied); other resources by ARN.
 		return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
 			who, action, deniedResource(req), action)

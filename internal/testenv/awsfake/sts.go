@@ -22,18 +22,18 @@ import (
 )
 
 // STS error messages of AssumeRoleWithWebIdentity, exactly as STS writes
-// them (irsa-facts.md §2).
+// them (docs/reference/sts-errors.md).
 const (
 	MsgNotAuthorized     = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
 	MsgIncorrectAudience = "Incorrect token audience"
 	MsgThumbprint        = "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint"
 	// MsgVerificationKey has a double space after the comma, as STS sends
-	// it (irsa-facts.md §2, from raw STS XML in awslabs/aws-sdk-rust#827).
+	// it (docs/reference/sts-errors.md, from raw STS XML in awslabs/aws-sdk-rust#827).
 	MsgVerificationKey = "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"
 	// MsgNotJWT is the answer to a token that is not a JWT. Not in
-	// irsa-facts.md: the wording is STS's as users report it, unverified.
+	// docs/reference/README.md: the wording is STS's as users report it, unverified.
 	MsgNotJWT = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
-	// The model texts of the rarer errors (irsa-facts.md §2: [unverified]
+	// The model texts of the rarer errors (docs/reference/sts-errors.md: [unverified]
 	// as messages on the wire).
 	MsgIDPCommunication = "The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached. This is often a transient error caused by network conditions. Retry the request a limited number of times and wait between attempts to be notified if the request succeeds or not."
 	MsgIDPRejectedClaim = "The identity provider (IdP) reported that authentication failed. This might be because the claim is invalid."
@@ -42,12 +42,12 @@ const (
 )
 
 // MsgNoProvider is STS's answer when the role's account has no IAM OIDC
-// provider for the token's issuer (irsa-facts.md §2).
+// provider for the token's issuer (docs/reference/sts-errors.md).
 func MsgNoProvider(issuer string) string {
 	return "No OpenIDConnect provider found in your account for " + issuer
 }
 
-// MsgExpired is STS's answer to an expired token (irsa-facts.md §2; the
+// MsgExpired is STS's answer to an expired token (docs/reference/sts-errors.md; the
 // spacing before the second number varies between reports, this is the
 // spaced form).
 func MsgExpired(now, exp int64) string {
@@ -55,12 +55,12 @@ func MsgExpired(now, exp int64) string {
 }
 
 // MsgDiscovery is STS's answer when the issuer's discovery document is
-// not valid for it (irsa-facts.md §2).
+// not valid for it (docs/reference/sts-errors.md).
 func MsgDiscovery(issuer string) string {
 	return "Your request has a problem. Please see the following details. Please check .well-known/openid-configuration of provider: " + issuer + " is valid"
 }
 
-// The STS errors of irsa-facts.md §2 that the fake's state cannot produce
+// The STS errors of docs/reference/sts-errors.md that the fake's state cannot produce
 // by itself, to Inject (for one role: set Resource to its ARN).
 var (
 	FaultThumbprint       = Fault{Action: "sts:AssumeRoleWithWebIdentity", Code: "InvalidIdentityToken", Message: MsgThumbprint}
@@ -141,11 +141,11 @@ var tokenAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS5
 
 // assumeRoleWithWebIdentity judges a web-identity request in the order
 // STS's answers imply: the token must be a JWT; the role's account must
-// hold a provider for its issuer (irsa-facts.md §2: "The OIDC IdP and the
+// hold a provider for its issuer (docs/reference/sts-errors.md: "The OIDC IdP and the
 // IAM role must be in the same AWS account"); the token must verify
 // against the issuer's keys (when Verify is set); it must not be expired;
 // its audience must be in the provider's ClientIDList; and the role must
-// exist and trust the request (irsa-facts.md §3).
+// exist and trust the request (docs/reference/trust-policy.md).
 func (f *Fake) assumeRoleWithWebIdentity(ctx context.Context, roleARN, session, token, duration string) (*webIdentityResult, *apiError) {
 	st := f.state()
 	ref, err := arn.ParseRole(roleARN)
@@ -205,7 +205,7 @@ func (f *Fake) assumeRoleWithWebIdentity(ctx context.Context, roleARN, session, 
 	}
 	denied := &apiError{Code: "AccessDenied", Message: MsgNotAuthorized, Status: http.StatusForbidden}
 	if role == nil {
-		return nil, denied // STS does not say the role is missing (irsa-facts.md §2)
+		return nil, denied // STS does not say the role is missing (docs/reference/sts-errors.md)
 	}
 	doc, err := policy.ParseDocument(role.TrustPolicy)
 	if err != nil {
@@ -244,7 +244,7 @@ func (f *Fake) assumeRoleWithWebIdentity(ctx context.Context, roleARN, session, 
 // verifyToken fetches the issuer's discovery document and JWKS over HTTPS,
 // as STS does, checks the thumbprint when asked, and verifies the token's
 // signature with the key its kid names. STS gives up on an IdP slower than
-// 5 seconds (irsa-facts.md §2).
+// 5 seconds (docs/reference/sts-errors.md).
 func verifyToken(ctx context.Context, v *Verification, provider *OIDCProvider, issuer string, tok *jwt.JSONWebToken) *apiError {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -275,7 +275,7 @@ func verifyToken(ctx context.Context, v *Verification, provider *OIDCProvider, i
 		}
 	}
 	// A kid the JWKS does not hold, or a signature its key does not
-	// verify: STS's answer is not in irsa-facts.md; the closest documented
+	// verify: STS's answer is not in docs/reference/README.md; the closest documented
 	// one is that no verification key could be had.
 	kid := tok.Headers[0].KeyID
 	found := keys.Key(kid)
