@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,111 +15,6 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
-
-func ptrTrue() *bool { b := true; return &b }
-
-func i32(v int32) *int32 { return &v }
-
-func testSnapshot() *snapshot.Snapshot {
-	s := snapshot.New("offline")
-	src := snapshot.Source{Kind: "bundle", Ref: "in.json"}
-	s.ServiceAccounts["pay/annotated"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "annotated",
-		Annotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/pay"}}, Source: src}
-	s.ServiceAccounts["pay/typo"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "typo",
-		Annotations: map[string]string{"eks.amazon.com/role-arn": "arn:aws:iam::111122223333:role/pay"}}, Source: src}
-	s.ServiceAccounts["pay/plain"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "plain"}, Source: src}
-	s.ServiceAccounts["pay/unused"] = &snapshot.ServiceAccount{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "unused",
-		Annotations: map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/unused"}}, Source: src}
-	s.Listings = append(s.Listings, snapshot.Listing{Kind: snapshot.KindServiceAccount, Namespace: "pay", Source: src})
-	pod := func(name, sa string, mod func(*snapshot.Pod)) *snapshot.Pod {
-		p := &snapshot.Pod{ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: name}, Source: src,
-			Spec: snapshot.PodSpec{ServiceAccountName: sa, Containers: []snapshot.Container{{Name: "app"}}}, Status: snapshot.PodStatus{Phase: "Running"}}
-		if mod != nil {
-			mod(p)
-		}
-		return p
-	}
-	s.Pods = []*snapshot.Pod{
-		pod("api-abc-1", "annotated", func(p *snapshot.Pod) {
-			p.Labels = map[string]string{"pod-template-hash": "abc"}
-			p.OwnerReferences = []snapshot.OwnerReference{{Kind: "ReplicaSet", Name: "api-abc", Controller: ptrTrue()}}
-		}),
-		pod("typo-1", "typo", nil),
-		pod("plain-1", "plain", nil),
-		pod("env-1", "plain", func(p *snapshot.Pod) {
-			p.Spec.Containers[0].Env = []snapshot.EnvVar{{Name: "AWS_ROLE_ARN", Value: "arn:aws:iam::111122223333:role/x"}}
-		}),
-		pod("done-1", "annotated", func(p *snapshot.Pod) { p.Status.Phase = "Succeeded" }),
-		pod("nosa-1", "ghost", nil),
-		pod("pi-1", "annotated", func(p *snapshot.Pod) {
-			p.Spec.Volumes = []snapshot.Volume{{Name: "eks-pod-identity-token"}}
-		}),
-	}
-	s.Workloads = []*snapshot.Workload{
-		{Kind: "Deployment", ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "api"}, Source: src,
-			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "annotated", Containers: []snapshot.Container{{Name: "app"}}}}},
-		{Kind: "ReplicaSet", ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "old"}, Replicas: i32(0), Source: src,
-			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "annotated"}}},
-		{Kind: "ReplicaSet", ObjectMeta: snapshot.ObjectMeta{Namespace: "pay", Name: "api-abc",
-			OwnerReferences: []snapshot.OwnerReference{{Kind: "Deployment", Name: "api", Controller: ptrTrue()}}}, Source: src,
-			Template: snapshot.PodTemplate{Spec: snapshot.PodSpec{ServiceAccountName: "annotated"}}},
-	}
-	s.Sort()
-	return s
-}
-
-func targetKeys(ts []*model.Target) []string {
-	var out []string
-	for _, t := range ts {
-		out = append(out, t.Key()+" "+t.Mechanism)
-	}
-	return out
-}
-
-func TestTargetsDefault(t *testing.T) {
-	s := testSnapshot()
-	got := targetKeys(model.Targets(s, model.Selector{}, model.NewIndex(s)))
-	want := []string{
-		"Deployment/pay/api irsa",
-		"Pod/pay/api-abc-1 irsa",
-		"Pod/pay/env-1 irsa",
-		"Pod/pay/nosa-1 none", // SA proven missing: a target whatever its intent
-		"Pod/pay/pi-1 pod-identity",
-		"Pod/pay/typo-1 irsa", // near-miss annotation on the SA
-		"ServiceAccount/pay/unused irsa",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("targets (-want +got):\n%s", diff)
-	}
-}
-
-func TestTargetsNamed(t *testing.T) {
-	s := testSnapshot()
-	got := targetKeys(model.Targets(s, model.Selector{Pods: []model.NamespacedName{{Namespace: "pay", Name: "plain-1"}}, SAs: []model.NamespacedName{{Namespace: "pay", Name: "unused"}}}, model.NewIndex(s)))
-	want := []string{"Pod/pay/plain-1 none", "ServiceAccount/pay/unused irsa"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("targets (-want +got):\n%s", diff)
-	}
-	got = targetKeys(model.Targets(s, model.Selector{Workloads: []model.WorkloadRef{{Kind: "deployment", Namespace: "pay", Name: "api"}}}, model.NewIndex(s)))
-	want = []string{"Deployment/pay/api irsa", "Pod/pay/api-abc-1 irsa"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("workload targets (-want +got):\n%s", diff)
-	}
-	got = targetKeys(model.Targets(s, model.Selector{Namespaces: []string{"other"}}, model.NewIndex(s)))
-	if len(got) != 0 {
-		t.Errorf("namespace other: got targets %v", got)
-	}
-}
-
-func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
-	s := testSnapshot()
-	s.Workloads = s.Workloads[:1] // only the Deployment: the ReplicaSet is not in the input
-	ix := model.NewIndex(s)
-	w, kind, name := ix.TopOwner("pay", &s.Pods[0].ObjectMeta)
-	if w == nil || kind != "Deployment" || name != "api" {
-		t.Errorf("TopOwner = %v %s %s, want the Deployment api", w, kind, name)
-	}
-}
 
 // fake checks for the engine tests
 func fakeChecks() []*Check {
@@ -141,7 +38,7 @@ func fakeChecks() []*Check {
 }
 
 func TestRunCascadeNeedsAndMerge(t *testing.T) {
-	s := testSnapshot()
+	s := fx.Mixed()
 	out := Run(s, Options{Checks: fakeChecks(), Now: time.Unix(0, 0)})
 	type row struct {
 		ID, Status, Subject, Message string
@@ -224,33 +121,13 @@ func TestRunOrder(t *testing.T) {
 	}
 }
 
-func TestNearMiss(t *testing.T) {
-	for key, want := range map[string]bool{
-		"eks.amazonaws.com/role-arn":   false, // the real key is no near miss
-		"eks.amazon.com/role-arn":      true,
-		"EKS.amazonaws.com/Role-ARN":   true,
-		" eks.amazonaws.com/role-arn ": true,
-		"eks.amazonaws.com/role_arn":   true,
-		"eks.amazonaws.com/rolearn":    true,
-		"eks.amazonaws.com/roel-arn":   true, // transposition
-		"eks.amazonaws.com/audience":   false,
-		"iam.amazonaws.com/role":       false, // kube2iam/kiam: another mechanism
-		"eks.amazonaws.com/role":       false, // distance 4
-		"example.com/role-arn":         false,
-	} {
-		if got := model.IsNearMiss(key); got != want {
-			t.Errorf("IsNearMiss(%q) = %v, want %v", key, got, want)
-		}
-	}
-}
-
 // TestEngineEnforcesRequires: a check whose prerequisite failed for the
 // target is never called there; the engine records "blocked by" on its
 // Subject. A prerequisite that failed for one container blocks only that
 // container's outcomes; one that was skipped, passed or only warned does
 // not block; a check blocked by a blocked prerequisite names the root.
 func TestEngineEnforcesRequires(t *testing.T) {
-	s := testSnapshot()
+	s := fx.Mixed()
 	want := map[string]string{} // what b does per target, by pod name
 	b := &Check{ID: "IRSA981", Slug: "b", Title: "b", Severity: finding.SeverityError, Link: finding.LinkWebhook, Scope: ScopePod, Doc: "d", Fix: "f",
 		Run: func(c *model.Context, t *model.Target, r *Recorder) {

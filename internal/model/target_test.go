@@ -1,0 +1,82 @@
+package model
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
+)
+
+func targetKeys(ts []*Target) []string {
+	var out []string
+	for _, t := range ts {
+		out = append(out, t.Key()+" "+t.Mechanism)
+	}
+	return out
+}
+
+func TestTargetsDefault(t *testing.T) {
+	s := fx.Mixed()
+	got := targetKeys(Targets(s, Selector{}, NewIndex(s)))
+	want := []string{
+		"Deployment/pay/api irsa",
+		"Pod/pay/api-abc-1 irsa",
+		"Pod/pay/env-1 irsa",
+		"Pod/pay/nosa-1 none", // SA proven missing: a target whatever its intent
+		"Pod/pay/pi-1 pod-identity",
+		"Pod/pay/typo-1 irsa", // near-miss annotation on the SA
+		"ServiceAccount/pay/unused irsa",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+}
+
+func TestTargetsNamed(t *testing.T) {
+	s := fx.Mixed()
+	got := targetKeys(Targets(s, Selector{Pods: []NamespacedName{{Namespace: "pay", Name: "plain-1"}}, SAs: []NamespacedName{{Namespace: "pay", Name: "unused"}}}, NewIndex(s)))
+	want := []string{"Pod/pay/plain-1 none", "ServiceAccount/pay/unused irsa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	got = targetKeys(Targets(s, Selector{Workloads: []WorkloadRef{{Kind: "deployment", Namespace: "pay", Name: "api"}}}, NewIndex(s)))
+	want = []string{"Deployment/pay/api irsa", "Pod/pay/api-abc-1 irsa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("workload targets (-want +got):\n%s", diff)
+	}
+	got = targetKeys(Targets(s, Selector{Namespaces: []string{"other"}}, NewIndex(s)))
+	if len(got) != 0 {
+		t.Errorf("namespace other: got targets %v", got)
+	}
+}
+
+func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
+	s := fx.Mixed()
+	s.Workloads = s.Workloads[:1] // only the Deployment: the ReplicaSet is not in the input
+	ix := NewIndex(s)
+	w, kind, name := ix.TopOwner("pay", &s.Pods[0].ObjectMeta)
+	if w == nil || kind != "Deployment" || name != "api" {
+		t.Errorf("TopOwner = %v %s %s, want the Deployment api", w, kind, name)
+	}
+}
+
+func TestNearMiss(t *testing.T) {
+	for key, want := range map[string]bool{
+		"eks.amazonaws.com/role-arn":   false, // the real key is no near miss
+		"eks.amazon.com/role-arn":      true,
+		"EKS.amazonaws.com/Role-ARN":   true,
+		" eks.amazonaws.com/role-arn ": true,
+		"eks.amazonaws.com/role_arn":   true,
+		"eks.amazonaws.com/rolearn":    true,
+		"eks.amazonaws.com/roel-arn":   true, // transposition
+		"eks.amazonaws.com/audience":   false,
+		"iam.amazonaws.com/role":       false, // kube2iam/kiam: another mechanism
+		"eks.amazonaws.com/role":       false, // distance 4
+		"example.com/role-arn":         false,
+	} {
+		if got := IsNearMiss(key); got != want {
+			t.Errorf("IsNearMiss(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
