@@ -2,6 +2,7 @@ package check
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
@@ -59,6 +60,11 @@ func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, 
 	}
 	for _, d := range details {
 		d(&f)
+	}
+	if f.Fix != nil && len(f.Fix.Refused) > 0 {
+		// A value from the input that the API would refuse is in no
+		// command (docs/contract.md, "Fixes"): say why the fix lacks it.
+		f.Remediation = strings.TrimSpace(f.Remediation) + "\n\nNo command is offered for this: " + strings.Join(f.Fix.Refused, "; ") + "."
 	}
 	if block != "" {
 		f = finding.Finding{CheckID: f.CheckID, Slug: f.Slug, Title: f.Title, Severity: r.check.Severity,

@@ -50,6 +50,11 @@ func TestIAMScenarioFixes(t *testing.T) {
 					continue
 				}
 				for _, fl := range f.Fix.Files {
+					if strings.HasSuffix(fl.Name, ".before.json") {
+						// The document the fix was computed from, which
+						// fix.sh compares with IAM's before the update.
+						continue
+					}
 					files++
 					if why != "" {
 						t.Fatalf("%s carries a fix, but the issuer is not known: %s", f.CheckID, why)

@@ -513,8 +513,10 @@ func TestStaleAudience(t *testing.T) {
 					"  evidence: bundle pods.json: the token's aud: sts.amazonaws.com (volume aws-iam-token of Pod payments/api-7d9f8b6c5-q8w3z)\n" +
 					"  evidence: bundle serviceaccounts.json: a re-created pod's aud: irsa.example.com (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader)\n" +
 					"  fix: kubectl rollout restart deployment/api -n payments\n" +
+					"  fix: require_trust_policy s3-reader s3-reader.trust-policy.before.json\n" +
 					"  fix: aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json\n" +
-					"  fix-file: s3-reader.trust-policy.json",
+					"  fix-file: s3-reader.trust-policy.json\n" +
+					"  fix-file: s3-reader.trust-policy.before.json",
 				"IRSA206 pass IAMRole s3-reader: aud \"irsa.example.com\" satisfies the :aud condition of Statement[0]",
 			},
 			remedy: "Restart the pods first. Their token has the audience \"sts.amazonaws.com\", set when they were created; the webhook acts only when a pod is created, and gives a new pod \"irsa.example.com\" (annotation eks.amazonaws.com/audience of ServiceAccount payments/s3-reader), which is accepted:\n\n" +
@@ -615,8 +617,10 @@ func TestBareTrustPolicy(t *testing.T) {
 				"IRSA205 fail IAMRole s3-reader: Statement[0] requires " + iamHP + ":sub StringEquals \"system:serviceaccount:payment:s3-reader\"; the token has \"" + iamSub + "\": the namespace differs: \"payment\" in the policy, \"payments\" in the token\n" +
 					"  evidence: bundle trust.json: bare policy document, taken as the trust policy of role s3-reader (the only role the service accounts name, and the only trust policy in the input): " + typo + "\n" +
 					"  evidence: bundle pods.json: the token's sub: " + iamSub + "\n" +
+					"  fix: require_trust_policy s3-reader s3-reader.trust-policy.before.json\n" +
 					"  fix: aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json\n" +
-					"  fix-file: s3-reader.trust-policy.json",
+					"  fix-file: s3-reader.trust-policy.json\n" +
+					"  fix-file: s3-reader.trust-policy.before.json",
 			},
 		},
 		{

@@ -14,8 +14,6 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -60,7 +58,5 @@ func fxOnly(lines []string, id string) []string {
 
 func fxAssert(t *testing.T, got, want []string) {
 	t.Helper()
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("findings mismatch (-want +got):\n%s", diff)
-	}
+	assertBlocks(t, got, want)
 }

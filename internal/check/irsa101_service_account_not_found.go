@@ -53,11 +53,11 @@ func runIRSA101(c *model.Context, t *model.Target, r *Recorder) {
 		msg += fmt.Sprintf("; namespace %q has %s: a typo?", t.Namespace, strings.Join(similar, ", "))
 	}
 
-	create := fmt.Sprintf("kubectl create serviceaccount %s -n %s", model.ShArg(t.SAName), model.ShArg(t.Namespace))
-	details = append(details, model.Cmd(create), model.Remedy(fmt.Sprintf(
-		"Create ServiceAccount `%s` in namespace `%s` and, for IRSA, annotate it with `eks.amazonaws.com/role-arn` (the role's trust policy must allow `system:serviceaccount:%s:%s`):\n\n    %s\n\n"+
+	create := model.Command(model.Lit("kubectl"), model.Lit("create"), model.Lit("serviceaccount"), model.ObjectName("ServiceAccount", t.SAName), model.Lit("-n"), model.Namespace(t.Namespace))
+	details = append(details, model.Run(create), model.Remedy(fmt.Sprintf(
+		"Create ServiceAccount `%s` in namespace `%s` and, for IRSA, annotate it with `eks.amazonaws.com/role-arn` (the role's trust policy must allow `system:serviceaccount:%s:%s`):\n\n%s\n\n"+
 			"Or set `serviceAccountName` to a ServiceAccount that exists in `%s`. Pods are admitted with their ServiceAccount only when they are created: re-create them afterwards.",
-		t.SAName, t.Namespace, t.Namespace, t.SAName, create, t.Namespace)))
+		t.SAName, t.Namespace, t.Namespace, t.SAName, model.Lines(create), t.Namespace)))
 	r.Fail(subj, msg, details...)
 }
 

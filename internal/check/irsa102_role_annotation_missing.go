@@ -85,7 +85,7 @@ func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {
 	if !known {
 		arnValue = model.RoleARNHint(c)
 	}
-	cmds := []string{model.SaAnnotateCmd(t.Namespace, t.SAName, key, &arnValue, false)}
+	cmds := []model.Argv{model.SaAnnotateCmd(t.Namespace, t.SAName, key, &arnValue, false)}
 	if saKey != "" {
 		cmds = append(cmds, model.SaAnnotateCmd(t.Namespace, t.SAName, saKey, nil, false))
 	}
@@ -95,12 +95,20 @@ func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {
 	} else {
 		remedy += " (replace ROLE_NAME with the role whose trust policy allows `system:serviceaccount:" + t.Namespace + ":" + t.SAName + "`)"
 	}
-	remedy += ":\n\n    " + strings.Join(cmds, "\n    ") + "\n\nThe webhook acts only when a pod is created: re-create the pods of this ServiceAccount afterwards"
-	if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace) != "" {
-		remedy += " (`" + model.RolloutRestart(kind, name, t.Namespace) + "`)"
+	remedy += ":\n\n" + model.Lines(cmds...) + "\n\nThe webhook acts only when a pod is created: re-create the pods of this ServiceAccount afterwards"
+	restart := model.Argv{}
+	if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace).OK() {
+		restart = model.RolloutRestart(kind, name, t.Namespace)
+		remedy += " (`" + restart.Line() + "`)"
 	}
 	remedy += "."
-	details = append(details, model.Cmd(cmds...), model.Remedy(remedy))
+	if known {
+		details = append(details, model.Run(cmds...), model.Run(restart))
+	} else {
+		details = append(details, model.Alt("replace ROLE_NAME (and ACCOUNT_ID) with the role this ServiceAccount is meant to use", cmds...),
+			model.Alt("after the annotation above is filled in and run", restart))
+	}
+	details = append(details, model.Remedy(remedy))
 	r.Fail(subj, msg, details...)
 }
 

@@ -44,11 +44,7 @@ func TestIRSA102(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), withSA("eks.amazon.com/role-arn", fx.Role)),
 			details: true,
 			want: []string{
-				`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "eks.amazon.com/role-arn", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api annotations: \"eks.amazon.com/role-arn\": \"arn:aws:iam::111122223333:role/payments-api\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazon.com/role-arn-",
+				"IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation \"eks.amazon.com/role-arn\", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api annotations: \"eks.amazon.com/role-arn\": \"arn:aws:iam::111122223333:role/payments-api\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api\n  fix: kubectl annotate serviceaccount api -n payments eks.amazon.com/role-arn-\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -56,11 +52,7 @@ func TestIRSA102(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), withSA("eks.amazonaws.com/role-arn ", `"`+fx.Role+`"`, "meta.helm.sh/release-name", "payments")),
 			details: true,
 			want: []string{
-				`IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation "eks.amazonaws.com/role-arn ", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api annotations: \"eks.amazonaws.com/role-arn \": \"\\\"arn:aws:iam::111122223333:role/payments-api\\\"\", \"meta.helm.sh/release-name\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments 'eks.amazonaws.com/role-arn -'",
+				"IRSA102 fail ServiceAccount payments/api: ServiceAccount has the annotation \"eks.amazonaws.com/role-arn \", not eks.amazonaws.com/role-arn: did you mean eks.amazonaws.com/role-arn? The webhook reads only the exact key, so pods of this ServiceAccount get no role\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api annotations: \"eks.amazonaws.com/role-arn \": \"\\\"arn:aws:iam::111122223333:role/payments-api\\\"\", \"meta.helm.sh/release-name\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api\n  fix: kubectl annotate serviceaccount api -n payments 'eks.amazonaws.com/role-arn -'\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -80,11 +72,7 @@ func TestIRSA102(t *testing.T) {
 			})),
 			details: true,
 			want: []string{
-				`IRSA102 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn is set on the pod, not on ServiceAccount "api": the webhook reads it only from the ServiceAccount, so the pod gets no role` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api has no annotations" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api: metadata.annotations[\"eks.amazonaws.com/role-arn\"]: \"arn:aws:iam::111122223333:role/payments-api\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api",
+				"IRSA102 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn is set on the pod, not on ServiceAccount \"api\": the webhook reads it only from the ServiceAccount, so the pod gets no role\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api has no annotations\n  evidence: bundle deployments.json: Deployment payments/api: metadata.annotations[\"eks.amazonaws.com/role-arn\"]: \"arn:aws:iam::111122223333:role/payments-api\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -100,10 +88,7 @@ func TestIRSA102(t *testing.T) {
 			sel:     named,
 			details: true,
 			want: []string{
-				`IRSA102 fail ServiceAccount payments/api: ServiceAccount "api" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api has no annotations" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws-cn:iam::444455556666:role/ROLE_NAME",
+				"IRSA102 fail ServiceAccount payments/api: ServiceAccount \"api\" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api has no annotations\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: # kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws-cn:iam::444455556666:role/ROLE_NAME\n  fix: # kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -112,10 +97,7 @@ func TestIRSA102(t *testing.T) {
 			sel:     named,
 			details: true,
 			want: []string{
-				`IRSA102 fail ServiceAccount payments/api: ServiceAccount "api" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api has no annotations" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME",
+				"IRSA102 fail ServiceAccount payments/api: ServiceAccount \"api\" has no eks.amazonaws.com/role-arn annotation: the webhook injects no role, and the SDK falls back to other credentials, usually the node's instance role\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api has no annotations\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: # kubectl annotate serviceaccount api -n payments eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME\n  fix: # kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{

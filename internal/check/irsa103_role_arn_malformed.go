@@ -43,7 +43,7 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 	if v == "" {
 		hint := model.RoleARNHint(c)
 		r.Fail(subj, fmt.Sprintf("%s is empty: the webhook mutates pods only when the value is non-empty, so pods of this ServiceAccount get no role", key),
-			ev, model.Cmd(model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)),
+			ev, model.Alt("replace the placeholders with the role's ARN", model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)),
 			model.Remedy(fmt.Sprintf("Put the role's ARN in the annotation (%s prints it), then re-create the pods.", "`"+getRole+"`")))
 		return
 	}
@@ -73,8 +73,8 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 		if partition, account, ok := model.ClusterAccount(c); ok {
 			full := arn.RoleARN(partition, account, "/", v)
 			cmd := model.SaAnnotateCmd(t.Namespace, t.SAName, key, &full, true)
-			details = append(details, model.Cmd(cmd), model.Remedy(fmt.Sprintf(
-				"Write the full ARN. If the role is in the cluster's account (%s) and has no path:\n\n    %s\n\nthen re-create the pods.", account, cmd)))
+			details = append(details, model.Run(cmd), model.Remedy(fmt.Sprintf(
+				"Write the full ARN. If the role is in the cluster's account (%s) and has no path:\n\n%s\n\nthen re-create the pods.", account, model.Lines(cmd))))
 		}
 		r.Fail(subj, msg, details...)
 		return
@@ -82,20 +82,22 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 	msg += "; the webhook injects it as AWS_ROLE_ARN anyway (it only logs \"arn is invalid\"), and AssumeRoleWithWebIdentity fails (typically \"ValidationError: Request ARN is invalid\")"
 	if e.Suggestion != "" {
 		cmd := model.SaAnnotateCmd(t.Namespace, t.SAName, key, &e.Suggestion, true)
-		remedy := fmt.Sprintf("Overwrite the annotation with the corrected value %q:\n\n    %s\n\nPods created with the bad value keep it: re-create them", e.Suggestion, cmd)
-		if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace) != "" {
-			remedy += " (`" + model.RolloutRestart(kind, name, t.Namespace) + "`)"
+		remedy := fmt.Sprintf("Overwrite the annotation with the corrected value %q:\n\n%s\n\nPods created with the bad value keep it: re-create them", e.Suggestion, model.Lines(cmd))
+		restart := model.Argv{}
+		if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace).OK() {
+			restart = model.RolloutRestart(kind, name, t.Namespace)
+			remedy += " (`" + restart.Line() + "`)"
 		}
-		details = append(details, model.Cmd(cmd), model.Remedy(remedy+"."))
+		details = append(details, model.Run(cmd, restart), model.Remedy(remedy+"."))
 	} else {
 		// An assumed-role session ARN names the role: look that one up.
 		if a, err := arn.Parse(strings.TrimSpace(v)); err == nil && a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") {
 			name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
-			getRole = "aws iam get-role --role-name " + model.ShArg(name) + " --query Role.Arn --output text"
+			getRole = finding.Line([]string{"aws", "iam", "get-role", "--role-name", name, "--query", "Role.Arn", "--output", "text"})
 		}
 		hint := model.RoleARNHint(c)
-		details = append(details, model.Remedy(fmt.Sprintf("Find the role's ARN (`%s`) and overwrite the annotation:\n\n    %s\n\nthen re-create the pods.",
-			getRole, model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true))))
+		details = append(details, model.Remedy(fmt.Sprintf("Find the role's ARN (`%s`) and overwrite the annotation:\n\n%s\n\nthen re-create the pods.",
+			getRole, model.Lines(model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)))))
 	}
 	r.Fail(subj, msg, details...)
 }

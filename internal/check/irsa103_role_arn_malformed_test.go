@@ -38,10 +38,7 @@ func TestIRSA103(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), role(fx.Role+"\n")),
 			details: true,
 			want: []string{
-				`IRSA103 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn "arn:aws:iam::111122223333:role/payments-api\n" is not a valid IAM role ARN: it ends with a newline` + invalidTail +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/role-arn: \"arn:aws:iam::111122223333:role/payments-api\\n\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api",
+				"IRSA103 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/payments-api\\n\" is not a valid IAM role ARN: it ends with a newline; the webhook injects it as AWS_ROLE_ARN anyway (it only logs \"arn is invalid\"), and AssumeRoleWithWebIdentity fails (typically \"ValidationError: Request ARN is invalid\")\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/role-arn: \"arn:aws:iam::111122223333:role/payments-api\\n\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::111122223333:role/payments-api\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -69,10 +66,7 @@ func TestIRSA103(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), role("")),
 			details: true,
 			want: []string{
-				`IRSA103 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn is empty: the webhook mutates pods only when the value is non-empty, so pods of this ServiceAccount get no role` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/role-arn: \"\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME",
+				"IRSA103 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn is empty: the webhook mutates pods only when the value is non-empty, so pods of this ServiceAccount get no role\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/role-arn: \"\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: # kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::ACCOUNT_ID:role/ROLE_NAME",
 			},
 		},
 		{

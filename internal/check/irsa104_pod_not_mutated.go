@@ -86,7 +86,7 @@ func runIRSA104(c *model.Context, t *model.Target, r *Recorder) {
 		details = append(details, model.Ev(h.Cfg.Source, model.FailurePolicyNote(h)))
 	}
 	cmds, remedy := model.RecreateFix(c, t)
-	details = append(details, model.Cmd(cmds...), model.Remedy(remedy))
+	details = append(details, model.Run(cmds...), model.Remedy(remedy))
 	r.Fail(subj, msg, details...)
 }
 

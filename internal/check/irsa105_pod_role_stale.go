@@ -69,7 +69,7 @@ func runIRSA105(c *model.Context, t *model.Target, r *Recorder) {
 			t.Namespace, t.Name, model.OrUnknown(t.Meta.CreationTimestamp), i.container, webhook.EnvRoleARN, i.value, i.why)))
 	}
 	cmds, remedy := model.RecreateFix(c, t)
-	details = append(details, model.Cmd(cmds...), model.Remedy(remedy))
+	details = append(details, model.Run(cmds...), model.Remedy(remedy))
 	var msg string
 	if role == "" {
 		what := "no longer has " + webhook.AnnotationRoleARN

@@ -402,9 +402,11 @@ func fsGroupFix(c *model.Context, t *model.Target, spec *snapshot.PodSpec, ct *s
 		remedy += " Alternatively remove the restrictive `defaultMode` of the token volume, or run every container as the same `runAsUser`."
 	}
 	var details []model.Detail
-	if patch != "" {
-		details = append(details, model.Cmd(patch))
-		remedy += "\n\n    " + patch
+	if !patch.None() {
+		details = append(details, model.Run(patch))
+		if patch.OK() {
+			remedy += "\n\n" + model.Lines(patch)
+		}
 	} else if kind == "" {
 		remedy += " A pod's securityContext cannot be changed: edit the manifest and re-create the pod."
 	} else {

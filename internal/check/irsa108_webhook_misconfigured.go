@@ -357,14 +357,15 @@ func labelsString(labels map[string]string) string {
 // namespaceFix proposes the label change that makes the namespace match
 // the first unmet requirement, then the re-creation of the target's pods.
 func namespaceFix(c *model.Context, t *model.Target, u model.LabelRequirement) []model.Detail {
-	var cmds []string
+	var cmds []model.Argv
 	switch {
 	case u.Key == metadataNameLabel:
 		// Immutable: the configuration must change instead.
 	case u.Operator == model.SelectorOpIn:
-		cmds = append(cmds, fmt.Sprintf("kubectl label namespace %s %s=%s --overwrite", t.Namespace, u.Key, u.Values[0]))
+		cmds = append(cmds, model.Command(model.Lit("kubectl"), model.Lit("label"), model.Lit("namespace"),
+			model.Namespace(t.Namespace), model.Value("label", u.Key+"="+u.Values[0]), model.Lit("--overwrite")))
 	case u.Operator == model.SelectorOpNotIn || u.Operator == model.SelectorOpDoesNotExist:
-		cmds = append(cmds, fmt.Sprintf("kubectl label namespace %s %s-", t.Namespace, u.Key))
+		cmds = append(cmds, model.Command(model.Lit("kubectl"), model.Lit("label"), model.Lit("namespace"), model.Namespace(t.Namespace), model.Value("label key", u.Key+"-")))
 	}
 	_, how := recreateAfterChange(c, t)
 	if len(cmds) == 0 {
@@ -374,7 +375,7 @@ func namespaceFix(c *model.Context, t *model.Target, u model.LabelRequirement) [
 	}
 	re, _ := recreateAfterChange(c, t)
 	cmds = append(cmds, re...)
-	return []model.Detail{model.Cmd(cmds...), model.Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement `%s`), then %s.", t.Namespace, u.String(), how))}
+	return []model.Detail{model.Run(cmds...), model.Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement `%s`), then %s.", t.Namespace, u.String(), how))}
 }
 
 // labelFix proposes the pod template label change that satisfies the
@@ -392,22 +393,22 @@ func labelFix(c *model.Context, t *model.Target, u model.LabelRequirement) []mod
 	kind, name := model.TemplateOwner(c, t)
 	cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "labels", u.Key, value)
 	remedy := fmt.Sprintf("Change the pod template's labels to satisfy `%s` (the webhook's objectSelector); the new pods are created through the webhook.", u.String())
-	if cmd == "" {
+	if cmd.None() {
 		return []model.Detail{model.Remedy(remedy + " This controller does not roll its pods on a template change: re-create them.")}
 	}
-	return []model.Detail{model.Cmd(cmd), model.Remedy(remedy)}
+	return []model.Detail{model.Run(cmd), model.Remedy(remedy)}
 }
 
 // recreateAfterChange returns the commands that re-create the target's
 // pods once the webhook will select them, and the phrase that says so.
-func recreateAfterChange(c *model.Context, t *model.Target) ([]string, string) {
+func recreateAfterChange(c *model.Context, t *model.Target) ([]model.Argv, string) {
 	if t.IsPod() {
 		cmds, _ := model.RecreateFix(c, t)
 		return cmds, "re-create the pod so that it is admitted again"
 	}
 	switch t.Kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
-		return []string{fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(t.Kind), t.Name, t.Namespace)}, "restart the " + t.Kind + " so that its pods are created again"
+		return []model.Argv{model.RolloutRestart(t.Kind, t.Name, t.Namespace)}, "restart the " + t.Kind + " so that its pods are created again"
 	}
 	return nil, "re-create the " + t.Kind + "'s pods"
 }

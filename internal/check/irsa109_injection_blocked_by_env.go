@@ -109,7 +109,7 @@ func judgeHandWritten(c *model.Context, t *model.Target, r *Recorder, a model.Ad
 			// not run for this pod: re-creating it is the fix.
 			cmds, remedy := model.RecreateFix(c, t)
 			details = append(details, model.Ev(t.Source, fmt.Sprintf("the pod has no %s volume: the webhook did not mutate it, so the mount it adds at %s is missing", webhook.VolumeName, webhook.MountPath)),
-				model.Cmd(cmds...), model.Remedy(remedy))
+				model.Run(cmds...), model.Remedy(remedy))
 			r.Fail(subj, msg, details...)
 			return
 		}
@@ -219,9 +219,11 @@ func failMountClash(c *model.Context, t *model.Target, r *Recorder, a model.Admi
 	remedy := fmt.Sprintf("Name the hand-written volume `%s` (in `volumes` and in every `volumeMounts` entry that uses it): the webhook then finds its volume and mount by name and adds neither. Or mount volume `%s` somewhere else, or delete it and its mounts and let the webhook add its own.",
 		webhook.VolumeName, mc.other.Name)
 	kind, name := model.TemplateOwner(c, t)
-	if cmd := renameVolumeCmd(kind, name, t.Namespace, t.Spec, mc.other.Name, webhook.VolumeName); cmd != "" {
-		details = append(details, model.Cmd(cmd))
-		remedy += "\n\n    " + cmd
+	if cmd := renameVolumeCmd(kind, name, t.Namespace, t.Spec, mc.other.Name, webhook.VolumeName); !cmd.None() {
+		details = append(details, model.Run(cmd))
+		if cmd.OK() {
+			remedy += "\n\n" + model.Lines(cmd)
+		}
 	}
 	r.Fail(t.ContainerSubject(mc.container), msg, append(details, model.Remedy(remedy))...)
 }
@@ -230,7 +232,7 @@ func failMountClash(c *model.Context, t *model.Target, r *Recorder, a model.Admi
 // to in a workload's pod template, mounts included; "" when the kind's
 // template cannot be patched, when to is taken, or when from is not a
 // volume of the spec.
-func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to string) string {
+func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to string) model.Argv {
 	var base string
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
@@ -238,10 +240,10 @@ func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to str
 	case "CronJob":
 		base = "/spec/jobTemplate/spec/template/spec"
 	default:
-		return ""
+		return model.Argv{}
 	}
 	if model.Volume(spec, to) != nil {
-		return ""
+		return model.Argv{}
 	}
 	type op struct {
 		Op    string `json:"op"`
@@ -255,7 +257,7 @@ func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to str
 		}
 	}
 	if len(ops) == 0 {
-		return ""
+		return model.Argv{}
 	}
 	for _, f := range []struct {
 		field string
@@ -270,10 +272,11 @@ func renameVolumeCmd(kind, name, ns string, spec *snapshot.PodSpec, from, to str
 		}
 	}
 	b, err := json.Marshal(ops)
-	if err != nil || strings.Contains(string(b), "'") {
-		return ""
+	if err != nil {
+		return model.Argv{}
 	}
-	return fmt.Sprintf("kubectl patch %s %s -n %s --type json -p '%s'", strings.ToLower(kind), model.ShArg(name), model.ShArg(ns), b)
+	return model.Command(model.Lit("kubectl"), model.Lit("patch"), model.Lit(strings.ToLower(kind)), model.ObjectName(kind, name), model.Lit("-n"), model.Namespace(ns),
+		model.Lit("--type"), model.Lit("json"), model.Lit("-p"), model.Value("patch", string(b)))
 }
 
 // projectedToken returns the serviceAccountToken source of a projected
@@ -296,24 +299,25 @@ func envFix(c *model.Context, t *model.Target, a model.Admission, container stri
 		role = roleE.Value
 	}
 	kind, name := model.TemplateOwner(c, t)
-	var cmds []string
+	var cmds []model.Argv
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
-		unset := make([]string, len(vars))
-		for i, v := range vars {
-			unset[i] = v + "-"
+		words := []model.Word{model.Lit("kubectl"), model.Lit("set"), model.Lit("env"), model.KindName(kind, name), model.Lit("-n"), model.Namespace(t.Namespace),
+			model.Lit("-c"), model.ObjectName("container", container)}
+		for _, v := range vars {
+			words = append(words, model.Lit(v+"-"))
 		}
-		cmds = append(cmds, fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), name, t.Namespace, container, strings.Join(unset, " ")))
+		cmds = append(cmds, model.Command(words...))
 	}
 	remedy := fmt.Sprintf("Delete %s from container %s so that the webhook injects %s and %s with its token mount", strings.Join(vars, " and "), container, webhook.EnvRoleARN, webhook.EnvTokenFile)
 	if !a.Annotated && t.SA != nil && role != "" {
-		cmds = append(cmds, fmt.Sprintf("kubectl annotate serviceaccount %s -n %s %s=%s", t.SAName, t.Namespace, webhook.AnnotationRoleARN, role))
+		cmds = append(cmds, model.SaAnnotateCmd(t.Namespace, t.SAName, webhook.AnnotationRoleARN, &role, false))
 		remedy += ", and annotate the ServiceAccount with the role (the webhook acts only when it has one)"
 	} else if a.Annotated && role != "" && role != a.Role {
 		remedy += fmt.Sprintf("; the container then assumes the ServiceAccount's role %q: if it needs %q, annotate the ServiceAccount with that role instead", a.Role, role)
 	}
 	remedy += ". Or keep a hand-written setup and make it complete: both variables, and a projected serviceAccountToken volume mounted (without subPath) at the token file's directory."
-	return []model.Detail{model.Cmd(cmds...), model.Remedy(remedy)}
+	return []model.Detail{model.Run(cmds...), model.Remedy(remedy)}
 }
 
 // webIdentityEnvString renders a container's web identity variables.

@@ -257,7 +257,7 @@ func TestRenameVolumeCmd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := renameVolumeCmd(tt.kind, "nightly", "payments", spec, tt.from, tt.to); got != tt.want {
+			if got := renameVolumeCmd(tt.kind, "nightly", "payments", spec, tt.from, tt.to).Line(); got != tt.want {
 				t.Errorf("renameVolumeCmd = %q, want %q", got, tt.want)
 			}
 		})

@@ -3,7 +3,6 @@ package check
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
@@ -96,7 +95,7 @@ func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		if len(optional) > 0 {
 			r.Fail(subj, possiblyMessage(id, secret, altID, altSecret, hasID, hasSecret, instead, roleWord),
-				append(evs, model.WithSeverity(finding.SeverityInfo), model.Cmd(optionalKeysCmds(optional, t.Namespace)...),
+				append(evs, model.WithSeverity(finding.SeverityInfo), model.Run(optionalKeysCmds(optional, t.Namespace)...),
 					model.Remedy(optionalRemedy(optional, t.Namespace, removal)))...)
 			continue
 		}
@@ -125,7 +124,8 @@ func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 		}
 
 		if len(suspects) > 0 {
-			var descs, checks []string
+			var descs []string
+			var checks []model.Argv
 			var suspectEv []model.Detail
 			allOptional := true
 			for _, sp := range suspects {
@@ -142,9 +142,9 @@ func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 				msg += "; the source is optional, so nothing is set if it does not exist"
 				sev = finding.SeverityInfo
 			}
-			remedy := "List the keys of the source (the values are not printed):\n\n    " + strings.Join(checks, "\n    ") +
+			remedy := "List the keys of the source (the values are not printed):\n\n" + model.Lines(checks...) +
 				"\n\nIf they include `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, remove them from the source or drop the `envFrom` entry, and grant the IAM role what those keys could do."
-			r.Fail(subj, msg, append(suspectEv, model.WithSeverity(sev), model.Cmd(checks...), model.Remedy(remedy))...)
+			r.Fail(subj, msg, append(suspectEv, model.WithSeverity(sev), model.Run(checks...), model.Remedy(remedy))...)
 			continue
 		}
 		msg := fmt.Sprintf("no static AWS keys in the environment (%s, %s)", webhook.EnvAccessKeyID, webhook.EnvSecretAccessKey)
@@ -193,8 +193,9 @@ func possiblyMessage(id, secret, altID, altSecret *snapshot.EnvVar, hasID, hasSe
 
 // optionalKeysCmds lists the keys of each Secret or ConfigMap the optional
 // references name, once each, without their values.
-func optionalKeysCmds(optional []*snapshot.EnvVar, ns string) []string {
-	var out []string
+func optionalKeysCmds(optional []*snapshot.EnvVar, ns string) []model.Argv {
+	var out []model.Argv
+	seen := map[string]bool{}
 	for _, e := range optional {
 		kind, name := "Secret", ""
 		if r := e.ValueFrom.SecretKeyRef; r != nil {
@@ -203,7 +204,8 @@ func optionalKeysCmds(optional []*snapshot.EnvVar, ns string) []string {
 			kind, name = "ConfigMap", e.ValueFrom.ConfigMapKeyRef.Name
 		}
 		cmd := keysCmd(kind, name, ns)
-		if !slices.Contains(out, cmd) {
+		if k := cmd.Line() + cmd.Bad; !seen[k] {
+			seen[k] = true
 			out = append(out, cmd)
 		}
 	}
@@ -216,7 +218,7 @@ func optionalRemedy(optional []*snapshot.EnvVar, ns string, removal []model.Deta
 	for _, d := range removal {
 		d(&f)
 	}
-	return "Check whether the referenced keys exist (the values are not printed):\n\n    " + strings.Join(optionalKeysCmds(optional, ns), "\n    ") +
+	return "Check whether the referenced keys exist (the values are not printed):\n\n" + model.Lines(optionalKeysCmds(optional, ns)...) +
 		"\n\nIf they do not, the variables are unset and the container uses the IAM role: nothing to do. If they do, they override the role. " + f.Remediation
 }
 
@@ -311,30 +313,32 @@ func credentialLike(name string) bool {
 }
 
 // keysCmd lists a Secret's or ConfigMap's keys without their values.
-func keysCmd(kind, name, ns string) string {
-	return fmt.Sprintf(`kubectl get %s %s -n %s -o go-template='{{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}'`, strings.ToLower(kind), model.ShArg(name), model.ShArg(ns))
+func keysCmd(kind, name, ns string) model.Argv {
+	return model.Command(model.Lit("kubectl"), model.Lit("get"), model.Lit(strings.ToLower(kind)), model.ObjectName(kind, name), model.Lit("-n"), model.Namespace(ns),
+		model.Lit("-o"), model.Lit(`go-template={{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}`))
 }
 
 // removeEnvFix removes the variables from the container of the workload's
 // template (kubectl set env NAME- removes NAME).
 func removeEnvFix(kind, name, ns, container string, vars []*snapshot.EnvVar) []model.Detail {
-	var cmd string
+	var cmd model.Argv
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
-		args := make([]string, len(vars))
-		for i, e := range vars {
-			args[i] = e.Name + "-"
+		words := []model.Word{model.Lit("kubectl"), model.Lit("set"), model.Lit("env"), model.KindName(kind, name), model.Lit("-n"), model.Namespace(ns),
+			model.Lit("-c"), model.ObjectName("container", container)}
+		for _, e := range vars {
+			words = append(words, model.Value("variable", e.Name+"-"))
 		}
-		cmd = fmt.Sprintf("kubectl set env %s/%s -n %s -c %s %s", strings.ToLower(kind), model.ShArg(name), model.ShArg(ns), model.ShArg(container), strings.Join(args, " "))
+		cmd = model.Command(words...)
 	}
 	remedy := fmt.Sprintf("Remove %s from container `%s` and give the IAM role the permissions the keys' IAM user had", envNames(vars), container)
-	if cmd == "" {
+	if cmd.None() {
 		if kind == "" {
 			return []model.Detail{model.Remedy(remedy + ": a pod's environment cannot be changed, so edit the manifest and re-create the pod.")}
 		}
 		return []model.Detail{model.Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
 	}
-	return []model.Detail{model.Cmd(cmd), model.Remedy(remedy + ":\n\n    " + cmd + "\n\nIf the container must keep its own keys, exclude it from injection with the pod annotation `eks.amazonaws.com/skip-containers`.")}
+	return []model.Detail{model.Run(cmd), model.Remedy(remedy + ":\n\n" + model.Lines(cmd) + "\n\nIf the container must keep its own keys, exclude it from injection with the pod annotation `eks.amazonaws.com/skip-containers`.")}
 }
 
 // applies110: the target asks for a role (or was named) and has a pod

@@ -89,10 +89,7 @@ func TestIRSA110(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials"}}, snapshot.EnvFromSource{ConfigMapRef: &snapshot.NameRef{Name: "payments-config"}}))),
 			details: true,
 			want: []string{
-				`IRSA110 fail Deployment payments/api container app: envFrom Secret "payments-aws-credentials" possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity` +
-					"\n  severity: warning" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\"" +
-					"\n  fix: kubectl get secret payments-aws-credentials -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+				"IRSA110 fail Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\" possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity\n  severity: warning\n  evidence: bundle deployments.json: Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\"\n  fix: kubectl get secret payments-aws-credentials -n payments -o 'go-template={{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
 			},
 		},
 		{
@@ -113,11 +110,7 @@ func TestIRSA110(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(env(optionalSecret("AWS_ACCESS_KEY_ID", "aws-secret", "key_id"), optionalSecret("AWS_SECRET_ACCESS_KEY", "aws-secret", "access_key")))),
 			details: true,
 			want: []string{
-				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "aws-secret" key "key_id", optional) and AWS_SECRET_ACCESS_KEY (from Secret "aws-secret" key "access_key", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
-					"\n  severity: info" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"aws-secret\" key \"key_id\", optional" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from Secret \"aws-secret\" key \"access_key\", optional" +
-					"\n  fix: kubectl get secret aws-secret -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+				"IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret \"aws-secret\" key \"key_id\", optional) and AWS_SECRET_ACCESS_KEY (from Secret \"aws-secret\" key \"access_key\", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role\n  severity: info\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"aws-secret\" key \"key_id\", optional\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from Secret \"aws-secret\" key \"access_key\", optional\n  fix: kubectl get secret aws-secret -n payments -o 'go-template={{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
 			},
 		},
 		{
@@ -126,11 +119,7 @@ func TestIRSA110(t *testing.T) {
 				snapshot.EnvVar{Name: "AWS_SECRET_ACCESS_KEY", ValueFrom: &snapshot.EnvVarSource{ConfigMapKeyRef: &snapshot.KeySelector{Name: "aws-config", Key: "secret", Optional: &yes}}}))),
 			details: true,
 			want: []string{
-				`IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret "legacy-aws" key "id") and AWS_SECRET_ACCESS_KEY (from ConfigMap "aws-config" key "secret", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role` +
-					"\n  severity: info" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"legacy-aws\" key \"id\"" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from ConfigMap \"aws-config\" key \"secret\", optional" +
-					"\n  fix: kubectl get configmap aws-config -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+				"IRSA110 fail Deployment payments/api container app: AWS_ACCESS_KEY_ID (from Secret \"legacy-aws\" key \"id\") and AWS_SECRET_ACCESS_KEY (from ConfigMap \"aws-config\" key \"secret\", optional) are possibly set: the kubelet leaves a variable from an optional reference unset when the Secret (or ConfigMap) or the key does not exist, and the tool does not read Secrets; if they are set, every AWS SDK's default chain uses these static keys before web identity, so the container never uses the IAM role\n  severity: info\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_ACCESS_KEY_ID from Secret \"legacy-aws\" key \"id\"\n  evidence: bundle deployments.json: Deployment payments/api container app: AWS_SECRET_ACCESS_KEY from ConfigMap \"aws-config\" key \"secret\", optional\n  fix: kubectl get configmap aws-config -n payments -o 'go-template={{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
 			},
 		},
 		{
@@ -161,10 +150,7 @@ func TestIRSA110(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(envFrom(snapshot.EnvFromSource{SecretRef: &snapshot.NameRef{Name: "payments-aws-credentials", Optional: &yes}}))),
 			details: true,
 			want: []string{
-				`IRSA110 fail Deployment payments/api container app: envFrom Secret "payments-aws-credentials" (optional) possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity; the source is optional, so nothing is set if it does not exist` +
-					"\n  severity: info" +
-					"\n  evidence: bundle deployments.json: Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\" (optional)" +
-					"\n  fix: kubectl get secret payments-aws-credentials -n payments -o go-template='{{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
+				"IRSA110 fail Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\" (optional) possibly sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the tool does not read Secrets or ConfigMaps; the name suggests AWS credentials): if it does, every AWS SDK uses those static keys before web identity; the source is optional, so nothing is set if it does not exist\n  severity: info\n  evidence: bundle deployments.json: Deployment payments/api container app: envFrom Secret \"payments-aws-credentials\" (optional)\n  fix: kubectl get secret payments-aws-credentials -n payments -o 'go-template={{range $k, $v := .data}}{{$k}}{{\"\\n\"}}{{end}}'",
 			},
 		},
 		{

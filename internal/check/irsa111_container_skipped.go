@@ -59,8 +59,8 @@ func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 			details = append(details, model.Ev(t.Source, "containers with their own web identity variables: "+strings.Join(own, ", ")))
 		}
 		kind, name := model.TemplateOwner(c, t)
-		if cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "labels", webhook.LabelSkip, nil); cmd != "" {
-			details = append(details, model.Cmd(cmd))
+		if cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "labels", webhook.LabelSkip, nil); !cmd.None() {
+			details = append(details, model.Run(cmd))
 		}
 		details = append(details, model.Remedy(fmt.Sprintf("Remove the label %s from the pod template so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.LabelSkip)))
 		r.Fail(t.Subject(), fmt.Sprintf("the pod carries the label %s, so the webhook never sees it: %s no IRSA credentials although ServiceAccount %q names role %q",
@@ -188,8 +188,8 @@ func skipContainersFix(c *model.Context, t *model.Target, skip map[string]bool) 
 	}
 	kind, name := model.TemplateOwner(c, t)
 	remedy := fmt.Sprintf("Take the application containers out of %s in the pod template, so that new pods are mutated (or use a ServiceAccount without a role if the pod is meant to run without IRSA).", webhook.AnnotationSkipContainers)
-	if cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "annotations", webhook.AnnotationSkipContainers, value); cmd != "" {
-		return []model.Detail{model.Cmd(cmd), model.Remedy(remedy)}
+	if cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "annotations", webhook.AnnotationSkipContainers, value); !cmd.None() {
+		return []model.Detail{model.Run(cmd), model.Remedy(remedy)}
 	}
 	return []model.Detail{model.Remedy(remedy)}
 }

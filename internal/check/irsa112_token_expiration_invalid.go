@@ -85,7 +85,7 @@ func runIRSA112(c *model.Context, t *model.Target, r *Recorder) {
 			if v != nil {
 				remedy = fmt.Sprintf("Set the annotation to %s seconds", *v)
 			}
-			details = append(details, model.Cmd(cmd), model.Remedy(remedy+":\n\n    "+cmd+"\n\nThe webhook reads it when a pod is created: re-create the pods of this ServiceAccount afterwards."))
+			details = append(details, model.Run(cmd), model.Remedy(remedy+":\n\n"+model.Lines(cmd)+"\n\nThe webhook reads it when a pod is created: re-create the pods of this ServiceAccount afterwards."))
 		}
 		recordExpiration(r, t.SASubject(), j, details)
 	default:
@@ -192,11 +192,11 @@ func podExpirationFix(c *model.Context, t *model.Target, j expirationJudgement) 
 	}
 	kind, name := model.TemplateWorkload(c, t)
 	patch := model.TemplatePatch(kind, name, t.Namespace, map[string]any{"metadata": map[string]any{"annotations": map[string]any{webhook.AnnotationTokenExpiration: value}}})
-	if patch == "" {
+	if patch.None() {
 		if kind == "" {
 			return []model.Detail{model.Remedy("The webhook reads the annotation when the pod is created: " + what + " in the pod's manifest and re-create the pod.")}
 		}
 		return []model.Detail{model.Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s of %s %s, then re-create its pods.", what, kind, name))}
 	}
-	return []model.Detail{model.Cmd(patch), model.Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s; the patch applies to the pods created from now on:\n\n    %s", what, patch))}
+	return []model.Detail{model.Run(patch), model.Remedy(fmt.Sprintf("The webhook reads the annotation when a pod is created: %s; the patch applies to the pods created from now on:\n\n%s", what, model.Lines(patch)))}
 }

@@ -41,7 +41,7 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		r.Fail(subj, fmt.Sprintf("the role ARN is in partition %s, but the cluster runs in partition %s (%s): STS there never finds a role of another partition", ref.ARN.Partition, p, where),
 			ref.Evidence(), issuer.Evidence(),
-			model.Cmd(annotateRoleCmd(t, right)),
+			model.Run(annotateRoleCmd(t, right)),
 			model.Remedy(fmt.Sprintf("Annotate the ServiceAccount with the role's ARN in partition %s, `%s`, then re-create the pods: the webhook injects the ARN at pod creation only.", p, right)))
 		return
 	}
@@ -65,7 +65,7 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 	if lk.CaseMiss != nil {
 		msg += fmt.Sprintf("; role %s does, but STS matches role names case-sensitively", lk.CaseMiss.Name)
 		details = append(details, model.Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN),
-			model.Cmd(annotateRoleCmd(t, lk.CaseMiss.ARN)),
+			model.Run(annotateRoleCmd(t, lk.CaseMiss.ARN)),
 			model.Remedy(fmt.Sprintf("Annotate the ServiceAccount with the existing role's exact ARN, `%s`, then re-create the pods: the webhook injects the ARN at pod creation only.", lk.CaseMiss.ARN)))
 		r.Fail(subj, msg, details...)
 		return
@@ -75,9 +75,9 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 }
 
 // annotateRoleCmd sets the target's role annotation.
-func annotateRoleCmd(t *model.Target, roleARN string) string {
-	return fmt.Sprintf("kubectl annotate serviceaccount %s -n %s --overwrite %s",
-		model.IamQuoteArg(t.SAName), model.IamQuoteArg(t.Namespace), model.IamQuoteArg(webhook.AnnotationRoleARN+"="+roleARN))
+func annotateRoleCmd(t *model.Target, roleARN string) model.Argv {
+	return model.Command(model.Lit("kubectl"), model.Lit("annotate"), model.Lit("serviceaccount"), model.ObjectName("ServiceAccount", t.SAName),
+		model.Lit("-n"), model.Namespace(t.Namespace), model.Lit("--overwrite"), model.Value("annotation", webhook.AnnotationRoleARN+"="+roleARN))
 }
 
 // createRoleDetails proposes creating the missing role with the trust
@@ -112,13 +112,14 @@ func createRoleDetails(c *model.Context, t *model.Target, ref model.RoleRef, iss
 	}
 	w := model.NewWebIdentity(t, ref, issuer)
 	file := ref.ARN.Name + ".trust-policy.json"
-	path := ""
+	words := []model.Word{model.Lit("aws"), model.Lit("iam"), model.Lit("create-role"), model.Lit("--role-name"), model.RoleName(ref.ARN.Name)}
 	if ref.ARN.Path != "/" {
-		path = " --path " + model.IamQuoteArg(ref.ARN.Path)
+		words = append(words, model.Lit("--path"), model.Value("role path", ref.ARN.Path))
 	}
+	words = append(words, model.Lit("--assume-role-policy-document"), model.FileURL(file))
 	return []model.Detail{
 		model.FixFile(file, content),
-		model.Cmd(fmt.Sprintf("aws iam create-role --role-name %s%s --assume-role-policy-document file://%s%s", ref.ARN.Name, path, file, w.ProfileFlag())),
+		w.IAM(words...),
 		model.Remedy(fmt.Sprintf("If the annotation names the wrong role, correct it (`kubectl annotate serviceaccount %s -n %s --overwrite %s=ARN`) and re-create the pods. "+
 			"Otherwise create the role with `%s`, which trusts provider `%s` for the service accounts that name the role, and attach the role's permission policies.",
 			t.SAName, t.Namespace, webhook.AnnotationRoleARN, file, w.ProviderARN)),

@@ -43,7 +43,7 @@ func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, model.GetRoleCmd(ref.ARN)))
 		return
 	}
-	recapture := model.Cmd(model.GetRoleCmd(ref.ARN) + iamProfileFor(c, ref))
+	recapture := recaptureRole(c, ref)
 	doc, err := c.TrustDocument(role.TrustPolicy)
 	if err != nil {
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a document IAM accepts (%v); IAM rejects such a document when it is written, so this copy was edited after it was captured", ref.ARN.Name, err),
@@ -68,11 +68,15 @@ func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
 }
 
 // iamProfileFor is the --profile placeholder for IAM calls in the role's
-// account when that is not the cluster's.
-func iamProfileFor(c *model.Context, ref model.RoleRef) string {
+// recaptureRole is the get-role command that captures the role again,
+// with a placeholder profile of the role's account when it is not the
+// cluster's.
+func recaptureRole(c *model.Context, ref model.RoleRef) model.Detail {
+	words := []model.Word{model.Lit("aws"), model.Lit("iam"), model.Lit("get-role"), model.Lit("--role-name"), model.RoleName(ref.ARN.Name), model.Lit("--output"), model.Lit("json")}
 	issuer, _, _ := c.ClusterIssuer()
 	if acct := issuer.Account(); acct != "" && acct != ref.ARN.Account {
-		return " --profile PROFILE_OF_" + ref.ARN.Account
+		return model.Alt(fmt.Sprintf("replace PROFILE_OF_%s with a profile of account %s, the role's", ref.ARN.Account, ref.ARN.Account),
+			model.Command(append(words, model.Lit("--profile"), model.Lit("PROFILE_OF_"+ref.ARN.Account))...))
 	}
-	return ""
+	return model.Run(model.Command(words...))
 }

@@ -93,15 +93,17 @@ func createProviderDetails(w model.WebIdentity) []model.Detail {
 	if !w.Audience.Known {
 		aud = "sts.amazonaws.com"
 	}
-	var cmds []string
+	details := []model.Detail{w.IAM(model.Lit("aws"), model.Lit("iam"), model.Lit("create-open-id-connect-provider"), model.Lit("--url"), model.IssuerURL(w.Issuer.URL),
+		model.Lit("--client-id-list"), model.Value("audience", aud))}
 	if name := w.Issuer.ClusterName(); name != "" && w.Issuer.Region != "" && !w.CrossAccount() {
-		cmds = append(cmds, fmt.Sprintf("eksctl utils associate-iam-oidc-provider --cluster %s --region %s --approve", model.IamQuoteArg(name), w.Issuer.Region))
+		details = append(details, model.Instead("or, instead of the command above, with eksctl",
+			model.Command(model.Lit("eksctl"), model.Lit("utils"), model.Lit("associate-iam-oidc-provider"), model.Lit("--cluster"), model.ClusterName(name),
+				model.Lit("--region"), model.Region(w.Issuer.Region), model.Lit("--approve"))))
 	}
-	cmds = append(cmds, fmt.Sprintf("aws iam create-open-id-connect-provider --url %s --client-id-list %s%s", w.Issuer.URL, model.IamQuoteArg(aud), w.ProfileFlag()))
 	rem := "Create the IAM OIDC provider for the cluster's issuer in account " + w.Role.ARN.Account + " (either command; IAM fetches the thumbprint itself when none is given)."
 	if w.CrossAccount() {
 		rem = fmt.Sprintf("Create the IAM OIDC provider for the cluster's issuer in the role's account %s, with a profile of that account in place of PROFILE_OF_%s; "+
 			"`eksctl utils associate-iam-oidc-provider` creates it in the cluster's account only.", w.Role.ARN.Account, w.Role.ARN.Account)
 	}
-	return []model.Detail{model.Cmd(cmds...), model.Remedy(rem)}
+	return append(details, model.Remedy(rem))
 }

@@ -54,7 +54,8 @@ func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
 			msg += fmt.Sprintf(" (%q differs only in letter case)", id)
 		}
 	}
-	addCmd := fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, model.IamQuoteArg(w.Audience.Value), w.ProfileFlag())
+	addCmd := w.IAM(model.Lit("aws"), model.Lit("iam"), model.Lit("add-client-id-to-open-id-connect-provider"), model.Lit("--open-id-connect-provider-arn"), model.ARN(w.ProviderARN),
+		model.Lit("--client-id"), model.Value("audience", w.Audience.Value))
 	widen := fmt.Sprintf("Add the token's audience %q to the provider's client IDs (a smaller change than re-creating the provider). If the audience itself is wrong, correct the ServiceAccount's eks.amazonaws.com/audience annotation instead and re-create the pods.", w.Audience.Value)
 	details := []model.Detail{model.Ev(p.Source, "provider "+p.ARN+" ClientIDList: "+ids), w.Audience.Evidence()}
 	// A pod created before the ServiceAccount's audience changed keeps
@@ -67,7 +68,7 @@ func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
 		case now.Known && slices.Contains(p.ClientIDs, now.Value):
 			msg += fmt.Sprintf("; the pods keep the audience they were created with, and a re-created pod gets %q, which the ClientIDList includes: restart the pods", now.Value)
 			restart := model.StaleRestart(c, t, w.Audience, now)
-			r.Fail(subj, msg, append(details, model.Cmd(restart...), model.Cmd(addCmd),
+			r.Fail(subj, msg, append(details, model.Run(restart...), addCmd,
 				model.Remedy(model.RestartFirst(t, w.Audience, now, restart, fmt.Sprintf("Add %q to the provider's client IDs (the last command).", w.Audience.Value))))...)
 			return
 		case now.Known:
@@ -89,8 +90,8 @@ func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		rem := model.ManifestVolumeRemedy(where, w.Audience.Value, want) +
 			fmt.Sprintf("\n\nAdding %q to the provider's client IDs (the command) also works, but makes STS accept every token issued for %q.", w.Audience.Value, w.Audience.Value)
-		r.Fail(subj, msg, append(details, model.Cmd(addCmd), model.Remedy(rem))...)
+		r.Fail(subj, msg, append(details, addCmd, model.Remedy(rem))...)
 		return
 	}
-	r.Fail(subj, msg, append(details, model.Cmd(addCmd), model.Remedy(widen))...)
+	r.Fail(subj, msg, append(details, addCmd, model.Remedy(widen))...)
 }

@@ -71,21 +71,25 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 		msg += fmt.Sprintf("; it holds the SHA-1 of certificate %d of the chain (%s) instead", i, bad.Certs[i].Subject)
 	}
 	details := []model.Detail{listEv, chainEvidence(bad), hostEv}
-	update := fmt.Sprintf("aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn %s --thumbprint-list %s%s",
-		w.ProviderARN, strings.Join(newThumbprints(last.SHA1, p.Thumbprints), " "), w.ProfileFlag())
+	words := []model.Word{model.Lit("aws"), model.Lit("iam"), model.Lit("update-open-id-connect-provider-thumbprint"), model.Lit("--open-id-connect-provider-arn"), model.ARN(w.ProviderARN),
+		model.Lit("--thumbprint-list")}
+	for _, tp := range newThumbprints(last.SHA1, p.Thumbprints) {
+		words = append(words, model.Value("thumbprint", tp))
+	}
+	update := w.IAM(words...)
 	public, why := model.VerifyPublic(c, bad, host)
 	switch {
 	case public:
 		msg += ": the chain verifies to a public root CA, so IAM trusts the host through its library of trusted CAs and does not use the thumbprint (https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateOpenIDConnectProviderThumbprint.html); STS is not affected"
-		details = append(details, model.WithSeverity(finding.SeverityWarning), model.Cmd(update),
+		details = append(details, model.WithSeverity(finding.SeverityWarning), update,
 			model.Remedy("Nothing fails today. Update the list so that it stays true, in case the host ever moves to a private CA (the command keeps the current values after the new one)."))
 	case model.IsEKSIssuerHost(host):
 		msg += fmt.Sprintf(": the chain does not verify to a public root CA (%s), so IAM would compare thumbprints; but EKS serves its issuer with a certificate from a public CA, so this chain was probably rewritten by a TLS-intercepting proxy on the machine that captured it", why)
-		details = append(details, model.Cmd(model.CaptureChainCmd(host)),
-			model.Remedy("Capture the chain again from a network without TLS interception (or compare with a capture from inside the VPC) before changing anything: do not put the proxy's thumbprint into IAM. If the capture without interception verifies to a public root, IAM does not use the thumbprint at all."))
+		details = append(details,
+			model.Remedy("Capture the chain again from a network without TLS interception (or compare with a capture from inside the VPC) before changing anything: do not put the proxy's thumbprint into IAM. If the capture without interception verifies to a public root, IAM does not use the thumbprint at all:\n\n    "+model.CaptureChainCmd(host)))
 	default:
 		msg += fmt.Sprintf(": the chain does not verify to a public root CA (%s), so IAM checks the thumbprint and STS answers \"OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint\"", why)
-		details = append(details, model.Cmd(update),
+		details = append(details, update,
 			model.Remedy(fmt.Sprintf("Add %s, the SHA-1 of the last certificate %s serves, to the provider's ThumbprintList (the command keeps the current values after it; IAM holds at most five). Capture the chain from the network STS reaches the host through, without TLS interception.", last.SHA1, host)))
 	}
 	r.Fail(subj, msg, details...)

@@ -164,7 +164,8 @@ func judgeTokenAudience(c *model.Context, t *model.Target, issuer model.IssuerFa
 			rem := "Give the pods' token the audience sts.amazonaws.com (the ServiceAccount's eks.amazonaws.com/audience annotation, or the aws-iam-token volume's audience) and re-create the pods."
 			if len(audiences) > 0 {
 				rem += " Adding the API server's audience to the provider (the command) also works, but lets any token of that audience through."
-				details = append(details, model.Cmd(fmt.Sprintf("aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id %s%s", w.ProviderARN, model.IamQuoteArg(audiences[0]), w.ProfileFlag())))
+				details = append(details, w.IAM(model.Lit("aws"), model.Lit("iam"), model.Lit("add-client-id-to-open-id-connect-provider"), model.Lit("--open-id-connect-provider-arn"), model.ARN(w.ProviderARN),
+					model.Lit("--client-id"), model.Value("audience", audiences[0])))
 			}
 			return fmt.Sprintf("the pods' token names no audience, so the API server issued it for aud %s, none of which is in the provider's ClientIDList %s: STS answers \"Incorrect token audience\"", shown, ids),
 				"", rem, details

@@ -42,8 +42,9 @@ func runIRSA402(c *model.Context, t *model.Target, r *Recorder) {
 		if near := similarNamespaces(s, a.Namespace); len(near) > 0 {
 			msg += "; similar namespaces: " + strings.Join(near, ", ")
 		}
-		details = append(details, model.Cmd(fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
-			model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(model.OrPlaceholder(a.ID, "ASSOCIATION_ID")), model.RegionFlag(a))))
+		id, off := model.AssociationIDWord(a)
+		del, _ := model.AssociationCommand(a, model.Lit("aws"), model.Lit("eks"), model.Lit("delete-pod-identity-association"), model.Lit("--association-id"), id)
+		details = append(details, model.RunOrAlt(off, del))
 		r.Fail(subj, msg, details...)
 		return
 	}
@@ -83,17 +84,21 @@ func runIRSA402(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		msg += fmt.Sprintf("; a ServiceAccount %q exists in namespace %s", a.ServiceAccount, strings.Join(model.QuoteAll(nss), ", "))
 	}
-	del := fmt.Sprintf("aws eks delete-pod-identity-association --cluster-name %s --association-id %s%s",
-		model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(model.OrPlaceholder(a.ID, "ASSOCIATION_ID")), model.RegionFlag(a))
+	id, off := model.AssociationIDWord(a)
+	del, _ := model.AssociationCommand(a, model.Lit("aws"), model.Lit("eks"), model.Lit("delete-pod-identity-association"), model.Lit("--association-id"), id)
 	if len(orphan) > 0 {
-		role := model.OrPlaceholder(a.RoleARN, "ROLE_ARN")
-		create := fmt.Sprintf("aws eks create-pod-identity-association --cluster-name %s --namespace %s --service-account %s --role-arn %s%s",
-			model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(a.Namespace), model.IamQuoteArg(orphan[0]), model.IamQuoteArg(role), model.RegionFlag(a))
-		details = append(details, model.Cmd(del, create),
-			model.Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount `%s`, delete association %s and create one for `%s` with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n    %s\n    %s",
-				orphan[0], model.AssociationName(a), orphan[0], del, create)))
+		role := model.ARN(a.RoleARN)
+		if a.RoleARN == "" {
+			role = model.Lit("ROLE_ARN")
+			off = strings.TrimPrefix(off+"; ", "; ") + "replace ROLE_ARN with the association's role (aws eks describe-pod-identity-association prints it)"
+		}
+		create, _ := model.AssociationCommand(a, model.Lit("aws"), model.Lit("eks"), model.Lit("create-pod-identity-association"),
+			model.Lit("--namespace"), model.Namespace(a.Namespace), model.Lit("--service-account"), model.ObjectName("ServiceAccount", orphan[0]), model.Lit("--role-arn"), role)
+		details = append(details, model.RunOrAlt(off, del, create),
+			model.Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount `%s`, delete association %s and create one for `%s` with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n%s",
+				orphan[0], model.AssociationName(a), orphan[0], model.Lines(del, create))))
 	} else {
-		details = append(details, model.Cmd(del))
+		details = append(details, model.RunOrAlt(off, del))
 	}
 	r.Fail(subj, msg, details...)
 }

@@ -59,10 +59,14 @@ func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 		} else if a := model.TargetAssociation(c, t); a != nil {
 			cluster = a.ClusterName
 		}
-		cmd := "aws eks create-addon --cluster-name " + model.IamQuoteArg(cluster) + " --addon-name " + agentName
+		clusterWord, off := model.ClusterName(cluster), ""
+		if cluster == "CLUSTER" {
+			clusterWord, off = model.Lit(cluster), "replace CLUSTER with the cluster's name"
+		}
+		cmd := model.Command(model.Lit("aws"), model.Lit("eks"), model.Lit("create-addon"), model.Lit("--cluster-name"), clusterWord, model.Lit("--addon-name"), model.Lit(agentName))
 		r.Fail(subj, fmt.Sprintf("DaemonSet %s/%s does not exist: nothing serves the Pod Identity credentials address 169.254.170.23, so the pod gets no credentials", agentNamespace, agentName),
-			model.Ev(dsProof, fmt.Sprintf("DaemonSets of %s without %s", agentNamespace, agentName)), model.Cmd(cmd),
-			model.Remedy("Install the EKS Pod Identity Agent add-on:\n\n    "+cmd))
+			model.Ev(dsProof, fmt.Sprintf("DaemonSets of %s without %s", agentNamespace, agentName)), model.RunOrAlt(off, cmd),
+			model.Remedy("Install the EKS Pod Identity Agent add-on:\n\n"+model.Lines(cmd)))
 	}
 
 	if t.IsTemplate() {
@@ -116,7 +120,8 @@ func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 	if len(onNode) > 0 {
 		p := onNode[0]
 		details := []model.Detail{model.Ev(p.Source, agentPodState(p)),
-			model.Cmd("kubectl describe pod "+p.Name+" -n "+agentNamespace, "kubectl logs "+p.Name+" -n "+agentNamespace+" --all-containers"),
+			model.Run(model.Command(model.Lit("kubectl"), model.Lit("describe"), model.Lit("pod"), model.ObjectName("pod", p.Name), model.Lit("-n"), model.Lit(agentNamespace)),
+				model.Command(model.Lit("kubectl"), model.Lit("logs"), model.ObjectName("pod", p.Name), model.Lit("-n"), model.Lit(agentNamespace), model.Lit("--all-containers"))),
 			model.Remedy(fmt.Sprintf("The agent pod on node %s is not ready, so it does not serve credentials there. Look at its events and logs (a crash loop, a failing probe, IPv6 disabled on the node):\n\n    kubectl describe pod %s -n %s\n    kubectl logs %s -n %s --all-containers", node, p.Name, agentNamespace, p.Name, agentNamespace))}
 		r.Fail(subj, fmt.Sprintf("the EKS Pod Identity Agent pod on node %s, %s, is not ready (%s): the pod's credential requests to 169.254.170.23 fail", node, p.Name, readiness(p)), details...)
 		return
@@ -146,7 +151,7 @@ func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 		if n != nil && n.ComputeType() == snapshot.ComputeHybrid {
 			why = "; it is an EKS Hybrid node, which the agent DaemonSet's affinity excludes: hybrid nodes need the hybrid agent DaemonSet"
 		}
-		details = append(details, model.Cmd(fmt.Sprintf("kubectl describe daemonset %s -n %s", ds0Name(ds), agentNamespace)))
+		details = append(details, model.Run(model.Command(model.Lit("kubectl"), model.Lit("describe"), model.Lit("daemonset"), model.ObjectName("DaemonSet", ds0Name(ds)), model.Lit("-n"), model.Lit(agentNamespace))))
 		r.Fail(subj, fmt.Sprintf("no EKS Pod Identity Agent pod runs on node %s%s: the pod's credential requests to 169.254.170.23 fail", node, why), details...)
 	}
 }

@@ -151,8 +151,8 @@ func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []pol
 		missing = append(missing, res.Request.Action)
 	}
 	file := role.Name + ".trust-policy.json"
-	cmd := fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s", role.Name, file)
-	return []model.Detail{model.FixFile(file, fix.Content), model.Cmd(cmd),
-		model.Remedy(fmt.Sprintf("Allow %s %s in the trust policy of role %s (`%s`: %s), then apply it; no pod restart is needed:\n\n    %s",
-			policy.PodIdentityService, strings.Join(missing, " and "), role.Name, file, strings.Join(fix.Changes, "; "), cmd))}
+	cmd := model.Command(model.Lit("aws"), model.Lit("iam"), model.Lit("update-assume-role-policy"), model.Lit("--role-name"), model.RoleName(role.Name), model.Lit("--policy-document"), model.FileURL(file))
+	return append(append([]model.Detail{model.FixFile(file, fix.Content)}, model.TrustUpdate(role.Name, file, doc.JSON, model.SameAccount)...),
+		model.Remedy(fmt.Sprintf("Allow %s %s in the trust policy of role %s (`%s`: %s), then apply it; no pod restart is needed:\n\n%s",
+			policy.PodIdentityService, strings.Join(missing, " and "), role.Name, file, strings.Join(fix.Changes, "; "), model.Lines(cmd))))
 }

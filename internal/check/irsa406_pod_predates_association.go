@@ -61,7 +61,7 @@ func runIRSA406(c *model.Context, t *model.Target, r *Recorder) {
 	details := []model.Detail{model.AssociationEvidence(a),
 		model.Ev(t.Source, fmt.Sprintf("pod %s/%s created %s, without %s or the %s volume", t.Namespace, t.Name, t.Meta.CreationTimestamp,
 			webhook.EnvContainerFullURI, webhook.PodIdentityVolumeName)),
-		model.Cmd(cmds...), model.Remedy(strings.Replace(remedy, "mutated", "mutated for EKS Pod Identity", 1))}
+		model.Run(cmds...), model.Remedy(strings.Replace(remedy, "mutated", "mutated for EKS Pod Identity", 1))}
 	if other {
 		details = append(details, model.WithSeverity(finding.SeverityWarning))
 	}

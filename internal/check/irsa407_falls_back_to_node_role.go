@@ -213,10 +213,10 @@ func fallbackFix(c *model.Context, t *model.Target, ch model.ContainerChain) []m
 		// IMDS already keeps the pod from the node role (disabled, IMDSv2
 		// with hop limit 1, or no IMDS): nothing to harden.
 		cmds, remedy := model.RecreateFix(c, t)
-		return []model.Detail{model.Cmd(cmds...), model.Remedy(remedy)}
+		return []model.Detail{model.Run(cmds...), model.Remedy(remedy)}
 	case t.IsPod():
 		cmds, remedy := model.RecreateFix(c, t)
-		return []model.Detail{model.Cmd(cmds...), model.Remedy(remedy + "\n\nTo keep containers from ever falling back to the node role, require IMDSv2 with a hop limit of 1 on the nodes " +
+		return []model.Detail{model.Run(cmds...), model.Remedy(remedy + "\n\nTo keep containers from ever falling back to the node role, require IMDSv2 with a hop limit of 1 on the nodes " +
 			"(the node group's launch template, or `aws ec2 modify-instance-metadata-options --instance-id ID --http-tokens required --http-put-response-hop-limit 1`); " +
 			"hostNetwork pods keep IMDS.")}
 	}

@@ -155,8 +155,8 @@ func upgradeFix(v sdk.Verdict, kind, name, ns, container string) []model.Detail 
 	remedy := fmt.Sprintf("Upgrade container `%s` to `%s` or later (%s)", container, image, minimumPhrase(v))
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
-		cmd := fmt.Sprintf("kubectl set image %s/%s -n %s %s=%s", strings.ToLower(kind), model.ShArg(name), model.ShArg(ns), model.ShArg(container), model.ShArg(image))
-		return []model.Detail{model.Cmd(cmd), model.Remedy(remedy + ":\n\n    " + cmd)}
+		cmd := model.Command(model.Lit("kubectl"), model.Lit("set"), model.Lit("image"), model.KindName(kind, name), model.Lit("-n"), model.Namespace(ns), model.Value("container image", container+"="+image))
+		return []model.Detail{model.Run(cmd), model.Remedy(remedy + ":\n\n" + model.Lines(cmd))}
 	case "":
 		return []model.Detail{model.Remedy(remedy + ": edit the pod's manifest and re-create the pod.")}
 	}

@@ -127,14 +127,15 @@ func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.C
 	if t.SA != nil {
 		details = append(details, model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s %s", t.Namespace, t.SAName, webhook.AnnotationSTSRegional, annotationOrUnset(t.SA.Annotations, webhook.AnnotationSTSRegional))))
 	}
-	cmds := []string{fmt.Sprintf("kubectl annotate serviceaccount %s -n %s %s=true --overwrite", t.SAName, t.Namespace, webhook.AnnotationSTSRegional)}
+	on := "true"
+	cmds := []model.Argv{model.SaAnnotateCmd(t.Namespace, t.SAName, webhook.AnnotationSTSRegional, &on, true)}
 	if t.IsPod() {
 		more, _ := model.RecreateFix(c, t)
 		cmds = append(cmds, more...)
 	} else if t.IsTemplate() {
-		cmds = append(cmds, fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(t.Kind), t.Name, t.Namespace))
+		cmds = append(cmds, model.RolloutRestart(t.Kind, t.Name, t.Namespace))
 	}
-	details = append(details, model.Cmd(cmds...))
+	details = append(details, model.Run(cmds...))
 	r.Fail(subj, msg, details...)
 }
 

@@ -68,26 +68,27 @@ func runIRSA410(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	details = []model.Detail{model.AssociationEvidence(a), model.RoleMissingEvidence(c.Snap, ref)}
 	msg := fmt.Sprintf("role %s of the association does not exist in account %s", ref.Name, ref.Account)
-	update := func(roleARN string) string {
-		return fmt.Sprintf("aws eks update-pod-identity-association --cluster-name %s --association-id %s --role-arn %s%s",
-			model.IamQuoteArg(a.ClusterName), model.IamQuoteArg(model.OrPlaceholder(a.ID, "ASSOCIATION_ID")), model.IamQuoteArg(roleARN), model.RegionFlag(a))
+	id, off := model.AssociationIDWord(a)
+	update := func(role model.Word) model.Argv {
+		cmd, _ := model.AssociationCommand(a, model.Lit("aws"), model.Lit("eks"), model.Lit("update-pod-identity-association"), model.Lit("--association-id"), id, model.Lit("--role-arn"), role)
+		return cmd
 	}
 	if lk.CaseMiss != nil {
 		msg += fmt.Sprintf("; role %s does, but IAM matches role names case-sensitively", lk.CaseMiss.Name)
-		cmd := update(lk.CaseMiss.ARN)
-		details = append(details, model.Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN), model.Cmd(cmd),
-			model.Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, `%s`:\n\n    %s", lk.CaseMiss.ARN, cmd)))
+		cmd := update(model.ARN(lk.CaseMiss.ARN))
+		details = append(details, model.Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN), model.RunOrAlt(off, cmd),
+			model.Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, `%s`:\n\n%s", lk.CaseMiss.ARN, model.Lines(cmd))))
 		r.Fail(subj, msg, details...)
 		return
 	}
 	file := ref.Name + ".trust-policy.json"
-	path := ""
+	words := []model.Word{model.Lit("aws"), model.Lit("iam"), model.Lit("create-role"), model.Lit("--role-name"), model.RoleName(ref.Name)}
 	if ref.Path != "/" {
-		path = " --path " + model.IamQuoteArg(ref.Path)
+		words = append(words, model.Lit("--path"), model.Value("role path", ref.Path))
 	}
-	create := fmt.Sprintf("aws iam create-role --role-name %s%s --assume-role-policy-document file://%s", ref.Name, path, file)
-	details = append(details, model.FixFile(file, podIdentityTrustPolicy), model.Cmd(create),
-		model.Remedy(fmt.Sprintf("If the association names the wrong role, point it at the right one (`%s`). Otherwise create the role with `%s`, the trust policy EKS Pod Identity needs, and attach its permission policies:\n\n    %s",
-			update("ROLE_ARN"), file, create)))
+	create := model.Command(append(words, model.Lit("--assume-role-policy-document"), model.FileURL(file))...)
+	details = append(details, model.FixFile(file, podIdentityTrustPolicy), model.Run(create),
+		model.Remedy(fmt.Sprintf("If the association names the wrong role, point it at the right one (`%s`). Otherwise create the role with `%s`, the trust policy EKS Pod Identity needs, and attach its permission policies:\n\n%s",
+			update(model.Lit("ROLE_ARN")).Line(), file, model.Lines(create))))
 	r.Fail(subj, msg, details...)
 }

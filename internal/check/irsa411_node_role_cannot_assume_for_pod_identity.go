@@ -32,7 +32,7 @@ type nodeRolePlace struct {
 	none bool
 	// skip is why the role is unknown, with the commands that capture it.
 	skip string
-	cmds []string
+	cmds []model.Argv
 }
 
 func runIRSA411(c *model.Context, t *model.Target, r *Recorder) {
@@ -143,11 +143,11 @@ func record411(r *Recorder, subj finding.Subject, status finding.Status, msg str
 	}
 }
 
-func cmdDetail(cmds []string) []model.Detail {
+func cmdDetail(cmds []model.Argv) []model.Detail {
 	if len(cmds) == 0 {
 		return nil
 	}
-	return []model.Detail{model.Cmd(cmds...)}
+	return []model.Detail{model.Run(cmds...)}
 }
 
 // nodeRoleClusterARN is the resource of the agent's request: the cluster
@@ -177,7 +177,7 @@ func podNodeRole(s *snapshot.Snapshot, p *snapshot.Pod) nodeRolePlace {
 	n := s.Node(name)
 	if n == nil {
 		return nodeRolePlace{skip: "the pod's node is not in the input, so its EC2 instance and node role are unknown",
-			ev: []model.Detail{model.Ev(p.Source, fmt.Sprintf("pod %s/%s: spec.nodeName: %s", p.Namespace, p.Name, name))}, cmds: []string{"kubectl get nodes -o json"}}
+			ev: []model.Detail{model.Ev(p.Source, fmt.Sprintf("pod %s/%s: spec.nodeName: %s", p.Namespace, p.Name, name))}, cmds: []model.Argv{model.Command(model.Lits("kubectl", "get", "nodes", "-o", "json")...)}}
 	}
 	switch n.ComputeType() {
 	case snapshot.ComputeFargate, snapshot.ComputeAuto, snapshot.ComputeHybrid:
@@ -195,7 +195,7 @@ func podNodeRole(s *snapshot.Snapshot, p *snapshot.Pod) nodeRolePlace {
 		if g, ok := s.GapFor("ec2:DescribeInstances", id); ok {
 			why = fmt.Sprintf("the EC2 instance of the pod's node could not be read (%s)", g.Reason)
 		}
-		return nodeRolePlace{skip: why, ev: ev, cmds: []string{"aws ec2 describe-instances --instance-ids " + id + " --output json"}}
+		return nodeRolePlace{skip: why, ev: ev, cmds: []model.Argv{model.Command(model.Lit("aws"), model.Lit("ec2"), model.Lit("describe-instances"), model.Lit("--instance-ids"), model.Value("instance ID", id), model.Lit("--output"), model.Lit("json"))}}
 	}
 	if inst.InstanceProfileARN == "" {
 		return nodeRolePlace{skip: "the EC2 instance of the pod's node has no instance profile in the input, so its node role is unknown",
@@ -209,7 +209,7 @@ func podNodeRole(s *snapshot.Snapshot, p *snapshot.Pod) nodeRolePlace {
 		if g, ok := s.GapFor("iam:GetInstanceProfile", inst.InstanceProfileARN); ok {
 			why = fmt.Sprintf("the instance profile of the pod's node could not be read (%s)", g.Reason)
 		}
-		return nodeRolePlace{skip: why, ev: ev, cmds: []string{"aws iam get-instance-profile --instance-profile-name " + model.IamQuoteArg(profName) + " --output json"}}
+		return nodeRolePlace{skip: why, ev: ev, cmds: []model.Argv{model.Command(model.Lit("aws"), model.Lit("iam"), model.Lit("get-instance-profile"), model.Lit("--instance-profile-name"), model.RoleName(profName), model.Lit("--output"), model.Lit("json"))}}
 	}
 	ev = append(ev, model.Ev(prof.Source, fmt.Sprintf("instance profile %s: role %s", prof.Name, model.OrUnknown(prof.RoleARN))))
 	if prof.RoleName == "" {

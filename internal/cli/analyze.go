@@ -175,7 +175,11 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, termsafe.Escape(d.out.FixDir))
+		if n == 0 {
+			fmt.Fprintln(deps.ErrOut, "irsa-doctor: no fixes to write")
+		} else {
+			fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, termsafe.Escape(d.out.FixDir))
+		}
 	}
 	if res.FailsAtOrAbove(d.failOn) {
 		return errFindings

@@ -99,17 +99,25 @@ func TestFixDir(t *testing.T) {
 	if r.code != ExitFindings {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if r.stderr != "irsa-doctor: wrote 2 files to "+dir+" (review fix.sh before running it)\n" {
+	if r.stderr != "irsa-doctor: wrote 3 files to "+dir+" (review fix.sh before running it)\n" {
 		t.Errorf("stderr = %q", r.stderr)
 	}
 	script, err := os.ReadFile(filepath.Join(dir, "fix.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "set -euo pipefail\ncd \"$(dirname \"$0\")\"\n\n# IRSA205 trust-subject-mismatch: IAMRole payments-s3-reader\n" +
+	// The preamble byte for byte, then each finding's commands: the guard
+	// that the trust policy in IAM is still the one the fix was computed
+	// from, then the update.
+	want := FixScriptPreamble + "\n# IRSA205 trust-subject-mismatch: IAMRole payments-s3-reader\n" +
+		"require_trust_policy payments-s3-reader payments-s3-reader.trust-policy.before.json\n" +
 		"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json\n"
-	if !strings.HasSuffix(string(script), want) {
-		t.Errorf("fix.sh = %q, want it to end with %q", script, want)
+	if string(script) != want {
+		t.Errorf("fix.sh = %q, want %q", script, want)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "payments-s3-reader.trust-policy.before.json"))
+	if err != nil || !strings.Contains(string(before), `"system:serviceaccount:payment:s3-reader"`) {
+		t.Errorf("the document the fix was computed from is not beside fix.sh: %q, %v", before, err)
 	}
 	policy, err := os.ReadFile(filepath.Join(dir, "payments-s3-reader.trust-policy.json"))
 	if err != nil {
@@ -118,7 +126,7 @@ func TestFixDir(t *testing.T) {
 	res := decode(t, r.stdout)
 	var content string
 	for _, f := range res.Findings {
-		if f.CheckID == "IRSA205" && f.Fix != nil && len(f.Fix.Files) == 1 {
+		if f.CheckID == "IRSA205" && f.Fix != nil && len(f.Fix.Files) == 2 {
 			content = f.Fix.Files[0].Content
 		}
 	}
@@ -174,10 +182,11 @@ func TestPodIdentityExamples(t *testing.T) {
 		if f.CheckID != "IRSA404" || f.Message != wantMsg {
 			t.Errorf("finding %s %q, want IRSA404 %q", f.CheckID, f.Message, wantMsg)
 		}
-		if f.Fix == nil || len(f.Fix.Files) != 1 {
-			t.Fatalf("fix = %+v, want one corrected trust policy", f.Fix)
+		if f.Fix == nil || len(f.Fix.Files) != 2 || f.Fix.Files[1].Name != "payments-s3-reader.trust-policy.before.json" {
+			t.Fatalf("fix = %+v, want one corrected trust policy, and the document it was computed from", f.Fix)
 		}
-		wantCmds := []string{"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json"}
+		wantCmds := []string{"require_trust_policy payments-s3-reader payments-s3-reader.trust-policy.before.json",
+			"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json"}
 		if diff := cmp.Diff(wantCmds, f.Fix.Commands); diff != "" {
 			t.Errorf("fix commands (-want +got):\n%s", diff)
 		}
@@ -202,4 +211,19 @@ func TestPodIdentityExamples(t *testing.T) {
 			t.Errorf("fix file %s:\n%s\nwant payments-s3-reader.trust-policy.json:\n%s", got.Name, got.Content, wantPolicy)
 		}
 	})
+}
+
+// TestFixDirHealthy: a healthy input writes no script, and says so.
+func TestFixDirHealthy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fixes")
+	r := runCLI(t, "", "analyze", "../../examples/healthy", "--fix-dir", dir, "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if r.stderr != "irsa-doctor: no fixes to write\n" {
+		t.Errorf("stderr = %q", r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fix.sh")); !os.IsNotExist(err) {
+		t.Errorf("fix.sh written for a healthy input: %v", err)
+	}
 }

@@ -30,11 +30,8 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 		return 0, usageErr("--fix-dir %s: %w", dir, err)
 	}
 	written := map[string]string{}
-	var script strings.Builder
-	script.WriteString("#!/usr/bin/env bash\n")
-	script.WriteString("# Written by irsa-doctor --fix-dir. Review every command before you run it:\n")
-	script.WriteString("# they change your cluster and IAM configuration.\n")
-	script.WriteString("set -euo pipefail\ncd \"$(dirname \"$0\")\"\n")
+	var body strings.Builder
+	var placeholders []string
 	seenCmd := map[string]bool{}
 	// Providers and issuers first: a trust policy may name a provider that
 	// an earlier command creates.
@@ -53,7 +50,7 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 		for _, fl := range f.Fix.Files {
 			name := filepath.Base(fl.Name)
 			if name != fl.Name || name == "." || name == ".." || name == "fix.sh" {
-				return files, fmt.Errorf("--fix-dir: refusing to write fix file %q: not a plain file name", fl.Name)
+				return files, fmt.Errorf("--fix-dir: refusing to write fix file %q: not a plain file name", termsafe.Escape(fl.Name))
 			}
 			if prev, ok := written[name]; ok {
 				if prev != fl.Content {
@@ -71,28 +68,92 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 			written[name] = fl.Content
 			files++
 		}
-		var cmds []string
-		for _, c := range f.Fix.Commands {
-			if !seenCmd[c] {
-				seenCmd[c] = true
-				cmds = append(cmds, c)
+		var lines []string
+		for _, st := range f.Fix.Steps {
+			line := st.Line()
+			if seenCmd[line] {
+				continue
 			}
+			seenCmd[line] = true
+			if st.Off != "" {
+				lines = append(lines, scriptComment(st.Off))
+			}
+			if st.Placeholder {
+				placeholders = append(placeholders, st.Off)
+			}
+			lines = append(lines, line)
 		}
-		if len(cmds) == 0 {
+		if len(lines) == 0 {
 			continue
 		}
 		// The subject comes from the input: a line break in a name must
 		// not end the comment and start a command (docs/contract.md#fixes:
 		// comments carry no raw control characters).
-		fmt.Fprintf(&script, "\n# %s\n", termsafe.Escape(fmt.Sprintf("%s %s: %s", f.CheckID, f.Slug, f.Subject)))
-		for _, c := range cmds {
-			script.WriteString(c + "\n")
+		body.WriteString("\n" + scriptComment(fmt.Sprintf("%s %s: %s", f.CheckID, f.Slug, f.Subject)) + "\n")
+		for _, l := range lines {
+			body.WriteString(l + "\n")
 		}
 	}
+	if body.Len() == 0 {
+		// Nothing to run: no script, rather than one that does nothing.
+		return files, nil
+	}
+	var script strings.Builder
+	script.WriteString(FixScriptPreamble)
+	if len(placeholders) > 0 {
+		// A command that still holds a placeholder is commented out; the
+		// script refuses to run until the user has filled it in and
+		// deleted these two lines.
+		script.WriteString("\n" + finding.Line([]string{"echo", "fix.sh: fill in the commented commands below first (" + strings.Join(uniqStrings(placeholders), "; ") + "), then delete this line and the next"}) + " >&2\nexit 1\n")
+	}
+	script.WriteString(body.String())
 	if err := createFresh(dir, "fix.sh", []byte(script.String()), 0o700); err != nil {
 		return files, err
 	}
 	return files + 1, nil
+}
+
+// FixScriptPreamble starts every fix.sh, byte for byte: POSIX sh, stop at
+// the first failure, run beside the files the fixes reference, and the
+// check that guards every trust policy change (require_trust_policy).
+var FixScriptPreamble = strings.ReplaceAll(`#!/bin/sh
+# Written by irsa-doctor --fix-dir. Review every command before you run it:
+# they change your cluster and IAM configuration. A commented command is an
+# alternative, or needs a value filled in first.
+set -eu
+cd "$(dirname "$0")"
+
+# require_trust_policy ROLE FILE [AWS CLI OPTIONS]: stop unless the trust
+# policy of role ROLE in IAM is still FILE, the document the fix was
+# computed from (a JMESPath comparison of the two documents).
+require_trust_policy() {
+	role=$1
+	file=$2
+	shift 2
+	same=$(aws iam get-role --role-name "$role" --query "Role.AssumeRolePolicyDocument == \BQ$(cat "$file")\BQ" --output text "$@")
+	if [ "$same" != True ]; then
+		echo "fix.sh: the trust policy of role $role in IAM is not $file, the one this fix was computed from: capture the role again and run irsa-doctor again" >&2
+		exit 1
+	fi
+}
+`, "BQ", "`")
+
+// scriptComment is text as one comment line of fix.sh: control characters
+// (a line break above all) are escaped, so the comment cannot end early.
+func scriptComment(text string) string {
+	return "# " + termsafe.Escape(text)
+}
+
+func uniqStrings(ss []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // createFresh writes data to dir/name as a new file with mode perm. An

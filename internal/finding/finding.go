@@ -96,10 +96,18 @@ type File struct {
 	Content string `json:"content"`
 }
 
-// Fix is what to paste.
+// Fix is what to paste: files to write, and commands. Commands[i] is the
+// line of fix.sh that runs (or, commented out, offers) the command whose
+// argv is Argv[i]; Steps holds the same commands with why a commented one
+// must not run as it stands. Add commands with AddStep.
 type Fix struct {
-	Commands []string `json:"commands"`
-	Files    []File   `json:"files"`
+	Commands []string   `json:"commands"`
+	Argv     [][]string `json:"argv"`
+	Files    []File     `json:"files"`
+	Steps    []Step     `json:"-"`
+	// Refused says why a command could not be offered: a value from the
+	// input that the API would reject, and that no command may carry.
+	Refused []string `json:"-"`
 }
 
 // Empty reports a fix with nothing in it.

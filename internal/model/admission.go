@@ -247,19 +247,28 @@ func FailurePolicyNote(h IdentifiedHook) string {
 
 // RecreateFix returns the commands that re-create a pod through its
 // owner, and the remediation that explains them.
-func RecreateFix(c *Context, t *Target) ([]string, string) {
+func RecreateFix(c *Context, t *Target) ([]Argv, string) {
 	_, kind, name := c.Index.TopOwner(t.Namespace, t.Meta)
-	del := fmt.Sprintf("kubectl delete pod %s -n %s", t.Name, t.Namespace)
+	del := Command(Lit("kubectl"), Lit("delete"), Lit("pod"), ObjectName("pod", t.Name), Lit("-n"), Namespace(t.Namespace))
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
-		cmd := fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(kind), name, t.Namespace)
-		return []string{cmd}, fmt.Sprintf("The webhook acts only when a pod is created. Restart %s %s so that its pods are re-created and mutated:\n\n    %s", kind, name, cmd)
+		cmd := RolloutRestart(kind, name, t.Namespace)
+		return []Argv{cmd}, fmt.Sprintf("The webhook acts only when a pod is created. Restart %s %s so that its pods are re-created and mutated%s", kind, name, showCmd(cmd))
 	case "":
-		return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created, and this pod has no controller. Delete it and re-create it from its manifest (`kubectl apply -f ...`):\n\n    %s", del)
+		return []Argv{del}, fmt.Sprintf("The webhook acts only when a pod is created, and this pod has no controller. Delete it and re-create it from its manifest (`kubectl apply -f ...`)%s", showCmd(del))
 	case "CronJob":
-		return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: the Job of CronJob %s creates a replacement, which is mutated; later runs are mutated as they are created:\n\n    %s", name, del)
+		return []Argv{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: the Job of CronJob %s creates a replacement, which is mutated; later runs are mutated as they are created%s", name, showCmd(del))
 	}
-	return []string{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: its %s %s creates a replacement, which is mutated:\n\n    %s", kind, name, del)
+	return []Argv{del}, fmt.Sprintf("The webhook acts only when a pod is created. Delete the pod: its %s %s creates a replacement, which is mutated%s", kind, name, showCmd(del))
+}
+
+// showCmd is ":" and the command as an indented Markdown code block, or
+// "." when it cannot be offered (the finding says why).
+func showCmd(a Argv) string {
+	if !a.OK() {
+		return "."
+	}
+	return ":\n\n    " + a.Line()
 }
 
 // SpecContainer returns the init or regular container called name.

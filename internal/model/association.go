@@ -164,3 +164,34 @@ func AssociationRole(a *snapshot.PodIdentityAssociation) (ref arn.Role, why stri
 	}
 	return ref, "", nil
 }
+
+// AssociationCommand is an aws eks command about association a: the
+// words, then the association's cluster and --region (an association is
+// regional, and the CLI's default region may be another). A value the
+// input lacks becomes a placeholder: the command is then offered only
+// commented out, and off says what to fill in.
+func AssociationCommand(a *snapshot.PodIdentityAssociation, words ...Word) (cmd Argv, off string) {
+	words = append(words, Lit("--cluster-name"), ClusterName(a.ClusterName))
+	if a.Region != "" {
+		words = append(words, Lit("--region"), Region(a.Region))
+	}
+	return Command(words...), ""
+}
+
+// AssociationID is the association's ID as a word, or the placeholder
+// ASSOCIATION_ID with what to fill in.
+func AssociationIDWord(a *snapshot.PodIdentityAssociation) (Word, string) {
+	if a.ID == "" {
+		return Lit("ASSOCIATION_ID"), "replace ASSOCIATION_ID with the association's ID (aws eks list-pod-identity-associations prints it)"
+	}
+	return AssociationID(a.ID), ""
+}
+
+// RunOrAlt runs cmd, or offers it commented out when off says it holds a
+// placeholder.
+func RunOrAlt(off string, cmds ...Argv) Detail {
+	if off != "" {
+		return Alt(off, cmds...)
+	}
+	return Run(cmds...)
+}

@@ -188,17 +188,18 @@ func StaleAudience(t *Target) (now AudienceFact, stale bool) {
 // target's ServiceAccount that still has the target's stale audience (the
 // owner's `kubectl rollout restart`, as IRSA104 builds it), so that every
 // such pod's finding carries the same fix.
-func StaleRestart(c *Context, t *Target, have, now AudienceFact) []string {
+func StaleRestart(c *Context, t *Target, have, now AudienceFact) []Argv {
 	key := restartKey{t.Namespace, t.SAName, have.Value, now.Value}
-	return Once(c, key, func() []string { return staleRestart(c, t, have, now) })
+	return Once(c, key, func() []Argv { return staleRestart(c, t, have, now) })
 }
 
 // restartKey identifies the pods of one ServiceAccount whose token
 // audience is stale.
 type restartKey struct{ namespace, sa, have, now string }
 
-func staleRestart(c *Context, t *Target, have, now AudienceFact) []string {
-	var cmds []string
+func staleRestart(c *Context, t *Target, have, now AudienceFact) []Argv {
+	var cmds []Argv
+	seen := map[string]bool{}
 	for _, o := range c.Targets {
 		if !o.IsPod() || o.Namespace != t.Namespace || o.SAName != t.SAName || o.Mechanism == MechanismPodIdentity {
 			continue
@@ -212,21 +213,26 @@ func staleRestart(c *Context, t *Target, have, now AudienceFact) []string {
 		}
 		oc, _ := RecreateFix(c, o)
 		for _, cmd := range oc {
-			cmds = AppendUnique(cmds, cmd)
+			if k := cmd.Line() + "\x00" + cmd.Bad; !seen[k] {
+				seen[k] = true
+				cmds = append(cmds, cmd)
+			}
 		}
 	}
-	sort.Strings(cmds)
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Line()+cmds[i].Bad < cmds[j].Line()+cmds[j].Bad })
 	return cmds
 }
 
 // RestartFirst is the remediation of a pod whose stale audience is what
 // fails: re-create the pods, then, only as the alternative, the change
 // that widens what IAM accepts (rest).
-func RestartFirst(t *Target, have, now AudienceFact, cmds []string, rest string) string {
+func RestartFirst(t *Target, have, now AudienceFact, cmds []Argv, rest string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Restart the pods first. Their token has the audience %q, set when they were created; the webhook acts only when a pod is created, and gives a new pod %q (%s), which is accepted:\n\n", have.Value, now.Value, now.Where)
 	for _, c := range cmds {
-		b.WriteString("    " + c + "\n")
+		if c.OK() {
+			b.WriteString("    " + c.Line() + "\n")
+		}
 	}
 	if t.Owner == nil {
 		// newPodAudience could only ask the webhook: the manifest the

@@ -2,32 +2,22 @@ package model
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 )
 
-// ShArg quotes s for a POSIX shell when it holds anything but characters
-// that are safe unquoted.
-func ShArg(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=,.@/:%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // SaAnnotateCmd sets (value non-nil) or removes an annotation of a
 // ServiceAccount. Setting a key that exists needs --overwrite.
-func SaAnnotateCmd(ns, sa, key string, value *string, overwrite bool) string {
-	cmd := fmt.Sprintf("kubectl annotate serviceaccount %s -n %s", ShArg(sa), ShArg(ns))
+func SaAnnotateCmd(ns, sa, key string, value *string, overwrite bool) Argv {
+	words := []Word{Lit("kubectl"), Lit("annotate"), Lit("serviceaccount"), ObjectName("ServiceAccount", sa), Lit("-n"), Namespace(ns)}
 	if overwrite {
-		cmd += " --overwrite"
+		words = append(words, Lit("--overwrite"))
 	}
 	if value == nil {
-		return cmd + " " + ShArg(key+"-")
+		return Command(append(words, Value("annotation key", key+"-"))...)
 	}
-	return cmd + " " + ShArg(key+"="+*value)
+	return Command(append(words, Value("annotation", key+"="+*value))...)
 }
 
 // TemplateWorkload returns the top-level workload whose pod template makes
@@ -50,7 +40,7 @@ func TemplateWorkload(c *Context, t *Target) (kind, name string) {
 // workload's pod template, for the kinds whose template can be changed and
 // rolls out to new pods; "" for any other kind (a Job's template is
 // immutable, a bare pod has none).
-func TemplatePatch(kind, name, ns string, tmpl map[string]any) string {
+func TemplatePatch(kind, name, ns string, tmpl map[string]any) Argv {
 	var doc map[string]any
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
@@ -58,24 +48,25 @@ func TemplatePatch(kind, name, ns string, tmpl map[string]any) string {
 	case "CronJob":
 		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": tmpl}}}}
 	default:
-		return ""
+		return Argv{}
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
-		return ""
+		return Argv{}
 	}
-	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p %s", strings.ToLower(kind), ShArg(name), ShArg(ns), ShArg(string(b)))
+	return Command(Lit("kubectl"), Lit("patch"), Lit(strings.ToLower(kind)), ObjectName(kind, name), Lit("-n"), Namespace(ns),
+		Lit("--type"), Lit("merge"), Lit("-p"), Value("patch", string(b)))
 }
 
 // RolloutRestart returns the command that re-creates a workload's pods, or
-// "" for kinds that have none (CronJobs and Jobs pick a template up at their
-// next run; a bare pod must be deleted and re-applied).
-func RolloutRestart(kind, name, ns string) string {
+// none for kinds that have none (CronJobs and Jobs pick a template up at
+// their next run; a bare pod must be deleted and re-applied).
+func RolloutRestart(kind, name, ns string) Argv {
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet":
-		return fmt.Sprintf("kubectl rollout restart %s/%s -n %s", strings.ToLower(kind), ShArg(name), ShArg(ns))
+		return Command(Lit("kubectl"), Lit("rollout"), Lit("restart"), KindName(kind, name), Lit("-n"), Namespace(ns))
 	}
-	return ""
+	return Argv{}
 }
 
 // RoleARNHint is the value to put in eks.amazonaws.com/role-arn when the
@@ -115,7 +106,7 @@ func TemplateOwner(c *Context, t *Target) (kind, name string) {
 // TemplatePatchCmd returns a kubectl merge patch that sets (value non-nil)
 // or removes one label or annotation of a workload's pod template, for the
 // kinds that roll their pods when the template changes; "" otherwise.
-func TemplatePatchCmd(kind, name, ns, field, key string, value *string) string {
+func TemplatePatchCmd(kind, name, ns, field, key string, value *string) Argv {
 	meta := map[string]any{field: map[string]any{key: value}}
 	var doc map[string]any
 	switch kind {
@@ -124,11 +115,12 @@ func TemplatePatchCmd(kind, name, ns, field, key string, value *string) string {
 	case "CronJob":
 		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}}}
 	default:
-		return ""
+		return Argv{}
 	}
 	b, err := json.Marshal(doc)
-	if err != nil || strings.Contains(string(b), "'") {
-		return ""
+	if err != nil {
+		return Argv{}
 	}
-	return fmt.Sprintf("kubectl patch %s %s -n %s --type merge -p '%s'", strings.ToLower(kind), name, ns, b)
+	return Command(Lit("kubectl"), Lit("patch"), Lit(strings.ToLower(kind)), ObjectName(kind, name), Lit("-n"), Namespace(ns),
+		Lit("--type"), Lit("merge"), Lit("-p"), Value("patch", string(b)))
 }

@@ -15,16 +15,6 @@ func Ev(src snapshot.Source, value string) Detail {
 	}
 }
 
-// Cmd adds commands to paste.
-func Cmd(cmds ...string) Detail {
-	return func(f *finding.Finding) {
-		if f.Fix == nil {
-			f.Fix = &finding.Fix{}
-		}
-		f.Fix.Commands = append(f.Fix.Commands, cmds...)
-	}
-}
-
 // FixFile adds a file to write (a corrected policy, a manifest patch).
 func FixFile(name, content string) Detail {
 	return func(f *finding.Finding) {

@@ -75,7 +75,7 @@ func describeClusterCmd(name string) string {
 	if name == "" {
 		name = "CLUSTER"
 	}
-	return "aws eks describe-cluster --name " + name + " --output json"
+	return "aws eks describe-cluster --name " + finding.Quote(name) + " --output json"
 }
 
 // eksIssuerHost matches the issuer hosts EKS uses, oidc.eks.REGION.amazonaws.com

@@ -86,9 +86,8 @@ func judgeNodeRole(s *snapshot.Snapshot, role, roleARN, cluster string) nodeRole
 	if f := strings.SplitN(roleARN, ":", 3); len(f) == 3 && f[0] == "arn" && f[1] != "" {
 		partition = f[1]
 	}
-	q := IamQuoteArg(role)
-	listCmds := []string{"aws iam list-attached-role-policies --role-name " + q + " --output json",
-		"aws iam list-role-policies --role-name " + q + " --output json"}
+	listCmds := []Argv{Command(Lit("aws"), Lit("iam"), Lit("list-attached-role-policies"), Lit("--role-name"), RoleName(role), Lit("--output"), Lit("json")),
+		Command(Lit("aws"), Lit("iam"), Lit("list-role-policies"), Lit("--role-name"), RoleName(role), Lit("--output"), Lit("json"))}
 	rp := s.RolePoliciesFor(role)
 	if rp == nil || !rp.AttachedKnown || !rp.InlineKnown {
 		why := fmt.Sprintf("the permission policies of node role %s are not in the input", role)
@@ -105,15 +104,16 @@ func judgeNodeRole(s *snapshot.Snapshot, role, roleARN, cluster string) nodeRole
 			}
 		}
 		return nodeRoleVerdict{Status: finding.StatusSkipped, Msg: why + ": capture them after the role's get-instance-profile output, in the same file",
-			Details: []Detail{Cmd(listCmds...)}}
+			Details: []Detail{Run(listCmds...)}}
 	}
 	if !rp.AttachedComplete || !rp.InlineComplete {
 		return nodeRoleVerdict{Status: finding.StatusSkipped, Msg: fmt.Sprintf("the policy lists of node role %s in the input are one page of several (IsTruncated): capture them whole", role),
-			Details: []Detail{Cmd(listCmds...)}}
+			Details: []Detail{Run(listCmds...)}}
 	}
 
 	var pols []nodePolicy
-	var missing, cmds []string
+	var missing []string
+	var cmds, versionCmds []Argv
 	var attachedNames []string
 	for _, a := range rp.Attached {
 		attachedNames = append(attachedNames, a.Name)
@@ -132,8 +132,9 @@ func judgeNodeRole(s *snapshot.Snapshot, role, roleARN, cluster string) nodeRole
 			continue
 		}
 		missing = append(missing, kind+a.Name)
-		cmds = append(cmds, fmt.Sprintf("aws iam get-policy --policy-arn %s --output json", a.ARN),
-			fmt.Sprintf("aws iam get-policy-version --policy-arn %s --version-id DEFAULT_VERSION_ID --output json", a.ARN))
+		cmds = append(cmds, Command(Lit("aws"), Lit("iam"), Lit("get-policy"), Lit("--policy-arn"), ARN(a.ARN), Lit("--output"), Lit("json")))
+		versionCmds = append(versionCmds, Command(Lit("aws"), Lit("iam"), Lit("get-policy-version"), Lit("--policy-arn"), ARN(a.ARN),
+			Lit("--version-id"), Lit("DEFAULT_VERSION_ID"), Lit("--output"), Lit("json")))
 	}
 	for _, n := range rp.InlineNames {
 		if d := rp.InlineDocument(n); d != nil {
@@ -141,7 +142,7 @@ func judgeNodeRole(s *snapshot.Snapshot, role, roleARN, cluster string) nodeRole
 			continue
 		}
 		missing = append(missing, "inline policy "+n)
-		cmds = append(cmds, fmt.Sprintf("aws iam get-role-policy --role-name %s --policy-name %s --output json", q, IamQuoteArg(n)))
+		cmds = append(cmds, Command(Lit("aws"), Lit("iam"), Lit("get-role-policy"), Lit("--role-name"), RoleName(role), Lit("--policy-name"), Value("policy name", n), Lit("--output"), Lit("json")))
 	}
 	details := []Detail{
 		Ev(rp.AttachedSource, fmt.Sprintf("managed policies attached to %s: %s", role, listOrNone(attachedNames))),
@@ -197,7 +198,10 @@ func judgeNodeRole(s *snapshot.Snapshot, role, roleARN, cluster string) nodeRole
 			lead = fmt.Sprintf("node role %s allows %s through %s, but a Deny elsewhere would win", role, assumeForPodIdentity, allows[0])
 		}
 		if len(cmds) > 0 {
-			details = append(details, Cmd(cmds...))
+			details = append(details, Run(cmds...))
+		}
+		if len(versionCmds) > 0 {
+			details = append(details, Alt("replace DEFAULT_VERSION_ID with the policy's DefaultVersionId, which get-policy prints", versionCmds...))
 		}
 		return nodeRoleVerdict{Status: finding.StatusSkipped, Msg: lead + ": " + strings.Join(parts, "; "), Details: details}
 	}
@@ -205,9 +209,9 @@ func judgeNodeRole(s *snapshot.Snapshot, role, roleARN, cluster string) nodeRole
 		return nodeRoleVerdict{Status: finding.StatusPass, Details: details,
 			Msg: fmt.Sprintf("node role %s allows %s through %s", role, assumeForPodIdentity, allows[0])}
 	}
-	attach := fmt.Sprintf("aws iam attach-role-policy --role-name %s --policy-arn arn:%s:iam::aws:policy/AmazonEKSWorkerNodePolicy", q, partition)
-	details = append(details, Cmd(attach), Remedy(fmt.Sprintf("Node role %s allows `%s` in none of its policies, so the EKS Pod Identity Agent on its nodes gets EKS Auth's AccessDeniedException for every pod. Attach the AWS managed policy that includes it:\n\n    %s\n\nor add the action to a policy of the role. The agent's next request succeeds; no restart is needed.",
-		role, assumeForPodIdentity, attach)))
+	attach := Command(Lit("aws"), Lit("iam"), Lit("attach-role-policy"), Lit("--role-name"), RoleName(role), Lit("--policy-arn"), ARN("arn:"+partition+":iam::aws:policy/AmazonEKSWorkerNodePolicy"))
+	details = append(details, Run(attach), Remedy(fmt.Sprintf("Node role %s allows `%s` in none of its policies, so the EKS Pod Identity Agent on its nodes gets EKS Auth's AccessDeniedException for every pod. Attach the AWS managed policy that includes it%s\n\nor add the action to a policy of the role. The agent's next request succeeds; no restart is needed.",
+		role, assumeForPodIdentity, showCmd(attach))))
 	which := "has no permission policy"
 	if n := len(rp.Attached) + len(rp.InlineNames); n > 0 {
 		which = fmt.Sprintf("allows %s in none of its %d policies", assumeForPodIdentity, n)

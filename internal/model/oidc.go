@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
@@ -242,25 +243,25 @@ func Age(d time.Duration) string {
 }
 
 func CaptureChainCmd(host string) string {
-	return fmt.Sprintf("openssl s_client -servername %s -showcerts -connect %s:443 </dev/null > issuer-chain.pem", host, host)
+	return fmt.Sprintf("openssl s_client -servername %s -showcerts -connect %s </dev/null > issuer-chain.pem", finding.Quote(host), finding.Quote(host+":443"))
 }
 
 func CaptureDiscoveryCmd(issuer string) string {
-	return fmt.Sprintf("curl -s %s/.well-known/openid-configuration > openid-configuration.json", strings.TrimRight(issuer, "/"))
+	return fmt.Sprintf("curl -s %s > openid-configuration.json", finding.Quote(strings.TrimRight(issuer, "/")+"/.well-known/openid-configuration"))
 }
 
 // CaptureJWKSCmd fetches the key set at jwksURI (ISSUER/keys on EKS).
 func CaptureJWKSCmd(jwksURI string) string {
-	return fmt.Sprintf("curl -s %s > keys.json", jwksURI)
+	return fmt.Sprintf("curl -s %s > keys.json", finding.Quote(jwksURI))
 }
 
 // CaptureTokenCmd creates a token as the pods get it; audience "" leaves
 // the API server's own audience, as a volume without one does.
 func CaptureTokenCmd(sa, ns, audience string) string {
 	if audience == "" {
-		return fmt.Sprintf("kubectl create token %s -n %s > token.jwt", sa, ns)
+		return fmt.Sprintf("kubectl create token %s -n %s > token.jwt", finding.Quote(sa), finding.Quote(ns))
 	}
-	return fmt.Sprintf("kubectl create token %s -n %s --audience %s > token.jwt", sa, ns, IamQuoteArg(audience))
+	return fmt.Sprintf("kubectl create token %s -n %s --audience %s > token.jwt", finding.Quote(sa), finding.Quote(ns), finding.Quote(audience))
 }
 
 func Denied(d policy.Decision) bool { return d == policy.ImplicitDeny || d == policy.ExplicitDeny }

@@ -116,7 +116,7 @@ func FindProvider(c *Context, w WebIdentity) *snapshot.OIDCProvider {
 // captured. field names what the caller needs ("ClientIDList").
 func DetailedProvider(c *Context, w WebIdentity, r *Verdicts, field string) *snapshot.OIDCProvider {
 	subj := ProviderSubject(w)
-	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", w.ProviderARN, w.ProfileFlag())
+	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", finding.Quote(w.ProviderARN), w.ProfileFlag())
 	p := FindProvider(c, w)
 	switch {
 	case p == nil:

@@ -195,7 +195,7 @@ func roleGap(s *snapshot.Snapshot, ref arn.Role) (snapshot.Gap, bool) {
 
 // GetRoleCmd is the capture command for a role.
 func GetRoleCmd(ref arn.Role) string {
-	return "aws iam get-role --role-name " + ref.Name + " --output json"
+	return finding.Line([]string{"aws", "iam", "get-role", "--role-name", ref.Name, "--output", "json"})
 }
 
 // RoleAbsentReason is the skip reason of a check that needs the role when
@@ -338,10 +338,5 @@ func iamOr(s, def string) string {
 	return s
 }
 
-// IamQuoteArg quotes a shell argument when it needs it.
-func IamQuoteArg(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=,.@/:%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// IamQuoteArg quotes a word of a command shown in a message.
+func IamQuoteArg(s string) string { return finding.Quote(s) }

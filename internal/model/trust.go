@@ -152,10 +152,7 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 		b.WriteString("- " + ch + "\n")
 	}
 	fmt.Fprintf(&b, "\nTrust policy changes need no pod restart.")
-	return []Detail{
-		FixFile(fileName, fix.Content),
-		Cmd(fmt.Sprintf("aws iam update-assume-role-policy --role-name %s --policy-document file://%s%s", in.RoleFact.Name, fileName, in.ProfileFlag())),
-	}, b.String()
+	return append([]Detail{FixFile(fileName, fix.Content)}, TrustUpdate(in.RoleFact.Name, fileName, in.Doc.JSON, in.IAM)...), b.String()
 }
 
 // subjectFacts says what the input knows of the ServiceAccount a :sub
@@ -397,7 +394,7 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 					msg += fmt.Sprintf("; the pods keep the audience they were created with, and a re-created pod gets %q, which the condition admits: restart the pods", now.Value)
 					restart := StaleRestart(c, t, in.Audience, now)
 					fix, remedy := TrustFix(c, in, generic)
-					details := append(append(ev, Cmd(restart...)), fix...)
+					details := append(append(ev, Run(restart...)), fix...)
 					r.Fail(subj, msg, append(details, Remedy(RestartFirst(t, in.Audience, now, restart, remedy)))...)
 					return
 				}
@@ -711,3 +708,20 @@ func TrustPolicyLabel(role *snapshot.Role, bare bool) string {
 func IamCompactPolicy(d *policy.Document) string {
 	return strings.Join(strings.Fields(d.JSON), " ")
 }
+
+// TrustUpdate is the update of a role's trust policy to the corrected
+// document in file, guarded: fix.sh first checks that the policy in IAM is
+// still before, the document the fix was computed from (its
+// require_trust_policy), so that a forged or stale capture never reaches
+// IAM. iam makes a command for the role's account (WebIdentity.IAM).
+func TrustUpdate(role, file, before string, iam func(words ...Word) Detail) []Detail {
+	beforeFile := strings.TrimSuffix(file, ".json") + ".before.json"
+	return []Detail{
+		FixFile(beforeFile, before),
+		iam(Lit("require_trust_policy"), RoleName(role), Value("file name", beforeFile)),
+		iam(Lit("aws"), Lit("iam"), Lit("update-assume-role-policy"), Lit("--role-name"), RoleName(role), Lit("--policy-document"), FileURL(file)),
+	}
+}
+
+// SameAccount makes commands for the cluster's own account.
+func SameAccount(words ...Word) Detail { return Run(Command(words...)) }

@@ -73,6 +73,19 @@ func (w WebIdentity) CrossAccount() bool {
 	return acct != "" && acct != w.Role.ARN.Account
 }
 
+// IAM is an IAM command for the role's account. When that is not the
+// cluster's account, the command needs credentials of the role's account,
+// which the input cannot name: it carries a placeholder profile and is
+// offered commented out, saying what to fill in.
+func (w WebIdentity) IAM(words ...Word) Detail {
+	if w.CrossAccount() {
+		acct := w.Role.ARN.Account
+		return Alt(fmt.Sprintf("replace PROFILE_OF_%s with a profile of account %s, the role's", acct, acct),
+			Command(append(words, Lit("--profile"), Lit("PROFILE_OF_"+acct))...))
+	}
+	return Run(Command(words...))
+}
+
 // ProfileFlag is what IAM commands for the role's account need when that
 // is not the cluster's account: credentials of the role's account.
 func (w WebIdentity) ProfileFlag() string {

@@ -151,10 +151,8 @@ func trustSubjectMismatch() finding.Finding {
 			{Source: "bundle", Ref: "b/serviceaccounts.json", Value: "ServiceAccount payments/s3-reader"},
 		},
 		Remediation: subjectRemedy,
-		Fix: &finding.Fix{
-			Commands: []string{"aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json"},
-			Files:    []finding.File{{Name: "s3-reader.trust-policy.json", Content: trustPolicyFix}},
-		},
+		Fix: fixOf([]finding.File{{Name: "s3-reader.trust-policy.json", Content: trustPolicyFix}},
+			[]string{"aws", "iam", "update-assume-role-policy", "--role-name", "s3-reader", "--policy-document", "file://s3-reader.trust-policy.json"}),
 	}
 }
 
@@ -178,10 +176,8 @@ func multiFailureResult() *finding.Result {
 					{Source: "bundle", Ref: "b/pods.json", Value: `volume aws-iam-token: serviceAccountToken.audience "sts.amazonaws.com"`},
 				},
 				Remediation: "Make the `:aud` condition equal the audience of the projected token.",
-				Fix: &finding.Fix{
-					Commands: []string{"aws iam update-assume-role-policy --role-name s3-reader --policy-document file://s3-reader.trust-policy.json"},
-					Files:    []finding.File{{Name: "s3-reader.trust-policy.json", Content: trustPolicyFix}},
-				},
+				Fix: fixOf([]finding.File{{Name: "s3-reader.trust-policy.json", Content: trustPolicyFix}},
+					[]string{"aws", "iam", "update-assume-role-policy", "--role-name", "s3-reader", "--policy-document", "file://s3-reader.trust-policy.json"}),
 			},
 			{
 				CheckID: "IRSA109", Slug: "token-file-unreadable", Title: "The container cannot read the token file",
@@ -217,7 +213,7 @@ func skippedResult() *finding.Result {
 				Message:     `pod runs as ServiceAccount "s3-reader", which namespace payments does not have`,
 				Evidence:    []finding.Evidence{{Source: "bundle", Ref: "b/serviceaccounts.json", Value: "a ServiceAccount List of namespace payments"}},
 				Remediation: "Create the ServiceAccount, or point `spec.serviceAccountName` at one that exists.",
-				Fix:         &finding.Fix{Commands: []string{"kubectl create serviceaccount s3-reader -n payments"}},
+				Fix:         fixOf(nil, []string{"kubectl", "create", "serviceaccount", "s3-reader", "-n", "payments"}),
 			},
 			skipped("IRSA102", "role-annotation-missing", finding.SeverityError, sa("s3-reader"), "blocked by IRSA101"),
 			skipped("IRSA103", "role-arn-malformed", finding.SeverityError, sa("s3-reader"), "blocked by IRSA101"),
@@ -302,12 +298,20 @@ func sharedResult() *finding.Result {
 				Severity: finding.SeverityError, Status: finding.StatusFail, Subject: oidc,
 				Message:  "no IAM OIDC provider in account " + account + " has the URL https://" + issuer,
 				Evidence: []finding.Evidence{{Source: "bundle", Ref: "b/describe-cluster.json", Value: "cluster.identity.oidc.issuer = https://" + issuer}},
-				Fix: &finding.Fix{Commands: []string{
-					"eksctl utils associate-iam-oidc-provider --cluster prod --region us-west-2 --approve",
-					"aws iam create-open-id-connect-provider --url https://" + issuer + " --client-id-list sts.amazonaws.com",
-				}},
+				Fix: fixOf(nil,
+					[]string{"eksctl", "utils", "associate-iam-oidc-provider", "--cluster", "prod", "--region", "us-west-2", "--approve"},
+					[]string{"aws", "iam", "create-open-id-connect-provider", "--url", "https://" + issuer, "--client-id-list", "sts.amazonaws.com"}),
 			},
 			skipped("IRSA302", "oidc-audience-missing", finding.SeverityError, oidc, "blocked by IRSA301"),
 			skipped("IRSA303", "oidc-thumbprint-mismatch", finding.SeverityWarning, oidc, "blocked by IRSA301"),
 		}, []finding.Gap{})
+}
+
+// fixOf is a fix of files and commands, built as checks build them.
+func fixOf(files []finding.File, argvs ...[]string) *finding.Fix {
+	f := &finding.Fix{Files: files}
+	for _, a := range argvs {
+		f.AddStep(finding.Step{Argv: a})
+	}
+	return f
 }

@@ -38,7 +38,7 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		// fix back to the default struct encoding.
 		json.MarshalToFunc(func(enc *jsontext.Encoder, f *finding.Fix) error {
 			if f.Empty() {
-				return json.MarshalEncode(enc, noFix{Commands: []string{}, Files: []finding.File{}})
+				return json.MarshalEncode(enc, noFix{Commands: []string{}, Argv: [][]string{}, Files: []finding.File{}})
 			}
 			return errors.ErrUnsupported
 		}),
@@ -75,6 +75,7 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 // the *finding.Fix marshaler above is not called for it again.
 type noFix struct {
 	Commands []string       `json:"commands"`
+	Argv     [][]string     `json:"argv"`
 	Files    []finding.File `json:"files"`
 }
 

@@ -1,0 +1,56 @@
+package finding
+
+import "strings"
+
+// A fix is run with admin credentials, and the values in it come from
+// untrusted input: every command is an argv (a list of words), never a
+// formatted string, and Quote is the one renderer of a word for POSIX
+// shells, used by fix.sh, the text report and fix.commands alike.
+
+// Quote renders one word for a POSIX shell: bare when it holds only
+// characters that no shell gives a meaning to, else in single quotes, in
+// which no character is special, with a single quote written as '\''.
+// (POSIX Shell Command Language, 2.2.2 Single-Quotes.)
+func Quote(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+// Line renders an argv as one line of a shell script.
+func Line(argv []string) string {
+	q := make([]string, len(argv))
+	for i, w := range argv {
+		q[i] = Quote(w)
+	}
+	return strings.Join(q, " ")
+}
+
+// Step is one command of a fix: its argv, and, when it must not run as it
+// stands, why (Off): an alternative to the command before it, or a value
+// the user must fill in (Placeholder). fix.sh and the text report show
+// such a command commented out, after a comment that says why; fix.sh
+// refuses to run while a placeholder is left.
+type Step struct {
+	Argv        []string
+	Off         string
+	Placeholder bool
+}
+
+// Line is the step as fix.sh has it: the quoted argv, commented out when
+// Off.
+func (s Step) Line() string {
+	if s.Off != "" {
+		return "# " + Line(s.Argv)
+	}
+	return Line(s.Argv)
+}
+
+// AddStep appends a command to the fix, keeping Commands and Argv in step
+// with it.
+func (f *Fix) AddStep(s Step) {
+	f.Steps = append(f.Steps, s)
+	f.Commands = append(f.Commands, s.Line())
+	f.Argv = append(f.Argv, s.Argv)
+}
