@@ -9,7 +9,7 @@ import "strings"
 
 // Quote renders one word for a POSIX shell: bare when it holds only
 // characters that no shell gives a meaning to, else in single quotes, in
-// which no character is special, with a single quote written as '\''.
+// which no character is special, with a single quote written as '\”.
 // (POSIX Shell Command Language, 2.2.2 Single-Quotes.)
 func Quote(w string) string {
 	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
