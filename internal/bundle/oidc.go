@@ -2,11 +2,18 @@ package bundle
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/url"
 	"path"
@@ -17,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	josejson "github.com/go-jose/go-jose/v4/json"
 	"github.com/go-jose/go-jose/v4/jwt"
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -28,15 +36,17 @@ import (
 // that `aws eks describe-cluster --query cluster.identity.oidc.issuer
 // --output text` prints, a bare policy document, PEM certificate chains as
 // `openssl s_client -showcerts` prints them, OIDC discovery documents and
-// JWKS, a service account token (only its claims are kept), and the
-// manifest `irsa-doctor dump` writes. All are recognised by content.
+// JWKS, a service account token (only its claims are kept, and whether its
+// signature verifies with the input's keys), and the manifest `irsa-doctor
+// dump` writes. All are recognised by content.
 
 // oidcFacts is what one file contributed of the facts above.
 type oidcFacts struct {
 	chains      []*snapshot.TLSChain
 	discoveries []*snapshot.Discovery
 	jwks        []*snapshot.JWKS
-	tokens      []*snapshot.TokenClaims
+	jwksKeys    []jwksKey // the keys of jwks, for verifying tokens
+	tokens      []*readToken
 	issuers     []snapshot.IssuerURL
 	policies    []snapshot.LoosePolicy
 	manifests   []*manifest
@@ -300,24 +310,39 @@ func looksLikeJWT(b []byte) bool {
 
 // tokenAlgorithms are the signature algorithms a service account token may
 // carry: EKS signs with RS256; a self-managed API server may use any RSA or
-// ECDSA key (--service-account-signing-key-file). The signature is not
-// verified: only the claims are read.
+// ECDSA key (--service-account-signing-key-file). Any other alg ("none",
+// HS256) is not a service account token: the file is not read as one. The
+// signature is verified once every file is read (merger.verifyTokens), with
+// the input's JWKS keys of the token's kid.
 var tokenAlgorithms = []jose.SignatureAlgorithm{
 	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
 	jose.ES256, jose.ES384, jose.ES512,
 }
 
-// parseJWT keeps the claims of a token and the kid of its header, never
-// the token or its signature (STYLE.md "Snapshot"). Messages never quote
-// the token.
+// readToken is a token as read: its claims, and the token itself, parsed,
+// only until the merger has verified its signature with the keys of every
+// file (merger.verifyTokens) and dropped it. The snapshot never holds the
+// token or its signature (STYLE.md "Snapshot").
+type readToken struct {
+	claims *snapshot.TokenClaims
+	jws    *jose.JSONWebSignature
+	// sigSum tells apart two tokens with the same claims and different
+	// signatures: a forged copy is not a duplicate of the real one.
+	sigSum [sha256.Size]byte
+}
+
+// parseJWT keeps the claims of a token and the alg and kid of its header,
+// and the parsed token until the signature is verified (readToken).
+// Messages never quote the token.
 func parseJWT(r *result, compact []byte) {
-	tok, err := jwt.ParseSigned(string(compact), tokenAlgorithms)
+	// jwt.ParseSigned, keeping the JWS: the same parser and messages.
+	jws, err := jose.ParseSignedCompact(string(compact), tokenAlgorithms)
 	if err != nil {
 		r.fail("a JWT that is not a signed service account token: " + strings.TrimPrefix(err.Error(), "go-jose/go-jose: "))
 		return
 	}
 	var cl jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&cl); err != nil {
+	if err := josejson.Unmarshal(jws.UnsafePayloadWithoutVerification(), &cl); err != nil {
 		r.fail("a JWT whose claims do not decode: " + strings.TrimPrefix(err.Error(), "go-jose/go-jose/jwt: "))
 		return
 	}
@@ -334,10 +359,10 @@ func parseJWT(r *result, compact []byte) {
 	if cl.NotBefore != nil {
 		tc.NotBefore = int64(*cl.NotBefore)
 	}
-	if len(tok.Headers) > 0 {
-		tc.KeyID = tok.Headers[0].KeyID
-	}
-	r.oidc.tokens = append(r.oidc.tokens, tc)
+	// The compact serialization has exactly one signature.
+	sig := jws.Signatures[0]
+	tc.KeyID, tc.Alg = sig.Header.KeyID, sig.Header.Algorithm
+	r.oidc.tokens = append(r.oidc.tokens, &readToken{claims: tc, jws: jws, sigSum: sha256.Sum256(sig.Signature)})
 	r.recognise(labelToken)
 }
 
@@ -401,35 +426,207 @@ func parseDiscovery(r *result, src *jsonSrc, o *object) {
 	r.recognise(labelDiscovery)
 }
 
+// jwksKey is the first key of a JWKS with a kid, as its JSON, kept to
+// verify the input's tokens with once every file is read. Keys are public
+// data; one that holds private parameters is not kept.
+type jwksKey struct {
+	set *snapshot.JWKS
+	kid string
+	raw []byte
+}
+
+// jwkMembers are the members of a JSON Web Key read here: its type and ID,
+// and the private parameters (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037
+// §2; "priv" of the ML-DSA keys go-jose also reads), present only in a
+// private or symmetric key. Names are matched case-sensitively, as go-jose
+// reads them.
+type jwkMembers struct {
+	Kty  string         `json:"kty"`
+	Kid  string         `json:"kid"`
+	D    jsontext.Value `json:"d"`
+	P    jsontext.Value `json:"p"`
+	Q    jsontext.Value `json:"q"`
+	DP   jsontext.Value `json:"dp"`
+	DQ   jsontext.Value `json:"dq"`
+	QI   jsontext.Value `json:"qi"`
+	K    jsontext.Value `json:"k"`
+	Priv jsontext.Value `json:"priv"`
+}
+
+func (k *jwkMembers) private() bool {
+	return k.D != nil || k.P != nil || k.Q != nil || k.DP != nil || k.DQ != nil || k.QI != nil || k.K != nil || k.Priv != nil
+}
+
 // parseJWKS reads a JSON Web Key Set (RFC 7517 §5; ISSUER/keys on EKS),
-// keeping the key IDs. Every key has a kty (RFC 7517 §4.1); a key without
-// a kid is counted but has no ID to keep.
+// keeping the key IDs, and the first key of each kid to verify tokens
+// with. Every key has a kty (RFC 7517 §4.1); a key without a kid is
+// counted but has no ID to keep. A key with private parameters is not
+// read: a JWKS publishes public keys, and irsa-doctor never reads private
+// keys (as parsePEM).
 func parseJWKS(r *result, src *jsonSrc, o *object) {
 	v, _ := o.get("keys")
-	var keys []struct {
-		Kty string `json:"kty"`
-		Kid string `json:"kid"`
-	}
 	if v.Kind() != '[' {
 		r.failOff(src, offsetOf(src.data, v), "a JWKS whose \"keys\" is "+kindName(v.Kind())+", not an array")
 		return
 	}
+	var keys []jsontext.Value
 	if !r.decodeMember(src, v, &keys, "JWKS keys") {
 		return
 	}
 	set := &snapshot.JWKS{KeyIDs: []string{}, Source: r.src}
 	kids := map[string]bool{}
-	for i, k := range keys {
-		if k.Kty == "" {
+	for i, raw := range keys {
+		var k jwkMembers
+		if err := json.Unmarshal(raw, &k, itemOpts); err != nil {
+			r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("JWKS key %d: %s; skipped", i, describeJSONError(err)))
+			continue
+		}
+		switch {
+		case k.Kty == "":
 			r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("JWKS key %d has no kty: not a JSON Web Key; skipped", i))
+			continue
+		case k.private():
+			r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("JWKS key %d holds private or symmetric key parameters: not read, irsa-doctor never reads private keys; remove it from the bundle", i))
 			continue
 		}
 		if k.Kid != "" && firstOf(kids, k.Kid) {
 			set.KeyIDs = append(set.KeyIDs, k.Kid)
+			r.oidc.jwksKeys = append(r.oidc.jwksKeys, jwksKey{set: set, kid: k.Kid, raw: slices.Clone([]byte(raw))})
 		}
 	}
 	r.oidc.jwks = append(r.oidc.jwks, set)
 	r.recognise(labelJWKS)
+}
+
+// maxKeyTries bounds the keys one token's signature is verified with: a
+// bundle is untrusted, and could hold any number of key sets repeating a
+// kid, each verification an RSA or ECDSA operation.
+const maxKeyTries = 4
+
+// verifyTokens verifies the signature of each token kept with the keys of
+// the input's JWKS whose kid is the token's, in input order, until one
+// verifies it, and drops every token read. It runs once every file is
+// read: a token and its key set are separate files. The outcome is a fact
+// of the token (TokenClaims.Signature) that IRSA306 judges; the key set is
+// whichever file holds the kid, since an offline JWKS names no URL.
+func (m *merger) verifyTokens() {
+	byKid := map[string][]*jwksKey{}
+	for _, r := range m.results {
+		for i := range r.oidc.jwksKeys {
+			k := &r.oidc.jwksKeys[i]
+			work(1)
+			byKid[k.kid] = append(byKid[k.kid], k)
+		}
+	}
+	parsed := map[*jwksKey]*parsedKey{}
+	for _, r := range m.results {
+		for _, t := range r.oidc.tokens {
+			if t.jws != nil && t.claims.KeyID != "" {
+				verifyToken(r, t, byKid[t.claims.KeyID], parsed)
+			}
+			t.jws = nil
+		}
+		r.oidc.jwksKeys = nil
+	}
+}
+
+// parsedKey is a JWKS key read by go-jose, or why it could not be.
+type parsedKey struct {
+	key   *jose.JSONWebKey
+	thumb string // RFC 7638 thumbprint: the same key in two key sets is tried once
+	why   string
+}
+
+func parseJWK(raw []byte) *parsedKey {
+	var k jose.JSONWebKey
+	if err := k.UnmarshalJSON(raw); err != nil {
+		return &parsedKey{why: "the key does not parse as a JSON Web Key: " + strings.TrimPrefix(err.Error(), "go-jose/go-jose: ")}
+	}
+	if !k.Valid() || !k.IsPublic() {
+		// parseJWKS kept no key with private parameters.
+		return &parsedKey{why: "the key is not a usable public key"}
+	}
+	th, err := k.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return &parsedKey{why: "the key does not parse as a JSON Web Key: " + strings.TrimPrefix(err.Error(), "go-jose/go-jose: ")}
+	}
+	return &parsedKey{key: &k, thumb: string(th)}
+}
+
+func verifyToken(r *result, t *readToken, keys []*jwksKey, parsed map[*jwksKey]*parsedKey) {
+	tried := map[string]bool{}
+	for i, k := range keys {
+		if i == maxKeyTries {
+			r.fail(fmt.Sprintf("the input's key sets hold %d keys with the token's kid %s: its signature was verified with the first %d only", len(keys), t.claims.KeyID, maxKeyTries))
+			return
+		}
+		work(1)
+		pk := parsed[k]
+		if pk == nil {
+			pk = parseJWK(k.raw)
+			parsed[k] = pk
+		}
+		if pk.thumb != "" && !firstOf(tried, pk.thumb) {
+			continue
+		}
+		c := snapshot.SignatureCheck{KeyID: k.kid, JWKS: k.set.Source}
+		c.Verified, c.Why = verifyWith(t.jws, t.claims.Alg, pk)
+		t.claims.Signature = append(t.claims.Signature, c)
+		if c.Verified {
+			return
+		}
+	}
+}
+
+// verifyWith verifies a token's signature with one key, saying why it
+// does not verify.
+func verifyWith(jws *jose.JSONWebSignature, alg string, pk *parsedKey) (bool, string) {
+	if pk.key == nil {
+		return false, pk.why
+	}
+	if why := keyFits(pk.key.Key, alg); why != "" {
+		return false, why
+	}
+	if _, err := jws.Verify(pk.key); err != nil {
+		if errors.Is(err, jose.ErrCryptoFailure) {
+			return false, "the signature does not match the key"
+		}
+		return false, strings.TrimPrefix(err.Error(), "go-jose/go-jose: ")
+	}
+	return true, ""
+}
+
+// keyFits says why a key cannot verify a signature of alg (RFC 7518
+// §3.3-3.5): RS and PS take an RSA key, ES256, ES384 and ES512 an EC key
+// on P-256, P-384 and P-521. go-jose reports a mismatch only as a failed
+// signature.
+func keyFits(key any, alg string) string {
+	curves := map[string]elliptic.Curve{"ES256": elliptic.P256(), "ES384": elliptic.P384(), "ES512": elliptic.P521()}
+	switch {
+	case strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS"):
+		if _, ok := key.(*rsa.PublicKey); ok {
+			return ""
+		}
+		return fmt.Sprintf("the token's alg %s takes an RSA key, and the key is %s", alg, keyKind(key))
+	case curves[alg] != nil:
+		if k, ok := key.(*ecdsa.PublicKey); ok && k.Curve == curves[alg] {
+			return ""
+		}
+		return fmt.Sprintf("the token's alg %s takes an EC key on %s, and the key is %s", alg, curves[alg].Params().Name, keyKind(key))
+	}
+	return fmt.Sprintf("the token's alg %s is not an RSA or ECDSA signature", alg)
+}
+
+func keyKind(key any) string {
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		return "an RSA key"
+	case *ecdsa.PublicKey:
+		return "an EC key on " + k.Curve.Params().Name
+	case ed25519.PublicKey:
+		return "an Ed25519 key"
+	}
+	return fmt.Sprintf("a %T", key)
 }
 
 // manifestKind is the kind of the manifest `irsa-doctor dump` writes.
@@ -597,8 +794,10 @@ func (m *merger) addOIDC(r *result) {
 		}
 	}
 	for _, t := range r.oidc.tokens {
-		if firstOf(m.tokens, tokenKey(t)) {
-			s.Tokens = append(s.Tokens, t)
+		if firstOf(m.tokens, tokenKey(t.claims)+string(t.sigSum[:])) {
+			s.Tokens = append(s.Tokens, t.claims)
+		} else {
+			t.jws = nil // a duplicate: not verified, not kept
 		}
 	}
 	if s.CollectedAt == "" {
@@ -606,11 +805,12 @@ func (m *merger) addOIDC(r *result) {
 	}
 }
 
-// tokenKey is equal for two tokens exactly when their claims are: the
-// strings are quoted, so no two lists of them join to the same key.
+// tokenKey is equal for two tokens exactly when their claims (and header)
+// are: the strings are quoted, so no two lists of them join to the same
+// key.
 func tokenKey(t *snapshot.TokenClaims) string {
 	var b strings.Builder
-	for _, s := range append([]string{t.Issuer, t.Subject, t.KeyID}, t.Audience...) {
+	for _, s := range append([]string{t.Issuer, t.Subject, t.KeyID, t.Alg}, t.Audience...) {
 		b.WriteString(strconv.Quote(s))
 	}
 	fmt.Fprintf(&b, "%d %d %d %d", len(t.Audience), t.ExpiresAt, t.IssuedAt, t.NotBefore)

@@ -201,7 +201,7 @@ func TestReadToken(t *testing.T) {
 	}
 	wantProjected := &snapshot.TokenClaims{Issuer: testIssuer, Subject: "system:serviceaccount:payments:s3-reader",
 		Audience: []string{"sts.amazonaws.com"}, ExpiresAt: iat.Add(24 * time.Hour).Unix(), IssuedAt: iat.Unix(), NotBefore: iat.Unix(),
-		KeyID: "6b2e5f0c1d7a8e9f", Source: stdinSrc}
+		KeyID: "6b2e5f0c1d7a8e9f", Alg: "RS256", Source: stdinSrc}
 	tok := signToken(t, jose.RS256, "6b2e5f0c1d7a8e9f", projected)
 	strAud := signToken(t, jose.RS256, "k1", map[string]any{"aud": "sts.amazonaws.com", "iss": testIssuer, "sub": "system:serviceaccount:a:b"})
 	hs := signToken(t, jose.HS256, "k1", map[string]any{"aud": "sts.amazonaws.com"})
@@ -215,7 +215,7 @@ func TestReadToken(t *testing.T) {
 		{name: "wrapped over lines", input: "  " + tok[:30] + "\n" + tok[30:90] + "\r\n" + tok[90:] + "\n\n", wantTokens: []*snapshot.TokenClaims{wantProjected}, wantFiles: file("jwt:ServiceAccountToken", "")},
 		{
 			name: "aud as a string", input: strAud,
-			wantTokens: []*snapshot.TokenClaims{{Issuer: testIssuer, Subject: "system:serviceaccount:a:b", Audience: []string{"sts.amazonaws.com"}, KeyID: "k1", Source: stdinSrc}},
+			wantTokens: []*snapshot.TokenClaims{{Issuer: testIssuer, Subject: "system:serviceaccount:a:b", Audience: []string{"sts.amazonaws.com"}, KeyID: "k1", Alg: "RS256", Source: stdinSrc}},
 			wantFiles:  file("jwt:ServiceAccountToken", ""),
 		},
 		{

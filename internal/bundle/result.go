@@ -240,6 +240,7 @@ func (m *merger) finish() {
 	s := m.s
 	m.resolveManifests()
 	m.finishNodeRoles()
+	m.verifyTokens()
 	ac := m.accounts()
 
 	// Provider lists. A list with entries names its account in every ARN;

@@ -107,6 +107,24 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 		}
 	}
 
+	// The signature: verified only when the input holds the JWKS with the
+	// key of the token's kid (the bundle reader verified it; the token
+	// is not kept). Until then the token is valid only if its signature is.
+	sig := model.TokenSignature(c.Snap, tok, issuer)
+	details = append(details, sig.Evidence()...)
+	unverified := ""
+	switch sig.State {
+	case model.SignatureVerified:
+		fine = append(fine, fmt.Sprintf("its %s verifies with key %s of the input's JWKS", sig.Signature(), sig.By.KeyID))
+	case model.SignatureInvalid:
+		raise(finding.SeverityError)
+		problems = append(problems, invalidSignature(sig))
+		remedies = append(remedies, fmt.Sprintf("A token whose signature does not verify with the key its kid names was not signed with that key: it was altered or cut short after it was issued, or the API server signs with another key than the JWKS publishes under that kid (a self-hosted issuer whose JWKS was not republished after the signing key changed: publish the keys of `kubectl get --raw /openid/v1/jwks`). Capture a fresh token and the JWKS together and compare: %s; %s.",
+			model.CaptureTokenCmd(t.SAName, t.Namespace, capAud), model.CaptureJWKSCmd(model.JWKSURIOf(c.Snap, issuer))))
+	default:
+		unverified = sig.Why
+	}
+
 	// exp.
 	if tok.ExpiresAt != 0 {
 		exp := time.Unix(tok.ExpiresAt, 0).UTC()
@@ -123,9 +141,15 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 		case !exp.After(c.Now):
 			problems = append(problems, fmt.Sprintf("the token expired at %s, %s before this analysis: the capture may simply be old", model.UnixTime(tok.ExpiresAt), model.Age(c.Now.Sub(exp))))
 			remedies = append(remedies, "Capture a fresh token to check the claims as STS sees them now.")
-		default:
+		case unverified != "":
+			fine = append(fine, fmt.Sprintf("it is valid until %s, if its signature is valid: %s", model.UnixTime(tok.ExpiresAt), unverified))
+			unverified = ""
+		case sig.State == model.SignatureVerified:
 			fine = append(fine, "it is valid until "+model.UnixTime(tok.ExpiresAt))
 		}
+	}
+	if unverified != "" {
+		fine = append(fine, "its signature is not verified: "+unverified)
 	}
 
 	if len(problems) > 0 {
@@ -192,6 +216,23 @@ func judgeTokenAudience(c *model.Context, t *model.Target, issuer model.IssuerFa
 		return "", "", "", details
 	}
 	return "", fmt.Sprintf("its aud %s, chosen by the API server, passes %s", shown, strings.Join(ok, " and ")), "", details
+}
+
+// invalidSignature says why STS rejects a token whose signature no key of
+// its kid verifies. The evidence names each key set's file.
+func invalidSignature(sig model.TokenSignatureFact) string {
+	if len(sig.Failed) == 0 {
+		return sig.Why + ": STS rejects it with InvalidIdentityToken"
+	}
+	var whys []string
+	for _, f := range sig.Failed {
+		whys = model.AppendUnique(whys, f.Why)
+	}
+	sets := "the input's JWKS"
+	if n := len(sig.Failed); n > 1 {
+		sets = fmt.Sprintf("any of the input's %d JWKS", n)
+	}
+	return fmt.Sprintf("the token's %s does not verify with key %s of %s (%s): STS rejects it with InvalidIdentityToken", sig.Signature(), sig.KeyID, sets, strings.Join(whys, "; "))
 }
 
 // tokenIssuerDifference explains an iss that is not the cluster's issuer.

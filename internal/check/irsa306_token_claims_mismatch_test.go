@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -24,6 +25,20 @@ func TestIRSA306(t *testing.T) {
 	}
 	clusterEv := "  evidence: bundle describe-cluster.json: cluster prod issuer: " + iamIssuer
 	audEv := "  evidence: bundle pods.json: the token's aud: sts.amazonaws.com (volume aws-iam-token of Pod payments/" + iamPod + ")"
+	// unverified is what a validity statement says when the input has no
+	// JWKS with the token's key.
+	const unverified = ", if its signature is valid: the input has no JWKS with key k1 to verify it (capture: curl -s " + iamIssuer + "/keys > keys.json)"
+	keysSrc := snapshot.Source{Kind: "bundle", Ref: "keys.json"}
+	verified := snapshot.SignatureCheck{KeyID: "k1", Verified: true, JWKS: keysSrc}
+	mismatch := snapshot.SignatureCheck{KeyID: "k1", Why: "the signature does not match the key", JWKS: keysSrc}
+	// signature sets the last token's alg and what the bundle reader found
+	// of its signature.
+	signature := func(alg string, checks ...snapshot.SignatureCheck) func(*snapshot.Snapshot) {
+		return func(s *snapshot.Snapshot) {
+			tok := s.Tokens[len(s.Tokens)-1]
+			tok.Alg, tok.Signature = alg, checks
+		}
+	}
 	tests := []struct {
 		name string
 		mods []func(*snapshot.Snapshot)
@@ -33,14 +48,60 @@ func TestIRSA306(t *testing.T) {
 			name: "the token is what the configuration predicts",
 			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com")},
 			want: []string{strings.Join([]string{
-				head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z`),
+				head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z`+unverified),
 				tokenEv(iamIssuer, "sts.amazonaws.com", "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv, audEv,
 			}, "\n")},
 		},
 		{
+			name: "its signature verifies with a key of the input's JWKS",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com"), signature("RS256", verified)},
+			want: []string{strings.Join([]string{
+				head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; its RS256 signature verifies with key k1 of the input's JWKS; it is valid until 2026-11-27T10:00:00Z`),
+				tokenEv(iamIssuer, "sts.amazonaws.com", "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv, audEv,
+				"  evidence: bundle keys.json: JWKS key k1 verifies the token's RS256 signature",
+			}, "\n")},
+		},
+		{
+			// The issue: an all-zero RS256 signature was reported "valid
+			// until ...". With the JWKS of its kid, it is a failure.
+			name: "its signature does not verify with the key of its kid",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com"), signature("RS256", mismatch)},
+			want: []string{strings.Join([]string{
+				head("fail", "the token's RS256 signature does not verify with key k1 of the input's JWKS (the signature does not match the key): STS rejects it with InvalidIdentityToken"),
+				tokenEv(iamIssuer, "sts.amazonaws.com", "2026-11-26T10:00:00Z", "2026-11-27T10:00:00Z"), clusterEv, audEv,
+				"  evidence: bundle keys.json: JWKS key k1 does not verify the token's RS256 signature: the signature does not match the key",
+			}, "\n")},
+		},
+		{
+			name: "two key sets of its kid, neither verifies it",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com"), signature("ES256",
+				snapshot.SignatureCheck{KeyID: "k1", Why: "the token's alg ES256 takes an EC key on P-256, and the key is an RSA key", JWKS: snapshot.Source{Kind: "bundle", Ref: "jwks.json"}}, mismatch)},
+			want: []string{head("fail", "the token's ES256 signature does not verify with key k1 of any of the input's 2 JWKS (the token's alg ES256 takes an EC key on P-256, and the key is an RSA key; the signature does not match the key): STS rejects it with InvalidIdentityToken")},
+		},
+		{
+			name: "an invalid signature on an old capture is still an error",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", iamNow.Add(-76*time.Hour), "sts.amazonaws.com"), signature("RS256", mismatch)},
+			want: []string{head("fail", "the token's RS256 signature does not verify with key k1 of the input's JWKS (the signature does not match the key): STS rejects it with InvalidIdentityToken; the token expired at 2026-11-24T08:00:00Z, 2d4h before this analysis: the capture may simply be old")},
+		},
+		{
+			name: "alg none is never valid",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com"), signature("none")},
+			want: []string{head("fail", `the token's header names alg "none", not a public-key signature, which no key of a JWKS can verify: STS rejects it with InvalidIdentityToken`)},
+		},
+		{
+			name: "no kid: the signature is not verified",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "", fresh, "sts.amazonaws.com"), signature("RS256")},
+			want: []string{head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z, if its signature is valid: its header names no kid, so no key of a JWKS could be chosen to verify it`)},
+		},
+		{
+			name: "no expiry: the signature is still said not to be verified",
+			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com"), func(s *snapshot.Snapshot) { s.Tokens[0].ExpiresAt = 0 }},
+			want: []string{head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; its signature is not verified: the input has no JWKS with key k1 to verify it (capture: curl -s `+iamIssuer+`/keys > keys.json)`)},
+		},
+		{
 			name: "the newest of two tokens is judged",
 			mods: []func(*snapshot.Snapshot){token(iamIssuer, iamSub, "k1", iamNow.Add(-72*time.Hour), "sts.amazonaws.com"), token(iamIssuer, iamSub, "k1", fresh, "sts.amazonaws.com")},
-			want: []string{head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z`)},
+			want: []string{head("pass", `the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud includes "sts.amazonaws.com", the audience of the pods' token; it is valid until 2026-11-27T10:00:00Z`+unverified)},
 		},
 		{
 			name: "no token of the ServiceAccount",
@@ -125,7 +186,7 @@ func TestIRSA306(t *testing.T) {
 				s.OIDCProviders[0].ClientIDs = []string{"sts.amazonaws.com", apiAud}
 				s.Roles[iamRoleARN].TrustPolicy = iamTrust(iamSub, apiAud)
 			}},
-			want: []string{head("pass", "the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud [https://kubernetes.default.svc], chosen by the API server, passes the provider's ClientIDList and the trust policy of role s3-reader; it is valid until 2026-11-27T10:00:00Z")},
+			want: []string{head("pass", "the token of ServiceAccount payments/s3-reader fits: its iss is the cluster's issuer; its aud [https://kubernetes.default.svc], chosen by the API server, passes the provider's ClientIDList and the trust policy of role s3-reader; it is valid until 2026-11-27T10:00:00Z"+unverified)},
 		},
 		{
 			name: "the cluster's issuer is not known",
@@ -158,5 +219,28 @@ func TestIRSA306TemplateFoldsIntoWorkload(t *testing.T) {
 	out := Run(s, Options{Checks: []*Check{irsa306}, Now: iamNow})
 	if len(out.Findings) != 1 || out.Findings[0].Subject.Kind != "Deployment" {
 		t.Fatalf("findings = %+v, want one on Deployment payments/api", out.Findings)
+	}
+}
+
+func TestIRSA306InvalidSignatureRemedy(t *testing.T) {
+	// A signature that does not verify: the remediation says what can
+	// cause it and what to capture to compare.
+	s := iamSnapshot(token(iamIssuer, iamSub, "k1", iamNow.Add(-2*time.Hour), "sts.amazonaws.com"), func(s *snapshot.Snapshot) {
+		s.Tokens[0].Alg = "RS256"
+		s.Tokens[0].Signature = []snapshot.SignatureCheck{{KeyID: "k1", Why: "the signature does not match the key", JWKS: snapshot.Source{Kind: "bundle", Ref: "keys.json"}}}
+	})
+	out := Run(s, Options{Checks: []*Check{irsa306}, Now: iamNow})
+	if len(out.Findings) != 1 {
+		t.Fatalf("findings = %+v, want one", out.Findings)
+	}
+	want := "A token whose signature does not verify with the key its kid names was not signed with that key: it was altered or cut short after it was issued, " +
+		"or the API server signs with another key than the JWKS publishes under that kid (a self-hosted issuer whose JWKS was not republished after the signing key changed: " +
+		"publish the keys of `kubectl get --raw /openid/v1/jwks`). Capture a fresh token and the JWKS together and compare: " +
+		"kubectl create token s3-reader -n payments --audience sts.amazonaws.com > token.jwt; curl -s " + iamIssuer + "/keys > keys.json."
+	if got := out.Findings[0].Remediation; got != want {
+		t.Errorf("remediation:\n got %q\nwant %q", got, want)
+	}
+	if f := out.Findings[0]; f.Status != finding.StatusFail || f.Severity != finding.SeverityError {
+		t.Errorf("status %s severity %s, want fail error", f.Status, f.Severity)
 	}
 }

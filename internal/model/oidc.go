@@ -220,6 +220,103 @@ func TokenEvidence(tok *snapshot.TokenClaims) Detail {
 	return Ev(tok.Source, v)
 }
 
+// SignatureState is what the input shows of a token's signature.
+type SignatureState int
+
+const (
+	// SignatureUnverified: the input holds no key to verify it with.
+	SignatureUnverified SignatureState = iota
+	// SignatureVerified: a key of the token's kid in the input's JWKS
+	// verifies it.
+	SignatureVerified
+	// SignatureInvalid: the keys of the token's kid in the input's JWKS do
+	// not verify it, or its alg is no public-key signature, which no JWKS
+	// key verifies.
+	SignatureInvalid
+)
+
+// TokenSignatureFact is what the input shows of a token's signature. The
+// bundle reader verified it with the input's JWKS keys of the token's kid
+// (snapshot.TokenClaims.Signature), since the token itself is not kept;
+// an offline JWKS names no URL, so a key set counts by its kid, whichever
+// file holds it.
+type TokenSignatureFact struct {
+	State      SignatureState
+	KeyID, Alg string
+	// By is the key that verified it (SignatureVerified).
+	By snapshot.SignatureCheck
+	// Failed are the keys that did not verify it (SignatureInvalid; with
+	// SignatureVerified, those tried before By).
+	Failed []snapshot.SignatureCheck
+	// Why says why the signature was not verified (SignatureUnverified),
+	// with the command that captures the JWKS, or why no key can verify
+	// it (SignatureInvalid with no Failed).
+	Why string
+}
+
+// publicKeyAlgs are the JWS algorithms of a public-key signature (RFC 7518
+// §3.1): the ones a JWKS key can verify, and an API server signs
+// service account tokens with.
+var publicKeyAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
+
+// TokenSignature says what the input shows of tok's signature. issuer
+// gives the JWKS URL of the capture command.
+func TokenSignature(s *snapshot.Snapshot, tok *snapshot.TokenClaims, issuer IssuerFact) TokenSignatureFact {
+	f := TokenSignatureFact{KeyID: tok.KeyID, Alg: tok.Alg}
+	if tok.Alg != "" && !slices.Contains(publicKeyAlgs, tok.Alg) {
+		f.State = SignatureInvalid
+		f.Why = fmt.Sprintf("the token's header names alg %q, not a public-key signature, which no key of a JWKS can verify", tok.Alg)
+		return f
+	}
+	for _, c := range tok.Signature {
+		if c.Verified {
+			f.State, f.By = SignatureVerified, c
+			return f
+		}
+		f.Failed = append(f.Failed, c)
+	}
+	switch {
+	case len(f.Failed) > 0:
+		f.State = SignatureInvalid
+	case tok.KeyID == "":
+		f.Why = "its header names no kid, so no key of a JWKS could be chosen to verify it"
+	default:
+		f.Why = fmt.Sprintf("the input has no JWKS with key %s to verify it (capture: %s)", tok.KeyID, CaptureJWKSCmd(JWKSURIOf(s, issuer)))
+	}
+	return f
+}
+
+// Evidence lists the keys that verified the signature or did not.
+func (f TokenSignatureFact) Evidence() []Detail {
+	var out []Detail
+	for _, c := range f.Failed {
+		out = append(out, Ev(c.JWKS, fmt.Sprintf("JWKS key %s does not verify the token's %s: %s", c.KeyID, f.Signature(), c.Why)))
+	}
+	if f.State == SignatureVerified {
+		out = append(out, Ev(f.By.JWKS, fmt.Sprintf("JWKS key %s verifies the token's %s", f.By.KeyID, f.Signature())))
+	}
+	return out
+}
+
+// Signature names the signature: "RS256 signature", or "signature" when
+// the alg is not known.
+func (f TokenSignatureFact) Signature() string {
+	if f.Alg == "" {
+		return "signature"
+	}
+	return f.Alg + " signature"
+}
+
+// JWKSURIOf is where the issuer publishes its keys: the jwks_uri of its
+// discovery document when the input has one naming an https URL, else
+// ISSUER/keys, as on EKS.
+func JWKSURIOf(s *snapshot.Snapshot, issuer IssuerFact) string {
+	if d, _ := DiscoveryFor(s, issuer); d != nil && strings.HasPrefix(strings.ToLower(d.JWKSURI), "https://") && UrlHost(d.JWKSURI) != "" {
+		return d.JWKSURI
+	}
+	return strings.TrimRight(issuer.URL, "/") + "/keys"
+}
+
 func UnixTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
 
 // Age renders a duration in days and hours, or hours and minutes.

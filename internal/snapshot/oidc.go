@@ -33,14 +33,19 @@ type Discovery struct {
 	Source  Source `json:"-"`
 }
 
-// JWKS is a JSON Web Key Set, reduced to its key IDs.
+// JWKS is a JSON Web Key Set, reduced to its key IDs. (The bundle reader
+// verifies the input's tokens with its keys: TokenClaims.Signature.)
 type JWKS struct {
 	KeyIDs []string `json:"keyIds"`
 	Source Source   `json:"-"`
 }
 
-// TokenClaims are the claims of a projected service account token. The
-// token itself is never kept.
+// TokenClaims are the claims of a projected service account token, the
+// alg and kid of its JOSE header, and whether its signature verifies with
+// the keys the input holds. The token itself is never kept (STYLE.md
+// "Snapshot"), nor its signature: the bundle reader verifies the signature
+// once every file of the input is read, records the outcome here, and
+// drops the token.
 type TokenClaims struct {
 	Issuer    string   `json:"iss"`
 	Subject   string   `json:"sub"`
@@ -49,7 +54,25 @@ type TokenClaims struct {
 	IssuedAt  int64    `json:"iat,omitempty"`
 	NotBefore int64    `json:"nbf,omitempty"`
 	KeyID     string   `json:"kid,omitempty"` // from the JOSE header
-	Source    Source   `json:"-"`
+	Alg       string   `json:"alg,omitempty"` // from the JOSE header: RS256, ES256, ...
+	// Signature holds the token's signature verified with the keys of the
+	// input's JWKS whose kid is KeyID, in input order, up to the first that
+	// verifies it. It is empty when the input has no such key (or the token
+	// names no kid): then the signature was not verified.
+	Signature []SignatureCheck `json:"signature,omitempty"`
+	Source    Source           `json:"-"`
+}
+
+// SignatureCheck is a token's signature verified with one key of a JWKS.
+type SignatureCheck struct {
+	KeyID string `json:"kid"`
+	// Verified: the signature verifies with the key. Otherwise Why says
+	// why not (the signature does not match the key, the key does not fit
+	// the token's alg, the key does not parse).
+	Verified bool   `json:"verified"`
+	Why      string `json:"why,omitempty"`
+	// JWKS is the key set the key came from.
+	JWKS Source `json:"jwks"`
 }
 
 // IssuerURL is a bare issuer URL, as
