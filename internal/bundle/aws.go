@@ -117,6 +117,15 @@ func (r *result) role(src *jsonSrc, v jsontext.Value, what string) (*snapshot.Ro
 		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s %q has no usable Arn (%q)", what, ir.RoleName, ir.ARN))
 		return nil, false
 	}
+	// A role is identified by its ARN. A capture whose RoleName or Path
+	// says otherwise was edited: IAM never prints such a role. It is left
+	// out, so that no command is built from a name the ARN does not
+	// carry (a forged RoleName would otherwise aim a trust policy update
+	// at another role).
+	if why := roleIdentityMismatch(a, ir.RoleName, ir.Path); why != "" {
+		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s with Arn %q is inconsistent: %s; IAM prints no such role, so the capture was edited: left out (capture it again: aws iam get-role --role-name NAME --output json)", what, ir.ARN, why))
+		return nil, false
+	}
 	role := &snapshot.Role{ARN: ir.ARN, Name: ir.RoleName, Path: ir.Path, Account: a.account, RoleID: ir.RoleID,
 		MaxSessionDuration: ir.MaxSessionDuration, Source: r.src}
 	policy, err := trustPolicy(ir.AssumeRolePolicyDocument)
@@ -309,4 +318,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// roleIdentityMismatch says how RoleName and Path disagree with the role
+// ARN (arn:PARTITION:iam::ACCOUNT:role/PATH/NAME), or "" when they agree
+// (or are absent).
+func roleIdentityMismatch(a arnParts, name, path string) string {
+	res, ok := strings.CutPrefix(a.resource, "role/")
+	if !ok || a.service != "iam" {
+		return "the Arn is not an IAM role ARN"
+	}
+	arnName, arnPath := res, "/"
+	if i := strings.LastIndexByte(res, '/'); i >= 0 {
+		arnName, arnPath = res[i+1:], "/"+res[:i+1]
+	}
+	switch {
+	case name != "" && name != arnName:
+		return fmt.Sprintf("its RoleName %q is not the name in its Arn (%q)", name, arnName)
+	case path != "" && path != arnPath:
+		return fmt.Sprintf("its Path %q is not the path in its Arn (%q)", path, arnPath)
+	}
+	return ""
 }

@@ -126,7 +126,10 @@ func TrustFixDetails(c *Context, in *TrustInput, generic string) []Detail {
 // kept when no correction can be proven.
 func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 	asks, keep := RoleAsks(c, in)
-	fileName := in.RoleFact.Name + ".trust-policy.json"
+	// The role's name from its ARN: the one identity of a role (a
+	// capture's RoleName is never trusted for a command).
+	roleName := in.WebIdentity.Role.ARN.Name
+	fileName := roleName + ".trust-policy.json"
 	if len(asks) == 0 {
 		return nil, ""
 	}
@@ -152,7 +155,7 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 		b.WriteString("- " + ch + "\n")
 	}
 	fmt.Fprintf(&b, "\nTrust policy changes need no pod restart.")
-	return append([]Detail{FixFile(fileName, fix.Content)}, TrustUpdate(in.RoleFact.Name, fileName, in.Doc.JSON, in.IAM)...), b.String()
+	return append([]Detail{FixFile(fileName, fix.Content)}, TrustUpdate(roleName, fileName, in.Doc.JSON, in.IAM)...), b.String()
 }
 
 // subjectFacts says what the input knows of the ServiceAccount a :sub
