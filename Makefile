@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzYAMLAliasSize -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzFoldKey -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli -run '^$$' -fuzz FuzzFixScript -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./internal/bundle -run '^$$' -bench . -benchmem
