@@ -317,8 +317,19 @@ func (t *text) full(f finding.Finding) {
 	}
 	if len(f.Fix.Commands) > 0 {
 		t.add(body + "fix:")
-		for _, c := range f.Fix.Commands {
-			t.add(indentLines(escLines(c), deeper)...)
+		if len(f.Fix.Steps) == len(f.Fix.Commands) {
+			// The same lines as fix.sh: a command that must not run as
+			// it stands is commented out, after why.
+			for _, st := range f.Fix.Steps {
+				if st.Off != "" {
+					t.add(indentLines("# "+esc(st.Off), deeper)...)
+				}
+				t.add(indentLines(escLines(st.Line()), deeper)...)
+			}
+		} else {
+			for _, c := range f.Fix.Commands {
+				t.add(indentLines(escLines(c), deeper)...)
+			}
 		}
 	}
 	for _, file := range f.Fix.Files {
