@@ -1,8 +1,10 @@
 package check
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -63,5 +65,25 @@ func TestIRSA205(t *testing.T) {
 			}
 			assertBlocks(t, got, tt.want)
 		})
+	}
+}
+
+// TestIRSA205FixNamesOtherPrincipals: the corrected policy keeps the
+// user's other statements, and the remediation lists the principals they
+// trust, so that one a forged capture slipped in is not re-applied unseen.
+func TestIRSA205FixNamesOtherPrincipals(t *testing.T) {
+	doc := `{"Version":"2012-10-17","Statement":[` +
+		fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com") + `,` +
+		`{"Sid":"Backdoor","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}`
+	out := Run(iamSnapshot(iamSetTrust(doc)), Options{Checks: []*Check{irsa205}, Now: iamNow})
+	var rem string
+	for _, f := range out.Findings {
+		if f.CheckID == "IRSA205" && f.Status == finding.StatusFail {
+			rem = f.Remediation
+		}
+	}
+	want := `This policy also trusts AWS "arn:aws:iam::999999999999:root" (statement "Backdoor"): the corrected document keeps them as they are; review them before you apply it.`
+	if !strings.Contains(rem, want) {
+		t.Errorf("remediation lacks %q:\n%s", want, rem)
 	}
 }

@@ -154,6 +154,12 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 	for _, ch := range fix.Changes {
 		b.WriteString("- " + ch + "\n")
 	}
+	if others := otherPrincipals(in); len(others) > 0 {
+		// The corrected policy keeps the user's other statements as they
+		// are: say so, so that a principal a forged or stale capture
+		// slipped in is not re-applied unseen.
+		fmt.Fprintf(&b, "\nThis policy also trusts %s: the corrected document keeps them as they are; review them before you apply it.\n", strings.Join(others, ", "))
+	}
 	fmt.Fprintf(&b, "\nTrust policy changes need no pod restart.")
 	return append([]Detail{FixFile(fileName, fix.Content)}, TrustUpdate(roleName, fileName, in.Doc.JSON, in.IAM)...), b.String()
 }
@@ -728,3 +734,26 @@ func TrustUpdate(role, file, before string, iam func(words ...Word) Detail) []De
 
 // SameAccount makes commands for the cluster's own account.
 func SameAccount(words ...Word) Detail { return Run(Command(words...)) }
+
+// otherPrincipals lists the principals the trust policy allows besides the
+// cluster's IAM OIDC provider, each with its statement.
+func otherPrincipals(in *TrustInput) []string {
+	var out []string
+	for i := range in.Doc.Statements {
+		st := &in.Doc.Statements[i]
+		if st.Effect != policy.Allow || st.Principal == nil {
+			continue
+		}
+		if st.NotPrincipal || st.Principal.Any {
+			out = append(out, fmt.Sprintf("every principal (%s)", st.Name()))
+			continue
+		}
+		for _, p := range st.Principal.Entries {
+			if p.Type == policy.PrincipalFederated && p.Value == in.ProviderARN {
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s (%s)", p, st.Name()))
+		}
+	}
+	return out
+}
