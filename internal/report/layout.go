@@ -45,15 +45,11 @@ func inputWide(f finding.Finding) bool {
 
 func place(r *finding.Result, showPassed bool) layout {
 	lay := layout{targets: make([][]entry, len(r.Targets))}
-	direct := make([][]int, len(r.Findings)) // targets each finding concerns directly
+	ix := newTargetIndex(r.Targets)
+	direct := make([][]int, len(r.Findings)) // targets each finding concerns directly, ascending
 	for i, f := range r.Findings {
-		if inputWide(f) {
-			continue
-		}
-		for j, tg := range r.Targets {
-			if concerns(f, tg) {
-				direct[i] = append(direct[i], j)
-			}
+		if !inputWide(f) {
+			direct[i] = ix.concerned(f)
 		}
 	}
 	home := func(i int) int {
@@ -72,27 +68,68 @@ func place(r *finding.Result, showPassed bool) layout {
 		}
 		return "see below, under " + targetName(r.Targets[h])
 	}
-	for j, tg := range r.Targets {
-		// Check IDs this target already has a direct finding for: its chain
-		// naming one of them is explained by that finding.
-		own := map[string]bool{}
-		for i, f := range r.Findings {
-			if slices.Contains(direct[i], j) {
-				own[f.CheckID] = true
+	// Check IDs each target has a direct finding of: its chain naming one
+	// of them is explained by that finding.
+	own := make([]map[string]bool, len(r.Targets))
+	failing := map[string][]int{} // the failing findings of each check
+	for i, f := range r.Findings {
+		for _, j := range direct[i] {
+			if own[j] == nil {
+				own[j] = map[string]bool{}
 			}
+			own[j][f.CheckID] = true
 		}
-		named := chainCheckIDs(tg)
-		for i, f := range r.Findings {
-			if !visible(f) {
-				continue
-			}
+		if f.Status == finding.StatusFail {
+			failing[f.CheckID] = append(failing[f.CheckID], i)
+		}
+	}
+	// Each target's entries, in the order of the findings: a finding is
+	// shown in full at its home, referred to from every other target it
+	// concerns directly, and from every target whose chain names its check
+	// as a cause that no finding of the target's own explains.
+	placed := make([]map[int]entry, len(r.Targets))
+	put := func(j, i int, e entry) {
+		if placed[j] == nil {
+			placed[j] = map[int]entry{}
+		}
+		if _, ok := placed[j][i]; !ok {
+			placed[j][i] = e
+		}
+	}
+	for i, f := range r.Findings {
+		if !visible(f) {
+			continue
+		}
+		for _, j := range direct[i] {
 			switch {
 			case home(i) == j:
-				lay.targets[j] = append(lay.targets[j], entry{f: i})
-			case f.Status != finding.StatusFail:
-			case slices.Contains(direct[i], j) || (named[f.CheckID] && !own[f.CheckID]):
-				lay.targets[j] = append(lay.targets[j], entry{f: i, ref: where(home(i), j)})
+				put(j, i, entry{f: i})
+			case f.Status == finding.StatusFail:
+				put(j, i, entry{f: i, ref: where(home(i), j)})
 			}
+		}
+	}
+	for j, tg := range r.Targets {
+		for id := range chainCheckIDs(tg) {
+			if own[j][id] {
+				continue
+			}
+			for _, i := range failing[id] {
+				if visible(r.Findings[i]) && home(i) != j {
+					put(j, i, entry{f: i, ref: where(home(i), j)})
+				}
+			}
+		}
+		if len(placed[j]) == 0 {
+			continue
+		}
+		idx := make([]int, 0, len(placed[j]))
+		for i := range placed[j] {
+			idx = append(idx, i)
+		}
+		slices.Sort(idx)
+		for _, i := range idx {
+			lay.targets[j] = append(lay.targets[j], placed[j][i])
 		}
 	}
 	for i, f := range r.Findings {
@@ -106,6 +143,87 @@ func place(r *finding.Result, showPassed bool) layout {
 	}
 	return lay
 }
+
+// targetIndex finds the targets a finding concerns without comparing it
+// with every target (a whole cluster is 10,000 of them): candidates by
+// subject, ServiceAccount, namespace, role and the targets the merged
+// evidence names, each confirmed with concerns.
+type targetIndex struct {
+	targets  []finding.Target
+	byObject map[string][]int // KIND/NS/NAME
+	bySA     map[string][]int // NS/SA
+	byNS     map[string][]int
+	byRole   map[string][]int // role ARN, and role name
+}
+
+func newTargetIndex(ts []finding.Target) *targetIndex {
+	ix := &targetIndex{targets: ts, byObject: map[string][]int{}, bySA: map[string][]int{}, byNS: map[string][]int{}, byRole: map[string][]int{}}
+	for j, tg := range ts {
+		ix.byObject[tg.Kind+"/"+tg.Namespace+"/"+tg.Name] = append(ix.byObject[tg.Kind+"/"+tg.Namespace+"/"+tg.Name], j)
+		if tg.ServiceAccount != "" {
+			ix.bySA[tg.Namespace+"/"+tg.ServiceAccount] = append(ix.bySA[tg.Namespace+"/"+tg.ServiceAccount], j)
+		}
+		ix.byNS[tg.Namespace] = append(ix.byNS[tg.Namespace], j)
+		if tg.RoleARN != "" {
+			ix.byRole[tg.RoleARN] = append(ix.byRole[tg.RoleARN], j)
+			if n := roleName(tg.RoleARN); n != "" && n != tg.RoleARN {
+				ix.byRole[n] = append(ix.byRole[n], j)
+			}
+		}
+	}
+	return ix
+}
+
+// concerned returns the targets f concerns, ascending.
+func (ix *targetIndex) concerned(f finding.Finding) []int {
+	s := f.Subject
+	var cand []int
+	cand = append(cand, ix.byObject[s.Kind+"/"+s.Namespace+"/"+s.Name]...)
+	switch s.Kind {
+	case "ServiceAccount":
+		cand = append(cand, ix.bySA[s.Namespace+"/"+s.Name]...)
+	case "Namespace":
+		cand = append(cand, ix.byNS[s.Name]...)
+	case "IAMRole":
+		if s.ARN != "" {
+			cand = append(cand, ix.byRole[s.ARN]...)
+		} else if s.Name != "" {
+			cand = append(cand, ix.byRole[s.Name]...)
+		}
+	}
+	for _, ev := range f.Evidence {
+		if kind, ref, ok := mentioned(ev.Value); ok {
+			cand = append(cand, ix.byObject[kind+"/"+ref]...)
+		}
+	}
+	slices.Sort(cand)
+	cand = slices.Compact(cand)
+	out := cand[:0]
+	for _, j := range cand {
+		if concernsFn(f, ix.targets[j]) {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// mentioned reads the evidence the engine adds when it merges a finding
+// of several targets: the kind and NS/NAME of the target it names.
+func mentioned(v string) (kind, ref string, ok bool) {
+	if rest, found := strings.CutPrefix(v, "affects "); found {
+		kind, ref, ok = strings.Cut(rest, " ")
+		return kind, ref, ok
+	}
+	if rest, found := strings.CutPrefix(v, "pod "); found {
+		if ref, found := strings.CutSuffix(rest, " has the same finding"); found {
+			return "Pod", ref, true
+		}
+	}
+	return "", "", false
+}
+
+// concernsFn is concerns; a test counts its calls.
+var concernsFn = concerns
 
 // concerns reports whether f is about tg or something tg alone depends on.
 func concerns(f finding.Finding, tg finding.Target) bool {
