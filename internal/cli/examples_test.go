@@ -106,10 +106,19 @@ func TestFixDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The preamble byte for byte, then each finding's commands: the guard
-	// that the trust policy in IAM is still the one the fix was computed
-	// from, then the update.
+	// The preamble byte for byte, then each finding's files (here-documents
+	// with a quoted delimiter) and commands: the guard that the trust
+	// policy in IAM is still the one the fix was computed from, then the
+	// update.
+	fileOf := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "cat > " + name + " <<'IRSA_DOCTOR_EOF'\n" + string(b) + "IRSA_DOCTOR_EOF\n"
+	}
 	want := FixScriptPreamble + "\n# IRSA205 trust-subject-mismatch: IAMRole payments-s3-reader\n" +
+		fileOf("payments-s3-reader.trust-policy.json") + fileOf("payments-s3-reader.trust-policy.before.json") +
 		"require_trust_policy payments-s3-reader payments-s3-reader.trust-policy.before.json\n" +
 		"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json\n"
 	if string(script) != want {

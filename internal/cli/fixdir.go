@@ -32,7 +32,7 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 	written := map[string]string{}
 	var body strings.Builder
 	var placeholders []string
-	seenCmd := map[string]bool{}
+	seenCmd, emitted := map[string]bool{}, map[string]bool{}
 	// Providers and issuers first: a trust policy may name a provider that
 	// an earlier command creates.
 	ordered := make([]finding.Finding, 0, len(res.Findings))
@@ -68,21 +68,25 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 			written[name] = fl.Content
 			files++
 		}
-		var lines []string
-		for _, st := range f.Fix.Steps {
-			line := st.Line()
-			if seenCmd[line] {
-				continue
+		// This finding's part of the script: the files no earlier finding
+		// wrote, then the commands no earlier finding ran.
+		part := &finding.Fix{}
+		for _, fl := range f.Fix.Files {
+			if !emitted[fl.Name] {
+				emitted[fl.Name] = true
+				part.Files = append(part.Files, fl)
 			}
-			seenCmd[line] = true
-			if st.Off != "" {
-				lines = append(lines, scriptComment(st.Off))
-			}
-			if st.Placeholder {
-				placeholders = append(placeholders, st.Off)
-			}
-			lines = append(lines, line)
 		}
+		for _, st := range f.Fix.Steps {
+			if line := st.Line(); !seenCmd[line] {
+				seenCmd[line] = true
+				part.AddStep(st)
+				if st.Placeholder {
+					placeholders = append(placeholders, st.Off)
+				}
+			}
+		}
+		lines := part.Script()
 		if len(lines) == 0 {
 			continue
 		}

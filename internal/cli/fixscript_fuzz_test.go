@@ -81,7 +81,7 @@ func FuzzFixScript(f *testing.F) {
 
 // TestCheckFixScript: the rule FuzzFixScript applies rejects what it must.
 func TestCheckFixScript(t *testing.T) {
-	ok := FixScriptPreamble + "\n# IRSA205 x\nrequire_trust_policy r r.before.json\naws iam get-role --role-name 'a b' --query 'x == `{}`'\n"
+	ok := FixScriptPreamble + "\n# IRSA205 x\ncat > r.json <<'IRSA_DOCTOR_EOF'\n{\"a\": \"$(id)\"}\nIRSA_DOCTOR_EOF\nrequire_trust_policy r r.before.json\naws iam get-role --role-name 'a b' --query 'x == `{}`'\n"
 	if p := checkFixScript(ok); len(p) > 0 {
 		t.Errorf("a plain script is refused: %v", p)
 	}
@@ -93,6 +93,7 @@ func TestCheckFixScript(t *testing.T) {
 		"kubectl get pod $(id)\n", "kubectl get pod `id`\n", "kubectl get pod \"$HOME\"\n", "kubectl get pod x; id\n",
 		"kubectl get pod x && id\n", "kubectl get pod * \n", "kubectl get pod x > /etc/passwd\n", "FOO=1 kubectl get pod\n",
 		"kubectl get pod ~root\n", "kubectl get pod x | sh\n", "if true; then id; fi\n", "kubectl get pod $'\\x41'\n",
+		"cat > r.json <<EOF\n$(id)\nEOF\n", "cat > $HOME/r.json <<'EOF'\nx\nEOF\n",
 	} {
 		if p := checkFixScript(FixScriptPreamble + bad); len(p) == 0 {
 			t.Errorf("%q passes", bad)
@@ -133,6 +134,13 @@ func checkFixScript(script string) []string {
 		}
 		// The placeholder guard: echo 'reason' >&2, then exit 1, first.
 		first := wordText(call.Args[0])
+		// A file: cat > NAME <<'DELIM', whose quoted delimiter keeps the
+		// body from any expansion.
+		if first == "cat" && len(call.Args) == 1 && len(st.Redirs) == 2 &&
+			st.Redirs[0].Op == syntax.RdrOut && plainWord(st.Redirs[0].Word) &&
+			st.Redirs[1].Op == syntax.Hdoc && quotedWord(st.Redirs[1].Word) {
+			continue
+		}
 		guard := i < 2 && (first == "echo" && len(st.Redirs) == 1 && st.Redirs[0].Op == syntax.DplOut && wordText(st.Redirs[0].Word) == "2" ||
 			first == "exit" && len(call.Args) == 2 && wordText(call.Args[1]) == "1")
 		if len(st.Redirs) > 0 && !guard {
@@ -158,6 +166,35 @@ func checkFixScript(script string) []string {
 		}
 	}
 	return problems
+}
+
+// plainWord is a word of safe literals and single-quoted runs.
+func plainWord(w *syntax.Word) bool {
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.SglQuoted:
+			if p.Dollar {
+				return false
+			}
+		case *syntax.Lit:
+			if !safeLit.MatchString(p.Value) && p.Value != `\'` {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return len(w.Parts) > 0
+}
+
+// quotedWord is a single-quoted word: a here-document delimiter that
+// keeps the body literal.
+func quotedWord(w *syntax.Word) bool {
+	if len(w.Parts) != 1 {
+		return false
+	}
+	q, ok := w.Parts[0].(*syntax.SglQuoted)
+	return ok && !q.Dollar
 }
 
 // wordText is a word made of plain literals, or "".

@@ -1,6 +1,11 @@
 package finding
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
+)
 
 // A fix is run with admin credentials, and the values in it come from
 // untrusted input: every command is an argv (a list of words), never a
@@ -53,4 +58,55 @@ func (f *Fix) AddStep(s Step) {
 	f.Steps = append(f.Steps, s)
 	f.Commands = append(f.Commands, s.Line())
 	f.Argv = append(f.Argv, s.Argv)
+}
+
+// Script is the fix as the lines of a shell script, the same for fix.sh
+// and the text report: each file written by a here-document whose
+// delimiter is quoted (so nothing in it is expanded) and equals no line
+// of the content, then the commands, a commented one after why.
+func (f *Fix) Script() []string {
+	if f == nil {
+		return nil
+	}
+	var out []string
+	for _, file := range f.Files {
+		var lines []string
+		if content := strings.TrimSuffix(file.Content, "\n"); content != "" {
+			lines = strings.Split(content, "\n")
+		}
+		delim := heredocDelimiter(lines)
+		out = append(out, "cat > "+Quote(file.Name)+" <<'"+delim+"'")
+		out = append(out, lines...)
+		out = append(out, delim)
+	}
+	if len(f.Steps) == len(f.Commands) {
+		for _, st := range f.Steps {
+			if st.Off != "" {
+				// A comment carries no raw control character: a line
+				// break would end it and start a command.
+				out = append(out, "# "+termsafe.Escape(st.Off))
+			}
+			out = append(out, st.Line())
+		}
+		return out
+	}
+	return append(out, f.Commands...)
+}
+
+// heredocDelimiter is IRSA_DOCTOR_EOF, numbered until no line equals it.
+func heredocDelimiter(lines []string) string {
+	delim := "IRSA_DOCTOR_EOF"
+	for n := 1; ; n++ {
+		clash := false
+		for _, l := range lines {
+			if l == delim {
+				clash = true
+				break
+			}
+		}
+		if !clash {
+			return delim
+		}
+		delim = "IRSA_DOCTOR_EOF_" + strconv.Itoa(n)
+	}
 }

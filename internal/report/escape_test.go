@@ -119,7 +119,7 @@ func TestTextEscapesExactly(t *testing.T) {
 		`      bundle b/role\x1b]52;c;cm0gLXJmIH4K\x07.json: {`,
 		`          "sub": "x\x1b[2J\x1b[H"`,
 		`      aws iam update-assume-role-policy --role-name 'r\x1b[2J\x1b[H'`,
-		`    fix file r\u202egnp.exe.json:`,
+		`      cat > 'r\u202egnp.exe.json' <<'IRSA_DOCTOR_EOF'`,
 		`      {"a": "\x1b]52;c;cm0gLXJmIH4K\x07"}`,
 		`  b/x\x1b[2J\x1b[H.json: line 1: bad \u0085`,
 		`  aws iam:GetRole arn:aws:iam::111122223333:role/r\u0085x: AccessDenied\u202egnp.exe`,

@@ -603,13 +603,15 @@ ServiceAccount ops/backup  (mechanism: irsa)
     evidence:
       bundle: eks.amazon.com/role-arn
       and more (see targets)
-    fix file backup.patch.yaml:
+    fix:
+      cat > backup.patch.yaml <<'IRSA_DOCTOR_EOF'
       metadata:
         annotations:
 
           eks.amazonaws.com/role-arn: arn:aws:iam::1:role/backup
-    fix file empty.txt:
-      (empty)
+      IRSA_DOCTOR_EOF
+      cat > empty.txt <<'IRSA_DOCTOR_EOF'
+      IRSA_DOCTOR_EOF
 
 1 target: 0 errors, 1 warning, 0 info; 0 skipped
 `,

@@ -315,32 +315,15 @@ func (t *text) full(f finding.Finding) {
 	if f.Fix.Empty() {
 		return
 	}
-	if len(f.Fix.Commands) > 0 {
-		t.add(body + "fix:")
-		if len(f.Fix.Steps) == len(f.Fix.Commands) {
-			// The same lines as fix.sh: a command that must not run as
-			// it stands is commented out, after why.
-			for _, st := range f.Fix.Steps {
-				if st.Off != "" {
-					t.add(indentLines("# "+esc(st.Off), deeper)...)
-				}
-				t.add(indentLines(escLines(st.Line()), deeper)...)
-			}
-		} else {
-			for _, c := range f.Fix.Commands {
-				t.add(indentLines(escLines(c), deeper)...)
-			}
-		}
-	}
-	for _, file := range f.Fix.Files {
-		t.add(body + "fix file " + esc(file.Name) + ":")
-		if file.Content == "" {
-			t.add(deeper + "(empty)")
-			continue
-		}
-		t.add(indentLines(escLines(file.Content), deeper)...)
+	// The fix as the lines of fix.sh: files written by here-documents,
+	// then the commands, a commented one after why. Pasted, it works as it
+	// does in fix.sh.
+	t.add(body + "fix:")
+	for _, l := range f.Fix.Script() {
+		t.add(indentLines(escLines(l), deeper)...)
 	}
 }
+
 
 // evidenceLines renders "source ref: value"; a value of several lines (a
 // policy document) continues below, indented, never re-wrapped: it is the
