@@ -73,7 +73,7 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 		if partition, account, ok := model.ClusterAccount(c); ok {
 			full := arn.RoleARN(partition, account, "/", v)
 			cmd := model.SaAnnotateCmd(t.Namespace, t.SAName, key, &full, true)
-			details = append(details, model.Run(cmd), model.Remedy(fmt.Sprintf(
+			details = append(details, model.Run(cmd, model.RestartAfter(c, t)), model.Remedy(fmt.Sprintf(
 				"Write the full ARN. If the role is in the cluster's account (%s) and has no path:\n\n%s\n\nthen re-create the pods.", account, model.Lines(cmd))))
 		}
 		r.Fail(subj, msg, details...)

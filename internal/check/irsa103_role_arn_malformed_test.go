@@ -74,11 +74,7 @@ func TestIRSA103(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), role("payments-api"), withCluster("us-west-2", "arn:aws:eks:us-west-2:444455556666:cluster/prod")),
 			details: true,
 			want: []string{
-				`IRSA103 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn "payments-api" is not a valid IAM role ARN: it is a bare role name, not an ARN: the annotation needs the role's full ARN, arn:PARTITION:iam::ACCOUNT:role/NAME; only a webhook run with --compose-role-arn completes a bare name (with the node's account), otherwise it is injected as is and STS rejects it` +
-					"\n  severity: warning" +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/role-arn: \"payments-api\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::444455556666:role/payments-api",
+				"IRSA103 fail ServiceAccount payments/api: eks.amazonaws.com/role-arn \"payments-api\" is not a valid IAM role ARN: it is a bare role name, not an ARN: the annotation needs the role's full ARN, arn:PARTITION:iam::ACCOUNT:role/NAME; only a webhook run with --compose-role-arn completes a bare name (with the node's account), otherwise it is injected as is and STS rejects it\n  severity: warning\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/role-arn: \"payments-api\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/role-arn=arn:aws:iam::444455556666:role/payments-api\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{

@@ -85,7 +85,7 @@ func runIRSA112(c *model.Context, t *model.Target, r *Recorder) {
 			if v != nil {
 				remedy = fmt.Sprintf("Set the annotation to %s seconds", *v)
 			}
-			details = append(details, model.Run(cmd), model.Remedy(remedy+":\n\n"+model.Lines(cmd)+"\n\nThe webhook reads it when a pod is created: re-create the pods of this ServiceAccount afterwards."))
+			details = append(details, model.Run(cmd, model.RestartAfter(c, t)), model.Remedy(remedy+":\n\n"+model.Lines(cmd)+"\n\nThe webhook reads it when a pod is created: re-create the pods of this ServiceAccount afterwards."))
 		}
 		recordExpiration(r, t.SASubject(), j, details)
 	default:

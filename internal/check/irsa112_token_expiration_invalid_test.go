@@ -46,10 +46,7 @@ func TestIRSA112(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), saExp("1h")),
 			details: true,
 			want: []string{
-				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "1h" on the ServiceAccount is not a whole number of seconds: the webhook ignores it and uses the default 86400 seconds` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \"1h\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/token-expiration=3600",
+				"IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration \"1h\" on the ServiceAccount is not a whole number of seconds: the webhook ignores it and uses the default 86400 seconds\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \"1h\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/token-expiration=3600\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -57,10 +54,7 @@ func TestIRSA112(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), saExp(" 7200")),
 			details: true,
 			want: []string{
-				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration " 7200" on the ServiceAccount is not a whole number of seconds: the webhook ignores it and uses the default 86400 seconds` +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \" 7200\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/token-expiration=7200",
+				"IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration \" 7200\" on the ServiceAccount is not a whole number of seconds: the webhook ignores it and uses the default 86400 seconds\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \" 7200\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/token-expiration=7200\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -68,11 +62,7 @@ func TestIRSA112(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), saExp("300")),
 			details: true,
 			want: []string{
-				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "300" on the ServiceAccount is below 600: the webhook raises it to 600 seconds, its minimum` +
-					"\n  severity: info" +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \"300\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/token-expiration=600",
+				"IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration \"300\" on the ServiceAccount is below 600: the webhook raises it to 600 seconds, its minimum\n  severity: info\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \"300\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments --overwrite eks.amazonaws.com/token-expiration=600\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{
@@ -80,11 +70,7 @@ func TestIRSA112(t *testing.T) {
 			snap:    fx.Snapshot(fx.Deployment(), saExp("4294967297")),
 			details: true,
 			want: []string{
-				`IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration "4294967297" on the ServiceAccount is above 4294967296 (2^32), the most the API server accepts for a projected token's expirationSeconds: the webhook injects it as is, and the API server rejects every new pod ("may not specify a duration larger than 2^32 seconds")` +
-					"\n  severity: error" +
-					"\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \"4294967297\"" +
-					"\n  evidence: bundle deployments.json: affects Deployment payments/api" +
-					"\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/token-expiration-",
+				"IRSA112 fail ServiceAccount payments/api: eks.amazonaws.com/token-expiration \"4294967297\" on the ServiceAccount is above 4294967296 (2^32), the most the API server accepts for a projected token's expirationSeconds: the webhook injects it as is, and the API server rejects every new pod (\"may not specify a duration larger than 2^32 seconds\")\n  severity: error\n  evidence: bundle serviceaccounts.json: ServiceAccount payments/api: eks.amazonaws.com/token-expiration: \"4294967297\"\n  evidence: bundle deployments.json: affects Deployment payments/api\n  fix: kubectl annotate serviceaccount api -n payments eks.amazonaws.com/token-expiration-\n  fix: kubectl rollout restart deployment/api -n payments",
 			},
 		},
 		{

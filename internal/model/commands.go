@@ -124,3 +124,12 @@ func TemplatePatchCmd(kind, name, ns, field, key string, value *string) Argv {
 	return Command(Lit("kubectl"), Lit("patch"), Lit(strings.ToLower(kind)), ObjectName(kind, name), Lit("-n"), Namespace(ns),
 		Lit("--type"), Lit("merge"), Lit("-p"), Value("patch", string(b)))
 }
+
+// RestartAfter is the command that re-creates the pods of the target's
+// workload once a change they read at creation is made (an annotation of
+// their ServiceAccount): its rollout restart, or none for a workload
+// without one (a bare pod, a Job, a CronJob picks it up at its next run).
+func RestartAfter(c *Context, t *Target) Argv {
+	kind, name := TemplateWorkload(c, t)
+	return RolloutRestart(kind, name, t.Namespace)
+}
