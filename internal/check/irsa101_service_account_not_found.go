@@ -55,9 +55,9 @@ func runIRSA101(c *model.Context, t *model.Target, r *Recorder) {
 
 	create := model.Command(model.Lit("kubectl"), model.Lit("create"), model.Lit("serviceaccount"), model.ObjectName("ServiceAccount", t.SAName), model.Lit("-n"), model.Namespace(t.Namespace))
 	details = append(details, model.Run(create), model.Remedy(fmt.Sprintf(
-		"Create ServiceAccount `%s` in namespace `%s` and, for IRSA, annotate it with `eks.amazonaws.com/role-arn` (the role's trust policy must allow `system:serviceaccount:%s:%s`):\n\n%s\n\n"+
-			"Or set `serviceAccountName` to a ServiceAccount that exists in `%s`. Pods are admitted with their ServiceAccount only when they are created: re-create them afterwards.",
-		t.SAName, t.Namespace, t.Namespace, t.SAName, model.Lines(create), t.Namespace)))
+		"Create ServiceAccount %s in namespace %s and, for IRSA, annotate it with `eks.amazonaws.com/role-arn` (the role's trust policy must allow %s):\n\n%s\n\n"+
+			"Or set `serviceAccountName` to a ServiceAccount that exists in %s. Pods are admitted with their ServiceAccount only when they are created: re-create them afterwards.",
+		finding.MarkdownCode(t.SAName), finding.MarkdownCode(t.Namespace), finding.MarkdownCode("system:serviceaccount:"+t.Namespace+":"+t.SAName), model.Lines(create), finding.MarkdownCode(t.Namespace))))
 	r.Fail(subj, msg, details...)
 }
 

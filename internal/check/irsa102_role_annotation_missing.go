@@ -89,17 +89,17 @@ func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {
 	if saKey != "" {
 		cmds = append(cmds, model.SaAnnotateCmd(t.Namespace, t.SAName, saKey, nil, false))
 	}
-	remedy := fmt.Sprintf("Annotate ServiceAccount `%s` in `%s` with the role's ARN", t.SAName, t.Namespace)
+	remedy := fmt.Sprintf("Annotate ServiceAccount %s in %s with the role's ARN", finding.MarkdownCode(t.SAName), finding.MarkdownCode(t.Namespace))
 	if known {
 		remedy += " (the value found under the wrong key)"
 	} else {
-		remedy += " (replace ROLE_NAME with the role whose trust policy allows `system:serviceaccount:" + t.Namespace + ":" + t.SAName + "`)"
+		remedy += " (replace ROLE_NAME with the role whose trust policy allows " + finding.MarkdownCode("system:serviceaccount:"+t.Namespace+":"+t.SAName) + ")"
 	}
 	remedy += ":\n\n" + model.Lines(cmds...) + "\n\nThe webhook acts only when a pod is created: re-create the pods of this ServiceAccount afterwards"
 	restart := model.Argv{}
 	if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace).OK() {
 		restart = model.RolloutRestart(kind, name, t.Namespace)
-		remedy += " (`" + restart.Line() + "`)"
+		remedy += " (" + finding.MarkdownCode(restart.Line()) + ")"
 	}
 	remedy += "."
 	if known {

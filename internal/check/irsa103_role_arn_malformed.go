@@ -44,7 +44,7 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 		hint := model.RoleARNHint(c)
 		r.Fail(subj, fmt.Sprintf("%s is empty: the webhook mutates pods only when the value is non-empty, so pods of this ServiceAccount get no role", key),
 			ev, model.Alt("replace the placeholders with the role's ARN", model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)),
-			model.Remedy(fmt.Sprintf("Put the role's ARN in the annotation (%s prints it), then re-create the pods.", "`"+getRole+"`")))
+			model.Remedy(fmt.Sprintf("Put the role's ARN in the annotation (%s prints it), then re-create the pods.", finding.MarkdownCode(getRole))))
 		return
 	}
 	role, err := arn.ParseRole(v)
@@ -86,7 +86,7 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 		restart := model.Argv{}
 		if kind, name := model.TemplateWorkload(c, t); model.RolloutRestart(kind, name, t.Namespace).OK() {
 			restart = model.RolloutRestart(kind, name, t.Namespace)
-			remedy += " (`" + restart.Line() + "`)"
+			remedy += " (" + finding.MarkdownCode(restart.Line()) + ")"
 		}
 		details = append(details, model.Run(cmd, restart), model.Remedy(remedy+"."))
 	} else {
@@ -96,8 +96,8 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 			getRole = finding.Line([]string{"aws", "iam", "get-role", "--role-name", name, "--query", "Role.Arn", "--output", "text"})
 		}
 		hint := model.RoleARNHint(c)
-		details = append(details, model.Remedy(fmt.Sprintf("Find the role's ARN (`%s`) and overwrite the annotation:\n\n%s\n\nthen re-create the pods.",
-			getRole, model.Lines(model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)))))
+		details = append(details, model.Remedy(fmt.Sprintf("Find the role's ARN (%s) and overwrite the annotation:\n\n%s\n\nthen re-create the pods.",
+			finding.MarkdownCode(getRole), model.Lines(model.SaAnnotateCmd(t.Namespace, t.SAName, key, &hint, true)))))
 	}
 	r.Fail(subj, msg, details...)
 }

@@ -371,11 +371,11 @@ func namespaceFix(c *model.Context, t *model.Target, u model.LabelRequirement) [
 	if len(cmds) == 0 {
 		// No command fixes it from the workload's side: restarting alone
 		// would change nothing.
-		return []model.Detail{model.Remedy(fmt.Sprintf("Namespace %s cannot be relabelled to match `%s`: change the webhook's namespaceSelector, or run the workload in a selected namespace; then %s.", t.Namespace, u.String(), how))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Namespace %s cannot be relabelled to match %s: change the webhook's namespaceSelector, or run the workload in a selected namespace; then %s.", t.Namespace, finding.MarkdownCode(u.String()), how))}
 	}
 	re, _ := recreateAfterChange(c, t)
 	cmds = append(cmds, re...)
-	return []model.Detail{model.Run(cmds...), model.Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement `%s`), then %s.", t.Namespace, u.String(), how))}
+	return []model.Detail{model.Run(cmds...), model.Remedy(fmt.Sprintf("Make Namespace %s match the webhook's namespaceSelector (requirement %s), then %s.", t.Namespace, finding.MarkdownCode(u.String()), how))}
 }
 
 // labelFix proposes the pod template label change that satisfies the
@@ -388,11 +388,11 @@ func labelFix(c *model.Context, t *model.Target, u model.LabelRequirement) []mod
 		value = &u.Values[0]
 	case model.SelectorOpNotIn, model.SelectorOpDoesNotExist:
 	default:
-		return []model.Detail{model.Remedy(fmt.Sprintf("Give the pod template a label that satisfies `%s` (the webhook's objectSelector), then re-create the pods.", u.String()))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Give the pod template a label that satisfies %s (the webhook's objectSelector), then re-create the pods.", finding.MarkdownCode(u.String())))}
 	}
 	kind, name := model.TemplateOwner(c, t)
 	cmd := model.TemplatePatchCmd(kind, name, t.Namespace, "labels", u.Key, value)
-	remedy := fmt.Sprintf("Change the pod template's labels to satisfy `%s` (the webhook's objectSelector); the new pods are created through the webhook.", u.String())
+	remedy := fmt.Sprintf("Change the pod template's labels to satisfy %s (the webhook's objectSelector); the new pods are created through the webhook.", finding.MarkdownCode(u.String()))
 	if cmd.None() {
 		return []model.Detail{model.Remedy(remedy + " This controller does not roll its pods on a template change: re-create them.")}
 	}

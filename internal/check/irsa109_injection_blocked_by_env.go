@@ -216,8 +216,8 @@ func failMountClash(c *model.Context, t *model.Target, r *Recorder, a model.Admi
 	if a.Annotated {
 		details = append(details, model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, a.Role)))
 	}
-	remedy := fmt.Sprintf("Name the hand-written volume `%s` (in `volumes` and in every `volumeMounts` entry that uses it): the webhook then finds its volume and mount by name and adds neither. Or mount volume `%s` somewhere else, or delete it and its mounts and let the webhook add its own.",
-		webhook.VolumeName, mc.other.Name)
+	remedy := fmt.Sprintf("Name the hand-written volume `%s` (in `volumes` and in every `volumeMounts` entry that uses it): the webhook then finds its volume and mount by name and adds neither. Or mount volume %s somewhere else, or delete it and its mounts and let the webhook add its own.",
+		webhook.VolumeName, finding.MarkdownCode(mc.other.Name))
 	kind, name := model.TemplateOwner(c, t)
 	if cmd := renameVolumeCmd(kind, name, t.Namespace, t.Spec, mc.other.Name, webhook.VolumeName); !cmd.None() {
 		details = append(details, model.Run(cmd))

@@ -331,7 +331,7 @@ func removeEnvFix(kind, name, ns, container string, vars []*snapshot.EnvVar) []m
 		}
 		cmd = model.Command(words...)
 	}
-	remedy := fmt.Sprintf("Remove %s from container `%s` and give the IAM role the permissions the keys' IAM user had", envNames(vars), container)
+	remedy := fmt.Sprintf("Remove %s from container %s and give the IAM role the permissions the keys' IAM user had", envNames(vars), finding.MarkdownCode(container))
 	if cmd.None() {
 		if kind == "" {
 			return []model.Detail{model.Remedy(remedy + ": a pod's environment cannot be changed, so edit the manifest and re-create the pod.")}

@@ -1,8 +1,10 @@
 package check
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	fx "github.com/irsa-doctor/irsa-doctor/internal/snapshot/snapshottest"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
@@ -206,5 +208,26 @@ func TestCredentialLike(t *testing.T) {
 		if got := credentialLike(name); got != want {
 			t.Errorf("credentialLike(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// TestIRSA110RemedyQuotesNames: a name from the input is shown in the
+// remediation as a Markdown code span that holds it exactly, even when it
+// contains backticks (it would otherwise close the span and show another
+// value).
+func TestIRSA110RemedyQuotesNames(t *testing.T) {
+	s := fx.Snapshot(fx.Deployment(func(w *snapshot.Workload) {
+		w.Template.Spec.Containers[0].Name = "app`x"
+		w.Template.Spec.Containers[0].Env = []snapshot.EnvVar{fx.Lit("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"), fx.Lit("AWS_SECRET_ACCESS_KEY", "x")}
+	}))
+	out := Run(s, Options{Checks: []*Check{irsa110}, Now: fx.Now})
+	var rem string
+	for _, f := range out.Findings {
+		if f.Status == finding.StatusFail {
+			rem = f.Remediation
+		}
+	}
+	if want := "from container ``app`x`` and give"; !strings.Contains(rem, want) {
+		t.Errorf("remediation lacks %q:\n%s", want, rem)
 	}
 }

@@ -42,7 +42,7 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 		r.Fail(subj, fmt.Sprintf("the role ARN is in partition %s, but the cluster runs in partition %s (%s): STS there never finds a role of another partition", ref.ARN.Partition, p, where),
 			ref.Evidence(), issuer.Evidence(),
 			model.Run(annotateRoleCmd(t, right), model.RestartAfter(c, t)),
-			model.Remedy(fmt.Sprintf("Annotate the ServiceAccount with the role's ARN in partition %s, `%s`, then re-create the pods: the webhook injects the ARN at pod creation only.", p, right)))
+			model.Remedy(fmt.Sprintf("Annotate the ServiceAccount with the role's ARN in partition %s, %s, then re-create the pods: the webhook injects the ARN at pod creation only.", p, finding.MarkdownCode(right))))
 		return
 	}
 	lk := model.FindRole(c.Snap, ref.ARN)
@@ -66,7 +66,7 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 		msg += fmt.Sprintf("; role %s does, but STS matches role names case-sensitively", lk.CaseMiss.Name)
 		details = append(details, model.Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN),
 			model.Run(annotateRoleCmd(t, lk.CaseMiss.ARN), model.RestartAfter(c, t)),
-			model.Remedy(fmt.Sprintf("Annotate the ServiceAccount with the existing role's exact ARN, `%s`, then re-create the pods: the webhook injects the ARN at pod creation only.", lk.CaseMiss.ARN)))
+			model.Remedy(fmt.Sprintf("Annotate the ServiceAccount with the existing role's exact ARN, %s, then re-create the pods: the webhook injects the ARN at pod creation only.", finding.MarkdownCode(lk.CaseMiss.ARN))))
 		r.Fail(subj, msg, details...)
 		return
 	}

@@ -95,8 +95,8 @@ func runIRSA402(c *model.Context, t *model.Target, r *Recorder) {
 		create, _ := model.AssociationCommand(a, model.Lit("aws"), model.Lit("eks"), model.Lit("create-pod-identity-association"),
 			model.Lit("--namespace"), model.Namespace(a.Namespace), model.Lit("--service-account"), model.ObjectName("ServiceAccount", orphan[0]), model.Lit("--role-arn"), role)
 		details = append(details, model.RunOrAlt(off, del, create),
-			model.Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount `%s`, delete association %s and create one for `%s` with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n%s",
-				orphan[0], model.AssociationName(a), orphan[0], model.Lines(del, create))))
+			model.Remedy(fmt.Sprintf("An association's ServiceAccount cannot be changed. If the pods run as ServiceAccount %s, delete association %s and create one for %s with the same role, then restart those pods: the webhook injects Pod Identity at pod creation only.\n\n%s",
+				finding.MarkdownCode(orphan[0]), model.AssociationName(a), finding.MarkdownCode(orphan[0]), model.Lines(del, create))))
 	} else {
 		details = append(details, model.RunOrAlt(off, del))
 	}

@@ -203,10 +203,10 @@ func fallbackCause(c *model.Context, t *model.Target, ch model.ContainerChain) (
 func fallbackFix(c *model.Context, t *model.Target, ch model.ContainerChain) []model.Detail {
 	switch {
 	case ch.Skipped:
-		return []model.Detail{model.Remedy(fmt.Sprintf("Take container `%s` out of the pod annotation `%s` (in the pod template) and re-create the pods.", ch.Name, webhook.AnnotationSkipContainers))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Take container %s out of the pod annotation `%s` (in the pod template) and re-create the pods.", finding.MarkdownCode(ch.Name), webhook.AnnotationSkipContainers))}
 	case ch.Role != "" && !ch.HasWebIdentity:
-		return []model.Detail{model.Remedy(fmt.Sprintf("Remove `%s` from container `%s` in the manifest, so that the webhook injects both `%s` and `%s` with its token mount; then re-create the pods.",
-			webhook.EnvRoleARN, ch.Name, webhook.EnvRoleARN, webhook.EnvTokenFile))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Remove `%s` from container %s in the manifest, so that the webhook injects both `%s` and `%s` with its token mount; then re-create the pods.",
+			webhook.EnvRoleARN, finding.MarkdownCode(ch.Name), webhook.EnvRoleARN, webhook.EnvTokenFile))}
 	case t.Meta != nil && model.HasLabel(t.Meta.Labels, webhook.LabelSkip):
 		return []model.Detail{model.Remedy(fmt.Sprintf("Remove the label `%s` from the pod template and re-create the pods.", webhook.LabelSkip))}
 	case t.IsPod() && ch.Imds != nil && (ch.Imds.State == model.ImdsBlocked || ch.Imds.State == model.ImdsAbsent):

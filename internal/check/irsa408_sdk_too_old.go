@@ -148,11 +148,11 @@ func factEvidence(v sdk.Verdict) model.Detail {
 // cannot be changed to another version in place safely, so it gets words.
 func upgradeFix(v sdk.Verdict, kind, name, ns, container string) []model.Detail {
 	if v.FirstFixed == "" {
-		return []model.Detail{model.Remedy(fmt.Sprintf("Upgrade container `%s` to a %s release that carries %s: %s. No source this tool knows names the first such release.",
-			container, v.Image.Name, minimumPhrase(v), v.Basis))}
+		return []model.Detail{model.Remedy(fmt.Sprintf("Upgrade container %s to a %s release that carries %s: %s. No source this tool knows names the first such release.",
+			finding.MarkdownCode(container), v.Image.Name, minimumPhrase(v), v.Basis))}
 	}
 	image := imageRepository(v.Ref.Raw) + ":" + v.FirstFixed
-	remedy := fmt.Sprintf("Upgrade container `%s` to `%s` or later (%s)", container, image, minimumPhrase(v))
+	remedy := fmt.Sprintf("Upgrade container %s to %s or later (%s)", finding.MarkdownCode(container), finding.MarkdownCode(image), minimumPhrase(v))
 	switch kind {
 	case "Deployment", "StatefulSet", "DaemonSet", "CronJob":
 		cmd := model.Command(model.Lit("kubectl"), model.Lit("set"), model.Lit("image"), model.KindName(kind, name), model.Lit("-n"), model.Namespace(ns), model.Value("container image", container+"="+image))

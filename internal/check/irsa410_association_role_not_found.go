@@ -77,7 +77,7 @@ func runIRSA410(c *model.Context, t *model.Target, r *Recorder) {
 		msg += fmt.Sprintf("; role %s does, but IAM matches role names case-sensitively", lk.CaseMiss.Name)
 		cmd := update(model.ARN(lk.CaseMiss.ARN))
 		details = append(details, model.Ev(lk.CaseMiss.Source, "role "+lk.CaseMiss.ARN), model.RunOrAlt(off, cmd),
-			model.Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, `%s`:\n\n%s", lk.CaseMiss.ARN, model.Lines(cmd))))
+			model.Remedy(fmt.Sprintf("Point the association at the existing role's exact ARN, %s:\n\n%s", finding.MarkdownCode(lk.CaseMiss.ARN), model.Lines(cmd))))
 		r.Fail(subj, msg, details...)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/arn"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -144,10 +145,10 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 			break
 		}
 	}
-	fmt.Fprintf(&b, "Apply the corrected trust policy `%s`, your own document with the smallest change that admits ", fileName)
+	fmt.Fprintf(&b, "Apply the corrected trust policy %s, your own document with the smallest change that admits ", finding.MarkdownCode(fileName))
 	var subs []string
 	for _, a := range asks {
-		subs = append(subs, "`"+a.Sub+"`")
+		subs = append(subs, finding.MarkdownCode(a.Sub))
 	}
 	b.WriteString(strings.Join(subs, ", "))
 	b.WriteString(" and nothing broader:\n\n")
