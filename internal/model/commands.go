@@ -107,22 +107,7 @@ func TemplateOwner(c *Context, t *Target) (kind, name string) {
 // or removes one label or annotation of a workload's pod template, for the
 // kinds that roll their pods when the template changes; "" otherwise.
 func TemplatePatchCmd(kind, name, ns, field, key string, value *string) Argv {
-	meta := map[string]any{field: map[string]any{key: value}}
-	var doc map[string]any
-	switch kind {
-	case "Deployment", "StatefulSet", "DaemonSet":
-		doc = map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}
-	case "CronJob":
-		doc = map[string]any{"spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": meta}}}}}
-	default:
-		return Argv{}
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return Argv{}
-	}
-	return Command(Lit("kubectl"), Lit("patch"), Lit(strings.ToLower(kind)), ObjectName(kind, name), Lit("-n"), Namespace(ns),
-		Lit("--type"), Lit("merge"), Lit("-p"), Value("patch", string(b)))
+	return TemplatePatch(kind, name, ns, map[string]any{"metadata": map[string]any{field: map[string]any{key: value}}})
 }
 
 // RestartAfter is the command that re-creates the pods of the target's
