@@ -100,6 +100,10 @@ type iamRole struct {
 	ARN                      string         `json:"Arn"`
 	AssumeRolePolicyDocument jsontext.Value `json:"AssumeRolePolicyDocument"`
 	MaxSessionDuration       int            `json:"MaxSessionDuration"`
+	Tags                     []struct {
+		Key   string `json:"Key"`
+		Value string `json:"Value"`
+	} `json:"Tags"`
 }
 
 // role converts one role value; ok false when it was unusable (recorded).
@@ -133,6 +137,12 @@ func (r *result) role(src *jsonSrc, v jsontext.Value, what string) (*snapshot.Ro
 		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s %s: AssumeRolePolicyDocument %v", what, ir.RoleName, err))
 	}
 	role.TrustPolicy = policy
+	for _, tag := range ir.Tags {
+		if role.Tags == nil {
+			role.Tags = map[string]string{}
+		}
+		role.Tags[tag.Key] = tag.Value
+	}
 	return role, true
 }
 

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -256,5 +257,37 @@ func TestReadAWSOther(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cmpSnap(t, tt.want, readStdin(t, tt.input))
 		})
+	}
+}
+
+// TestGetRoleIdentity: a role is its ARN. get-role's Tags are kept (they
+// tell infrastructure as code); a capture whose RoleName or Path says
+// another role than its Arn is left out, with the reason.
+func TestGetRoleIdentity(t *testing.T) {
+	role := func(name, path, arn string) string {
+		return `{"Role": {"Path": "` + path + `", "RoleName": "` + name + `", "RoleId": "AROAEXAMPLE", "Arn": "` + arn + `",
+  "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},
+  "Tags": [{"Key": "aws:cloudformation:stack-name", "Value": "payments-iam"}]}}`
+	}
+	s := readStdin(t, role("s3-reader", "/", "arn:aws:iam::111122223333:role/s3-reader"))
+	if len(s.Roles) != 1 {
+		t.Fatalf("roles: %+v", s.Roles)
+	}
+	for _, r := range s.Roles {
+		if r.Tags["aws:cloudformation:stack-name"] != "payments-iam" {
+			t.Errorf("tags: %v", r.Tags)
+		}
+	}
+	for _, tc := range []struct{ name, path, arn, why string }{
+		{"admin", "/", "arn:aws:iam::111122223333:role/s3-reader", `its RoleName "admin" is not the name in its Arn ("s3-reader")`},
+		{"s3-reader", "/", "arn:aws:iam::111122223333:role/team/s3-reader", `its Path "/" is not the path in its Arn ("/team/")`},
+	} {
+		s := readStdin(t, role(tc.name, tc.path, tc.arn))
+		if len(s.Roles) != 0 {
+			t.Errorf("%s: an inconsistent capture was kept: %+v", tc.name, s.Roles)
+		}
+		if len(s.Files) != 1 || !strings.Contains(s.Files[0].Error, tc.why) {
+			t.Errorf("%s: file error %+v, want it to say %q", tc.name, s.Files, tc.why)
+		}
 	}
 }

@@ -87,3 +87,25 @@ func TestIRSA205FixNamesOtherPrincipals(t *testing.T) {
 		t.Errorf("remediation lacks %q:\n%s", want, rem)
 	}
 }
+
+// TestIRSA205FixNamesIaC: a role CloudFormation manages gets a fix that
+// says the next stack update reverts a CLI change.
+func TestIRSA205FixNamesIaC(t *testing.T) {
+	tagged := func(s *snapshot.Snapshot) {
+		for _, r := range s.Roles {
+			r.Tags = map[string]string{"aws:cloudformation:stack-name": "payments-iam"}
+		}
+	}
+	doc := fx.PolicyDoc(fx.TrustStatement(iamProvider, iamHP, "StringEquals", "system:serviceaccount:payment:s3-reader", "sts.amazonaws.com"))
+	out := Run(iamSnapshot(iamSetTrust(doc), tagged), Options{Checks: []*Check{irsa205}, Now: iamNow})
+	var rem string
+	for _, f := range out.Findings {
+		if f.CheckID == "IRSA205" && f.Status == finding.StatusFail {
+			rem = f.Remediation
+		}
+	}
+	want := `Role s3-reader is managed by CloudFormation stack "payments-iam" (change the role's AssumeRolePolicyDocument in the stack's template): the next apply reverts a change made with the AWS CLI, so make the change there too.`
+	if !strings.Contains(rem, want) {
+		t.Errorf("remediation lacks %q:\n%s", want, rem)
+	}
+}

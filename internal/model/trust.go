@@ -161,6 +161,11 @@ func TrustFix(c *Context, in *TrustInput, generic string) ([]Detail, string) {
 		// slipped in is not re-applied unseen.
 		fmt.Fprintf(&b, "\nThis policy also trusts %s: the corrected document keeps them as they are; review them before you apply it.\n", strings.Join(others, ", "))
 	}
+	if owner := ManagedBy(in.RoleFact); owner != "" {
+		// The CLI change holds only until the tool that owns the role
+		// applies its own copy again.
+		fmt.Fprintf(&b, "\nRole %s is managed by %s: the next apply reverts a change made with the AWS CLI, so make the change there too.\n", in.RoleFact.Name, owner)
+	}
 	fmt.Fprintf(&b, "\nTrust policy changes need no pod restart.")
 	return append([]Detail{FixFile(fileName, fix.Content)}, TrustUpdate(roleName, fileName, in.Doc.JSON, in.IAM)...), b.String()
 }
@@ -757,4 +762,37 @@ func otherPrincipals(in *TrustInput) []string {
 		}
 	}
 	return out
+}
+
+// ManagedBy names the infrastructure-as-code tool whose tags the role
+// carries, and where its trust policy is defined, or "" when its tags show
+// none. CloudFormation tags every resource of a stack with
+// aws:cloudformation:stack-name
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html);
+// eksctl tags the roles it creates with alpha.eksctl.io/* keys;
+// Terraform has no tag of its own, but the AWS provider's default_tags are
+// commonly set to a key that names it.
+func ManagedBy(r *snapshot.Role) string {
+	if r == nil {
+		return ""
+	}
+	if stack := r.Tags["aws:cloudformation:stack-name"]; stack != "" {
+		return fmt.Sprintf("CloudFormation stack %q (change the role's AssumeRolePolicyDocument in the stack's template)", stack)
+	}
+	for k, v := range r.Tags {
+		if strings.HasPrefix(k, "alpha.eksctl.io/") || strings.HasPrefix(k, "eksctl.cluster.k8s.io/") {
+			cluster := r.Tags["alpha.eksctl.io/cluster-name"]
+			if cluster == "" {
+				cluster = v
+			}
+			return fmt.Sprintf("eksctl (cluster %q: change the iamserviceaccount or podidentityassociation in its config file, then run eksctl again)", cluster)
+		}
+	}
+	for k, v := range r.Tags {
+		lk, lv := strings.ToLower(k), strings.ToLower(v)
+		if strings.Contains(lk, "terraform") || (lk == "managedby" || lk == "managed-by" || lk == "managed_by") && strings.Contains(lv, "terraform") {
+			return "Terraform (tag " + k + "=" + v + ": change the role's assume_role_policy in its configuration)"
+		}
+	}
+	return ""
 }

@@ -37,3 +37,22 @@ func TestSubjectFacts(t *testing.T) {
 		})
 	}
 }
+
+// TestManagedBy: the tags that tell a role infrastructure as code manages.
+func TestManagedBy(t *testing.T) {
+	tests := []struct {
+		tags map[string]string
+		want string
+	}{
+		{map[string]string{"aws:cloudformation:stack-name": "payments-iam"}, `CloudFormation stack "payments-iam" (change the role's AssumeRolePolicyDocument in the stack's template)`},
+		{map[string]string{"alpha.eksctl.io/cluster-name": "prod", "alpha.eksctl.io/iamserviceaccount-name": "payments/s3-reader"}, `eksctl (cluster "prod": change the iamserviceaccount or podidentityassociation in its config file, then run eksctl again)`},
+		{map[string]string{"ManagedBy": "Terraform"}, "Terraform (tag ManagedBy=Terraform: change the role's assume_role_policy in its configuration)"},
+		{map[string]string{"team": "payments"}, ""},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		if got := ManagedBy(&snapshot.Role{Tags: tt.tags}); got != tt.want {
+			t.Errorf("ManagedBy(%v) = %q, want %q", tt.tags, got, tt.want)
+		}
+	}
+}

@@ -47,7 +47,10 @@ type Role struct {
 	// when the input held it URL-encoded as the IAM API returns it.
 	TrustPolicy        string `json:"trustPolicy"`
 	MaxSessionDuration int    `json:"maxSessionDuration,omitempty"`
-	Source             Source `json:"-"`
+	// Tags are the role's tags (get-role prints them): they tell a role
+	// that infrastructure as code manages.
+	Tags   map[string]string `json:"tags,omitempty"`
+	Source Source            `json:"-"`
 }
 
 // OIDCProvider is an IAM OIDC identity provider.
