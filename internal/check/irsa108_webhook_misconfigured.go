@@ -164,8 +164,10 @@ func reviewVersionProblem(s *snapshot.Snapshot, h *model.IdentifiedHook) (hookPr
 	case img.Image != "":
 		runs = fmt.Sprintf("the webhook runs image %s, a release up to %s, which answers", img.Image, webhook.LastV1beta1OnlyRelease)
 		p.evidence, p.evSource = fmt.Sprintf("%s runs image %s", img.Workload, img.Image), img.Source
-	case img.Managed:
+	case img.Managed && strings.HasPrefix(*w.ClientConfig.URL, "https://127.0.0.1:"):
 		p.evidence, p.evSource = fmt.Sprintf("%s calls %s: the EKS-managed webhook runs on the control plane, so its image and version are not in the input", h.String(), *w.ClientConfig.URL), h.Cfg.Source
+	case img.Managed:
+		p.evidence, p.evSource = fmt.Sprintf("%s calls %s, not a Service: the workload behind that URL, and so the webhook's image and version, cannot be told from the input", h.String(), *w.ClientConfig.URL), h.Cfg.Source
 	default:
 		ns := w.ClientConfig.Service.Namespace
 		p.evidence, p.evSource = fmt.Sprintf("the webhook's image is not in the input (capture: kubectl get deployments,daemonsets -n %s -o json)", ns), h.Cfg.Source

@@ -247,6 +247,18 @@ func TestIRSA108(t *testing.T) {
 			}),
 		},
 		{
+			name: "webhook called by a URL outside the node: image cannot be tied to it",
+			want: []string{
+				"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1], so the API server sends it AdmissionReview v1; the webhook's releases up to v0.6.17 answer only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook: rules [CREATE \"\" v1 pods]; clientConfig url https://webhook.example.com/mutate, caBundle set\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook calls https://webhook.example.com/mutate, not a Service: the workload behind that URL, and so the webhook's image and version, cannot be told from the input\n  evidence: bundle pods.json: affects Pod payments/api-7d9f8b6c5-x2k4p",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap: all(pod, func(s *snapshot.Snapshot) {
+				u := "https://webhook.example.com/mutate"
+				hook(s).ClientConfig.URL = &u
+				hook(s).AdmissionReviewVersions = []string{"v1"}
+			}),
+		},
+		{
 			name: "self-managed webhook v0.5.0 sent v1 first",
 			want: []string{
 				"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1, v1beta1], so the API server sends it AdmissionReview v1; the webhook runs image amazon/amazon-eks-pod-identity-webhook:v0.5.0, a release up to v0.6.17, which answers only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook: rules [CREATE \"\" v1 pods]; clientConfig service default/pod-identity-webhook, caBundle set\n  evidence: bundle deployments.json: Deployment default/pod-identity-webhook runs image amazon/amazon-eks-pod-identity-webhook:v0.5.0\n  evidence: bundle pods.json: affects Pod payments/api-7d9f8b6c5-x2k4p",

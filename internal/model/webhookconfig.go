@@ -110,9 +110,9 @@ type WebhookImage struct {
 	// Workload names the Deployment or DaemonSet that runs it
 	// ("Deployment default/pod-identity-webhook").
 	Workload string
-	// Managed: the configuration calls a URL (EKS calls
-	// https://127.0.0.1:23443/mutate): the webhook runs on the control
-	// plane, where no image can be seen.
+	// Managed: the configuration calls a URL, not a Service, so no
+	// workload can be tied to it (EKS calls https://127.0.0.1:23443/mutate:
+	// the webhook runs on the control plane, where no image can be seen).
 	Managed bool
 }
 
