@@ -86,9 +86,22 @@ func runIRSA104(c *model.Context, t *model.Target, r *Recorder) {
 		details = append(details, model.Ev(h.Cfg.Source, model.FailurePolicyNote(h)))
 	}
 	cmds, remedy := model.RecreateFix(c, t)
+	if len(model.IdentifiedConfigs(c.Snap)) == 0 {
+		remedy += "\n\n" + uncapturedConfigCauses
+	}
 	details = append(details, model.Run(cmds...), model.Remedy(remedy))
 	r.Fail(subj, msg, details...)
 }
+
+// uncapturedConfigCauses: without the webhook's configuration, IRSA108
+// cannot tell whether every call fails, in which case a re-created pod is
+// admitted unmutated again (docs/reference/webhook.md#admissionreview-versions).
+var uncapturedConfigCauses = fmt.Sprintf("If the new pods are not mutated either, the API server does not call the webhook for them or its calls fail, which a restart cannot fix: "+
+	"a configuration whose `admissionReviewVersions` lists `v1` first makes the API server send AdmissionReview v1, which webhook releases up to %s answer in a form it rejects "+
+	"(`expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=`); "+
+	"an invalid `caBundle` fails every call too, and a `namespaceSelector` or `objectSelector` can exclude the pod. "+
+	"The input has no MutatingWebhookConfiguration: capture `kubectl get mutatingwebhookconfigurations -o json`, and for a self-managed webhook its image "+
+	"(`kubectl get deployments,daemonsets -A -o json`), and run again so that IRSA108 judges them.", webhook.LastV1beta1OnlyRelease)
 
 // failPartlyMutated reports the containers of a mutated pod that lack the
 // variables, as a warning: the pod works for the containers that were

@@ -382,3 +382,53 @@ func TestIRSA104(t *testing.T) {
 		})
 	}
 }
+
+// Without the webhook's configuration in the input, IRSA108 is skipped and
+// cannot rule out a webhook whose every call fails (webhook issue #225:
+// admissionReviewVersions [v1]), so the restart IRSA104 advises comes with
+// those causes and the capture that lets IRSA108 judge them.
+func TestIRSA104RemedyWithoutConfiguration(t *testing.T) {
+	s := whSnapshot(func(s *snapshot.Snapshot) {
+		s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p")}
+		s.Webhooks = nil
+		s.Listings = s.Listings[:1]
+	})
+	out := Run(s, Options{Checks: []*Check{irsa104, irsa108}, Now: whNow})
+	want := "The webhook acts only when a pod is created. Restart Deployment api so that its pods are re-created and mutated:\n\n" +
+		"    kubectl rollout restart deployment/api -n payments\n\n" +
+		"If the new pods are not mutated either, the API server does not call the webhook for them or its calls fail, which a restart cannot fix: " +
+		"a configuration whose `admissionReviewVersions` lists `v1` first makes the API server send AdmissionReview v1, which webhook releases up to v0.6.17 answer in a form it rejects " +
+		"(`expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=`); " +
+		"an invalid `caBundle` fails every call too, and a `namespaceSelector` or `objectSelector` can exclude the pod. " +
+		"The input has no MutatingWebhookConfiguration: capture `kubectl get mutatingwebhookconfigurations -o json`, and for a self-managed webhook its image " +
+		"(`kubectl get deployments,daemonsets -A -o json`), and run again so that IRSA108 judges them."
+	var got []string
+	for _, f := range out.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s: %s", f.CheckID, f.Status, f.Subject, f.Message))
+		if f.CheckID == "IRSA104" && f.Remediation != want {
+			t.Errorf("IRSA104 remediation:\n got %q\nwant %q", f.Remediation, want)
+		}
+	}
+	wantHeads := []string{
+		"IRSA104 fail Pod payments/api-7d9f8b6c5-x2k4p: ServiceAccount \"s3-reader\" has eks.amazonaws.com/role-arn \"arn:aws:iam::111122223333:role/s3-reader\", but container \"app\" has neither AWS_ROLE_ARN nor AWS_WEB_IDENTITY_TOKEN_FILE and the pod has no aws-iam-token volume: the pod was created before the annotation, or the webhook did not mutate it, so it runs without IRSA credentials",
+		"IRSA108 skipped MutatingWebhookConfiguration pod-identity-webhook: the input has no MutatingWebhookConfigurations (capture: kubectl get mutatingwebhookconfigurations -o json)",
+	}
+	sort.Strings(got)
+	assertBlocks(t, got, wantHeads)
+}
+
+// A configuration listing only v1 (webhook issue #225) fails every call:
+// IRSA108 reports it and IRSA104 names it as the cause instead of advising
+// a restart.
+func TestIRSA104BlockedByReviewVersion(t *testing.T) {
+	s := whSnapshot(func(s *snapshot.Snapshot) {
+		s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p")}
+		s.Webhooks[0].Webhooks[0].AdmissionReviewVersions = []string{"v1"}
+	})
+	got := headsOf(whRender(t, s, model.Selector{}, irsa104, irsa108))
+	assertBlocks(t, got, []string{
+		"IRSA104 skipped Pod payments/api-7d9f8b6c5-x2k4p: blocked by IRSA108",
+		"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1], so the API server sends it AdmissionReview v1; the webhook's releases up to v0.6.17 answer only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)",
+		"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+	})
+}

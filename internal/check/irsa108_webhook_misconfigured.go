@@ -50,6 +50,9 @@ type hookProblem struct {
 	// failurePolicy decides what happens.
 	callFails bool
 	hook      *model.IdentifiedHook
+	// evidence, from evSource, and remedy, when the problem has its own.
+	evidence, remedy string
+	evSource         snapshot.Source
 }
 
 // recordConfigProblems records one outcome for the configuration itself:
@@ -68,6 +71,9 @@ func recordConfigProblems(c *model.Context, r *Recorder, wc *snapshot.WebhookCon
 	}
 	for i := range hooks {
 		probs = append(probs, hookProblems(&hooks[i], c.Now)...)
+		if p, ok := reviewVersionProblem(c.Snap, &hooks[i]); ok {
+			probs = append(probs, p)
+		}
 	}
 	if len(probs) == 0 {
 		var names []string
@@ -93,6 +99,17 @@ func recordConfigProblems(c *model.Context, r *Recorder, wc *snapshot.WebhookCon
 	}
 	for _, h := range hooks {
 		details = append(details, model.Ev(wc.Source, fmt.Sprintf("%s: rules %s; clientConfig %s", h.String(), rulesString(h.Hook.Rules), clientConfigString(h.Hook.ClientConfig))))
+	}
+	for _, p := range probs {
+		if p.evidence != "" {
+			details = append(details, model.Ev(p.evSource, p.evidence))
+		}
+	}
+	for _, p := range probs {
+		if p.remedy != "" {
+			details = append(details, model.Remedy(p.remedy))
+			break
+		}
 	}
 	if sev != finding.SeverityError {
 		details = append(details, model.WithSeverity(sev))
@@ -124,6 +141,48 @@ func hookProblems(h *model.IdentifiedHook, now time.Time) []hookProblem {
 		}
 	}
 	return out
+}
+
+// reviewVersionProblem reports a webhook whose admissionReviewVersions make
+// the API server send AdmissionReview v1, which the webhook's releases up to
+// webhook.LastV1beta1OnlyRelease answer without apiVersion and kind, so the
+// API server rejects every answer
+// (docs/reference/webhook.md#admissionreview-versions; webhook issue #225).
+// An image whose tag is not such a release is not judged.
+func reviewVersionProblem(s *snapshot.Snapshot, h *model.IdentifiedHook) (hookProblem, bool) {
+	w := h.Hook
+	if webhook.SentReviewVersion(w.AdmissionReviewVersions) != webhook.ReviewV1 {
+		return hookProblem{}, false
+	}
+	img := model.ImageOf(s, *h)
+	if img.Image != "" && !webhook.V1beta1Only(img.Image) {
+		return hookProblem{}, false
+	}
+	p := hookProblem{hook: h, severity: finding.SeverityError, callFails: true}
+	runs := fmt.Sprintf("the webhook's releases up to %s answer", webhook.LastV1beta1OnlyRelease)
+	switch {
+	case img.Image != "":
+		runs = fmt.Sprintf("the webhook runs image %s, a release up to %s, which answers", img.Image, webhook.LastV1beta1OnlyRelease)
+		p.evidence, p.evSource = fmt.Sprintf("%s runs image %s", img.Workload, img.Image), img.Source
+	case img.Managed && strings.HasPrefix(*w.ClientConfig.URL, "https://127.0.0.1:"):
+		p.evidence, p.evSource = fmt.Sprintf("%s calls %s: the EKS-managed webhook runs on the control plane, so its image and version are not in the input", h.String(), *w.ClientConfig.URL), h.Cfg.Source
+	case img.Managed:
+		p.evidence, p.evSource = fmt.Sprintf("%s calls %s, not a Service: the workload behind that URL, and so the webhook's image and version, cannot be told from the input", h.String(), *w.ClientConfig.URL), h.Cfg.Source
+	default:
+		ns := w.ClientConfig.Service.Namespace
+		p.evidence, p.evSource = fmt.Sprintf("the webhook's image is not in the input (capture: kubectl get deployments,daemonsets -n %s -o json)", ns), h.Cfg.Source
+	}
+	p.text = fmt.Sprintf("webhook %s lists admissionReviewVersions [%s], so the API server sends it AdmissionReview v1; %s only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)",
+		w.Name, strings.Join(w.AdmissionReviewVersions, ", "), runs)
+	i := 0
+	for j := range h.Cfg.Webhooks {
+		if &h.Cfg.Webhooks[j] == w {
+			i = j
+		}
+	}
+	patch := fmt.Sprintf(`kubectl patch mutatingwebhookconfiguration %s --type=json -p '[{"op":"replace","path":"/webhooks/%d/admissionReviewVersions","value":["v1beta1","v1"]}]'`, h.Cfg.Name, i)
+	p.remedy = fmt.Sprintf("List `v1beta1` before `v1` in the webhook's admissionReviewVersions so that the API server sends the version the webhook answers (on a self-managed installation, %s), then re-create the pods that were admitted unmutated. On EKS the configuration belongs to the managed control plane: open a case with AWS Support rather than editing it.", finding.MarkdownCode(patch))
+	return p, true
 }
 
 // createsPods reports whether a rule matches CREATE of core/v1 pods, as the

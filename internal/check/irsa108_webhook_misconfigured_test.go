@@ -27,6 +27,19 @@ func TestIRSA108(t *testing.T) {
 		}
 	}
 	svc := &snapshot.ServiceReference{Namespace: "default", Name: "pod-identity-webhook"}
+	// selfManaged: the upstream configuration calling service
+	// default/pod-identity-webhook, run by a Deployment with image (none
+	// when "").
+	selfManaged := func(image string) func(*snapshot.Snapshot) {
+		return func(s *snapshot.Snapshot) {
+			hook(s).ClientConfig = snapshot.WebhookClientConfig{Service: svc, CABundle: whCABundle}
+			if image != "" {
+				s.Workloads = append(s.Workloads, &snapshot.Workload{Kind: "Deployment", APIVersion: "apps/v1", Source: whWLs,
+					ObjectMeta: snapshot.ObjectMeta{Namespace: "default", Name: "pod-identity-webhook"},
+					Template:   snapshot.PodTemplate{Spec: snapshot.PodSpec{Containers: []snapshot.Container{{Name: "pod-identity-webhook", Image: image}}}}})
+			}
+		}
+	}
 	tests := []struct {
 		name  string
 		snap  func(*snapshot.Snapshot)
@@ -223,6 +236,67 @@ func TestIRSA108(t *testing.T) {
 			}),
 		},
 		{
+			name: "EKS configuration listing only v1 (webhook issue #225): image unknown",
+			want: []string{
+				"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1], so the API server sends it AdmissionReview v1; the webhook's releases up to v0.6.17 answer only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Fail: while calls fail, pod creation is rejected with \"failed calling webhook\"\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook: rules [CREATE \"\" v1 pods]; clientConfig url https://127.0.0.1:23443/mutate, caBundle set\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook calls https://127.0.0.1:23443/mutate: the EKS-managed webhook runs on the control plane, so its image and version are not in the input\n  evidence: bundle pods.json: affects Pod payments/api-7d9f8b6c5-x2k4p",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap: all(pod, func(s *snapshot.Snapshot) {
+				hook(s).AdmissionReviewVersions = []string{"v1"}
+				hook(s).FailurePolicy = "Fail"
+			}),
+		},
+		{
+			name: "webhook called by a URL outside the node: image cannot be tied to it",
+			want: []string{
+				"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1], so the API server sends it AdmissionReview v1; the webhook's releases up to v0.6.17 answer only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook: rules [CREATE \"\" v1 pods]; clientConfig url https://webhook.example.com/mutate, caBundle set\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook calls https://webhook.example.com/mutate, not a Service: the workload behind that URL, and so the webhook's image and version, cannot be told from the input\n  evidence: bundle pods.json: affects Pod payments/api-7d9f8b6c5-x2k4p",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap: all(pod, func(s *snapshot.Snapshot) {
+				u := "https://webhook.example.com/mutate"
+				hook(s).ClientConfig.URL = &u
+				hook(s).AdmissionReviewVersions = []string{"v1"}
+			}),
+		},
+		{
+			name: "self-managed webhook v0.5.0 sent v1 first",
+			want: []string{
+				"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1, v1beta1], so the API server sends it AdmissionReview v1; the webhook runs image amazon/amazon-eks-pod-identity-webhook:v0.5.0, a release up to v0.6.17, which answers only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook: rules [CREATE \"\" v1 pods]; clientConfig service default/pod-identity-webhook, caBundle set\n  evidence: bundle deployments.json: Deployment default/pod-identity-webhook runs image amazon/amazon-eks-pod-identity-webhook:v0.5.0\n  evidence: bundle pods.json: affects Pod payments/api-7d9f8b6c5-x2k4p",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap: all(pod, selfManaged("amazon/amazon-eks-pod-identity-webhook:v0.5.0"), func(s *snapshot.Snapshot) {
+				hook(s).AdmissionReviewVersions = []string{"v1", "v1beta1"}
+			}),
+		},
+		{
+			name: "self-managed webhook, image not in the input",
+			want: []string{
+				"IRSA108 fail MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com lists admissionReviewVersions [v1], so the API server sends it AdmissionReview v1; the webhook's releases up to v0.6.17 answer only v1beta1, without apiVersion and kind, and the API server rejects every answer (expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, got /, Kind=)\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook has failurePolicy Ignore: when a call fails, the API server admits the pod unmutated and reports nothing\n  evidence: bundle mutatingwebhookconfigurations.json: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook: rules [CREATE \"\" v1 pods]; clientConfig service default/pod-identity-webhook, caBundle set\n  evidence: bundle mutatingwebhookconfigurations.json: the webhook's image is not in the input (capture: kubectl get deployments,daemonsets -n default -o json)\n  evidence: bundle pods.json: affects Pod payments/api-7d9f8b6c5-x2k4p",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap: all(pod, selfManaged(""), func(s *snapshot.Snapshot) { hook(s).AdmissionReviewVersions = []string{"v1"} }),
+		},
+		{
+			name: "self-managed webhook of a later release is not judged",
+			want: []string{
+				"IRSA108 pass MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com is called on CREATE of pods and its client configuration is complete",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap:  all(pod, selfManaged("amazon/amazon-eks-pod-identity-webhook:v0.7.0"), func(s *snapshot.Snapshot) { hook(s).AdmissionReviewVersions = []string{"v1"} }),
+			heads: true,
+		},
+		{
+			name: "v1beta1 listed first is what the webhook answers",
+			want: []string{
+				"IRSA108 pass MutatingWebhookConfiguration pod-identity-webhook: webhook iam-for-pods.amazonaws.com is called on CREATE of pods and its client configuration is complete",
+				"IRSA108 pass Pod payments/api-7d9f8b6c5-x2k4p: webhook iam-for-pods.amazonaws.com of MutatingWebhookConfiguration pod-identity-webhook selects the pod's namespace and labels",
+			},
+			snap: all(pod, selfManaged("amazon/amazon-eks-pod-identity-webhook:v0.5.0"), func(s *snapshot.Snapshot) {
+				hook(s).AdmissionReviewVersions = []string{"v1beta1", "v1"}
+			}),
+			heads: true,
+		},
+		{
 			name: "mutated pod is not judged",
 			want: nil,
 			snap: func(s *snapshot.Snapshot) {
@@ -240,4 +314,26 @@ func TestIRSA108(t *testing.T) {
 			assertBlocks(t, got, tt.want)
 		})
 	}
+}
+
+// The admissionReviewVersions fault names the change that fixes it: list
+// v1beta1 first (webhook issue #225), not a restart.
+func TestIRSA108ReviewVersionRemedy(t *testing.T) {
+	s := whSnapshot(func(s *snapshot.Snapshot) {
+		s.Pods = []*snapshot.Pod{whPod("api-7d9f8b6c5-x2k4p")}
+		s.Webhooks[0].Webhooks[0].AdmissionReviewVersions = []string{"v1"}
+	})
+	out := Run(s, Options{Checks: []*Check{irsa108}, Now: whNow})
+	want := "List `v1beta1` before `v1` in the webhook's admissionReviewVersions so that the API server sends the version the webhook answers (on a self-managed installation, " +
+		"`kubectl patch mutatingwebhookconfiguration pod-identity-webhook --type=json -p '[{\"op\":\"replace\",\"path\":\"/webhooks/0/admissionReviewVersions\",\"value\":[\"v1beta1\",\"v1\"]}]'`), " +
+		"then re-create the pods that were admitted unmutated. On EKS the configuration belongs to the managed control plane: open a case with AWS Support rather than editing it."
+	for _, f := range out.Findings {
+		if f.Subject.Kind == "MutatingWebhookConfiguration" {
+			if f.Remediation != want {
+				t.Errorf("remediation:\n got %s\nwant %s", f.Remediation, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no finding on the configuration: %+v", out.Findings)
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -98,4 +99,40 @@ func podShowsMutation(c *Context, t *Target) bool {
 		return Volume(spec, webhook.VolumeName) == nil
 	}
 	return true
+}
+
+// WebhookImage is where the pod identity webhook of a configuration runs,
+// as far as the input tells.
+type WebhookImage struct {
+	// Image is the webhook container's image, "" when not in the input.
+	Image  string
+	Source snapshot.Source
+	// Workload names the Deployment or DaemonSet that runs it
+	// ("Deployment default/pod-identity-webhook").
+	Workload string
+	// Managed: the configuration calls a URL, not a Service, so no
+	// workload can be tied to it (EKS calls https://127.0.0.1:23443/mutate:
+	// the webhook runs on the control plane, where no image can be seen).
+	Managed bool
+}
+
+// ImageOf finds the image of the webhook a configuration calls: a container
+// whose image is amazon-eks-pod-identity-webhook in a Deployment or
+// DaemonSet of the called service's namespace or kube-system.
+func ImageOf(s *snapshot.Snapshot, h IdentifiedHook) WebhookImage {
+	cc := h.Hook.ClientConfig
+	if cc.Service == nil {
+		return WebhookImage{Managed: cc.URL != nil}
+	}
+	for _, w := range s.Workloads {
+		if w.Kind != "Deployment" && w.Kind != "DaemonSet" || w.Namespace != cc.Service.Namespace && w.Namespace != "kube-system" {
+			continue
+		}
+		for _, ct := range w.Template.Spec.Containers {
+			if strings.Contains(ct.Image, webhook.ImageName) {
+				return WebhookImage{Image: ct.Image, Source: w.Source, Workload: fmt.Sprintf("%s %s/%s", w.Kind, w.Namespace, w.Name)}
+			}
+		}
+	}
+	return WebhookImage{}
 }
