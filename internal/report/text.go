@@ -324,7 +324,6 @@ func (t *text) full(f finding.Finding) {
 	}
 }
 
-
 // evidenceLines renders "source ref: value"; a value of several lines (a
 // policy document) continues below, indented, never re-wrapped: it is the
 // exact value compared.
