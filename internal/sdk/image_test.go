@@ -43,7 +43,25 @@ func TestImageMatch(t *testing.T) {
 		{in: "public.ecr.aws/eks/aws-load-balancer-controller:v2.7.0", want: "aws-load-balancer-controller"},
 		{in: "registry.k8s.io/external-dns/external-dns:v0.14.0", want: "external-dns"},
 		{in: "quay.io/jetstack/cert-manager-controller:v1.13.3", want: "cert-manager-controller"},
+		// Registries and spellings seen in real reports
+		// (kubernetes/autoscaler#2335, #2951; external-dns#1185;
+		// fluxcd/source-controller#284).
+		{in: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.29.0", want: "cluster-autoscaler"},
+		{in: "k8s.gcr.io/autoscaling/cluster-autoscaler:v1.17.3", want: "cluster-autoscaler"},
+		{in: "k8s.gcr.io/cluster-autoscaler:v1.15.5", want: "cluster-autoscaler"},
+		{in: "gcr.io/google-containers/cluster-autoscaler:v1.14.4", want: "cluster-autoscaler"},
+		{in: "registry.k8s.io/autoscaling/cluster-autoscaler@sha256:0123", want: "cluster-autoscaler"},
+		{in: "registry.k8s.io/autoscaling/cluster-autoscaler:v1.28.2@sha256:0123", want: "cluster-autoscaler"},
+		{in: "k8s.gcr.io/external-dns/external-dns:v0.7.6", want: "external-dns"},
+		{in: "registry.opensource.zalan.do/teapot/external-dns:v0.5.17", want: "external-dns"},
+		{in: "602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-load-balancer-controller:v2.7.0", want: "aws-load-balancer-controller"},
+		{in: "docker.io/amazon/aws-alb-ingress-controller:v1.1.9", want: "aws-alb-ingress-controller"},
+		{in: "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.5", want: "aws-for-fluent-bit"},
+		{in: "ghcr.io/fluxcd/source-controller:v0.7.4", want: "flux-source-controller"},
+		{in: "docker.io/fluxcd/source-controller:v0.7.4", want: "flux-source-controller"},
 		// Look-alikes are not the well-known images.
+		{in: "registry.k8s.io/autoscaling/cluster-autoscaler-arm64:v1.29.0", want: ""},
+		{in: "bitnami/cluster-autoscaler:1.29.0", want: ""},
 		{in: "ghcr.io/example/aws-cli:2.13.0", want: ""},
 		{in: "amazon/aws-cli-extra:2.13.0", want: ""},
 		{in: "602401143452.dkr.ecr.us-west-2.amazonaws.com/evil/amazon/aws-load-balancer-controller:v2.6.2", want: ""},
