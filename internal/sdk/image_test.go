@@ -59,7 +59,13 @@ func TestImageMatch(t *testing.T) {
 		{in: "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.5", want: "aws-for-fluent-bit"},
 		{in: "ghcr.io/fluxcd/source-controller:v0.7.4", want: "flux-source-controller"},
 		{in: "docker.io/fluxcd/source-controller:v0.7.4", want: "flux-source-controller"},
+		{in: "602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-ebs-csi-driver:v1.25.0-eksbuild.1", want: "aws-ebs-csi-driver"},
+		{in: "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.26.1", want: "aws-ebs-csi-driver"},
+		{in: "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-efs-csi-driver:v1.7.4", want: "aws-efs-csi-driver"},
+		{in: "public.ecr.aws/efs-csi-driver/amazon/aws-efs-csi-driver:v2.0.3", want: "aws-efs-csi-driver"},
+		{in: "docker.io/velero/velero-plugin-for-aws:v1.8.2@sha256:0123", want: "velero-plugin-for-aws"},
 		// Look-alikes are not the well-known images.
+		{in: "velero/velero:v1.12.0", want: ""},
 		{in: "registry.k8s.io/autoscaling/cluster-autoscaler-arm64:v1.29.0", want: ""},
 		{in: "bitnami/cluster-autoscaler:1.29.0", want: ""},
 		{in: "ghcr.io/example/aws-cli:2.13.0", want: ""},

@@ -259,3 +259,36 @@ func TestImageUser(t *testing.T) {
 		t.Errorf("Judge(source-controller) = %+v, want unknown", v)
 	}
 }
+
+// TestJudgeCSIAndBackupImages: rows from go.mod at each tag, and the
+// reports they explain (aws-ebs-csi-driver#1870, aws-efs-csi-driver#1257).
+func TestJudgeCSIAndBackupImages(t *testing.T) {
+	tests := []struct {
+		image   string
+		mech    Mechanism
+		status  Status
+		carries string
+	}{
+		{"602401143452.dkr.ecr.us-west-2.amazonaws.com/eks/aws-ebs-csi-driver:v1.25.0-eksbuild.1", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.47.8"},
+		{"public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.25.0", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.47.8"},
+		{"public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.26.1", PodIdentity, Supported, "github.com/aws/aws-sdk-go v1.49.1 or newer"},
+		{"docker.io/amazon/aws-ebs-csi-driver:v0.4.0", IRSA, TooOld, "github.com/aws/aws-sdk-go v1.16.26"},
+		{"amazon/aws-ebs-csi-driver:v0.5.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.23.21"},
+		{"602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-efs-csi-driver:v1.7.4", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.44.116 or older"},
+		{"public.ecr.aws/efs-csi-driver/amazon/aws-efs-csi-driver:v2.0.3", PodIdentity, Supported, "github.com/aws/aws-sdk-go v1.50.3"},
+		{"amazon/aws-efs-csi-driver:v0.2.0", IRSA, TooOld, "github.com/aws/aws-sdk-go v1.16.5"},
+		{"velero/velero-plugin-for-aws:v1.8.0", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.44.253 or older"},
+		{"docker.io/velero/velero-plugin-for-aws:v1.2.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.30.13"},
+		{"velero/velero-plugin-for-aws:v1.9.0", PodIdentity, Unknown, ""},
+		{"quay.io/jetstack/cert-manager-controller:v0.10.1", IRSA, TooOld, "github.com/aws/aws-sdk-go v0.0.0-20170809071707-58f4800ac6e7"},
+		{"quay.io/jetstack/cert-manager-controller:v0.11.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.24.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.image+" "+tt.mech.String(), func(t *testing.T) {
+			v := Judge(tt.image, tt.mech)
+			if v.Status != tt.status || v.Carries != tt.carries {
+				t.Errorf("Judge(%q, %s) = status %d, carries %q (%s); want %d, %q", tt.image, tt.mech, v.Status, v.Carries, v.Basis, tt.status, tt.carries)
+			}
+		})
+	}
+}
