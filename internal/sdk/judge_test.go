@@ -132,7 +132,7 @@ func TestJudge(t *testing.T) {
 		},
 		{
 			name: "External Secrets v0.9.9", image: "ghcr.io/external-secrets/external-secrets:v0.9.9", mech: PodIdentity,
-			want: want{Status: TooOld, Image: "external-secrets", Carries: "github.com/aws/aws-sdk-go v1.47.3", Basis: "External Secrets Operator v0.9.9 carries github.com/aws/aws-sdk-go v1.47.3",
+			want: want{Status: TooOld, Image: "external-secrets", Carries: "github.com/aws/aws-sdk-go v1.47.3", Basis: "External Secrets Operator v0.9.9 carries github.com/aws/aws-sdk-go v1.47.3", FirstFixed: "v0.9.10",
 				Sources: []string{"https://github.com/external-secrets/external-secrets/blob/v0.9.9/go.mod (https://github.com/external-secrets/external-secrets/issues/2951: v0.9.9 rejects 169.254.170.23)", podPage}},
 		},
 	}
@@ -280,6 +280,13 @@ func TestJudgeCSIAndBackupImages(t *testing.T) {
 		{"velero/velero-plugin-for-aws:v1.8.0", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.44.253 or older"},
 		{"docker.io/velero/velero-plugin-for-aws:v1.2.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.30.13"},
 		{"velero/velero-plugin-for-aws:v1.9.0", PodIdentity, Unknown, ""},
+		{"602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.15.4-eksbuild.1", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.47.0"},
+		{"602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.6.3", IRSA, Supported, "github.com/aws/aws-sdk-go v1.26.8 or newer"},
+		{"public.ecr.aws/karpenter/controller:v0.32.1@sha256:0123", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.46.7"},
+		{"public.ecr.aws/karpenter/controller:0.37.0", PodIdentity, Supported, "github.com/aws/aws-sdk-go v1.48.0 or newer"},
+		{"public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.20.0", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.44.284"},
+		{"ghcr.io/external-secrets/external-secrets:v0.9.10", PodIdentity, Supported, "github.com/aws/aws-sdk-go v1.48.16"},
+		{"ghcr.io/external-secrets/external-secrets:v0.5.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.38.6 or newer"},
 		{"quay.io/jetstack/cert-manager-controller:v0.10.1", IRSA, TooOld, "github.com/aws/aws-sdk-go v0.0.0-20170809071707-58f4800ac6e7"},
 		{"quay.io/jetstack/cert-manager-controller:v0.11.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.24.1"},
 	}
