@@ -287,6 +287,11 @@ func TestJudgeCSIAndBackupImages(t *testing.T) {
 		{"public.ecr.aws/aws-ec2/aws-node-termination-handler:v1.20.0", PodIdentity, TooOld, "github.com/aws/aws-sdk-go v1.44.284"},
 		{"ghcr.io/external-secrets/external-secrets:v0.9.10", PodIdentity, Supported, "github.com/aws/aws-sdk-go v1.48.16"},
 		{"ghcr.io/external-secrets/external-secrets:v0.5.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.38.6 or newer"},
+		// external-secrets/kubernetes-external-secrets: aws-sdk (JavaScript v2) in package-lock.json.
+		{"godaddy/kubernetes-external-secrets:1.6.0", IRSA, TooOld, "aws-sdk 2.433.0"},
+		{"docker.io/godaddy/kubernetes-external-secrets:1.2.1", IRSA, TooOld, "aws-sdk 2.433.0 or older"},
+		{"godaddy/kubernetes-external-secrets:1.5.2", IRSA, Unknown, ""},
+		{"godaddy/kubernetes-external-secrets:8.5.0", IRSA, Supported, "aws-sdk 2.566.0 or newer"},
 		{"quay.io/jetstack/cert-manager-controller:v0.10.1", IRSA, TooOld, "github.com/aws/aws-sdk-go v0.0.0-20170809071707-58f4800ac6e7"},
 		{"quay.io/jetstack/cert-manager-controller:v0.11.0", IRSA, Supported, "github.com/aws/aws-sdk-go v1.24.1"},
 	}
