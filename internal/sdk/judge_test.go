@@ -244,6 +244,7 @@ func TestImageUser(t *testing.T) {
 		{"ghcr.io/fluxcd/source-controller@sha256:0123", false, 0, ""},
 		{"quay.io/jetstack/cert-manager-controller:v1.5.4", true, 1000, "cert-manager controller v1.5.4 runs as UID 1000"},
 		{"quay.io/jetstack/cert-manager-controller:v1.5.5", false, 0, ""},
+		{"ghcr.io/external-secrets/external-secrets:v0.9.9", true, 65534, "External Secrets Operator v0.1.0 to v2.9.0 runs as UID 65534"},
 		{"example.com/tool:v1.0.0", false, 0, ""},
 	}
 	for _, tt := range tests {
