@@ -11,6 +11,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -45,11 +46,18 @@ func runIRSA106(c *model.Context, t *model.Target, r *Recorder) {
 		if v.known {
 			details = append(details, model.Ev(v.src, fmt.Sprintf("Kubernetes %d.%d (%s)", v.major, v.minor, v.from)))
 		}
+		if a.image.Known {
+			details = append(details, model.Ev(snapshot.Source{Kind: "reference", Ref: "irsa-doctor explain sdk-versions"}, fmt.Sprintf("%s (%s)", a.image.Basis, a.image.Source)))
+		}
 		switch a.outcome {
 		case accessYes:
 			r.Pass(subj, fmt.Sprintf("container %s and can read the token: %s", a.who, rule), details...)
 		case accessUnknown:
-			r.Skip(subj, fmt.Sprintf("container %s: %s; whether it can read the token depends on that: %s", a.who, a.unknown, rule), details...)
+			unknown := a.unknown
+			if a.imageUnknown {
+				unknown = fmt.Sprintf("it runs as the USER of image %q, which decides and which the input does not show (capture: %s)", u.container.Image, imageUserCmd(t, u.container.Name))
+			}
+			r.Skip(subj, fmt.Sprintf("container %s: %s; whether it can read the token depends on that: %s", a.who, unknown, rule), details...)
 		default:
 			msg := fmt.Sprintf("container %s and cannot read the token: %s; the SDK fails with \"open %s: permission denied\"", a.who, rule, u.file)
 			details = append(details, fsGroupFix(c, t, spec, u.container, f)...)
@@ -285,6 +293,19 @@ type readAccess struct {
 	outcome int
 	who     string // "runs as UID 1000"
 	unknown string // what is not known, for accessUnknown
+	// image is the image's USER when the container runs as it and a
+	// source shows it; imageUnknown when it runs as it and none does.
+	image        sdk.UserVerdict
+	imageUnknown bool
+}
+
+// imageUserCmd captures the UID a container runs as.
+func imageUserCmd(t *model.Target, container string) string {
+	pod := "POD"
+	if t.Kind == "Pod" {
+		pod = t.Name
+	}
+	return fmt.Sprintf("kubectl exec -n %s %s -c %s -- id -u", t.Namespace, pod, container)
 }
 
 // tokenAccess decides whether the container's process can open the file
@@ -327,6 +348,16 @@ func tokenAccess(spec *snapshot.PodSpec, ct *snapshot.Container, f tokenFile) re
 	if f.mode&0o004 != 0 || groupRead {
 		return readAccess{outcome: accessYes, who: "runs as its image's user"}
 	}
+	if iu := sdk.ImageUser(ct.Image); iu.Known {
+		who := fmt.Sprintf("runs as its image's user, UID %d (%s)", iu.UID, iu.Basis)
+		switch {
+		case iu.UID == 0, iu.UID == f.uid && f.mode&0o400 != 0:
+			return readAccess{outcome: accessYes, who: who, image: iu}
+		case groupMaybe:
+			return readAccess{outcome: accessUnknown, who: who, image: iu, unknown: fmt.Sprintf("it sets no runAsGroup, so its primary group is the image's, which the input does not show (the token's group is %d)", f.gid)}
+		}
+		return readAccess{outcome: accessNo, who: who, image: iu}
+	}
 	if runAsNonRoot(spec, ct) {
 		who := "runs as its image's non-root user (runAsNonRoot)"
 		if groupMaybe {
@@ -334,7 +365,7 @@ func tokenAccess(spec *snapshot.PodSpec, ct *snapshot.Container, f tokenFile) re
 		}
 		return readAccess{outcome: accessNo, who: who}
 	}
-	return readAccess{outcome: accessUnknown, who: "sets no runAsUser, nor does the pod", unknown: "it runs as its image's USER, which the input does not show"}
+	return readAccess{outcome: accessUnknown, who: "sets no runAsUser, nor does the pod", imageUnknown: true}
 }
 
 // userEvidence renders the security settings that decide the container's user.

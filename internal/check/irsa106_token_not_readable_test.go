@@ -51,6 +51,9 @@ func TestIRSA106(t *testing.T) {
 			}
 		})
 	}
+	image := func(ref string) func(*snapshot.PodSpec) {
+		return func(s *snapshot.PodSpec) { s.Containers[0].Image = ref }
+	}
 	restrictive := func(mode int32) func(*snapshot.PodSpec) {
 		return func(s *snapshot.PodSpec) { s.Volumes[0].Projected.DefaultMode = &mode }
 	}
@@ -160,7 +163,43 @@ func TestIRSA106(t *testing.T) {
 			name: "image user unknown and the outcome depends on it",
 			snap: fx.Snapshot(version("1", "29+"), pod(restrictive(0o600), sidecar(fx.I64(1337)))),
 			want: []string{
-				"IRSA106 skipped Pod payments/worker container app: container sets no runAsUser, nor does the pod: it runs as its image's USER, which the input does not show; whether it can read the token depends on that: no fsGroup is set and container \"app\" sets no runAsUser (nor does the pod), so the token takes the volume's defaultMode (0600), owned by root" + v129,
+				"IRSA106 skipped Pod payments/worker container app: container sets no runAsUser, nor does the pod: it runs as the USER of image \"ghcr.io/example/payments-api:1.4.2\", which decides and which the input does not show (capture: kubectl exec -n payments worker -c app -- id -u); whether it can read the token depends on that: no fsGroup is set and container \"app\" sets no runAsUser (nor does the pod), so the token takes the volume's defaultMode (0600), owned by root" + v129,
+			},
+		},
+		{
+			// kubernetes-sigs/external-dns#1185: ExternalDNS runs as nobody
+			// and cannot open the root-owned 0600 token before 1.19.
+			name: "known image user: non-root before 1.19 without fsGroup",
+			snap: fx.Snapshot(version("1", "14+"), pod(image("registry.opensource.zalan.do/teapot/external-dns:v0.5.17"))),
+			details: true,
+			want: []string{
+				"IRSA106 fail Pod payments/worker container app: container runs as its image's user, UID 65534 (ExternalDNS v0.5.16 to v0.13.5 runs as UID 65534) and cannot read the token: before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group (Kubernetes 1.14: pre-1.19 rules)" +
+					"; the SDK fails with \"open /var/run/secrets/eks.amazonaws.com/serviceaccount/token: permission denied\"" +
+					"\n  evidence: bundle pods.json: pod payments/worker container app: runAsUser unset; token /var/run/secrets/eks.amazonaws.com/serviceaccount/token in volume aws-iam-token" +
+					"\n  evidence: bundle pods.json: pod security: fsGroup unset, effective runAsUser app=unset, volume aws-iam-token defaultMode 0644" +
+					"\n  evidence: bundle version.json: Kubernetes 1.14 (kubectl version)" +
+					"\n  evidence: reference irsa-doctor explain sdk-versions: ExternalDNS v0.5.16 to v0.13.5 runs as UID 65534 (https://github.com/kubernetes-sigs/external-dns/blob/v0.5.16/Dockerfile to https://github.com/kubernetes-sigs/external-dns/blob/v0.13.5/Dockerfile (USER 65534))",
+			},
+		},
+		{
+			name: "known image user: 1.19+ rules make the token readable",
+			snap: fx.Snapshot(version("1", "29+"), pod(image("registry.opensource.zalan.do/teapot/external-dns:v0.5.17"))),
+			want: []string{
+				"IRSA106 pass Pod payments/worker container app: container runs as its image's user and can read the token: no fsGroup is set and container \"app\" sets no runAsUser (nor does the pod), so the token takes the volume's defaultMode (0644), owned by root" + v129,
+			},
+		},
+		{
+			name: "image user unknown before 1.19",
+			snap: fx.Snapshot(version("1", "18"), pod(image("registry.k8s.io/external-dns/external-dns:v0.14.0"))),
+			want: []string{
+				"IRSA106 skipped Pod payments/worker container app: container sets no runAsUser, nor does the pod: it runs as the USER of image \"registry.k8s.io/external-dns/external-dns:v0.14.0\", which decides and which the input does not show (capture: kubectl exec -n payments worker -c app -- id -u); whether it can read the token depends on that: before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group (Kubernetes 1.18: pre-1.19 rules)",
+			},
+		},
+		{
+			name: "known image user with fsGroup before 1.19",
+			snap: fx.Snapshot(version("1", "18"), pod(image("ghcr.io/fluxcd/source-controller:v0.7.4"), podSC(snapshot.PodSecurityContext{FSGroup: fx.I64(1337)}))),
+			want: []string{
+				"IRSA106 pass Pod payments/worker container app: container runs as its image's user and can read the token: fsGroup 1337 is set, so the kubelet makes the token 0640 with group 1337, a supplementary group of every container (Kubernetes 1.18: pre-1.19 rules)",
 			},
 		},
 		{

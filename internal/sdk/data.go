@@ -94,8 +94,24 @@ type Image struct {
 	Source          string              `json:"source,omitempty"`
 	Releases        []Release           `json:"releases,omitempty"`
 	Support         map[string]*Support `json:"support,omitempty"`
+	// Users are the user the image's processes run as (its USER), for the
+	// image versions a source shows it.
+	Users []User `json:"users,omitempty"`
 
 	sdk *SDK
+}
+
+// User is the user an image runs as from one version to another, both
+// included, as a source (the Dockerfile at those tags) shows it.
+type User struct {
+	Since string `json:"since"`
+	Until string `json:"until"`
+	UID   int64  `json:"uid"`
+	// Name is the user name the Dockerfile gives, when it gives one.
+	Name   string `json:"name,omitempty"`
+	Source string `json:"source"`
+
+	since, until Version
 }
 
 // support returns the image's support statement for m.
@@ -218,8 +234,10 @@ func parse(minimums, images []byte) (*Data, error) {
 			if im.sdk = byID[im.SDK]; im.sdk == nil {
 				return nil, fmt.Errorf("images.json: image %q: unknown SDK %q", im.ID, im.SDK)
 			}
-		case im.Client == "":
+		case im.Client == "" && len(im.Users) == 0:
 			return nil, fmt.Errorf("images.json: image %q names neither an SDK nor its own client", im.ID)
+		case im.Client == "" && (len(im.Releases) > 0 || len(im.Support) > 0):
+			return nil, fmt.Errorf("images.json: image %q: support facts need an SDK or a client", im.ID)
 		case im.TagIsSDKVersion || len(im.Releases) > 0:
 			return nil, fmt.Errorf("images.json: image %q: SDK versions need an SDK from minimums.json", im.ID)
 		}
@@ -240,6 +258,22 @@ func parse(minimums, images []byte) (*Data, error) {
 			}
 			if r.sdk, err = Parse(r.SDKVersion + r.SDKAtLeast); err != nil {
 				return nil, fmt.Errorf("images.json: image %q release %q: %w", im.ID, r.Version, err)
+			}
+		}
+		for i := range im.Users {
+			u := &im.Users[i]
+			if u.Source == "" || u.UID < 0 {
+				return nil, fmt.Errorf("images.json: image %q: user from %q needs a source and a UID", im.ID, u.Since)
+			}
+			var err error
+			if u.since, err = Parse(u.Since); err != nil {
+				return nil, fmt.Errorf("images.json: image %q user: %w", im.ID, err)
+			}
+			if u.until, err = Parse(u.Until); err != nil {
+				return nil, fmt.Errorf("images.json: image %q user: %w", im.ID, err)
+			}
+			if c, err := Compare(u.since, u.until); err != nil || c > 0 {
+				return nil, fmt.Errorf("images.json: image %q: user versions %s to %s are out of order", im.ID, u.Since, u.Until)
 			}
 		}
 		for key, s := range im.Support {

@@ -107,6 +107,12 @@ func TestParseRejectsBrokenData(t *testing.T) {
 			wantErr: `images.json: image "x": support for "kiam": want irsa or podIdentity`},
 		{name: "own client with SDK versions", minimums: goodMin, images: `{"images": [{"id": "x", "name": "X", "repositories": ["x/x"], "client": "own", "releases": [{"version": "1.0.0", "sdkVersion": "1.0.0", "source": "s"}]}]}`,
 			wantErr: `images.json: image "x": SDK versions need an SDK from minimums.json`},
+		{name: "user without a source", minimums: goodMin, images: `{"images": [{"id": "x", "name": "X", "repositories": ["x/x"], "users": [{"since": "v1.0.0", "until": "v1.2.0", "uid": 65534}]}]}`,
+			wantErr: `images.json: image "x": user from "v1.0.0" needs a source and a UID`},
+		{name: "user versions out of order", minimums: goodMin, images: `{"images": [{"id": "x", "name": "X", "repositories": ["x/x"], "users": [{"since": "v1.2.0", "until": "v1.0.0", "uid": 65534, "source": "s"}]}]}`,
+			wantErr: `images.json: image "x": user versions v1.2.0 to v1.0.0 are out of order`},
+		{name: "user-only image with support facts", minimums: goodMin, images: `{"images": [{"id": "x", "name": "X", "repositories": ["x/x"], "users": [{"since": "v1.0.0", "until": "v1.0.0", "uid": 1, "source": "s"}], "support": {"irsa": {"since": "v1.0.0", "source": "s"}}}]}`,
+			wantErr: `images.json: image "x": support facts need an SDK or a client`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,7 +60,8 @@ func (d *Data) Judge(image string, m Mechanism) Verdict {
 	ref := ParseImage(image)
 	v := Verdict{Status: Unknown, Ref: ref, Mechanism: m}
 	im := d.Image(ref)
-	if im == nil {
+	if im == nil || im.sdk == nil && im.Client == "" {
+		// Not well known, or known only for its USER.
 		return v
 	}
 	v.Image = im
@@ -83,6 +84,11 @@ func (d *Data) Judge(image string, m Mechanism) Verdict {
 	}
 	v.Tag = tag
 	if judgeVersion(im, tag, m, &v) {
+		if v.Status == TooOld {
+			// The fix is an upgrade: an earlier line may have been fixed
+			// first (Cluster Autoscaler 1.14.6 before 1.15.6).
+			v.FirstFixed = im.firstFixedAfter(m, tag)
+		}
 		return v
 	}
 	if m == IRSA && im.pointsToIRSA() {
@@ -248,7 +254,11 @@ func mustCompare(a, b Version) int {
 // firstFixed is the first image version known to support m: the SDK's own
 // minimum when the tag is the SDK version, the support statement's
 // version, or the earliest listed release whose SDK meets the minimum.
-func (im *Image) firstFixed(m Mechanism) string {
+func (im *Image) firstFixed(m Mechanism) string { return im.firstFixedAfter(m, Version{}) }
+
+// firstFixedAfter is firstFixed among the listed releases newer than
+// after (all of them for the zero Version).
+func (im *Image) firstFixedAfter(m Mechanism, after Version) string {
 	var min *Minimum
 	if im.sdk != nil {
 		min = im.sdk.Minimum(m)
@@ -269,6 +279,10 @@ func (im *Image) firstFixed(m Mechanism) string {
 		if !ok {
 			c, err := Compare(r.sdk, min.v)
 			ok = err == nil && c >= 0
+		}
+		if ok && len(after.Parts) > 0 {
+			c, err := Compare(r.v, after)
+			ok = err == nil && c > 0
 		}
 		if ok && (first == nil || mustCompare(r.v, first.v) < 0) {
 			first = r

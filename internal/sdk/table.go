@@ -50,7 +50,26 @@ func (d *Data) Table() string {
 	b.WriteString("\nWell-known images that IRSA408 (sdk-too-old) judges by their tag\n")
 	b.WriteString("(other images, and versions no source describes, are not judged):\n")
 	for _, im := range d.Images {
+		if im.ClientName() == "" {
+			continue
+		}
 		fmt.Fprintf(&b, "  %s (%s): %s\n", im.Name, im.ClientName(), strings.Join(im.Repositories, ", "))
+	}
+	b.WriteString("\nImage users (USER) that IRSA106 (token-not-readable) assumes for a container\n")
+	b.WriteString("without runAsUser (other versions: unknown):\n")
+	for _, im := range d.Images {
+		if len(im.Users) == 0 {
+			continue
+		}
+		var spans []string
+		for _, u := range im.Users {
+			span := u.Since + " to " + u.Until
+			if u.Since == u.Until {
+				span = u.Since
+			}
+			spans = append(spans, fmt.Sprintf("UID %d in %s", u.UID, span))
+		}
+		fmt.Fprintf(&b, "  %s: %s\n", im.Name, strings.Join(spans, "; "))
 	}
 	return b.String()
 }
