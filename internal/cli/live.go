@@ -25,6 +25,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/oidc"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -160,10 +161,16 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		ctxNS = "default"
 	}
 	kopts := kube.Options{AllNamespaces: tf.AllNamespaces}
+	named := len(tf.Pods)+len(tf.ServiceAccounts)+len(tf.Workloads) > 0
 	switch {
 	case tf.AllNamespaces:
 	case tf.Namespace != "":
 		kopts.Namespaces = []string{tf.Namespace}
+	case named && extraNamespace == "":
+		// Objects named with a target flag: only their namespaces are
+		// listed (kopts.NamedObjects), not the context's as well; a user
+		// with rights only in the target's namespace gets no gap about
+		// another. A name without a namespace is in the context's.
 	default:
 		kopts.Namespaces = []string{ctxNS}
 	}
@@ -207,12 +214,18 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 
 	// The roles the targets name: every ServiceAccount's annotation in the
-	// collected scope (a target may be an annotated SA nothing uses).
+	// collected scope (a target may be an annotated SA nothing uses), or,
+	// when objects are named, only the roles of their ServiceAccounts.
 	ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
 	if err != nil {
 		return nil, fmt.Errorf("read the collected objects: %w", err)
 	}
-	roles := roleARNs(ksnap)
+	var roles []string
+	if sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces {
+		roles = roleARNs(ksnap, targetSAs(ksnap, sel))
+	} else {
+		roles = roleARNs(ksnap, nil)
+	}
 
 	profile := lf.Profile
 	if profile == "" {
@@ -340,17 +353,44 @@ func restCopy(c *rest.Config) *rest.Config {
 }
 
 // roleARNs are the distinct role-arn annotation values of the snapshot's
-// ServiceAccounts.
-func roleARNs(s *snapshot.Snapshot) []string {
+// ServiceAccounts, of those in only (NS/NAME) when only is not nil.
+func roleARNs(s *snapshot.Snapshot, only map[model.NamespacedName]bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, sa := range s.ServiceAccounts {
+		if only != nil && !only[model.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}] {
+			continue
+		}
 		if v := strings.TrimSpace(sa.Annotations[webhook.AnnotationRoleARN]); v != "" && !seen[v] {
 			seen[v] = true
 			out = append(out, v)
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// targetSAs are the ServiceAccounts the named targets use: a named
+// ServiceAccount, a named pod's, a named workload's template's.
+func targetSAs(s *snapshot.Snapshot, sel model.Selector) map[model.NamespacedName]bool {
+	out := map[model.NamespacedName]bool{}
+	for _, sa := range sel.SAs {
+		out[sa] = true
+	}
+	for _, ref := range sel.Pods {
+		for _, p := range s.Pods {
+			if p.Namespace == ref.Namespace && p.Name == ref.Name {
+				out[model.NamespacedName{Namespace: p.Namespace, Name: p.Spec.ServiceAccount()}] = true
+			}
+		}
+	}
+	for _, ref := range sel.Workloads {
+		for _, w := range s.Workloads {
+			if w.Namespace == ref.Namespace && w.Name == ref.Name && strings.EqualFold(w.Kind, ref.Kind) {
+				out[model.NamespacedName{Namespace: w.Namespace, Name: w.Template.Spec.ServiceAccount()}] = true
+			}
+		}
+	}
 	return out
 }
 
