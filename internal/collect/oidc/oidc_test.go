@@ -471,3 +471,40 @@ func TestCollectRetryWaitCapped(t *testing.T) {
 		t.Errorf("waited %s", d)
 	}
 }
+
+// TestCollectJWKSMediaType: a kube-apiserver that hosts its issuer serves
+// the keys as application/jwk-set+json and answers 406 to a request that
+// accepts only application/json; the collector asks for both types
+// (issue 10, item 11).
+func TestCollectJWKSMediaType(t *testing.T) {
+	var accepts []string
+	iss := newIssuer(t, func(w http.ResponseWriter, r *http.Request, iss *issuer) {
+		if r.URL.Path != eksPath+"/keys" {
+			serve("")(w, r, iss)
+			return
+		}
+		accepts = append(accepts, r.Header.Get("Accept"))
+		if !strings.Contains(r.Header.Get("Accept"), "application/jwk-set+json") {
+			http.Error(w, "406: Not Acceptable", http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		fmt.Fprint(w, jwks)
+	})
+	res := Collect(context.Background(), iss.url, iss.srv.Client(), Options{})
+	if len(res.Gaps) != 0 {
+		t.Errorf("gaps %+v, want none", res.Gaps)
+	}
+	if want := []string{"application/jwk-set+json, application/json"}; !cmp.Equal(accepts, want) {
+		t.Errorf("Accept %q, want %q", accepts, want)
+	}
+	var got bool
+	var paths []string
+	for _, c := range res.Captures {
+		got = got || strings.HasSuffix(c.Path, "-keys.json")
+		paths = append(paths, c.Path)
+	}
+	if !got {
+		t.Errorf("no JWKS captured: %v", paths)
+	}
+}
