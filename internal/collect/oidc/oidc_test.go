@@ -175,6 +175,11 @@ func TestCollect(t *testing.T) {
 				if last.SHA1 != want1 || len(ch.Certs) != 1 || !cmp.Equal(ch.Certs[0].DNSNames, []string{"example.com", "*.example.com"}) {
 					t.Errorf("chain read back: %d certs, last sha1 %s (want %s), SANs %v", len(ch.Certs), last.SHA1, want1, ch.Certs[0].DNSNames)
 				}
+				// The issuer is on 127.0.0.1: its IP SANs are kept, for
+				// the model to match the host against.
+				if !cmp.Equal(ch.Certs[0].IPAddresses, []string{"127.0.0.1", "::1"}) {
+					t.Errorf("chain read back: IP SANs %v, want [127.0.0.1 ::1]", ch.Certs[0].IPAddresses)
+				}
 			}
 		})
 	}
