@@ -309,14 +309,18 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 	var cl *ekstypes.Cluster
 	if name == "" {
 		if c.opts.Endpoint == "" {
-			c.gap(snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: "region " + cfg.Region,
-				Reason: "the EKS cluster is not known: the kubeconfig names no API server endpoint (pass --cluster NAME)"})
+			g := snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: "region " + cfg.Region,
+				Reason: "the EKS cluster is not known: the kubeconfig names no API server endpoint (pass --cluster NAME)"}
+			c.gap(g)
+			c.noAssociations(g)
 			return
 		}
 		found, err := findCluster(ctx, client, c.opts.Endpoint, c.call)
 		if err != nil {
 			if ctx.Err() == nil {
-				c.gap(findGap(err, cfg.Region, c.account))
+				g := findGap(err, cfg.Region, c.account)
+				c.gap(g)
+				c.noAssociations(g)
 			}
 			return
 		}
@@ -336,6 +340,15 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 			c.failed(ctx, err, "DescribeCluster", base, "eks:DescribeCluster "+name, snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: clusterARN},
 				"grant eks:DescribeCluster on "+clusterARN+"; deploy/iam-policy.json lists what irsa-doctor calls",
 				"aws eks describe-cluster --name "+name+" --output json")
+			// The associations need only the cluster's name, which is
+			// known: a refused DescribeCluster does not cost them. (A
+			// cluster that does not exist has none.)
+			if c.opts.PodIdentity != nil && ctx.Err() == nil && !isNotFound(err) {
+				roles := c.associations(ctx, client, name, clusterARN)
+				c.mu.Lock()
+				c.assocRoles = roles
+				c.mu.Unlock()
+			}
 			return
 		}
 	}
@@ -360,11 +373,22 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 	}
 	c.mu.Unlock()
 	if c.opts.PodIdentity != nil {
-		roles := c.associations(ctx, client, name)
+		roles := c.associations(ctx, client, name, aws.ToString(cl.Arn))
 		c.mu.Lock()
 		c.assocRoles = roles
 		c.mu.Unlock()
 	}
+}
+
+// noAssociations records, when associations were asked for, that they
+// were not listed because the cluster's name is not known, and why (the
+// gap g of the cluster's lookup).
+func (c *collector) noAssociations(g snapshot.Gap) {
+	if c.opts.PodIdentity == nil {
+		return
+	}
+	c.gap(snapshot.Gap{Source: "aws", Operation: "eks:ListPodIdentityAssociations", Resource: g.Resource,
+		Reason: "not called: it needs the EKS cluster's name, which is not known because " + g.Operation + " did not find the cluster: " + g.Reason})
 }
 
 // collectAccount lists the account's OIDC providers and reads its roles.

@@ -65,3 +65,9 @@ func isThrottle(code string) bool {
 	_, ok := retry.DefaultThrottleErrorCodes[code]
 	return ok
 }
+
+// isNotFound reports an API error saying the object does not exist.
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchEntity" || ae.ErrorCode() == "ResourceNotFoundException")
+}
