@@ -64,3 +64,39 @@ func TestE2ELiveNamedPodReadsOnlyItsNamespace(t *testing.T) {
 		t.Errorf("iam:GetRole called %d times, want once (the pod's role only); stderr %s", n, r.stderr)
 	}
 }
+
+// TestE2ELiveDescribeClusterRefused: a refused eks:DescribeCluster still
+// lists the Pod Identity associations (they need only the cluster's name),
+// and what needs the issuer is skipped naming exactly that (issue 10,
+// item 10).
+func TestE2ELiveDescribeClusterRefused(t *testing.T) {
+	c := sharedCluster(t)
+	const ns = "e2e-nodescribe"
+	role := e2eRoleARN("e2e-nodescribe-reader")
+	e := newE2E(t, ns, awsfake.State{
+		Roles:     []awsfake.Role{{ARN: role, TrustPolicy: e2eTrustPolicy(c, ns, "s3-reader", webhook.DefaultAudience)}},
+		Providers: []awsfake.OIDCProvider{e2eGoodProvider(c)},
+	})
+	e.serviceAccount("s3-reader", role, nil)
+	e.pod(e2ePod("api", "s3-reader"))
+	e.aws.Deny("eks:DescribeCluster", "")
+	e.aws.Reset()
+	r, res := e.scan()
+	if n := e.aws.Calls()["eks:ListPodIdentityAssociations"]; n != 1 {
+		t.Errorf("eks:ListPodIdentityAssociations called %d times, want once; stderr %s", n, r.stderr)
+	}
+	const why = "eks:DescribeCluster was refused (AccessDeniedException), so the cluster's issuer is unknown (capture: aws eks describe-cluster --name " + e2eCluster + " --output json)"
+	var seen bool
+	for _, f := range res.Findings {
+		if f.CheckID != "IRSA202" {
+			continue
+		}
+		seen = true
+		if f.Status != "skipped" || !strings.Contains(f.Message, why) {
+			t.Errorf("IRSA202 %s: %q, want skipped naming %q", f.Status, f.Message, why)
+		}
+	}
+	if !seen {
+		t.Errorf("no IRSA202 finding: %+v", res.Findings)
+	}
+}
