@@ -144,7 +144,7 @@ func runIRSA305(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		r.Fail(subj, strings.Join(problems, "; "), details...)
 	case len(failed) > 0:
-		msg := "the issuer's documents could not all be fetched, so they were not checked: " + strings.Join(failed, "; ")
+		msg := "the issuer's documents could not all be fetched, so they were not checked: " + strings.Join(append(failed, unverified...), "; ")
 		if len(verified) > 0 {
 			msg += " (checked: " + strings.Join(verified, "; ") + ")"
 		}

@@ -67,7 +67,7 @@ func TestIRSA305(t *testing.T) {
 			mods: []func(*snapshot.Snapshot){discovery(iamIssuer, iamIssuer+"/keys"), func(s *snapshot.Snapshot) {
 				s.Gaps = append(s.Gaps, snapshot.Gap{Source: "oidc", Operation: snapshot.GapOIDCJWKS, Resource: iamIssuer + "/keys", Reason: "HTTP 406 Not Acceptable"})
 			}},
-			want: []string{head("skipped", "the issuer's documents could not all be fetched, so they were not checked: get JWKS "+iamIssuer+"/keys failed: HTTP 406 Not Acceptable (checked: the discovery document's issuer is the cluster's issuer)")},
+			want: []string{head("skipped", "the issuer's documents could not all be fetched, so they were not checked: get JWKS "+iamIssuer+"/keys failed: HTTP 406 Not Acceptable; the input has no JWKS (capture: curl -s "+iamIssuer+"/keys > keys.json) (checked: the discovery document's issuer is the cluster's issuer)")},
 		},
 		{
 			name: "a trailing slash in the discovery document's issuer",
