@@ -3,11 +3,13 @@ package cli
 import (
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv/awsfake"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -98,5 +100,74 @@ func TestE2ELiveDescribeClusterRefused(t *testing.T) {
 	}
 	if !seen {
 		t.Errorf("no IRSA202 finding: %+v", res.Findings)
+	}
+}
+
+// TestE2ELiveIncomplete: a collection cut short by --timeout, or by an
+// sts:GetCallerIdentity that fails, still diagnoses what was collected:
+// the JSON is printed, the incompleteness is in the summary and the gaps,
+// the targets it left undiagnosed say so, and the exit is never 0
+// (issue 10, item 9).
+func TestE2ELiveIncomplete(t *testing.T) {
+	c := sharedCluster(t)
+	const ns = "e2e-incomplete"
+	role := e2eRoleARN("e2e-incomplete-reader")
+	e := newE2E(t, ns, awsfake.State{
+		Roles:     []awsfake.Role{{ARN: role, TrustPolicy: e2eTrustPolicy(c, ns, "s3-reader", webhook.DefaultAudience)}},
+		Providers: []awsfake.OIDCProvider{e2eGoodProvider(c)},
+		Delays:    map[string]time.Duration{"iam:GetRole": 30 * time.Second},
+	})
+	e.serviceAccount("s3-reader", role, nil)
+	e.pod(e2ePod("api", "s3-reader"))
+
+	check := func(t *testing.T, r run, why string) {
+		t.Helper()
+		if r.code != ExitFindings {
+			t.Errorf("exit %d, want 1 (a target not diagnosed); stderr %s", r.code, r.stderr)
+		}
+		res := decode(t, r.stdout)
+		if res.Summary.Incomplete != why {
+			t.Errorf("summary.incomplete %q, want %q", res.Summary.Incomplete, why)
+		}
+		var gap bool
+		for _, g := range res.Gaps {
+			gap = gap || (g.Source == "live" && g.Resource == why)
+		}
+		if !gap {
+			t.Errorf("no gap saying %q: %+v", why, res.Gaps)
+		}
+		if len(res.Targets) != 1 || res.Targets[0].Incomplete != "not diagnosed: "+why {
+			t.Errorf("targets %+v, want the pod, not diagnosed", res.Targets)
+		}
+		for _, l := range res.Targets[0].Links {
+			if l.Link == finding.LinkIAMRole && l.Status != finding.LinkUnknown {
+				t.Errorf("iam-role link %+v, want unknown", l)
+			}
+		}
+		if !strings.Contains(r.stderr, why+"; 1 of 1 targets not diagnosed") {
+			t.Errorf("stderr %q does not say the scan is incomplete", r.stderr)
+		}
+	}
+
+	t.Run("timeout", func(t *testing.T) {
+		start := time.Now()
+		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "3s")
+		if d := time.Since(start); d > 15*time.Second {
+			t.Errorf("scan took %s with --timeout 3s", d)
+		}
+		check(t, r, "incomplete: timed out after 3s")
+	})
+	t.Run("sts:GetCallerIdentity fails", func(t *testing.T) {
+		e.aws.Deny("sts:GetCallerIdentity", "")
+		r := e.main("scan", "-o", "json", "--cluster", e2eCluster)
+		check(t, r, "incomplete: no AWS fact could be read")
+	})
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", time.Hour: "1h", 90 * time.Second: "1m30s", 3 * time.Second: "3s", 1500 * time.Millisecond: "1.5s"} {
+		if got := shortDuration(d); got != want {
+			t.Errorf("shortDuration(%s) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -797,10 +797,12 @@ func TestE2ERobustness(t *testing.T) {
 		start := time.Now()
 		r := e.main("scan", "--cluster", e2eCluster, "--timeout", "500ms")
 		took := time.Since(start)
-		if r.code != ExitError || r.stdout != "" {
-			t.Errorf("exit %d, stdout %q; want 3 and no report", r.code, r.stdout)
+		// What was collected is diagnosed; the target the timeout left
+		// undiagnosed keeps the exit from 0 (issue 10, item 9).
+		if r.code != ExitFindings || !strings.Contains(r.stdout, "incomplete: timed out after 500ms") {
+			t.Errorf("exit %d, stdout %q; want 1 and the report of what was collected", r.code, r.stdout)
 		}
-		want := "irsa-doctor: stopped: the --timeout of 500ms expired before the collection finished (raise it with --timeout)\n"
+		want := "irsa-doctor: incomplete: timed out after 500ms; 1 of 1 targets not diagnosed (see gaps)\n"
 		if r.stderr != want {
 			t.Errorf("stderr %q\nwant   %q", r.stderr, want)
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/oidc"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -109,6 +111,47 @@ type liveResult struct {
 	manifest bundle.Manifest
 	// namespaces collected ("" for all), for the target selection.
 	namespaces []string
+	// incomplete says why the collection stopped before it read every
+	// fact ("incomplete: timed out after 5m"); "" when it finished.
+	incomplete string
+}
+
+// incompleteGap is the gap that records a live collection cut short: what
+// was read is diagnosed, the rest is not collected. Its Resource is why,
+// so that analyze of a dump marks the same targets (incompleteOf).
+func incompleteGap(why, detail string) snapshot.Gap {
+	return snapshot.Gap{Source: "live", Operation: "collect", Resource: why, Reason: detail}
+}
+
+// incompleteOf is why the collection of snap was cut short, from its
+// incompleteGap; "" when it was not.
+func incompleteOf(snap *snapshot.Snapshot) string {
+	for _, g := range snap.Gaps {
+		if g.Source == "live" && g.Operation == "collect" && strings.HasPrefix(g.Resource, "incomplete: ") {
+			return g.Resource
+		}
+	}
+	return ""
+}
+
+// stoppedWhy is the incompleteness of a collection whose ctx ended.
+func stoppedWhy(ctx context.Context, timeout time.Duration) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "incomplete: timed out after " + shortDuration(timeout)
+	}
+	return "incomplete: interrupted"
+}
+
+// shortDuration prints a duration as a user writes it: 5m, not 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // signalContext stops cleanly on Ctrl-C and bounds the run by --timeout.
@@ -258,6 +301,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if scopes, err := kopts.Scopes(); err == nil && !tf.AllNamespaces {
 		pi.Namespaces = scopes
 	}
+	var incomplete string
+	var extraGaps []snapshot.Gap
 	ares, err := awscollect.Collect(ctx, awsCfg, awscollect.Options{
 		Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs, PodIdentity: pi,
 		// The instances of the nodes the collected pods run on: their IMDS
@@ -268,24 +313,32 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
 		Progress:            func(string) { prog.call() },
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
-		}
-		// Only an AWS that cannot be reached at all is an error; a cluster
-		// that cannot be found is a gap in the result.
-		return nil, err
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Cut short: what was read is kept and diagnosed.
+		incomplete = stoppedWhy(ctx, lf.Timeout)
+		extraGaps = append(extraGaps, incompleteGap(incomplete, "the AWS facts not read by then were not collected"))
+	case err != nil:
+		// AWS cannot be reached at all (sts:GetCallerIdentity failed):
+		// the cluster's facts are still diagnosed, every AWS fact is a
+		// gap.
+		incomplete = "incomplete: no AWS fact could be read"
+		extraGaps = append(extraGaps, snapshot.Gap{Source: "aws", Operation: "sts:GetCallerIdentity", Resource: "region " + awsCfg.Region, Reason: err.Error()},
+			incompleteGap(incomplete, "sts:GetCallerIdentity failed, so no AWS fact was collected"))
+		ares = awscollect.Result{}
 	}
 	var ores oidc.Result
-	if ares.Issuer != "" {
+	if ares.Issuer != "" && incomplete == "" {
 		prog.phase("fetching the issuer's documents")
 		ores = oidc.Collect(ctx, ares.Issuer, deps.Live.OIDCClient, oidc.Options{})
-	}
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
+		if ctx.Err() != nil {
+			// The documents cut short are gaps already (oidc.Collect).
+			incomplete = stoppedWhy(ctx, lf.Timeout)
+			extraGaps = append(extraGaps, incompleteGap(incomplete, "the issuer's documents not fetched by then were not collected"))
+		}
 	}
 
-	res := &liveResult{namespaces: kopts.Namespaces}
+	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete}
 	if tf.AllNamespaces {
 		res.namespaces = nil
 	}
@@ -299,7 +352,11 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		m.Listed = append(m.Listed, part.listed...)
 		m.Gaps = append(m.Gaps, part.gaps...)
 	}
-	if lf.Probe {
+	m.Gaps = append(m.Gaps, extraGaps...)
+	if lf.Probe && incomplete != "" {
+		m.Gaps = append(m.Gaps, snapshot.Gap{Source: "live", Operation: "probe", Resource: "--probe", Reason: incomplete + ": the probe did not run"})
+	}
+	if lf.Probe && incomplete == "" {
 		// After everything else, on what the read-only collection found.
 		prog.phase("probing STS and admission")
 		planSel := sel
@@ -307,11 +364,12 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 			planSel.Namespaces = kopts.Namespaces
 		}
 		pres, err := probeLive(ctx, cs, awsCfg, res.captures, m, planSel)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("probe: %w", err)
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
+			res.incomplete = stoppedWhy(ctx, lf.Timeout)
+			m.Gaps = append(m.Gaps, incompleteGap(res.incomplete, "the probe's answers not received by then were not collected"))
 		}
 		res.captures = append(res.captures, pres.Captures...)
 		m.Listed = append(m.Listed, pres.Listed...)
@@ -392,6 +450,29 @@ func targetSAs(s *snapshot.Snapshot, sel model.Selector) map[model.NamespacedNam
 		}
 	}
 	return out
+}
+
+// markIncomplete records, for a live collection cut short (why != ""),
+// the incompleteness in the summary and on each target it left
+// undiagnosed: one with a link that is not known for a reason other than
+// its mechanism not using it. It returns how many targets it marked.
+func markIncomplete(res *finding.Result, why string) int {
+	if why == "" {
+		return 0
+	}
+	res.Summary.Incomplete = why
+	n := 0
+	for i := range res.Targets {
+		t := &res.Targets[i]
+		for _, l := range t.Links {
+			if l.Status == finding.LinkUnknown && l.Detail != "not used by EKS Pod Identity" {
+				t.Incomplete = "not diagnosed: " + why
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // progress shows what a scan is doing, on stderr, only on a terminal.

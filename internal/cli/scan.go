@@ -80,7 +80,8 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
-	snap, err := bundle.ReadCaptures(ctx, live.captures, live.manifest)
+	// Read even when --timeout ended ctx: what was collected is diagnosed.
+	snap, err := bundle.ReadCaptures(context.WithoutCancel(ctx), live.captures, live.manifest)
 	if err != nil {
 		return fmt.Errorf("read the collected facts: %w", err)
 	}
@@ -153,6 +154,9 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	}
 	if err := bundle.WriteDump(opts.Dir, live.captures, live.manifest); err != nil {
 		return err
+	}
+	if live.incomplete != "" {
+		fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: %s: the bundle holds what was collected until then, and its manifest lists the rest as gaps\n", live.incomplete)
 	}
 	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
 		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), termsafe.Escape(opts.Dir))

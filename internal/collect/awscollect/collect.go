@@ -91,7 +91,8 @@ type Result struct {
 // Collect collects the AWS facts the targets need. Refused or failed
 // calls become gaps; the error is for a collection that could not start:
 // sts:GetCallerIdentity failed (AWS unreachable, no or rejected
-// credentials) or ctx ended.
+// credentials) or ctx ended. When ctx ends after GetCallerIdentity, the
+// Result holds what was read until then, with ctx.Err().
 func Collect(ctx context.Context, cfg aws.Config, opts Options) (Result, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
@@ -140,7 +141,10 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (Result, error) 
 	c.nodeRoles(ctx, cfg)
 	c.associationRoles(ctx, accounts, c.assocRoles)
 	if ctx.Err() != nil {
-		return Result{}, ctx.Err()
+		// What was read before ctx ended is kept: the CLI diagnoses it
+		// and reports the rest as not collected. A call cut short
+		// recorded nothing (failed), so no absence is proven by it.
+		return c.finish(), ctx.Err()
 	}
 	return c.finish(), nil
 }
