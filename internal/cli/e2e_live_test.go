@@ -171,3 +171,14 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestE2ELiveScanName: `scan NAME` without -n is a pod in the kubeconfig
+// context's namespace, as scan --help says.
+func TestE2ELiveScanName(t *testing.T) {
+	e := newE2E(t, "e2e-scanname", awsfake.State{})
+	e.pod(e2ePod("api", "default"))
+	r, res := e.scan("api")
+	if len(res.Targets) != 1 || res.Targets[0].Namespace != "e2e-scanname" || res.Targets[0].Name != "api" {
+		t.Errorf("targets %+v, want e2e-scanname/api; stderr %s", res.Targets, r.stderr)
+	}
+}

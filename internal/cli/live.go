@@ -111,6 +111,8 @@ type liveResult struct {
 	manifest bundle.Manifest
 	// namespaces collected ("" for all), for the target selection.
 	namespaces []string
+	// defaultNS is the namespace of names given without one.
+	defaultNS string
 	// incomplete says why the collection stopped before it read every
 	// fact ("incomplete: timed out after 5m"); "" when it finished.
 	incomplete string
@@ -338,7 +340,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		}
 	}
 
-	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete}
+	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS}
 	if tf.AllNamespaces {
 		res.namespaces = nil
 	}
