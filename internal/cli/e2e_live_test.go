@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -156,6 +157,16 @@ func TestE2ELiveIncomplete(t *testing.T) {
 			t.Errorf("scan took %s with --timeout 3s", d)
 		}
 		check(t, r, "incomplete: timed out after 3s")
+	})
+	t.Run("dump cut short, analyze reads it back incomplete", func(t *testing.T) {
+		dir := t.TempDir() + "/bundle"
+		d := e.main("dump", dir, "--cluster", e2eCluster, "--timeout", "3s")
+		if d.code != ExitOK || !strings.Contains(d.stderr, "incomplete: timed out after 3s") {
+			t.Fatalf("dump: exit %d, stderr %q", d.code, d.stderr)
+		}
+		var out, errOut bytes.Buffer
+		code := Main([]string{"analyze", dir, "-o", "json"}, e.deps(&out, &errOut))
+		check(t, run{code: code, stdout: out.String(), stderr: errOut.String()}, "incomplete: timed out after 3s")
 	})
 	t.Run("sts:GetCallerIdentity fails", func(t *testing.T) {
 		e.aws.Deny("sts:GetCallerIdentity", "")
