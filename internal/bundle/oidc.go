@@ -262,15 +262,20 @@ func indexLineStart(data, p []byte) int {
 // the DER, as IAM thumbprints are (docs/reference/thumbprint.md).
 func certificate(c *x509.Certificate) snapshot.Certificate {
 	sum := sha1.Sum(c.Raw)
+	var ips []string
+	for _, ip := range c.IPAddresses {
+		ips = append(ips, ip.String())
+	}
 	return snapshot.Certificate{
-		Subject:   c.Subject.String(),
-		Issuer:    c.Issuer.String(),
-		DNSNames:  slices.Clone(c.DNSNames),
-		IsCA:      c.IsCA,
-		NotBefore: c.NotBefore.UTC().Format(time.RFC3339),
-		NotAfter:  c.NotAfter.UTC().Format(time.RFC3339),
-		SHA1:      hex.EncodeToString(sum[:]),
-		DER:       slices.Clone(c.Raw),
+		Subject:     c.Subject.String(),
+		Issuer:      c.Issuer.String(),
+		DNSNames:    slices.Clone(c.DNSNames),
+		IPAddresses: ips,
+		IsCA:        c.IsCA,
+		NotBefore:   c.NotBefore.UTC().Format(time.RFC3339),
+		NotAfter:    c.NotAfter.UTC().Format(time.RFC3339),
+		SHA1:        hex.EncodeToString(sum[:]),
+		DER:         slices.Clone(c.Raw),
 	}
 }
 

@@ -127,12 +127,28 @@ func runIRSA305(c *model.Context, t *model.Target, r *Recorder) {
 		}
 	}
 
+	// A document the collector could not fetch is never a pass: what was
+	// not fetched was not checked (a kube-apiserver-hosted issuer that
+	// answered 406, a timeout, a refused connection).
+	var failed []string
+	for _, g := range c.Snap.Gaps {
+		if g.Source == "oidc" && (g.Operation == snapshot.GapOIDCDiscovery || g.Operation == snapshot.GapOIDCJWKS) {
+			failed = append(failed, fmt.Sprintf("%s %s failed: %s", g.Operation, g.Resource, g.Reason))
+		}
+	}
+
 	switch {
 	case len(problems) > 0:
 		if sev != finding.SeverityError {
 			details = append(details, model.WithSeverity(sev))
 		}
 		r.Fail(subj, strings.Join(problems, "; "), details...)
+	case len(failed) > 0:
+		msg := "the issuer's documents could not all be fetched, so they were not checked: " + strings.Join(append(failed, unverified...), "; ")
+		if len(verified) > 0 {
+			msg += " (checked: " + strings.Join(verified, "; ") + ")"
+		}
+		r.Skip(subj, msg)
 	case len(verified) > 0:
 		msg := strings.Join(verified, "; ")
 		if len(unverified) > 0 {

@@ -62,6 +62,14 @@ func TestIRSA305(t *testing.T) {
 			want: []string{head("pass", "the discovery document's issuer is the cluster's issuer (not checked: the input has no JWKS (capture: curl -s "+iamIssuer+"/keys > keys.json))")},
 		},
 		{
+			// Issue 10, item 11: a failed fetch is never a pass.
+			name: "the JWKS could not be fetched: skipped, not passed",
+			mods: []func(*snapshot.Snapshot){discovery(iamIssuer, iamIssuer+"/keys"), func(s *snapshot.Snapshot) {
+				s.Gaps = append(s.Gaps, snapshot.Gap{Source: "oidc", Operation: snapshot.GapOIDCJWKS, Resource: iamIssuer + "/keys", Reason: "HTTP 406 Not Acceptable"})
+			}},
+			want: []string{head("skipped", "the issuer's documents could not all be fetched, so they were not checked: get JWKS "+iamIssuer+"/keys failed: HTTP 406 Not Acceptable; the input has no JWKS (capture: curl -s "+iamIssuer+"/keys > keys.json) (checked: the discovery document's issuer is the cluster's issuer)")},
+		},
+		{
 			name: "a trailing slash in the discovery document's issuer",
 			mods: []func(*snapshot.Snapshot){discovery(iamIssuer+"/", iamIssuer+"/keys")},
 			want: []string{head("fail", `the discovery document's issuer "`+iamIssuer+`/" differs from the cluster's issuer "`+iamIssuer+`" only by a trailing slash, which STS does not forgive`)},

@@ -43,8 +43,16 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 			// About the input as a whole: one finding, not one per
 			// ServiceAccount.
 			issuer, _, _ := c.ClusterIssuer()
-			r.Skip(model.ClusterSubject(issuer), fmt.Sprintf("the input has no EKS Pod Identity associations, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
-				webhook.AnnotationRoleARN, cluster))
+			what := "the input has no EKS Pod Identity associations"
+			// A live collection says why it could not list them.
+			for _, g := range c.Snap.Gaps {
+				if g.Source == "aws" && g.Operation == "eks:ListPodIdentityAssociations" {
+					what = "eks:ListPodIdentityAssociations was not read (" + g.Reason + ")"
+					break
+				}
+			}
+			r.Skip(model.ClusterSubject(issuer), fmt.Sprintf("%s, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
+				what, webhook.AnnotationRoleARN, cluster))
 			return
 		}
 		r.Pass(t.SASubject(), fmt.Sprintf("the input's EKS Pod Identity associations include none for ServiceAccount %s/%s: its pods get the IRSA role %s", t.Namespace, t.SAName, role), saEv)

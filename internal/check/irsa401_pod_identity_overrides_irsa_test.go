@@ -99,6 +99,15 @@ func TestIRSA401(t *testing.T) {
 				"IRSA401 skipped EKSCluster prod: the input has no EKS Pod Identity associations, so whether one overrides an eks.amazonaws.com/role-arn annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name prod --output json)",
 			},
 		},
+		// Issue 10, item 10: the skip names why the list is missing.
+		{name: "the list could not be read", snap: fx.Snapshot(fx.Deployment(), cluster, func(s *snapshot.Snapshot) {
+			s.Gaps = append(s.Gaps, snapshot.Gap{Source: "aws", Operation: "eks:ListPodIdentityAssociations", Resource: "arn:aws:eks:eu-west-1:111122223333:cluster/prod",
+				Reason: "AccessDeniedException: not authorized (grant eks:ListPodIdentityAssociations)"})
+		}),
+			want: []string{
+				"IRSA401 skipped EKSCluster prod: eks:ListPodIdentityAssociations was not read (AccessDeniedException: not authorized (grant eks:ListPodIdentityAssociations)), so whether one overrides an eks.amazonaws.com/role-arn annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name prod --output json)",
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

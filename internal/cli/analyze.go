@@ -137,6 +137,8 @@ type diagnosis struct {
 	format   report.Format
 	failOn   finding.Severity
 	out      outputFlags
+	// incomplete: a live collection cut short (liveResult.incomplete).
+	incomplete string
 }
 
 func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
@@ -167,6 +169,10 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	now := deps.Now()
 	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
+	if d.incomplete == "" {
+		d.incomplete = incompleteOf(snap)
+	}
+	undiagnosed := markIncomplete(res, d.incomplete)
 	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -180,6 +186,11 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 		} else {
 			fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, termsafe.Escape(d.out.FixDir))
 		}
+	}
+	if undiagnosed > 0 {
+		// Never 0 for a target that could not be diagnosed.
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s; %d of %d targets not diagnosed (see gaps)\n", d.incomplete, undiagnosed, len(res.Targets))
+		return errFindings
 	}
 	if res.FailsAtOrAbove(d.failOn) {
 		return errFindings

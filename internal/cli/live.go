@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -25,6 +26,8 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/oidc"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -108,6 +111,49 @@ type liveResult struct {
 	manifest bundle.Manifest
 	// namespaces collected ("" for all), for the target selection.
 	namespaces []string
+	// defaultNS is the namespace of names given without one.
+	defaultNS string
+	// incomplete says why the collection stopped before it read every
+	// fact ("incomplete: timed out after 5m"); "" when it finished.
+	incomplete string
+}
+
+// incompleteGap is the gap that records a live collection cut short: what
+// was read is diagnosed, the rest is not collected. Its Resource is why,
+// so that analyze of a dump marks the same targets (incompleteOf).
+func incompleteGap(why, detail string) snapshot.Gap {
+	return snapshot.Gap{Source: "live", Operation: "collect", Resource: why, Reason: detail}
+}
+
+// incompleteOf is why the collection of snap was cut short, from its
+// incompleteGap; "" when it was not.
+func incompleteOf(snap *snapshot.Snapshot) string {
+	for _, g := range snap.Gaps {
+		if g.Source == "live" && g.Operation == "collect" && strings.HasPrefix(g.Resource, "incomplete: ") {
+			return g.Resource
+		}
+	}
+	return ""
+}
+
+// stoppedWhy is the incompleteness of a collection whose ctx ended.
+func stoppedWhy(ctx context.Context, timeout time.Duration) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "incomplete: timed out after " + shortDuration(timeout)
+	}
+	return "incomplete: interrupted"
+}
+
+// shortDuration prints a duration as a user writes it: 5m, not 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // signalContext stops cleanly on Ctrl-C and bounds the run by --timeout.
@@ -160,10 +206,16 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		ctxNS = "default"
 	}
 	kopts := kube.Options{AllNamespaces: tf.AllNamespaces}
+	named := len(tf.Pods)+len(tf.ServiceAccounts)+len(tf.Workloads) > 0
 	switch {
 	case tf.AllNamespaces:
 	case tf.Namespace != "":
 		kopts.Namespaces = []string{tf.Namespace}
+	case named && extraNamespace == "":
+		// Objects named with a target flag: only their namespaces are
+		// listed (kopts.NamedObjects), not the context's as well; a user
+		// with rights only in the target's namespace gets no gap about
+		// another. A name without a namespace is in the context's.
 	default:
 		kopts.Namespaces = []string{ctxNS}
 	}
@@ -207,12 +259,18 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 
 	// The roles the targets name: every ServiceAccount's annotation in the
-	// collected scope (a target may be an annotated SA nothing uses).
+	// collected scope (a target may be an annotated SA nothing uses), or,
+	// when objects are named, only the roles of their ServiceAccounts.
 	ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
 	if err != nil {
 		return nil, fmt.Errorf("read the collected objects: %w", err)
 	}
-	roles := roleARNs(ksnap)
+	var roles []string
+	if sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces {
+		roles = roleARNs(ksnap, targetSAs(ksnap, sel))
+	} else {
+		roles = roleARNs(ksnap, nil)
+	}
 
 	profile := lf.Profile
 	if profile == "" {
@@ -245,6 +303,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if scopes, err := kopts.Scopes(); err == nil && !tf.AllNamespaces {
 		pi.Namespaces = scopes
 	}
+	var incomplete string
+	var extraGaps []snapshot.Gap
 	ares, err := awscollect.Collect(ctx, awsCfg, awscollect.Options{
 		Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs, PodIdentity: pi,
 		// The instances of the nodes the collected pods run on: their IMDS
@@ -255,24 +315,32 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
 		Progress:            func(string) { prog.call() },
 	})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
-		}
-		// Only an AWS that cannot be reached at all is an error; a cluster
-		// that cannot be found is a gap in the result.
-		return nil, err
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Cut short: what was read is kept and diagnosed.
+		incomplete = stoppedWhy(ctx, lf.Timeout)
+		extraGaps = append(extraGaps, incompleteGap(incomplete, "the AWS facts not read by then were not collected"))
+	case err != nil:
+		// AWS cannot be reached at all (sts:GetCallerIdentity failed):
+		// the cluster's facts are still diagnosed, every AWS fact is a
+		// gap.
+		incomplete = "incomplete: no AWS fact could be read"
+		extraGaps = append(extraGaps, snapshot.Gap{Source: "aws", Operation: "sts:GetCallerIdentity", Resource: "region " + awsCfg.Region, Reason: err.Error()},
+			incompleteGap(incomplete, "sts:GetCallerIdentity failed, so no AWS fact was collected"))
+		ares = awscollect.Result{}
 	}
 	var ores oidc.Result
-	if ares.Issuer != "" {
+	if ares.Issuer != "" && incomplete == "" {
 		prog.phase("fetching the issuer's documents")
 		ores = oidc.Collect(ctx, ares.Issuer, deps.Live.OIDCClient, oidc.Options{})
-	}
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
+		if ctx.Err() != nil {
+			// The documents cut short are gaps already (oidc.Collect).
+			incomplete = stoppedWhy(ctx, lf.Timeout)
+			extraGaps = append(extraGaps, incompleteGap(incomplete, "the issuer's documents not fetched by then were not collected"))
+		}
 	}
 
-	res := &liveResult{namespaces: kopts.Namespaces}
+	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS}
 	if tf.AllNamespaces {
 		res.namespaces = nil
 	}
@@ -286,7 +354,11 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		m.Listed = append(m.Listed, part.listed...)
 		m.Gaps = append(m.Gaps, part.gaps...)
 	}
-	if lf.Probe {
+	m.Gaps = append(m.Gaps, extraGaps...)
+	if lf.Probe && incomplete != "" {
+		m.Gaps = append(m.Gaps, snapshot.Gap{Source: "live", Operation: "probe", Resource: "--probe", Reason: incomplete + ": the probe did not run"})
+	}
+	if lf.Probe && incomplete == "" {
 		// After everything else, on what the read-only collection found.
 		prog.phase("probing STS and admission")
 		planSel := sel
@@ -294,11 +366,12 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 			planSel.Namespaces = kopts.Namespaces
 		}
 		pres, err := probeLive(ctx, cs, awsCfg, res.captures, m, planSel)
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("probe: %w", err)
 		}
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
+			res.incomplete = stoppedWhy(ctx, lf.Timeout)
+			m.Gaps = append(m.Gaps, incompleteGap(res.incomplete, "the probe's answers not received by then were not collected"))
 		}
 		res.captures = append(res.captures, pres.Captures...)
 		m.Listed = append(m.Listed, pres.Listed...)
@@ -340,11 +413,14 @@ func restCopy(c *rest.Config) *rest.Config {
 }
 
 // roleARNs are the distinct role-arn annotation values of the snapshot's
-// ServiceAccounts.
-func roleARNs(s *snapshot.Snapshot) []string {
+// ServiceAccounts, of those in only (NS/NAME) when only is not nil.
+func roleARNs(s *snapshot.Snapshot, only map[model.NamespacedName]bool) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, sa := range s.ServiceAccounts {
+		if only != nil && !only[model.NamespacedName{Namespace: sa.Namespace, Name: sa.Name}] {
+			continue
+		}
 		if v := strings.TrimSpace(sa.Annotations[webhook.AnnotationRoleARN]); v != "" && !seen[v] {
 			seen[v] = true
 			out = append(out, v)
@@ -352,6 +428,53 @@ func roleARNs(s *snapshot.Snapshot) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// targetSAs are the ServiceAccounts the named targets use: a named
+// ServiceAccount, a named pod's, a named workload's template's.
+func targetSAs(s *snapshot.Snapshot, sel model.Selector) map[model.NamespacedName]bool {
+	out := map[model.NamespacedName]bool{}
+	for _, sa := range sel.SAs {
+		out[sa] = true
+	}
+	for _, ref := range sel.Pods {
+		for _, p := range s.Pods {
+			if p.Namespace == ref.Namespace && p.Name == ref.Name {
+				out[model.NamespacedName{Namespace: p.Namespace, Name: p.Spec.ServiceAccount()}] = true
+			}
+		}
+	}
+	for _, ref := range sel.Workloads {
+		for _, w := range s.Workloads {
+			if w.Namespace == ref.Namespace && w.Name == ref.Name && strings.EqualFold(w.Kind, ref.Kind) {
+				out[model.NamespacedName{Namespace: w.Namespace, Name: w.Template.Spec.ServiceAccount()}] = true
+			}
+		}
+	}
+	return out
+}
+
+// markIncomplete records, for a live collection cut short (why != ""),
+// the incompleteness in the summary and on each target it left
+// undiagnosed: one with a link that is not known for a reason other than
+// its mechanism not using it. It returns how many targets it marked.
+func markIncomplete(res *finding.Result, why string) int {
+	if why == "" {
+		return 0
+	}
+	res.Summary.Incomplete = why
+	n := 0
+	for i := range res.Targets {
+		t := &res.Targets[i]
+		for _, l := range t.Links {
+			if l.Status == finding.LinkUnknown && l.Detail != "not used by EKS Pod Identity" {
+				t.Incomplete = "not diagnosed: " + why
+				n++
+				break
+			}
+		}
+	}
+	return n
 }
 
 // progress shows what a scan is doing, on stderr, only on a terminal.

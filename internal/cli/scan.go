@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -70,8 +71,14 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		}
 		opts.Targets.Pods = append(opts.Targets.Pods, opts.Pod)
 	}
-	// Validate the report flags before collecting anything.
-	if _, err := newDiagnosis(opts.Targets, opts.Output); err != nil {
+	// Validate the report flags before collecting anything. A name
+	// without a namespace is in the kubeconfig context's, known only once
+	// the kubeconfig is read: any namespace validates its syntax.
+	validate := opts.Targets
+	if validate.Namespace == "" && !validate.AllNamespaces {
+		validate.Namespace = "default"
+	}
+	if _, err := newDiagnosis(validate, opts.Output); err != nil {
 		return err
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
@@ -80,14 +87,19 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
-	snap, err := bundle.ReadCaptures(ctx, live.captures, live.manifest)
+	// Read even when --timeout ended ctx: what was collected is diagnosed.
+	snap, err := bundle.ReadCaptures(context.WithoutCancel(ctx), live.captures, live.manifest)
 	if err != nil {
 		return fmt.Errorf("read the collected facts: %w", err)
 	}
-	// Names given without a namespace are in the namespace collected.
+	// Names given without a namespace are in the namespace collected, or
+	// the kubeconfig context's.
 	tf := opts.Targets
 	if tf.Namespace == "" && len(live.namespaces) == 1 {
 		tf.Namespace = live.namespaces[0]
+	}
+	if tf.Namespace == "" {
+		tf = qualifyNames(tf, live.defaultNS)
 	}
 	diag, err := newDiagnosis(tf, opts.Output)
 	if err != nil {
@@ -97,6 +109,31 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		diag.selector.Namespaces = live.namespaces
 	}
 	return diag.run(opts.Deps, snap)
+}
+
+// qualifyNames puts the names of tf given without a namespace in ns.
+func qualifyNames(tf targetFlags, ns string) targetFlags {
+	q := func(names []string) []string {
+		out := make([]string, 0, len(names))
+		for _, n := range names {
+			if !strings.Contains(n, "/") {
+				n = ns + "/" + n
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	tf.Pods, tf.ServiceAccounts = q(tf.Pods), q(tf.ServiceAccounts)
+	var ws []string
+	for _, w := range tf.Workloads {
+		if strings.Count(w, "/") == 1 {
+			kind, name, _ := strings.Cut(w, "/")
+			w = kind + "/" + ns + "/" + name
+		}
+		ws = append(ws, w)
+	}
+	tf.Workloads = ws
+	return tf
 }
 
 // DumpOptions are the inputs of `irsa-doctor dump`.
@@ -153,6 +190,9 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	}
 	if err := bundle.WriteDump(opts.Dir, live.captures, live.manifest); err != nil {
 		return err
+	}
+	if live.incomplete != "" {
+		fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: %s: the bundle holds what was collected until then, and its manifest lists the rest as gaps\n", live.incomplete)
 	}
 	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
 		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), termsafe.Escape(opts.Dir))

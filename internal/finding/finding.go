@@ -172,6 +172,10 @@ type Target struct {
 	RoleARN        string      `json:"roleArn,omitempty"`
 	Links          []Link      `json:"links"`
 	Containers     []Container `json:"containers"`
+	// Incomplete is set on a target that a collection cut short left
+	// undiagnosed (Summary.Incomplete): its links that are not known are
+	// unknown because the facts were not collected.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Tool names the program.
@@ -211,6 +215,10 @@ type Summary struct {
 	Skipped    int            `json:"skipped"`
 	Pass       int            `json:"pass"`
 	BySeverity map[string]int `json:"bySeverity"`
+	// Incomplete says why a live collection stopped before it read every
+	// fact ("incomplete: timed out after 5m"); the gaps list what is
+	// missing, and the targets it left undiagnosed say so.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Result is the whole document of docs/contract.md.

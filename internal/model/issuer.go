@@ -70,6 +70,32 @@ func (i IssuerFact) Account() string {
 	return ""
 }
 
+// describeClusterGapWhy names the exact missing fact when the collector
+// could not describe the cluster (a gap of eks:DescribeCluster): "" when
+// the input has no such gap.
+func describeClusterGapWhy(s *snapshot.Snapshot) string {
+	for _, g := range s.Gaps {
+		if g.Source != "aws" || g.Operation != "eks:DescribeCluster" {
+			continue
+		}
+		name := ""
+		if _, after, ok := strings.Cut(g.Resource, ":cluster/"); ok {
+			name = after
+		}
+		capture := " (capture: " + describeClusterCmd(name) + ")"
+		code, _, ok := strings.Cut(g.Reason, ": ")
+		if ok && code != "" && !strings.ContainsAny(code, " \t") {
+			verb := "failed"
+			if strings.Contains(code, "AccessDenied") || strings.Contains(code, "Unauthorized") {
+				verb = "was refused"
+			}
+			return fmt.Sprintf("eks:DescribeCluster %s (%s), so the cluster's issuer is unknown%s", verb, code, capture)
+		}
+		return fmt.Sprintf("eks:DescribeCluster could not describe the cluster (%s), so the cluster's issuer is unknown%s", g.Reason, capture)
+	}
+	return ""
+}
+
 // describeClusterCmd is the capture command for the cluster.
 func describeClusterCmd(name string) string {
 	if name == "" {
@@ -123,6 +149,9 @@ func ClusterIssuer(s *snapshot.Snapshot) (fact IssuerFact, why string, missing b
 	}
 	switch len(urls) {
 	case 0:
+		if why := describeClusterGapWhy(s); why != "" {
+			return IssuerFact{}, why, false
+		}
 		return IssuerFact{}, "the input has no EKS cluster and no issuer URL (capture: " + describeClusterCmd("") + ")", false
 	case 1:
 		v := strings.TrimSpace(urls[0].URL)

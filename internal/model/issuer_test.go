@@ -35,6 +35,17 @@ func TestClusterIssuer(t *testing.T) {
 		{name: "a bare issuer URL", mods: []func(*snapshot.Snapshot){url(iamIssuer + "\n")},
 			hostPath: iamHP, region: "us-west-2"},
 		{name: "nothing", why: "the input has no EKS cluster and no issuer URL (capture: aws eks describe-cluster --name CLUSTER --output json)"},
+		// Issue 10, item 10: the reason names the exact missing fact.
+		{name: "eks:DescribeCluster refused", mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
+			s.Gaps = append(s.Gaps, snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: "arn:aws:eks:us-west-2:111122223333:cluster/prod",
+				Reason: "AccessDeniedException: User: arn:aws:iam::111122223333:user/dev is not authorized to perform: eks:DescribeCluster (grant eks:DescribeCluster)"})
+		}},
+			why: "eks:DescribeCluster was refused (AccessDeniedException), so the cluster's issuer is unknown (capture: aws eks describe-cluster --name prod --output json)"},
+		{name: "eks:DescribeCluster timed out", mods: []func(*snapshot.Snapshot){func(s *snapshot.Snapshot) {
+			s.Gaps = append(s.Gaps, snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: "arn:aws:eks:us-west-2:111122223333:cluster/prod",
+				Reason: "timed out after 30s (run again)"})
+		}},
+			why: "eks:DescribeCluster could not describe the cluster (timed out after 30s (run again)), so the cluster's issuer is unknown (capture: aws eks describe-cluster --name prod --output json)"},
 		{name: "two URLs", mods: []func(*snapshot.Snapshot){url("https://oidc.eks.eu-west-1.amazonaws.com/id/B"), url("https://oidc.eks.eu-west-1.amazonaws.com/id/A")},
 			why: "the input holds several issuer URLs (https://oidc.eks.eu-west-1.amazonaws.com/id/A, https://oidc.eks.eu-west-1.amazonaws.com/id/B) and no describe-cluster output to choose one (capture: aws eks describe-cluster --name CLUSTER --output json)"},
 	}

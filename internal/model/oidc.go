@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"sort"
@@ -77,13 +78,15 @@ func KeysHost(s *snapshot.Snapshot, issuer IssuerFact) (host, where string, src 
 }
 
 // ChainsFor returns the captured chains whose leaf certificate is valid
-// for host by its DNS SANs (docs/contract.md#bundles: chains are matched to
-// the host by the leaf's SAN), without duplicates.
+// for host by its SANs (docs/contract.md#bundles: chains are matched to
+// the host by the leaf's SAN), without duplicates: a DNS name by the DNS
+// SANs, an IP address by the IP SANs (RFC 6125 §6.2.1, RFC 5280
+// §4.2.1.6, as crypto/x509 does).
 func ChainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
 	var out []*snapshot.TLSChain
 	seen := map[string]bool{}
 	for _, ch := range s.TLSChains {
-		if len(ch.Certs) == 0 || !slices.ContainsFunc(ch.Certs[0].DNSNames, func(n string) bool { return sanMatches(n, host) }) {
+		if len(ch.Certs) == 0 || !leafValidFor(&ch.Certs[0], host) {
 			continue
 		}
 		key := ""
@@ -96,6 +99,15 @@ func ChainsFor(s *snapshot.Snapshot, host string) []*snapshot.TLSChain {
 		}
 	}
 	return out
+}
+
+// leafValidFor reports whether a leaf certificate names host: an IP
+// address among its IP SANs, a DNS name among its DNS SANs.
+func leafValidFor(leaf *snapshot.Certificate, host string) bool {
+	if ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")); ip != nil {
+		return slices.ContainsFunc(leaf.IPAddresses, func(s string) bool { return ip.Equal(net.ParseIP(s)) })
+	}
+	return slices.ContainsFunc(leaf.DNSNames, func(n string) bool { return sanMatches(n, host) })
 }
 
 // sanMatches matches a DNS SAN against a host: exactly, or a wildcard
@@ -114,13 +126,16 @@ func sanMatches(san, host string) bool {
 	return found && hostRest == rest
 }
 
-// ChainHosts lists the DNS names of the captured chains' leaves, for a
-// skip reason that says what the input holds instead.
+// ChainHosts lists the DNS names and IP addresses of the captured chains'
+// leaves, for a skip reason that says what the input holds instead.
 func ChainHosts(s *snapshot.Snapshot) []string {
 	var out []string
 	for _, ch := range s.TLSChains {
 		if len(ch.Certs) > 0 {
 			for _, n := range ch.Certs[0].DNSNames {
+				out = AppendUnique(out, n)
+			}
+			for _, n := range ch.Certs[0].IPAddresses {
 				out = AppendUnique(out, n)
 			}
 		}

@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/x509"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -53,6 +54,29 @@ func TestChainsFor(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"*." + fx.EKSHost, fx.EKSHost, fx.CorpHost}, ChainHosts(s)); d != "" {
 		t.Errorf("chainHosts (-want +got):\n%s", d)
+	}
+}
+
+// TestChainsForIPAddress: an issuer on an IP address is matched against
+// the leaf's IP SANs, never its DNS SANs (issue 10, item 11).
+func TestChainsForIPAddress(t *testing.T) {
+	p := fx.NewPKI(t)
+	leaf := fx.MakeCert(t, fx.CertSpec{CN: "issuer", Org: "Acme Corp", DNS: []string{"localhost"}, IPs: []net.IP{net.ParseIP("10.0.0.7"), net.IPv6loopback},
+		From: fx.Day(2026, 4, 2), To: fx.Day(2027, 4, 2), Parent: p.CorpInter})
+	ch := fx.ChainOf("ip.pem", leaf, p.CorpInter, p.CorpRoot)
+	s := &snapshot.Snapshot{TLSChains: []*snapshot.TLSChain{ch}}
+	for _, host := range []string{"10.0.0.7", "::1", "[::1]", "localhost"} {
+		if got := ChainsFor(s, host); len(got) != 1 {
+			t.Errorf("ChainsFor(%s) = %v, want the chain", host, got)
+		}
+	}
+	for _, host := range []string{"10.0.0.8", "127.0.0.1"} {
+		if got := ChainsFor(s, host); len(got) != 0 {
+			t.Errorf("ChainsFor(%s) = %v, want none", host, got)
+		}
+	}
+	if d := cmp.Diff([]string{"10.0.0.7", "::1", "localhost"}, ChainHosts(s)); d != "" {
+		t.Errorf("ChainHosts (-want +got):\n%s", d)
 	}
 }
 

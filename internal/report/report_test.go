@@ -501,6 +501,18 @@ func TestSummaryLine(t *testing.T) {
 				"No problems found in what could be checked (3 skipped, 1 target not fully checked, 2 facts not collected, 2 files not used).\n",
 		},
 		{
+			// Issue 10, item 9: a live collection cut short says so.
+			name: "a collection cut short",
+			r: func() *finding.Result {
+				r := gapsResult()
+				r.Summary.Incomplete = "incomplete: timed out after 5m"
+				return r
+			}(),
+			want: "1 target: 0 errors, 0 warnings, 0 info; 3 skipped\n" +
+				"Collection incomplete: timed out after 5m: the report covers what was collected by then (see \"Could not collect\").\n" +
+				"No problems found in what could be checked (3 skipped, 1 target not fully checked, 2 facts not collected, 2 files not used).\n",
+		},
+		{
 			name: "pod identity links other than the ServiceAccount do not apply",
 			r:    podIdentityResult(),
 			want: "1 target: 0 errors, 0 warnings, 0 info; 0 skipped\nNo problems found.\n",

@@ -429,6 +429,10 @@ func (t *text) summary() {
 		line = t.p.paint(ansiBoldYellow, line)
 	}
 	t.add(line)
+	if s.Incomplete != "" {
+		// A live collection cut short: what was collected is diagnosed.
+		t.add(t.p.paint(ansiBoldYellow, "Collection "+s.Incomplete+": the report covers what was collected by then (see \"Could not collect\")."))
+	}
 	if s.Fail > 0 {
 		return
 	}

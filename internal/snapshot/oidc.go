@@ -7,12 +7,15 @@ package snapshot
 
 // Certificate is one X.509 certificate of a captured TLS chain.
 type Certificate struct {
-	Subject   string   `json:"subject"`
-	Issuer    string   `json:"issuer"`
-	DNSNames  []string `json:"dnsNames,omitempty"`
-	IsCA      bool     `json:"isCA"`
-	NotBefore string   `json:"notBefore"` // RFC 3339
-	NotAfter  string   `json:"notAfter"`  // RFC 3339
+	Subject  string   `json:"subject"`
+	Issuer   string   `json:"issuer"`
+	DNSNames []string `json:"dnsNames,omitempty"`
+	// IPAddresses are the leaf's IP SANs, as net.IP.String prints them: an
+	// issuer on an IP address is matched against these, never DNSNames.
+	IPAddresses []string `json:"ipAddresses,omitempty"`
+	IsCA        bool     `json:"isCA"`
+	NotBefore   string   `json:"notBefore"` // RFC 3339
+	NotAfter    string   `json:"notAfter"`  // RFC 3339
 	// SHA1 is the lower-case hex SHA-1 of the DER, as IAM's thumbprints are
 	// (docs/reference/thumbprint.md).
 	SHA1 string `json:"sha1"`

@@ -20,6 +20,13 @@ func (s Source) String() string {
 	return s.Kind + ":" + s.Ref
 }
 
+// Gap operations of the live OIDC collector (internal/collect/oidc): the
+// issuer's discovery document or its JWKS could not be fetched.
+const (
+	GapOIDCDiscovery = "get discovery document"
+	GapOIDCJWKS      = "get JWKS"
+)
+
 // Gap records a fact the collector could not obtain (a denied call, an
 // unreadable file). Checks that need the fact report skipped.
 type Gap struct {

@@ -91,7 +91,8 @@ type Result struct {
 // Collect collects the AWS facts the targets need. Refused or failed
 // calls become gaps; the error is for a collection that could not start:
 // sts:GetCallerIdentity failed (AWS unreachable, no or rejected
-// credentials) or ctx ended.
+// credentials) or ctx ended. When ctx ends after GetCallerIdentity, the
+// Result holds what was read until then, with ctx.Err().
 func Collect(ctx context.Context, cfg aws.Config, opts Options) (Result, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
@@ -140,7 +141,10 @@ func Collect(ctx context.Context, cfg aws.Config, opts Options) (Result, error) 
 	c.nodeRoles(ctx, cfg)
 	c.associationRoles(ctx, accounts, c.assocRoles)
 	if ctx.Err() != nil {
-		return Result{}, ctx.Err()
+		// What was read before ctx ended is kept: the CLI diagnoses it
+		// and reports the rest as not collected. A call cut short
+		// recorded nothing (failed), so no absence is proven by it.
+		return c.finish(), ctx.Err()
 	}
 	return c.finish(), nil
 }
@@ -309,14 +313,18 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 	var cl *ekstypes.Cluster
 	if name == "" {
 		if c.opts.Endpoint == "" {
-			c.gap(snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: "region " + cfg.Region,
-				Reason: "the EKS cluster is not known: the kubeconfig names no API server endpoint (pass --cluster NAME)"})
+			g := snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: "region " + cfg.Region,
+				Reason: "the EKS cluster is not known: the kubeconfig names no API server endpoint (pass --cluster NAME)"}
+			c.gap(g)
+			c.noAssociations(g)
 			return
 		}
 		found, err := findCluster(ctx, client, c.opts.Endpoint, c.call)
 		if err != nil {
 			if ctx.Err() == nil {
-				c.gap(findGap(err, cfg.Region, c.account))
+				g := findGap(err, cfg.Region, c.account)
+				c.gap(g)
+				c.noAssociations(g)
 			}
 			return
 		}
@@ -336,6 +344,15 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 			c.failed(ctx, err, "DescribeCluster", base, "eks:DescribeCluster "+name, snapshot.Gap{Source: "aws", Operation: "eks:DescribeCluster", Resource: clusterARN},
 				"grant eks:DescribeCluster on "+clusterARN+"; deploy/iam-policy.json lists what irsa-doctor calls",
 				"aws eks describe-cluster --name "+name+" --output json")
+			// The associations need only the cluster's name, which is
+			// known: a refused DescribeCluster does not cost them. (A
+			// cluster that does not exist has none.)
+			if c.opts.PodIdentity != nil && ctx.Err() == nil && !isNotFound(err) {
+				roles := c.associations(ctx, client, name, clusterARN)
+				c.mu.Lock()
+				c.assocRoles = roles
+				c.mu.Unlock()
+			}
 			return
 		}
 	}
@@ -360,11 +377,22 @@ func (c *collector) cluster(ctx context.Context, cfg aws.Config) {
 	}
 	c.mu.Unlock()
 	if c.opts.PodIdentity != nil {
-		roles := c.associations(ctx, client, name)
+		roles := c.associations(ctx, client, name, aws.ToString(cl.Arn))
 		c.mu.Lock()
 		c.assocRoles = roles
 		c.mu.Unlock()
 	}
+}
+
+// noAssociations records, when associations were asked for, that they
+// were not listed because the cluster's name is not known, and why (the
+// gap g of the cluster's lookup).
+func (c *collector) noAssociations(g snapshot.Gap) {
+	if c.opts.PodIdentity == nil {
+		return
+	}
+	c.gap(snapshot.Gap{Source: "aws", Operation: "eks:ListPodIdentityAssociations", Resource: g.Resource,
+		Reason: "not called: it needs the EKS cluster's name, which is not known because " + g.Operation + " did not find the cluster: " + g.Reason})
 }
 
 // collectAccount lists the account's OIDC providers and reads its roles.

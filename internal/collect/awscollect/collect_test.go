@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -629,12 +630,32 @@ func TestCollectFails(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(100*time.Millisecond, cancel)
 		start := time.Now()
-		_, err := Collect(ctx, f.Config(), Options{Cluster: "prod", RoleARNs: []string{reader}})
+		res, err := Collect(ctx, f.Config(), Options{Cluster: "prod", RoleARNs: []string{reader}})
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("error %v, want context.Canceled", err)
 		}
 		if d := time.Since(start); d > 900*time.Millisecond {
 			t.Errorf("Collect took %s after the cancel", d)
+		}
+		// What was read before the end is kept (issue 10, item 9): the
+		// caller and the cluster, not the role cut short.
+		var paths []string
+		for _, c := range res.Captures {
+			paths = append(paths, c.Path)
+		}
+		want := []string{acctA + "/describe-cluster-prod.json", acctA + "/get-caller-identity.json"}
+		for _, w := range want {
+			if !slices.Contains(paths, w) {
+				t.Errorf("captures %v lack %s", paths, w)
+			}
+		}
+		for _, p := range paths {
+			if strings.Contains(p, "get-role") {
+				t.Errorf("capture %s of a call cut short", p)
+			}
+		}
+		if res.Cluster != "prod" {
+			t.Errorf("cluster %q, want prod", res.Cluster)
 		}
 	})
 	t.Run("per-call timeout", func(t *testing.T) {

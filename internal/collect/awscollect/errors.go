@@ -16,7 +16,8 @@ import (
 // bundle reader turns into proof of absence (docs/contract.md "Absence needs
 // proof"). Any other failure leaves the fact unknown: a gap saying what
 // was refused and what to do (STYLE.md principle 3). A call cut short by
-// the end of ctx (Ctrl-C) records nothing: Collect returns ctx.Err().
+// the end of ctx (Ctrl-C, --timeout) records nothing: Collect returns
+// what was read before, with ctx.Err().
 func (c *collector) failed(ctx context.Context, err error, operation, base, src string, g snapshot.Gap, grant, cmd string) {
 	if ctx.Err() != nil {
 		return
@@ -64,4 +65,10 @@ func hint(err error, code, grant, cmd string) string {
 func isThrottle(code string) bool {
 	_, ok := retry.DefaultThrottleErrorCodes[code]
 	return ok
+}
+
+// isNotFound reports an API error saying the object does not exist.
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchEntity" || ae.ErrorCode() == "ResourceNotFoundException")
 }

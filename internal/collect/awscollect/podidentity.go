@@ -34,11 +34,10 @@ func (p *PodIdentityScope) covers(ns string) bool {
 // list-pod-identity-associations --cluster-name C` merges every page into
 // one "associations" list). It returns the roles of the described
 // associations.
-func (c *collector) associations(ctx context.Context, client *eks.Client, cluster string) []string {
+func (c *collector) associations(ctx context.Context, client *eks.Client, cluster, clusterARN string) []string {
 	scope := c.opts.PodIdentity
 	var all []ekstypes.PodIdentityAssociationSummary
 	p := eks.NewListPodIdentityAssociationsPaginator(client, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String(cluster)})
-	clusterARN := c.res.ClusterARN
 	for p.HasMorePages() {
 		var out *eks.ListPodIdentityAssociationsOutput
 		err := c.call(ctx, "eks:ListPodIdentityAssociations", func(ctx context.Context) error {

@@ -120,3 +120,49 @@ func TestPodIdentityDenied(t *testing.T) {
 		t.Errorf("%d describe calls after a refused list", n)
 	}
 }
+
+// TestPodIdentityDescribeClusterDenied: a refused eks:DescribeCluster does
+// not cost the associations, which need only the cluster's name; a
+// cluster whose name is not known leaves a gap saying so (issue 10,
+// item 10).
+func TestPodIdentityDescribeClusterDenied(t *testing.T) {
+	t.Run("named cluster", func(t *testing.T) {
+		f := awsfake.New(t, world())
+		f.Deny("eks:DescribeCluster", "")
+		res, err := Collect(context.Background(), f.Config(), Options{Cluster: "prod", PodIdentity: &PodIdentityScope{Namespaces: []string{"payments"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := f.Calls()["eks:ListPodIdentityAssociations"]; n != 1 {
+			t.Errorf("eks:ListPodIdentityAssociations called %d times, want once", n)
+		}
+		s := read(t, res)
+		if s.PodIdentityAssociationFor("payments", "reports") == nil {
+			t.Error("no association for payments/reports")
+		}
+		for _, g := range res.Gaps {
+			if g.Operation == "eks:ListPodIdentityAssociations" {
+				t.Errorf("gap %+v, want the list", g)
+			}
+		}
+	})
+	t.Run("cluster not found", func(t *testing.T) {
+		f := awsfake.New(t, world())
+		res, err := Collect(context.Background(), f.Config(), Options{PodIdentity: &PodIdentityScope{AllNamespaces: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []snapshot.Gap
+		for _, g := range res.Gaps {
+			if g.Operation == "eks:ListPodIdentityAssociations" {
+				got = append(got, g)
+			}
+		}
+		want := []snapshot.Gap{{Source: "aws", Operation: "eks:ListPodIdentityAssociations", Resource: "region us-west-2",
+			Reason: "not called: it needs the EKS cluster's name, which is not known because eks:DescribeCluster did not find the cluster: " +
+				"the EKS cluster is not known: the kubeconfig names no API server endpoint (pass --cluster NAME)"}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("gaps (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -34,8 +34,17 @@ const (
 
 // Gap operations.
 const (
-	OpDiscovery = "get discovery document"
-	OpJWKS      = "get JWKS"
+	OpDiscovery = snapshot.GapOIDCDiscovery
+	OpJWKS      = snapshot.GapOIDCJWKS
+)
+
+// The media types asked for. A JWKS is served as application/jwk-set+json
+// (RFC 7517 §8.5.1), and a kube-apiserver that hosts its issuer
+// (/openid/v1/jwks) answers a request that accepts only application/json
+// with 406 Not Acceptable; EKS serves application/json.
+const (
+	acceptDiscovery = "application/json"
+	acceptJWKS      = "application/jwk-set+json, application/json"
 )
 
 // Options tune the collection.
@@ -107,7 +116,7 @@ func (c *collector) collect(ctx context.Context, issuer string) {
 	// OpenID Connect Discovery 1.0 §4: the issuer with any trailing
 	// slash removed, then /.well-known/openid-configuration.
 	discoveryURL := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
-	body, err := c.get(ctx, discoveryURL, iu.Host)
+	body, err := c.get(ctx, discoveryURL, iu.Host, acceptDiscovery)
 	if err != nil {
 		c.gap(OpDiscovery, discoveryURL, err.Error())
 		return
@@ -136,7 +145,7 @@ func (c *collector) collect(ctx context.Context, issuer string) {
 		c.gap(OpJWKS, jwksURI, fmt.Sprintf("the discovery document's jwks_uri %q %s: the JWKS was not fetched", jwksURI, why))
 		return
 	}
-	body, err = c.get(ctx, jwksURI, ju.Host)
+	body, err = c.get(ctx, jwksURI, ju.Host, acceptJWKS)
 	if err != nil {
 		c.gap(OpJWKS, jwksURI, err.Error())
 		return
@@ -193,9 +202,9 @@ func chainPEM(certs []*x509.Certificate) []byte {
 // (capped at MaxRetryWait): EKS throttles its OIDC endpoint. The chain of
 // the host is recorded whatever the answer, even from a handshake that
 // failed verification.
-func (c *collector) get(ctx context.Context, u, host string) ([]byte, error) {
+func (c *collector) get(ctx context.Context, u, host, accept string) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
-		body, status, retryAfter, err := c.do(ctx, u, host)
+		body, status, retryAfter, err := c.do(ctx, u, host, accept)
 		if err != nil {
 			return nil, err
 		}
@@ -223,15 +232,16 @@ func (c *collector) get(ctx context.Context, u, host string) ([]byte, error) {
 	}
 }
 
-// do makes one request and reads the answer within the timeout.
-func (c *collector) do(ctx context.Context, u, host string) (body []byte, status int, retryAfter time.Duration, err error) {
+// do makes one request, accepting the media types accept, and reads the
+// answer within the timeout.
+func (c *collector) do(ctx context.Context, u, host, accept string) (body []byte, status int, retryAfter time.Duration, err error) {
 	cctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("cannot build the request: %w", err)
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	resp, err := c.client.Do(req)
 	if err != nil {
 		var cve *tls.CertificateVerificationError

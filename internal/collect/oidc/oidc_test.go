@@ -175,6 +175,11 @@ func TestCollect(t *testing.T) {
 				if last.SHA1 != want1 || len(ch.Certs) != 1 || !cmp.Equal(ch.Certs[0].DNSNames, []string{"example.com", "*.example.com"}) {
 					t.Errorf("chain read back: %d certs, last sha1 %s (want %s), SANs %v", len(ch.Certs), last.SHA1, want1, ch.Certs[0].DNSNames)
 				}
+				// The issuer is on 127.0.0.1: its IP SANs are kept, for
+				// the model to match the host against.
+				if !cmp.Equal(ch.Certs[0].IPAddresses, []string{"127.0.0.1", "::1"}) {
+					t.Errorf("chain read back: IP SANs %v, want [127.0.0.1 ::1]", ch.Certs[0].IPAddresses)
+				}
 			}
 		})
 	}
@@ -469,5 +474,42 @@ func TestCollectRetryWaitCapped(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("waited %s", d)
+	}
+}
+
+// TestCollectJWKSMediaType: a kube-apiserver that hosts its issuer serves
+// the keys as application/jwk-set+json and answers 406 to a request that
+// accepts only application/json; the collector asks for both types
+// (issue 10, item 11).
+func TestCollectJWKSMediaType(t *testing.T) {
+	var accepts []string
+	iss := newIssuer(t, func(w http.ResponseWriter, r *http.Request, iss *issuer) {
+		if r.URL.Path != eksPath+"/keys" {
+			serve("")(w, r, iss)
+			return
+		}
+		accepts = append(accepts, r.Header.Get("Accept"))
+		if !strings.Contains(r.Header.Get("Accept"), "application/jwk-set+json") {
+			http.Error(w, "406: Not Acceptable", http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/jwk-set+json")
+		fmt.Fprint(w, jwks)
+	})
+	res := Collect(context.Background(), iss.url, iss.srv.Client(), Options{})
+	if len(res.Gaps) != 0 {
+		t.Errorf("gaps %+v, want none", res.Gaps)
+	}
+	if want := []string{"application/jwk-set+json, application/json"}; !cmp.Equal(accepts, want) {
+		t.Errorf("Accept %q, want %q", accepts, want)
+	}
+	var got bool
+	var paths []string
+	for _, c := range res.Captures {
+		got = got || strings.HasSuffix(c.Path, "-keys.json")
+		paths = append(paths, c.Path)
+	}
+	if !got {
+		t.Errorf("no JWKS captured: %v", paths)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -42,13 +43,23 @@ func (c *Cert) SHA1() string {
 // snap converts the certificate as the bundle reader does.
 func (c *Cert) Snap() snapshot.Certificate {
 	return snapshot.Certificate{Subject: c.Cert.Subject.String(), Issuer: c.Cert.Issuer.String(), DNSNames: c.Cert.DNSNames,
-		IsCA: c.Cert.IsCA, NotBefore: c.Cert.NotBefore.UTC().Format(time.RFC3339), NotAfter: c.Cert.NotAfter.UTC().Format(time.RFC3339),
+		IPAddresses: ipStrings(c.Cert.IPAddresses),
+		IsCA:        c.Cert.IsCA, NotBefore: c.Cert.NotBefore.UTC().Format(time.RFC3339), NotAfter: c.Cert.NotAfter.UTC().Format(time.RFC3339),
 		SHA1: c.SHA1(), DER: c.Cert.Raw}
+}
+
+func ipStrings(ips []net.IP) []string {
+	var out []string
+	for _, ip := range ips {
+		out = append(out, ip.String())
+	}
+	return out
 }
 
 type CertSpec struct {
 	CN, Org   string
 	DNS       []string
+	IPs       []net.IP
 	CA        bool
 	From, To  time.Time
 	Parent    *Cert  // nil: self-signed
@@ -68,7 +79,7 @@ func MakeCert(t testing.TB, s CertSpec) *Cert {
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: s.CN, Organization: []string{s.Org}, Country: []string{"US"}},
 		NotBefore:    s.From, NotAfter: s.To,
-		DNSNames: s.DNS,
+		DNSNames: s.DNS, IPAddresses: s.IPs,
 		KeyUsage: x509.KeyUsageDigitalSignature,
 	}
 	if s.CA {
