@@ -169,8 +169,8 @@ func TestIRSA106(t *testing.T) {
 		{
 			// kubernetes-sigs/external-dns#1185: ExternalDNS runs as nobody
 			// and cannot open the root-owned 0600 token before 1.19.
-			name: "known image user: non-root before 1.19 without fsGroup",
-			snap: fx.Snapshot(version("1", "14+"), pod(image("registry.opensource.zalan.do/teapot/external-dns:v0.5.17"))),
+			name:    "known image user: non-root before 1.19 without fsGroup",
+			snap:    fx.Snapshot(version("1", "14+"), pod(image("registry.opensource.zalan.do/teapot/external-dns:v0.5.17"))),
 			details: true,
 			want: []string{
 				"IRSA106 fail Pod payments/worker container app: container runs as its image's user, UID 65534 (ExternalDNS v0.5.16 to v0.13.5 runs as UID 65534) and cannot read the token: before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group (Kubernetes 1.14: pre-1.19 rules)" +
