@@ -46,7 +46,11 @@ func runIRSA408(c *model.Context, t *model.Target, r *Recorder) {
 			r.Pass(subj, fmt.Sprintf("%s, and %s", describeImage(v), minimumPhrase(v)), where, factEvidence(v))
 		case sdk.TooOld:
 			details := []model.Detail{where, factEvidence(v)}
-			details = append(details, upgradeFix(v, kind, name, t.Namespace, ct.Name)...)
+			if a := v.Addon(); a != nil {
+				details = append(details, addonFix(c, v, a, kind, name, t.Namespace, ct.Name)...)
+			} else {
+				details = append(details, upgradeFix(v, kind, name, t.Namespace, ct.Name)...)
+			}
 			r.Fail(subj, tooOldMessage(v), details...)
 		}
 	}
@@ -161,6 +165,52 @@ func upgradeFix(v sdk.Verdict, kind, name, ns, container string) []model.Detail 
 		return []model.Detail{model.Remedy(remedy + ": edit the pod's manifest and re-create the pod.")}
 	}
 	return []model.Detail{model.Remedy(remedy + fmt.Sprintf(": edit the pod template of %s %s and re-create its pods.", kind, name))}
+}
+
+// addonFieldsPage says that the image of an Amazon EKS add-on is a field
+// Amazon EKS manages, and what changing it does.
+const addonFieldsPage = "https://docs.aws.amazon.com/eks/latest/userguide/add-ons-configuration.html"
+
+// addonFix is the fix for an image pulled from an Amazon EKS add-on's
+// registry. Whether the add-on is installed as a managed add-on is not in
+// the snapshot (kubectl drops managedFields), so both routes are offered
+// and neither is run: fix.sh stops until the add-on version is filled in.
+func addonFix(c *model.Context, v sdk.Verdict, a *sdk.EKSAddon, kind, name, ns, container string) []model.Detail {
+	cluster, fill := model.Lit("CLUSTER_NAME"), "ADDON_VERSION and CLUSTER_NAME"
+	if fact, _, missing := c.ClusterIssuer(); !missing && fact.ClusterName() != "" {
+		cluster, fill = model.ClusterName(fact.ClusterName()), "ADDON_VERSION"
+	}
+	versions := model.Command(model.Lit("aws"), model.Lit("eks"), model.Lit("describe-addon-versions"), model.Lit("--addon-name"), model.Lit(a.Name),
+		model.Lit("--query"), model.Lit("addons[].addonVersions[].addonVersion"))
+	update := model.Command(model.Lit("aws"), model.Lit("eks"), model.Lit("update-addon"), model.Lit("--cluster-name"), cluster,
+		model.Lit("--addon-name"), model.Lit(a.Name), model.Lit("--addon-version"), model.Lit("ADDON_VERSION"))
+	first := "a release known to work"
+	if v.FirstFixed != "" {
+		first = finding.MarkdownCode(v.FirstFixed) + " or later"
+	}
+	remedy := fmt.Sprintf("Container %s runs %s from the registry of the Amazon EKS add-on %s. If the add-on is installed as an Amazon EKS add-on, update it to an add-on version whose image is %s (%s); the image is a field Amazon EKS manages, and changing it with kubectl stops Amazon EKS managing the add-on (%s):\n\n%s",
+		finding.MarkdownCode(container), finding.MarkdownCode(v.Ref.Raw), finding.MarkdownCode(a.Name), first, minimumPhrase(v), addonFieldsPage, model.Lines(versions, update))
+	details := []model.Detail{model.Alt("the Amazon EKS add-on: set "+fill+"; the add-on version is one whose image is "+first, update)}
+	if v.FirstFixed != "" {
+		// The add-on registry's tags carry -eksbuild.N suffixes; a
+		// self-managed install takes the project's own registry, where
+		// the table's version is a tag.
+		repo := imageRepository(v.Ref.Raw)
+		for _, r := range v.Image.Repositories {
+			if !strings.Contains(r, "*") {
+				repo = r
+				break
+			}
+		}
+		image := repo + ":" + v.FirstFixed
+		switch kind {
+		case "Deployment", "StatefulSet", "DaemonSet":
+			set := model.Command(model.Lit("kubectl"), model.Lit("set"), model.Lit("image"), model.KindName(kind, name), model.Lit("-n"), model.Namespace(ns), model.Value("container image", container+"="+image))
+			details = append(details, model.Instead("installed without the Amazon EKS add-on (self-managed)", set))
+			remedy += "\n\nIf it is self-managed, set the image instead:\n\n" + model.Lines(set)
+		}
+	}
+	return append(details, model.Remedy(remedy))
 }
 
 // imageRepository is the reference without its tag and digest, as written.

@@ -16,6 +16,7 @@ func TestIRSA408(t *testing.T) {
 		acct, region = "111122223333", "eu-west-1"
 		podPage      = "https://docs.aws.amazon.com/eks/latest/userguide/pod-id-minimum-sdk.html"
 		irsaPage     = "https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts-minimum-sdk.html"
+		ebsSource    = "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/v1.25.0/go.mod (https://github.com/kubernetes-sigs/aws-ebs-csi-driver/issues/1870: v1.25.0 rejects 169.254.170.23)"
 		cliDocs      = "https://docs.aws.amazon.com/cli/latest/userguide/getting-started-docker.html (the official images on Amazon ECR Public and Docker Hub are tagged with the AWS CLI version they run)"
 	)
 	image := func(img string) func(*snapshot.Workload) {
@@ -52,6 +53,22 @@ func TestIRSA408(t *testing.T) {
 					"\n  evidence: bundle deployments.json: Deployment payments/api container app: image public.ecr.aws/aws-cli/aws-cli:2.13.0" +
 					"\n  evidence: reference irsa-doctor explain sdk-versions: the tag is the AWS CLI v2 version (" + cliDocs + "; " + podPage + ")" +
 					"\n  fix: kubectl set image deployment/api -n payments app=public.ecr.aws/aws-cli/aws-cli:2.15.0",
+			},
+		},
+		{
+			// The image is a field Amazon EKS manages on a managed add-on
+			// (https://docs.aws.amazon.com/eks/latest/userguide/add-ons-configuration.html):
+			// the add-on is updated, kubectl set image is only the
+			// self-managed alternative, and neither runs unedited.
+			name:    "EBS CSI driver from the EKS add-on registry: update the add-on",
+			snap:    fx.Snapshot(fx.Deployment(image("602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-ebs-csi-driver:v1.25.0-eksbuild.1")), association),
+			details: true,
+			want: []string{
+				`IRSA408 fail Deployment payments/api container app: image "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-ebs-csi-driver:v1.25.0-eksbuild.1" (Amazon EBS CSI driver v1.25.0-eksbuild.1) carries github.com/aws/aws-sdk-go v1.47.8; EKS Pod Identity needs github.com/aws/aws-sdk-go v1.47.11 or later, so its container-credential provider rejects the Pod Identity agent at 169.254.170.23 (older providers accept only loopback and ECS hosts) and the container does not get the association's role; v1.26.0 is the first Amazon EBS CSI driver version known to work (sources: ` + ebsSource + `; ` + podPage + `)` +
+					"\n  evidence: bundle deployments.json: Deployment payments/api container app: image 602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-ebs-csi-driver:v1.25.0-eksbuild.1" +
+					"\n  evidence: reference irsa-doctor explain sdk-versions: Amazon EBS CSI driver v1.25.0 carries github.com/aws/aws-sdk-go v1.47.8 (" + ebsSource + "; " + podPage + ")" +
+					"\n  fix: # aws eks update-addon --cluster-name prod --addon-name aws-ebs-csi-driver --addon-version ADDON_VERSION" +
+					"\n  fix: # kubectl set image deployment/api -n payments app=public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.26.0",
 			},
 		},
 		{

@@ -97,8 +97,19 @@ type Image struct {
 	// Users are the user the image's processes run as (its USER), for the
 	// image versions a source shows it.
 	Users []User `json:"users,omitempty"`
+	// EKSAddon is the Amazon EKS add-on that ships the image from the
+	// repositories it names (the add-on's own registry): there the image
+	// is a field Amazon EKS manages, and the add-on is what to update.
+	EKSAddon *EKSAddon `json:"eksAddon,omitempty"`
 
 	sdk *SDK
+}
+
+// EKSAddon names the Amazon EKS add-on an image is shipped by.
+type EKSAddon struct {
+	Name         string   `json:"name"`
+	Repositories []string `json:"repositories"`
+	Source       string   `json:"source"`
 }
 
 // User is the user an image runs as from one version to another, both

@@ -46,6 +46,15 @@ type Verdict struct {
 	Why string
 }
 
+// Addon is the Amazon EKS add-on the judged reference comes from (its
+// image is pulled from the add-on's registry), or nil.
+func (v Verdict) Addon() *EKSAddon {
+	if v.Image == nil || v.Image.EKSAddon == nil || !matchRepository(v.Image.EKSAddon.Repositories, v.Ref.Name) {
+		return nil
+	}
+	return v.Image.EKSAddon
+}
+
 // Judge judges an image reference for a mechanism with the embedded data.
 func Judge(image string, m Mechanism) Verdict {
 	d, err := Load()
