@@ -21,13 +21,20 @@ type run struct {
 
 func runCLI(t *testing.T, stdin string, args ...string) run {
 	t.Helper()
+	return runCLIWith(t, Deps{In: strings.NewReader(stdin), Version: "v0.0.0-test"}, args...)
+}
+
+// runCLIWith runs the program with deps, filling in its streams, clock and
+// environment.
+func runCLIWith(t *testing.T, deps Deps, args ...string) run {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	deps := Deps{
-		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
-		Getenv:  func(string) string { return "" },
-		Now:     func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) },
-		Version: "v0.0.0-test",
+	if deps.In == nil {
+		deps.In = strings.NewReader("")
 	}
+	deps.Out, deps.ErrOut = &out, &errOut
+	deps.Getenv = func(string) string { return "" }
+	deps.Now = func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
 	code := Main(args, deps)
 	r := run{code: code, stdout: out.String(), stderr: errOut.String()}
 	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
