@@ -80,7 +80,16 @@ func TestUsageErrors(t *testing.T) {
 		{"checks select none", []string{"analyze", "../../examples/healthy", "--checks", "IRSA205,-IRSA205"}, ExitUsage, `--checks "IRSA205,-IRSA205" selects no check`},
 		{"bad pod flag", []string{"analyze", "../../examples/healthy", "--pod", "justaname"}, ExitUsage, `--pod "justaname": want NAMESPACE/NAME`},
 		{"bad workload kind", []string{"analyze", "../../examples/healthy", "--workload", "pod/payments/x"}, ExitUsage, `unknown kind "pod"`},
-		{"named pod absent", []string{"analyze", "../../examples/healthy", "--pod", "payments/nope"}, ExitUsage, "--pod payments/nope: no such pod in the input"},
+		{"named pod absent", []string{"analyze", "../../examples/healthy", "--pod", "payments/nope"}, ExitUsage,
+			"--pod payments/nope: no such pod in the input (the input holds 2 pods in namespace payments; capture it with: kubectl get pod nope -n payments -o json)"},
+		{"named SA absent", []string{"analyze", "../../examples/healthy", "--service-account", "payments/nope"}, ExitUsage,
+			"--service-account payments/nope: no such ServiceAccount in the input, nor a pod or workload that uses it (the input holds 2 ServiceAccounts in namespace payments; capture it with: kubectl get serviceaccount nope -n payments -o json)"},
+		{"named SA in another namespace", []string{"analyze", "../../examples/healthy", "--service-account", "web/s3-reader"}, ExitUsage,
+			"--service-account web/s3-reader: no such ServiceAccount in the input, nor a pod or workload that uses it (the input has ServiceAccount s3-reader in namespace payments; capture it with: kubectl get serviceaccount s3-reader -n web -o json)"},
+		{"namespace absent", []string{"analyze", "../../examples/healthy", "-n", "paymnets"}, ExitUsage,
+			"-n paymnets: nothing in the input is in namespace paymnets (the input holds namespace payments; capture it with: kubectl get pods,serviceaccounts,deployments,statefulsets,daemonsets,cronjobs,jobs -n paymnets -o json)"},
+		{"named workload absent", []string{"analyze", "../../examples/healthy", "--workload", "deployment/payments/x"}, ExitUsage,
+			"--workload deployment/payments/x: no such workload in the input (the input holds 1 Deployment in namespace payments; capture it with: kubectl get deployment x -n payments -o json)"},
 		{"n and A", []string{"analyze", "../../examples/healthy", "-n", "x", "-A"}, ExitUsage, "--namespace and --all-namespaces cannot be used together"},
 		{"explain unknown", []string{"explain", "IRSA999"}, ExitUsage, `explain: unknown check "IRSA999"`},
 		{"unknown command", []string{"frob"}, ExitUsage, `unknown command "frob"`},
@@ -274,5 +283,17 @@ func TestExitCode(t *testing.T) {
 				t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// A ServiceAccount the input lacks but a workload uses is a target: IRSA101
+// reports it missing, so naming it is no usage error.
+func TestNamedSAUsedButMissing(t *testing.T) {
+	r := runCLI(t, "", "analyze", "../../examples/service-account-not-found", "--service-account", "payments/s3-reader", "-o", "json")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d, want 1 (stderr %q)", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"IRSA101"`) {
+		t.Errorf("no IRSA101 finding:\n%s", r.stdout)
 	}
 }
