@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
@@ -73,6 +74,9 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	// Validate the report flags before collecting anything.
 	if _, err := newDiagnosis(opts.Targets, opts.Output); err != nil {
 		return err
+	}
+	if err := kubeconfig.CheckPath(opts.Live.Kubeconfig); err != nil {
+		return usageErr("%s", err)
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
@@ -144,6 +148,9 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	// DIR is checked before a collection that may take minutes.
 	if err := checkDumpDir(opts.Dir); err != nil {
 		return err
+	}
+	if err := kubeconfig.CheckPath(opts.Live.Kubeconfig); err != nil {
+		return usageErr("%s", err)
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
