@@ -45,6 +45,9 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 	if parseOIDCText(r, data) {
 		return
 	}
+	if parseKubectlText(r, data) {
+		return
+	}
 	if looksLikeErrorText(trimmed) {
 		parseErrorText(r, data)
 		return
