@@ -94,7 +94,38 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	if err := pickCluster(snap, opts.Cluster); err != nil {
 		return err
 	}
+	if opts.Targets.Namespace != "" {
+		placeManifests(snap, opts.Targets.Namespace)
+	}
 	return diag.run(opts.Deps, snap)
+}
+
+// placeManifests puts the namespaced objects that name no namespace in ns,
+// as `kubectl apply -n NS` and `helm install -n NS` would: rendered
+// manifests (`helm template`, `kustomize build`) usually leave
+// metadata.namespace out, and kubectl's own output never does.
+func placeManifests(snap *snapshot.Snapshot, ns string) {
+	for _, p := range snap.Pods {
+		if p.Namespace == "" {
+			p.Namespace = ns
+		}
+	}
+	for _, w := range snap.Workloads {
+		if w.Namespace == "" {
+			w.Namespace = ns
+		}
+	}
+	for key, sa := range snap.ServiceAccounts {
+		if sa.Namespace != "" {
+			continue
+		}
+		if _, taken := snap.ServiceAccounts[snapshot.Key(ns, sa.Name)]; taken {
+			continue // the captured object wins over the manifest
+		}
+		delete(snap.ServiceAccounts, key)
+		sa.Namespace = ns
+		snap.ServiceAccounts[snapshot.Key(ns, sa.Name)] = sa
+	}
 }
 
 // pickCluster keeps the one cluster to diagnose (docs/contract.md: several
