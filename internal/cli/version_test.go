@@ -2,8 +2,10 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -83,5 +85,21 @@ func TestVersionJSON(t *testing.T) {
 	r = runCLIWith(t, deps, "version", "-o", "yaml")
 	if r.code != ExitUsage {
 		t.Errorf("version -o yaml: exit %d, want 2", r.code)
+	}
+}
+
+// make build VERSION=... sets Version through -X: the symbol the Makefile
+// names must be this package's variable, or the flag silently does nothing.
+func TestMakefileSetsVersion(t *testing.T) {
+	mk, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "-X " + reflect.TypeFor[BuildInfo]().PkgPath() + ".Version=$(VERSION)"
+	if !strings.Contains(string(mk), want) {
+		t.Errorf("the Makefile does not pass %q", want)
+	}
+	if strings.Contains(string(mk), "shell date") {
+		t.Errorf("the Makefile stamps a build date; use vcs.time")
 	}
 }
