@@ -33,7 +33,9 @@ func runCLIWith(t *testing.T, deps Deps, args ...string) run {
 		deps.In = strings.NewReader("")
 	}
 	deps.Out, deps.ErrOut = &out, &errOut
-	deps.Getenv = func(string) string { return "" }
+	if deps.Getenv == nil {
+		deps.Getenv = func(string) string { return "" }
+	}
 	deps.Now = func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
 	code := Main(args, deps)
 	r := run{code: code, stdout: out.String(), stderr: errOut.String()}
@@ -299,5 +301,24 @@ func TestNamedSAUsedButMissing(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, `"IRSA101"`) {
 		t.Errorf("no IRSA101 finding:\n%s", r.stdout)
+	}
+}
+
+// Without --kubeconfig, a search that finds none says so and how kubectl
+// finds one (exit 3: the cluster cannot be reached), before collecting.
+func TestNoKubeconfigFound(t *testing.T) {
+	home := t.TempDir()
+	deps := Deps{Version: "v0.0.0-test", Getenv: func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}}
+	for _, args := range [][]string{{"scan", "-n", "payments"}, {"dump", filepath.Join(t.TempDir(), "bundle")}} {
+		r := runCLIWith(t, deps, args...)
+		if r.code != ExitError {
+			t.Errorf("%v: exit %d, want 3 (stderr %q)", args, r.code, r.stderr)
+		}
+		oneLineErr(t, r, "no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist; pass --kubeconfig FILE or set KUBECONFIG (aws eks update-kubeconfig --name CLUSTER writes ~/.kube/config)")
 	}
 }

@@ -75,8 +75,8 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if _, err := newDiagnosis(opts.Targets, opts.Output); err != nil {
 		return err
 	}
-	if err := kubeconfig.CheckPath(opts.Live.Kubeconfig); err != nil {
-		return usageErr("%s", err)
+	if err := checkKubeconfig(opts.Deps, opts.Live.Kubeconfig); err != nil {
+		return err
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
@@ -149,8 +149,8 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	if err := checkDumpDir(opts.Dir); err != nil {
 		return err
 	}
-	if err := kubeconfig.CheckPath(opts.Live.Kubeconfig); err != nil {
-		return usageErr("%s", err)
+	if err := checkKubeconfig(opts.Deps, opts.Live.Kubeconfig); err != nil {
+		return err
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
@@ -168,6 +168,23 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 
 // checkDumpDir rejects a DIR argument that WriteDump would refuse: a
 // folder that is not empty, or that cannot be read.
+// checkKubeconfig says, before collecting, which kubeconfig is missing and
+// how kubectl finds one, rather than client-go's hint about
+// KUBERNETES_MASTER: a missing --kubeconfig file is a usage error (exit 2);
+// no kubeconfig found at all means the cluster cannot be reached (exit 3).
+func checkKubeconfig(deps Deps, path string) error {
+	if path != "" {
+		if err := kubeconfig.CheckPath(path); err != nil {
+			return usageErr("%s", err)
+		}
+		return nil
+	}
+	if deps.Getenv == nil {
+		return nil
+	}
+	return kubeconfig.CheckFound(deps.Getenv)
+}
+
 func checkDumpDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // howKubectlFinds is how kubectl finds a kubeconfig, for messages.
@@ -42,4 +43,33 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// CheckFound reports, without --kubeconfig, that kubectl's search finds no
+// kubeconfig: KUBECONFIG names no existing file, or (unset) ~/.kube/config
+// does not exist, and the process does not run in a pod (no
+// KUBERNETES_SERVICE_HOST). It returns nil when it cannot tell (no HOME).
+func CheckFound(getenv func(string) string) error {
+	if getenv("KUBERNETES_SERVICE_HOST") != "" {
+		return nil
+	}
+	if list := getenv("KUBECONFIG"); list != "" {
+		for _, p := range filepath.SplitList(list) {
+			if p == "" {
+				continue
+			}
+			if _, err := os.Stat(p); err == nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("no kubeconfig: none of the files KUBECONFIG lists exists (%s); pass --kubeconfig FILE, or fix KUBECONFIG (without it, kubectl and irsa-doctor read ~/.kube/config)", list)
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(home, ".kube", "config")); err == nil {
+		return nil
+	}
+	return fmt.Errorf("no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist; pass --kubeconfig FILE or set KUBECONFIG (aws eks update-kubeconfig --name CLUSTER writes ~/.kube/config)")
 }
