@@ -3,8 +3,15 @@ GO ?= go
 
 .PHONY: test test-binaries build vet fuzz bench bench-analyze docs
 
+# A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
+# the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
+# the VCS revision, commit time and modified flag. No build date is stamped: the same commit builds
+# the same binary.
+VERSION ?=
+LDFLAGS := $(if $(VERSION),-X github.com/irsa-doctor/irsa-doctor/internal/cli.Version=$(VERSION))
+
 build:
-	$(GO) build -o bin/irsa-doctor ./cmd/irsa-doctor
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/irsa-doctor ./cmd/irsa-doctor
 
 # go vet, then staticcheck at the version go.mod pins (a tool dependency:
 # `go tool staticcheck`, nothing to install).

@@ -28,7 +28,7 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
-		r.fail("empty file")
+		r.fail("empty: the command printed nothing to stdout (errors go to stderr: use `> FILE 2>&1`)")
 		return
 	}
 	switch trimmed[0] {
@@ -43,6 +43,9 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 		return
 	}
 	if parseOIDCText(r, data) {
+		return
+	}
+	if parseKubectlText(r, data) {
 		return
 	}
 	if looksLikeErrorText(trimmed) {

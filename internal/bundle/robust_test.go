@@ -133,7 +133,7 @@ func TestReadFileProblems(t *testing.T) {
 		{
 			name:      "empty",
 			input:     " \n\t\n",
-			wantFiles: file("", "-: empty file"),
+			wantFiles: file("", "-: empty: the command printed nothing to stdout (errors go to stderr: use `> FILE 2>&1`)"),
 		},
 		{
 			name:      "plain text",

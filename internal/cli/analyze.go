@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -92,7 +94,38 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	if err := pickCluster(snap, opts.Cluster); err != nil {
 		return err
 	}
+	if opts.Targets.Namespace != "" {
+		placeManifests(snap, opts.Targets.Namespace)
+	}
 	return diag.run(opts.Deps, snap)
+}
+
+// placeManifests puts the namespaced objects that name no namespace in ns,
+// as `kubectl apply -n NS` and `helm install -n NS` would: rendered
+// manifests (`helm template`, `kustomize build`) usually leave
+// metadata.namespace out, and kubectl's own output never does.
+func placeManifests(snap *snapshot.Snapshot, ns string) {
+	for _, p := range snap.Pods {
+		if p.Namespace == "" {
+			p.Namespace = ns
+		}
+	}
+	for _, w := range snap.Workloads {
+		if w.Namespace == "" {
+			w.Namespace = ns
+		}
+	}
+	for key, sa := range snap.ServiceAccounts {
+		if sa.Namespace != "" {
+			continue
+		}
+		if _, taken := snap.ServiceAccounts[snapshot.Key(ns, sa.Name)]; taken {
+			continue // the captured object wins over the manifest
+		}
+		delete(snap.ServiceAccounts, key)
+		sa.Namespace = ns
+		snap.ServiceAccounts[snapshot.Key(ns, sa.Name)] = sa
+	}
 }
 
 // pickCluster keeps the one cluster to diagnose (docs/contract.md: several
@@ -198,34 +231,204 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	return nil
 }
 
-// missingNamed rejects target flags that name objects the input lacks.
+// missingNamed rejects target flags that name objects the input lacks: a
+// run that diagnosed nothing must not end green with "No problems found".
+// It says what the input holds instead, and the command that captures
+// what was named.
 func missingNamed(snap *snapshot.Snapshot, sel model.Selector) error {
 	for _, p := range sel.Pods {
 		found := false
+		var elsewhere []string
 		for _, pod := range snap.Pods {
+			if pod.Name == p.Name && pod.Namespace != p.Namespace {
+				elsewhere = append(elsewhere, pod.Namespace)
+			}
 			if pod.Namespace == p.Namespace && pod.Name == p.Name {
 				found = true
 				break
 			}
 		}
 		if !found {
-			return usageErr("--pod %s/%s: no such pod in the input (capture it with: kubectl get pod %s -n %s -o json)", p.Namespace, p.Name, p.Name, p.Namespace)
+			return usageErr("--pod %s/%s: no such pod in the input (%s; capture it with: kubectl get pod %s -n %s -o json)",
+				p.Namespace, p.Name, holds("pod", podNamespaces(snap), p.Name, elsewhere), p.Name, p.Namespace)
 		}
+	}
+	for _, n := range sel.SAs {
+		if namedSA(snap, n) {
+			continue
+		}
+		var elsewhere []string
+		for _, sa := range snap.ServiceAccountsNamed(n.Name) {
+			elsewhere = append(elsewhere, sa.Namespace)
+		}
+		saNS := map[string]int{}
+		for _, sa := range snap.ServiceAccounts {
+			saNS[sa.Namespace]++
+		}
+		return usageErr("--service-account %s/%s: no such ServiceAccount in the input, nor a pod or workload that uses it (%s; capture it with: kubectl get serviceaccount %s -n %s -o json)",
+			n.Namespace, n.Name, holds("ServiceAccount", saNS, n.Name, elsewhere), n.Name, n.Namespace)
 	}
 	for _, w := range sel.Workloads {
 		found := false
+		var elsewhere []string
+		wlNS := map[string]int{}
 		for _, wl := range snap.Workloads {
-			if wl.Kind == w.Kind && wl.Namespace == w.Namespace && wl.Name == w.Name {
+			if wl.Kind != w.Kind {
+				continue
+			}
+			wlNS[wl.Namespace]++
+			if wl.Name == w.Name && wl.Namespace != w.Namespace {
+				elsewhere = append(elsewhere, wl.Namespace)
+			}
+			if wl.Namespace == w.Namespace && wl.Name == w.Name {
 				found = true
-				break
 			}
 		}
 		if !found {
-			return usageErr("--workload %s/%s/%s: no such workload in the input (capture it with: kubectl get %s %s -n %s -o json)",
-				strings.ToLower(w.Kind), w.Namespace, w.Name, strings.ToLower(w.Kind), w.Name, w.Namespace)
+			return usageErr("--workload %s/%s/%s: no such workload in the input (%s; capture it with: kubectl get %s %s -n %s -o json)",
+				strings.ToLower(w.Kind), w.Namespace, w.Name, holds(w.Kind, wlNS, w.Name, elsewhere), strings.ToLower(w.Kind), w.Name, w.Namespace)
+		}
+	}
+	if snap.Mode == "offline" {
+		for _, ns := range sel.Namespaces {
+			if ns == "" || inputMentionsNamespace(snap, ns) {
+				continue
+			}
+			return usageErr("-n %s: nothing in the input is in namespace %s (%s; capture it with: kubectl get pods,serviceaccounts,deployments,statefulsets,daemonsets,cronjobs,jobs -n %s -o json)",
+				ns, ns, holdsNamespaces(snap), ns)
 		}
 	}
 	return nil
+}
+
+// namedSA reports whether the input holds the ServiceAccount, proves it
+// missing (kubectl's NotFound text), or has a pod or workload that uses it
+// (then IRSA101 reports it missing).
+func namedSA(snap *snapshot.Snapshot, n model.NamespacedName) bool {
+	if snap.ServiceAccount(n.Namespace, n.Name) != nil {
+		return true
+	}
+	if _, ok := snap.NotFoundFor(snapshot.KindServiceAccount, n.Namespace, n.Name); ok {
+		return true
+	}
+	for _, p := range snap.Pods {
+		if p.Namespace == n.Namespace && p.Spec.ServiceAccount() == n.Name {
+			return true
+		}
+	}
+	for _, w := range snap.Workloads {
+		if w.Namespace == n.Namespace && w.Template.Spec.ServiceAccount() == n.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// inputMentionsNamespace reports whether anything in the input is in the
+// namespace, or a capture of it (a List of that namespace, a NotFound text)
+// says it holds none.
+func inputMentionsNamespace(snap *snapshot.Snapshot, ns string) bool {
+	if snap.Namespaces[ns] != nil {
+		return true
+	}
+	for _, p := range snap.Pods {
+		if p.Namespace == ns {
+			return true
+		}
+	}
+	for _, w := range snap.Workloads {
+		if w.Namespace == ns {
+			return true
+		}
+	}
+	for _, sa := range snap.ServiceAccounts {
+		if sa.Namespace == ns {
+			return true
+		}
+	}
+	for _, l := range snap.Listings {
+		if !l.AllNamespaces && l.Namespace == ns {
+			return true
+		}
+	}
+	for _, nf := range snap.NotFounds {
+		if nf.Namespace == ns {
+			return true
+		}
+	}
+	return false
+}
+
+func podNamespaces(snap *snapshot.Snapshot) map[string]int {
+	m := map[string]int{}
+	for _, p := range snap.Pods {
+		m[p.Namespace]++
+	}
+	return m
+}
+
+// holds says what the input has of a kind: the namespaces where an object
+// of that name is, else how many objects it holds in which namespaces.
+func holds(kind string, byNS map[string]int, name string, elsewhere []string) string {
+	if len(elsewhere) > 0 {
+		sort.Strings(elsewhere)
+		return fmt.Sprintf("the input has %s %s in namespace %s", kind, name, listSome(slices.Compact(elsewhere)))
+	}
+	total := 0
+	for _, n := range byNS {
+		total += n
+	}
+	if total == 0 {
+		return fmt.Sprintf("the input holds no %s", plural(kind, 2))
+	}
+	return fmt.Sprintf("the input holds %d %s in namespace %s", total, plural(kind, total), listSome(sortedKeys(byNS)))
+}
+
+// holdsNamespaces names the namespaces the input has objects in.
+func holdsNamespaces(snap *snapshot.Snapshot) string {
+	m := podNamespaces(snap)
+	for _, w := range snap.Workloads {
+		m[w.Namespace]++
+	}
+	for _, sa := range snap.ServiceAccounts {
+		m[sa.Namespace]++
+	}
+	for ns := range snap.Namespaces {
+		m[ns]++
+	}
+	if len(m) == 0 {
+		return "the input holds no namespaced object"
+	}
+	return "the input holds namespace " + listSome(sortedKeys(m))
+}
+
+func plural(kind string, n int) string {
+	if n == 1 {
+		return kind
+	}
+	return kind + "s"
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// listSome joins the first five names, saying how many more there are.
+func listSome(names []string) string {
+	const most = 5
+	names = slices.Clone(names)
+	for i, n := range names {
+		names[i] = termsafe.Escape(n)
+	}
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }
 
 // buildResult assembles the versioned document.

@@ -11,9 +11,6 @@ import (
 	"golang.org/x/term"
 )
 
-// Version is set at build time with -ldflags "-X .../internal/cli.Version=v1.2.3".
-var Version = "v0.1.0-dev"
-
 // Deps are the program's outside world, injected so tests run in memory.
 type Deps struct {
 	In     io.Reader
@@ -24,14 +21,18 @@ type Deps struct {
 	OutIsTerminal bool
 	ErrIsTerminal bool
 	// Live reaches the cluster and AWS (scan, dump).
-	Live    LiveDeps
-	Getenv  func(string) string
-	Now     func() time.Time
+	Live   LiveDeps
+	Getenv func(string) string
+	Now    func() time.Time
+	// Version is the one in reports (tool.version) and --version;
+	// Build, when set, is what `version` prints (see version.go).
 	Version string
+	Build   *BuildInfo
 }
 
 // SystemDeps wires the real process streams.
 func SystemDeps() Deps {
+	b := systemBuildInfo()
 	return Deps{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
@@ -39,7 +40,8 @@ func SystemDeps() Deps {
 		Live:          systemLiveDeps(),
 		Getenv:        os.Getenv,
 		Now:           time.Now,
-		Version:       Version,
+		Version:       b.Version,
+		Build:         &b,
 	}
 }
 
@@ -111,17 +113,4 @@ files (irsa-doctor analyze DIR).`,
 	root.InitDefaultCompletionCmd()
 	markUsageErrors(root)
 	return root
-}
-
-// NewCmdVersion prints the version.
-func NewCmdVersion(deps Deps) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(deps.Out, "irsa-doctor %s\n", deps.Version)
-			return nil
-		},
-	}
 }

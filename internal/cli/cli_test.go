@@ -21,13 +21,22 @@ type run struct {
 
 func runCLI(t *testing.T, stdin string, args ...string) run {
 	t.Helper()
+	return runCLIWith(t, Deps{In: strings.NewReader(stdin), Version: "v0.0.0-test"}, args...)
+}
+
+// runCLIWith runs the program with deps, filling in its streams, clock and
+// environment.
+func runCLIWith(t *testing.T, deps Deps, args ...string) run {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	deps := Deps{
-		In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut,
-		Getenv:  func(string) string { return "" },
-		Now:     func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) },
-		Version: "v0.0.0-test",
+	if deps.In == nil {
+		deps.In = strings.NewReader("")
 	}
+	deps.Out, deps.ErrOut = &out, &errOut
+	if deps.Getenv == nil {
+		deps.Getenv = func(string) string { return "" }
+	}
+	deps.Now = func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) }
 	code := Main(args, deps)
 	r := run{code: code, stdout: out.String(), stderr: errOut.String()}
 	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic") {
@@ -73,7 +82,20 @@ func TestUsageErrors(t *testing.T) {
 		{"checks select none", []string{"analyze", "../../examples/healthy", "--checks", "IRSA205,-IRSA205"}, ExitUsage, `--checks "IRSA205,-IRSA205" selects no check`},
 		{"bad pod flag", []string{"analyze", "../../examples/healthy", "--pod", "justaname"}, ExitUsage, `--pod "justaname": want NAMESPACE/NAME`},
 		{"bad workload kind", []string{"analyze", "../../examples/healthy", "--workload", "pod/payments/x"}, ExitUsage, `unknown kind "pod"`},
-		{"named pod absent", []string{"analyze", "../../examples/healthy", "--pod", "payments/nope"}, ExitUsage, "--pod payments/nope: no such pod in the input"},
+		{"named pod absent", []string{"analyze", "../../examples/healthy", "--pod", "payments/nope"}, ExitUsage,
+			"--pod payments/nope: no such pod in the input (the input holds 2 pods in namespace payments; capture it with: kubectl get pod nope -n payments -o json)"},
+		{"named SA absent", []string{"analyze", "../../examples/healthy", "--service-account", "payments/nope"}, ExitUsage,
+			"--service-account payments/nope: no such ServiceAccount in the input, nor a pod or workload that uses it (the input holds 2 ServiceAccounts in namespace payments; capture it with: kubectl get serviceaccount nope -n payments -o json)"},
+		{"named SA in another namespace", []string{"analyze", "../../examples/healthy", "--service-account", "web/s3-reader"}, ExitUsage,
+			"--service-account web/s3-reader: no such ServiceAccount in the input, nor a pod or workload that uses it (the input has ServiceAccount s3-reader in namespace payments; capture it with: kubectl get serviceaccount s3-reader -n web -o json)"},
+		{"namespace absent", []string{"analyze", "../../examples/healthy", "-n", "paymnets"}, ExitUsage,
+			"-n paymnets: nothing in the input is in namespace paymnets (the input holds namespace payments; capture it with: kubectl get pods,serviceaccounts,deployments,statefulsets,daemonsets,cronjobs,jobs -n paymnets -o json)"},
+		{"named workload absent", []string{"analyze", "../../examples/healthy", "--workload", "deployment/payments/x"}, ExitUsage,
+			"--workload deployment/payments/x: no such workload in the input (the input holds 1 Deployment in namespace payments; capture it with: kubectl get deployment x -n payments -o json)"},
+		{"missing kubeconfig (scan)", []string{"scan", "-n", "payments", "--kubeconfig", filepath.Join(empty, "kubeconfig")}, ExitUsage,
+			"--kubeconfig " + filepath.Join(empty, "kubeconfig") + ": no such file (without --kubeconfig, kubectl and irsa-doctor read the files listed in KUBECONFIG, else ~/.kube/config)"},
+		{"missing kubeconfig (dump)", []string{"dump", filepath.Join(empty, "bundle"), "--kubeconfig", filepath.Join(empty, "kubeconfig")}, ExitUsage,
+			"--kubeconfig " + filepath.Join(empty, "kubeconfig") + ": no such file"},
 		{"n and A", []string{"analyze", "../../examples/healthy", "-n", "x", "-A"}, ExitUsage, "--namespace and --all-namespaces cannot be used together"},
 		{"explain unknown", []string{"explain", "IRSA999"}, ExitUsage, `explain: unknown check "IRSA999"`},
 		{"unknown command", []string{"frob"}, ExitUsage, `unknown command "frob"`},
@@ -267,5 +289,36 @@ func TestExitCode(t *testing.T) {
 				t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// A ServiceAccount the input lacks but a workload uses is a target: IRSA101
+// reports it missing, so naming it is no usage error.
+func TestNamedSAUsedButMissing(t *testing.T) {
+	r := runCLI(t, "", "analyze", "../../examples/service-account-not-found", "--service-account", "payments/s3-reader", "-o", "json")
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d, want 1 (stderr %q)", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"IRSA101"`) {
+		t.Errorf("no IRSA101 finding:\n%s", r.stdout)
+	}
+}
+
+// Without --kubeconfig, a search that finds none says so and how kubectl
+// finds one (exit 3: the cluster cannot be reached), before collecting.
+func TestNoKubeconfigFound(t *testing.T) {
+	home := t.TempDir()
+	deps := Deps{Version: "v0.0.0-test", Getenv: func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}}
+	for _, args := range [][]string{{"scan", "-n", "payments"}, {"dump", filepath.Join(t.TempDir(), "bundle")}} {
+		r := runCLIWith(t, deps, args...)
+		if r.code != ExitError {
+			t.Errorf("%v: exit %d, want 3 (stderr %q)", args, r.code, r.stderr)
+		}
+		oneLineErr(t, r, "no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist; pass --kubeconfig FILE or set KUBECONFIG (aws eks update-kubeconfig --name CLUSTER writes ~/.kube/config)")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
@@ -79,6 +80,9 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		validate.Namespace = "default"
 	}
 	if _, err := newDiagnosis(validate, opts.Output); err != nil {
+		return err
+	}
+	if err := checkKubeconfig(opts.Deps, opts.Live.Kubeconfig); err != nil {
 		return err
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
@@ -182,6 +186,9 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	if err := checkDumpDir(opts.Dir); err != nil {
 		return err
 	}
+	if err := checkKubeconfig(opts.Deps, opts.Live.Kubeconfig); err != nil {
+		return err
+	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
 	live, err := collectLive(ctx, opts.Deps, opts.Live, opts.Targets, "")
@@ -201,6 +208,23 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 
 // checkDumpDir rejects a DIR argument that WriteDump would refuse: a
 // folder that is not empty, or that cannot be read.
+// checkKubeconfig says, before collecting, which kubeconfig is missing and
+// how kubectl finds one, rather than client-go's hint about
+// KUBERNETES_MASTER: a missing --kubeconfig file is a usage error (exit 2);
+// no kubeconfig found at all means the cluster cannot be reached (exit 3).
+func checkKubeconfig(deps Deps, path string) error {
+	if path != "" {
+		if err := kubeconfig.CheckPath(path); err != nil {
+			return usageErr("%s", err)
+		}
+		return nil
+	}
+	if deps.Getenv == nil {
+		return nil
+	}
+	return kubeconfig.CheckFound(deps.Getenv)
+}
+
 func checkDumpDir(dir string) error {
 	entries, err := os.ReadDir(dir)
 	switch {
