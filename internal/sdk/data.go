@@ -5,6 +5,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"path"
+	"strings"
 	"sync"
 )
 
@@ -169,6 +171,14 @@ type Data struct {
 	Images []*Image
 	// Sources are the guide's pages: "irsa" and "podIdentity".
 	Sources map[string]string
+
+	// byLast indexes Images (by position) under the last path segment of
+	// each repository pattern; wild holds those with a pattern whose last
+	// segment has a wildcard. '*' never matches '/', so only these can
+	// match a name: Image tries a few patterns, not the whole table, for
+	// each of the pods of a large cluster.
+	byLast map[string][]int
+	wild   []int
 }
 
 var (
@@ -300,7 +310,28 @@ func parse(minimums, images []byte) (*Data, error) {
 			}
 		}
 	}
+	d.index()
 	return d, nil
+}
+
+// index builds byLast and wild.
+func (d *Data) index() {
+	d.byLast = map[string][]int{}
+	for i, im := range d.Images {
+		seen := map[string]bool{}
+		for _, p := range im.Repositories {
+			last := path.Base(p)
+			switch {
+			case strings.ContainsAny(last, "*?[\\"):
+				if len(d.wild) == 0 || d.wild[len(d.wild)-1] != i {
+					d.wild = append(d.wild, i)
+				}
+			case !seen[last]:
+				seen[last] = true
+				d.byLast[last] = append(d.byLast[last], i)
+			}
+		}
+	}
 }
 
 // SDK returns the SDK with that id, or nil.
@@ -315,8 +346,25 @@ func (d *Data) SDK(id string) *SDK {
 
 // Image returns the well-known image the reference names, or nil.
 func (d *Data) Image(ref ImageRef) *Image {
-	for _, im := range d.Images {
-		if matchRepository(im.Repositories, ref.Name) {
+	if d.byLast == nil {
+		for _, im := range d.Images {
+			if matchRepository(im.Repositories, ref.Name) {
+				return im
+			}
+		}
+		return nil
+	}
+	// The candidates in table order: the first image that matches wins,
+	// as in a scan of the whole table.
+	a, b := d.byLast[path.Base(ref.Name)], d.wild
+	for len(a) > 0 || len(b) > 0 {
+		var i int
+		if len(b) == 0 || (len(a) > 0 && a[0] < b[0]) {
+			i, a = a[0], a[1:]
+		} else {
+			i, b = b[0], b[1:]
+		}
+		if im := d.Images[i]; matchRepository(im.Repositories, ref.Name) {
 			return im
 		}
 	}
