@@ -26,6 +26,7 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 		r.fail(problem)
 		return
 	}
+	data = blankKubectlWarnings(data)
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
 		r.fail("empty: the command printed nothing to stdout (errors go to stderr: use `> FILE 2>&1`)")
@@ -53,6 +54,74 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 		return
 	}
 	parseYAML(ctx, r, data)
+}
+
+// kubectlWarning starts a line kubectl writes to stderr beside its output:
+// an API server's warning header ("Warning: policy/v1beta1 ... is
+// deprecated", client-go's warning handler) or kubectl version's
+// "WARNING: version difference between client and server". A capture made
+// as the README says (`> FILE 2>&1`) holds them before or after the
+// object.
+var kubectlWarning = [][]byte{[]byte("Warning: "), []byte("WARNING: ")}
+
+// blankKubectlWarnings overwrites with spaces the kubectl warning lines at
+// the start and at the end of data, so that the object around them parses
+// and every offset and line number stays that of the file. Lines inside
+// the content are left alone: there they are part of what was captured.
+func blankKubectlWarnings(data []byte) []byte {
+	isWarning := func(line []byte) bool {
+		for _, w := range kubectlWarning {
+			if bytes.HasPrefix(line, w) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []byte
+	blank := func(from, to int) {
+		if out == nil {
+			out = bytes.Clone(data)
+		}
+		for i := from; i < to; i++ {
+			if out[i] != '\n' && out[i] != '\r' {
+				out[i] = ' '
+			}
+		}
+	}
+	// Leading lines.
+	start := 0
+	for start < len(data) {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += start + 1
+		}
+		line := data[start:end]
+		if !isWarning(line) {
+			break
+		}
+		blank(start, end)
+		start = end
+	}
+	// Trailing lines (blank ones between them are skipped).
+	end := len(data)
+	for end > start {
+		trimmed := bytes.TrimRight(data[start:end], " \t\r\n")
+		if len(trimmed) == 0 {
+			break
+		}
+		lineStart := bytes.LastIndexByte(trimmed, '\n') + 1
+		if !isWarning(trimmed[lineStart:]) {
+			break
+		}
+		blank(start+lineStart, start+len(trimmed))
+		end = start + lineStart
+	}
+	if out == nil {
+		return data
+	}
+	return out
 }
 
 // normaliseEncoding strips a UTF-8 byte order mark, converts UTF-16 with a
