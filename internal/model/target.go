@@ -505,6 +505,10 @@ func SAMissing(s *snapshot.Snapshot, t *Target) (proof string, src snapshot.Sour
 	if t.SA != nil {
 		return "", snapshot.Source{}, false
 	}
+	if _, ok := SACopiesDiffer(s, t.Namespace, t.SAName); ok {
+		// Left out for its differing copies: a List proves nothing of it.
+		return "", snapshot.Source{}, false
+	}
 	if nf, ok := s.NotFoundFor(snapshot.KindServiceAccount, t.Namespace, t.SAName); ok {
 		return nf.Message, nf.Source, true
 	}
@@ -515,6 +519,17 @@ func SAMissing(s *snapshot.Snapshot, t *Target) (proof string, src snapshot.Sour
 		return "a ServiceAccount List of namespace " + t.Namespace, l.Source, true
 	}
 	return "", snapshot.Source{}, false
+}
+
+// SACopiesDiffer returns why the bundle left ServiceAccount ns/name out:
+// it holds copies of it that differ, none known to be newer.
+func SACopiesDiffer(s *snapshot.Snapshot, ns, name string) (string, bool) {
+	for _, g := range s.Gaps {
+		if g.Operation == snapshot.GapServiceAccountCopies && g.Resource == snapshot.Key(ns, name) {
+			return g.Reason, true
+		}
+	}
+	return "", false
 }
 
 func saMissing(s *snapshot.Snapshot, t *Target) bool {
