@@ -3,6 +3,7 @@ package bundle
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -94,11 +95,26 @@ func (m *merger) settleCopies() {
 	if len(m.conflictList) == 0 {
 		return
 	}
-	collected := map[string]string{} // folder -> its manifest's collectedAt
+	manifests := map[string]string{} // folder -> its manifest's collectedAt
 	for _, r := range m.results {
-		if r.dir != "" && r.oidc.collectedAt != "" && collected[r.dir] == "" {
-			collected[r.dir] = r.oidc.collectedAt
+		if r.dir != "" && r.oidc.collectedAt != "" && manifests[r.dir] == "" {
+			manifests[r.dir] = r.oidc.collectedAt
 		}
+	}
+	// A dump writes its captures in sub-folders of its manifest's (kube/,
+	// aws/...): the nearest manifest above a file dates it.
+	collected := func(dir string) string {
+		for dir != "" {
+			if t := manifests[dir]; t != "" {
+				return t
+			}
+			up := filepath.Dir(dir)
+			if up == dir {
+				break
+			}
+			dir = up
+		}
+		return ""
 	}
 	for _, c := range m.conflictList {
 		var files []string
@@ -110,9 +126,9 @@ func (m *merger) settleCopies() {
 			}
 		}
 		differ := fmt.Sprintf("%d copies that differ: %s", len(c.copies), strings.Join(files, ", "))
-		i, when, how := newest(c.copies, func(cp copyOf) string { return collected[cp.r.dir] }), "", "collectedAt of its dump manifest"
+		i, when, how := newest(c.copies, func(cp copyOf) string { return collected(cp.r.dir) }), "", "collectedAt of its dump manifest"
 		if i >= 0 {
-			when = collected[c.copies[i].r.dir]
+			when = collected(c.copies[i].r.dir)
 		} else if i = newest(c.copies, func(cp copyOf) string { return cp.created }); i >= 0 {
 			when, how = c.copies[i].created, "creationTimestamp"
 		}
