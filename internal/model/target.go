@@ -34,6 +34,9 @@ type Target struct {
 	// does not hold it.
 	SAName string
 	SA     *snapshot.ServiceAccount
+	// SACopies, when SA is nil, says why the bundle left the ServiceAccount
+	// out: it holds copies of it that differ (SACopiesDiffer).
+	SACopies string
 
 	// Owner is the top-level workload that owns a pod, when the input holds it.
 	Owner *snapshot.Workload
@@ -360,6 +363,7 @@ func (l *selection) workloadTargets() []*Target {
 			SAName: w.Template.Spec.ServiceAccount(), Source: w.Source,
 		}
 		t.SA = l.s.ServiceAccount(t.Namespace, t.SAName)
+		t.SACopies, _ = SACopiesDiffer(l.s, t.Namespace, t.SAName)
 		switch {
 		case l.sel.Named():
 			if !l.wantWorkload(w) {
@@ -384,6 +388,7 @@ func (l *selection) podTargets() []*Target {
 			SAName: p.Spec.ServiceAccount(), Source: p.Source,
 		}
 		t.SA = l.s.ServiceAccount(t.Namespace, t.SAName)
+		t.SACopies, _ = SACopiesDiffer(l.s, t.Namespace, t.SAName)
 		t.Owner, _, _ = l.ix.TopOwner(p.Namespace, &p.ObjectMeta)
 		switch {
 		case l.sel.Named():
