@@ -26,14 +26,17 @@ import (
 type copyOf struct {
 	r       *result
 	obj     any
-	created string // metadata.creationTimestamp; "" for a role
+	created string // metadata.creationTimestamp; a role's CreateDate
 }
 
 // conflict is an object the input holds in several differing copies.
 type conflict struct {
-	what   string // "ServiceAccount payments/s3-reader", "role arn:..."
-	copies []copyOf
-	seen   map[string]bool // the content of each copy
+	what string // "ServiceAccount payments/s3-reader", "role arn:..."
+	// created names copyOf.created: "CreateDate" for a role, else
+	// creationTimestamp.
+	created string
+	copies  []copyOf
+	seen    map[string]bool // the content of each copy
 	// use puts the chosen copy in place of the kept one; drop removes the
 	// kept one and records why (nil when the object cannot be skipped
 	// cleanly: the first copy stays, with the warning).
@@ -131,6 +134,9 @@ func (m *merger) settleCopies() {
 			when = collected(c.copies[i].r.dir)
 		} else if i = newest(c.copies, func(cp copyOf) string { return cp.created }); i >= 0 {
 			when, how = c.copies[i].created, "creationTimestamp"
+			if c.created != "" {
+				how = c.created
+			}
 		}
 		switch {
 		case i >= 0:

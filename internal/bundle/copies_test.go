@@ -23,8 +23,12 @@ func TestCopiesThatDiffer(t *testing.T) {
 		return fmt.Sprintf(`{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "app", "namespace": "payments", "resourceVersion": "%d"%s,
 			"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/%s"}}}`, len(role), ts, role)
 	}
-	role := func(sub string) string {
-		return fmt.Sprintf(`{"Role": {"Path": "/", "RoleName": "app", "RoleId": "AROAEXAMPLE", "Arn": "arn:aws:iam::111122223333:role/app",
+	role := func(sub string, created ...string) string {
+		date := ""
+		if len(created) > 0 {
+			date = fmt.Sprintf(`"CreateDate": %q, `, created[0])
+		}
+		return fmt.Sprintf(`{"Role": {"Path": "/", "RoleName": "app", "RoleId": "AROAEXAMPLE", "Arn": "arn:aws:iam::111122223333:role/app", `+date+`
 			"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
 			"Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.example/id/X"},
 			"Condition": {"StringEquals": {"oidc.example/id/X:sub": %q}}}]}}}`, sub)
@@ -111,6 +115,25 @@ metadata:
 			roleKept: true,
 			gaps: []snapshot.Gap{{Source: "bundle", Operation: "copies", Resource: "role " + roleARN,
 				Reason: "2 copies that differ: a/role.json, b/role.json; used b/role.json, the newest by collectedAt of its dump manifest (2026-03-01T00:00:00Z)"}},
+		},
+		{
+			name: "a role: the newest by CreateDate (deleted and created again)",
+			files: map[string]string{
+				"a/role.json": role("system:serviceaccount:payments:app", "2026-02-11T10:42:19+00:00"),
+				"b/role.json": role("system:serviceaccount:default:app", "2026-03-11T10:42:19+00:00"),
+			},
+			roleKept: true,
+			gaps: []snapshot.Gap{{Source: "bundle", Operation: "copies", Resource: "role " + roleARN,
+				Reason: "2 copies that differ: a/role.json, b/role.json; used b/role.json, the newest by CreateDate (2026-03-11T10:42:19+00:00)"}},
+		},
+		{
+			name: "a role: the same CreateDate is undecided",
+			files: map[string]string{
+				"a/role.json": role("system:serviceaccount:payments:app", "2026-02-11T10:42:19+00:00"),
+				"b/role.json": role("system:serviceaccount:default:app", "2026-02-11T10:42:19+00:00"),
+			},
+			gaps: []snapshot.Gap{{Source: "bundle", Operation: "iam:GetRole", Resource: roleARN,
+				Reason: "2 copies that differ: a/role.json, b/role.json; keep one"}},
 		},
 		{
 			name:     "the same role twice, identical: silent",

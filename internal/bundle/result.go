@@ -36,6 +36,8 @@ type result struct {
 	clusters   []*snapshot.Cluster
 	callers    []*snapshot.CallerIdentity
 	roles      []*snapshot.Role
+	// roleCreated is the CreateDate IAM printed for a role, if any.
+	roleCreated map[*snapshot.Role]string
 	// providers are get-open-id-connect-provider outputs: no ARN yet.
 	providers     []*snapshot.OIDCProvider
 	providerLists []snapshot.ProviderList // Account "" for an empty list
@@ -260,11 +262,11 @@ func (m *merger) add(r *result) {
 			s.Roles[k] = role
 			continue
 		}
-		// IAM prints no time of the role's last change: only a dump
-		// manifest's collectedAt can tell which copy is newer.
-		m.collide("IAMRole\x00"+k, func() copyOf { return copyOf{from, s.Roles[k], ""} },
-			copyOf{r, role, ""}, func() *conflict {
-				return &conflict{what: "role " + k,
+		// IAM prints no time of the role's last change, only its
+		// CreateDate: a later one is a role deleted and created again.
+		m.collide("IAMRole\x00"+k, func() copyOf { return copyOf{from, s.Roles[k], from.roleCreated[s.Roles[k]]} },
+			copyOf{r, role, r.roleCreated[role]}, func() *conflict {
+				return &conflict{what: "role " + k, created: "CreateDate",
 					use: func(o any) { s.Roles[k] = o.(*snapshot.Role) },
 					// A role absent with an iam:GetRole gap is unknown to
 					// the model (model.RoleAbsentReason): its checks skip.
