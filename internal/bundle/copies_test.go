@@ -169,3 +169,48 @@ metadata:
 		})
 	}
 }
+
+// TestClusterCopiesThatDiffer: the same cluster described in two sub-folders
+// is one bundle; its describe-cluster outputs that differ (an upgrade in
+// between) are settled by the dump manifests' collectedAt, else the first
+// is kept with a warning (a cluster is never left out).
+func TestClusterCopiesThatDiffer(t *testing.T) {
+	cluster := func(version string) string {
+		return `{"cluster": {"name": "prod", "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/prod", "version": "` + version + `",
+			"identity": {"oidc": {"issuer": "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC"}}}}`
+	}
+	for _, tt := range []struct {
+		name    string
+		files   map[string]string
+		version string
+		reason  string
+	}{
+		{
+			name:    "undated: the first, with a warning",
+			files:   map[string]string{"a/cluster.json": cluster("1.30"), "b/cluster.json": cluster("1.31")},
+			version: "1.30",
+			reason:  "2 copies that differ: a/cluster.json, b/cluster.json, and none is known to be newer; used the first, a/cluster.json: keep one",
+		},
+		{
+			name: "dated by the manifests",
+			files: map[string]string{
+				"a/manifest.json": `{"kind": "IrsaDoctorBundleManifest", "collectedAt": "2026-03-01T00:00:00Z"}`, "a/cluster.json": cluster("1.30"),
+				"b/manifest.json": `{"kind": "IrsaDoctorBundleManifest", "collectedAt": "2026-04-01T00:00:00Z"}`, "b/cluster.json": cluster("1.31"),
+			},
+			version: "1.31",
+			reason:  "2 copies that differ: a/cluster.json, b/cluster.json; used b/cluster.json, the newest by collectedAt of its dump manifest (2026-04-01T00:00:00Z)",
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			writeTree(t, tt.files)
+			s := readPaths(t, ".")
+			if len(s.Clusters) != 1 || s.Clusters[0].Version != tt.version {
+				t.Fatalf("clusters %+v, want one of version %s", s.Clusters, tt.version)
+			}
+			want := []snapshot.Gap{{Source: "bundle", Operation: "copies", Resource: "EKS cluster prod", Reason: tt.reason}}
+			if diff := cmp.Diff(want, s.Gaps); diff != "" {
+				t.Errorf("gaps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -120,7 +120,8 @@ type merger struct {
 	contents     map[string]string
 	conflicts    map[string]*conflict
 	conflictList []*conflict
-	clusters     map[string]bool
+	clusters     map[string]keptAt
+	namespaces   map[string]*result // the file of each kept Namespace
 	listings     map[string]bool
 	gaps         map[snapshot.Gap]bool
 	nodes        map[string]bool // by name
@@ -137,7 +138,7 @@ type merger struct {
 func newMerger(s *snapshot.Snapshot) *merger {
 	return &merger{s: s, pods: map[string]keptAt{}, workloads: map[string]keptAt{}, webhooks: map[string]keptAt{},
 		sas: map[string]*result{}, roles: map[string]*result{}, contents: map[string]string{}, conflicts: map[string]*conflict{},
-		clusters: map[string]bool{}, listings: map[string]bool{}, gaps: map[snapshot.Gap]bool{},
+		clusters: map[string]keptAt{}, namespaces: map[string]*result{}, listings: map[string]bool{}, gaps: map[snapshot.Gap]bool{},
 		nodes: map[string]bool{}, instances: map[string]bool{}, probes: map[[2]string]bool{},
 		dryRuns: map[[3]string]bool{}, issuers: map[string]bool{}, tokens: map[string]bool{},
 		assocs: map[string]*snapshot.PodIdentityAssociation{}}
@@ -218,9 +219,17 @@ func (m *merger) add(r *result) {
 			})
 	}
 	for _, ns := range r.namespaces {
-		if s.Namespaces[ns.Name] == nil {
-			s.Namespaces[ns.Name] = ns
+		k := ns.Name
+		from, ok := m.namespaces[k]
+		if !ok {
+			m.namespaces[k] = r
+			s.Namespaces[k] = ns
+			continue
 		}
+		m.collide("Namespace\x00"+k, func() copyOf { return copyOf{from, s.Namespaces[k], s.Namespaces[k].CreationTimestamp} },
+			copyOf{r, ns, ns.CreationTimestamp}, func() *conflict {
+				return &conflict{what: "Namespace " + k, use: func(o any) { s.Namespaces[k] = o.(*snapshot.Namespace) }}
+			})
 	}
 	for _, w := range r.webhooks {
 		at, ok := m.webhooks[w.Name]
@@ -244,10 +253,19 @@ func (m *merger) add(r *result) {
 		if k == "" {
 			k = "name:" + c.Name
 		}
-		if !m.clusters[k] {
-			m.clusters[k] = true
+		at, ok := m.clusters[k]
+		if !ok {
+			m.clusters[k] = keptAt{len(s.Clusters), r}
 			s.Clusters = append(s.Clusters, c)
+			continue
 		}
+		// The same cluster described in two sub-folders is one bundle; a
+		// describe-cluster has no time of its own (createdAt is the
+		// cluster's), so only a dump manifest dates its copies.
+		m.collide("EKSCluster\x00"+k, func() copyOf { return copyOf{at.r, s.Clusters[at.i], ""} },
+			copyOf{r, c, ""}, func() *conflict {
+				return &conflict{what: "EKS cluster " + c.Name, use: func(o any) { s.Clusters[at.i] = o.(*snapshot.Cluster) }}
+			})
 	}
 	for _, c := range r.callers {
 		if s.Caller == nil {
