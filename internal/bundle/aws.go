@@ -100,6 +100,7 @@ type iamRole struct {
 	ARN                      string         `json:"Arn"`
 	AssumeRolePolicyDocument jsontext.Value `json:"AssumeRolePolicyDocument"`
 	MaxSessionDuration       int            `json:"MaxSessionDuration"`
+	CreateDate               string         `json:"CreateDate"`
 	Tags                     []struct {
 		Key   string `json:"Key"`
 		Value string `json:"Value"`
@@ -137,6 +138,14 @@ func (r *result) role(src *jsonSrc, v jsontext.Value, what string) (*snapshot.Ro
 		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s %s: AssumeRolePolicyDocument %v", what, ir.RoleName, err))
 	}
 	role.TrustPolicy = policy
+	if ir.CreateDate != "" {
+		// Only to tell which of several differing copies is newer
+		// (copies.go): a role deleted and created again has a later one.
+		if r.roleCreated == nil {
+			r.roleCreated = map[*snapshot.Role]string{}
+		}
+		r.roleCreated[role] = ir.CreateDate
+	}
 	for _, tag := range ir.Tags {
 		if role.Tags == nil {
 			role.Tags = map[string]string{}

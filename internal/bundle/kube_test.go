@@ -218,13 +218,17 @@ func TestReadKube(t *testing.T) {
 			}),
 		},
 		{
-			name: "several values in one stream, the same pod twice kept once",
+			// The copies differ and neither is known to be newer: the first
+			// stays (a pod is a target), with the warning.
+			name: "several values in one stream, the same pod twice kept once, with a warning",
 			input: `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"}, "spec": {"serviceAccountName": "first"}}
 {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "a"}, "spec": {"serviceAccountName": "second"}}
 {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "x", "namespace": "a"}}`,
 			want: want(func(s *snapshot.Snapshot) {
 				s.Pods = []*snapshot.Pod{{ObjectMeta: snapshot.ObjectMeta{Name: "p", Namespace: "a"}, Spec: snapshot.PodSpec{ServiceAccountName: "first"}, Source: stdinSrc}}
 				s.ServiceAccounts["a/x"] = sa("a", "x", nil)
+				s.Gaps = []snapshot.Gap{{Source: "bundle", Operation: "copies", Resource: "Pod a/p",
+					Reason: "2 copies that differ: -, and none is known to be newer; used the first, -: keep one"}}
 				s.Files = file("kubectl:Pod,kubectl:ServiceAccount", "")
 			}),
 		},

@@ -36,6 +36,8 @@ type result struct {
 	clusters   []*snapshot.Cluster
 	callers    []*snapshot.CallerIdentity
 	roles      []*snapshot.Role
+	// roleCreated is the CreateDate IAM printed for a role, if any.
+	roleCreated map[*snapshot.Role]string
 	// providers are get-open-id-connect-provider outputs: no ARN yet.
 	providers     []*snapshot.OIDCProvider
 	providerLists []snapshot.ProviderList // Account "" for an empty list
@@ -102,35 +104,50 @@ func (r *result) file() snapshot.File {
 }
 
 // merger folds results into the snapshot in input order. The first
-// occurrence of an object wins, so a folder and a file inside it, or a
-// List and a single object captured again, do not duplicate facts. What
+// occurrence of an object is kept, so a folder and a file inside it, or a
+// List and a single object captured again, do not duplicate facts; a later
+// copy that differs is recorded and settled in finish (copies.go). What
 // is kept is indexed in maps, so that merging N objects takes O(N)
 // lookups, never a scan of what was kept so far per object.
 type merger struct {
 	s         *snapshot.Snapshot
-	pods      map[string]bool
-	workloads map[string]bool
-	webhooks  map[string]bool
-	clusters  map[string]bool
-	listings  map[string]bool
-	gaps      map[snapshot.Gap]bool
-	nodes     map[string]bool // by name
-	instances map[string]bool // by instance ID
-	probes    map[[2]string]bool
-	dryRuns   map[[3]string]bool
-	issuers   map[string]bool
-	tokens    map[string]bool // by tokenKey
+	pods      map[string]keptAt
+	workloads map[string]keptAt
+	webhooks  map[string]keptAt
+	sas       map[string]*result // the file of each kept ServiceAccount
+	roles     map[string]*result // the file of each kept role
+	// contents and conflicts are keyed "Kind\x00key": see copies.go.
+	contents     map[string]string
+	conflicts    map[string]*conflict
+	conflictList []*conflict
+	clusters     map[string]keptAt
+	namespaces   map[string]*result // the file of each kept Namespace
+	listings     map[string]bool
+	gaps         map[snapshot.Gap]bool
+	nodes        map[string]bool // by name
+	instances    map[string]bool // by instance ID
+	probes       map[[2]string]bool
+	dryRuns      map[[3]string]bool
+	issuers      map[string]bool
+	tokens       map[string]bool // by tokenKey
 	// assocs are the Pod Identity associations kept, by associationKey.
 	assocs  map[string]*snapshot.PodIdentityAssociation
 	results []*result
 }
 
 func newMerger(s *snapshot.Snapshot) *merger {
-	return &merger{s: s, pods: map[string]bool{}, workloads: map[string]bool{}, webhooks: map[string]bool{},
-		clusters: map[string]bool{}, listings: map[string]bool{}, gaps: map[snapshot.Gap]bool{},
+	return &merger{s: s, pods: map[string]keptAt{}, workloads: map[string]keptAt{}, webhooks: map[string]keptAt{},
+		sas: map[string]*result{}, roles: map[string]*result{}, contents: map[string]string{}, conflicts: map[string]*conflict{},
+		clusters: map[string]keptAt{}, namespaces: map[string]*result{}, listings: map[string]bool{}, gaps: map[snapshot.Gap]bool{},
 		nodes: map[string]bool{}, instances: map[string]bool{}, probes: map[[2]string]bool{},
 		dryRuns: map[[3]string]bool{}, issuers: map[string]bool{}, tokens: map[string]bool{},
 		assocs: map[string]*snapshot.PodIdentityAssociation{}}
+}
+
+// keptAt is where a kept object is in its snapshot slice, and its file.
+type keptAt struct {
+	i int
+	r *result
 }
 
 // firstOf reports whether key is new to seen, and records it: the merger's
@@ -155,32 +172,76 @@ func (m *merger) add(r *result) {
 	s := m.s
 	m.results = append(m.results, r)
 	for _, p := range r.pods {
-		if k := snapshot.Key(p.Namespace, p.Name); !m.pods[k] {
-			m.pods[k] = true
+		k := snapshot.Key(p.Namespace, p.Name)
+		at, ok := m.pods[k]
+		if !ok {
+			m.pods[k] = keptAt{len(s.Pods), r}
 			s.Pods = append(s.Pods, p)
+			continue
 		}
+		m.collide("Pod\x00"+k, func() copyOf { return copyOf{at.r, s.Pods[at.i], s.Pods[at.i].CreationTimestamp} },
+			copyOf{r, p, p.CreationTimestamp}, func() *conflict {
+				// A pod is a target: it stays, first copy, with the warning.
+				return &conflict{what: "Pod " + k, use: func(o any) { s.Pods[at.i] = o.(*snapshot.Pod) }}
+			})
 	}
 	for _, w := range r.workloads {
-		if k := w.Kind + "/" + snapshot.Key(w.Namespace, w.Name); !m.workloads[k] {
-			m.workloads[k] = true
+		k := w.Kind + "/" + snapshot.Key(w.Namespace, w.Name)
+		at, ok := m.workloads[k]
+		if !ok {
+			m.workloads[k] = keptAt{len(s.Workloads), r}
 			s.Workloads = append(s.Workloads, w)
+			continue
 		}
+		m.collide("Workload\x00"+k, func() copyOf { return copyOf{at.r, s.Workloads[at.i], s.Workloads[at.i].CreationTimestamp} },
+			copyOf{r, w, w.CreationTimestamp}, func() *conflict {
+				return &conflict{what: w.Kind + " " + snapshot.Key(w.Namespace, w.Name), use: func(o any) { s.Workloads[at.i] = o.(*snapshot.Workload) }}
+			})
 	}
 	for _, sa := range r.sas {
-		if k := snapshot.Key(sa.Namespace, sa.Name); s.ServiceAccounts[k] == nil {
+		k := snapshot.Key(sa.Namespace, sa.Name)
+		from, ok := m.sas[k]
+		if !ok {
+			m.sas[k] = r
 			s.ServiceAccounts[k] = sa
+			continue
 		}
+		m.collide("ServiceAccount\x00"+k, func() copyOf { return copyOf{from, s.ServiceAccounts[k], s.ServiceAccounts[k].CreationTimestamp} },
+			copyOf{r, sa, sa.CreationTimestamp}, func() *conflict {
+				return &conflict{what: "ServiceAccount " + k,
+					use: func(o any) { s.ServiceAccounts[k] = o.(*snapshot.ServiceAccount) },
+					// The checks that need it skip (model.SaAbsentReason),
+					// and its absence proves nothing (model.SAMissing).
+					drop: func(reason string) {
+						delete(s.ServiceAccounts, k)
+						m.addGap(snapshot.Gap{Source: "bundle", Operation: snapshot.GapServiceAccountCopies, Resource: k, Reason: reason})
+					}}
+			})
 	}
 	for _, ns := range r.namespaces {
-		if s.Namespaces[ns.Name] == nil {
-			s.Namespaces[ns.Name] = ns
+		k := ns.Name
+		from, ok := m.namespaces[k]
+		if !ok {
+			m.namespaces[k] = r
+			s.Namespaces[k] = ns
+			continue
 		}
+		m.collide("Namespace\x00"+k, func() copyOf { return copyOf{from, s.Namespaces[k], s.Namespaces[k].CreationTimestamp} },
+			copyOf{r, ns, ns.CreationTimestamp}, func() *conflict {
+				return &conflict{what: "Namespace " + k, use: func(o any) { s.Namespaces[k] = o.(*snapshot.Namespace) }}
+			})
 	}
 	for _, w := range r.webhooks {
-		if !m.webhooks[w.Name] {
-			m.webhooks[w.Name] = true
+		at, ok := m.webhooks[w.Name]
+		if !ok {
+			m.webhooks[w.Name] = keptAt{len(s.Webhooks), r}
 			s.Webhooks = append(s.Webhooks, w)
+			continue
 		}
+		m.collide("MutatingWebhookConfiguration\x00"+w.Name, func() copyOf { return copyOf{at.r, s.Webhooks[at.i], s.Webhooks[at.i].CreationTimestamp} },
+			copyOf{r, w, w.CreationTimestamp}, func() *conflict {
+				return &conflict{what: "MutatingWebhookConfiguration " + w.Name, use: func(o any) { s.Webhooks[at.i] = o.(*snapshot.WebhookConfiguration) }}
+			})
 	}
 	for _, v := range r.versions {
 		if s.ServerVersion == nil {
@@ -192,10 +253,19 @@ func (m *merger) add(r *result) {
 		if k == "" {
 			k = "name:" + c.Name
 		}
-		if !m.clusters[k] {
-			m.clusters[k] = true
+		at, ok := m.clusters[k]
+		if !ok {
+			m.clusters[k] = keptAt{len(s.Clusters), r}
 			s.Clusters = append(s.Clusters, c)
+			continue
 		}
+		// The same cluster described in two sub-folders is one bundle; a
+		// describe-cluster has no time of its own (createdAt is the
+		// cluster's), so only a dump manifest dates its copies.
+		m.collide("EKSCluster\x00"+k, func() copyOf { return copyOf{at.r, s.Clusters[at.i], ""} },
+			copyOf{r, c, ""}, func() *conflict {
+				return &conflict{what: "EKS cluster " + c.Name, use: func(o any) { s.Clusters[at.i] = o.(*snapshot.Cluster) }}
+			})
 	}
 	for _, c := range r.callers {
 		if s.Caller == nil {
@@ -203,9 +273,26 @@ func (m *merger) add(r *result) {
 		}
 	}
 	for _, role := range r.roles {
-		if s.Roles[role.ARN] == nil {
-			s.Roles[role.ARN] = role
+		k := role.ARN
+		from, ok := m.roles[k]
+		if !ok {
+			m.roles[k] = r
+			s.Roles[k] = role
+			continue
 		}
+		// IAM prints no time of the role's last change, only its
+		// CreateDate: a later one is a role deleted and created again.
+		m.collide("IAMRole\x00"+k, func() copyOf { return copyOf{from, s.Roles[k], from.roleCreated[s.Roles[k]]} },
+			copyOf{r, role, r.roleCreated[role]}, func() *conflict {
+				return &conflict{what: "role " + k, created: "CreateDate",
+					use: func(o any) { s.Roles[k] = o.(*snapshot.Role) },
+					// A role absent with an iam:GetRole gap is unknown to
+					// the model (model.RoleAbsentReason): its checks skip.
+					drop: func(reason string) {
+						delete(s.Roles, k)
+						m.addGap(snapshot.Gap{Source: "bundle", Operation: "iam:GetRole", Resource: k, Reason: reason})
+					}}
+			})
 	}
 	for _, a := range r.podIdentities {
 		// The same association from a list and from describe: the
@@ -238,6 +325,7 @@ func (m *merger) add(r *result) {
 // list, and the ARN of each get-open-id-connect-provider output.
 func (m *merger) finish() {
 	s := m.s
+	m.settleCopies()
 	m.resolveManifests()
 	m.finishNodeRoles()
 	m.verifyTokens()

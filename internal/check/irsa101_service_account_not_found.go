@@ -27,6 +27,12 @@ func runIRSA101(c *model.Context, t *model.Target, r *Recorder) {
 			model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s", t.Namespace, t.SAName)))
 		return
 	}
+	if why, ok := model.SACopiesDiffer(c.Snap, t.Namespace, t.SAName); ok {
+		// The bundle left it out for its differing copies: it exists, as
+		// which copy is unknown.
+		r.Skip(subj, fmt.Sprintf("ServiceAccount %s/%s has %s", t.Namespace, t.SAName, why))
+		return
+	}
 	proof, src, missing := model.SAMissing(c.Snap, t)
 	if !missing {
 		r.Skip(subj, fmt.Sprintf("ServiceAccount %q is not in the input, and nothing proves it missing from namespace %q (capture: kubectl get serviceaccounts -n %s -o json)",

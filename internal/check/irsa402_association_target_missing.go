@@ -125,6 +125,9 @@ func associationSAMissing(s *snapshot.Snapshot, a *snapshot.PodIdentityAssociati
 	if s.ServiceAccount(a.Namespace, a.ServiceAccount) != nil {
 		return "", snapshot.Source{}, false
 	}
+	if _, ok := model.SACopiesDiffer(s, a.Namespace, a.ServiceAccount); ok {
+		return "", snapshot.Source{}, false // left out for its differing copies: it exists
+	}
 	if nf, ok := s.NotFoundFor(snapshot.KindServiceAccount, a.Namespace, a.ServiceAccount); ok {
 		return nf.Message, nf.Source, true
 	}

@@ -252,7 +252,10 @@ func AssertedFindings(t testing.TB, dir string) []finding.Finding {
 // renderFinding is the want.txt form of a finding.
 func renderFinding(f finding.Finding, dir string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s: %s\n", f.CheckID, f.Status, f.Subject, f.Message)
+	// A message that names input files (copies that differ) names them
+	// relative to the folder, as evidence does.
+	msg := strings.ReplaceAll(f.Message, dir+string(filepath.Separator), "")
+	fmt.Fprintf(&b, "%s %s %s: %s\n", f.CheckID, f.Status, f.Subject, msg)
 	if f.Severity != "" && f.Status == finding.StatusFail {
 		// The default severity is implied; a finding that differs says so.
 		if c := ByIDOrSlug(f.CheckID); c != nil && c.Severity != f.Severity {

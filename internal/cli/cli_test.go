@@ -322,3 +322,63 @@ func TestNoKubeconfigFound(t *testing.T) {
 		oneLineErr(t, r, "no kubeconfig: KUBECONFIG is unset and ~/.kube/config does not exist; pass --kubeconfig FILE or set KUBECONFIG (aws eks update-kubeconfig --name CLUSTER writes ~/.kube/config)")
 	}
 }
+
+// TestSubFoldersOfClusters (issue 10): sub-folders that each hold their own
+// describe-cluster follow the --cluster rule when they describe different
+// clusters, and are one bundle when they describe the same one, their
+// copies of an object settled as any others (the newest is used, with a
+// gap naming the files).
+func TestSubFoldersOfClusters(t *testing.T) {
+	cluster := func(name string) string {
+		return `{"cluster":{"name":"` + name + `","arn":"arn:aws:eks:eu-west-1:111122223333:cluster/` + name + `","version":"1.31","identity":{"oidc":{"issuer":"https://oidc.eks.eu-west-1.amazonaws.com/id/ABC0"}}}}`
+	}
+	sa := func(role, created string) string {
+		return `{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"app","namespace":"payments","creationTimestamp":"` + created +
+			`","annotations":{"eks.amazonaws.com/role-arn":"arn:aws:iam::111122223333:role/` + role + `"}}}`
+	}
+	write := func(t *testing.T, files map[string]string) string {
+		dir := t.TempDir()
+		for name, doc := range files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	t.Run("different clusters", func(t *testing.T) {
+		dir := write(t, map[string]string{
+			"blue/cluster.json": cluster("blue"), "blue/sa.json": sa("old", "2026-01-01T00:00:00Z"),
+			"green/cluster.json": cluster("green"), "green/sa.json": sa("new", "2026-02-01T00:00:00Z"),
+		})
+		r := runCLI(t, "", "analyze", dir)
+		if r.code != ExitUsage {
+			t.Errorf("exit %d, want 2", r.code)
+		}
+		oneLineErr(t, r, "the input describes several clusters (blue, green): choose one with --cluster NAME")
+	})
+	t.Run("the same cluster", func(t *testing.T) {
+		dir := write(t, map[string]string{
+			"monday/cluster.json": cluster("prod"), "monday/sa.json": sa("old", "2026-01-01T00:00:00Z"),
+			"tuesday/cluster.json": cluster("prod"), "tuesday/sa.json": sa("new", "2026-02-01T00:00:00Z"),
+		})
+		r := runCLI(t, "", "analyze", dir, "-o", "json")
+		if r.code == ExitUsage || r.code == ExitError {
+			t.Fatalf("exit %d (stderr %q)", r.code, r.stderr)
+		}
+		res := decode(t, r.stdout)
+		if res.Input.Cluster != "prod" {
+			t.Errorf("cluster %q, want prod", res.Input.Cluster)
+		}
+		base := filepath.Base(dir)
+		want := finding.Gap{Source: "bundle", Operation: "copies", Resource: "ServiceAccount payments/app",
+			Reason: "2 copies that differ: " + filepath.Join(base, "monday", "sa.json") + ", " + filepath.Join(base, "tuesday", "sa.json") +
+				"; used " + filepath.Join(base, "tuesday", "sa.json") + ", the newest by creationTimestamp (2026-02-01T00:00:00Z)"}
+		if len(res.Gaps) != 1 || res.Gaps[0] != want {
+			t.Errorf("gaps %+v, want [%+v]", res.Gaps, want)
+		}
+	})
+}

@@ -334,6 +334,9 @@ func OrUnknown(s string) string {
 // SaNotInInput is the skip reason when the target's ServiceAccount is not
 // in the input (IRSA101 reports it when the input proves it missing).
 func SaNotInInput(t *Target) string {
+	if t.SACopies != "" {
+		return fmt.Sprintf("ServiceAccount %s/%s has %s", t.Namespace, t.SAName, t.SACopies)
+	}
 	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
 }
 

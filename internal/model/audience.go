@@ -117,7 +117,7 @@ func newPodAudience(t *Target) (AudienceFact, bool) {
 			return AudienceFact{}, false
 		}
 		tt := &Target{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Workload: w,
-			Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec, SAName: t.SAName, SA: t.SA, Source: w.Source}
+			Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec, SAName: t.SAName, SA: t.SA, SACopies: t.SACopies, Source: w.Source}
 		return TokenAudience(tt), true
 	}
 	spec := *t.Spec
@@ -146,7 +146,7 @@ func ManifestVolume(t *Target) (where string, ok bool) {
 			return "", false
 		}
 		tt = &Target{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name, Workload: w,
-			Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec, SAName: t.SAName, SA: t.SA, Source: w.Source}
+			Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec, SAName: t.SAName, SA: t.SA, SACopies: t.SACopies, Source: w.Source}
 	}
 	if !tt.IsTemplate() {
 		return "", false

@@ -205,6 +205,11 @@ func GetRoleCmd(ref arn.Role) string {
 func RoleAbsentReason(c *Context, ref arn.Role) (string, []Detail) {
 	s := c.Snap
 	if g, ok := roleGap(s, ref); ok {
+		if g.Source == "bundle" {
+			// The bundle holds copies of the role that differ (bundle
+			// copies.go): not refused, but not known either.
+			return fmt.Sprintf("role %s has %s", ref.Name, g.Reason), nil
+		}
 		return fmt.Sprintf("role %s could not be read: %s was refused with %s (capture with credentials allowed to call it: %s)", ref.Name, g.Operation, g.Reason, GetRoleCmd(ref)), nil
 	}
 	why := fmt.Sprintf("role %s is not in the input", ref.Name)

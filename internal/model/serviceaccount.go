@@ -40,6 +40,9 @@ func SaAbsentReason(c *Context, t *Target) string {
 	if _, _, missing := SAMissing(c.Snap, t); missing {
 		return fmt.Sprintf("ServiceAccount %q does not exist in namespace %q", t.SAName, t.Namespace)
 	}
+	if why, ok := SACopiesDiffer(c.Snap, t.Namespace, t.SAName); ok {
+		return fmt.Sprintf("ServiceAccount %s/%s has %s", t.Namespace, t.SAName, why)
+	}
 	return fmt.Sprintf("ServiceAccount %s/%s is not in the input (capture: kubectl get serviceaccount %s -n %s -o json)", t.Namespace, t.SAName, t.SAName, t.Namespace)
 }
 

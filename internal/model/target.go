@@ -34,6 +34,9 @@ type Target struct {
 	// does not hold it.
 	SAName string
 	SA     *snapshot.ServiceAccount
+	// SACopies, when SA is nil, says why the bundle left the ServiceAccount
+	// out: it holds copies of it that differ (SACopiesDiffer).
+	SACopies string
 
 	// Owner is the top-level workload that owns a pod, when the input holds it.
 	Owner *snapshot.Workload
@@ -360,6 +363,7 @@ func (l *selection) workloadTargets() []*Target {
 			SAName: w.Template.Spec.ServiceAccount(), Source: w.Source,
 		}
 		t.SA = l.s.ServiceAccount(t.Namespace, t.SAName)
+		t.SACopies, _ = SACopiesDiffer(l.s, t.Namespace, t.SAName)
 		switch {
 		case l.sel.Named():
 			if !l.wantWorkload(w) {
@@ -384,6 +388,7 @@ func (l *selection) podTargets() []*Target {
 			SAName: p.Spec.ServiceAccount(), Source: p.Source,
 		}
 		t.SA = l.s.ServiceAccount(t.Namespace, t.SAName)
+		t.SACopies, _ = SACopiesDiffer(l.s, t.Namespace, t.SAName)
 		t.Owner, _, _ = l.ix.TopOwner(p.Namespace, &p.ObjectMeta)
 		switch {
 		case l.sel.Named():
@@ -505,6 +510,10 @@ func SAMissing(s *snapshot.Snapshot, t *Target) (proof string, src snapshot.Sour
 	if t.SA != nil {
 		return "", snapshot.Source{}, false
 	}
+	if _, ok := SACopiesDiffer(s, t.Namespace, t.SAName); ok {
+		// Left out for its differing copies: a List proves nothing of it.
+		return "", snapshot.Source{}, false
+	}
 	if nf, ok := s.NotFoundFor(snapshot.KindServiceAccount, t.Namespace, t.SAName); ok {
 		return nf.Message, nf.Source, true
 	}
@@ -515,6 +524,17 @@ func SAMissing(s *snapshot.Snapshot, t *Target) (proof string, src snapshot.Sour
 		return "a ServiceAccount List of namespace " + t.Namespace, l.Source, true
 	}
 	return "", snapshot.Source{}, false
+}
+
+// SACopiesDiffer returns why the bundle left ServiceAccount ns/name out:
+// it holds copies of it that differ, none known to be newer.
+func SACopiesDiffer(s *snapshot.Snapshot, ns, name string) (string, bool) {
+	for _, g := range s.Gaps {
+		if g.Operation == snapshot.GapServiceAccountCopies && g.Resource == snapshot.Key(ns, name) {
+			return g.Reason, true
+		}
+	}
+	return "", false
 }
 
 func saMissing(s *snapshot.Snapshot, t *Target) bool {

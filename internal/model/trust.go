@@ -182,6 +182,9 @@ func (c *Context) subjectFacts(sub string) (exists bool, gone string) {
 	if c.Snap.ServiceAccount(ns, name) != nil {
 		return true, ""
 	}
+	if _, ok := SACopiesDiffer(c.Snap, ns, name); ok {
+		return true, "" // left out for its differing copies, but it exists
+	}
 	if nf, ok := c.Snap.NotFoundFor(snapshot.KindServiceAccount, ns, name); ok {
 		return false, fmt.Sprintf("ServiceAccount %s/%s does not exist: %s says %s", ns, name, nf.Source.Ref, nf.Message)
 	}

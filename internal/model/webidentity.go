@@ -107,6 +107,10 @@ func NoRoleSubject(t *Target) finding.Subject {
 // IamTargetRole returns the target's role, recording the outcome itself
 // (skipped, or nothing when the check does not apply) when there is none.
 func IamTargetRole(t *Target, r *Verdicts) (RoleRef, bool) {
+	if t.SA == nil && t.SACopies != "" {
+		r.Skip(NoRoleSubject(t), fmt.Sprintf("ServiceAccount %s/%s has %s, so the role is not known", t.Namespace, t.SAName, t.SACopies))
+		return RoleRef{}, false
+	}
 	if t.SA == nil {
 		r.Skip(NoRoleSubject(t), fmt.Sprintf("ServiceAccount %s/%s is not in the input, so the role is not known (capture: kubectl get serviceaccount %s -n %s -o json)",
 			t.Namespace, t.SAName, t.SAName, t.Namespace))

@@ -537,6 +537,20 @@ func TestSummaryLine(t *testing.T) {
 			want: "1 target: 0 errors, 0 warnings, 0 info; 0 skipped; 4 passed\nNo problems found.\n",
 		},
 		{
+			// Issue 10, item 5: copies that differ, settled on the newest,
+			// are counted apart from facts not collected.
+			name: "copies that differ",
+			r: func() *finding.Result {
+				r := healthyResult()
+				r.Gaps = append(r.Gaps, finding.Gap{Source: "bundle", Operation: "copies", Resource: "ServiceAccount payments/app",
+					Reason: "2 copies that differ: a/sa.json, b/sa.json; used b/sa.json, the newest by creationTimestamp (2026-02-01T00:00:00Z)"})
+				r.Summarise()
+				return r
+			}(),
+			want: "1 target: 0 errors, 0 warnings, 0 info; 0 skipped\n" +
+				"No problems found in what could be checked (1 object in copies that differ).\n",
+		},
+		{
 			name: "warnings only are not problems-free",
 			r: func() *finding.Result {
 				r := multiFailureResult()
@@ -555,6 +569,29 @@ func TestSummaryLine(t *testing.T) {
 				t.Errorf("summary = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestTextCopiesThatDiffer (issue 10, item 5): the text report shows a
+// bundle's copies that differ under their own heading, apart from what
+// could not be collected (an undecided role stays there: it is not known).
+func TestTextCopiesThatDiffer(t *testing.T) {
+	r := healthyResult()
+	r.Gaps = append(r.Gaps,
+		finding.Gap{Source: "bundle", Operation: "copies", Resource: "ServiceAccount payments/app",
+			Reason: "2 copies that differ: a/sa.json, b/sa.json; used b/sa.json, the newest by creationTimestamp (2026-02-01T00:00:00Z)"},
+		finding.Gap{Source: "bundle", Operation: "iam:GetRole", Resource: roleARN, Reason: "2 copies that differ: a/role.json, b/role.json; keep one"})
+	r.Summarise()
+	out := string(render(t, r, Options{}))
+	want := "Copies that differ:\n" +
+		"  ServiceAccount payments/app: 2 copies that differ: a/sa.json, b/sa.json; used b/sa.json, the newest by creationTimestamp (2026-02-01T00:00:00Z)\n" +
+		"\nCould not collect:\n" +
+		"  bundle iam:GetRole " + roleARN + ": 2 copies that differ: a/role.json, b/role.json; keep one\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("text report does not contain\n%s\ngot:\n%s", want, out)
+	}
+	if !strings.Contains(out, "(1 fact not collected, 1 object in copies that differ)") {
+		t.Errorf("summary does not count the copies apart:\n%s", out)
 	}
 }
 

@@ -392,12 +392,29 @@ func unusedFiles(files []finding.InputFile) []finding.InputFile {
 }
 
 func (t *text) gaps() {
-	if len(t.r.Gaps) == 0 {
+	// A bundle's copies that differ, settled on one copy, are a warning
+	// about the input, not a fact missing: they get their own heading.
+	var copies, missing []finding.Gap
+	for _, g := range t.r.Gaps {
+		if isCopies(g) {
+			copies = append(copies, g)
+		} else {
+			missing = append(missing, g)
+		}
+	}
+	if len(copies) > 0 {
+		t.gap()
+		t.add(t.p.paint(ansiBold, "Copies that differ:"))
+		for _, g := range copies {
+			t.add("  " + esc(g.Resource) + ": " + esc(g.Reason))
+		}
+	}
+	if len(missing) == 0 {
 		return
 	}
 	t.gap()
 	t.add(t.p.paint(ansiBold, "Could not collect:"))
-	for _, g := range t.r.Gaps {
+	for _, g := range missing {
 		var what []string
 		for _, s := range []string{g.Source, g.Operation, g.Resource} {
 			if s != "" {
@@ -443,8 +460,17 @@ func (t *text) summary() {
 	if n := uncheckedTargets(t.r.Targets); n > 0 {
 		incomplete = append(incomplete, plural(n, "target", "targets")+" not fully checked")
 	}
-	if n := len(t.r.Gaps); n > 0 {
+	var copies int
+	for _, g := range t.r.Gaps {
+		if isCopies(g) {
+			copies++
+		}
+	}
+	if n := len(t.r.Gaps) - copies; n > 0 {
 		incomplete = append(incomplete, plural(n, "fact", "facts")+" not collected")
+	}
+	if copies > 0 {
+		incomplete = append(incomplete, plural(copies, "object", "objects")+" in copies that differ")
 	}
 	if n := len(unusedFiles(t.r.Input.Files)); n > 0 {
 		incomplete = append(incomplete, plural(n, "file", "files")+" not used")
@@ -569,3 +595,7 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// isCopies reports a bundle's gap for an object read in copies that differ
+// and settled on one of them (docs/contract.md#bundles).
+func isCopies(g finding.Gap) bool { return g.Source == "bundle" && g.Operation == "copies" }

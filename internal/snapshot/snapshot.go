@@ -25,6 +25,11 @@ func (s Source) String() string {
 const (
 	GapOIDCDiscovery = "get discovery document"
 	GapOIDCJWKS      = "get JWKS"
+	// GapServiceAccountCopies is the Operation of the gap a bundle records
+	// for a ServiceAccount it holds in copies that differ, none known to be
+	// newer (Resource "NAMESPACE/NAME"): the ServiceAccount is left out,
+	// and its absence is not proof that it does not exist.
+	GapServiceAccountCopies = "kubectl get serviceaccount"
 )
 
 // Gap records a fact the collector could not obtain (a denied call, an
