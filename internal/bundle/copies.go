@@ -144,10 +144,10 @@ func (m *merger) settleCopies() {
 			m.addGap(snapshot.Gap{Source: "bundle", Operation: "copies", Resource: c.what,
 				Reason: fmt.Sprintf("%s; used %s, the newest by %s (%s)", differ, c.copies[i].r.ref, how, when)})
 		case c.drop != nil:
-			c.drop(differ + "; keep one")
+			c.drop(differ + "; keep one copy in the input (move the others out) and run again")
 		default:
 			m.addGap(snapshot.Gap{Source: "bundle", Operation: "copies", Resource: c.what,
-				Reason: fmt.Sprintf("%s, and none is known to be newer; used the first, %s: keep one", differ, c.copies[0].r.ref)})
+				Reason: fmt.Sprintf("%s, and none is known to be newer; used the first, %s; keep one copy in the input (move the others out) and run again", differ, c.copies[0].r.ref)})
 		}
 	}
 }

@@ -51,13 +51,13 @@ func TestCopiesThatDiffer(t *testing.T) {
 			name:  "no time known: the ServiceAccount is left out, its absence proves nothing",
 			files: map[string]string{"a/sa.json": sa("one", ""), "b/sa.json": sa("two", "")},
 			gaps: []snapshot.Gap{{Source: "bundle", Operation: snapshot.GapServiceAccountCopies, Resource: "payments/app",
-				Reason: "2 copies that differ: a/sa.json, b/sa.json; keep one"}},
+				Reason: "2 copies that differ: a/sa.json, b/sa.json; keep one copy in the input (move the others out) and run again"}},
 		},
 		{
 			name:  "the same creationTimestamp: still undecided",
 			files: map[string]string{"a/sa.json": sa("one", "2026-01-01T00:00:00Z"), "b/sa.json": sa("two", "2026-01-01T00:00:00Z")},
 			gaps: []snapshot.Gap{{Source: "bundle", Operation: snapshot.GapServiceAccountCopies, Resource: "payments/app",
-				Reason: "2 copies that differ: a/sa.json, b/sa.json; keep one"}},
+				Reason: "2 copies that differ: a/sa.json, b/sa.json; keep one copy in the input (move the others out) and run again"}},
 		},
 		{
 			name:  "the newest by creationTimestamp is used, though it is the later file",
@@ -70,7 +70,7 @@ func TestCopiesThatDiffer(t *testing.T) {
 			name:  "only one copy has a creationTimestamp: undecided",
 			files: map[string]string{"a/sa.json": sa("one", ""), "b/sa.json": sa("two", "2026-02-01T00:00:00Z")},
 			gaps: []snapshot.Gap{{Source: "bundle", Operation: snapshot.GapServiceAccountCopies, Resource: "payments/app",
-				Reason: "2 copies that differ: a/sa.json, b/sa.json; keep one"}},
+				Reason: "2 copies that differ: a/sa.json, b/sa.json; keep one copy in the input (move the others out) and run again"}},
 		},
 		{
 			name: "the dump manifest's collectedAt comes before creationTimestamp, and dates the sub-folders of its folder",
@@ -104,7 +104,7 @@ metadata:
 			name:  "a role captured twice with different trust policies is left out, its checks skip",
 			files: map[string]string{"a/role.json": role("system:serviceaccount:payments:app"), "b/role.json": role("system:serviceaccount:default:app")},
 			gaps: []snapshot.Gap{{Source: "bundle", Operation: "iam:GetRole", Resource: roleARN,
-				Reason: "2 copies that differ: a/role.json, b/role.json; keep one"}},
+				Reason: "2 copies that differ: a/role.json, b/role.json; keep one copy in the input (move the others out) and run again"}},
 		},
 		{
 			name: "a role: the newest by collectedAt",
@@ -133,7 +133,7 @@ metadata:
 				"b/role.json": role("system:serviceaccount:default:app", "2026-02-11T10:42:19+00:00"),
 			},
 			gaps: []snapshot.Gap{{Source: "bundle", Operation: "iam:GetRole", Resource: roleARN,
-				Reason: "2 copies that differ: a/role.json, b/role.json; keep one"}},
+				Reason: "2 copies that differ: a/role.json, b/role.json; keep one copy in the input (move the others out) and run again"}},
 		},
 		{
 			name:     "the same role twice, identical: silent",
@@ -189,7 +189,7 @@ func TestClusterCopiesThatDiffer(t *testing.T) {
 			name:    "undated: the first, with a warning",
 			files:   map[string]string{"a/cluster.json": cluster("1.30"), "b/cluster.json": cluster("1.31")},
 			version: "1.30",
-			reason:  "2 copies that differ: a/cluster.json, b/cluster.json, and none is known to be newer; used the first, a/cluster.json: keep one",
+			reason:  "2 copies that differ: a/cluster.json, b/cluster.json, and none is known to be newer; used the first, a/cluster.json; keep one copy in the input (move the others out) and run again",
 		},
 		{
 			name: "dated by the manifests",

@@ -228,7 +228,7 @@ func TestReadKube(t *testing.T) {
 				s.Pods = []*snapshot.Pod{{ObjectMeta: snapshot.ObjectMeta{Name: "p", Namespace: "a"}, Spec: snapshot.PodSpec{ServiceAccountName: "first"}, Source: stdinSrc}}
 				s.ServiceAccounts["a/x"] = sa("a", "x", nil)
 				s.Gaps = []snapshot.Gap{{Source: "bundle", Operation: "copies", Resource: "Pod a/p",
-					Reason: "2 copies that differ: -, and none is known to be newer; used the first, -: keep one"}}
+					Reason: "2 copies that differ: -, and none is known to be newer; used the first, -; keep one copy in the input (move the others out) and run again"}}
 				s.Files = file("kubectl:Pod,kubectl:ServiceAccount", "")
 			}),
 		},

@@ -580,13 +580,13 @@ func TestTextCopiesThatDiffer(t *testing.T) {
 	r.Gaps = append(r.Gaps,
 		finding.Gap{Source: "bundle", Operation: "copies", Resource: "ServiceAccount payments/app",
 			Reason: "2 copies that differ: a/sa.json, b/sa.json; used b/sa.json, the newest by creationTimestamp (2026-02-01T00:00:00Z)"},
-		finding.Gap{Source: "bundle", Operation: "iam:GetRole", Resource: roleARN, Reason: "2 copies that differ: a/role.json, b/role.json; keep one"})
+		finding.Gap{Source: "bundle", Operation: "iam:GetRole", Resource: roleARN, Reason: "2 copies that differ: a/role.json, b/role.json; keep one copy in the input (move the others out) and run again"})
 	r.Summarise()
 	out := string(render(t, r, Options{}))
 	want := "Copies that differ:\n" +
 		"  ServiceAccount payments/app: 2 copies that differ: a/sa.json, b/sa.json; used b/sa.json, the newest by creationTimestamp (2026-02-01T00:00:00Z)\n" +
 		"\nCould not collect:\n" +
-		"  bundle iam:GetRole " + roleARN + ": 2 copies that differ: a/role.json, b/role.json; keep one\n"
+		"  bundle iam:GetRole " + roleARN + ": 2 copies that differ: a/role.json, b/role.json; keep one copy in the input (move the others out) and run again\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("text report does not contain\n%s\ngot:\n%s", want, out)
 	}
