@@ -321,7 +321,13 @@ func namedSA(snap *snapshot.Snapshot, n model.NamespacedName) bool {
 			return true
 		}
 	}
-	return false
+	// An EKS Pod Identity association names it (a target of its own), or
+	// its copies differ and it was left out (its checks say so).
+	if snap.PodIdentityAssociationFor(n.Namespace, n.Name) != nil {
+		return true
+	}
+	_, differ := model.SACopiesDiffer(snap, n.Namespace, n.Name)
+	return differ
 }
 
 // inputMentionsNamespace reports whether anything in the input is in the
@@ -353,6 +359,11 @@ func inputMentionsNamespace(snap *snapshot.Snapshot, ns string) bool {
 	}
 	for _, nf := range snap.NotFounds {
 		if nf.Namespace == ns {
+			return true
+		}
+	}
+	for _, a := range snap.PodIdentityAssociations {
+		if a.Namespace == ns {
 			return true
 		}
 	}

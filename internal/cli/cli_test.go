@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -301,6 +302,27 @@ func TestNamedSAUsedButMissing(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, `"IRSA101"`) {
 		t.Errorf("no IRSA101 finding:\n%s", r.stdout)
+	}
+}
+
+// A ServiceAccount that only an EKS Pod Identity association names is a
+// target (the association's), not a usage error: IRSA402 says its
+// namespace was not captured.
+func TestNamedSAOfAssociation(t *testing.T) {
+	r := runCLI(t, "", "analyze", "../check/testdata/scenarios/irsa402-namespace-not-captured", "--service-account", "billing/invoices", "-n", "billing", "-o", "json")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, want 0 (stderr %q)", r.code, r.stderr)
+	}
+	res := decode(t, r.stdout)
+	var got []string
+	for _, f := range res.Findings {
+		if f.CheckID == "IRSA402" {
+			got = append(got, string(f.Status)+" "+f.Message)
+		}
+	}
+	want := []string{"skipped ServiceAccount billing/invoices is not in the input, and nothing proves it or namespace billing missing (capture: kubectl get serviceaccounts -n billing -o json; kubectl get namespaces -o json)"}
+	if !slices.Equal(got, want) {
+		t.Errorf("IRSA402 = %q, want %q", got, want)
 	}
 }
 
