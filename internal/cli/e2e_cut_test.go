@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,15 +15,17 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
-// stallPath makes the scan's Kubernetes client wait, for the GETs of
-// path, until the request's context ends: an API server that does not
-// answer them before the --timeout.
-func stallPath(path string) func(http.RoundTripper) http.RoundTripper {
+// stallPaths makes the scan's Kubernetes client wait, for the GETs of a
+// path that starts with one of prefixes, until the request's context
+// ends: an API server that does not answer them before the --timeout.
+func stallPaths(prefixes ...string) func(http.RoundTripper) http.RoundTripper {
 	return func(next http.RoundTripper) http.RoundTripper {
 		return e2eRoundTrip(func(req *http.Request) (*http.Response, error) {
-			if req.Method == http.MethodGet && req.URL.Path == path {
-				<-req.Context().Done()
-				return nil, req.Context().Err()
+			for _, p := range prefixes {
+				if req.Method == http.MethodGet && strings.HasPrefix(req.URL.Path, p) {
+					<-req.Context().Done()
+					return nil, req.Context().Err()
+				}
 			}
 			return next.RoundTrip(req)
 		})
@@ -51,15 +55,9 @@ func TestE2ELiveKubeCutShort(t *testing.T) {
 	e.pod(e2ePod("api", "s3-reader"))
 	defer func() { e.wrap = nil }()
 
-	t.Run("ServiceAccount List unanswered", func(t *testing.T) {
-		const why = "incomplete: timed out after 3s"
-		e.wrap = stallPath("/api/v1/namespaces/" + ns + "/serviceaccounts")
-		e.aws.Reset()
-		start := time.Now()
-		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "3s")
-		if d := time.Since(start); d > 15*time.Second {
-			t.Errorf("scan took %s with --timeout 3s", d)
-		}
+	const why = "incomplete: timed out after 3s"
+	check := func(t *testing.T, r run) {
+		t.Helper()
 		if r.code != ExitFindings {
 			t.Fatalf("exit %d, want 1 (a target not diagnosed); stderr %q\n%s", r.code, r.stderr, r.stdout)
 		}
@@ -100,13 +98,46 @@ func TestE2ELiveKubeCutShort(t *testing.T) {
 		if fails := failures(res); len(fails) != 0 {
 			t.Errorf("failing findings %+v, want none: nothing collected proves a fault", fails)
 		}
+	}
+
+	t.Run("ServiceAccount List unanswered", func(t *testing.T) {
+		e.wrap = stallPaths("/api/v1/namespaces/" + ns + "/serviceaccounts")
+		e.aws.Reset()
+		start := time.Now()
+		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "3s")
+		if d := time.Since(start); d > 15*time.Second {
+			t.Errorf("scan took %s with --timeout 3s", d)
+		}
+		check(t, r)
 		if calls := e.aws.Calls(); len(calls) != 0 {
 			t.Errorf("AWS calls %v after the --timeout, want none", calls)
 		}
 	})
+	t.Run("dump cut short, analyze reads it back incomplete", func(t *testing.T) {
+		e.wrap = stallPaths("/api/v1/namespaces/" + ns + "/serviceaccounts")
+		dir := t.TempDir() + "/bundle"
+		d := e.main("dump", dir, "--cluster", e2eCluster, "--timeout", "3s")
+		if d.code != ExitOK || !strings.Contains(d.stderr, why+": the bundle holds what was collected until then") {
+			t.Fatalf("dump: exit %d, stderr %q", d.code, d.stderr)
+		}
+		var out, errOut bytes.Buffer
+		code := Main([]string{"analyze", dir, "-o", "json"}, e.deps(&out, &errOut))
+		check(t, run{code: code, stdout: out.String(), stderr: errOut.String()})
+	})
+	t.Run("no pod, ServiceAccount or workload List answered", func(t *testing.T) {
+		e.wrap = stallPaths("/api/v1/namespaces/"+ns+"/", "/apis/apps/v1/namespaces/"+ns+"/", "/apis/batch/v1/namespaces/"+ns+"/")
+		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "2s")
+		if r.code != ExitError || r.stdout != "" {
+			t.Errorf("exit %d, stdout %q; want 3 and no report", r.code, r.stdout)
+		}
+		const want = "irsa-doctor: stopped: the --timeout of 2s expired before the collection finished (raise it with --timeout)\n"
+		if r.stderr != want {
+			t.Errorf("stderr %q\nwant   %q", r.stderr, want)
+		}
+	})
 
 	t.Run("server version unanswered", func(t *testing.T) {
-		e.wrap = stallPath("/version")
+		e.wrap = stallPaths("/version")
 		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "2s")
 		if r.code != ExitError || r.stdout != "" {
 			t.Errorf("exit %d, stdout %q; want 3 and no report", r.code, r.stdout)
