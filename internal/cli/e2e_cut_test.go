@@ -124,6 +124,43 @@ func TestE2ELiveKubeCutShort(t *testing.T) {
 		code := Main([]string{"analyze", dir, "-o", "json"}, e.deps(&out, &errOut))
 		check(t, run{code: code, stdout: out.String(), stderr: errOut.String()})
 	})
+	t.Run("no target read, the ServiceAccount List unanswered", func(t *testing.T) {
+		// A pod with no IRSA intent of its own: its ServiceAccount, which
+		// would show the intent, is unknown. No target, yet never 0.
+		const plainNS = "e2e-kubecut-plain"
+		p := newE2E(t, plainNS, awsfake.State{})
+		p.serviceAccount("reader", "", nil)
+		p.pod(e2ePod("plain", "reader"))
+		p.wrap = stallPaths("/api/v1/namespaces/" + plainNS + "/serviceaccounts")
+		r := p.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "3s")
+		if r.code != ExitFindings {
+			t.Fatalf("exit %d, want 1 (a List of targets did not finish); stderr %q", r.code, r.stderr)
+		}
+		const want = "irsa-doctor: " + why + "; list serviceaccounts (namespace " + plainNS + ") did not finish: the objects not listed were not diagnosed (see gaps)\n"
+		if r.stderr != want {
+			t.Errorf("stderr %q\nwant   %q", r.stderr, want)
+		}
+		res := decode(t, r.stdout)
+		if res.Summary.Incomplete != why || len(res.Targets) != 0 || len(res.Findings) != 0 {
+			t.Errorf("summary.incomplete %q, targets %+v, findings %+v: want %q, none, none", res.Summary.Incomplete, res.Targets, res.Findings, why)
+		}
+	})
+	t.Run("named pod, its List unanswered", func(t *testing.T) {
+		// Not "no such pod in the input" (exit 2): the pod is unknown.
+		e.wrap = stallPaths("/api/v1/namespaces/" + ns + "/pods")
+		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "3s", "--pod", ns+"/api")
+		if r.code != ExitFindings {
+			t.Fatalf("exit %d, want 1 (a List of targets did not finish); stderr %q", r.code, r.stderr)
+		}
+		const want = "irsa-doctor: " + why + "; list daemonsets (namespace kube-system), list pods (namespace " + ns + "), list pods (namespace kube-system)" +
+			" did not finish: the objects not listed were not diagnosed (see gaps)\n"
+		if r.stderr != want {
+			t.Errorf("stderr %q\nwant   %q", r.stderr, want)
+		}
+		if res := decode(t, r.stdout); res.Summary.Incomplete != why || len(res.Targets) != 0 || len(failures(res)) != 0 {
+			t.Errorf("summary.incomplete %q, targets %+v, failures %+v: want %q, none, none", res.Summary.Incomplete, res.Targets, failures(res), why)
+		}
+	})
 	t.Run("no pod, ServiceAccount or workload List answered", func(t *testing.T) {
 		e.wrap = stallPaths("/api/v1/namespaces/"+ns+"/", "/apis/apps/v1/namespaces/"+ns+"/", "/apis/batch/v1/namespaces/"+ns+"/")
 		r := e.main("scan", "-o", "json", "--cluster", e2eCluster, "--timeout", "2s")

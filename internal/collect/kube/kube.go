@@ -161,7 +161,7 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 			// Not made, or cut mid-pagination: only runAll's stop
 			// leaves a job without either.
 			_, _, scope := j.names()
-			c.cutGap("list "+j.k.resource, scope, cutListed)
+			c.cutGap("list "+j.k.resource, scope, CutListed)
 			continue
 		}
 		if o.capture != nil {
@@ -207,10 +207,10 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 				cut, err = true, aerr
 			}
 			if _, ok := c.listedIn(snapshot.KindDaemonSet, agentNamespace); !ok {
-				c.cutGap("list daemonsets", "namespace "+agentNamespace, cutListed)
+				c.cutGap("list daemonsets", "namespace "+agentNamespace, CutListed)
 			}
 			// The agent's pods, listed by its DaemonSets' selectors.
-			c.cutGap("list pods", "namespace "+agentNamespace, cutListed)
+			c.cutGap("list pods", "namespace "+agentNamespace, CutListed)
 		}
 	}
 	if nsForbidden {
@@ -259,9 +259,9 @@ func (e *cutShort) Error() string   { return e.err.Error() }
 func (e *cutShort) Unwrap() []error { return []error{e.err, ErrCutShort} }
 
 // The reasons of the gaps of the calls a collection cut short did not
-// make or did not finish.
+// make or did not finish: CutListed for a List, cutRead for a Get.
 const (
-	cutListed = "not listed: the collection was cut short"
+	CutListed = "not listed: the collection was cut short"
 	cutRead   = "not read: the collection was cut short"
 )
 
