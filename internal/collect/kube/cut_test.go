@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
@@ -177,5 +178,57 @@ func TestCollectCutShort(t *testing.T) {
 				t.Errorf("read back %d pods, %d ServiceAccounts, version %q: want none, none, the server's", len(snap.Pods), len(snap.ServiceAccounts), v.ServerVersion)
 			}
 		})
+	}
+}
+
+// stallingGets is an API server that does not answer a Get of a
+// namespace before the caller gives up.
+type stallingGets struct{ *fake.Clientset }
+
+func (c stallingGets) CoreV1() corev1client.CoreV1Interface {
+	return stallingGetsCore{c.Clientset.CoreV1()}
+}
+
+type stallingGetsCore struct{ corev1client.CoreV1Interface }
+
+func (s stallingGetsCore) Namespaces() corev1client.NamespaceInterface {
+	return stallingNamespaces{s.CoreV1Interface.Namespaces()}
+}
+
+type stallingNamespaces struct {
+	corev1client.NamespaceInterface
+}
+
+func (stallingNamespaces) Get(ctx context.Context, _ string, _ metav1.GetOptions) (*corev1.Namespace, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestCollectCutShortNamespaceGets: with the namespace List refused, the
+// namespaces are read one by one; a Get the --timeout cut is a gap, and
+// every List made before is kept.
+func TestCollectCutShortNamespaceGets(t *testing.T) {
+	cs := newClientset(paymentsObjects()...)
+	deny(cs, "list", "namespaces", "", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	res, err := Collect(ctx, stallingGets{cs}, Options{Namespaces: []string{"payments"}})
+	if !errors.Is(err, ErrCutShort) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v: want ErrCutShort and the deadline", err)
+	}
+	want := []snapshot.Gap{
+		{Source: "kube", Operation: "get namespaces", Resource: "namespace payments", Reason: "not read: the collection was cut short"},
+		{Source: "kube", Operation: "list namespaces", Resource: "cluster", Reason: "Forbidden: " + forbidden("namespaces", "", "list", "").Error() + " (see deploy/rbac.yaml)"},
+	}
+	if diff := cmp.Diff(want, res.Gaps); diff != "" {
+		t.Errorf("gaps (-want +got):\n%s", diff)
+	}
+	var kinds []string
+	for _, l := range res.Listed {
+		kinds = append(kinds, string(l.Kind)+" "+l.Namespace)
+	}
+	wantKinds := []string{"DaemonSet kube-system", "MutatingWebhookConfiguration ", "Node ", "Pod payments", "ServiceAccount payments", "Workload payments"}
+	if diff := cmp.Diff(wantKinds, kinds); diff != "" {
+		t.Errorf("listed (-want +got):\n%s", diff)
 	}
 }
