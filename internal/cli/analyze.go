@@ -11,6 +11,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
@@ -196,15 +197,21 @@ func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
 
 // run judges the snapshot, renders the report and returns the exit status.
 func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
-	if err := missingNamed(snap, d.selector); err != nil {
+	if d.incomplete == "" {
+		d.incomplete = incompleteOf(snap)
+	}
+	var cut []string
+	if d.incomplete != "" {
+		cut = cutLists(snap, d.selector)
+	}
+	// A named object may be in a List that did not finish: not diagnosed
+	// (exit 1 below), not missing.
+	if err := missingNamed(snap, d.selector); err != nil && len(cut) == 0 {
 		return err
 	}
 	now := deps.Now()
 	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
-	if d.incomplete == "" {
-		d.incomplete = incompleteOf(snap)
-	}
 	undiagnosed := markIncomplete(res, d.incomplete)
 	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -225,10 +232,41 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s; %d of %d targets not diagnosed (see gaps)\n", d.incomplete, undiagnosed, len(res.Targets))
 		return errFindings
 	}
+	if len(cut) > 0 {
+		// The objects those Lists would have read may be targets: never
+		// 0 (a pod whose ServiceAccount is unknown shows no intent).
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s; %s did not finish: the objects not listed were not diagnosed (see gaps)\n", d.incomplete, strings.Join(cut, ", "))
+		return errFindings
+	}
 	if res.FailsAtOrAbove(d.failOn) {
 		return errFindings
 	}
 	return nil
+}
+
+// targetLists are the Lists whose objects are, or decide, the targets:
+// pods, their ServiceAccounts, their workloads.
+var targetLists = map[string]bool{
+	"list pods": true, "list serviceaccounts": true, "list deployments": true, "list statefulsets": true,
+	"list daemonsets": true, "list replicasets": true, "list jobs": true, "list cronjobs": true,
+}
+
+// cutLists names the Lists of targets, in the namespaces sel diagnoses,
+// that a live collection cut short did not finish (their gaps, reason
+// kube.CutListed), as "list pods (namespace payments)".
+func cutLists(snap *snapshot.Snapshot, sel model.Selector) []string {
+	var out []string
+	for _, g := range snap.Gaps {
+		if g.Source != "kube" || g.Reason != kube.CutListed || !targetLists[g.Operation] {
+			continue
+		}
+		if ns, ok := strings.CutPrefix(g.Resource, "namespace "); ok && len(sel.Namespaces) > 0 && !slices.Contains(sel.Namespaces, ns) && !slices.Contains(sel.Namespaces, "") {
+			continue
+		}
+		out = append(out, g.Operation+" ("+g.Resource+")")
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // missingNamed rejects target flags that name objects the input lacks: a

@@ -247,96 +247,108 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 	prog.phase("listing Kubernetes objects")
 	kres, err := kube.Collect(ctx, cs, kopts)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
-		}
-		return nil, err
-	}
-
-	if err := readSomething(kres); err != nil {
-		return nil, err
-	}
-
-	// The roles the targets name: every ServiceAccount's annotation in the
-	// collected scope (a target may be an annotated SA nothing uses), or,
-	// when objects are named, only the roles of their ServiceAccounts.
-	ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
-	if err != nil {
-		return nil, fmt.Errorf("read the collected objects: %w", err)
-	}
-	var roles []string
-	if sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces {
-		roles = roleARNs(ksnap, targetSAs(ksnap, sel))
-	} else {
-		roles = roleARNs(ksnap, nil)
-	}
-
-	profile := lf.Profile
-	if profile == "" {
-		profile = ident.Profile
-	}
-	region := lf.Region
-	if region == "" {
-		region = ident.Region
-	}
-	awsCfg, err := deps.Live.AWSConfig(ctx, profile, region)
-	if err != nil {
-		return nil, fmt.Errorf("AWS configuration: %w (pass --profile and --region, or set AWS credentials)", err)
-	}
-	roleCfgs := map[string]aws.Config{}
-	for acct, prof := range profiles {
-		c, err := deps.Live.AWSConfig(ctx, prof, awsCfg.Region)
-		if err != nil {
-			return nil, usageErr("--role-profile %s=%s: %v", acct, prof, err)
-		}
-		roleCfgs[acct] = c
-	}
-	cluster := lf.Cluster
-	if cluster == "" {
-		cluster = ident.Name
-	}
-	prog.phase("reading AWS")
-	// EKS Pod Identity associations: the cluster's list, and the details
-	// of those in the collected namespaces.
-	pi := &awscollect.PodIdentityScope{AllNamespaces: tf.AllNamespaces}
-	if scopes, err := kopts.Scopes(); err == nil && !tf.AllNamespaces {
-		pi.Namespaces = scopes
-	}
 	var incomplete string
 	var extraGaps []snapshot.Gap
-	ares, err := awscollect.Collect(ctx, awsCfg, awscollect.Options{
-		Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs, PodIdentity: pi,
-		// The instances of the nodes the collected pods run on: their IMDS
-		// settings (IRSA407).
-		InstanceIDs: ksnap.NodeInstanceIDs(),
-		// The node roles of the nodes that Pod Identity pods run on: their
-		// eks-auth:AssumeRoleForPodIdentity (IRSA411).
-		NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
-		Progress:            func(string) { prog.call() },
-	})
 	switch {
-	case err != nil && ctx.Err() != nil:
-		// Cut short: what was read is kept and diagnosed.
+	case errors.Is(err, kube.ErrCutShort) && listedTargets(kres):
+		// Cut short while listing: the Lists that finished are
+		// diagnosed, those that did not are gaps (kube.Collect), and
+		// nothing of AWS is read, the context being gone.
 		incomplete = stoppedWhy(ctx, lf.Timeout)
-		extraGaps = append(extraGaps, incompleteGap(incomplete, "the AWS facts not read by then were not collected"))
+		extraGaps = append(extraGaps, incompleteGap(incomplete, "the Kubernetes objects not listed by then, and every AWS fact, were not collected"))
+	case err != nil && ctx.Err() != nil:
+		return nil, fmt.Errorf("stopped: %w", context.Cause(ctx))
 	case err != nil:
-		// AWS cannot be reached at all (sts:GetCallerIdentity failed):
-		// the cluster's facts are still diagnosed, every AWS fact is a
-		// gap.
-		incomplete = "incomplete: no AWS fact could be read"
-		extraGaps = append(extraGaps, snapshot.Gap{Source: "aws", Operation: "sts:GetCallerIdentity", Resource: "region " + awsCfg.Region, Reason: err.Error()},
-			incompleteGap(incomplete, "sts:GetCallerIdentity failed, so no AWS fact was collected"))
-		ares = awscollect.Result{}
+		return nil, err
+	default:
+		if err := readSomething(kres); err != nil {
+			return nil, err
+		}
 	}
-	var ores oidc.Result
-	if ares.Issuer != "" && incomplete == "" {
-		prog.phase("fetching the issuer's documents")
-		ores = oidc.Collect(ctx, ares.Issuer, deps.Live.OIDCClient, oidc.Options{})
-		if ctx.Err() != nil {
-			// The documents cut short are gaps already (oidc.Collect).
+
+	var (
+		awsCfg aws.Config
+		ares   awscollect.Result
+		ores   oidc.Result
+	)
+	if incomplete == "" {
+		// The roles the targets name: every ServiceAccount's annotation in the
+		// collected scope (a target may be an annotated SA nothing uses), or,
+		// when objects are named, only the roles of their ServiceAccounts.
+		ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
+		if err != nil {
+			return nil, fmt.Errorf("read the collected objects: %w", err)
+		}
+		var roles []string
+		if sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces {
+			roles = roleARNs(ksnap, targetSAs(ksnap, sel))
+		} else {
+			roles = roleARNs(ksnap, nil)
+		}
+
+		profile := lf.Profile
+		if profile == "" {
+			profile = ident.Profile
+		}
+		region := lf.Region
+		if region == "" {
+			region = ident.Region
+		}
+		awsCfg, err = deps.Live.AWSConfig(ctx, profile, region)
+		if err != nil {
+			return nil, fmt.Errorf("AWS configuration: %w (pass --profile and --region, or set AWS credentials)", err)
+		}
+		roleCfgs := map[string]aws.Config{}
+		for acct, prof := range profiles {
+			c, err := deps.Live.AWSConfig(ctx, prof, awsCfg.Region)
+			if err != nil {
+				return nil, usageErr("--role-profile %s=%s: %v", acct, prof, err)
+			}
+			roleCfgs[acct] = c
+		}
+		cluster := lf.Cluster
+		if cluster == "" {
+			cluster = ident.Name
+		}
+		prog.phase("reading AWS")
+		// EKS Pod Identity associations: the cluster's list, and the details
+		// of those in the collected namespaces.
+		pi := &awscollect.PodIdentityScope{AllNamespaces: tf.AllNamespaces}
+		if scopes, err := kopts.Scopes(); err == nil && !tf.AllNamespaces {
+			pi.Namespaces = scopes
+		}
+		ares, err = awscollect.Collect(ctx, awsCfg, awscollect.Options{
+			Cluster: cluster, Endpoint: ident.Endpoint, RoleARNs: roles, RoleProfiles: roleCfgs, PodIdentity: pi,
+			// The instances of the nodes the collected pods run on: their IMDS
+			// settings (IRSA407).
+			InstanceIDs: ksnap.NodeInstanceIDs(),
+			// The node roles of the nodes that Pod Identity pods run on: their
+			// eks-auth:AssumeRoleForPodIdentity (IRSA411).
+			NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
+			Progress:            func(string) { prog.call() },
+		})
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// Cut short: what was read is kept and diagnosed.
 			incomplete = stoppedWhy(ctx, lf.Timeout)
-			extraGaps = append(extraGaps, incompleteGap(incomplete, "the issuer's documents not fetched by then were not collected"))
+			extraGaps = append(extraGaps, incompleteGap(incomplete, "the AWS facts not read by then were not collected"))
+		case err != nil:
+			// AWS cannot be reached at all (sts:GetCallerIdentity failed):
+			// the cluster's facts are still diagnosed, every AWS fact is a
+			// gap.
+			incomplete = "incomplete: no AWS fact could be read"
+			extraGaps = append(extraGaps, snapshot.Gap{Source: "aws", Operation: "sts:GetCallerIdentity", Resource: "region " + awsCfg.Region, Reason: err.Error()},
+				incompleteGap(incomplete, "sts:GetCallerIdentity failed, so no AWS fact was collected"))
+			ares = awscollect.Result{}
+		}
+		if ares.Issuer != "" && incomplete == "" {
+			prog.phase("fetching the issuer's documents")
+			ores = oidc.Collect(ctx, ares.Issuer, deps.Live.OIDCClient, oidc.Options{})
+			if ctx.Err() != nil {
+				// The documents cut short are gaps already (oidc.Collect).
+				incomplete = stoppedWhy(ctx, lf.Timeout)
+				extraGaps = append(extraGaps, incompleteGap(incomplete, "the issuer's documents not fetched by then were not collected"))
+			}
 		}
 	}
 
@@ -379,6 +391,19 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 	res.manifest = m
 	return res, nil
+}
+
+// listedTargets reports whether a collection cut short completed a List
+// of the objects the checks judge (pods, ServiceAccounts, workloads):
+// without one there is nothing usable to diagnose (CONTRACT: 3).
+func listedTargets(kres kube.Result) bool {
+	for _, l := range kres.Listed {
+		switch l.Kind {
+		case snapshot.KindPod, snapshot.KindServiceAccount, snapshot.KindWorkload:
+			return true
+		}
+	}
+	return false
 }
 
 // readSomething fails a collection that could read none of the objects

@@ -107,7 +107,9 @@ func (o Options) Scopes() ([]string, error) {
 // (paginated, the pages merged into one capture), never one call per
 // object. A denied call is a gap naming the verb, resource and scope; an
 // API server that cannot be reached, or that rejects the credentials, is
-// an error that names it.
+// an error that names it. A collection whose ctx ends (Ctrl-C, the
+// global --timeout) after the server version was read returns what was
+// complete by then with an error holding ErrCutShort.
 func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result, error) {
 	scopes, err := opts.Scopes()
 	if err != nil {
@@ -141,8 +143,12 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 		jobs = append(jobs, job{k: k})
 	}
 	outs, err := c.runAll(ctx, jobs)
+	cut := false
 	if err != nil {
-		return Result{}, err
+		if !stoppedBy(ctx, err) {
+			return Result{}, err
+		}
+		cut = true
 	}
 
 	// A Workload listing needs all six workload Lists of its scope.
@@ -151,6 +157,13 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 	var seen []string // namespaces the collected objects live in
 	for i, o := range outs {
 		j := jobs[i]
+		if o.capture == nil && o.gap == nil {
+			// Not made, or cut mid-pagination: only runAll's stop
+			// leaves a job without either.
+			_, _, scope := j.names()
+			c.cutGap("list "+j.k.resource, scope, CutListed)
+			continue
+		}
 		if o.capture != nil {
 			c.res.Captures = append(c.res.Captures, *o.capture)
 		}
@@ -181,8 +194,24 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 			c.res.Listed = append(c.res.Listed, bundle.ManifestEntry{Kind: snapshot.KindWorkload, Namespace: ns, AllNamespaces: ns == ""})
 		}
 	}
-	if err := c.agent(ctx, scopes); err != nil {
-		return Result{}, err
+	if c.agentNeeded(scopes) {
+		var aerr error
+		if !cut {
+			aerr = c.agent(ctx, scopes)
+			if aerr != nil && !stoppedBy(ctx, aerr) {
+				return Result{}, aerr
+			}
+		}
+		if cut || aerr != nil {
+			if aerr != nil {
+				cut, err = true, aerr
+			}
+			if _, ok := c.listedIn(snapshot.KindDaemonSet, agentNamespace); !ok {
+				c.cutGap("list daemonsets", "namespace "+agentNamespace, CutListed)
+			}
+			// The agent's pods, listed by its DaemonSets' selectors.
+			c.cutGap("list pods", "namespace "+agentNamespace, CutListed)
+		}
 	}
 	if nsForbidden {
 		// Without the cluster-wide List, Get each namespace the targets
@@ -194,12 +223,72 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 			need = append(need, scopes...)
 		}
 		sort.Strings(need)
-		if err := c.getNamespaces(ctx, slices.Compact(need)); err != nil {
-			return Result{}, err
+		need = slices.Compact(need)
+		if cut {
+			for _, name := range need {
+				c.cutGap("get namespaces", "namespace "+name, cutRead)
+			}
+		} else if err = c.getNamespaces(ctx, need); err != nil {
+			if !stoppedBy(ctx, err) {
+				return Result{}, err
+			}
+			cut = true
 		}
 	}
 	c.sort()
+	if cut {
+		return c.res, &cutShort{err}
+	}
 	return c.res, nil
+}
+
+// ErrCutShort is in the error of a collection whose context ended (Ctrl-C,
+// the global --timeout) after the server version was read. Collect
+// returns it with what was complete by then: the Lists that finished,
+// with their manifest entries, and a gap for each call not made or not
+// finished. A List cut mid-pagination is not in the Result at all: it
+// would prove absent the objects of the pages it never read.
+var ErrCutShort = errors.New("the collection was cut short")
+
+// cutShort is the error Collect returns with a partial Result: its text is
+// the stop's (stopped), and errors.Is finds ErrCutShort and the context's
+// error in it.
+type cutShort struct{ err error }
+
+func (e *cutShort) Error() string   { return e.err.Error() }
+func (e *cutShort) Unwrap() []error { return []error{e.err, ErrCutShort} }
+
+// The reasons of the gaps of the calls a collection cut short did not
+// make or did not finish: CutListed for a List, cutRead for a Get.
+const (
+	CutListed = "not listed: the collection was cut short"
+	cutRead   = "not read: the collection was cut short"
+)
+
+// stoppedBy reports an error caused by the end of ctx, the caller's
+// context: not one a call failed with before it ended.
+func stoppedBy(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && errors.Is(err, ctx.Err())
+}
+
+// cutGap records a call the collection did not make or finish.
+func (c *collector) cutGap(operation, scope, reason string) {
+	for _, g := range c.res.Gaps {
+		if g.Operation == operation && g.Resource == scope {
+			return
+		}
+	}
+	c.res.Gaps = append(c.res.Gaps, snapshot.Gap{Source: "kube", Operation: operation, Resource: scope, Reason: reason})
+}
+
+// listedIn returns the manifest entry of kind k in namespace ns.
+func (c *collector) listedIn(k snapshot.Kind, ns string) (bundle.ManifestEntry, bool) {
+	for _, l := range c.res.Listed {
+		if l.Kind == k && l.Namespace == ns {
+			return l, true
+		}
+	}
+	return bundle.ManifestEntry{}, false
 }
 
 type collector struct {
@@ -285,20 +374,8 @@ func (c *collector) bounded(ctx context.Context, n int, f func(ctx context.Conte
 
 // list fetches one List completely, page by page.
 func (c *collector) list(ctx context.Context, j job) (outcome, error) {
-	ref, path, scope := "list "+j.k.resource, "kube/"+j.k.resource+".json", "cluster"
-	entry := bundle.ManifestEntry{Kind: j.k.fact}
-	if j.k.namespaced {
-		if j.ns == "" {
-			ref += " -A"
-			scope = "all namespaces"
-			entry.AllNamespaces = true
-		} else {
-			ref += " -n " + j.ns
-			path = "kube/" + j.k.resource + "-" + j.ns + ".json"
-			scope = "namespace " + j.ns
-			entry.Namespace = j.ns
-		}
-	}
+	ref, path, scope := j.names()
+	entry := bundle.ManifestEntry{Kind: j.k.fact, Namespace: j.ns, AllNamespaces: j.k.namespaced && j.ns == ""}
 	items, err := c.pages(ctx, j)
 	if err != nil {
 		gap, ferr := c.classify(ctx, err, ref, "list "+j.k.resource, scope)
@@ -320,6 +397,24 @@ func (c *collector) list(ctx context.Context, j job) (outcome, error) {
 		capture: &bundle.Capture{Path: path, Data: data, Source: snapshot.Source{Kind: "kube", Ref: ref}},
 		listed:  &entry,
 	}, nil
+}
+
+// names returns how a job's List is named: the call as the user would
+// read it ("list pods -n payments"), its capture's path, and its scope as
+// gaps name it ("namespace payments").
+func (j job) names() (ref, path, scope string) {
+	ref, path, scope = "list "+j.k.resource, "kube/"+j.k.resource+".json", "cluster"
+	if j.k.namespaced {
+		if j.ns == "" {
+			ref += " -A"
+			scope = "all namespaces"
+		} else {
+			ref += " -n " + j.ns
+			path = "kube/" + j.k.resource + "-" + j.ns + ".json"
+			scope = "namespace " + j.ns
+		}
+	}
+	return ref, path, scope
 }
 
 // pages fetches every page of one List. Each request is bounded by
@@ -414,18 +509,22 @@ func (c *collector) getNamespaces(ctx context.Context, names []string) error {
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !stoppedBy(ctx, err) {
 		return err
 	}
-	for _, o := range outs {
+	for i, o := range outs {
 		if o.capture != nil {
 			c.res.Captures = append(c.res.Captures, *o.capture)
 		}
 		if o.gap != nil {
 			c.res.Gaps = append(c.res.Gaps, *o.gap)
 		}
+		if o.capture == nil && o.gap == nil {
+			// Not made, or not answered before ctx ended.
+			c.cutGap("get namespaces", "namespace "+names[i], cutRead)
+		}
 	}
-	return nil
+	return err
 }
 
 // classify turns a failed call into a gap, when the call was refused and

@@ -36,7 +36,7 @@ const (
 // agent lists the agent's DaemonSets and pods, unless the namespace Lists
 // already cover kube-system.
 func (c *collector) agent(ctx context.Context, scopes []string) error {
-	if slices.Contains(scopes, "") || slices.Contains(scopes, agentNamespace) {
+	if !c.agentNeeded(scopes) {
 		return nil
 	}
 	dsKind, err := namespacedKindNamed("daemonsets")
@@ -102,6 +102,12 @@ func (c *collector) agent(ctx context.Context, scopes []string) error {
 	}
 	c.res.Listed = append(c.res.Listed, bundle.ManifestEntry{Kind: snapshot.KindPodIdentityAgent, Namespace: agentNamespace, File: path})
 	return nil
+}
+
+// agentNeeded reports whether the namespace Lists leave kube-system out,
+// so that agent has Lists to make.
+func (c *collector) agentNeeded(scopes []string) bool {
+	return !slices.Contains(scopes, "") && !slices.Contains(scopes, agentNamespace)
 }
 
 // isAgent reports a DaemonSet of the EKS Pod Identity Agent: named
