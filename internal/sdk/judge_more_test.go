@@ -47,6 +47,19 @@ func TestJudgeMoreImages(t *testing.T) {
 		{"docker.io/crossplanecontrib/provider-aws:v0.44.0", PodIdentity, Unknown, "crossplane-provider-aws", "", "v0.51.0"},
 		// Before v0.15.0 its go.mod names aws-sdk-go-v2 only: not judged.
 		{"xpkg.upbound.io/crossplane-contrib/provider-aws:v0.14.0", IRSA, Unknown, "crossplane-provider-aws", "", "v0.15.0"},
+		// Argo CD: argocd-k8s-auth aws (v2.4.0 on) carries aws-sdk-go;
+		// v2.10.2 is the first with v1.50.8 (PR #17225); v2.9.x never got it.
+		{"quay.io/argoproj/argocd:v2.10.1", PodIdentity, TooOld, "argocd", "github.com/aws/aws-sdk-go v1.44.317", "v2.10.2"},
+		{"quay.io/argoproj/argocd:v2.10.2", PodIdentity, Supported, "argocd", "github.com/aws/aws-sdk-go v1.50.8", "v2.10.2"},
+		{"quay.io/argoproj/argocd:v2.10.0", PodIdentity, TooOld, "argocd", "github.com/aws/aws-sdk-go v1.44.317 or older", "v2.10.2"},
+		{"quay.io/argoproj/argocd:v2.9.5", PodIdentity, TooOld, "argocd", "github.com/aws/aws-sdk-go v1.44.317 or older", "v2.10.2"},
+		{"quay.io/argoproj/argocd:v2.9.22", IRSA, Supported, "argocd", "github.com/aws/aws-sdk-go v1.44.317", "v2.4.0"},
+		{"quay.io/argoproj/argocd:v3.0.0", PodIdentity, Supported, "argocd", "github.com/aws/aws-sdk-go v1.50.8 or newer", "v2.10.2"},
+		{"argoproj/argocd:v2.8.3@sha256:0123abcd", PodIdentity, TooOld, "argocd", "github.com/aws/aws-sdk-go v1.44.289 or older", "v2.10.2"},
+		{"quay.io/argoproj/argocd@sha256:0123abcd", PodIdentity, NoVersion, "argocd", "", "v2.10.2"},
+		// Before v2.4.0 the go.mod names no aws-sdk-go; v2.6.x is not listed.
+		{"quay.io/argoproj/argocd:v2.3.0", IRSA, Unknown, "argocd", "", "v2.4.0"},
+		{"quay.io/argoproj/argocd:v2.6.15", PodIdentity, Unknown, "argocd", "", "v2.10.2"},
 		// Upbound's providers are not in the table.
 		{"xpkg.upbound.io/upbound/provider-aws-s3:v1.0.0", PodIdentity, Unknown, "", "", ""},
 	}
