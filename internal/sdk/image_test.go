@@ -65,7 +65,7 @@ func TestImageMatch(t *testing.T) {
 		{in: "public.ecr.aws/efs-csi-driver/amazon/aws-efs-csi-driver:v2.0.3", want: "aws-efs-csi-driver"},
 		{in: "docker.io/velero/velero-plugin-for-aws:v1.8.2@sha256:0123", want: "velero-plugin-for-aws"},
 		// Look-alikes are not the well-known images.
-		{in: "velero/velero:v1.12.0", want: ""},
+		{in: "velero/velero-plugin-for-gcp:v1.8.0", want: ""},
 		{in: "registry.k8s.io/autoscaling/cluster-autoscaler-arm64:v1.29.0", want: ""},
 		{in: "bitnami/cluster-autoscaler:1.29.0", want: ""},
 		{in: "ghcr.io/example/aws-cli:2.13.0", want: ""},

@@ -60,6 +60,18 @@ func TestJudgeMoreImages(t *testing.T) {
 		// Before v2.4.0 the go.mod names no aws-sdk-go; v2.6.x is not listed.
 		{"quay.io/argoproj/argocd:v2.3.0", IRSA, Unknown, "argocd", "", "v2.4.0"},
 		{"quay.io/argoproj/argocd:v2.6.15", PodIdentity, Unknown, "argocd", "", "v2.10.2"},
+		// Velero server: the AWS provider built in up to v1.1.0 (aws-sdk-go
+		// 1.13.12); from v1.12.0 the repository credentials come from the
+		// SDK's chain (v1.44.253); v1.13.0 on carry aws-sdk-go-v2.
+		{"velero/velero:v1.1.0", IRSA, TooOld, "velero", "github.com/aws/aws-sdk-go v1.13.12", "v1.12.0"},
+		{"docker.io/velero/velero:v1.0.0", IRSA, TooOld, "velero", "github.com/aws/aws-sdk-go v1.13.12 or older", "v1.12.0"},
+		{"velero/velero:v0.11.0", IRSA, TooOld, "velero", "github.com/aws/aws-sdk-go v1.13.12 or older", "v1.12.0"},
+		{"velero/velero:v1.12.0", IRSA, Supported, "velero", "github.com/aws/aws-sdk-go v1.44.253", "v1.12.0"},
+		{"velero/velero:v1.12.3", PodIdentity, TooOld, "velero", "github.com/aws/aws-sdk-go v1.44.253 or older", ""},
+		{"velero/velero:v1.14.0", IRSA, Supported, "velero", "github.com/aws/aws-sdk-go v1.44.253 or newer", "v1.12.0"},
+		{"velero/velero:v1.14.0", PodIdentity, Unknown, "velero", "", ""},
+		{"velero/velero:v1.5.0", IRSA, Unknown, "velero", "", "v1.12.0"},
+		{"velero/velero-plugin-for-aws:v1.8.2", PodIdentity, TooOld, "velero-plugin-for-aws", "github.com/aws/aws-sdk-go v1.44.253", ""},
 		// Upbound's providers are not in the table.
 		{"xpkg.upbound.io/upbound/provider-aws-s3:v1.0.0", PodIdentity, Unknown, "", "", ""},
 	}
