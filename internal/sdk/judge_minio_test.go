@@ -1,0 +1,67 @@
+package sdk
+
+import "testing"
+
+// TestJudgeObjectStorageImages judges real references of the object
+// storage images around each boundary: Thanos (minio-go's own credential
+// chain, support from a release on) and Grafana Loki (aws-sdk-go v1,
+// listed releases).
+func TestJudgeObjectStorageImages(t *testing.T) {
+	const (
+		thanosWith    = "minio-go's credential chain with "
+		thanosWithout = "minio-go's credential chain without "
+		goV1          = "github.com/aws/aws-sdk-go "
+	)
+	tests := []struct {
+		image      string
+		mech       Mechanism
+		status     Status
+		id         string
+		carries    string
+		firstFixed string
+	}{
+		// Thanos, IRSA: web identity works from v0.13.0 (the https STS URL).
+		{"quay.io/thanos/thanos:v0.10.1", IRSA, TooOld, "thanos", thanosWithout + "IRSA support", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.12.2", IRSA, TooOld, "thanos", thanosWithout + "IRSA support", "v0.13.0"},
+		{"thanosio/thanos:v0.13.0", IRSA, Supported, "thanos", thanosWith + "IRSA support", "v0.13.0"},
+		{"docker.io/thanosio/thanos:v0.13.0-rc.0", IRSA, Unknown, "thanos", "", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.35.1", IRSA, Supported, "thanos", thanosWith + "IRSA support", "v0.13.0"},
+		// Thanos, EKS Pod Identity: from v0.36.0 (minio-go v7.0.70).
+		{"quay.io/thanos/thanos:v0.35.1", PodIdentity, TooOld, "thanos", thanosWithout + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:0.34.0", PodIdentity, TooOld, "thanos", thanosWithout + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.36.0", PodIdentity, Supported, "thanos", thanosWith + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.37.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "thanos", thanosWith + "EKS Pod Identity support", "v0.36.0"},
+		{"thanosio/thanos:v0.36.1", PodIdentity, Supported, "thanos", thanosWith + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos@sha256:4e5c1d9d0f3b", PodIdentity, NoVersion, "thanos", "", "v0.36.0"},
+		{"quay.io/thanos/thanos:latest", IRSA, NoVersion, "thanos", "", "v0.13.0"},
+
+		// Loki, IRSA (aws-sdk-go 1.23.13): v0.4.0 carries 1.23.12.
+		{"grafana/loki:v0.4.0", IRSA, TooOld, "loki", goV1 + "v1.23.12", "v1.0.0"},
+		{"grafana/loki:0.4.0", IRSA, TooOld, "loki", goV1 + "v1.23.12", "v1.0.0"},
+		{"grafana/loki:1.0.0", IRSA, Supported, "loki", goV1 + "v1.25.22", "v1.0.0"},
+		{"docker.io/grafana/loki:2.6.1", IRSA, Supported, "loki", goV1 + "v1.43.10", "v1.0.0"},
+		// Loki, EKS Pod Identity (aws-sdk-go v1.47.11): from 3.0.0.
+		{"grafana/loki:2.8.11", PodIdentity, TooOld, "loki", goV1 + "v1.44.187", "v3.0.0"},
+		{"grafana/loki:2.9.4", PodIdentity, TooOld, "loki", goV1 + "v1.44.321 or older", "v3.0.0"},
+		{"grafana/loki:2.9.17", PodIdentity, TooOld, "loki", goV1 + "v1.44.321", "v3.0.0"},
+		{"grafana/loki:3.0.0", PodIdentity, Supported, "loki", goV1 + "v1.50.32", "v3.0.0"},
+		{"grafana/loki:3.4.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "loki", goV1 + "v1.50.32 or newer", "v3.0.0"},
+		{"grafana/loki@sha256:4e5c1d9d0f3b", PodIdentity, NoVersion, "loki", "", "v3.0.0"},
+	}
+	for _, tt := range tests {
+		got := Judge(tt.image, tt.mech)
+		id := ""
+		if got.Image != nil {
+			id = got.Image.ID
+		}
+		if got.Status != tt.status || id != tt.id || got.Carries != tt.carries || got.FirstFixed != tt.firstFixed {
+			t.Errorf("Judge(%q, %v) = status %v, image %q, carries %q, first fixed %q; want %v, %q, %q, %q",
+				tt.image, tt.mech, got.Status, id, got.Carries, got.FirstFixed, tt.status, tt.id, tt.carries, tt.firstFixed)
+		}
+		if got.Status == Supported || got.Status == TooOld {
+			if len(got.Sources) == 0 {
+				t.Errorf("Judge(%q, %v): no sources", tt.image, tt.mech)
+			}
+		}
+	}
+}
