@@ -4,13 +4,13 @@ import "testing"
 
 // TestJudgeObjectStorageImages judges real references of the object
 // storage images around each boundary: Thanos (minio-go's own credential
-// chain, support from a release on) and Grafana Loki (aws-sdk-go v1,
-// listed releases).
+// chain, support from a release on), Grafana Loki (aws-sdk-go v1, listed
+// releases) and the Argo Workflows executor (minio-go's chain).
 func TestJudgeObjectStorageImages(t *testing.T) {
 	const (
-		thanosWith    = "minio-go's credential chain with "
-		thanosWithout = "minio-go's credential chain without "
-		goV1          = "github.com/aws/aws-sdk-go "
+		minioWith    = "minio-go's credential chain with "
+		minioWithout = "minio-go's credential chain without "
+		goV1         = "github.com/aws/aws-sdk-go "
 	)
 	tests := []struct {
 		image      string
@@ -21,17 +21,17 @@ func TestJudgeObjectStorageImages(t *testing.T) {
 		firstFixed string
 	}{
 		// Thanos, IRSA: web identity works from v0.13.0 (the https STS URL).
-		{"quay.io/thanos/thanos:v0.10.1", IRSA, TooOld, "thanos", thanosWithout + "IRSA support", "v0.13.0"},
-		{"quay.io/thanos/thanos:v0.12.2", IRSA, TooOld, "thanos", thanosWithout + "IRSA support", "v0.13.0"},
-		{"thanosio/thanos:v0.13.0", IRSA, Supported, "thanos", thanosWith + "IRSA support", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.10.1", IRSA, TooOld, "thanos", minioWithout + "IRSA support", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.12.2", IRSA, TooOld, "thanos", minioWithout + "IRSA support", "v0.13.0"},
+		{"thanosio/thanos:v0.13.0", IRSA, Supported, "thanos", minioWith + "IRSA support", "v0.13.0"},
 		{"docker.io/thanosio/thanos:v0.13.0-rc.0", IRSA, Unknown, "thanos", "", "v0.13.0"},
-		{"quay.io/thanos/thanos:v0.35.1", IRSA, Supported, "thanos", thanosWith + "IRSA support", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.35.1", IRSA, Supported, "thanos", minioWith + "IRSA support", "v0.13.0"},
 		// Thanos, EKS Pod Identity: from v0.36.0 (minio-go v7.0.70).
-		{"quay.io/thanos/thanos:v0.35.1", PodIdentity, TooOld, "thanos", thanosWithout + "EKS Pod Identity support", "v0.36.0"},
-		{"quay.io/thanos/thanos:0.34.0", PodIdentity, TooOld, "thanos", thanosWithout + "EKS Pod Identity support", "v0.36.0"},
-		{"quay.io/thanos/thanos:v0.36.0", PodIdentity, Supported, "thanos", thanosWith + "EKS Pod Identity support", "v0.36.0"},
-		{"quay.io/thanos/thanos:v0.37.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "thanos", thanosWith + "EKS Pod Identity support", "v0.36.0"},
-		{"thanosio/thanos:v0.36.1", PodIdentity, Supported, "thanos", thanosWith + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.35.1", PodIdentity, TooOld, "thanos", minioWithout + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:0.34.0", PodIdentity, TooOld, "thanos", minioWithout + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.36.0", PodIdentity, Supported, "thanos", minioWith + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.37.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "thanos", minioWith + "EKS Pod Identity support", "v0.36.0"},
+		{"thanosio/thanos:v0.36.1", PodIdentity, Supported, "thanos", minioWith + "EKS Pod Identity support", "v0.36.0"},
 		{"quay.io/thanos/thanos@sha256:4e5c1d9d0f3b", PodIdentity, NoVersion, "thanos", "", "v0.36.0"},
 		{"quay.io/thanos/thanos:latest", IRSA, NoVersion, "thanos", "", "v0.13.0"},
 
@@ -47,6 +47,19 @@ func TestJudgeObjectStorageImages(t *testing.T) {
 		{"grafana/loki:3.0.0", PodIdentity, Supported, "loki", goV1 + "v1.50.32", "v3.0.0"},
 		{"grafana/loki:3.4.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "loki", goV1 + "v1.50.32 or newer", "v3.0.0"},
 		{"grafana/loki@sha256:4e5c1d9d0f3b", PodIdentity, NoVersion, "loki", "", "v3.0.0"},
+
+		// Argo Workflows executor, minio-go's chain: IRSA from v2.11.0
+		// (minio-go/v7 v7.0.2), EKS Pod Identity from v3.6.2 (v7.0.77).
+		{"argoproj/argoexec:v2.10.2", IRSA, TooOld, "argoexec", minioWithout + "IRSA support", "v2.11.0"},
+		{"quay.io/argoproj/argoexec:v2.11.0", IRSA, Supported, "argoexec", minioWith + "IRSA support", "v2.11.0"},
+		{"quay.io/argoproj/argoexec:v3.5.15", IRSA, Supported, "argoexec", minioWith + "IRSA support", "v2.11.0"},
+		{"quay.io/argoproj/argoexec:v3.5.15", PodIdentity, TooOld, "argoexec", minioWithout + "EKS Pod Identity support", "v3.6.2"},
+		{"quay.io/argoproj/argoexec:v3.6.0", PodIdentity, TooOld, "argoexec", minioWithout + "EKS Pod Identity support", "v3.6.2"},
+		{"quay.io/argoproj/argoexec:v3.6.2", PodIdentity, Supported, "argoexec", minioWith + "EKS Pod Identity support", "v3.6.2"},
+		{"argoproj/argoexec:v3.7.1@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "argoexec", minioWith + "EKS Pod Identity support", "v3.6.2"},
+		{"quay.io/argoproj/argoexec:latest", PodIdentity, NoVersion, "argoexec", "", "v3.6.2"},
+		// The workflow controller does not open artifacts: not listed.
+		{"quay.io/argoproj/workflow-controller:v3.5.15", PodIdentity, Unknown, "", "", ""},
 	}
 	for _, tt := range tests {
 		got := Judge(tt.image, tt.mech)
