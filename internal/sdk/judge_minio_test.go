@@ -58,6 +58,15 @@ func TestJudgeObjectStorageImages(t *testing.T) {
 		{"quay.io/argoproj/argoexec:v3.6.2", PodIdentity, Supported, "argoexec", minioWith + "EKS Pod Identity support", "v3.6.2"},
 		{"argoproj/argoexec:v3.7.1@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "argoexec", minioWith + "EKS Pod Identity support", "v3.6.2"},
 		{"quay.io/argoproj/argoexec:latest", PodIdentity, NoVersion, "argoexec", "", "v3.6.2"},
+
+		// Cortex, EKS Pod Identity from v1.17.0 (minio-go v7.0.69); IRSA
+		// is not listed: before v1.1.0 the chunks storage's aws-sdk-go
+		// supports it and the blocks storage's minio-go does not.
+		{"quay.io/cortexproject/cortex:v1.16.1", PodIdentity, TooOld, "cortex", minioWithout + "EKS Pod Identity support", "v1.17.0"},
+		{"cortexproject/cortex:v1.17.0", PodIdentity, Supported, "cortex", minioWith + "EKS Pod Identity support", "v1.17.0"},
+		{"docker.io/cortexproject/cortex:v1.18.1@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "cortex", minioWith + "EKS Pod Identity support", "v1.17.0"},
+		{"quay.io/cortexproject/cortex:v1.0.0", IRSA, Unknown, "cortex", "", ""},
+		{"quay.io/cortexproject/cortex:v1.17.0", IRSA, Supported, "cortex", minioWith + "EKS Pod Identity support", ""},
 		// The workflow controller does not open artifacts: not listed.
 		{"quay.io/argoproj/workflow-controller:v3.5.15", PodIdentity, Unknown, "", "", ""},
 	}
