@@ -1,0 +1,89 @@
+package sdk
+
+import "testing"
+
+// TestJudgeObjectStorageImages judges real references of the object
+// storage images around each boundary: Thanos (minio-go's own credential
+// chain, support from a release on), Grafana Loki (aws-sdk-go v1, listed
+// releases) and the Argo Workflows executor (minio-go's chain).
+func TestJudgeObjectStorageImages(t *testing.T) {
+	const (
+		minioWith    = "minio-go's credential chain with "
+		minioWithout = "minio-go's credential chain without "
+		goV1         = "github.com/aws/aws-sdk-go "
+	)
+	tests := []struct {
+		image      string
+		mech       Mechanism
+		status     Status
+		id         string
+		carries    string
+		firstFixed string
+	}{
+		// Thanos, IRSA: web identity works from v0.13.0 (the https STS URL).
+		{"quay.io/thanos/thanos:v0.10.1", IRSA, TooOld, "thanos", minioWithout + "IRSA support", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.12.2", IRSA, TooOld, "thanos", minioWithout + "IRSA support", "v0.13.0"},
+		{"thanosio/thanos:v0.13.0", IRSA, Supported, "thanos", minioWith + "IRSA support", "v0.13.0"},
+		{"docker.io/thanosio/thanos:v0.13.0-rc.0", IRSA, Unknown, "thanos", "", "v0.13.0"},
+		{"quay.io/thanos/thanos:v0.35.1", IRSA, Supported, "thanos", minioWith + "IRSA support", "v0.13.0"},
+		// Thanos, EKS Pod Identity: from v0.36.0 (minio-go v7.0.70).
+		{"quay.io/thanos/thanos:v0.35.1", PodIdentity, TooOld, "thanos", minioWithout + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:0.34.0", PodIdentity, TooOld, "thanos", minioWithout + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.36.0", PodIdentity, Supported, "thanos", minioWith + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos:v0.37.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "thanos", minioWith + "EKS Pod Identity support", "v0.36.0"},
+		{"thanosio/thanos:v0.36.1", PodIdentity, Supported, "thanos", minioWith + "EKS Pod Identity support", "v0.36.0"},
+		{"quay.io/thanos/thanos@sha256:4e5c1d9d0f3b", PodIdentity, NoVersion, "thanos", "", "v0.36.0"},
+		{"quay.io/thanos/thanos:latest", IRSA, NoVersion, "thanos", "", "v0.13.0"},
+
+		// Loki, IRSA (aws-sdk-go 1.23.13): v0.4.0 carries 1.23.12.
+		{"grafana/loki:v0.4.0", IRSA, TooOld, "loki", goV1 + "v1.23.12", "v1.0.0"},
+		{"grafana/loki:0.4.0", IRSA, TooOld, "loki", goV1 + "v1.23.12", "v1.0.0"},
+		{"grafana/loki:1.0.0", IRSA, Supported, "loki", goV1 + "v1.25.22", "v1.0.0"},
+		{"docker.io/grafana/loki:2.6.1", IRSA, Supported, "loki", goV1 + "v1.43.10", "v1.0.0"},
+		// Loki, EKS Pod Identity (aws-sdk-go v1.47.11): from 3.0.0.
+		{"grafana/loki:2.8.11", PodIdentity, TooOld, "loki", goV1 + "v1.44.187", "v3.0.0"},
+		{"grafana/loki:2.9.4", PodIdentity, TooOld, "loki", goV1 + "v1.44.321 or older", "v3.0.0"},
+		{"grafana/loki:2.9.17", PodIdentity, TooOld, "loki", goV1 + "v1.44.321", "v3.0.0"},
+		{"grafana/loki:3.0.0", PodIdentity, Supported, "loki", goV1 + "v1.50.32", "v3.0.0"},
+		{"grafana/loki:3.4.2@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "loki", goV1 + "v1.50.32 or newer", "v3.0.0"},
+		{"grafana/loki@sha256:4e5c1d9d0f3b", PodIdentity, NoVersion, "loki", "", "v3.0.0"},
+
+		// Argo Workflows executor, minio-go's chain: IRSA from v2.11.0
+		// (minio-go/v7 v7.0.2), EKS Pod Identity from v3.6.2 (v7.0.77).
+		{"argoproj/argoexec:v2.10.2", IRSA, TooOld, "argoexec", minioWithout + "IRSA support", "v2.11.0"},
+		{"quay.io/argoproj/argoexec:v2.11.0", IRSA, Supported, "argoexec", minioWith + "IRSA support", "v2.11.0"},
+		{"quay.io/argoproj/argoexec:v3.5.15", IRSA, Supported, "argoexec", minioWith + "IRSA support", "v2.11.0"},
+		{"quay.io/argoproj/argoexec:v3.5.15", PodIdentity, TooOld, "argoexec", minioWithout + "EKS Pod Identity support", "v3.6.2"},
+		{"quay.io/argoproj/argoexec:v3.6.0", PodIdentity, TooOld, "argoexec", minioWithout + "EKS Pod Identity support", "v3.6.2"},
+		{"quay.io/argoproj/argoexec:v3.6.2", PodIdentity, Supported, "argoexec", minioWith + "EKS Pod Identity support", "v3.6.2"},
+		{"argoproj/argoexec:v3.7.1@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "argoexec", minioWith + "EKS Pod Identity support", "v3.6.2"},
+		{"quay.io/argoproj/argoexec:latest", PodIdentity, NoVersion, "argoexec", "", "v3.6.2"},
+
+		// Cortex, EKS Pod Identity from v1.17.0 (minio-go v7.0.69); IRSA
+		// is not listed: before v1.1.0 the chunks storage's aws-sdk-go
+		// supports it and the blocks storage's minio-go does not.
+		{"quay.io/cortexproject/cortex:v1.16.1", PodIdentity, TooOld, "cortex", minioWithout + "EKS Pod Identity support", "v1.17.0"},
+		{"cortexproject/cortex:v1.17.0", PodIdentity, Supported, "cortex", minioWith + "EKS Pod Identity support", "v1.17.0"},
+		{"docker.io/cortexproject/cortex:v1.18.1@sha256:4e5c1d9d0f3b", PodIdentity, Supported, "cortex", minioWith + "EKS Pod Identity support", "v1.17.0"},
+		{"quay.io/cortexproject/cortex:v1.0.0", IRSA, Unknown, "cortex", "", ""},
+		{"quay.io/cortexproject/cortex:v1.17.0", IRSA, Supported, "cortex", minioWith + "EKS Pod Identity support", ""},
+		// The workflow controller does not open artifacts: not listed.
+		{"quay.io/argoproj/workflow-controller:v3.5.15", PodIdentity, Unknown, "", "", ""},
+	}
+	for _, tt := range tests {
+		got := Judge(tt.image, tt.mech)
+		id := ""
+		if got.Image != nil {
+			id = got.Image.ID
+		}
+		if got.Status != tt.status || id != tt.id || got.Carries != tt.carries || got.FirstFixed != tt.firstFixed {
+			t.Errorf("Judge(%q, %v) = status %v, image %q, carries %q, first fixed %q; want %v, %q, %q, %q",
+				tt.image, tt.mech, got.Status, id, got.Carries, got.FirstFixed, tt.status, tt.id, tt.carries, tt.firstFixed)
+		}
+		if got.Status == Supported || got.Status == TooOld {
+			if len(got.Sources) == 0 {
+				t.Errorf("Judge(%q, %v): no sources", tt.image, tt.mech)
+			}
+		}
+	}
+}
