@@ -178,7 +178,7 @@ func TestIRSA106(t *testing.T) {
 					"\n  evidence: bundle pods.json: pod payments/worker container app: runAsUser unset; token /var/run/secrets/eks.amazonaws.com/serviceaccount/token in volume aws-iam-token" +
 					"\n  evidence: bundle pods.json: pod security: fsGroup unset, effective runAsUser app=unset, volume aws-iam-token defaultMode 0644" +
 					"\n  evidence: bundle version.json: Kubernetes 1.14 (kubectl version)" +
-					"\n  evidence: reference irsa-doctor explain sdk-versions: ExternalDNS v0.5.16 to v0.13.5 runs as UID 65534 (https://github.com/kubernetes-sigs/external-dns/blob/v0.5.16/Dockerfile to https://github.com/kubernetes-sigs/external-dns/blob/v0.13.5/Dockerfile (USER 65534))",
+					"\n  evidence: reference irsa-doctor explain sdk-versions: ExternalDNS v0.5.16 to v0.13.5 runs as UID 65534 (https://github.com/kubernetes-sigs/external-dns/blob/v0.5.16/Dockerfile to https://github.com/kubernetes-sigs/external-dns/blob/v0.13.5/Dockerfile (USER 65534); https://github.com/aws/amazon-eks-pod-identity-webhook/issues/8: ExternalDNS on EKS cannot read the IRSA token, permission denied))",
 			},
 		},
 		{
