@@ -11,14 +11,7 @@ func TestJudgeObjectStorageImages(t *testing.T) {
 		minioWithout = "minio-go's credential chain without "
 		goV1         = "github.com/aws/aws-sdk-go "
 	)
-	tests := []struct {
-		image      string
-		mech       Mechanism
-		status     Status
-		id         string
-		carries    string
-		firstFixed string
-	}{
+	tests := []verdictCase{
 		// Thanos, IRSA: web identity works from v0.13.0 (the https STS URL).
 		{"quay.io/thanos/thanos:v0.10.1", IRSA, TooOld, "thanos", minioWithout + "IRSA support", "v0.13.0"},
 		{"quay.io/thanos/thanos:v0.12.2", IRSA, TooOld, "thanos", minioWithout + "IRSA support", "v0.13.0"},
@@ -49,20 +42,5 @@ func TestJudgeObjectStorageImages(t *testing.T) {
 		{"quay.io/argoproj/argoexec:v3.6.0", PodIdentity, Unknown, "", "", ""},
 		{"quay.io/cortexproject/cortex:v1.16.1", PodIdentity, Unknown, "", "", ""},
 	}
-	for _, tt := range tests {
-		got := Judge(tt.image, tt.mech)
-		id := ""
-		if got.Image != nil {
-			id = got.Image.ID
-		}
-		if got.Status != tt.status || id != tt.id || got.Carries != tt.carries || got.FirstFixed != tt.firstFixed {
-			t.Errorf("Judge(%q, %v) = status %v, image %q, carries %q, first fixed %q; want %v, %q, %q, %q",
-				tt.image, tt.mech, got.Status, id, got.Carries, got.FirstFixed, tt.status, tt.id, tt.carries, tt.firstFixed)
-		}
-		if got.Status == Supported || got.Status == TooOld {
-			if len(got.Sources) == 0 {
-				t.Errorf("Judge(%q, %v): no sources", tt.image, tt.mech)
-			}
-		}
-	}
+	checkVerdicts(t, tests)
 }

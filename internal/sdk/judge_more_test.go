@@ -7,14 +7,7 @@ import "testing"
 // files show: registry forms, tags with and without "v", digests.
 func TestJudgeMoreImages(t *testing.T) {
 	const ack = "public.ecr.aws/aws-controllers-k8s/"
-	tests := []struct {
-		image      string
-		mech       Mechanism
-		status     Status
-		id         string
-		carries    string
-		firstFixed string
-	}{
+	tests := []verdictCase{
 		// ACK S3: v1.0.6 carries aws-sdk-go v1.44.93, v1.0.7 v1.49.0.
 		{ack + "s3-controller:1.0.6", PodIdentity, TooOld, "ack-s3-controller", "github.com/aws/aws-sdk-go v1.44.93", "v1.0.7"},
 		{ack + "s3-controller:1.0.6", IRSA, Supported, "ack-s3-controller", "github.com/aws/aws-sdk-go v1.44.93", "v0.0.3"},
@@ -75,6 +68,24 @@ func TestJudgeMoreImages(t *testing.T) {
 		// Upbound's providers are not in the table.
 		{"xpkg.upbound.io/upbound/provider-aws-s3:v1.0.0", PodIdentity, Unknown, "", "", ""},
 	}
+	checkVerdicts(t, tests)
+}
+
+// verdictCase is a reference judged for a mechanism, with the image row
+// (its id), what it carries and the first release known to work.
+type verdictCase struct {
+	image      string
+	mech       Mechanism
+	status     Status
+	id         string
+	carries    string
+	firstFixed string
+}
+
+// checkVerdicts judges each case with the embedded data; a verdict that
+// decides (Supported, TooOld) must name its sources.
+func checkVerdicts(t *testing.T, tests []verdictCase) {
+	t.Helper()
 	for _, tc := range tests {
 		v := Judge(tc.image, tc.mech)
 		id := ""
@@ -84,6 +95,9 @@ func TestJudgeMoreImages(t *testing.T) {
 		if v.Status != tc.status || id != tc.id || v.Carries != tc.carries || v.FirstFixed != tc.firstFixed {
 			t.Errorf("Judge(%q, %v) = status %d, image %q, carries %q, first fixed %q; want %d, %q, %q, %q",
 				tc.image, tc.mech, v.Status, id, v.Carries, v.FirstFixed, tc.status, tc.id, tc.carries, tc.firstFixed)
+		}
+		if (v.Status == Supported || v.Status == TooOld) && len(v.Sources) == 0 {
+			t.Errorf("Judge(%q, %v): no sources", tc.image, tc.mech)
 		}
 	}
 }
