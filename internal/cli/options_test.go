@@ -26,6 +26,33 @@ func execute(t *testing.T, cmd *cobra.Command, args string) error {
 	return cmd.Execute()
 }
 
+// parseOptions runs the command that newCmd builds around a runF that
+// records its Options, on args. With wantErr it asserts that usage error
+// and that runF was not called, and returns nil; otherwise it returns the
+// Options runF was given.
+func parseOptions[O any](t *testing.T, newCmd func(runF func(context.Context, *O) error) *cobra.Command, args, wantErr string) *O {
+	t.Helper()
+	var got *O
+	err := execute(t, newCmd(func(_ context.Context, o *O) error {
+		got = o
+		return nil
+	}), args)
+	if wantErr != "" {
+		wantUsage(t, err, wantErr)
+		if got != nil {
+			t.Errorf("runF was called with %+v", got)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == nil {
+		t.Fatal("runF was not called")
+	}
+	return got
+}
+
 // wantUsage asserts a usage error (exit 2) with the message want.
 func wantUsage(t *testing.T, err error, want string) {
 	t.Helper()
@@ -100,24 +127,11 @@ func TestNewCmdAnalyze(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got *AnalyzeOptions
-			cmd := NewCmdAnalyze(testDeps, func(_ context.Context, o *AnalyzeOptions) error {
-				got = o
-				return nil
-			})
-			err := execute(t, cmd, tc.args)
-			if tc.wantErr != "" {
-				wantUsage(t, err, tc.wantErr)
-				if got != nil {
-					t.Errorf("runF was called with %+v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := parseOptions(t, func(runF func(context.Context, *AnalyzeOptions) error) *cobra.Command {
+				return NewCmdAnalyze(testDeps, runF)
+			}, tc.args, tc.wantErr)
 			if got == nil {
-				t.Fatal("runF was not called")
+				return
 			}
 			if got.Deps.Version != testDeps.Version {
 				t.Errorf("Deps not passed: version %q", got.Deps.Version)
@@ -173,24 +187,9 @@ func TestNewCmdScan(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got *ScanOptions
-			cmd := NewCmdScan(testDeps, func(_ context.Context, o *ScanOptions) error {
-				got = o
-				return nil
-			})
-			err := execute(t, cmd, tc.args)
-			if tc.wantErr != "" {
-				wantUsage(t, err, tc.wantErr)
-				if got != nil {
-					t.Errorf("runF was called with %+v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := parseOptions(t, func(runF func(context.Context, *ScanOptions) error) *cobra.Command { return NewCmdScan(testDeps, runF) }, tc.args, tc.wantErr)
 			if got == nil {
-				t.Fatal("runF was not called")
+				return
 			}
 			if d := cmp.Diff(tc.want, *got, cmpopts.IgnoreFields(ScanOptions{}, "Deps")); d != "" {
 				t.Errorf("options (-want +got):\n%s", d)
@@ -224,24 +223,9 @@ func TestNewCmdDump(t *testing.T) {
 		{name: "two DIRs", args: "a b", wantErr: "dump needs one DIR to write the bundle to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got *DumpOptions
-			cmd := NewCmdDump(testDeps, func(_ context.Context, o *DumpOptions) error {
-				got = o
-				return nil
-			})
-			err := execute(t, cmd, tc.args)
-			if tc.wantErr != "" {
-				wantUsage(t, err, tc.wantErr)
-				if got != nil {
-					t.Errorf("runF was called with %+v", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := parseOptions(t, func(runF func(context.Context, *DumpOptions) error) *cobra.Command { return NewCmdDump(testDeps, runF) }, tc.args, tc.wantErr)
 			if got == nil {
-				t.Fatal("runF was not called")
+				return
 			}
 			if d := cmp.Diff(tc.want, *got, cmpopts.IgnoreFields(DumpOptions{}, "Deps")); d != "" {
 				t.Errorf("options (-want +got):\n%s", d)
