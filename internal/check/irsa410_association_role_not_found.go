@@ -6,6 +6,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
 
 var irsa410 = &Check{
@@ -18,27 +19,6 @@ var irsa410 = &Check{
 	Subject:  model.AssociationSubjectOf,
 	Run:      runIRSA410,
 }
-
-// podIdentityTrustPolicy is the trust policy EKS documents for a Pod
-// Identity role (EKS User Guide, "Create IAM role with trust policy
-// required by EKS Pod Identity"; docs/reference/pod-identity.md).
-const podIdentityTrustPolicy = `{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Sid": "AllowEksAuthToAssumeRoleForPodIdentity",
-      "Effect": "Allow",
-      "Principal": {
-        "Service": "pods.eks.amazonaws.com"
-      },
-      "Action": [
-        "sts:AssumeRole",
-        "sts:TagSession"
-      ]
-    }
-  ]
-}
-`
 
 func runIRSA410(c *model.Context, t *model.Target, r *Recorder) {
 	a := model.TargetAssociation(c, t)
@@ -87,7 +67,7 @@ func runIRSA410(c *model.Context, t *model.Target, r *Recorder) {
 		words = append(words, model.Lit("--path"), model.Value("role path", ref.Path))
 	}
 	create := model.Command(append(words, model.Lit("--assume-role-policy-document"), model.FileURL(file))...)
-	details = append(details, model.FixFile(file, podIdentityTrustPolicy), model.Run(create),
+	details = append(details, model.FixFile(file, policy.PodIdentityTrustPolicy()), model.Run(create),
 		model.Remedy(fmt.Sprintf("If the association names the wrong role, point it at the right one (`%s`). Otherwise create the role with `%s`, the trust policy EKS Pod Identity needs, and attach its permission policies:\n\n%s",
 			update(model.Lit("ROLE_ARN")).Line(), file, model.Lines(create))))
 	r.Fail(subj, msg, details...)

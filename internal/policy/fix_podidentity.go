@@ -10,6 +10,27 @@ import (
 // session (docs/reference/pod-identity.md). A new slice each call.
 func PodIdentityActions() []string { return []string{"sts:AssumeRole", "sts:TagSession"} }
 
+// podIdentityStatement is the trust policy statement EKS documents for a
+// Pod Identity role (docs/reference/pod-identity.md).
+func podIdentityStatement() *node {
+	return object(
+		member{"Sid", str("AllowEksAuthToAssumeRoleForPodIdentity")},
+		member{"Effect", str("Allow")},
+		member{"Principal", object(member{"Service", str(PodIdentityService)})},
+		member{"Action", strOrList(PodIdentityActions())},
+	)
+}
+
+// PodIdentityTrustPolicy is the trust policy EKS documents for a new Pod
+// Identity role: that one statement, rendered as the fixes render policies.
+func PodIdentityTrustPolicy() string {
+	text, err := object(member{"Version", str("2012-10-17")}, member{"Statement", array(podIdentityStatement())}).render()
+	if err != nil {
+		panic("policy: the documented Pod Identity trust policy does not render: " + err.Error())
+	}
+	return text
+}
+
 // CorrectPodIdentityTrust corrects a trust policy that refuses EKS Pod
 // Identity, with the smallest change (docs/contract.md#fixes): a statement
 // that already trusts the Pod Identity principal and was refused only for
@@ -52,13 +73,7 @@ func CorrectPodIdentityTrust(doc *Document, denied []Result, ctx map[string][]st
 		// Not every refusal was an Action alone: start again from the
 		// document and append the statement EKS documents.
 		tree = orig
-		st := object(
-			member{"Sid", str("AllowEksAuthToAssumeRoleForPodIdentity")},
-			member{"Effect", str("Allow")},
-			member{"Principal", object(member{"Service", str(PodIdentityService)})},
-			member{"Action", strOrList(PodIdentityActions())},
-		)
-		i := tree.appendStatement(st)
+		i := tree.appendStatement(podIdentityStatement())
 		changes = []string{fmt.Sprintf("a new Statement[%d] allows %s sts:AssumeRole and sts:TagSession", i, PodIdentityService)}
 	}
 	fixed, err := tree.document()

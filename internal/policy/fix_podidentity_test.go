@@ -170,3 +170,29 @@ func TestCorrectPodIdentityTrust(t *testing.T) {
 		})
 	}
 }
+
+// TestPodIdentityTrustPolicy: the policy a new Pod Identity role gets (the
+// fix of IRSA410) is the one the EKS User Guide documents, rendered as the
+// fixes render policies.
+func TestPodIdentityTrustPolicy(t *testing.T) {
+	const want = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "AllowEksAuthToAssumeRoleForPodIdentity",
+      "Effect": "Allow",
+      "Principal": {
+        "Service": "pods.eks.amazonaws.com"
+      },
+      "Action": [
+        "sts:AssumeRole",
+        "sts:TagSession"
+      ]
+    }
+  ]
+}
+`
+	if got := policy.PodIdentityTrustPolicy(); got != want {
+		t.Errorf("PodIdentityTrustPolicy() =\n%s\nwant\n%s", got, want)
+	}
+}
