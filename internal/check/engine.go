@@ -443,7 +443,10 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 	idx := map[key]int{}
 	affected := map[key]int{}
 	var out []finding.Finding
-	note := func(i int, k key, ev finding.Evidence) {
+	// note lists target tg among those finding i affects: every one in
+	// Affects, the first maxAffected in the evidence.
+	note := func(i int, k key, tg *model.Target, ev finding.Evidence) {
+		out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
 		affected[k]++
 		switch {
 		case affected[k] <= maxAffected:
@@ -471,7 +474,7 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		k := key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: r.f.Subject}
 		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
-				note(i, templateKey(r.target.Owner, r), finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+				note(i, templateKey(r.target.Owner, r), r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 					Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)})
 				continue
 			}
@@ -481,7 +484,7 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		listAffected := r.f.Status != finding.StatusPass && !sameObject(r.f.Subject, r.target.Subject())
 		if i, ok := idx[k]; ok {
 			if listAffected {
-				note(i, k, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+				note(i, k, r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 					Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
 			}
 			continue
@@ -489,7 +492,7 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		idx[k] = len(out)
 		out = append(out, *r.f)
 		if listAffected {
-			note(len(out)-1, k, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+			note(len(out)-1, k, r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 				Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
 		}
 	}

@@ -51,6 +51,11 @@ const (
 	StatusFail    Status = "fail"
 	StatusSkipped Status = "skipped"
 	StatusPass    Status = "pass"
+	// StatusIgnored is a failure the user suppressed (--ignore,
+	// --ignore-file, the irsa-doctor.io/ignore annotation): kept in the
+	// document with the reason (Finding.Ignored), never counted for the
+	// exit code.
+	StatusIgnored Status = "ignored"
 )
 
 // Subject is what a finding is about.
@@ -125,6 +130,29 @@ type Finding struct {
 	Evidence    []Evidence `json:"evidence"`
 	Remediation string     `json:"remediation"`
 	Fix         *Fix       `json:"fix"`
+	// Affects lists the targets a finding the engine merged concerns (a
+	// ServiceAccount's finding, a workload's template shared by its pods);
+	// the evidence names the same targets in words.
+	Affects []Ref `json:"affects,omitempty"`
+	// Ignored says who suppressed a finding whose status is ignored.
+	Ignored *Ignored `json:"ignored,omitempty"`
+}
+
+// Ref names a Kubernetes object.
+type Ref struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+// Ignored is why a finding is suppressed.
+type Ignored struct {
+	Reason string `json:"reason"`
+	// Source is where the suppression was given: "--ignore", the ignore
+	// file's path and line, or "annotation on KIND NS/NAME".
+	Source string `json:"source"`
+	// Expires is the ignore file entry's expiry date (YYYY-MM-DD), if any.
+	Expires string `json:"expires,omitempty"`
 }
 
 // Link statuses.
@@ -214,6 +242,7 @@ type Summary struct {
 	Fail       int            `json:"fail"`
 	Skipped    int            `json:"skipped"`
 	Pass       int            `json:"pass"`
+	Ignored    int            `json:"ignored"`
 	BySeverity map[string]int `json:"bySeverity"`
 	// Incomplete says why a live collection stopped before it read every
 	// fact ("incomplete: timed out after 5m"); the gaps list what is
@@ -235,7 +264,7 @@ type Result struct {
 // Sort orders findings by severity (worst first), checkId, subject, and
 // status (fail, skipped, pass), as docs/contract.md says.
 func Sort(fs []Finding) {
-	statusRank := map[Status]int{StatusFail: 0, StatusSkipped: 1, StatusPass: 2}
+	statusRank := map[Status]int{StatusFail: 0, StatusIgnored: 1, StatusSkipped: 2, StatusPass: 3}
 	sort.SliceStable(fs, func(i, j int) bool {
 		a, b := fs[i], fs[j]
 		if a.Severity.Rank() != b.Severity.Rank() {
@@ -266,6 +295,8 @@ func (r *Result) Summarise() {
 			s.Skipped++
 		case StatusPass:
 			s.Pass++
+		case StatusIgnored:
+			s.Ignored++
 		}
 	}
 	r.Summary = s

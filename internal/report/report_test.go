@@ -219,6 +219,7 @@ func TestJSONDocument(t *testing.T) {
     "fail": 0,
     "skipped": 0,
     "pass": 0,
+    "ignored": 0,
     "bySeverity": {
       "error": 0,
       "warning": 0,
@@ -291,6 +292,7 @@ func TestJSONDocument(t *testing.T) {
     "fail": 0,
     "skipped": 0,
     "pass": 0,
+    "ignored": 0,
     "bySeverity": {
       "error": 2,
       "warning": 0,
