@@ -15,6 +15,7 @@ package check
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -287,6 +288,45 @@ func describeKind(k snapshot.Kind) string {
 	return string(k)
 }
 
+// ownerOf names the workload a pod belongs to (finding.Target.Owner).
+func ownerOf(t *model.Target) *finding.Ref {
+	if t.Pod == nil || t.Meta == nil {
+		return nil
+	}
+	if w := t.Owner; w != nil {
+		return &finding.Ref{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}
+	}
+	c := t.Meta.ControllerOf()
+	if c == nil {
+		return nil
+	}
+	ref := &finding.Ref{Kind: c.Kind, Namespace: t.Namespace, Name: c.Name}
+	// A Deployment names its ReplicaSets NAME-HASH, HASH being the
+	// pod-template-hash label it puts on their pods.
+	if h := t.Meta.Labels["pod-template-hash"]; c.Kind == "ReplicaSet" && h != "" {
+		if name, ok := strings.CutSuffix(c.Name, "-"+h); ok && name != "" {
+			ref.Kind, ref.Name = "Deployment", name
+		}
+	}
+	return ref
+}
+
+// imagesOf lists the images of a pod's or template's containers, each once.
+func imagesOf(t *model.Target) []string {
+	if t.Spec == nil {
+		return nil
+	}
+	var out []string
+	for _, cs := range [][]snapshot.Container{t.Spec.InitContainers, t.Spec.Containers} {
+		for _, c := range cs {
+			if c.Image != "" && !slices.Contains(out, c.Image) {
+				out = append(out, c.Image)
+			}
+		}
+	}
+	return out
+}
+
 // chain computes a target's links from its own records: fail when a check
 // of the link failed with severity error, else unknown when one was skipped
 // (a Secondary check's skip only when nothing of the link passed), else
@@ -296,6 +336,7 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 		Kind: t.Kind, Namespace: t.Namespace, Name: t.Name,
 		ServiceAccount: t.SAName, Mechanism: t.Mechanism,
 		Containers: model.CredentialsIn(s, t),
+		Owner:      ownerOf(t), Images: imagesOf(t),
 	}
 	if v, ok := model.RoleAnnotation(t.SA); ok {
 		ft.RoleARN = strings.TrimSpace(v)

@@ -198,6 +198,14 @@ type Target struct {
 	ServiceAccount string      `json:"serviceAccount"`
 	Mechanism      string      `json:"mechanism"` // irsa | pod-identity | none
 	RoleARN        string      `json:"roleArn,omitempty"`
+	// Owner is the workload a pod belongs to: its top-level controller
+	// when the input holds it, else what its controller reference names
+	// (a ReplicaSet with the pod-template-hash of a Deployment names the
+	// Deployment, as kubectl does).
+	Owner *Ref `json:"owner,omitempty"`
+	// Images are the images of the target's containers, in spec order,
+	// each once.
+	Images []string `json:"images,omitempty"`
 	Links          []Link      `json:"links"`
 	Containers     []Container `json:"containers"`
 	// Incomplete is set on a target that a collection cut short left

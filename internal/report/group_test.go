@@ -1,0 +1,60 @@
+package report
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+func TestGroups(t *testing.T) {
+	pod := func(ns, name, owner string) finding.Target {
+		tg := finding.Target{Kind: "Pod", Namespace: ns, Name: name}
+		if owner != "" {
+			tg.Owner = &finding.Ref{Kind: "Deployment", Namespace: ns, Name: owner}
+		}
+		return tg
+	}
+	notMutated := func(ns, name string) finding.Finding {
+		return finding.Finding{CheckID: "IRSA104", Severity: finding.SeverityError, Status: finding.StatusFail,
+			Subject: finding.Subject{Kind: "Pod", Namespace: ns, Name: name},
+			Message: "pod " + ns + "/" + name + " has no AWS_ROLE_ARN", Fix: &finding.Fix{}}
+	}
+	typo := func(sa string) finding.Finding {
+		f := finding.Finding{CheckID: "IRSA102", Severity: finding.SeverityError, Status: finding.StatusFail,
+			Subject: finding.Subject{Kind: "ServiceAccount", Namespace: "payments", Name: sa}, Message: "typo", Fix: &finding.Fix{}}
+		f.Fix.AddStep(finding.Step{Argv: []string{"kubectl", "annotate", "serviceaccount", sa}})
+		return f
+	}
+	r := &finding.Result{
+		Targets: []finding.Target{
+			{Kind: "Deployment", Namespace: "payments", Name: "api"},
+			pod("payments", "api-1", "api"), pod("payments", "api-2", "api"), pod("batch", "migrate-x", ""),
+		},
+		Findings: []finding.Finding{
+			notMutated("payments", "api-1"), notMutated("payments", "api-2"), notMutated("batch", "migrate-x"),
+			typo("a"), typo("b"),
+			{CheckID: "IRSA401", Status: finding.StatusSkipped, Subject: finding.Subject{Kind: "EKSCluster", Name: "prod"}},
+		},
+	}
+	r.Findings[3].Affects = []finding.Ref{{Kind: "Deployment", Namespace: "payments", Name: "api"}, {Kind: "Pod", Namespace: "payments", Name: "api-1"}}
+	got := Groups(r, func(f finding.Finding) bool { return f.Status == finding.StatusFail })
+	want := []Group{
+		{Findings: []int{0, 1, 2}, Affected: []finding.Ref{{Kind: "Pod", Namespace: "payments", Name: "api-1"}, {Kind: "Pod", Namespace: "payments", Name: "api-2"}, {Kind: "Pod", Namespace: "batch", Name: "migrate-x"}}},
+		{Findings: []int{3}, Affected: []finding.Ref{{Kind: "Deployment", Namespace: "payments", Name: "api"}, {Kind: "Pod", Namespace: "payments", Name: "api-1"}}},
+		{Findings: []int{4}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Groups (-want +got):\n%s", d)
+	}
+	for i, w := range []string{
+		"2 pods of Deployment payments/api, Pod batch/migrate-x",
+		"Deployment payments/api and 1 of its pods",
+		"",
+	} {
+		if a := Affects(r, got[i].Affected); a != w {
+			t.Errorf("Affects(group %d) = %q, want %q", i, a, w)
+		}
+	}
+}
