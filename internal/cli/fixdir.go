@@ -120,27 +120,14 @@ func writeFixDir(dir string, res *finding.Result) (files int, err error) {
 // FixScriptPreamble starts every fix.sh, byte for byte: POSIX sh, stop at
 // the first failure, run beside the files the fixes reference, and the
 // check that guards every trust policy change (require_trust_policy).
-var FixScriptPreamble = strings.ReplaceAll(`#!/bin/sh
+var FixScriptPreamble = `#!/bin/sh
 # Written by irsa-doctor --fix-dir. Review every command before you run it:
 # they change your cluster and IAM configuration. A commented command is an
 # alternative, or needs a value filled in first.
 set -eu
 cd "$(dirname "$0")"
 
-# require_trust_policy ROLE FILE [AWS CLI OPTIONS]: stop unless the trust
-# policy of role ROLE in IAM is still FILE, the document the fix was
-# computed from (a JMESPath comparison of the two documents).
-require_trust_policy() {
-	role=$1
-	file=$2
-	shift 2
-	same=$(aws iam get-role --role-name "$role" --query "Role.AssumeRolePolicyDocument == \BQ$(cat "$file")\BQ" --output text "$@")
-	if [ "$same" != True ]; then
-		echo "fix.sh: the trust policy of role $role in IAM is not $file, the one this fix was computed from: capture the role again and run irsa-doctor again" >&2
-		exit 1
-	fi
-}
-`, "BQ", "`")
+` + finding.RequireTrustPolicy
 
 // scriptComment is text as one comment line of fix.sh: control characters
 // (a line break above all) are escaped, so the comment cannot end early.
