@@ -213,7 +213,7 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
 	undiagnosed := markIncomplete(res, d.incomplete)
-	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
+	if err := report.Write(deps.Out, res, deps.reportOptions(&d.out, d.format)); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if d.out.FixDir != "" {

@@ -23,6 +23,10 @@ type checkDoc struct {
 	Fix      string `json:"fix"`
 }
 
+// checksFormats are the formats `checks` lists the registry in: a table
+// (wide adds each check's doc), or the JSON of docs/contract.md.
+var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatWide}
+
 // NewCmdChecks lists the registry.
 func NewCmdChecks(deps Deps) *cobra.Command {
 	var output string
@@ -31,7 +35,7 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 		Short: "List every check",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := parseFormat(output)
+			format, err := parseFormat(output, checksFormats...)
 			if err != nil {
 				return err
 			}
@@ -44,11 +48,20 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 				enc := json.NewEncoder(deps.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(docs)
-			case report.FormatText:
+			case report.FormatText, report.FormatWide:
+				wide := format == report.FormatWide
 				tw := tabwriter.NewWriter(deps.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSLUG\tSEVERITY\tTITLE")
+				head := "ID\tSLUG\tSEVERITY\tTITLE"
+				if wide {
+					head += "\tDOC"
+				}
+				fmt.Fprintln(tw, head)
 				for _, c := range check.All {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Slug, c.Severity, c.Title)
+					line := fmt.Sprintf("%s\t%s\t%s\t%s", c.ID, c.Slug, c.Severity, c.Title)
+					if wide {
+						line += "\tdocs/checks/" + c.ID + ".md"
+					}
+					fmt.Fprintln(tw, line)
 				}
 				return tw.Flush()
 			}
@@ -57,7 +70,7 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 			return usageErr("--output %q: checks cannot list in this format yet", output)
 		},
 	}
-	registerOutput(cmd, &output)
+	registerOutput(cmd, &output, checksFormats...)
 	return cmd
 }
 

@@ -20,6 +20,9 @@ type Deps struct {
 	// ErrIsTerminal whether ErrOut is (progress).
 	OutIsTerminal bool
 	ErrIsTerminal bool
+	// OutWidth is Out's width in columns when it is a terminal, else 0;
+	// COLUMNS in the environment comes first (termWidth).
+	OutWidth int
 	// Live reaches the cluster and AWS (scan, dump).
 	Live   LiveDeps
 	Getenv func(string) string
@@ -37,12 +40,22 @@ func SystemDeps() Deps {
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutIsTerminal: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		OutWidth:      stdoutWidth(),
 		Live:          systemLiveDeps(),
 		Getenv:        os.Getenv,
 		Now:           time.Now,
 		Version:       b.Version,
 		Build:         &b,
 	}
+}
+
+// stdoutWidth is the terminal's width, 0 when stdout is not one.
+func stdoutWidth() int {
+	w, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // Main runs the program and returns its exit code.
@@ -88,6 +101,9 @@ files (irsa-doctor analyze DIR).`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("irsa-doctor {{.Version}}\n")
+	// --version has no shorthand: -v is --verbose on the subcommands, as
+	// in kubectl (cobra would otherwise take -v for the version).
+	root.Flags().Bool("version", false, "print the version")
 	// cobra's usage errors are typed where cobra raises them, never told
 	// by their text: flag errors through the flag error function, argument
 	// counts through every command's Args (markUsageErrors), an unknown

@@ -76,7 +76,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing path", []string{"analyze", filepath.Join(empty, "nope")}, ExitUsage, filepath.Join(empty, "nope")},
 		{"empty folder", []string{"analyze", empty}, ExitError, "no files found in " + empty},
 		{"bad output", []string{"analyze", "../../examples/healthy", "-o", "xml"}, ExitUsage, `--output "xml": want ` + orList(formatNames())},
-		{"checks bad output", []string{"checks", "-o", "xml"}, ExitUsage, `--output "xml": want ` + orList(formatNames())},
+		{"checks bad output", []string{"checks", "-o", "xml"}, ExitUsage, `--output "xml": want ` + orList(formatNames(checksFormats...))},
 		{"bad fail-on", []string{"analyze", "../../examples/healthy", "--fail-on", "fatal"}, ExitUsage, `--fail-on "fatal": want error, warning, info or none`},
 		{"unknown check", []string{"analyze", "../../examples/healthy", "--checks", "IRSA999"}, ExitUsage, `--checks: unknown check "IRSA999"`},
 		{"unknown flag", []string{"analyze", "../../examples/healthy", "--frobnicate"}, ExitUsage, "unknown flag: --frobnicate"},

@@ -79,7 +79,7 @@ func TestBrokenExampleText(t *testing.T) {
 		t.Fatalf("exit %d, want 1", r.code)
 	}
 	for _, want := range []string{
-		"[FAIL] IAM role",
+		"Deployment payments/api and 2 pods  irsa       P   P        F     P     P       IRSA205",
 		`"system:serviceaccount:payment:s3-reader"`,
 		`"system:serviceaccount:payments:s3-reader"`,
 		"aws iam update-assume-role-policy --role-name payments-s3-reader --policy-document file://payments-s3-reader.trust-policy.json",

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -102,6 +103,7 @@ func namespacedName(flag, v, defaultNS string) (model.NamespacedName, error) {
 type outputFlags struct {
 	Output     string
 	ShowPassed bool
+	Verbose    bool
 	FailOn     string
 	Checks     string
 	NoColor    bool
@@ -111,7 +113,8 @@ type outputFlags struct {
 func (f *outputFlags) register(cmd *cobra.Command) {
 	registerOutput(cmd, &f.Output)
 	fl := cmd.Flags()
-	fl.BoolVar(&f.ShowPassed, "show-passed", false, "also list the checks that passed")
+	fl.BoolVar(&f.ShowPassed, "show-passed", false, "also list the healthy targets and the checks that passed")
+	fl.BoolVarP(&f.Verbose, "verbose", "v", false, "also list the checks a failure blocked, ignored findings, each target's chain and the remediations")
 	fl.StringVar(&f.FailOn, "fail-on", string(finding.SeverityError), "exit 1 when a finding fails at or above: "+orList(failOnValues()))
 	fl.StringVar(&f.Checks, "checks", "", "comma-separated check IDs or slugs to run; a '-' prefix excludes (--checks -IRSA207)")
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
@@ -121,33 +124,41 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 
 func (f *outputFlags) format() (report.Format, error) { return parseFormat(f.Output) }
 
-// The output formats are report.Formats, and nothing else lists them: the
-// -o/--output flag's help, its validation and its shell completion all
-// read them from there, on every command that has the flag.
+// The output formats are report.Formats (checksFormats for `checks`),
+// and nothing else lists them: the -o/--output flag's help, its
+// validation and its shell completion all read them from there.
 
-// formatNames are report.Formats as strings.
-func formatNames() []string {
-	names := make([]string, 0, len(report.Formats))
-	for _, f := range report.Formats {
+// formatNames are formats as strings (report.Formats when none is given).
+func formatNames(formats ...report.Format) []string {
+	if len(formats) == 0 {
+		formats = report.Formats
+	}
+	names := make([]string, 0, len(formats))
+	for _, f := range formats {
 		names = append(names, string(f))
 	}
 	return names
 }
 
-// registerOutput adds -o/--output to cmd, with its completion.
-func registerOutput(cmd *cobra.Command, dst *string) {
-	cmd.Flags().StringVarP(dst, "output", "o", string(report.FormatText), "output format: "+orList(formatNames()))
+// registerOutput adds -o/--output to cmd, with its completion; formats
+// are report.Formats when none is given.
+func registerOutput(cmd *cobra.Command, dst *string, formats ...report.Format) {
+	names := formatNames(formats...)
+	cmd.Flags().StringVarP(dst, "output", "o", string(report.FormatText), "output format: "+orList(names))
 	// The error is for a flag that does not exist; it was just added.
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formatNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(names, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// parseFormat validates the value of -o/--output.
-func parseFormat(s string) (report.Format, error) {
-	format, err := report.ParseFormat(s)
-	if err != nil {
-		return "", usageErr("--output %q: want %s", s, orList(formatNames()))
+// parseFormat validates the value of -o/--output against formats
+// (report.Formats when none is given).
+func parseFormat(s string, formats ...report.Format) (report.Format, error) {
+	names := formatNames(formats...)
+	for _, n := range names {
+		if s == n {
+			return report.Format(n), nil
+		}
 	}
-	return format, nil
+	return "", usageErr("--output %q: want %s", s, orList(names))
 }
 
 // orList joins values for help and messages: "a", "a or b", "a, b or c".
@@ -220,6 +231,31 @@ func selectChecks(list string) ([]*check.Check, error) {
 		return nil, usageErr("--checks %q selects no check: every check it names is also excluded", list)
 	}
 	return out, nil
+}
+
+// reportOptions are the report's options from the output flags and the
+// terminal: its width (COLUMNS first, as ls and kubectl honour it) and
+// whether its locale can show ✓ ✗ (LC_ALL, else LC_CTYPE, else LANG
+// naming UTF-8; none set is the C locale: ASCII).
+func (d Deps) reportOptions(f *outputFlags, format report.Format) report.Options {
+	getenv := d.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	width := d.OutWidth
+	if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
+		width = n
+	}
+	locale := ""
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := getenv(k); v != "" {
+			locale = v
+			break
+		}
+	}
+	l := strings.ToLower(locale)
+	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
+	return report.Options{Format: format, Color: d.color(f.NoColor), ShowPassed: f.ShowPassed, Verbose: f.Verbose, Width: width, ASCII: !utf8}
 }
 
 func (d Deps) color(noColor bool) bool {

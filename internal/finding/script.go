@@ -115,17 +115,9 @@ func heredocDelimiter(lines []string) string {
 // a trust policy fix calls before it changes the policy: fix.sh starts
 // with it, and the text report prints it before a fix that calls it, so
 // the fix pastes as it runs in fix.sh.
-var RequireTrustPolicy = strings.ReplaceAll(`# require_trust_policy ROLE FILE [AWS CLI OPTIONS]: stop unless the trust
-# policy of role ROLE in IAM is still FILE, the document the fix was
-# computed from (a JMESPath comparison of the two documents).
-require_trust_policy() {
-	role=$1
-	file=$2
-	shift 2
-	same=$(aws iam get-role --role-name "$role" --query "Role.AssumeRolePolicyDocument == \BQ$(cat "$file")\BQ" --output text "$@")
-	if [ "$same" != True ]; then
-		echo "fix.sh: the trust policy of role $role in IAM is not $file, the one this fix was computed from: capture the role again and run irsa-doctor again" >&2
-		exit 1
-	fi
+var RequireTrustPolicy = strings.ReplaceAll(`require_trust_policy() { # ROLE FILE [AWS OPTIONS]: stop unless ROLE's trust policy in IAM is FILE
+  role=$1 file=$2; shift 2
+  same=$(aws iam get-role --role-name "$role" --query "Role.AssumeRolePolicyDocument == \BQ$(cat "$file")\BQ" --output text "$@")
+  [ "$same" = True ] || { echo "fix.sh: the trust policy of role $role in IAM is not $file, the one this fix was computed from: capture the role again and run irsa-doctor again" >&2; exit 1; }
 }
 `, "BQ", "`")

@@ -209,7 +209,9 @@ func RoleAsks(c *Context, in *TrustInput) (asks []policy.TrustAsk, keep []policy
 		if t.Mechanism == MechanismPodIdentity {
 			continue
 		}
-		ref, present, err := TargetRole(t)
+		// targetRole, not TargetRole: another target's memo belongs to
+		// the worker judging it (OnceFor takes no lock).
+		ref, present, err := targetRole(t)
 		if !present || err != nil {
 			continue
 		}

@@ -278,6 +278,10 @@ func sharedResult() *finding.Result {
 		finding.Evidence{Source: "bundle", Ref: "b/deployments.json", Value: "affects Deployment payments/worker"},
 		finding.Evidence{Source: "bundle", Ref: "b/pods.json", Value: "affects Pod payments/" + podName},
 	)
+	subjectMismatch.Affects = []finding.Ref{
+		{Kind: "Deployment", Namespace: "payments", Name: "api"}, {Kind: "Deployment", Namespace: "payments", Name: "worker"},
+		{Kind: "Pod", Namespace: "payments", Name: podName},
+	}
 	return result("offline", bundleFiles(),
 		[]finding.Target{api, worker, p},
 		[]finding.Finding{
@@ -291,6 +295,7 @@ func sharedResult() *finding.Result {
 					{Source: "bundle", Ref: "b/deployments.json", Value: "env AWS_ACCESS_KEY_ID from secret payments/legacy-keys"},
 					{Source: "bundle", Ref: "b/pods.json", Value: "pod payments/" + podName + " has the same finding"},
 				},
+				Affects:     []finding.Ref{{Kind: "Pod", Namespace: "payments", Name: podName}},
 				Remediation: "Remove the static keys from the container's environment.",
 			},
 			{

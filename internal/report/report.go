@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
@@ -15,10 +16,14 @@ const (
 	FormatText Format = "text"
 	// FormatJSON is the versioned document of docs/contract.md.
 	FormatJSON Format = "json"
+	// FormatWide is the text report whose summary table adds the
+	// namespace, ServiceAccount, role ARN and images, as kubectl's wide
+	// output adds columns.
+	FormatWide Format = "wide"
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON}
+var Formats = []Format{FormatText, FormatJSON, FormatWide}
 
 // Options say how to render.
 type Options struct {
@@ -29,6 +34,25 @@ type Options struct {
 	// ShowPassed shows passed findings in the text report. The CLI already
 	// dropped them from Result.Findings when it is false.
 	ShowPassed bool
+	// Verbose lists what the text report only counts: the checks a
+	// failure blocked, ignored findings, each target's chain, remediations.
+	Verbose bool
+	// Width is the terminal's width in columns (COLUMNS, or the
+	// terminal's); 0 means 100.
+	Width int
+	// ASCII: the locale does not name UTF-8, so link marks are P F ? -
+	// and elisions "...", not ✓ ✗ ? – and "…".
+	ASCII bool
+	// Wide is set for FormatWide.
+	Wide bool
+}
+
+// width is Width, or 100 when unknown; never so narrow that nothing fits.
+func (o Options) width() int {
+	if o.Width <= 0 {
+		return width
+	}
+	return max(o.Width, minWrap+20)
 }
 
 // ParseFormat parses the value of -o/--output.
@@ -38,7 +62,11 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown output format %q (want text or json)", s)
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown output format %q (want one of %s)", s, strings.Join(names, ", "))
 }
 
 // Write renders r to w. An empty Format means text.
@@ -49,8 +77,11 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 	switch opts.Format {
 	case FormatText, "":
 		return writeText(w, r, opts)
+	case FormatWide:
+		opts.Wide = true
+		return writeText(w, r, opts)
 	case FormatJSON:
 		return writeJSON(w, r)
 	}
-	return fmt.Errorf("render report: unknown output format %q (want text or json)", opts.Format)
+	return fmt.Errorf("render report: unknown output format %q", opts.Format)
 }

@@ -120,9 +120,10 @@ func TestParseFormat(t *testing.T) {
 	}{
 		{in: "text", want: FormatText},
 		{in: "json", want: FormatJSON},
-		{in: "yaml", wantErr: `unknown output format "yaml" (want text or json)`},
-		{in: "JSON", wantErr: `unknown output format "JSON" (want text or json)`},
-		{in: "", wantErr: `unknown output format "" (want text or json)`},
+		{in: "wide", want: FormatWide},
+		{in: "xml", wantErr: `unknown output format "xml" (want one of ` + formatList() + `)`},
+		{in: "JSON", wantErr: `unknown output format "JSON" (want one of ` + formatList() + `)`},
+		{in: "", wantErr: `unknown output format "" (want one of ` + formatList() + `)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -138,6 +139,15 @@ func TestParseFormat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// formatList is Formats as the error lists them.
+func formatList() string {
+	var names []string
+	for _, f := range Formats {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
 }
 
 type failingWriter struct{}
@@ -157,8 +167,8 @@ func TestWriteErrors(t *testing.T) {
 			wantErr: "write text report: disk full"},
 		{name: "json writer fails", r: healthyResult(), opts: Options{Format: FormatJSON}, broken: true,
 			wantErr: "write json report: disk full"},
-		{name: "unknown format", r: healthyResult(), opts: Options{Format: "sarif"},
-			wantErr: `render report: unknown output format "sarif" (want text or json)`},
+		{name: "unknown format", r: healthyResult(), opts: Options{Format: "xml"},
+			wantErr: `render report: unknown output format "xml"`},
 		{name: "nil result", opts: Options{Format: FormatText}, wantErr: "render report: no result"},
 	}
 	for _, tc := range tests {
@@ -314,8 +324,9 @@ func TestJSONDocument(t *testing.T) {
 	}
 }
 
-// TestTextPlainIsASCII: without colour the report has no escape sequence
-// and no character outside ASCII that the renderer adds (the fixtures'
+// TestTextPlainIsASCII: without colour, in a locale that is not UTF-8,
+// the report has no escape sequence and no character outside ASCII that
+// the renderer adds (the fixtures'
 // data is ASCII), so it survives any log viewer.
 func TestTextPlainIsASCII(t *testing.T) {
 	for _, tc := range goldenCases {
@@ -323,7 +334,9 @@ func TestTextPlainIsASCII(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			out := render(t, tc.result(), tc.opts)
+			opts := tc.opts
+			opts.ASCII = true
+			out := render(t, tc.result(), opts)
 			for i, b := range out {
 				if b >= 0x80 || (b < 0x20 && b != '\n') {
 					t.Fatalf("byte %#x at offset %d in %q", b, i, out[max(0, i-40):min(len(out), i+40)])
@@ -333,88 +346,62 @@ func TestTextPlainIsASCII(t *testing.T) {
 	}
 }
 
-// TestTextColorMarks: with colour the marks are Unicode and styled.
+// TestTextColorMarks: with colour, marks and severities are styled; the
+// marks are Unicode in a UTF-8 locale, letters otherwise.
 func TestTextColorMarks(t *testing.T) {
 	out := string(render(t, sharedResult(), Options{Color: true}))
 	for _, want := range []string{
-		ansiGreen + "✓" + ansiReset + " ServiceAccount",
-		ansiRed + "✗" + ansiReset + " IAM role",
+		ansiGreen + "✓" + ansiReset + "   ",
+		ansiRed + "✗" + ansiReset + "   ",
 		ansiBoldRed + "IRSA205 error trust-subject-mismatch" + ansiReset,
-		ansiDim + "  skipped: IRSA302, IRSA303 on OIDCProvider " + oidcARN + ":" + ansiReset + "\n" +
-			ansiDim + "    blocked by IRSA301" + ansiReset,
+		ansiDim + "2 checks on 1 object not run: blocked by the failures above (-v lists them)." + ansiReset,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("coloured report lacks %q", want)
 		}
 	}
-	if strings.Contains(out, "[pass]") || strings.Contains(out, "[FAIL]") {
-		t.Errorf("coloured report uses the ASCII marks")
+	ascii := string(render(t, sharedResult(), Options{Color: true, ASCII: true}))
+	if !strings.Contains(ascii, ansiGreen+"P"+ansiReset) || strings.Contains(ascii, "✓") {
+		t.Errorf("coloured report in a C locale: want the mark P, not ✓")
 	}
 }
 
 // TestTextPrintsSharedFindingOnce: the ServiceAccount finding three targets
-// share is printed in full once, and every other target refers to it.
+// share is one block, with what it affects.
 func TestTextPrintsSharedFindingOnce(t *testing.T) {
 	out := string(render(t, sharedResult(), Options{}))
 	msg := `trust policy allows sub "system:serviceaccount:payment:s3-reader", pod runs as`
 	if n := strings.Count(out, msg); n != 1 {
 		t.Errorf("message printed %d times, want 1", n)
 	}
-	ref := "\n  IRSA205 error trust-subject-mismatch on ServiceAccount payments/s3-reader:\n      see above, under Deployment payments/api\n"
-	if n := strings.Count(out, ref); n != 2 {
-		t.Errorf("reference %q printed %d times, want 2 (worker and pod)", ref, n)
+	head := "\nIRSA205 error trust-subject-mismatch: ServiceAccount payments/s3-reader\n  affects: "
+	if n := strings.Count(out, head); n != 1 {
+		t.Errorf("block %q printed %d times, want 1", head, n)
 	}
 }
 
-func TestPlace(t *testing.T) {
+// TestRows: which targets the summary table lists, and the failing checks
+// it names for each: the findings about the target, its ServiceAccount,
+// its role (by ARN, or by name when the finding has no ARN), its
+// namespace, and the failures its chain names.
+func TestRows(t *testing.T) {
 	tests := []struct {
-		name       string
-		r          *finding.Result
-		showPassed bool
-		want       map[string][]string // section -> "CHECKID subject [ref]"
+		name string
+		r    *finding.Result
+		want []string // "TARGET: IDS"
 	}{
 		{
 			name: "shared ServiceAccount, folded pod and cluster-wide provider",
 			r:    sharedResult(),
-			want: map[string][]string{
-				"Deployment payments/api": {
-					"IRSA107 Deployment payments/api container app",
-					"IRSA205 ServiceAccount payments/s3-reader",
-					"IRSA301 OIDCProvider " + oidcARN + " -> see Cluster-wide below",
-				},
-				"Deployment payments/worker": {
-					"IRSA205 ServiceAccount payments/s3-reader -> see above, under Deployment payments/api",
-					"IRSA301 OIDCProvider " + oidcARN + " -> see Cluster-wide below",
-				},
-				"Pod payments/api-7d9f8b6c5-x2k4p": {
-					"IRSA107 Deployment payments/api container app -> see above, under Deployment payments/api",
-					"IRSA205 ServiceAccount payments/s3-reader -> see above, under Deployment payments/api",
-					"IRSA301 OIDCProvider " + oidcARN + " -> see Cluster-wide below",
-				},
-				"cluster": {
-					"IRSA301 OIDCProvider " + oidcARN,
-					"IRSA302 OIDCProvider " + oidcARN,
-					"IRSA303 OIDCProvider " + oidcARN,
-				},
+			want: []string{
+				"Deployment payments/api: IRSA107,IRSA205,IRSA301",
+				"Deployment payments/worker: IRSA205,IRSA301",
+				"Pod payments/api-7d9f8b6c5-x2k4p: IRSA107,IRSA205,IRSA301",
 			},
 		},
 		{
-			name: "passes hidden without show-passed",
+			name: "passes make no row",
 			r:    showPassedResult(),
-			want: map[string][]string{"Pod payments/api-7d9f8b6c5-x2k4p": nil, "cluster": nil},
-		},
-		{
-			name:       "passes placed like failures with show-passed",
-			r:          showPassedResult(),
-			showPassed: true,
-			want: map[string][]string{
-				"Pod payments/api-7d9f8b6c5-x2k4p": {
-					"IRSA101 Pod payments/api-7d9f8b6c5-x2k4p",
-					"IRSA102 ServiceAccount payments/s3-reader",
-					"IRSA205 ServiceAccount payments/s3-reader",
-				},
-				"cluster": {"IRSA301 OIDCProvider " + oidcARN},
-			},
 		},
 		{
 			name: "role matched by ARN, then by name when the subject has no ARN",
@@ -430,37 +417,17 @@ func TestPlace(t *testing.T) {
 					{CheckID: "IRSA204", Status: "fail", Subject: finding.Subject{Kind: "Namespace", Name: "a"}},
 				},
 			},
-			want: map[string][]string{
-				"Pod a/p1": {"IRSA201 IAMRole r1 (arn:aws:iam::1:role/team/r1)", "IRSA204 Namespace a"},
-				"Pod a/p2": {"IRSA202 IAMRole r2", "IRSA204 Namespace a -> see above, under Pod a/p1"},
-				"cluster":  {"IRSA203 IAMRole r1 (arn:aws:iam::2:role/r1)"},
-			},
+			want: []string{"Pod a/p1: IRSA201,IRSA204", "Pod a/p2: IRSA202,IRSA204"},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lay := place(tc.r, tc.showPassed)
-			describe := func(es []entry) []string {
-				var out []string
-				for _, e := range es {
-					f := tc.r.Findings[e.f]
-					s := f.CheckID + " " + subjectString(f.Subject)
-					if e.ref != "" {
-						s += " -> " + e.ref
-					}
-					out = append(out, s)
-				}
-				return out
-			}
-			got := map[string][]string{"cluster": describe(lay.cluster)}
-			if len(lay.notChecked) > 0 {
-				got["not checked"] = describe(lay.notChecked)
-			}
-			for i, tg := range tc.r.Targets {
-				got[targetName(tg)] = describe(lay.targets[i])
+			var got []string
+			for _, rw := range rows(tc.r) {
+				got = append(got, targetName(tc.r.Targets[rw.target])+": "+strings.Join(rw.ids, ","))
 			}
 			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("layout (-want +got):\n%s", diff)
+				t.Errorf("rows (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -640,29 +607,24 @@ No problems found.
 			}(),
 			want: `Analysed offline: 1 file, 1 target
 
-ServiceAccount ops/backup  (mechanism: irsa)
-  [FAIL] ServiceAccount  IRSA102
-  [ ?  ] webhook         not checked
-  [ ?  ] IAM role        IRSA201: blocked by IRSA102
-  [ ?  ] OIDC provider   not checked
-  [ ?  ] issuer          not checked
-  will use: nothing in the input runs as this ServiceAccount
+TARGET                     MECHANISM  SA  WEBHOOK  ROLE  OIDC  ISSUER  FAILING
+ServiceAccount ops/backup  irsa       F   -        ?     -     -       IRSA102
 
-  IRSA102 warning role-annotation-missing
-    ServiceAccount ops/backup
-    annotation key "eks.amazon.com/role-arn" is a near-miss of "eks.amazonaws.com/role-arn"
-    evidence:
-      bundle: eks.amazon.com/role-arn
-      and more (see targets)
-    fix:
-      cat > backup.patch.yaml <<'IRSA_DOCTOR_EOF'
-      metadata:
-        annotations:
+IRSA102 warning role-annotation-missing: ServiceAccount ops/backup
+  annotation key "eks.amazon.com/role-arn" is a near-miss of "eks.amazonaws.com/role-arn"
+  evidence:
+    bundle: eks.amazon.com/role-arn
+  fix:
+    cat > backup.patch.yaml <<'IRSA_DOCTOR_EOF'
+    metadata:
+      annotations:
 
-          eks.amazonaws.com/role-arn: arn:aws:iam::1:role/backup
-      IRSA_DOCTOR_EOF
-      cat > empty.txt <<'IRSA_DOCTOR_EOF'
-      IRSA_DOCTOR_EOF
+        eks.amazonaws.com/role-arn: arn:aws:iam::1:role/backup
+    IRSA_DOCTOR_EOF
+    cat > empty.txt <<'IRSA_DOCTOR_EOF'
+    IRSA_DOCTOR_EOF
+
+The fixes above paste as they are; --fix-dir DIR writes their files and a fix.sh that runs them.
 
 1 target: 0 errors, 1 warning, 0 info; 0 skipped
 `,
@@ -670,7 +632,7 @@ ServiceAccount ops/backup  (mechanism: irsa)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := string(render(t, tc.r, Options{}))
+			got := string(render(t, tc.r, Options{ASCII: true}))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("text (-want +got):\n%s", diff)
 			}

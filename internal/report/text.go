@@ -82,7 +82,7 @@ type text struct {
 	r     *finding.Result
 	opts  Options
 	p     painter
-	lay   layout
+	width int
 	lines []string
 	// blank asks for one empty line before the next line, so sections are
 	// separated by exactly one and the report neither starts nor ends with
@@ -91,7 +91,7 @@ type text struct {
 }
 
 func writeText(w io.Writer, r *finding.Result, opts Options) error {
-	t := &text{r: r, opts: opts, p: painter(opts.Color), lay: place(r, opts.ShowPassed)}
+	t := &text{r: r, opts: opts, p: painter(opts.Color), width: opts.width()}
 	t.render()
 	for i, l := range t.lines {
 		t.lines[i] = safeLine(l, opts.Color)
@@ -114,28 +114,34 @@ func (t *text) add(lines ...string) {
 
 func (t *text) gap() { t.blank = true }
 
+// render lays the report out for a whole cluster as much as for one pod:
+// what was analysed; a table of the targets that fail (healthy ones are
+// counted); one block per root cause with its evidence and the fix; what
+// the checks could not see and the commands that capture it; the counts.
+// What a failure blocked, the targets' chains in detail and ignored
+// findings are counted, and listed with -v.
 func (t *text) render() {
 	t.add(t.header())
 	if len(t.r.Targets) == 0 {
 		t.gap()
 		t.add("No targets: no pod, workload or ServiceAccount in the input uses IRSA or EKS Pod Identity.")
 	}
-	for i := range t.r.Targets {
+	t.table()
+	groups := Groups(t.r, func(f finding.Finding) bool { return f.Status == finding.StatusFail })
+	for _, g := range groups {
 		t.gap()
-		t.target(i)
+		t.block(g)
 	}
-	if len(t.lay.cluster) > 0 {
-		t.gap()
-		t.add(t.p.paint(ansiBold, "Cluster-wide"))
-		t.entries(t.lay.cluster)
+	t.passed()
+	t.blocked()
+	t.ignored()
+	if t.opts.Verbose {
+		t.details()
 	}
-	if len(t.lay.notChecked) > 0 {
-		t.gap()
-		t.add(t.p.paint(ansiBold, "Not checked (the input lacks what these checks read):"))
-		t.entries(t.lay.notChecked)
-	}
+	t.notChecked()
 	t.inputProblems()
 	t.gaps()
+	t.footer(groups)
 	t.gap()
 	t.summary()
 }
@@ -208,7 +214,6 @@ func (t *text) target(i int) {
 		t.add("  " + t.p.mark(l.Status) + " " + pad(linkLabel(l.Link), labelW) + "  " + detail)
 	}
 	t.containers(tg)
-	t.entries(t.lay.targets[i])
 }
 
 // containers renders "will use:": the credential source each container's
@@ -230,121 +235,17 @@ func (t *text) containers(tg finding.Target) {
 	for _, c := range tg.Containers {
 		first := indent + pad(esc(c.Name), nameW) + "  " + pad(esc(c.CredentialSource), srcW) + "  "
 		rest := strings.Repeat(" ", cols(first))
-		if cols(first) > width-minWrap {
+		if cols(first) > t.width-minWrap {
 			// Long names: the reason goes below rather than into a sliver.
 			t.add(strings.TrimRight(first, " "))
 			first, rest = indent+"  ", indent+"  "
 		}
-		t.add(wrapText(escLines(c.Reason), first, rest)...)
-	}
-}
-
-// entries renders the findings of one section: failures in the engine's
-// order (worst first), each in full or as a reference to where it is
-// printed in full; then passes, one line each; then skipped checks grouped
-// by subject and reason.
-func (t *text) entries(es []entry) {
-	t.gap()
-	var passes, skipped []entry
-	for _, e := range es {
-		f := t.r.Findings[e.f]
-		switch {
-		case f.Status == finding.StatusPass:
-			passes = append(passes, e)
-		case f.Status == finding.StatusSkipped:
-			skipped = append(skipped, e)
-		case e.ref != "":
-			// Three unbreakable parts (what, on what, where to read it):
-			// a long line breaks between them, never inside one.
-			t.add(wrapWords([]string{t.findingHead(f), "on " + subjectString(f.Subject) + ":", e.ref}, "  ", "      ")...)
-		default:
-			t.gap()
-			t.full(f)
-			t.gap()
-		}
-	}
-	if len(passes) > 0 {
-		t.gap()
-		for _, e := range passes {
-			f := t.r.Findings[e.f]
-			words := strings.Fields(esc(f.CheckID) + " " + esc(f.Slug) + " on " + subjectString(f.Subject) + ":")
-			words = append(words, strings.Fields(escLines(f.Message))...)
-			t.add(wrapWords(words, "  "+t.p.mark(finding.LinkPass)+" ", "      ")...)
-		}
-	}
-	if len(skipped) > 0 {
-		t.gap()
-		for _, g := range groupSkipped(t.r.Findings, skipped) {
-			head := "  skipped: " + esc(strings.Join(g.ids, ", ")) + " on " + g.subject + ":"
-			if line := head + " " + g.reason; cols(line) <= width {
-				t.add(t.p.paint(ansiDim, line))
-				continue
-			}
-			// The reason often quotes a capture command: keep it whole on
-			// a line of its own rather than wrap it.
-			t.add(t.p.paint(ansiDim, head), t.p.paint(ansiDim, "    "+g.reason))
-		}
+		t.add(wrapTextW(escLines(c.Reason), first, rest, t.width)...)
 	}
 }
 
 func (t *text) findingHead(f finding.Finding) string {
 	return t.p.severity(f.Severity, esc(f.CheckID+" "+string(f.Severity)+" "+f.Slug))
-}
-
-// full renders a failing finding with everything a user needs to act.
-func (t *text) full(f finding.Finding) {
-	const body, deeper = "    ", "      "
-	t.add("  " + t.findingHead(f))
-	t.add(body + subjectString(f.Subject))
-	if f.Message != "" {
-		t.add(wrapText(escLines(f.Message), body, body)...)
-	}
-	if len(f.Evidence) > 0 {
-		t.add(body + "evidence:")
-		for _, ev := range f.Evidence {
-			t.add(evidenceLines(ev, deeper)...)
-		}
-	}
-	if strings.TrimSpace(f.Remediation) != "" {
-		t.add(body + "remediation:")
-		// Checks write remediations with values from the input in them:
-		// escaped before the Markdown is read, so that a control
-		// character shows rather than counting as a space.
-		t.add(markdownLines(escLines(f.Remediation), deeper)...)
-	}
-	if f.Fix.Empty() {
-		return
-	}
-	// The fix as the lines of fix.sh: files written by here-documents,
-	// then the commands, a commented one after why. Pasted, it works as it
-	// does in fix.sh.
-	t.add(body + "fix:")
-	for _, l := range f.Fix.Script() {
-		t.add(indentLines(escLines(l), deeper)...)
-	}
-}
-
-// evidenceLines renders "source ref: value"; a value of several lines (a
-// policy document) continues below, indented, never re-wrapped: it is the
-// exact value compared.
-func evidenceLines(ev finding.Evidence, indent string) []string {
-	var label []string
-	for _, s := range []string{ev.Source, ev.Ref} {
-		if s != "" {
-			label = append(label, esc(s))
-		}
-	}
-	value := strings.TrimSuffix(escLines(ev.Value), "\n")
-	lines := strings.Split(value, "\n")
-	first := indent + lines[0]
-	if len(label) > 0 {
-		first = indent + strings.Join(label, " ") + ": " + lines[0]
-	}
-	out := []string{first}
-	for _, l := range lines[1:] {
-		out = append(out, indent+"  "+l)
-	}
-	return out
 }
 
 // indentLines indents every line of s (a command or a file), keeping it
@@ -549,6 +450,10 @@ func targetName(t finding.Target) string {
 // has a name (an IAM role: the name alone does not say which account),
 // escaped for the terminal.
 func subjectString(s finding.Subject) string {
+	if s.ARN != "" && s.Name != "" && s.Namespace == "" && strings.HasSuffix(s.ARN, "/"+s.Name) {
+		// The ARN says the name too: IAMRole arn:aws:iam::ACCOUNT:role/NAME.
+		s.Name = ""
+	}
 	out := s.String()
 	if s.ARN != "" && !strings.Contains(out, s.ARN) {
 		out += " (" + s.ARN + ")"

@@ -5,9 +5,8 @@ import (
 	"unicode/utf8"
 )
 
-// width is the column the text report wraps prose at. Terminals are at
-// least 100 wide in practice, and the brief asks lines to stay readable
-// there; commands, evidence values and file contents are never wrapped, so
+// width is the column prose wraps at when the terminal's width is not
+// known (Options.Width). Commands and file contents are never wrapped, so
 // they paste as they are.
 const width = 100
 
@@ -18,49 +17,54 @@ const minWrap = 40
 // following ones with rest. A word longer than the line keeps a line of its
 // own and is never broken (ARNs, URLs and quoted values stay whole).
 func wrapWords(words []string, first, rest string) []string {
+	return wrapWordsW(words, first, rest, width)
+}
+
+// wrapWordsW is wrapWords at width w.
+func wrapWordsW(words []string, first, rest string, w int) []string {
 	if len(words) == 0 {
 		return []string{strings.TrimRight(first, " ")}
 	}
 	var lines []string
 	line := first
 	n := 0 // words on the current line
-	for _, w := range words {
-		if n > 0 && cols(line)+1+cols(w) > limit(first, rest, len(lines)) {
+	for _, word := range words {
+		if n > 0 && cols(line)+1+cols(word) > limit(first, rest, len(lines), w) {
 			lines = append(lines, line)
 			line, n = rest, 0
 		}
 		if n > 0 {
 			line += " "
 		}
-		line += w
+		line += word
 		n++
 	}
 	return append(lines, line)
 }
 
-// limit is the width line i may take: width, but never less than minWrap
+// limit is the width line i may take: w, but never less than minWrap
 // columns of text after the indent.
-func limit(first, rest string, i int) int {
+func limit(first, rest string, i, w int) int {
 	indent := cols(rest)
 	if i == 0 {
 		indent = cols(first)
 	}
-	if width-indent < minWrap {
+	if w-indent < minWrap {
 		return indent + minWrap
 	}
-	return width
+	return w
 }
 
-// wrapText wraps prose: each line of s is a paragraph of its own (messages
-// are one line; a newline in one is deliberate).
-func wrapText(s, first, rest string) []string {
+// wrapTextW wraps prose at width w: each line of s is a paragraph of its
+// own (messages are one line; a newline in one is deliberate).
+func wrapTextW(s, first, rest string, w int) []string {
 	var out []string
 	for i, para := range strings.Split(s, "\n") {
 		p := first
 		if i > 0 {
 			p = rest
 		}
-		out = append(out, wrapWords(strings.Fields(para), p, rest)...)
+		out = append(out, wrapWordsW(strings.Fields(para), p, rest, w)...)
 	}
 	return out
 }

@@ -31,6 +31,10 @@ type Config struct {
 	Account         string // default 111122223333
 	Region          string // default us-west-2
 	Cluster         string // default prod
+	// Issuer is the cluster's OIDC issuer, host/path without the scheme;
+	// default a random EKS issuer of the region. A test sets it to embed a
+	// small bundle of the same cluster in a large one.
+	Issuer string
 }
 
 func (c *Config) defaults() {
@@ -152,6 +156,9 @@ type sa struct {
 func newGen(cfg Config) *gen {
 	g := &gen{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, 0x1b5a)), base: time.Date(2024, 5, 2, 8, 0, 0, 0, time.UTC)}
 	g.issuer = fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%032X", cfg.Region, g.rnd.Uint64())
+	if cfg.Issuer != "" {
+		g.issuer = cfg.Issuer
+	}
 	for i := range cfg.Namespaces {
 		g.nsNames = append(g.nsNames, fmt.Sprintf("team-%03d", i))
 	}

@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+// TestVerboseFlag: -v is --verbose on analyze (it lists what the report
+// only counts), --version has no shorthand, and `irsa-doctor -v` alone is
+// a usage error, as in kubectl.
+func TestVerboseFlag(t *testing.T) {
+	r := runCLI(t, "", "-v")
+	if r.code != ExitUsage {
+		t.Errorf("irsa-doctor -v: exit %d, want 2", r.code)
+	}
+	oneLineErr(t, r, `unknown shorthand flag: 'v' in -v (see 'irsa-doctor --help')`)
+
+	quiet := runCLI(t, "", "analyze", "../../examples/annotation-typo")
+	if !strings.Contains(quiet.stdout, "\n22 checks on 4 objects not run: blocked by the failures above (-v lists them).\n") {
+		t.Errorf("quiet report does not count the blocked checks:\n%s", quiet.stdout)
+	}
+	for _, flag := range []string{"-v", "--verbose"} {
+		v := runCLI(t, "", "analyze", "../../examples/annotation-typo", flag)
+		if v.code != ExitFindings {
+			t.Fatalf("analyze %s: exit %d, stderr %q", flag, v.code, v.stderr)
+		}
+		for _, want := range []string{
+			"\n22 checks on 4 objects not run: blocked by the failures above:\n",
+			"\n  IRSA104, IRSA105 on Pod payments/api-7d9f8b6c5-q8w3z: blocked by IRSA102\n",
+			"\nTargets in detail:\n",
+			"\n  remediation:\n",
+		} {
+			if !strings.Contains(v.stdout, want) {
+				t.Errorf("analyze %s lacks %q:\n%s", flag, want, v.stdout)
+			}
+		}
+	}
+}
+
+// TestTextFixPastes: the text report's fix, pasted into bash as it is
+// printed, writes the files and runs the commands that fix.sh has, in
+// order: aws and kubectl are stand-ins that log their argv (and answer
+// the trust policy guard).
+func TestTextFixPastes(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is needed to paste the fix into: ", err)
+	}
+	for _, example := range []string{"trust-subject-mismatch", "annotation-typo", "stringequals-wildcard", "pod-identity-trust-missing-tagsession"} {
+		t.Run(example, func(t *testing.T) {
+			r := runCLI(t, "", "analyze", filepath.Join("../../examples", example))
+			lines := strings.Split(r.stdout, "\n")
+			start := slices.Index(lines, "  fix:")
+			if start < 0 {
+				t.Fatalf("no fix in the report:\n%s", r.stdout)
+			}
+			var pasted []string
+			for _, l := range lines[start+1:] {
+				if l != "" && !strings.HasPrefix(l, "    ") {
+					break
+				}
+				pasted = append(pasted, strings.TrimPrefix(l, "    "))
+			}
+			dir := t.TempDir()
+			bin := filepath.Join(dir, "bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			stub := "#!/bin/sh\nprintf '%s\\n' \"$(basename \"$0\") $*\" >> \"$LOG\"\ncase \"$*\" in *AssumeRolePolicyDocument*) echo True;; esac\n"
+			for _, name := range []string{"aws", "kubectl"} {
+				if err := os.WriteFile(filepath.Join(bin, name), []byte(stub), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			work := filepath.Join(dir, "work")
+			if err := os.Mkdir(work, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bash, "--norc", "--noprofile", "-i")
+			cmd.Dir = work
+			cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "LOG=" + filepath.Join(dir, "log"), "HOME=" + dir}
+			cmd.Stdin = strings.NewReader(strings.Join(pasted, "\n") + "\n")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("pasting the fix into bash: %v\n%s", err, out)
+			}
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			// The same commands, in the same order, as fix.sh runs.
+			fix := fixOf(t, example)
+			var want []string
+			for i, argv := range fix.Argv {
+				// A commented command (an alternative) does not run.
+				if !strings.HasPrefix(fix.Commands[i], "#") && len(argv) > 0 && (argv[0] == "aws" || argv[0] == "kubectl") {
+					want = append(want, strings.Join(argv, " "))
+				}
+			}
+			if len(want) == 0 {
+				t.Fatalf("the fix of examples/%s runs no aws or kubectl command", example)
+			}
+			var got []string
+			for _, l := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+				if l != "" && !strings.Contains(l, "AssumeRolePolicyDocument") {
+					got = append(got, l)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("pasted fix ran\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			for _, f := range fix.Files {
+				b, err := os.ReadFile(filepath.Join(work, f.Name))
+				if err != nil || strings.TrimSuffix(string(b), "\n") != strings.TrimSuffix(f.Content, "\n") {
+					t.Errorf("file %s written as %q (%v), want %q", f.Name, b, err, f.Content)
+				}
+			}
+		})
+	}
+}
+
+// fixOf is the fix of the example's first failing finding that has one.
+func fixOf(t *testing.T, example string) *finding.Fix {
+	t.Helper()
+	res := decode(t, runCLI(t, "", "analyze", filepath.Join("../../examples", example), "-o", "json").stdout)
+	for _, f := range res.Findings {
+		if f.Status == finding.StatusFail && !f.Fix.Empty() {
+			return f.Fix
+		}
+	}
+	t.Fatalf("examples/%s has no fix", example)
+	return nil
+}

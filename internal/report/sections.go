@@ -1,0 +1,277 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+// isBlocked reports a check skipped because a failure it depends on was
+// found (the engine's "blocked by IRSAnnn" reason): the failure is the
+// news, these are not.
+func isBlocked(f finding.Finding) bool {
+	return f.Status == finding.StatusSkipped && strings.HasPrefix(f.Message, "blocked by ")
+}
+
+// passed lists, with --show-passed, each check that passed and on how many
+// subjects.
+func (t *text) passed() {
+	if !t.opts.ShowPassed {
+		return
+	}
+	var order []string
+	count := map[string]int{}
+	slug := map[string]string{}
+	for _, f := range t.r.Findings {
+		if f.Status != finding.StatusPass {
+			continue
+		}
+		if count[f.CheckID] == 0 {
+			order = append(order, f.CheckID)
+			slug[f.CheckID] = f.Slug
+		}
+		count[f.CheckID]++
+	}
+	if len(order) == 0 {
+		return
+	}
+	slices.Sort(order)
+	t.gap()
+	t.add(t.p.paint(ansiBold, "Passed:"))
+	for _, id := range order {
+		t.add("  " + esc(id) + " " + esc(slug[id]) + ": " + plural(count[id], "subject", "subjects"))
+	}
+}
+
+// blocked counts the checks a failure kept from running, on how many
+// targets' subjects; -v lists them by subject.
+func (t *text) blocked() {
+	var es []entry
+	subjects := map[string]bool{}
+	for i, f := range t.r.Findings {
+		if isBlocked(f) {
+			es = append(es, entry{f: i})
+			subjects[f.Subject.String()] = true
+		}
+	}
+	if len(es) == 0 {
+		return
+	}
+	t.gap()
+	line := fmt.Sprintf("%s on %s not run: blocked by the failures above", plural(len(es), "check", "checks"), plural(len(subjects), "object", "objects"))
+	if !t.opts.Verbose {
+		t.add(t.p.paint(ansiDim, line+" (-v lists them)."))
+		return
+	}
+	t.add(line + ":")
+	t.skipLines(es)
+}
+
+// skipLines lists skipped findings, those with the same reason on the same
+// subject on one line.
+func (t *text) skipLines(es []entry) {
+	for _, g := range groupSkipped(t.r.Findings, es) {
+		head := "  " + esc(strings.Join(g.ids, ", ")) + " on " + g.subject + ":"
+		if line := head + " " + g.reason; cols(line) <= t.width {
+			t.add(t.p.paint(ansiDim, line))
+			continue
+		}
+		t.add(t.p.paint(ansiDim, head))
+		t.add(wrapTextW(g.reason, "    ", "    ", t.width)...)
+	}
+}
+
+// ignored counts the findings suppressed by --ignore, an ignore file or
+// the irsa-doctor.io/ignore annotation; -v lists them with who ignored
+// them and why. They never disappear silently.
+func (t *text) ignored() {
+	var fs []finding.Finding
+	for _, f := range t.r.Findings {
+		if f.Status == finding.StatusIgnored {
+			fs = append(fs, f)
+		}
+	}
+	if len(fs) == 0 {
+		return
+	}
+	t.gap()
+	if !t.opts.Verbose {
+		t.add(t.p.paint(ansiDim, plural(len(fs), "finding", "findings")+" ignored (-v lists them with the reasons)."))
+		return
+	}
+	t.add(t.p.paint(ansiBold, "Ignored:"))
+	for _, f := range fs {
+		words := strings.Fields(esc(f.CheckID) + " " + esc(f.Slug) + " on " + subjectString(f.Subject) + ":")
+		if f.Ignored != nil {
+			why := esc(f.Ignored.Reason)
+			if f.Ignored.Source != "" {
+				why += " (" + esc(f.Ignored.Source) + ")"
+			}
+			if f.Ignored.Expires != "" {
+				why += ", until " + esc(f.Ignored.Expires)
+			}
+			words = append(words, strings.Fields(why)...)
+		}
+		t.add(wrapWordsW(words, "  ", "      ", t.width)...)
+	}
+}
+
+// details renders, with -v, every target's chain and the credentials each
+// container will use.
+func (t *text) details() {
+	if len(t.r.Targets) == 0 {
+		return
+	}
+	t.gap()
+	t.add(t.p.paint(ansiBold, "Targets in detail:"))
+	for i := range t.r.Targets {
+		t.gap()
+		t.target(i)
+	}
+}
+
+// captures returns the commands a skip reason names, each ending at the
+// parenthesis that closes its "(capture ...: " or at "; ".
+func captures(msg string) []string {
+	var out []string
+	for i := 0; i < len(msg); {
+		j := strings.Index(msg[i:], "(capture")
+		if j < 0 {
+			break
+		}
+		start := i + j
+		colon := strings.Index(msg[start:], ": ")
+		if colon < 0 {
+			break
+		}
+		cmdStart := start + colon + 2
+		depth, end := 1, -1
+		for k := cmdStart; k < len(msg) && end < 0; k++ {
+			switch msg[k] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+				if depth == 0 {
+					end = k
+				}
+			}
+		}
+		if end < 0 {
+			break
+		}
+		cmd, _, _ := strings.Cut(msg[cmdStart:end], "; ")
+		if cmd = strings.TrimSpace(cmd); cmd != "" {
+			out = append(out, cmd)
+		}
+		i = end + 1
+	}
+	return out
+}
+
+// saved makes a capture command that prints to its output write a file
+// instead, for the bundle: aws SERVICE OPERATION ... > OPERATION.json,
+// kubectl get KINDS ... > KINDS.json (the reader knows a file by its
+// content; the name is for the user).
+func saved(cmd string) string {
+	if strings.Contains(cmd, ">") {
+		return cmd
+	}
+	w := strings.Fields(cmd)
+	switch {
+	case len(w) >= 3 && w[0] == "aws":
+		return cmd + " > " + w[2] + ".json"
+	case len(w) >= 3 && w[0] == "kubectl" && w[1] == "get":
+		name := strings.ReplaceAll(w[2], ",", "-")
+		if len(w) >= 4 && !strings.HasPrefix(w[3], "-") {
+			name += "-" + w[3]
+		}
+		return cmd + " > " + name + ".json"
+	}
+	return cmd
+}
+
+// notChecked gathers what the input lacks: the commands that capture it,
+// each once with the checks it lets run, then what no command captures,
+// grouped by reason with the pod set aside. Checks a failure blocked are
+// not here (see blocked).
+func (t *text) notChecked() {
+	var cmds []string
+	ids := map[string][]string{}
+	type reason struct {
+		ids      []string
+		subjects []string
+		text     string
+	}
+	var rest []*reason
+	byReason := map[string]*reason{}
+	for _, f := range t.r.Findings {
+		if f.Status != finding.StatusSkipped || isBlocked(f) {
+			continue
+		}
+		if cs := captures(f.Message); len(cs) > 0 {
+			for _, c := range cs {
+				if _, ok := ids[c]; !ok {
+					cmds = append(cmds, c)
+				}
+				if !slices.Contains(ids[c], f.CheckID) {
+					ids[c] = append(ids[c], f.CheckID)
+				}
+			}
+			continue
+		}
+		msg := f.Message
+		if f.Subject.Kind == "Pod" {
+			msg = strings.ReplaceAll(msg, f.Subject.Name, "POD")
+		}
+		r := byReason[msg]
+		if r == nil {
+			r = &reason{text: msg}
+			byReason[msg] = r
+			rest = append(rest, r)
+		}
+		if !slices.Contains(r.ids, f.CheckID) {
+			r.ids = append(r.ids, f.CheckID)
+		}
+		if s := subjectString(f.Subject); !slices.Contains(r.subjects, s) {
+			r.subjects = append(r.subjects, s)
+		}
+	}
+	if len(cmds) > 0 {
+		t.gap()
+		t.add(t.p.paint(ansiBold, "To check more, capture (then run irsa-doctor again with the files added):"))
+		for _, c := range cmds {
+			slices.Sort(ids[c])
+			// A comment after the command: the line still pastes.
+			t.add("  " + esc(saved(c)) + "  " + t.p.paint(ansiDim, "# "+strings.Join(ids[c], ", ")))
+		}
+	}
+	if len(rest) > 0 {
+		t.gap()
+		t.add(t.p.paint(ansiBold, "Not checked:"))
+		for _, r := range rest {
+			slices.Sort(r.ids)
+			on := r.subjects[0]
+			if len(r.subjects) > 1 {
+				on = fmt.Sprintf("%d objects (%s, ...)", len(r.subjects), r.subjects[0])
+			}
+			words := strings.Fields(esc(strings.Join(r.ids, ", ")) + " on " + on + ":")
+			words = append(words, strings.Fields(esc(r.text))...)
+			t.add(wrapWordsW(words, "  ", "    ", t.width)...)
+		}
+	}
+}
+
+// footer names --fix-dir when a fix writes files: the report's fixes
+// paste as they are, and --fix-dir writes the same files and a fix.sh.
+func (t *text) footer(groups []Group) {
+	for _, g := range groups {
+		if f := t.r.Findings[g.Findings[0]]; f.Fix != nil && len(f.Fix.Files) > 0 {
+			t.gap()
+			t.add("The fixes above paste as they are; --fix-dir DIR writes their files and a fix.sh that runs them.")
+			return
+		}
+	}
+}
