@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -9,7 +10,20 @@ import (
 // least 100 wide in practice, and the brief asks lines to stay readable
 // there; commands, evidence values and file contents are never wrapped, so
 // they paste as they are.
-const width = 100
+const width = defaultWidth
+
+// defaultWidth is the terminal width assumed when COLUMNS does not say.
+const defaultWidth = 100
+
+// Width is the terminal width from the value of COLUMNS: a positive number
+// of columns, else defaultWidth (unset, or not a number).
+func Width(columns string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(columns))
+	if err != nil || n <= 0 {
+		return defaultWidth
+	}
+	return n
+}
 
 // minWrap keeps a deeply indented block from wrapping into a thin column.
 const minWrap = 40
@@ -18,37 +32,42 @@ const minWrap = 40
 // following ones with rest. A word longer than the line keeps a line of its
 // own and is never broken (ARNs, URLs and quoted values stay whole).
 func wrapWords(words []string, first, rest string) []string {
+	return wrapWordsAt(words, first, rest, width)
+}
+
+// wrapWordsAt is wrapWords at the column w.
+func wrapWordsAt(words []string, first, rest string, w int) []string {
 	if len(words) == 0 {
 		return []string{strings.TrimRight(first, " ")}
 	}
 	var lines []string
 	line := first
 	n := 0 // words on the current line
-	for _, w := range words {
-		if n > 0 && cols(line)+1+cols(w) > limit(first, rest, len(lines)) {
+	for _, word := range words {
+		if n > 0 && cols(line)+1+cols(word) > limit(first, rest, len(lines), w) {
 			lines = append(lines, line)
 			line, n = rest, 0
 		}
 		if n > 0 {
 			line += " "
 		}
-		line += w
+		line += word
 		n++
 	}
 	return append(lines, line)
 }
 
-// limit is the width line i may take: width, but never less than minWrap
+// limit is the width line i may take: w, but never less than minWrap
 // columns of text after the indent.
-func limit(first, rest string, i int) int {
+func limit(first, rest string, i, w int) int {
 	indent := cols(rest)
 	if i == 0 {
 		indent = cols(first)
 	}
-	if width-indent < minWrap {
+	if w-indent < minWrap {
 		return indent + minWrap
 	}
-	return width
+	return w
 }
 
 // wrapText wraps prose: each line of s is a paragraph of its own (messages
