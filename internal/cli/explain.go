@@ -47,6 +47,7 @@ with colour unless NO_COLOR or --no-color; piped, it is printed as Markdown, unc
 			}
 			return nil
 		},
+		ValidArgsFunction: completeExplain,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Arg = args[0]
 			return explainRun(opts)

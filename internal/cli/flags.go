@@ -117,6 +117,7 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions(failOnValues(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("checks", completeChecks)
 }
 
 func (f *outputFlags) format() (report.Format, error) { return parseFormat(f.Output) }
