@@ -54,6 +54,7 @@ text those commands print. Files are recognised by content, never by name.`,
 		},
 	}
 	opts.Targets.register(cmd)
+	registerBundleCompletion(cmd)
 	opts.Output.register(cmd)
 	cmd.Flags().StringVar(&opts.Cluster, "cluster", "", "the EKS cluster to diagnose when the input describes several")
 	return cmd

@@ -3,14 +3,12 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
-	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 )
 
 // checkDoc is one entry of `checks -o json` (docs/contract.md).
@@ -72,40 +70,4 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 	}
 	registerOutput(cmd, &output, checksFormats...)
 	return cmd
-}
-
-// NewCmdExplain prints a check's documentation.
-func NewCmdExplain(deps Deps) *cobra.Command {
-	return &cobra.Command{
-		Use:   "explain ID|SLUG|sdk-versions",
-		Short: "Explain a check (why it breaks IRSA, how to fix it), or print the SDK minimum-version table",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErr("explain needs one check ID or slug, e.g. 'irsa-doctor explain IRSA104' (see 'irsa-doctor checks'), or sdk-versions")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if strings.EqualFold(strings.TrimSpace(args[0]), "sdk-versions") {
-				return explainSDKVersions(deps)
-			}
-			c := check.ByIDOrSlug(strings.TrimSpace(args[0]))
-			if c == nil {
-				return usageErr("explain: unknown check %q (see 'irsa-doctor checks')", args[0])
-			}
-			_, err := fmt.Fprint(deps.Out, check.Explain(c))
-			return err
-		},
-	}
-}
-
-// explainSDKVersions prints the minimum SDK versions for IRSA and EKS Pod
-// Identity with their sources (docs/contract.md#commands).
-func explainSDKVersions(deps Deps) error {
-	d, err := sdk.Load()
-	if err != nil {
-		return fmt.Errorf("explain sdk-versions: %w", err)
-	}
-	_, err = fmt.Fprint(deps.Out, d.Table())
-	return err
 }

@@ -120,6 +120,7 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions(failOnValues(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("checks", completeChecks)
 }
 
 func (f *outputFlags) format() (report.Format, error) { return parseFormat(f.Output) }
@@ -242,10 +243,7 @@ func (d Deps) reportOptions(f *outputFlags, format report.Format) report.Options
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	width := d.OutWidth
-	if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
-		width = n
-	}
+	width := d.termWidth()
 	locale := ""
 	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
 		if v := getenv(k); v != "" {
@@ -256,6 +254,18 @@ func (d Deps) reportOptions(f *outputFlags, format report.Format) report.Options
 	l := strings.ToLower(locale)
 	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
 	return report.Options{Format: format, Color: d.color(f.NoColor), ShowPassed: f.ShowPassed, Verbose: f.Verbose, Width: width, ASCII: !utf8}
+}
+
+// termWidth is the width output is laid out for: COLUMNS (as ls and
+// kubectl honour it), else the terminal's, else 0 (the report's default,
+// 100 columns).
+func (d Deps) termWidth() int {
+	if d.Getenv != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(d.Getenv("COLUMNS"))); err == nil && n > 0 {
+			return n
+		}
+	}
+	return d.OutWidth
 }
 
 func (d Deps) color(noColor bool) bool {

@@ -133,3 +133,26 @@ func fixOf(t *testing.T, example string) *finding.Fix {
 	t.Fatalf("examples/%s has no fix", example)
 	return nil
 }
+
+// TestTermWidth: COLUMNS first (a positive number), then the terminal's
+// width, else 0 (the report's default, 100).
+func TestTermWidth(t *testing.T) {
+	for _, tc := range []struct {
+		columns  string
+		terminal int
+		want     int
+	}{
+		{"", 0, 0}, {"80", 0, 80}, {" 120 ", 0, 120}, {"0", 0, 0}, {"-3", 0, 0}, {"wide", 0, 0},
+		{"", 132, 132}, {"90", 132, 90}, {"wide", 132, 132},
+	} {
+		d := Deps{OutWidth: tc.terminal, Getenv: func(k string) string {
+			if k == "COLUMNS" {
+				return tc.columns
+			}
+			return ""
+		}}
+		if got := d.termWidth(); got != tc.want {
+			t.Errorf("COLUMNS=%q, terminal %d: width %d, want %d", tc.columns, tc.terminal, got, tc.want)
+		}
+	}
+}

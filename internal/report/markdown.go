@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // markdownLines renders a check's Markdown remediation as plain text for a
@@ -14,6 +16,25 @@ import (
 // unbreakable word, **bold** loses its stars, [text](url) becomes
 // "text (url)").
 func markdownLines(md, indent string) []string {
+	return mdLines(md, indent, mdStyle{width: width})
+}
+
+// mdStyle is what differs between a remediation inside the text report
+// (markdownLines) and a whole document shown on its own (Terminal).
+type mdStyle struct {
+	width int // the column prose wraps at
+	// color paints headings and table headers (bold and cyan); off, the
+	// output holds no escape sequence at all (NO_COLOR, --no-color).
+	color bool
+	// document is on for a document shown on its own (Terminal): table
+	// cells lined up in columns, headings underlined when there is no
+	// colour. Off (a remediation inside the text report), a table row is
+	// kept as written and a heading is plain text, as the report has
+	// always shown them.
+	document bool
+}
+
+func mdLines(md, indent string, st mdStyle) []string {
 	var (
 		out          []string
 		para         []string // source lines of the open paragraph or list item
@@ -28,10 +49,15 @@ func markdownLines(md, indent string) []string {
 		}
 		pendingBlank = false
 	}
+	var table [][]string // the open table's rows of cells
 	flush := func() {
 		if para != nil {
-			out = append(out, wrapWords(inlineWords(strings.Join(para, " ")), first, rest)...)
+			out = append(out, wrapWordsW(inlineWords(strings.Join(para, " ")), first, rest, st.width)...)
 			para = nil
+		}
+		if table != nil {
+			out = append(out, tableLines(table, indent, st.color)...)
+			table = nil
 		}
 	}
 	code := indent + "  "
@@ -45,6 +71,9 @@ func markdownLines(md, indent string) []string {
 			}
 			out = append(out, strings.TrimRight(code+dropIndent(line, fenceIndent), " \t"))
 			continue
+		}
+		if table != nil && !strings.HasPrefix(trimmed, "|") {
+			flush() // a table ends at the first line that is not a row
 		}
 		switch {
 		case trimmed == "":
@@ -65,8 +94,18 @@ func markdownLines(md, indent string) []string {
 		case strings.HasPrefix(trimmed, "#"):
 			flush()
 			startBlock()
+			level := len(trimmed) - len(strings.TrimLeft(trimmed, "#"))
 			text := strings.TrimSpace(strings.TrimRight(strings.TrimLeft(trimmed, "#"), "#"))
-			out = append(out, wrapWords(inlineWords(text), indent, indent)...)
+			lines := wrapWordsW(inlineWords(text), indent, indent, st.width)
+			out = append(out, headingLines(lines, indent, level, st)...)
+		case strings.HasPrefix(trimmed, "|") && st.document:
+			if table == nil {
+				flush()
+				startBlock()
+			}
+			if !isDelimiterRow(trimmed) {
+				table = append(table, tableCells(trimmed))
+			}
 		case strings.HasPrefix(trimmed, "|"):
 			// A table row: columns only line up as written.
 			flush()
@@ -91,6 +130,132 @@ func markdownLines(md, indent string) []string {
 		}
 	}
 	flush()
+	return out
+}
+
+// ansiBoldCyan marks a heading (text.go holds the report's other colours).
+const ansiBoldCyan = "\x1b[1;36m"
+
+// Terminal renders a Markdown document (a check's documentation, a topic of
+// `irsa-doctor explain`) for a terminal of the given width: headings on
+// their own line (bold and coloured with color), prose wrapped, list items
+// with a hanging indent, code blocks indented and never wrapped (a command
+// pastes as written), inline markup dropped ("text (url)" for a link) and
+// table cells lined up in columns. Control characters are escaped
+// (termsafe.Lines): the documents are ours, but the guard is the same as
+// for every value the report prints.
+func Terminal(md string, width int, color bool) string {
+	if width <= 0 {
+		width = defaultWidth
+	}
+	lines := mdLines(termsafe.Lines(md), "", mdStyle{width: width, color: color, document: true})
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// headingLines marks a heading's wrapped lines. With colour they are bold
+// and cyan (the escape goes after the indent: cols skips it, so columns
+// count the same). Without, a document's heading is underlined, "=" for
+// levels 1 and 2, "-" below, so that it still stands out from prose with no
+// escape sequence at all (a remediation's headings, st.document off, stay
+// plain).
+func headingLines(lines []string, indent string, level int, st mdStyle) []string {
+	if st.color {
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = indent + ansiBoldCyan + strings.TrimPrefix(l, indent) + ansiReset
+		}
+		return out
+	}
+	if !st.document {
+		return lines
+	}
+	n := 0
+	for _, l := range lines {
+		n = max(n, cols(l)-cols(indent))
+	}
+	rule := "="
+	if level > 2 {
+		rule = "-"
+	}
+	return append(lines, indent+strings.Repeat(rule, n))
+}
+
+// isDelimiterRow reports a table's header delimiter row ("|---|:--:|").
+func isDelimiterRow(s string) bool {
+	cells := tableCells(s)
+	for _, c := range cells {
+		c = strings.TrimSpace(c)
+		if strings.Trim(strings.TrimSuffix(strings.TrimPrefix(c, ":"), ":"), "-") != "" || c == "" {
+			return false
+		}
+	}
+	return len(cells) > 0
+}
+
+// tableCells splits a table row at its pipes, except a backslash-escaped
+// pipe or one inside a code span (GFM), and renders each cell's inline
+// markup.
+func tableCells(row string) []string {
+	row = strings.TrimSpace(row)
+	row = strings.TrimPrefix(row, "|")
+	if strings.HasSuffix(row, "|") && !escaped(row, len(row)-1) {
+		row = row[:len(row)-1]
+	}
+	var (
+		cells []string
+		start int
+		tick  int // length of the open code span's backtick run, 0 outside one
+	)
+	for i := 0; i < len(row); i++ {
+		switch {
+		case row[i] == '`' && !escaped(row, i):
+			n := run(row, i)
+			if tick == 0 {
+				tick = n
+			} else if n == tick {
+				tick = 0
+			}
+			i += n - 1
+		case row[i] == '|' && tick == 0 && !escaped(row, i):
+			cells = append(cells, row[start:i])
+			start = i + 1
+		}
+	}
+	cells = append(cells, row[start:])
+	for i, c := range cells {
+		cells[i] = strings.Join(inlineWords(strings.ReplaceAll(c, "\\|", "|")), " ")
+	}
+	return cells
+}
+
+// tableLines lays rows out in columns two spaces apart; the first row is the
+// header (bold with color). A table wider than the terminal is kept whole
+// rather than wrapped: its rows stay rows.
+func tableLines(rows [][]string, indent string, color bool) []string {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], cols(c))
+		}
+	}
+	out := make([]string, 0, len(rows))
+	for n, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			if i < len(r)-1 {
+				c = pad(c, widths[i]) + "  "
+			}
+			b.WriteString(c)
+		}
+		l := strings.TrimRight(b.String(), " ")
+		if color && n == 0 && len(rows) > 1 {
+			l = ansiBold + l + ansiReset
+		}
+		out = append(out, indent+l)
+	}
 	return out
 }
 

@@ -117,3 +117,63 @@ func TestMarkdownLinesShowEscapedValues(t *testing.T) {
 		}
 	}
 }
+
+func TestTerminal(t *testing.T) {
+	tests := []struct {
+		name  string
+		md    string
+		width int
+		color bool
+		want  string
+	}{
+		{
+			name:  "headings underlined without colour, prose wrapped at the width",
+			md:    "# Title\n\nsome prose that is long enough to wrap at forty-five columns, [a link](https://x.io/y)\n\n### Sub ###\n\ntext\n",
+			width: 45,
+			want: "Title\n=====\n\n" +
+				"some prose that is long enough to wrap at\nforty-five columns, a link (https://x.io/y)\n\n" +
+				"Sub\n---\n\ntext\n",
+		},
+		{
+			name:  "headings and table header coloured",
+			md:    "## Head\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+			width: 80,
+			color: true,
+			want:  "\x1b[1;36mHead\x1b[0m\n\n\x1b[1ma  b\x1b[0m\n1  2\n",
+		},
+		{
+			name:  "table aligned; a pipe in code or escaped stays in its cell; a wide table is not wrapped",
+			md:    "Before:\n\n| ID | value |\n|:---|--:|\n| `a|b` | x \\| y |\n| IRSA101 | a cell far wider than the narrow terminal this renders for |\nafter\n",
+			width: 40,
+			want: "Before:\n\n" +
+				"ID       value\n" +
+				"a|b      x | y\n" +
+				"IRSA101  a cell far wider than the narrow terminal this renders for\n" +
+				"after\n",
+		},
+		{
+			name:  "fenced code indented and never wrapped",
+			md:    "Run:\n\n```sh\naws iam update-assume-role-policy --role-name ROLE --policy-document file://ROLE.json\n```\n",
+			width: 40,
+			want:  "Run:\n\n  aws iam update-assume-role-policy --role-name ROLE --policy-document file://ROLE.json\n",
+		},
+		{
+			name:  "control characters escaped",
+			md:    "# a\x1b[31mred\n\nbell\a here\n",
+			width: 80,
+			want:  "a\\x1b[31mred\n============\n\nbell\\x07 here\n",
+		},
+		{
+			name: "width 0 is the default 100",
+			md:   strings.Repeat("word ", 30),
+			want: strings.TrimSpace(strings.Repeat("word ", 20)) + "\n" + strings.TrimSpace(strings.Repeat("word ", 10)) + "\n",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Terminal(tc.md, tc.width, tc.color)); diff != "" {
+				t.Errorf("Terminal (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

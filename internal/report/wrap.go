@@ -8,7 +8,10 @@ import (
 // width is the column prose wraps at when the terminal's width is not
 // known (Options.Width). Commands and file contents are never wrapped, so
 // they paste as they are.
-const width = 100
+const width = defaultWidth
+
+// defaultWidth is the terminal width assumed when COLUMNS does not say.
+const defaultWidth = 100
 
 // minWrap keeps a deeply indented block from wrapping into a thin column.
 const minWrap = 40

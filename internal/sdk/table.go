@@ -3,19 +3,19 @@ package sdk
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 )
 
-// Table renders the minimum-version table for `irsa-doctor explain
+// Markdown renders the minimum-version table for `irsa-doctor explain
 // sdk-versions`: one row per SDK, the notes, the sources, and the
-// well-known images IRSA408 recognises.
-func (d *Data) Table() string {
+// well-known images IRSA408 and IRSA106 recognise. It is Markdown like a
+// check's documentation, so that explain prints both the same way: as is
+// when piped, rendered (the table lined up) on a terminal.
+func (d *Data) Markdown() string {
 	var b strings.Builder
-	b.WriteString("Minimum AWS SDK versions for IRSA and EKS Pod Identity\n")
-	b.WriteString("(an older SDK cannot use the mechanism: without web identity support it falls back to the\n")
-	b.WriteString("node's role through IMDS; without EKS container credentials it rejects 169.254.170.23)\n\n")
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SDK\tPACKAGE\tIRSA\tEKS POD IDENTITY")
+	b.WriteString("# Minimum AWS SDK versions for IRSA and EKS Pod Identity\n\n")
+	b.WriteString("An older SDK cannot use the mechanism: without web identity support it falls back to the\n")
+	b.WriteString("node's role through IMDS; without EKS container credentials it rejects 169.254.170.23.\n\n")
+	b.WriteString("| SDK | PACKAGE | IRSA | EKS POD IDENTITY |\n|---|---|---|---|\n")
 	var notes []string
 	cell := func(s *SDK, m Mechanism) string {
 		min := s.Minimum(m)
@@ -27,7 +27,7 @@ func (d *Data) Table() string {
 		}
 		v := min.Version
 		if min.Note != "" {
-			notes = append(notes, fmt.Sprintf("[%d] %s, %s: %s", len(notes)+1, s.Name, m, min.Note))
+			notes = append(notes, fmt.Sprintf("%s, %s: %s", s.Name, m, min.Note))
 			v += fmt.Sprintf(" [%d]", len(notes))
 		}
 		return v
@@ -35,28 +35,28 @@ func (d *Data) Table() string {
 	for _, s := range d.SDKs {
 		irsa := cell(s, IRSA)
 		pod := cell(s, PodIdentity)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Package, irsa, pod)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(s.Name), mdCell(s.Package), mdCell(irsa), mdCell(pod))
 	}
-	tw.Flush()
 	if len(notes) > 0 {
-		b.WriteString("\nNotes:\n")
-		for _, n := range notes {
-			b.WriteString("  " + n + "\n")
+		b.WriteString("\nNotes:\n\n")
+		for i, n := range notes {
+			// "[1]" is not a link: no "(url)" follows it.
+			fmt.Fprintf(&b, "- [%d] %s\n", i+1, n)
 		}
 	}
-	b.WriteString("\nSources (Amazon EKS User Guide):\n")
-	fmt.Fprintf(&b, "  IRSA: %s\n", d.Sources["irsa"])
-	fmt.Fprintf(&b, "  EKS Pod Identity: %s\n", d.Sources["podIdentity"])
-	b.WriteString("\nWell-known images that IRSA408 (sdk-too-old) judges by their tag\n")
-	b.WriteString("(other images, and versions no source describes, are not judged):\n")
+	b.WriteString("\n## Sources (Amazon EKS User Guide)\n\n")
+	fmt.Fprintf(&b, "- IRSA: <%s>\n", d.Sources["irsa"])
+	fmt.Fprintf(&b, "- EKS Pod Identity: <%s>\n", d.Sources["podIdentity"])
+	b.WriteString("\n## Well-known images that IRSA408 (sdk-too-old) judges by their tag\n\n")
+	b.WriteString("Other images, and versions no source describes, are not judged.\n\n")
 	for _, im := range d.Images {
 		if im.ClientName() == "" {
 			continue
 		}
-		fmt.Fprintf(&b, "  %s (%s): %s\n", im.Name, im.ClientName(), strings.Join(im.Repositories, ", "))
+		fmt.Fprintf(&b, "- %s (`%s`): %s\n", im.Name, im.ClientName(), codeList(im.Repositories))
 	}
-	b.WriteString("\nImage users (USER) that IRSA106 (token-not-readable) assumes for a container\n")
-	b.WriteString("without runAsUser (other versions: unknown):\n")
+	b.WriteString("\n## Image users (USER) that IRSA106 (token-not-readable) assumes for a container without runAsUser\n\n")
+	b.WriteString("Other versions: unknown.\n\n")
 	for _, im := range d.Images {
 		if len(im.Users) == 0 {
 			continue
@@ -69,7 +69,18 @@ func (d *Data) Table() string {
 			}
 			spans = append(spans, fmt.Sprintf("UID %d in %s", u.UID, span))
 		}
-		fmt.Fprintf(&b, "  %s: %s\n", im.Name, strings.Join(spans, "; "))
+		fmt.Fprintf(&b, "- %s: %s\n", im.Name, strings.Join(spans, "; "))
 	}
 	return b.String()
+}
+
+// mdCell keeps a value inside its table cell: a pipe would end it.
+func mdCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func codeList(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = "`" + s + "`"
+	}
+	return strings.Join(out, ", ")
 }
