@@ -66,22 +66,13 @@ func (f *targetFlags) selectorWithDefault(defaultNS string) (model.Selector, err
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 			return sel, usageErr("--workload %q: want KIND/NAMESPACE/NAME, e.g. deployment/payments/api", w)
 		}
-		kind, ok := workloadKinds[strings.ToLower(parts[0])]
+		kind, ok := model.WorkloadKind(parts[0])
 		if !ok {
-			return sel, usageErr("--workload %q: unknown kind %q (want one of deployment, statefulset, daemonset, replicaset, job, cronjob)", w, parts[0])
+			return sel, usageErr("--workload %q: unknown kind %q (want one of %s)", w, parts[0], model.WorkloadKindNames)
 		}
 		sel.Workloads = append(sel.Workloads, model.WorkloadRef{Kind: kind, Namespace: parts[1], Name: parts[2]})
 	}
 	return sel, nil
-}
-
-var workloadKinds = map[string]string{
-	"deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
-	"statefulset": "StatefulSet", "statefulsets": "StatefulSet", "sts": "StatefulSet",
-	"daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
-	"replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
-	"job": "Job", "jobs": "Job",
-	"cronjob": "CronJob", "cronjobs": "CronJob", "cj": "CronJob",
 }
 
 func namespacedName(flag, v, defaultNS string) (model.NamespacedName, error) {
