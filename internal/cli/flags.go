@@ -97,6 +97,8 @@ type outputFlags struct {
 	Checks     string
 	NoColor    bool
 	FixDir     string
+	Ignore     []string
+	IgnoreFile string
 }
 
 func (f *outputFlags) register(cmd *cobra.Command) {
@@ -107,6 +109,8 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Checks, "checks", "", "comma-separated check IDs or slugs to run; a '-' prefix excludes (--checks -IRSA207)")
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
+	fl.StringArrayVar(&f.Ignore, "ignore", nil, "report the failures of CHECK (ID or slug) as ignored, everywhere or only about KIND/NS/NAME (KIND/NAME for iamrole, oidcprovider): CHECK[:KIND/NS/NAME] (repeatable)")
+	fl.StringVar(&f.IgnoreFile, "ignore-file", "", "YAML file of suppressions, each with check, reason, and optionally object and expires (docs/contract.md)")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions(failOnValues(), cobra.ShellCompDirectiveNoFileComp))
 }
 
