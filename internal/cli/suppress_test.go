@@ -162,6 +162,14 @@ func TestIgnoreUsageErrors(t *testing.T) {
 			oneLineErr(t, r, tc.want)
 		})
 	}
+	// scan judges the values before it reads the kubeconfig or calls anything.
+	t.Run("scan", func(t *testing.T) {
+		r := runCLI(t, "", "scan", "--kubeconfig", "no-such-kubeconfig", "--ignore-file", noReason)
+		if r.code != ExitUsage {
+			t.Errorf("exit %d, want 2", r.code)
+		}
+		oneLineErr(t, r, `--ignore-file `+noReason+`:2: entry for IRSA205 without a reason`)
+	})
 }
 
 // annotatedBundle is examples/trust-subject-mismatch with files of
