@@ -5,6 +5,7 @@
 //
 // It reads the snapshot for annotations and owners, the check registry to
 // resolve IDs and slugs, and the model's workload kinds and owner index.
-// It performs no I/O: the CLI reads the file and prints the warnings.
-// Nothing but internal/cli imports it.
+// It performs no I/O: the CLI reads the file and prints the warnings. It
+// must not import report, bundle or the collectors (it judges a result,
+// it does not render or collect); nothing but internal/cli imports it.
 package suppress
