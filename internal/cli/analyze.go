@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/suppress"
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
@@ -174,6 +178,9 @@ type diagnosis struct {
 	out      outputFlags
 	// incomplete: a live collection cut short (liveResult.incomplete).
 	incomplete string
+	// ignore holds the rules of --ignore and --ignore-file, expired ones
+	// too: run reports those when it has the clock.
+	ignore []suppress.Rule
 }
 
 func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
@@ -193,7 +200,56 @@ func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &diagnosis{selector: sel, checks: checks, format: format, failOn: failOn, out: o}, nil
+	ignore, err := o.ignoreRules()
+	if err != nil {
+		return nil, err
+	}
+	return &diagnosis{selector: sel, checks: checks, format: format, failOn: failOn, out: o, ignore: ignore}, nil
+}
+
+// ignoreRules parses --ignore and reads --ignore-file.
+func (f *outputFlags) ignoreRules() ([]suppress.Rule, error) {
+	var rules []suppress.Rule
+	for _, v := range f.Ignore {
+		r, err := suppress.ParseFlag(v)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		rules = append(rules, r)
+	}
+	if f.IgnoreFile == "" {
+		return rules, nil
+	}
+	data, err := os.ReadFile(f.IgnoreFile)
+	if err != nil {
+		return nil, usageErr("--ignore-file %s: %v (give the path of a YAML file of suppressions)", f.IgnoreFile, errors.Unwrap(err))
+	}
+	fileRules, err := suppress.ParseFile(f.IgnoreFile, data)
+	if err != nil {
+		return nil, usageErr("--ignore-file %v", err)
+	}
+	return append(rules, fileRules...), nil
+}
+
+// suppress applies the suppressions to res: --ignore, --ignore-file (an
+// expired entry is not applied, and said so on stderr: its finding fails
+// again, and the warning tells why the run that passed yesterday fails
+// today) and the irsa-doctor.io/ignore annotations of the snapshot.
+func (d *diagnosis) suppress(deps Deps, snap *snapshot.Snapshot, res *finding.Result, now time.Time) {
+	var active []suppress.Rule
+	for _, r := range d.ignore {
+		if r.Expired(now) {
+			fmt.Fprintf(deps.ErrOut, "irsa-doctor: --ignore-file %s: the entry for %s expired on %s and is not applied (renew its expires date or remove it)\n",
+				termsafe.Escape(r.Source), r.Check, r.Expires)
+			continue
+		}
+		active = append(active, r)
+	}
+	annotated, warnings := suppress.Annotations(snap)
+	for _, w := range warnings {
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s\n", termsafe.Escape(w))
+	}
+	suppress.Apply(res, snap, append(active, annotated...))
 }
 
 // run judges the snapshot, renders the report and returns the exit status.
@@ -213,6 +269,8 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	now := deps.Now()
 	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
+	// Before markIncomplete: Apply summarises again.
+	d.suppress(deps, snap, res, now)
 	undiagnosed := markIncomplete(res, d.incomplete)
 	if err := report.Write(deps.Out, res, deps.reportOptions(&d.out, d.format)); err != nil {
 		return fmt.Errorf("write report: %w", err)

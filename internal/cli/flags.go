@@ -67,22 +67,13 @@ func (f *targetFlags) selectorWithDefault(defaultNS string) (model.Selector, err
 		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
 			return sel, usageErr("--workload %q: want KIND/NAMESPACE/NAME, e.g. deployment/payments/api", w)
 		}
-		kind, ok := workloadKinds[strings.ToLower(parts[0])]
+		kind, ok := model.WorkloadKind(parts[0])
 		if !ok {
-			return sel, usageErr("--workload %q: unknown kind %q (want one of deployment, statefulset, daemonset, replicaset, job, cronjob)", w, parts[0])
+			return sel, usageErr("--workload %q: unknown kind %q (want one of %s)", w, parts[0], model.WorkloadKindNames)
 		}
 		sel.Workloads = append(sel.Workloads, model.WorkloadRef{Kind: kind, Namespace: parts[1], Name: parts[2]})
 	}
 	return sel, nil
-}
-
-var workloadKinds = map[string]string{
-	"deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
-	"statefulset": "StatefulSet", "statefulsets": "StatefulSet", "sts": "StatefulSet",
-	"daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
-	"replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
-	"job": "Job", "jobs": "Job",
-	"cronjob": "CronJob", "cronjobs": "CronJob", "cj": "CronJob",
 }
 
 func namespacedName(flag, v, defaultNS string) (model.NamespacedName, error) {
@@ -108,6 +99,8 @@ type outputFlags struct {
 	Checks     string
 	NoColor    bool
 	FixDir     string
+	Ignore     []string
+	IgnoreFile string
 }
 
 func (f *outputFlags) register(cmd *cobra.Command) {
@@ -119,6 +112,8 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Checks, "checks", "", "comma-separated check IDs or slugs to run; a '-' prefix excludes (--checks -IRSA207)")
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
+	fl.StringArrayVar(&f.Ignore, "ignore", nil, "report the failures of CHECK (ID or slug) as ignored, everywhere or only about KIND/NS/NAME (KIND/NAME for iamrole, oidcprovider): CHECK[:KIND/NS/NAME] (repeatable)")
+	fl.StringVar(&f.IgnoreFile, "ignore-file", "", "YAML file of suppressions, each with check, reason, and optionally object and expires (docs/contract.md)")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions(failOnValues(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("checks", completeChecks)
 }

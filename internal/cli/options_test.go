@@ -107,11 +107,12 @@ func TestNewCmdAnalyze(t *testing.T) {
 		},
 		{
 			name: "output flags",
-			args: "b -o json --show-passed --fail-on warning --checks IRSA205,-IRSA207 --no-color --fix-dir fixes",
+			args: "b -o json --show-passed --fail-on warning --checks IRSA205,-IRSA207 --no-color --fix-dir fixes" +
+				" --ignore IRSA207 --ignore IRSA205:sa/payments/s3-reader --ignore-file ignore.yaml",
 			want: AnalyzeOptions{
 				Paths: []string{"b"},
 				Output: outputFlags{Output: "json", ShowPassed: true, FailOn: "warning", Checks: "IRSA205,-IRSA207",
-					NoColor: true, FixDir: "fixes"},
+					NoColor: true, FixDir: "fixes", Ignore: []string{"IRSA207", "IRSA205:sa/payments/s3-reader"}, IgnoreFile: "ignore.yaml"},
 			},
 		},
 		{
@@ -173,11 +174,11 @@ func TestNewCmdScan(t *testing.T) {
 		},
 		{
 			name: "target and output flags",
-			args: "-A --workload sts/data/db -o json --fail-on none",
+			args: "-A --workload sts/data/db -o json --fail-on none --ignore trust-too-broad --ignore-file ci/ignore.yaml",
 			want: ScanOptions{
 				Live:    defaultLive,
 				Targets: targetFlags{AllNamespaces: true, Workloads: []string{"sts/data/db"}},
-				Output:  outputFlags{Output: "json", FailOn: "none"},
+				Output:  outputFlags{Output: "json", FailOn: "none", Ignore: []string{"trust-too-broad"}, IgnoreFile: "ci/ignore.yaml"},
 			},
 		},
 		{

@@ -196,10 +196,12 @@ func TestSummarise(t *testing.T) {
 			{CheckID: "IRSA304", Severity: SeverityError, Status: StatusSkipped},
 			{CheckID: "IRSA401", Severity: SeverityWarning, Status: StatusSkipped},
 			{CheckID: "IRSA201", Severity: SeverityError, Status: StatusPass},
+			// Ignored: counted apart, never in fail nor bySeverity.
+			{CheckID: "IRSA208", Severity: SeverityError, Status: StatusIgnored, Ignored: &Ignored{Reason: "r", Source: "--ignore IRSA208"}},
 		},
 	}
 	r.Summarise()
-	want := Summary{Targets: 2, Fail: 3, Skipped: 2, Pass: 1, BySeverity: map[string]int{"error": 2, "warning": 1, "info": 0}}
+	want := Summary{Targets: 2, Fail: 3, Skipped: 2, Pass: 1, Ignored: 1, BySeverity: map[string]int{"error": 2, "warning": 1, "info": 0}}
 	if d := cmp.Diff(want, r.Summary); d != "" {
 		t.Errorf("summary (-want +got):\n%s", d)
 	}
