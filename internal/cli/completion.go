@@ -9,6 +9,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
@@ -106,7 +107,7 @@ func registerBundleCompletion(cmd *cobra.Command) {
 			// The flag's kind is lower case (deployment/payments/api);
 			// a kind it does not take is not offered.
 			kind := strings.ToLower(w.Kind)
-			if _, ok := workloadKinds[kind]; !ok {
+			if _, ok := model.WorkloadKind(kind); !ok {
 				continue
 			}
 			for _, v := range appendName(nil, ns, w.Namespace, w.Name) {
