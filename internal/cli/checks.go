@@ -35,15 +35,27 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			docs := []checkDoc{}
+			for _, c := range check.All {
+				docs = append(docs, checkDoc{CheckID: c.ID, Slug: c.Slug, Title: c.Title, Severity: string(c.Severity), Doc: c.Doc, Fix: c.Fix})
+			}
 			switch format {
 			case report.FormatJSON:
-				docs := []checkDoc{}
-				for _, c := range check.All {
-					docs = append(docs, checkDoc{CheckID: c.ID, Slug: c.Slug, Title: c.Title, Severity: string(c.Severity), Doc: c.Doc, Fix: c.Fix})
-				}
 				enc := json.NewEncoder(deps.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(docs)
+			case report.FormatYAML:
+				// The JSON list as YAML, in the same key order.
+				doc, err := json.Marshal(docs)
+				if err != nil {
+					return fmt.Errorf("checks: %w", err)
+				}
+				out, err := report.JSONToYAML(doc)
+				if err != nil {
+					return fmt.Errorf("checks: %w", err)
+				}
+				_, err = deps.Out.Write(out)
+				return err
 			case report.FormatText:
 				tw := tabwriter.NewWriter(deps.Out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSLUG\tSEVERITY\tTITLE")

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
@@ -15,10 +16,13 @@ const (
 	FormatText Format = "text"
 	// FormatJSON is the versioned document of docs/contract.md.
 	FormatJSON Format = "json"
+	// FormatYAML is the JSON document as YAML (docs/json.md), for those who
+	// read kubectl's -o yaml.
+	FormatYAML Format = "yaml"
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON}
+var Formats = []Format{FormatText, FormatJSON, FormatYAML}
 
 // Options say how to render.
 type Options struct {
@@ -38,7 +42,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown output format %q (want text or json)", s)
+	return "", fmt.Errorf("unknown output format %q (want %s)", s, formatList())
 }
 
 // Write renders r to w. An empty Format means text.
@@ -51,6 +55,20 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 		return writeText(w, r, opts)
 	case FormatJSON:
 		return writeJSON(w, r)
+	case FormatYAML:
+		return writeYAML(w, r)
 	}
-	return fmt.Errorf("render report: unknown output format %q (want text or json)", opts.Format)
+	return fmt.Errorf("render report: unknown output format %q (want %s)", opts.Format, formatList())
+}
+
+// formatList names Formats for an error: "text, json or yaml".
+func formatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

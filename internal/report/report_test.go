@@ -120,9 +120,10 @@ func TestParseFormat(t *testing.T) {
 	}{
 		{in: "text", want: FormatText},
 		{in: "json", want: FormatJSON},
-		{in: "yaml", wantErr: `unknown output format "yaml" (want text or json)`},
-		{in: "JSON", wantErr: `unknown output format "JSON" (want text or json)`},
-		{in: "", wantErr: `unknown output format "" (want text or json)`},
+		{in: "yaml", want: FormatYAML},
+		{in: "yml", wantErr: `unknown output format "yml" (want ` + formatList() + `)`},
+		{in: "JSON", wantErr: `unknown output format "JSON" (want ` + formatList() + `)`},
+		{in: "", wantErr: `unknown output format "" (want ` + formatList() + `)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -157,8 +158,10 @@ func TestWriteErrors(t *testing.T) {
 			wantErr: "write text report: disk full"},
 		{name: "json writer fails", r: healthyResult(), opts: Options{Format: FormatJSON}, broken: true,
 			wantErr: "write json report: disk full"},
-		{name: "unknown format", r: healthyResult(), opts: Options{Format: "sarif"},
-			wantErr: `render report: unknown output format "sarif" (want text or json)`},
+		{name: "yaml writer fails", r: healthyResult(), opts: Options{Format: FormatYAML}, broken: true,
+			wantErr: "write yaml report: disk full"},
+		{name: "unknown format", r: healthyResult(), opts: Options{Format: "toml"},
+			wantErr: `render report: unknown output format "toml" (want ` + formatList() + `)`},
 		{name: "nil result", opts: Options{Format: FormatText}, wantErr: "render report: no result"},
 	}
 	for _, tc := range tests {
