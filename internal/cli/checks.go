@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 )
@@ -56,6 +57,15 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 				}
 				_, err = deps.Out.Write(out)
 				return err
+			case report.FormatMarkdown:
+				// The registry's own text: trusted, but titles hold
+				// Markdown characters (a "|" would split a cell).
+				fmt.Fprintln(deps.Out, "| ID | Slug | Severity | Title |")
+				fmt.Fprintln(deps.Out, "| --- | --- | --- | --- |")
+				for _, c := range check.All {
+					fmt.Fprintf(deps.Out, "| %s | %s | %s | %s |\n", finding.MarkdownText(c.ID), finding.MarkdownText(c.Slug), c.Severity, finding.MarkdownText(c.Title))
+				}
+				return nil
 			case report.FormatText:
 				tw := tabwriter.NewWriter(deps.Out, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSLUG\tSEVERITY\tTITLE")

@@ -19,10 +19,12 @@ const (
 	// FormatYAML is the JSON document as YAML (docs/json.md), for those who
 	// read kubectl's -o yaml.
 	FormatYAML Format = "yaml"
+	// FormatMarkdown is the report for a ticket or a pull request comment.
+	FormatMarkdown Format = "markdown"
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON, FormatYAML}
+var Formats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown}
 
 // Options say how to render.
 type Options struct {
@@ -57,6 +59,8 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 		return writeJSON(w, r)
 	case FormatYAML:
 		return writeYAML(w, r)
+	case FormatMarkdown:
+		return writeMarkdown(w, r, opts)
 	}
 	return fmt.Errorf("render report: unknown output format %q (want %s)", opts.Format, formatList())
 }

@@ -63,6 +63,14 @@ var goldenCases = []struct {
 	{"multi-failure.json", multiFailureResult, Options{Format: FormatJSON}},
 	{"shared.json", sharedResult, Options{Format: FormatJSON}},
 	{"gaps.json", gapsResult, Options{Format: FormatJSON}},
+	{"shared.yaml", sharedResult, Options{Format: FormatYAML}},
+	{"multi-failure.md", multiFailureResult, Options{Format: FormatMarkdown}},
+	{"shared.md", sharedResult, Options{Format: FormatMarkdown}},
+	{"skipped.md", skippedResult, Options{Format: FormatMarkdown}},
+	{"gaps.md", gapsResult, Options{Format: FormatMarkdown}},
+	{"pod-identity.md", podIdentityResult, Options{Format: FormatMarkdown}},
+	{"ignored.md", ignoredResult, Options{Format: FormatMarkdown}},
+	{"show-passed.md", showPassedResult, Options{Format: FormatMarkdown, ShowPassed: true}},
 }
 
 func TestGolden(t *testing.T) {
