@@ -51,6 +51,9 @@ func (m *mdReport) para(lines ...string) {
 func (m *mdReport) render() {
 	m.para("# irsa-doctor report")
 	m.para(mdText(m.header()))
+	if inc := m.r.Summary.Incomplete; inc != "" {
+		m.para("**Collection " + mdText(inc) + "**: the report covers what was collected by then (see \"Could not collect\").")
+	}
 	m.summary()
 	m.findings()
 	m.notChecked()
@@ -263,7 +266,13 @@ func (m *mdReport) findings() {
 	groups := Groups(m.r, func(f finding.Finding) bool { return f.Status == finding.StatusFail })
 	if len(groups) == 0 {
 		verdict := "No problems found."
-		if n := len(m.r.Gaps); n > 0 {
+		n := 0
+		for _, g := range m.r.Gaps {
+			if !isCopies(g) {
+				n++
+			}
+		}
+		if n > 0 {
 			verdict = "No problems found in what could be checked (" + plural(n, "fact", "facts") + " not collected)."
 		}
 		m.para(verdict)
@@ -525,7 +534,14 @@ func (m *mdReport) input() {
 		m.para(lines...)
 	}
 	lines = nil
+	var copies []string
 	for _, g := range m.r.Gaps {
+		// Copies of one object that differ, settled on one copy, are a
+		// warning about the input, not a fact missing.
+		if isCopies(g) {
+			copies = append(copies, "- "+mdText(g.Resource+": "+g.Reason))
+			continue
+		}
 		var what []string
 		for _, s := range []string{g.Source, g.Operation, g.Resource} {
 			if s != "" {
@@ -537,6 +553,10 @@ func (m *mdReport) input() {
 			line += ": " + g.Reason
 		}
 		lines = append(lines, "- "+mdText(termsafe.Escape(line)))
+	}
+	if len(copies) > 0 {
+		m.para("## Copies that differ")
+		m.para(copies...)
 	}
 	if len(lines) > 0 {
 		m.para("## Could not collect")

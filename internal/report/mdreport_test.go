@@ -111,3 +111,108 @@ func TestMarkdownSummaryOrder(t *testing.T) {
 		t.Errorf("no healthy count:\n%s", out)
 	}
 }
+
+// cells counts a table row's cells: its pipes that no backslash escapes,
+// less one.
+func cells(row string) int {
+	n := 0
+	for i := 0; i < len(row); i++ {
+		switch row[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n - 1
+}
+
+// checkMarkdownShape asserts what a Markdown reader relies on: every row
+// of the summary table has the header's cells, every fence is closed, and
+// nothing a terminal acts on is printed raw.
+func checkMarkdownShape(t *testing.T, out string) {
+	t.Helper()
+	for i, r := range out {
+		if r != '\n' && termsafe.Unsafe(r) {
+			t.Fatalf("raw %U at byte %d", r, i)
+		}
+	}
+	header := -1
+	open := 0
+	for _, l := range strings.Split(out, "\n") {
+		trimmed := strings.TrimLeft(l, " ")
+		ticks := len(trimmed) - len(strings.TrimLeft(trimmed, "`"))
+		switch {
+		case open == 0 && ticks >= 3:
+			open = ticks
+			continue
+		case open > 0 && ticks >= open && strings.Trim(trimmed, "`") == "":
+			open = 0
+			continue
+		case open > 0:
+			continue
+		}
+		if strings.HasPrefix(l, "| ") {
+			if header < 0 {
+				header = cells(l)
+			} else if got := cells(l); got != header {
+				t.Errorf("table row has %d cells, header %d: %q", got, header, l)
+			}
+		}
+	}
+	if open > 0 {
+		t.Errorf("a fence of %d backticks is not closed", open)
+	}
+}
+
+func TestMarkdownShape(t *testing.T) {
+	for _, tc := range goldenCases {
+		t.Run(tc.name, func(t *testing.T) {
+			checkMarkdownShape(t, string(render(t, tc.result(), Options{Format: FormatMarkdown})))
+		})
+	}
+	t.Run("hostile", func(t *testing.T) {
+		checkMarkdownShape(t, string(render(t, mdHostileResult(), Options{Format: FormatMarkdown})))
+	})
+}
+
+// FuzzMarkdown: any string in a target's name, a message, evidence and a
+// fix file keeps the table's columns and the fences closed, and prints
+// nothing a terminal acts on.
+func FuzzMarkdown(f *testing.F) {
+	for _, s := range []string{"", "a|b", "```", "a\n````\nb", "\\|", "\x1b[2J", "\u202e", "\xff", "- x\n1. y", "`"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := mdHostileResult()
+		r.Targets[0].Name = s
+		r.Targets[0].Namespace = s
+		r.Findings[0].Subject.Name = s
+		r.Findings[0].Message = s
+		r.Findings[0].Evidence = append(r.Findings[0].Evidence, finding.Evidence{Source: s, Ref: s, Value: s})
+		r.Findings[0].Fix.Files = append(r.Findings[0].Fix.Files, finding.File{Name: "f.json", Content: s})
+		r.Findings[1].Message = "missing (capture: " + s + ")"
+		checkMarkdownShape(t, string(render(t, r, Options{Format: FormatMarkdown})))
+	})
+}
+
+// TestMarkdownIncompleteAndCopies: a collection cut short says so under
+// the header; copies that differ are a warning of their own, not a fact
+// that could not be collected.
+func TestMarkdownIncompleteAndCopies(t *testing.T) {
+	r := gapsResult()
+	r.Summary.Incomplete = "incomplete: timed out after 5m"
+	r.Gaps = append(r.Gaps, finding.Gap{Source: "bundle", Operation: "copies", Resource: "ServiceAccount payments/s3-reader",
+		Reason: "2 copies differ; used b/sa.json"})
+	out := string(render(t, r, Options{Format: FormatMarkdown}))
+	for _, want := range []string{
+		"\n**Collection incomplete: timed out after 5m**: the report covers what was collected by then",
+		"\n## Copies that differ\n\n- ServiceAccount payments/s3-reader: 2 copies differ; used b/sa.json\n",
+		"\n## Could not collect\n\n- aws iam:GetRole arn:aws:iam::111122223333:role/s3-reader: AccessDenied\n- aws iam:ListOpenIDConnectProviders: AccessDenied\n",
+		"No problems found in what could be checked (2 facts not collected).",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
