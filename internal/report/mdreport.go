@@ -103,9 +103,10 @@ type targetRow struct {
 	ids      []string
 }
 
-// concerns reports the failing findings' check IDs and worst severity for
-// each target: a finding concerns the targets it is about and those its
-// Affects lists.
+// rows sorts the targets into the summary table's rows, with the check IDs
+// and worst severity of the failures that concern them, and the healthy
+// ones. A finding concerns the target it is about and those its Affects
+// lists.
 func (m *mdReport) rows() (failing []targetRow, healthy []finding.Target) {
 	type acc struct {
 		sev finding.Severity
