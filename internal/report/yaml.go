@@ -26,11 +26,11 @@ import (
 // drift from it. And YAML emitters print bidi overrides and other format
 // characters raw in their scalars (go.yaml.in/yaml/v3 writes U+202E and
 // U+200B as they are, even in its double-quoted style), while -o yaml is
-// read in terminals: here
-// every string is written plain only when it is ASCII that no YAML reader
-// resolves to anything but that string, else double-quoted with escapes
-// for every character termsafe calls unsafe, or, for a readable
-// multi-line value such as a policy, as a literal block scalar.
+// read in terminals: here every string is written plain only when it is
+// ASCII that no YAML reader resolves to anything but that string, else
+// double-quoted with escapes for every character termsafe calls unsafe,
+// or, for a readable multi-line value such as a policy, as a literal
+// block scalar.
 func writeYAML(w io.Writer, r *finding.Result) error {
 	var doc bytes.Buffer
 	if err := writeJSON(&doc, r); err != nil {
