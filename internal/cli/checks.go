@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 )
 
@@ -22,8 +23,9 @@ type checkDoc struct {
 }
 
 // checksFormats are the formats `checks` lists the registry in: a table
-// (wide adds each check's doc), or the JSON of docs/contract.md.
-var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatWide}
+// (wide adds each check's doc), the JSON of docs/contract.md, or it as YAML or
+// a Markdown table.
+var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatYAML, report.FormatMarkdown, report.FormatWide}
 
 // NewCmdChecks lists the registry.
 func NewCmdChecks(deps Deps) *cobra.Command {
@@ -37,15 +39,36 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			docs := []checkDoc{}
+			for _, c := range check.All {
+				docs = append(docs, checkDoc{CheckID: c.ID, Slug: c.Slug, Title: c.Title, Severity: string(c.Severity), Doc: c.Doc, Fix: c.Fix})
+			}
 			switch format {
 			case report.FormatJSON:
-				docs := []checkDoc{}
-				for _, c := range check.All {
-					docs = append(docs, checkDoc{CheckID: c.ID, Slug: c.Slug, Title: c.Title, Severity: string(c.Severity), Doc: c.Doc, Fix: c.Fix})
-				}
 				enc := json.NewEncoder(deps.Out)
 				enc.SetIndent("", "  ")
 				return enc.Encode(docs)
+			case report.FormatYAML:
+				// The JSON list as YAML, in the same key order.
+				doc, err := json.Marshal(docs)
+				if err != nil {
+					return fmt.Errorf("checks: %w", err)
+				}
+				out, err := report.JSONToYAML(doc)
+				if err != nil {
+					return fmt.Errorf("checks: %w", err)
+				}
+				_, err = deps.Out.Write(out)
+				return err
+			case report.FormatMarkdown:
+				// The registry's own text: trusted, but titles hold
+				// Markdown characters (a "|" would split a cell).
+				fmt.Fprintln(deps.Out, "| ID | Slug | Severity | Title |")
+				fmt.Fprintln(deps.Out, "| --- | --- | --- | --- |")
+				for _, c := range check.All {
+					fmt.Fprintf(deps.Out, "| %s | %s | %s | %s |\n", finding.MarkdownText(c.ID), finding.MarkdownText(c.Slug), c.Severity, finding.MarkdownText(c.Title))
+				}
+				return nil
 			case report.FormatText, report.FormatWide:
 				wide := format == report.FormatWide
 				tw := tabwriter.NewWriter(deps.Out, 0, 4, 2, ' ', 0)

@@ -16,6 +16,11 @@ const (
 	FormatText Format = "text"
 	// FormatJSON is the versioned document of docs/contract.md.
 	FormatJSON Format = "json"
+	// FormatYAML is the JSON document as YAML (docs/json.md), for those who
+	// read kubectl's -o yaml.
+	FormatYAML Format = "yaml"
+	// FormatMarkdown is the report for a ticket or a pull request comment.
+	FormatMarkdown Format = "markdown"
 	// FormatWide is the text report whose summary table adds the
 	// namespace, ServiceAccount, role ARN and images, as kubectl's wide
 	// output adds columns.
@@ -23,7 +28,7 @@ const (
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON, FormatWide}
+var Formats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown, FormatWide}
 
 // Options say how to render.
 type Options struct {
@@ -62,11 +67,7 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
-		names[i] = string(f)
-	}
-	return "", fmt.Errorf("unknown output format %q (want one of %s)", s, strings.Join(names, ", "))
+	return "", fmt.Errorf("unknown output format %q (want %s)", s, formatList())
 }
 
 // Write renders r to w. An empty Format means text.
@@ -82,6 +83,22 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 		return writeText(w, r, opts)
 	case FormatJSON:
 		return writeJSON(w, r)
+	case FormatYAML:
+		return writeYAML(w, r)
+	case FormatMarkdown:
+		return writeMarkdown(w, r, opts)
 	}
-	return fmt.Errorf("render report: unknown output format %q", opts.Format)
+	return fmt.Errorf("render report: unknown output format %q (want %s)", opts.Format, formatList())
+}
+
+// formatList names Formats for an error: "text, json or yaml".
+func formatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -63,6 +63,14 @@ var goldenCases = []struct {
 	{"multi-failure.json", multiFailureResult, Options{Format: FormatJSON}},
 	{"shared.json", sharedResult, Options{Format: FormatJSON}},
 	{"gaps.json", gapsResult, Options{Format: FormatJSON}},
+	{"shared.yaml", sharedResult, Options{Format: FormatYAML}},
+	{"multi-failure.md", multiFailureResult, Options{Format: FormatMarkdown}},
+	{"shared.md", sharedResult, Options{Format: FormatMarkdown}},
+	{"skipped.md", skippedResult, Options{Format: FormatMarkdown}},
+	{"gaps.md", gapsResult, Options{Format: FormatMarkdown}},
+	{"pod-identity.md", podIdentityResult, Options{Format: FormatMarkdown}},
+	{"ignored.md", ignoredResult, Options{Format: FormatMarkdown}},
+	{"show-passed.md", showPassedResult, Options{Format: FormatMarkdown, ShowPassed: true}},
 }
 
 func TestGolden(t *testing.T) {
@@ -120,10 +128,11 @@ func TestParseFormat(t *testing.T) {
 	}{
 		{in: "text", want: FormatText},
 		{in: "json", want: FormatJSON},
+		{in: "yaml", want: FormatYAML},
 		{in: "wide", want: FormatWide},
-		{in: "xml", wantErr: `unknown output format "xml" (want one of ` + formatList() + `)`},
-		{in: "JSON", wantErr: `unknown output format "JSON" (want one of ` + formatList() + `)`},
-		{in: "", wantErr: `unknown output format "" (want one of ` + formatList() + `)`},
+		{in: "yml", wantErr: `unknown output format "yml" (want ` + formatList() + `)`},
+		{in: "JSON", wantErr: `unknown output format "JSON" (want ` + formatList() + `)`},
+		{in: "", wantErr: `unknown output format "" (want ` + formatList() + `)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -139,15 +148,6 @@ func TestParseFormat(t *testing.T) {
 			}
 		})
 	}
-}
-
-// formatList is Formats as the error lists them.
-func formatList() string {
-	var names []string
-	for _, f := range Formats {
-		names = append(names, string(f))
-	}
-	return strings.Join(names, ", ")
 }
 
 type failingWriter struct{}
@@ -167,8 +167,10 @@ func TestWriteErrors(t *testing.T) {
 			wantErr: "write text report: disk full"},
 		{name: "json writer fails", r: healthyResult(), opts: Options{Format: FormatJSON}, broken: true,
 			wantErr: "write json report: disk full"},
-		{name: "unknown format", r: healthyResult(), opts: Options{Format: "xml"},
-			wantErr: `render report: unknown output format "xml"`},
+		{name: "yaml writer fails", r: healthyResult(), opts: Options{Format: FormatYAML}, broken: true,
+			wantErr: "write yaml report: disk full"},
+		{name: "unknown format", r: healthyResult(), opts: Options{Format: "toml"},
+			wantErr: `render report: unknown output format "toml" (want ` + formatList() + `)`},
 		{name: "nil result", opts: Options{Format: FormatText}, wantErr: "render report: no result"},
 	}
 	for _, tc := range tests {

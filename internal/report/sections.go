@@ -132,45 +132,6 @@ func (t *text) details() {
 	}
 }
 
-// captures returns the commands a skip reason names, each ending at the
-// parenthesis that closes its "(capture ...: " or at "; ".
-func captures(msg string) []string {
-	var out []string
-	for i := 0; i < len(msg); {
-		j := strings.Index(msg[i:], "(capture")
-		if j < 0 {
-			break
-		}
-		start := i + j
-		colon := strings.Index(msg[start:], ": ")
-		if colon < 0 {
-			break
-		}
-		cmdStart := start + colon + 2
-		depth, end := 1, -1
-		for k := cmdStart; k < len(msg) && end < 0; k++ {
-			switch msg[k] {
-			case '(':
-				depth++
-			case ')':
-				depth--
-				if depth == 0 {
-					end = k
-				}
-			}
-		}
-		if end < 0 {
-			break
-		}
-		cmd, _, _ := strings.Cut(msg[cmdStart:end], "; ")
-		if cmd = strings.TrimSpace(cmd); cmd != "" {
-			out = append(out, cmd)
-		}
-		i = end + 1
-	}
-	return out
-}
-
 // saved makes a capture command that prints to its output write a file
 // instead, for the bundle: aws SERVICE OPERATION ... > OPERATION.json,
 // kubectl get KINDS ... > KINDS.json (the reader knows a file by its
