@@ -213,7 +213,11 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
 	undiagnosed := markIncomplete(res, d.incomplete)
-	if err := report.Write(deps.Out, res, report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}); err != nil {
+	ropts := report.Options{Format: d.format, Color: deps.color(d.out.NoColor), ShowPassed: d.out.ShowPassed}
+	if d.format == report.FormatSARIF {
+		ropts.Rules = sarifRules()
+	}
+	if err := report.Write(deps.Out, res, ropts); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if d.out.FixDir != "" {
@@ -500,7 +504,7 @@ func buildResult(deps Deps, snap *snapshot.Snapshot, out *check.Output, showPass
 		res.Input.AccountID = snap.Caller.Account
 	}
 	for _, f := range snap.Files {
-		res.Input.Files = append(res.Input.Files, finding.InputFile{Path: f.Path, RecognisedAs: f.RecognisedAs, Error: f.Error})
+		res.Input.Files = append(res.Input.Files, finding.InputFile{Path: f.Path, RecognisedAs: f.RecognisedAs, Error: f.Error, Lines: f.Lines})
 	}
 	for _, g := range snap.Gaps {
 		res.Gaps = append(res.Gaps, finding.Gap{Source: g.Source, Operation: g.Operation, Resource: g.Resource, Reason: g.Reason})

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
 )
@@ -51,6 +52,11 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Slug, c.Severity, c.Title)
 				}
 				return tw.Flush()
+			case report.FormatSARIF:
+				// A log whose one run has every check as a rule and no
+				// results: what a code-scanning UI needs to describe them.
+				res := &finding.Result{Tool: finding.Tool{Name: "irsa-doctor", Version: deps.Version}}
+				return report.Write(deps.Out, res, report.Options{Format: report.FormatSARIF, Rules: sarifRules()})
 			}
 			// A format added to report.Formats needs a rendering here too
 			// (TestChecksEveryFormat).
@@ -95,4 +101,16 @@ func explainSDKVersions(deps Deps) error {
 	}
 	_, err = fmt.Fprint(deps.Out, d.Table())
 	return err
+}
+
+// sarifRules describes the registry for -o sarif: report does not import
+// internal/check, so the rules (with each check's page, as explain prints
+// it) are handed to it in report.Options.
+func sarifRules() []report.Rule {
+	rules := make([]report.Rule, 0, len(check.All))
+	for _, c := range check.All {
+		rules = append(rules, report.Rule{ID: c.ID, Slug: c.Slug, Title: c.Title, Severity: c.Severity,
+			Description: c.Doc, Help: check.Explain(c)})
+	}
+	return rules
 }

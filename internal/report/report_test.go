@@ -120,9 +120,12 @@ func TestParseFormat(t *testing.T) {
 	}{
 		{in: "text", want: FormatText},
 		{in: "json", want: FormatJSON},
-		{in: "yaml", wantErr: `unknown output format "yaml" (want text or json)`},
-		{in: "JSON", wantErr: `unknown output format "JSON" (want text or json)`},
-		{in: "", wantErr: `unknown output format "" (want text or json)`},
+		{in: "sarif", want: FormatSARIF},
+		// The error names every format (formatList reads Formats, so a
+		// format added there is named without editing this table).
+		{in: "xml", wantErr: `unknown output format "xml" (want ` + formatList() + `)`},
+		{in: "JSON", wantErr: `unknown output format "JSON" (want ` + formatList() + `)`},
+		{in: "", wantErr: `unknown output format "" (want ` + formatList() + `)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
@@ -157,8 +160,10 @@ func TestWriteErrors(t *testing.T) {
 			wantErr: "write text report: disk full"},
 		{name: "json writer fails", r: healthyResult(), opts: Options{Format: FormatJSON}, broken: true,
 			wantErr: "write json report: disk full"},
-		{name: "unknown format", r: healthyResult(), opts: Options{Format: "sarif"},
-			wantErr: `render report: unknown output format "sarif" (want text or json)`},
+		{name: "sarif writer fails", r: healthyResult(), opts: Options{Format: FormatSARIF}, broken: true,
+			wantErr: "write sarif report: disk full"},
+		{name: "unknown format", r: healthyResult(), opts: Options{Format: "xml"},
+			wantErr: `render report: unknown output format "xml" (want ` + formatList() + `)`},
 		{name: "nil result", opts: Options{Format: FormatText}, wantErr: "render report: no result"},
 	}
 	for _, tc := range tests {
@@ -675,5 +680,11 @@ ServiceAccount ops/backup  (mechanism: irsa)
 				t.Errorf("text (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestFormatList(t *testing.T) {
+	if got := formatList(); !strings.HasPrefix(got, "text, json") || !strings.Contains(got, " or ") {
+		t.Errorf("formatList() = %q, want Formats joined as \"text, json, ... or ...\"", got)
 	}
 }
