@@ -228,7 +228,7 @@ type InputFile struct {
 	// Lines is the file's line count (an addition to docs/contract.md's
 	// document; absent when the file was not read): -o sarif points at
 	// the whole file with it.
-	Lines int `json:"lines,omitempty"`
+	Lines int `json:"lines,omitzero"`
 }
 
 // Input describes what was analysed.

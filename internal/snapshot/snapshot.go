@@ -49,7 +49,7 @@ type File struct {
 	// Lines is how many lines the file has (0 when it was not read), so
 	// that a report can point at the whole file where the line a fact
 	// came from is not kept (SARIF's region {startLine: 1, endLine: Lines}).
-	Lines int `json:"lines,omitempty"`
+	Lines int `json:"lines,omitzero"`
 }
 
 // Kind names a family of facts, for Check.Needs and for proof of absence.
