@@ -192,12 +192,12 @@ type Container struct {
 
 // Target is one diagnosed object and its chain.
 type Target struct {
-	Kind           string      `json:"kind"`
-	Namespace      string      `json:"namespace"`
-	Name           string      `json:"name"`
-	ServiceAccount string      `json:"serviceAccount"`
-	Mechanism      string      `json:"mechanism"` // irsa | pod-identity | none
-	RoleARN        string      `json:"roleArn,omitempty"`
+	Kind           string `json:"kind"`
+	Namespace      string `json:"namespace"`
+	Name           string `json:"name"`
+	ServiceAccount string `json:"serviceAccount"`
+	Mechanism      string `json:"mechanism"` // irsa | pod-identity | none
+	RoleARN        string `json:"roleArn,omitempty"`
 	// Owner is the workload a pod belongs to: its top-level controller
 	// when the input holds it, else what its controller reference names
 	// (a ReplicaSet with the pod-template-hash of a Deployment names the
@@ -205,9 +205,9 @@ type Target struct {
 	Owner *Ref `json:"owner,omitempty"`
 	// Images are the images of the target's containers, in spec order,
 	// each once.
-	Images []string `json:"images,omitempty"`
-	Links          []Link      `json:"links"`
-	Containers     []Container `json:"containers"`
+	Images     []string    `json:"images,omitempty"`
+	Links      []Link      `json:"links"`
+	Containers []Container `json:"containers"`
 	// Incomplete is set on a target that a collection cut short left
 	// undiagnosed (Summary.Incomplete): its links that are not known are
 	// unknown because the facts were not collected.
