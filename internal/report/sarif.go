@@ -64,6 +64,12 @@ const (
 	// change of what is hashed can get a new key rather than silently
 	// re-identify every alert.
 	fingerprintKey = "irsaDoctorRootCause/v1"
+	// maxRelated caps a result's related locations: GitHub code scanning
+	// rejects a result with more than 1,000 locations and shows 100
+	// (docs.github.com, "SARIF results exceed limit"). A Deployment of
+	// 300 pods is one result; the message's Affects line and
+	// properties.affects still name every pod.
+	maxRelated = 100
 )
 
 type sarifLog struct {
@@ -312,6 +318,9 @@ func buildSARIF(r *finding.Result, rules []Rule) *sarifLog {
 			})
 		}
 		for _, a := range g.Affected {
+			if id >= maxRelated {
+				break
+			}
 			related(sarifLocation{
 				LogicalLocations: []sarifLogicalLocation{refLocation(a)},
 				Message:          &sarifMessage{Text: "affected: " + refString(a)},

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -289,6 +290,22 @@ func TestSARIFLocations(t *testing.T) {
 	}
 	if _, ok := bundleLocation("-"); ok {
 		t.Error("standard input has a location")
+	}
+}
+
+// TestSARIFManyPods: a root cause shared by 300 pods is one result whose
+// related locations stay within what GitHub code scanning accepts, while
+// properties.affects lists every pod.
+func TestSARIFManyPods(t *testing.T) {
+	var names []string
+	for i := 0; i < 300; i++ {
+		names = append(names, fmt.Sprintf("web-6c7d8e9f0-%05d", i))
+	}
+	log := decodeSARIF(t, render(t, sarifFixture(names...), Options{Format: FormatSARIF}))
+	res := log.Runs[0].Results[0]
+	if res.RuleID != "IRSA104" || len(res.RelatedLocations) != maxRelated || len(res.Properties.Affects) != 300 ||
+		!strings.HasSuffix(res.Message.Text, "Affects: 300 pods of Deployment payments/web") {
+		t.Errorf("%s: %d related locations, %d affected, message %q", res.RuleID, len(res.RelatedLocations), len(res.Properties.Affects), res.Message.Text)
 	}
 }
 
