@@ -1,6 +1,7 @@
 // Package report renders a finding.Result for people and programs: the text
-// report a user reads in a terminal, and the JSON document of docs/contract.md
-// ("-o json"). Renderers are pure functions of the result: they perform no
+// report a user reads in a terminal, the JSON document of docs/contract.md
+// ("-o json") and a SARIF 2.1.0 log for code scanning ("-o sarif",
+// docs/formats.md; the check registry reaches it as Options.Rules). Renderers are pure functions of the result: they perform no
 // I/O besides writing to the given writer, read no clock and no environment
 // (the CLI decides colour).
 //
