@@ -8,4 +8,5 @@ import "github.com/irsa-doctor/irsa-doctor/internal/finding"
 var (
 	SARIFFixture = func() *finding.Result { return sarifFixture() }
 	SARIFRules   = sarifRules
+	GapsResult   = gapsResult
 )

@@ -80,9 +80,27 @@ type sarifLog struct {
 
 type sarifRun struct {
 	Tool               sarifTool                        `json:"tool"`
+	Invocations        []sarifInvocation                `json:"invocations"`
 	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds,omitempty"`
 	Results            []sarifResult                    `json:"results"`
 	Properties         *sarifRunProperties              `json:"properties,omitempty"`
+}
+
+// sarifInvocation says what the run could not see: each gap (a fact that
+// could not be collected, whose checks were skipped) and each input file
+// that could not be read is a tool execution notification, so that a run
+// with AccessDenied on iam:GetRole does not look clean in a code-scanning
+// UI (unknown is an outcome, never a silent pass). The run itself
+// succeeded: a report was written.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifRunProperties struct {
@@ -346,12 +364,50 @@ func buildSARIF(r *finding.Result, rules []Rule) *sarifLog {
 		}
 		run.Results = append(run.Results, res)
 	}
+	run.Invocations = []sarifInvocation{invocation(r)}
 	if usesBundle {
 		run.OriginalURIBaseIDs = map[string]sarifArtifactLocation{srcRoot: {
 			Description: &sarifMessage{Text: "The directory irsa-doctor ran in: bundle file paths are relative to it."},
 		}}
 	}
 	return &sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}
+}
+
+func invocation(r *finding.Result) sarifInvocation {
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	if r.Summary.Incomplete != "" {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "error", Message: sarifMessage{Text: r.Summary.Incomplete + ": targets not diagnosed are listed with the gaps"}})
+	}
+	for _, f := range r.Input.Files {
+		if f.Error == "" {
+			continue
+		}
+		n := sarifNotification{Level: "warning", Message: sarifMessage{Text: "input file not read in full: " + f.Error}}
+		if loc, ok := bundleLocation(f.Path); ok {
+			n.Locations = []sarifLocation{{PhysicalLocation: &sarifPhysicalLocation{ArtifactLocation: loc}}}
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	for _, g := range r.Gaps {
+		text := "not collected: " + strings.Join(nonEmpty(g.Source, g.Operation, g.Resource), " ")
+		if g.Reason != "" {
+			text += ": " + g.Reason
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "warning", Message: sarifMessage{Text: text + " (the checks that need it are skipped)"}})
+	}
+	return inv
+}
+
+func nonEmpty(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func sarifRuleOf(rl Rule, ref string) sarifRule {

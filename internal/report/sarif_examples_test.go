@@ -61,7 +61,8 @@ func exampleSARIF(t *testing.T) map[string][]byte {
 }
 
 // allSARIF is every log the validators check: the examples, `checks -o
-// sarif` and the unit tests' fixture (ignored findings, hostile text).
+// sarif` and the unit tests' fixtures (ignored findings, hostile text;
+// gaps, an unreadable file and a collection cut short).
 func allSARIF(t *testing.T) map[string][]byte {
 	t.Helper()
 	logs := exampleSARIF(t)
@@ -76,6 +77,13 @@ func allSARIF(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	logs["fixture"] = fixture.Bytes()
+	var gaps bytes.Buffer
+	r := report.GapsResult()
+	r.Summary.Incomplete = "incomplete: timed out after 5m"
+	if err := report.Write(&gaps, r, report.Options{Format: report.FormatSARIF}); err != nil {
+		t.Fatal(err)
+	}
+	logs["gaps"] = gaps.Bytes()
 	return logs
 }
 

@@ -321,3 +321,36 @@ func TestSARIFNoFindings(t *testing.T) {
 func TestSARIFGolden(t *testing.T) {
 	golden(t, "fixture.sarif", render(t, sarifFixture(), Options{Format: FormatSARIF, Rules: sarifRules()}))
 }
+
+// TestSARIFGaps: what the run could not see is a tool execution
+// notification, never silence: each gap, each file not read in full, and a
+// collection cut short.
+func TestSARIFGaps(t *testing.T) {
+	r := gapsResult()
+	r.Summary.Incomplete = "incomplete: timed out after 5m"
+	log := decodeSARIF(t, render(t, r, Options{Format: FormatSARIF}))
+	inv := log.Runs[0].Invocations
+	if len(inv) != 1 || !inv[0].ExecutionSuccessful {
+		t.Fatalf("invocations = %+v", inv)
+	}
+	var got []string
+	for _, n := range inv[0].ToolExecutionNotifications {
+		s := n.Level + " " + n.Message.Text
+		if len(n.Locations) > 0 {
+			s += " @ " + n.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		}
+		got = append(got, s)
+	}
+	want := []string{
+		"error incomplete: timed out after 5m: targets not diagnosed are listed with the gaps",
+		"warning input file not read in full: b/get-role.json:3:1: unexpected end of JSON input @ b/get-role.json",
+		"warning not collected: aws iam:GetRole " + roleARN + ": AccessDenied (the checks that need it are skipped)",
+		"warning not collected: aws iam:ListOpenIDConnectProviders: AccessDenied (the checks that need it are skipped)",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("notifications (-want +got):\n%s", d)
+	}
+	if len(log.Runs[0].Results) != 0 {
+		t.Errorf("skipped findings became results: %+v", log.Runs[0].Results)
+	}
+}
