@@ -350,14 +350,14 @@ func buildSARIF(r *finding.Result, rules []Rule) *sarifLog {
 			}
 		}
 
-		print := fingerprint(f, owners)
-		seenPrints[print]++
-		if n := seenPrints[print]; n > 1 {
+		fp := fingerprint(f, owners)
+		seenPrints[fp]++
+		if n := seenPrints[fp]; n > 1 {
 			// Two root causes on one object (rare: two messages for one
 			// check and subject): keep the alerts apart, in engine order.
-			print += ":" + strconv.Itoa(n)
+			fp += ":" + strconv.Itoa(n)
 		}
-		res.PartialFingerprints = map[string]string{fingerprintKey: print}
+		res.PartialFingerprints = map[string]string{fingerprintKey: fp}
 
 		if f.Status == finding.StatusIgnored {
 			res.Suppressions = []sarifSuppression{suppression(f.Ignored)}
