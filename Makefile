@@ -1,7 +1,7 @@
 # irsa-doctor build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test test-binaries build vet fuzz bench bench-analyze docs
+.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze docs
 
 # A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
 # the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
@@ -29,10 +29,19 @@ export IRSA_DOCTOR_TEST_BIN
 test-binaries:
 	./hack/test-binaries.sh
 
+# Microsoft's SARIF validator (npm @microsoft/sarif-multitool), which the -o sarif test runs, installed
+# once by hack/test-tools.sh. Exported so that the test finds it; without it the test skips (fails in CI).
+IRSA_DOCTOR_NPM ?= $(HOME)/.cache/irsa-doctor/npm
+IRSA_DOCTOR_SARIF_MULTITOOL ?= $(IRSA_DOCTOR_NPM)/node_modules/@microsoft/sarif-multitool-$(shell uname -s | sed 's/Linux/linux/;s/Darwin/darwin/')/Sarif.Multitool
+export IRSA_DOCTOR_NPM IRSA_DOCTOR_SARIF_MULTITOOL
+
+test-tools:
+	./hack/test-tools.sh >/dev/null
+
 # The whole suite, under the race detector: vet, unit and scenario tests, the integration tests
 # against a real kube-apiserver, the seed corpora of every fuzz target, golden files and the
 # generated docs' freshness.
-test: vet test-binaries
+test: vet test-binaries test-tools
 	$(GO) test -race -count=1 ./...
 
 # A short coverage-guided fuzzing pass over every parser of untrusted input.

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,7 +32,7 @@ func TestReadBundleFolder(t *testing.T) {
 			{Path: "testdata/bundle/kube/webhooks.yaml", RecognisedAs: "kubectl:MutatingWebhookConfigurationList"},
 			{Path: "testdata/bundle/kube/workloads.yaml", RecognisedAs: "kubectl:Deployment,kubectl:CronJob"},
 		}
-		if d := cmp.Diff(wantFiles, s.Files); d != "" {
+		if d := cmp.Diff(wantFiles, s.Files, ignoreLines); d != "" {
 			t.Errorf("Files (-want +got):\n%s", d)
 		}
 	})
@@ -165,4 +166,22 @@ func TestReadBundleFolder(t *testing.T) {
 			t.Errorf("ProviderLists (-want +got):\n%s", d)
 		}
 	})
+}
+
+func TestLineCount(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "{}": 1, "{}\n": 1, "a\nb": 2, "a\nb\n": 2, "\n\n": 2} {
+		if got := lineCount([]byte(in)); got != want {
+			t.Errorf("lineCount(%q) = %d, want %d", in, got, want)
+		}
+	}
+	// A file read from disk carries its count; standard input has none
+	// (no file a report could point at).
+	s := readPaths(t, "testdata/bundle/kube/version.json")
+	data, err := os.ReadFile("testdata/bundle/kube/version.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := lineCount(data); len(s.Files) != 1 || s.Files[0].Lines != want || want == 0 {
+		t.Errorf("Files = %+v, want one with Lines %d", s.Files, want)
+	}
 }

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -261,8 +262,22 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 		r.fail(problem)
 		return r
 	}
+	if in.path != "" {
+		// Standard input has no file a report could point at.
+		r.lines = lineCount(data)
+	}
 	parseContent(ctx, r, data)
 	return r
+}
+
+// lineCount counts lines as editors number them: a last line without a
+// newline counts too.
+func lineCount(data []byte) int {
+	n := bytes.Count(data, []byte("\n"))
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
 }
 
 // load reads the file, enforcing the size limit before reading when the

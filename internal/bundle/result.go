@@ -21,6 +21,7 @@ type result struct {
 	maxSize int64
 
 	labels []string // RecognisedAs parts, first-seen order
+	lines  int      // the file's line count (snapshot.File.Lines)
 	errs   []string // full messages, each naming the file
 	// moreErrs counts the problems past the first maxErrors, which are
 	// not kept: a file of millions of bad values is listed in one line,
@@ -94,7 +95,7 @@ func (r *result) failAt(line, col int, msg string) {
 }
 
 func (r *result) file() snapshot.File {
-	f := snapshot.File{Path: r.ref, RecognisedAs: strings.Join(r.labels, ",")}
+	f := snapshot.File{Path: r.ref, RecognisedAs: strings.Join(r.labels, ","), Lines: r.lines}
 	errs := r.errs
 	if n := len(r.errs) + r.moreErrs; n > maxErrors {
 		errs = append(errs[:maxErrors:maxErrors], fmt.Sprintf("and %d more problems", n-maxErrors))

@@ -246,7 +246,7 @@ func TestReadPaths(t *testing.T) {
 			{Path: "b/sub/pods.json", RecognisedAs: "kubectl:List"},
 			{Path: "sa2.json", RecognisedAs: "kubectl:ServiceAccount"},
 		}
-		if d := cmp.Diff(wantFiles, s.Files); d != "" {
+		if d := cmp.Diff(wantFiles, s.Files, ignoreLines); d != "" {
 			t.Errorf("Files (-want +got):\n%s", d)
 		}
 		if got := s.ServiceAccounts["payments/api"].Source.Ref; got != "b/sa.json" {
@@ -270,7 +270,7 @@ func TestReadPaths(t *testing.T) {
 			{Path: "b/huge.json", Error: "b/huge.json: file is 300 MiB, over the 256 MiB limit: skipped (split it, or pass only the files needed)"},
 			{Path: "b/small.json", RecognisedAs: "kubectl:ServiceAccount"},
 		}
-		if d := cmp.Diff(wantFiles, s.Files); d != "" {
+		if d := cmp.Diff(wantFiles, s.Files, ignoreLines); d != "" {
 			t.Errorf("Files (-want +got):\n%s", d)
 		}
 		// Stdin has no size up front: it is cut off while reading.
@@ -285,7 +285,7 @@ func TestReadPaths(t *testing.T) {
 	t.Run("absolute PATH: refs relative to its parent", func(t *testing.T) {
 		dir := writeTree(t, map[string]string{"bundle/sa.json": saJSON})
 		s := readPaths(t, filepath.Join(dir, "bundle"))
-		if d := cmp.Diff([]snapshot.File{{Path: "bundle/sa.json", RecognisedAs: "kubectl:ServiceAccount"}}, s.Files); d != "" {
+		if d := cmp.Diff([]snapshot.File{{Path: "bundle/sa.json", RecognisedAs: "kubectl:ServiceAccount"}}, s.Files, ignoreLines); d != "" {
 			t.Errorf("Files (-want +got):\n%s", d)
 		}
 	})

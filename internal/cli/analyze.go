@@ -272,7 +272,11 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 	// Before markIncomplete: Apply summarises again.
 	d.suppress(deps, snap, res, now)
 	undiagnosed := markIncomplete(res, d.incomplete)
-	if err := report.Write(deps.Out, res, deps.reportOptions(&d.out, d.format)); err != nil {
+	ropts := deps.reportOptions(&d.out, d.format)
+	if d.format == report.FormatSARIF {
+		ropts.Rules = sarifRules()
+	}
+	if err := report.Write(deps.Out, res, ropts); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if d.out.FixDir != "" {
@@ -559,7 +563,7 @@ func buildResult(deps Deps, snap *snapshot.Snapshot, out *check.Output, showPass
 		res.Input.AccountID = snap.Caller.Account
 	}
 	for _, f := range snap.Files {
-		res.Input.Files = append(res.Input.Files, finding.InputFile{Path: f.Path, RecognisedAs: f.RecognisedAs, Error: f.Error})
+		res.Input.Files = append(res.Input.Files, finding.InputFile{Path: f.Path, RecognisedAs: f.RecognisedAs, Error: f.Error, Lines: f.Lines})
 	}
 	for _, g := range snap.Gaps {
 		res.Gaps = append(res.Gaps, finding.Gap{Source: g.Source, Operation: g.Operation, Resource: g.Resource, Reason: g.Reason})

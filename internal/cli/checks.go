@@ -25,7 +25,7 @@ type checkDoc struct {
 // checksFormats are the formats `checks` lists the registry in: a table
 // (wide adds each check's doc), the JSON of docs/contract.md, or it as YAML or
 // a Markdown table.
-var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatYAML, report.FormatMarkdown, report.FormatWide}
+var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatYAML, report.FormatMarkdown, report.FormatSARIF, report.FormatWide}
 
 // NewCmdChecks lists the registry.
 func NewCmdChecks(deps Deps) *cobra.Command {
@@ -85,6 +85,11 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 					fmt.Fprintln(tw, line)
 				}
 				return tw.Flush()
+			case report.FormatSARIF:
+				// A log whose one run has every check as a rule and no
+				// results: what a code-scanning UI needs to describe them.
+				res := &finding.Result{Tool: finding.Tool{Name: "irsa-doctor", Version: deps.Version}}
+				return report.Write(deps.Out, res, report.Options{Format: report.FormatSARIF, Rules: sarifRules()})
 			}
 			// A format added to report.Formats needs a rendering here too
 			// (TestChecksEveryFormat).
@@ -93,4 +98,16 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 	}
 	registerOutput(cmd, &output, checksFormats...)
 	return cmd
+}
+
+// sarifRules describes the registry for -o sarif: report does not import
+// internal/check, so the rules (with each check's page, as explain prints
+// it) are handed to it in report.Options.
+func sarifRules() []report.Rule {
+	rules := make([]report.Rule, 0, len(check.All))
+	for _, c := range check.All {
+		rules = append(rules, report.Rule{ID: c.ID, Slug: c.Slug, Title: c.Title, Severity: c.Severity,
+			Description: c.Doc, Help: check.Explain(c)})
+	}
+	return rules
 }

@@ -225,6 +225,10 @@ type InputFile struct {
 	Path         string `json:"path"`
 	RecognisedAs string `json:"recognisedAs"`
 	Error        string `json:"error"`
+	// Lines is the file's line count (an addition to docs/contract.md's
+	// document; absent when the file was not read): -o sarif points at
+	// the whole file with it.
+	Lines int `json:"lines,omitzero"`
 }
 
 // Input describes what was analysed.

@@ -25,16 +25,18 @@ const (
 	// namespace, ServiceAccount, role ARN and images, as kubectl's wide
 	// output adds columns.
 	FormatWide Format = "wide"
+	// FormatSARIF is a SARIF 2.1.0 log for code-scanning UIs (sarif.go).
+	FormatSARIF Format = "sarif"
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown, FormatWide}
+var Formats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown, FormatSARIF, FormatWide}
 
 // Options say how to render.
 type Options struct {
 	Format Format
-	// Color enables ANSI colour and Unicode marks; the CLI decides it (TTY,
-	// NO_COLOR, --no-color). Without it the text report is ASCII only.
+	// Color enables ANSI colour; the CLI decides it (TTY, NO_COLOR,
+	// --no-color). Marks follow the locale (ASCII).
 	Color bool
 	// ShowPassed shows passed findings in the text report. The CLI already
 	// dropped them from Result.Findings when it is false.
@@ -50,6 +52,10 @@ type Options struct {
 	ASCII bool
 	// Wide is set for FormatWide.
 	Wide bool
+	// Rules describe the registry's checks for -o sarif (one SARIF rule
+	// each). report does not import internal/check, so the CLI fills them
+	// from check.All; other formats ignore them.
+	Rules []Rule
 }
 
 // width is Width, or 100 when unknown; never so narrow that nothing fits.
@@ -87,6 +93,8 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 		return writeYAML(w, r)
 	case FormatMarkdown:
 		return writeMarkdown(w, r, opts)
+	case FormatSARIF:
+		return writeSARIF(w, r, opts)
 	}
 	return fmt.Errorf("render report: unknown output format %q (want %s)", opts.Format, formatList())
 }

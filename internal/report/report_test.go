@@ -130,6 +130,7 @@ func TestParseFormat(t *testing.T) {
 		{in: "json", want: FormatJSON},
 		{in: "yaml", want: FormatYAML},
 		{in: "wide", want: FormatWide},
+		{in: "sarif", want: FormatSARIF},
 		{in: "yml", wantErr: `unknown output format "yml" (want ` + formatList() + `)`},
 		{in: "JSON", wantErr: `unknown output format "JSON" (want ` + formatList() + `)`},
 		{in: "", wantErr: `unknown output format "" (want ` + formatList() + `)`},
@@ -171,6 +172,8 @@ func TestWriteErrors(t *testing.T) {
 			wantErr: "write yaml report: disk full"},
 		{name: "unknown format", r: healthyResult(), opts: Options{Format: "toml"},
 			wantErr: `render report: unknown output format "toml" (want ` + formatList() + `)`},
+		{name: "sarif writer fails", r: healthyResult(), opts: Options{Format: FormatSARIF}, broken: true,
+			wantErr: "write sarif report: disk full"},
 		{name: "nil result", opts: Options{Format: FormatText}, wantErr: "render report: no result"},
 	}
 	for _, tc := range tests {
@@ -639,5 +642,11 @@ The fixes above paste as they are; --fix-dir DIR writes their files and a fix.sh
 				t.Errorf("text (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestFormatList(t *testing.T) {
+	if got := formatList(); !strings.HasPrefix(got, "text, json") || !strings.Contains(got, " or ") {
+		t.Errorf("formatList() = %q, want Formats joined as \"text, json, ... or ...\"", got)
 	}
 }

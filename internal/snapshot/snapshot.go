@@ -46,6 +46,10 @@ type File struct {
 	Path         string `json:"path"`
 	RecognisedAs string `json:"recognisedAs"`
 	Error        string `json:"error"`
+	// Lines is how many lines the file has (0 when it was not read), so
+	// that a report can point at the whole file where the line a fact
+	// came from is not kept (SARIF's region {startLine: 1, endLine: Lines}).
+	Lines int `json:"lines,omitzero"`
 }
 
 // Kind names a family of facts, for Check.Needs and for proof of absence.

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle/gen"
@@ -41,7 +42,9 @@ func TestWriteReadsBack(t *testing.T) {
 		{Path: base + gen.ServiceAccountsFile, RecognisedAs: "kubectl:ServiceAccountList"},
 		{Path: base + gen.VersionFile, RecognisedAs: "kubectl:Version"},
 	}
-	if d := cmp.Diff(wantFiles, s.Files); d != "" {
+	// Lines (each file's line count) depends on the generator's layout,
+	// not on what is read back.
+	if d := cmp.Diff(wantFiles, s.Files, cmpopts.IgnoreFields(snapshot.File{}, "Lines")); d != "" {
 		t.Errorf("Files (-want +got):\n%s", d)
 	}
 	if len(s.Pods) != 300 || len(s.ServiceAccounts) != 60 || len(s.Namespaces) != 5 || len(s.Roles) != 10 ||

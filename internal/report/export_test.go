@@ -1,0 +1,12 @@
+package report
+
+import "github.com/irsa-doctor/irsa-doctor/internal/finding"
+
+// For sarif_examples_test.go (package report_test, which runs the CLI and
+// so cannot be inside package report): the SARIF fixture and its rules,
+// validated with the examples.
+var (
+	SARIFFixture = func() *finding.Result { return sarifFixture() }
+	SARIFRules   = sarifRules
+	GapsResult   = gapsResult
+)
