@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"strings"
 	"text/tabwriter"
 
@@ -22,6 +23,29 @@ type checkDoc struct {
 	Doc      string `json:"doc"`
 	Fix      string `json:"fix"`
 }
+
+// checksHTML is `checks -o html`: the registry as one self-contained page,
+// each check linked to its documentation (html/template escapes every value).
+var checksHTML = template.Must(template.New("checks").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+<title>irsa-doctor checks</title>
+</head>
+<body>
+<h1>irsa-doctor checks</h1>
+<table>
+<thead><tr><th>ID</th><th>Slug</th><th>Severity</th><th>Title</th></tr></thead>
+<tbody>
+{{- range .}}
+<tr><td><a href="https://github.com/irsa-doctor/irsa-doctor/blob/main/docs/checks/{{.ID}}.md">{{.ID}}</a></td><td>{{.Slug}}</td><td>{{.Severity}}</td><td>{{.Title}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</body>
+</html>
+`))
 
 // NewCmdChecks lists the registry.
 func NewCmdChecks(deps Deps) *cobra.Command {
@@ -51,6 +75,8 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Slug, c.Severity, c.Title)
 				}
 				return tw.Flush()
+			case report.FormatHTML:
+				return checksHTML.Execute(deps.Out, check.All)
 			}
 			// A format added to report.Formats needs a rendering here too
 			// (TestChecksEveryFormat).

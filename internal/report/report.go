@@ -15,10 +15,13 @@ const (
 	FormatText Format = "text"
 	// FormatJSON is the versioned document of docs/contract.md.
 	FormatJSON Format = "json"
+	// FormatHTML is one self-contained HTML file: summary, chain diagrams,
+	// findings with copyable fixes, filters (html.go).
+	FormatHTML Format = "html"
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON}
+var Formats = []Format{FormatText, FormatJSON, FormatHTML}
 
 // Options say how to render.
 type Options struct {
@@ -51,6 +54,8 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 		return writeText(w, r, opts)
 	case FormatJSON:
 		return writeJSON(w, r)
+	case FormatHTML:
+		return writeHTML(w, r, opts)
 	}
 	return fmt.Errorf("render report: unknown output format %q (want text or json)", opts.Format)
 }
