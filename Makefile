@@ -29,6 +29,12 @@ export IRSA_DOCTOR_TEST_BIN
 test-binaries:
 	./hack/test-binaries.sh
 
+# The browser that the HTML report's test drives (internal/report,
+# TestHTMLInBrowser): Debian's chromium, found on PATH unless given. Without
+# one the test skips, or fails when CI is set.
+IRSA_DOCTOR_CHROMIUM ?= $(shell command -v chromium 2>/dev/null)
+export IRSA_DOCTOR_CHROMIUM
+
 # The whole suite, under the race detector: vet, unit and scenario tests, the integration tests
 # against a real kube-apiserver, the seed corpora of every fuzz target, golden files and the
 # generated docs' freshness.
