@@ -167,7 +167,9 @@ type htmlEvidence struct {
 
 // htmlCommand is one command of a fix as fix.sh has it: its lines (several
 // for a here-document that writes a file), and the text its copy button
-// copies, "" for a comment.
+// copies, JSON-encoded, "" for a comment. JSON because an HTML parser
+// turns a carriage return in an attribute into a line feed: encoded, the
+// script copies exactly the line of fix.sh, whatever it holds.
 type htmlCommand struct {
 	Lines string
 	Copy  string
@@ -266,9 +268,9 @@ func buildHTML(r *finding.Result, opts Options) htmlPage {
 	}
 	sort.Strings(p.Namespaces)
 	for _, ns := range p.Namespaces {
-		// The option's value is the namespace as the data attributes
-		// hold it; its label is escaped like every value shown.
-		p.NSOptions = append(p.NSOptions, htmlOption{Value: ns, Label: esc(ns)})
+		// The option's value is the namespace JSON-encoded, as in the
+		// data attributes; its label is escaped like every value shown.
+		p.NSOptions = append(p.NSOptions, htmlOption{Value: jsonString(ns), Label: esc(ns)})
 	}
 	return p
 }
@@ -613,7 +615,7 @@ func fixCommands(lines []string) []htmlCommand {
 			}
 			end = min(end, len(lines)-1)
 			block := strings.Join(lines[i:end+1], "\n")
-			out = append(out, htmlCommand{Lines: escLines(block), Copy: block})
+			out = append(out, htmlCommand{Lines: escLines(block), Copy: jsonString(block)})
 			i = end
 			continue
 		}
@@ -621,14 +623,24 @@ func fixCommands(lines []string) []htmlCommand {
 			out = append(out, htmlCommand{Lines: escLines(l)})
 			continue
 		}
-		out = append(out, htmlCommand{Lines: escLines(l), Copy: l})
+		out = append(out, htmlCommand{Lines: escLines(l), Copy: jsonString(l)})
 	}
 	return out
 }
 
+// jsonString is s as a JSON string; the script reads it with JSON.parse.
+func jsonString(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return `""`
+	}
+	return string(b)
+}
+
 // nsJSON is a list of namespaces as a JSON array, the form the filter
 // script reads from a data attribute (a namespace from an untrusted bundle
-// may hold any character, so no separator would do).
+// may hold any character, so no separator would do, and a parser would
+// turn a carriage return into a line feed).
 func nsJSON(nss []string) string {
 	if nss == nil {
 		nss = []string{}

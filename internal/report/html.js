@@ -9,7 +9,8 @@
   // namespace), and data-sev, the severities it has (none on a skipped
   // or passed check: a severity filter is about failures).
   function apply() {
-    var ns = nsSelect.value, sev = sevSelect.value, total = 0, visible = 0;
+    var ns = nsSelect.value === "" ? "" : JSON.parse(nsSelect.value);
+    var sev = sevSelect.value, total = 0, visible = 0;
     var items = document.querySelectorAll("[data-ns]");
     for (var i = 0; i < items.length; i++) {
       var el = items[i], list = [];
@@ -54,7 +55,8 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button.copy") : null;
     if (!button) { return; }
-    var text = button.getAttribute("data-copy");
+    // data-copy is the fix.sh line JSON-encoded (see html.go).
+    var text = JSON.parse(button.getAttribute("data-copy"));
     if (navigator.clipboard && navigator.clipboard.writeText) {
       navigator.clipboard.writeText(text).then(function () { copied(button); }, function () { fallback(text, button); });
     } else {

@@ -252,7 +252,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		if len(script) == 0 {
 			t.Fatal("the example has no IRSA205 fix")
 		}
-		payloads := eval[[]string](t, p, `Array.from(document.querySelectorAll('button.copy')).map(b => b.getAttribute('data-copy'))`)
+		payloads := eval[[]string](t, p, `Array.from(document.querySelectorAll('button.copy')).map(b => JSON.parse(b.getAttribute('data-copy')))`)
 		update := script[len(script)-1]
 		if !strings.HasPrefix(update, "aws iam update-assume-role-policy ") || !slices.Contains(payloads, update) {
 			t.Errorf("no copy button copies the fix.sh line %q; payloads:\n%s", update, strings.Join(payloads, "\n---\n"))
@@ -263,6 +263,25 @@ func TestHTMLInBrowser(t *testing.T) {
 		if heredoc := strings.Join(script[:end+1], "\n"); end < 0 || !slices.Contains(payloads, heredoc) {
 			t.Errorf("no copy button copies the here-document:\n%s", heredoc)
 		}
+		// The severity filter: the example fails with an error only.
+		sevRows := func(sev string) int {
+			t.Helper()
+			arg, _ := json.Marshal(sev)
+			return eval[int](t, p, `(() => {
+				const s = document.getElementById('filter-severity');
+				s.value = `+string(arg)+`;
+				s.dispatchEvent(new Event('change'));
+				return Array.from(document.querySelectorAll('#summary tbody tr, #findings .finding')).filter(e => e.offsetParent !== null).length;
+			})()`)
+		}
+		if n := sevRows("warning"); n != 0 {
+			t.Errorf("severity warning: %d rows and findings shown, want 0", n)
+		}
+		if n := sevRows("error"); n != 4 {
+			t.Errorf("severity error: %d rows and findings shown, want 4 (3 rows, 1 finding)", n)
+		}
+		sevRows("")
+
 		// Clicking copies without an error, whether or not the headless
 		// browser grants the clipboard (the fallback takes over).
 		if err := chromedp.Do(p.ctx, chromedp.Click(chromedp.CSS(`button.copy`))); err != nil {
@@ -300,8 +319,21 @@ func TestHTMLInBrowser(t *testing.T) {
 		all := eval[[]string](t, p, rows)
 		choose := func(ns string) []string {
 			t.Helper()
-			js, _ := json.Marshal(ns)
-			eval[bool](t, p, `(() => { const s = document.getElementById('filter-namespace'); s.value = `+string(js)+`; s.dispatchEvent(new Event('change')); return true; })()`)
+			// An option's value is its namespace JSON-encoded; "" is all.
+			value := ""
+			if ns != "" {
+				b, _ := json.Marshal(ns)
+				value = string(b)
+			}
+			arg, _ := json.Marshal(value)
+			if !eval[bool](t, p, `(() => {
+				const s = document.getElementById('filter-namespace');
+				s.value = `+string(arg)+`;
+				s.dispatchEvent(new Event('change'));
+				return s.value === `+string(arg)+`;
+			})()`) {
+				t.Fatalf("the namespace filter has no option for %q", ns)
+			}
 			return eval[[]string](t, p, rows)
 		}
 		if got, want := choose("billing"), []string{"Pod billing/reports-5d8c7"}; !cmp.Equal(got, want) {
