@@ -12,8 +12,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
 // The HTML report is one self-contained file: the stylesheet, the script
@@ -194,12 +196,17 @@ func buildHTML(r *finding.Result, opts Options) htmlPage {
 		Header:   t.header(),
 		Tool:     strings.TrimSpace(esc(r.Tool.Name) + " " + esc(r.Tool.Version)),
 		Files:    r.Input.Files,
-		Unused:   unusedFiles(r.Input.Files),
 		Summary:  s,
 		Errors:   s.BySeverity[string(finding.SeverityError)],
 		Warnings: s.BySeverity[string(finding.SeverityWarning)],
 		Infos:    s.BySeverity[string(finding.SeverityInfo)],
-		Gaps:     r.Gaps,
+	}
+	// Gaps and files are shown as the text report shows them: escaped.
+	for _, g := range r.Gaps {
+		p.Gaps = append(p.Gaps, finding.Gap{Source: esc(g.Source), Operation: esc(g.Operation), Resource: esc(g.Resource), Reason: esc(g.Reason)})
+	}
+	for _, f := range unusedFiles(r.Input.Files) {
+		p.Unused = append(p.Unused, finding.InputFile{Path: esc(f.Path), Error: esc(f.Error)})
 	}
 	if r.Input.Cluster != "" {
 		p.Title = "irsa-doctor report: " + esc(r.Input.Cluster)
@@ -629,12 +636,28 @@ func fixCommands(lines []string) []htmlCommand {
 }
 
 // jsonString is s as a JSON string; the script reads it with JSON.parse.
+// Besides what encoding/json escapes, every character a terminal or a
+// bidi algorithm would act on is written as \uXXXX: the page holds no raw
+// control character, and JSON.parse still gives back s exactly.
 func jsonString(s string) string {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return `""`
 	}
-	return string(b)
+	if !termsafe.Has(string(b)) {
+		return string(b)
+	}
+	var out strings.Builder
+	for _, r := range string(b) {
+		if !termsafe.Unsafe(r) {
+			out.WriteRune(r)
+			continue
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&out, `\u%04x`, u)
+		}
+	}
+	return out.String()
 }
 
 // nsJSON is a list of namespaces as a JSON array, the form the filter
