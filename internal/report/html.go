@@ -93,6 +93,9 @@ type htmlOption struct{ Value, Label string }
 
 // htmlRow is one target with a failure or a warning in the summary table.
 type htmlRow struct {
+	// ID is the row's own; Anchor the diagram it links to (a pod drawn
+	// with its workload links to the workload's).
+	ID        string
 	Anchor    string
 	Target    string
 	Mechanism string
@@ -124,8 +127,8 @@ type htmlChain struct {
 	NS        string
 	Sevs      string
 	Nodes     []htmlNode
-	// Also names the pods of this workload whose chain is the same and
-	// is not drawn again.
+	// Also names the pods of the same workload whose chain is the same
+	// and is not drawn again.
 	Also  string
 	index int
 }
@@ -218,9 +221,11 @@ func buildHTML(r *finding.Result, opts Options) htmlPage {
 		}
 	}
 	rows := htmlRows(r)
-	// A pod whose workload is drawn with the same links shares its
-	// diagram: 37 identical chains would bury the one that differs.
-	drawn := map[finding.Ref]int{} // owner -> index in p.Chains
+	// A pod whose workload, or a sibling pod of the same workload, is
+	// drawn with the same links shares that diagram: 37 identical chains
+	// would bury the one that differs.
+	drawn := map[finding.Ref]int{}     // a drawn target -> its index in p.Chains
+	byOwner := map[finding.Ref][]int{} // an owner -> the chains of its pods
 	var shared [][]finding.Ref
 	for i := range rows {
 		row := &rows[i]
@@ -229,11 +234,18 @@ func buildHTML(r *finding.Result, opts Options) htmlPage {
 			continue
 		}
 		if tg.Owner != nil {
-			if c, ok := drawn[*tg.Owner]; ok && slices.Equal(r.Targets[p.Chains[c].index].Links, tg.Links) {
-				row.Anchor = p.Chains[c].Anchor
-				shared[c] = append(shared[c], finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
+			cands := append([]int{}, byOwner[*tg.Owner]...)
+			if c, ok := drawn[*tg.Owner]; ok {
+				cands = append([]int{c}, cands...)
+			}
+			if c := slices.IndexFunc(cands, func(c int) bool {
+				return slices.Equal(r.Targets[p.Chains[c].index].Links, tg.Links)
+			}); c >= 0 {
+				row.Anchor = p.Chains[cands[c]].Anchor
+				shared[cands[c]] = append(shared[cands[c]], finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
 				continue
 			}
+			byOwner[*tg.Owner] = append(byOwner[*tg.Owner], len(p.Chains))
 		}
 		drawn[finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name}] = len(p.Chains)
 		p.Chains = append(p.Chains, htmlChain{
@@ -343,7 +355,7 @@ func htmlRows(r *finding.Result) []indexedRow {
 			continue
 		}
 		row := htmlRow{
-			Anchor: fmt.Sprintf("target-%d", j), Target: targetName(tg),
+			ID: fmt.Sprintf("row-target-%d", j), Anchor: fmt.Sprintf("target-%d", j), Target: targetName(tg),
 			Mechanism: esc(tg.Mechanism), ns: tg.Namespace, name: tg.Name,
 			HasDiagram: broken || a.sevs[finding.SeverityError],
 		}

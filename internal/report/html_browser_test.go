@@ -140,6 +140,13 @@ func eval[T any](t *testing.T, p *page, js string) T {
 // and threw no exception.
 func (p *page) clean(t *testing.T) {
 	t.Helper()
+	if dup := eval[[]string](t, p, `(() => {
+		const seen = new Set(), dup = [];
+		for (const e of document.querySelectorAll('[id]')) { if (seen.has(e.id)) dup.push(e.id); seen.add(e.id); }
+		return dup;
+	})()`); len(dup) > 0 {
+		t.Errorf("ids used twice: %q", dup)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, u := range p.requests {

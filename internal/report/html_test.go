@@ -143,9 +143,9 @@ func TestHTMLSections(t *testing.T) {
 		want   []string
 		absent []string
 	}{
-		{"healthy", healthyResult(), Options{}, []string{`<p class="healthy">No problems found.</p>`, "targets healthy"}, []string{`id="chains"`, `id="summary-irsa"`}},
+		{"healthy", healthyResult(), Options{}, []string{`<p class="healthy">No problems found.</p>`, "1 target healthy"}, []string{`id="chains"`, `id="summary-irsa"`}},
 		{"shared", sharedResult(), Options{}, []string{`id="summary-irsa"`, `id="chains"`, `data-node="provider"`, `id="skipped"`}, []string{`id="summary-pod-identity"`}},
-		{"pod identity", podIdentityResult(), Options{}, []string{"1 targets healthy"}, nil},
+		{"pod identity", podIdentityResult(), Options{}, []string{"1 target healthy"}, nil},
 		{"passed", showPassedResult(), Options{ShowPassed: true}, []string{`id="passed"`}, nil},
 		{"ignored", ignored, Options{}, []string{`id="ignored"`, "migration in progress", "expires 2027-01-31"}, nil},
 		{"gaps", gapsResult(), Options{}, []string{`id="gaps"`, `id="unused"`, "b/notes.txt: not recognised"}, nil},
@@ -204,5 +204,43 @@ func TestHTMLJSONString(t *testing.T) {
 		if err := json.Unmarshal([]byte(enc), &got); err != nil || got != s {
 			t.Errorf("jsonString(%q) = %s decodes to %q, %v", s, enc, got, err)
 		}
+	}
+}
+
+// TestHTMLSharedChains: pods of one workload with the same chain share one
+// diagram (the workload's when it is drawn, else the first pod's); a pod
+// whose chain differs gets its own; every row keeps its own id.
+func TestHTMLSharedChains(t *testing.T) {
+	owner := &finding.Ref{Kind: "Deployment", Namespace: "payments", Name: "api"}
+	broken := links("pass", "fail:IRSA104", "pass", "pass", "pass")
+	var targets []finding.Target
+	for _, name := range []string{"api-1", "api-2", "api-3"} {
+		tg := podTarget(name, "s3-reader", broken)
+		tg.Owner = owner
+		targets = append(targets, tg)
+	}
+	targets[2].Links = links("pass", "pass", "fail:IRSA205", "pass", "pass")
+	r := result("offline", nil, targets, []finding.Finding{}, []finding.Gap{})
+	page := buildHTML(r, Options{Format: FormatHTML})
+	var drawn, also []string
+	for _, c := range page.Chains {
+		drawn = append(drawn, c.Target)
+		also = append(also, c.Also)
+	}
+	if d := cmp.Diff([]string{"Pod payments/api-1", "Pod payments/api-3"}, drawn); d != "" {
+		t.Errorf("diagrams (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"1 pod of Deployment payments/api", ""}, also); d != "" {
+		t.Errorf("shared (-want +got):\n%s", d)
+	}
+	ids := map[string]bool{}
+	for _, row := range page.IRSARows {
+		if ids[row.ID] {
+			t.Errorf("row id %s twice", row.ID)
+		}
+		ids[row.ID] = true
+	}
+	if a, b := page.IRSARows[0].Anchor, page.IRSARows[1].Anchor; a != b {
+		t.Errorf("api-2 links to %s, want api-1's diagram %s", b, a)
 	}
 }
