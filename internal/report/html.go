@@ -547,14 +547,21 @@ func own(boxes []chainBox, b chainBox, id string) bool {
 	return true
 }
 
+// roleARNPattern is a role ARN as IAM writes it (partition, 12-digit
+// account, path and name of the characters IAM allows).
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+
 // boxName is what a box is in this target's chain, where the result says.
 func boxName(tg finding.Target, label string) string {
 	switch label {
 	case "ServiceAccount":
 		return esc(tg.ServiceAccount)
 	case "role", "role trust":
-		if n := roleName(tg.RoleARN); n != "" {
-			return esc(n)
+		// The role's name when the ARN is a role's; anything else (a
+		// malformed annotation) whole, so that no part of it passes for
+		// a name.
+		if roleARNPattern.MatchString(tg.RoleARN) {
+			return esc(roleName(tg.RoleARN))
 		}
 		return esc(tg.RoleARN)
 	}
