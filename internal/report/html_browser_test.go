@@ -182,7 +182,7 @@ func (p *page) screenshot(t *testing.T, name string) {
 // one of a bundle with markup in an annotation and in a policy Sid and a
 // second namespace.
 func TestHTMLInBrowser(t *testing.T) {
-	exec := chromium(t)
+	bin := chromium(t)
 	dir := t.TempDir()
 	exampleFile := filepath.Join(dir, "trust-subject-mismatch.html")
 	if err := os.WriteFile(exampleFile, analyze(t, exampleDir, "html"), 0o644); err != nil {
@@ -197,14 +197,14 @@ func TestHTMLInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath(exec), chromedp.NoSandbox, chromedp.Headless,
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless,
 		chromedp.WindowSize(1280, 900))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	defer cancelBrowser()
 	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start %s: %v", exec, err)
+		t.Fatalf("start %s: %v", bin, err)
 	}
 
 	// The listeners themselves: a page that requests an image, logs an
