@@ -29,6 +29,12 @@ export IRSA_DOCTOR_TEST_BIN
 test-binaries:
 	./hack/test-binaries.sh
 
+# The browser that the HTML report's test drives (internal/report,
+# TestHTMLInBrowser): Debian's chromium, found on PATH unless given. Without
+# one the test skips, or fails when CI is set.
+IRSA_DOCTOR_CHROMIUM ?= $(shell command -v chromium 2>/dev/null)
+export IRSA_DOCTOR_CHROMIUM
+
 # Microsoft's SARIF validator (npm @microsoft/sarif-multitool), which the -o sarif test runs, installed
 # once by hack/test-tools.sh. Exported so that the test finds it; without it the test skips (fails in CI).
 IRSA_DOCTOR_NPM ?= $(HOME)/.cache/irsa-doctor/npm

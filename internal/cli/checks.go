@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -23,9 +24,32 @@ type checkDoc struct {
 }
 
 // checksFormats are the formats `checks` lists the registry in: a table
-// (wide adds each check's doc), the JSON of docs/contract.md, or it as YAML or
-// a Markdown table.
-var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatYAML, report.FormatMarkdown, report.FormatSARIF, report.FormatWide}
+// (wide adds each check's doc), the JSON of docs/contract.md, it as YAML, a
+// Markdown table, SARIF rules or an HTML page.
+var checksFormats = []report.Format{report.FormatText, report.FormatJSON, report.FormatYAML, report.FormatMarkdown, report.FormatSARIF, report.FormatHTML, report.FormatWide}
+
+// checksHTML is `checks -o html`: the registry as one self-contained page,
+// each check linked to its documentation (html/template escapes every value).
+var checksHTML = template.Must(template.New("checks").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+<title>irsa-doctor checks</title>
+</head>
+<body>
+<h1>irsa-doctor checks</h1>
+<table>
+<thead><tr><th>ID</th><th>Slug</th><th>Severity</th><th>Title</th></tr></thead>
+<tbody>
+{{- range .}}
+<tr><td><a href="https://github.com/irsa-doctor/irsa-doctor/blob/main/docs/checks/{{.ID}}.md">{{.ID}}</a></td><td>{{.Slug}}</td><td>{{.Severity}}</td><td>{{.Title}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+</body>
+</html>
+`))
 
 // NewCmdChecks lists the registry.
 func NewCmdChecks(deps Deps) *cobra.Command {
@@ -90,6 +114,8 @@ func NewCmdChecks(deps Deps) *cobra.Command {
 				// results: what a code-scanning UI needs to describe them.
 				res := &finding.Result{Tool: finding.Tool{Name: "irsa-doctor", Version: deps.Version}}
 				return report.Write(deps.Out, res, report.Options{Format: report.FormatSARIF, Rules: sarifRules()})
+			case report.FormatHTML:
+				return checksHTML.Execute(deps.Out, check.All)
 			}
 			// A format added to report.Formats needs a rendering here too
 			// (TestChecksEveryFormat).

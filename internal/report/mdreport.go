@@ -204,7 +204,7 @@ func (m *mdReport) summary() {
 		for _, row := range failing {
 			cells := []string{mdText(targetName(row.t)), mdText(row.t.Mechanism)}
 			for _, l := range links {
-				cells = append(cells, linkMark(row.t, l))
+				cells = append(cells, mdLinkMark(row.t, l))
 			}
 			cells = append(cells, mdText(strings.Join(row.ids, ", ")))
 			lines = append(lines, mdRow(cells))
@@ -240,26 +240,19 @@ func tableLinks(ts []finding.Target) []string {
 	return out
 }
 
-// linkMark is a target's link as a table cell. EKS Pod Identity does not
-// go through the IAM OIDC provider or the issuer
+// mdLinkMark is a target's link as a table cell. EKS Pod Identity does
+// not go through the IAM OIDC provider or the issuer
 // (docs/reference/pod-identity.md): those cells are "–" for it.
-func linkMark(t finding.Target, link string) string {
+func mdLinkMark(t finding.Target, link string) string {
 	if t.Mechanism == "pod-identity" && (link == finding.LinkOIDCProvider || link == finding.LinkIssuer) {
 		return "–"
 	}
 	for _, l := range t.Links {
-		if l.Link != link {
-			continue
+		if l.Link == link {
+			return glyph(l.Status)
 		}
-		switch l.Status {
-		case finding.LinkPass:
-			return "✓"
-		case finding.LinkFail:
-			return "✗"
-		}
-		return "?"
 	}
-	return "–"
+	return glyph(finding.LinkUnknown)
 }
 
 // findings writes one section per root cause of the failures.

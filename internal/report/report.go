@@ -27,10 +27,13 @@ const (
 	FormatWide Format = "wide"
 	// FormatSARIF is a SARIF 2.1.0 log for code-scanning UIs (sarif.go).
 	FormatSARIF Format = "sarif"
+	// FormatHTML is one self-contained HTML file: summary, chain diagrams,
+	// findings with copyable fixes, filters (html.go).
+	FormatHTML Format = "html"
 )
 
 // Formats lists the accepted formats, in the order help text names them.
-var Formats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown, FormatSARIF, FormatWide}
+var Formats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown, FormatSARIF, FormatHTML, FormatWide}
 
 // Options say how to render.
 type Options struct {
@@ -95,6 +98,8 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 		return writeMarkdown(w, r, opts)
 	case FormatSARIF:
 		return writeSARIF(w, r, opts)
+	case FormatHTML:
+		return writeHTML(w, r, opts)
 	}
 	return fmt.Errorf("render report: unknown output format %q (want %s)", opts.Format, formatList())
 }

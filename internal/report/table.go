@@ -177,8 +177,8 @@ type column struct{ link, head string }
 // that EKS Pod Identity goes through, named as its chain is: the
 // association (the ServiceAccount link: IRSA401/402/406), the agent (the
 // webhook link: IRSA403/405) and the role's trust of pods.eks.amazonaws.com
-// (the role link: IRSA404/410). The OIDC provider and issuer links are not
-// used by Pod Identity.
+// (the role link: IRSA404/410/411). The OIDC provider and issuer links are
+// not used by Pod Identity. The HTML report's rows use the same columns.
 var (
 	irsaColumns = []column{
 		{finding.LinkServiceAccount, "SA"}, {finding.LinkWebhook, "WEBHOOK"}, {finding.LinkIAMRole, "ROLE"},
@@ -209,6 +209,17 @@ func (t *text) linkMark(tg finding.Target, link string) string {
 		return t.p.paint(ansiDim, pick(ascii, "-", "–"))
 	}
 	return t.p.paint(ansiDim, "?")
+}
+
+// glyph is a link status as the Markdown and HTML reports show it.
+func glyph(status string) string {
+	switch status {
+	case finding.LinkPass:
+		return "✓"
+	case finding.LinkFail:
+		return "✗"
+	}
+	return "?"
 }
 
 func pick(ascii bool, plain, fancy string) string {
