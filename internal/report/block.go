@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,22 +20,27 @@ func (t *text) block(g Group) {
 	const body, deeper = "  ", "    "
 	f := t.r.Findings[g.Findings[0]]
 	affects := Affects(t.r, g.Affected)
-	subject := subjectString(f.Subject)
+	whole := f.Subject
+	if len(g.Containers) > 1 {
+		whole.Container = ""
+	}
+	subject := subjectString(whole)
 	manyPods := f.Subject.Kind == "Pod" && len(g.Findings) > 1
 	if manyPods {
 		// The pods are the subject: say how many and whose.
-		subject = affects
-		if f.Subject.Container != "" {
-			subject += ", container " + esc(f.Subject.Container)
-		}
+		subject = esc(affects)
+	}
+	switch {
+	case len(g.Containers) > 1:
+		subject += " containers " + esc(strings.Join(g.Containers, ", "))
+	case manyPods && f.Subject.Container != "":
+		subject += ", container " + esc(f.Subject.Container)
 	}
 	t.add(wrapWordsW(append([]string{t.findingHead(f) + ":"}, strings.Fields(subject)...), "", body, t.width)...)
 	if !manyPods && affects != "" && affects != refString(finding.Ref{Kind: f.Subject.Kind, Namespace: f.Subject.Namespace, Name: f.Subject.Name}) {
 		t.add(wrapWordsW(append([]string{"affects:"}, strings.Fields(esc(affects))...), body, deeper, t.width)...)
 	}
-	if f.Message != "" {
-		t.add(wrapTextW(escLines(f.Message), body, body, t.width)...)
-	}
+	t.messages(g, body)
 	diffs := policyDiffs(f.Fix)
 	var evidence []finding.Evidence
 	for _, ev := range f.Evidence {
@@ -72,6 +78,39 @@ func (t *text) block(g Group) {
 	}
 	t.add(body + "fix:")
 	t.add(indentLines(escLines(strings.Join(pasteable(f.Fix), "\n")), deeper)...)
+}
+
+// maxMessages is how many of a group's different messages are shown.
+const maxMessages = 3
+
+// messages says why: the group's message, or, when its findings say it
+// differently (each container its own UID), each one after what it is
+// about, up to maxMessages (-o json has them all).
+func (t *text) messages(g Group, indent string) {
+	var distinct []int
+	seen := map[string]bool{}
+	for _, i := range g.Findings {
+		if m := t.r.Findings[i].Message; m != "" && !seen[m] {
+			seen[m] = true
+			distinct = append(distinct, i)
+		}
+	}
+	if len(distinct) == 1 {
+		t.add(wrapTextW(escLines(t.r.Findings[distinct[0]].Message), indent, indent, t.width)...)
+		return
+	}
+	for n, i := range distinct {
+		if n == maxMessages {
+			t.add(indent + fmt.Sprintf("and %d more (-o json lists them)", len(distinct)-maxMessages))
+			break
+		}
+		f := t.r.Findings[i]
+		about := subjectString(f.Subject)
+		if c := f.Subject.Container; c != "" && f.Subject.Kind != "Pod" {
+			about = "container " + esc(c)
+		}
+		t.add(wrapTextW(about+": "+escLines(f.Message), indent, indent+"  ", t.width)...)
+	}
 }
 
 // pasteable is the fix as the lines of fix.sh (finding.Fix.Script: files

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -25,6 +26,9 @@ type Group struct {
 	// met: the findings' subjects that are targets, then what each
 	// finding's Affects lists.
 	Affected []finding.Ref
+	// Containers are the containers the findings are about, each once, in
+	// the order met (none for findings about a whole object).
+	Containers []string
 }
 
 // Groups groups the findings that keep accepts, in the engine's order of
@@ -50,6 +54,9 @@ func Groups(r *finding.Result, keep func(finding.Finding) bool) []Group {
 			seen = append(seen, map[finding.Ref]bool{})
 		}
 		out[g].Findings = append(out[g].Findings, i)
+		if c := f.Subject.Container; c != "" && !slices.Contains(out[g].Containers, c) {
+			out[g].Containers = append(out[g].Containers, c)
+		}
 		add := func(ref finding.Ref) {
 			if !seen[g][ref] {
 				seen[g][ref] = true
@@ -66,18 +73,26 @@ func Groups(r *finding.Result, keep func(finding.Finding) bool) []Group {
 	return out
 }
 
-// groupKey is what findings of one root cause share. A pod's name and
-// namespace are set aside: in the subject and wherever the message names
-// them.
+// groupKey is what findings of one root cause share: the check, status
+// and severity, and either the fix (its commands name the object it
+// changes) or, without one, the subject and the message. A pod's name and
+// namespace are set aside, in the subject and wherever the message names
+// them, and so is a container when there is a fix: identical fixes of two
+// containers are one block.
 func groupKey(f finding.Finding) string {
-	subject := f.Subject.String()
+	subject := f.Subject
 	msg := f.Message
-	if f.Subject.Kind == "Pod" {
-		subject = "Pod container " + f.Subject.Container
-		msg = strings.ReplaceAll(msg, f.Subject.Namespace+"/"+f.Subject.Name, "\x00")
-		msg = strings.ReplaceAll(msg, f.Subject.Name, "\x00")
+	if subject.Kind == "Pod" {
+		msg = strings.ReplaceAll(msg, subject.Namespace+"/"+subject.Name, "\x00")
+		msg = strings.ReplaceAll(msg, subject.Name, "\x00")
+		subject.Namespace, subject.Name = "", ""
 	}
-	return strings.Join(append([]string{f.CheckID, string(f.Status), string(f.Severity), subject, msg}, f.Fix.Script()...), "\x01")
+	key := []string{f.CheckID, string(f.Status), string(f.Severity)}
+	if script := f.Fix.Script(); len(script) > 0 {
+		subject.Container = ""
+		return strings.Join(append(append(key, subject.String()), script...), "\x01")
+	}
+	return strings.Join(append(key, subject.String(), msg), "\x01")
 }
 
 // Affects says compactly what a group concerns, as the text report's

@@ -8,6 +8,33 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 )
 
+// TestGroupsContainers: findings about two containers of one workload
+// with the same fix are one group; without a fix, different messages are
+// different causes.
+func TestGroupsContainers(t *testing.T) {
+	unreadable := func(container, msg string, fixed bool) finding.Finding {
+		f := finding.Finding{CheckID: "IRSA106", Severity: finding.SeverityError, Status: finding.StatusFail,
+			Subject: finding.Subject{Kind: "Deployment", Namespace: "payments", Name: "api", Container: container}, Message: msg, Fix: &finding.Fix{}}
+		if fixed {
+			f.Fix.AddStep(finding.Step{Argv: []string{"kubectl", "patch", "deployment", "api"}})
+		}
+		return f
+	}
+	r := &finding.Result{Findings: []finding.Finding{
+		unreadable("api", "runs as UID 10001", true), unreadable("log-shipper", "runs as UID 2000", true),
+		unreadable("api", "runs as UID 10001", false), unreadable("log-shipper", "runs as UID 2000", false),
+	}}
+	got := Groups(r, nil)
+	want := []Group{
+		{Findings: []int{0, 1}, Containers: []string{"api", "log-shipper"}},
+		{Findings: []int{2}, Containers: []string{"api"}},
+		{Findings: []int{3}, Containers: []string{"log-shipper"}},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Groups (-want +got):\n%s", d)
+	}
+}
+
 func TestGroups(t *testing.T) {
 	pod := func(ns, name, owner string) finding.Target {
 		tg := finding.Target{Kind: "Pod", Namespace: ns, Name: name}
