@@ -8,16 +8,22 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestExampleReportsGolden renders bundled examples as -o yaml and -o
-// markdown and compares them with testdata/report/EXAMPLE.FORMAT;
+// TestExampleReportsGolden renders bundled examples as text (in a UTF-8
+// locale and in the C locale), -o wide, -o yaml and -o markdown and
+// compares them with testdata/report/EXAMPLE.FORMAT;
 // UPDATE_GOLDEN=1 rewrites them (review the diff: it is what users paste
 // into tickets and read in terminals).
 func TestExampleReportsGolden(t *testing.T) {
-	for _, example := range []string{"trust-subject-mismatch", "annotation-typo", "healthy", "pod-identity-trust-missing-tagsession"} {
-		for _, format := range []struct{ name, ext string }{{"yaml", "yaml"}, {"markdown", "md"}} {
+	for _, example := range []string{"trust-subject-mismatch", "annotation-typo", "healthy", "pod-identity-trust-missing-tagsession", "token-not-readable"} {
+		for _, format := range []struct{ name, ext, lang string }{
+			{"text", "txt", "en_US.UTF-8"}, {"text", "ascii.txt", ""}, {"wide", "wide.txt", "C.UTF-8"},
+			{"yaml", "yaml", ""}, {"markdown", "md", ""},
+		} {
 			name := example + "." + format.ext
 			t.Run(name, func(t *testing.T) {
-				r := runCLI(t, "", "analyze", filepath.Join("../../examples", example), "-o", format.name)
+				env := map[string]string{"LANG": format.lang}
+				deps := Deps{Getenv: func(k string) string { return env[k] }, Version: "v0.0.0-test"}
+				r := runCLIWith(t, deps, "analyze", filepath.Join("../../examples", example), "-o", format.name)
 				if r.stderr != "" || (r.code != ExitOK && r.code != ExitFindings) {
 					t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 				}

@@ -156,3 +156,30 @@ func TestTermWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestIgnoredInText: an ignored failure is counted, its target still has a
+// row saying so, -v lists it with who ignored it and why, and the verdict
+// does not call it no problem.
+func TestIgnoredInText(t *testing.T) {
+	r := runCLI(t, "", "analyze", "../../examples/trust-subject-mismatch", "--ignore", "IRSA205")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d, want 0: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"\nDeployment payments/api and 2 pods  irsa       P   P        F     P     P       IRSA205(ignored)\n",
+		"\n1 finding ignored (-v lists them with the reasons).\n",
+		"\n3 targets: 0 errors, 0 warnings, 0 info; 4 skipped; 1 ignored\nNo failures but the ignored ones (1 finding ignored, 4 skipped).\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("report lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "IRSA205 error trust-subject-mismatch") {
+		t.Errorf("the ignored finding is printed as a failure:\n%s", r.stdout)
+	}
+	v := runCLI(t, "", "analyze", "../../examples/trust-subject-mismatch", "--ignore", "IRSA205", "-v")
+	want := "\nIgnored:\n  IRSA205 trust-subject-mismatch on IAMRole arn:aws:iam::111122223333:role/payments-s3-reader:\n      ignored with --ignore (--ignore IRSA205)\n"
+	if !strings.Contains(v.stdout, want) {
+		t.Errorf("-v lacks %q:\n%s", want, v.stdout)
+	}
+}

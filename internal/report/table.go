@@ -103,7 +103,9 @@ func rowName(r *finding.Result, rw row, wide bool) string {
 
 // rows finds the targets that a failing finding concerns (directly, or
 // through their chain naming the check), worst first, then by namespace
-// and name. The others are healthy, or not fully checked.
+// and name, and those an ignored finding concerns (their checks marked
+// "(ignored)", after the failing ones): a suppressed failure still breaks
+// the target. The others are healthy, or not fully checked.
 func rows(r *finding.Result) []row {
 	ix := newTargetIndex(r.Targets)
 	ids := make([]map[string]bool, len(r.Targets))
@@ -117,8 +119,19 @@ func rows(r *finding.Result) []row {
 			worst[j] = f.Severity
 		}
 	}
+	ignored := make([]map[string]bool, len(r.Targets))
 	failing := map[string]finding.Finding{} // a failing finding of each check
 	for _, f := range r.Findings {
+		if f.Status == finding.StatusIgnored {
+			// Suppressed, still broken: the row says so.
+			for _, j := range ix.concerned(f) {
+				if ignored[j] == nil {
+					ignored[j] = map[string]bool{}
+				}
+				ignored[j][f.CheckID] = true
+			}
+			continue
+		}
 		if f.Status != finding.StatusFail {
 			continue
 		}
@@ -140,7 +153,7 @@ func rows(r *finding.Result) []row {
 	}
 	var out []row
 	for j := range r.Targets {
-		if ids[j] == nil {
+		if ids[j] == nil && ignored[j] == nil {
 			continue
 		}
 		list := make([]string, 0, len(ids[j]))
@@ -148,6 +161,14 @@ func rows(r *finding.Result) []row {
 			list = append(list, id)
 		}
 		slices.Sort(list)
+		var off []string
+		for id := range ignored[j] {
+			if !ids[j][id] {
+				off = append(off, id+"(ignored)")
+			}
+		}
+		slices.Sort(off)
+		list = append(list, off...)
 		out = append(out, row{target: j, worst: worst[j], ids: list})
 	}
 	slices.SortStableFunc(out, func(a, b row) int {

@@ -337,6 +337,9 @@ func (t *text) summary() {
 	errs, warns, infos := s.BySeverity[string(finding.SeverityError)], s.BySeverity[string(finding.SeverityWarning)], s.BySeverity[string(finding.SeverityInfo)]
 	line := fmt.Sprintf("%s: %s, %s, %d info; %d skipped", plural(s.Targets, "target", "targets"),
 		plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), infos, s.Skipped)
+	if s.Ignored > 0 {
+		line += fmt.Sprintf("; %d ignored", s.Ignored)
+	}
 	if t.opts.ShowPassed {
 		line += fmt.Sprintf("; %d passed", s.Pass)
 	}
@@ -355,6 +358,9 @@ func (t *text) summary() {
 		return
 	}
 	var incomplete []string
+	if s.Ignored > 0 {
+		incomplete = append(incomplete, plural(s.Ignored, "finding", "findings")+" ignored")
+	}
 	if s.Skipped > 0 {
 		incomplete = append(incomplete, fmt.Sprintf("%d skipped", s.Skipped))
 	}
@@ -377,7 +383,11 @@ func (t *text) summary() {
 		incomplete = append(incomplete, plural(n, "file", "files")+" not used")
 	}
 	verdict := "No problems found."
-	if len(incomplete) > 0 {
+	switch {
+	case s.Ignored > 0:
+		// Suppressed is not fixed: say so rather than "no problems".
+		verdict = "No failures but the ignored ones (" + strings.Join(incomplete, ", ") + ")."
+	case len(incomplete) > 0:
 		verdict = "No problems found in what could be checked (" + strings.Join(incomplete, ", ") + ")."
 	}
 	t.add(t.p.paint(ansiGreen, verdict))
