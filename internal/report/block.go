@@ -42,16 +42,8 @@ func (t *text) block(g Group) {
 	}
 	t.messages(g, body)
 	diffs := policyDiffs(f.Fix)
-	var evidence []finding.Evidence
-	for _, ev := range f.Evidence {
-		// The affects line says what the merged evidence lists.
-		if _, _, ok := mentioned(ev.Value); ok || ev.Value == "and more (see targets)" {
-			continue
-		}
-		evidence = append(evidence, ev)
-	}
 	var evLines []string
-	for _, ev := range evidence {
+	for _, ev := range ownEvidence(f) {
 		evLines = append(evLines, t.evidenceLines(ev, f.Message, deeper, len(diffs) > 0)...)
 	}
 	if len(evLines) > 0 {
@@ -77,7 +69,7 @@ func (t *text) block(g Group) {
 		return
 	}
 	t.add(body + "fix:")
-	t.add(indentLines(escLines(strings.Join(pasteable(f.Fix), "\n")), deeper)...)
+	t.add(indentLines(escLines(strings.Join(Pasteable(f.Fix), "\n")), deeper)...)
 }
 
 // maxMessages is how many of a group's different messages are shown.
@@ -113,13 +105,13 @@ func (t *text) messages(g Group, indent string) {
 	}
 }
 
-// pasteable is the fix as the lines of fix.sh (finding.Fix.Script: files
+// Pasteable is the fix as the lines of fix.sh (finding.Fix.Script: files
 // by here-documents, then the commands, quoted by the one renderer), made
 // to work when pasted into an interactive shell: a fix that calls
 // require_trust_policy gets its definition first, and runs in a subshell
 // with set -eu, so that a refused guard stops the commands after it, as
 // it stops fix.sh, without closing the user's shell.
-func pasteable(fix *finding.Fix) []string {
+func Pasteable(fix *finding.Fix) []string {
 	lines := fix.Script()
 	guarded := false
 	for _, l := range lines {

@@ -159,3 +159,18 @@ func Affects(r *finding.Result, refs []finding.Ref) string {
 func refString(r finding.Ref) string {
 	return finding.Subject{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}.String()
 }
+
+// ownEvidence is a finding's evidence without the lines the engine adds
+// when it merges the finding of several targets ("affects KIND NS/NAME",
+// "pod NS/NAME has the same finding", "and more"): the grouped reports say
+// what a finding affects on a line of their own (Affects).
+func ownEvidence(f finding.Finding) []finding.Evidence {
+	var out []finding.Evidence
+	for _, ev := range f.Evidence {
+		if _, _, ok := mentioned(ev.Value); ok || ev.Value == "and more (see targets)" {
+			continue
+		}
+		out = append(out, ev)
+	}
+	return out
+}

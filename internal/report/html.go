@@ -160,6 +160,10 @@ type htmlGroup struct {
 	Evidence    []htmlEvidence
 	Remediation string
 	Fix         []htmlCommand
+	// FixAll is the whole fix as it pastes into a shell (Pasteable: the
+	// guard function defined first, in a subshell that stops at the first
+	// failure), JSON-encoded like Copy.
+	FixAll string
 	Ignored     *finding.Ignored
 	NS          string
 	Sevs        string
@@ -581,7 +585,7 @@ func htmlGroups(r *finding.Result, keep func(finding.Finding) bool, namespaces m
 			add(a.Namespace)
 		}
 		hg.NS = nsJSON(nss)
-		for _, ev := range f.Evidence {
+		for _, ev := range ownEvidence(f) {
 			var label []string
 			for _, s := range []string{ev.Source, ev.Ref} {
 				if s != "" {
@@ -591,6 +595,7 @@ func htmlGroups(r *finding.Result, keep func(finding.Finding) bool, namespaces m
 			hg.Evidence = append(hg.Evidence, htmlEvidence{Label: strings.Join(label, " "), Value: strings.TrimSuffix(escLines(ev.Value), "\n")})
 		}
 		hg.Fix = fixCommands(f.Fix.Script())
+		hg.FixAll = jsonString(strings.Join(Pasteable(f.Fix), "\n") + "\n")
 		out = append(out, hg)
 	}
 	return out

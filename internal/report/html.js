@@ -30,9 +30,10 @@
   sevSelect.addEventListener("change", apply);
 
   function copied(button) {
+    var label = button.textContent;
     button.classList.add("copied");
     button.textContent = "copied";
-    setTimeout(function () { button.classList.remove("copied"); button.textContent = "copy"; }, 1500);
+    setTimeout(function () { button.classList.remove("copied"); button.textContent = label; }, 1500);
   }
 
   // Outside a secure context, or when the page has no clipboard

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/report"
 )
 
 // hostile is markup a bundle may carry in any string. Had the report let
@@ -259,7 +260,19 @@ func TestHTMLInBrowser(t *testing.T) {
 		if len(script) == 0 {
 			t.Fatal("the example has no IRSA205 fix")
 		}
-		payloads := eval[[]string](t, p, `Array.from(document.querySelectorAll('button.copy')).map(b => JSON.parse(b.getAttribute('data-copy')))`)
+		payloads := eval[[]string](t, p, `Array.from(document.querySelectorAll('button.copy:not(.copy-all)')).map(b => JSON.parse(b.getAttribute('data-copy')))`)
+		// "copy all" copies the fix as it pastes into a shell: the
+		// text report's lines, the guard function defined first.
+		var fix *finding.Fix
+		for _, f := range res.Findings {
+			if f.CheckID == "IRSA205" && f.Status == finding.StatusFail {
+				fix = f.Fix
+			}
+		}
+		all := eval[[]string](t, p, `Array.from(document.querySelectorAll('button.copy-all')).map(b => JSON.parse(b.getAttribute('data-copy')))`)
+		if want := strings.Join(report.Pasteable(fix), "\n") + "\n"; len(all) != 1 || all[0] != want {
+			t.Errorf("copy all: %q, want %q", all, want)
+		}
 		update := script[len(script)-1]
 		if !strings.HasPrefix(update, "aws iam update-assume-role-policy ") || !slices.Contains(payloads, update) {
 			t.Errorf("no copy button copies the fix.sh line %q; payloads:\n%s", update, strings.Join(payloads, "\n---\n"))

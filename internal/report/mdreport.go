@@ -296,9 +296,9 @@ func (m *mdReport) group(g Group) {
 	// 6.7): the two lines stay one paragraph.
 	m.para(strings.Join(about, "\\\n"))
 	m.block(f.Message, "")
-	if len(f.Evidence) > 0 {
+	if evidence := ownEvidence(f); len(evidence) > 0 {
 		m.para("Evidence:")
-		for _, e := range f.Evidence {
+		for _, e := range evidence {
 			where := strings.TrimSpace(e.Source + " " + e.Ref)
 			label := "- "
 			if where != "" {
