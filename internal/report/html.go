@@ -163,10 +163,10 @@ type htmlGroup struct {
 	// FixAll is the whole fix as it pastes into a shell (Pasteable: the
 	// guard function defined first, in a subshell that stops at the first
 	// failure), JSON-encoded like Copy.
-	FixAll string
-	Ignored     *finding.Ignored
-	NS          string
-	Sevs        string
+	FixAll  string
+	Ignored *finding.Ignored
+	NS      string
+	Sevs    string
 }
 
 type htmlEvidence struct {
