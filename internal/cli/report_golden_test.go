@@ -9,7 +9,8 @@ import (
 )
 
 // TestExampleReportsGolden renders bundled examples as text (in a UTF-8
-// locale and in the C locale), -o wide, -o yaml and -o markdown and
+// locale and in the C locale), -o wide, -o json, -o yaml and -o markdown
+// (sarif and html have goldens of their own in internal/report) and
 // compares them with testdata/report/EXAMPLE.FORMAT;
 // UPDATE_GOLDEN=1 rewrites them (review the diff: it is what users paste
 // into tickets and read in terminals).
@@ -17,7 +18,7 @@ func TestExampleReportsGolden(t *testing.T) {
 	for _, example := range []string{"trust-subject-mismatch", "annotation-typo", "healthy", "pod-identity-trust-missing-tagsession", "token-not-readable"} {
 		for _, format := range []struct{ name, ext, lang string }{
 			{"text", "txt", "en_US.UTF-8"}, {"text", "ascii.txt", ""}, {"wide", "wide.txt", "C.UTF-8"},
-			{"yaml", "yaml", ""}, {"markdown", "md", ""},
+			{"json", "json", ""}, {"yaml", "yaml", ""}, {"markdown", "md", ""},
 		} {
 			name := example + "." + format.ext
 			t.Run(name, func(t *testing.T) {
