@@ -152,8 +152,16 @@ func Affects(r *finding.Result, refs []finding.Ref) string {
 			parts = append(parts, plural(len(b.pods), "pod", "pods")+" of "+name)
 		}
 	}
+	if len(parts) > maxAffectsParts {
+		// A cluster-wide cause affects every workload: name the first
+		// few and count the rest (-o json lists them all in affects).
+		parts = append(parts[:maxAffectsParts], fmt.Sprintf("and %d more (%s in all)", len(parts)-maxAffectsParts, plural(len(refs), "target", "targets")))
+	}
 	return strings.Join(parts, ", ")
 }
+
+// maxAffectsParts is how many owners Affects names before it counts.
+const maxAffectsParts = 3
 
 // refString is KIND NS/NAME (KIND NAME for a cluster-scoped object).
 func refString(r finding.Ref) string {

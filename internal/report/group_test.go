@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -32,6 +33,24 @@ func TestGroupsContainers(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("Groups (-want +got):\n%s", d)
+	}
+}
+
+// TestAffectsCounts: past three owners, Affects counts the rest.
+func TestAffectsCounts(t *testing.T) {
+	r := &finding.Result{}
+	var refs []finding.Ref
+	for i := range 5 {
+		w := fmt.Sprintf("app-%d", i)
+		for k := range 2 {
+			p := fmt.Sprintf("%s-%d", w, k)
+			r.Targets = append(r.Targets, finding.Target{Kind: "Pod", Namespace: "ns", Name: p, Owner: &finding.Ref{Kind: "Deployment", Namespace: "ns", Name: w}})
+			refs = append(refs, finding.Ref{Kind: "Pod", Namespace: "ns", Name: p})
+		}
+	}
+	want := "2 pods of Deployment ns/app-0, 2 pods of Deployment ns/app-1, 2 pods of Deployment ns/app-2, and 2 more (10 targets in all)"
+	if got := Affects(r, refs); got != want {
+		t.Errorf("Affects = %q, want %q", got, want)
 	}
 }
 
