@@ -65,35 +65,12 @@ func (m *mdReport) render() {
 	m.b.WriteString(out)
 }
 
-// header says what was analysed, as the text report's first line does.
+// header says what was analysed, as the text report's first line does,
+// and the counts.
 func (m *mdReport) header() string {
-	in := m.r.Input
-	verb := "Analysed"
-	switch in.Mode {
-	case "offline":
-		verb = "Analysed offline"
-	case "live":
-		verb = "Scanned live"
-	}
-	var where []string
-	for _, kv := range [][2]string{{"cluster", in.Cluster}, {"region", in.Region}, {"account", in.AccountID}} {
-		if kv[1] != "" {
-			where = append(where, kv[0]+" "+kv[1])
-		}
-	}
-	var counts []string
-	if len(in.Files) > 0 || in.Mode == "offline" {
-		counts = append(counts, plural(len(in.Files), "file", "files"))
-	}
-	counts = append(counts, plural(len(m.r.Targets), "target", "targets"))
-	h := verb + ": "
-	if len(where) > 0 {
-		h += strings.Join(where, ", ") + "; "
-	}
-	h += strings.Join(counts, ", ")
 	s := m.r.Summary
-	h += fmt.Sprintf("; %s, %s, %s", plural(s.BySeverity["error"], "error", "errors"), plural(s.BySeverity["warning"], "warning", "warnings"), plural(s.BySeverity["info"], "info", "info"))
-	return h
+	return headline(m.r, func(v string) string { return v }) +
+		fmt.Sprintf("; %s, %s, %s", plural(s.BySeverity["error"], "error", "errors"), plural(s.BySeverity["warning"], "warning", "warnings"), plural(s.BySeverity["info"], "info", "info"))
 }
 
 // targetRow is a target in the summary table.

@@ -147,8 +147,14 @@ func (t *text) render() {
 }
 
 // header says what was analysed, in one line.
-func (t *text) header() string {
-	in := t.r.Input
+func (t *text) header() string { return headline(t.r, esc) }
+
+// headline says what was analysed: the mode, the cluster, region and
+// account, the files (how many not used) and the targets. escape prepares
+// each value from the input for the format (the text report escapes it for
+// the terminal; Markdown escapes the whole line).
+func headline(r *finding.Result, escape func(string) string) string {
+	in := r.Input
 	verb := "Analysed"
 	switch in.Mode {
 	case "offline":
@@ -159,7 +165,7 @@ func (t *text) header() string {
 	var where []string
 	for _, kv := range [][2]string{{"cluster", in.Cluster}, {"region", in.Region}, {"account", in.AccountID}} {
 		if kv[1] != "" {
-			where = append(where, kv[0]+" "+esc(kv[1]))
+			where = append(where, kv[0]+" "+escape(kv[1]))
 		}
 	}
 	var counts []string
@@ -170,7 +176,7 @@ func (t *text) header() string {
 		}
 		counts = append(counts, c)
 	}
-	counts = append(counts, plural(len(t.r.Targets), "target", "targets"))
+	counts = append(counts, plural(len(r.Targets), "target", "targets"))
 	h := verb + ": "
 	if len(where) > 0 {
 		h += strings.Join(where, ", ") + "; "
