@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -73,97 +74,25 @@ func (m *mdReport) header() string {
 		fmt.Sprintf("; %s, %s, %s", plural(s.BySeverity["error"], "error", "errors"), plural(s.BySeverity["warning"], "warning", "warnings"), plural(s.BySeverity["info"], "info", "info"))
 }
 
-// targetRow is a target in the summary table.
-type targetRow struct {
-	t        finding.Target
-	severity finding.Severity
-	ids      []string
-}
-
-// rows sorts the targets into the summary table's rows, with the check IDs
-// and worst severity of the failures that concern them, and the healthy
-// ones. A finding concerns the target it is about and those its Affects
-// lists.
-func (m *mdReport) rows() (failing []targetRow, healthy []finding.Target) {
-	type acc struct {
-		sev finding.Severity
-		ids map[string]bool
-	}
-	by := map[finding.Ref]*acc{}
-	for _, f := range m.r.Findings {
-		if f.Status != finding.StatusFail {
-			continue
-		}
-		refs := append([]finding.Ref{{Kind: f.Subject.Kind, Namespace: f.Subject.Namespace, Name: f.Subject.Name}}, f.Affects...)
-		for _, ref := range refs {
-			a := by[ref]
-			if a == nil {
-				a = &acc{ids: map[string]bool{}}
-				by[ref] = a
-			}
-			a.ids[f.CheckID] = true
-			if f.Severity.Rank() > a.sev.Rank() {
-				a.sev = f.Severity
-			}
-		}
-	}
-	for _, t := range m.r.Targets {
-		a := by[finding.Ref{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name}]
-		row := targetRow{t: t}
-		if a != nil {
-			row.severity = a.sev
-			for id := range a.ids {
-				row.ids = append(row.ids, id)
-			}
-		}
-		// A failing link whose check failed on an object no finding ties
-		// to the target still names its check in the link's detail.
-		for _, l := range t.Links {
-			if l.Status == finding.LinkFail {
-				if row.severity == "" {
-					row.severity = finding.SeverityError
-				}
-				// "IRSA205, IRSA107" or "IRSA201: why".
-				ids, _, _ := strings.Cut(l.Detail, ":")
-				for _, id := range strings.Split(ids, ",") {
-					if id = strings.TrimSpace(id); docName(id) == id && !containsString(row.ids, id) {
-						row.ids = append(row.ids, id)
-					}
-				}
-			}
-		}
-		// Info alone leaves a target healthy: nothing there stops it
-		// from getting its credentials.
-		if row.severity.Rank() < finding.SeverityWarning.Rank() {
-			healthy = append(healthy, t)
-			continue
-		}
-		sort.Strings(row.ids)
-		failing = append(failing, row)
-	}
-	sort.SliceStable(failing, func(i, j int) bool {
-		a, b := failing[i], failing[j]
-		if a.severity.Rank() != b.severity.Rank() {
-			return a.severity.Rank() > b.severity.Rank()
-		}
-		if a.t.Namespace != b.t.Namespace {
-			return a.t.Namespace < b.t.Namespace
-		}
-		if a.t.Name != b.t.Name {
-			return a.t.Name < b.t.Name
-		}
-		return a.t.Kind < b.t.Kind
-	})
-	return failing, healthy
-}
-
 // summary is the table of failing targets and the count of healthy ones.
 func (m *mdReport) summary() {
 	if len(m.r.Targets) == 0 {
 		m.para("No targets: no pod, workload or ServiceAccount in the input uses IRSA or EKS Pod Identity.")
 		return
 	}
-	failing, healthy := m.rows()
+	// The text report's rows (rows, fold): the same targets, in the same
+	// order, pods of one owner with the same chain on one row.
+	failing := fold(m.r, rows(m.r))
+	inRow := map[int]bool{}
+	for _, rw := range rows(m.r) {
+		inRow[rw.target] = true
+	}
+	var healthy []finding.Target
+	for j, t := range m.r.Targets {
+		if !inRow[j] {
+			healthy = append(healthy, t)
+		}
+	}
 	if len(failing) > 0 {
 		m.para("## Summary")
 		links := tableLinks(m.r.Targets)
@@ -179,13 +108,15 @@ func (m *mdReport) summary() {
 		lines := []string{mdRow(head), mdRow(sep)}
 		legend := "✓ pass, ✗ fail, ? unknown"
 		for _, row := range failing {
-			cells := []string{mdText(targetName(row.t)), mdText(row.t.Mechanism)}
+			t := m.r.Targets[row.target]
+			// rowName escapes for the terminal; mdText for Markdown.
+			cells := []string{finding.MarkdownText(rowName(m.r, row, false)), mdText(t.Mechanism)}
 			for _, l := range links {
-				cells = append(cells, mdLinkMark(row.t, l))
+				cells = append(cells, mdLinkMark(t, l))
 			}
 			cells = append(cells, mdText(strings.Join(row.ids, ", ")))
 			lines = append(lines, mdRow(cells))
-			if row.t.Mechanism == "pod-identity" {
+			if t.Mechanism == "pod-identity" {
 				legend = "✓ pass, ✗ fail, ? unknown, – not part of the chain (EKS Pod Identity uses no IAM OIDC provider and no issuer)"
 			}
 		}
@@ -209,7 +140,7 @@ func tableLinks(ts []finding.Target) []string {
 	out := append([]string(nil), finding.Links...)
 	for _, t := range ts {
 		for _, l := range t.Links {
-			if !containsString(out, l.Link) {
+			if !slices.Contains(out, l.Link) {
 				out = append(out, l.Link)
 			}
 		}
@@ -415,7 +346,7 @@ func (m *mdReport) notChecked() {
 				at[c] = k
 				caps = append(caps, k)
 			}
-			if !containsString(k.ids, f.CheckID) {
+			if !slices.Contains(k.ids, f.CheckID) {
 				k.ids = append(k.ids, f.CheckID)
 			}
 		}
@@ -587,13 +518,4 @@ func longestRun(s string, c rune) int {
 		}
 	}
 	return longest
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -132,7 +132,9 @@ func rows(r *finding.Result) []row {
 			}
 			continue
 		}
-		if f.Status != finding.StatusFail {
+		// Info alone leaves a target healthy: nothing there stops it from
+		// getting its credentials (the block still shows it).
+		if f.Status != finding.StatusFail || f.Severity == finding.SeverityInfo {
 			continue
 		}
 		if _, ok := failing[f.CheckID]; !ok {
