@@ -342,6 +342,23 @@ func (t *text) chainTable(rs []row, links []column) {
 	if t.opts.Wide {
 		head = append(head, "IMAGES")
 	}
+	failCell := func(rw row, short bool) string {
+		list := rw.ids
+		if short && len(list) > 1 {
+			// The first check and how many more: the blocks below
+			// name them all.
+			list = []string{fmt.Sprintf("%s+%d", list[0], len(list)-1)}
+		}
+		ids := esc(strings.Join(list, ","))
+		if ids == "" {
+			ids = "-"
+		}
+		return t.p.severity(rw.worst, ids)
+	}
+	fail := len(head) - 1
+	if t.opts.Wide {
+		fail--
+	}
 	cells := [][]string{head}
 	for _, rw := range rs {
 		tg := t.r.Targets[rw.target]
@@ -355,34 +372,42 @@ func (t *text) chainTable(rs []row, links []column) {
 		for _, col := range links {
 			c = append(c, t.linkMark(tg, col.link))
 		}
-		ids := esc(strings.Join(rw.ids, ","))
-		if ids == "" {
-			ids = "-"
-		}
-		c = append(c, t.p.severity(rw.worst, ids))
+		c = append(c, failCell(rw, false))
 		if t.opts.Wide {
 			c = append(c, esc(strings.Join(tg.Images, ",")))
 		}
 		cells = append(cells, c)
 	}
-	widths := make([]int, len(head))
-	for _, c := range cells {
-		for i, v := range c {
-			widths[i] = max(widths[i], cols(v))
+	measure := func() (widths []int, over int) {
+		widths = make([]int, len(head))
+		for _, c := range cells {
+			for i, v := range c {
+				widths[i] = max(widths[i], cols(v))
+			}
 		}
-	}
-	// The target column gives way when a line would pass the width
-	// (without -o wide, which is wide on purpose, as kubectl's is).
-	name := 0
-	if t.opts.Wide {
-		name = 1
-	}
-	if !t.opts.Wide {
 		total := 0
 		for _, w := range widths {
 			total += w + 2
 		}
-		if over := total - 2 - t.width; over > 0 {
+		return widths, total - 2 - t.width
+	}
+	widths, over := measure()
+	// When a line would pass the width (not with -o wide, which is wide
+	// on purpose, as kubectl's is), the failing checks are shortened
+	// first, then the target column gives way.
+	name := 0
+	if t.opts.Wide {
+		name = 1
+	}
+	if !t.opts.Wide && over > 0 {
+		avail := widths[fail] - over
+		for i, rw := range rs {
+			if cols(cells[i+1][fail]) > avail {
+				cells[i+1][fail] = failCell(rw, true)
+			}
+		}
+		widths, over = measure()
+		if over > 0 {
 			widths[name] = max(widths[name]-over, 20)
 		}
 	}
