@@ -154,6 +154,22 @@ func saved(cmd string) string {
 	return cmd
 }
 
+// someServiceAccount is the ServiceAccount of the first IRSA target a
+// failure concerns, else of the first IRSA target: the one to capture a
+// token of first.
+func (t *text) someServiceAccount() (sa, ns string, ok bool) {
+	candidates := rows(t.r)
+	for j := range t.r.Targets {
+		candidates = append(candidates, row{target: j})
+	}
+	for _, rw := range candidates {
+		if tg := t.r.Targets[rw.target]; tg.Mechanism == "irsa" && tg.ServiceAccount != "" {
+			return tg.ServiceAccount, tg.Namespace, true
+		}
+	}
+	return "", "", false
+}
+
 // notChecked gathers what the input lacks: the commands that capture it,
 // each once with the checks it lets run, then what no command captures,
 // grouped by reason with the pod set aside. Checks a failure blocked are
@@ -205,8 +221,16 @@ func (t *text) notChecked() {
 		t.add(t.p.paint(ansiBold, "To check more, capture (then run irsa-doctor again with the files added):"))
 		for _, c := range cmds {
 			slices.Sort(ids[c])
+			note := strings.Join(ids[c], ", ")
+			cmd := saved(c)
+			if sa, ns, ok := t.someServiceAccount(); ok && strings.Contains(cmd, " SA -n NAMESPACE ") {
+				// A command to fill in: filled in for one
+				// ServiceAccount, so that it pastes.
+				cmd = strings.Replace(cmd, " SA -n NAMESPACE ", " "+finding.Quote(sa)+" -n "+finding.Quote(ns)+" ", 1)
+				note += "; one file per ServiceAccount"
+			}
 			// A comment after the command: the line still pastes.
-			t.add("  " + esc(saved(c)) + "  " + t.p.paint(ansiDim, "# "+strings.Join(ids[c], ", ")))
+			t.add("  " + esc(cmd) + "  " + t.p.paint(ansiDim, "# "+note))
 		}
 	}
 	if len(rest) > 0 {
