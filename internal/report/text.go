@@ -343,6 +343,19 @@ func (t *text) summary() {
 	errs, warns, infos := s.BySeverity[string(finding.SeverityError)], s.BySeverity[string(finding.SeverityWarning)], s.BySeverity[string(finding.SeverityInfo)]
 	line := fmt.Sprintf("%s: %s, %s, %d info; %d skipped", plural(s.Targets, "target", "targets"),
 		plural(errs, "error", "errors"), plural(warns, "warning", "warnings"), infos, s.Skipped)
+	blocked := 0
+	for _, f := range t.r.Findings {
+		if isBlocked(f) {
+			blocked++
+		}
+	}
+	switch {
+	// Skipped because of a failure above is not more problems: say so.
+	case blocked > 0 && blocked == s.Skipped:
+		line += " (all blocked by the failures)"
+	case blocked > 0:
+		line += fmt.Sprintf(" (%d of them blocked by the failures)", blocked)
+	}
 	if s.Ignored > 0 {
 		line += fmt.Sprintf("; %d ignored", s.Ignored)
 	}
