@@ -293,7 +293,7 @@ func policyDiffs(fix *finding.Fix) [][]string {
 		}
 		diff, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 			A: lines(indentJSON([]byte(f.Content))), B: lines(indentJSON([]byte(after))),
-			FromFile: "IAM now (" + f.Name + ")", ToFile: "fixed (" + name + ".json)", Context: 2,
+			FromFile: "IAM now (" + f.Name + ")", ToFile: "fixed (" + name + ".json)", Context: 1,
 		})
 		if err != nil || diff == "" {
 			continue
