@@ -303,96 +303,38 @@ type indexedRow struct {
 	index int
 }
 
-// htmlRows are the targets with a failure or a warning, failing first:
-// those with an error, then those with a warning, each by namespace/name.
-// A target's failing checks are its own failing findings (and those of its
-// ServiceAccount, role, namespace: layout.go's targetIndex) and the checks
-// its chain names as the cause of a failing link (a missing webhook fails
-// every target's webhook link without being about any one of them).
+// htmlRows are the text report's rows (rows: the targets a failure or a
+// warning concerns, directly or through their chain, worst first, then by
+// namespace and name), one per target: each has its own anchor and
+// diagram.
 func htmlRows(r *finding.Result) []indexedRow {
-	ix := newTargetIndex(r.Targets)
-	type agg struct {
-		ids  map[string]bool
-		sevs map[finding.Severity]bool
-	}
-	by := make([]agg, len(r.Targets))
-	failSeverity := map[string]finding.Severity{}
-	for _, f := range r.Findings {
-		if f.Status != finding.StatusFail {
-			continue
-		}
-		if failSeverity[f.CheckID].Rank() < f.Severity.Rank() {
-			failSeverity[f.CheckID] = f.Severity
-		}
-		if f.Severity != finding.SeverityError && f.Severity != finding.SeverityWarning {
-			continue
-		}
-		for _, j := range ix.concerned(f) {
-			if by[j].ids == nil {
-				by[j] = agg{ids: map[string]bool{}, sevs: map[finding.Severity]bool{}}
-			}
-			by[j].ids[f.CheckID] = true
-			by[j].sevs[f.Severity] = true
-		}
-	}
-	var rows []indexedRow
-	for j, tg := range r.Targets {
-		a := by[j]
+	var out []indexedRow
+	for _, rw := range rows(r) {
+		j := rw.target
+		tg := r.Targets[j]
 		broken := false
 		for _, l := range tg.Links {
-			if l.Status == finding.LinkFail {
-				broken = true
-				if a.ids == nil {
-					a = agg{ids: map[string]bool{}, sevs: map[finding.Severity]bool{}}
-				}
-				for id := range chainCheckIDs(finding.Target{Links: []finding.Link{l}}) {
-					a.ids[id] = true
-					// The engine fails a link only on an error.
-					a.sevs[finding.SeverityError] = true
-				}
-				if len(a.sevs) == 0 {
-					a.sevs[finding.SeverityError] = true
-				}
-			}
-		}
-		if a.ids == nil {
-			continue
+			broken = broken || l.Status == finding.LinkFail
 		}
 		row := htmlRow{
 			ID: fmt.Sprintf("row-target-%d", j), Anchor: fmt.Sprintf("target-%d", j), Target: targetName(tg),
 			Mechanism: esc(tg.Mechanism), ns: tg.Namespace, name: tg.Name,
-			HasDiagram: broken || a.sevs[finding.SeverityError],
+			HasDiagram: broken || rw.worst == finding.SeverityError,
+			Severity:   string(rw.worst), rank: rw.worst.Rank(),
 		}
-		for _, sev := range finding.Severities {
-			if a.sevs[sev] {
-				if row.Severity == "" {
-					row.Severity = string(sev)
-					row.rank = sev.Rank()
-				}
-				row.Sevs = strings.TrimSpace(row.Sevs + " " + string(sev))
-			}
+		for _, sev := range rw.sevs {
+			row.Sevs = strings.TrimSpace(row.Sevs + " " + string(sev))
 		}
-		for id := range a.ids {
+		for _, id := range rw.ids {
 			row.Checks = append(row.Checks, esc(id))
 		}
-		sort.Strings(row.Checks)
 		row.NS = nsJSON([]string{tg.Namespace})
 		for _, l := range rowLinks(tg) {
 			row.Cells = append(row.Cells, htmlCell{Status: linkStatus(l.Status), Mark: glyph(l.Status), Detail: esc(l.Detail)})
 		}
-		rows = append(rows, indexedRow{htmlRow: row, index: j})
+		out = append(out, indexedRow{htmlRow: row, index: j})
 	}
-	sort.SliceStable(rows, func(a, b int) bool {
-		x, y := rows[a], rows[b]
-		if x.rank != y.rank {
-			return x.rank > y.rank
-		}
-		if x.ns != y.ns {
-			return x.ns < y.ns
-		}
-		return x.name < y.name
-	})
-	return rows
+	return out
 }
 
 // rowLinks are the links of a target's summary row, in column order.

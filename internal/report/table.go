@@ -13,7 +13,10 @@ import (
 type row struct {
 	target int // index into Result.Targets
 	worst  finding.Severity
-	ids    []string // failing check IDs, sorted
+	// sevs are the severities of its failures, worst first (the HTML
+	// report filters on each).
+	sevs []finding.Severity
+	ids  []string // failing check IDs, sorted
 	// pods counts the rows folded into this one: pods of one owner with
 	// the same chain and failures, under the owner's row or the first
 	// pod's. owner is set when the first is a pod and others were folded.
@@ -109,15 +112,14 @@ func rowName(r *finding.Result, rw row, wide bool) string {
 func rows(r *finding.Result) []row {
 	ix := newTargetIndex(r.Targets)
 	ids := make([]map[string]bool, len(r.Targets))
-	worst := make([]finding.Severity, len(r.Targets))
+	sevs := make([]map[finding.Severity]bool, len(r.Targets))
 	mark := func(j int, f finding.Finding) {
 		if ids[j] == nil {
 			ids[j] = map[string]bool{}
+			sevs[j] = map[finding.Severity]bool{}
 		}
 		ids[j][f.CheckID] = true
-		if worst[j] == "" || f.Severity.Rank() > worst[j].Rank() {
-			worst[j] = f.Severity
-		}
+		sevs[j][f.Severity] = true
 	}
 	ignored := make([]map[string]bool, len(r.Targets))
 	failing := map[string]finding.Finding{} // a failing finding of each check
@@ -145,11 +147,25 @@ func rows(r *finding.Result) []row {
 		}
 	}
 	// A failure of the cluster or the webhook concerns no target directly:
-	// the chain of each target it breaks names its check.
+	// the chain of each target it breaks names its check, as the cause of
+	// a failing link or of one it blocked ("IRSA302: blocked by IRSA301").
+	// A failing link whose check has no failing finding (folded into
+	// another, or only in the chain) still fails: the engine fails a link
+	// on an error only.
 	for j, tg := range r.Targets {
 		for id := range chainCheckIDs(tg) {
-			if f, ok := failing[id]; ok && !strings.Contains(linkDetail(tg, id), "blocked by "+id) {
+			if f, ok := failing[id]; ok {
 				mark(j, f)
+			}
+		}
+		for _, l := range tg.Links {
+			if l.Status != finding.LinkFail {
+				continue
+			}
+			for id := range chainCheckIDs(finding.Target{Links: []finding.Link{l}}) {
+				if _, ok := failing[id]; !ok && !ignored[j][id] {
+					mark(j, finding.Finding{CheckID: id, Severity: finding.SeverityError})
+				}
 			}
 		}
 	}
@@ -171,7 +187,16 @@ func rows(r *finding.Result) []row {
 		}
 		slices.Sort(off)
 		list = append(list, off...)
-		out = append(out, row{target: j, worst: worst[j], ids: list})
+		rw := row{target: j, ids: list}
+		for _, sev := range finding.Severities {
+			if sevs[j][sev] {
+				rw.sevs = append(rw.sevs, sev)
+			}
+		}
+		if len(rw.sevs) > 0 {
+			rw.worst = rw.sevs[0]
+		}
+		out = append(out, rw)
 	}
 	slices.SortStableFunc(out, func(a, b row) int {
 		if a.worst.Rank() != b.worst.Rank() {
@@ -183,15 +208,6 @@ func rows(r *finding.Result) []row {
 	return out
 }
 
-// linkDetail is the detail of the first link of tg that names id.
-func linkDetail(tg finding.Target, id string) string {
-	for _, l := range tg.Links {
-		if strings.Contains(l.Detail, id) {
-			return l.Detail
-		}
-	}
-	return ""
-}
 
 // A chain column of the summary table: a link and its heading.
 type column struct{ link, head string }
