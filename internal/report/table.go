@@ -208,7 +208,6 @@ func rows(r *finding.Result) []row {
 	return out
 }
 
-
 // A chain column of the summary table: a link and its heading.
 type column struct{ link, head string }
 
