@@ -350,6 +350,9 @@ func checkTemplate(t string) error {
 			return fmt.Errorf("unknown field {%s}", m[1])
 		}
 	}
+	if rest := placeholderRE.ReplaceAllString(t, ""); strings.ContainsAny(rest, "{}") {
+		return fmt.Errorf("a brace that is no {field} or {field|PLACEHOLDER}")
+	}
 	return nil
 }
 

@@ -51,6 +51,7 @@ func TestCatalogParseErrors(t *testing.T) {
 		{"no match", base, "match and sources are required"},
 		{"bad source", strings.Replace(base, "https://example.com/a", "example.com", 1) + "  match: [a]\n", "not an https URL"},
 		{"unknown field", base + "  match: [a]\n  capture: ['x {nope}']\n", "unknown field {nope}"},
+		{"bad placeholder", base + "  match: [a]\n  capture: ['x {path|/var/run}']\n", "a brace"},
 		{"unknown key", base + "  match: [a]\n  typo: 1\n", "typo"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
