@@ -312,6 +312,13 @@ Caused by: software.amazon.awssdk.services.sts.model.InvalidIdentityTokenExcepti
 			t.Errorf("Line %q", ms[0].Line)
 		}
 	})
+	t.Run("Java v2 chain without web identity variables", func(t *testing.T) {
+		chain := "software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentialsProvider(), EnvironmentVariableCredentialsProvider(), WebIdentityTokenCredentialsProvider(), ProfileCredentialsProvider(), ContainerCredentialsProvider(), InstanceProfileCredentialsProvider()]) : [SystemPropertyCredentialsProvider(): Unable to load credentials from system settings. Access key must be specified either via environment variable (AWS_ACCESS_KEY_ID) or system property (aws.accessKeyId)., EnvironmentVariableCredentialsProvider(): Unable to load credentials from system settings. Access key must be specified either via environment variable (AWS_ACCESS_KEY_ID) or system property (aws.accessKeyId)., WebIdentityTokenCredentialsProvider(): Either the environment variable AWS_WEB_IDENTITY_TOKEN_FILE or the javaproperty aws.webIdentityTokenFile must be set., ProfileCredentialsProvider(): Profile file contained no credentials for profile 'default': ProfileFile(profiles=[]), ContainerCredentialsProvider(): Cannot fetch credentials from container - neither AWS_CONTAINER_CREDENTIALS_FULL_URI or AWS_CONTAINER_CREDENTIALS_RELATIVE_URI environment variables are set., InstanceProfileCredentialsProvider(): Failed to load credentials from IMDS.]"
+		ms := c.Match(chain)
+		if len(ms) == 0 || ms[0].Signature.ID != "web-identity-env-missing" {
+			t.Fatalf("got %v", ids(ms))
+		}
+	})
 	t.Run("redaction", func(t *testing.T) {
 		text := "Incorrect token audience for eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJhdWQiOlsic3RzIl19.c2lnbmF0dXJl with ASIAIOSFODNN7EXAMPLE"
 		ms := c.Match(text)
