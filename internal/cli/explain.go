@@ -79,6 +79,12 @@ with colour unless NO_COLOR or --no-color; piped, it is printed as Markdown, unc
 			// Several words are an error text pasted without quotes.
 			opts.Arg = strings.Join(args, " ")
 			opts.FromStdin = len(args) == 1 && args[0] == "-"
+			if cmd.Flags().Changed("error") && strings.TrimSpace(opts.Error) == "" {
+				return usageErr("explain --error: the error text is empty")
+			}
+			if !cmd.Flags().Changed("error") && strings.TrimSpace(opts.Arg) == "" {
+				return usageErr("explain: the argument is empty; give a check ID or slug, sdk-versions, or an error text in quotes")
+			}
 			return explainRun(opts)
 		},
 	}

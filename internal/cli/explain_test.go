@@ -158,6 +158,8 @@ func TestExplainUsage(t *testing.T) {
 		{[]string{"explain"}, "explain needs one check ID or slug"},
 		{[]string{"explain", "--error", "Incorrect token audience", "IRSA104"}, "either as --error or as the argument"},
 		{[]string{"explain", "-"}, "standard input is empty"},
+		{[]string{"explain", "  "}, "the argument is empty"},
+		{[]string{"explain", "--error", ""}, "explain --error: the error text is empty"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := runCLI(t, "", tc.args...)

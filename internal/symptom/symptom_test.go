@@ -464,3 +464,49 @@ func TestMatchLongInput(t *testing.T) {
 		t.Errorf("Match of %d bytes took %v", len(long), d)
 	}
 }
+
+// TestSDKWording: lines as the SDKs and tools print them (wording checked
+// against the SDKs' sources and public reports: see each signature's
+// sources), each with the signature and the first candidate it must give.
+func TestSDKWording(t *testing.T) {
+	c := load(t)
+	for _, tc := range []struct{ sdk, text, sig, first string }{
+		{"go-v2", "operation error S3: ListBuckets, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded", "imds-unreachable", "IRSA407"},
+		{"go-v2", "failed to refresh cached credentials, failed to retrieve credentials, failed to retrieve jwt from provide source, unable to read file at /var/run/secrets/eks.amazonaws.com/serviceaccount/token: open /var/run/secrets/eks.amazonaws.com/serviceaccount/token: permission denied", "token-file-permission-denied", "IRSA106"},
+		{"go-v1", "NoCredentialProviders: no valid providers in chain. Deprecated.\n\tFor verbose messaging see aws.Config.CredentialsChainVerboseErrors", "no-credentials", "IRSA408"},
+		{"go-v1", "EC2RoleRequestError: no EC2 instance role found\ncaused by: EC2MetadataError: failed to make EC2Metadata request", "imds-unreachable", "IRSA407"},
+		{"botocore", "botocore.exceptions.NoCredentialsError: Unable to locate credentials", "no-credentials", "IRSA408"},
+		{"botocore", `botocore.exceptions.CredentialRetrievalError: Error when retrieving credentials from container-role: Error retrieving metadata: Received error when attempting to retrieve container metadata: Connect timeout on endpoint URL: "http://169.254.170.23/v1/credentials"`, "pod-identity-agent-unreachable", "IRSA403"},
+		{"botocore", `botocore.exceptions.ConnectTimeoutError: Connect timeout on endpoint URL: "http://169.254.169.254/latest/api/token"`, "imds-unreachable", "IRSA407"},
+		{"java-v2", "software.amazon.awssdk.services.sts.model.InvalidIdentityTokenException: Incorrect token audience (Service: Sts, Status Code: 400, Request ID: 3f2a1b0c-9d8e-4f7a-b6c5-d4e3f2a1b0c9)", "sts-incorrect-token-audience", "IRSA303"},
+		{"java-v2", "software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[]) : [InstanceProfileCredentialsProvider(): Failed to load credentials from IMDS.]", "imds-unreachable", "IRSA407"},
+		{"java-v1", "com.amazonaws.SdkClientException: Unable to load AWS credentials from any provider in the chain: [EnvironmentVariableCredentialsProvider: Unable to load AWS credentials from environment variables, WebIdentityTokenCredentialsProvider: You must specify a value for roleArn and roleSessionName]", "web-identity-env-missing", "IRSA104"},
+		{"js-v3", "CredentialsProviderError: Could not load credentials from any providers", "no-credentials", "IRSA408"},
+		{"js-v3", "Error: ENOENT: no such file or directory, open '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'", "token-file-not-found", "IRSA109"},
+		{"js-v3", "Error: EACCES: permission denied, open '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'", "token-file-permission-denied", "IRSA106"},
+		{"js-v2", "CredentialsError: Missing credentials in config, if using AWS_CONFIG_FILE, set AWS_SDK_LOAD_CONFIG=1", "no-credentials", "IRSA408"},
+		{"dotnet", "Amazon.Runtime.AmazonServiceException: Unable to get IAM security credentials from EC2 Instance Metadata Service.", "imds-unreachable", "IRSA407"},
+		{"dotnet", "Amazon.Runtime.AmazonClientException: Failed to resolve AWS credentials. The credential providers used to search for credentials returned the following errors:", "no-credentials", "IRSA408"},
+		{"rust", "dispatch failure: other: no providers in chain provided credentials", "no-credentials", "IRSA408"},
+		{"rust", "service error: InvalidIdentityTokenException: Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements", "sts-verification-key-unavailable", "IRSA305"},
+		{"python", "FileNotFoundError: [Errno 2] No such file or directory: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token'", "token-file-not-found", "IRSA109"},
+		{"java", "java.nio.file.AccessDeniedException: /var/run/secrets/eks.amazonaws.com/serviceaccount/token", "token-file-permission-denied", "IRSA106"},
+		{"cli", "An error occurred (ExpiredTokenException) when calling the AssumeRoleWithWebIdentity operation: Token expired: current date/time 1624482533 must be before the expiration date/time 1624482335", "sts-expired-token", "IRSA408"},
+		{"cli", "An error occurred (InvalidParameterValue) when calling the AssumeRoleWithWebIdentity operation: Value (x) for parameter roleSessionName is invalid", "sts-invalid-parameter", "IRSA103"},
+	} {
+		t.Run(tc.sdk+"/"+tc.sig, func(t *testing.T) {
+			ms := c.Match(tc.text)
+			if len(ms) == 0 {
+				t.Fatalf("no match for %q", tc.text)
+			}
+			m := ms[0]
+			first := ""
+			if len(m.Signature.Candidates) > 0 {
+				first = m.Signature.Candidates[0].Check
+			}
+			if m.Signature.ID != tc.sig || first != tc.first {
+				t.Errorf("got %s (first %s), want %s (first %s); all: %v", m.Signature.ID, first, tc.sig, tc.first, ids(ms))
+			}
+		})
+	}
+}
