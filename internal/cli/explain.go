@@ -143,20 +143,38 @@ func printMarkdown(deps Deps, format string, noColor bool, md string) error {
 	return err
 }
 
-// readErrorText reads `explain -`'s standard input, at most
-// symptom.MaxInput bytes (the catalogue reads no more).
+// readErrorText reads `explain -`'s standard input and keeps its last
+// symptom.MaxInput bytes (the catalogue reads no more): in a log, the
+// error that matters is usually the last.
 func readErrorText(in io.Reader) (string, error) {
 	if in == nil {
 		return "", usageErr("explain -: no standard input")
 	}
-	b, err := io.ReadAll(io.LimitReader(in, symptom.MaxInput))
-	if err != nil {
+	var tail tailBuffer
+	if _, err := io.Copy(&tail, in); err != nil {
 		return "", fmt.Errorf("explain -: read standard input: %w", err)
 	}
-	if strings.TrimSpace(string(b)) == "" {
+	text := string(tail.b)
+	if strings.TrimSpace(text) == "" {
 		return "", usageErr("explain -: standard input is empty; pipe the error text in (kubectl logs POD | irsa-doctor explain -)")
 	}
-	return string(b), nil
+	return text, nil
+}
+
+// tailBuffer keeps the last symptom.MaxInput bytes written to it.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(p) >= symptom.MaxInput {
+		t.b = append(t.b[:0], p[len(p)-symptom.MaxInput:]...)
+		return n, nil
+	}
+	if over := len(t.b) + len(p) - symptom.MaxInput; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	t.b = append(t.b, p...)
+	return n, nil
 }
 
 // checkIDRE is what reads as a check ID, known or not.

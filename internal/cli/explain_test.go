@@ -12,6 +12,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
+	"github.com/irsa-doctor/irsa-doctor/internal/symptom"
 )
 
 // env is a Getenv over a fixed set of variables.
@@ -320,5 +321,32 @@ func TestExplainGuideMessages(t *testing.T) {
 				t.Errorf("candidates %+v, want %s first", got.Candidates, tc.first)
 			}
 		})
+	}
+}
+
+// TestExplainStdinTail: from standard input explain keeps the last MiB,
+// where a log's latest error is.
+func TestExplainStdinTail(t *testing.T) {
+	noise := strings.Repeat("INFO nothing to see here, just a long log line\n", 3*symptom.MaxInput/48)
+	r := runCLI(t, noise+"open /var/run/secrets/eks.amazonaws.com/serviceaccount/token: permission denied\n", "explain", "-", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"signature": "token-file-permission-denied"`) {
+		t.Errorf("exit %d, stderr %q:\n%s", r.code, r.stderr, r.stdout)
+	}
+}
+
+// TestExplainTailBuffer: written in pieces, the buffer holds the last
+// MaxInput bytes, in order.
+func TestExplainTailBuffer(t *testing.T) {
+	var all []byte
+	var tb tailBuffer
+	for i := 0; len(all) < 3*symptom.MaxInput; i++ {
+		p := []byte(strings.Repeat(string(rune('a'+i%26)), 1+i%4000))
+		all = append(all, p...)
+		if n, err := tb.Write(p); n != len(p) || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if want := all[len(all)-symptom.MaxInput:]; string(tb.b) != string(want) {
+		t.Errorf("tail of %d bytes differs from the last %d written", len(tb.b), len(want))
 	}
 }

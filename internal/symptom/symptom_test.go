@@ -181,7 +181,7 @@ var guide = []struct {
 		[]string{"IRSA408", "IRSA407"}},
 }
 
-func TestGuideMessages(t *testing.T) {
+func TestSymptomGuideMessages(t *testing.T) {
 	c := load(t)
 	for _, tc := range guide {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,9 +209,9 @@ func TestGuideMessages(t *testing.T) {
 	}
 }
 
-// TestAccessDeniedRouting is the routing table of issue 12: who was
+// TestSymptomAccessDeniedRouting is the routing table of issue 12: who was
 // denied, and by which kind of policy, decides the checks.
-func TestAccessDeniedRouting(t *testing.T) {
+func TestSymptomAccessDeniedRouting(t *testing.T) {
 	c := load(t)
 	for _, tc := range []struct {
 		name, text, sig string
@@ -277,9 +277,9 @@ func TestAccessDeniedRouting(t *testing.T) {
 	}
 }
 
-// TestMatchShapes: JSON log lines, multi-line Java traces, redaction,
+// TestSymptomMatchShapes: JSON log lines, multi-line Java traces, redaction,
 // priority of a specific cause over the SDK's wrapper.
-func TestMatchShapes(t *testing.T) {
+func TestSymptomMatchShapes(t *testing.T) {
 	c := load(t)
 	t.Run("JSON log line", func(t *testing.T) {
 		line := `{"level":"error","ts":"2024-05-01T12:03:11Z","msg":"failed to get secret","error":"WebIdentityErr: failed to retrieve credentials\ncaused by: InvalidIdentityToken: Incorrect token audience\n\tstatus code: 400, request id: 0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"}`
@@ -352,9 +352,9 @@ func ids(ms []Match) []string {
 	return out
 }
 
-// TestCommands: a field the text carried is filled in and quoted; one it
+// TestSymptomCommands: a field the text carried is filled in and quoted; one it
 // did not keeps its placeholder.
-func TestCommands(t *testing.T) {
+func TestSymptomCommands(t *testing.T) {
 	s := &Signature{Capture: []string{"aws iam get-role --role-name {role|ROLE_NAME}", "curl {issuer}/x"}}
 	quote := func(v string) string { return "'" + v + "'" }
 	got := s.Commands(map[string]string{"role": "a b"}, quote)
@@ -454,8 +454,8 @@ func FuzzMatch(f *testing.F) {
 	})
 }
 
-// TestMatchLongInput: input beyond MaxInput is cut, so time stays bounded.
-func TestMatchLongInput(t *testing.T) {
+// TestSymptomLongInput: input beyond MaxInput is cut, so time stays bounded.
+func TestSymptomLongInput(t *testing.T) {
 	c := load(t)
 	long := strings.Repeat("User: arn:aws:sts::111122223333:assumed-role/r/s is not authorized to perform ", 200000)
 	start := time.Now()
@@ -465,10 +465,10 @@ func TestMatchLongInput(t *testing.T) {
 	}
 }
 
-// TestSDKWording: lines as the SDKs and tools print them (wording checked
+// TestSymptomSDKWording: lines as the SDKs and tools print them (wording checked
 // against the SDKs' sources and public reports: see each signature's
 // sources), each with the signature and the first candidate it must give.
-func TestSDKWording(t *testing.T) {
+func TestSymptomSDKWording(t *testing.T) {
 	c := load(t)
 	for _, tc := range []struct{ sdk, text, sig, first string }{
 		{"go-v2", "operation error S3: ListBuckets, get identity: get credentials: failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded", "imds-unreachable", "IRSA407"},
