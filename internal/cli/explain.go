@@ -332,8 +332,12 @@ func errorMarkdown(doc errorExplanation, best symptom.Match, others []symptom.Ma
 	}
 	if len(doc.Capture) > 0 {
 		b.WriteString("## What to capture\n\n")
-		b.WriteString("Run these, save each output to a file of one folder, and give it to `irsa-doctor analyze FOLDER`")
-		b.WriteString(" (an upper-case word is a placeholder to fill in):\n\n")
+		b.WriteString("Run these (an upper-case word is a placeholder to fill in)")
+		if len(doc.Candidates) > 0 {
+			b.WriteString(", save the outputs to files of one folder and run `irsa-doctor analyze FOLDER`:")
+			b.WriteString(" the candidate that fails there is the cause")
+		}
+		b.WriteString(".\n\n")
 		b.WriteString(fence(termsafe.Lines(strings.Join(doc.Capture, "\n")), "sh"))
 		b.WriteString("\n")
 	}
