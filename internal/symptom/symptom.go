@@ -245,8 +245,9 @@ func wordSet(s string) map[string]bool {
 }
 
 // Normalize is the text Match reads: at most MaxInput bytes; a line that
-// is a JSON object replaced by its string values, one a line (so that
-// escaped quotes and "\n" inside a "msg" are read as written); CRLF as LF.
+// ends with a JSON object replaced by its prefix and the object's string
+// values, one a line (so that escaped quotes and "\n" inside a "msg" are
+// read as written); CRLF as LF.
 func Normalize(text string) string {
 	if len(text) > MaxInput {
 		text = text[:MaxInput]
@@ -258,14 +259,20 @@ func Normalize(text string) string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
-		if !strings.HasPrefix(t, "{") || !strings.HasSuffix(t, "}") {
+		// A prefix (kubectl logs --timestamps, a container name) may come
+		// before the object; it is kept.
+		start := strings.IndexByte(t, '{')
+		if start < 0 || !strings.HasSuffix(t, "}") {
 			continue
 		}
 		var v map[string]any
-		if json.Unmarshal([]byte(t), &v) != nil {
+		if json.Unmarshal([]byte(t[start:]), &v) != nil {
 			continue
 		}
-		var vals []string
+		vals := []string{}
+		if p := strings.TrimSpace(t[:start]); p != "" {
+			vals = append(vals, p)
+		}
 		collect(v, &vals, 0)
 		lines[i] = strings.Join(vals, "\n")
 	}

@@ -294,6 +294,19 @@ func TestSymptomMatchShapes(t *testing.T) {
 			t.Errorf("the wrapper should follow the cause: %v", ids(ms))
 		}
 	})
+	t.Run("JSON after a timestamp", func(t *testing.T) {
+		line := `2024-05-01T12:03:11.123456789Z {"level":"error","msg":"reconcile","error":"WebIdentityErr: failed to retrieve credentials\ncaused by: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity\n\tstatus code: 403, request id: 5c3f9ce5-ba7d-495e-98b1-ffcd5cf85133"}`
+		ms := c.Match(line)
+		if len(ms) == 0 || ms[0].Signature.ID != "sts-not-authorized-web-identity" {
+			t.Fatalf("got %v", ids(ms))
+		}
+		if ms[0].Line != "caused by: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity" {
+			t.Errorf("Line %q", ms[0].Line)
+		}
+		if got := ms[0].Fields["request_id"]; got != "5c3f9ce5-ba7d-495e-98b1-ffcd5cf85133" {
+			t.Errorf("request_id %q", got)
+		}
+	})
 	t.Run("Java stack trace", func(t *testing.T) {
 		trace := `Exception in thread "main" software.amazon.awssdk.core.exception.SdkClientException: Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(credentialsProviders=[SystemPropertyCredentialsProvider(), EnvironmentVariableCredentialsProvider(), WebIdentityTokenCredentialsProvider(), ProfileCredentialsProvider(), ContainerCredentialsProvider(), InstanceProfileCredentialsProvider()]) : [SystemPropertyCredentialsProvider(): Unable to load credentials from system settings.
 	at software.amazon.awssdk.core.exception.SdkClientException$BuilderImpl.build(SdkClientException.java:111)
