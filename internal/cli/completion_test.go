@@ -49,7 +49,7 @@ func TestCompletion(t *testing.T) {
 		{"unreadable bundle", []string{"analyze", "../../examples/no-such-folder", "-n", ""}, []string{noFile}},
 		{"--fail-on", []string{"analyze", healthy, "--fail-on", ""}, []string{"error", "warning", "info", "none", noFile}},
 		{"-o on analyze", []string{"analyze", healthy, "-o", ""}, append(formatNames(), noFile)},
-		{"-o on explain", []string{"explain", "IRSA101", "-o", ""}, []string{"text", "markdown", noFile}},
+		{"-o on explain", []string{"explain", "IRSA101", "-o", ""}, []string{"text", "markdown", "json", noFile}},
 		{"explain, prefix of an ID in any case", []string{"explain", "irsa20"}, []string{
 			"IRSA201\tThe IAM role named by eks.amazonaws.com/role-arn does not exist",
 			"IRSA202\tThe role's trust policy does not allow sts:AssumeRoleWithWebIdentity",
