@@ -265,6 +265,7 @@ func (o *observer) match(cat *symptom.Catalog, e *entry) bool {
 		for _, c := range m.Signature.Candidates {
 			ob.Candidates = append(ob.Candidates, c.Check)
 		}
+		ob.Capture = m.Signature.Commands(m.Fields, shellQuote)
 		o.byKey[key] = ob
 		o.r.observations = append(o.r.observations, ob)
 	}
@@ -305,4 +306,13 @@ func parseObservedText(r *result, data []byte) bool {
 	}
 	r.recognise(label)
 	return true
+}
+
+// shellQuote quotes a word for POSIX shells (finding.Quote, which bundle
+// may not import).
+func shellQuote(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }

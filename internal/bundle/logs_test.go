@@ -76,7 +76,7 @@ func TestLogs(t *testing.T) {
 					t.Errorf("candidates = %v, want IRSA303 first", o.Candidates)
 				}
 				c := *o
-				c.Sample, c.File, c.Candidates, c.Fields, c.Title = "", snapshot.Source{}, nil, nil, ""
+				c.Sample, c.File, c.Candidates, c.Fields, c.Title, c.Capture = "", snapshot.Source{}, nil, nil, "", nil
 				got = append(got, c)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {

@@ -25,6 +25,9 @@ type Observation struct {
 	Title     string `json:"title"`
 	// Candidates are the checks that can cause it, most likely first.
 	Candidates []string `json:"candidates,omitempty"`
+	// Capture holds the catalogue's commands whose output decides
+	// between the candidates, filled in with Fields.
+	Capture []string `json:"capture,omitempty"`
 	// Fields are what the first matched line carried (role ARN, issuer...).
 	Fields map[string]string `json:"fields,omitempty"`
 	Count  int               `json:"count"`
