@@ -44,6 +44,9 @@ type Options struct {
 type Output struct {
 	Targets  []finding.Target
 	Findings []finding.Finding
+	// Gaps are what the run could not tie to a target: the files of
+	// errors seen that no target gets (unattributed).
+	Gaps []finding.Gap
 }
 
 // maxAffected caps the "affects ..." evidence a merged finding lists.
@@ -103,6 +106,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		ft.Symptoms = symptoms[i]
 		out.Targets = append(out.Targets, ft)
 	}
+	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
 	out.Findings = merge(recs, !opts.DropPasses)
 	finding.Sort(out.Findings)
 	return out

@@ -67,3 +67,25 @@ func mergeObserved(into *finding.Finding, from *finding.Finding) {
 		}
 	}
 }
+
+// GapUnattributed is the Operation of the gap for a log or error text that
+// no target gets: its errors are kept out of every target's symptoms.
+const GapUnattributed = "attribute log"
+
+// unattributed lists, once per file, the observations no target gets.
+func unattributed(ctx *model.Context) []finding.Gap {
+	var out []finding.Gap
+	seen := map[string]bool{}
+	for _, o := range model.Unattributed(ctx) {
+		if seen[o.File.Ref] {
+			continue
+		}
+		seen[o.File.Ref] = true
+		why := "it names no pod and the input has no single pod or workload to give it to: name it logs/NAMESPACE/POD/CONTAINER.log"
+		if o.Pod != "" {
+			why = "it names pod " + strings.TrimPrefix(o.Namespace+"/"+o.Pod, "/") + ", which is not a target of this run"
+		}
+		out = append(out, finding.Gap{Source: o.File.Kind, Operation: GapUnattributed, Resource: o.File.Ref, Reason: why})
+	}
+	return out
+}
