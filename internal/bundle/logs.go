@@ -87,7 +87,9 @@ func namedAsLog(ref string) bool {
 func looksLikeJSONLog(trimmed []byte) bool {
 	first, _, _ := bytes.Cut(trimmed, []byte{'\n'})
 	first = bytes.TrimSpace(first)
-	if len(first) < 2 || first[0] != '{' || first[len(first)-1] != '}' {
+	// A log line is short; a long first line is a compact capture (jq -c),
+	// which is not parsed twice.
+	if len(first) < 2 || len(first) > maxEntryBytes || first[0] != '{' || first[len(first)-1] != '}' {
 		return false
 	}
 	var m map[string]json.RawMessage
@@ -180,27 +182,31 @@ func (o *observer) scan(data []byte) int {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		if cur != nil && isContinuation(line) && !logTimeRE.MatchString(line) {
-			if len(cur.text) < maxEntryLines && cur.bytes+len(line) <= maxEntryBytes {
-				cur.text = append(cur.text, line)
-				cur.bytes += len(line)
-			}
-			continue
-		}
-		flush()
-		cur = &entry{}
+		// kubectl's --prefix and --timestamps come before every line, a
+		// stack trace's continuation lines too.
+		var pod, cont string
+		var at time.Time
 		rest := line
 		if m := logPrefixRE.FindStringSubmatch(rest); m != nil {
-			cur.pod, cur.cont = m[1], m[2]
+			pod, cont = m[1], m[2]
 			rest = rest[len(m[0]):]
 		}
 		if m := logTimeRE.FindStringSubmatch(rest); m != nil {
 			if t, err := time.Parse(time.RFC3339Nano, m[1]); err == nil {
-				cur.at = t
+				at = t
 			}
 			rest = rest[len(m[0]):]
 		}
-		if cur.at.IsZero() {
+		if cur != nil && isContinuation(rest) && pod == cur.pod && cont == cur.cont {
+			if len(cur.text) < maxEntryLines && cur.bytes+len(rest) <= maxEntryBytes {
+				cur.text = append(cur.text, rest)
+				cur.bytes += len(rest)
+			}
+			continue
+		}
+		flush()
+		cur = &entry{pod: pod, cont: cont, at: at}
+		if cur.at.IsZero() && len(rest) <= maxEntryBytes {
 			cur.at = jsonTime(rest)
 		}
 		if len(rest) > maxEntryBytes {

@@ -55,6 +55,14 @@ func TestLogs(t *testing.T) {
 		recognised: "aws:Error,text:ErrorText",
 		want:       []snapshot.Observation{{Source: "file", Signature: "sts-incorrect-token-audience", Count: 1}},
 	}, {
+		name: "a Java stack trace with --timestamps on every line is one entry",
+		path: "b/logs/payments/api-0/app.log",
+		content: "2026-12-07T00:12:04Z software.amazon.awssdk.services.sts.model.InvalidIdentityTokenException: Incorrect token audience (Service: Sts, Status Code: 400)\n" +
+			"2026-12-07T00:12:04Z \tat software.amazon.awssdk.core.internal.http.CombinedResponseHandler.handleErrorResponse(CombinedResponseHandler.java:125)\n",
+		recognised: "kubectl:Logs",
+		want: []snapshot.Observation{{Source: "log", Namespace: "payments", Pod: "api-0", Container: "app",
+			Signature: "sts-incorrect-token-audience", Count: 1, First: "2026-12-07T00:12:04Z", Last: "2026-12-07T00:12:04Z"}},
+	}, {
 		name:       "a plain log without a known error is a log with nothing in it",
 		path:       "b/logs/payments/api-0/app.log",
 		content:    "2026-12-07T00:12:03Z starting\n",
