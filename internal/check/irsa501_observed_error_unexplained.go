@@ -83,6 +83,9 @@ func runIRSA501(c *model.Context, t *model.Target, r *Recorder) {
 			}
 			unexplained = append(unexplained, what)
 			details = append(details, model.Ev(o.File, "could be caused by: "+strings.Join(why, "; ")))
+			if note := ownRole(t, o); note != "" {
+				details = append(details, model.Ev(o.File, note))
+			}
 			for _, cmd := range o.Capture {
 				cmd = fillTarget(cmd, t)
 				if !containsString(capture, cmd) {
@@ -128,6 +131,22 @@ func fillTarget(cmd string, t *model.Target) string {
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// ownRole says when a refusal names the role the pod is annotated with:
+// IRSA worked, and the refusal is about the role's permissions (or a
+// policy outside the input), which no check of IRSA explains.
+func ownRole(t *model.Target, o *snapshot.Observation) string {
+	role := o.Fields["role"]
+	arn, ok := model.RoleAnnotation(t.SA)
+	if role == "" || !ok {
+		return ""
+	}
+	arn = strings.TrimSpace(arn)
+	if arn[strings.LastIndex(arn, "/")+1:] != role {
+		return ""
+	}
+	return fmt.Sprintf("the error names role %s, the one ServiceAccount %s/%s is annotated with: the pod got its IRSA credentials, and the refusal is about what the role may do (its policies, a permissions boundary, a service control policy), which the IRSA checks do not judge", role, t.Namespace, t.SAName)
 }
 
 // whyNot says why a candidate's outcomes did not explain an error.
