@@ -45,6 +45,13 @@ func TestSymptomsColumn(t *testing.T) {
 					t.Errorf("unexpected %q in:\n%s", w, b.String())
 				}
 			}
+			b.Reset()
+			if err := Write(&b, r, Options{Format: FormatMarkdown}); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(b.String(), "| Symptoms |"); got != (len(tc.want) > 0) {
+				t.Errorf("markdown Symptoms column: %t in:\n%s", got, b.String())
+			}
 		})
 	}
 }

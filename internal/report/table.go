@@ -467,6 +467,16 @@ func (t *text) symptomCell(tg finding.Target) string {
 	if len(tg.Symptoms) == 0 {
 		return "-"
 	}
+	return elide(esc(symptomSummary(tg, t.opts.ASCII)), maxSymptomCell, t.opts.ASCII)
+}
+
+// symptomSummary is the SYMPTOMS cell before escaping: the most frequent
+// error's container, count and name (what the title says before its
+// colon), and how many other errors the target has.
+func symptomSummary(tg finding.Target, ascii bool) string {
+	if len(tg.Symptoms) == 0 {
+		return ""
+	}
 	best := tg.Symptoms[0]
 	for _, s := range tg.Symptoms[1:] {
 		if s.Count > best.Count {
@@ -477,14 +487,14 @@ func (t *text) symptomCell(tg finding.Target) string {
 	if strings.TrimSpace(what) == "" {
 		what = best.Signature
 	}
-	cell := fmt.Sprintf("%d%s %s", best.Count, pick(t.opts.ASCII, "x", "×"), strings.TrimSpace(what))
+	cell := fmt.Sprintf("%d%s %s", best.Count, pick(ascii, "x", "×"), strings.TrimSpace(what))
 	if best.Container != "" {
 		cell = best.Container + ": " + cell
 	}
 	if n := len(tg.Symptoms) - 1; n > 0 {
 		cell += fmt.Sprintf(" +%d", n)
 	}
-	return elide(esc(cell), maxSymptomCell, t.opts.ASCII)
+	return cell
 }
 
 // elide shortens s to n columns by cutting its middle, where identifiers
