@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -32,6 +33,12 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 		r.fail("empty: the command printed nothing to stdout (errors go to stderr: use `> FILE 2>&1`)")
 		return
 	}
+	if looksLikeJSONLog(trimmed) || looksLikeTextLog(trimmed) {
+		if utf8.Valid(data) {
+			parseLog(r, data)
+			return
+		}
+	}
 	switch trimmed[0] {
 	case '{', '[':
 		parseJSON(ctx, r, &jsonSrc{data: data})
@@ -53,8 +60,18 @@ func parseContent(ctx context.Context, r *result, data []byte) {
 		parseErrorText(r, data)
 		return
 	}
+	// Text that is no capture may be a log or a pasted error (logs.go):
+	// tried after YAML, so that a YAML capture is never scanned for
+	// errors, and its problems are dropped when the catalogue finds one.
+	errs, more := len(r.errs), r.moreErrs
 	parseYAML(ctx, r, data)
+	if len(r.labels) == 0 && !kubeYAML.Match(data) && parseObservedText(r, data) {
+		r.errs, r.moreErrs = r.errs[:errs], more
+	}
 }
+
+// kubeYAML finds a Kubernetes object's YAML, which is never read as a log.
+var kubeYAML = regexp.MustCompile(`(?m)^(?:apiVersion|kind): `)
 
 // kubectlWarning starts a line kubectl writes to stderr beside its output:
 // an API server's warning header ("Warning: policy/v1beta1 ... is

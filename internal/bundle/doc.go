@@ -71,6 +71,13 @@
 // map[string]any step: a 10,000-pod `kubectl get pods -A -o json` is the
 // common case this is tuned for (see BenchmarkRead).
 //
-// It imports snapshot (and go-jose, to read a JWT's claims) only; never
-// check, report or cli.
+// Logs and pasted error texts (logs.go) are recognised by content too:
+// `kubectl logs` output (RFC 3339 --timestamps or --prefix lines, or one
+// JSON object a line) as kubectl:Logs, and text in which the symptom
+// catalogue finds an error as text:ErrorText; each signature found becomes
+// a snapshot.Observation, attributed to a container by the file's name
+// (logs/NAMESPACE/POD/CONTAINER.log, NAMESPACE_POD_CONTAINER.log).
+//
+// It imports snapshot and symptom (and go-jose, to read a JWT's claims)
+// only; never check, report or cli.
 package bundle

@@ -84,21 +84,35 @@ var awsServices = map[string]string{
 }
 
 func parseErrorText(r *result, data []byte) {
-	for i, raw := range bytes.Split(data, []byte{'\n'}) {
+	// Lines that are no capture's error may be the error a user saw (an
+	// STS refusal, "Unable to locate credentials"): read together, as a
+	// pasted error text (logs.go), they are an observation; otherwise
+	// each is listed as a problem.
+	var other []int
+	var otherText []byte
+	lines := bytes.Split(data, []byte{'\n'})
+	for i, raw := range lines {
 		line := strings.TrimSpace(string(raw))
 		if line == "" {
 			continue
 		}
 		switch label := r.errorLine(line); label {
 		case "":
-			shown := line
-			if len(shown) > 120 {
-				shown = shown[:120] + "..."
-			}
-			r.failAt(i+1, 1, "not an error text irsa-doctor reads: "+strconv.Quote(shown))
+			other = append(other, i)
+			otherText = append(append(otherText, raw...), '\n')
 		default:
 			r.recognise(label)
 		}
+	}
+	if len(other) == 0 || parseObservedText(r, otherText) {
+		return
+	}
+	for _, i := range other {
+		shown := strings.TrimSpace(string(lines[i]))
+		if len(shown) > 120 {
+			shown = shown[:120] + "..."
+		}
+		r.failAt(i+1, 1, "not an error text irsa-doctor reads: "+strconv.Quote(shown))
 	}
 }
 

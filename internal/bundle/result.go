@@ -47,6 +47,7 @@ type result struct {
 	instances     []*snapshot.EC2Instance // node.go
 	listings      []snapshot.Listing
 	notFounds     []snapshot.NotFound
+	observations  []*snapshot.Observation // logs.go
 	gaps          []snapshot.Gap
 	oidc          oidcFacts  // see oidc.go
 	probe         probeFacts // see probe.go
@@ -314,6 +315,7 @@ func (m *merger) add(r *result) {
 		}
 	}
 	s.NotFounds = append(s.NotFounds, r.notFounds...)
+	s.Observations = append(s.Observations, r.observations...)
 	for _, g := range r.gaps {
 		m.addGap(g)
 	}

@@ -44,6 +44,9 @@ type Options struct {
 type Output struct {
 	Targets  []finding.Target
 	Findings []finding.Finding
+	// Gaps are what the run could not tie to a target: the files of
+	// errors seen that no target gets (unattributed).
+	Gaps []finding.Gap
 }
 
 // maxAffected caps the "affects ..." evidence a merged finding lists.
@@ -63,6 +66,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	// its own Context (and so its own memo); the records are put back in
 	// target order, so the output does not depend on scheduling.
 	perTarget := make([][]record, len(targets))
+	symptoms := make([][]finding.Symptom, len(targets))
 	workers := runtime.GOMAXPROCS(0)
 	if len(targets) < 64 {
 		workers = 1
@@ -78,6 +82,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 					return
 				}
 				perTarget[i] = runTarget(ctx, targets[i], checks, !opts.DropPasses)
+				symptoms[i] = observe(ctx, targets[i], perTarget[i])
 			}
 		})
 	}
@@ -96,9 +101,12 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	for _, r := range recs {
 		byTarget[r.target] = append(byTarget[r.target], r)
 	}
-	for _, t := range targets {
-		out.Targets = append(out.Targets, chain(s, t, byTarget[t]))
+	for i, t := range targets {
+		ft := chain(s, t, byTarget[t])
+		ft.Symptoms = symptoms[i]
+		out.Targets = append(out.Targets, ft)
 	}
+	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
 	out.Findings = merge(recs, !opts.DropPasses)
 	finding.Sort(out.Findings)
 	return out
@@ -515,6 +523,7 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		k := key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: r.f.Subject}
 		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
+				mergeObserved(&out[i], r.f)
 				note(i, templateKey(r.target.Owner, r), r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 					Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)})
 				continue
@@ -524,6 +533,7 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		// list of the targets it covers; a failure or a skip does.
 		listAffected := r.f.Status != finding.StatusPass && !sameObject(r.f.Subject, r.target.Subject())
 		if i, ok := idx[k]; ok {
+			mergeObserved(&out[i], r.f)
 			if listAffected {
 				note(i, k, r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 					Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})

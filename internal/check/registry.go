@@ -48,6 +48,7 @@ var All = withDocs([]*Check{
 	irsa409,
 	irsa410,
 	irsa411,
+	irsa501,
 })
 
 // withDocs fills each check's Doc and Fix from its page. A missing or

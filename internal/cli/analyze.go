@@ -568,6 +568,7 @@ func buildResult(deps Deps, snap *snapshot.Snapshot, out *check.Output, showPass
 	for _, g := range snap.Gaps {
 		res.Gaps = append(res.Gaps, finding.Gap{Source: g.Source, Operation: g.Operation, Resource: g.Resource, Reason: g.Reason})
 	}
+	res.Gaps = append(res.Gaps, out.Gaps...)
 	for _, f := range out.Findings {
 		if f.Status == finding.StatusPass && !showPassed {
 			continue

@@ -212,6 +212,29 @@ type Target struct {
 	// undiagnosed (Summary.Incomplete): its links that are not known are
 	// unknown because the facts were not collected.
 	Incomplete string `json:"incomplete,omitempty"`
+	// Symptoms are the errors seen in the target's logs or in error texts
+	// pasted beside it (an addition to schemaVersion 1, docs/json.md).
+	// Timestamps live here only, never in findings.
+	Symptoms []Symptom `json:"symptoms,omitempty"`
+}
+
+// Symptom is one error signature seen for a target, counted per container.
+type Symptom struct {
+	// Source is "log" (kubectl logs output) or "file" (a pasted error text).
+	Source    string `json:"source"`
+	Container string `json:"container"`
+	// Signature is the catalogue's ID (irsa-doctor explain "TEXT" prints
+	// it), Title what the error says.
+	Signature string `json:"signature"`
+	Title     string `json:"title"`
+	Count     int    `json:"count"`
+	// First and Last are RFC 3339 times, "" when the lines carry none.
+	First  string `json:"first"`
+	Last   string `json:"last"`
+	Sample string `json:"sample"`
+	// ExplainedBy lists the failing checks, among the signature's
+	// candidates, that explain it; empty when none does (IRSA501).
+	ExplainedBy []string `json:"explainedBy"`
 }
 
 // Tool names the program.

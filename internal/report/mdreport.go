@@ -101,6 +101,13 @@ func (m *mdReport) summary() {
 			head = append(head, mdText(linkLabel(l)))
 		}
 		head = append(head, "Failing checks")
+		symptoms := false
+		for _, row := range failing {
+			symptoms = symptoms || len(m.r.Targets[row.target].Symptoms) > 0
+		}
+		if symptoms {
+			head = append(head, "Symptoms")
+		}
 		sep := make([]string, len(head))
 		for i := range sep {
 			sep[i] = "---"
@@ -115,6 +122,9 @@ func (m *mdReport) summary() {
 				cells = append(cells, mdLinkMark(t, l))
 			}
 			cells = append(cells, mdText(strings.Join(row.ids, ", ")))
+			if symptoms {
+				cells = append(cells, mdText(symptomSummary(t, false)))
+			}
 			lines = append(lines, mdRow(cells))
 			if t.Mechanism == "pod-identity" {
 				legend = "✓ pass, ✗ fail, ? unknown, – not part of the chain (EKS Pod Identity uses no IAM OIDC provider and no issuer)"

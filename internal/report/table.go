@@ -354,6 +354,13 @@ func (t *text) chainTable(rs []row, links []column) {
 		head = append(head, c.head)
 	}
 	head = append(head, "FAILING")
+	symptoms := false
+	for _, rw := range rs {
+		symptoms = symptoms || len(t.r.Targets[rw.target].Symptoms) > 0
+	}
+	if symptoms {
+		head = append(head, "SYMPTOMS")
+	}
 	if t.opts.Wide {
 		head = append(head, "IMAGES")
 	}
@@ -374,6 +381,9 @@ func (t *text) chainTable(rs []row, links []column) {
 	if t.opts.Wide {
 		fail--
 	}
+	if symptoms {
+		fail--
+	}
 	cells := [][]string{head}
 	for _, rw := range rs {
 		tg := t.r.Targets[rw.target]
@@ -388,6 +398,9 @@ func (t *text) chainTable(rs []row, links []column) {
 			c = append(c, t.linkMark(tg, col.link))
 		}
 		c = append(c, failCell(rw, false))
+		if symptoms {
+			c = append(c, t.symptomCell(tg))
+		}
 		if t.opts.Wide {
 			c = append(c, esc(strings.Join(tg.Images, ",")))
 		}
@@ -442,6 +455,46 @@ func (t *text) chainTable(rs []row, links []column) {
 		}
 		t.add(b.String())
 	}
+}
+
+// maxSymptomCell bounds the SYMPTOMS cell; the blocks below carry the
+// whole line.
+const maxSymptomCell = 48
+
+// symptomCell is a target's first symptom, "app: 37× InvalidIdentityToken",
+// and how many more: the error seen most often is the one users know.
+func (t *text) symptomCell(tg finding.Target) string {
+	if len(tg.Symptoms) == 0 {
+		return "-"
+	}
+	return elide(esc(symptomSummary(tg, t.opts.ASCII)), maxSymptomCell, t.opts.ASCII)
+}
+
+// symptomSummary is the SYMPTOMS cell before escaping: the most frequent
+// error's container, count and name (what the title says before its
+// colon), and how many other errors the target has.
+func symptomSummary(tg finding.Target, ascii bool) string {
+	if len(tg.Symptoms) == 0 {
+		return ""
+	}
+	best := tg.Symptoms[0]
+	for _, s := range tg.Symptoms[1:] {
+		if s.Count > best.Count {
+			best = s
+		}
+	}
+	what, _, _ := strings.Cut(best.Title, ":")
+	if strings.TrimSpace(what) == "" {
+		what = best.Signature
+	}
+	cell := fmt.Sprintf("%d%s %s", best.Count, pick(ascii, "x", "×"), strings.TrimSpace(what))
+	if best.Container != "" {
+		cell = best.Container + ": " + cell
+	}
+	if n := len(tg.Symptoms) - 1; n > 0 {
+		cell += fmt.Sprintf(" +%d", n)
+	}
+	return cell
 }
 
 // elide shortens s to n columns by cutting its middle, where identifiers

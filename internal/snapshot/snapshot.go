@@ -140,6 +140,10 @@ type Snapshot struct {
 	Probes  []*ProbeResult  `json:"probes,omitempty"`
 	DryRuns []*DryRunResult `json:"dryRuns,omitempty"`
 
+	// Observations are the errors seen in logs and pasted error texts
+	// (observation.go).
+	Observations []*Observation `json:"observations,omitempty"`
+
 	Listings  []Listing  `json:"listings,omitempty"`
 	NotFounds []NotFound `json:"notFounds,omitempty"`
 	Gaps      []Gap      `json:"gaps,omitempty"`
