@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -328,39 +327,7 @@ func captures(msg string) (out []string) {
 // command once, with the checks it would let run; checks blocked by a
 // failure only counted (their cause is above).
 func (m *mdReport) notChecked() {
-	type capture struct {
-		cmd string
-		ids []string
-	}
-	var caps []*capture
-	at := map[string]*capture{}
-	blocked := 0
-	var other []finding.Finding
-	for _, f := range m.r.Findings {
-		if f.Status != finding.StatusSkipped {
-			continue
-		}
-		if strings.HasPrefix(f.Message, "blocked by ") {
-			blocked++
-			continue
-		}
-		cmds := captures(f.Message)
-		if len(cmds) == 0 {
-			other = append(other, f)
-			continue
-		}
-		for _, c := range cmds {
-			k := at[c]
-			if k == nil {
-				k = &capture{cmd: c}
-				at[c] = k
-				caps = append(caps, k)
-			}
-			if !slices.Contains(k.ids, f.CheckID) {
-				k.ids = append(k.ids, f.CheckID)
-			}
-		}
-	}
+	caps, other, blocked := gatherSkips(m.r.Findings)
 	if len(caps) > 0 || len(other) > 0 {
 		m.para("## Not checked")
 	}
@@ -368,7 +335,6 @@ func (m *mdReport) notChecked() {
 		m.para("To check more, capture:")
 		var lines []string
 		for _, c := range caps {
-			sort.Strings(c.ids)
 			cmd := termsafe.Escape(c.cmd)
 			line := "- " + finding.MarkdownCode(cmd)
 			if qual, rest, ok := strings.Cut(cmd, ": "); ok && !strings.Contains(qual, " -") && strings.Contains(qual, " ") {

@@ -170,13 +170,57 @@ func (t *text) someServiceAccount() (sa, ns string, ok bool) {
 	return "", "", false
 }
 
+// captureCmd is a command that captures a fact the input lacks, and the
+// checks it lets run (sorted).
+type captureCmd struct {
+	cmd string
+	ids []string
+}
+
+// gatherSkips sorts the skipped findings: those whose reason names capture
+// commands give each command once, in the order met, with the checks it
+// lets run; the others (no command captures what they lack) are returned
+// as they are; those a failure blocked are only counted. The text and
+// Markdown reports both list what the input lacks from it.
+func gatherSkips(fs []finding.Finding) (caps []*captureCmd, other []finding.Finding, blocked int) {
+	at := map[string]*captureCmd{}
+	for _, f := range fs {
+		switch {
+		case f.Status != finding.StatusSkipped:
+			continue
+		case isBlocked(f):
+			blocked++
+			continue
+		}
+		cmds := captures(f.Message)
+		if len(cmds) == 0 {
+			other = append(other, f)
+			continue
+		}
+		for _, c := range cmds {
+			k := at[c]
+			if k == nil {
+				k = &captureCmd{cmd: c}
+				at[c] = k
+				caps = append(caps, k)
+			}
+			if !slices.Contains(k.ids, f.CheckID) {
+				k.ids = append(k.ids, f.CheckID)
+			}
+		}
+	}
+	for _, c := range caps {
+		slices.Sort(c.ids)
+	}
+	return caps, other, blocked
+}
+
 // notChecked gathers what the input lacks: the commands that capture it,
 // each once with the checks it lets run, then what no command captures,
 // grouped by reason with the pod set aside. Checks a failure blocked are
 // not here (see blocked).
 func (t *text) notChecked() {
-	var cmds []string
-	ids := map[string][]string{}
+	caps, other, _ := gatherSkips(t.r.Findings)
 	type reason struct {
 		ids      []string
 		subjects []string
@@ -184,21 +228,7 @@ func (t *text) notChecked() {
 	}
 	var rest []*reason
 	byReason := map[string]*reason{}
-	for _, f := range t.r.Findings {
-		if f.Status != finding.StatusSkipped || isBlocked(f) {
-			continue
-		}
-		if cs := captures(f.Message); len(cs) > 0 {
-			for _, c := range cs {
-				if _, ok := ids[c]; !ok {
-					cmds = append(cmds, c)
-				}
-				if !slices.Contains(ids[c], f.CheckID) {
-					ids[c] = append(ids[c], f.CheckID)
-				}
-			}
-			continue
-		}
+	for _, f := range other {
 		msg := f.Message
 		if f.Subject.Kind == "Pod" {
 			msg = strings.ReplaceAll(msg, f.Subject.Name, "POD")
@@ -216,13 +246,12 @@ func (t *text) notChecked() {
 			r.subjects = append(r.subjects, s)
 		}
 	}
-	if len(cmds) > 0 {
+	if len(caps) > 0 {
 		t.gap()
 		t.add(t.p.paint(ansiBold, "To check more, capture (then run irsa-doctor again with the files added):"))
-		for _, c := range cmds {
-			slices.Sort(ids[c])
-			note := strings.Join(ids[c], ", ")
-			cmd := saved(c)
+		for _, c := range caps {
+			note := strings.Join(c.ids, ", ")
+			cmd := saved(c.cmd)
 			if sa, ns, ok := t.someServiceAccount(); ok && strings.Contains(cmd, " SA -n NAMESPACE ") {
 				// A command to fill in: filled in for one
 				// ServiceAccount, so that it pastes.
