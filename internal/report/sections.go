@@ -289,3 +289,49 @@ func (t *text) footer(groups []Group) {
 		}
 	}
 }
+
+// maxObserved is how many observed errors the text report lists without -v.
+const maxObserved = 6
+
+// observed lists, after the summary table, the errors the input shows the
+// targets had (their logs, a pasted error text), what each one was and
+// which failing check explains it: where the user starts from. A symptom
+// no check explains points at IRSA501's block.
+func (t *text) observed() {
+	var lines []string
+	for _, tg := range t.r.Targets {
+		for _, s := range tg.Symptoms {
+			what := s.Title
+			if what == "" {
+				what = s.Signature
+			}
+			line := fmt.Sprintf("%dx %s", s.Count, what)
+			if !t.opts.ASCII {
+				line = fmt.Sprintf("%d× %s", s.Count, what)
+			}
+			if s.Container != "" {
+				line = s.Container + ": " + line
+			}
+			if s.Last != "" {
+				line += " (last " + s.Last + ")"
+			}
+			cause := "no failing check explains it: IRSA501"
+			if len(s.ExplainedBy) > 0 {
+				cause = strings.Join(s.ExplainedBy, ", ")
+			}
+			lines = append(lines, esc(targetName(tg)+" "+line+" "+pick(t.opts.ASCII, "->", "→")+" "+cause))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	t.gap()
+	t.add(t.p.paint(ansiBold, "Observed errors:"))
+	for i, l := range lines {
+		if i == maxObserved && !t.opts.Verbose {
+			t.add(fmt.Sprintf("  ... and %d more (-v lists them).", len(lines)-maxObserved))
+			break
+		}
+		t.add(wrapWordsW(strings.Fields(l), "  ", "    ", t.width)...)
+	}
+}

@@ -26,7 +26,11 @@ func TestSymptomsColumn(t *testing.T) {
 		want    []string
 		not     []string
 	}{
-		{"symptoms", []finding.Target{tg}, []string{"SYMPTOMS", "app: 37× InvalidIdentityToken +1", "observed: sts-incorrect-token-audience in container app, 37 times"}, []string{"2026-12-07"}},
+		{"symptoms", []finding.Target{tg}, []string{"SYMPTOMS", "app: 37× InvalidIdentityToken +1", "observed: sts-incorrect-token-audience in container app, 37 times: Incorrect token audience\n",
+			// The time is the symptom's (targets[].symptoms[]), shown
+			// where the report lists what was observed, never in a
+			// finding's evidence.
+			"app: 37× InvalidIdentityToken: Incorrect token audience (last 2026-12-07T01:03:11Z) → IRSA303"}, nil},
 		{"none", []finding.Target{podTarget("api-0", "s3-reader", links("pass", "pass", "pass", "fail:IRSA303", "pass"))}, nil, []string{"SYMPTOMS"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -127,6 +127,7 @@ func (t *text) render() {
 		t.add("No targets: no pod, workload or ServiceAccount in the input uses IRSA or EKS Pod Identity.")
 	}
 	t.table()
+	t.observed()
 	groups := Groups(t.r, func(f finding.Finding) bool { return f.Status == finding.StatusFail })
 	for _, g := range groups {
 		t.gap()
