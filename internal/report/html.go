@@ -80,13 +80,15 @@ type htmlPage struct {
 	NSOptions  []htmlOption
 	IRSARows   []htmlRow
 	PIRows     []htmlRow
-	Healthy    []string
-	Chains     []htmlChain
-	Findings   []htmlGroup
-	Skipped    []htmlGroup
-	Passed     []htmlGroup
-	Ignored    []htmlGroup
-	Gaps       []finding.Gap
+	// HasSymptoms adds the Symptoms column to the summary tables.
+	HasSymptoms bool
+	Healthy     []string
+	Chains      []htmlChain
+	Findings    []htmlGroup
+	Skipped     []htmlGroup
+	Passed      []htmlGroup
+	Ignored     []htmlGroup
+	Gaps        []finding.Gap
 }
 
 type htmlOption struct{ Value, Label string }
@@ -102,6 +104,10 @@ type htmlRow struct {
 	Severity  string
 	Cells     []htmlCell
 	Checks    []string
+	// Symptoms are the errors the target was seen to have (symptomLine);
+	// SymptomsColumn is set on every row of a page where one has some.
+	Symptoms       []string
+	SymptomsColumn bool
 	// NS is the JSON list of namespaces the row belongs to and Sevs the
 	// severities it has, read by the filter script.
 	NS   string
@@ -264,6 +270,10 @@ func buildHTML(r *finding.Result, opts Options) htmlPage {
 		}
 	}
 	for _, row := range rows {
+		p.HasSymptoms = p.HasSymptoms || len(row.Symptoms) > 0
+	}
+	for _, row := range rows {
+		row.SymptomsColumn = p.HasSymptoms
 		if r.Targets[row.index].Mechanism == "pod-identity" {
 			p.PIRows = append(p.PIRows, row.htmlRow)
 		} else {
@@ -327,6 +337,9 @@ func htmlRows(r *finding.Result) []indexedRow {
 		}
 		for _, id := range rw.ids {
 			row.Checks = append(row.Checks, esc(id))
+		}
+		for _, sym := range tg.Symptoms {
+			row.Symptoms = append(row.Symptoms, esc(symptomLine(sym, false)))
 		}
 		row.NS = nsJSON([]string{tg.Namespace})
 		for _, l := range rowLinks(tg) {

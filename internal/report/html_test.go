@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -242,5 +243,31 @@ func TestHTMLSharedChains(t *testing.T) {
 	}
 	if a, b := page.IRSARows[0].Anchor, page.IRSARows[1].Anchor; a != b {
 		t.Errorf("api-2 links to %s, want api-1's diagram %s", b, a)
+	}
+}
+
+// TestHTMLSymptoms: a target's observed errors are a Symptoms column, on
+// every row of the table once one has some; a hostile title is text.
+func TestHTMLSymptoms(t *testing.T) {
+	sick := podTarget("api-1", "s3-reader", links("pass", "pass", "pass", "fail:IRSA303", "pass"))
+	sick.Symptoms = []finding.Symptom{{Source: "log", Container: "app", Signature: "sts-incorrect-token-audience",
+		Title: "Incorrect token audience <img src=x onerror=alert(1)>", Count: 3, ExplainedBy: []string{"IRSA303"}}}
+	other := podTarget("api-2", "s3-reader", links("pass", "pass", "pass", "fail:IRSA303", "pass"))
+	r := result("offline", nil, []finding.Target{sick, other}, []finding.Finding{}, []finding.Gap{})
+	page := buildHTML(r, Options{Format: FormatHTML})
+	if !page.HasSymptoms || len(page.IRSARows) != 2 {
+		t.Fatalf("HasSymptoms %v, %d rows", page.HasSymptoms, len(page.IRSARows))
+	}
+	want := []string{"app: 3× Incorrect token audience <img src=x onerror=alert(1)> → IRSA303"}
+	if d := cmp.Diff(want, page.IRSARows[0].Symptoms); d != "" || !page.IRSARows[1].SymptomsColumn {
+		t.Errorf("symptoms (-want +got):\n%s; second row's column %v", d, page.IRSARows[1].SymptomsColumn)
+	}
+	var b bytes.Buffer
+	if err := writeHTML(&b, r, Options{Format: FormatHTML}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "<th>Symptoms</th>") || strings.Contains(out, "<img src=x") ||
+		!strings.Contains(out, "&lt;img src=x onerror=alert(1)&gt; → IRSA303</td>") {
+		t.Errorf("the Symptoms column is missing or not escaped:\n%s", out)
 	}
 }

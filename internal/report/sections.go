@@ -293,6 +293,29 @@ func (t *text) footer(groups []Group) {
 // maxObserved is how many observed errors the text report lists without -v.
 const maxObserved = 6
 
+// symptomLine says one observed error: "app: 37× InvalidIdentityToken:
+// Incorrect token audience (last TIME) → IRSA303", or, when no failing
+// check explains it, "→ no failing check explains it: IRSA501". Not
+// escaped.
+func symptomLine(s finding.Symptom, ascii bool) string {
+	what := s.Title
+	if what == "" {
+		what = s.Signature
+	}
+	line := fmt.Sprintf("%d%s %s", s.Count, pick(ascii, "x", "×"), what)
+	if s.Container != "" {
+		line = s.Container + ": " + line
+	}
+	if s.Last != "" {
+		line += " (last " + s.Last + ")"
+	}
+	cause := "no failing check explains it: IRSA501"
+	if len(s.ExplainedBy) > 0 {
+		cause = strings.Join(s.ExplainedBy, ", ")
+	}
+	return line + " " + pick(ascii, "->", "→") + " " + cause
+}
+
 // observed lists, after the summary table, the errors the input shows the
 // targets had (their logs, a pasted error text), what each one was and
 // which failing check explains it: where the user starts from. A symptom
@@ -301,25 +324,7 @@ func (t *text) observed() {
 	var lines []string
 	for _, tg := range t.r.Targets {
 		for _, s := range tg.Symptoms {
-			what := s.Title
-			if what == "" {
-				what = s.Signature
-			}
-			line := fmt.Sprintf("%dx %s", s.Count, what)
-			if !t.opts.ASCII {
-				line = fmt.Sprintf("%d× %s", s.Count, what)
-			}
-			if s.Container != "" {
-				line = s.Container + ": " + line
-			}
-			if s.Last != "" {
-				line += " (last " + s.Last + ")"
-			}
-			cause := "no failing check explains it: IRSA501"
-			if len(s.ExplainedBy) > 0 {
-				cause = strings.Join(s.ExplainedBy, ", ")
-			}
-			lines = append(lines, esc(targetName(tg)+" "+line+" "+pick(t.opts.ASCII, "->", "→")+" "+cause))
+			lines = append(lines, esc(targetName(tg)+" "+symptomLine(s, t.opts.ASCII)))
 		}
 	}
 	if len(lines) == 0 {
