@@ -59,6 +59,11 @@ fuzz:
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzYAMLAliasSize -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzFoldKey -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli -run '^$$' -fuzz FuzzFixScript -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzLogs -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/suppress -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/symptom -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/report -run '^$$' -fuzz FuzzYAMLRoundTrip -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/report -run '^$$' -fuzz 'FuzzMarkdown$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./internal/bundle -run '^$$' -bench . -benchmem
