@@ -199,14 +199,13 @@ func writeHTML(w io.Writer, r *finding.Result, opts Options) error {
 }
 
 func buildHTML(r *finding.Result, opts Options) htmlPage {
-	t := &text{r: r, opts: opts}
 	s := r.Summary
 	p := htmlPage{
 		Title:    "irsa-doctor report",
 		CSP:      htmlCSP,
 		Style:    template.CSS(htmlStyle),
 		Script:   template.JS(htmlScript),
-		Header:   t.header(),
+		Header:   headline(r, esc),
 		Tool:     strings.TrimSpace(esc(r.Tool.Name) + " " + esc(r.Tool.Version)),
 		Files:    r.Input.Files,
 		Summary:  s,

@@ -100,10 +100,7 @@ func (m *mdReport) summary() {
 			head = append(head, mdText(linkLabel(l)))
 		}
 		head = append(head, "Failing checks")
-		symptoms := false
-		for _, row := range failing {
-			symptoms = symptoms || len(m.r.Targets[row.target].Symptoms) > 0
-		}
+		symptoms := anySymptoms(m.r, failing)
 		if symptoms {
 			head = append(head, "Symptoms")
 		}

@@ -354,10 +354,7 @@ func (t *text) chainTable(rs []row, links []column) {
 		head = append(head, c.head)
 	}
 	head = append(head, "FAILING")
-	symptoms := false
-	for _, rw := range rs {
-		symptoms = symptoms || len(t.r.Targets[rw.target].Symptoms) > 0
-	}
+	symptoms := anySymptoms(t.r, rs)
 	if symptoms {
 		head = append(head, "SYMPTOMS")
 	}
@@ -455,6 +452,17 @@ func (t *text) chainTable(rs []row, links []column) {
 		}
 		t.add(b.String())
 	}
+}
+
+// anySymptoms reports whether a target of rs has symptoms: the summary
+// tables then have a symptoms column.
+func anySymptoms(r *finding.Result, rs []row) bool {
+	for _, rw := range rs {
+		if len(r.Targets[rw.target].Symptoms) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // maxSymptomCell bounds the SYMPTOMS cell; the blocks below carry the
