@@ -37,6 +37,16 @@ func (r Request) unknownKey(key string) bool {
 	return false
 }
 
+// lowerContext is Context keyed by lower-case key names.
+func (r Request) lowerContext() map[string][]string {
+	ctx := make(map[string][]string, len(r.Context))
+	for k, v := range r.Context {
+		lk := strings.ToLower(k)
+		ctx[lk] = append(ctx[lk], v...)
+	}
+	return ctx
+}
+
 func (r Request) noun() string {
 	if r.ContextNoun == "" {
 		return "the request"
@@ -124,11 +134,7 @@ type Result struct {
 // allows, otherwise the request is implicitly denied (IAM User Guide, "Policy
 // evaluation logic").
 func (d *Document) Evaluate(req Request) Result {
-	ctx := make(map[string][]string, len(req.Context))
-	for k, v := range req.Context {
-		lk := strings.ToLower(k)
-		ctx[lk] = append(ctx[lk], v...)
-	}
+	ctx := req.lowerContext()
 	res := Result{Request: req, Statements: make([]StatementResult, len(d.Statements))}
 	variables := d.Version == Version2012
 	for i := range d.Statements {
@@ -140,6 +146,15 @@ func (d *Document) Evaluate(req Request) Result {
 		return res
 	}
 
+	res.decide()
+	return res
+}
+
+// decide sets Decision and Deciding from the statement results: an applying
+// Deny wins; an applying Allow with a Deny that may apply is Unknown;
+// otherwise an applying Allow allows, an Allow that may apply is Unknown,
+// and nothing applying is an implicit deny.
+func (res *Result) decide() {
 	var allow, allowMaybe, deny, denyMaybe *StatementResult
 	for i := range res.Statements {
 		s := &res.Statements[i]
@@ -166,7 +181,6 @@ func (d *Document) Evaluate(req Request) Result {
 	default:
 		res.Decision = ImplicitDeny
 	}
-	return res
 }
 
 func evaluateStatement(s *Statement, req Request, ctx map[string][]string, variables bool) StatementResult {
@@ -177,6 +191,18 @@ func evaluateStatement(s *Statement, req Request, ctx map[string][]string, varia
 	outcome := and(Match, r.Principal.Outcome)
 	outcome = and(outcome, r.Action.Outcome)
 	outcome = and(outcome, r.Resource.Outcome)
+	r.Conditions, r.Outcome = evaluateConditions(s, req, ctx, variables, outcome)
+	if len(s.Duplicates) > 0 {
+		r.Ambiguity = "repeats the JSON key " + s.Duplicates[0] + "; IAM does not document which copy it uses"
+		r.Outcome = Uncertain
+	}
+	return r
+}
+
+// evaluateConditions evaluates each (operator, key) pair of the statement
+// and returns the results with outcome conjoined with all of them.
+func evaluateConditions(s *Statement, req Request, ctx map[string][]string, variables bool, outcome Outcome) ([]ConditionResult, Outcome) {
+	var out []ConditionResult
 	for _, c := range s.Conditions {
 		actual := ctx[strings.ToLower(c.Key)]
 		if len(actual) == 0 {
@@ -188,15 +214,10 @@ func evaluateStatement(s *Statement, req Request, ctx map[string][]string, varia
 		} else {
 			cr.Outcome, cr.Why = evaluateCondition(c, actual, variables, req.noun())
 		}
-		r.Conditions = append(r.Conditions, cr)
+		out = append(out, cr)
 		outcome = and(outcome, cr.Outcome)
 	}
-	r.Outcome = outcome
-	if len(s.Duplicates) > 0 {
-		r.Ambiguity = "repeats the JSON key " + s.Duplicates[0] + "; IAM does not document which copy it uses"
-		r.Outcome = Uncertain
-	}
-	return r
+	return out, outcome
 }
 
 // and is three-valued conjunction: one NoMatch decides, since no unknown
