@@ -17,6 +17,14 @@
 // decided and, for every statement that did not apply, which element failed
 // and with which values, so a caller can explain the closest miss.
 //
+// It also answers "may this role do ACTION on RESOURCE?" through a role's
+// identity-based policies and permissions boundary (EvaluateIdentity,
+// identity.go), for questions that may themselves hold wildcards
+// (ParseQuestion, question.go; pattern containment in globset.go), and
+// writes the smallest policy that would allow a denied request
+// (AllowStatementFor) or names the Allow statement that nearly did
+// (NearMisses, identity_fix.go).
+//
 // It also corrects trust policies, on the same ordered JSON tree the parser
 // reads (jsontree.go, jsonedit.go), so a correction is the user's own
 // document with the smallest change: CorrectTrustPolicy and FreshTrustPolicy

@@ -483,3 +483,40 @@ func TestEvaluateIdentityAgreesWithEvaluate(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEvaluateIdentity: any parsed policy, used as identity policy and as
+// boundary, with any question, gives a known decision with a reason, and
+// refs only to statements that exist.
+func FuzzEvaluateIdentity(f *testing.F) {
+	f.Add(`{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":"s3:Get*","Resource":"arn:aws:s3:::invoices/*"},{"Effect":"Deny","NotAction":"s3:*","NotResource":"arn:aws:s3:::${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}`, "s3:GetObject=arn:aws:s3:::invoices/*")
+	f.Add(`{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`, "sqs:Send?essage")
+	f.Fuzz(func(t *testing.T, text, question string) {
+		d, err := policy.ParseDocument(text)
+		if err != nil {
+			return
+		}
+		q, err := policy.ParseQuestion(question)
+		if err != nil {
+			return
+		}
+		p := policy.NamedPolicy{Name: appPolicy, Doc: d}
+		b := policy.NamedPolicy{Name: boundaryPolicy, Doc: d}
+		for _, boundary := range []*policy.NamedPolicy{nil, &b} {
+			res := policy.EvaluateIdentity([]policy.NamedPolicy{p}, boundary, q.Request())
+			switch res.Decision {
+			case policy.Allowed, policy.ImplicitDeny, policy.ExplicitDeny, policy.Unknown:
+			default:
+				t.Fatalf("Decision = %q", res.Decision)
+			}
+			if res.Reason == "" {
+				t.Fatal("empty reason")
+			}
+			for _, r := range res.Statements {
+				if r.Index < 0 || r.Index >= len(d.Statements) || r.Sid != d.Statements[r.Index].Sid {
+					t.Fatalf("ref %+v names no statement", r)
+				}
+			}
+			_ = policy.NearMisses([]policy.NamedPolicy{p}, q.Request())
+		}
+	})
+}
