@@ -7,7 +7,7 @@ import (
 
 // NamedPolicy is one policy of a role: an attached managed policy (its
 // default version) named by its ARN, or an inline policy named
-// "inline:NAME".
+// "inline:NAME". Doc must not be nil.
 type NamedPolicy struct {
 	Name string
 	Doc  *Document
@@ -116,9 +116,9 @@ const (
 // and resource-based policies are not in the input. IAM evaluates them
 // too, but each of them can only refuse what identity policies allow in
 // the same account (SCPs and RCPs: "If the enforcement code does not find
-// any applicable Allow statements in the SCPs, then the request is
-// explicitly denied"; a resource-based Deny is an explicit deny like any
-// other). Calling every identity allow Unknown for that would make the
+// any applicable Allow statements in the SCPs, then the enforcement code
+// returns a final decision of Deny"; a resource-based Deny is an explicit
+// deny like any other). Calling every identity allow Unknown for that would make the
 // answer useless, so an identity allow is reported Allowed with
 // CaveatUnevaluatedDeny, and an implicit deny with
 // CaveatResourcePolicyAllow (a same-account resource-based policy may

@@ -38,8 +38,8 @@ const (
 	citeIfExists        = `IAM User Guide, "IAM JSON policy elements: Condition operators": the missing-key rule "applies to all condition operators except ...IfExists and Null check. These operators test whether the key is present (exists) in the request context."`
 	citeForAllValues    = `IAM User Guide, "Single-valued vs. multivalued context keys", ForAllValues: the condition "also returns true if there are no context keys in the request"`
 	citeBoundaryBoth    = `IAM User Guide, "Permissions boundaries for IAM entities": "An entity's permissions boundary allows it to perform only the actions that are allowed by both its identity-based policies and its permissions boundaries."`
-	citeBoundaryNoGrant = `IAM API Reference, "PutRolePermissionsBoundary": "Policies that are used as permissions boundaries do not provide permissions."`
-	citeBoundaryDeny    = `IAM User Guide, "Policy evaluation logic", Evaluating identity-based policies with permissions boundaries: "An explicit deny in either of these policies overrides the allow."`
+	citeBoundaryNoGrant = `IAM API Reference, "PutRolePermissionsBoundary", PermissionsBoundary: "A permissions boundary policy defines the maximum permissions that identity-based policies can grant to an entity, but does not grant permissions."`
+	citeBoundaryDeny    = `IAM User Guide, "Permissions boundaries for IAM entities", Evaluating effective permissions with boundaries: "The effective permissions are the intersection of both policy types. An explicit deny in either of these policies overrides the allow."`
 	citeCrossAccount    = `IAM User Guide, "Cross-account policy evaluation logic": for a request to another account the resource's account must allow it too (its resource-based policy), besides the identity-based policies`
 )
 
@@ -397,6 +397,44 @@ func TestEvaluateIdentity(t *testing.T) {
 			want:     policy.ExplicitDeny,
 			refs:     []policy.StatementRef{{Policy: boundaryPolicy, Sid: "NoDelete", Index: 1}},
 			reason:   `explicitly denied: statement "NoDelete" of permissions boundary arn:aws:iam::111122223333:policy/boundary denies s3:DeleteObject on "arn:aws:s3:::invoices/2026/03/a.pdf", which overrides the Allow in statement "S3" of policy arn:aws:iam::111122223333:policy/app`,
+		},
+		{
+			name:     "a boundary Allow that may apply leaves an identity allow undetermined",
+			cite:     citeBoundaryBoth,
+			policies: []pol{allowInvoices},
+			boundary: &pol{boundaryPolicy, `{"Version":"2012-10-17","Statement":[{"Sid":"Tagged","Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/tier":"app"}}}]}`},
+			req:      unknownAWS(ask("s3:GetObject", invoice)),
+			want:     policy.Unknown,
+			refs:     []policy.StatementRef{{Policy: boundaryPolicy, Sid: "Tagged"}},
+			reason:   `undetermined: statement "ReadInvoices" of policy arn:aws:iam::111122223333:policy/app allows s3:GetObject on "arn:aws:s3:::invoices/2026/03/a.pdf", and statement "Tagged" of permissions boundary arn:aws:iam::111122223333:policy/boundary may allow it: it tests aws:PrincipalTag/tier with StringEquals, a key the request may carry but this evaluator was not given`,
+		},
+		{
+			name:     "a boundary that allows nothing like it denies whatever an uncertain identity Allow decides",
+			cite:     citeBoundaryBoth,
+			policies: []pol{{appPolicy, `{"Version":"2012-10-17","Statement":[{"Sid":"Team","Effect":"Allow","Action":"sqs:SendMessage","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"payments"}}}]}`}},
+			boundary: &pol{boundaryPolicy, `{"Version":"2012-10-17","Statement":[{"Sid":"S3Only","Effect":"Allow","Action":"s3:*","Resource":"*"}]}`},
+			req:      unknownAWS(ask("sqs:SendMessage", queue)),
+			want:     policy.ImplicitDeny,
+			blocked:  true,
+			refs:     []policy.StatementRef{{Policy: appPolicy, Sid: "Team"}},
+			reason:   `implicitly denied: the permissions boundary arn:aws:iam::111122223333:policy/boundary does not allow sqs:SendMessage on "arn:aws:sqs:us-east-1:111122223333:jobs", whatever statement "Team" of policy arn:aws:iam::111122223333:policy/app decides`,
+		},
+		{
+			name:     "a Deny that may apply does not matter when nothing allows",
+			cite:     citeImplicit,
+			policies: []pol{{appPolicy, `{"Version":"2012-10-17","Statement":[{"Sid":"OfficeOnly","Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}]}`}},
+			req:      unknownAWS(ask("sqs:SendMessage", queue)),
+			want:     policy.ImplicitDeny,
+			reason:   `implicitly denied: no statement of the role's policy allows sqs:SendMessage on "arn:aws:sqs:us-east-1:111122223333:jobs"`,
+		},
+		{
+			name:     "an Allow that may apply does not matter when another Allow certainly does",
+			cite:     citeExplicitAllow,
+			policies: []pol{{appPolicy, `{"Version":"2012-10-17","Statement":[{"Sid":"Team","Effect":"Allow","Action":"sqs:SendMessage","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"payments"}}}]}`}, {"inline:send", `{"Version":"2012-10-17","Statement":[{"Sid":"Send","Effect":"Allow","Action":"sqs:SendMessage","Resource":"` + queue + `"}]}`}},
+			req:      unknownAWS(ask("sqs:SendMessage", queue)),
+			want:     policy.Allowed,
+			refs:     []policy.StatementRef{{Policy: "inline:send", Sid: "Send"}},
+			reason:   `allowed: statement "Send" of inline policy "send" allows sqs:SendMessage on "arn:aws:sqs:us-east-1:111122223333:jobs"`,
 		},
 		// Managed and inline policies together.
 		{
