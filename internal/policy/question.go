@@ -30,7 +30,9 @@ func (q Question) String() string {
 // condition key is unknown to it (UnknownKeys "*"): a condition on
 // aws:SourceIp, a tag or any other key makes the statement Uncertain
 // rather than being evaluated as absent. A caller that knows some keys
-// (aws:PrincipalArn, ...) adds them to Context.
+// (aws:PrincipalArn, ...) adds them to Context, and sets Principal to the
+// role's ARN (type AWS) so that EvaluateIdentity recognises a resource in
+// another account.
 func (q Question) Request() Request {
 	return Request{Action: q.Action, Resource: q.Resource, UnknownKeys: []string{"*"}}
 }
