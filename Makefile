@@ -64,6 +64,9 @@ fuzz:
 	$(GO) test ./internal/symptom -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/report -run '^$$' -fuzz FuzzYAMLRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/report -run '^$$' -fuzz 'FuzzMarkdown$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/policy -run '^$$' -fuzz 'FuzzGlobSets$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/policy -run '^$$' -fuzz 'FuzzParseQuestion$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/policy -run '^$$' -fuzz 'FuzzEvaluateIdentity$$' -fuzztime $(FUZZTIME)
 
 bench:
 	$(GO) test ./internal/bundle -run '^$$' -bench . -benchmem
