@@ -142,8 +142,10 @@ func (c *trailCounter) add(cat *symptom.Catalog, rec *cloudTrailRecord, at time.
 		}
 	}
 	role := rec.RequestParameters.RoleArn
-	line := SynthesiseSTSError(rec.ErrorCode, rec.ErrorMessage)
-	ms := cat.Match(line)
+	// The error as the SDK prints it, then whose call it was: matched
+	// whole, so that the catalogue redacts the sample (m.Line) as it does
+	// a log line.
+	ms := cat.Match(trailSample(SynthesiseSTSError(rec.ErrorCode, rec.ErrorMessage), role, sub))
 	if len(ms) == 0 {
 		return
 	}
@@ -172,9 +174,7 @@ func (c *trailCounter) add(cat *symptom.Catalog, rec *cloudTrailRecord, at time.
 			ob.Candidates = append(ob.Candidates, cand.Check)
 		}
 		ob.Capture = m.Signature.Commands(ob.Fields, shellQuote)
-		// The sample is the error as the SDK prints it, then whose call
-		// it was; redacted as a log line is.
-		ob.Sample = symptom.Redact(trailSample(m.Line, role, sub))
+		ob.Sample = m.Line
 		c.byKey[key] = ob
 		c.r.observations = append(c.r.observations, ob)
 	}

@@ -217,3 +217,15 @@ func FuzzLookupEvents(f *testing.F) {
 		}
 	})
 }
+
+// A token pasted where the subject goes never reaches the sample: the
+// sample is the catalogue's redacted match.
+func TestLookupEventsRedact(t *testing.T) {
+	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"
+	rec := trailRecord(t, "2026-12-07T00:12:03Z", jwt, trailRole, "InvalidIdentityToken", "Incorrect token audience")
+	s := readStdin(t, lookupEvents(t, [2]string{"2026-12-07T00:12:03Z", rec}))
+	if len(s.Observations) != 1 || strings.Contains(s.Observations[0].Sample, "eyJhbGciOiJSUzI1NiJ9") ||
+		!strings.HasSuffix(s.Observations[0].Sample, "subject eyJ…(token redacted))") {
+		t.Fatalf("observations %+v", s.Observations)
+	}
+}

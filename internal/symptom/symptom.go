@@ -341,10 +341,6 @@ var (
 	keyIDRE = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
 )
 
-// Redact hides tokens and access key IDs, as Match does in what it
-// returns: for a sample built around a matched line.
-func Redact(s string) string { return redact(s) }
-
 // redact hides tokens and access key IDs: logs carry secrets.
 func redact(s string) string {
 	s = jwtRE.ReplaceAllString(s, "eyJ…(token redacted)")
