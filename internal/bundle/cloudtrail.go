@@ -88,6 +88,19 @@ func parseLookupEvents(r *result, src *jsonSrc, o *object) {
 	if !r.decodeMember(src, v, &events, "lookup-events Events") {
 		return
 	}
+	// Another AWS CLI output may have Events too (aws rds
+	// describe-events): lookup-events' have an EventId or a
+	// CloudTrailEvent.
+	for _, ev := range events {
+		var probe struct {
+			EventID         *string `json:"EventId"`
+			CloudTrailEvent *string `json:"CloudTrailEvent"`
+		}
+		if ev.Kind() != '{' || json.Unmarshal(ev, &probe, itemOpts) != nil || (probe.EventID == nil && probe.CloudTrailEvent == nil) {
+			r.failOff(src, o.start, "an object "+describeKeys(o)+" whose Events are not CloudTrail events: not a kubectl or aws CLI output irsa-doctor reads")
+			return
+		}
+	}
 	r.recognise("aws:LookupEvents")
 	cat, err := catalog()
 	if err != nil {
@@ -95,10 +108,6 @@ func parseLookupEvents(r *result, src *jsonSrc, o *object) {
 	}
 	c := &trailCounter{r: r, byKey: map[[3]string]*snapshot.Observation{}, first: map[*snapshot.Observation]time.Time{}, last: map[*snapshot.Observation]time.Time{}}
 	for _, ev := range events {
-		if ev.Kind() != '{' {
-			r.failOff(src, offsetOf(src.data, ev), "a lookup-events event that is "+kindName(ev.Kind())+", not an object")
-			continue
-		}
 		var le lookupEvent
 		if !r.decodeMember(src, ev, &le, "lookup-events event") {
 			continue

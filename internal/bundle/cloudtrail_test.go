@@ -229,3 +229,13 @@ func TestLookupEventsRedact(t *testing.T) {
 		t.Fatalf("observations %+v", s.Observations)
 	}
 }
+
+// Another output with Events (aws rds describe-events) is not
+// lookup-events output.
+func TestLookupEventsOtherEvents(t *testing.T) {
+	s := readStdin(t, `{"Events": [{"SourceIdentifier": "db-1", "SourceType": "db-instance", "Message": "DB instance restarted", "Date": "2026-12-07T00:12:03Z"}]}`)
+	if len(s.Observations) != 0 || len(s.Files) != 1 || s.Files[0].RecognisedAs != "" ||
+		!strings.Contains(s.Files[0].Error, `an object with keys "Events" whose Events are not CloudTrail events`) {
+		t.Fatalf("observations %+v, files %+v", s.Observations, s.Files)
+	}
+}
