@@ -155,8 +155,12 @@ func (f *cloudTrailFlags) collect(ctx context.Context, deps Deps, cfg aws.Config
 			break
 		}
 	}
+	account := ""
+	if snap.Caller != nil {
+		account = snap.Caller.Account
+	}
 	res := awscollect.CollectCloudTrail(ctx, cfg, awscollect.TrailOptions{
-		Regions: awscollect.TrailRegions(region, pods), RoleARNs: roles,
+		Regions: awscollect.TrailRegions(region, pods), RoleARNs: roles, Account: account,
 		Since: time.Duration(f.Since), MaxEvents: int(f.MaxEvents), Now: deps.Now, Progress: progress,
 	})
 	return res.Captures, res.Gaps

@@ -12,6 +12,7 @@ import (
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	smithy "github.com/aws/smithy-go"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -50,6 +51,13 @@ type TrailOptions struct {
 	Regions []string
 	// RoleARNs are the targets' roles: only their events are kept.
 	RoleARNs []string
+	// Account is the credentials' account, "" when unknown. CloudTrail
+	// records an AssumeRoleWithWebIdentity call in the account of the role
+	// asked for (the caller has no account: it signs with a token); the
+	// events of a role of another account are in that account's event
+	// history, which these credentials do not read: each such account is
+	// a gap.
+	Account string
 	// Since is how far back to look; 0 means DefaultTrailSince.
 	Since time.Duration
 	// MaxEvents bounds the events examined per region (kept or not);
@@ -134,13 +142,26 @@ func CollectCloudTrail(ctx context.Context, cfg aws.Config, opts TrailOptions) T
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = DefaultCallTimeout
 	}
-	roles := map[string]bool{}
-	for _, r := range opts.RoleARNs {
-		roles[r] = true
-	}
 	end := opts.Now().UTC().Truncate(time.Second)
 	start := end.Add(-opts.Since)
 	var res TrailResult
+	roles := map[string]bool{}
+	elsewhere := map[string]bool{}
+	for _, r := range opts.RoleARNs {
+		roles[r] = true
+		if ref, err := arn.ParseRole(r); err == nil && opts.Account != "" && ref.Account != opts.Account {
+			elsewhere[ref.Account] = true
+		}
+	}
+	for _, acct := range sortedKeys(elsewhere) {
+		region := ""
+		if len(opts.Regions) > 0 {
+			region = opts.Regions[0]
+		}
+		res.Gaps = append(res.Gaps, snapshot.Gap{Source: "aws", Operation: "cloudtrail:LookupEvents", Resource: "account " + acct,
+			Reason: fmt.Sprintf("not read: CloudTrail records the AssumeRoleWithWebIdentity calls of a role in the role's account, %s, and the AWS credentials are in account %s (capture it with credentials of %s: `%s`)",
+				acct, opts.Account, acct, TrailCommand(region, start))})
+	}
 	seen := map[string]bool{}
 	for _, region := range opts.Regions {
 		if region == "" || seen[region] {

@@ -199,6 +199,22 @@ func TestCollectCloudTrail(t *testing.T) {
 		}
 	})
 
+	t.Run("a role of another account is a gap", func(t *testing.T) {
+		f := awsfake.New(t, trailWorld())
+		opts := trailOpts(&trailClock{}, "us-west-2")
+		opts.RoleARNs, opts.Account = []string{reader, crossRole}, acctA
+		res := CollectCloudTrail(context.Background(), f.Config(), opts)
+		want := []snapshot.Gap{{Source: "aws", Operation: "cloudtrail:LookupEvents", Resource: "account " + acctB,
+			Reason: "not read: CloudTrail records the AssumeRoleWithWebIdentity calls of a role in the role's account, 444455556666, and the AWS credentials are in account 111122223333" +
+				" (capture it with credentials of 444455556666: `aws cloudtrail lookup-events --region us-west-2 --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRoleWithWebIdentity --start-time 2026-12-07T00:00:00Z --output json`)"}}
+		if diff := cmp.Diff(want, res.Gaps); diff != "" {
+			t.Errorf("gaps (-want +got):\n%s", diff)
+		}
+		if len(res.Captures) != 1 || len(keptEvents(t, res.Captures[0])) != 12 {
+			t.Errorf("captures %+v", res.Captures)
+		}
+	})
+
 	t.Run("throttling is retried by the SDK", func(t *testing.T) {
 		f := awsfake.New(t, trailWorld())
 		f.Throttle("cloudtrail:LookupEvents", 1)
