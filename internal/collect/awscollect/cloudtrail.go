@@ -26,6 +26,15 @@ import (
 // requestParameters.roleArn), never one per role. What is kept is
 // captured as `aws cloudtrail lookup-events --output json` prints it, so
 // that a dump gives analyze the same observations (bundle/cloudtrail.go).
+//
+// No event proves nothing: CloudTrail logs the unauthenticated STS calls
+// (AssumeRoleWithWebIdentity) but "some unauthenticated AWS STS requests
+// might not be logged because they do not meet the minimum expectation of
+// being sufficiently valid to be trusted as a legitimate request"
+// ("Logging IAM and AWS STS API calls with AWS CloudTrail",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html),
+// and event history lags the calls by a few minutes. The events found are
+// evidence; none found is no pass.
 
 // Defaults of TrailOptions.
 const (
