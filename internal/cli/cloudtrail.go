@@ -163,5 +163,11 @@ func (f *cloudTrailFlags) collect(ctx context.Context, deps Deps, cfg aws.Config
 		Regions: awscollect.TrailRegions(region, pods), RoleARNs: roles, Account: account,
 		Since: time.Duration(f.Since), MaxEvents: int(f.MaxEvents), Now: deps.Now, Progress: progress,
 	})
+	if ctx.Err() != nil {
+		// Cut short (Ctrl-C, --timeout): the failures found so far are
+		// kept; the rest of the window was not read.
+		res.Gaps = append(res.Gaps, snapshot.Gap{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail",
+			Reason: "stopped before every event was read: " + context.Cause(ctx).Error()})
+	}
 	return res.Captures, res.Gaps
 }
