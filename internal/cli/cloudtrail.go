@@ -120,7 +120,8 @@ func (f *cloudTrailFlags) collect(ctx context.Context, deps Deps, cfg aws.Config
 	if incomplete != "" {
 		return nil, []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: incomplete + ": CloudTrail was not read"}}
 	}
-	snap, err := bundle.ReadCaptures(ctx, captures, bundle.Manifest{})
+	// Read even when ctx ended: the gap then says what was not looked up.
+	snap, err := bundle.ReadCaptures(context.WithoutCancel(ctx), captures, bundle.Manifest{})
 	if err != nil {
 		return nil, []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: "read the collected facts: " + err.Error()}}
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,7 +14,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv"
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv/awsfake"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -235,4 +238,43 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// collect on what the collection found: nothing without a role, a gap when
+// the collection was cut short before it, and a gap when its own lookup
+// is cut short.
+func TestCloudTrailCollectGaps(t *testing.T) {
+	sa := func(role string) []bundle.Capture {
+		ann := ""
+		if role != "" {
+			ann = `, "annotations": {"eks.amazonaws.com/role-arn": "` + role + `"}`
+		}
+		return []bundle.Capture{{Path: "kube/serviceaccounts.json", Data: []byte(`{"apiVersion": "v1", "kind": "ServiceAccount",
+			"metadata": {"name": "api", "namespace": "payments"` + ann + `}}`)}}
+	}
+	f := awsfake.New(t, awsfake.State{})
+	deps := Deps{Now: time.Now}
+	var flags cloudTrailFlags
+	caps, gaps := flags.collect(context.Background(), deps, f.Config(), sa(""), "", cloudTrailScope{}, nil)
+	if len(caps) != 0 || len(gaps) != 0 || f.Count("cloudtrail:LookupEvents") != 0 {
+		t.Errorf("no role: captures %v, gaps %+v, %d lookups", caps, gaps, f.Count("cloudtrail:LookupEvents"))
+	}
+	role := e2eRoleARN("api")
+	_, gaps = flags.collect(context.Background(), deps, f.Config(), sa(role), "incomplete: timed out after 5m", cloudTrailScope{}, nil)
+	want := []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: "incomplete: timed out after 5m: CloudTrail was not read"}}
+	if diff := cmp.Diff(want, gaps); diff != "" {
+		t.Errorf("incomplete (-want +got):\n%s", diff)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupted"))
+	caps, gaps = flags.collect(ctx, deps, f.Config(), sa(role), "", cloudTrailScope{}, nil)
+	want = []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: "stopped before every event was read: interrupted"}}
+	if diff := cmp.Diff(want, gaps); diff != "" || len(caps) != 0 {
+		t.Errorf("cut short: captures %v, gaps (-want +got):\n%s", caps, diff)
+	}
+	// With the role, the fake's region is read once.
+	caps, gaps = flags.collect(context.Background(), deps, f.Config(), sa(role), "", cloudTrailScope{}, nil)
+	if len(gaps) != 0 || len(caps) != 1 || caps[0].Path != "cloudtrail/lookup-events-us-west-2.json" || f.Count("cloudtrail:LookupEvents") != 1 {
+		t.Errorf("captures %v, gaps %+v, %d lookups", caps, gaps, f.Count("cloudtrail:LookupEvents"))
+	}
 }
