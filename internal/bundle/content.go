@@ -588,6 +588,8 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 		parseDescribeInstances(r, src, o)
 	case o.has("InstanceId", "MetadataOptions"):
 		parseBareInstance(r, src, o)
+	case o.has("Events"):
+		parseLookupEvents(r, src, o)
 	default:
 		r.failOff(src, o.start, "an object "+describeKeys(o)+": not a kubectl or aws CLI output irsa-doctor reads")
 	}

@@ -10,7 +10,9 @@
 // describe-pod-identity-association), `serverVersion` for the AWS CLI and
 // `kubectl version`; `InstanceProfile`, `AttachedPolicies`, `PolicyNames`,
 // `RoleName`+`PolicyName`+`PolicyDocument`, `Policy` and `PolicyVersion`
-// for the node role's IAM outputs, see noderole.go). A file may hold several JSON values or YAML
+// for the node role's IAM outputs, see noderole.go; `Events` for aws
+// cloudtrail lookup-events, whose failed AssumeRoleWithWebIdentity events
+// become observations, see cloudtrail.go). A file may hold several JSON values or YAML
 // documents. Every problem with one file is recorded in Snapshot.Files and
 // reading goes on; only a PATH that cannot be opened is an error.
 //

@@ -77,12 +77,22 @@ func unattributed(ctx *model.Context) []finding.Gap {
 	var out []finding.Gap
 	seen := map[string]bool{}
 	for _, o := range model.Unattributed(ctx) {
-		if seen[o.File.Ref] {
+		key := o.File.Ref
+		if o.Source == snapshot.ObservedInCloudTrail {
+			// One file of CloudTrail events holds several callers.
+			key += "\x00" + o.Namespace + "/" + o.ServiceAccount + "\x00" + o.Role
+		}
+		if seen[key] {
 			continue
 		}
-		seen[o.File.Ref] = true
+		seen[key] = true
 		why := "it names no pod and the input has no single pod or workload to give it to: name it logs/NAMESPACE/POD/CONTAINER.log"
-		if o.Pod != "" {
+		switch {
+		case o.Source == snapshot.ObservedInCloudTrail && o.ServiceAccount != "":
+			why = "its CloudTrail events name ServiceAccount " + o.Namespace + "/" + o.ServiceAccount + ", which no target of this run uses"
+		case o.Source == snapshot.ObservedInCloudTrail:
+			why = "its CloudTrail events name no ServiceAccount and role " + o.Role + ", which no target's ServiceAccount names, and the input has no single pod or workload to give them to"
+		case o.Pod != "":
 			why = "it names pod " + strings.TrimPrefix(o.Namespace+"/"+o.Pod, "/") + ", which is not a target of this run"
 		}
 		out = append(out, finding.Gap{Source: o.File.Kind, Operation: GapUnattributed, Resource: o.File.Ref, Reason: why})

@@ -4,7 +4,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -72,5 +75,47 @@ func TestObservationAttribution(t *testing.T) {
 				t.Errorf("gap %+v", out.Gaps[0])
 			}
 		})
+	}
+}
+
+// CloudTrail events of a ServiceAccount no target uses are kept out of
+// every target's symptoms, and the gap names the ServiceAccount.
+func TestCloudTrailUnattributed(t *testing.T) {
+	src := filepath.Join(ScenarioDir, "irsa303-cloudtrail-audience-error")
+	events, err := os.ReadFile(filepath.Join(src, "cloudtrail", "lookup-events-us-west-2.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"describe-cluster.json", "get-role-orders-order-sync.json", "oidc-provider.json", "oidc-providers.json", "serviceaccount.json", "pod.json"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := strings.ReplaceAll(string(events), "system:serviceaccount:orders:order-sync", "system:serviceaccount:orders:reporter")
+	if err := os.WriteFile(filepath.Join(dir, "trail.json"), []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := bundle.Read(context.Background(), []string{dir}, bundle.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Run(s, Options{Now: ScenarioNow})
+	for _, tg := range out.Targets {
+		if len(tg.Symptoms) > 0 {
+			t.Errorf("target %s has symptoms %+v", tg.Name, tg.Symptoms)
+		}
+	}
+	for i := range out.Gaps {
+		out.Gaps[i].Resource = filepath.Base(out.Gaps[i].Resource)
+	}
+	want := []finding.Gap{{Source: "bundle", Operation: GapUnattributed, Resource: "trail.json",
+		Reason: "its CloudTrail events name ServiceAccount orders/reporter, which no target of this run uses"}}
+	if diff := cmp.Diff(want, out.Gaps); diff != "" {
+		t.Errorf("gaps (-want +got):\n%s", diff)
 	}
 }

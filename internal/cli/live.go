@@ -68,6 +68,8 @@ func systemLiveDeps() LiveDeps {
 
 // liveFlags are the flags of scan and dump that reach the cluster and AWS.
 type liveFlags struct {
+	// CloudTrail reads CloudTrail's event history (--cloudtrail; cloudtrail.go).
+	CloudTrail   cloudTrailFlags
 	Kubeconfig   string
 	Context      string
 	Profile      string
@@ -81,6 +83,7 @@ type liveFlags struct {
 
 func (f *liveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
+	f.CloudTrail.register(cmd)
 	fl.StringVar(&f.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
 	fl.StringVar(&f.Context, "context", "", "the kubeconfig context to use (default: the current context)")
 	fl.StringVar(&f.Profile, "profile", "", "the AWS profile (default: the SDK's chain, or the profile the kubeconfig authenticates with)")
@@ -367,6 +370,15 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		m.Gaps = append(m.Gaps, part.gaps...)
 	}
 	m.Gaps = append(m.Gaps, extraGaps...)
+	if lf.CloudTrail.On {
+		// After the read-only collection, on the roles it found: the
+		// failed web identity calls CloudTrail recorded (cloudtrail.go).
+		prog.phase("looking up CloudTrail events")
+		caps, gaps := lf.CloudTrail.collect(ctx, deps, awsCfg, res.captures, incomplete,
+			cloudTrailScope{sel: sel, namedOnly: sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces}, func(string) { prog.call() })
+		res.captures = append(res.captures, caps...)
+		m.Gaps = append(m.Gaps, gaps...)
+	}
 	if lf.Probe && incomplete != "" {
 		m.Gaps = append(m.Gaps, snapshot.Gap{Source: "live", Operation: "probe", Resource: "--probe", Reason: incomplete + ": the probe did not run"})
 	}

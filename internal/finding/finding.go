@@ -220,7 +220,9 @@ type Target struct {
 
 // Symptom is one error signature seen for a target, counted per container.
 type Symptom struct {
-	// Source is "log" (kubectl logs output) or "file" (a pasted error text).
+	// Source is "log" (kubectl logs output), "file" (a pasted error text)
+	// or "cloudtrail" (a failed AssumeRoleWithWebIdentity event of
+	// `aws cloudtrail lookup-events` or `scan --cloudtrail`).
 	Source    string `json:"source"`
 	Container string `json:"container"`
 	// Signature is the catalogue's ID (irsa-doctor explain "TEXT" prints

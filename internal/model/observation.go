@@ -16,13 +16,16 @@ type attribution struct {
 	byPod map[string][]*snapshot.Observation // "namespace/pod", or "/pod" from kubectl --prefix
 	// sole is the bundle's only pod or workload target, which gets the
 	// observations that name no pod; nil when there are none or several.
-	sole         *Target
+	sole *Target
+	// byTarget holds the CloudTrail observations, given by ServiceAccount
+	// or role rather than by pod (attributeTrail).
+	byTarget     map[*Target][]*snapshot.Observation
 	unattributed []*snapshot.Observation
 }
 
 func attribute(c *Context) *attribution {
 	return Once(c, observationsKey{}, func() *attribution {
-		a := &attribution{byPod: map[string][]*snapshot.Observation{}}
+		a := &attribution{byPod: map[string][]*snapshot.Observation{}, byTarget: map[*Target][]*snapshot.Observation{}}
 		if len(c.Snap.Observations) == 0 {
 			return a
 		}
@@ -44,6 +47,10 @@ func attribute(c *Context) *attribution {
 			a.sole = nil
 		}
 		for _, o := range c.Snap.Observations {
+			if o.Source == snapshot.ObservedInCloudTrail {
+				a.attributeTrail(c, o)
+				continue
+			}
 			switch {
 			case o.Pod != "" && o.Namespace != "" && pods[snapshot.Key(o.Namespace, o.Pod)]:
 				a.byPod[snapshot.Key(o.Namespace, o.Pod)] = append(a.byPod[snapshot.Key(o.Namespace, o.Pod)], o)
@@ -76,7 +83,43 @@ func ObservationsOf(c *Context, t *Target) []*snapshot.Observation {
 	if a.sole == t {
 		out = append(out, a.byPod[""]...)
 	}
-	return out
+	return append(out, a.byTarget[t]...)
+}
+
+// attributeTrail gives a CloudTrail event (bundle/cloudtrail.go) to the
+// targets that made the call: those running as the ServiceAccount its
+// token's subject names (its pods, the workloads whose template uses it,
+// the ServiceAccount itself); when the subject names no ServiceAccount,
+// those whose role is the one asked for; failing that, the input's only
+// pod or workload. An event of a ServiceAccount no target uses is
+// unattributed: another ServiceAccount's failure is no evidence about
+// this one.
+func (a *attribution) attributeTrail(c *Context, o *snapshot.Observation) {
+	var to []*Target
+	for _, t := range c.Targets {
+		if t.Association != nil || t.Mechanism == MechanismPodIdentity {
+			continue // EKS Pod Identity: no web identity call
+		}
+		if o.ServiceAccount != "" {
+			if t.Namespace == o.Namespace && t.SAName == o.ServiceAccount {
+				to = append(to, t)
+			}
+			continue
+		}
+		if ref, present, err := TargetRole(t); o.Role != "" && present && err == nil && ref.Value == o.Role {
+			to = append(to, t)
+		}
+	}
+	if len(to) == 0 && o.ServiceAccount == "" && a.sole != nil {
+		to = append(to, a.sole)
+	}
+	if len(to) == 0 {
+		a.unattributed = append(a.unattributed, o)
+		return
+	}
+	for _, t := range to {
+		a.byTarget[t] = append(a.byTarget[t], o)
+	}
 }
 
 // Unattributed returns the observations that no target gets: they name a
@@ -93,8 +136,11 @@ var timeRE = regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?
 // its times.
 func ObservedText(o *snapshot.Observation) string {
 	where := "in the pasted error text"
-	if o.Source == snapshot.ObservedInLog {
+	switch o.Source {
+	case snapshot.ObservedInLog:
 		where = "in the log"
+	case snapshot.ObservedInCloudTrail:
+		where = "in CloudTrail"
 	}
 	if o.Container != "" {
 		where = "in container " + o.Container

@@ -303,8 +303,12 @@ func symptomLine(s finding.Symptom, ascii bool) string {
 		what = s.Signature
 	}
 	line := fmt.Sprintf("%d%s %s", s.Count, pick(ascii, "x", "×"), what)
-	if s.Container != "" {
+	switch {
+	case s.Container != "":
 		line = s.Container + ": " + line
+	case s.Source == "cloudtrail":
+		// Not the target's output: the calls CloudTrail recorded.
+		line = "CloudTrail: " + line
 	}
 	if s.Last != "" {
 		line += " (last " + s.Last + ")"

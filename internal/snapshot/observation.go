@@ -4,6 +4,9 @@ package snapshot
 const (
 	ObservedInLog  = "log"  // kubectl logs output
 	ObservedInFile = "file" // a pasted error text
+	// ObservedInCloudTrail is a failed sts:AssumeRoleWithWebIdentity
+	// event of `aws cloudtrail lookup-events` (bundle/cloudtrail.go).
+	ObservedInCloudTrail = "cloudtrail"
 )
 
 // Observation is an error the user saw: one catalogue signature
@@ -11,7 +14,7 @@ const (
 // file and container. Observations are evidence for the checks the
 // signature names (Candidates); they are never facts a check judges by.
 type Observation struct {
-	// Source is ObservedInLog or ObservedInFile.
+	// Source is ObservedInLog, ObservedInFile or ObservedInCloudTrail.
 	Source string `json:"source"`
 	// Namespace, Pod and Container say whose output it was, when the file's
 	// name says (the dump naming convention: logs/NAMESPACE/POD/CONTAINER.log)
@@ -20,6 +23,13 @@ type Observation struct {
 	Namespace string `json:"namespace,omitempty"`
 	Pod       string `json:"pod,omitempty"`
 	Container string `json:"container,omitempty"`
+	// ServiceAccount and Role say whose call a CloudTrail event records:
+	// the ServiceAccount named by the token's subject
+	// (system:serviceaccount:NAMESPACE:NAME, its namespace in Namespace)
+	// and the role ARN asked for. "" for logs and error texts, and
+	// ServiceAccount "" when the subject names no ServiceAccount.
+	ServiceAccount string `json:"serviceAccount,omitempty"`
+	Role           string `json:"role,omitempty"`
 	// Signature is the catalogue's signature ID, Title its title.
 	Signature string `json:"signature"`
 	Title     string `json:"title"`

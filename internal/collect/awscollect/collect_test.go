@@ -674,8 +674,8 @@ func TestCollectFails(t *testing.T) {
 	})
 }
 
-// TestPolicyMatchesCalls: deploy/iam-policy.json grants exactly the
-// actions a full collection calls. sts:AssumeRoleWithWebIdentity, the
+// TestPolicyMatchesCalls: deploy/iam-policy.json's read-only statement
+// grants exactly the actions a full collection calls. sts:AssumeRoleWithWebIdentity, the
 // opt-in probe's call, is not in it: it is authorised by the service
 // account token and the role's trust policy, not by an IAM policy of the
 // caller.
@@ -695,8 +695,14 @@ func TestPolicyMatchesCalls(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc, json.RejectUnknownMembers(true)); err != nil {
 		t.Fatalf("deploy/iam-policy.json: %v", err)
 	}
-	if doc.Version != "2012-10-17" || len(doc.Statement) != 1 || doc.Statement[0].Effect != "Allow" || doc.Statement[0].Resource != "*" {
-		t.Fatalf("deploy/iam-policy.json is not one Allow statement: %+v", doc)
+	// The read-only statement, and the optional one of `--cloudtrail`
+	// (cloudtrail:LookupEvents, which TestCollectCloudTrail calls and
+	// nothing else).
+	if doc.Version != "2012-10-17" || len(doc.Statement) != 2 || doc.Statement[0].Effect != "Allow" || doc.Statement[0].Resource != "*" {
+		t.Fatalf("deploy/iam-policy.json is not the read-only and the optional Allow statements: %+v", doc)
+	}
+	if opt := doc.Statement[1]; opt.Sid != TrailPolicySid || opt.Effect != "Allow" || opt.Resource != "*" || !cmp.Equal(opt.Action, []string{"cloudtrail:LookupEvents"}) {
+		t.Errorf("deploy/iam-policy.json's second statement is not %s allowing cloudtrail:LookupEvents: %+v", TrailPolicySid, opt)
 	}
 	st := nodeRoleWorld() // ec2_test.go, noderole_test.go
 	f := awsfake.New(t, st)

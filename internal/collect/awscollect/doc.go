@@ -23,7 +23,11 @@
 // role iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy,
 // and iam:GetPolicy with iam:GetPolicyVersion of its customer-managed
 // policies (noderole.go).
-// deploy/iam-policy.json grants exactly these actions.
+// deploy/iam-policy.json's read-only statement grants exactly these
+// actions. CollectCloudTrail (cloudtrail.go; `--cloudtrail`, opt-in) adds
+// cloudtrail:LookupEvents, one paginated query per region, which the
+// policy's separate optional statement IrsaDoctorCloudTrailOptional
+// grants.
 //
 // Errors are classified once, here (STYLE.md "Errors"): a missing object
 // is a fact (the CLI's error text), a refused or failed call is a

@@ -49,6 +49,9 @@ type State struct {
 	ManagedPolicies  []ManagedPolicy
 	// PodIdentityAssociations are served by the EKS association calls.
 	PodIdentityAssociations []PodIdentityAssociation
+	// TrailEvents are the CloudTrail events cloudtrail:LookupEvents
+	// serves (cloudtrail.go), of any region.
+	TrailEvents []TrailEvent
 	// ListClustersPageSize is the page size of eks:ListClusters when the
 	// request names no maxResults; 0 means 100, as EKS does.
 	ListClustersPageSize int
@@ -428,7 +431,7 @@ func (f *Fake) Inject(ft Fault) {
 func (f *Fake) Deny(action, resource string) {
 	code := "AccessDenied"
 	switch {
-	case strings.HasPrefix(action, "eks:"):
+	case strings.HasPrefix(action, "eks:"), strings.HasPrefix(action, "cloudtrail:"):
 		code = "AccessDeniedException"
 	case strings.HasPrefix(action, "ec2:"):
 		code = "UnauthorizedOperation"
@@ -440,7 +443,7 @@ func (f *Fake) Deny(action, resource string) {
 // throttling error, which the SDK retries.
 func (f *Fake) Throttle(action string, n int) {
 	code := "Throttling"
-	if strings.HasPrefix(action, "eks:") {
+	if strings.HasPrefix(action, "eks:") || strings.HasPrefix(action, "cloudtrail:") {
 		code = "ThrottlingException"
 	}
 	f.Inject(Fault{Action: action, Code: code, Times: n})
@@ -507,6 +510,8 @@ type request struct {
 	resources []string
 	principal *Principal // nil when unsigned
 	form      url.Values // query protocol parameters
+	body      []byte     // the raw body (JSON protocols)
+	region    string     // of the SigV4 credential scope
 	http      *http.Request
 }
 
@@ -525,7 +530,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	req := &request{http: r}
+	req := &request{http: r, body: body, region: scopeRegion(r.Header.Get("Authorization"))}
 	service, key := credentialScope(r.Header.Get("Authorization"))
 	if r.Method == http.MethodPost {
 		req.form, _ = url.ParseQuery(string(body))
@@ -555,6 +560,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		if len(req.resources) > 0 {
 			req.resource = req.resources[0]
 		}
+	case "cloudtrail":
+		req.action = trailAction(r)
+		req.resource = req.region
 	default:
 		http.Error(w, "awsfake: unknown service "+service, http.StatusBadRequest)
 		return
@@ -583,12 +591,14 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.serveEKS(w, req)
 	case "ec2":
 		f.serveEC2(w, req)
+	case "cloudtrail":
+		f.serveCloudTrail(w, req)
 	}
 }
 
 func invalidKeyCode(service string) string {
 	switch service {
-	case "eks":
+	case "eks", "cloudtrail":
 		return "UnrecognizedClientException"
 	case "ec2":
 		return "AuthFailure"
@@ -610,6 +620,21 @@ func credentialScope(h string) (service, key string) {
 		return "", ""
 	}
 	return parts[3], parts[0]
+}
+
+// scopeRegion returns the region of a SigV4 Authorization header's
+// credential scope: the region the client signed for.
+func scopeRegion(h string) string {
+	_, rest, ok := strings.Cut(h, "Credential=")
+	if !ok {
+		return ""
+	}
+	cred, _, _ := strings.Cut(rest, ",")
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[2]
 }
 
 func (f *Fake) principal(key string) *Principal {
@@ -644,6 +669,11 @@ func (f *Fake) fault(req *request) *apiError {
 		e := &apiError{Code: ft.Code, Message: ft.Message, Status: ft.Status}
 		if e.Status == 0 {
 			e.Status = defaultStatus(ft.Code)
+			if req.service == "cloudtrail" {
+				// CloudTrail (AWS JSON 1.1) answers its errors, access
+				// denied and throttling included, with 400.
+				e.Status = http.StatusBadRequest
+			}
 		}
 		if e.Message == "" {
 			e.Message = defaultMessage(req, ft.Code)
@@ -697,6 +727,11 @@ func defaultMessage(req *request, code string) string {
 		action := req.service + ":" + req.action
 		if req.service == "sts" && req.action == "AssumeRoleWithWebIdentity" {
 			return "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+		}
+		if req.service == "cloudtrail" {
+			// LookupEvents has no resource-level permissions: IAM names
+			// no resource.
+			return fmt.Sprintf("User: %s is not authorized to perform: %s because no identity-based policy allows the %s action", who, action, action)
 		}
 		// IAM names a role as "role NAME" (docs/reference/README.md; bundle testdata
 		// errors.txt, from a real AccessDenied); other resources by ARN.
@@ -754,6 +789,9 @@ func (f *Fake) answerError(w http.ResponseWriter, req *request, e *apiError) {
 		return
 	case "ec2":
 		f.answerEC2Error(w, req, e)
+		return
+	case "cloudtrail":
+		f.answerTrailError(w, req, e)
 		return
 	}
 	f.answerQueryError(w, req, req.service, e)
