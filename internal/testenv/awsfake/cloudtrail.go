@@ -91,12 +91,15 @@ func (f *Fake) writeJSON11(w http.ResponseWriter, req *request, status int, v an
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	w.Header().Set("x-amzn-RequestId", f.requestID())
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
+	// Recorded before the answer leaves: a client that has read it may
+	// look at the log at once.
 	if req.action != "" {
 		f.record(req, status)
 	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
 }
 
 // trailPageMax is LookupEvents' largest and default page (MaxResults).

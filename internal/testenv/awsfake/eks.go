@@ -64,11 +64,13 @@ func (f *Fake) writeJSON(w http.ResponseWriter, req *request, status int, v any)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-RequestId", f.requestID())
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
+	// Recorded before the answer leaves: a client that has read it may
+	// look at the log at once.
 	if req.action != "" {
 		f.record(req, status)
 	}
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
 }
 
 // epoch is an EKS timestamp: epoch seconds with milliseconds.

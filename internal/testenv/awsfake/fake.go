@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -177,6 +178,12 @@ type Call struct {
 	Resource string // the role name, cluster name, provider ARN, role ARN (sts) or ""
 	Account  string // the signing principal's account; "" when unsigned
 	Status   int    // the HTTP status answered
+	// Attempt is the SDK's attempt number of the call (its
+	// Amz-Sdk-Request header, "attempt=2; max=3"): 1 for a first try, more
+	// for a retry; 0 when the header is absent. The SDK retries a call
+	// whose connection closed under it (net.ErrClosed, aws-sdk-go-v2#2737),
+	// which a fast loopback server makes happen now and then.
+	Attempt int
 }
 
 // Fake is a running fake AWS.
@@ -768,11 +775,25 @@ func deniedResource(req *request) string {
 func (f *Fake) record(req *request, status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := Call{Action: req.service + ":" + req.action, Resource: req.resource, Status: status}
+	c := Call{Action: req.service + ":" + req.action, Resource: req.resource, Status: status, Attempt: attemptOf(req.http)}
 	if req.principal != nil {
 		c.Account = req.principal.Account
 	}
 	f.calls = append(f.calls, c)
+}
+
+// attemptOf reads the attempt number of the SDK's Amz-Sdk-Request header.
+func attemptOf(r *http.Request) int {
+	if r == nil {
+		return 0
+	}
+	for _, part := range strings.Split(r.Header.Get("Amz-Sdk-Request"), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "attempt="); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
 
 func (f *Fake) requestID() string {

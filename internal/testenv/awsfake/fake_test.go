@@ -546,7 +546,7 @@ func TestDelays(t *testing.T) {
 	for len(f.Log()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if diff := cmp.Diff([]Call{{Action: "iam:GetRole", Resource: "payments-s3-reader", Account: "111122223333", Status: StatusClientGone}}, f.Log()); diff != "" {
+	if diff := cmp.Diff([]Call{{Action: "iam:GetRole", Resource: "payments-s3-reader", Account: "111122223333", Status: StatusClientGone, Attempt: 1}}, f.Log()); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }

@@ -77,11 +77,13 @@ func (f *Fake) writeXML(w http.ResponseWriter, req *request, status int, doc any
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", id)
-	w.WriteHeader(status)
-	_, _ = w.Write(append([]byte(xml.Header), out...))
+	// Recorded before the answer leaves: a client that has read it may
+	// look at the log at once.
 	if req.action != "" {
 		f.record(req, status)
 	}
+	w.WriteHeader(status)
+	_, _ = w.Write(append([]byte(xml.Header), out...))
 }
 
 // checkVersion answers the query protocol's error for a missing action or
