@@ -471,6 +471,18 @@ func (f *Fake) Calls() map[string]int {
 // Count returns how many requests action received (retries included).
 func (f *Fake) Count(action string) int { return f.Calls()[action] }
 
+// Queries counts the calls of action that were first attempts: an SDK
+// retry (Call.Attempt > 1) asks the same question again.
+func (f *Fake) Queries(action string) int {
+	n := 0
+	for _, c := range f.Log() {
+		if c.Action == action && c.Attempt <= 1 {
+			n++
+		}
+	}
+	return n
+}
+
 // Actions returns the distinct actions called, sorted.
 func (f *Fake) Actions() []string {
 	var out []string
