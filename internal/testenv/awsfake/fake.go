@@ -105,6 +105,9 @@ type Role struct {
 	// InlinePolicies its inline documents by name (iamnode.go).
 	AttachedPolicies []string
 	InlinePolicies   map[string]string
+	// PermissionsBoundary is the ARN of its permissions boundary, "" for
+	// none; GetRole returns it (IAM API reference, Role).
+	PermissionsBoundary string
 }
 
 // OIDCProvider is an IAM OIDC identity provider; its account and Url come
