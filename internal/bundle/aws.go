@@ -194,6 +194,7 @@ func parseGetRole(r *result, src *jsonSrc, o *object) {
 	v, _ := o.get("Role")
 	if role, ok := r.role(src, v, "get-role Role"); ok {
 		r.roles = append(r.roles, role)
+		r.iamp.named = append(r.iamp.named, role.Name)
 		r.recognise("aws:GetRole")
 	}
 }
@@ -205,6 +206,7 @@ func parseBareRole(r *result, src *jsonSrc, o *object) {
 	}
 	if role, ok := r.role(src, o.raw, "role"); ok {
 		r.roles = append(r.roles, role)
+		r.iamp.named = append(r.iamp.named, role.Name)
 		r.recognise("aws:GetRole")
 	}
 }

@@ -51,7 +51,7 @@ type result struct {
 	gaps          []snapshot.Gap
 	oidc          oidcFacts  // see oidc.go
 	probe         probeFacts // see probe.go
-	iamp          iamFacts   // node roles' policies, see noderole.go
+	iamp          iamFacts   // roles' permission policies, see rolepolicies.go
 }
 
 func newResult(ref string) *result {
@@ -330,7 +330,7 @@ func (m *merger) finish() {
 	s := m.s
 	m.settleCopies()
 	m.resolveManifests()
-	m.finishNodeRoles()
+	m.finishRolePolicies()
 	m.verifyTokens()
 	ac := m.accounts()
 

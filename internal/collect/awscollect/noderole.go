@@ -32,7 +32,7 @@ import (
 // list-attached-role-policies, list-role-policies and get-policy-version
 // do not name their role or policy, so each profile's outputs go in one
 // capture, in the order the bundle reader attributes them by
-// (bundle/noderole.go): get-instance-profile, then the role's lists and
+// (bundle/rolepolicies.go): get-instance-profile, then the role's lists and
 // inline documents, then get-policy and get-policy-version of each
 // customer-managed policy, each printed as the AWS CLI prints it.
 
