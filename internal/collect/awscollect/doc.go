@@ -22,7 +22,12 @@
 // iam:GetInstanceProfile of each distinct profile, and of each distinct
 // role iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy,
 // and iam:GetPolicy with iam:GetPolicyVersion of its customer-managed
-// policies (noderole.go).
+// policies (noderole.go). With Options.IdentityPolicies, of each role
+// GetRole reads (targets' and associations'), the same list and
+// inline-policy calls, and iam:GetPolicy with iam:GetPolicyVersion of
+// every attached managed policy (AWS managed too) and of its permissions
+// boundary; a role or policy is read once across target and node roles
+// (rolepolicies.go).
 // deploy/iam-policy.json grants exactly these actions.
 //
 // Errors are classified once, here (STYLE.md "Errors"): a missing object

@@ -55,7 +55,9 @@ func (c *collector) noteProfiles(rs []ec2types.Reservation) {
 // roleReads is what was read of one role: its outputs, in capture order.
 type roleReads struct {
 	outputs [][]byte
-	// customer are the role's customer-managed policy ARNs, in list order.
+	// attached are the role's managed policy ARNs, in list order;
+	// customer those of customer-managed policies.
+	attached []string
 	customer []string
 }
 
@@ -128,17 +130,25 @@ func (c *collector) nodeRoles(ctx context.Context, cfg aws.Config) {
 	}
 	wg.Wait()
 
-	// 2. Each distinct role once.
-	roles := map[string]*roleReads{}
+	// 2. Each distinct role once (a target role already read is not read
+	// again: rolepolicies.go).
+	var distinct []profileRead
+	seenRole := map[string]bool{}
 	for _, r := range reads {
-		if r.role == "" || roles[strings.ToLower(r.role)] != nil {
-			continue
+		if r.role != "" && !seenRole[strings.ToLower(r.role)] {
+			seenRole[strings.ToLower(r.role)] = true
+			distinct = append(distinct, r)
 		}
-		rr := &roleReads{}
-		roles[strings.ToLower(r.role)] = rr
-		wg.Go(func() { c.readRole(ctx, client, r.role, r.roleARN, rr) })
+	}
+	roleReadsOf := make([]*roleReads, len(distinct))
+	for i, r := range distinct {
+		wg.Go(func() { roleReadsOf[i] = c.roleOnce(ctx, client, c.account, r.role, r.roleARN) })
 	}
 	wg.Wait()
+	roles := map[string]*roleReads{}
+	for i, r := range distinct {
+		roles[strings.ToLower(r.role)] = roleReadsOf[i]
+	}
 
 	// 3. Each distinct customer-managed policy once.
 	policies := map[string]*policyReads{}
@@ -149,7 +159,7 @@ func (c *collector) nodeRoles(ctx context.Context, cfg aws.Config) {
 			}
 			pr := &policyReads{}
 			policies[p] = pr
-			wg.Go(func() { c.readPolicy(ctx, client, p, pr) })
+			wg.Go(func() { pr.outputs = c.policyOnce(ctx, client, p) })
 		}
 	}
 	wg.Wait()
@@ -264,6 +274,7 @@ func (c *collector) readRole(ctx context.Context, client *iam.Client, role, role
 	}
 	for _, a := range attached {
 		p := aws.ToString(a.PolicyArn)
+		rr.attached = append(rr.attached, p)
 		if f := strings.SplitN(p, ":", 6); len(f) == 6 && f[4] == "aws" {
 			continue // AWS managed: recognised by ARN
 		}
