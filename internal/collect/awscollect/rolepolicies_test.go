@@ -279,3 +279,39 @@ func TestIdentityPoliciesOff(t *testing.T) {
 		t.Errorf("capture holds more than get-role:\n%s", got)
 	}
 }
+
+// TestIdentityPoliciesPages: lists IAM returns in pages (IsTruncated and
+// Marker) are followed to the end and printed whole, as the AWS CLI
+// prints them.
+func TestIdentityPoliciesPages(t *testing.T) {
+	st := identityWorld()
+	st.RolePolicyPage = 1
+	for i := range st.Roles {
+		if st.Roles[i].ARN == reader {
+			st.Roles[i].InlinePolicies["kms-decrypt"] = sqsDoc
+		}
+	}
+	f := awsfake.New(t, st)
+	res, err := Collect(context.Background(), f.Config(), Options{Cluster: "prod", IdentityPolicies: true, RoleARNs: []string{reader}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, l := f.Count("iam:ListAttachedRolePolicies"), f.Count("iam:ListRolePolicies"); a != 2 || l != 2 {
+		t.Errorf("%d ListAttachedRolePolicies and %d ListRolePolicies calls, want 2 pages each", a, l)
+	}
+	if n := f.Count("iam:GetRolePolicy"); n != 2 {
+		t.Errorf("%d GetRolePolicy calls, want 2", n)
+	}
+	got := captureData(t, res, acctA+"/get-role-payments-s3-reader.json")
+	if !strings.Contains(got, "{\n    \"PolicyNames\": [\n        \"kms-decrypt\",\n        \"sqs-send\"\n    ]\n}\n") {
+		t.Errorf("capture without the whole inline list:\n%s", got)
+	}
+	ip := model.IdentityPoliciesOf(&model.Context{Snap: read(t, res)}, reader)
+	var names []string
+	for _, p := range ip.Policies {
+		names = append(names, p.Name)
+	}
+	if want := []string{s3ReadOnly, basePolicy, "inline:kms-decrypt", "inline:sqs-send"}; !ip.Complete || !cmp.Equal(names, want) {
+		t.Errorf("policies %v (complete %t, missing %v), want %v", names, ip.Complete, ip.Missing, want)
+	}
+}

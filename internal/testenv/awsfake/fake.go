@@ -47,6 +47,10 @@ type State struct {
 	// Role.InlinePolicies.
 	InstanceProfiles []InstanceProfile
 	ManagedPolicies  []ManagedPolicy
+	// RolePolicyPage, when above 0, is the page size of
+	// ListAttachedRolePolicies and ListRolePolicies (iamnode.go): IAM may
+	// return fewer items than asked for, with IsTruncated and a Marker.
+	RolePolicyPage int
 	// PodIdentityAssociations are served by the EKS association calls.
 	PodIdentityAssociations []PodIdentityAssociation
 	// ListClustersPageSize is the page size of eks:ListClusters when the
