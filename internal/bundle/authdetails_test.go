@@ -3,6 +3,9 @@ package bundle
 import (
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -189,6 +192,33 @@ func TestReadAuthDetails(t *testing.T) {
 			authDetailsSnap("-", true)(s)
 			s.Files = file("aws:GetAccountAuthorizationDetails", "")
 		}), s)
+	})
+
+	t.Run("the model's identity policies from this one file", func(t *testing.T) {
+		c := &model.Context{Snap: readStdin(t, authDetailsOut)}
+		type summary struct {
+			Policies, Missing []string
+			Complete          bool
+		}
+		for _, tc := range []struct {
+			role string
+			want summary
+		}{
+			// The boundary policy is not in the capture's Policies.
+			{appRoleARN, summary{Policies: []string{awsReadOnlyARN, s3PolicyARN}, Missing: []string{
+				"aws iam get-policy --policy-arn " + boundaryARN + " --output json",
+				"aws iam get-policy-version --policy-arn " + boundaryARN + " --version-id DEFAULT_VERSION_ID --output json"}}},
+			{jobRoleARN, summary{Policies: []string{"inline:sqs-send"}, Complete: true}},
+		} {
+			ip := model.IdentityPoliciesOf(c, tc.role)
+			got := summary{Missing: ip.Missing, Complete: ip.Complete}
+			for _, p := range ip.Policies {
+				got.Policies = append(got.Policies, p.Name)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" || len(ip.Problems) != 0 || ip.Boundary != nil {
+				t.Errorf("%s (-want +got):\n%s\nproblems %v, boundary %v", tc.role, d, ip.Problems, ip.Boundary)
+			}
+		}
 	})
 
 	t.Run("one page of several: the lists are incomplete", func(t *testing.T) {
