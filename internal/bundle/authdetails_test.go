@@ -241,6 +241,28 @@ func TestReadAuthDetails(t *testing.T) {
 		}
 	})
 
+	t.Run("the same role from list-roles, get-account-authorization-details and get-role is one copy", func(t *testing.T) {
+		getRole := `{"Role": {"Path": "/app/", "RoleName": "s3-reader", "RoleId": "AROAEXAMPLES3READER01", "Arn": "` + appRoleARN + `",
+            "CreateDate": "2026-02-01T09:00:00+00:00", "AssumeRolePolicyDocument": ` + appTrustText + `, "MaxSessionDuration": 3600,
+            "PermissionsBoundary": {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": "` + boundaryARN + `"},
+            "Tags": [{"Key": "team", "Value": "payments"}]}}`
+		listRoles := `{"Roles": [{"Path": "/app/", "RoleName": "s3-reader", "RoleId": "AROAEXAMPLES3READER01", "Arn": "` + appRoleARN + `",
+            "CreateDate": "2026-02-01T09:00:00+00:00", "AssumeRolePolicyDocument": ` + appTrustText + `, "MaxSessionDuration": 3600}]}`
+		for _, order := range [][]string{{"a.json", "b.json", "c.json"}, {"c.json", "b.json", "a.json"}} {
+			writeTree(t, map[string]string{"a.json": listRoles, "b.json": authDetailsOut, "c.json": getRole})
+			s := readPaths(t, order...)
+			for _, f := range s.Files {
+				if f.Error != "" {
+					t.Errorf("%v: %s: %s", order, f.Path, f.Error)
+				}
+			}
+			r := s.Roles[appRoleARN]
+			if r == nil || r.PermissionsBoundary != boundaryARN || r.MaxSessionDuration != 3600 || r.Tags["team"] != "payments" || len(s.Gaps) != 0 {
+				t.Errorf("%v: role %+v, gaps %+v", order, r, s.Gaps)
+			}
+		}
+	})
+
 	t.Run("a get-policy without a document, then the same policy with one", func(t *testing.T) {
 		s := readStdin(t, getPolicyOut+`{"RoleDetailList": [], "Policies": [{"PolicyName": "eks-node-extra", "Arn": "`+customPolicy+
 			`", "DefaultVersionId": "v2", "PolicyVersionList": [{"Document": {"Statement": []}, "VersionId": "v2", "IsDefaultVersion": true}]}], "IsTruncated": false}`)

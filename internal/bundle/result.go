@@ -295,6 +295,9 @@ func (m *merger) add(r *result) {
 						m.addGap(snapshot.Gap{Source: "bundle", Operation: "iam:GetRole", Resource: k, Reason: reason})
 					}}
 			})
+		if m.conflicts["IAMRole\x00"+k] == nil {
+			fillRole(s.Roles[k], role)
+		}
 	}
 	for _, a := range r.podIdentities {
 		// The same association from a list and from describe: the
