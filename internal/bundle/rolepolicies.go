@@ -9,7 +9,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// The permission policies of roles (snapshot/noderole.go): the target
+// The permission policies of roles (snapshot/rolepolicies.go): the target
 // roles' identity policies and permissions boundaries, and what EKS Pod
 // Identity needs of the node's IAM role (docs/reference/pod-identity.md).
 // Each output is recognised by its top-level key, as the AWS CLI prints it:
