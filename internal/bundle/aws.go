@@ -101,7 +101,10 @@ type iamRole struct {
 	AssumeRolePolicyDocument jsontext.Value `json:"AssumeRolePolicyDocument"`
 	MaxSessionDuration       int            `json:"MaxSessionDuration"`
 	CreateDate               string         `json:"CreateDate"`
-	Tags                     []struct {
+	PermissionsBoundary      struct {
+		ARN string `json:"PermissionsBoundaryArn"`
+	} `json:"PermissionsBoundary"`
+	Tags []struct {
 		Key   string `json:"Key"`
 		Value string `json:"Value"`
 	} `json:"Tags"`
@@ -132,7 +135,7 @@ func (r *result) role(src *jsonSrc, v jsontext.Value, what string) (*snapshot.Ro
 		return nil, false
 	}
 	role := &snapshot.Role{ARN: ir.ARN, Name: ir.RoleName, Path: ir.Path, Account: a.account, RoleID: ir.RoleID,
-		MaxSessionDuration: ir.MaxSessionDuration, Source: r.src}
+		MaxSessionDuration: ir.MaxSessionDuration, PermissionsBoundary: ir.PermissionsBoundary.ARN, Source: r.src}
 	policy, err := trustPolicy(ir.AssumeRolePolicyDocument)
 	if err != nil {
 		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s %s: AssumeRolePolicyDocument %v", what, ir.RoleName, err))
@@ -191,6 +194,7 @@ func parseGetRole(r *result, src *jsonSrc, o *object) {
 	v, _ := o.get("Role")
 	if role, ok := r.role(src, v, "get-role Role"); ok {
 		r.roles = append(r.roles, role)
+		r.iamp.named = append(r.iamp.named, role.Name)
 		r.recognise("aws:GetRole")
 	}
 }
@@ -202,6 +206,7 @@ func parseBareRole(r *result, src *jsonSrc, o *object) {
 	}
 	if role, ok := r.role(src, o.raw, "role"); ok {
 		r.roles = append(r.roles, role)
+		r.iamp.named = append(r.iamp.named, role.Name)
 		r.recognise("aws:GetRole")
 	}
 }

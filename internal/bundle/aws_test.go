@@ -173,6 +173,17 @@ func TestReadAWSRoles(t *testing.T) {
 			}),
 		},
 		{
+			name: "get-role with a permissions boundary",
+			input: `{"Role": {"Path": "/app/", "RoleName": "s3-reader", "RoleId": "AROAEXAMPLE", "Arn": "` + arn + `", "AssumeRolePolicyDocument": {}, "MaxSessionDuration": 3600,
+                "PermissionsBoundary": {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/boundary"}}}`,
+			want: want(func(s *snapshot.Snapshot) {
+				r := role(`{}`)
+				r.PermissionsBoundary = "arn:aws:iam::111122223333:policy/boundary"
+				s.Roles[arn] = r
+				s.Files = file("aws:GetRole", "")
+			}),
+		},
+		{
 			name:  "list-roles proves absence in each account it lists",
 			input: `{"Roles": [` + roleJSON(`{}`) + `, {"RoleName": "b", "Arn": "arn:aws:iam::444455556666:role/b", "Path": "/"}]}`,
 			want: want(func(s *snapshot.Snapshot) {

@@ -557,7 +557,7 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 		}
 		return
 	}
-	if classifyOIDC(r, src, o) || classifyProbe(r, src, o) || classifyNodeRole(r, src, o) {
+	if classifyOIDC(r, src, o) || classifyProbe(r, src, o) || classifyRolePolicies(r, src, o) {
 		return
 	}
 	kind, apiVersion := o.str("kind"), o.str("apiVersion")

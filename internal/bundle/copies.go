@@ -47,10 +47,14 @@ type conflict struct {
 // content is the object as the checks read it, without its Source.
 func content(obj any) string {
 	if r, ok := obj.(*snapshot.Role); ok {
-		// list-roles prints no Tags and get-role does: the same role from
-		// both is one copy.
+		// list-roles prints no Tags and no PermissionsBoundary (IAM API
+		// reference, ListRoles: "does not return the following attributes
+		// ... PermissionsBoundary, RoleLastUsed, Tags"), and
+		// get-account-authorization-details no MaxSessionDuration (its
+		// RoleDetail has none); get-role prints them all: the same role
+		// from any two is one copy, and fillRole completes the kept one.
 		c := *r
-		c.Tags = nil
+		c.Tags, c.PermissionsBoundary, c.MaxSessionDuration = nil, "", 0
 		obj = &c
 	}
 	b, err := json.Marshal(obj)
@@ -58,6 +62,23 @@ func content(obj any) string {
 		return fmt.Sprintf("%p", obj) // never equal to another copy
 	}
 	return string(b)
+}
+
+// fillRole completes the kept copy of a role with what a later copy of
+// the same content (content) holds and it lacks.
+func fillRole(kept, later *snapshot.Role) {
+	if kept == nil || kept == later {
+		return
+	}
+	if kept.Tags == nil {
+		kept.Tags = later.Tags
+	}
+	if kept.PermissionsBoundary == "" {
+		kept.PermissionsBoundary = later.PermissionsBoundary
+	}
+	if kept.MaxSessionDuration == 0 {
+		kept.MaxSessionDuration = later.MaxSessionDuration
+	}
 }
 
 // collide compares a later copy (nw, from r) with the kept one of the same

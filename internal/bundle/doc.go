@@ -9,11 +9,12 @@
 // list-pod-identity-associations), `association` (aws eks
 // describe-pod-identity-association), `serverVersion` for the AWS CLI and
 // `kubectl version`; `InstanceProfile`, `AttachedPolicies`, `PolicyNames`,
-// `RoleName`+`PolicyName`+`PolicyDocument`, `Policy` and `PolicyVersion`
-// for the node role's IAM outputs, see noderole.go; `Events` for aws
+// `RoleName`+`PolicyName`+`PolicyDocument`, `Policy`, `PolicyVersion` and
+// `RoleDetailList` (get-account-authorization-details) for the IAM outputs
+// of roles' permission policies, see rolepolicies.go; `Events` for aws
 // cloudtrail lookup-events, whose failed AssumeRoleWithWebIdentity events
-// become observations, see cloudtrail.go). A file may hold several JSON values or YAML
-// documents. Every problem with one file is recorded in Snapshot.Files and
+// become observations, see cloudtrail.go). A file may hold several JSON
+// values or YAML documents. Every problem with one file is recorded in Snapshot.Files and
 // reading goes on; only a PATH that cannot be opened is an error.
 //
 // A kubectl List proves absence (docs/contract.md#absence-needs-proof) for

@@ -74,13 +74,14 @@ var awsServices = map[string]string{
 	"DescribePodIdentityAssociation": "eks",
 	"GetCallerIdentity":              "sts",
 	"DescribeInstances":              "ec2",
-	// The node role's policies (noderole.go).
-	"GetInstanceProfile":       "iam",
-	"ListAttachedRolePolicies": "iam",
-	"ListRolePolicies":         "iam",
-	"GetRolePolicy":            "iam",
-	"GetPolicy":                "iam",
-	"GetPolicyVersion":         "iam",
+	// Roles' permission policies (rolepolicies.go).
+	"GetInstanceProfile":             "iam",
+	"ListAttachedRolePolicies":       "iam",
+	"ListRolePolicies":               "iam",
+	"GetRolePolicy":                  "iam",
+	"GetPolicy":                      "iam",
+	"GetPolicyVersion":               "iam",
+	"GetAccountAuthorizationDetails": "iam",
 }
 
 func parseErrorText(r *result, data []byte) {

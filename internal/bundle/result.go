@@ -51,7 +51,7 @@ type result struct {
 	gaps          []snapshot.Gap
 	oidc          oidcFacts  // see oidc.go
 	probe         probeFacts // see probe.go
-	iamp          iamFacts   // node roles' policies, see noderole.go
+	iamp          iamFacts   // roles' permission policies, see rolepolicies.go
 }
 
 func newResult(ref string) *result {
@@ -295,6 +295,9 @@ func (m *merger) add(r *result) {
 						m.addGap(snapshot.Gap{Source: "bundle", Operation: "iam:GetRole", Resource: k, Reason: reason})
 					}}
 			})
+		if m.conflicts["IAMRole\x00"+k] == nil {
+			fillRole(s.Roles[k], role)
+		}
 	}
 	for _, a := range r.podIdentities {
 		// The same association from a list and from describe: the
@@ -330,7 +333,7 @@ func (m *merger) finish() {
 	s := m.s
 	m.settleCopies()
 	m.resolveManifests()
-	m.finishNodeRoles()
+	m.finishRolePolicies()
 	m.verifyTokens()
 	ac := m.accounts()
 

@@ -6,7 +6,8 @@
 // (issuer.go), the IAM OIDC provider (provider.go), the token's audience
 // (audience.go), the request STS evaluates and the diagnosis of the trust
 // policy (webidentity.go, trust.go), EKS Pod Identity associations
-// (association.go), nodes and node roles, the probe's results, and the
+// (association.go), nodes and node roles, a role's identity policies and
+// permissions boundary (identitypolicies.go), the probe's results, and the
 // commands a finding offers to capture or fix.
 //
 // Each fact is a typed value, computed once per run or per target through

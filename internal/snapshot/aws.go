@@ -47,6 +47,11 @@ type Role struct {
 	// when the input held it URL-encoded as the IAM API returns it.
 	TrustPolicy        string `json:"trustPolicy"`
 	MaxSessionDuration int    `json:"maxSessionDuration,omitempty"`
+	// PermissionsBoundary is the ARN of the role's permissions boundary
+	// (get-role's PermissionsBoundary.PermissionsBoundaryArn), "" when it
+	// has none or the input does not say (list-roles leaves it out: IAM
+	// API reference, ListRoles).
+	PermissionsBoundary string `json:"permissionsBoundary,omitempty"`
 	// Tags are the role's tags (get-role prints them): they tell a role
 	// that infrastructure as code manages.
 	Tags   map[string]string `json:"tags,omitempty"`

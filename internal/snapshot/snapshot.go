@@ -121,8 +121,8 @@ type Snapshot struct {
 	// Nodes and the EC2 instances behind them (node.go).
 	Nodes     []*Node        `json:"nodes,omitempty"`
 	Instances []*EC2Instance `json:"ec2Instances,omitempty"`
-	// The node roles' instance profiles and permission policies
-	// (noderole.go).
+	// The node roles' instance profiles (noderole.go); the permission
+	// policies of target and node roles (rolepolicies.go).
 	InstanceProfiles []*InstanceProfile `json:"instanceProfiles,omitempty"`
 	RolePolicies     []*RolePolicies    `json:"rolePolicies,omitempty"`
 	ManagedPolicies  []*ManagedPolicy   `json:"managedPolicies,omitempty"`

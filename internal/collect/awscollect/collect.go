@@ -1,6 +1,7 @@
 package awscollect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -62,6 +63,12 @@ type Options struct {
 	// their instance profiles' roles are read once per distinct role
 	// (noderole.go).
 	NodeRoleInstanceIDs []string
+	// IdentityPolicies, when set, reads the identity policies and the
+	// permissions boundary of each role that GetRole reads (RoleARNs and
+	// the Pod Identity associations' roles), once per distinct role and
+	// policy, and prints them after the role's get-role output in its
+	// capture (rolepolicies.go).
+	IdentityPolicies bool
 	// PodIdentity, when set, reads the cluster's EKS Pod Identity
 	// associations, those of its namespaces in detail, and their roles
 	// (podidentity.go).
@@ -172,6 +179,8 @@ type collector struct {
 	// instanceProfiles are the IamInstanceProfile ARNs of the described
 	// instances, by instance ID (noderole.go).
 	instanceProfiles map[string]string
+	// cache holds the roles' and policies' reads (rolepolicies.go).
+	cache readCache
 }
 
 // account is one AWS account to read: its config and its roles.
@@ -488,6 +497,15 @@ func (c *collector) getRole(ctx context.Context, client *iam.Client, a *account,
 	if err != nil {
 		c.gap(snapshot.Gap{Source: "aws", Operation: "iam:GetRole", Resource: ref.ARN, Reason: err.Error()})
 		return
+	}
+	if r := out.Role; c.opts.IdentityPolicies && r != nil {
+		var boundary string
+		if r.PermissionsBoundary != nil {
+			boundary = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)
+		}
+		name := aws.ToString(r.RoleName)
+		data = bytes.Join(append([][]byte{data}, c.identityOutputs(ctx, client, a.id, name, aws.ToString(r.Arn), boundary)...), nil)
+		src += " and the policies of role " + name
 	}
 	c.capture(base+".json", data, src)
 }

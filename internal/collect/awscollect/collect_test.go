@@ -706,7 +706,7 @@ func TestPolicyMatchesCalls(t *testing.T) {
 	}
 	st := nodeRoleWorld() // ec2_test.go, noderole_test.go
 	f := awsfake.New(t, st)
-	_, err = Collect(context.Background(), f.Config(), Options{Endpoint: apiServer, RoleARNs: []string{reader, crossRole},
+	_, err = Collect(context.Background(), f.Config(), Options{Endpoint: apiServer, RoleARNs: []string{reader, crossRole}, IdentityPolicies: true,
 		RoleProfiles: map[string]aws.Config{acctB: f.ConfigAs(acctB)}, PodIdentity: &PodIdentityScope{AllNamespaces: true},
 		InstanceIDs: []string{nodeA}, NodeRoleInstanceIDs: []string{nodeA}})
 	if err != nil {

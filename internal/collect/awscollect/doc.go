@@ -22,7 +22,11 @@
 // iam:GetInstanceProfile of each distinct profile, and of each distinct
 // role iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy,
 // and iam:GetPolicy with iam:GetPolicyVersion of its customer-managed
-// policies (noderole.go).
+// policies (rolepolicies.go). With Options.IdentityPolicies, of each role
+// GetRole reads (targets' and associations'), the same list and
+// inline-policy calls, and iam:GetPolicy with iam:GetPolicyVersion of
+// every attached managed policy (AWS managed too) and of its permissions
+// boundary; a role or policy is read once across target and node roles.
 // deploy/iam-policy.json's read-only statement grants exactly these
 // actions. CollectCloudTrail (cloudtrail.go; `--cloudtrail`, opt-in) adds
 // cloudtrail:LookupEvents, one paginated query per region, which the

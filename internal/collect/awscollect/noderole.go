@@ -11,8 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -27,12 +25,13 @@ import (
 // customer-managed policy, iam:GetPolicy and iam:GetPolicyVersion of its
 // default version. AWS managed policies (arn:PARTITION:iam::aws:policy/)
 // are not read: their documents are published, and the check knows the
-// ones that matter by ARN.
+// ones that matter by ARN. A role or policy that target roles share is
+// read once (rolepolicies.go: roleOnce, policyOnce, readRole, readPolicy).
 //
 // list-attached-role-policies, list-role-policies and get-policy-version
 // do not name their role or policy, so each profile's outputs go in one
 // capture, in the order the bundle reader attributes them by
-// (bundle/noderole.go): get-instance-profile, then the role's lists and
+// (bundle/rolepolicies.go): get-instance-profile, then the role's lists and
 // inline documents, then get-policy and get-policy-version of each
 // customer-managed policy, each printed as the AWS CLI prints it.
 
@@ -51,17 +50,6 @@ func (c *collector) noteProfiles(rs []ec2types.Reservation) {
 		}
 	}
 }
-
-// roleReads is what was read of one role: its outputs, in capture order.
-type roleReads struct {
-	outputs [][]byte
-	// customer are the role's customer-managed policy ARNs, in list order.
-	customer []string
-}
-
-// policyReads is get-policy and get-policy-version of one policy, or nil
-// when either failed.
-type policyReads struct{ outputs [][]byte }
 
 func (c *collector) nodeRoles(ctx context.Context, cfg aws.Config) {
 	c.mu.Lock()
@@ -128,17 +116,25 @@ func (c *collector) nodeRoles(ctx context.Context, cfg aws.Config) {
 	}
 	wg.Wait()
 
-	// 2. Each distinct role once.
-	roles := map[string]*roleReads{}
+	// 2. Each distinct role once (a target role already read is not read
+	// again: rolepolicies.go).
+	var distinct []profileRead
+	seenRole := map[string]bool{}
 	for _, r := range reads {
-		if r.role == "" || roles[strings.ToLower(r.role)] != nil {
-			continue
+		if r.role != "" && !seenRole[strings.ToLower(r.role)] {
+			seenRole[strings.ToLower(r.role)] = true
+			distinct = append(distinct, r)
 		}
-		rr := &roleReads{}
-		roles[strings.ToLower(r.role)] = rr
-		wg.Go(func() { c.readRole(ctx, client, r.role, r.roleARN, rr) })
+	}
+	roleReadsOf := make([]*roleReads, len(distinct))
+	for i, r := range distinct {
+		wg.Go(func() { roleReadsOf[i] = c.roleOnce(ctx, client, c.account, r.role, r.roleARN) })
 	}
 	wg.Wait()
+	roles := map[string]*roleReads{}
+	for i, r := range distinct {
+		roles[strings.ToLower(r.role)] = roleReadsOf[i]
+	}
 
 	// 3. Each distinct customer-managed policy once.
 	policies := map[string]*policyReads{}
@@ -149,7 +145,7 @@ func (c *collector) nodeRoles(ctx context.Context, cfg aws.Config) {
 			}
 			pr := &policyReads{}
 			policies[p] = pr
-			wg.Go(func() { c.readPolicy(ctx, client, p, pr) })
+			wg.Go(func() { pr.outputs = c.policyOnce(ctx, client, p) })
 		}
 	}
 	wg.Wait()
@@ -184,137 +180,6 @@ func profileParts(s string) (account, name string, ok bool) {
 	return f[4], rest[strings.LastIndexByte(rest, '/')+1:], true
 }
 
-// readRole reads the role's policy lists and inline documents. A list
-// that fails leaves the role's policies unknown (a gap); the bundle
-// reader then has no list for the role and the check says why.
-func (c *collector) readRole(ctx context.Context, client *iam.Client, role, roleARN string, rr *roleReads) {
-	grant := func(action string) string {
-		return "grant " + action + " on " + roleARN + "; deploy/iam-policy.json lists what irsa-doctor calls"
-	}
-	var attached []iamtypes.AttachedPolicy
-	pa := iam.NewListAttachedRolePoliciesPaginator(client, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(role)})
-	for pa.HasMorePages() {
-		var out *iam.ListAttachedRolePoliciesOutput
-		err := c.call(ctx, "iam:ListAttachedRolePolicies", func(ctx context.Context) error {
-			var err error
-			out, err = pa.NextPage(ctx)
-			return err
-		})
-		if err != nil {
-			c.failed(ctx, err, "ListAttachedRolePolicies", "", "iam:ListAttachedRolePolicies "+role,
-				snapshot.Gap{Source: "aws", Operation: "iam:ListAttachedRolePolicies", Resource: roleARN},
-				grant("iam:ListAttachedRolePolicies"), "aws iam list-attached-role-policies --role-name "+role+" --output json")
-			return
-		}
-		attached = append(attached, out.AttachedPolicies...)
-	}
-	var names []string
-	pn := iam.NewListRolePoliciesPaginator(client, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
-	for pn.HasMorePages() {
-		var out *iam.ListRolePoliciesOutput
-		err := c.call(ctx, "iam:ListRolePolicies", func(ctx context.Context) error {
-			var err error
-			out, err = pn.NextPage(ctx)
-			return err
-		})
-		if err != nil {
-			c.failed(ctx, err, "ListRolePolicies", "", "iam:ListRolePolicies "+role,
-				snapshot.Gap{Source: "aws", Operation: "iam:ListRolePolicies", Resource: roleARN},
-				grant("iam:ListRolePolicies"), "aws iam list-role-policies --role-name "+role+" --output json")
-			return
-		}
-		names = append(names, out.PolicyNames...)
-	}
-	la, err := renderListAttached(attached)
-	if err != nil {
-		c.gap(snapshot.Gap{Source: "aws", Operation: "iam:ListAttachedRolePolicies", Resource: roleARN, Reason: err.Error()})
-		return
-	}
-	ln, err := render(struct {
-		PolicyNames []string `json:"PolicyNames"`
-	}{append([]string{}, names...)})
-	if err != nil {
-		c.gap(snapshot.Gap{Source: "aws", Operation: "iam:ListRolePolicies", Resource: roleARN, Reason: err.Error()})
-		return
-	}
-	rr.outputs = append(rr.outputs, la, ln)
-	for _, n := range names {
-		var out *iam.GetRolePolicyOutput
-		err := c.call(ctx, "iam:GetRolePolicy", func(ctx context.Context) error {
-			var err error
-			out, err = client.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(n)})
-			return err
-		})
-		if err != nil {
-			c.failed(ctx, err, "GetRolePolicy", "", "iam:GetRolePolicy "+role+" "+n,
-				snapshot.Gap{Source: "aws", Operation: "iam:GetRolePolicy", Resource: roleARN + " inline policy " + n},
-				grant("iam:GetRolePolicy"), "aws iam get-role-policy --role-name "+role+" --policy-name "+n+" --output json")
-			continue
-		}
-		data, err := render(struct {
-			RoleName       *string        `json:"RoleName,omitzero"`
-			PolicyName     *string        `json:"PolicyName,omitzero"`
-			PolicyDocument jsontext.Value `json:"PolicyDocument,omitzero"`
-		}{out.RoleName, out.PolicyName, decodePolicy(aws.ToString(out.PolicyDocument))})
-		if err != nil {
-			c.gap(snapshot.Gap{Source: "aws", Operation: "iam:GetRolePolicy", Resource: roleARN + " inline policy " + n, Reason: err.Error()})
-			continue
-		}
-		rr.outputs = append(rr.outputs, data)
-	}
-	for _, a := range attached {
-		p := aws.ToString(a.PolicyArn)
-		if f := strings.SplitN(p, ":", 6); len(f) == 6 && f[4] == "aws" {
-			continue // AWS managed: recognised by ARN
-		}
-		rr.customer = append(rr.customer, p)
-	}
-}
-
-// readPolicy reads a customer-managed policy and its default version.
-func (c *collector) readPolicy(ctx context.Context, client *iam.Client, policyARN string, pr *policyReads) {
-	grant := func(action string) string {
-		return "grant " + action + " on " + policyARN + "; deploy/iam-policy.json lists what irsa-doctor calls"
-	}
-	var pol *iam.GetPolicyOutput
-	err := c.call(ctx, "iam:GetPolicy", func(ctx context.Context) error {
-		var err error
-		pol, err = client.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(policyARN)})
-		return err
-	})
-	if err != nil {
-		c.failed(ctx, err, "GetPolicy", "", "iam:GetPolicy "+policyARN, snapshot.Gap{Source: "aws", Operation: "iam:GetPolicy", Resource: policyARN},
-			grant("iam:GetPolicy"), "aws iam get-policy --policy-arn "+policyARN+" --output json")
-		return
-	}
-	if pol.Policy == nil {
-		return
-	}
-	version := aws.ToString(pol.Policy.DefaultVersionId)
-	var ver *iam.GetPolicyVersionOutput
-	err = c.call(ctx, "iam:GetPolicyVersion", func(ctx context.Context) error {
-		var err error
-		ver, err = client.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(policyARN), VersionId: aws.String(version)})
-		return err
-	})
-	if err != nil {
-		c.failed(ctx, err, "GetPolicyVersion", "", "iam:GetPolicyVersion "+policyARN, snapshot.Gap{Source: "aws", Operation: "iam:GetPolicyVersion", Resource: policyARN},
-			grant("iam:GetPolicyVersion"), "aws iam get-policy-version --policy-arn "+policyARN+" --version-id "+version+" --output json")
-		return
-	}
-	pd, err := renderGetPolicy(pol.Policy)
-	if err != nil {
-		c.gap(snapshot.Gap{Source: "aws", Operation: "iam:GetPolicy", Resource: policyARN, Reason: err.Error()})
-		return
-	}
-	vd, err := renderGetPolicyVersion(ver.PolicyVersion)
-	if err != nil {
-		c.gap(snapshot.Gap{Source: "aws", Operation: "iam:GetPolicyVersion", Resource: policyARN, Reason: err.Error()})
-		return
-	}
-	pr.outputs = [][]byte{pd, vd}
-}
-
 // --- the AWS CLI's output of the node-role calls (member order of the
 // SDK's schemas, as elsewhere in cli.go) ---
 
@@ -343,57 +208,6 @@ func renderGetInstanceProfile(o *iam.GetInstanceProfileOutput) ([]byte, error) {
 			p.Roles = append(p.Roles, cr)
 		}
 		out.InstanceProfile = p
-	}
-	return render(out)
-}
-
-func renderListAttached(ps []iamtypes.AttachedPolicy) ([]byte, error) {
-	type entry struct {
-		PolicyName *string `json:"PolicyName,omitzero"`
-		PolicyArn  *string `json:"PolicyArn,omitzero"`
-	}
-	out := struct {
-		AttachedPolicies []entry `json:"AttachedPolicies"`
-	}{AttachedPolicies: []entry{}}
-	for _, p := range ps {
-		out.AttachedPolicies = append(out.AttachedPolicies, entry{p.PolicyName, p.PolicyArn})
-	}
-	return render(out)
-}
-
-func renderGetPolicy(p *iamtypes.Policy) ([]byte, error) {
-	type policy struct {
-		PolicyName                    *string  `json:"PolicyName,omitzero"`
-		PolicyID                      *string  `json:"PolicyId,omitzero"`
-		Arn                           *string  `json:"Arn,omitzero"`
-		Path                          *string  `json:"Path,omitzero"`
-		DefaultVersionID              *string  `json:"DefaultVersionId,omitzero"`
-		AttachmentCount               *int32   `json:"AttachmentCount,omitzero"`
-		PermissionsBoundaryUsageCount *int32   `json:"PermissionsBoundaryUsageCount,omitzero"`
-		IsAttachable                  bool     `json:"IsAttachable"`
-		Description                   *string  `json:"Description,omitzero"`
-		CreateDate                    *string  `json:"CreateDate,omitzero"`
-		UpdateDate                    *string  `json:"UpdateDate,omitzero"`
-		Tags                          []cliTag `json:"Tags,omitzero"`
-	}
-	return render(struct {
-		Policy policy `json:"Policy"`
-	}{policy{p.PolicyName, p.PolicyId, p.Arn, p.Path, p.DefaultVersionId, p.AttachmentCount, p.PermissionsBoundaryUsageCount,
-		p.IsAttachable, p.Description, cliTime(p.CreateDate), cliTime(p.UpdateDate), cliTags(p.Tags)}})
-}
-
-func renderGetPolicyVersion(v *iamtypes.PolicyVersion) ([]byte, error) {
-	type version struct {
-		Document         jsontext.Value `json:"Document,omitzero"`
-		VersionID        *string        `json:"VersionId,omitzero"`
-		IsDefaultVersion bool           `json:"IsDefaultVersion"`
-		CreateDate       *string        `json:"CreateDate,omitzero"`
-	}
-	var out struct {
-		PolicyVersion *version `json:"PolicyVersion,omitzero"`
-	}
-	if v != nil {
-		out.PolicyVersion = &version{decodePolicy(aws.ToString(v.Document)), v.VersionId, v.IsDefaultVersion, cliTime(v.CreateDate)}
 	}
 	return render(out)
 }

@@ -48,6 +48,10 @@ type State struct {
 	// Role.InlinePolicies.
 	InstanceProfiles []InstanceProfile
 	ManagedPolicies  []ManagedPolicy
+	// RolePolicyPage, when above 0, is the page size of
+	// ListAttachedRolePolicies and ListRolePolicies (iamnode.go): IAM may
+	// return fewer items than asked for, with IsTruncated and a Marker.
+	RolePolicyPage int
 	// PodIdentityAssociations are served by the EKS association calls.
 	PodIdentityAssociations []PodIdentityAssociation
 	// TrailEvents are the CloudTrail events cloudtrail:LookupEvents
@@ -109,6 +113,9 @@ type Role struct {
 	// InlinePolicies its inline documents by name (iamnode.go).
 	AttachedPolicies []string
 	InlinePolicies   map[string]string
+	// PermissionsBoundary is the ARN of its permissions boundary, "" for
+	// none; GetRole returns it (IAM API reference, Role).
+	PermissionsBoundary string
 }
 
 // OIDCProvider is an IAM OIDC identity provider; its account and Url come

@@ -24,15 +24,23 @@ type xmlTags struct {
 }
 
 type xmlRole struct {
-	Path                     string   `xml:"Path"`
-	AssumeRolePolicyDocument string   `xml:"AssumeRolePolicyDocument"`
-	MaxSessionDuration       int32    `xml:"MaxSessionDuration"`
-	RoleID                   string   `xml:"RoleId"`
-	RoleLastUsed             struct{} `xml:"RoleLastUsed"`
-	RoleName                 string   `xml:"RoleName"`
-	Description              string   `xml:"Description,omitempty"`
-	Arn                      string   `xml:"Arn"`
-	CreateDate               string   `xml:"CreateDate"`
+	Path                     string       `xml:"Path"`
+	AssumeRolePolicyDocument string       `xml:"AssumeRolePolicyDocument"`
+	MaxSessionDuration       int32        `xml:"MaxSessionDuration"`
+	RoleID                   string       `xml:"RoleId"`
+	RoleLastUsed             struct{}     `xml:"RoleLastUsed"`
+	RoleName                 string       `xml:"RoleName"`
+	Description              string       `xml:"Description,omitempty"`
+	Arn                      string       `xml:"Arn"`
+	CreateDate               string       `xml:"CreateDate"`
+	PermissionsBoundary      *xmlBoundary `xml:"PermissionsBoundary,omitempty"`
+}
+
+// xmlBoundary is a role's AttachedPermissionsBoundary; IAM has one type,
+// PermissionsBoundaryPolicy (IAM API reference, AttachedPermissionsBoundary).
+type xmlBoundary struct {
+	Type string `xml:"PermissionsBoundaryType"`
+	ARN  string `xml:"PermissionsBoundaryArn"`
 }
 
 type getRoleResult struct {
@@ -92,10 +100,14 @@ func (f *Fake) serveIAM(w http.ResponseWriter, req *request) {
 			return
 		}
 		ref, _ := arn.ParseRole(found.ARN)
-		f.answerQuery(w, req, getRoleResult{Role: xmlRole{
+		res := getRoleResult{Role: xmlRole{
 			Path: ref.Path, AssumeRolePolicyDocument: encodePolicy(found.TrustPolicy),
 			MaxSessionDuration: found.MaxSessionDuration, RoleID: found.RoleID, RoleName: ref.Name,
-			Description: found.Description, Arn: found.ARN, CreateDate: isoTime(found.CreateDate)}})
+			Description: found.Description, Arn: found.ARN, CreateDate: isoTime(found.CreateDate)}}
+		if found.PermissionsBoundary != "" {
+			res.Role.PermissionsBoundary = &xmlBoundary{Type: "PermissionsBoundaryPolicy", ARN: found.PermissionsBoundary}
+		}
+		f.answerQuery(w, req, res)
 	case "ListOpenIDConnectProviders":
 		req.resource = p.Account
 		req.resources = []string{"arn:" + st.Partition + ":iam::" + p.Account + ":oidc-provider/*"}

@@ -3,7 +3,9 @@ package awsfake
 import (
 	"encoding/xml"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 // ListAttachedRolePolicies, ListRolePolicies, GetRolePolicy, GetPolicy,
 // GetPolicyVersion): what the EKS Pod Identity check reads of the role the
 // nodes' instances run as. Policy documents are URL-encoded, as IAM
-// returns them. Lists are answered whole (IsTruncated false).
+// returns them. Lists are answered whole (IsTruncated false), or in pages
+// of State.RolePolicyPage.
 
 // InstanceProfile is an IAM instance profile; its account and name come
 // from ARN (arn:PARTITION:iam::ACCOUNT:instance-profile/PATH/NAME).
@@ -68,6 +71,7 @@ type attachedPolicy struct {
 type listAttachedResult struct {
 	XMLName     xml.Name `xml:"ListAttachedRolePoliciesResult"`
 	IsTruncated bool     `xml:"IsTruncated"`
+	Marker      string   `xml:"Marker,omitempty"`
 	Attached    struct {
 		Member []attachedPolicy `xml:"member"`
 	} `xml:"AttachedPolicies"`
@@ -76,7 +80,24 @@ type listAttachedResult struct {
 type listRolePoliciesResult struct {
 	XMLName     xml.Name `xml:"ListRolePoliciesResult"`
 	IsTruncated bool     `xml:"IsTruncated"`
+	Marker      string   `xml:"Marker,omitempty"`
 	Names       members  `xml:"PolicyNames"`
+}
+
+// page returns the window [from, to) of n items that the request's Marker
+// (an opaque token to clients; here the index of the first item) and the
+// page size select, and the Marker of the next page ("" for the last).
+func page(form url.Values, size, n int) (from, to int, next string) {
+	from, _ = strconv.Atoi(form.Get("Marker"))
+	from = min(max(from, 0), n)
+	if size <= 0 {
+		return from, n, ""
+	}
+	to = min(from+size, n)
+	if to < n {
+		next = strconv.Itoa(to)
+	}
+	return from, to, next
 }
 
 type getRolePolicyResult struct {
@@ -174,13 +195,18 @@ func (f *Fake) serveIAMNode(w http.ResponseWriter, req *request, st State) bool 
 		case "ListAttachedRolePolicies":
 			var res listAttachedResult
 			res.Attached.Member = []attachedPolicy{}
-			for _, a := range role.AttachedPolicies {
+			from, to, next := page(req.form, st.RolePolicyPage, len(role.AttachedPolicies))
+			for _, a := range role.AttachedPolicies[from:to] {
 				res.Attached.Member = append(res.Attached.Member, attachedPolicy{PolicyName: a[strings.LastIndexByte(a, '/')+1:], PolicyArn: a})
 			}
+			res.IsTruncated, res.Marker = next != "", next
 			f.answerQuery(w, req, res)
 		case "ListRolePolicies":
 			var res listRolePoliciesResult
-			res.Names.Member = sortedKeys(role.InlinePolicies)
+			names := sortedKeys(role.InlinePolicies)
+			from, to, next := page(req.form, st.RolePolicyPage, len(names))
+			res.Names.Member = names[from:to]
+			res.IsTruncated, res.Marker = next != "", next
 			f.answerQuery(w, req, res)
 		default:
 			pol := req.form.Get("PolicyName")

@@ -9,9 +9,10 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
-// The node role's permission policies (snapshot/noderole.go): what EKS
-// Pod Identity needs of the node's IAM role (docs/reference/pod-identity.md). Each
-// output is recognised by its top-level key, as the AWS CLI prints it:
+// The permission policies of roles (snapshot/rolepolicies.go): the target
+// roles' identity policies and permissions boundaries, and what EKS Pod
+// Identity needs of the node's IAM role (docs/reference/pod-identity.md).
+// Each output is recognised by its top-level key, as the AWS CLI prints it:
 //
 //	get-instance-profile        {"InstanceProfile": {..., "Roles": [role]}}
 //	list-attached-role-policies {"AttachedPolicies": [{"PolicyName", "PolicyArn"}], "IsTruncated"}
@@ -19,17 +20,27 @@ import (
 //	get-role-policy             {"RoleName", "PolicyName", "PolicyDocument"}
 //	get-policy                  {"Policy": {"PolicyName", "Arn", "DefaultVersionId", ...}}
 //	get-policy-version          {"PolicyVersion": {"Document", "VersionId", "IsDefaultVersion"}}
+//	get-account-authorization-details {"RoleDetailList", "Policies", ...} (authdetails.go)
 //
 // list-attached-role-policies and list-role-policies do not name their
 // role, and get-policy-version does not name its policy. They belong to
-// the role (or policy) of the output before them in the same file, the
+// the role (or policy) of the output before them in the same file (a
+// get-role, get-instance-profile or get-role-policy; a get-policy), the
 // way `irsa-doctor dump` writes them and a shell loop appending to one
-// file collects them; failing that, to the only node role (or the only
-// policy without a document) in the bundle. Otherwise the file is listed
-// with the problem and its facts are not used.
+// file collects them; failing that, to the only role the bundle names
+// (in get-role, get-instance-profile, get-role-policy,
+// get-account-authorization-details or an attributed list; list-roles, an
+// inventory of the account, does not count) or the only get-policy output
+// without a document. Otherwise the file is listed with the problem and
+// its facts are not used. AWS managed policies are read like customer
+// managed ones, by ARN.
 
-// iamFacts is what one file holds of node roles, before attribution.
+// iamFacts is what one file holds of roles' permission policies, before
+// attribution.
 type iamFacts struct {
+	// named are the names of the roles the file's get-role outputs name.
+	named []string
+
 	// curRole is the role of the last get-instance-profile or
 	// get-role-policy output in the file; rolesAt is len(result.roles)
 	// then, so that a get-role output after it takes over.
@@ -68,9 +79,11 @@ type policyVersion struct {
 	src       snapshot.Source
 }
 
-// classifyNodeRole handles the outputs above; false for anything else.
-func classifyNodeRole(r *result, src *jsonSrc, o *object) bool {
+// classifyRolePolicies handles the outputs above; false for anything else.
+func classifyRolePolicies(r *result, src *jsonSrc, o *object) bool {
 	switch {
+	case o.has("RoleDetailList") || o.has("UserDetailList") || o.has("GroupDetailList"):
+		parseAuthDetails(r, src, o)
 	case o.has("InstanceProfile"):
 		parseGetInstanceProfile(r, src, o)
 	case o.has("AttachedPolicies"):
@@ -259,14 +272,14 @@ func parseGetPolicyVersion(r *result, src *jsonSrc, o *object) {
 	r.recognise("aws:GetPolicyVersion")
 }
 
-// finishNodeRoles merges every file's node-role facts, attributing the
+// finishRolePolicies merges every file's role-policy facts, attributing the
 // outputs that do not name their role or policy (see the top of the
 // file); the first occurrence of a fact wins, as for every other object.
 //
 // The lookups go through maps keyed as the snapshot's lookups compare
 // (InstanceProfileFor and RolePoliciesFor ignore case: foldKey), so that
 // N outputs cost O(N).
-func (m *merger) finishNodeRoles() {
+func (m *merger) finishRolePolicies() {
 	s := m.s
 	profiles := map[string]bool{}
 	for _, r := range m.results {
@@ -288,6 +301,9 @@ func (m *merger) finishNodeRoles() {
 		note(p.RoleName)
 	}
 	for _, r := range m.results {
+		for _, n := range r.iamp.named {
+			note(n)
+		}
 		for _, l := range r.iamp.lists {
 			note(l.role)
 		}
@@ -318,7 +334,7 @@ func (m *merger) finishNodeRoles() {
 					if l.attached {
 						what = "list-attached-role-policies"
 					}
-					r.fail(fmt.Sprintf("%s output does not name its role, and the bundle names %d roles: put it after the get-instance-profile output of its role in one file", what, len(named)))
+					r.fail(fmt.Sprintf("%s output does not name its role, and the bundle names %d roles: put it after the get-role (or get-instance-profile) output of its role in one file", what, len(named)))
 					continue
 				}
 				for _, n := range named {
@@ -347,12 +363,18 @@ func (m *merger) finishNodeRoles() {
 	for _, r := range m.results {
 		for _, p := range r.iamp.policies {
 			work(1)
-			if policies[p.ARN] == nil {
+			switch have := policies[p.ARN]; {
+			case have == nil:
 				policies[p.ARN] = p
 				s.ManagedPolicies = append(s.ManagedPolicies, p)
 				if p.Document == "" {
 					docless[p.ARN] = true
 				}
+			case have.Document == "" && p.Document != "" && (have.DefaultVersionID == "" || have.DefaultVersionID == p.VersionID):
+				// A get-policy output, then the same policy with its
+				// default version's document (get-account-authorization-details).
+				have.Document, have.VersionID, have.DocumentSource = p.Document, p.VersionID, p.DocumentSource
+				delete(docless, p.ARN)
 			}
 		}
 	}

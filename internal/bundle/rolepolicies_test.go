@@ -175,7 +175,7 @@ func TestReadNodeRole(t *testing.T) {
 				got = f.Error
 			}
 		}
-		const wantErr = "b.json: list-attached-role-policies output does not name its role, and the bundle names 2 roles: put it after the get-instance-profile output of its role in one file"
+		const wantErr = "b.json: list-attached-role-policies output does not name its role, and the bundle names 2 roles: put it after the get-role (or get-instance-profile) output of its role in one file"
 		if got != wantErr {
 			t.Errorf("error %q, want %q", got, wantErr)
 		}
@@ -243,6 +243,90 @@ func TestReadNodeRole(t *testing.T) {
 					t.Errorf("error\n%q, want\n%q", s.Files[0].Error, tc.err)
 				}
 			})
+		}
+	})
+}
+
+// The target roles' policies: the roles ServiceAccounts name, read with
+// get-role, whose list outputs name no role either.
+func TestReadTargetRolePolicies(t *testing.T) {
+	getRole := func(name string) string {
+		return `{"Role": {"Path": "/", "RoleName": "` + name + `", "RoleId": "AROAEXAMPLE` + name + `", "Arn": "arn:aws:iam::` + acctA + `:role/` + name +
+			`", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}}}` + "\n"
+	}
+	errOf := func(s *snapshot.Snapshot, path string) string {
+		for _, f := range s.Files {
+			if f.Path == path {
+				return f.Error
+			}
+		}
+		return "no file " + path
+	}
+
+	t.Run("separate files, one role: the only role the bundle names", func(t *testing.T) {
+		writeTree(t, map[string]string{"role.json": getRole("app"), "attached.json": listAttachedOut, "inline.json": listInlineOut,
+			"policy.json": getPolicyOut, "version.json": getPolicyVersionOut})
+		s := readPaths(t, ".")
+		rp := s.RolePoliciesFor("app")
+		if rp == nil || !rp.AttachedKnown || !rp.AttachedComplete || len(rp.Attached) != 2 || rp.AttachedSource != src("attached.json") ||
+			!rp.InlineKnown || len(rp.InlineNames) != 1 || rp.InlineSource != src("inline.json") {
+			t.Errorf("app policies %+v", rp)
+		}
+		if mp := s.ManagedPolicyFor(customPolicy); mp == nil || mp.Document != extraDocText || mp.DocumentSource != src("version.json") {
+			t.Errorf("managed policy %+v", mp)
+		}
+	})
+
+	t.Run("two roles in separate files: ambiguous", func(t *testing.T) {
+		writeTree(t, map[string]string{"a.json": getRole("app"), "b.json": getRole("worker"), "c.json": listInlineOut})
+		s := readPaths(t, ".")
+		const wantErr = "c.json: list-role-policies output does not name its role, and the bundle names 2 roles: put it after the get-role (or get-instance-profile) output of its role in one file"
+		if got := errOf(s, "c.json"); got != wantErr {
+			t.Errorf("error\n%q, want\n%q", got, wantErr)
+		}
+		if len(s.RolePolicies) != 0 {
+			t.Errorf("attributed: %+v", s.RolePolicies[0])
+		}
+	})
+
+	t.Run("two roles, each list after its get-role", func(t *testing.T) {
+		writeTree(t, map[string]string{"a.json": getRole("app") + listAttachedOut + listInlineOut, "b.json": getRole("worker") + `{"AttachedPolicies": []}` + `{"PolicyNames": []}`})
+		s := readPaths(t, ".")
+		if a := s.RolePoliciesFor("app"); a == nil || len(a.Attached) != 2 || len(a.InlineNames) != 1 {
+			t.Errorf("app %+v", a)
+		}
+		if w := s.RolePoliciesFor("worker"); w == nil || !w.AttachedKnown || len(w.Attached) != 0 || !w.InlineKnown || len(w.InlineNames) != 0 {
+			t.Errorf("worker %+v", w)
+		}
+		for _, f := range s.Files {
+			if f.Error != "" {
+				t.Errorf("%s: %s", f.Path, f.Error)
+			}
+		}
+	})
+
+	t.Run("list-roles names no role for the lists", func(t *testing.T) {
+		writeTree(t, map[string]string{"a.json": getRole("app"), "roles.json": `{"Roles": [` + getRole("x")[len(`{"Role": `):len(getRole("x"))-2] + `]}`, "c.json": listInlineOut})
+		s := readPaths(t, ".")
+		if rp := s.RolePoliciesFor("app"); rp == nil || !rp.InlineKnown || errOf(s, "c.json") != "" {
+			t.Errorf("app %+v, c.json %q", rp, errOf(s, "c.json"))
+		}
+	})
+
+	t.Run("a version without its get-policy, two policies: ambiguous", func(t *testing.T) {
+		other := `{"Policy": {"PolicyName": "other", "Arn": "arn:aws:iam::` + acctA + `:policy/other", "DefaultVersionId": "v1"}}`
+		writeTree(t, map[string]string{"p.json": getPolicyOut, "q.json": other, "v.json": getPolicyVersionOut})
+		s := readPaths(t, ".")
+		const wantErr = "v.json: get-policy-version output (version v2) does not name its policy, and the bundle has 2 get-policy outputs without a document: put it after the get-policy output of its policy in one file"
+		if got := errOf(s, "v.json"); got != wantErr {
+			t.Errorf("error\n%q, want\n%q", got, wantErr)
+		}
+	})
+
+	t.Run("the default version by DefaultVersionId when IsDefaultVersion is absent", func(t *testing.T) {
+		s := readStdin(t, getPolicyOut+`{"PolicyVersion": {"Document": {"Statement": []}, "VersionId": "v2"}}`)
+		if mp := s.ManagedPolicyFor(customPolicy); mp == nil || mp.Document != `{"Statement":[]}` || s.Files[0].Error != "" {
+			t.Errorf("policy %+v, file %+v", mp, s.Files[0])
 		}
 	})
 }
