@@ -602,6 +602,19 @@ func (r *result) notePartial(src *jsonSrc, n int) {
 	}
 }
 
+// kindTokenRE is what a kind or apiVersion looks like.
+var kindTokenRE = regexp.MustCompile(`^[A-Za-z0-9./-]+$`)
+
+// token shows a kind or apiVersion read from a file: as it is when it
+// looks like one, quoted otherwise (a YAML plain scalar may fold a line
+// break into it).
+func token(s string) string {
+	if kindTokenRE.MatchString(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
 func describeKeys(o *object) string {
 	if len(o.members) == 0 && !o.hasItems {
 		return "with no members"
@@ -649,7 +662,7 @@ func classifyKube(ctx context.Context, r *result, src *jsonSrc, o *object, kind,
 		if kind == "Secret" {
 			why = "not read: irsa-doctor never reads Secrets"
 		}
-		r.failOff(src, o.start, fmt.Sprintf("a kubectl %s (%s): %s", kind, apiVersion, why))
+		r.failOff(src, o.start, fmt.Sprintf("a kubectl %s (%s): %s", token(kind), token(apiVersion), why))
 		return
 	}
 	it := decodeKube(o.raw, kind, apiVersion, r.src)
