@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -124,9 +125,13 @@ func CollectLogs(ctx context.Context, cs kubernetes.Interface, pods []LogPod, op
 	})
 	var res Result
 	if n := len(pods) - opts.MaxPods; n > 0 {
-		res.Gaps = append(res.Gaps, snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: fmt.Sprintf("%d pods", n),
-			Reason: fmt.Sprintf("--logs reads the logs of at most %d pods: those of %d more (%s/%s and after, by namespace and name) were not read; name the pods to read, e.g. irsa-doctor scan POD --logs",
-				opts.MaxPods, n, pods[opts.MaxPods].Namespace, pods[opts.MaxPods].Name)})
+		what := fmt.Sprintf("%d pods", n)
+		if n == 1 {
+			what = "1 pod"
+		}
+		res.Gaps = append(res.Gaps, snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: what,
+			Reason: fmt.Sprintf("--logs reads the logs of at most %d pods: those of %s more (%s/%s and after, by namespace and name) were not read; name the pods to read, e.g. irsa-doctor scan POD --logs",
+				opts.MaxPods, what, pods[opts.MaxPods].Namespace, pods[opts.MaxPods].Name)})
 		pods = pods[:opts.MaxPods]
 	}
 	var jobs []logJob
@@ -222,9 +227,19 @@ func readLog(ctx context.Context, cs kubernetes.Interface, j logJob, opts LogOpt
 	}
 	cctx, cancel := context.WithTimeout(ctx, opts.PerCallTimeout)
 	defer cancel()
-	data, err := cs.CoreV1().Pods(j.ns).GetLogs(j.pod, lo).DoRaw(cctx)
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+	// Stream, as kubectl logs does: an error answer is decoded to the
+	// API's Status (DoRaw would say only "unknown").
+	rc, err := cs.CoreV1().Pods(j.ns).GetLogs(j.pod, lo).Stream(cctx)
+	if err == nil {
+		defer rc.Close()
+		var data []byte
+		data, err = io.ReadAll(io.LimitReader(rc, opts.LimitBytes+1))
+		if err == nil {
+			return data, nil
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		return nil, fmt.Errorf("no answer within %s: %w", opts.PerCallTimeout, err)
 	}
-	return data, err
+	return nil, err
 }
