@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/symptom"
@@ -254,7 +255,10 @@ const LogSeparator = "--"
 // entries the symptom catalogue matches (a line and its continuation
 // lines), each with LogContext lines before and after, redacted
 // (symptom.Redact: JWTs, access key IDs, secret keys), runs apart joined
-// by a LogSeparator line. It reads the log as analyze does (the last
+// by a LogSeparator line. An entry is matched as redacted: a
+// secret-shaped run that overlaps an error's words hides it. Each byte that is not UTF-8 text, and each NUL,
+// becomes U+FFFD (as the catalogue's regexps read it), so that the
+// result is always read as text. It reads the log as analyze does (the last
 // maxLogBytes and maxLogLines), so that the filtered text reads back to
 // the same observations. It returns nil when nothing matches.
 func FilterLog(data []byte) []byte {
@@ -262,8 +266,14 @@ func FilterLog(data []byte) []byte {
 	if err != nil {
 		return nil
 	}
+	// Redacted first, then matched: what is kept is what matches in the
+	// text written, so that it reads back the same.
+	lines := logLines(data)
+	for i, l := range lines {
+		lines[i] = symptom.Redact(textOnly(l))
+	}
 	var keep [][2]int
-	lines := splitEntries(data, func(e *entry) {
+	lines = splitEntries([]byte(strings.Join(lines, "\n")), func(e *entry) {
 		if len(cat.Match(strings.Join(e.text, "\n"))) > 0 {
 			keep = append(keep, [2]int{e.from, e.to})
 		}
@@ -288,7 +298,7 @@ func FilterLog(data []byte) []byte {
 			b.WriteString(LogSeparator + "\n")
 		}
 		for _, l := range lines[from : to+1] {
-			b.WriteString(symptom.Redact(l))
+			b.WriteString(l)
 			b.WriteByte('\n')
 		}
 		next = to + 1
@@ -389,6 +399,24 @@ func parseObservedText(r *result, data []byte) bool {
 	}
 	r.recognise(label)
 	return true
+}
+
+// textOnly replaces each byte of s that is not part of valid UTF-8, and
+// each NUL, by U+FFFD.
+func textOnly(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == 0 || r == utf8.RuneError && n == 1 {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
 }
 
 // shellQuote quotes a word for POSIX shells (finding.Quote, which bundle

@@ -28,10 +28,16 @@ func TestRedact(t *testing.T) {
 		{"https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE", "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"},
 		{"token eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJhdWQiOlsic3RzIl19.c2lnbmF0dXJl end", "token eyJ…(token redacted) end"},
 		{"id AKIAIOSFODNN7EXAMPLE and ASIAIOSFODNN7EXAMPLE", "id AKIA…(redacted) and ASIA…(redacted)"},
+		// What is left before a redacted token makes a secret-shaped run.
+		{strings.Repeat("Ab1", 12) + "xeyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", SecretRedacted + "…(token redacted)"},
 		{"", ""},
 	} {
-		if got := Redact(tc.in); got != tc.want {
+		got := Redact(tc.in)
+		if got != tc.want {
 			t.Errorf("Redact(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+		if again := Redact(got); again != got {
+			t.Errorf("Redact(Redact(%q)) = %q, want %q", tc.in, again, got)
 		}
 	}
 }

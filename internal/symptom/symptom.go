@@ -353,10 +353,20 @@ func redact(s string) string { return Redact(s) }
 // redacted)"). A git SHA (lower-case hex) and a 40-letter identifier (a
 // Java class name) are kept; a random 40-character key lacks a digit, "/"
 // and "+" once in 4,000.
+//
+// Redact(Redact(s)) == Redact(s): a replacement can join what is left
+// around it into a new match, which the next round hides.
 func Redact(s string) string {
-	s = jwtRE.ReplaceAllString(s, "eyJ…(token redacted)")
-	s = keyIDRE.ReplaceAllString(s, "${1}…(redacted)")
-	return redactSecretKeys(s)
+	for range 8 {
+		r := jwtRE.ReplaceAllString(s, "eyJ…(token redacted)")
+		r = keyIDRE.ReplaceAllString(r, "${1}…(redacted)")
+		r = redactSecretKeys(r)
+		if r == s {
+			break
+		}
+		s = r
+	}
+	return s
 }
 
 // SecretRedacted replaces a secret access key (Redact).
