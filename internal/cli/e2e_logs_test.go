@@ -208,6 +208,30 @@ func TestE2ELogsScan(t *testing.T) {
 		base + "sinceSeconds=3600&tailLines=5&timestamps=true"}) {
 		t.Errorf("kubelet requests %q", got)
 	}
+
+	// No previous instance's log (the kubelet answers 400 "previous
+	// terminated container ... not found"): nothing to read, no gap.
+	w.kubelet.DeleteLog(ns, "api", "app", true)
+	r, res = w.scan("--logs")
+	wantFailures(t, r, res, wantFailing)
+	if diff := cmp.Diff(w.wantLogSymptoms()[:1], podSymptoms(t, res, "api")); diff != "" {
+		t.Errorf("symptoms without a previous log (-want +got):\n%s", diff)
+	}
+
+	// A kubelet that fails: a gap for that log, the scan goes on.
+	w.kubelet.FailLog(ns, "api", "app", false, 500)
+	r, res = w.scan("--logs")
+	if r.code != ExitFindings {
+		t.Errorf("exit %d, want 1; stderr %q", r.code, r.stderr)
+	}
+	wantGaps := []finding.Gap{{Source: "kube", Operation: "get pods/log", Resource: "pod " + ns + "/api container app",
+		Reason: "kubectl logs api -n " + ns + " -c app: Internal error occurred: fake kubelet: failing as told"}}
+	if diff := cmp.Diff(wantGaps, res.Gaps); diff != "" {
+		t.Errorf("gaps with a failing kubelet (-want +got):\n%s", diff)
+	}
+	if got := podSymptoms(t, res, "api"); len(got) != 0 {
+		t.Errorf("symptoms %+v, want none", got)
+	}
 }
 
 // TestE2ELogsRefused: a user whom RBAC refuses pods/log (bound to

@@ -46,6 +46,7 @@ type Kubelet struct {
 
 	mu       sync.Mutex
 	logs     map[kubeletLogKey][]LogLine
+	fail     map[kubeletLogKey]int
 	requests []string
 }
 
@@ -93,7 +94,7 @@ func (c *Cluster) startKubelet(node string) (*Kubelet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	k := &Kubelet{Node: node, Addr: l.Addr().String(), now: time.Now, logs: map[kubeletLogKey][]LogLine{}}
+	k := &Kubelet{Node: node, Addr: l.Addr().String(), now: time.Now, logs: map[kubeletLogKey][]LogLine{}, fail: map[kubeletLogKey]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{namespace}/{pod}/{container}", k.serveLogs)
 	k.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -131,6 +132,25 @@ func (k *Kubelet) SetLog(namespace, pod, container string, previous bool, lines 
 	k.logs[kubeletLogKey{namespace, pod, container, previous}] = append([]LogLine(nil), lines...)
 }
 
+// DeleteLog removes a log from the table: asked for, it is unknown.
+func (k *Kubelet) DeleteLog(namespace, pod, container string, previous bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.logs, kubeletLogKey{namespace, pod, container, previous})
+}
+
+// FailLog makes the kubelet answer a log with the HTTP status code (0:
+// answer it again).
+func (k *Kubelet) FailLog(namespace, pod, container string, previous bool, code int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if code == 0 {
+		delete(k.fail, kubeletLogKey{namespace, pod, container, previous})
+		return
+	}
+	k.fail[kubeletLogKey{namespace, pod, container, previous}] = code
+}
+
 // Requests are the requests served, in order, as "PATH?QUERY" with the
 // query's keys sorted.
 func (k *Kubelet) Requests() []string {
@@ -148,7 +168,12 @@ func (k *Kubelet) serveLogs(w http.ResponseWriter, r *http.Request) {
 	k.mu.Lock()
 	k.requests = append(k.requests, r.URL.Path+"?"+url.Values(q).Encode())
 	lines, ok := k.logs[key]
+	code := k.fail[key]
 	k.mu.Unlock()
+	if code != 0 {
+		http.Error(w, "fake kubelet: failing as told", code)
+		return
+	}
 	if !ok {
 		if key.previous {
 			http.Error(w, fmt.Sprintf("previous terminated container %q in pod %q not found", key.container, key.pod), http.StatusBadRequest)

@@ -59,7 +59,7 @@ func TestKubeletLogs(t *testing.T) {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, err, tc.want)
 		}
 	}
-	delete(k.logs, kubeletLogKey{testNS, "api", "app", true})
+	k.DeleteLog(testNS, "api", "app", true)
 	if _, err := get(corev1.PodLogOptions{Previous: true}); !apierrors.IsBadRequest(err) {
 		t.Errorf("previous without one: %v, want 400", err)
 	}

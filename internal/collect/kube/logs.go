@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,7 +189,7 @@ func CollectLogs(ctx context.Context, cs kubernetes.Interface, pods []LogPod, op
 					// started, or it has no previous instance.
 				default:
 					gaps[i] = &snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: "pod " + j.ns + "/" + j.pod + " container " + j.container,
-						Reason: fmt.Sprintf("kubectl %s: %s", j.ref(), err.Error())}
+						Reason: fmt.Sprintf("kubectl %s: %s", j.ref(), strings.TrimSpace(err.Error()))}
 				}
 			}
 		}()
