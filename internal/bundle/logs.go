@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/symptom"
@@ -29,7 +30,9 @@ import (
 //
 // Attribution (the dump naming convention): a file whose path ends
 // logs/NAMESPACE/POD/CONTAINER.log, or is named NAMESPACE_POD_CONTAINER.log
-// (no Kubernetes name holds "_"), is that container's log; a line with
+// (no Kubernetes name holds "_"), is that container's log, and
+// CONTAINER.previous.log its previous instance's (`kubectl logs
+// --previous`); a line with
 // kubectl's --prefix names its pod and container. Otherwise the
 // observation is unattributed, and model.ObservationsOf gives it to the
 // bundle's only target pod or workload, if it has one.
@@ -54,9 +57,11 @@ var (
 	logTimeRE = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))\s`)
 	// [pod/api-7d9f8b6c5-x2k4p/app] (kubectl logs --prefix).
 	logPrefixRE = regexp.MustCompile(`^\[pod/([a-z0-9.-]+)/([a-z0-9-]+)\] `)
-	// logs/NAMESPACE/POD/CONTAINER.log, or NAMESPACE_POD_CONTAINER.log.
-	logPathRE  = regexp.MustCompile(`(?:^|/)logs/([a-z0-9-]+)/([a-z0-9.-]+)/([a-z0-9-]+)\.log$`)
-	logNameRE  = regexp.MustCompile(`(?:^|/)([a-z0-9-]+)_([a-z0-9.-]+)_([a-z0-9-]+)\.log$`)
+	// logs/NAMESPACE/POD/CONTAINER.log, or NAMESPACE_POD_CONTAINER.log;
+	// the previous instance's (kubectl logs --previous) is
+	// CONTAINER.previous.log (a container name has no dot).
+	logPathRE  = regexp.MustCompile(`(?:^|/)logs/([a-z0-9-]+)/([a-z0-9.-]+)/([a-z0-9-]+)(?:\.previous)?\.log$`)
+	logNameRE  = regexp.MustCompile(`(?:^|/)([a-z0-9-]+)_([a-z0-9.-]+)_([a-z0-9-]+)(?:\.previous)?\.log$`)
 	jsonLogKey = []string{"msg", "message", "level", "lvl", "severity", "time", "ts", "timestamp", "@timestamp", "log", "error", "err", "caller", "logger"}
 	jsonTimeKs = []string{"time", "ts", "timestamp", "@timestamp"}
 )
@@ -140,6 +145,8 @@ type entry struct {
 	bytes     int
 	at        time.Time
 	pod, cont string
+	// from and to index the entry's first and last lines (splitEntries).
+	from, to int
 }
 
 // isContinuation reports a line that continues the entry before it: an
@@ -157,6 +164,18 @@ func (o *observer) scan(data []byte) int {
 	if err != nil {
 		return 0
 	}
+	matched := 0
+	splitEntries(data, func(e *entry) {
+		if o.match(cat, e) {
+			matched++
+		}
+	})
+	return matched
+}
+
+// logLines are the lines of data that are read: the last maxLogBytes and
+// maxLogLines.
+func logLines(data []byte) []string {
 	if len(data) > maxLogBytes {
 		data = data[len(data)-maxLogBytes:]
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -167,18 +186,21 @@ func (o *observer) scan(data []byte) int {
 	if len(lines) > maxLogLines {
 		lines = lines[len(lines)-maxLogLines:]
 	}
-	matched := 0
+	return lines
+}
+
+// splitEntries calls fn with each entry of data's logLines, in order; an
+// entry's from and to are the indexes of its first and last lines.
+func splitEntries(data []byte, fn func(e *entry)) []string {
+	lines := logLines(data)
 	var cur *entry
 	flush := func() {
-		if cur == nil {
-			return
-		}
-		if o.match(cat, cur) {
-			matched++
+		if cur != nil {
+			fn(cur)
 		}
 		cur = nil
 	}
-	for _, line := range lines {
+	for i, line := range lines {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
@@ -202,10 +224,11 @@ func (o *observer) scan(data []byte) int {
 				cur.text = append(cur.text, rest)
 				cur.bytes += len(rest)
 			}
+			cur.to = i
 			continue
 		}
 		flush()
-		cur = &entry{pod: pod, cont: cont, at: at}
+		cur = &entry{pod: pod, cont: cont, at: at, from: i, to: i}
 		if cur.at.IsZero() && len(rest) <= maxEntryBytes {
 			cur.at = jsonTime(rest)
 		}
@@ -216,7 +239,71 @@ func (o *observer) scan(data []byte) int {
 		cur.bytes = len(rest)
 	}
 	flush()
-	return matched
+	return lines
+}
+
+// LogContext is how many lines FilterLog keeps before and after each
+// matched entry.
+const LogContext = 2
+
+// LogSeparator is the line FilterLog puts between runs of lines that were
+// not adjacent in the log, as grep -C does; it is no continuation line,
+// so no entry spans it.
+const LogSeparator = "--"
+
+// FilterLog keeps of a container's log what analyze reads of it: the
+// entries the symptom catalogue matches (a line and its continuation
+// lines), each with LogContext lines before and after, redacted
+// (symptom.Redact: JWTs, access key IDs, secret keys), runs apart joined
+// by a LogSeparator line. An entry is matched as redacted: a
+// secret-shaped run that overlaps an error's words hides it. Each byte that is not UTF-8 text, and each NUL,
+// becomes U+FFFD (as the catalogue's regexps read it), so that the
+// result is always read as text. It reads the log as analyze does (the last
+// maxLogBytes and maxLogLines), so that the filtered text reads back to
+// the same observations. It returns nil when nothing matches.
+func FilterLog(data []byte) []byte {
+	cat, err := catalog()
+	if err != nil {
+		return nil
+	}
+	// Redacted first, then matched: what is kept is what matches in the
+	// text written, so that it reads back the same.
+	lines := logLines(data)
+	for i, l := range lines {
+		lines[i] = symptom.Redact(textOnly(l))
+	}
+	var keep [][2]int
+	lines = splitEntries([]byte(strings.Join(lines, "\n")), func(e *entry) {
+		if len(cat.Match(strings.Join(e.text, "\n"))) > 0 {
+			keep = append(keep, [2]int{e.from, e.to})
+		}
+	})
+	if len(keep) == 0 {
+		return nil
+	}
+	// The empty string after the last newline is no line of the log.
+	if n := len(lines); lines[n-1] == "" {
+		lines = lines[:n-1]
+	}
+	var b bytes.Buffer
+	next := 0 // the first line not written yet
+	for i, k := range keep {
+		from, to := max(k[0]-LogContext, next), min(k[1]+LogContext, len(lines)-1)
+		// Context after an entry stops where the next matched entry's
+		// context begins; the loop writes that one.
+		if i+1 < len(keep) {
+			to = min(to, max(keep[i+1][0]-LogContext-1, k[1]))
+		}
+		if from > next && b.Len() > 0 {
+			b.WriteString(LogSeparator + "\n")
+		}
+		for _, l := range lines[from : to+1] {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		next = to + 1
+	}
+	return b.Bytes()
 }
 
 // jsonTime is the time a JSON log line carries in a time, ts, timestamp
@@ -312,6 +399,24 @@ func parseObservedText(r *result, data []byte) bool {
 	}
 	r.recognise(label)
 	return true
+}
+
+// textOnly replaces each byte of s that is not part of valid UTF-8, and
+// each NUL, by U+FFFD.
+func textOnly(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == 0 || r == utf8.RuneError && n == 1 {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
 }
 
 // shellQuote quotes a word for POSIX shells (finding.Quote, which bundle

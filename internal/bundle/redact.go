@@ -56,6 +56,7 @@ var Redactions = []string{
 	"command arguments: a container's args, and its command and its probes' and lifecycle hooks' exec commands but the program (the first word)",
 	"HTTP header values of probes and lifecycle hooks",
 	"the annotation " + AnnotationLastApplied + ", on every object",
+	"container logs (--logs): only the entries the symptom catalogue matches and 2 lines around them (FilterLog), with JWTs, access key IDs and 40-character secret keys redacted",
 }
 
 // Redact removes, in place, what could carry a credential from a decoded

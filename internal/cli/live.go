@@ -79,6 +79,8 @@ type liveFlags struct {
 	Timeout      time.Duration
 	// Probe runs the opt-in live probe after the read-only collection.
 	Probe bool
+	// Logs reads the target pods' logs (--logs; logs.go).
+	Logs logFlags
 }
 
 func (f *liveFlags) register(cmd *cobra.Command) {
@@ -92,6 +94,7 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.RoleProfiles, "role-profile", nil, "ACCOUNT=PROFILE: read roles of another AWS account with that profile (repeatable)")
 	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole collection after this long")
 	fl.BoolVar(&f.Probe, "probe", false, probeHelp)
+	f.Logs.register(cmd)
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -400,6 +403,11 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		res.captures = append(res.captures, pres.Captures...)
 		m.Listed = append(m.Listed, pres.Listed...)
 		m.Gaps = append(m.Gaps, pres.Gaps...)
+	}
+	if lf.Logs.On {
+		// Last, on what the collection found: the target pods' logs.
+		prog.phase("reading the target pods' logs")
+		res.captures, m = lf.Logs.collect(ctx, cs, res, m, sel, lf.Timeout)
 	}
 	res.manifest = m
 	return res, nil

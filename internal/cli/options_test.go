@@ -145,7 +145,7 @@ func TestNewCmdAnalyze(t *testing.T) {
 }
 
 func TestNewCmdScan(t *testing.T) {
-	defaultLive := liveFlags{Timeout: 5 * time.Minute}
+	defaultLive := liveFlags{Timeout: 5 * time.Minute, Logs: logFlags{Lines: defaultLogLines}}
 	for _, tc := range []struct {
 		name    string
 		args    string
@@ -165,10 +165,11 @@ func TestNewCmdScan(t *testing.T) {
 		{
 			name: "live flags",
 			args: "--kubeconfig kc.yaml --context prod-admin --profile prod --region eu-west-1 --cluster prod " +
-				"--role-profile 444455556666=security --role-profile 777788889999=data --timeout 30s --probe",
+				"--role-profile 444455556666=security --role-profile 777788889999=data --timeout 30s --probe --logs --log-lines 50 --log-since 2h",
 			want: ScanOptions{
 				Live: liveFlags{Kubeconfig: "kc.yaml", Context: "prod-admin", Profile: "prod", Region: "eu-west-1", Cluster: "prod",
-					RoleProfiles: []string{"444455556666=security", "777788889999=data"}, Timeout: 30 * time.Second, Probe: true},
+					RoleProfiles: []string{"444455556666=security", "777788889999=data"}, Timeout: 30 * time.Second, Probe: true,
+					Logs: logFlags{On: true, Lines: 50, Since: nonNegativeDuration(2 * time.Hour)}},
 				Output: defaultOutput,
 			},
 		},
@@ -209,14 +210,14 @@ func TestNewCmdDump(t *testing.T) {
 		{
 			name: "defaults",
 			args: "out",
-			want: DumpOptions{Dir: "out", Live: liveFlags{Timeout: 5 * time.Minute}},
+			want: DumpOptions{Dir: "out", Live: liveFlags{Timeout: 5 * time.Minute, Logs: logFlags{Lines: defaultLogLines}}},
 		},
 		{
 			name: "flags",
-			args: "out -n payments --pod payments/api-1 --context staging --timeout 2m --probe",
+			args: "out -n payments --pod payments/api-1 --context staging --timeout 2m --probe --logs",
 			want: DumpOptions{
 				Dir:     "out",
-				Live:    liveFlags{Context: "staging", Timeout: 2 * time.Minute, Probe: true},
+				Live:    liveFlags{Context: "staging", Timeout: 2 * time.Minute, Probe: true, Logs: logFlags{On: true, Lines: defaultLogLines}},
 				Targets: targetFlags{Namespace: "payments", Pods: []string{"payments/api-1"}},
 			},
 		},

@@ -49,6 +49,16 @@ type PodStatus struct {
 	StartTime string `json:"startTime,omitempty"`
 	// Conditions are the pod's conditions (Ready above all; podidentity.go).
 	Conditions []PodCondition `json:"conditions,omitempty"`
+	// ContainerStatuses say which containers restarted: scan --logs reads
+	// the previous instance's log of those.
+	ContainerStatuses []ContainerStatus `json:"containerStatuses,omitempty"`
+}
+
+// ContainerStatus is the subset of core/v1 ContainerStatus the live
+// collection reads.
+type ContainerStatus struct {
+	Name         string `json:"name"`
+	RestartCount int64  `json:"restartCount,omitempty"`
 }
 
 // Finished reports a pod in phase Succeeded or Failed.

@@ -76,7 +76,7 @@ type Match struct {
 	// Fields are what the text carried, by name (see Fields).
 	Fields map[string]string
 	// Line is the matched excerpt: the whole lines the match spans, with
-	// tokens and access key IDs redacted.
+	// tokens, access key IDs and secret keys redacted (Redact).
 	Line string
 }
 
@@ -341,10 +341,90 @@ var (
 	keyIDRE = regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`)
 )
 
-// redact hides tokens and access key IDs: logs carry secrets.
-func redact(s string) string {
-	s = jwtRE.ReplaceAllString(s, "eyJ…(token redacted)")
-	return keyIDRE.ReplaceAllString(s, "${1}…(redacted)")
+// redact hides tokens, access key IDs and secret keys: logs carry
+// secrets.
+func redact(s string) string { return Redact(s) }
+
+// Redact hides what a log line can carry of a credential: a JWT (the
+// projected token: "eyJ…(token redacted)"), an access key ID (AKIA or
+// ASIA and 16 more: "AKIA…(redacted)"), and a secret access key: a run of
+// exactly 40 characters of [A-Za-z0-9/+] bounded by none of them, with an
+// upper- and a lower-case letter and a digit, "/" or "+" ("…(secret
+// redacted)"). A git SHA (lower-case hex) and a 40-letter identifier (a
+// Java class name) are kept; a random 40-character key lacks a digit, "/"
+// and "+" once in 4,000.
+//
+// Redact(Redact(s)) == Redact(s): a replacement can join what is left
+// around it into a new match, which the next round hides.
+func Redact(s string) string {
+	for range 8 {
+		r := jwtRE.ReplaceAllString(s, "eyJ…(token redacted)")
+		r = keyIDRE.ReplaceAllString(r, "${1}…(redacted)")
+		r = redactSecretKeys(r)
+		if r == s {
+			break
+		}
+		s = r
+	}
+	return s
+}
+
+// SecretRedacted replaces a secret access key (Redact).
+const SecretRedacted = "…(secret redacted)"
+
+// secretKeyLen is the length of an AWS secret access key.
+const secretKeyLen = 40
+
+func secretKeyByte(b byte) bool {
+	return 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' || '0' <= b && b <= '9' || b == '/' || b == '+'
+}
+
+// redactSecretKeys replaces each run of secretKeyLen secretKeyBytes that
+// looks random (Redact) by SecretRedacted.
+func redactSecretKeys(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !secretKeyByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && secretKeyByte(s[j]) {
+			j++
+		}
+		if j-i == secretKeyLen && randomLooking(s[i:j]) {
+			if b.Len() == 0 {
+				b.Grow(len(s))
+			}
+			b.WriteString(s[last:i])
+			b.WriteString(SecretRedacted)
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// randomLooking reports a run with an upper- and a lower-case letter and
+// a digit, "/" or "+".
+func randomLooking(run string) bool {
+	var upper, lower, other bool
+	for i := 0; i < len(run); i++ {
+		switch c := run[i]; {
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case 'a' <= c && c <= 'z':
+			lower = true
+		default:
+			other = true
+		}
+	}
+	return upper && lower && other
 }
 
 // placeholderRE is a template's {field} or {field|PLACEHOLDER}.

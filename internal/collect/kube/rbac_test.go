@@ -120,8 +120,17 @@ func TestRBACMatchesCollector(t *testing.T) {
 	if diff := cmp.Diff([]string{"create /pods", "create /serviceaccounts/token"}, grants(probe.Rules)); diff != "" {
 		t.Errorf("irsa-doctor-probe grants (-want +got):\n%s", diff)
 	}
-	if len(roles) != 2 {
-		t.Errorf("%s holds %d ClusterRoles, want the reader and the probe", RBACFile, len(roles))
+	logs, ok := roles[LogsRole]
+	if !ok {
+		t.Fatalf("%s has no ClusterRole %s", RBACFile, LogsRole)
+	}
+	// --logs: kubectl logs of the target pods' containers (issue 12,
+	// item 4).
+	if diff := cmp.Diff([]string{"get /pods/log"}, grants(logs.Rules)); diff != "" {
+		t.Errorf("%s grants (-want +got):\n%s", LogsRole, diff)
+	}
+	if len(roles) != 3 {
+		t.Errorf("%s holds %d ClusterRoles, want the reader, the probe and the logs", RBACFile, len(roles))
 	}
 	var bound []string
 	for _, b := range bindings {
@@ -138,7 +147,7 @@ func TestRBACMatchesCollector(t *testing.T) {
 		bound = append(bound, b.RoleRef.Name)
 	}
 	sort.Strings(bound)
-	if diff := cmp.Diff([]string{"irsa-doctor-probe", "irsa-doctor-reader"}, bound); diff != "" {
+	if diff := cmp.Diff([]string{"irsa-doctor-logs", "irsa-doctor-probe", "irsa-doctor-reader"}, bound); diff != "" {
 		t.Errorf("bound roles (-want +got):\n%s", diff)
 	}
 }
