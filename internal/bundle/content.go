@@ -360,9 +360,15 @@ func parseJSON(ctx context.Context, r *result, src *jsonSrc) {
 				return
 			}
 		case '[':
+			start := dec.InputOffset()
 			if _, err := dec.ReadToken(); err != nil {
 				r.failOff(src, errOffset(err), describeJSONError(err))
 				return
+			}
+			if dec.PeekKind() == ']' {
+				// What `aws ... --query` prints when it selects nothing:
+				// an empty list of what, it does not say.
+				r.failOff(src, start+int64(bytes.IndexByte(src.data[start:], '[')), "an empty JSON array: it does not say what it lists; capture the command's whole output, without --query")
 			}
 			for dec.PeekKind() == '{' {
 				obj, err := walkObject(ctx, dec, src.data, r.src)
