@@ -172,7 +172,45 @@ func (c *Cluster) startWebhook(opts WebhookOptions) (*Webhook, error) {
 		w.Close()
 		return nil, fmt.Errorf("create MutatingWebhookConfiguration: %w", err)
 	}
+	if err := w.awaitCalled(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
 	return w, nil
+}
+
+// awaitCalled waits until the apiserver calls the webhook: it reads
+// webhook configurations through an informer, so a pod created right
+// after the configuration may be admitted without it (a test then sees
+// IRSA104 now and then). It dry-run creates a probe pod until the webhook
+// records it, then forgets the probe's calls.
+func (w *Webhook) awaitCalled(ctx context.Context) error {
+	const probe = "irsa-doctor-webhook-ready"
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: probe, Namespace: metav1.NamespaceDefault},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+	for {
+		_, err := w.client.CoreV1().Pods(metav1.NamespaceDefault).Create(ctx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil && ctx.Err() == nil && !apierrors.IsForbidden(err) {
+			return fmt.Errorf("dry-run create the webhook's probe pod: %w", err)
+		}
+		w.mu.Lock()
+		called := false
+		for _, c := range w.calls {
+			called = called || c.Name == probe
+		}
+		if called {
+			w.calls = nil
+		}
+		w.mu.Unlock()
+		if called {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the apiserver did not call the webhook within 10s of its configuration")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Close stops the server. The configuration stays: with failurePolicy
