@@ -104,9 +104,9 @@ func split(s string) (ARN, string) {
 	switch {
 	case a.Service == "":
 		return ARN{}, "the service (the third field) is empty"
-	case !isName(a.Service):
+	case !IsName(a.Service):
 		return ARN{}, fmt.Sprintf("the service %q is not a service name (lower-case letters, digits and hyphens)", a.Service)
-	case a.Region != "" && !isName(a.Region):
+	case a.Region != "" && !IsName(a.Region):
 		return ARN{}, fmt.Sprintf("the region %q is not a region name (lower-case letters, digits and hyphens)", a.Region)
 	}
 	if a.Account != "" && a.Account != "aws" {
@@ -120,9 +120,9 @@ func split(s string) (ARN, string) {
 	return a, ""
 }
 
-// isName reports a non-empty run of lower-case letters, digits and hyphens:
+// IsName reports a non-empty run of lower-case letters, digits and hyphens:
 // the shape of service and region names.
-func isName(s string) bool {
+func IsName(s string) bool {
 	if s == "" {
 		return false
 	}

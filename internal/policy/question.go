@@ -76,7 +76,7 @@ func actionSyntax(a string, wildcards bool) string {
 		return fmt.Sprintf("the action %q has an empty service before the colon; %s", a, want)
 	case strings.ContainsAny(service, "*?"):
 		return fmt.Sprintf("the service %q of the action holds a wildcard, which IAM does not allow there; %s", service, want)
-	case !isServiceName(service):
+	case !arn.IsName(service):
 		return fmt.Sprintf("the service %q of the action is not a service name (lower-case letters, digits and hyphens); %s", service, want)
 	case name == "":
 		return fmt.Sprintf("the action %q has no action name after the colon; %s", a, want)
@@ -92,19 +92,6 @@ func actionSyntax(a string, wildcards bool) string {
 		}
 	}
 	return ""
-}
-
-func isServiceName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // s3Typed are the S3 resource types whose ARNs name a region and account
@@ -136,7 +123,7 @@ func resourceSyntax(r string) string {
 	switch {
 	case !arn.KnownPartition(partition):
 		return fmt.Sprintf("the partition %q of the resource is not one of %s; %s", partition, strings.Join(arn.Partitions(), ", "), want)
-	case !isServiceName(service):
+	case !arn.IsName(service):
 		return fmt.Sprintf("the service %q of the resource ARN is not a service name (lower-case letters, digits and hyphens; no wildcard); %s", service, want)
 	case region != "" && !patternOf(region, "abcdefghijklmnopqrstuvwxyz0123456789-"):
 		return fmt.Sprintf("the region %q of the resource ARN is not a region name such as us-east-1; %s", region, want)
