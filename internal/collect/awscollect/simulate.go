@@ -182,7 +182,7 @@ func Simulate(ctx context.Context, cfg aws.Config, roleARN string, questions []p
 	}
 	client := iam.NewFromConfig(cfg)
 	type pair struct{ action, resource string }
-	results := map[pair]iamtypes.EvaluationResult{}
+	results := map[pair]simEntry{}
 	var all []iamtypes.EvaluationResult
 	failed := map[pair]string{}
 	for _, call := range simCalls(asked) {
@@ -192,7 +192,20 @@ func Simulate(ctx context.Context, cfg aws.Config, roleARN string, questions []p
 		got, err := simulateCall(ctx, client, roleARN, call)
 		all = append(all, got...)
 		for _, r := range got {
-			results[pair{aws.ToString(r.EvalActionName), aws.ToString(r.EvalResourceName)}] = r
+			action := aws.ToString(r.EvalActionName)
+			for _, rr := range r.ResourceSpecificResults {
+				e := simEntry{decision: rr.EvalResourceDecision, statements: rr.MatchedStatements, missing: rr.MissingContextValues,
+					boundary: rr.PermissionsBoundaryDecisionDetail}
+				if e.boundary == nil {
+					e.boundary = r.PermissionsBoundaryDecisionDetail
+				}
+				results[pair{action, aws.ToString(rr.EvalResourceName)}] = e
+			}
+			p := pair{action, aws.ToString(r.EvalResourceName)}
+			if _, ok := results[p]; !ok {
+				results[p] = simEntry{decision: r.EvalDecision, statements: r.MatchedStatements, missing: r.MissingContextValues,
+					boundary: r.PermissionsBoundaryDecisionDetail}
+			}
 		}
 		if err == nil {
 			continue
@@ -309,9 +322,22 @@ func simulateGap(err error, roleARN string, call simCall) snapshot.Gap {
 	return g
 }
 
-func fillAnswer(a *SimAnswer, r iamtypes.EvaluationResult) {
-	a.AWSDecision = string(r.EvalDecision)
-	switch r.EvalDecision {
+// simEntry is the simulator's answer for one action on one resource:
+// from the ResourceSpecificResults entry of the resource when there is
+// one (where IAM puts the missing context values of a listed resource),
+// else from the EvaluationResult itself. Either shape of answer is read:
+// a result per action and resource, or per action with an entry per
+// resource.
+type simEntry struct {
+	decision   iamtypes.PolicyEvaluationDecisionType
+	statements []iamtypes.Statement
+	missing    []string
+	boundary   *iamtypes.PermissionsBoundaryDecisionDetail
+}
+
+func fillAnswer(a *SimAnswer, r simEntry) {
+	a.AWSDecision = string(r.decision)
+	switch r.decision {
 	case iamtypes.PolicyEvaluationDecisionTypeAllowed:
 		a.Decision = policy.Allowed
 	case iamtypes.PolicyEvaluationDecisionTypeImplicitDeny:
@@ -321,12 +347,12 @@ func fillAnswer(a *SimAnswer, r iamtypes.EvaluationResult) {
 	default:
 		a.Decision = policy.Unknown
 	}
-	for _, s := range r.MatchedStatements {
+	for _, s := range r.statements {
 		a.Statements = append(a.Statements, SimStatement{PolicyID: aws.ToString(s.SourcePolicyId), PolicyType: string(s.SourcePolicyType),
 			Start: simPosition(s.StartPosition), End: simPosition(s.EndPosition)})
 	}
-	a.MissingContext = append([]string(nil), r.MissingContextValues...)
-	if d := r.PermissionsBoundaryDecisionDetail; d != nil {
+	a.MissingContext = append([]string(nil), r.missing...)
+	if d := r.boundary; d != nil {
 		allowed := d.AllowedByPermissionsBoundary
 		a.BoundaryAllows = &allowed
 	}

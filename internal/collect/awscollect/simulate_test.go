@@ -33,7 +33,7 @@ func simWorld() awsfake.State {
 		{PolicySourceARN: reader, Action: "s3:GetObject", Resource: reports, Decision: "allowed", Statements: read, Boundary: &yes},
 		{PolicySourceARN: reader, Action: "s3:PutObject", Resource: reports, Decision: "explicitDeny", Statements: deny, Boundary: &no},
 		{PolicySourceARN: reader, Action: "sqs:SendMessage", Resource: "*", Decision: "implicitDeny", MissingContext: []string{"aws:SourceVpce"}},
-		{PolicySourceARN: reader, Action: "kms:Decrypt", Resource: kmsKey, Decision: "allowed",
+		{PolicySourceARN: reader, Action: "kms:Decrypt", Resource: kmsKey, Decision: "allowed", MissingContext: []string{"kms:ViaService"},
 			Statements: []awsfake.MatchedStatement{{SourcePolicyID: "arn:aws:iam::aws:policy/AWSKeyManagementServicePowerUser", SourcePolicyType: "aws-managed"}}},
 	}
 	return st
@@ -71,7 +71,9 @@ func simForms(t *testing.T, f *awsfake.Fake) []url.Values {
 // was asked (the resources asked with the same actions share a call; the
 // questions without resource are a call without ResourceArns), every page
 // read, and each answer mapped exactly: decision, statements with their
-// positions, missing context keys, the boundary's decision. A pattern
+// positions, missing context keys (of a listed resource, read from
+// ResourceSpecificResults, where IAM puts them), the boundary's decision.
+// A pattern
 // action is not sent, a repeated question is asked once.
 func TestSimulate(t *testing.T) {
 	st := simWorld()
@@ -105,7 +107,7 @@ func TestSimulate(t *testing.T) {
 		{Question: q("sqs:SendMessage", ""), Decision: policy.ImplicitDeny, AWSDecision: "implicitDeny", MissingContext: []string{"aws:SourceVpce"}},
 		{Question: q("s3:GetObject", reports), Decision: policy.Allowed, AWSDecision: "allowed", Statements: read, BoundaryAllows: &yes},
 		{Question: q("s3:PutObject", reports), Decision: policy.ExplicitDeny, AWSDecision: "explicitDeny", Statements: deny, BoundaryAllows: &no},
-		{Question: q("kms:Decrypt", kmsKey), Decision: policy.Allowed, AWSDecision: "allowed",
+		{Question: q("kms:Decrypt", kmsKey), Decision: policy.Allowed, AWSDecision: "allowed", MissingContext: []string{"kms:ViaService"},
 			Statements: []SimStatement{{PolicyID: "arn:aws:iam::aws:policy/AWSKeyManagementServicePowerUser", PolicyType: "aws-managed"}}},
 		{Question: q("s3:Get*", invoices),
 			Reason: "not simulated: the simulator evaluates named actions, not a pattern; ask about one action (s3:GetObject, not s3:Get*)"},

@@ -167,7 +167,7 @@ func (f *Fake) serveSimulate(w http.ResponseWriter, req *request, st State) {
 				f.answerError(w, req, &apiError{Code: "ServiceFailure", Message: fmt.Sprintf("awsfake: no simulation for %s of %s on %s", source, a, r), Status: http.StatusInternalServerError})
 				return
 			}
-			all = append(all, evaluationResult(sim, a, r))
+			all = append(all, evaluationResult(sim, a, r, len(queryList(req.form, "ResourceArns")) > 0))
 		}
 	}
 	from, to, next := page(req.form, size, len(all))
@@ -187,7 +187,14 @@ func lookupSimulation(st State, source, action, resource string) (Simulation, bo
 	return Simulation{}, false
 }
 
-func evaluationResult(s Simulation, action, resource string) xmlEvaluationResult {
+// evaluationResult is the answer for one pair. With ResourceArns, the
+// missing context values are in ResourceSpecificResults only (IAM API
+// reference, EvaluationResult MissingContextValues: "This list is used
+// when the resource in a simulation is "*", either explicitly, or when
+// the ResourceArns parameter blank. If you include a list of resources,
+// then any missing context values are instead included under the
+// ResourceSpecificResults section").
+func evaluationResult(s Simulation, action, resource string, listed bool) xmlEvaluationResult {
 	var stmts xmlStatements
 	for _, m := range s.Statements {
 		x := xmlStatement{SourcePolicyID: m.SourcePolicyID, SourcePolicyType: m.SourcePolicyType}
@@ -205,7 +212,10 @@ func evaluationResult(s Simulation, action, resource string) xmlEvaluationResult
 	}
 	missing := members{Member: s.MissingContext}
 	out := xmlEvaluationResult{EvalActionName: action, EvalResourceName: resource, EvalDecision: s.Decision,
-		MatchedStatements: stmts, MissingContextValues: missing, Boundary: boundary}
+		MatchedStatements: stmts, Boundary: boundary}
+	if !listed {
+		out.MissingContextValues = missing
+	}
 	out.ResourceSpecificResults.Member = []xmlResourceResult{{EvalResourceName: resource, EvalResourceDecision: s.Decision,
 		MatchedStatements: stmts, MissingContextValues: missing, Boundary: boundary}}
 	return out

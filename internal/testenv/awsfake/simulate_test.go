@@ -16,7 +16,9 @@ import (
 
 // The SDK's own client reads the fake's SimulatePrincipalPolicy: every
 // element of EvaluationResult decoded into the SDK's types, one result per
-// action and resource, pages by MaxItems and Marker, and its errors as the
+// action and resource (the missing context values of a listed resource in
+// ResourceSpecificResults alone, as IAM puts them), pages by MaxItems and
+// Marker, and its errors as the
 // typed exceptions of the IAM query protocol.
 func TestSimulatePrincipalPolicyWire(t *testing.T) {
 	const bucket = "arn:aws:s3:::invoices/*"
@@ -26,7 +28,7 @@ func TestSimulatePrincipalPolicyWire(t *testing.T) {
 		{PolicySourceARN: roleARN, Action: "s3:GetObject", Resource: bucket, Decision: "allowed",
 			Statements: []MatchedStatement{{SourcePolicyID: "read-invoices", SourcePolicyType: "role", StartLine: 3, StartColumn: 17, EndLine: 9, EndColumn: 6}},
 			Boundary:   &yes},
-		{PolicySourceARN: roleARN, Action: "s3:PutObject", Resource: bucket, Decision: "explicitDeny",
+		{PolicySourceARN: roleARN, Action: "s3:PutObject", Resource: bucket, Decision: "explicitDeny", MissingContext: []string{"s3:x-amz-acl"},
 			Statements: []MatchedStatement{{SourcePolicyID: "arn:aws:iam::111122223333:policy/no-writes", SourcePolicyType: "user-managed"}},
 			Boundary:   &no},
 		{PolicySourceARN: roleARN, Action: "sqs:SendMessage", Resource: "*", Decision: "implicitDeny",
@@ -66,7 +68,7 @@ func TestSimulatePrincipalPolicyWire(t *testing.T) {
 		{EvalActionName: aws.String("s3:PutObject"), EvalResourceName: aws.String(bucket), EvalDecision: iamtypes.PolicyEvaluationDecisionTypeExplicitDeny,
 			MatchedStatements: deny, PermissionsBoundaryDecisionDetail: &iamtypes.PermissionsBoundaryDecisionDetail{},
 			ResourceSpecificResults: []iamtypes.ResourceSpecificResult{{EvalResourceName: aws.String(bucket), EvalResourceDecision: iamtypes.PolicyEvaluationDecisionTypeExplicitDeny,
-				MatchedStatements: deny, PermissionsBoundaryDecisionDetail: &iamtypes.PermissionsBoundaryDecisionDetail{}}}},
+				MatchedStatements: deny, MissingContextValues: []string{"s3:x-amz-acl"}, PermissionsBoundaryDecisionDetail: &iamtypes.PermissionsBoundaryDecisionDetail{}}}},
 	}
 	opts := cmp.Options{cmpopts.IgnoreUnexported(iamtypes.EvaluationResult{}, iamtypes.Statement{}, iamtypes.Position{},
 		iamtypes.PermissionsBoundaryDecisionDetail{}, iamtypes.ResourceSpecificResult{}), cmpopts.EquateEmpty()}
