@@ -618,9 +618,9 @@ func policyActions(t *testing.T) []string {
 	}
 	var out []string
 	for _, st := range doc.Statement {
-		// The optional statement grants what --cloudtrail adds
-		// (TestE2ECloudTrail).
-		if st.Effect == "Allow" && st.Sid != awscollect.TrailPolicySid {
+		// The optional statements grant what --cloudtrail adds
+		// (TestE2ECloudTrail) and what --simulate adds.
+		if st.Effect == "Allow" && st.Sid != awscollect.TrailPolicySid && st.Sid != awscollect.SimulatePolicySid {
 			out = append(out, st.Action...)
 		}
 	}

@@ -695,14 +695,18 @@ func TestPolicyMatchesCalls(t *testing.T) {
 	if err := json.Unmarshal(raw, &doc, json.RejectUnknownMembers(true)); err != nil {
 		t.Fatalf("deploy/iam-policy.json: %v", err)
 	}
-	// The read-only statement, and the optional one of `--cloudtrail`
+	// The read-only statement, the optional one of `--cloudtrail`
 	// (cloudtrail:LookupEvents, which TestCollectCloudTrail calls and
-	// nothing else).
-	if doc.Version != "2012-10-17" || len(doc.Statement) != 2 || doc.Statement[0].Effect != "Allow" || doc.Statement[0].Resource != "*" {
-		t.Fatalf("deploy/iam-policy.json is not the read-only and the optional Allow statements: %+v", doc)
+	// nothing else) and the optional one of `--simulate`
+	// (iam:SimulatePrincipalPolicy, which TestSimulate calls and nothing
+	// else).
+	if doc.Version != "2012-10-17" || len(doc.Statement) != 3 || doc.Statement[0].Effect != "Allow" || doc.Statement[0].Resource != "*" {
+		t.Fatalf("deploy/iam-policy.json is not the read-only and the two optional Allow statements: %+v", doc)
 	}
-	if opt := doc.Statement[1]; opt.Sid != TrailPolicySid || opt.Effect != "Allow" || opt.Resource != "*" || !cmp.Equal(opt.Action, []string{"cloudtrail:LookupEvents"}) {
-		t.Errorf("deploy/iam-policy.json's second statement is not %s allowing cloudtrail:LookupEvents: %+v", TrailPolicySid, opt)
+	for i, want := range []struct{ sid, action string }{{TrailPolicySid, "cloudtrail:LookupEvents"}, {SimulatePolicySid, "iam:SimulatePrincipalPolicy"}} {
+		if opt := doc.Statement[i+1]; opt.Sid != want.sid || opt.Effect != "Allow" || opt.Resource != "*" || !cmp.Equal(opt.Action, []string{want.action}) {
+			t.Errorf("deploy/iam-policy.json's statement %d is not %s allowing %s alone: %+v", i+2, want.sid, want.action, opt)
+		}
 	}
 	st := nodeRoleWorld() // ec2_test.go, noderole_test.go
 	f := awsfake.New(t, st)

@@ -31,12 +31,16 @@
 // actions. CollectCloudTrail (cloudtrail.go; `--cloudtrail`, opt-in) adds
 // cloudtrail:LookupEvents, one paginated query per region, which the
 // policy's separate optional statement IrsaDoctorCloudTrailOptional
-// grants.
+// grants. Simulate (simulate.go; `--simulate`, opt-in) adds
+// iam:SimulatePrincipalPolicy, one paginated call per role and set of
+// resources asked with the same actions, which the separate optional
+// statement IrsaDoctorSimulateOptional grants.
 //
 // Errors are classified once, here (STYLE.md "Errors"): a missing object
 // is a fact (the CLI's error text), a refused or failed call is a
 // snapshot.Gap naming the permission and what to do, never a crash and
 // never a silent pass.
 //
-// It imports bundle, snapshot and arn; never check, report or cli.
+// It imports bundle, snapshot, arn and policy (for policy.Question and
+// policy.Decision); never check, report or cli.
 package awscollect

@@ -4,6 +4,8 @@
 // flavour of it (ec2.go), EKS in REST-JSON
 // (epoch-number timestamps, errors named in the x-amzn-ErrorType header),
 // and CloudTrail's LookupEvents in AWS JSON 1.1 (cloudtrail.go),
+// and IAM's SimulatePrincipalPolicy from a table the test writes, never
+// from internal/policy (simulate.go),
 // as the real services do, so that tests drive the real aws-sdk-go-v2:
 // it serialises, signs, retries and parses exactly as it does against AWS
 // (STYLE.md "Testing": fakes at the transport level).

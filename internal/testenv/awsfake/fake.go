@@ -3,6 +3,7 @@ package awsfake
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -57,6 +58,10 @@ type State struct {
 	// TrailEvents are the CloudTrail events cloudtrail:LookupEvents
 	// serves (cloudtrail.go), of any region.
 	TrailEvents []TrailEvent
+	// Simulations are iam:SimulatePrincipalPolicy's answers (simulate.go);
+	// SimulationPage, when above 0, caps its page size below MaxItems.
+	Simulations    []Simulation
+	SimulationPage int
 	// ListClustersPageSize is the page size of eks:ListClusters when the
 	// request names no maxResults; 0 means 100, as EKS does.
 	ListClustersPageSize int
@@ -191,6 +196,9 @@ type Call struct {
 	// whose connection closed under it (net.ErrClosed, aws-sdk-go-v2#2737),
 	// which a fast loopback server makes happen now and then.
 	Attempt int
+	// Form is the request's query-protocol parameters (IAM, STS, EC2);
+	// nil for the JSON protocols.
+	Form url.Values
 }
 
 // Fake is a running fake AWS.
@@ -795,6 +803,9 @@ func (f *Fake) record(req *request, status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := Call{Action: req.service + ":" + req.action, Resource: req.resource, Status: status, Attempt: attemptOf(req.http)}
+	if req.service == "iam" || req.service == "sts" || req.service == "ec2" {
+		c.Form = maps.Clone(req.form)
+	}
 	if req.principal != nil {
 		c.Account = req.principal.Account
 	}

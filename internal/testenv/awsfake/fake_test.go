@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -546,7 +547,8 @@ func TestDelays(t *testing.T) {
 	for len(f.Log()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if diff := cmp.Diff([]Call{{Action: "iam:GetRole", Resource: "payments-s3-reader", Account: "111122223333", Status: StatusClientGone, Attempt: 1}}, f.Log()); diff != "" {
+	if diff := cmp.Diff([]Call{{Action: "iam:GetRole", Resource: "payments-s3-reader", Account: "111122223333", Status: StatusClientGone, Attempt: 1,
+		Form: url.Values{"Action": {"GetRole"}, "RoleName": {"payments-s3-reader"}, "Version": {"2010-05-08"}}}}, f.Log()); diff != "" {
 		t.Errorf("log (-want +got):\n%s", diff)
 	}
 }

@@ -146,6 +146,8 @@ func (f *Fake) serveIAM(w http.ResponseWriter, req *request) {
 			}
 		}
 		f.answerError(w, req, &apiError{Code: "NoSuchEntity", Message: "OpenIDConnect Provider not found for arn " + want, Status: http.StatusNotFound})
+	case "SimulatePrincipalPolicy":
+		f.serveSimulate(w, req, st)
 	default:
 		if f.serveIAMNode(w, req, st) {
 			return
