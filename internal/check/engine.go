@@ -440,6 +440,11 @@ func stoppedBy(cs []finding.Container, recs []record) {
 			if c := r.f.Subject.Container; c != "" && c != cs[i].Name {
 				continue
 			}
+			if strings.HasPrefix(r.check.ID, "IRSA6") {
+				// Role permissions (6xx) judge what the credentials may
+				// do once obtained, never whether they are.
+				continue
+			}
 			switch cs[i].CredentialSource {
 			case model.SourceContainer:
 				if podIdentityBlockers[r.check.ID] {

@@ -79,6 +79,8 @@ type liveFlags struct {
 	Timeout      time.Duration
 	// Probe runs the opt-in live probe after the read-only collection.
 	Probe bool
+	// IdentityPolicies reads the roles' identity policies (scan --can).
+	IdentityPolicies bool
 }
 
 func (f *liveFlags) register(cmd *cobra.Command) {
@@ -329,6 +331,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 			// eks-auth:AssumeRoleForPodIdentity (IRSA411).
 			NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
 			Progress:            func(string) { prog.call() },
+			// What a --can question or an AccessDenied seen is judged by.
+			IdentityPolicies: lf.IdentityPolicies || lf.CloudTrail.On,
 		})
 		switch {
 		case err != nil && ctx.Err() != nil:

@@ -330,7 +330,7 @@ func AllowFix(q *PermissionQuestion) []Detail {
 	if q.Asked == AskedCan {
 		off = "review: derived from --can " + q.Question.String()
 	}
-	return []Detail{FixFile(file, doc+"\n"), Instead(off, cmd)}
+	return []Detail{FixFile(file, strings.TrimRight(doc, "\n")+"\n"), Instead(off, cmd)}
 }
 
 // PermissionPolicyName is the inline policy's name: irsa-doctor-SERVICE-

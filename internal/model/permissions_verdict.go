@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -70,7 +71,7 @@ func JudgePermissions(c *Context, t *Target, id string) Verdicts {
 				msgs = append(msgs, msg)
 				details = append(details, ds...)
 			}
-			v.Fail(subj, strings.Join(msgs, "; "), details...)
+			v.Fail(subj, strings.Join(msgs, "; "), append(details, dedupeEvidence)...)
 		case len(skips) > 0:
 			var whys []string
 			for _, q := range skips {
@@ -84,7 +85,7 @@ func JudgePermissions(c *Context, t *Target, id string) Verdicts {
 				msgs = append(msgs, msg)
 				details = append(details, ds...)
 			}
-			v.Pass(subj, strings.Join(msgs, "; "), details...)
+			v.Pass(subj, strings.Join(msgs, "; "), append(details, dedupeEvidence)...)
 		}
 	}
 	return v
@@ -169,4 +170,16 @@ func boundaryNote(q *PermissionQuestion) string {
 		return " and its permissions boundary"
 	}
 	return ""
+}
+
+// dedupeEvidence drops evidence repeated by several questions (the same
+// caveat), keeping the first.
+func dedupeEvidence(f *finding.Finding) {
+	var out []finding.Evidence
+	for _, e := range f.Evidence {
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	f.Evidence = out
 }
