@@ -68,7 +68,10 @@ func runIRSA501(c *model.Context, t *model.Target, r *Recorder) {
 		ran := false
 		for _, o := range byContainer[name] {
 			what := fmt.Sprintf("%s (%s) seen %s", o.Title, o.Signature, times(o.Count))
-			if by := explainers(o, failed); len(by) > 0 {
+			failedFor := func(id string) bool {
+				return failed(id) && (!model.IsPermissionCheck(id) || model.PermissionExplains(c, t, o, id))
+			}
+			if by := explainers(o, failedFor); len(by) > 0 {
 				explained = append(explained, what+", explained by "+strings.Join(by, ", "))
 				continue
 			}

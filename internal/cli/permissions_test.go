@@ -249,3 +249,37 @@ func TestPermissionFixNoWildcard(t *testing.T) {
 		}
 	}
 }
+
+// TestCanFailureExplainsNoOtherError: IRSA601 failing for a --can
+// question does not explain an AccessDenied about another request, which
+// the role's policies allow: that error stays unexplained (IRSA501), and
+// IRSA601's finding carries no "observed:" evidence of it.
+func TestCanFailureExplainsNoOtherError(t *testing.T) {
+	dir := permBundle(t, deniedLine("s3:GetObject", "arn:aws:s3:::invoices/a.pdf"))
+	r := runCLI(t, "", "analyze", "-o", "json", "--fail-on", "none", "--can", "kms:Decrypt="+permKeyARN, dir)
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	res := decode(t, r.stdout)
+	syms := res.Targets[0].Symptoms
+	if len(syms) != 1 || len(syms[0].ExplainedBy) != 0 {
+		t.Errorf("symptoms %+v, want one explained by nothing", syms)
+	}
+	var got501, got601 bool
+	for _, f := range res.Findings {
+		switch {
+		case f.CheckID == "IRSA501" && f.Status == finding.StatusFail:
+			got501 = true
+		case f.CheckID == "IRSA601" && f.Status == finding.StatusFail:
+			got601 = true
+			for _, e := range f.Evidence {
+				if strings.HasPrefix(e.Value, "observed: ") {
+					t.Errorf("IRSA601 for the --can question carries the other error: %s", e.Value)
+				}
+			}
+		}
+	}
+	if !got501 || !got601 {
+		t.Errorf("IRSA501 fail %t, IRSA601 fail %t; want both: %+v", got501, got601, res.Findings)
+	}
+}

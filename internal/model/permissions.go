@@ -342,3 +342,21 @@ func PermissionPolicyName(q policy.Question) string {
 	sum := sha256.Sum256([]byte(q.Resource))
 	return "irsa-doctor-" + service + "-" + action + "-" + hex.EncodeToString(sum[:4])
 }
+
+// IsPermissionCheck reports IRSA601, IRSA602 and IRSA603.
+func IsPermissionCheck(id string) bool {
+	return id == CheckLacksPermission || id == CheckExplicitlyDenied || id == CheckBoundaryBlocksIt
+}
+
+// PermissionExplains reports whether the failure of permission check id
+// on the target is about the AccessDenied o (the question o asks got that
+// check), rather than about a --can question or another error: a failing
+// IRSA601 for kms:Decrypt does not explain an s3:GetObject refusal.
+func PermissionExplains(c *Context, t *Target, o *snapshot.Observation, id string) bool {
+	for _, q := range PermissionQuestions(c, t) {
+		if q.Observation == o && q.CheckID() == id {
+			return true
+		}
+	}
+	return false
+}
