@@ -110,7 +110,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	for i, t := range targets {
 		ft := chain(s, t, byTarget[t])
 		ft.Symptoms = symptoms[i]
-		addPermissions(&ft, perms[i])
+		addPermissions(&ft, perms[i], opts.Questions)
 		out.Targets = append(out.Targets, ft)
 	}
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
@@ -570,13 +570,31 @@ func sameObject(a, b finding.Subject) bool {
 
 // addPermissions lists each container's questions and their answers in
 // its containers[] entry (docs/contract.md: targets[].containers[].permissions).
-func addPermissions(ft *finding.Target, qs []*model.PermissionQuestion) {
+//
+// A container whose credentials are no IAM role the input names (static
+// keys, a profile, the node's role through IMDS, none) gets each --can
+// question as unknown, saying why, so that a question is never silently
+// left unanswered.
+func addPermissions(ft *finding.Target, qs []*model.PermissionQuestion, asked []policy.Question) {
+	answered := map[string]bool{}
 	for _, q := range qs {
+		answered[q.Container] = true
 		for i := range ft.Containers {
 			if ft.Containers[i].Name == q.Container {
 				ft.Containers[i].Permissions = append(ft.Containers[i].Permissions, q.Permission())
 				break
 			}
+		}
+	}
+	for i := range ft.Containers {
+		c := &ft.Containers[i]
+		if answered[c.Name] {
+			continue
+		}
+		for _, q := range asked {
+			c.Permissions = append(c.Permissions, finding.Permission{Action: q.Action, Resource: q.Resource, Decision: finding.DecisionUnknown,
+				Statements: []finding.StatementRef{}, Asked: model.AskedCan,
+				Reason: fmt.Sprintf("not evaluated: the container's credentials (credentialSource %s) are no IAM role the input names; --can is answered for an IRSA or EKS Pod Identity role", c.CredentialSource)})
 		}
 	}
 }

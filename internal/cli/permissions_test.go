@@ -283,3 +283,25 @@ func TestCanFailureExplainsNoOtherError(t *testing.T) {
 		t.Errorf("IRSA501 fail %t, IRSA601 fail %t; want both: %+v", got501, got601, res.Findings)
 	}
 }
+
+// TestCanWithoutRole: a container whose credentials are no IAM role the
+// input names gets each --can question as unknown, saying why, rather
+// than no answer.
+func TestCanWithoutRole(t *testing.T) {
+	r := runCLI(t, "", "analyze", "-o", "json", "--fail-on", "none", "--can", "s3:GetObject", "../check/testdata/scenarios/irsa407-imds-disabled")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, tg := range decode(t, r.stdout).Targets {
+		if tg.Kind != "Pod" {
+			continue
+		}
+		want := []finding.Permission{{Action: "s3:GetObject", Decision: "unknown", Statements: []finding.StatementRef{}, Asked: "can",
+			Reason: "not evaluated: the container's credentials (credentialSource none) are no IAM role the input names; --can is answered for an IRSA or EKS Pod Identity role"}}
+		if d := cmp.Diff(want, tg.Containers[0].Permissions); d != "" {
+			t.Errorf("%s/%s permissions (-want +got):\n%s", tg.Namespace, tg.Name, d)
+		}
+		return
+	}
+	t.Fatal("no Pod target")
+}
