@@ -150,7 +150,7 @@ func ownRole(t *model.Target, o *snapshot.Observation) string {
 	if arn[strings.LastIndex(arn, "/")+1:] != role {
 		return ""
 	}
-	return fmt.Sprintf("the error names role %s, the one ServiceAccount %s/%s is annotated with: the pod got its IRSA credentials, and the refusal is about what the role may do (its policies, a permissions boundary, a service control policy), which the IRSA checks do not judge", role, t.Namespace, t.SAName)
+	return fmt.Sprintf("the error names role %s, the one ServiceAccount %s/%s is annotated with: the pod got its IRSA credentials, and the refusal is about what the role may do: IRSA601-603 judge its identity policies and permissions boundary when the input holds them; a service control policy, a resource or session policy is outside the input", role, t.Namespace, t.SAName)
 }
 
 // whyNot says why a candidate's outcomes did not explain an error.
