@@ -25,6 +25,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -37,6 +38,9 @@ type Options struct {
 	// DropPasses leaves passing findings out of Output.Findings (they still
 	// decide the chain's links): the CLI without --show-passed.
 	DropPasses bool
+	// Questions are the --can questions, asked of every container whose
+	// credentials are an IAM role (IRSA601-603, containers[].permissions).
+	Questions []policy.Question
 }
 
 // Output is what the engine found: every outcome (passes included; the
@@ -67,6 +71,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	// target order, so the output does not depend on scheduling.
 	perTarget := make([][]record, len(targets))
 	symptoms := make([][]finding.Symptom, len(targets))
+	perms := make([][]*model.PermissionQuestion, len(targets))
 	workers := runtime.GOMAXPROCS(0)
 	if len(targets) < 64 {
 		workers = 1
@@ -75,7 +80,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			ctx := &model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix}
+			ctx := &model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix, Questions: opts.Questions}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(targets) {
@@ -83,6 +88,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 				}
 				perTarget[i] = runTarget(ctx, targets[i], checks, !opts.DropPasses)
 				symptoms[i] = observe(ctx, targets[i], perTarget[i])
+				perms[i] = model.PermissionQuestions(ctx, targets[i])
 			}
 		})
 	}
@@ -104,6 +110,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	for i, t := range targets {
 		ft := chain(s, t, byTarget[t])
 		ft.Symptoms = symptoms[i]
+		addPermissions(&ft, perms[i], opts.Questions)
 		out.Targets = append(out.Targets, ft)
 	}
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
@@ -433,6 +440,11 @@ func stoppedBy(cs []finding.Container, recs []record) {
 			if c := r.f.Subject.Container; c != "" && c != cs[i].Name {
 				continue
 			}
+			if strings.HasPrefix(r.check.ID, "IRSA6") {
+				// Role permissions (6xx) judge what the credentials may
+				// do once obtained, never whether they are.
+				continue
+			}
 			switch cs[i].CredentialSource {
 			case model.SourceContainer:
 				if podIdentityBlockers[r.check.ID] {
@@ -554,4 +566,35 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 func sameObject(a, b finding.Subject) bool {
 	a.Container, b.Container = "", ""
 	return a == b
+}
+
+// addPermissions lists each container's questions and their answers in
+// its containers[] entry (docs/contract.md: targets[].containers[].permissions).
+//
+// A container whose credentials are no IAM role the input names (static
+// keys, a profile, the node's role through IMDS, none) gets each --can
+// question as unknown, saying why, so that a question is never silently
+// left unanswered.
+func addPermissions(ft *finding.Target, qs []*model.PermissionQuestion, asked []policy.Question) {
+	answered := map[string]bool{}
+	for _, q := range qs {
+		answered[q.Container] = true
+		for i := range ft.Containers {
+			if ft.Containers[i].Name == q.Container {
+				ft.Containers[i].Permissions = append(ft.Containers[i].Permissions, q.Permission())
+				break
+			}
+		}
+	}
+	for i := range ft.Containers {
+		c := &ft.Containers[i]
+		if answered[c.Name] {
+			continue
+		}
+		for _, q := range asked {
+			c.Permissions = append(c.Permissions, finding.Permission{Action: q.Action, Resource: q.Resource, Decision: finding.DecisionUnknown,
+				Statements: []finding.StatementRef{}, Asked: model.AskedCan,
+				Reason: fmt.Sprintf("not evaluated: the container's credentials (credentialSource %s) are no IAM role the input names; --can is answered for an IRSA or EKS Pod Identity role", c.CredentialSource)})
+		}
+	}
 }

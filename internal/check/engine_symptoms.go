@@ -46,7 +46,9 @@ func observe(ctx *model.Context, t *model.Target, recs []record) []finding.Sympt
 	}
 	out := make([]finding.Symptom, 0, len(obs))
 	for _, o := range obs {
-		by := explainers(o, func(id string) bool { return len(failing[id]) > 0 })
+		by := explainers(o, func(id string) bool {
+			return len(failing[id]) > 0 && (!model.IsPermissionCheck(id) || model.PermissionExplains(ctx, t, o, id))
+		})
 		for _, id := range by {
 			for _, f := range failing[id] {
 				f.Evidence = append(f.Evidence, finding.Evidence{Source: o.File.Kind, Ref: o.File.Ref, Value: model.ObservedText(o)})

@@ -24,7 +24,8 @@ var irsa501 = &Check{
 	Sees: []*Check{irsa101, irsa102, irsa103, irsa104, irsa105, irsa106, irsa107, irsa108, irsa109, irsa110, irsa111, irsa112,
 		irsa201, irsa202, irsa203, irsa204, irsa205, irsa206, irsa207, irsa208, irsa209, irsa210,
 		irsa301, irsa302, irsa303, irsa304, irsa305, irsa306, irsa311, irsa312, irsa313,
-		irsa401, irsa402, irsa403, irsa404, irsa405, irsa406, irsa407, irsa408, irsa409, irsa410, irsa411},
+		irsa401, irsa402, irsa403, irsa404, irsa405, irsa406, irsa407, irsa408, irsa409, irsa410, irsa411,
+		irsa601, irsa602, irsa603},
 	Applies: func(c *model.Context, t *model.Target) bool { return len(model.ObservationsOf(c, t)) > 0 },
 	Run:     runIRSA501,
 }
@@ -67,7 +68,10 @@ func runIRSA501(c *model.Context, t *model.Target, r *Recorder) {
 		ran := false
 		for _, o := range byContainer[name] {
 			what := fmt.Sprintf("%s (%s) seen %s", o.Title, o.Signature, times(o.Count))
-			if by := explainers(o, failed); len(by) > 0 {
+			failedFor := func(id string) bool {
+				return failed(id) && (!model.IsPermissionCheck(id) || model.PermissionExplains(c, t, o, id))
+			}
+			if by := explainers(o, failedFor); len(by) > 0 {
 				explained = append(explained, what+", explained by "+strings.Join(by, ", "))
 				continue
 			}
@@ -146,7 +150,7 @@ func ownRole(t *model.Target, o *snapshot.Observation) string {
 	if arn[strings.LastIndex(arn, "/")+1:] != role {
 		return ""
 	}
-	return fmt.Sprintf("the error names role %s, the one ServiceAccount %s/%s is annotated with: the pod got its IRSA credentials, and the refusal is about what the role may do (its policies, a permissions boundary, a service control policy), which the IRSA checks do not judge", role, t.Namespace, t.SAName)
+	return fmt.Sprintf("the error names role %s, the one ServiceAccount %s/%s is annotated with: the pod got its IRSA credentials, and the refusal is about what the role may do: IRSA601-603 judge its identity policies and permissions boundary when the input holds them; a service control policy, a resource or session policy is outside the input", role, t.Namespace, t.SAName)
 }
 
 // whyNot says why a candidate's outcomes did not explain an error.

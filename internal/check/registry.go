@@ -49,6 +49,9 @@ var All = withDocs([]*Check{
 	irsa410,
 	irsa411,
 	irsa501,
+	irsa601,
+	irsa602,
+	irsa603,
 })
 
 // withDocs fills each check's Doc and Fix from its page. A missing or

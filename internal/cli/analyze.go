@@ -17,6 +17,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/suppress"
@@ -181,6 +182,8 @@ type diagnosis struct {
 	// ignore holds the rules of --ignore and --ignore-file, expired ones
 	// too: run reports those when it has the clock.
 	ignore []suppress.Rule
+	// questions are the --can questions.
+	questions []policy.Question
 }
 
 func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
@@ -204,7 +207,11 @@ func newDiagnosis(t targetFlags, o outputFlags) (*diagnosis, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &diagnosis{selector: sel, checks: checks, format: format, failOn: failOn, out: o, ignore: ignore}, nil
+	questions, err := o.questions()
+	if err != nil {
+		return nil, err
+	}
+	return &diagnosis{selector: sel, checks: checks, format: format, failOn: failOn, out: o, ignore: ignore, questions: questions}, nil
 }
 
 // ignoreRules parses --ignore and reads --ignore-file.
@@ -267,7 +274,7 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 		return err
 	}
 	now := deps.Now()
-	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed})
+	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed, Questions: d.questions})
 	res := buildResult(deps, snap, out, d.out.ShowPassed)
 	// Before markIncomplete: Apply summarises again.
 	d.suppress(deps, snap, res, now)

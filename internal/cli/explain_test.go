@@ -243,7 +243,7 @@ func TestExplainErrorCapture(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Error.Signature != "denied-pod-role" || len(got.Capture) == 0 || got.Capture[0] != "aws iam list-attached-role-policies --role-name payments-api --output json" {
+	if got.Error.Signature != "denied-pod-role" || len(got.Capture) == 0 || got.Capture[0] != "aws iam get-role --role-name payments-api --output json" {
 		t.Errorf("signature %s, capture %q", got.Error.Signature, got.Capture)
 	}
 	// An SCP deny: no check explains it; candidates is an empty list.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 )
 
@@ -101,6 +103,8 @@ type outputFlags struct {
 	FixDir     string
 	Ignore     []string
 	IgnoreFile string
+	// Can are the --can questions, ACTION[=RESOURCE] (policy.ParseQuestion).
+	Can []string
 }
 
 func (f *outputFlags) register(cmd *cobra.Command) {
@@ -113,6 +117,7 @@ func (f *outputFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.NoColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fl.StringVar(&f.FixDir, "fix-dir", "", "write the fixes' files (corrected trust policies) and fix.sh with their commands into this folder")
 	fl.StringArrayVar(&f.Ignore, "ignore", nil, "report the failures of CHECK (ID or slug) as ignored, everywhere or only about KIND/NS/NAME (KIND/NAME for iamrole, oidcprovider): CHECK[:KIND/NS/NAME] (repeatable)")
+	fl.StringArrayVar(&f.Can, "can", nil, "ask whether each container's IAM role may do ACTION[=RESOURCE], e.g. s3:GetObject=arn:aws:s3:::invoices/* (repeatable; needs the role's policies: list-attached-role-policies, get-policy-version, list-role-policies, get-role-policy)")
 	fl.StringVar(&f.IgnoreFile, "ignore-file", "", "YAML file of suppressions, each with check, reason, and optionally object and expires (docs/contract.md)")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions(failOnValues(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("checks", completeChecks)
@@ -271,4 +276,20 @@ func (d Deps) color(noColor bool) bool {
 		return false
 	}
 	return true
+}
+
+// questions parses --can; a bad value is a usage error with
+// policy.ParseQuestion's one-line message.
+func (f *outputFlags) questions() ([]policy.Question, error) {
+	var out []policy.Question
+	for _, v := range f.Can {
+		q, err := policy.ParseQuestion(v)
+		if err != nil {
+			return nil, usageErr("--can: %v", err)
+		}
+		if !slices.Contains(out, q) {
+			out = append(out, q)
+		}
+	}
+	return out, nil
 }

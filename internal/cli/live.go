@@ -81,6 +81,10 @@ type liveFlags struct {
 	Probe bool
 	// Logs reads the target pods' logs (--logs; logs.go).
 	Logs logFlags
+	// IdentityPolicies reads the roles' identity policies (scan --can;
+	// --logs and --cloudtrail read them too, for the AccessDenied errors
+	// they may observe).
+	IdentityPolicies bool
 }
 
 func (f *liveFlags) register(cmd *cobra.Command) {
@@ -332,6 +336,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 			// eks-auth:AssumeRoleForPodIdentity (IRSA411).
 			NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
 			Progress:            func(string) { prog.call() },
+			// What a --can question or an AccessDenied seen is judged by.
+			IdentityPolicies: lf.IdentityPolicies || lf.CloudTrail.On || lf.Logs.On,
 		})
 		switch {
 		case err != nil && ctx.Err() != nil:

@@ -87,6 +87,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	}
 	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
 	defer cancel()
+	opts.Live.IdentityPolicies = len(opts.Output.Can) > 0
 	live, err := collectLive(ctx, opts.Deps, opts.Live, opts.Targets, "")
 	if err != nil {
 		return err

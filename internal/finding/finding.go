@@ -188,6 +188,50 @@ type Container struct {
 	Name             string `json:"name"`
 	CredentialSource string `json:"credentialSource"`
 	Reason           string `json:"reason"`
+	// Permissions answer, for a container whose credentials are an IAM
+	// role the input knows, each question asked with --can and each
+	// AccessDenied seen for that role (docs/contract.md: an addition to
+	// schemaVersion 1); absent when there is none.
+	Permissions []Permission `json:"permissions,omitempty"`
+}
+
+// Permission decisions (policy.Decision's values).
+const (
+	DecisionAllow        = "allow"
+	DecisionImplicitDeny = "implicit-deny"
+	DecisionExplicitDeny = "explicit-deny"
+	DecisionUnknown      = "unknown"
+)
+
+// Permission is the answer to "may this container's role do ACTION on
+// RESOURCE?" from the role's identity policies and permissions boundary.
+type Permission struct {
+	Action string `json:"action"`
+	// Resource is "" when the question names none.
+	Resource string `json:"resource"`
+	// Decision is allow, implicit-deny, explicit-deny or unknown (the
+	// input lacks the role's policies, or a condition decides).
+	Decision string `json:"decision"`
+	// Statements are the statements that decided (see
+	// policy.PermissionResult), never null.
+	Statements []StatementRef `json:"statements"`
+	Reason     string         `json:"reason"`
+	// Asked is "can" for a --can question, else the source of the
+	// AccessDenied it answers (log, file, cloudtrail).
+	Asked string `json:"asked,omitempty"`
+	// CheckID is the check that fails for it (IRSA601, IRSA602, IRSA603),
+	// "" when none does.
+	CheckID string `json:"checkId,omitempty"`
+	// Role is the ARN of the role that was judged.
+	Role string `json:"role,omitempty"`
+}
+
+// StatementRef names one statement of a policy: its policy (an ARN, or
+// "inline:NAME"), its Sid ("" when it has none) and its 0-based index.
+type StatementRef struct {
+	Policy string `json:"policy"`
+	Sid    string `json:"sid"`
+	Index  int    `json:"index"`
 }
 
 // Target is one diagnosed object and its chain.

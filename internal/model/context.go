@@ -3,6 +3,7 @@ package model
 import (
 	"time"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -15,6 +16,9 @@ type Context struct {
 	Targets []*Target
 	// Index helps checks find related objects.
 	Index *Index
+	// Questions are the --can questions of the run, asked of every
+	// container whose credentials are an IAM role (permissions.go).
+	Questions []policy.Question
 
 	memo map[any]any
 }

@@ -55,6 +55,7 @@ func (m *mdReport) render() {
 		m.para("**Collection " + mdText(inc) + "**: the report covers what was collected by then (see \"Could not collect\").")
 	}
 	m.summary()
+	m.permissions()
 	m.findings()
 	m.notChecked()
 	m.ignored()
@@ -491,4 +492,22 @@ func longestRun(s string, c rune) int {
 		}
 	}
 	return longest
+}
+
+// permissions lists each permission question of each container and its
+// answer, as the text report's Permissions section does.
+func (m *mdReport) permissions() {
+	var lines []string
+	for _, tg := range m.r.Targets {
+		for _, c := range tg.Containers {
+			for _, p := range c.Permissions {
+				lines = append(lines, "- "+mdText(targetName(tg)+" "+permissionLine(c, p, false)))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	m.para("## Permissions")
+	m.para(lines...)
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
@@ -341,6 +342,89 @@ func (t *text) observed() {
 			t.add(fmt.Sprintf("  ... and %d more (-v lists them).", len(lines)-maxObserved))
 			break
 		}
+		t.add(wrapWordsW(strings.Fields(l), "  ", "    ", t.width)...)
+	}
+}
+
+// permissionLine says one permission question of a container and its
+// answer: "app: s3:GetObject on arn:aws:s3:::invoices/* -- denied (no
+// statement allows it) -> IRSA601". Not escaped.
+func permissionLine(c finding.Container, p finding.Permission, ascii bool) string {
+	q := p.Action
+	if p.Resource != "" {
+		q += " on " + p.Resource
+	}
+	switch p.Asked {
+	case "can", "":
+	case "log":
+		q += " (denied in its log)"
+	case "cloudtrail":
+		q += " (denied in CloudTrail)"
+	default:
+		q += " (denied in a pasted error)"
+	}
+	var answer string
+	switch {
+	case p.Decision == finding.DecisionAllow:
+		answer = "allowed" + statementsPhrase(p.Statements)
+		if p.Asked != "can" && p.Asked != "" {
+			answer += ", yet it was denied: the facts and the symptom disagree (an SCP, a resource or session policy, or a stale capture)"
+		}
+	case p.Decision == finding.DecisionExplicitDeny:
+		answer = "denied explicitly" + statementsPhrase(p.Statements)
+	case p.CheckID == "IRSA603":
+		answer = "denied (the permissions boundary does not allow it)"
+	case p.Decision == finding.DecisionImplicitDeny:
+		answer = "denied (no statement allows it)"
+	default:
+		answer = "unknown: " + p.Reason
+	}
+	line := c.Name + ": " + q + " " + pick(ascii, "--", "—") + " " + answer
+	if p.CheckID != "" {
+		line += " " + pick(ascii, "->", "→") + " " + p.CheckID
+	}
+	return line
+}
+
+// statementsPhrase names the statements that decided: ` (Sid "Read" of
+// policy arn:...)`.
+func statementsPhrase(ss []finding.StatementRef) string {
+	var names []string
+	for _, s := range ss {
+		what := "policy " + s.Policy
+		if n, ok := strings.CutPrefix(s.Policy, "inline:"); ok {
+			what = "inline policy " + strconv.Quote(n)
+		}
+		if s.Sid != "" {
+			names = append(names, "Sid "+strconv.Quote(s.Sid)+" of "+what)
+		} else {
+			names = append(names, fmt.Sprintf("Statement[%d] of %s", s.Index, what))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return " by " + strings.Join(names, ", ")
+}
+
+// permissions lists, after the observed errors, each permission question
+// of each container (--can, and each AccessDenied that names the
+// container's role) and its answer.
+func (t *text) permissions() {
+	var lines []string
+	for _, tg := range t.r.Targets {
+		for _, c := range tg.Containers {
+			for _, p := range c.Permissions {
+				lines = append(lines, esc(targetName(tg)+" "+permissionLine(c, p, t.opts.ASCII)))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	t.gap()
+	t.add(t.p.paint(ansiBold, "Permissions:"))
+	for _, l := range lines {
 		t.add(wrapWordsW(strings.Fields(l), "  ", "    ", t.width)...)
 	}
 }

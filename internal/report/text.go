@@ -128,6 +128,7 @@ func (t *text) render() {
 	}
 	t.table()
 	t.observed()
+	t.permissions()
 	groups := Groups(t.r, func(f finding.Finding) bool { return f.Status == finding.StatusFail })
 	for _, g := range groups {
 		t.gap()
