@@ -127,13 +127,13 @@ type observer struct {
 	r      *result
 	source string
 	owner  logOwner
-	byKey  map[[3]string]*snapshot.Observation
+	byKey  map[[4]string]*snapshot.Observation
 	// times are the parsed first and last times, by observation.
 	first, last map[*snapshot.Observation]time.Time
 }
 
 func newObserver(r *result, source string) *observer {
-	o := &observer{r: r, source: source, byKey: map[[3]string]*snapshot.Observation{},
+	o := &observer{r: r, source: source, byKey: map[[4]string]*snapshot.Observation{},
 		first: map[*snapshot.Observation]time.Time{}, last: map[*snapshot.Observation]time.Time{}}
 	o.owner, _ = logOwnerOf(r.ref)
 	return o
@@ -350,7 +350,10 @@ func (o *observer) match(cat *symptom.Catalog, e *entry) bool {
 	if e.pod != "" {
 		owner.pod, owner.container = e.pod, e.cont
 	}
-	key := [3]string{m.Signature.ID, owner.pod, owner.container}
+	// A refusal is a question (its action and resource): two refusals of
+	// one signature in one container are two observations, so that each is
+	// judged (IRSA601-603).
+	key := [4]string{m.Signature.ID, owner.pod, owner.container, m.Fields["action"] + " " + m.Fields["resource"]}
 	ob := o.byKey[key]
 	if ob == nil {
 		ob = &snapshot.Observation{Source: o.source, Namespace: owner.namespace, Pod: owner.pod, Container: owner.container,

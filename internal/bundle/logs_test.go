@@ -3,6 +3,7 @@ package bundle
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -141,4 +142,27 @@ func FuzzLogs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Two refusals of one signature in one container are two questions: each
+// is an observation of its own, counted apart (IRSA601-603 judge each).
+func TestLogsRefusalsApart(t *testing.T) {
+	deny := func(action, resource string) string {
+		return "2026-12-07T00:00:0%dZ operation error S3: GetObject, https response error StatusCode: 403, api error AccessDenied: User: arn:aws:sts::111122223333:assumed-role/payments-s3-reader/botocore-session-1 is not authorized to perform: " +
+			action + " on resource: \"" + resource + "\" because no identity-based policy allows the " + action + " action\n"
+	}
+	s := readStdin(t, fmt.Sprintf(deny("s3:GetObject", "arn:aws:s3:::invoices/a.pdf"), 1)+
+		fmt.Sprintf(deny("kms:Decrypt", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"), 2)+
+		fmt.Sprintf(deny("s3:GetObject", "arn:aws:s3:::invoices/a.pdf"), 3))
+	var got []string
+	for _, o := range s.Observations {
+		got = append(got, fmt.Sprintf("%s %s %s %d %s", o.Signature, o.Fields["action"], o.Fields["resource"], o.Count, o.Last))
+	}
+	want := []string{
+		"denied-pod-role s3:GetObject arn:aws:s3:::invoices/a.pdf 2 2026-12-07T00:00:03Z",
+		"denied-pod-role kms:Decrypt arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab 1 2026-12-07T00:00:02Z",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("observations (-want +got):\n%s", diff)
+	}
 }
