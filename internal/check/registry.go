@@ -49,6 +49,7 @@ var All = withDocs([]*Check{
 	irsa410,
 	irsa411,
 	irsa501,
+	irsa604,
 })
 
 // withDocs fills each check's Doc and Fix from its page. A missing or
