@@ -124,7 +124,9 @@ func judgeChain(c *model.Context, t *model.Target, cr model.ChainedRole, withARN
 	// trust policy that names the role suffices; across accounts, or when
 	// the trust policy trusts the account, the identity policies must allow
 	// it too (IAM User Guide, "Cross-account policy evaluation logic").
-	needIdentity := cross || !named || len(trustDenied) > 0
+	// A refused trust policy within one account is corrected to name the
+	// role, after which it suffices.
+	needIdentity := cross || !named && len(trustDenied) == 0
 	ip := model.IdentityPoliciesOf(c, source.ARN)
 	var idDenied []policy.PermissionResult
 	var idUnknown []string
