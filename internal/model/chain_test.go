@@ -54,3 +54,48 @@ func TestFlagValue(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigChainShapes: which profiles of a mounted AWS config file are a
+// chain from the pod's web identity, and which are not.
+func TestConfigChainShapes(t *testing.T) {
+	irsa := snapshot.AWSProfile{Name: "irsa", WebIdentityTokenFile: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token", RoleARN: "arn:aws:iam::111122223333:role/app"}
+	const data = "arn:aws:iam::444455556666:role/data"
+	tests := []struct {
+		name                 string
+		profiles             []snapshot.AWSProfile
+		profile              string // "" leaves AWS_PROFILE unset
+		wantRole, wantSource string
+	}{
+		{"source_profile with web identity", []snapshot.AWSProfile{irsa, {Name: "data", RoleARN: data, SourceProfile: "irsa"}}, "data", data, irsa.RoleARN},
+		{"the default profile when AWS_PROFILE is unset", []snapshot.AWSProfile{irsa, {Name: "default", RoleARN: data, SourceProfile: "irsa"}}, "", data, irsa.RoleARN},
+		{"the web identity profile itself is no chain", []snapshot.AWSProfile{irsa}, "irsa", "", ""},
+		{"credential_source Environment is not the pod's identity", []snapshot.AWSProfile{{Name: "data", RoleARN: data, CredentialSource: "Environment"}}, "data", "", ""},
+		{"a source profile without web identity", []snapshot.AWSProfile{{Name: "keys"}, {Name: "data", RoleARN: data, SourceProfile: "keys"}}, "data", "", ""},
+		{"a profile the file does not have", []snapshot.AWSProfile{irsa}, "other", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := snapshot.New("offline")
+			s.ConfigMaps = []*snapshot.ConfigMap{{Namespace: "app", Name: "aws", AWSConfigFiles: []snapshot.AWSConfigFile{{Key: "config", Profiles: tt.profiles}}}}
+			env := []snapshot.EnvVar{{Name: "AWS_CONFIG_FILE", Value: "/etc/aws/config"}}
+			if tt.profile != "" {
+				env = append(env, snapshot.EnvVar{Name: "AWS_PROFILE", Value: tt.profile})
+			}
+			spec := &snapshot.PodSpec{
+				Containers: []snapshot.Container{{Name: "app", Env: env, VolumeMounts: []snapshot.VolumeMount{{Name: "cfg", MountPath: "/etc/aws"}}}},
+				Volumes:    []snapshot.Volume{{Name: "cfg", ConfigMap: &snapshot.ConfigMapVolume{Name: "aws"}}},
+			}
+			tg := &Target{Kind: "Pod", Namespace: "app", Name: "app-1", Spec: spec}
+			got := chainedRoles(&Context{Snap: s}, tg)
+			if tt.wantRole == "" {
+				if len(got) != 0 {
+					t.Errorf("chains = %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].RoleARN != tt.wantRole || got[0].SourceRole != tt.wantSource {
+				t.Errorf("chains = %+v, want %s from %s", got, tt.wantRole, tt.wantSource)
+			}
+		})
+	}
+}
