@@ -140,6 +140,16 @@ func flagValue(words []string, flag string) (string, bool) {
 	return val, found
 }
 
+// ChainFrom is the chain of a role the container is asked or seen to
+// assume with its own credentials (`--can sts:AssumeRole=ROLE_ARN`, an
+// observed AccessDenied on sts:AssumeRole): the source is the container's
+// IRSA role or its EKS Pod Identity association's role, as for a flag.
+func ChainFrom(c *Context, t *Target, ct *snapshot.Container, roleARN, via string, evidence Detail) ChainedRole {
+	cr := ChainedRole{Container: ct.Name, RoleARN: roleARN, Via: via, Evidence: evidence}
+	ownSource(c, t, ct, &cr)
+	return cr
+}
+
 // ownSource sets the source of a chain whose caller uses the container's
 // own credentials: web identity (AWS_ROLE_ARN, a literal), else EKS Pod
 // Identity's association role.

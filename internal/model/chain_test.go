@@ -99,3 +99,15 @@ func TestConfigChainShapes(t *testing.T) {
 		})
 	}
 }
+
+// ChainFrom takes the container's own IRSA role as the source.
+func TestChainFrom(t *testing.T) {
+	ct := &snapshot.Container{Name: "app", Env: []snapshot.EnvVar{
+		{Name: "AWS_ROLE_ARN", Value: "arn:aws:iam::111122223333:role/app"},
+		{Name: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}}}
+	tg := &Target{Kind: "Pod", Namespace: "app", Name: "app-1", Spec: &snapshot.PodSpec{Containers: []snapshot.Container{*ct}}}
+	cr := ChainFrom(&Context{Snap: snapshot.New("offline")}, tg, ct, "arn:aws:iam::444455556666:role/data", "--can sts:AssumeRole", nil)
+	if cr.SourceRole != "arn:aws:iam::111122223333:role/app" || cr.SourceWhy != "" || cr.PodIdentity {
+		t.Errorf("ChainFrom = %+v, want the IRSA role as source", cr)
+	}
+}
