@@ -58,6 +58,7 @@ fuzz:
 	$(GO) test ./internal/policy -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzYAMLAliasSize -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzFoldKey -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzParseAWSConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli -run '^$$' -fuzz FuzzFixScript -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzLogs -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzLookupEvents -fuzztime $(FUZZTIME)

@@ -57,6 +57,7 @@ var kubeKinds = map[string][]string{
 	"Job":                          {"batch"},
 	"CronJob":                      {"batch"},
 	"Node":                         {""}, // node.go
+	"ConfigMap":                    {""}, // configmap.go: AWS config files only
 }
 
 // used reports whether kind (of apiVersion, "" when unknown) is kept.
@@ -108,8 +109,11 @@ var itemOpts = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.All
 
 // decodeKube decodes one object whose kind is known to be used.
 func decodeKube(raw []byte, kind, apiVersion string, src snapshot.Source) item {
-	if kind == "Node" {
+	switch kind {
+	case "Node":
 		return decodeNode(raw, apiVersion, src)
+	case "ConfigMap":
+		return decodeConfigMap(raw, apiVersion, src)
 	}
 	var o kubeObject
 	if err := json.Unmarshal(raw, &o, itemOpts); err != nil {
@@ -367,6 +371,8 @@ func (r *result) addKube(items []item, offsets func(i int) int64, src *jsonSrc, 
 			r.workloads = append(r.workloads, o)
 		case *snapshot.Node:
 			r.nodes = append(r.nodes, o)
+		case *snapshot.ConfigMap:
+			r.configMaps = append(r.configMaps, o)
 		}
 		if list && (it.namespace != "" || isClusterScoped(it.kind)) {
 			if namespaces[it.kind] == nil {

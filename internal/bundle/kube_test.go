@@ -167,6 +167,9 @@ func TestReadKube(t *testing.T) {
 			want: want(func(s *snapshot.Snapshot) {
 				s.Pods = []*snapshot.Pod{{ObjectMeta: snapshot.ObjectMeta{Name: "p", Namespace: "a"}, Source: stdinSrc}}
 				s.ServiceAccounts["a/default"] = sa("a", "default", nil)
+				// A ConfigMap without an AWS config file is recognised and
+				// keeps its name only: not the key k, not the value v.
+				s.ConfigMaps = []*snapshot.ConfigMap{{Namespace: "a", Name: "cm", Source: stdinSrc}}
 				s.Listings = []snapshot.Listing{
 					{Kind: snapshot.KindPod, Namespace: "a", Source: stdinSrc},
 					{Kind: snapshot.KindServiceAccount, Namespace: "a", Source: stdinSrc},
@@ -234,9 +237,9 @@ func TestReadKube(t *testing.T) {
 		},
 		{
 			name:  "a list of kinds irsa-doctor does not use is not recognised",
-			input: `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm"}}]}`,
+			input: `{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc"}}]}`,
 			want: want(func(s *snapshot.Snapshot) {
-				s.Files = file("", "-:1:1: a kubectl List of ConfigMap objects, which irsa-doctor does not use")
+				s.Files = file("", "-:1:1: a kubectl List of Service objects, which irsa-doctor does not use")
 			}),
 		},
 		{

@@ -48,12 +48,19 @@ var KeptEnv = []string{
 	"AWS_WEB_IDENTITY_TOKEN_FILE",
 }
 
+// KeptFlags are the command-line flags whose values Redact keeps in args
+// and command: documented flags that name a role the program assumes with
+// the container's credentials (IRSA604, model.chainFlags), whose value is
+// a role ARN, not a secret. Both "--flag=VALUE" and "--flag VALUE" are
+// kept; every other argument is redacted.
+var KeptFlags = []string{"--aws-assume-role"}
+
 // Redactions say what Redact takes out, as the dump manifest's "redacted"
 // lists it.
 var Redactions = []string{
 	"env values: every literal value but those of " + strings.Join(KeptEnv, ", ") +
 		" (the AWS SDK settings the checks read) is replaced by " + RedactedValue + "; names, empty values and valueFrom references are kept",
-	"command arguments: a container's args, and its command and its probes' and lifecycle hooks' exec commands but the program (the first word)",
+	"command arguments: a container's args, and its command and its probes' and lifecycle hooks' exec commands but the program (the first word) and the values of " + strings.Join(KeptFlags, ", ") + " (a role ARN the program assumes)",
 	"HTTP header values of probes and lifecycle hooks",
 	"the annotation " + AnnotationLastApplied + ", on every object",
 	"container logs (--logs): only the entries the symptom catalogue matches and 2 lines around them (FilterLog), with JWTs, access key IDs and 40-character secret keys redacted",
@@ -133,6 +140,9 @@ func redactStrings(list any, from int) bool {
 	}
 	changed := false
 	for i := from; i < len(items); i++ {
+		if keptFlag(items, i) {
+			continue
+		}
 		if s, ok := items[i].(string); ok && s != "" && s != RedactedValue {
 			items[i] = RedactedValue
 			changed = true
@@ -169,4 +179,20 @@ func RedactCapture(data []byte) []byte {
 		return data
 	}
 	return append(out, '\n')
+}
+
+// keptFlag reports whether items[i] is a flag of KeptFlags, its
+// "--flag=VALUE" form, or the value after a bare "--flag".
+func keptFlag(items []any, i int) bool {
+	word, _ := items[i].(string)
+	prev := ""
+	if i > 0 {
+		prev, _ = items[i-1].(string)
+	}
+	for _, f := range KeptFlags {
+		if word == f || strings.HasPrefix(word, f+"=") || prev == f {
+			return true
+		}
+	}
+	return false
 }

@@ -173,3 +173,24 @@ func TestWriteDumpRedacts(t *testing.T) {
 		t.Errorf("first env var read back as %+v", e)
 	}
 }
+
+// The value of a documented role-assuming flag is a role ARN, kept in both
+// forms; every other argument, the external ID's included, is redacted.
+func TestRedactKeepsAssumeRoleFlag(t *testing.T) {
+	var got any
+	if err := json.Unmarshal([]byte(`{"kind": "Pod", "spec": {"containers": [{"name": "external-dns",
+	  "command": ["/bin/external-dns", "--password=hunter2"],
+	  "args": ["--provider=aws", "--aws-assume-role=arn:aws:iam::444455556666:role/dns", "--aws-assume-role-external-id=zone-4711",
+	           "--aws-assume-role", "arn:aws:iam::444455556666:role/dns2", "--token", "s3cr3t"]}]}}`), &got); err != nil {
+		t.Fatal(err)
+	}
+	Redact(got)
+	c := got.(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	want := []any{RedactedValue, "--aws-assume-role=arn:aws:iam::444455556666:role/dns", RedactedValue, "--aws-assume-role", "arn:aws:iam::444455556666:role/dns2", RedactedValue, RedactedValue}
+	if diff := cmp.Diff(want, c["args"]); diff != "" {
+		t.Errorf("args (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]any{"/bin/external-dns", RedactedValue}, c["command"]); diff != "" {
+		t.Errorf("command (-want +got):\n%s", diff)
+	}
+}

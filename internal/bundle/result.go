@@ -44,6 +44,7 @@ type result struct {
 	providerLists []snapshot.ProviderList // Account "" for an empty list
 	podIdentities []*snapshot.PodIdentityAssociation
 	nodes         []*snapshot.Node        // node.go
+	configMaps    []*snapshot.ConfigMap   // configmap.go
 	instances     []*snapshot.EC2Instance // node.go
 	listings      []snapshot.Listing
 	notFounds     []snapshot.NotFound
@@ -127,6 +128,7 @@ type merger struct {
 	listings     map[string]bool
 	gaps         map[snapshot.Gap]bool
 	nodes        map[string]bool // by name
+	configMaps   map[string]bool // by namespace/name
 	instances    map[string]bool // by instance ID
 	probes       map[[2]string]bool
 	dryRuns      map[[3]string]bool
@@ -141,7 +143,7 @@ func newMerger(s *snapshot.Snapshot) *merger {
 	return &merger{s: s, pods: map[string]keptAt{}, workloads: map[string]keptAt{}, webhooks: map[string]keptAt{},
 		sas: map[string]*result{}, roles: map[string]*result{}, contents: map[string]string{}, conflicts: map[string]*conflict{},
 		clusters: map[string]keptAt{}, namespaces: map[string]*result{}, listings: map[string]bool{}, gaps: map[snapshot.Gap]bool{},
-		nodes: map[string]bool{}, instances: map[string]bool{}, probes: map[[2]string]bool{},
+		nodes: map[string]bool{}, configMaps: map[string]bool{}, instances: map[string]bool{}, probes: map[[2]string]bool{},
 		dryRuns: map[[3]string]bool{}, issuers: map[string]bool{}, tokens: map[string]bool{},
 		assocs: map[string]*snapshot.PodIdentityAssociation{}}
 }
@@ -324,6 +326,11 @@ func (m *merger) add(r *result) {
 	}
 	m.addOIDC(r)
 	m.addNodes(r)
+	for _, cm := range r.configMaps {
+		if firstOf(m.configMaps, snapshot.Key(cm.Namespace, cm.Name)) {
+			m.s.ConfigMaps = append(m.s.ConfigMaps, cm)
+		}
+	}
 	m.addProbe(r)
 }
 

@@ -451,6 +451,11 @@ func stoppedBy(cs []finding.Container, recs []record) {
 					ids = append(ids, r.check.ID)
 				}
 			case model.SourceWebIdentity:
+				if permissionFamily(r.check.ID) {
+					// IRSA6xx judge what the credentials may do (a
+					// chained role included), not whether STS gives them.
+					continue
+				}
 				if r.link == finding.LinkIAMRole || r.link == finding.LinkOIDCProvider || r.link == finding.LinkIssuer {
 					ids = append(ids, r.check.ID)
 				}
@@ -463,6 +468,11 @@ func stoppedBy(cs []finding.Container, recs []record) {
 		}
 	}
 }
+
+// permissionFamily reports a check of the 6xx family, role permissions
+// (docs/contract.md check families): its failure leaves the container's
+// credentials working.
+func permissionFamily(id string) bool { return strings.HasPrefix(id, "IRSA6") }
 
 // stoppedPhrase introduces the failing checks in a container's reason.
 var stoppedPhrase = map[string]string{

@@ -119,11 +119,16 @@ type SecurityContext struct {
 // Container is the subset of core/v1 Container (and EphemeralContainer) the
 // checks read.
 type Container struct {
-	Name            string           `json:"name"`
-	Image           string           `json:"image,omitempty"`
-	Env             []EnvVar         `json:"env,omitempty"`
-	EnvFrom         []EnvFromSource  `json:"envFrom,omitempty"`
-	VolumeMounts    []VolumeMount    `json:"volumeMounts,omitempty"`
+	Name         string          `json:"name"`
+	Image        string          `json:"image,omitempty"`
+	Env          []EnvVar        `json:"env,omitempty"`
+	EnvFrom      []EnvFromSource `json:"envFrom,omitempty"`
+	VolumeMounts []VolumeMount   `json:"volumeMounts,omitempty"`
+	// Command and Args are read for the documented flags that make a
+	// program assume a role (IRSA604); a live capture redacts all but
+	// those (bundle.Redact).
+	Command         []string         `json:"command,omitempty"`
+	Args            []string         `json:"args,omitempty"`
 	SecurityContext *SecurityContext `json:"securityContext,omitempty"`
 	// RestartPolicy "Always" on an init container makes it a native sidecar.
 	RestartPolicy string `json:"restartPolicy,omitempty"`
@@ -190,6 +195,22 @@ type Volume struct {
 	Name      string           `json:"name"`
 	Projected *ProjectedVolume `json:"projected,omitempty"`
 	Secret    *SecretVolume    `json:"secret,omitempty"`
+	ConfigMap *ConfigMapVolume `json:"configMap,omitempty"`
+}
+
+// ConfigMapVolume is core/v1 ConfigMapVolumeSource without its modes.
+type ConfigMapVolume struct {
+	Name string `json:"name"`
+	// Items, when set, project only these keys, each to its path; without
+	// them every key is a file named after it.
+	Items    []KeyToPath `json:"items,omitempty"`
+	Optional *bool       `json:"optional,omitempty"`
+}
+
+// KeyToPath is core/v1 KeyToPath without its mode.
+type KeyToPath struct {
+	Key  string `json:"key"`
+	Path string `json:"path"`
 }
 
 // SecretVolume is the subset of a secret volume the checks read (its name

@@ -118,6 +118,10 @@ type Snapshot struct {
 	// input holds, of any cluster (PodIdentityAssociation.ClusterName).
 	PodIdentityAssociations []*PodIdentityAssociation `json:"podIdentityAssociations,omitempty"`
 
+	// ConfigMaps are kept only for the AWS config files they hold
+	// (awsconfig.go).
+	ConfigMaps []*ConfigMap `json:"configMaps,omitempty"`
+
 	// Nodes and the EC2 instances behind them (node.go).
 	Nodes     []*Node        `json:"nodes,omitempty"`
 	Instances []*EC2Instance `json:"ec2Instances,omitempty"`
@@ -210,6 +214,8 @@ func (s *Snapshot) Has(k Kind) bool {
 		return len(s.Instances) > 0
 	case KindPodIdentity:
 		return len(s.PodIdentityAssociations) > 0 || s.listed(k)
+	case KindConfigMap:
+		return len(s.ConfigMaps) > 0
 	}
 	return false
 }

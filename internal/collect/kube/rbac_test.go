@@ -129,8 +129,17 @@ func TestRBACMatchesCollector(t *testing.T) {
 	if diff := cmp.Diff([]string{"get /pods/log"}, grants(logs.Rules)); diff != "" {
 		t.Errorf("%s grants (-want +got):\n%s", LogsRole, diff)
 	}
-	if len(roles) != 3 {
-		t.Errorf("%s holds %d ClusterRoles, want the reader, the probe and the logs", RBACFile, len(roles))
+	configMaps, ok := roles["irsa-doctor-configmaps"]
+	if !ok {
+		t.Fatalf("%s has no ClusterRole irsa-doctor-configmaps", RBACFile)
+	}
+	// IRSA604: get (never list) of the ConfigMaps a container mounts as
+	// its AWS config file (issue 13, item 3).
+	if diff := cmp.Diff([]string{"get /configmaps"}, grants(configMaps.Rules)); diff != "" {
+		t.Errorf("irsa-doctor-configmaps grants (-want +got):\n%s", diff)
+	}
+	if len(roles) != 4 {
+		t.Errorf("%s holds %d ClusterRoles, want the reader, the probe, the logs and the configmaps", RBACFile, len(roles))
 	}
 	var bound []string
 	for _, b := range bindings {
@@ -147,7 +156,7 @@ func TestRBACMatchesCollector(t *testing.T) {
 		bound = append(bound, b.RoleRef.Name)
 	}
 	sort.Strings(bound)
-	if diff := cmp.Diff([]string{"irsa-doctor-logs", "irsa-doctor-probe", "irsa-doctor-reader"}, bound); diff != "" {
+	if diff := cmp.Diff([]string{"irsa-doctor-configmaps", "irsa-doctor-logs", "irsa-doctor-probe", "irsa-doctor-reader"}, bound); diff != "" {
 		t.Errorf("bound roles (-want +got):\n%s", diff)
 	}
 }
