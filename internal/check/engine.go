@@ -602,6 +602,9 @@ func addPermissions(ft *finding.Target, qs []*model.PermissionQuestion, asked []
 			continue
 		}
 		for _, q := range asked {
+			if model.IsChainQuestion(q) {
+				continue // IRSA604 answers it, as a finding
+			}
 			c.Permissions = append(c.Permissions, finding.Permission{Action: q.Action, Resource: q.Resource, Decision: finding.DecisionUnknown,
 				Statements: []finding.StatementRef{}, Asked: model.AskedCan,
 				Reason: fmt.Sprintf("not evaluated: the container's credentials (credentialSource %s) are no IAM role the input names; --can is answered for an IRSA or EKS Pod Identity role", c.CredentialSource)})

@@ -25,7 +25,7 @@ var irsa501 = &Check{
 		irsa201, irsa202, irsa203, irsa204, irsa205, irsa206, irsa207, irsa208, irsa209, irsa210,
 		irsa301, irsa302, irsa303, irsa304, irsa305, irsa306, irsa311, irsa312, irsa313,
 		irsa401, irsa402, irsa403, irsa404, irsa405, irsa406, irsa407, irsa408, irsa409, irsa410, irsa411,
-		irsa601, irsa602, irsa603},
+		irsa601, irsa602, irsa603, irsa604},
 	Applies: func(c *model.Context, t *model.Target) bool { return len(model.ObservationsOf(c, t)) > 0 },
 	Run:     runIRSA501,
 }

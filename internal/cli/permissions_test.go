@@ -305,3 +305,48 @@ func TestCanWithoutRole(t *testing.T) {
 	}
 	t.Fatal("no Pod target")
 }
+
+// TestCanAssumeRole: --can sts:AssumeRole=ROLE_ARN asks for a chained role:
+// IRSA604 answers it (the chained role's trust and the source role's
+// permission), as a finding on the container (its pod folded into its
+// Deployment's), not as a permissions[] entry of IRSA601-603.
+func TestCanAssumeRole(t *testing.T) {
+	const scenario = "../check/testdata/scenarios/irsa604-observed-assume-role-denied"
+	const chained = "arn:aws:iam::444455556666:role/route53-external-dns"
+	dir := t.TempDir()
+	for _, name := range []string{"caller-identity.json", "chained-role.json", "deployments.json", "describe-cluster.json", "pods.json", "serviceaccounts.json", "source-role.json"} {
+		b, err := os.ReadFile(filepath.Join(scenario, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Without the question (and without the log) nothing asks for it.
+	if r := runCLI(t, "", "analyze", "-o", "json", dir); strings.Contains(r.stdout, "IRSA604") {
+		t.Fatalf("IRSA604 without --can:\n%s", r.stdout)
+	}
+	r := runCLI(t, "", "analyze", "-o", "json", "--checks", "IRSA604,IRSA601", dir, "--can", "sts:AssumeRole="+chained)
+	if r.code != ExitFindings {
+		t.Fatalf("exit %d, want %d: %s", r.code, ExitFindings, r.stderr)
+	}
+	res := decode(t, r.stdout)
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.CheckID+" "+string(f.Status)+" "+f.Subject.Kind+" "+f.Subject.ARN+": "+f.Message[:strings.Index(f.Message, " with the")])
+	}
+	want := []string{
+		"IRSA604 fail Deployment : container external-dns assumes role route53-external-dns (--can sts:AssumeRole=" + chained + ")",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("findings (-want +got):\n%s", d)
+	}
+	for _, tg := range res.Targets {
+		for _, c := range tg.Containers {
+			if len(c.Permissions) != 0 {
+				t.Errorf("%s %s: permissions %+v, want none (IRSA604 answers)", tg.Name, c.Name, c.Permissions)
+			}
+		}
+	}
+}

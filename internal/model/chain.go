@@ -5,7 +5,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/arn"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -99,6 +101,70 @@ func chainedRoles(c *Context, t *Target) []ChainedRole {
 			out = append(out, cr)
 		}
 		out = append(out, flagChains(c, t, ct)...)
+	}
+	return append(out, askedChains(c, t)...)
+}
+
+// SignatureDeniedChain is the catalogue's AccessDenied on sts:AssumeRole
+// from the pod's role to another role.
+const SignatureDeniedChain = "denied-chained-assume-role"
+
+// IsChainQuestion reports a --can question that asks for a chained role:
+// sts:AssumeRole on one role ARN. IRSA604 answers it (both sides: the
+// chained role's trust and the source role's permission), not IRSA601-603.
+func IsChainQuestion(q policy.Question) bool {
+	if !strings.EqualFold(q.Action, "sts:AssumeRole") {
+		return false
+	}
+	_, err := arn.ParseRole(q.Resource)
+	return err == nil
+}
+
+// askedChains are the chains asked with `--can sts:AssumeRole=ROLE_ARN`,
+// and those an AccessDenied on sts:AssumeRole shows, whose line names the
+// container's own role: each of a container whose credentials are a role
+// the input names.
+func askedChains(c *Context, t *Target) []ChainedRole {
+	var asked []policy.Question
+	for _, q := range c.Questions {
+		if IsChainQuestion(q) {
+			asked = append(asked, q)
+		}
+	}
+	var seen []*snapshot.Observation
+	for _, o := range ObservationsOf(c, t) {
+		if o.Signature == SignatureDeniedChain {
+			seen = append(seen, o)
+		}
+	}
+	if len(asked) == 0 && len(seen) == 0 {
+		return nil
+	}
+	var out []ChainedRole
+	for _, ch := range CredentialChains(c.Snap, t) {
+		own, ok := roleOfContainer(c, t, ch)
+		ct := containerNamed(t.Spec, ch.Name)
+		if !ok || ct == nil {
+			continue
+		}
+		done := map[string]bool{}
+		for _, o := range seen {
+			target := strings.TrimSpace(o.Fields["resource"])
+			if (o.Container != "" && o.Container != ch.Name) || !NamesRole(o, own.role) || target == "" || done[target] {
+				continue
+			}
+			done[target] = true
+			// The engine adds the observed line as evidence to the
+			// finding that explains it (check/engine_symptoms.go).
+			out = append(out, ChainFrom(c, t, ct, target, "an AccessDenied "+observedWhere(o), nil))
+		}
+		for _, q := range asked {
+			if done[q.Resource] {
+				continue
+			}
+			done[q.Resource] = true
+			out = append(out, ChainFrom(c, t, ct, q.Resource, "--can sts:AssumeRole="+q.Resource, nil))
+		}
 	}
 	return out
 }
@@ -299,4 +365,28 @@ func configMapFile(spec *snapshot.PodSpec, ct *snapshot.Container, file string) 
 		}
 	}
 	return "", "", false
+}
+
+// containerNamed is the container (or init container) called name, or nil.
+func containerNamed(s *snapshot.PodSpec, name string) *snapshot.Container {
+	if s == nil {
+		return nil
+	}
+	for _, ct := range AllContainers(s) {
+		if ct.Name == name {
+			return ct
+		}
+	}
+	return nil
+}
+
+// observedWhere says where an observation was seen, for messages.
+func observedWhere(o *snapshot.Observation) string {
+	switch o.Source {
+	case snapshot.ObservedInLog:
+		return "in its log"
+	case snapshot.ObservedInCloudTrail:
+		return "in CloudTrail"
+	}
+	return "in the pasted error text"
 }

@@ -243,6 +243,9 @@ func permissionQuestions(c *Context, t *Target) []*PermissionQuestion {
 			add(observedQuestion(o))
 		}
 		for _, q := range c.Questions {
+			if IsChainQuestion(q) {
+				continue // IRSA604 (chain.go)
+			}
 			add(&PermissionQuestion{Question: q, Asked: AskedCan})
 		}
 	}

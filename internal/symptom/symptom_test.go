@@ -252,7 +252,7 @@ func TestSymptomAccessDeniedRouting(t *testing.T) {
 			"An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:sts::123456789012:assumed-role/payments-api/s is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/reader",
 			"denied-chained-assume-role",
 			map[string]string{"code": "AccessDenied", "account": "123456789012", "role": "payments-api", "session": "s", "action": "sts:AssumeRole", "resource": "arn:aws:iam::210987654321:role/reader", "role_arn": "arn:aws:iam::210987654321:role/reader"},
-			""},
+			"IRSA604"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ms := c.Match(tc.text)
