@@ -52,6 +52,7 @@ var All = withDocs([]*Check{
 	irsa601,
 	irsa602,
 	irsa603,
+	irsa605,
 })
 
 // withDocs fills each check's Doc and Fix from its page. A missing or
