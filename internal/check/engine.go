@@ -582,7 +582,7 @@ func addPermissions(s *snapshot.Snapshot, ft *finding.Target, qs []*model.Permis
 		for i := range ft.Containers {
 			if ft.Containers[i].Name == q.Container {
 				p := q.Permission()
-				if sim := s.SimulationFor(q.Role.ARN, q.Question.Action, q.Question.Resource); sim != nil {
+				if sim := s.SimulationFor(q.Role.ARN, q.Question.Action, q.Question.Resource); sim != nil && sim.Reason == "" {
 					p.Simulated = sim.Decision
 				}
 				ft.Containers[i].Permissions = append(ft.Containers[i].Permissions, p)

@@ -2,9 +2,12 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -103,4 +106,32 @@ func simulationEvidence(c *Context, q *PermissionQuestion, sim *snapshot.Simulat
 		ds = append(ds, Ev(q.RoleSource, fmt.Sprintf("irsa-doctor's %s for %s: %s", q.Decision(), q.Describe(), q.Result.Reason)))
 	}
 	return ds
+}
+
+// SimulationQuestions are the questions `scan --simulate` asks IAM's
+// policy simulator: the permission questions of every target's containers
+// (PermissionQuestions: the --can questions and the AccessDenied seen that
+// name the container's role), grouped by role ARN, roles in order of first
+// appearance, each question once per role. A question whose action is not
+// SERVICE:ACTION or whose resource is not an ARN is not asked.
+func SimulationQuestions(s *snapshot.Snapshot, sel Selector, questions []policy.Question, now time.Time) (roles []string, byRole map[string][]policy.Question) {
+	ix := NewIndex(s)
+	targets := Targets(s, sel, ix)
+	c := &Context{Snap: s, Now: now, Targets: targets, Index: ix, Questions: questions}
+	byRole = map[string][]policy.Question{}
+	for _, t := range targets {
+		for _, q := range PermissionQuestions(c, t) {
+			if q.BadAction != "" || q.BadResource != "" {
+				continue
+			}
+			role := q.Role.ARN
+			if _, ok := byRole[role]; !ok {
+				roles = append(roles, role)
+			}
+			if !slices.Contains(byRole[role], q.Question) {
+				byRole[role] = append(byRole[role], q.Question)
+			}
+		}
+	}
+	return roles, byRole
 }
