@@ -110,7 +110,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	for i, t := range targets {
 		ft := chain(s, t, byTarget[t])
 		ft.Symptoms = symptoms[i]
-		addPermissions(&ft, perms[i], opts.Questions)
+		addPermissions(s, &ft, perms[i], opts.Questions)
 		out.Targets = append(out.Targets, ft)
 	}
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
@@ -585,13 +585,17 @@ func sameObject(a, b finding.Subject) bool {
 // keys, a profile, the node's role through IMDS, none) gets each --can
 // question as unknown, saying why, so that a question is never silently
 // left unanswered.
-func addPermissions(ft *finding.Target, qs []*model.PermissionQuestion, asked []policy.Question) {
+func addPermissions(s *snapshot.Snapshot, ft *finding.Target, qs []*model.PermissionQuestion, asked []policy.Question) {
 	answered := map[string]bool{}
 	for _, q := range qs {
 		answered[q.Container] = true
 		for i := range ft.Containers {
 			if ft.Containers[i].Name == q.Container {
-				ft.Containers[i].Permissions = append(ft.Containers[i].Permissions, q.Permission())
+				p := q.Permission()
+				if sim := s.SimulationFor(q.Role.ARN, q.Question.Action, q.Question.Resource); sim != nil && sim.Reason == "" {
+					p.Simulated = sim.Decision
+				}
+				ft.Containers[i].Permissions = append(ft.Containers[i].Permissions, p)
 				break
 			}
 		}

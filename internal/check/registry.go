@@ -53,6 +53,7 @@ var All = withDocs([]*Check{
 	irsa602,
 	irsa603,
 	irsa604,
+	irsa605,
 })
 
 // withDocs fills each check's Doc and Fix from its page. A missing or

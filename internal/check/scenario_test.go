@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -209,7 +210,7 @@ func runFolder(t testing.TB, dir, flags string, checks []*Check) []finding.Findi
 			t.Fatal(err)
 		}
 		for _, e := range entries {
-			if e.Name() != "want.txt" {
+			if e.Name() != "want.txt" && e.Name() != simulationsFile {
 				inputs = append(inputs, filepath.Join(dir, e.Name()))
 			}
 		}
@@ -217,6 +218,7 @@ func runFolder(t testing.TB, dir, flags string, checks []*Check) []finding.Findi
 		if err != nil {
 			t.Fatalf("read bundle: %v", err)
 		}
+		snap.Simulations = readSimulations(t, dir)
 		for _, f := range snap.Files {
 			if f.Error != "" || f.RecognisedAs == "" {
 				t.Fatalf("scenario file %s not usable: recognised as %q, error %q", f.Path, f.RecognisedAs, f.Error)
@@ -225,6 +227,27 @@ func runFolder(t testing.TB, dir, flags string, checks []*Check) []finding.Findi
 		v, _ = folderSnapshots.LoadOrStore(dir, snap)
 	}
 	return Run(v.(*snapshot.Snapshot), Options{Checks: checks, Selector: parseFlags(t, flags), Now: ScenarioNow}).Findings
+}
+
+// simulationsFile holds a folder's snapshot.Simulations as JSON: the
+// facts only `scan --simulate` adds (no bundle holds them), put in the
+// snapshot by the harness, not by the bundle reader.
+const simulationsFile = "simulations.json"
+
+func readSimulations(t testing.TB, dir string) []*snapshot.Simulation {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, simulationsFile))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*snapshot.Simulation
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%s: %v", simulationsFile, err)
+	}
+	return out
 }
 
 // ScenarioFindings runs every check on one scenario folder and returns

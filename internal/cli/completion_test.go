@@ -67,6 +67,7 @@ func TestCompletion(t *testing.T) {
 			"stringequals-wildcard\tA * or ? under StringEquals is compared literally",
 			"sdk-too-old\tA well-known AWS image carries an SDK too old for IRSA or EKS Pod Identity",
 			"sts-endpoint-unreachable\tThe SDK calls the global STS endpoint where it cannot be reached",
+			"simulation-contradicts-model\tIAM's policy simulator contradicts irsa-doctor's evaluation of the role's policies",
 			"sdk-versions\tMinimum AWS SDK versions for IRSA and EKS Pod Identity",
 			noFile}},
 		{"explain takes one argument", []string{"explain", "IRSA101", ""}, []string{noFile}},

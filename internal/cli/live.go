@@ -126,6 +126,13 @@ type liveResult struct {
 	// incomplete says why the collection stopped before it read every
 	// fact ("incomplete: timed out after 5m"); "" when it finished.
 	incomplete string
+	// awsCfg and roleCfgs are the AWS configurations the collection used
+	// (the caller's, and --role-profile's by account), for scan
+	// --simulate; awsOK is false when no AWS fact could be read.
+	awsCfg   aws.Config
+	roleCfgs map[string]aws.Config
+	awsOK    bool
+	account  string
 }
 
 // incompleteGap is the gap that records a live collection cut short: what
@@ -277,9 +284,10 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 
 	var (
-		awsCfg aws.Config
-		ares   awscollect.Result
-		ores   oidc.Result
+		awsCfg   aws.Config
+		roleCfgs map[string]aws.Config
+		ares     awscollect.Result
+		ores     oidc.Result
 	)
 	if incomplete == "" {
 		// The roles the targets name: every ServiceAccount's annotation in the
@@ -308,7 +316,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		if err != nil {
 			return nil, fmt.Errorf("AWS configuration: %w (pass --profile and --region, or set AWS credentials)", err)
 		}
-		roleCfgs := map[string]aws.Config{}
+		roleCfgs = map[string]aws.Config{}
 		for acct, prof := range profiles {
 			c, err := deps.Live.AWSConfig(ctx, prof, awsCfg.Region)
 			if err != nil {
@@ -364,7 +372,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		}
 	}
 
-	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS}
+	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS, awsCfg: awsCfg, roleCfgs: roleCfgs, awsOK: ares.Account != "", account: ares.Account}
 	if tf.AllNamespaces {
 		res.namespaces = nil
 	}

@@ -22,6 +22,9 @@ type ScanOptions struct {
 	Live    liveFlags
 	Targets targetFlags
 	Output  outputFlags
+	// Simulate asks IAM's policy simulator the permission questions
+	// (simulate.go).
+	Simulate bool
 }
 
 // NewCmdScan builds `scan`; runF replaces the run function in tests.
@@ -38,11 +41,18 @@ kubeconfig context's). Without -n or -A, the kubeconfig context's namespace is s
 ServiceAccount for its role (AssumeRoleWithWebIdentity, credentials discarded at once) and
 dry-run creates a pod from each workload's template. It needs create on serviceaccounts/token and
 pods (deploy/rbac.yaml's irsa-doctor-probe), is the only action that is not read-only, and never
-prints or keeps tokens or credentials.`,
+prints or keeps tokens or credentials.
+
+--simulate (opt-in, scan only) also asks IAM's policy simulator (iam:SimulatePrincipalPolicy) each
+--can question and each AccessDenied seen that names a target's role, one call per role, and
+reports where it disagrees with irsa-doctor's own evaluation (IRSA605). It needs the optional
+statement IrsaDoctorSimulateOptional of deploy/iam-policy.json (a refusal is a gap); a role of
+another account needs --role-profile. dump has no --simulate: no bundle holds the simulator's answers.`,
 		Example: `  irsa-doctor scan -n payments
   irsa-doctor scan api-7d9f8b6c5-x2k4p -n payments --profile prod
   irsa-doctor scan -A -o json --fail-on warning
-  irsa-doctor scan -n payments --probe`,
+  irsa-doctor scan -n payments --probe
+  irsa-doctor scan api-7d9f8b6c5-x2k4p -n payments --can s3:GetObject=arn:aws:s3:::invoices/a.pdf --simulate`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageErr("scan takes at most one pod NAME; name more with --pod NS/NAME")
@@ -62,6 +72,7 @@ prints or keeps tokens or credentials.`,
 	opts.Targets.register(cmd)
 	opts.Output.register(cmd)
 	opts.Live.register(cmd)
+	cmd.Flags().BoolVar(&opts.Simulate, "simulate", false, simulateHelp)
 	return cmd
 }
 
@@ -112,6 +123,9 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	}
 	if len(diag.selector.Namespaces) == 0 && len(live.namespaces) > 0 {
 		diag.selector.Namespaces = live.namespaces
+	}
+	if opts.Simulate {
+		simulateLive(ctx, live, snap, diag.selector, diag.questions, opts.Deps.Now)
 	}
 	return diag.run(opts.Deps, snap)
 }

@@ -224,6 +224,10 @@ type Permission struct {
 	CheckID string `json:"checkId,omitempty"`
 	// Role is the ARN of the role that was judged.
 	Role string `json:"role,omitempty"`
+	// Simulated is IAM's policy simulator's decision for the same
+	// question (scan --simulate): allow, implicit-deny, explicit-deny or
+	// unknown; omitted when it was not asked (IRSA605 compares the two).
+	Simulated string `json:"simulated,omitempty"`
 }
 
 // StatementRef names one statement of a policy: its policy (an ARN, or

@@ -143,6 +143,9 @@ type Snapshot struct {
 	// produce them.
 	Probes  []*ProbeResult  `json:"probes,omitempty"`
 	DryRuns []*DryRunResult `json:"dryRuns,omitempty"`
+	// Simulations are IAM's policy simulator's answers (simulation.go):
+	// only `scan --simulate` produces them.
+	Simulations []*Simulation `json:"simulations,omitempty"`
 
 	// Observations are the errors seen in logs and pasted error texts
 	// (observation.go).
