@@ -120,14 +120,9 @@ func CorrectChainTrust(doc *Document, denied []Result, a ChainAsk) (TrustPolicyF
 	if a.SessionARN() == "" {
 		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %q is no role ARN", a.SourceRole)
 	}
-	for _, res := range denied {
-		if res.Decision == ExplicitDeny {
-			return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %s denies %s, and a Deny is not edited", res.Deciding.Statement.Name(), res.Request.Action)
-		}
-	}
-	orig, err := parseJSON(doc.JSON)
+	orig, err := editableTrust(doc, denied)
 	if err != nil {
-		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+		return TrustPolicyFix{}, err
 	}
 	tree := orig.clone()
 	var changes []string

@@ -41,14 +41,9 @@ func PodIdentityTrustPolicy() string {
 // An explicit Deny is not edited: it fails, for the caller to name the
 // statement in its remediation.
 func CorrectPodIdentityTrust(doc *Document, denied []Result, ctx map[string][]string) (TrustPolicyFix, error) {
-	for _, res := range denied {
-		if res.Decision == ExplicitDeny {
-			return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %s denies %s, and a Deny is not edited", res.Deciding.Statement.Name(), res.Request.Action)
-		}
-	}
-	orig, err := parseJSON(doc.JSON)
+	orig, err := editableTrust(doc, denied)
 	if err != nil {
-		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
+		return TrustPolicyFix{}, err
 	}
 	tree := orig.clone()
 	var changes []string
@@ -92,4 +87,20 @@ func CorrectPodIdentityTrust(doc *Document, denied []Result, ctx map[string][]st
 		return TrustPolicyFix{}, fmt.Errorf("correct trust policy: %w", err)
 	}
 	return TrustPolicyFix{Content: content, Changes: changes}, nil
+}
+
+// editableTrust is the JSON tree of a trust policy to correct for the
+// denied evaluations: an explicit Deny among them is not edited (an error
+// naming the statement, for the caller's remediation).
+func editableTrust(doc *Document, denied []Result) (*node, error) {
+	for _, res := range denied {
+		if res.Decision == ExplicitDeny {
+			return nil, fmt.Errorf("correct trust policy: %s denies %s, and a Deny is not edited", res.Deciding.Statement.Name(), res.Request.Action)
+		}
+	}
+	tree, err := parseJSON(doc.JSON)
+	if err != nil {
+		return nil, fmt.Errorf("correct trust policy: %w", err)
+	}
+	return tree, nil
 }
