@@ -143,3 +143,58 @@ func merge(into *snapshot.AWSProfile, p snapshot.AWSProfile) {
 	set(&into.ExternalID, p.ExternalID)
 	set(&into.DurationSeconds, p.DurationSeconds)
 }
+
+// KeepAWSConfig reduces a ConfigMap, as `kubectl get configmap NAME -o
+// json` prints it, to what the bundle keeps of it: its namespace and name,
+// and, of each data key whose value parses as an AWS config file, that
+// file rewritten with only the profiles' assume-role settings
+// (ParseAWSConfig). Every other key, value, setting, annotation and label
+// is dropped, and binaryData is never decoded: a live collection passes a
+// ConfigMap through it before it becomes a capture, so that no other
+// ConfigMap data leaves memory. Reading the result gives the same facts
+// as reading raw.
+func KeepAWSConfig(raw []byte) ([]byte, error) {
+	var o configMapObject
+	if err := json.Unmarshal(raw, &o, itemOpts); err != nil {
+		return nil, err
+	}
+	type meta struct {
+		Namespace string `json:"namespace"`
+		Name      string `json:"name"`
+	}
+	out := struct {
+		APIVersion string            `json:"apiVersion"`
+		Kind       string            `json:"kind"`
+		Metadata   meta              `json:"metadata"`
+		Data       map[string]string `json:"data"`
+	}{APIVersion: "v1", Kind: "ConfigMap", Metadata: meta{Namespace: o.Metadata.Namespace, Name: o.Metadata.Name}, Data: map[string]string{}}
+	for k, v := range o.Data {
+		if profiles, ok := ParseAWSConfig(v); ok {
+			out.Data[k] = renderAWSConfig(profiles)
+		}
+	}
+	return json.Marshal(out, json.Deterministic(true))
+}
+
+// renderAWSConfig writes profiles back as an AWS config file that
+// ParseAWSConfig reads as the same profiles.
+func renderAWSConfig(profiles []snapshot.AWSProfile) string {
+	var b strings.Builder
+	for _, p := range profiles {
+		if p.Name == "default" {
+			b.WriteString("[default]\n")
+		} else {
+			b.WriteString("[profile " + p.Name + "]\n")
+		}
+		for _, kv := range [][2]string{
+			{"role_arn", p.RoleARN}, {"source_profile", p.SourceProfile}, {"credential_source", p.CredentialSource},
+			{"web_identity_token_file", p.WebIdentityTokenFile}, {"role_session_name", p.RoleSessionName},
+			{"external_id", p.ExternalID}, {"duration_seconds", p.DurationSeconds},
+		} {
+			if kv[1] != "" {
+				b.WriteString(kv[0] + " = " + kv[1] + "\n")
+			}
+		}
+	}
+	return b.String()
+}

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	json "github.com/go-json-experiment/json"
 	"testing"
 
@@ -122,4 +123,45 @@ func jsonString(s string) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// KeepAWSConfig keeps only what the bundle reads of a ConfigMap: the
+// profiles' assume-role settings of the keys that are AWS config files.
+// The rest (another key, the region, the nested s3 settings, the
+// sso-session, annotations holding the whole object) is gone, and reading
+// the result gives the same profiles.
+func TestKeepAWSConfig(t *testing.T) {
+	raw, err := json.Marshal(map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata":   map[string]any{"namespace": "dns", "name": "aws", "annotations": map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "s3cr3t-annotation"}},
+		"data":       map[string]string{"config": chainedConfig, "token": "s3cr3t-value"},
+		"binaryData": map[string]string{"blob": "czNjcjN0"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := KeepAWSConfig(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gone := range []string{"s3cr3t", "czNjcjN0", "region", "max_concurrent_requests", "sso", "999999999999", "token\""} {
+		if bytes.Contains(kept, []byte(gone)) {
+			t.Errorf("kept %q:\n%s", gone, kept)
+		}
+	}
+	var o configMapObject
+	if err := json.Unmarshal(kept, &o); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ParseAWSConfig(chainedConfig)
+	got, ok := ParseAWSConfig(o.Data["config"])
+	if !ok || len(o.Data) != 1 || o.Metadata.Namespace != "dns" || o.Metadata.Name != "aws" {
+		t.Fatalf("kept %s", kept)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("profiles (-raw +kept):\n%s", d)
+	}
+	if _, err := KeepAWSConfig([]byte("{")); err == nil {
+		t.Error("no error for a broken object")
+	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/oidc"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
@@ -85,6 +86,9 @@ type liveFlags struct {
 	// --logs and --cloudtrail read them too, for the AccessDenied errors
 	// they may observe).
 	IdentityPolicies bool
+	// Questions are scan's --can questions: sts:AssumeRole on a role ARN
+	// makes that role read (chain.go).
+	Questions []policy.Question
 }
 
 func (f *liveFlags) register(cmd *cobra.Command) {
@@ -293,6 +297,18 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		// The roles the targets name: every ServiceAccount's annotation in the
 		// collected scope (a target may be an annotated SA nothing uses), or,
 		// when objects are named, only the roles of their ServiceAccounts.
+		// First, the ConfigMaps the targets mount as AWS config files, and
+		// so the roles they chain to (chain.go).
+		planSel := sel
+		if len(planSel.Namespaces) == 0 && !tf.AllNamespaces {
+			planSel.Namespaces = kopts.Namespaces
+		}
+		cmres, err := readConfigMaps(ctx, cs, kres.Captures, planSel)
+		if err != nil {
+			return nil, fmt.Errorf("read the collected objects: %w", err)
+		}
+		kres.Captures = append(kres.Captures, cmres.Captures...)
+		kres.Gaps = append(kres.Gaps, cmres.Gaps...)
 		ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
 		if err != nil {
 			return nil, fmt.Errorf("read the collected objects: %w", err)
@@ -303,6 +319,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		} else {
 			roles = roleARNs(ksnap, nil)
 		}
+		chained := chainedRoleARNs(ksnap, planSel, lf.Questions, deps.Now())
+		roles = unionSorted(roles, chained)
 
 		profile := lf.Profile
 		if profile == "" {
@@ -345,7 +363,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 			NodeRoleInstanceIDs: ksnap.PodIdentityInstanceIDs(),
 			Progress:            func(string) { prog.call() },
 			// What a --can question or an AccessDenied seen is judged by.
-			IdentityPolicies: lf.IdentityPolicies || lf.CloudTrail.On || lf.Logs.On,
+			// IRSA604 judges a chain by the source role's identity policies.
+			IdentityPolicies: lf.IdentityPolicies || lf.CloudTrail.On || lf.Logs.On || len(chained) > 0,
 		})
 		switch {
 		case err != nil && ctx.Err() != nil:

@@ -90,9 +90,11 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if validate.Namespace == "" && !validate.AllNamespaces {
 		validate.Namespace = "default"
 	}
-	if _, err := newDiagnosis(validate, opts.Output); err != nil {
+	vd, err := newDiagnosis(validate, opts.Output)
+	if err != nil {
 		return err
 	}
+	opts.Live.Questions = vd.questions
 	if err := checkKubeconfig(opts.Deps, opts.Live.Kubeconfig); err != nil {
 		return err
 	}

@@ -325,6 +325,17 @@ func sourceText(p *snapshot.AWSProfile) string {
 	return ""
 }
 
+// AWSConfigMap is the ConfigMap, and its key, that container ct of spec
+// reads as its AWS config file: AWS_CONFIG_FILE, a literal value, names a
+// file of a configMap volume the container mounts. ok is false otherwise.
+func AWSConfigMap(spec *snapshot.PodSpec, ct *snapshot.Container) (cm, key string, ok bool) {
+	file, set := SetEnv(ct, envConfigFile)
+	if !set || file.ValueFrom != nil || spec == nil {
+		return "", "", false
+	}
+	return configMapFile(spec, ct, file.Value)
+}
+
 // configMapFile finds the ConfigMap and key a file path of the container
 // reads, as the kubelet projects a configMap volume: a mount with subPath
 // is the one file at subPath of the volume; otherwise the volume's files
