@@ -142,7 +142,7 @@ func TestE2EChainConfigMap(t *testing.T) {
 	if d := e.main("dump", dir, "--cluster", e2eCluster, "--pod", ns+"/api"); d.code != ExitOK {
 		t.Fatalf("dump: exit %d, stderr %q", d.code, d.stderr)
 	}
-	cm, err := os.ReadFile(filepath.Join(dir, "kube", "configmap-"+ns+"-aws-config.json"))
+	cm, err := os.ReadFile(filepath.Join(dir, "kube", "configmaps", ns, "aws-config.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,9 +36,10 @@ const configMapParallel = 4
 
 var configMapGVK = corev1.SchemeGroupVersion.WithKind("ConfigMap")
 
-// ConfigMapPath is the path of a ConfigMap's capture in a dump.
+// ConfigMapPath is the path of a ConfigMap's capture in a dump: a folder
+// per namespace, so that no two names meet in one file name.
 func ConfigMapPath(ns, name string) string {
-	return "kube/configmap-" + ns + "-" + name + ".json"
+	return "kube/configmaps/" + ns + "/" + name + ".json"
 }
 
 // CollectConfigMaps gets the ConfigMaps named by refs (Namespace and Name;

@@ -26,7 +26,7 @@ func TestCollectConfigMaps(t *testing.T) {
 		{Namespace: "locked", Name: "a"}, {Namespace: "locked", Name: "b"},
 	}
 	res := CollectConfigMaps(context.Background(), cs, refs, bundle.KeepAWSConfig)
-	if len(res.Captures) != 1 || res.Captures[0].Path != "kube/configmap-dns-aws.json" ||
+	if len(res.Captures) != 1 || res.Captures[0].Path != "kube/configmaps/dns/aws.json" ||
 		res.Captures[0].Source != (snapshot.Source{Kind: "kube", Ref: "get configmap aws -n dns"}) {
 		t.Fatalf("captures %+v", res.Captures)
 	}
