@@ -19,7 +19,8 @@ func TestPermissionsSection(t *testing.T) {
 		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/2026/a.pdf", Decision: "explicit-deny", Asked: "log", CheckID: "IRSA602",
 			Statements: []finding.StatementRef{{Policy: "inline:freeze", Index: 2}}},
 		{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-west-2:111122223333:key/k1", Decision: "implicit-deny", Asked: "file", CheckID: "IRSA603"},
-		{Action: "sqs:SendMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601"},
+		{Action: "sqs:SendMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601", Simulated: "implicit-deny"},
+		{Action: "sqs:DeleteMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601", Simulated: "allow"},
 		{Action: "sns:Publish", Decision: "unknown", Asked: "can", Reason: "the input lacks\x1b[31m the role's policies"},
 	}}
 	tg := podTarget("api-1", "s3-reader", links("pass", "pass", "fail:IRSA601", "pass", "pass"), c)
@@ -30,7 +31,8 @@ func TestPermissionsSection(t *testing.T) {
 		"  Pod payments/api-1 app: s3:GetObject on arn:aws:s3:::invoices/* -- allowed by Sid \"Read\" of policy " + policyARN + "\n" +
 		"  Pod payments/api-1 app: s3:GetObject on arn:aws:s3:::invoices/2026/a.pdf (denied in its log) -- denied explicitly by Statement[2] of inline policy \"freeze\" -> IRSA602\n" +
 		"  Pod payments/api-1 app: kms:Decrypt on arn:aws:kms:us-west-2:111122223333:key/k1 (denied in a pasted error) -- denied (the permissions boundary does not allow it) -> IRSA603\n" +
-		"  Pod payments/api-1 app: sqs:SendMessage -- denied (no statement allows it) -> IRSA601\n" +
+		"  Pod payments/api-1 app: sqs:SendMessage -- denied (no statement allows it) -> IRSA601; IAM's policy simulator agrees\n" +
+		"  Pod payments/api-1 app: sqs:DeleteMessage -- denied (no statement allows it) -> IRSA601; IAM's policy simulator says allow -> IRSA605\n" +
 		"  Pod payments/api-1 app: sns:Publish -- unknown: the input lacks\\x1b[31m the role's policies\n"
 	if !strings.Contains(text, want) {
 		t.Errorf("text report lacks\n%s\nin:\n%s", want, text)

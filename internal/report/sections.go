@@ -383,6 +383,13 @@ func permissionLine(c finding.Container, p finding.Permission, ascii bool) strin
 	if p.CheckID != "" {
 		line += " " + pick(ascii, "->", "→") + " " + p.CheckID
 	}
+	switch {
+	case p.Simulated == "":
+	case p.Simulated == p.Decision:
+		line += "; IAM's policy simulator agrees"
+	default:
+		line += "; IAM's policy simulator says " + p.Simulated + " " + pick(ascii, "->", "→") + " IRSA605"
+	}
 	return line
 }
 
