@@ -45,20 +45,7 @@ func (f *cloudTrailFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.On, "cloudtrail", false, cloudTrailHelp)
 	fl.Var(&f.Since, "since", "with --cloudtrail: look this far back, e.g. 30m or 24h (at most 90 days, CloudTrail's event history)")
 	fl.Var(&f.MaxEvents, "cloudtrail-max-events", "with --cloudtrail: examine at most N AssumeRoleWithWebIdentity events per region, then stop and say so")
-	prev := cmd.PreRunE
-	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		if !f.On {
-			for _, name := range []string{"since", "cloudtrail-max-events"} {
-				if c.Flags().Changed(name) {
-					return usageErr("--%s needs --cloudtrail (see '%s --help')", name, c.CommandPath())
-				}
-			}
-		}
-		if prev != nil {
-			return prev(c, args)
-		}
-		return nil
-	}
+	requireFlag(cmd, &f.On, "cloudtrail", "since", "cloudtrail-max-events")
 }
 
 // sinceValue is --since: a duration above 0 and at most maxSince; 0

@@ -293,3 +293,24 @@ func (f *outputFlags) questions() ([]policy.Question, error) {
 	}
 	return out, nil
 }
+
+// requireFlag makes each of dependents a usage error unless the boolean
+// flag named on (whose value *set holds) is given too: `--since` means
+// nothing without `--cloudtrail`, and silently ignoring it would hide a
+// mistyped command line.
+func requireFlag(cmd *cobra.Command, set *bool, on string, dependents ...string) {
+	prev := cmd.PreRunE
+	cmd.PreRunE = func(c *cobra.Command, args []string) error {
+		if !*set {
+			for _, name := range dependents {
+				if c.Flags().Changed(name) {
+					return usageErr("--%s needs --%s (see '%s --help')", name, on, c.CommandPath())
+				}
+			}
+		}
+		if prev != nil {
+			return prev(c, args)
+		}
+		return nil
+	}
+}

@@ -43,6 +43,7 @@ func (f *logFlags) register(cmd *cobra.Command) {
 	f.Lines = defaultLogLines
 	fl.Var(&f.Lines, "log-lines", "with --logs: read the last N lines of each log (kubectl logs --tail)")
 	fl.Var(&f.Since, "log-since", "with --logs: read only the lines newer than DUR, e.g. 1h (kubectl logs --since; with --log-lines, both apply)")
+	requireFlag(cmd, &f.On, "logs", "log-lines", "log-since")
 }
 
 // positiveInt is a flag value of 1 or more.

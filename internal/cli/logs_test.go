@@ -25,6 +25,8 @@ func TestLogFlagsValidated(t *testing.T) {
 		{[]string{"dump", "d", "--logs", "--log-lines", "many"}, `invalid argument "many" for "--log-lines" flag`},
 		{[]string{"scan", "--logs", "--log-since", "-1h"}, `invalid argument "-1h" for "--log-since" flag: want a duration of 0 or more, e.g. 30m or 2h`},
 		{[]string{"dump", "d", "--logs", "--log-since", "yesterday"}, `invalid argument "yesterday" for "--log-since" flag`},
+		{[]string{"scan", "--log-lines", "5"}, `irsa-doctor: --log-lines needs --logs (see 'irsa-doctor scan --help')`},
+		{[]string{"dump", "d", "--log-since", "1h"}, `irsa-doctor: --log-since needs --logs (see 'irsa-doctor dump --help')`},
 	} {
 		r := runCLI(t, "", tc.args...)
 		if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
