@@ -83,6 +83,9 @@ type htmlPage struct {
 	// HasSymptoms adds the Symptoms column to the summary tables.
 	HasSymptoms bool
 	Healthy     []string
+	// Permissions are the permission questions of the targets'
+	// containers, one line each as the text report writes them.
+	Permissions []htmlPermission
 	Chains      []htmlChain
 	Findings    []htmlGroup
 	Skipped     []htmlGroup
@@ -92,6 +95,14 @@ type htmlPage struct {
 }
 
 type htmlOption struct{ Value, Label string }
+
+// htmlPermission is one permission question of a container and its
+// answer (permissionLine, after the target's name), and the JSON list of
+// its target's namespace, for the filter.
+type htmlPermission struct {
+	Line string
+	NS   string
+}
 
 // htmlRow is one target with a failure or a warning in the summary table.
 type htmlRow struct {
@@ -286,6 +297,16 @@ func buildHTML(r *finding.Result, opts Options) htmlPage {
 	for i, tg := range r.Targets {
 		if !inRows[i] {
 			p.Healthy = append(p.Healthy, targetName(tg))
+		}
+	}
+	for _, tg := range r.Targets {
+		for _, c := range tg.Containers {
+			for _, q := range c.Permissions {
+				p.Permissions = append(p.Permissions, htmlPermission{
+					Line: esc(targetName(tg) + " " + permissionLine(c, q, false)),
+					NS:   nsJSON([]string{tg.Namespace}),
+				})
+			}
 		}
 	}
 	status := func(st finding.Status) func(finding.Finding) bool {
