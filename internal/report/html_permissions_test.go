@@ -14,17 +14,8 @@ import (
 // words, every value escaped by html/template (a <script> in a reason is
 // text); a page with no question has no section.
 func TestHTMLPermissions(t *testing.T) {
-	const policyARN = "arn:aws:iam::111122223333:policy/app"
-	c := finding.Container{Name: "app", CredentialSource: "web-identity", Permissions: []finding.Permission{
-		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/*", Decision: "allow", Asked: "can",
-			Statements: []finding.StatementRef{{Policy: policyARN, Sid: "Read"}}},
-		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/2026/a.pdf", Decision: "explicit-deny", Asked: "log", CheckID: "IRSA602",
-			Statements: []finding.StatementRef{{Policy: "inline:freeze", Index: 2}}},
-		{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-west-2:111122223333:key/k1", Decision: "implicit-deny", Asked: "file", CheckID: "IRSA603"},
-		{Action: "sns:Publish", Decision: "unknown", Asked: "can", Reason: `the input lacks <script>alert("x")</script> & the role's policies`},
-	}}
-	tg := podTarget("api-1", "s3-reader", links("pass", "pass", "fail:IRSA601", "pass", "pass"), c)
-	r := result("offline", nil, []finding.Target{tg}, []finding.Finding{}, []finding.Gap{})
+	r := permissionsResult(finding.Permission{Action: "sns:Publish", Decision: "unknown", Asked: "can",
+		Reason: `the input lacks <script>alert("x")</script> & the role's policies`})
 
 	var b bytes.Buffer
 	if err := writeHTML(&b, r, Options{Format: FormatHTML}); err != nil {
@@ -57,8 +48,7 @@ func TestHTMLPermissions(t *testing.T) {
 	}
 
 	// No question: no section.
-	tg.Containers[0].Permissions = nil
-	r = result("offline", nil, []finding.Target{tg}, []finding.Finding{}, []finding.Gap{})
+	r.Targets[0].Containers[0].Permissions = nil
 	b.Reset()
 	if err := writeHTML(&b, r, Options{Format: FormatHTML}); err != nil {
 		t.Fatal(err)

@@ -12,19 +12,10 @@ import (
 // report's, with its answer and the check that fails for it; a value
 // from the input is escaped.
 func TestPermissionsSection(t *testing.T) {
-	const policyARN = "arn:aws:iam::111122223333:policy/app"
-	c := finding.Container{Name: "app", CredentialSource: "web-identity", Permissions: []finding.Permission{
-		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/*", Decision: "allow", Asked: "can",
-			Statements: []finding.StatementRef{{Policy: policyARN, Sid: "Read"}}},
-		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/2026/a.pdf", Decision: "explicit-deny", Asked: "log", CheckID: "IRSA602",
-			Statements: []finding.StatementRef{{Policy: "inline:freeze", Index: 2}}},
-		{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-west-2:111122223333:key/k1", Decision: "implicit-deny", Asked: "file", CheckID: "IRSA603"},
-		{Action: "sqs:SendMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601", Simulated: "implicit-deny"},
-		{Action: "sqs:DeleteMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601", Simulated: "allow"},
-		{Action: "sns:Publish", Decision: "unknown", Asked: "can", Reason: "the input lacks\x1b[31m the role's policies"},
-	}}
-	tg := podTarget("api-1", "s3-reader", links("pass", "pass", "fail:IRSA601", "pass", "pass"), c)
-	r := result("offline", nil, []finding.Target{tg}, []finding.Finding{}, []finding.Gap{})
+	r := permissionsResult(
+		finding.Permission{Action: "sqs:SendMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601", Simulated: "implicit-deny"},
+		finding.Permission{Action: "sqs:DeleteMessage", Decision: "implicit-deny", Asked: "can", CheckID: "IRSA601", Simulated: "allow"},
+		finding.Permission{Action: "sns:Publish", Decision: "unknown", Asked: "can", Reason: "the input lacks\x1b[31m the role's policies"})
 
 	text := string(render(t, r, Options{ASCII: true, Width: 200}))
 	want := "\nPermissions:\n" +
@@ -43,4 +34,23 @@ func TestPermissionsSection(t *testing.T) {
 	if !strings.Contains(md, wantMD) {
 		t.Errorf("markdown report lacks\n%s\nin:\n%s", wantMD, md)
 	}
+}
+
+// policyARN is the managed policy of permissionsResult's answers.
+const policyARN = "arn:aws:iam::111122223333:policy/app"
+
+// permissionsResult is a result whose one pod container has three answered
+// questions (an allow by a Sid, an explicit deny by an inline policy's
+// statement seen in its log, a boundary refusal seen in a pasted error),
+// then more.
+func permissionsResult(more ...finding.Permission) *finding.Result {
+	c := finding.Container{Name: "app", CredentialSource: "web-identity", Permissions: append([]finding.Permission{
+		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/*", Decision: "allow", Asked: "can",
+			Statements: []finding.StatementRef{{Policy: policyARN, Sid: "Read"}}},
+		{Action: "s3:GetObject", Resource: "arn:aws:s3:::invoices/2026/a.pdf", Decision: "explicit-deny", Asked: "log", CheckID: "IRSA602",
+			Statements: []finding.StatementRef{{Policy: "inline:freeze", Index: 2}}},
+		{Action: "kms:Decrypt", Resource: "arn:aws:kms:us-west-2:111122223333:key/k1", Decision: "implicit-deny", Asked: "file", CheckID: "IRSA603"},
+	}, more...)}
+	tg := podTarget("api-1", "s3-reader", links("pass", "pass", "fail:IRSA601", "pass", "pass"), c)
+	return result("offline", nil, []finding.Target{tg}, []finding.Finding{}, []finding.Gap{})
 }
