@@ -319,7 +319,11 @@ func TestCollectFailures(t *testing.T) {
 		env: func(t *testing.T) env {
 			e := onIssuer(func(w http.ResponseWriter, r *http.Request, iss *issuer) {
 				if r.URL.Path == eksPath+"/keys" {
-					<-r.Context().Done()
+					// No answer until well past the client's 300 ms,
+					// whatever the request's context says: a context
+					// ended early (seen once in CI under load) would
+					// answer an empty 200 before the client gave up.
+					time.Sleep(900 * time.Millisecond)
 					return
 				}
 				serve("")(w, r, iss)
