@@ -78,9 +78,12 @@ bench:
 docs:
 	UPDATE_GOLDEN=1 $(GO) test ./internal/check -run 'TestDocsUpToDate|TestReadmeTableUpToDate'
 
-# The whole `irsa-doctor analyze` process on a synthetic 10,000-pod bundle:
-# median wall time of 5 runs and peak RSS (targets: < 1 s, < 300 MB).
+# The whole `irsa-doctor analyze -o json` process on a synthetic 10,000-pod bundle, interleaved
+# with a parse-only baseline (irsa-bundlegen -baseline: decode every file into any, nothing else),
+# both with GOMEMLIMIT=off: median wall, median CPU (user+sys), peak RSS, and the ratio
+# analyze/baseline of the medians (issue 14). BENCH_RUNS runs of each.
 BENCH_BUNDLE ?= /tmp/irsa-doctor-bench-bundle
+BENCH_RUNS ?= 7
 bench-analyze: build
 	[ -d $(BENCH_BUNDLE) ] || $(GO) run ./cmd/irsa-bundlegen -out $(BENCH_BUNDLE)
-	$(GO) run ./cmd/irsa-bundlegen -analyze bin/irsa-doctor -read $(BENCH_BUNDLE) -runs 5
+	$(GO) run ./cmd/irsa-bundlegen -analyze bin/irsa-doctor -read $(BENCH_BUNDLE) -runs $(BENCH_RUNS)

@@ -4,7 +4,13 @@
 //
 //	irsa-bundlegen -out /tmp/bundle -pods 10000
 //	irsa-bundlegen -read /tmp/bundle -runs 5
-//	irsa-bundlegen -analyze bin/irsa-doctor -read /tmp/bundle -runs 5
+//	irsa-bundlegen -analyze bin/irsa-doctor -read /tmp/bundle -runs 7
+//	irsa-bundlegen -baseline /tmp/bundle
+//
+// With -analyze, each run of `irsa-doctor analyze` is followed by a run of
+// the parse-only baseline (this program with -baseline: decode every file
+// of the bundle into any, nothing else), both with GOMEMLIMIT=off, and the
+// medians of both and their ratio are printed.
 package main
 
 import (
@@ -17,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +37,8 @@ func main() {
 	out := flag.String("out", "", "folder to write the bundle into")
 	read := flag.String("read", "", "instead of writing, time bundle.Read on this bundle")
 	runs := flag.Int("runs", 5, "with -read: how many reads to time")
-	analyze := flag.String("analyze", "", "with -read: time whole `irsa-doctor analyze -o json` processes of this binary instead of bundle.Read")
+	analyze := flag.String("analyze", "", "with -read: time whole `irsa-doctor analyze -o json` processes of this binary instead of bundle.Read, interleaved with the parse-only baseline")
+	baseline := flag.String("baseline", "", "parse-only baseline: decode every file under this folder into any, and nothing else")
 	flag.IntVar(&cfg.Pods, "pods", 10000, "pods, in one `kubectl get pods -A -o json`")
 	flag.IntVar(&cfg.ServiceAccounts, "service-accounts", 2000, "service accounts, the namespaces' default ones included")
 	flag.IntVar(&cfg.Roles, "roles", 500, "IAM roles, as get-role outputs in one file")
@@ -39,9 +47,12 @@ func main() {
 	flag.Parse()
 	var err error
 	switch {
+	case *baseline != "" && flag.NArg() == 0 && *out == "" && *read == "":
+		err = parseOnly(*baseline)
 	case flag.NArg() > 0 || (*out == "") == (*read == "") || *runs < 1:
 		fmt.Fprintln(os.Stderr, "usage: irsa-bundlegen -out DIR [-pods N] [-service-accounts N] [-roles N] [-namespaces N] [-seed N]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR [-runs N] [-analyze IRSA_DOCTOR_BINARY]")
+		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -baseline DIR")
 		os.Exit(2)
 	case *read != "" && *analyze != "":
 		err = timeAnalyze(*analyze, *read, *runs)
@@ -104,30 +115,77 @@ func timeRead(dir string, runs int) error {
 	return nil
 }
 
-// timeAnalyze runs `BIN analyze DIR -o json` runs times, as a user would,
-// and prints each wall time, the median, and the largest peak RSS of the
-// child processes (getrusage of each child).
+// timeAnalyze runs `BIN analyze -o json DIR` runs times, as a user would,
+// interleaved with as many runs of the parse-only baseline (this program
+// with -baseline DIR: it decodes every file into any and does nothing else),
+// both with GOMEMLIMIT=off, so that both share the machine's noise. It prints
+// each run, then for each the median wall time, the median CPU time
+// (user+sys from the child's rusage), the largest peak RSS, and the ratios
+// analyze/baseline of the medians.
 func timeAnalyze(bin, dir string, runs int) error {
-	var times []time.Duration
-	var peak int64
-	for range runs {
-		cmd := exec.Command(bin, "analyze", dir, "-o", "json")
-		cmd.Stdout = io.Discard
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		start := time.Now()
-		err := cmd.Run()
-		d := time.Since(start)
-		var ee *exec.ExitError
-		if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
-			return fmt.Errorf("%s analyze %s: %v: %s", bin, dir, err, stderr.String())
-		}
-		rss := childRSS(cmd.ProcessState)
-		peak = max(peak, rss)
-		times = append(times, d)
-		fmt.Printf("analyze: exit %d in %v, peak RSS %d MB\n", cmd.ProcessState.ExitCode(), d.Round(time.Millisecond), rss>>20)
+	self, err := os.Executable()
+	if err != nil {
+		return err
 	}
-	slices.Sort(times)
-	fmt.Printf("median %v, peak RSS %d MB\n", times[len(times)/2].Round(time.Millisecond), peak>>20)
+	env := append(os.Environ(), "GOMEMLIMIT=off")
+	procs := []struct {
+		name string
+		args []string
+		st   stats
+	}{
+		{name: "analyze", args: []string{bin, "analyze", "-o", "json", dir}},
+		{name: "baseline", args: []string{self, "-baseline", dir}},
+	}
+	for i := range runs {
+		for j := range procs {
+			p := &procs[j]
+			cmd := exec.Command(p.args[0], p.args[1:]...)
+			cmd.Env = env
+			cmd.Stdout = io.Discard
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			d := time.Since(start)
+			var ee *exec.ExitError
+			if err != nil && !(p.name == "analyze" && errors.As(err, &ee) && ee.ExitCode() == 1) {
+				return fmt.Errorf("%s: %v: %s", strings.Join(p.args, " "), err, stderr.String())
+			}
+			ps := cmd.ProcessState
+			cpu := ps.UserTime() + ps.SystemTime()
+			rss := childRSS(ps)
+			p.st.add(d, cpu, rss)
+			fmt.Printf("run %d %-8s exit %d  wall %.3f s  cpu %.3f s  peak RSS %d MB\n", i+1, p.name, ps.ExitCode(), d.Seconds(), cpu.Seconds(), rss>>20)
+		}
+	}
+	a, b := &procs[0].st, &procs[1].st
+	fmt.Printf("\n%d runs each, interleaved, GOMEMLIMIT=off, GOMAXPROCS default, %d CPUs\n", runs, runtime.NumCPU())
+	fmt.Printf("| process | median wall | median CPU (user+sys) | peak RSS |\n|---|---|---|---|\n")
+	for _, p := range procs {
+		fmt.Printf("| %s | %.3f s | %.3f s | %d MB |\n", p.name, p.st.wall().Seconds(), p.st.cpu().Seconds(), p.st.rss>>20)
+	}
+	fmt.Printf("| analyze/baseline | %.2fx | %.2fx | %.2fx |\n", a.wall().Seconds()/b.wall().Seconds(), a.cpu().Seconds()/b.cpu().Seconds(), float64(a.rss)/float64(max(b.rss, 1)))
 	return nil
+}
+
+// stats collects the measurements of one kind of process.
+type stats struct {
+	walls, cpus []time.Duration
+	rss         int64
+}
+
+func (s *stats) add(wall, cpu time.Duration, rss int64) {
+	s.walls = append(s.walls, wall)
+	s.cpus = append(s.cpus, cpu)
+	s.rss = max(s.rss, rss)
+}
+
+func (s *stats) wall() time.Duration { return median(s.walls) }
+func (s *stats) cpu() time.Duration  { return median(s.cpus) }
+
+// median is the middle value (the lower of the two middle ones for an even count).
+func median(d []time.Duration) time.Duration {
+	d = slices.Clone(d)
+	slices.Sort(d)
+	return d[(len(d)-1)/2]
 }
