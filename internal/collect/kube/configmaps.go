@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -68,47 +67,18 @@ func CollectConfigMaps(ctx context.Context, cs kubernetes.Interface, refs []Obje
 		}
 		groups[len(groups)-1] = append(groups[len(groups)-1], i)
 	}
-	var (
-		caps = make([]*bundle.Capture, len(jobs))
-		gaps = make([]*snapshot.Gap, len(jobs))
-		wg   sync.WaitGroup
-		next = make(chan []int)
-	)
-	for range min(configMapParallel, len(groups)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for group := range next {
-				for _, i := range group {
-					var refused bool
-					caps[i], gaps[i], refused = getConfigMap(ctx, cs, jobs[i], keep)
-					if refused || ctx.Err() != nil {
-						break
-					}
-				}
+	caps := make([]*bundle.Capture, len(jobs))
+	gaps := make([]*snapshot.Gap, len(jobs))
+	each(ctx, len(groups), configMapParallel, func(g int) {
+		for _, i := range groups[g] {
+			var refused bool
+			caps[i], gaps[i], refused = getConfigMap(ctx, cs, jobs[i], keep)
+			if refused || ctx.Err() != nil {
+				break
 			}
-		}()
-	}
-feed:
-	for _, g := range groups {
-		select {
-		case next <- g:
-		case <-ctx.Done():
-			break feed
 		}
-	}
-	close(next)
-	wg.Wait()
-	var res Result
-	for i := range jobs {
-		if caps[i] != nil {
-			res.Captures = append(res.Captures, *caps[i])
-		}
-		if gaps[i] != nil {
-			res.Gaps = append(res.Gaps, *gaps[i])
-		}
-	}
-	return res
+	})
+	return gathered(caps, gaps)
 }
 
 // getConfigMap is one Get; refused reports a 403.

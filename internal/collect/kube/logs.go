@@ -150,52 +150,62 @@ func CollectLogs(ctx context.Context, cs kubernetes.Interface, pods []LogPod, op
 		refused = map[string]bool{}
 		caps    = make([]*bundle.Capture, len(jobs))
 		gaps    = make([]*snapshot.Gap, len(jobs))
-		wg      sync.WaitGroup
-		next    = make(chan int)
 	)
-	for range min(logParallel, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := jobs[i]
-				mu.Lock()
-				skip := refused[j.ns]
-				mu.Unlock()
-				if skip {
-					continue
-				}
-				data, err := readLog(ctx, cs, j, opts)
-				switch {
-				case err == nil:
-					if opts.Filter != nil {
-						data = opts.Filter(data)
-					}
-					if len(data) > 0 {
-						caps[i] = &bundle.Capture{Path: LogPath(j.ns, j.pod, j.container, j.previous), Data: data,
-							Source: snapshot.Source{Kind: "kube", Ref: j.ref()}}
-					}
-				case ctx.Err() != nil:
-				case apierrors.IsForbidden(err):
-					mu.Lock()
-					if !refused[j.ns] {
-						refused[j.ns] = true
-						gaps[i] = &snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: "namespace " + j.ns,
-							Reason: fmt.Sprintf("Forbidden: %s (grant it with %s's ClusterRole %s)", err.Error(), RBACFile, LogsRole)}
-					}
-					mu.Unlock()
-				case apierrors.IsNotFound(err), apierrors.IsBadRequest(err):
-					// No such log: the pod is gone, the container has not
-					// started, or it has no previous instance.
-				default:
-					gaps[i] = &snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: "pod " + j.ns + "/" + j.pod + " container " + j.container,
-						Reason: fmt.Sprintf("kubectl %s: %s", j.ref(), strings.TrimSpace(err.Error()))}
-				}
+	each(ctx, len(jobs), logParallel, func(i int) {
+		j := jobs[i]
+		mu.Lock()
+		skip := refused[j.ns]
+		mu.Unlock()
+		if skip {
+			return
+		}
+		data, err := readLog(ctx, cs, j, opts)
+		switch {
+		case err == nil:
+			if opts.Filter != nil {
+				data = opts.Filter(data)
 			}
-		}()
+			if len(data) > 0 {
+				caps[i] = &bundle.Capture{Path: LogPath(j.ns, j.pod, j.container, j.previous), Data: data,
+					Source: snapshot.Source{Kind: "kube", Ref: j.ref()}}
+			}
+		case ctx.Err() != nil:
+		case apierrors.IsForbidden(err):
+			mu.Lock()
+			if !refused[j.ns] {
+				refused[j.ns] = true
+				gaps[i] = &snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: "namespace " + j.ns,
+					Reason: fmt.Sprintf("Forbidden: %s (grant it with %s's ClusterRole %s)", err.Error(), RBACFile, LogsRole)}
+			}
+			mu.Unlock()
+		case apierrors.IsNotFound(err), apierrors.IsBadRequest(err):
+			// No such log: the pod is gone, the container has not
+			// started, or it has no previous instance.
+		default:
+			gaps[i] = &snapshot.Gap{Source: "kube", Operation: "get pods/log", Resource: "pod " + j.ns + "/" + j.pod + " container " + j.container,
+				Reason: fmt.Sprintf("kubectl %s: %s", j.ref(), strings.TrimSpace(err.Error()))}
+		}
+	})
+	got := gathered(caps, gaps)
+	res.Captures = append(res.Captures, got.Captures...)
+	res.Gaps = append(res.Gaps, got.Gaps...)
+	return res
+}
+
+// each runs f(0..n-1) on at most limit goroutines, handing the indices
+// out in order until ctx ends.
+func each(ctx context.Context, n, limit int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(limit, n) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
 	}
 feed:
-	for i := range jobs {
+	for i := range n {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -204,7 +214,13 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	for i := range jobs {
+}
+
+// gathered is the captures and gaps jobs left (nil where none), in job
+// order.
+func gathered(caps []*bundle.Capture, gaps []*snapshot.Gap) Result {
+	var res Result
+	for i := range caps {
 		if caps[i] != nil {
 			res.Captures = append(res.Captures, *caps[i])
 		}
