@@ -134,11 +134,24 @@ type Result struct {
 // allows, otherwise the request is implicitly denied (IAM User Guide, "Policy
 // evaluation logic").
 func (d *Document) Evaluate(req Request) Result {
+	return d.evaluate(req, func(s *Statement, req Request, variables bool) (ElementResult, ElementResult) {
+		return evaluateActions(s, req.Action), evaluateResources(s, req.Resource, variables)
+	})
+}
+
+// elementMatch matches a statement's Action and Resource elements (or
+// their Not forms) to the request: the request's own values (Evaluate),
+// or a question's patterns (evaluateQuestion).
+type elementMatch func(s *Statement, req Request, variables bool) (action, resource ElementResult)
+
+// evaluate is Evaluate with the Action and Resource elements matched by
+// match.
+func (d *Document) evaluate(req Request, match elementMatch) Result {
 	ctx := req.lowerContext()
 	res := Result{Request: req, Statements: make([]StatementResult, len(d.Statements))}
 	variables := d.Version == Version2012
 	for i := range d.Statements {
-		res.Statements[i] = evaluateStatement(&d.Statements[i], req, ctx, variables)
+		res.Statements[i] = evaluateStatement(&d.Statements[i], req, ctx, variables, match)
 	}
 	if len(d.Duplicates) > 0 {
 		res.Decision = Unknown
@@ -183,11 +196,10 @@ func (res *Result) decide() {
 	}
 }
 
-func evaluateStatement(s *Statement, req Request, ctx map[string][]string, variables bool) StatementResult {
+func evaluateStatement(s *Statement, req Request, ctx map[string][]string, variables bool, match elementMatch) StatementResult {
 	r := StatementResult{Statement: s}
 	r.Principal = evaluatePrincipals(s, req.Principal)
-	r.Action = evaluateActions(s, req.Action)
-	r.Resource = evaluateResources(s, req.Resource, variables)
+	r.Action, r.Resource = match(s, req, variables)
 	outcome := and(Match, r.Principal.Outcome)
 	outcome = and(outcome, r.Action.Outcome)
 	outcome = and(outcome, r.Resource.Outcome)

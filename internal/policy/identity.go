@@ -298,30 +298,9 @@ func crossAccount(req Request) (role, resource string, cross bool) {
 // evaluateQuestion is Evaluate for a question: Action and Resource are
 // patterns (globset.go), Resource "" a resource the question does not name.
 func (d *Document) evaluateQuestion(req Request) Result {
-	ctx := req.lowerContext()
-	res := Result{Request: req, Statements: make([]StatementResult, len(d.Statements))}
-	variables := d.Version == Version2012
-	for i := range d.Statements {
-		s := &d.Statements[i]
-		r := StatementResult{Statement: s}
-		r.Principal = evaluatePrincipals(s, req.Principal)
-		r.Action = questionAction(s, req.Action)
-		r.Resource = questionResource(s, req.Action, req.Resource, variables)
-		outcome := and(and(r.Principal.Outcome, r.Action.Outcome), r.Resource.Outcome)
-		r.Conditions, r.Outcome = evaluateConditions(s, req, ctx, variables, outcome)
-		if len(s.Duplicates) > 0 {
-			r.Ambiguity = "repeats the JSON key " + s.Duplicates[0] + "; IAM does not document which copy it uses"
-			r.Outcome = Uncertain
-		}
-		res.Statements[i] = r
-	}
-	if len(d.Duplicates) > 0 {
-		res.Decision = Unknown
-		res.Reason = "the document repeats the JSON key " + d.Duplicates[0] + "; IAM does not document which copy it uses"
-		return res
-	}
-	res.decide()
-	return res
+	return d.evaluate(req, func(s *Statement, req Request, variables bool) (ElementResult, ElementResult) {
+		return questionAction(s, req.Action), questionResource(s, req.Action, req.Resource, variables)
+	})
 }
 
 // complement is the coverage of a Not element: what the listed patterns
