@@ -1,13 +1,9 @@
 package cli
 
 import (
-	"context"
 	"sort"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
@@ -22,20 +18,6 @@ import (
 // external-dns's --aws-assume-role, --can sts:AssumeRole=ROLE_ARN) are
 // read with the other roles (awscollect.Options.RoleARNs), with their
 // identity policies.
-
-// readConfigMaps reads the ConfigMaps the targets of caps (selected by
-// sel) mount as AWS config files.
-func readConfigMaps(ctx context.Context, cs kubernetes.Interface, caps []bundle.Capture, sel model.Selector) (kube.Result, error) {
-	snap, err := bundle.ReadCaptures(ctx, caps, bundle.Manifest{})
-	if err != nil {
-		return kube.Result{}, err
-	}
-	refs := configMapRefs(snap, sel)
-	if len(refs) == 0 {
-		return kube.Result{}, nil
-	}
-	return kube.CollectConfigMaps(ctx, cs, refs, bundle.KeepAWSConfig), nil
-}
 
 // configMapRefs are the ConfigMaps the containers of the targets mount as
 // their AWS config file (model.AWSConfigMap).

@@ -303,15 +303,20 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		if len(planSel.Namespaces) == 0 && !tf.AllNamespaces {
 			planSel.Namespaces = kopts.Namespaces
 		}
-		cmres, err := readConfigMaps(ctx, cs, kres.Captures, planSel)
-		if err != nil {
-			return nil, fmt.Errorf("read the collected objects: %w", err)
-		}
-		kres.Captures = append(kres.Captures, cmres.Captures...)
-		kres.Gaps = append(kres.Gaps, cmres.Gaps...)
 		ksnap, err := bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{})
 		if err != nil {
 			return nil, fmt.Errorf("read the collected objects: %w", err)
+		}
+		if refs := configMapRefs(ksnap, planSel); len(refs) > 0 {
+			cmres := kube.CollectConfigMaps(ctx, cs, refs, bundle.KeepAWSConfig)
+			kres.Captures = append(kres.Captures, cmres.Captures...)
+			kres.Gaps = append(kres.Gaps, cmres.Gaps...)
+			if len(cmres.Captures) > 0 {
+				// The config files are facts the chains are read from.
+				if ksnap, err = bundle.ReadCaptures(ctx, kres.Captures, bundle.Manifest{}); err != nil {
+					return nil, fmt.Errorf("read the collected objects: %w", err)
+				}
+			}
 		}
 		var roles []string
 		if sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces {
