@@ -102,13 +102,13 @@ type cloudTrailScope struct {
 // collect looks up the CloudTrail events of the roles and pods the
 // captures hold. incomplete is why the collection was cut short ("" when
 // it was not): then nothing is looked up, and a gap says so.
-func (f *cloudTrailFlags) collect(ctx context.Context, deps Deps, cfg aws.Config, captures []bundle.Capture, incomplete string,
+func (f *cloudTrailFlags) collect(ctx context.Context, deps Deps, cfg aws.Config, facts func() (*snapshot.Snapshot, error), incomplete string,
 	scope cloudTrailScope, progress func(string)) ([]bundle.Capture, []snapshot.Gap) {
 	if incomplete != "" {
 		return nil, []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: incomplete + ": CloudTrail was not read"}}
 	}
 	// Read even when ctx ended: the gap then says what was not looked up.
-	snap, err := bundle.ReadCaptures(context.WithoutCancel(ctx), captures, bundle.Manifest{})
+	snap, err := facts()
 	if err != nil {
 		return nil, []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: "read the collected facts: " + err.Error()}}
 	}

@@ -255,25 +255,25 @@ func TestCloudTrailCollectGaps(t *testing.T) {
 	f := awsfake.New(t, awsfake.State{})
 	deps := Deps{Now: time.Now}
 	var flags cloudTrailFlags
-	caps, gaps := flags.collect(context.Background(), deps, f.Config(), sa(""), "", cloudTrailScope{}, nil)
+	caps, gaps := flags.collect(context.Background(), deps, f.Config(), factsOf(sa(""), bundle.Manifest{}), "", cloudTrailScope{}, nil)
 	if len(caps) != 0 || len(gaps) != 0 || f.Queries("cloudtrail:LookupEvents") != 0 {
 		t.Errorf("no role: captures %v, gaps %+v, %d lookups", caps, gaps, f.Queries("cloudtrail:LookupEvents"))
 	}
 	role := e2eRoleARN("api")
-	_, gaps = flags.collect(context.Background(), deps, f.Config(), sa(role), "incomplete: timed out after 5m", cloudTrailScope{}, nil)
+	_, gaps = flags.collect(context.Background(), deps, f.Config(), factsOf(sa(role), bundle.Manifest{}), "incomplete: timed out after 5m", cloudTrailScope{}, nil)
 	want := []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: "incomplete: timed out after 5m: CloudTrail was not read"}}
 	if diff := cmp.Diff(want, gaps); diff != "" {
 		t.Errorf("incomplete (-want +got):\n%s", diff)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("interrupted"))
-	caps, gaps = flags.collect(ctx, deps, f.Config(), sa(role), "", cloudTrailScope{}, nil)
+	caps, gaps = flags.collect(ctx, deps, f.Config(), factsOf(sa(role), bundle.Manifest{}), "", cloudTrailScope{}, nil)
 	want = []snapshot.Gap{{Source: "live", Operation: "cloudtrail", Resource: "--cloudtrail", Reason: "stopped before every event was read: interrupted"}}
 	if diff := cmp.Diff(want, gaps); diff != "" || len(caps) != 0 {
 		t.Errorf("cut short: captures %v, gaps (-want +got):\n%s", caps, diff)
 	}
 	// With the role, the fake's region is read once.
-	caps, gaps = flags.collect(context.Background(), deps, f.Config(), sa(role), "", cloudTrailScope{}, nil)
+	caps, gaps = flags.collect(context.Background(), deps, f.Config(), factsOf(sa(role), bundle.Manifest{}), "", cloudTrailScope{}, nil)
 	if len(gaps) != 0 || len(caps) != 1 || caps[0].Path != "cloudtrail/lookup-events-us-west-2.json" || f.Queries("cloudtrail:LookupEvents") != 1 {
 		t.Errorf("captures %v, gaps %+v, %d lookups", caps, gaps, f.Queries("cloudtrail:LookupEvents"))
 	}

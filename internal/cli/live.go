@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -411,11 +413,15 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		m.Gaps = append(m.Gaps, part.gaps...)
 	}
 	m.Gaps = append(m.Gaps, extraGaps...)
+	// What the read-only collection found, read once (when asked) by the
+	// opt-in readers that choose from it what to read next: CloudTrail, the
+	// probe and the logs need none of each other's captures.
+	found := factsOf(res.captures, m)
 	if lf.CloudTrail.On {
 		// After the read-only collection, on the roles it found: the
 		// failed web identity calls CloudTrail recorded (cloudtrail.go).
 		prog.phase("looking up CloudTrail events")
-		caps, gaps := lf.CloudTrail.collect(ctx, deps, awsCfg, res.captures, incomplete,
+		caps, gaps := lf.CloudTrail.collect(ctx, deps, awsCfg, found, incomplete,
 			cloudTrailScope{sel: sel, namedOnly: sel.Named() && len(kopts.Namespaces) == 0 && !tf.AllNamespaces}, func(string) { prog.call() })
 		res.captures = append(res.captures, caps...)
 		m.Gaps = append(m.Gaps, gaps...)
@@ -430,7 +436,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		if len(planSel.Namespaces) == 0 && !tf.AllNamespaces {
 			planSel.Namespaces = kopts.Namespaces
 		}
-		pres, err := probeLive(ctx, cs, awsCfg, res.captures, m, planSel)
+		pres, err := probeLive(ctx, cs, awsCfg, res.captures, found, planSel)
 		if err != nil && ctx.Err() == nil {
 			return nil, fmt.Errorf("probe: %w", err)
 		}
@@ -445,10 +451,20 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if lf.Logs.On {
 		// Last, on what the collection found: the target pods' logs.
 		prog.phase("reading the target pods' logs")
-		res.captures, m = lf.Logs.collect(ctx, cs, res, m, sel, lf.Timeout)
+		res.captures, m = lf.Logs.collect(ctx, cs, res, m, found, sel, lf.Timeout)
 	}
 	res.manifest = m
 	return res, nil
+}
+
+// factsOf reads caps and m into a snapshot once, when first asked, as
+// they are now: captures appended later are not in it.
+func factsOf(caps []bundle.Capture, m bundle.Manifest) func() (*snapshot.Snapshot, error) {
+	caps = slices.Clip(caps)
+	m.Listed, m.Gaps = slices.Clip(m.Listed), slices.Clip(m.Gaps)
+	return sync.OnceValues(func() (*snapshot.Snapshot, error) {
+		return bundle.ReadCaptures(context.Background(), caps, m)
+	})
 }
 
 // listedTargets reports whether a collection cut short completed a List

@@ -83,13 +83,13 @@ func (v *nonNegativeDuration) Set(s string) error {
 // collect reads the logs of the target pods that use a role, on what the
 // collection found, and adds them (and their gaps) to caps and m. A
 // collection already cut short reads no log: its gap says so.
-func (f logFlags) collect(ctx context.Context, cs kubernetes.Interface, res *liveResult, m bundle.Manifest, sel model.Selector, timeout time.Duration) ([]bundle.Capture, bundle.Manifest) {
+func (f logFlags) collect(ctx context.Context, cs kubernetes.Interface, res *liveResult, m bundle.Manifest, facts func() (*snapshot.Snapshot, error), sel model.Selector, timeout time.Duration) ([]bundle.Capture, bundle.Manifest) {
 	caps := res.captures
 	if res.incomplete != "" {
 		m.Gaps = append(m.Gaps, snapshot.Gap{Source: "live", Operation: "logs", Resource: "--logs", Reason: res.incomplete + ": no log was read"})
 		return caps, m
 	}
-	snap, err := bundle.ReadCaptures(ctx, caps, m)
+	snap, err := facts()
 	if err != nil {
 		m.Gaps = append(m.Gaps, snapshot.Gap{Source: "live", Operation: "logs", Resource: "--logs", Reason: "read the collected objects: " + err.Error()})
 		return caps, m

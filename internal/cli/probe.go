@@ -9,6 +9,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/probe"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 // probeHelp is the --probe flag's help: what it does, what it needs, and
@@ -22,8 +23,8 @@ const probeHelp = "also test live (opt-in): request a token for each ServiceAcco
 // found: the ServiceAccounts of the selection's IRSA targets and the
 // workloads in scope (model.PlanProbe), with the pod templates exactly as
 // the Kubernetes captures hold them.
-func probeLive(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, caps []bundle.Capture, m bundle.Manifest, sel model.Selector) (probe.Result, error) {
-	snap, err := bundle.ReadCaptures(ctx, caps, m)
+func probeLive(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, caps []bundle.Capture, facts func() (*snapshot.Snapshot, error), sel model.Selector) (probe.Result, error) {
+	snap, err := facts()
 	if err != nil {
 		return probe.Result{}, err
 	}
