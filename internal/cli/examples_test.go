@@ -35,7 +35,7 @@ func TestExamples(t *testing.T) {
 		"pod-identity-trust-missing-tagsession": {"IRSA404 error IAMRole payments-s3-reader"},
 		// IRSA works, and the pod's log shows an AccessDenied on an object
 		// of a bucket its role's policy names without "/*".
-		"role-lacks-permission": {"IRSA601 error Pod payments/invoices-api-6c9d7b8f5-q7m2x container invoices-api"},
+		"role-lacks-permission": {"IRSA601 error Pod payments/api-6c9d7b8f5-q7m2x container app"},
 	}
 	dirs, err := os.ReadDir("../../examples")
 	if err != nil {
