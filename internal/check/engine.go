@@ -53,6 +53,10 @@ type Output struct {
 	Gaps []finding.Gap
 }
 
+// targetChunk is how many neighbouring targets an engine worker takes at
+// a time (Run).
+const targetChunk = 32
+
 // maxAffected caps the "affects ..." evidence a merged finding lists.
 const maxAffected = 20
 
@@ -68,7 +72,11 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	targets := model.Targets(s, opts.Selector, ix)
 	// Targets are independent: judge them on every core. Each worker has
 	// its own Context (and so its own memo); the records are put back in
-	// target order, so the output does not depend on scheduling.
+	// target order, so the output does not depend on scheduling. Workers
+	// take runs of targetChunk neighbours: targets are sorted by
+	// namespace and name, so the pods of one workload (one ServiceAccount,
+	// one role) mostly land on one worker, whose memo then judges their
+	// shared facts once rather than once per worker.
 	perTarget := make([][]record, len(targets))
 	symptoms := make([][]finding.Symptom, len(targets))
 	perms := make([][]*model.PermissionQuestion, len(targets))
@@ -82,13 +90,15 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		wg.Go(func() {
 			ctx := &model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix, Questions: opts.Questions}
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(targets) {
+				start := int(next.Add(targetChunk) - targetChunk)
+				if start >= len(targets) {
 					return
 				}
-				perTarget[i] = runTarget(ctx, targets[i], checks, !opts.DropPasses)
-				symptoms[i] = observe(ctx, targets[i], perTarget[i])
-				perms[i] = model.PermissionQuestions(ctx, targets[i])
+				for i := start; i < min(start+targetChunk, len(targets)); i++ {
+					perTarget[i] = runTarget(ctx, targets[i], checks, !opts.DropPasses)
+					symptoms[i] = observe(ctx, targets[i], perTarget[i])
+					perms[i] = model.PermissionQuestions(ctx, targets[i])
+				}
 			}
 		})
 	}

@@ -55,24 +55,31 @@ func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 		secret, hasSecret := model.SetEnv(ct, webhook.EnvSecretAccessKey)
 		altID, hasAltID := model.SetEnv(ct, envAltAccessKey)
 		altSecret, hasAltSecret := model.SetEnv(ct, envAltSecretKey)
-		where := fmt.Sprintf("%s %s/%s container %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name)
-
 		var vars []*snapshot.EnvVar
 		for _, e := range []*snapshot.EnvVar{id, secret, altID, altSecret} {
 			if e != nil {
 				vars = append(vars, e)
 			}
 		}
+		suspects, others := envFromSuspects(ct)
+		// The evidence and the fix are built only for a container that has
+		// keys or suspects: most have neither, and a pass shows no fix.
+		var where string
+		if len(vars) > 0 || len(suspects) > 0 {
+			where = fmt.Sprintf("%s %s/%s container %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name)
+		}
 		var evs []model.Detail
 		for _, e := range vars {
 			evs = append(evs, model.Ev(t.Source, fmt.Sprintf("%s: %s %s", where, e.Name, envSource(e))))
 		}
-		suspects, others := envFromSuspects(ct)
 		if skipped && (len(vars) > 0 || len(suspects) > 0) {
 			r.Pass(subj, fmt.Sprintf("container is excluded from injection by %s, so it does not use the IAM role: its own keys are deliberate", webhook.AnnotationSkipContainers), evs...)
 			continue
 		}
-		removal := removeEnvFix(kind, name, t.Namespace, ct.Name, vars)
+		var removal []model.Detail
+		if len(vars) > 0 {
+			removal = removeEnvFix(kind, name, t.Namespace, ct.Name, vars)
+		}
 		// A key from an optional reference is only possibly set (the
 		// kubelet skips it when the Secret or key is missing, and the
 		// tool never reads Secrets): the EBS CSI driver add-on ships

@@ -33,7 +33,7 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	subj := ref.Subject()
 	issuer, _, _ := c.ClusterIssuer()
-	if p := issuer.Partition(); p != "" && p != ref.ARN.Partition {
+	if p := c.ClusterPartition(); p != "" && p != ref.ARN.Partition {
 		right := arn.RoleARN(p, ref.ARN.Account, ref.ARN.Path, ref.ARN.Name)
 		where := "region " + issuer.Region
 		if issuer.Region == "" {

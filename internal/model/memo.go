@@ -94,6 +94,17 @@ func (c *Context) trustDiagnosis(in *TrustInput) *TrustDiag {
 	return &cp
 }
 
+type partitionKey struct{}
+
+// ClusterPartition is the partition of ClusterIssuer (IssuerFact.Partition),
+// computed once per run: every target compares its role's partition with it.
+func (c *Context) ClusterPartition() string {
+	return Once(c, partitionKey{}, func() string {
+		f, _, _ := c.ClusterIssuer()
+		return f.Partition()
+	})
+}
+
 type docEntry struct {
 	doc *policy.Document
 	err error

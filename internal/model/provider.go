@@ -22,7 +22,7 @@ func ProviderFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
 		return WebIdentity{}, false
 	}
 	w := NewWebIdentity(t, ref, issuer)
-	if p := issuer.Partition(); p != "" && p != ref.ARN.Partition {
+	if p := c.ClusterPartition(); p != "" && p != ref.ARN.Partition {
 		r.Skip(ProviderSubject(w), fmt.Sprintf("the role ARN is in partition %s, the cluster in partition %s (IRSA201)", ref.ARN.Partition, p))
 		return WebIdentity{}, false
 	}
