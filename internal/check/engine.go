@@ -113,12 +113,8 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	}
 
 	out := &Output{}
-	byTarget := map[*model.Target][]record{}
-	for _, r := range recs {
-		byTarget[r.target] = append(byTarget[r.target], r)
-	}
 	for i, t := range targets {
-		ft := chain(s, t, byTarget[t])
+		ft := chain(s, t, perTarget[i])
 		ft.Symptoms = symptoms[i]
 		addPermissions(s, &ft, perms[i], opts.Questions)
 		out.Targets = append(out.Targets, ft)
@@ -206,13 +202,16 @@ func (fs failures) note(c *Check, subj finding.Subject) {
 // (facts the input lacks): a check blocked for the target is never
 // called, and its outcome is a skip on its Subject, with the reason.
 func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool) []record {
-	var recs []record
+	recs := make([]record, 0, len(checks)+len(checks)/2)
 	fails := failures{}
+	// One Recorder serves every check of the target in turn (a check does
+	// not keep it past Run): 10,000 targets times 40 checks.
+	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails}
 	for _, c := range checks {
 		if !applies(c, t) || c.Applies != nil && !c.Applies(ctx, t) {
 			continue
 		}
-		r := &Recorder{check: c, target: t, out: &recs, keepPasses: keepPasses, fails: fails}
+		r.check, r.blocked, r.link = c, nil, ""
 		if why, root := blockedFor(ctx, c, fails); why != "" {
 			if root != nil {
 				fails[c] = &failed{target: true, root: root}
@@ -378,13 +377,30 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 			ft.RoleARN = a.RoleARN
 		}
 	}
-	type agg struct{ fail, skip, secondary, pass []string }
-	by := map[string]*agg{}
-	for _, r := range recs {
-		a := by[r.link]
+	// What the chain needs of a link's records: the failing checks, the
+	// first skip (of a primary check, and of a Secondary one), and whether
+	// one passed. Links are few: a small slice, not a map.
+	type agg struct {
+		link            string
+		fail            []string
+		skip, secondary *record
+		pass            bool
+	}
+	var aggs []agg
+	get := func(link string) *agg {
+		for i := range aggs {
+			if aggs[i].link == link {
+				return &aggs[i]
+			}
+		}
+		return nil
+	}
+	for i := range recs {
+		r := &recs[i]
+		a := get(r.link)
 		if a == nil {
-			a = &agg{}
-			by[r.link] = a
+			aggs = append(aggs, agg{link: r.link})
+			a = &aggs[len(aggs)-1]
 		}
 		switch r.status {
 		case finding.StatusFail:
@@ -393,16 +409,19 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 			}
 		case finding.StatusSkipped:
 			if r.check.Secondary {
-				a.secondary = append(a.secondary, r.check.ID+": "+r.f.Message)
-			} else {
-				a.skip = append(a.skip, r.check.ID+": "+r.f.Message)
+				if a.secondary == nil {
+					a.secondary = r
+				}
+			} else if a.skip == nil {
+				a.skip = r
 			}
 		case finding.StatusPass:
-			a.pass = append(a.pass, r.check.ID)
+			a.pass = true
 		}
 	}
+	ft.Links = make([]finding.Link, 0, len(finding.Links))
 	for _, l := range finding.Links {
-		a := by[l]
+		a := get(l)
 		switch {
 		case t.Mechanism == model.MechanismPodIdentity && (l == finding.LinkOIDCProvider || l == finding.LinkIssuer):
 			// EKS Pod Identity gets credentials from the agent and EKS
@@ -414,10 +433,10 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: "not checked"})
 		case len(a.fail) > 0:
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkFail, Detail: strings.Join(uniq(a.fail), ", ")})
-		case len(a.skip) > 0:
-			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.skip[0]})
-		case len(a.pass) == 0 && len(a.secondary) > 0:
-			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.secondary[0]})
+		case a.skip != nil:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.skip.check.ID + ": " + a.skip.f.Message})
+		case !a.pass && a.secondary != nil:
+			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkUnknown, Detail: a.secondary.check.ID + ": " + a.secondary.f.Message})
 		default:
 			ft.Links = append(ft.Links, finding.Link{Link: l, Status: finding.LinkPass})
 		}

@@ -38,30 +38,34 @@ func runIRSA106(c *model.Context, t *model.Target, r *Recorder) {
 		f := kubeletTokenFile(spec, u.volume, v)
 		subj := t.ContainerSubject(u.container.Name)
 		a := tokenAccess(spec, u.container, f)
-		rule := f.rule + " (" + v.String() + ")"
-		details := []model.Detail{
-			model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s; token %s in volume %s", model.TargetNoun(t), t.Namespace, t.Name, u.container.Name, userEvidence(spec, u.container), u.file, u.volume.Name)),
-			model.Ev(t.Source, podSecurityEvidence(spec, u.volume)),
-		}
-		if v.known {
-			details = append(details, model.Ev(v.src, fmt.Sprintf("Kubernetes %d.%d (%s)", v.major, v.minor, v.from)))
-		}
-		if a.image.Known {
-			details = append(details, model.Ev(snapshot.Source{Kind: "reference", Ref: "irsa-doctor explain sdk-versions"}, fmt.Sprintf("%s (%s)", a.image.Basis, a.image.Source)))
+		rule := func() string { return f.rule + " (" + v.String() + ")" }
+		evidence := func() []model.Detail {
+			details := []model.Detail{
+				model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s; token %s in volume %s", model.TargetNoun(t), t.Namespace, t.Name, u.container.Name, userEvidence(spec, u.container), u.file, u.volume.Name)),
+				model.Ev(t.Source, podSecurityEvidence(spec, u.volume)),
+			}
+			if v.known {
+				details = append(details, model.Ev(v.src, fmt.Sprintf("Kubernetes %d.%d (%s)", v.major, v.minor, v.from)))
+			}
+			if a.image.Known {
+				details = append(details, model.Ev(snapshot.Source{Kind: "reference", Ref: "irsa-doctor explain sdk-versions"}, fmt.Sprintf("%s (%s)", a.image.Basis, a.image.Source)))
+			}
+			return details
 		}
 		switch a.outcome {
 		case accessYes:
-			r.Pass(subj, fmt.Sprintf("container %s and can read the token: %s", a.who, rule), details...)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("container %s and can read the token: %s", a.who, rule()), evidence()
+			})
 		case accessUnknown:
 			unknown := a.unknown
 			if a.imageUnknown {
 				unknown = fmt.Sprintf("it runs as the USER of image %q, which decides and which the input does not show (capture: %s)", u.container.Image, imageUserCmd(t, u.container.Name))
 			}
-			r.Skip(subj, fmt.Sprintf("container %s: %s; whether it can read the token depends on that: %s", a.who, unknown, rule), details...)
+			r.Skip(subj, fmt.Sprintf("container %s: %s; whether it can read the token depends on that: %s", a.who, unknown, rule()), evidence()...)
 		default:
-			msg := fmt.Sprintf("container %s and cannot read the token: %s; the SDK fails with \"open %s: permission denied\"", a.who, rule, u.file)
-			details = append(details, fsGroupFix(c, t, spec, u.container, f)...)
-			r.Fail(subj, msg, details...)
+			msg := fmt.Sprintf("container %s and cannot read the token: %s; the SDK fails with \"open %s: permission denied\"", a.who, rule(), u.file)
+			r.Fail(subj, msg, append(evidence(), fsGroupFix(c, t, spec, u.container, f)...)...)
 		}
 	}
 }

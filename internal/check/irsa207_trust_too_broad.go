@@ -62,7 +62,7 @@ func runIRSA207(c *model.Context, t *model.Target, r *Recorder) {
 // trustBreadth is judged once per document, request and issuer: many
 // service accounts share a role, and the probes do not depend on which.
 func trustBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
-	k := model.BreadthKey{DiagKey: model.DiagKey{Doc: in.Doc, Req: model.RequestKey(in.Request()), HostPath: in.Issuer.HostPath},
+	k := model.BreadthKey{DiagKey: model.DiagKey{Doc: in.Doc, Req: in.RequestKey(), HostPath: in.Issuer.HostPath},
 		Account: in.WebIdentity.Role.ARN.Partition + ":" + in.WebIdentity.Role.ARN.Account}
 	b := model.Once(c, k, func() (b model.Breadth) {
 		b.Broad, b.Unsure, b.Pins, b.Considered = judgeBreadth(c, in)
@@ -73,7 +73,7 @@ func trustBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsur
 
 func judgeBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
 	doc := in.Doc
-	ownRes := c.Evaluate(doc, in.Request())
+	ownRes := c.EvaluateInput(in)
 	for i := range doc.Statements {
 		st := &doc.Statements[i]
 		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal || ownRes.Statements[i].Action.Outcome != policy.Match {

@@ -87,7 +87,7 @@ func (c *Context) ClusterIssuer() (fact IssuerFact, why string, missing bool) {
 // trustDiagnosis is diagnoseTrust once per distinct document, request and
 // issuer; the copy it returns carries this target's input (its evidence).
 func (c *Context) trustDiagnosis(in *TrustInput) *TrustDiag {
-	k := DiagKey{Doc: in.Doc, Req: RequestKey(in.Request()), HostPath: in.Issuer.HostPath}
+	k := DiagKey{Doc: in.Doc, Req: in.RequestKey(), HostPath: in.Issuer.HostPath}
 	d := Once(c, k, func() *TrustDiag { return diagnoseTrust(c, in) })
 	cp := *d
 	cp.In = in
@@ -130,6 +130,11 @@ func (c *Context) TrustDocument(text string) (*policy.Document, error) {
 // Callers must not modify the result.
 func (c *Context) Evaluate(doc *policy.Document, req policy.Request) policy.Result {
 	return Once(c, evalKey{doc: doc, req: RequestKey(req)}, func() policy.Result { return doc.Evaluate(req) })
+}
+
+// EvaluateInput is Evaluate of the input's request against its document.
+func (c *Context) EvaluateInput(in *TrustInput) policy.Result {
+	return Once(c, evalKey{doc: in.Doc, req: in.RequestKey()}, func() policy.Result { return in.Doc.Evaluate(in.Request()) })
 }
 
 // RequestKey is a canonical text of a request.

@@ -45,7 +45,7 @@ type TrustDiag struct {
 // diagnoseTrust evaluates the trust policy for the target's request.
 func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 	d := &TrustDiag{In: in, req: in.Request()}
-	d.Res = c.Evaluate(in.Doc, d.req)
+	d.Res = c.EvaluateInput(in)
 	for _, want := range []policy.Outcome{policy.Match, policy.Uncertain} {
 		for i := range d.Res.Statements {
 			s := &d.Res.Statements[i]
@@ -475,7 +475,7 @@ func audienceAdmitted(c *Context, in *TrustInput, aud AudienceFact) bool {
 	if !aud.Known {
 		return false
 	}
-	alt := *in
+	alt := TrustInput{WebIdentity: in.WebIdentity, RoleFact: in.RoleFact, Doc: in.Doc, Bare: in.Bare}
 	alt.Audience = aud
 	d := c.trustDiagnosis(&alt)
 	if d.Focus == nil {
@@ -509,6 +509,30 @@ type TrustInput struct {
 	// Bare is true when RoleFact was made from a bare policy document
 	// (bareTrust), not read from get-role or list-roles output.
 	Bare bool
+
+	// req and reqKey are Request and RequestKey, built once: eight checks
+	// ask for them (a TrustInput belongs to one target, judged by one
+	// goroutine).
+	req    *policy.Request
+	reqKey string
+}
+
+// Request is WebIdentity.Request, built once per input. Callers must not
+// modify it.
+func (in *TrustInput) Request() policy.Request {
+	if in.req == nil {
+		r := in.WebIdentity.Request()
+		in.req = &r
+	}
+	return *in.req
+}
+
+// RequestKey is RequestKey(in.Request()), built once per input.
+func (in *TrustInput) RequestKey() string {
+	if in.reqKey == "" {
+		in.reqKey = RequestKey(in.Request())
+	}
+	return in.reqKey
 }
 
 // PrepareTrust gathers the trust policy and the request for the target,

@@ -22,6 +22,14 @@ type piece struct {
 // so the caller can report it instead of guessing its value. Under 2008-10-17
 // (or no Version) "${...}" is plain text.
 func compile(value string, wildcards, variables bool) (pieces []piece, variable string) {
+	// Most values are plain text (a subject, an audience): one piece that
+	// is the value itself, without copying it.
+	if (!variables || !strings.Contains(value, "${")) && (!wildcards || !strings.ContainsAny(value, "*?")) {
+		if value == "" {
+			return nil, ""
+		}
+		return []piece{{lit: value}}, ""
+	}
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -62,6 +70,9 @@ func compile(value string, wildcards, variables bool) (pieces []piece, variable 
 
 // literal joins pieces that hold no wildcard.
 func literal(pieces []piece) string {
+	if len(pieces) == 1 {
+		return pieces[0].lit
+	}
 	var b strings.Builder
 	for _, p := range pieces {
 		b.WriteString(p.lit)
