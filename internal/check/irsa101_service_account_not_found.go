@@ -22,9 +22,9 @@ var irsa101 = &Check{
 func runIRSA101(c *model.Context, t *model.Target, r *Recorder) {
 	subj := t.Subject()
 	if t.SA != nil {
-		r.Pass(subj, fmt.Sprintf("ServiceAccount %q exists in namespace %q", t.SAName, t.Namespace),
-			model.Ev(t.Source, saNameEvidence(t)),
-			model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s", t.Namespace, t.SAName)))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("ServiceAccount %q exists in namespace %q", t.SAName, t.Namespace), []model.Detail{model.Ev(t.Source, saNameEvidence(t)), model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s", t.Namespace, t.SAName))}
+		})
 		return
 	}
 	if why, ok := model.SACopiesDiffer(c.Snap, t.Namespace, t.SAName); ok {

@@ -35,8 +35,9 @@ func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	key := webhook.AnnotationRoleARN
 	if v, ok := model.RoleAnnotation(t.SA); ok {
-		r.Pass(subj, fmt.Sprintf("ServiceAccount has %s %q", key, v),
-			model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, v)))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("ServiceAccount has %s %q", key, v), []model.Detail{model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %q", t.Namespace, t.SAName, key, v))}
+		})
 		return
 	}
 	if names, ok := handMadeWebIdentity(t.Spec); ok {
@@ -44,9 +45,10 @@ func runIRSA102(c *model.Context, t *model.Target, r *Recorder) {
 		if len(names) == 1 {
 			verb, pron = "sets", "it mounts"
 		}
-		r.Pass(subj, fmt.Sprintf("ServiceAccount has no %s, but %s %s %s and %s to a projected ServiceAccount token %s, so the pod needs no injection",
-			key, model.ContainerList(names), verb, webhook.EnvRoleARN, webhook.EnvTokenFile, pron),
-			model.Ev(t.Source, fmt.Sprintf("%s %s/%s: hand-made web identity in %s", model.TargetNoun(t), t.Namespace, t.Name, strings.Join(names, ", "))))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("ServiceAccount has no %s, but %s %s %s and %s to a projected ServiceAccount token %s, so the pod needs no injection",
+				key, model.ContainerList(names), verb, webhook.EnvRoleARN, webhook.EnvTokenFile, pron), []model.Detail{model.Ev(t.Source, fmt.Sprintf("%s %s/%s: hand-made web identity in %s", model.TargetNoun(t), t.Namespace, t.Name, strings.Join(names, ", ")))}
+		})
 		return
 	}
 

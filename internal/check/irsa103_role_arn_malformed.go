@@ -53,7 +53,9 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 		if role.Path != "/" {
 			where = ", path " + role.Path
 		}
-		r.Pass(subj, fmt.Sprintf("%s %q is a valid IAM role ARN (partition %s, account %s, role %s%s)", key, v, role.Partition, role.Account, role.Name, where), ev)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("%s %q is a valid IAM role ARN (partition %s, account %s, role %s%s)", key, v, role.Partition, role.Account, role.Name, where), []model.Detail{ev}
+		})
 		return
 	}
 	var e *arn.Error

@@ -42,11 +42,13 @@ func runIRSA104(c *model.Context, t *model.Target, r *Recorder) {
 		return
 	}
 	if v.Label.Effective {
-		r.Pass(subj, fmt.Sprintf("the pod carries the label %s, so the webhook is not expected to mutate it (IRSA111 judges the opt-out)", webhook.LabelSkip))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("the pod carries the label %s, so the webhook is not expected to mutate it (IRSA111 judges the opt-out)", webhook.LabelSkip), nil
+		})
 		return
 	}
 	if len(v.Needs) == 0 {
-		r.Pass(subj, v.MutatedSummary(t))
+		r.PassFunc(subj, func() (string, []model.Detail) { return v.MutatedSummary(t), nil })
 		return
 	}
 	if pm, ok := model.PartlyMutated(c, t, v); ok {

@@ -51,7 +51,9 @@ func runIRSA105(c *model.Context, t *model.Target, r *Recorder) {
 		}
 	}
 	if len(staleValues) == 0 {
-		r.Pass(subj, fmt.Sprintf("the injected %s %q matches the %s of ServiceAccount %q", webhook.EnvRoleARN, role, webhook.AnnotationRoleARN, t.SAName))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("the injected %s %q matches the %s of ServiceAccount %q", webhook.EnvRoleARN, role, webhook.AnnotationRoleARN, t.SAName), nil
+		})
 		return
 	}
 	values := model.SortedKeys(staleValues)

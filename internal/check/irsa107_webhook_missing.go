@@ -35,7 +35,9 @@ func runIRSA107(c *model.Context, t *model.Target, r *Recorder) {
 	s := c.Snap
 	if cfgs := model.IdentifiedConfigs(s); len(cfgs) > 0 {
 		for _, wc := range cfgs {
-			r.Pass(model.WebhookConfigSubject(wc.Name), fmt.Sprintf("MutatingWebhookConfiguration %s is present (%s)", wc.Name, hookNames(wc)))
+			r.PassFunc(model.WebhookConfigSubject(wc.Name), func() (string, []model.Detail) {
+				return fmt.Sprintf("MutatingWebhookConfiguration %s is present (%s)", wc.Name, hookNames(wc)), nil
+			})
 		}
 		return
 	}

@@ -80,7 +80,9 @@ func recordConfigProblems(c *model.Context, r *Recorder, wc *snapshot.WebhookCon
 		for _, h := range hooks {
 			names = append(names, h.Hook.Name)
 		}
-		r.Pass(subj, fmt.Sprintf("webhook %s is called on CREATE of pods and its client configuration is complete", strings.Join(names, ", ")))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("webhook %s is called on CREATE of pods and its client configuration is complete", strings.Join(names, ", ")), nil
+		})
 		return
 	}
 	var texts []string
@@ -280,7 +282,9 @@ func recordSelection(c *model.Context, t *model.Target, r *Recorder) {
 	var details []model.Detail
 	for _, s := range sels {
 		if s.selected {
-			r.Pass(subj, fmt.Sprintf("%s selects the pod's namespace and labels", s.h.String()))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("%s selects the pod's namespace and labels", s.h.String()), nil
+			})
 			return
 		}
 		excluded = append(excluded, s.excluded...)

@@ -159,8 +159,10 @@ func judgeHandWritten(c *model.Context, t *model.Target, r *Recorder, a model.Ad
 			append(details, envFix(c, t, a, cont.Name, roleE, webhook.EnvRoleARN, webhook.EnvTokenFile)...)...)
 		return
 	}
-	r.Pass(subj, fmt.Sprintf("%s %s and %s %q are set in the manifest and complete: the file is the serviceAccountToken of projected volume %q",
-		webhook.EnvRoleARN, roleValue(roleE), webhook.EnvTokenFile, file, m.Name), details...)
+	r.PassFunc(subj, func() (string, []model.Detail) {
+		return fmt.Sprintf("%s %s and %s %q are set in the manifest and complete: the file is the serviceAccountToken of projected volume %q",
+			webhook.EnvRoleARN, roleValue(roleE), webhook.EnvTokenFile, file, m.Name), details
+	})
 }
 
 // mountClash is a container to which the webhook adds its token mount at

@@ -73,7 +73,9 @@ func runIRSA110(c *model.Context, t *model.Target, r *Recorder) {
 			evs = append(evs, model.Ev(t.Source, fmt.Sprintf("%s: %s %s", where, e.Name, envSource(e))))
 		}
 		if skipped && (len(vars) > 0 || len(suspects) > 0) {
-			r.Pass(subj, fmt.Sprintf("container is excluded from injection by %s, so it does not use the IAM role: its own keys are deliberate", webhook.AnnotationSkipContainers), evs...)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("container is excluded from injection by %s, so it does not use the IAM role: its own keys are deliberate", webhook.AnnotationSkipContainers), evs
+			})
 			continue
 		}
 		var removal []model.Detail

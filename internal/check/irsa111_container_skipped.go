@@ -50,8 +50,9 @@ func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 		// The whole pod is skipped: the annotation no longer matters.
 		own, none := splitOwnCredentials(t.Spec, nil)
 		if len(none.regular) == 0 {
-			r.Pass(t.Subject(), fmt.Sprintf("the pod opts out of the webhook with the label %s, and every container sets its own web identity variables (IRSA109 judges them)", webhook.LabelSkip),
-				labelEv, model.Ev(t.Source, a.Label.Why))
+			r.PassFunc(t.Subject(), func() (string, []model.Detail) {
+				return fmt.Sprintf("the pod opts out of the webhook with the label %s, and every container sets its own web identity variables (IRSA109 judges them)", webhook.LabelSkip), []model.Detail{labelEv, model.Ev(t.Source, a.Label.Why)}
+			})
 			return
 		}
 		details := []model.Detail{labelEv, model.Ev(t.Source, a.Label.Why), saEv}
@@ -76,7 +77,9 @@ func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	labelPass := func() {
 		if hasLabel {
-			r.Pass(t.Subject(), fmt.Sprintf("the pod carries the label %s, but %s", webhook.LabelSkip, a.Label.Why), targetDetails...)
+			r.PassFunc(t.Subject(), func() (string, []model.Detail) {
+				return fmt.Sprintf("the pod carries the label %s, but %s", webhook.LabelSkip, a.Label.Why), targetDetails
+			})
 		}
 	}
 	if !hasAnnotation {
@@ -90,7 +93,9 @@ func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 			labelPass()
 			return
 		}
-		r.Pass(t.Subject(), fmt.Sprintf("%s does not parse as a CSV record, so the webhook skips no container (%v)", webhook.AnnotationSkipContainers, err), annEv)
+		r.PassFunc(t.Subject(), func() (string, []model.Detail) {
+			return fmt.Sprintf("%s does not parse as a CSV record, so the webhook skips no container (%v)", webhook.AnnotationSkipContainers, err), []model.Detail{annEv}
+		})
 		return
 	}
 	var present, unknown []string
@@ -106,7 +111,9 @@ func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 			labelPass()
 			return
 		}
-		r.Pass(t.Subject(), fmt.Sprintf("%s names no container of the pod (%s), so the webhook skips none", webhook.AnnotationSkipContainers, strings.Join(unknown, ", ")), annEv)
+		r.PassFunc(t.Subject(), func() (string, []model.Detail) {
+			return fmt.Sprintf("%s names no container of the pod (%s), so the webhook skips none", webhook.AnnotationSkipContainers, strings.Join(unknown, ", ")), []model.Detail{annEv}
+		})
 		return
 	}
 	details := []model.Detail{annEv}
@@ -135,11 +142,15 @@ func runIRSA111(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		subj := t.ContainerSubject(cont.Name)
 		if model.SelectorHas(own, cont.Name) {
-			r.Pass(subj, fmt.Sprintf("skipped by %s, and sets its own web identity variables (IRSA109 judges them)", webhook.AnnotationSkipContainers), details...)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("skipped by %s, and sets its own web identity variables (IRSA109 judges them)", webhook.AnnotationSkipContainers), details
+			})
 			continue
 		}
-		r.Pass(subj, fmt.Sprintf("skipped by %s: gets no IRSA credentials and uses the node's role, while %s them", webhook.AnnotationSkipContainers,
-			model.ContainerPhrase(withCreds, "gets", "get")), details...)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("skipped by %s: gets no IRSA credentials and uses the node's role, while %s them", webhook.AnnotationSkipContainers,
+				model.ContainerPhrase(withCreds, "gets", "get")), details
+		})
 	}
 }
 

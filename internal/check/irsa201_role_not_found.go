@@ -51,7 +51,9 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 		if lk.PathNote != "" {
 			msg += "; " + lk.PathNote
 		}
-		r.Pass(subj, msg, model.Ev(lk.Role.Source, "role "+lk.Role.ARN))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return msg, []model.Detail{model.Ev(lk.Role.Source, "role "+lk.Role.ARN)}
+		})
 		return
 	}
 	proof := model.RoleProvenMissing(c.Snap, ref.ARN, lk)

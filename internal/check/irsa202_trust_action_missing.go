@@ -40,6 +40,8 @@ func judgeIRSA202(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		r.Fail(subj, fmt.Sprintf("trust policy does not allow %s: %s %s", policy.WebIdentityAction, d.FocusName(), d.Focus.Action.Why),
 			append([]model.Detail{model.TrustPolicyEvidence(in)}, model.TrustFixDetails(c, in, r.Remediation())...)...)
 	default:
-		r.Pass(subj, fmt.Sprintf("%s allows %s", d.FocusName(), policy.WebIdentityAction))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("%s allows %s", d.FocusName(), policy.WebIdentityAction), nil
+		})
 	}
 }

@@ -47,7 +47,7 @@ func judgeIRSA203(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		if p := d.Focus.Statement.Principal; p != nil && !p.Any {
 			trusts = fmt.Sprintf("Federated %q", in.ProviderARN)
 		}
-		r.Pass(subj, fmt.Sprintf("%s trusts %s", d.FocusName(), trusts))
+		r.PassFunc(subj, func() (string, []model.Detail) { return fmt.Sprintf("%s trusts %s", d.FocusName(), trusts), nil })
 		return
 	}
 	var cause []string

@@ -59,10 +59,14 @@ func judgeIRSA204(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 			}
 		}
 		if len(ours) == 0 {
-			r.Pass(subj, fmt.Sprintf("%s tests no condition key of another issuer", d.FocusName()))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("%s tests no condition key of another issuer", d.FocusName()), nil
+			})
 			return
 		}
-		r.Pass(subj, fmt.Sprintf("%s tests the issuer's own keys: %s", d.FocusName(), strings.Join(ours, ", ")))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("%s tests the issuer's own keys: %s", d.FocusName(), strings.Join(ours, ", ")), nil
+		})
 		return
 	}
 	var keys []string

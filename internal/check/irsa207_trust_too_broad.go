@@ -55,7 +55,9 @@ func runIRSA207(c *model.Context, t *model.Target, r *Recorder) {
 	case len(pins) == 0:
 		r.Pass(subj, "no statement of the trust policy admits a service account of another namespace")
 	default:
-		r.Pass(subj, "every statement that trusts an OIDC provider pins :sub to one namespace: "+strings.Join(pins, ", "))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return "every statement that trusts an OIDC provider pins :sub to one namespace: " + strings.Join(pins, ", "), nil
+		})
 	}
 }
 

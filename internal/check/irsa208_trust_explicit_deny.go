@@ -57,5 +57,7 @@ func judgeIRSA208(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		r.Pass(subj, "trust policy has no Deny statement")
 		return
 	}
-	r.Pass(subj, fmt.Sprintf("no Deny statement of the trust policy applies to sub %q", in.Subject))
+	r.PassFunc(subj, func() (string, []model.Detail) {
+		return fmt.Sprintf("no Deny statement of the trust policy applies to sub %q", in.Subject), nil
+	})
 }

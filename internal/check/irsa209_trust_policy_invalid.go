@@ -64,7 +64,9 @@ func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
 	if n == 1 {
 		noun = "statement"
 	}
-	r.Pass(subj, fmt.Sprintf("trust policy of role %s is a valid IAM trust policy (%d %s)", ref.ARN.Name, n, noun))
+	r.PassFunc(subj, func() (string, []model.Detail) {
+		return fmt.Sprintf("trust policy of role %s is a valid IAM trust policy (%d %s)", ref.ARN.Name, n, noun), nil
+	})
 }
 
 // iamProfileFor is the --profile placeholder for IAM calls in the role's

@@ -64,7 +64,9 @@ func judgeIRSA210(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		literal = append(literal, cd)
 	}
 	if len(literal) == 0 {
-		r.Pass(subj, fmt.Sprintf("%s has no * or ? under StringEquals", d.FocusName()))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("%s has no * or ? under StringEquals", d.FocusName()), nil
+		})
 		return
 	}
 	cd := literal[0]
@@ -76,10 +78,14 @@ func judgeIRSA210(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		}
 	}
 	if cd.As.Outcome == policy.Match {
-		r.Pass(subj, fmt.Sprintf("%s compares %s with %s %s literally, and another of its values admits %q", d.FocusName(), cd.As.Key, cd.As.Operator, strings.Join(model.QuoteAll(vals), ", "), actual))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("%s compares %s with %s %s literally, and another of its values admits %q", d.FocusName(), cd.As.Key, cd.As.Operator, strings.Join(model.QuoteAll(vals), ", "), actual), nil
+		})
 		return
 	}
-	r.Pass(subj, fmt.Sprintf("%s compares %s with %s %s literally, but as a pattern it would not admit %q either", d.FocusName(), cd.As.Key, cd.As.Operator, strings.Join(model.QuoteAll(vals), ", "), actual))
+	r.PassFunc(subj, func() (string, []model.Detail) {
+		return fmt.Sprintf("%s compares %s with %s %s literally, but as a pattern it would not admit %q either", d.FocusName(), cd.As.Key, cd.As.Operator, strings.Join(model.QuoteAll(vals), ", "), actual), nil
+	})
 }
 
 func hasWildcard(values []string) bool {

@@ -33,8 +33,12 @@ func runIRSA301(c *model.Context, t *model.Target, r *Recorder) {
 	case why != "":
 		r.Skip(subj, why)
 	case issuer.Cluster != nil:
-		r.Pass(subj, fmt.Sprintf("cluster %s has the OIDC issuer %s", issuer.Cluster.Name, issuer.URL), issuer.Evidence())
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("cluster %s has the OIDC issuer %s", issuer.Cluster.Name, issuer.URL), []model.Detail{issuer.Evidence()}
+		})
 	default:
-		r.Pass(subj, "the cluster's OIDC issuer is "+issuer.URL, issuer.Evidence())
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return "the cluster's OIDC issuer is " + issuer.URL, []model.Detail{issuer.Evidence()}
+		})
 	}
 }

@@ -35,7 +35,9 @@ func runIRSA302(c *model.Context, t *model.Target, r *Recorder) {
 	subj := model.ProviderSubject(w)
 	for _, p := range c.Snap.OIDCProviders {
 		if p.ARN == w.ProviderARN {
-			r.Pass(subj, fmt.Sprintf("account %s has the IAM OIDC provider %s", w.Role.ARN.Account, p.URL), model.Ev(p.Source, "provider "+p.ARN))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("account %s has the IAM OIDC provider %s", w.Role.ARN.Account, p.URL), []model.Detail{model.Ev(p.Source, "provider "+p.ARN)}
+			})
 			return
 		}
 	}

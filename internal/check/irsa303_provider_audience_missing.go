@@ -44,7 +44,9 @@ func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
 	ids := fmt.Sprintf("[%s]", strings.Join(model.QuoteAll(p.ClientIDs), ", "))
 	for _, id := range p.ClientIDs {
 		if id == w.Audience.Value {
-			r.Pass(subj, fmt.Sprintf("provider's ClientIDList %s includes the token's audience %q", ids, w.Audience.Value))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("provider's ClientIDList %s includes the token's audience %q", ids, w.Audience.Value), nil
+			})
 			return
 		}
 	}

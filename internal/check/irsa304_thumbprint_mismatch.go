@@ -60,8 +60,9 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	if bad == nil {
 		last := lastCert(chains[0])
-		r.Pass(subj, fmt.Sprintf("the provider's ThumbprintList includes %s, the SHA-1 of the last certificate %s serves (%s)", last.SHA1, host, last.Subject),
-			listEv, chainEvidence(chains[0]), hostEv)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("the provider's ThumbprintList includes %s, the SHA-1 of the last certificate %s serves (%s)", last.SHA1, host, last.Subject), []model.Detail{listEv, chainEvidence(chains[0]), hostEv}
+		})
 		return
 	}
 

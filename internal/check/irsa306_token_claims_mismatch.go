@@ -160,7 +160,9 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 		r.Fail(subj, strings.Join(problems, "; "), details...)
 		return
 	}
-	r.Pass(subj, fmt.Sprintf("the token of ServiceAccount %s/%s fits: %s", t.Namespace, t.SAName, strings.Join(fine, "; ")), details...)
+	r.PassFunc(subj, func() (string, []model.Detail) {
+		return fmt.Sprintf("the token of ServiceAccount %s/%s fits: %s", t.Namespace, t.SAName, strings.Join(fine, "; ")), details
+	})
 }
 
 // judgeTokenAudience judges the token's real aud when the pods' token

@@ -46,7 +46,9 @@ func runIRSA311(c *model.Context, t *model.Target, r *Recorder) {
 		model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)),
 	}
 	if pr.OK {
-		r.Pass(subj, fmt.Sprintf("STS accepted a fresh token of ServiceAccount %q (audience %s) for role %s", t.SAName, model.AudienceWord(pr.Audience), role), details...)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("STS accepted a fresh token of ServiceAccount %q (audience %s) for role %s", t.SAName, model.AudienceWord(pr.Audience), role), details
+		})
 		return
 	}
 	a := model.ExplainSTS(pr.ErrorCode, pr.ErrorMessage)

@@ -63,7 +63,9 @@ func runIRSA312(c *model.Context, t *model.Target, r *Recorder) {
 
 	if pr.OK {
 		if len(failed) == 0 {
-			r.Pass(subj, fmt.Sprintf("STS accepted the token, as the IAM-side checks predicted (%s)", verdicts), details...)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("STS accepted the token, as the IAM-side checks predicted (%s)", verdicts), details
+			})
 			return
 		}
 		r.Fail(subj, fmt.Sprintf("STS accepted a fresh token of ServiceAccount %q for role %s, but %s predicted a refusal: "+
@@ -79,7 +81,9 @@ func runIRSA312(c *model.Context, t *model.Target, r *Recorder) {
 		return
 	}
 	if explained := refusals(static, a.Checks); len(explained) > 0 {
-		r.Pass(subj, fmt.Sprintf("STS refused the token with %s, as %s predicted", answer, strings.Join(explained, ", ")), details...)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("STS refused the token with %s, as %s predicted", answer, strings.Join(explained, ", ")), details
+		})
 		return
 	}
 	var ran, skipped []string

@@ -74,7 +74,9 @@ func runIRSA313(c *model.Context, t *model.Target, r *Recorder) {
 	details = append(details, model.Ev(dr.Source, what+" returned: "+describeDryRun(dr)))
 	missing, present := want.compare(dr)
 	if len(missing) == 0 {
-		r.Pass(subj, "a dry-run pod of the template came back mutated as predicted: "+want.String(), details...)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return "a dry-run pod of the template came back mutated as predicted: " + want.String(), details
+		})
 		return
 	}
 	for _, h := range model.IdentifiedWebhooks(c.Snap) {

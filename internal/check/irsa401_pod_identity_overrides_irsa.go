@@ -55,7 +55,9 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 				what, webhook.AnnotationRoleARN, cluster))
 			return
 		}
-		r.Pass(t.SASubject(), fmt.Sprintf("the input's EKS Pod Identity associations include none for ServiceAccount %s/%s: its pods get the IRSA role %s", t.Namespace, t.SAName, role), saEv)
+		r.PassFunc(t.SASubject(), func() (string, []model.Detail) {
+			return fmt.Sprintf("the input's EKS Pod Identity associations include none for ServiceAccount %s/%s: its pods get the IRSA role %s", t.Namespace, t.SAName, role), []model.Detail{saEv}
+		})
 		return
 	}
 	aEv := model.AssociationEvidence(a)
@@ -73,7 +75,9 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 			r.Skip(subj, both+": "+what+"; the association's role is not in the input, so whether the roles differ is unknown "+
 				fmt.Sprintf("(capture: aws eks describe-pod-identity-association --cluster-name %s --association-id %s --output json)", a.ClusterName, model.OrUnknown(a.ID)))
 		case model.SameRole(a.RoleARN, role):
-			r.Pass(subj, both+": "+what+"; both name the same role, so the permissions are the same either way", details...)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return both + ": " + what + "; both name the same role, so the permissions are the same either way", details
+			})
 		default:
 			r.Fail(subj, both+": "+what+"; the two roles differ, so which one applies changes the permissions", details...)
 		}
@@ -103,9 +107,13 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 		case ch.Source == model.SourceContainer:
 			verdict(subj, "the webhook gives pods of the ServiceAccount EKS Pod Identity, not IRSA, so the container uses the association and the annotation has no effect", true)
 		case ch.Source == model.SourceStaticEnv:
-			r.Pass(subj, both+": the container uses the static keys in its environment before either (IRSA110)", saEv, aEv)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return both + ": the container uses the static keys in its environment before either (IRSA110)", []model.Detail{saEv, aEv}
+			})
 		default:
-			r.Pass(subj, both+": the container gets neither ("+ch.Source+"; IRSA407 judges it)", saEv, aEv)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return both + ": the container gets neither (" + ch.Source + "; IRSA407 judges it)", []model.Detail{saEv, aEv}
+			})
 		}
 	}
 }

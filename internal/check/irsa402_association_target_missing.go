@@ -31,8 +31,9 @@ func runIRSA402(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	subj := model.AssociationSubject(a)
 	if t.SA != nil {
-		r.Pass(subj, fmt.Sprintf("ServiceAccount %q exists in namespace %q", a.ServiceAccount, a.Namespace),
-			model.AssociationEvidence(a), model.Ev(t.SA.Source, "ServiceAccount "+snapshot.Key(t.SA.Namespace, t.SA.Name)))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("ServiceAccount %q exists in namespace %q", a.ServiceAccount, a.Namespace), []model.Detail{model.AssociationEvidence(a), model.Ev(t.SA.Source, "ServiceAccount "+snapshot.Key(t.SA.Namespace, t.SA.Name))}
+		})
 		return
 	}
 	s := c.Snap

@@ -84,9 +84,13 @@ func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 			}
 			r.Pass(subj, msg, dsEv...)
 		case len(pods) > 0:
-			r.Pass(subj, fmt.Sprintf("EKS Pod Identity Agent pods run in %s (%s)", agentNamespace, pods[0].Name), model.Ev(pods[0].Source, "pod "+snapshot.Key(pods[0].Namespace, pods[0].Name)))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("EKS Pod Identity Agent pods run in %s (%s)", agentNamespace, pods[0].Name), []model.Detail{model.Ev(pods[0].Source, "pod "+snapshot.Key(pods[0].Namespace, pods[0].Name))}
+			})
 		case autoMode:
-			r.Pass(subj, "the cluster uses EKS Auto Mode, whose nodes run the EKS Pod Identity Agent built in", model.Ev(s.Cluster().Source, "computeConfig.enabled: true"))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return "the cluster uses EKS Auto Mode, whose nodes run the EKS Pod Identity Agent built in", []model.Detail{model.Ev(s.Cluster().Source, "computeConfig.enabled: true")}
+			})
 		case dsListed:
 			missing()
 		default:
@@ -102,7 +106,9 @@ func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	n := s.Node(node)
 	if n != nil && n.ComputeType() == snapshot.ComputeAuto {
-		r.Pass(subj, fmt.Sprintf("node %s is an EKS Auto Mode node, which runs the EKS Pod Identity Agent built in", node), model.Ev(n.Source, model.NodeFacts(n)))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("node %s is an EKS Auto Mode node, which runs the EKS Pod Identity Agent built in", node), []model.Detail{model.Ev(n.Source, model.NodeFacts(n))}
+		})
 		return
 	}
 	var onNode []*snapshot.Pod
@@ -113,7 +119,9 @@ func runIRSA403(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	for _, p := range onNode {
 		if p.Ready() {
-			r.Pass(subj, fmt.Sprintf("agent pod %s on node %s is ready", p.Name, node), model.Ev(p.Source, agentPodState(p)))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("agent pod %s on node %s is ready", p.Name, node), []model.Detail{model.Ev(p.Source, agentPodState(p))}
+			})
 			return
 		}
 	}

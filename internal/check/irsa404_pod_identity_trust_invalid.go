@@ -96,8 +96,10 @@ func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
 			role.Name, policy.PodIdentityService, strings.Join(explain, "; ")), details...)
 	default:
 		names := slices.Compact(slices.Clone(allowed))
-		r.Pass(subj, fmt.Sprintf("the trust policy of role %s allows %s sts:AssumeRole and sts:TagSession (%s)", role.Name,
-			policy.PodIdentityService, strings.Join(names, ", ")), model.AssociationEvidence(a), policyEv)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("the trust policy of role %s allows %s sts:AssumeRole and sts:TagSession (%s)", role.Name,
+				policy.PodIdentityService, strings.Join(names, ", ")), []model.Detail{model.AssociationEvidence(a), policyEv}
+		})
 	}
 }
 

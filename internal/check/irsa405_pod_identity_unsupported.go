@@ -45,7 +45,9 @@ func runIRSA405(c *model.Context, t *model.Target, r *Recorder) {
 		// The reported hostNetwork failure is the agent's: a pod whose
 		// containers never call it (not mutated: IRSA406, IRSA407 judge
 		// what they use instead) is not affected.
-		r.Pass(subj, "the pod uses hostNetwork, but none of its containers uses EKS Pod Identity's container credentials", append(details, model.Ev(t.Source, "spec.hostNetwork: true"))...)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return "the pod uses hostNetwork, but none of its containers uses EKS Pod Identity's container credentials", append(details, model.Ev(t.Source, "spec.hostNetwork: true"))
+		})
 		return
 	}
 	if t.Spec.HostNetwork {
@@ -55,8 +57,9 @@ func runIRSA405(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	if t.IsPod() {
 		if n := c.Snap.Node(t.Spec.NodeName); n != nil {
-			r.Pass(subj, fmt.Sprintf("the pod runs on node %s, a %s EC2 node%s, without hostNetwork", n.Name, model.OrUnknown(n.OS()), computeNote(n)),
-				append(details, model.Ev(n.Source, model.NodeFacts(n)))...)
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("the pod runs on node %s, a %s EC2 node%s, without hostNetwork", n.Name, model.OrUnknown(n.OS()), computeNote(n)), append(details, model.Ev(n.Source, model.NodeFacts(n)))
+			})
 			return
 		}
 	}

@@ -31,7 +31,7 @@ func runIRSA406(c *model.Context, t *model.Target, r *Recorder) {
 		if len(with) > 0 {
 			msg += fmt.Sprintf(": %s %s", model.ContainerPhrase(with, "has", "have"), webhook.EnvContainerFullURI)
 		}
-		r.Pass(subj, msg, model.AssociationEvidence(a))
+		r.PassFunc(subj, func() (string, []model.Detail) { return msg, []model.Detail{model.AssociationEvidence(a)} })
 		return
 	}
 	created, okA := model.ParseTime(a.CreatedAt)

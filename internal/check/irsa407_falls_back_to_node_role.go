@@ -65,20 +65,28 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 		cs := t.ContainerSubject(ch.Name)
 		switch ch.Source {
 		case model.SourceWebIdentity:
-			r.Pass(cs, "the container uses web identity (IRSA role "+ch.Role+"), before IMDS in every SDK's chain")
+			r.PassFunc(cs, func() (string, []model.Detail) {
+				return "the container uses web identity (IRSA role " + ch.Role + "), before IMDS in every SDK's chain", nil
+			})
 			continue
 		case model.SourceContainer:
-			r.Pass(cs, "the container uses container credentials ("+ch.FullURIOr()+"), before IMDS in every SDK's chain")
+			r.PassFunc(cs, func() (string, []model.Detail) {
+				return "the container uses container credentials (" + ch.FullURIOr() + "), before IMDS in every SDK's chain", nil
+			})
 			continue
 		case model.SourceStaticEnv:
-			r.Pass(cs, "the container uses the static keys in its environment, before IMDS (IRSA110 judges them)")
+			r.PassFunc(cs, func() (string, []model.Detail) {
+				return "the container uses the static keys in its environment, before IMDS (IRSA110 judges them)", nil
+			})
 			continue
 		case model.SourceProfile:
 			r.Skip(cs, "the container's environment points at a shared profile, whose content cannot be seen: whether its SDK falls back to IMDS depends on it ("+ch.Profile+")")
 			continue
 		}
 		if ch.Stopped != "" {
-			r.Pass(cs, "the container's chain stops before IMDS: "+ch.Stopped+" (IRSA109 judges the variables)")
+			r.PassFunc(cs, func() (string, []model.Detail) {
+				return "the container's chain stops before IMDS: " + ch.Stopped + " (IRSA109 judges the variables)", nil
+			})
 			continue
 		}
 		if meant == "" && ch.Role == "" {
@@ -87,8 +95,10 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 			continue
 		}
 		if ch.Skipped && regularOwn > 0 {
-			r.Pass(cs, fmt.Sprintf("the container is excluded on purpose by %s while other containers get credentials; if it calls AWS, its SDK falls back to IMDS (%s)",
-				webhook.AnnotationSkipContainers, imdsShort(ch.Imds)))
+			r.PassFunc(cs, func() (string, []model.Detail) {
+				return fmt.Sprintf("the container is excluded on purpose by %s while other containers get credentials; if it calls AWS, its SDK falls back to IMDS (%s)",
+					webhook.AnnotationSkipContainers, imdsShort(ch.Imds)), nil
+			})
 			continue
 		}
 		failIRSA407(c, t, r, ch, meant, meantEv, later[ch.Name])

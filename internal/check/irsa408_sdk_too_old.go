@@ -43,7 +43,9 @@ func runIRSA408(c *model.Context, t *model.Target, r *Recorder) {
 			r.Skip(subj, fmt.Sprintf("image %q is %s, but %s, so it cannot be compared with the %s minimum%s; pin a version tag",
 				ct.Image, v.Image.Name, v.Why, mech, minimumShort(v)), where)
 		case sdk.Supported:
-			r.Pass(subj, fmt.Sprintf("%s, and %s", describeImage(v), minimumPhrase(v)), where, factEvidence(v))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return fmt.Sprintf("%s, and %s", describeImage(v), minimumPhrase(v)), []model.Detail{where, factEvidence(v)}
+			})
 		case sdk.TooOld:
 			details := []model.Detail{where, factEvidence(v)}
 			if a := v.Addon(); a != nil {

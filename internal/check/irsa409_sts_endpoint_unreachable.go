@@ -67,12 +67,16 @@ func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.C
 		r.Skip(subj, "whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected is unknown: "+how)
 		return
 	case strings.EqualFold(setting, "regional"):
-		r.Pass(subj, "the container's SDK calls the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional)", howEv)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return "the container's SDK calls the regional STS endpoint (AWS_STS_REGIONAL_ENDPOINTS=regional)", []model.Detail{howEv}
+		})
 		return
 	}
 	region := containerRegion(t, ch.Name)
 	if region != "" && !legacyGlobalRegions[region] {
-		r.Pass(subj, fmt.Sprintf("region %s is not one where the legacy setting uses the global endpoint, so the container's SDK calls sts.%s.%s", region, region, regionDomain(region)))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("region %s is not one where the legacy setting uses the global endpoint, so the container's SDK calls sts.%s.%s", region, region, regionDomain(region)), nil
+		})
 		return
 	}
 	settingText := "AWS_STS_REGIONAL_ENDPOINTS is unset"
@@ -107,7 +111,9 @@ func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.C
 		r.Skip(subj, fmt.Sprintf("%s and %s, so an SDK with the legacy default calls sts.amazonaws.com; whether that endpoint is reachable is unknown: the input has no EKS cluster (capture: aws eks describe-cluster --name CLUSTER --output json)", settingText, regionText), howEv)
 		return
 	default:
-		r.Pass(subj, fmt.Sprintf("%s and %s, so an SDK with the legacy default calls sts.amazonaws.com, which a cluster with a public API endpoint in partition aws usually reaches (regional is recommended)", settingText, regionText), details...)
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return fmt.Sprintf("%s and %s, so an SDK with the legacy default calls sts.amazonaws.com, which a cluster with a public API endpoint in partition aws usually reaches (regional is recommended)", settingText, regionText), details
+		})
 		return
 	}
 

@@ -37,7 +37,9 @@ func runIRSA410(c *model.Context, t *model.Target, r *Recorder) {
 		if lk.PathNote != "" {
 			msg += "; " + lk.PathNote
 		}
-		r.Pass(subj, msg, model.AssociationEvidence(a), model.Ev(lk.Role.Source, "role "+lk.Role.ARN))
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			return msg, []model.Detail{model.AssociationEvidence(a), model.Ev(lk.Role.Source, "role "+lk.Role.ARN)}
+		})
 		return
 	}
 	proof := model.RoleProvenMissing(c.Snap, ref, lk)

@@ -128,7 +128,7 @@ func runIRSA411(c *model.Context, t *model.Target, r *Recorder) {
 	case firstSkip != nil:
 		r.Skip(subj, strings.Join(passes, "; ")+"; but "+firstSkip.skip, append(details, cmdDetail(firstSkip.cmds)...)...)
 	default:
-		r.Pass(subj, strings.Join(passes, "; "), details...)
+		r.PassFunc(subj, func() (string, []model.Detail) { return strings.Join(passes, "; "), details })
 	}
 }
 

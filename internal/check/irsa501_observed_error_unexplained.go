@@ -100,7 +100,9 @@ func runIRSA501(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		switch {
 		case len(unexplained) == 0:
-			r.Pass(subj, "every error seen is explained by a failing check: "+strings.Join(explained, "; "))
+			r.PassFunc(subj, func() (string, []model.Detail) {
+				return "every error seen is explained by a failing check: " + strings.Join(explained, "; "), nil
+			})
 		case !ran:
 			r.Skip(subj, fmt.Sprintf("%s, and none of the checks that can cause it ran for this target (not selected with --checks, or they do not apply to its mechanism)",
 				strings.Join(seen, "; ")), details...)

@@ -199,7 +199,7 @@ func judgeChain(c *model.Context, t *model.Target, cr model.ChainedRole, withARN
 		} else {
 			msg += " by naming the role, which within one account suffices"
 		}
-		r.Pass(subj, msg+both, details...)
+		r.PassFunc(subj, func() (string, []model.Detail) { return msg + both, details })
 	}
 }
 
