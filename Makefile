@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzLogs -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzLookupEvents -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzFilterLog -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/bundle -run '^$$' -fuzz FuzzStreamedRead -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/suppress -run '^$$' -fuzz FuzzParseFile -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/symptom -run '^$$' -fuzz FuzzMatch -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/report -run '^$$' -fuzz FuzzYAMLRoundTrip -fuzztime $(FUZZTIME)

@@ -217,10 +217,21 @@ type jsonSrc struct {
 	data    []byte
 	yamlDoc int // 1-based; 0 for a JSON file
 	docLine int // line of the YAML document in the file
+
+	// stream, when set, is the file read as it is decoded (stream.go):
+	// data is nil, and anything that would need the file's bytes (a
+	// problem to locate, an object that is not a List) sets abort
+	// instead, and the file is read again whole.
+	stream io.Reader
+	abort  bool
 }
 
 // failOff records a problem at a byte offset of src.
 func (r *result) failOff(src *jsonSrc, off int64, msg string) {
+	if src.stream != nil {
+		src.abort = true
+		return
+	}
 	if r.full() {
 		return
 	}
@@ -350,16 +361,32 @@ var walkOpts = jsontext.AllowDuplicateNames(true)
 // one per line). A top-level array is read as a sequence of values (what
 // `--query 'Roles[]'` prints).
 func parseJSON(ctx context.Context, r *result, src *jsonSrc) {
-	dec := jsontext.NewDecoder(bytes.NewBuffer(src.data), walkOpts)
+	var dec *jsontext.Decoder
+	if src.stream != nil {
+		dec = jsontext.NewDecoder(src.stream, walkOpts)
+	} else {
+		dec = jsontext.NewDecoder(bytes.NewBuffer(src.data), walkOpts)
+	}
 	for {
+		if src.abort {
+			return
+		}
 		switch dec.PeekKind() {
 		case '{':
-			obj, err := walkObject(ctx, dec, src.data, r.src)
+			obj, err := walkObject(ctx, dec, src.data, r.src, src.stream != nil)
+			if src.stream != nil && !streamable(obj, err) {
+				src.abort = true
+				return
+			}
 			classify(ctx, r, src, obj, err)
 			if err != nil {
 				return
 			}
 		case '[':
+			if src.stream != nil {
+				src.abort = true
+				return
+			}
 			start := dec.InputOffset()
 			if _, err := dec.ReadToken(); err != nil {
 				r.failOff(src, errOffset(err), describeJSONError(err))
@@ -371,7 +398,7 @@ func parseJSON(ctx context.Context, r *result, src *jsonSrc) {
 				r.failOff(src, start+int64(bytes.IndexByte(src.data[start:], '[')), "an empty JSON array: it does not say what it lists; capture the command's whole output, without --query")
 			}
 			for dec.PeekKind() == '{' {
-				obj, err := walkObject(ctx, dec, src.data, r.src)
+				obj, err := walkObject(ctx, dec, src.data, r.src, false)
 				classify(ctx, r, src, obj, err)
 				if err != nil {
 					return
@@ -448,6 +475,18 @@ type member struct {
 	value jsontext.Value
 }
 
+// itemOffset returns the offset of item i in src, for a problem to
+// locate; 0 for a streamed file, which keeps no items (a problem there
+// makes the file be read again whole).
+func (o *object) itemOffset(src *jsonSrc) func(i int) int64 {
+	return func(i int) int64 {
+		if i >= len(o.items) {
+			return 0
+		}
+		return offsetOf(src.data, o.items[i])
+	}
+}
+
 func (o *object) get(name string) (jsontext.Value, bool) {
 	for _, m := range o.members {
 		if m.name == name {
@@ -496,8 +535,10 @@ func offsetOf(data []byte, v []byte) int64 {
 }
 
 // walkObject reads one object. On error it returns what was read so far
-// (complete members and items).
-func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src snapshot.Source) (*object, error) {
+// (complete members and items). When stream is set, the decoder reads a
+// file as it goes: values are copied out of its buffer, the items are
+// not kept once decoded, and raw is not set (data is nil).
+func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src snapshot.Source, stream bool) (*object, error) {
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
@@ -525,6 +566,10 @@ func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src sna
 				if err != nil {
 					return o, err
 				}
+				if stream {
+					pipe.addCopy(v)
+					continue
+				}
 				o.items = append(o.items, v)
 				pipe.add(v)
 			}
@@ -537,12 +582,17 @@ func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src sna
 		if err != nil {
 			return o, err
 		}
+		if stream {
+			v = bytes.Clone(v)
+		}
 		o.members = append(o.members, member{name, v})
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return o, err
 	}
-	o.raw = data[o.start:dec.InputOffset()]
+	if !stream {
+		o.raw = data[o.start:dec.InputOffset()]
+	}
 	return o, nil
 }
 
@@ -557,7 +607,7 @@ func classify(ctx context.Context, r *result, src *jsonSrc, o *object, walkErr e
 		}
 		// A List cut short: its kind, printed after items, is lost; items
 		// that name their kind (kubectl adds it) are still good facts.
-		if used, _ := r.addKube(o.decoded, func(i int) int64 { return offsetOf(src.data, o.items[i]) }, src, false); len(used) > 0 {
+		if used, _ := r.addKube(o.decoded, o.itemOffset(src), src, false); len(used) > 0 {
 			r.recognise("kubectl:List")
 			r.notePartial(src, len(o.items))
 		}
@@ -650,7 +700,7 @@ func classifyKube(ctx context.Context, r *result, src *jsonSrc, o *object, kind,
 			hint = strings.TrimSuffix(kind, "List")
 		}
 		resolvePending(ctx, o.decoded, o.items, hint, apiVersion, r.src)
-		used, unused := r.addKube(o.decoded, func(i int) int64 { return offsetOf(src.data, o.items[i]) }, src, true)
+		used, unused := r.addKube(o.decoded, o.itemOffset(src), src, true)
 		switch {
 		case len(used) == 0 && len(unused) > 0:
 			r.failOff(src, o.start, fmt.Sprintf("a kubectl %s of %s objects, which irsa-doctor does not use", kind, strings.Join(unused, ", ")))

@@ -221,11 +221,19 @@ type itemPipeline struct {
 	cur     *batch
 	work    chan *batch
 	wg      sync.WaitGroup
+	// free holds the buffers of decoded batches for reuse (addCopy): a
+	// streamed List's items are copied out of the decoder's buffer, and
+	// recycling the copies keeps 120 MB of them from becoming garbage.
+	free chan []byte
 }
 
 type batch struct {
 	vals []jsontext.Value
+	// buf holds the items' bytes when they were copied (addCopy); vals
+	// are slices of it.
+	buf  []byte
 	out  []item
+	free chan []byte
 }
 
 func newItemPipeline(ctx context.Context, src snapshot.Source) *itemPipeline {
@@ -236,9 +244,19 @@ func (b *batch) decode(ctx context.Context, dec *jsontext.Decoder, src snapshot.
 	b.out = make([]item, len(b.vals))
 	for i, v := range b.vals {
 		if ctx.Err() != nil {
-			return
+			break
 		}
 		b.out[i] = decodeOne(dec, v, "", "", src)
+	}
+	// The values are slices of the file's bytes, or of a copy that the
+	// next batch may reuse: let them go.
+	b.vals = nil
+	if b.buf != nil {
+		select {
+		case b.free <- b.buf[:0]:
+		default:
+		}
+		b.buf = nil
 	}
 }
 
@@ -250,9 +268,40 @@ func (p *itemPipeline) add(v jsontext.Value) {
 		p.batches = append(p.batches, p.cur)
 	}
 	p.cur.vals = append(p.cur.vals, v)
-	if len(p.cur.vals) < itemBatch {
-		return
+	if len(p.cur.vals) == itemBatch {
+		p.dispatch()
 	}
+}
+
+// addCopy queues a copy of v, which is only valid until the decoder that
+// returned it reads on (a streamed file).
+func (p *itemPipeline) addCopy(v jsontext.Value) {
+	if p.free == nil {
+		p.free = make(chan []byte, runtime.GOMAXPROCS(0)+2)
+	}
+	if p.cur == nil {
+		p.cur = &batch{vals: make([]jsontext.Value, 0, itemBatch), free: p.free}
+		select {
+		case p.cur.buf = <-p.free:
+		default:
+		}
+		p.batches = append(p.batches, p.cur)
+	}
+	b := p.cur
+	if len(b.buf)+len(v) > cap(b.buf) {
+		// The values so far point into the old array, which stays theirs.
+		b.buf = make([]byte, 0, max(2*cap(b.buf), len(b.buf)+len(v), 64<<10))
+	}
+	start := len(b.buf)
+	b.buf = append(b.buf, v...)
+	b.vals = append(b.vals, b.buf[start:len(b.buf):len(b.buf)])
+	if len(b.vals) == itemBatch {
+		p.dispatch()
+	}
+}
+
+// dispatch hands the current batch to the workers.
+func (p *itemPipeline) dispatch() {
 	if p.work == nil {
 		p.work = make(chan *batch, runtime.GOMAXPROCS(0))
 		for range runtime.GOMAXPROCS(0) {

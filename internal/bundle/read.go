@@ -250,8 +250,11 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 		parseContent(ctx, r, in.data)
 		return r
 	}
+	if r, ok := readStreamed(ctx, in, opts); ok {
+		return r
+	}
 	if in.path != "" {
-		r.dir = filepath.Dir(in.path)
+		r.dir = dirOf(in.path)
 	}
 	if in.err != "" {
 		r.fail(in.err)
@@ -269,6 +272,9 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 	parseContent(ctx, r, data)
 	return r
 }
+
+// dirOf is the folder of a file read from disk (result.dir).
+func dirOf(path string) string { return filepath.Dir(path) }
 
 // lineCount counts lines as editors number them: a last line without a
 // newline counts too.
