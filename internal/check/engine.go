@@ -78,8 +78,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	// one role) mostly land on one worker, whose memo then judges their
 	// shared facts once rather than once per worker.
 	perTarget := make([][]record, len(targets))
-	symptoms := make([][]finding.Symptom, len(targets))
-	perms := make([][]*model.PermissionQuestion, len(targets))
+	chains := make([]finding.Target, len(targets))
 	workers := runtime.GOMAXPROCS(0)
 	if len(targets) < 64 {
 		workers = 1
@@ -95,9 +94,16 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 					return
 				}
 				for i := start; i < min(start+targetChunk, len(targets)); i++ {
-					perTarget[i] = runTarget(ctx, targets[i], checks, !opts.DropPasses)
-					symptoms[i] = observe(ctx, targets[i], perTarget[i])
-					perms[i] = model.PermissionQuestions(ctx, targets[i])
+					t := targets[i]
+					perTarget[i] = runTarget(ctx, t, checks, !opts.DropPasses)
+					ft := chain(s, t, perTarget[i])
+					ft.Symptoms = observe(ctx, t, perTarget[i])
+					addPermissions(s, &ft, model.PermissionQuestions(ctx, t), opts.Questions)
+					chains[i] = ft
+					// What the checks derived for this target alone (its
+					// mutated spec above all) is not needed past here: a
+					// 10,000-pod run would otherwise hold all of it at once.
+					t.Forget()
 				}
 			}
 		})
@@ -112,12 +118,9 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		recs = append(recs, rs...)
 	}
 
-	out := &Output{}
-	for i, t := range targets {
-		ft := chain(s, t, perTarget[i])
-		ft.Symptoms = symptoms[i]
-		addPermissions(s, &ft, perms[i], opts.Questions)
-		out.Targets = append(out.Targets, ft)
+	out := &Output{Targets: chains}
+	if len(chains) == 0 {
+		out.Targets = nil
 	}
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
 	out.Findings = merge(recs, !opts.DropPasses)

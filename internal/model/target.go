@@ -62,6 +62,10 @@ type Target struct {
 	memo map[any]any
 }
 
+// Forget drops what was memoised for the target (OnceFor) once it has been
+// judged.
+func (t *Target) Forget() { t.memo = nil }
+
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
 // left to the caller when ignoreSkipLabel), computed once per target.
 func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
