@@ -44,13 +44,20 @@ func main() {
 	flag.IntVar(&cfg.Roles, "roles", 500, "IAM roles, as get-role outputs in one file")
 	flag.IntVar(&cfg.Namespaces, "namespaces", 50, "namespaces")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed; the same seed gives the same bundle")
+	flag.IntVar(&cfg.Deployments, "deployments", 0, "Deployments, in one `kubectl get deployments -A -o json`, owning the pods (0: none, the pods' ReplicaSets' Deployments are absent)")
+	flag.IntVar(&cfg.PodIdentityAssociations, "pod-identity-associations", 0, "EKS Pod Identity associations: one list-pod-identity-associations output and one describe output each")
+	layout := flag.String("pod-layout", "list", "how the pods are printed: list (one kubectl get pods -A), files (one file per pod) or values (one value per pod, in one file)")
 	flag.Parse()
 	var err error
+	if cfg.PodLayout, err = gen.ParseLayout(*layout); err != nil {
+		fmt.Fprintln(os.Stderr, "irsa-bundlegen: -pod-layout:", err)
+		os.Exit(2)
+	}
 	switch {
 	case *baseline != "" && flag.NArg() == 0 && *out == "" && *read == "":
 		err = parseOnly(*baseline)
 	case flag.NArg() > 0 || (*out == "") == (*read == "") || *runs < 1:
-		fmt.Fprintln(os.Stderr, "usage: irsa-bundlegen -out DIR [-pods N] [-service-accounts N] [-roles N] [-namespaces N] [-seed N]")
+		fmt.Fprintln(os.Stderr, "usage: irsa-bundlegen -out DIR [-pods N] [-service-accounts N] [-roles N] [-namespaces N] [-seed N] [-deployments N] [-pod-identity-associations N] [-pod-layout list|files|values]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR [-runs N] [-analyze IRSA_DOCTOR_BINARY]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -baseline DIR")
 		os.Exit(2)
