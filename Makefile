@@ -1,7 +1,7 @@
 # irsa-doctor build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record docs
+.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical docs
 
 # A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
 # the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
@@ -114,3 +114,12 @@ $(CI_BUNDLE):
 	$(GO) run ./cmd/irsa-bundlegen -out $@.tmp $(CI_BUNDLE_FLAGS)
 	mv $@.tmp $@
 
+# The findings on the 10,000-pod bundle are byte-identical before and after a change (issue 14):
+# builds irsa-doctor at REF in a temporary git worktree (removed after), runs `analyze -o json
+# BENCH_BUNDLE` with it and with bin/irsa-doctor, and compares the reports byte for byte but for
+# tool.version (a checkout names its version). Prints "identical: N bytes, sha256 ..." or the
+# first line that differs and fails.
+REF ?= HEAD
+bench-identical: build
+	[ -d $(BENCH_BUNDLE) ] || $(GO) run ./cmd/irsa-bundlegen -out $(BENCH_BUNDLE)
+	$(GO) run ./cmd/irsa-bundlegen -analyze bin/irsa-doctor -read $(BENCH_BUNDLE) -identical $(REF)
