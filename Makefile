@@ -1,7 +1,7 @@
 # irsa-doctor build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical docs
+.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear docs
 
 # A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
 # the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
@@ -123,3 +123,14 @@ REF ?= HEAD
 bench-identical: build
 	[ -d $(BENCH_BUNDLE) ] || $(GO) run ./cmd/irsa-bundlegen -out $(BENCH_BUNDLE)
 	$(GO) run ./cmd/irsa-bundlegen -analyze bin/irsa-doctor -read $(BENCH_BUNDLE) -identical $(REF)
+
+# Every input family grows linearly (issue 14): internal/cli's BenchmarkLinear times the whole
+# analyze (cli.Main) at n and 10n for pods, ServiceAccounts, roles, Deployments, Pod Identity
+# associations, pods one file each (files in a folder) and one value each in one file, each
+# bundle written once before the timed runs; irsa-bundlegen -linear prints time(10n)/time(n) per
+# family and fails when one exceeds 12. Not part of `make test`: about two minutes.
+LINEAR_RUNS ?= 5
+LINEAR_OUT ?= /tmp/irsa-doctor-bench-linear.txt
+bench-linear:
+	$(GO) test ./internal/cli -run '^$$' -bench '^BenchmarkLinear$$' -benchtime $(LINEAR_RUNS)x -benchmem -timeout 30m > $(LINEAR_OUT) || { cat $(LINEAR_OUT); exit 1; }
+	$(GO) run ./cmd/irsa-bundlegen -linear $(LINEAR_OUT)

@@ -8,6 +8,7 @@
 //	irsa-bundlegen -baseline /tmp/bundle
 //	irsa-bundlegen -analyze bin/irsa-doctor -read /tmp/bundle -runs 5 -ratio-record docs/performance.md
 //	irsa-bundlegen -analyze bin/irsa-doctor -read /tmp/bundle -identical c8b584e
+//	irsa-bundlegen -linear /tmp/irsa-doctor-bench-linear.txt
 //
 // With -analyze, each run of `irsa-doctor analyze` is followed by a run of
 // the parse-only baseline (this program with -baseline: decode every file
@@ -16,7 +17,8 @@
 // ratio of the median wall times is checked against the budget that
 // docs/performance.md records (make bench-ci). With -identical REV, the
 // reports of BIN and of irsa-doctor built at REV are compared (make
-// bench-identical).
+// bench-identical). With -linear, the output of internal/cli's
+// BenchmarkLinear is summed up per input family (make bench-linear).
 package main
 
 import (
@@ -47,6 +49,7 @@ func main() {
 	baseline := flag.String("baseline", "", "parse-only baseline: decode every file under this folder into any, and nothing else")
 	record := flag.String("ratio-record", "", "with -analyze: fail (exit 3) when the analyze/baseline ratio of the median wall times exceeds -ratio-factor times the `ci-ratio-wall: R` line of this file (docs/performance.md)")
 	identical := flag.String("identical", "", "with -analyze BIN -read DIR: build irsa-doctor at this git revision in a temporary worktree and compare its `analyze -o json DIR` with BIN's, byte for byte, tool.version aside")
+	linear := flag.String("linear", "", "print time(10n)/time(n) per family from this output of `go test ./internal/cli -bench BenchmarkLinear` (make bench-linear); fail when one exceeds 12")
 	factor := flag.Float64("ratio-factor", 1.6, "with -ratio-record: the budget is this times the recorded ratio")
 	flag.IntVar(&cfg.Pods, "pods", 10000, "pods, in one `kubectl get pods -A -o json`")
 	flag.IntVar(&cfg.ServiceAccounts, "service-accounts", 2000, "service accounts, the namespaces' default ones included")
@@ -65,12 +68,15 @@ func main() {
 	switch {
 	case *baseline != "" && flag.NArg() == 0 && *out == "" && *read == "":
 		err = parseOnly(*baseline)
+	case *linear != "" && flag.NArg() == 0 && *out == "" && *read == "":
+		err = reportLinear(*linear)
 	case flag.NArg() > 0 || (*out == "") == (*read == "") || *runs < 1:
 		fmt.Fprintln(os.Stderr, "usage: irsa-bundlegen -out DIR [-pods N] [-service-accounts N] [-roles N] [-namespaces N] [-seed N] [-deployments N] [-pod-identity-associations N] [-pod-layout list|files|values]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR [-runs N] [-analyze IRSA_DOCTOR_BINARY]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR -analyze IRSA_DOCTOR_BINARY -runs N -ratio-record docs/performance.md [-ratio-factor 1.6]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR -analyze IRSA_DOCTOR_BINARY -identical GIT_REVISION")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -baseline DIR")
+		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -linear GO_TEST_BENCH_OUTPUT")
 		os.Exit(2)
 	case *record != "" && (*analyze == "" || *factor <= 0):
 		fmt.Fprintln(os.Stderr, "irsa-bundlegen: -ratio-record needs -analyze BIN -read DIR, and -ratio-factor > 0")
