@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package cli
 
 import (
@@ -6,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -41,8 +44,11 @@ var linearBase = gen.Config{Pods: 100, ServiceAccounts: 100, Roles: 20, Namespac
 // BenchmarkLinear times the whole `analyze -o json DIR` (cli.Main, report
 // to io.Discard) for each family at n and 10n (issue 14). The bundles are
 // written once per family, into a folder removed when the family is done,
-// before the timed loop. `make bench-linear` runs it and prints
-// time(10n)/time(n) per family (irsa-bundlegen -linear).
+// before the timed loop. Beside the wall time it reports cpu-ns/op, the
+// process's user+sys CPU time per run (the analysis's goroutines and the
+// garbage collector's): on a shared machine the wall time also measures
+// the neighbours. `make bench-linear` runs it and prints time(10n)/time(n)
+// per family (irsa-bundlegen -linear).
 func BenchmarkLinear(b *testing.B) {
 	for _, f := range linearFamilies {
 		b.Run(f.name, func(b *testing.B) {
@@ -62,13 +68,24 @@ func BenchmarkLinear(b *testing.B) {
 						In: strings.NewReader(""), Out: io.Discard, ErrOut: &errOut,
 						Getenv: func(string) string { return "" }, Now: time.Now, Version: "bench",
 					}
+					cpu := processCPU(b)
 					for b.Loop() {
 						if code := Main([]string{"analyze", "-o", "json", path}, deps); code != ExitOK && code != ExitFindings {
 							b.Fatalf("analyze %s (%+v): exit %d: %s", path, cfg, code, errOut.String())
 						}
 					}
+					b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 				})
 			}
 		})
 	}
+}
+
+// processCPU is the process's user+sys CPU time so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
