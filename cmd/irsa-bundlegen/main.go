@@ -58,7 +58,7 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed; the same seed gives the same bundle")
 	flag.IntVar(&cfg.Deployments, "deployments", 0, "Deployments, in one `kubectl get deployments -A -o json`, owning the pods (0: none, the pods' ReplicaSets' Deployments are absent)")
 	flag.IntVar(&cfg.PodIdentityAssociations, "pod-identity-associations", 0, "EKS Pod Identity associations: one list-pod-identity-associations output and one describe output each")
-	layout := flag.String("pod-layout", "list", "how the pods are printed: list (one kubectl get pods -A), files (one file per pod) or values (one value per pod, in one file)")
+	layout := flag.String("pod-layout", "list", "how the pods are printed: list (one kubectl get pods -A), files (one file per pod), values (one value per pod, in one file) or namespaces (one kubectl get pods -n NS per namespace: 100,000 pods in files under the reader's 256 MiB limit)")
 	flag.Parse()
 	var err error
 	if cfg.PodLayout, err = gen.ParseLayout(*layout); err != nil {
@@ -71,7 +71,7 @@ func main() {
 	case *linear != "" && flag.NArg() == 0 && *out == "" && *read == "":
 		err = reportLinear(*linear)
 	case flag.NArg() > 0 || (*out == "") == (*read == "") || *runs < 1:
-		fmt.Fprintln(os.Stderr, "usage: irsa-bundlegen -out DIR [-pods N] [-service-accounts N] [-roles N] [-namespaces N] [-seed N] [-deployments N] [-pod-identity-associations N] [-pod-layout list|files|values]")
+		fmt.Fprintln(os.Stderr, "usage: irsa-bundlegen -out DIR [-pods N] [-service-accounts N] [-roles N] [-namespaces N] [-seed N] [-deployments N] [-pod-identity-associations N] [-pod-layout list|files|values|namespaces]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR [-runs N] [-analyze IRSA_DOCTOR_BINARY]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR -analyze IRSA_DOCTOR_BINARY -runs N -ratio-record docs/performance.md [-ratio-factor 1.6]")
 		fmt.Fprintln(os.Stderr, "       irsa-bundlegen -read DIR -analyze IRSA_DOCTOR_BINARY -identical GIT_REVISION")

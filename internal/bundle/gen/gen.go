@@ -54,7 +54,7 @@ type Config struct {
 	// target of its own.
 	PodIdentityAssociations int
 	// PodLayout is how the pods are printed: one List (default), one file
-	// per pod, or one value per pod in one file.
+	// per pod, one value per pod in one file, or one List per namespace.
 	PodLayout Layout
 }
 
@@ -70,6 +70,11 @@ const (
 	// PodValues is the same outputs one after the other in PodsFile: many
 	// values in one file.
 	PodValues
+	// PodNamespaces is one `kubectl get pods -n NS -o json` per namespace,
+	// each in its own file under PodsDir: a large cluster's pods in files
+	// under the reader's size limit (256 MiB; the List of 100,000 pods is
+	// 1.2 GB).
+	PodNamespaces
 )
 
 // ParseLayout reads a Layout's name: list, files or values.
@@ -79,10 +84,10 @@ func ParseLayout(s string) (Layout, error) {
 			return Layout(l), nil
 		}
 	}
-	return 0, fmt.Errorf("pod layout %q: want list, files or values", s)
+	return 0, fmt.Errorf("pod layout %q: want list, files, values or namespaces", s)
 }
 
-var layoutNames = []string{"list", "files", "values"}
+var layoutNames = []string{"list", "files", "values", "namespaces"}
 
 func (l Layout) String() string {
 	if int(l) < len(layoutNames) && l >= 0 {
@@ -139,7 +144,7 @@ const (
 func Write(dir string, cfg Config) error {
 	cfg.defaults()
 	if cfg.Pods < 0 || cfg.ServiceAccounts < cfg.Namespaces || cfg.Roles < 1 || cfg.Namespaces < 1 ||
-		cfg.Deployments < 0 || cfg.PodIdentityAssociations < 0 || cfg.PodLayout < PodList || cfg.PodLayout > PodValues {
+		cfg.Deployments < 0 || cfg.PodIdentityAssociations < 0 || cfg.PodLayout < PodList || cfg.PodLayout > PodNamespaces {
 		return fmt.Errorf("bundle config %+v: need pods >= 0, namespaces >= 1, service accounts >= namespaces (one default each), roles >= 1, deployments >= 0, associations >= 0, a known pod layout", cfg)
 	}
 	g := newGen(cfg)
@@ -170,7 +175,31 @@ func Write(dir string, cfg Config) error {
 			}
 			continue
 		}
+		if f.name == PodsFile && cfg.PodLayout == PodNamespaces {
+			if err := g.writePodLists(filepath.Join(dir, filepath.FromSlash(PodsDir))); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := writeJSON(filepath.Join(dir, filepath.FromSlash(f.name)), f.v(), f.many); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePodLists writes the pods of each namespace as one List, NAMESPACE.json.
+// The pods are made in the same order as for the other layouts (the same
+// random values), then split.
+func (g *gen) writePodLists(dir string) error {
+	byNS := map[string][]any{}
+	for i := range g.cfg.Pods {
+		p := g.pod(i)
+		ns := p["metadata"].(obj)["namespace"].(string)
+		byNS[ns] = append(byNS[ns], p)
+	}
+	for _, ns := range g.nsNames {
+		if err := writeJSON(filepath.Join(dir, ns+".json"), list(byNS[ns]), false); err != nil {
 			return err
 		}
 	}

@@ -128,11 +128,11 @@ func TestWriteDeploymentsAndAssociations(t *testing.T) {
 	}
 }
 
-// TestWritePodLayouts: the three layouts hold the same pods, as one List,
-// one file per pod, or one value per pod in one file.
+// TestWritePodLayouts: the layouts hold the same pods, as one List, one
+// file per pod, one value per pod in one file, or one List per namespace.
 func TestWritePodLayouts(t *testing.T) {
 	names := map[gen.Layout][]string{}
-	for _, layout := range []gen.Layout{gen.PodList, gen.PodFiles, gen.PodValues} {
+	for _, layout := range []gen.Layout{gen.PodList, gen.PodFiles, gen.PodValues, gen.PodNamespaces} {
 		dir := t.TempDir()
 		if err := gen.Write(dir, gen.Config{Pods: 40, ServiceAccounts: 10, Roles: 3, Namespaces: 2, PodLayout: layout}); err != nil {
 			t.Fatal(err)
@@ -150,7 +150,7 @@ func TestWritePodLayouts(t *testing.T) {
 				podFiles++
 			}
 		}
-		if want := map[gen.Layout]int{gen.PodList: 1, gen.PodFiles: 40, gen.PodValues: 1}[layout]; podFiles != want {
+		if want := map[gen.Layout]int{gen.PodList: 1, gen.PodFiles: 40, gen.PodValues: 1, gen.PodNamespaces: 2}[layout]; podFiles != want {
 			t.Errorf("%v: %d files of pods, want %d", layout, podFiles, want)
 		}
 		for _, p := range s.Pods {
@@ -161,18 +161,20 @@ func TestWritePodLayouts(t *testing.T) {
 			t.Errorf("%v: read %d pods, want 40", layout, len(names[layout]))
 		}
 	}
-	if !slices.Equal(names[gen.PodList], names[gen.PodFiles]) || !slices.Equal(names[gen.PodList], names[gen.PodValues]) {
-		t.Errorf("the layouts hold different pods:\nlist   %v\nfiles  %v\nvalues %v", names[gen.PodList], names[gen.PodFiles], names[gen.PodValues])
+	for _, l := range []gen.Layout{gen.PodFiles, gen.PodValues, gen.PodNamespaces} {
+		if !slices.Equal(names[gen.PodList], names[l]) {
+			t.Errorf("%v holds other pods than list:\nlist %v\n%v %v", l, names[gen.PodList], l, names[l])
+		}
 	}
 }
 
 func TestParseLayout(t *testing.T) {
-	for _, l := range []gen.Layout{gen.PodList, gen.PodFiles, gen.PodValues} {
+	for _, l := range []gen.Layout{gen.PodList, gen.PodFiles, gen.PodValues, gen.PodNamespaces} {
 		if got, err := gen.ParseLayout(l.String()); err != nil || got != l {
 			t.Errorf("ParseLayout(%q) = %v, %v", l.String(), got, err)
 		}
 	}
-	if _, err := gen.ParseLayout("tree"); err == nil || !strings.Contains(err.Error(), "want list, files or values") {
+	if _, err := gen.ParseLayout("tree"); err == nil || !strings.Contains(err.Error(), "want list, files, values or namespaces") {
 		t.Errorf("ParseLayout(tree) err = %v", err)
 	}
 }
