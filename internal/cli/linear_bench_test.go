@@ -25,7 +25,12 @@ var linearFamilies = []struct {
 	set  func(c *gen.Config, n int)
 }{
 	{"pods", 1000, func(c *gen.Config, n int) { c.Pods = n }},
+	// The roles stay 20, so each role's trust policy names n/25 of the
+	// ServiceAccounts (the annotated four fifths): the policies grow with n.
 	{"serviceaccounts", 1000, func(c *gen.Config, n int) { c.ServiceAccounts = n }},
+	// The same with a role for every five ServiceAccounts, as in the default
+	// bundle (2,000 and 500): each trust policy names four, at both sizes.
+	{"serviceaccounts+roles", 1000, func(c *gen.Config, n int) { c.ServiceAccounts, c.Roles = n, n/5 }},
 	{"roles", 1000, func(c *gen.Config, n int) { c.Roles = n }},
 	// Deployments beyond the pods' count own none (replicas 0): each is
 	// still a target, its template diagnosed.
