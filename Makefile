@@ -128,7 +128,8 @@ bench-identical: build
 # analyze (cli.Main) at n and 10n for pods, ServiceAccounts, roles, Deployments, Pod Identity
 # associations, pods one file each (files in a folder) and one value each in one file, each
 # bundle written once before the timed runs; irsa-bundlegen -linear prints time(10n)/time(n) per
-# family and fails when one exceeds 12. Not part of `make test`: about two minutes.
+# family and fails when one exceeds 12 (on CPU time, see docs/performance.md). Not part of
+# `make test`: about five minutes on 2 cores, most of it the serviceaccounts family at 10n.
 LINEAR_RUNS ?= 5
 LINEAR_OUT ?= /tmp/irsa-doctor-bench-linear.txt
 bench-linear:
