@@ -35,6 +35,65 @@ type Config struct {
 	// default a random EKS issuer of the region. A test sets it to embed a
 	// small bundle of the same cluster in a large one.
 	Issuer string
+
+	// The fields below are 0 by default, and then the bundle is what it was
+	// before they existed (byte for byte): the benchmark bundles of issue 14
+	// stay comparable.
+
+	// Deployments, when > 0, adds kube/deployments.json (`kubectl get
+	// deployments -A -o json`) and makes the pods theirs: pod i belongs to
+	// Deployment i mod Deployments, through a ReplicaSet DEPLOYMENT-HASH
+	// that the bundle does not hold (the pod's pod-template-hash is HASH),
+	// as kubectl prints the pods of a Deployment.
+	Deployments int
+	// PodIdentityAssociations, when > 0, adds the EKS Pod Identity
+	// associations of the cluster: `aws eks list-pod-identity-associations`
+	// (one value) and one `aws eks describe-pod-identity-association`
+	// value per association, all in one file. Each is for a ServiceAccount
+	// pod-identity-NNNNN that the bundle does not hold, so that each is a
+	// target of its own.
+	PodIdentityAssociations int
+	// PodLayout is how the pods are printed: one List (default), one file
+	// per pod, one value per pod in one file, or one List per namespace.
+	PodLayout Layout
+}
+
+// Layout is how Write prints the pods.
+type Layout int
+
+const (
+	// PodList is one `kubectl get pods -A -o json` in PodsFile.
+	PodList Layout = iota
+	// PodFiles is one `kubectl get pod -n NS NAME -o json` per pod, each
+	// in its own file under PodsDir: a folder of many files.
+	PodFiles
+	// PodValues is the same outputs one after the other in PodsFile: many
+	// values in one file.
+	PodValues
+	// PodNamespaces is one `kubectl get pods -n NS -o json` per namespace,
+	// each in its own file under PodsDir: a large cluster's pods in files
+	// under the reader's size limit (256 MiB; the List of 100,000 pods is
+	// 1.2 GB).
+	PodNamespaces
+)
+
+// ParseLayout reads a Layout's name: list, files or values.
+func ParseLayout(s string) (Layout, error) {
+	for l, name := range layoutNames {
+		if s == name {
+			return Layout(l), nil
+		}
+	}
+	return 0, fmt.Errorf("pod layout %q: want list, files, values or namespaces", s)
+}
+
+var layoutNames = []string{"list", "files", "values", "namespaces"}
+
+func (l Layout) String() string {
+	if int(l) < len(layoutNames) && l >= 0 {
+		return layoutNames[l]
+	}
+	return fmt.Sprintf("Layout(%d)", int(l))
 }
 
 func (c *Config) defaults() {
@@ -73,23 +132,26 @@ const (
 	ProvidersFile       = "aws/list-open-id-connect-providers.json"
 	ProviderFile        = "aws/get-open-id-connect-provider.json"
 	RolesFile           = "aws/get-role.json"
+	// With Config.Deployments, Config.PodIdentityAssociations and
+	// PodFiles only.
+	DeploymentsFile  = "kube/deployments.json"
+	AssociationsFile = "aws/list-pod-identity-associations.json"
+	AssociationFile  = "aws/describe-pod-identity-association.json"
+	PodsDir          = "kube/pods"
 )
 
 // Write writes the bundle into dir, creating it.
 func Write(dir string, cfg Config) error {
 	cfg.defaults()
-	if cfg.Pods < 0 || cfg.ServiceAccounts < cfg.Namespaces || cfg.Roles < 1 || cfg.Namespaces < 1 {
-		return fmt.Errorf("bundle config %+v: need pods >= 0, namespaces >= 1, service accounts >= namespaces (one default each), roles >= 1", cfg)
+	if cfg.Pods < 0 || cfg.ServiceAccounts < cfg.Namespaces || cfg.Roles < 1 || cfg.Namespaces < 1 ||
+		cfg.Deployments < 0 || cfg.PodIdentityAssociations < 0 || cfg.PodLayout < PodList || cfg.PodLayout > PodNamespaces {
+		return fmt.Errorf("bundle config %+v: need pods >= 0, namespaces >= 1, service accounts >= namespaces (one default each), roles >= 1, deployments >= 0, associations >= 0, a known pod layout", cfg)
 	}
 	g := newGen(cfg)
-	files := []struct {
-		name string
-		v    func() any
-		many bool // several JSON values, one after the other
-	}{
+	files := []genFile{
 		{NamespacesFile, g.namespaces, false},
 		{ServiceAccountsFile, g.serviceAccounts, false},
-		{PodsFile, g.pods, false},
+		{PodsFile, g.pods, cfg.PodLayout == PodValues},
 		{WebhooksFile, g.webhooks, false},
 		{VersionFile, g.version, false},
 		{ClusterFile, g.cluster, false},
@@ -98,8 +160,65 @@ func Write(dir string, cfg Config) error {
 		{ProviderFile, g.provider, false},
 		{RolesFile, g.getRoles, true},
 	}
+	// Appended, not inserted: the random values are drawn in this order, and
+	// the files above must not change when these are added.
+	if cfg.Deployments > 0 {
+		files = append(files, genFile{DeploymentsFile, g.deploymentList, false})
+	}
+	if cfg.PodIdentityAssociations > 0 {
+		files = append(files, genFile{AssociationsFile, g.associationList, false}, genFile{AssociationFile, g.describeAssociations, true})
+	}
 	for _, f := range files {
+		if f.name == PodsFile && cfg.PodLayout == PodFiles {
+			if err := g.writePodFiles(filepath.Join(dir, filepath.FromSlash(PodsDir))); err != nil {
+				return err
+			}
+			continue
+		}
+		if f.name == PodsFile && cfg.PodLayout == PodNamespaces {
+			if err := g.writePodLists(filepath.Join(dir, filepath.FromSlash(PodsDir))); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := writeJSON(filepath.Join(dir, filepath.FromSlash(f.name)), f.v(), f.many); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePodLists writes the pods of each namespace as one List, NAMESPACE.json.
+// The pods are made in the same order as for the other layouts (the same
+// random values), then split.
+func (g *gen) writePodLists(dir string) error {
+	byNS := map[string][]any{}
+	for i := range g.cfg.Pods {
+		p := g.pod(i)
+		ns := p["metadata"].(obj)["namespace"].(string)
+		byNS[ns] = append(byNS[ns], p)
+	}
+	for _, ns := range g.nsNames {
+		if err := writeJSON(filepath.Join(dir, ns+".json"), list(byNS[ns]), false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type genFile struct {
+	name string
+	v    func() any
+	many bool // several JSON values, one after the other
+}
+
+// writePodFiles writes each pod into its own file, NAMESPACE_NAME.json.
+func (g *gen) writePodFiles(dir string) error {
+	for i := range g.cfg.Pods {
+		p := g.pod(i)
+		meta := p["metadata"].(obj)
+		name := fmt.Sprintf("%s_%s.json", meta["namespace"], meta["name"])
+		if err := writeJSON(filepath.Join(dir, name), p, false); err != nil {
 			return err
 		}
 	}
@@ -147,6 +266,19 @@ type gen struct {
 	nsNames []string
 	sas     []sa
 	roles   []string // role names
+	deps    []deployment
+	assocs  []association
+}
+
+type deployment struct {
+	sa   sa
+	name string
+	hash string // pod-template-hash of its ReplicaSet
+	pods int
+}
+
+type association struct {
+	ns, sa, role, id string
 }
 
 type sa struct {
@@ -177,7 +309,41 @@ func newGen(cfg Config) *gen {
 		}
 		g.sas = append(g.sas, s)
 	}
+	// Deployments and associations draw from their own streams, so that
+	// adding them leaves the rest of the bundle as it was.
+	drnd := rand.New(rand.NewPCG(cfg.Seed, 0xde9))
+	for d := range cfg.Deployments {
+		s := g.sas[d%len(g.sas)]
+		name := appName(s)
+		if d >= len(g.sas) {
+			name = fmt.Sprintf("%s-%d", name, d/len(g.sas))
+		}
+		pods := cfg.Pods / cfg.Deployments
+		if d < cfg.Pods%cfg.Deployments {
+			pods++
+		}
+		g.deps = append(g.deps, deployment{sa: s, name: name, hash: fmt.Sprintf("%010x", drnd.Uint64()>>24), pods: pods})
+	}
+	arnd := rand.New(rand.NewPCG(cfg.Seed, 0xa55))
+	const idChars = "abcdefghijklmnopqrstuvwxyz0123456789"
+	for k := range cfg.PodIdentityAssociations {
+		id := []byte("a-")
+		for range 17 {
+			id = append(id, idChars[arnd.IntN(len(idChars))])
+		}
+		g.assocs = append(g.assocs, association{ns: g.nsNames[k%len(g.nsNames)], sa: fmt.Sprintf("pod-identity-%05d", k),
+			role: g.roles[k%len(g.roles)], id: string(id)})
+	}
 	return g
+}
+
+// appName is the app of a ServiceAccount's pods: the SA's name, or web for
+// a namespace's default SA.
+func appName(s sa) string {
+	if s.name == "default" {
+		return "web"
+	}
+	return s.name
 }
 
 func (g *gen) roleARN(name string) string {
@@ -236,6 +402,9 @@ func (g *gen) pods() any {
 	for i := range g.cfg.Pods {
 		items = append(items, g.pod(i))
 	}
+	if g.cfg.PodLayout == PodValues {
+		return items
+	}
 	return list(items)
 }
 
@@ -245,11 +414,13 @@ func (g *gen) pods() any {
 // (docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions).
 func (g *gen) pod(i int) obj {
 	s := g.sas[i%len(g.sas)]
-	app := s.name
-	if app == "default" {
-		app = "web"
-	}
+	app := appName(s)
 	hash := g.hex(10)
+	ver := i // the image's version
+	if len(g.deps) > 0 {
+		d := g.deps[i%len(g.deps)]
+		s, app, hash, ver = d.sa, d.name, d.hash, i%len(g.deps)
+	}
 	rsName := app + "-" + hash
 	name := rsName + "-" + g.hex(5)
 	created := g.ts(time.Duration(i) * time.Second)
@@ -279,7 +450,7 @@ func (g *gen) pod(i int) obj {
 		volumes = append([]any{obj{"name": "aws-iam-token", "projected": obj{"defaultMode": 420, "sources": []any{
 			obj{"serviceAccountToken": obj{"audience": "sts.amazonaws.com", "expirationSeconds": 86400, "path": "token"}}}}}}, volumes...)
 	}
-	image := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:1.%d.%d", g.cfg.Account, g.cfg.Region, app, i%9, i%31)
+	image := g.image(app, ver)
 	containers := []any{obj{
 		"env": env, "image": image, "imagePullPolicy": "IfNotPresent", "name": "app",
 		"ports":                  []any{obj{"containerPort": 8080, "name": "http", "protocol": "TCP"}},
@@ -307,7 +478,7 @@ func (g *gen) pod(i int) obj {
 		"metadata": obj{
 			"annotations":       obj{"kubectl.kubernetes.io/restartedAt": g.ts(-time.Hour), "prometheus.io/port": "9090", "prometheus.io/scrape": "true"},
 			"creationTimestamp": created, "generateName": rsName + "-",
-			"labels":        obj{"app": app, "pod-template-hash": hash, "version": fmt.Sprintf("v1.%d", i%9)},
+			"labels":        obj{"app": app, "pod-template-hash": hash, "version": fmt.Sprintf("v1.%d", ver%9)},
 			"managedFields": managed, "name": name, "namespace": s.ns,
 			"ownerReferences": []any{obj{"apiVersion": "apps/v1", "blockOwnerDeletion": true, "controller": true, "kind": "ReplicaSet",
 				"name": rsName, "uid": g.uid()}},
@@ -332,6 +503,110 @@ func (g *gen) pod(i int) obj {
 			"phase": "Running", "podIP": ip, "podIPs": []any{obj{"ip": ip}}, "qosClass": "Burstable", "startTime": created,
 		},
 	}
+}
+
+func (g *gen) image(app string, ver int) string {
+	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:1.%d.%d", g.cfg.Account, g.cfg.Region, app, ver%9, ver%31)
+}
+
+// deploymentList is `kubectl get deployments -A -o json`: each Deployment's
+// template is its pods' spec before the webhook's mutation (no injected env,
+// volume or mount), and its status counts its pods.
+func (g *gen) deploymentList() any {
+	items := make([]any, 0, len(g.deps))
+	for d, dep := range g.deps {
+		created := g.ts(time.Duration(d) * time.Second)
+		labels := obj{"app": dep.name}
+		container := obj{
+			"env": []any{
+				obj{"name": "LOG_LEVEL", "value": "info"},
+				obj{"name": "POD_NAME", "valueFrom": obj{"fieldRef": obj{"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+				obj{"name": "DB_PASSWORD", "valueFrom": obj{"secretKeyRef": obj{"key": "password", "name": dep.name + "-db"}}},
+			},
+			"image": g.image(dep.name, d), "imagePullPolicy": "IfNotPresent", "name": "app",
+			"ports":                  []any{obj{"containerPort": 8080, "name": "http", "protocol": "TCP"}},
+			"resources":              obj{"limits": obj{"memory": "512Mi"}, "requests": obj{"cpu": "250m", "memory": "256Mi"}},
+			"securityContext":        obj{"runAsNonRoot": true, "runAsUser": 10001},
+			"terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
+		}
+		cond := func(t, reason, msg string) obj {
+			return obj{"lastTransitionTime": created, "lastUpdateTime": created, "message": msg, "reason": reason, "status": "True", "type": t}
+		}
+		items = append(items, obj{
+			"apiVersion": "apps/v1", "kind": "Deployment",
+			"metadata": obj{
+				"annotations":       obj{"deployment.kubernetes.io/revision": "1", "meta.helm.sh/release-name": dep.name, "meta.helm.sh/release-namespace": dep.sa.ns},
+				"creationTimestamp": created, "generation": 1, "labels": obj{"app": dep.name, "app.kubernetes.io/managed-by": "Helm"},
+				"name": dep.name, "namespace": dep.sa.ns, "resourceVersion": fmt.Sprint(200000 + d), "uid": g.uid(),
+			},
+			"spec": obj{
+				"progressDeadlineSeconds": 600, "replicas": dep.pods, "revisionHistoryLimit": 10,
+				"selector": obj{"matchLabels": labels},
+				"strategy": obj{"rollingUpdate": obj{"maxSurge": "25%", "maxUnavailable": "25%"}, "type": "RollingUpdate"},
+				"template": obj{
+					"metadata": obj{"annotations": obj{"prometheus.io/port": "9090", "prometheus.io/scrape": "true"}, "creationTimestamp": nil, "labels": labels},
+					"spec": obj{
+						"containers": []any{container}, "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
+						"securityContext": obj{"fsGroup": 65534}, "serviceAccount": dep.sa.name, "serviceAccountName": dep.sa.name,
+						"terminationGracePeriodSeconds": 30,
+					},
+				},
+			},
+			"status": obj{
+				"availableReplicas": dep.pods, "observedGeneration": 1, "readyReplicas": dep.pods, "replicas": dep.pods, "updatedReplicas": dep.pods,
+				"conditions": []any{
+					cond("Available", "MinimumReplicasAvailable", "Deployment has minimum availability."),
+					cond("Progressing", "NewReplicaSetAvailable", fmt.Sprintf("ReplicaSet %q has successfully progressed.", dep.name+"-"+dep.hash)),
+				},
+			},
+		})
+	}
+	return list(items)
+}
+
+func (g *gen) associationARN(a association) string {
+	return fmt.Sprintf("arn:aws:eks:%s:%s:podidentityassociation/%s/%s", g.cfg.Region, g.cfg.Account, g.cfg.Cluster, a.id)
+}
+
+// associationList is `aws eks list-pod-identity-associations --cluster-name
+// C --output json`: the summaries (EKS API, PodIdentityAssociationSummary).
+func (g *gen) associationList() any {
+	type summary struct {
+		ClusterName    string `json:"clusterName"`
+		Namespace      string `json:"namespace"`
+		ServiceAccount string `json:"serviceAccount"`
+		AssociationArn string `json:"associationArn"`
+		AssociationID  string `json:"associationId"`
+	}
+	out := make([]summary, 0, len(g.assocs))
+	for _, a := range g.assocs {
+		out = append(out, summary{g.cfg.Cluster, a.ns, a.sa, g.associationARN(a), a.id})
+	}
+	return map[string][]summary{"associations": out}
+}
+
+// describeAssociations are `aws eks describe-pod-identity-association`
+// outputs, one value per association, as a loop over the list prints them.
+func (g *gen) describeAssociations() any {
+	type detail struct {
+		ClusterName        string            `json:"clusterName"`
+		Namespace          string            `json:"namespace"`
+		ServiceAccount     string            `json:"serviceAccount"`
+		RoleArn            string            `json:"roleArn"`
+		AssociationArn     string            `json:"associationArn"`
+		AssociationID      string            `json:"associationId"`
+		Tags               map[string]string `json:"tags"`
+		CreatedAt          string            `json:"createdAt"`
+		ModifiedAt         string            `json:"modifiedAt"`
+		DisableSessionTags bool              `json:"disableSessionTags"`
+	}
+	out := make([]any, 0, len(g.assocs))
+	for k, a := range g.assocs {
+		at := g.base.Add(time.Duration(k) * time.Second).Format("2006-01-02T15:04:05.000000-07:00")
+		out = append(out, map[string]detail{"association": {g.cfg.Cluster, a.ns, a.sa, g.roleARN(a.role), g.associationARN(a), a.id,
+			map[string]string{}, at, at, false}})
+	}
+	return out
 }
 
 func (g *gen) webhooks() any {
