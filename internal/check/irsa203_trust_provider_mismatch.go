@@ -32,11 +32,15 @@ func runIRSA203(c *model.Context, t *model.Target, r *Recorder) {
 func judgeIRSA203(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
 	in := d.In
 	subj := in.WebIdentity.Role.Subject()
-	ev := []model.Detail{model.TrustPolicyEvidence(in), in.ProviderEvidence(), in.Issuer.Evidence()}
+	// Built for a failure only: the policy's text is as long as the list
+	// of service accounts it trusts.
+	ev := func() []model.Detail {
+		return []model.Detail{model.TrustPolicyEvidence(in), in.ProviderEvidence(), in.Issuer.Evidence()}
+	}
 	switch {
 	case d.State == model.FocusNone:
 		r.Fail(subj, fmt.Sprintf("trust policy has no Allow statement, so it trusts no OIDC provider; the request comes from Federated %q", in.ProviderARN),
-			append(ev, model.TrustFixDetails(c, in, r.Remediation())...)...)
+			append(ev(), model.TrustFixDetails(c, in, r.Remediation())...)...)
 		return
 	case d.Focus.Principal.Outcome == policy.Uncertain:
 		r.Skip(subj, fmt.Sprintf("%s %s", d.FocusName(), d.Focus.Principal.Why))
@@ -64,7 +68,7 @@ func judgeIRSA203(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		}
 	}
 	r.Fail(subj, fmt.Sprintf("trust policy does not trust the cluster's OIDC provider: %s %s%s", d.FocusName(), d.Focus.Principal.Why, model.LikelyCause(cause)),
-		append(ev, model.TrustFixDetails(c, in, r.Remediation())...)...)
+		append(ev(), model.TrustFixDetails(c, in, r.Remediation())...)...)
 }
 
 func hasFederated(p *policy.Principals) bool {

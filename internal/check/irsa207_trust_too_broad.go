@@ -61,10 +61,12 @@ func runIRSA207(c *model.Context, t *model.Target, r *Recorder) {
 	}
 }
 
-// trustBreadth is judged once per document, request and issuer: many
-// service accounts share a role, and the probes do not depend on which.
+// trustBreadth is judged once per document, issuer and role account, not
+// per request: many service accounts share a role (a role may trust
+// hundreds), and neither the probes nor the statements it considers (those
+// whose Action allows the web identity action) depend on which one asks.
 func trustBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
-	k := model.BreadthKey{DiagKey: model.DiagKey{Doc: in.Doc, Req: in.RequestKey(), HostPath: in.Issuer.HostPath},
+	k := model.BreadthKey{DiagKey: model.DiagKey{Doc: in.Doc, HostPath: in.Issuer.HostPath},
 		Account: in.WebIdentity.Role.ARN.Partition + ":" + in.WebIdentity.Role.ARN.Account}
 	b := model.Once(c, k, func() (b model.Breadth) {
 		b.Broad, b.Unsure, b.Pins, b.Considered = judgeBreadth(c, in)
@@ -76,6 +78,7 @@ func trustBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsur
 func judgeBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
 	doc := in.Doc
 	ownRes := c.EvaluateInput(in)
+	pinned := map[string]bool{}
 	for i := range doc.Statements {
 		st := &doc.Statements[i]
 		if st.Effect != policy.Allow || st.Principal == nil || st.NotPrincipal || ownRes.Statements[i].Action.Outcome != policy.Match {
@@ -133,7 +136,10 @@ func judgeBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsur
 				}
 				if !anyIssuer {
 					for _, v := range subValues(st, hp) {
-						pins = model.AppendUnique(pins, fmt.Sprintf("%q", v))
+						if q := fmt.Sprintf("%q", v); !pinned[q] {
+							pinned[q] = true
+							pins = append(pins, q)
+						}
 					}
 				}
 			}

@@ -42,7 +42,7 @@ func judgeIRSA210(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		if cd.As.Base != "StringEquals" && cd.As.Base != "StringEqualsIgnoreCase" {
 			continue
 		}
-		if !hasWildcard(cd.As.Values) {
+		if !hasWildcard(c, cd.As.Values) {
 			continue
 		}
 		actual, known := claimValue(in, cd.Claim)
@@ -88,13 +88,26 @@ func judgeIRSA210(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 	})
 }
 
-func hasWildcard(values []string) bool {
-	for _, v := range values {
-		if strings.ContainsAny(v, "*?") {
-			return true
-		}
+// hasWildcard reports a value with * or ?, once per condition of a parsed
+// policy (its values slice, keyed by where it starts): a role may list
+// hundreds of service accounts, and every target of the role asks.
+func hasWildcard(c *model.Context, values []string) bool {
+	if len(values) == 0 {
+		return false
 	}
-	return false
+	return model.Once(c, wildcardKey{&values[0], len(values)}, func() bool {
+		for _, v := range values {
+			if strings.ContainsAny(v, "*?") {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+type wildcardKey struct {
+	first *string
+	n     int
 }
 
 // claimValue is the token's value of a claim the checks know.

@@ -147,6 +147,16 @@ func matchValue(c Condition, actual string, variables bool) (Outcome, string) {
 // matchOne compares one policy value with one request value under base, a
 // positive operator.
 func matchOne(c Condition, base, value, actual string, variables bool) (Outcome, string) {
+	if plain(value, base == "StringLike", variables) {
+		// Most values are plain text (a subject, an audience): compared as
+		// they are, without compiling them (a role may trust hundreds).
+		switch base {
+		case "StringEquals", "StringLike":
+			return outcome(value == actual), ""
+		case "StringEqualsIgnoreCase":
+			return outcome(strings.EqualFold(value, actual)), ""
+		}
+	}
 	pieces, variable := compile(value, base == "StringLike", variables)
 	if variable != "" {
 		return Uncertain, fmt.Sprintf("compares %s under %s with %s, whose policy variable %s this evaluator does not resolve", c.Key, c.Operator, quote(value), quote(variable))

@@ -24,7 +24,7 @@ type piece struct {
 func compile(value string, wildcards, variables bool) (pieces []piece, variable string) {
 	// Most values are plain text (a subject, an audience): one piece that
 	// is the value itself, without copying it.
-	if (!variables || !strings.Contains(value, "${")) && (!wildcards || !strings.ContainsAny(value, "*?")) {
+	if plain(value, wildcards, variables) {
 		if value == "" {
 			return nil, ""
 		}
@@ -66,6 +66,13 @@ func compile(value string, wildcards, variables bool) (pieces []piece, variable 
 	}
 	flush()
 	return pieces, ""
+}
+
+// plain reports a value that compile would turn into one literal piece
+// (or none, for ""): no policy variable, and no wildcard where wildcards
+// count.
+func plain(value string, wildcards, variables bool) bool {
+	return (!variables || !strings.Contains(value, "${")) && (!wildcards || !strings.ContainsAny(value, "*?"))
 }
 
 // literal joins pieces that hold no wildcard.
