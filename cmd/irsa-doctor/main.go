@@ -1,25 +1,20 @@
 // Command irsa-doctor tells an EKS user why a pod cannot use its IAM role
 // and how to fix it.
+//
+// The garbage collector runs with Go's defaults (GOGC, GOMEMLIMIT from the
+// environment). A 256 MiB soft memory limit used to be set here, for the
+// garbage of reading large files whole; large Lists are now decoded as
+// they are read (internal/bundle/stream.go), and the limit made a 100,000-pod
+// bundle, whose facts alone exceed it, collect without end (93 s instead
+// of 25 s; docs/performance.md).
 package main
 
 import (
 	"os"
-	"runtime/debug"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/cli"
 )
 
-// defaultMemoryLimit is a soft limit for the garbage collector. What the
-// tool keeps is small (tens of MB for 10,000 pods), but reading a bundle
-// makes hundreds of MB of short-lived garbage (the files' bytes), and with
-// the default GOGC the heap would double before it is collected. Under the
-// limit the collector runs earlier instead; it never fails an allocation.
-// GOMEMLIMIT in the environment overrides it.
-const defaultMemoryLimit = 256 << 20
-
 func main() {
-	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
 	os.Exit(cli.Main(os.Args[1:], cli.SystemDeps()))
 }
