@@ -548,12 +548,14 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 	var out []finding.Finding
 	// note lists target tg among those finding i affects: every one in
 	// Affects, the first maxAffected in the evidence.
-	note := func(i int, k key, tg *model.Target, ev finding.Evidence) {
+	// The evidence line is built for the first maxAffected only: a finding
+	// may affect thousands of targets.
+	note := func(i int, k key, tg *model.Target, ev func() finding.Evidence) {
 		out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
 		affected[k]++
 		switch {
 		case affected[k] <= maxAffected:
-			out[i].Evidence = append(out[i].Evidence, ev)
+			out[i].Evidence = append(out[i].Evidence, ev())
 		case affected[k] == maxAffected+1:
 			out[i].Evidence = append(out[i].Evidence, finding.Evidence{Value: "and more (see targets)"})
 		}
@@ -578,8 +580,10 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
 				mergeObserved(&out[i], r.f)
-				note(i, templateKey(r.target.Owner, r), r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
-					Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)})
+				note(i, templateKey(r.target.Owner, r), r.target, func() finding.Evidence {
+					return finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
+						Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)}
+				})
 				continue
 			}
 		}
@@ -589,19 +593,24 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		if i, ok := idx[k]; ok {
 			mergeObserved(&out[i], r.f)
 			if listAffected {
-				note(i, k, r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
-					Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
+				note(i, k, r.target, affects(r.target))
 			}
 			continue
 		}
 		idx[k] = len(out)
 		out = append(out, *r.f)
 		if listAffected {
-			note(len(out)-1, k, r.target, finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
-				Value: fmt.Sprintf("affects %s %s/%s", r.target.Kind, r.target.Namespace, r.target.Name)})
+			note(len(out)-1, k, r.target, affects(r.target))
 		}
 	}
 	return out
+}
+
+// affects is the evidence line that names a target a finding affects.
+func affects(t *model.Target) func() finding.Evidence {
+	return func() finding.Evidence {
+		return finding.Evidence{Source: t.Source.Kind, Ref: t.Source.Ref, Value: fmt.Sprintf("affects %s %s/%s", t.Kind, t.Namespace, t.Name)}
+	}
 }
 
 // sameObject compares subjects without their container.
