@@ -69,12 +69,22 @@ func (t *Target) Forget() { t.memo = nil }
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
 // left to the caller when ignoreSkipLabel), computed once per target.
 func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
+	if ignoreSkipLabel && (t.Meta == nil || !hasKey(t.Meta.Labels, webhook.LabelSkip)) {
+		// Without the label both answers are the same (the option
+		// concerns the label alone): compute it once.
+		ignoreSkipLabel = false
+	}
 	return OnceFor(t, mutatedKey{ignoreSkipLabel}, func() webhook.Result {
 		return webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
 	})
 }
 
 type mutatedKey struct{ ignoreSkipLabel bool }
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
+}
 
 // Key identifies the target in the run.
 func (t *Target) Key() string { return t.Kind + "/" + t.Namespace + "/" + t.Name }
