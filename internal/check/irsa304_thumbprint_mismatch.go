@@ -31,10 +31,20 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 	if !ok {
 		return
 	}
+	// Past the target's own facts, what is judged is the provider (its
+	// ARN names the role's partition and the issuer) in the role's account,
+	// and the chain its host serves: once per provider and account.
+	r.Record(model.Once(c, irsa304Key{w.ProviderARN, w.Role.ARN.Account}, func() (v model.Verdicts) {
+		judgeIRSA304(c, w, &v)
+		return v
+	}))
+}
+
+type irsa304Key struct{ provider, account string }
+
+func judgeIRSA304(c *model.Context, w model.WebIdentity, r *model.Verdicts) {
 	subj := model.ProviderSubject(w)
-	v = nil
-	p := model.DetailedProvider(c, w, &v, "ThumbprintList")
-	r.Record(v)
+	p := model.DetailedProvider(c, w, r, "ThumbprintList")
 	if p == nil {
 		return
 	}
@@ -60,9 +70,7 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	if bad == nil {
 		last := lastCert(chains[0])
-		r.PassFunc(subj, func() (string, []model.Detail) {
-			return fmt.Sprintf("the provider's ThumbprintList includes %s, the SHA-1 of the last certificate %s serves (%s)", last.SHA1, host, last.Subject), []model.Detail{listEv, chainEvidence(chains[0]), hostEv}
-		})
+		r.Pass(subj, fmt.Sprintf("the provider's ThumbprintList includes %s, the SHA-1 of the last certificate %s serves (%s)", last.SHA1, host, last.Subject), listEv, chainEvidence(chains[0]), hostEv)
 		return
 	}
 

@@ -32,6 +32,17 @@ func runIRSA305(c *model.Context, t *model.Target, r *Recorder) {
 	if _, ok := model.RoleAnnotation(t.SA); !ok {
 		return
 	}
+	// What it judges is the cluster's issuer and its documents, the same
+	// for every target: judged once per run, recorded for each.
+	r.Record(model.Once(c, irsa305Key{}, func() (v model.Verdicts) {
+		judgeIRSA305(c, &v)
+		return v
+	}))
+}
+
+type irsa305Key struct{}
+
+func judgeIRSA305(c *model.Context, r *model.Verdicts) {
 	issuer, why, _ := c.ClusterIssuer()
 	subj := model.ClusterSubject(issuer)
 	if why != "" {

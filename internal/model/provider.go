@@ -12,6 +12,25 @@ import (
 // ProviderFacts gathers the role and the issuer a provider check needs,
 // recording a skip (or nothing) when one is missing.
 func ProviderFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
+	// Three checks ask (IRSA302-304): gathered once per target, with the
+	// verdicts each of them records.
+	e := OnceFor(t, providerFactsKey{}, func() (e providerFactsEntry) {
+		e.w, e.ok = providerFacts(c, t, &e.v)
+		return e
+	})
+	*r = append(*r, e.v...)
+	return e.w, e.ok
+}
+
+type providerFactsKey struct{}
+
+type providerFactsEntry struct {
+	w  WebIdentity
+	ok bool
+	v  Verdicts
+}
+
+func providerFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
 	ref, ok := IamTargetRole(t, r)
 	if !ok {
 		return WebIdentity{}, false
