@@ -3,6 +3,7 @@ package kube
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -87,12 +88,13 @@ func kubectlObject(obj any, gvk schema.GroupVersionKind) (map[string]any, error)
 // prints them.
 func encodeList(items []any, gvk schema.GroupVersionKind) ([]byte, error) {
 	encoded := make([][]byte, 0, len(items))
+	var scratch []byte
 	for _, it := range items {
-		b, err := encodeItem(it, gvk)
+		b, reuse, err := encodeItem(it, gvk, scratch)
 		if err != nil {
 			return nil, err
 		}
-		encoded = append(encoded, b)
+		encoded, scratch = append(encoded, b), reuse
 	}
 	return joinList(encoded), nil
 }
@@ -108,17 +110,19 @@ const itemIndent = "        "
 // at once after the last page. json.MarshalIndent of the whole List (what
 // kubectl runs) indents an item's lines by the indent of its depth; with
 // the prefix itemIndent, json.MarshalIndent of the item alone writes the
-// same bytes.
-func encodeItem(obj any, gvk schema.GroupVersionKind) ([]byte, error) {
+// same bytes, and so does appendKubectlJSON. scratch is a buffer to write
+// in, reused from one item to the next (nil for none): it returns the
+// item's bytes, a copy of their own size, and the buffer to reuse.
+func encodeItem(obj any, gvk schema.GroupVersionKind, scratch []byte) (item, reuse []byte, err error) {
 	m, err := kubectlObject(obj, gvk)
 	if err != nil {
-		return nil, err
+		return nil, scratch, err
 	}
-	b, err := json.MarshalIndent(m, itemIndent, "    ")
+	b, err := appendKubectlJSON(scratch[:0], m, itemIndent, 0)
 	if err != nil {
-		return nil, fmt.Errorf("encode as kubectl json: %w", err)
+		return nil, scratch, fmt.Errorf("encode as kubectl json: %w", err)
 	}
-	return b, nil
+	return slices.Clone(b), b, nil
 }
 
 // The List around the items, as json.MarshalIndent writes the map

@@ -438,17 +438,18 @@ func startEncoder(gvk schema.GroupVersionKind) *pageEncoder {
 
 func (e *pageEncoder) run() {
 	defer close(e.done)
+	var scratch []byte
 	for page := range e.queue {
 		for _, it := range page {
 			if e.err != nil || e.stop.Load() {
 				break
 			}
-			b, err := encodeItem(it, e.gvk)
+			b, reuse, err := encodeItem(it, e.gvk, scratch)
 			if err != nil {
 				e.err = err
 				break
 			}
-			e.out = append(e.out, b)
+			e.out, scratch = append(e.out, b), reuse
 		}
 	}
 }
