@@ -91,7 +91,7 @@ bench-analyze: build
 # `scan -A -o json` of 10,000 pods against the test environment's real kube-apiserver, in turns
 # with listing the same kinds with client-go alone (same page size, same client configuration):
 # the medians, the ratio scan/list and the AWS calls of one scan (internal/cli BenchmarkLiveScan,
-# issue 14). Setup (the cluster, 10,000 pods through admission) is about a minute, outside the timer;
+# issue 14). Setup (the cluster, 10,000 pods through admission) takes 30-40 s, outside the timer;
 # BENCH_LIVE_TIMES turns of the three measurements. Fails, not skips, without the test binaries.
 BENCH_LIVE_TIMES ?= 3x
 bench-live: test-binaries

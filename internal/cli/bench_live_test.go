@@ -48,7 +48,7 @@ const (
 // in each (the AWS fake and the webhook run in it too: their CPU is in
 // scan-cpu-ms), and the AWS calls of one scan.
 //
-// b.Loop runs the setup once (about a minute: the cluster, then 10,000
+// b.Loop runs the setup once (30-40 s on 2 cores: the cluster, then 10,000
 // pods through admission). `make bench-live` runs it. With
 // IRSA_DOCTOR_BENCH_SCAN_OUT=FILE it writes the first scan's stdout to FILE
 // (to compare the output of two builds on the same objects).
