@@ -1,7 +1,7 @@
 # irsa-doctor build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear docs
+.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear bench-live docs
 
 # A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
 # the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
@@ -136,3 +136,12 @@ LINEAR_OUT ?= /tmp/irsa-doctor-bench-linear.txt
 bench-linear:
 	$(GO) test ./internal/cli -run '^$$' -bench '^BenchmarkLinear$$' -benchtime $(LINEAR_RUNS)x -benchmem -timeout 30m > $(LINEAR_OUT) || { cat $(LINEAR_OUT); exit 1; }
 	$(GO) run ./cmd/irsa-bundlegen -linear $(LINEAR_OUT)
+
+# `scan -A -o json` of 10,000 pods against the test environment's real kube-apiserver, in turns
+# with listing the same kinds with client-go alone (same page size, same client configuration):
+# the medians, the ratio scan/list and the AWS calls of one scan (internal/cli BenchmarkLiveScan,
+# issue 14). Setup (the cluster, 10,000 pods through admission) takes 30-40 s, outside the timer;
+# BENCH_LIVE_TIMES turns of the three measurements. Fails, not skips, without the test binaries.
+BENCH_LIVE_TIMES ?= 3x
+bench-live: test-binaries
+	$(GO) test ./internal/cli -run '^$$' -bench '^BenchmarkLiveScan$$' -benchtime $(BENCH_LIVE_TIMES) -timeout 30m

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,24 +72,15 @@ func BenchmarkLinear(b *testing.B) {
 						In: strings.NewReader(""), Out: io.Discard, ErrOut: &errOut,
 						Getenv: func(string) string { return "" }, Now: time.Now, Version: "bench",
 					}
-					cpu := processCPU(b)
+					cpu := processCPU()
 					for b.Loop() {
 						if code := Main([]string{"analyze", "-o", "json", path}, deps); code != ExitOK && code != ExitFindings {
 							b.Fatalf("analyze %s (%+v): exit %d: %s", path, cfg, code, errOut.String())
 						}
 					}
-					b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 				})
 			}
 		})
 	}
-}
-
-// processCPU is the process's user+sys CPU time so far.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

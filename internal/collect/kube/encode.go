@@ -3,6 +3,7 @@ package kube
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -25,11 +26,17 @@ import (
 // sortItems puts the items in the order the API server returns them: by
 // namespace, then name, which is the order of their etcd keys
 // (/registry/RESOURCE/NAMESPACE/NAME). A real server already answers in
-// this order; the fake clientset of the tests does not.
-func sortItems(items []any) error {
+// this order; the fake clientset of the tests does not. encoded, when not
+// nil, holds the items' encodings (encodeItem), one for each item, and is
+// put in the same order.
+func sortItems(items []any, encoded [][]byte) error {
+	if encoded != nil && len(encoded) != len(items) {
+		return fmt.Errorf("%d items but %d encoded", len(items), len(encoded))
+	}
 	type keyed struct {
 		ns, name string
 		obj      any
+		enc      []byte
 	}
 	ks := make([]keyed, len(items))
 	for i, it := range items {
@@ -37,7 +44,10 @@ func sortItems(items []any) error {
 		if err != nil {
 			return fmt.Errorf("list item %d has no object metadata: %w", i, err)
 		}
-		ks[i] = keyed{m.GetNamespace(), m.GetName(), it}
+		ks[i] = keyed{ns: m.GetNamespace(), name: m.GetName(), obj: it}
+		if encoded != nil {
+			ks[i].enc = encoded[i]
+		}
 	}
 	sort.SliceStable(ks, func(i, j int) bool {
 		if ks[i].ns != ks[j].ns {
@@ -47,6 +57,9 @@ func sortItems(items []any) error {
 	})
 	for i := range ks {
 		items[i] = ks[i].obj
+		if encoded != nil {
+			encoded[i] = ks[i].enc
+		}
 	}
 	return nil
 }
@@ -74,20 +87,74 @@ func kubectlObject(obj any, gvk schema.GroupVersionKind) (map[string]any, error)
 // encodeList renders the items as `kubectl get RESOURCE [-n NS|-A] -o json`
 // prints them.
 func encodeList(items []any, gvk schema.GroupVersionKind) ([]byte, error) {
-	objs := make([]any, 0, len(items))
+	encoded := make([][]byte, 0, len(items))
+	var scratch []byte
 	for _, it := range items {
-		m, err := kubectlObject(it, gvk)
+		b, reuse, err := encodeItem(it, gvk, scratch)
 		if err != nil {
 			return nil, err
 		}
-		objs = append(objs, m)
+		encoded, scratch = append(encoded, b), reuse
 	}
-	return marshalKubectl(map[string]any{
-		"apiVersion": "v1",
-		"items":      objs,
-		"kind":       "List",
-		"metadata":   map[string]any{"resourceVersion": ""},
-	})
+	return joinList(encoded), nil
+}
+
+// itemIndent is what precedes each line of an item of a List but its
+// first: the items stand two levels deep in kubectl's output
+// ({"items": [ITEM, ...]}).
+const itemIndent = "        "
+
+// encodeItem renders one item of a List as it stands in kubectl's output
+// of the List (joinList), so that the items of a large List can be
+// encoded one by one, as its pages arrive (pageEncoder), rather than all
+// at once after the last page. json.MarshalIndent of the whole List (what
+// kubectl runs) indents an item's lines by the indent of its depth; with
+// the prefix itemIndent, json.MarshalIndent of the item alone writes the
+// same bytes, and so does appendKubectlJSON. scratch is a buffer to write
+// in, reused from one item to the next (nil for none): it returns the
+// item's bytes, a copy of their own size, and the buffer to reuse.
+func encodeItem(obj any, gvk schema.GroupVersionKind, scratch []byte) (item, reuse []byte, err error) {
+	m, err := kubectlObject(obj, gvk)
+	if err != nil {
+		return nil, scratch, err
+	}
+	b, err := appendKubectlJSON(scratch[:0], m, itemIndent, 0)
+	if err != nil {
+		return nil, scratch, fmt.Errorf("encode as kubectl json: %w", err)
+	}
+	return slices.Clone(b), b, nil
+}
+
+// The List around the items, as json.MarshalIndent writes the map
+// {"apiVersion": "v1", "items": [...], "kind": "List", "metadata":
+// {"resourceVersion": ""}} (keys sorted), with the newline kubectl adds.
+const (
+	listHead      = "{\n    \"apiVersion\": \"v1\",\n    \"items\": ["
+	listTail      = "],\n    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n"
+	itemSeparator = ",\n" + itemIndent
+)
+
+// joinList puts the encoded items (encodeItem) in a List as kubectl
+// prints it: an empty List's items are [] on one line.
+func joinList(encoded [][]byte) []byte {
+	n := len(listHead) + len(listTail) + len("\n    ")
+	for _, b := range encoded {
+		n += len(itemSeparator) + len(b)
+	}
+	out := make([]byte, 0, n)
+	out = append(out, listHead...)
+	for i, b := range encoded {
+		if i == 0 {
+			out = append(out, "\n"+itemIndent...)
+		} else {
+			out = append(out, itemSeparator...)
+		}
+		out = append(out, b...)
+	}
+	if len(encoded) > 0 {
+		out = append(out, "\n    "...)
+	}
+	return append(out, listTail...)
 }
 
 // encodeObject renders one object as `kubectl get RESOURCE NAME -o json`

@@ -127,7 +127,7 @@ func isAgent(ds *appsv1.DaemonSet) bool {
 
 // captureList encodes items as kubectl prints the List and records it.
 func (c *collector) captureList(items []any, k kind, path, ref string) error {
-	if err := sortItems(items); err != nil {
+	if err := sortItems(items, nil); err != nil {
 		return fmt.Errorf("%s: %w", ref, err)
 	}
 	data, err := encodeList(items, k.gvk)
