@@ -7,6 +7,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 )
 
 var irsa209 = &Check{
@@ -43,14 +44,16 @@ func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, model.GetRoleCmd(ref.ARN)))
 		return
 	}
-	recapture := recaptureRole(c, ref)
 	doc, err := c.TrustDocument(role.TrustPolicy)
 	if err != nil {
+		recapture := recaptureRole(c, ref)
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a document IAM accepts (%v); IAM rejects such a document when it is written, so this copy was edited after it was captured", ref.ARN.Name, err),
 			model.Ev(role.Source, model.TrustPolicyLabel(role, bare)+": "+strings.Join(strings.Fields(role.TrustPolicy), " ")), recapture)
 		return
 	}
-	if probs := doc.TrustPolicyProblems(); len(probs) > 0 {
+	// Once per document: the roles' policies are shared by many targets.
+	if probs := model.Once(c, trustProblemsKey{doc}, doc.TrustPolicyProblems); len(probs) > 0 {
+		recapture := recaptureRole(c, ref)
 		var ps []string
 		for _, p := range probs {
 			ps = append(ps, p.Error())
@@ -68,6 +71,8 @@ func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
 		return fmt.Sprintf("trust policy of role %s is a valid IAM trust policy (%d %s)", ref.ARN.Name, n, noun), nil
 	})
 }
+
+type trustProblemsKey struct{ doc *policy.Document }
 
 // iamProfileFor is the --profile placeholder for IAM calls in the role's
 // recaptureRole is the get-role command that captures the role again,
