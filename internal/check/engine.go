@@ -88,6 +88,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	for range workers {
 		wg.Go(func() {
 			ctx := &model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix, Questions: opts.Questions}
+			shared := map[*model.Verdict]*finding.Finding{}
 			for {
 				start := int(next.Add(targetChunk) - targetChunk)
 				if start >= len(targets) {
@@ -95,7 +96,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 				}
 				for i := start; i < min(start+targetChunk, len(targets)); i++ {
 					t := targets[i]
-					perTarget[i] = runTarget(ctx, t, checks, !opts.DropPasses)
+					perTarget[i] = runTarget(ctx, t, checks, !opts.DropPasses, shared)
 					ft := chain(s, t, perTarget[i])
 					ft.Symptoms = observe(ctx, t, perTarget[i])
 					addPermissions(s, &ft, model.PermissionQuestions(ctx, t), opts.Questions)
@@ -204,12 +205,12 @@ func (fs failures) note(c *Check, subj finding.Subject) {
 // check, applies cascades (a failed prerequisite: Requires) and Needs
 // (facts the input lacks): a check blocked for the target is never
 // called, and its outcome is a skip on its Subject, with the reason.
-func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool) []record {
+func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding) []record {
 	recs := make([]record, 0, len(checks)+len(checks)/2)
 	fails := failures{}
 	// One Recorder serves every check of the target in turn (a check does
 	// not keep it past Run): 10,000 targets times 40 checks.
-	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails}
+	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails, shared: shared}
 	for _, c := range checks {
 		if !applies(c, t) || c.Applies != nil && !c.Applies(ctx, t) {
 			continue

@@ -36,6 +36,10 @@ type Recorder struct {
 	// link, when set, is the chain link the outcomes count for instead of
 	// the check's Link (AtLink).
 	link string
+	// shared holds the findings built for verdicts judged once for many
+	// targets (RecordShared), by verdict; one map per engine worker, as
+	// the verdicts are memoised per worker.
+	shared map[*model.Verdict]*finding.Finding
 }
 
 func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []model.Detail) {
@@ -167,6 +171,37 @@ func (r *Recorder) Skip(subj finding.Subject, why string, details ...model.Detai
 func (r *Recorder) Record(v model.Verdicts) {
 	for _, x := range v {
 		r.add(x.Status, x.Subject, x.Message, x.Details)
+	}
+}
+
+// RecordShared is Record for verdicts judged once for many targets
+// (model.Once: the cluster's issuer, a provider): the finding of each
+// verdict is built for the first target and the same one is recorded for
+// the others (merge reports it once), rather than one copy per target: a
+// 100,000-pod run would hold hundreds of thousands of them. The verdicts
+// must not change after they are recorded.
+func (r *Recorder) RecordShared(v model.Verdicts) {
+	for i := range v {
+		x := &v[i]
+		if x.Subject.Container != "" && r.blocked[x.Subject.Container] != "" {
+			r.add(x.Status, x.Subject, x.Message, x.Details)
+			continue
+		}
+		if f := r.shared[x]; f != nil {
+			if f.Status == finding.StatusFail && f.Severity == finding.SeverityError && r.fails != nil {
+				r.fails.note(r.check, x.Subject)
+			}
+			*r.out = append(*r.out, record{target: r.target, check: r.check, status: f.Status, severity: f.Severity, f: f, link: r.linkOf()})
+			continue
+		}
+		n := len(*r.out)
+		r.add(x.Status, x.Subject, x.Message, x.Details)
+		if f := (*r.out)[n].f; f != nil && r.shared != nil {
+			// Appending to a shared finding's evidence (merge does, to its
+			// copy) must copy it first.
+			f.Evidence = slices.Clip(f.Evidence)
+			r.shared[x] = f
+		}
 	}
 }
 

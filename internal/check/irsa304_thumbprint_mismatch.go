@@ -34,7 +34,7 @@ func runIRSA304(c *model.Context, t *model.Target, r *Recorder) {
 	// Past the target's own facts, what is judged is the provider (its
 	// ARN names the role's partition and the issuer) in the role's account,
 	// and the chain its host serves: once per provider and account.
-	r.Record(model.Once(c, irsa304Key{w.ProviderARN, w.Role.ARN.Account}, func() (v model.Verdicts) {
+	r.RecordShared(model.Once(c, irsa304Key{w.ProviderARN, w.Role.ARN.Account}, func() (v model.Verdicts) {
 		judgeIRSA304(c, w, &v)
 		return v
 	}))

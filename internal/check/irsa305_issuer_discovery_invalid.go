@@ -34,7 +34,7 @@ func runIRSA305(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	// What it judges is the cluster's issuer and its documents, the same
 	// for every target: judged once per run, recorded for each.
-	r.Record(model.Once(c, irsa305Key{}, func() (v model.Verdicts) {
+	r.RecordShared(model.Once(c, irsa305Key{}, func() (v model.Verdicts) {
 		judgeIRSA305(c, &v)
 		return v
 	}))

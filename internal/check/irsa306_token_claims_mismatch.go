@@ -41,8 +41,11 @@ func runIRSA306(c *model.Context, t *model.Target, r *Recorder) {
 	if len(c.Snap.Tokens) == 0 {
 		// No token at all in the input (the usual case): one finding about
 		// the cluster, not one per target.
-		issuer, _, _ := c.ClusterIssuer()
-		r.Skip(model.ClusterSubject(issuer), "the input has no service account token, so the claims STS sees are not checked (capture one per ServiceAccount: kubectl create token SA -n NAMESPACE --audience sts.amazonaws.com > token.jwt; only its claims are kept)")
+		r.RecordShared(model.Once(c, irsa306NoTokenKey{}, func() (v model.Verdicts) {
+			issuer, _, _ := c.ClusterIssuer()
+			v.Skip(model.ClusterSubject(issuer), "the input has no service account token, so the claims STS sees are not checked (capture one per ServiceAccount: kubectl create token SA -n NAMESPACE --audience sts.amazonaws.com > token.jwt; only its claims are kept)")
+			return v
+		}))
 		return
 	}
 	toks := model.TokensFor(c.Snap, sub)
@@ -257,3 +260,5 @@ func subject306(c *model.Context, t *model.Target) finding.Subject {
 	}
 	return t.Subject()
 }
+
+type irsa306NoTokenKey struct{}

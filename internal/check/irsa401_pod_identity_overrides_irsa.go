@@ -32,31 +32,36 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 		// annotation).
 		return
 	}
-	saEv := model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role))
+	saEv := func() model.Detail {
+		return model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role))
+	}
 	a := model.TargetAssociation(c, t)
 	if a == nil {
 		if !c.Snap.Has(snapshot.KindPodIdentity) {
-			cluster := "CLUSTER"
-			if cl := c.Snap.Cluster(); cl != nil && cl.Name != "" {
-				cluster = cl.Name
-			}
 			// About the input as a whole: one finding, not one per
-			// ServiceAccount.
-			issuer, _, _ := c.ClusterIssuer()
-			what := "the input has no EKS Pod Identity associations"
-			// A live collection says why it could not list them.
-			for _, g := range c.Snap.Gaps {
-				if g.Source == "aws" && g.Operation == "eks:ListPodIdentityAssociations" {
-					what = "eks:ListPodIdentityAssociations was not read (" + g.Reason + ")"
-					break
+			// ServiceAccount, judged once.
+			r.RecordShared(model.Once(c, irsa401NoAssociationsKey{}, func() (v model.Verdicts) {
+				cluster := "CLUSTER"
+				if cl := c.Snap.Cluster(); cl != nil && cl.Name != "" {
+					cluster = cl.Name
 				}
-			}
-			r.Skip(model.ClusterSubject(issuer), fmt.Sprintf("%s, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
-				what, webhook.AnnotationRoleARN, cluster))
+				issuer, _, _ := c.ClusterIssuer()
+				what := "the input has no EKS Pod Identity associations"
+				// A live collection says why it could not list them.
+				for _, g := range c.Snap.Gaps {
+					if g.Source == "aws" && g.Operation == "eks:ListPodIdentityAssociations" {
+						what = "eks:ListPodIdentityAssociations was not read (" + g.Reason + ")"
+						break
+					}
+				}
+				v.Skip(model.ClusterSubject(issuer), fmt.Sprintf("%s, so whether one overrides an %s annotation is unknown (capture: aws eks list-pod-identity-associations --cluster-name %s --output json)",
+					what, webhook.AnnotationRoleARN, cluster))
+				return v
+			}))
 			return
 		}
 		r.PassFunc(t.SASubject(), func() (string, []model.Detail) {
-			return fmt.Sprintf("the input's EKS Pod Identity associations include none for ServiceAccount %s/%s: its pods get the IRSA role %s", t.Namespace, t.SAName, role), []model.Detail{saEv}
+			return fmt.Sprintf("the input's EKS Pod Identity associations include none for ServiceAccount %s/%s: its pods get the IRSA role %s", t.Namespace, t.SAName, role), []model.Detail{saEv()}
 		})
 		return
 	}
@@ -66,7 +71,7 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 		both += fmt.Sprintf(" (role %q)", a.RoleARN)
 	}
 	verdict := func(subj finding.Subject, what string, pi bool, details ...model.Detail) {
-		details = append([]model.Detail{saEv, aEv}, details...)
+		details = append([]model.Detail{saEv(), aEv}, details...)
 		switch {
 		case pi && unsupportedNote(c, t) != "":
 			r.Fail(subj, both+": the webhook gives pods of the ServiceAccount EKS Pod Identity, not IRSA, but "+unsupportedNote(c, t)+", so the association takes away the credentials IRSA would give (IRSA405)",
@@ -108,11 +113,11 @@ func runIRSA401(c *model.Context, t *model.Target, r *Recorder) {
 			verdict(subj, "the webhook gives pods of the ServiceAccount EKS Pod Identity, not IRSA, so the container uses the association and the annotation has no effect", true)
 		case ch.Source == model.SourceStaticEnv:
 			r.PassFunc(subj, func() (string, []model.Detail) {
-				return both + ": the container uses the static keys in its environment before either (IRSA110)", []model.Detail{saEv, aEv}
+				return both + ": the container uses the static keys in its environment before either (IRSA110)", []model.Detail{saEv(), aEv}
 			})
 		default:
 			r.PassFunc(subj, func() (string, []model.Detail) {
-				return both + ": the container gets neither (" + ch.Source + "; IRSA407 judges it)", []model.Detail{saEv, aEv}
+				return both + ": the container gets neither (" + ch.Source + "; IRSA407 judges it)", []model.Detail{saEv(), aEv}
 			})
 		}
 	}
@@ -142,3 +147,5 @@ func unsupportedNote(c *model.Context, t *model.Target) string {
 	}
 	return ""
 }
+
+type irsa401NoAssociationsKey struct{}
