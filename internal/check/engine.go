@@ -101,6 +101,10 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 					ft.Symptoms = observe(ctx, t, perTarget[i])
 					addPermissions(s, &ft, model.PermissionQuestions(ctx, t), opts.Questions)
 					chains[i] = ft
+					// Past the chain, only the outcomes with a finding
+					// matter (merge): most records are passes without
+					// one, and 100,000 targets would hold millions.
+					perTarget[i] = withFindings(perTarget[i])
 					// What the checks derived for this target alone (its
 					// mutated spec above all) is not needed past here: a
 					// 10,000-pod run would otherwise hold all of it at once.
@@ -126,6 +130,27 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
 	out.Findings = merge(recs, !opts.DropPasses)
 	finding.Sort(out.Findings)
+	return out
+}
+
+// withFindings returns the records that carry a finding, in a slice of
+// their own (recs is let go).
+func withFindings(recs []record) []record {
+	n := 0
+	for i := range recs {
+		if recs[i].f != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]record, 0, n)
+	for _, r := range recs {
+		if r.f != nil {
+			out = append(out, r)
+		}
+	}
 	return out
 }
 
