@@ -47,11 +47,16 @@ func (a AudienceFact) same(b AudienceFact) bool { return a.Known == b.Known && a
 // eks.amazonaws.com/audience annotation, else the webhook's default
 // sts.amazonaws.com (docs/reference/webhook.md#annotations-it-reads, docs/reference/webhook.md#what-it-injects, docs/reference/webhook.md#token-file-permissions).
 func TokenAudience(t *Target) AudienceFact {
-	if a, ok := volumeAudience(t); ok {
-		return a
-	}
-	return InjectedAudience(t)
+	// Once per target: the trust and provider checks each ask.
+	return OnceFor(t, tokenAudienceKey{}, func() AudienceFact {
+		if a, ok := volumeAudience(t); ok {
+			return a
+		}
+		return InjectedAudience(t)
+	})
 }
+
+type tokenAudienceKey struct{}
 
 // volumeAudience reads the audience of the target's own aws-iam-token
 // volume, when it has one that projects a service account token.

@@ -1,0 +1,53 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+// TestJSONTargetsInParallel: a report with many targets, whose targets
+// array is encoded on every core and spliced in, is byte for byte the
+// report the single encoder writes.
+func TestJSONTargetsInParallel(t *testing.T) {
+	var targets []finding.Target
+	for i := range 1500 {
+		tg := finding.Target{Kind: "Pod", Namespace: fmt.Sprintf("team-%03d", i%7), Name: fmt.Sprintf("web-%04d", i),
+			ServiceAccount: "web", Mechanism: "irsa", RoleARN: roleARN, Links: links("pass", "fail:IRSA104", "unknown:not checked", "pass", "pass"),
+			Images: []string{"app:1.0"},
+			Containers: []finding.Container{{Name: "app", CredentialSource: "web-identity",
+				Reason: "a reason with \"quotes\", <html>, a tab\tand \u202e and \xff"}}}
+		if i%3 == 0 {
+			tg.Owner = &finding.Ref{Kind: "Deployment", Namespace: tg.Namespace, Name: "web"}
+		}
+		targets = append(targets, tg)
+	}
+	r := result("offline", bundleFiles(), targets, nil, nil)
+	write := func(threshold int) []byte {
+		defer func(v int) { parallelTargets = v }(parallelTargets)
+		parallelTargets = threshold
+		var b bytes.Buffer
+		if err := writeJSON(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	parallel, single := write(1), write(len(targets)+1)
+	if !bytes.Equal(parallel, single) {
+		i := 0
+		for i < len(parallel) && i < len(single) && parallel[i] == single[i] {
+			i++
+		}
+		t.Fatalf("the reports differ at byte %d:\nparallel %q\nsingle   %q", i, parallel[max(0, i-80):min(len(parallel), i+80)], single[max(0, i-80):min(len(single), i+80)])
+	}
+	if !bytes.Contains(parallel, []byte(`"name": "web-1499"`)) {
+		t.Fatalf("the targets are not in the report")
+	}
+	// No target: the empty array stays.
+	r.Targets = []finding.Target{}
+	if empty := write(0); !bytes.Contains(empty, []byte("\n  \"targets\": [],\n")) {
+		t.Fatalf("empty targets: %s", empty[:min(len(empty), 400)])
+	}
+}
