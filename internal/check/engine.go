@@ -570,19 +570,25 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		return key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: subj}
 	}
 	idx := map[key]int{}
-	affected := map[key]int{}
+	byFinding := map[*finding.Finding]int{}
+	// affected[i] counts the targets finding i affects (each finding has
+	// one key in idx).
+	var affected []int
 	var out []finding.Finding
 	// note lists target tg among those finding i affects: every one in
 	// Affects, the first maxAffected in the evidence.
 	// The evidence line is built for the first maxAffected only: a finding
 	// may affect thousands of targets.
-	note := func(i int, k key, tg *model.Target, ev func() finding.Evidence) {
+	note := func(i int, tg *model.Target, ev func() finding.Evidence) {
 		out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
-		affected[k]++
+		for len(affected) <= i {
+			affected = append(affected, 0)
+		}
+		affected[i]++
 		switch {
-		case affected[k] <= maxAffected:
+		case affected[i] <= maxAffected:
 			out[i].Evidence = append(out[i].Evidence, ev())
-		case affected[k] == maxAffected+1:
+		case affected[i] == maxAffected+1:
 			out[i].Evidence = append(out[i].Evidence, finding.Evidence{Value: "and more (see targets)"})
 		}
 	}
@@ -602,11 +608,10 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		if r.f == nil || r.status == finding.StatusPass && !keepPasses {
 			continue
 		}
-		k := key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: r.f.Subject}
 		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
 				mergeObserved(&out[i], r.f)
-				note(i, templateKey(r.target.Owner, r), r.target, func() finding.Evidence {
+				note(i, r.target, func() finding.Evidence {
 					return finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 						Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)}
 				})
@@ -616,17 +621,29 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		// A pass about a shared object (the webhook configuration) needs no
 		// list of the targets it covers; a failure or a skip does.
 		listAffected := r.f.Status != finding.StatusPass && !sameObject(r.f.Subject, r.target.Subject())
-		if i, ok := idx[k]; ok {
+		// A finding recorded for many targets (Recorder.RecordShared) is
+		// one pointer: its key is looked up once.
+		i, ok := byFinding[r.f]
+		var k key
+		if !ok {
+			k = key{check: r.f.CheckID, status: string(r.f.Status), container: r.f.Subject.Container, message: r.f.Message, subject: r.f.Subject}
+			i, ok = idx[k]
+			if ok {
+				byFinding[r.f] = i
+			}
+		}
+		if ok {
 			mergeObserved(&out[i], r.f)
 			if listAffected {
-				note(i, k, r.target, affects(r.target))
+				note(i, r.target, affects(r.target))
 			}
 			continue
 		}
 		idx[k] = len(out)
+		byFinding[r.f] = len(out)
 		out = append(out, *r.f)
 		if listAffected {
-			note(len(out)-1, k, r.target, affects(r.target))
+			note(len(out)-1, r.target, affects(r.target))
 		}
 	}
 	return out
