@@ -3,6 +3,8 @@ package arn
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // IAM's limits for roles (IAM API reference, CreateRole: RoleName pattern
@@ -44,7 +46,33 @@ func RoleARN(partition, account, path, name string) string {
 // 1-64 characters of [A-Za-z0-9+=,.@_-]. Its *Error says what is wrong in
 // words a user can act on.
 func ParseRole(s string) (Role, error) {
-	return run(s, "IAM role ARN", role)
+	if e, ok := parsedRoles.Load(s); ok {
+		r := e.(parsedRole)
+		return r.role, r.err
+	}
+	r, err := run(s, "IAM role ARN", role)
+	// A cluster's pods name a few hundred roles, each thousands of times:
+	// each is parsed once. The cache stops growing at maxParsedRoles, so
+	// that a hostile input of distinct strings costs no more than without
+	// it. Role and *Error are values no caller changes.
+	if parsedRoleCount.Load() < maxParsedRoles {
+		if _, loaded := parsedRoles.LoadOrStore(s, parsedRole{r, err}); !loaded {
+			parsedRoleCount.Add(1)
+		}
+	}
+	return r, err
+}
+
+const maxParsedRoles = 1 << 14
+
+var (
+	parsedRoles     sync.Map // string -> parsedRole
+	parsedRoleCount atomic.Int64
+)
+
+type parsedRole struct {
+	role Role
+	err  error
 }
 
 func role(s string) (Role, string) {

@@ -120,8 +120,18 @@ type evalKey struct {
 // TrustDocument parses a trust policy once per run.
 func (c *Context) TrustDocument(text string) (*policy.Document, error) {
 	e := Once(c, docKey(text), func() docEntry {
+		if c.Index != nil {
+			if e, ok := c.Index.docs.Load(text); ok {
+				return e.(docEntry)
+			}
+		}
 		doc, err := policy.ParseDocument(text)
-		return docEntry{doc, err}
+		e := docEntry{doc, err}
+		if c.Index != nil {
+			v, _ := c.Index.docs.LoadOrStore(text, e)
+			e = v.(docEntry)
+		}
+		return e
 	})
 	return e.doc, e.err
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -223,6 +224,11 @@ type Index struct {
 	snap *snapshot.Snapshot
 	// workloads by kind/ns/name
 	workloads map[string]*snapshot.Workload
+	// docs holds the trust policies parsed so far, by text, for every
+	// engine worker (Context.TrustDocument): a document is read-only once
+	// parsed, and each worker parsing each role's policy again cost a
+	// tenth of the checks' time.
+	docs sync.Map // string -> docEntry
 }
 
 func NewIndex(s *snapshot.Snapshot) *Index {
