@@ -47,11 +47,13 @@ func judgeIRSA203(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 		return
 	case d.State == model.FocusMisses && d.Focus.Principal.Outcome == policy.NoMatch:
 	default:
-		trusts := "every principal (\"*\")"
-		if p := d.Focus.Statement.Principal; p != nil && !p.Any {
-			trusts = fmt.Sprintf("Federated %q", in.ProviderARN)
-		}
-		r.PassFunc(subj, func() (string, []model.Detail) { return fmt.Sprintf("%s trusts %s", d.FocusName(), trusts), nil })
+		r.PassFunc(subj, func() (string, []model.Detail) {
+			trusts := "every principal (\"*\")"
+			if p := d.Focus.Statement.Principal; p != nil && !p.Any {
+				trusts = fmt.Sprintf("Federated %q", in.ProviderARN)
+			}
+			return fmt.Sprintf("%s trusts %s", d.FocusName(), trusts), nil
+		})
 		return
 	}
 	var cause []string

@@ -118,7 +118,9 @@ func meantMechanism(c *model.Context, t *model.Target) (string, []model.Detail) 
 	}
 	if role, ok := model.RoleAnnotation(t.SA); ok && strings.TrimSpace(role) != "" {
 		return fmt.Sprintf("ServiceAccount %q names IRSA role %q", t.SAName, strings.TrimSpace(role)),
-			[]model.Detail{model.Ev(t.SA.Source, fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role))}
+			[]model.Detail{model.EvLazy(t.SA.Source, func() string {
+				return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)
+			})}
 	}
 	return "", nil
 }

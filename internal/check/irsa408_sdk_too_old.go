@@ -37,7 +37,9 @@ func runIRSA408(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		v := c.JudgeImage(ct.Image, mech)
 		subj := t.ContainerSubject(ct.Name)
-		where := model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: image %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image))
+		where := model.EvLazy(t.Source, func() string {
+			return fmt.Sprintf("%s %s/%s container %s: image %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image)
+		})
 		switch v.Status {
 		case sdk.NoVersion:
 			r.Skip(subj, fmt.Sprintf("image %q is %s, but %s, so it cannot be compared with the %s minimum%s; pin a version tag",

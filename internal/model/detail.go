@@ -15,6 +15,14 @@ func Ev(src snapshot.Source, value string) Detail {
 	}
 }
 
+// EvLazy is Ev whose value is built when the finding is: not at all for
+// a pass that is not shown, which is most of them.
+func EvLazy(src snapshot.Source, value func() string) Detail {
+	return func(f *finding.Finding) {
+		f.Evidence = append(f.Evidence, finding.Evidence{Source: src.Kind, Ref: src.Ref, Value: value()})
+	}
+}
+
 // FixFile adds a file to write (a corrected policy, a manifest patch).
 func FixFile(name, content string) Detail {
 	return func(f *finding.Finding) {

@@ -135,8 +135,11 @@ func FindProvider(c *Context, w WebIdentity) *snapshot.OIDCProvider {
 // captured. field names what the caller needs ("ClientIDList").
 func DetailedProvider(c *Context, w WebIdentity, r *Verdicts, field string) *snapshot.OIDCProvider {
 	subj := ProviderSubject(w)
-	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", finding.Quote(w.ProviderARN), w.ProfileFlag())
 	p := FindProvider(c, w)
+	if p != nil && p.Detailed {
+		return p
+	}
+	getCmd := fmt.Sprintf("aws iam get-open-id-connect-provider --open-id-connect-provider-arn %s --output json%s", finding.Quote(w.ProviderARN), w.ProfileFlag())
 	switch {
 	case p == nil:
 		why := ProviderAbsentReason(c.Snap, w)
