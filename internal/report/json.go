@@ -63,13 +63,19 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		// there becomes U+FFFD rather than failing the whole report.
 		jsontext.AllowInvalidUTF8(true),
 	)
-	var targets []byte
-	if len(cp.Targets) > 0 && len(cp.Targets) >= parallelTargets {
+	// The two long arrays, targets and findings (a finding lists every
+	// target it affects), are encoded on every core and put in place of
+	// empty ones.
+	var targets, findings []byte
+	if n := len(cp.Targets) + len(cp.Findings); n > 0 && n >= parallelTargets {
 		var err error
-		if targets, err = encodeTargets(cp.Targets, opts); err != nil {
+		if targets, err = encodeArray(cp.Targets, opts); err != nil {
 			return fmt.Errorf("encode json report: %w", err)
 		}
-		cp.Targets = []finding.Target{}
+		if findings, err = encodeArray(cp.Findings, opts); err != nil {
+			return fmt.Errorf("encode json report: %w", err)
+		}
+		cp.Targets, cp.Findings = []finding.Target{}, []finding.Finding{}
 	}
 	var buf bytes.Buffer
 	if err := json.MarshalWrite(&buf, &cp, opts); err != nil {
@@ -78,7 +84,10 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 	out := buf.Bytes()
 	if targets != nil {
 		var err error
-		if out, err = spliceTargets(out, targets); err != nil {
+		if out, err = splice(out, "targets", targets); err != nil {
+			return fmt.Errorf("encode json report: %w", err)
+		}
+		if out, err = splice(out, "findings", findings); err != nil {
 			return fmt.Errorf("encode json report: %w", err)
 		}
 	}
@@ -97,35 +106,34 @@ type noFix struct {
 	Files    []finding.File `json:"files"`
 }
 
-// parallelTargets is the number of targets from which the targets array
-// is encoded on every core: 10,000 targets are most of a 13 MB report.
+// parallelTargets is the number of targets and findings from which the
+// report's two arrays are encoded on every core: 10,000 targets and the
+// findings that list them are most of a 13 MB report.
 var parallelTargets = 1024
 
-// emptyTargets is how the document's targets member reads with no target,
-// at the document's first level (two-space indent); no other line of the
-// document can hold it, since a string escapes its quotes.
-const emptyTargets = "\n  \"targets\": []"
-
-// encodeTargets encodes the targets array as the document's encoder
-// would at the document's first level, each target on its own goroutine's
-// encoder with the indent prefix of that depth, then joined with the
-// separators the encoder writes between elements.
-func encodeTargets(ts []finding.Target, opts json.Options) ([]byte, error) {
-	elems := make([][]byte, len(ts))
-	errs := make([]error, len(ts))
+// encodeArray encodes items as the document's encoder would write the
+// array at the document's first level: each item on a worker's encoder
+// with the indent prefix of that depth, then joined with the separators
+// the encoder writes between elements ("[]" when empty).
+func encodeArray[T any](items []T, opts json.Options) ([]byte, error) {
+	if len(items) == 0 {
+		return []byte("[]"), nil
+	}
+	elems := make([][]byte, len(items))
+	errs := make([]error, len(items))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	const chunk = 64
+	const chunk = 16
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			o := json.JoinOptions(opts, jsontext.WithIndentPrefix("    "))
 			for {
 				start := int(next.Add(chunk) - chunk)
-				if start >= len(ts) {
+				if start >= len(items) {
 					return
 				}
-				for i := start; i < min(start+chunk, len(ts)); i++ {
-					elems[i], errs[i] = json.Marshal(&ts[i], o)
+				for i := start; i < min(start+chunk, len(items)); i++ {
+					elems[i], errs[i] = json.Marshal(&items[i], o)
 				}
 			}
 		})
@@ -150,17 +158,19 @@ func encodeTargets(ts []finding.Target, opts json.Options) ([]byte, error) {
 	return append(out, "\n  ]"...), nil
 }
 
-// spliceTargets puts the encoded targets array in place of the empty one
-// in doc.
-func spliceTargets(doc, targets []byte) ([]byte, error) {
-	i := bytes.Index(doc, []byte(emptyTargets))
+// splice puts the encoded array in place of the empty one of the
+// document's first-level member name. At that level (two-space indent) the
+// text "NAME": [] can be nothing else: a string escapes its quotes.
+func splice(doc []byte, name string, array []byte) ([]byte, error) {
+	empty := "\n  \"" + name + "\": []"
+	i := bytes.Index(doc, []byte(empty))
 	if i < 0 {
-		return nil, errors.New("no empty targets array to fill in")
+		return nil, fmt.Errorf("no empty %s array to fill in", name)
 	}
-	at := i + len(emptyTargets) - len("[]")
-	out := make([]byte, 0, len(doc)+len(targets))
+	at := i + len(empty) - len("[]")
+	out := make([]byte, 0, len(doc)+len(array))
 	out = append(out, doc[:at]...)
-	out = append(out, targets...)
+	out = append(out, array...)
 	return append(out, doc[at+len("[]"):]...), nil
 }
 

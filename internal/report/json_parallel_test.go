@@ -9,8 +9,9 @@ import (
 )
 
 // TestJSONTargetsInParallel: a report with many targets, whose targets
-// array is encoded on every core and spliced in, is byte for byte the
-// report the single encoder writes.
+// and findings arrays are encoded on every core and spliced in, is byte
+// for byte the report the single encoder writes (findings with and
+// without fixes, evidence and affected targets included).
 func TestJSONTargetsInParallel(t *testing.T) {
 	var targets []finding.Target
 	for i := range 1500 {
@@ -24,7 +25,11 @@ func TestJSONTargetsInParallel(t *testing.T) {
 		}
 		targets = append(targets, tg)
 	}
-	r := result("offline", bundleFiles(), targets, nil, nil)
+	findings := append(multiFailureResult().Findings, sharedResult().Findings...)
+	if len(findings) < 3 {
+		t.Fatalf("%d findings: the fixtures changed", len(findings))
+	}
+	r := result("offline", bundleFiles(), targets, findings, nil)
 	write := func(threshold int) []byte {
 		defer func(v int) { parallelTargets = v }(parallelTargets)
 		parallelTargets = threshold
@@ -42,8 +47,8 @@ func TestJSONTargetsInParallel(t *testing.T) {
 		}
 		t.Fatalf("the reports differ at byte %d:\nparallel %q\nsingle   %q", i, parallel[max(0, i-80):min(len(parallel), i+80)], single[max(0, i-80):min(len(single), i+80)])
 	}
-	if !bytes.Contains(parallel, []byte(`"name": "web-1499"`)) {
-		t.Fatalf("the targets are not in the report")
+	if !bytes.Contains(parallel, []byte(`"name": "web-1499"`)) || !bytes.Contains(parallel, []byte(`"checkId": "`+findings[len(findings)-1].CheckID+`"`)) {
+		t.Fatalf("the targets or findings are not in the report")
 	}
 	// No target: the empty array stays.
 	r.Targets = []finding.Target{}
