@@ -89,6 +89,9 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		wg.Go(func() {
 			ctx := &model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix, Questions: opts.Questions}
 			shared := map[*model.Verdict]*finding.Finding{}
+			// scratch holds one target's records at a time: what is kept
+			// of them is copied out (withFindings).
+			var scratch []record
 			for {
 				start := int(next.Add(targetChunk) - targetChunk)
 				if start >= len(targets) {
@@ -96,15 +99,16 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 				}
 				for i := start; i < min(start+targetChunk, len(targets)); i++ {
 					t := targets[i]
-					perTarget[i] = runTarget(ctx, t, checks, !opts.DropPasses, shared)
-					ft := chain(s, t, perTarget[i])
-					ft.Symptoms = observe(ctx, t, perTarget[i])
+					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0])
+					scratch = recs
+					ft := chain(s, t, recs)
+					ft.Symptoms = observe(ctx, t, recs)
 					addPermissions(s, &ft, model.PermissionQuestions(ctx, t), opts.Questions)
 					chains[i] = ft
 					// Past the chain, only the outcomes with a finding
 					// matter (merge): most records are passes without
 					// one, and 100,000 targets would hold millions.
-					perTarget[i] = withFindings(perTarget[i])
+					perTarget[i] = withFindings(recs)
 					// What the checks derived for this target alone (its
 					// mutated spec above all) is not needed past here: a
 					// 10,000-pod run would otherwise hold all of it at once.
@@ -230,8 +234,7 @@ func (fs failures) note(c *Check, subj finding.Subject) {
 // check, applies cascades (a failed prerequisite: Requires) and Needs
 // (facts the input lacks): a check blocked for the target is never
 // called, and its outcome is a skip on its Subject, with the reason.
-func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding) []record {
-	recs := make([]record, 0, len(checks)+len(checks)/2)
+func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding, recs []record) []record {
 	fails := failures{}
 	// One Recorder serves every check of the target in turn (a check does
 	// not keep it past Run): 10,000 targets times 40 checks.
