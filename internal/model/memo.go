@@ -70,8 +70,9 @@ type issuerKey struct{}
 // DiagKey identifies one trust diagnosis: a document, a request and an
 // issuer.
 type DiagKey struct {
-	Doc      *policy.Document
-	Req      string
+	Doc *policy.Document
+	// Req is RequestKey of the request, or TrustInput.RequestID.
+	Req      any
 	HostPath string
 }
 
@@ -87,7 +88,7 @@ func (c *Context) ClusterIssuer() (fact IssuerFact, why string, missing bool) {
 // trustDiagnosis is diagnoseTrust once per distinct document, request and
 // issuer; the copy it returns carries this target's input (its evidence).
 func (c *Context) trustDiagnosis(in *TrustInput) *TrustDiag {
-	k := DiagKey{Doc: in.Doc, Req: in.RequestKey(), HostPath: in.Issuer.HostPath}
+	k := DiagKey{Doc: in.Doc, Req: in.RequestID(), HostPath: in.Issuer.HostPath}
 	d := Once(c, k, func() *TrustDiag { return diagnoseTrust(c, in) })
 	cp := *d
 	cp.In = in
@@ -114,7 +115,7 @@ type docKey string
 
 type evalKey struct {
 	doc *policy.Document
-	req string
+	req any // RequestKey, or TrustInput.RequestID
 }
 
 // TrustDocument parses a trust policy once per run.
@@ -144,7 +145,7 @@ func (c *Context) Evaluate(doc *policy.Document, req policy.Request) policy.Resu
 
 // EvaluateInput is Evaluate of the input's request against its document.
 func (c *Context) EvaluateInput(in *TrustInput) policy.Result {
-	return Once(c, evalKey{doc: in.Doc, req: in.RequestKey()}, func() policy.Result { return in.Doc.Evaluate(in.Request()) })
+	return Once(c, evalKey{doc: in.Doc, req: in.RequestID()}, func() policy.Result { return in.Doc.Evaluate(in.Request()) })
 }
 
 // RequestKey is a canonical text of a request.

@@ -510,11 +510,9 @@ type TrustInput struct {
 	// (bareTrust), not read from get-role or list-roles output.
 	Bare bool
 
-	// req and reqKey are Request and RequestKey, built once: eight checks
-	// ask for them (a TrustInput belongs to one target, judged by one
-	// goroutine).
-	req    *policy.Request
-	reqKey string
+	// req is Request, built once: eight checks ask for it (a TrustInput
+	// belongs to one target, judged by one goroutine).
+	req *policy.Request
 }
 
 // Request is WebIdentity.Request, built once per input. Callers must not
@@ -527,12 +525,17 @@ func (in *TrustInput) Request() policy.Request {
 	return *in.req
 }
 
-// RequestKey is RequestKey(in.Request()), built once per input.
-func (in *TrustInput) RequestKey() string {
-	if in.reqKey == "" {
-		in.reqKey = RequestKey(in.Request())
-	}
-	return in.reqKey
+// RequestID identifies the input's request for the memos: the facts
+// WebIdentity.RequestFor builds it from, which decide it, rather than its
+// canonical text (RequestKey), which every target would build again.
+func (in *TrustInput) RequestID() any {
+	return webIdentityRequestID{provider: in.ProviderARN, hostPath: in.Issuer.HostPath,
+		subject: in.Subject, aud: in.Audience.Value, audKnown: in.Audience.Known}
+}
+
+type webIdentityRequestID struct {
+	provider, hostPath, subject, aud string
+	audKnown                         bool
 }
 
 // PrepareTrust gathers the trust policy and the request for the target,
