@@ -38,20 +38,29 @@ func observe(ctx *model.Context, t *model.Target, recs []record) []finding.Sympt
 	if len(obs) == 0 {
 		return nil
 	}
-	failing := map[string][]*finding.Finding{}
+	failing := map[string][]int{}
 	for i := range recs {
 		if recs[i].status == finding.StatusFail && recs[i].f != nil {
-			failing[recs[i].check.ID] = append(failing[recs[i].check.ID], recs[i].f)
+			failing[recs[i].check.ID] = append(failing[recs[i].check.ID], i)
 		}
 	}
+	// The observed evidence is this target's: a finding recorded for many
+	// targets (Recorder.RecordShared) gets it on a copy of its own.
+	own := map[int]bool{}
 	out := make([]finding.Symptom, 0, len(obs))
 	for _, o := range obs {
 		by := explainers(o, func(id string) bool {
 			return len(failing[id]) > 0 && (!model.IsPermissionCheck(id) || model.PermissionExplains(ctx, t, o, id))
 		})
 		for _, id := range by {
-			for _, f := range failing[id] {
-				f.Evidence = append(f.Evidence, finding.Evidence{Source: o.File.Kind, Ref: o.File.Ref, Value: model.ObservedText(o)})
+			for _, i := range failing[id] {
+				if !own[i] {
+					own[i] = true
+					f := *recs[i].f
+					f.Evidence = slices.Clip(f.Evidence)
+					recs[i].f = &f
+				}
+				recs[i].f.Evidence = append(recs[i].f.Evidence, finding.Evidence{Source: o.File.Kind, Ref: o.File.Ref, Value: model.ObservedText(o)})
 			}
 		}
 		out = append(out, finding.Symptom{Source: o.Source, Container: o.Container, Signature: o.Signature, Title: o.Title,
