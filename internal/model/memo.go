@@ -27,18 +27,29 @@ func Once[K comparable, V any](c *Context, k K, f func() V) V {
 	return v
 }
 
-// OnceFor is Once for work about one target, kept with the target (a
-// target is judged by one goroutine at a time).
+// OnceFor is Once for work about one target, kept with the target. It may
+// be called for a target another engine worker is judging (a check that
+// looks at the other pods of a ServiceAccount): the map is locked, f runs
+// unlocked (it may ask OnceFor again), and when two goroutines compute the
+// same value at once the first one stored is the one both return.
 func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
+	t.mu.Lock()
+	v, ok := t.memo[k]
+	t.mu.Unlock()
+	if ok {
+		return v.(V)
+	}
+	nv := f()
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if v, ok := t.memo[k]; ok {
 		return v.(V)
 	}
 	if t.memo == nil {
 		t.memo = map[any]any{}
 	}
-	v := f()
-	t.memo[k] = v
-	return v
+	t.memo[k] = nv
+	return nv
 }
 
 type imageKey struct {

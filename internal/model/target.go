@@ -59,13 +59,21 @@ type Target struct {
 	Source snapshot.Source
 
 	// memo holds work shared by several checks of this target, done once
-	// (OnceFor). A target is judged by one goroutine at a time.
+	// (OnceFor). A target is judged by one engine worker, but checks also
+	// look at other targets (the pods of the same ServiceAccount: IRSA104,
+	// IRSA201, the bare trust policy), which another worker may be
+	// judging: mu guards the map, never the work.
+	mu   sync.Mutex
 	memo map[any]any
 }
 
 // Forget drops what was memoised for the target (OnceFor) once it has been
 // judged.
-func (t *Target) Forget() { t.memo = nil }
+func (t *Target) Forget() {
+	t.mu.Lock()
+	t.memo = nil
+	t.mu.Unlock()
+}
 
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
 // left to the caller when ignoreSkipLabel), computed once per target.
