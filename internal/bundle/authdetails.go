@@ -97,8 +97,7 @@ func (r *result) authList(src *jsonSrc, o *object, key string) []jsontext.Value 
 	if !ok || v.Kind() == 'n' {
 		return nil
 	}
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s output whose %q is %s, not an array", authOp, key, kindName(v.Kind())))
+	if v, ok = r.member(src, o, authOp, key, '['); !ok {
 		return nil
 	}
 	raws, err := elements(v)

@@ -63,12 +63,11 @@ type eksCluster struct {
 }
 
 func parseDescribeCluster(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("cluster")
-	var c eksCluster
-	if v.Kind() != '{' {
-		r.failOff(src, offsetOf(src.data, v), "describe-cluster output whose \"cluster\" is "+kindName(v.Kind())+", not an object")
+	v, ok := r.member(src, o, "describe-cluster", "cluster", '{')
+	if !ok {
 		return
 	}
+	var c eksCluster
 	if !r.decodeMember(src, v, &c, "describe-cluster output") {
 		return
 	}
@@ -216,9 +215,8 @@ func parseBareRole(r *result, src *jsonSrc, o *object) {
 // is one page (--max-items, --no-paginate, or the raw API), so it proves no
 // absence.
 func parseListRoles(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("Roles")
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), "list-roles output whose \"Roles\" is "+kindName(v.Kind())+", not an array")
+	v, ok := r.member(src, o, "list-roles", "Roles", '[')
+	if !ok {
 		return
 	}
 	raws, err := elements(v)
@@ -250,13 +248,12 @@ func parseListRoles(r *result, src *jsonSrc, o *object) {
 
 // parseProviderList reads `aws iam list-open-id-connect-providers`.
 func parseProviderList(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("OpenIDConnectProviderList")
+	v, ok := r.member(src, o, "list-open-id-connect-providers", "OpenIDConnectProviderList", '[')
+	if !ok {
+		return
+	}
 	var list []struct {
 		ARN string `json:"Arn"`
-	}
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), "list-open-id-connect-providers output whose \"OpenIDConnectProviderList\" is "+kindName(v.Kind())+", not an array")
-		return
 	}
 	if !r.decodeMember(src, v, &list, "list-open-id-connect-providers output") {
 		return

@@ -79,9 +79,8 @@ type cloudTrailRecord struct {
 const saSubjectPrefix = "system:serviceaccount:"
 
 func parseLookupEvents(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("Events")
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), "lookup-events output whose \"Events\" is "+kindName(v.Kind())+", not an array")
+	v, ok := r.member(src, o, "lookup-events", "Events", '[')
+	if !ok {
 		return
 	}
 	var events []jsontext.Value

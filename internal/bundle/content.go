@@ -475,6 +475,22 @@ type member struct {
 	value jsontext.Value
 }
 
+// member returns the member key of an AWS CLI output, or records that it
+// is not what the command op prints there (want '{', an object, or '[', an
+// array) and returns false.
+func (r *result) member(src *jsonSrc, o *object, op, key string, want jsontext.Kind) (jsontext.Value, bool) {
+	v, _ := o.get(key)
+	if v.Kind() != want {
+		what := "an object"
+		if want == '[' {
+			what = "an array"
+		}
+		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s output whose %q is %s, not %s", op, key, kindName(v.Kind()), what))
+		return nil, false
+	}
+	return v, true
+}
+
 // itemOffset returns the offset of item i in src, for a problem to
 // locate; 0 for a streamed file, which keeps no items (a problem there
 // makes the file be read again whole).

@@ -57,9 +57,8 @@ type ec2Instance struct {
 // parseDescribeInstances reads `aws ec2 describe-instances --output json`:
 // {"Reservations": [{"OwnerId": ..., "Instances": [...]}, ...]}.
 func parseDescribeInstances(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("Reservations")
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), "describe-instances output whose \"Reservations\" is "+kindName(v.Kind())+", not an array")
+	v, ok := r.member(src, o, "describe-instances", "Reservations", '[')
+	if !ok {
 		return
 	}
 	raws, err := elements(v)

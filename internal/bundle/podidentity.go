@@ -34,9 +34,8 @@ type eksAssociation struct {
 // parseListPodIdentity reads `aws eks list-pod-identity-associations
 // --cluster-name C --output json`: {"associations": [summary, ...]}.
 func parseListPodIdentity(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("associations")
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), "list-pod-identity-associations output whose \"associations\" is "+kindName(v.Kind())+", not an array")
+	v, ok := r.member(src, o, "list-pod-identity-associations", "associations", '[')
+	if !ok {
 		return
 	}
 	raws, err := elements(v)

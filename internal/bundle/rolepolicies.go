@@ -116,9 +116,8 @@ func (r *result) setRole(name string) {
 }
 
 func parseGetInstanceProfile(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("InstanceProfile")
-	if v.Kind() != '{' {
-		r.failOff(src, offsetOf(src.data, v), "get-instance-profile output whose \"InstanceProfile\" is "+kindName(v.Kind())+", not an object")
+	v, ok := r.member(src, o, "get-instance-profile", "InstanceProfile", '{')
+	if !ok {
 		return
 	}
 	var ip struct {
@@ -154,9 +153,8 @@ func parseRoleList(r *result, src *jsonSrc, o *object, attached bool) {
 	if attached {
 		op, key = "list-attached-role-policies", "AttachedPolicies"
 	}
-	v, _ := o.get(key)
-	if v.Kind() != '[' {
-		r.failOff(src, offsetOf(src.data, v), fmt.Sprintf("%s output whose %q is %s, not an array", op, key, kindName(v.Kind())))
+	v, ok := r.member(src, o, op, key, '[')
+	if !ok {
 		return
 	}
 	l := roleList{role: r.currentRole(), attached: attached, src: r.src}
@@ -226,9 +224,8 @@ func policyText(v jsontext.Value) (string, error) {
 }
 
 func parseGetPolicy(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("Policy")
-	if v.Kind() != '{' {
-		r.failOff(src, offsetOf(src.data, v), "get-policy output whose \"Policy\" is "+kindName(v.Kind())+", not an object")
+	v, ok := r.member(src, o, "get-policy", "Policy", '{')
+	if !ok {
 		return
 	}
 	var p struct {
@@ -249,9 +246,8 @@ func parseGetPolicy(r *result, src *jsonSrc, o *object) {
 }
 
 func parseGetPolicyVersion(r *result, src *jsonSrc, o *object) {
-	v, _ := o.get("PolicyVersion")
-	if v.Kind() != '{' {
-		r.failOff(src, offsetOf(src.data, v), "get-policy-version output whose \"PolicyVersion\" is "+kindName(v.Kind())+", not an object")
+	v, ok := r.member(src, o, "get-policy-version", "PolicyVersion", '{')
+	if !ok {
 		return
 	}
 	var pv struct {
