@@ -254,7 +254,7 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 		return r
 	}
 	if in.path != "" {
-		r.dir = dirOf(in.path)
+		r.dir = filepath.Dir(in.path)
 	}
 	if in.err != "" {
 		r.fail(in.err)
@@ -272,9 +272,6 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 	parseContent(ctx, r, data)
 	return r
 }
-
-// dirOf is the folder of a file read from disk (result.dir).
-func dirOf(path string) string { return filepath.Dir(path) }
 
 // lineCount counts lines as editors number them: a last line without a
 // newline counts too.

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 )
 
@@ -57,7 +59,7 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	}
 	r = newResult(in.ref)
 	r.maxSize = opts.MaxFileSize
-	r.dir = dirOf(in.path)
+	r.dir = filepath.Dir(in.path)
 	lc := &lineCounter{r: br}
 	src := &jsonSrc{stream: lc}
 	parseJSON(ctx, r, src)
@@ -98,7 +100,7 @@ func streamable(o *object, err error) bool {
 	if err != nil || o == nil || !o.hasItems {
 		return false
 	}
-	if k := o.str("kind"); k != "List" && (len(k) <= len("List") || k[len(k)-len("List"):] != "List") {
+	if !strings.HasSuffix(o.str("kind"), "List") {
 		return false
 	}
 	for _, it := range o.decoded {
