@@ -231,7 +231,7 @@ func (s Selector) inNamespace(ns string) bool {
 type Index struct {
 	snap *snapshot.Snapshot
 	// workloads by kind/ns/name
-	workloads map[string]*snapshot.Workload
+	workloads map[workloadKey]*snapshot.Workload
 	// docs holds the trust policies parsed so far, by text, for every
 	// engine worker (Context.TrustDocument): a document is read-only once
 	// parsed, and each worker parsing each role's policy again cost a
@@ -240,17 +240,21 @@ type Index struct {
 }
 
 func NewIndex(s *snapshot.Snapshot) *Index {
-	ix := &Index{snap: s, workloads: map[string]*snapshot.Workload{}}
+	ix := &Index{snap: s, workloads: map[workloadKey]*snapshot.Workload{}}
 	for _, w := range s.Workloads {
-		ix.workloads[w.Kind+"/"+w.Namespace+"/"+w.Name] = w
+		ix.workloads[workloadKey{w.Kind, w.Namespace, w.Name}] = w
 	}
 	return ix
 }
 
 // Workload returns the workload kind/ns/name, or nil.
 func (ix *Index) Workload(kind, ns, name string) *snapshot.Workload {
-	return ix.workloads[kind+"/"+ns+"/"+name]
+	return ix.workloads[workloadKey{kind, ns, name}]
 }
+
+// workloadKey identifies a workload in Index: a struct, not a joined
+// string, so that a lookup builds no string.
+type workloadKey struct{ kind, ns, name string }
 
 // TopOwner returns the top-level workload that controls the object (pod or
 // workload) in namespace ns, following controller references: Pod ->

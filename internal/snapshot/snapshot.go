@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -294,8 +295,8 @@ func (s *Snapshot) AddGap(g Gap) {
 // Sort puts every slice in a stable order so that output does not depend on
 // the order files were read in.
 func (s *Snapshot) Sort() {
-	sort.SliceStable(s.Pods, func(i, j int) bool {
-		return Key(s.Pods[i].Namespace, s.Pods[i].Name) < Key(s.Pods[j].Namespace, s.Pods[j].Name)
+	slices.SortStableFunc(s.Pods, func(a, b *Pod) int {
+		return compareJoined([]string{a.Namespace, "/", a.Name}, []string{b.Namespace, "/", b.Name})
 	})
 	sort.SliceStable(s.Workloads, func(i, j int) bool {
 		a, b := s.Workloads[i], s.Workloads[j]
@@ -311,16 +312,47 @@ func (s *Snapshot) Sort() {
 	sort.SliceStable(s.OIDCProviders, func(i, j int) bool { return s.OIDCProviders[i].ARN < s.OIDCProviders[j].ARN })
 	sort.SliceStable(s.Nodes, func(i, j int) bool { return s.Nodes[i].Name < s.Nodes[j].Name })
 	sort.SliceStable(s.Instances, func(i, j int) bool { return s.Instances[i].InstanceID < s.Instances[j].InstanceID })
-	sort.SliceStable(s.PodIdentityAssociations, func(i, j int) bool {
-		a, b := s.PodIdentityAssociations[i], s.PodIdentityAssociations[j]
-		return strings.Join([]string{a.ClusterName, a.Namespace, a.ServiceAccount, a.ARN}, "\x00") <
-			strings.Join([]string{b.ClusterName, b.Namespace, b.ServiceAccount, b.ARN}, "\x00")
+	slices.SortStableFunc(s.PodIdentityAssociations, func(a, b *PodIdentityAssociation) int {
+		return compareJoined([]string{a.ClusterName, "\x00", a.Namespace, "\x00", a.ServiceAccount, "\x00", a.ARN},
+			[]string{b.ClusterName, "\x00", b.Namespace, "\x00", b.ServiceAccount, "\x00", b.ARN})
 	})
 	sort.SliceStable(s.Files, func(i, j int) bool { return s.Files[i].Path < s.Files[j].Path })
 	sort.SliceStable(s.Gaps, func(i, j int) bool {
-		return strings.Join([]string{s.Gaps[i].Source, s.Gaps[i].Operation, s.Gaps[i].Resource}, "\x00") <
-			strings.Join([]string{s.Gaps[j].Source, s.Gaps[j].Operation, s.Gaps[j].Resource}, "\x00")
+		a, b := &s.Gaps[i], &s.Gaps[j]
+		return compareJoined([]string{a.Source, "\x00", a.Operation, "\x00", a.Resource},
+			[]string{b.Source, "\x00", b.Operation, "\x00", b.Resource}) < 0
 	})
+}
+
+// compareJoined compares strings.Join(a, "") with strings.Join(b, "")
+// without building them: Sort compares every pod's NAMESPACE/NAME with
+// its neighbours', and building the keys made a string per comparison
+// (a fifth of the reader's serial time on 10,000 pods). The order is the
+// joined strings' exactly, also when a part holds the separator.
+func compareJoined(a, b []string) int {
+	var ai, ap, bi, bp int
+	for {
+		for ai < len(a) && ap == len(a[ai]) {
+			ai, ap = ai+1, 0
+		}
+		for bi < len(b) && bp == len(b[bi]) {
+			bi, bp = bi+1, 0
+		}
+		switch {
+		case ai == len(a) && bi == len(b):
+			return 0
+		case ai == len(a):
+			return -1
+		case bi == len(b):
+			return 1
+		}
+		x, y := a[ai][ap:], b[bi][bp:]
+		n := min(len(x), len(y))
+		if c := strings.Compare(x[:n], y[:n]); c != 0 {
+			return c
+		}
+		ap, bp = ap+n, bp+n
+	}
 }
 
 // PodIdentityAssociationFor returns the EKS Pod Identity association of
