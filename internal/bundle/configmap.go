@@ -28,9 +28,9 @@ type configMapObject struct {
 }
 
 // decodeConfigMap decodes a ConfigMap into what the snapshot keeps of it.
-func decodeConfigMap(raw []byte, apiVersion string, src snapshot.Source) item {
+func decodeConfigMap(raw []byte, apiVersion string, src snapshot.Source, opts json.Options) item {
 	var o configMapObject
-	if err := json.Unmarshal(raw, &o, itemOpts); err != nil {
+	if err := json.Unmarshal(raw, &o, opts); err != nil {
 		return item{kind: "ConfigMap", apiVersion: apiVersion, err: err}
 	}
 	cm := &snapshot.ConfigMap{Namespace: o.Metadata.Namespace, Name: o.Metadata.Name, Source: src}

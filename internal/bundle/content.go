@@ -361,32 +361,19 @@ var walkOpts = jsontext.AllowDuplicateNames(true)
 // one per line). A top-level array is read as a sequence of values (what
 // `--query 'Roles[]'` prints).
 func parseJSON(ctx context.Context, r *result, src *jsonSrc) {
-	var dec *jsontext.Decoder
-	if src.stream != nil {
-		dec = jsontext.NewDecoder(src.stream, walkOpts)
-	} else {
-		dec = jsontext.NewDecoder(bytes.NewBuffer(src.data), walkOpts)
-	}
+	dec := jsontext.NewDecoder(bytes.NewBuffer(src.data), walkOpts)
 	for {
 		if src.abort {
 			return
 		}
 		switch dec.PeekKind() {
 		case '{':
-			obj, err := walkObject(ctx, dec, src.data, r.src, src.stream != nil)
-			if src.stream != nil && !streamable(obj, err) {
-				src.abort = true
-				return
-			}
+			obj, err := walkObject(ctx, dec, src.data, r.src)
 			classify(ctx, r, src, obj, err)
 			if err != nil {
 				return
 			}
 		case '[':
-			if src.stream != nil {
-				src.abort = true
-				return
-			}
 			start := dec.InputOffset()
 			if _, err := dec.ReadToken(); err != nil {
 				r.failOff(src, errOffset(err), describeJSONError(err))
@@ -398,7 +385,7 @@ func parseJSON(ctx context.Context, r *result, src *jsonSrc) {
 				r.failOff(src, start+int64(bytes.IndexByte(src.data[start:], '[')), "an empty JSON array: it does not say what it lists; capture the command's whole output, without --query")
 			}
 			for dec.PeekKind() == '{' {
-				obj, err := walkObject(ctx, dec, src.data, r.src, false)
+				obj, err := walkObject(ctx, dec, src.data, r.src)
 				classify(ctx, r, src, obj, err)
 				if err != nil {
 					return
@@ -551,10 +538,9 @@ func offsetOf(data []byte, v []byte) int64 {
 }
 
 // walkObject reads one object. On error it returns what was read so far
-// (complete members and items). When stream is set, the decoder reads a
-// file as it goes: values are copied out of its buffer, the items are
-// not kept once decoded, and raw is not set (data is nil).
-func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src snapshot.Source, stream bool) (*object, error) {
+// (complete members and items). A streamed file is walked by
+// walkStreamed instead (split.go).
+func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src snapshot.Source) (*object, error) {
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
@@ -582,10 +568,6 @@ func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src sna
 				if err != nil {
 					return o, err
 				}
-				if stream {
-					pipe.addCopy(v)
-					continue
-				}
 				o.items = append(o.items, v)
 				pipe.add(v)
 			}
@@ -598,17 +580,12 @@ func walkObject(ctx context.Context, dec *jsontext.Decoder, data []byte, src sna
 		if err != nil {
 			return o, err
 		}
-		if stream {
-			v = bytes.Clone(v)
-		}
 		o.members = append(o.members, member{name, v})
 	}
 	if _, err := dec.ReadToken(); err != nil {
 		return o, err
 	}
-	if !stream {
-		o.raw = data[o.start:dec.InputOffset()]
-	}
+	o.raw = data[o.start:dec.InputOffset()]
 	return o, nil
 }
 

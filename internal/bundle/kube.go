@@ -109,14 +109,20 @@ var itemOpts = json.JoinOptions(jsontext.AllowDuplicateNames(true), jsontext.All
 
 // decodeKube decodes one object whose kind is known to be used.
 func decodeKube(raw []byte, kind, apiVersion string, src snapshot.Source) item {
+	return decodeKubeWith(raw, kind, apiVersion, src, itemOpts)
+}
+
+// decodeKubeWith is decodeKube with the decoder's options: itemOpts for a
+// value the walk validated, strictOpts for one it only split.
+func decodeKubeWith(raw []byte, kind, apiVersion string, src snapshot.Source, opts json.Options) item {
 	switch kind {
 	case "Node":
-		return decodeNode(raw, apiVersion, src)
+		return decodeNode(raw, apiVersion, src, opts)
 	case "ConfigMap":
-		return decodeConfigMap(raw, apiVersion, src)
+		return decodeConfigMap(raw, apiVersion, src, opts)
 	}
 	var o kubeObject
-	if err := json.Unmarshal(raw, &o, itemOpts); err != nil {
+	if err := json.Unmarshal(raw, &o, opts); err != nil {
 		return item{kind: kind, apiVersion: apiVersion, err: err}
 	}
 	if o.Kind == "" {
@@ -191,6 +197,26 @@ func peekTypeMeta(dec *jsontext.Decoder, raw []byte) (kind, apiVersion string) {
 	return kind, apiVersion
 }
 
+// strictOpts decode what walkStreamed split without validating: the
+// walk's options (UTF-8 checked), so that what decodes is what the walk
+// would have accepted.
+var strictOpts json.Options = walkOpts
+
+// decodeStrict decodes one item of a streamed List (walkStreamed). An item
+// of a kind not used is validated all the same; an item that is not valid
+// JSON gets an error, which makes the streamed read give up (failOff).
+func decodeStrict(dec *jsontext.Decoder, raw jsontext.Value, src snapshot.Source) item {
+	kind, apiVersion := peekTypeMeta(dec, raw)
+	if !used(kind, apiVersion) {
+		it := item{kind: kind, apiVersion: apiVersion}
+		if !raw.IsValid(walkOpts) {
+			it.err = errSplit
+		}
+		return it
+	}
+	return decodeKubeWith(raw, kind, apiVersion, src, strictOpts)
+}
+
 // decodeOne decodes one List item. An item without kind (an item of a
 // typed List such as PodList) is left pending (kind "") until the List's
 // kind is known: kubectl prints "kind" after "items".
@@ -221,19 +247,23 @@ type itemPipeline struct {
 	cur     *batch
 	work    chan *batch
 	wg      sync.WaitGroup
-	// free holds the buffers of decoded batches for reuse (addCopy): a
-	// streamed List's items are copied out of the decoder's buffer, and
+	// free holds the buffers of decoded batches for reuse (addFrom): a
+	// streamed List's items are copied out of the file's chunks, and
 	// recycling the copies keeps 120 MB of them from becoming garbage.
 	free chan []byte
+	// strict: the items were split, not validated (walkStreamed); decode
+	// them with the walk's options, and report what does not decode.
+	strict bool
 }
 
 type batch struct {
 	vals []jsontext.Value
-	// buf holds the items' bytes when they were copied (addCopy); vals
+	// buf holds the items' bytes when they were copied (addFrom); vals
 	// are slices of it.
-	buf  []byte
-	out  []item
-	free chan []byte
+	buf    []byte
+	out    []item
+	free   chan []byte
+	strict bool
 }
 
 func newItemPipeline(ctx context.Context, src snapshot.Source) *itemPipeline {
@@ -245,6 +275,10 @@ func (b *batch) decode(ctx context.Context, dec *jsontext.Decoder, src snapshot.
 	for i, v := range b.vals {
 		if ctx.Err() != nil {
 			break
+		}
+		if b.strict {
+			b.out[i] = decodeStrict(dec, v, src)
+			continue
 		}
 		b.out[i] = decodeOne(dec, v, "", "", src)
 	}
@@ -273,31 +307,40 @@ func (p *itemPipeline) add(v jsontext.Value) {
 	}
 }
 
-// addCopy queues a copy of v, which is only valid until the decoder that
-// returned it reads on (a streamed file).
-func (p *itemPipeline) addCopy(v jsontext.Value) {
+// addFrom queues the item that fill appends to the batch's buffer (a
+// streamed List: walkStreamed). Batches recycle the buffers of decoded
+// ones, so a List's items do not all become garbage.
+func (p *itemPipeline) addFrom(fill func(dst []byte) ([]byte, error)) error {
 	if p.free == nil {
 		p.free = make(chan []byte, runtime.GOMAXPROCS(0)+2)
 	}
 	if p.cur == nil {
-		p.cur = &batch{vals: make([]jsontext.Value, 0, itemBatch), free: p.free}
+		p.cur = &batch{vals: make([]jsontext.Value, 0, itemBatch), free: p.free, strict: p.strict}
 		select {
 		case p.cur.buf = <-p.free:
 		default:
+			p.cur.buf = make([]byte, 0, 256<<10)
 		}
 		p.batches = append(p.batches, p.cur)
 	}
 	b := p.cur
-	if len(b.buf)+len(v) > cap(b.buf) {
-		// The values so far point into the old array, which stays theirs.
-		b.buf = make([]byte, 0, max(2*cap(b.buf), len(b.buf)+len(v), 64<<10))
-	}
 	start := len(b.buf)
-	b.buf = append(b.buf, v...)
-	b.vals = append(b.vals, b.buf[start:len(b.buf):len(b.buf)])
+	buf, err := fill(b.buf)
+	if err != nil {
+		return err
+	}
+	if start > 0 && cap(buf) != cap(b.buf) {
+		// append moved the buffer: the values so far keep the old array.
+		// Start this batch's next buffer from the item alone.
+		buf = append(make([]byte, 0, 2*cap(b.buf)), buf[start:]...)
+		start = 0
+	}
+	b.buf = buf
+	b.vals = append(b.vals, jsontext.Value(buf[start:len(buf):len(buf)]))
 	if len(b.vals) == itemBatch {
 		p.dispatch()
 	}
+	return nil
 }
 
 // dispatch hands the current batch to the workers.

@@ -20,9 +20,9 @@ import (
 
 // decodeNode decodes one Node straight into snapshot.Node: a Node's spec
 // and status share no field with the pod-shaped kubeObject.
-func decodeNode(raw []byte, apiVersion string, src snapshot.Source) item {
+func decodeNode(raw []byte, apiVersion string, src snapshot.Source, opts json.Options) item {
 	n := &snapshot.Node{Source: src}
-	if err := json.Unmarshal(raw, n, itemOpts); err != nil {
+	if err := json.Unmarshal(raw, n, opts); err != nil {
 		return item{kind: "Node", apiVersion: apiVersion, err: err}
 	}
 	return item{kind: "Node", apiVersion: apiVersion, name: n.Name, obj: n}

@@ -62,8 +62,18 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	r.dir = filepath.Dir(in.path)
 	lc := &lineCounter{r: br}
 	src := &jsonSrc{stream: lc}
-	parseJSON(ctx, r, src)
-	if src.abort || len(r.errs) > 0 || r.moreErrs > 0 || ctx.Err() != nil {
+	sp := newSplitter(lc)
+	for first := true; first || !sp.atEnd(); first = false {
+		obj, err := walkStreamed(ctx, sp, src, r)
+		if !streamable(obj, err) {
+			return nil, false
+		}
+		classify(ctx, r, src, obj, nil)
+		if src.abort {
+			return nil, false
+		}
+	}
+	if sp.err != nil || src.abort || len(r.errs) > 0 || r.moreErrs > 0 || ctx.Err() != nil {
 		return nil, false
 	}
 	r.lines = lc.lines()

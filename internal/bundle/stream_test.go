@@ -71,6 +71,15 @@ func TestStreamedReadSame(t *testing.T) {
 		{"a typed List without item kinds", "{\n" + `"kind": "PodList", "apiVersion": "v1", "items": [{"metadata": {"name": "p", "namespace": "n"}, "spec": {"containers": [{"name": "c"}]}}]}`, false},
 		{"an item of the wrong type", list(`{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": 3}}`, pod), false},
 		{"invalid UTF-8 in an item", list(strings.Replace(pod, `"c"`, "\"\xff\"", 1)), false},
+		{"two numbers apart in an item", list(strings.Replace(pod, `"spec": {`, `"spec": {"priority": 1 2, `, 1)), false},
+		{"a literal cut by a space", list(strings.Replace(pod, `"spec": {`, `"spec": {"hostNetwork": tr ue, `, 1)), false},
+		{"escapes, brackets and commas in strings", list(strings.Replace(pod, `"name": "c"`, `"name": "c", "image": "a \" ]}, {[ \\ \u0041 \"  b"`, 1)), true},
+		{"a lone surrogate escape", list(strings.Replace(pod, `"name": "c"`, `"name": "\ud800"`, 1)), false},
+		{"a trailing comma in items", "{\n" + `"apiVersion": "v1", "kind": "List", "items": [` + pod + `,]}`, false},
+		{"an invalid item of a kind not used", list(`{"apiVersion": "v1", "kind": "Secret", "data": {"x": tru}}`, pod), false},
+		{"an item that is not an object", list(`"x"`, pod), false},
+		{"a member after items that is not valid", "{\n" + `"apiVersion": "v1", "kind": "List", "items": [` + pod + `], "metadata": {"a": 01}}`, false},
+		{"white space of every kind", strings.ReplaceAll(list(pod, saJSON), ", ", ",\t\r\n          "), true},
 		{"cut short", list(pod)[:60], false},
 		{"a single object", pod, false},
 		{"an array", "[" + pod + "]", false},
@@ -79,18 +88,29 @@ func TestStreamedReadSame(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "in.json")
-			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			streamed, whole, did := readBothWays(t, path)
-			if did != tt.stream {
-				t.Errorf("read to the end as a stream: %v, want %v", did, tt.stream)
-			}
-			if streamed != whole {
-				t.Errorf("streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", streamed, whole)
+			defer func(v int) { splitChunk = v }(splitChunk)
+			for _, chunk := range []int{1 << 20, 1, 7} {
+				splitChunk = chunk
+				checkStreamedSame(t, tt.content, tt.stream)
 			}
 		})
+	}
+}
+
+// checkStreamedSame reads content streamed and whole, with the splitter's
+// chunk size as set.
+func checkStreamedSame(t *testing.T, content string, stream bool) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "in.json")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	streamed, whole, did := readBothWays(t, path)
+	if did != stream {
+		t.Errorf("chunks of %d bytes: read to the end as a stream: %v, want %v", splitChunk, did, stream)
+	}
+	if streamed != whole {
+		t.Errorf("chunks of %d bytes: streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", splitChunk, streamed, whole)
 	}
 }
 

@@ -1,0 +1,333 @@
+package bundle
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// A streamed List (stream.go) is split into its items by splitter rather
+// than by a jsontext.Decoder: the decoder validates every byte of an item
+// on the one goroutine that reads the file, and the worker that decodes
+// the item reads every byte again. splitter only finds where each value
+// ends, copying it without the white space between tokens (kubectl indents
+// with four spaces: two thirds of a List's bytes), and leaves validation
+// to the worker's decode, which reads every byte anyway: decodeStrict
+// decodes with the walk's options, and any item that does not decode
+// makes the streamed read give up for the whole-file path, which reports
+// the problem with its line and column. No JSON library offers a split
+// that skips validation (jsontext's ReadValue and SkipValue validate), so
+// this one is written here; it decides nothing about what the bytes mean.
+
+var (
+	errSplit    = errors.New("not a value the splitter handles")
+	errSplitEOF = errors.New("unexpected end of input")
+)
+
+// splitter reads JSON text from r in large chunks.
+type splitter struct {
+	r   io.Reader
+	buf []byte
+	pos int
+	eof bool
+	err error
+}
+
+// splitChunk is the size of the reads; a variable for tests, which cut
+// values at every byte.
+var splitChunk = 1 << 20
+
+func newSplitter(r io.Reader) *splitter {
+	return &splitter{r: r, buf: make([]byte, 0, splitChunk)}
+}
+
+// fill reads the next chunk once buf is consumed; false at the end of the
+// input or on a read error.
+func (s *splitter) fill() bool {
+	if s.pos < len(s.buf) {
+		return true
+	}
+	if s.eof {
+		return false
+	}
+	n, err := io.ReadAtLeast(s.r, s.buf[:cap(s.buf)], 1)
+	s.buf, s.pos = s.buf[:n], 0
+	if err != nil {
+		s.eof = true
+		if err != io.EOF && err != io.ErrUnexpectedEOF {
+			s.err = err
+		}
+	}
+	return n > 0
+}
+
+// skipSpace skips JSON white space and returns the next byte without
+// consuming it, or false at the end of the input.
+func (s *splitter) skipSpace() (byte, bool) {
+	for s.fill() {
+		b := s.buf[s.pos:]
+		i := skipWS(b)
+		s.pos += i
+		if i < len(b) {
+			return b[i], true
+		}
+	}
+	return 0, false
+}
+
+// next consumes the byte skipSpace returns.
+func (s *splitter) next() (byte, bool) {
+	c, ok := s.skipSpace()
+	if ok {
+		s.pos++
+	}
+	return c, ok
+}
+
+const spaces8 = 0x2020202020202020
+
+// skipWS returns the length of the white space that starts b. Runs of
+// spaces (indentation) are skipped eight bytes at a time.
+func skipWS(b []byte) int {
+	i := 0
+	for i < len(b) {
+		for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == spaces8 {
+			i += 8
+		}
+		if i == len(b) {
+			break
+		}
+		switch b[i] {
+		case ' ', '\n', '\t', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// isLiteral reports a byte that may continue a number, true, false or
+// null: two of them separated by white space must stay separated.
+func isLiteral(c byte) bool {
+	switch c {
+	case '{', '}', '[', ']', ',', ':', '"', ' ', '\n', '\t', '\r':
+		return false
+	}
+	return true
+}
+
+// value appends the next value to dst without the white space between its
+// tokens (one space is kept between two literal characters, so that
+// "1 2" stays invalid rather than becoming 12). It stops after the value:
+// at the byte that closes it, or before the delimiter that ends a number
+// or literal. It does not validate: brackets are counted, not matched,
+// and a worker's decode rejects what is not JSON.
+func (s *splitter) value(dst []byte) ([]byte, error) {
+	if _, ok := s.skipSpace(); !ok {
+		return dst, s.endErr()
+	}
+	depth := 0
+	inString, escaped, spaced := false, false, false
+	for s.fill() {
+		b := s.buf[s.pos:]
+		i := 0
+		for i < len(b) {
+			if inString {
+				if escaped {
+					dst = append(dst, b[i])
+					i++
+					escaped = false
+					continue
+				}
+				rest := b[i:]
+				q := indexQuoteOrBackslash(rest)
+				if q < 0 {
+					dst = append(dst, rest...)
+					i = len(b)
+					break
+				}
+				dst = append(dst, rest[:q+1]...)
+				i += q + 1
+				if rest[q] == '\\' {
+					escaped = true
+				} else {
+					inString = false
+					if depth == 0 {
+						s.pos += i
+						return dst, nil
+					}
+				}
+				continue
+			}
+			c := b[i]
+			switch c {
+			case ' ', '\n', '\t', '\r':
+				n := skipWS(b[i:])
+				i += n
+				if depth == 0 {
+					// A top-level number or literal ends at white space.
+					s.pos += i
+					return dst, nil
+				}
+				spaced = true
+				continue
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth == 0 {
+					s.pos += i
+					return dst, nil
+				}
+				depth--
+				if depth == 0 {
+					s.pos += i + 1
+					return append(dst, c), nil
+				}
+			case ',', ':':
+				if depth == 0 {
+					s.pos += i
+					return dst, nil
+				}
+			default:
+				if spaced && len(dst) > 0 && isLiteral(dst[len(dst)-1]) {
+					dst = append(dst, ' ')
+				}
+			}
+			spaced = false
+			dst = append(dst, c)
+			i++
+		}
+		s.pos += i
+	}
+	if depth == 0 && !inString && len(dst) > 0 {
+		return dst, nil // a number or literal that ends the input
+	}
+	return dst, s.endErr()
+}
+
+func (s *splitter) endErr() error {
+	if s.err != nil {
+		return s.err
+	}
+	return errSplitEOF
+}
+
+// indexQuoteOrBackslash returns the index of the first '"' or '\' in b,
+// or -1.
+func indexQuoteOrBackslash(b []byte) int {
+	for i, c := range b {
+		if c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return -1
+}
+
+// walkStreamed splits one top-level object of a streamed file: its members
+// other than "items" whole (validated here: they are small), the items of
+// an "items" array into the pipeline, which decodes them strictly on
+// every core meanwhile. Anything but a single object with at most one
+// "items" array, whose items are objects, is errSplit: the caller gives
+// up streaming.
+func walkStreamed(ctx context.Context, s *splitter, src *jsonSrc, r *result) (*object, error) {
+	if c, ok := s.next(); !ok || c != '{' {
+		return nil, errSplit
+	}
+	o := &object{}
+	var pipe *itemPipeline
+	defer func() {
+		if pipe != nil {
+			o.decoded = pipe.wait()
+		}
+	}()
+	if c, ok := s.skipSpace(); ok && c == '}' {
+		s.pos++
+		return o, nil
+	}
+	var scratch []byte
+	for {
+		if c, ok := s.skipSpace(); !ok || c != '"' {
+			return o, errSplit
+		}
+		raw, err := s.value(scratch[:0])
+		if err != nil {
+			return o, err
+		}
+		scratch = raw
+		name, err := jsontext.AppendUnquote(nil, raw)
+		if err != nil {
+			return o, errSplit
+		}
+		if c, ok := s.next(); !ok || c != ':' {
+			return o, errSplit
+		}
+		if c, ok := s.skipSpace(); ok && c == '[' && string(name) == "items" {
+			if o.hasItems {
+				return o, errSplit
+			}
+			o.hasItems = true
+			s.pos++
+			pipe = newItemPipeline(ctx, r.src)
+			pipe.strict = true
+			if err := splitItems(ctx, s, pipe); err != nil {
+				return o, err
+			}
+		} else {
+			v, err := s.value(nil)
+			if err != nil {
+				return o, err
+			}
+			if !jsontext.Value(v).IsValid(walkOpts) {
+				return o, errSplit
+			}
+			o.members = append(o.members, member{string(name), v})
+		}
+		c, ok := s.next()
+		switch {
+		case ok && c == ',':
+			continue
+		case ok && c == '}':
+			return o, nil
+		}
+		return o, errSplit
+	}
+}
+
+// splitItems hands each item of the array whose '[' was read to pipe.
+func splitItems(ctx context.Context, s *splitter, pipe *itemPipeline) error {
+	if c, ok := s.skipSpace(); ok && c == ']' {
+		s.pos++
+		return nil
+	}
+	for {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if c, ok := s.skipSpace(); !ok || c != '{' {
+			return errSplit
+		}
+		if err := pipe.addFrom(s.value); err != nil {
+			return err
+		}
+		c, ok := s.next()
+		switch {
+		case ok && c == ',':
+			continue
+		case ok && c == ']':
+			return nil
+		}
+		return errSplit
+	}
+}
+
+// atEnd reports whether nothing but white space is left.
+func (s *splitter) atEnd() bool {
+	_, more := s.skipSpace()
+	return !more && s.err == nil
+}
