@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -66,8 +67,9 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 	// The two long arrays, targets and findings (a finding lists every
 	// target it affects), are encoded on every core and put in place of
 	// empty ones.
-	var targets, findings []byte
-	if n := len(cp.Targets) + len(cp.Findings); n > 0 && n >= parallelTargets {
+	var targets, findings [][]byte
+	parallel := len(cp.Targets)+len(cp.Findings) >= max(parallelTargets, 1)
+	if parallel {
 		var err error
 		if targets, err = encodeArray(cp.Targets, opts); err != nil {
 			return fmt.Errorf("encode json report: %w", err)
@@ -81,18 +83,14 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 	if err := json.MarshalWrite(&buf, &cp, opts); err != nil {
 		return fmt.Errorf("encode json report: %w", err)
 	}
-	out := buf.Bytes()
-	if targets != nil {
-		var err error
-		if out, err = splice(out, "targets", targets); err != nil {
-			return fmt.Errorf("encode json report: %w", err)
+	buf.WriteByte('\n')
+	if !parallel {
+		if _, err := w.Write(escapeNonASCIIControls(buf.Bytes())); err != nil {
+			return fmt.Errorf("write json report: %w", err)
 		}
-		if out, err = splice(out, "findings", findings); err != nil {
-			return fmt.Errorf("encode json report: %w", err)
-		}
+		return nil
 	}
-	out = append(out, '\n')
-	if _, err := w.Write(escapeNonASCIIControls(out)); err != nil {
+	if err := writeSpliced(w, buf.Bytes(), map[string][][]byte{"targets": targets, "findings": findings}); err != nil {
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
@@ -111,14 +109,10 @@ type noFix struct {
 // findings that list them are most of a 13 MB report.
 var parallelTargets = 1024
 
-// encodeArray encodes items as the document's encoder would write the
-// array at the document's first level: each item on a worker's encoder
-// with the indent prefix of that depth, then joined with the separators
-// the encoder writes between elements ("[]" when empty).
-func encodeArray[T any](items []T, opts json.Options) ([]byte, error) {
-	if len(items) == 0 {
-		return []byte("[]"), nil
-	}
+// encodeArray encodes each of items as the document's encoder would write
+// it as an element of an array at the document's first level, on every
+// core (writeSpliced joins them).
+func encodeArray[T any](items []T, opts json.Options) ([][]byte, error) {
 	elems := make([][]byte, len(items))
 	errs := make([]error, len(items))
 	var next atomic.Int64
@@ -139,39 +133,61 @@ func encodeArray[T any](items []T, opts json.Options) ([]byte, error) {
 		})
 	}
 	wg.Wait()
-	n := 16
-	for i, e := range elems {
-		if errs[i] != nil {
-			return nil, errs[i]
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
-		n += len(e) + 6
 	}
-	out := make([]byte, 0, n)
-	out = append(out, '[')
-	for i, e := range elems {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, "\n    "...)
-		out = append(out, e...)
-	}
-	return append(out, "\n  ]"...), nil
+	return elems, nil
 }
 
-// splice puts the encoded array in place of the empty one of the
-// document's first-level member name. At that level (two-space indent) the
-// text "NAME": [] can be nothing else: a string escapes its quotes.
-func splice(doc []byte, name string, array []byte) ([]byte, error) {
-	empty := "\n  \"" + name + "\": []"
-	i := bytes.Index(doc, []byte(empty))
-	if i < 0 {
-		return nil, fmt.Errorf("no empty %s array to fill in", name)
+// writeSpliced writes doc with each first-level member "NAME": [] filled
+// with the encoded elements of arrays[NAME], joined with the separators the
+// encoder writes between elements ("[]" when empty). At that level
+// (two-space indent) the text "NAME": [] can be nothing else: a string
+// escapes its quotes. The pieces are written as they are, not joined into
+// a second copy of a report that is most of the process's memory at its
+// end (13 MB for 10,000 pods).
+func writeSpliced(w io.Writer, doc []byte, arrays map[string][][]byte) error {
+	type hole struct {
+		at    int
+		elems [][]byte
 	}
-	at := i + len(empty) - len("[]")
-	out := make([]byte, 0, len(doc)+len(array))
-	out = append(out, doc[:at]...)
-	out = append(out, array...)
-	return append(out, doc[at+len("[]"):]...), nil
+	var holes []hole
+	for name, elems := range arrays {
+		empty := "\n  \"" + name + "\": []"
+		i := bytes.Index(doc, []byte(empty))
+		if i < 0 {
+			return fmt.Errorf("no empty %s array to fill in", name)
+		}
+		holes = append(holes, hole{i + len(empty) - len("[]"), elems})
+	}
+	sort.Slice(holes, func(i, j int) bool { return holes[i].at < holes[j].at })
+	bw := bufio.NewWriterSize(w, 256<<10)
+	write := func(b []byte) {
+		bw.Write(escapeNonASCIIControls(b)) // the error stays in bw
+	}
+	last := 0
+	for _, h := range holes {
+		write(doc[last:h.at])
+		last = h.at + len("[]")
+		if len(h.elems) == 0 {
+			write([]byte("[]"))
+			continue
+		}
+		bw.WriteByte('[')
+		for i, e := range h.elems {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			write(e)
+			h.elems[i] = nil // written: let it go
+		}
+		bw.WriteString("\n  ]")
+	}
+	write(doc[last:])
+	return bw.Flush()
 }
 
 func encodeBySeverity(enc *jsontext.Encoder, m map[string]int) error {
