@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -94,11 +95,13 @@ const spaces8 = 0x2020202020202020
 func skipWS(b []byte) int {
 	i := 0
 	for i < len(b) {
-		for i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:]) == spaces8 {
-			i += 8
-		}
-		if i == len(b) {
-			break
+		if len(b)-i >= 8 {
+			if x := binary.LittleEndian.Uint64(b[i:i+8]) ^ spaces8; x == 0 {
+				i += 8
+				continue
+			} else {
+				i += bits.TrailingZeros64(x) / 8 // the spaces before the first other byte
+			}
 		}
 		switch b[i] {
 		case ' ', '\n', '\t', '\r':
@@ -110,22 +113,34 @@ func skipWS(b []byte) int {
 	return i
 }
 
-// isLiteral reports a byte that may continue a number, true, false or
-// null: two of them separated by white space must stay separated.
-func isLiteral(c byte) bool {
-	switch c {
-	case '{', '}', '[', ']', ',', ':', '"', ' ', '\n', '\t', '\r':
-		return false
+// Byte classes of the splitter.
+const (
+	clLiteral = iota // part of a number, true, false or null (or not JSON)
+	clSpace
+	clQuote
+	clOpen
+	clClose
+	clSep // ',' or ':'
+)
+
+var byteClass = func() (t [256]uint8) {
+	for _, c := range " \n\t\r" {
+		t[c] = clSpace
 	}
-	return true
-}
+	t['"'] = clQuote
+	t['{'], t['['] = clOpen, clOpen
+	t['}'], t[']'] = clClose, clClose
+	t[','], t[':'] = clSep, clSep
+	return t
+}()
 
 // value appends the next value to dst without the white space between its
 // tokens (one space is kept between two literal characters, so that
 // "1 2" stays invalid rather than becoming 12). It stops after the value:
 // at the byte that closes it, or before the delimiter that ends a number
 // or literal. It does not validate: brackets are counted, not matched,
-// and a worker's decode rejects what is not JSON.
+// and a worker's decode rejects what is not JSON. Runs of bytes between
+// white space are copied whole, strings are searched with IndexByte.
 func (s *splitter) value(dst []byte) ([]byte, error) {
 	if _, ok := s.skipSpace(); !ok {
 		return dst, s.endErr()
@@ -134,40 +149,40 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 	inString, escaped, spaced := false, false, false
 	for s.fill() {
 		b := s.buf[s.pos:]
-		i := 0
+		i, run := 0, 0
+		if escaped {
+			i, escaped = 1, false
+		}
 		for i < len(b) {
 			if inString {
-				if escaped {
-					dst = append(dst, b[i])
+				// Strings are short (names, labels): a loop beats two
+				// IndexByte calls.
+				for i < len(b) && b[i] != '"' && b[i] != '\\' {
 					i++
-					escaped = false
-					continue
 				}
-				rest := b[i:]
-				q := indexQuoteOrBackslash(rest)
-				if q < 0 {
-					dst = append(dst, rest...)
-					i = len(b)
+				if i == len(b) {
 					break
 				}
-				dst = append(dst, rest[:q+1]...)
-				i += q + 1
-				if rest[q] == '\\' {
-					escaped = true
-				} else {
-					inString = false
-					if depth == 0 {
-						s.pos += i
-						return dst, nil
+				if b[i] == '\\' {
+					i += 2 // the backslash and the byte it escapes
+					if i > len(b) {
+						i, escaped = len(b), true
 					}
+					continue
+				}
+				i++
+				inString = false
+				if depth == 0 {
+					s.pos += i
+					return append(dst, b[run:i]...), nil
 				}
 				continue
 			}
-			c := b[i]
-			switch c {
-			case ' ', '\n', '\t', '\r':
-				n := skipWS(b[i:])
-				i += n
+			switch byteClass[b[i]] {
+			case clSpace:
+				dst = append(dst, b[run:i]...)
+				i += skipWS(b[i:])
+				run = i
 				if depth == 0 {
 					// A top-level number or literal ends at white space.
 					s.pos += i
@@ -175,35 +190,35 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 				}
 				spaced = true
 				continue
-			case '"':
+			case clQuote:
 				inString = true
-			case '{', '[':
+			case clOpen:
 				depth++
-			case '}', ']':
+			case clClose:
 				if depth == 0 {
 					s.pos += i
-					return dst, nil
+					return append(dst, b[run:i]...), nil
 				}
 				depth--
 				if depth == 0 {
 					s.pos += i + 1
-					return append(dst, c), nil
+					return append(dst, b[run:i+1]...), nil
 				}
-			case ',', ':':
+			case clSep:
 				if depth == 0 {
 					s.pos += i
-					return dst, nil
+					return append(dst, b[run:i]...), nil
 				}
 			default:
-				if spaced && len(dst) > 0 && isLiteral(dst[len(dst)-1]) {
+				if spaced && run == i && len(dst) > 0 && byteClass[dst[len(dst)-1]] == clLiteral {
 					dst = append(dst, ' ')
 				}
 			}
 			spaced = false
-			dst = append(dst, c)
 			i++
 		}
-		s.pos += i
+		dst = append(dst, b[run:]...)
+		s.pos += len(b)
 	}
 	if depth == 0 && !inString && len(dst) > 0 {
 		return dst, nil // a number or literal that ends the input
@@ -216,17 +231,6 @@ func (s *splitter) endErr() error {
 		return s.err
 	}
 	return errSplitEOF
-}
-
-// indexQuoteOrBackslash returns the index of the first '"' or '\' in b,
-// or -1.
-func indexQuoteOrBackslash(b []byte) int {
-	for i, c := range b {
-		if c == '"' || c == '\\' {
-			return i
-		}
-	}
-	return -1
 }
 
 // walkStreamed splits one top-level object of a streamed file: its members

@@ -115,7 +115,8 @@ func checkStreamedSame(t *testing.T, content string, stream bool) {
 }
 
 // FuzzStreamedRead: whatever the file, the streamed path gives what the
-// whole-file path gives (it falls back on anything it does not handle).
+// whole-file path gives (it falls back on anything it does not handle),
+// whatever the size of the splitter's reads.
 func FuzzStreamedRead(f *testing.F) {
 	pod := `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "spec": {"containers": [{"name": "c"}]}}`
 	for _, s := range []string{
@@ -131,9 +132,13 @@ func FuzzStreamedRead(f *testing.F) {
 		if err := os.WriteFile(path, content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		streamed, whole, _ := readBothWays(t, path)
-		if streamed != whole {
-			t.Fatalf("streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", streamed, whole)
+		defer func(v int) { splitChunk = v }(splitChunk)
+		for _, chunk := range []int{1 << 20, 3} {
+			splitChunk = chunk
+			streamed, whole, _ := readBothWays(t, path)
+			if streamed != whole {
+				t.Fatalf("chunks of %d bytes: streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", chunk, streamed, whole)
+			}
 		}
 	})
 }
