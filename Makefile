@@ -1,7 +1,7 @@
 # irsa-doctor build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear bench-live docs image image-test image-ca
+.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear bench-live docs image image-test image-ca size
 
 # A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
 # the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
@@ -189,4 +189,12 @@ image-test: image
 image-ca:
 	./hack/image/refresh-ca.sh
 
+# What makes the binary big (issue 16; docs/performance.md, "Binary size"): the stripped size of
+# the release build's flags, then the symbols of an unstripped build summed by package group.
+size:
+	$(GO) build -trimpath -ldflags '-s -w' -o bin/irsa-doctor-stripped ./cmd/irsa-doctor
+	$(GO) build -trimpath -o bin/irsa-doctor-symbols ./cmd/irsa-doctor
+	@echo "stripped: $$(stat -c %s bin/irsa-doctor-stripped) bytes"
+	$(GO) tool nm -size -sort size bin/irsa-doctor-symbols | \
+		./hack/size.py $$(readelf -SW bin/irsa-doctor-symbols | awk '$$2 == ".bss" {print $$4}') 20
 # --- end of container image and binary size ---
