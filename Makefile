@@ -1,7 +1,7 @@
 # irsa-doctor build and test entry points. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear bench-live docs
+.PHONY: test test-binaries test-tools build vet fuzz bench bench-analyze bench-ci bench-ci-record bench-identical bench-linear bench-live docs image image-test image-ca size
 
 # A release build names its version: make build VERSION=v1.2.3. Without VERSION the binary reports
 # the module version Go stamps (a pseudo-version in a checkout); `irsa-doctor version -o json` adds
@@ -145,3 +145,56 @@ bench-linear:
 BENCH_LIVE_TIMES ?= 3x
 bench-live: test-binaries
 	$(GO) test ./internal/cli -run '^$$' -bench '^BenchmarkLiveScan$$' -benchtime $(BENCH_LIVE_TIMES) -timeout 30m
+
+# --- container image and binary size (issue 16, parts 6 and 4; docs/image.md, docs/performance.md) ---
+# `make image` builds the static binary for each of IMAGE_PLATFORMS (CGO_ENABLED=0, -trimpath,
+# -ldflags "-s -w", plus VERSION's -X) into IMAGE_BIN, then hack/image (a module of its own:
+# go-containerregistry stays out of go.mod) writes IMAGE_DIR: oci/, an OCI image layout whose
+# index has one image per platform and names the tag irsa-doctor:VERSION, and one `docker save`
+# tarball per platform (irsa-doctor-linux-amd64.tar, for `podman load`). From scratch: no base
+# image, the CA bundle vendored in hack/image. Every timestamp is the commit's
+# (SOURCE_DATE_EPOCH when set): a rebuild of the commit has the same digest.
+IMAGE_DIR ?= dist/image
+IMAGE_BIN ?= dist/image-bin
+IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+IMAGE_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+IMAGE_CREATED ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null))
+IMAGE_SOURCE ?= https://github.com/irsa-doctor/irsa-doctor
+IMAGE_ARGS = -ca ca-certificates.crt -version '$(VERSION)' -revision '$(IMAGE_REVISION)' \
+	-created '$(IMAGE_CREATED)' -source '$(IMAGE_SOURCE)' \
+	$(foreach p,$(IMAGE_PLATFORMS),-bin $(p)=$(abspath $(IMAGE_BIN))/$(subst /,-,$(p))/irsa-doctor)
+
+image:
+	for p in $(IMAGE_PLATFORMS); do \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' \
+			-o $(IMAGE_BIN)/$${p%/*}-$${p#*/}/irsa-doctor ./cmd/irsa-doctor || exit 1; \
+	done
+	cd hack/image && $(GO) build -o $(abspath bin/irsa-image) . && $(abspath bin/irsa-image) $(IMAGE_ARGS) -out $(abspath $(IMAGE_DIR))
+
+# The image's tests (hack/image): the config (user 65532:65532, entrypoint, labels), its files
+# extracted with go-containerregistry and `irsa-doctor version` run from them (chrooted, as
+# 65532; podman cannot start containers in this VM, see hack/image/image_test.go), Debian's
+# podman loading the tarball, and a second build by another process into another folder
+# giving the same bytes. Fails rather than skips without podman when CI is set.
+image-test: image
+	cd hack/image && $(abspath bin/irsa-image) $(IMAGE_ARGS) -out $(abspath $(IMAGE_DIR))-rebuild
+	cd hack/image && $(GO) vet . && IRSA_DOCTOR_IMAGE=$(abspath $(IMAGE_DIR)) \
+		IRSA_DOCTOR_IMAGE_REBUILD=$(abspath $(IMAGE_DIR))-rebuild \
+		IRSA_DOCTOR_IMAGE_PLATFORMS='$(IMAGE_PLATFORMS)' IRSA_DOCTOR_IMAGE_REVISION='$(IMAGE_REVISION)' \
+		$(GO) test -count=1 -v .
+	rm -rf $(abspath $(IMAGE_DIR))-rebuild
+
+# Refresh the vendored CA bundle from Debian's ca-certificates package (the package's
+# certificates only, not this machine's /etc/ssl/certs, which adds local CAs), and its version.
+image-ca:
+	./hack/image/refresh-ca.sh
+
+# What makes the binary big (issue 16; docs/performance.md, "Binary size"): the stripped size of
+# the release build's flags, then the symbols of an unstripped build summed by package group.
+size:
+	$(GO) build -trimpath -ldflags '-s -w' -o bin/irsa-doctor-stripped ./cmd/irsa-doctor
+	$(GO) build -trimpath -o bin/irsa-doctor-symbols ./cmd/irsa-doctor
+	@echo "stripped: $$(stat -c %s bin/irsa-doctor-stripped) bytes"
+	$(GO) tool nm -size -sort size bin/irsa-doctor-symbols | \
+		./hack/size.py $$(readelf -SW bin/irsa-doctor-symbols | awk '$$2 == ".bss" {print $$4}') 20
+# --- end of container image and binary size ---
