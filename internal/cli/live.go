@@ -80,6 +80,9 @@ type liveFlags struct {
 	Cluster      string
 	RoleProfiles []string
 	Timeout      time.Duration
+	// RequestTimeout is --request-timeout as given (kubectl's syntax:
+	// requestTimeout parses it); Timeout bounds the whole run.
+	RequestTimeout string
 	// Probe runs the opt-in live probe after the read-only collection.
 	Probe bool
 	// Logs reads the target pods' logs (--logs; logs.go).
@@ -102,12 +105,32 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Region, "region", "", "the AWS region (default: the cluster's, as the kubeconfig shows it, then the SDK's)")
 	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
 	fl.StringArrayVar(&f.RoleProfiles, "role-profile", nil, "ACCOUNT=PROFILE: read roles of another AWS account with that profile (repeatable)")
-	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole collection after this long")
+	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole run (every request to the cluster and AWS, and the diagnosis of what was read by then) after this long; --request-timeout bounds each request to the API server")
+	fl.StringVar(&f.RequestTimeout, "request-timeout", defaultRequestTimeout, "give up a single request to the API server after this long, as kubectl's flag: a duration (30s, 2m) or whole seconds; 0 waits as long as --timeout allows")
 	fl.BoolVar(&f.Probe, "probe", false, probeHelp)
 	f.Logs.register(cmd)
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// defaultRequestTimeout bounds each request to the API server unless
+// --request-timeout says otherwise (kubectl's default, 0, would let one
+// unanswered request hold the run until --timeout).
+const defaultRequestTimeout = "30s"
+
+// requestTimeout parses --request-timeout as kubectl does
+// (clientcmd.ParseTimeout: whole seconds or a duration; 0 is none).
+func (f *liveFlags) requestTimeout() (time.Duration, error) {
+	v := strings.TrimSpace(f.RequestTimeout)
+	if v == "" {
+		v = defaultRequestTimeout
+	}
+	d, err := clientcmd.ParseTimeout(v)
+	if err != nil || d < 0 {
+		return 0, usageErr("--request-timeout %q: want a duration such as 30s or 2m, whole seconds, or 0 for no limit per request", f.RequestTimeout)
+	}
+	return d, nil
+}
 
 func (f *liveFlags) roleProfiles() (map[string]string, error) {
 	out := map[string]string{}
@@ -203,6 +226,10 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if err != nil {
 		return nil, err
 	}
+	reqTimeout, err := lf.requestTimeout()
+	if err != nil {
+		return nil, err
+	}
 	if tf.Namespace != "" && tf.AllNamespaces {
 		return nil, usageErr("--namespace and --all-namespaces cannot be used together")
 	}
@@ -262,7 +289,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	for _, w := range sel.Workloads {
 		kopts.NamedObjects = append(kopts.NamedObjects, kube.Object{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name})
 	}
-	rc := restCopy(restCfg)
+	rc := restCopy(restCfg, reqTimeout)
 	rc.WarningHandlerWithContext = newWarningPrinter(deps.ErrOut, deps.ErrIsTerminal)
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -502,12 +529,12 @@ func readSomething(kres kube.Result) error {
 		strings.Join(refused, ", "), kube.RBACFile, kres.Gaps[0].Reason)
 }
 
-// restCopy gives the collectors a client that does not retry forever.
-func restCopy(c *rest.Config) *rest.Config {
+// restCopy gives the collectors a client whose every request to the API
+// server gives up after timeout (--request-timeout; 0 is no limit per
+// request, the run's --timeout still applies).
+func restCopy(c *rest.Config, timeout time.Duration) *rest.Config {
 	cp := rest.CopyConfig(c)
-	if cp.Timeout == 0 {
-		cp.Timeout = 30 * time.Second
-	}
+	cp.Timeout = timeout
 	return cp
 }
 

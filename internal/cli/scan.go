@@ -218,8 +218,8 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	if live.incomplete != "" {
 		fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: %s: the bundle holds what was collected until then, and its manifest lists the rest as gaps\n", live.incomplete)
 	}
-	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
-		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), termsafe.Escape(opts.Dir))
+	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: %s analyze %s\n",
+		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), opts.Deps.name(), termsafe.Escape(opts.Dir))
 	return nil
 }
 
