@@ -59,6 +59,9 @@ type Options struct {
 	// each). report does not import internal/check, so the CLI fills them
 	// from check.All; other formats ignore them.
 	Rules []Rule
+	// cluster labels the report's tables with a CLUSTER column: set by
+	// WriteClusters for each cluster's section.
+	cluster string
 }
 
 // width is Width, or 100 when unknown; never so narrow that nothing fits.
@@ -105,9 +108,12 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 }
 
 // formatList names Formats for an error: "text, json or yaml".
-func formatList() string {
-	names := make([]string, len(Formats))
-	for i, f := range Formats {
+func formatList(formats ...Format) string {
+	if len(formats) == 0 {
+		formats = Formats
+	}
+	names := make([]string, len(formats))
+	for i, f := range formats {
 		names[i] = string(f)
 	}
 	if len(names) == 1 {
