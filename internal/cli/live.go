@@ -72,8 +72,11 @@ func systemLiveDeps() LiveDeps {
 // liveFlags are the flags of scan and dump that reach the cluster and AWS.
 type liveFlags struct {
 	// CloudTrail reads CloudTrail's event history (--cloudtrail; cloudtrail.go).
-	CloudTrail   cloudTrailFlags
-	Kubeconfig   string
+	CloudTrail cloudTrailFlags
+	Kubeconfig string
+	// Contexts are the --context flags as given; Context is the one
+	// context a collection reads (scan of several: clusters.go).
+	Contexts     []string
 	Context      string
 	Profile      string
 	Region       string
@@ -100,7 +103,7 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.CloudTrail.register(cmd)
 	fl.StringVar(&f.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
-	fl.StringVar(&f.Context, "context", "", "the kubeconfig context to use (default: the current context)")
+	fl.StringArrayVar(&f.Contexts, "context", nil, "the kubeconfig context to use (default: the current context)")
 	fl.StringVar(&f.Profile, "profile", "", "the AWS profile (default: the SDK's chain, or the profile the kubeconfig authenticates with)")
 	fl.StringVar(&f.Region, "region", "", "the AWS region (default: the cluster's, as the kubeconfig shows it, then the SDK's)")
 	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
@@ -162,6 +165,9 @@ type liveResult struct {
 	roleCfgs map[string]aws.Config
 	awsOK    bool
 	account  string
+	// perCall bounds each request of the Kubernetes collectors
+	// (perCallTimeout).
+	perCall time.Duration
 }
 
 // incompleteGap is the gap that records a live collection cut short: what
@@ -255,7 +261,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if err != nil || ctxNS == "" {
 		ctxNS = "default"
 	}
-	kopts := kube.Options{AllNamespaces: tf.AllNamespaces}
+	perCall := perCallTimeout(reqTimeout, lf.Timeout)
+	kopts := kube.Options{AllNamespaces: tf.AllNamespaces, PerCallTimeout: perCall}
 	named := len(tf.Pods)+len(tf.ServiceAccounts)+len(tf.Workloads) > 0
 	switch {
 	case tf.AllNamespaces:
@@ -356,14 +363,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		chained := chainedRoleARNs(ksnap, planSel, lf.Questions, deps.Now())
 		roles = unionSorted(roles, chained)
 
-		profile := lf.Profile
-		if profile == "" {
-			profile = ident.Profile
-		}
-		region := lf.Region
-		if region == "" {
-			region = ident.Region
-		}
+		profile, region := awsTarget(lf, ident)
 		awsCfg, err = deps.Live.AWSConfig(ctx, profile, region)
 		if err != nil {
 			return nil, fmt.Errorf("AWS configuration: %w (pass --profile and --region, or set AWS credentials)", err)
@@ -425,7 +425,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		}
 	}
 
-	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS, awsCfg: awsCfg, roleCfgs: roleCfgs, awsOK: ares.Account != "", account: ares.Account}
+	res := &liveResult{perCall: perCall, namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS, awsCfg: awsCfg, roleCfgs: roleCfgs, awsOK: ares.Account != "", account: ares.Account}
 	if tf.AllNamespaces {
 		res.namespaces = nil
 	}
@@ -527,6 +527,19 @@ func readSomething(kres kube.Result) error {
 	}
 	return fmt.Errorf("could not read the cluster: %s refused; grant the ClusterRole irsa-doctor-reader of %s (first: %s)",
 		strings.Join(refused, ", "), kube.RBACFile, kres.Gaps[0].Reason)
+}
+
+// perCallTimeout is the Kubernetes collectors' bound on each request, as
+// the client's (restCopy): --request-timeout, or, when it is 0 (no limit
+// per request), the run's --timeout, or a day when neither bounds it.
+func perCallTimeout(request, run time.Duration) time.Duration {
+	switch {
+	case request > 0:
+		return request
+	case run > 0:
+		return run
+	}
+	return 24 * time.Hour
 }
 
 // restCopy gives the collectors a client whose every request to the API

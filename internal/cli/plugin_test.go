@@ -171,3 +171,16 @@ current-context: x
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+func TestPerCallTimeout(t *testing.T) {
+	for _, tc := range []struct{ request, run, want time.Duration }{
+		{300 * time.Millisecond, 5 * time.Minute, 300 * time.Millisecond},
+		{0, 5 * time.Minute, 5 * time.Minute},
+		{0, 0, 24 * time.Hour},
+		{time.Minute, 0, time.Minute},
+	} {
+		if got := perCallTimeout(tc.request, tc.run); got != tc.want {
+			t.Errorf("perCallTimeout(%s, %s) = %s, want %s", tc.request, tc.run, got, tc.want)
+		}
+	}
+}
