@@ -162,6 +162,25 @@ func TestE2EScanSeveralContexts(t *testing.T) {
 		}
 	})
 
+	t.Run("--all-contexts", func(t *testing.T) {
+		r := scan("-o", "json", "--all-contexts")
+		if r.code != ExitFindings {
+			t.Errorf("exit %d, want 1; stderr %s", r.code, r.stderr)
+		}
+		var doc fleetDoc
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("stdout: %v\n%s", err, r.stdout)
+		}
+		var got []string
+		for _, d := range doc.Clusters {
+			got = append(got, fmt.Sprintf("%s %d targets %d gaps %d fail", d.Input.Context, len(d.Targets), len(d.Gaps), d.Summary.Fail))
+		}
+		want := []string{"gone 0 targets 1 gaps 0 fail", "gone-too 0 targets 1 gaps 0 fail", "team-a 1 targets 0 gaps 0 fail", "team-b 1 targets 0 gaps 1 fail"}
+		if !slices.Equal(got, want) {
+			t.Errorf("clusters %q, want %q (every context, sorted)", got, want)
+		}
+	})
+
 	t.Run("all contexts down", func(t *testing.T) {
 		r := scan("-o", "json", "--context", "gone", "--context", "gone-too")
 		if r.code != ExitError {

@@ -108,7 +108,7 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.Region, "region", "", "the AWS region (default: the cluster's, as the kubeconfig shows it, then the SDK's)")
 	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
 	fl.StringArrayVar(&f.RoleProfiles, "role-profile", nil, "ACCOUNT=PROFILE: read roles of another AWS account with that profile (repeatable)")
-	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole run (every request to the cluster and AWS, and the diagnosis of what was read by then) after this long; --request-timeout bounds each request to the API server")
+	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "bound the whole run: stop collecting from the cluster and AWS after this long and diagnose what was read by then; --request-timeout bounds each request to the API server")
 	fl.StringVar(&f.RequestTimeout, "request-timeout", defaultRequestTimeout, "give up a single request to the API server after this long, as kubectl's flag: a duration (30s, 2m) or whole seconds; 0 waits as long as --timeout allows")
 	fl.BoolVar(&f.Probe, "probe", false, probeHelp)
 	f.Logs.register(cmd)
