@@ -30,7 +30,7 @@ type Cluster struct {
 // {"schemaVersion": 1, "clusters": [...]} (docs/json.md); text, wide and
 // markdown open with one row per cluster and give each cluster its
 // section, whose tables carry a CLUSTER column; SARIF has one run per
-// cluster. HTML lays out one cluster: the CLI refuses it for several.
+// cluster; HTML is one page with a row per cluster and a section each.
 func WriteClusters(w io.Writer, cs []Cluster, opts Options) error {
 	for _, c := range cs {
 		if c.Result == nil {
@@ -63,12 +63,11 @@ func WriteClusters(w io.Writer, cs []Cluster, opts Options) error {
 		return writeClustersMarkdown(w, cs, opts)
 	case FormatSARIF:
 		return writeClustersSARIF(w, cs, opts)
+	case FormatHTML:
+		return writeClustersHTML(w, cs, opts)
 	}
-	return fmt.Errorf("render report: %s shows one cluster; use %s for several", opts.Format, formatList(ClusterFormats...))
+	return fmt.Errorf("render report: unknown output format %q (want %s)", opts.Format, formatList())
 }
-
-// ClusterFormats are the formats WriteClusters renders.
-var ClusterFormats = []Format{FormatText, FormatJSON, FormatYAML, FormatMarkdown, FormatSARIF, FormatWide}
 
 // clustersJSON is the wrapper document: each cluster's document exactly
 // as writeJSON writes it alone, indented to its place.

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -126,7 +127,7 @@ func TestClustersSARIF(t *testing.T) {
 }
 
 // TestClustersEscaped: a context's name is the kubeconfig's, untrusted:
-// escaped in text, inert in Markdown.
+// escaped in text and HTML, inert in Markdown.
 func TestClustersEscaped(t *testing.T) {
 	cs := fleet()[:1]
 	cs[0].Name = "evil\x1b]52;c;aGk=\x07|*x*"
@@ -134,15 +135,43 @@ func TestClustersEscaped(t *testing.T) {
 	if bytes.ContainsAny(text, "\x1b\x07") {
 		t.Errorf("control characters reached the text report:\n%q", text)
 	}
+	html := renderClusters(t, cs, Options{Format: FormatHTML})
+	if bytes.ContainsAny(html, "\x1b\x07") || !bytes.Contains(html, []byte(`<a href="#c1-cluster">evil\x1b]52;c;aGk=\x07|*x*</a>`)) {
+		t.Errorf("the name is not escaped in HTML:\n%s", html)
+	}
 	md := renderClusters(t, cs, Options{Format: FormatMarkdown})
 	if bytes.ContainsAny(md, "\x1b\x07") || bytes.Contains(md, []byte("|*x*")) {
 		t.Errorf("the name is not escaped in Markdown:\n%s", md)
 	}
 }
 
-func TestClustersHTMLRefused(t *testing.T) {
-	err := WriteClusters(&bytes.Buffer{}, fleet(), Options{Format: FormatHTML})
-	if err == nil || err.Error() != "render report: html shows one cluster; use text, json, yaml, markdown, sarif or wide for several" {
-		t.Errorf("err %v", err)
+// TestClustersHTML: one page, a row per cluster linking to its section;
+// every id is unique and every in-page link lands on one.
+func TestClustersHTML(t *testing.T) {
+	page := renderClusters(t, fleet(), Options{Format: FormatHTML})
+	golden(t, "clusters.html", page)
+	ids := map[string]int{}
+	for _, m := range regexp.MustCompile(` id="([^"]+)"`).FindAllStringSubmatch(string(page), -1) {
+		ids[m[1]]++
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("id %q appears %d times", id, n)
+		}
+	}
+	links := regexp.MustCompile(` href="#([^"]+)"`).FindAllStringSubmatch(string(page), -1)
+	if len(links) < 4 {
+		t.Errorf("%d in-page links, want the three clusters' and the failing target's", len(links))
+	}
+	for _, m := range links {
+		if ids[m[1]] != 1 {
+			t.Errorf("link #%s lands on no element", m[1])
+		}
+	}
+	for _, want := range []string{`<a href="#c1-cluster">prod-eu</a>`, `<section class="cluster" id="c3-cluster">`, `id="filter-namespace"`,
+		`<td>not scanned: get version: dial tcp 10.1.2.3:443: connect: connection refused</td>`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("page lacks %s", want)
+		}
 	}
 }

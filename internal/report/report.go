@@ -108,12 +108,9 @@ func Write(w io.Writer, r *finding.Result, opts Options) error {
 }
 
 // formatList names Formats for an error: "text, json or yaml".
-func formatList(formats ...Format) string {
-	if len(formats) == 0 {
-		formats = Formats
-	}
-	names := make([]string, len(formats))
-	for i, f := range formats {
+func formatList() string {
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
 		names[i] = string(f)
 	}
 	if len(names) == 1 {
