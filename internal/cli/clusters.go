@@ -118,9 +118,6 @@ func scanClusters(ctx context.Context, opts *ScanOptions, named []string) error 
 	if _, err := opts.Live.requestTimeout(); err != nil {
 		return err
 	}
-	if opts.Targets.Namespace != "" && opts.Targets.AllNamespaces {
-		return usageErr("--namespace and --all-namespaces cannot be used together")
-	}
 	if err := validateScan(opts); err != nil {
 		return err
 	}
@@ -142,15 +139,18 @@ func scanClusters(ctx context.Context, opts *ScanOptions, named []string) error 
 	scans := make([]*clusterScan, len(names))
 	sem := make(chan struct{}, maxParallelClusters)
 	var wg sync.WaitGroup
+	prog := newClustersProgress(deps, len(names))
 	for i, name := range names {
 		scans[i] = &clusterScan{name: name}
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			scans[i].run(ctx, opts)
+			prog.done()
 		})
 	}
 	wg.Wait()
+	prog.clear()
 
 	clusters := make([]report.Cluster, len(scans))
 	var usable int
@@ -251,4 +251,39 @@ func notScanned(deps Deps, lf liveFlags, raw *clientcmdapi.Config, name, reason 
 	res.Summarise()
 	res.Summary.Incomplete = "incomplete: the cluster could not be scanned"
 	return res
+}
+
+// clustersProgress counts, on a terminal's stderr, the contexts scanned
+// (each context's own progress line is off: several would overwrite each
+// other).
+type clustersProgress struct {
+	mu    sync.Mutex
+	deps  Deps
+	total int
+	n     int
+}
+
+func newClustersProgress(deps Deps, total int) *clustersProgress {
+	p := &clustersProgress{deps: deps, total: total}
+	p.show()
+	return p
+}
+
+func (p *clustersProgress) show() {
+	if p.deps.ErrIsTerminal {
+		fmt.Fprintf(p.deps.ErrOut, "\r\033[Kirsa-doctor: scanning %d contexts, %d done...", p.total, p.n)
+	}
+}
+
+func (p *clustersProgress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	p.show()
+}
+
+func (p *clustersProgress) clear() {
+	if p.deps.ErrIsTerminal {
+		fmt.Fprint(p.deps.ErrOut, "\r\033[K")
+	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -168,5 +169,24 @@ func TestClustersUsageErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q, stdout %q; want 2 and %q", r.code, r.stderr, r.stdout, tc.want)
 			}
 		})
+	}
+}
+
+func TestClustersProgress(t *testing.T) {
+	var b strings.Builder
+	p := newClustersProgress(Deps{ErrOut: &b, ErrIsTerminal: true}, 2)
+	p.done()
+	p.done()
+	p.clear()
+	want := "\r\x1b[Kirsa-doctor: scanning 2 contexts, 0 done...\r\x1b[Kirsa-doctor: scanning 2 contexts, 1 done...\r\x1b[Kirsa-doctor: scanning 2 contexts, 2 done...\r\x1b[K"
+	if b.String() != want {
+		t.Errorf("progress %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	p = newClustersProgress(Deps{ErrOut: &b}, 2)
+	p.done()
+	p.clear()
+	if b.Len() != 0 {
+		t.Errorf("progress %q off a terminal, want none", b.String())
 	}
 }
