@@ -190,3 +190,29 @@ func TestClustersProgress(t *testing.T) {
 		t.Errorf("progress %q off a terminal, want none", b.String())
 	}
 }
+
+// TestCompleteContexts: --context completes the kubeconfig's contexts,
+// each with its cluster, without those already given.
+func TestCompleteContexts(t *testing.T) {
+	cfg := fleetKubeconfig()
+	cfg.Contexts["bad\x1b]0;x\x07"] = &clientcmdapi.Context{Cluster: "kind-local"}
+	kc := filepath.Join(t.TempDir(), "config")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"scan", "--kubeconfig", kc, "--context", ""}, []string{
+			"arn:aws:eks:eu-west-1:111122223333:cluster/payments\tarn:aws:eks:eu-west-1:111122223333:cluster/payments",
+			"ci@batch.ap-south-1.eksctl.io\tbatch.ap-south-1.eksctl.io", "kind-local\tkind-local", "staging\tstaging", noFile}},
+		{[]string{"scan", "--kubeconfig", kc, "--context", "staging", "--context", "k"}, []string{"kind-local\tkind-local", noFile}},
+		{[]string{"dump", "dir", "--kubeconfig", kc, "--context", "S"}, []string{"staging\tstaging", noFile}},
+		{[]string{"scan", "--kubeconfig", filepath.Join(t.TempDir(), "none"), "--context", ""}, []string{noFile}},
+	} {
+		if got := complete(t, tc.args...); !slices.Equal(got, tc.want) {
+			t.Errorf("__complete %q = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

@@ -104,6 +104,7 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	f.CloudTrail.register(cmd)
 	fl.StringVar(&f.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
 	fl.StringArrayVar(&f.Contexts, "context", nil, "the kubeconfig context to use (default: the current context)")
+	_ = cmd.RegisterFlagCompletionFunc("context", completeContexts)
 	fl.StringVar(&f.Profile, "profile", "", "the AWS profile (default: the SDK's chain, or the profile the kubeconfig authenticates with)")
 	fl.StringVar(&f.Region, "region", "", "the AWS region (default: the cluster's, as the kubeconfig shows it, then the SDK's)")
 	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
