@@ -261,24 +261,11 @@ func (d *diagnosis) suppress(deps Deps, snap *snapshot.Snapshot, res *finding.Re
 
 // run judges the snapshot, renders the report and returns the exit status.
 func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
-	if d.incomplete == "" {
-		d.incomplete = incompleteOf(snap)
-	}
-	var cut []string
-	if d.incomplete != "" {
-		cut = cutLists(snap, d.selector)
-	}
-	// A named object may be in a List that did not finish: not diagnosed
-	// (exit 1 below), not missing.
-	if err := missingNamed(snap, d.selector); err != nil && len(cut) == 0 {
+	o, err := d.diagnose(deps, snap)
+	if err != nil {
 		return err
 	}
-	now := deps.Now()
-	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed, Questions: d.questions})
-	res := buildResult(deps, snap, out, d.out.ShowPassed)
-	// Before markIncomplete: Apply summarises again.
-	d.suppress(deps, snap, res, now)
-	undiagnosed := markIncomplete(res, d.incomplete)
+	res := o.res
 	ropts := deps.reportOptions(&d.out, d.format)
 	if d.format == report.FormatSARIF {
 		ropts.Rules = sarifRules()
@@ -297,18 +284,59 @@ func (d *diagnosis) run(deps Deps, snap *snapshot.Snapshot) error {
 			fmt.Fprintf(deps.ErrOut, "irsa-doctor: wrote %d files to %s (review fix.sh before running it)\n", n, termsafe.Escape(d.out.FixDir))
 		}
 	}
-	if undiagnosed > 0 {
+	return d.verdict(deps, o, "")
+}
+
+// outcome is one diagnosis: its document, and what besides the findings
+// decides the exit code.
+type outcome struct {
+	res *finding.Result
+	// undiagnosed counts the targets a collection cut short left
+	// undiagnosed; cut names the Lists that did not finish.
+	undiagnosed int
+	cut         []string
+}
+
+// diagnose runs the checks on snap and builds the document.
+func (d *diagnosis) diagnose(deps Deps, snap *snapshot.Snapshot) (*outcome, error) {
+	if d.incomplete == "" {
+		d.incomplete = incompleteOf(snap)
+	}
+	var cut []string
+	if d.incomplete != "" {
+		cut = cutLists(snap, d.selector)
+	}
+	// A named object may be in a List that did not finish: not diagnosed
+	// (exit 1 below), not missing.
+	if err := missingNamed(snap, d.selector); err != nil && len(cut) == 0 {
+		return nil, err
+	}
+	now := deps.Now()
+	out := check.Run(snap, check.Options{Checks: d.checks, Selector: d.selector, Now: now, DropPasses: !d.out.ShowPassed, Questions: d.questions})
+	res := buildResult(deps, snap, out, d.out.ShowPassed)
+	// Before markIncomplete: Apply summarises again.
+	d.suppress(deps, snap, res, now)
+	undiagnosed := markIncomplete(res, d.incomplete)
+	return &outcome{res: res, undiagnosed: undiagnosed, cut: cut}, nil
+}
+
+// verdict is the exit status of a diagnosis whose report is written:
+// errFindings (exit 1) for a failure at or above --fail-on, and, saying
+// why on stderr, for a run that left targets or Lists undiagnosed. who
+// names the cluster in a multi-cluster scan ("context prod: ").
+func (d *diagnosis) verdict(deps Deps, o *outcome, who string) error {
+	if o.undiagnosed > 0 {
 		// Never 0 for a target that could not be diagnosed.
-		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s; %d of %d targets not diagnosed (see gaps)\n", d.incomplete, undiagnosed, len(res.Targets))
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s%s; %d of %d targets not diagnosed (see gaps)\n", who, d.incomplete, o.undiagnosed, len(o.res.Targets))
 		return errFindings
 	}
-	if len(cut) > 0 {
+	if len(o.cut) > 0 {
 		// The objects those Lists would have read may be targets: never
 		// 0 (a pod whose ServiceAccount is unknown shows no intent).
-		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s; %s did not finish: the objects not listed were not diagnosed (see gaps)\n", d.incomplete, strings.Join(cut, ", "))
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s%s; %s did not finish: the objects not listed were not diagnosed (see gaps)\n", who, d.incomplete, strings.Join(o.cut, ", "))
 		return errFindings
 	}
-	if res.FailsAtOrAbove(d.failOn) {
+	if o.res.FailsAtOrAbove(d.failOn) {
 		return errFindings
 	}
 	return nil

@@ -90,13 +90,13 @@ func BenchmarkLiveScan(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cs, err := kubernetes.NewForConfig(restCopy(cfg))
+	cs, err := kubernetes.NewForConfig(restCopy(cfg, 30*time.Second))
 	if err != nil {
 		b.Fatal(err)
 	}
 	// The same Lists without client-side rate limiting: how much of both
 	// is client-go's default 5 requests/s (burst 10) waiting.
-	fast := restCopy(cfg)
+	fast := restCopy(cfg, 30*time.Second)
 	fast.QPS, fast.Burst = -1, 0
 	csFast, err := kubernetes.NewForConfig(fast)
 	if err != nil {

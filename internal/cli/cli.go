@@ -31,6 +31,9 @@ type Deps struct {
 	// Build, when set, is what `version` prints (see version.go).
 	Version string
 	Build   *BuildInfo
+	// Argv0 is the program's path as run (os.Args[0]): run as
+	// kubectl-irsa, it is the kubectl plugin (plugin.go).
+	Argv0 string
 }
 
 // SystemDeps wires the real process streams.
@@ -46,6 +49,7 @@ func SystemDeps() Deps {
 		Now:           time.Now,
 		Version:       b.Version,
 		Build:         &b,
+		Argv0:         os.Args[0],
 	}
 }
 
@@ -68,6 +72,7 @@ func Main(args []string, deps Deps) (code int) {
 		}
 	}()
 	root := NewCmdRoot(deps)
+	hint := renamer(root, deps.name())
 	root.SetArgs(args)
 	root.SetIn(deps.In)
 	root.SetOut(deps.Out)
@@ -76,7 +81,7 @@ func Main(args []string, deps Deps) (code int) {
 	code = exitCode(err)
 	// Exit 1 has nothing to add: the report says why.
 	if err != nil && code != ExitFindings {
-		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(deps.ErrOut, "irsa-doctor: %s\n", hint(oneLine(err.Error())))
 	}
 	return code
 }
@@ -128,5 +133,6 @@ files (irsa-doctor analyze DIR).`,
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	markUsageErrors(root)
+	rename(root, deps.name())
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
@@ -191,4 +192,34 @@ func appendMatch(out []string, toComplete, value, desc string) []string {
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// completeContexts offers the contexts of the kubeconfig the command line
+// names (--kubeconfig), else kubectl's (KUBECONFIG, ~/.kube/config), each
+// with its cluster, leaving out those already given (scan's --context is
+// repeatable). A name a shell could not take back as one word (a tab, a
+// line break, a control character) is not offered.
+func completeContexts(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if f := cmd.Flags().Lookup("kubeconfig"); f != nil {
+		rules.ExplicitPath = f.Value.String()
+	}
+	raw, err := rules.Load()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	given, _ := cmd.Flags().GetStringArray("context")
+	names := make([]string, 0, len(raw.Contexts))
+	for name := range raw.Contexts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var out []string
+	for _, name := range names {
+		if slices.Contains(given, name) || termsafe.Has(name) || strings.ContainsAny(name, "\t\n") {
+			continue
+		}
+		out = appendMatch(out, toComplete, name, termsafe.Escape(raw.Contexts[name].Cluster))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -72,14 +72,20 @@ func systemLiveDeps() LiveDeps {
 // liveFlags are the flags of scan and dump that reach the cluster and AWS.
 type liveFlags struct {
 	// CloudTrail reads CloudTrail's event history (--cloudtrail; cloudtrail.go).
-	CloudTrail   cloudTrailFlags
-	Kubeconfig   string
+	CloudTrail cloudTrailFlags
+	Kubeconfig string
+	// Contexts are the --context flags as given; Context is the one
+	// context a collection reads (scan of several: clusters.go).
+	Contexts     []string
 	Context      string
 	Profile      string
 	Region       string
 	Cluster      string
 	RoleProfiles []string
 	Timeout      time.Duration
+	// RequestTimeout is --request-timeout as given (kubectl's syntax:
+	// requestTimeout parses it); Timeout bounds the whole run.
+	RequestTimeout string
 	// Probe runs the opt-in live probe after the read-only collection.
 	Probe bool
 	// Logs reads the target pods' logs (--logs; logs.go).
@@ -97,17 +103,38 @@ func (f *liveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.CloudTrail.register(cmd)
 	fl.StringVar(&f.Kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then the in-cluster config)")
-	fl.StringVar(&f.Context, "context", "", "the kubeconfig context to use (default: the current context)")
+	fl.StringArrayVar(&f.Contexts, "context", nil, "the kubeconfig context to use (default: the current context)")
+	_ = cmd.RegisterFlagCompletionFunc("context", completeContexts)
 	fl.StringVar(&f.Profile, "profile", "", "the AWS profile (default: the SDK's chain, or the profile the kubeconfig authenticates with)")
 	fl.StringVar(&f.Region, "region", "", "the AWS region (default: the cluster's, as the kubeconfig shows it, then the SDK's)")
 	fl.StringVar(&f.Cluster, "cluster", "", "the EKS cluster name (default: found from the kubeconfig or by matching the API server endpoint)")
 	fl.StringArrayVar(&f.RoleProfiles, "role-profile", nil, "ACCOUNT=PROFILE: read roles of another AWS account with that profile (repeatable)")
-	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "give up the whole collection after this long")
+	fl.DurationVar(&f.Timeout, "timeout", 5*time.Minute, "bound the whole run: stop collecting from the cluster and AWS after this long and diagnose what was read by then; --request-timeout bounds each request to the API server")
+	fl.StringVar(&f.RequestTimeout, "request-timeout", defaultRequestTimeout, "give up a single request to the API server after this long, as kubectl's flag: a duration (30s, 2m) or whole seconds; 0 waits as long as --timeout allows")
 	fl.BoolVar(&f.Probe, "probe", false, probeHelp)
 	f.Logs.register(cmd)
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// defaultRequestTimeout bounds each request to the API server unless
+// --request-timeout says otherwise (kubectl's default, 0, would let one
+// unanswered request hold the run until --timeout).
+const defaultRequestTimeout = "30s"
+
+// requestTimeout parses --request-timeout as kubectl does
+// (clientcmd.ParseTimeout: whole seconds or a duration; 0 is none).
+func (f *liveFlags) requestTimeout() (time.Duration, error) {
+	v := strings.TrimSpace(f.RequestTimeout)
+	if v == "" {
+		v = defaultRequestTimeout
+	}
+	d, err := clientcmd.ParseTimeout(v)
+	if err != nil || d < 0 {
+		return 0, usageErr("--request-timeout %q: want a duration such as 30s or 2m, whole seconds, or 0 for no limit per request", f.RequestTimeout)
+	}
+	return d, nil
+}
 
 func (f *liveFlags) roleProfiles() (map[string]string, error) {
 	out := map[string]string{}
@@ -139,6 +166,9 @@ type liveResult struct {
 	roleCfgs map[string]aws.Config
 	awsOK    bool
 	account  string
+	// perCall bounds each request of the Kubernetes collectors
+	// (perCallTimeout).
+	perCall time.Duration
 }
 
 // incompleteGap is the gap that records a live collection cut short: what
@@ -203,6 +233,10 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if err != nil {
 		return nil, err
 	}
+	reqTimeout, err := lf.requestTimeout()
+	if err != nil {
+		return nil, err
+	}
 	if tf.Namespace != "" && tf.AllNamespaces {
 		return nil, usageErr("--namespace and --all-namespaces cannot be used together")
 	}
@@ -228,7 +262,8 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	if err != nil || ctxNS == "" {
 		ctxNS = "default"
 	}
-	kopts := kube.Options{AllNamespaces: tf.AllNamespaces}
+	perCall := perCallTimeout(reqTimeout, lf.Timeout)
+	kopts := kube.Options{AllNamespaces: tf.AllNamespaces, PerCallTimeout: perCall}
 	named := len(tf.Pods)+len(tf.ServiceAccounts)+len(tf.Workloads) > 0
 	switch {
 	case tf.AllNamespaces:
@@ -262,7 +297,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	for _, w := range sel.Workloads {
 		kopts.NamedObjects = append(kopts.NamedObjects, kube.Object{Kind: w.Kind, Namespace: w.Namespace, Name: w.Name})
 	}
-	rc := restCopy(restCfg)
+	rc := restCopy(restCfg, reqTimeout)
 	rc.WarningHandlerWithContext = newWarningPrinter(deps.ErrOut, deps.ErrIsTerminal)
 	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
@@ -329,14 +364,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		chained := chainedRoleARNs(ksnap, planSel, lf.Questions, deps.Now())
 		roles = unionSorted(roles, chained)
 
-		profile := lf.Profile
-		if profile == "" {
-			profile = ident.Profile
-		}
-		region := lf.Region
-		if region == "" {
-			region = ident.Region
-		}
+		profile, region := awsTarget(lf, ident)
 		awsCfg, err = deps.Live.AWSConfig(ctx, profile, region)
 		if err != nil {
 			return nil, fmt.Errorf("AWS configuration: %w (pass --profile and --region, or set AWS credentials)", err)
@@ -398,7 +426,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 		}
 	}
 
-	res := &liveResult{namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS, awsCfg: awsCfg, roleCfgs: roleCfgs, awsOK: ares.Account != "", account: ares.Account}
+	res := &liveResult{perCall: perCall, namespaces: kopts.Namespaces, incomplete: incomplete, defaultNS: defNS, awsCfg: awsCfg, roleCfgs: roleCfgs, awsOK: ares.Account != "", account: ares.Account}
 	if tf.AllNamespaces {
 		res.namespaces = nil
 	}
@@ -502,12 +530,25 @@ func readSomething(kres kube.Result) error {
 		strings.Join(refused, ", "), kube.RBACFile, kres.Gaps[0].Reason)
 }
 
-// restCopy gives the collectors a client that does not retry forever.
-func restCopy(c *rest.Config) *rest.Config {
-	cp := rest.CopyConfig(c)
-	if cp.Timeout == 0 {
-		cp.Timeout = 30 * time.Second
+// perCallTimeout is the Kubernetes collectors' bound on each request, as
+// the client's (restCopy): --request-timeout, or, when it is 0 (no limit
+// per request), the run's --timeout, or a day when neither bounds it.
+func perCallTimeout(request, run time.Duration) time.Duration {
+	switch {
+	case request > 0:
+		return request
+	case run > 0:
+		return run
 	}
+	return 24 * time.Hour
+}
+
+// restCopy gives the collectors a client whose every request to the API
+// server gives up after timeout (--request-timeout; 0 is no limit per
+// request, the run's --timeout still applies).
+func restCopy(c *rest.Config, timeout time.Duration) *rest.Config {
+	cp := rest.CopyConfig(c)
+	cp.Timeout = timeout
 	return cp
 }
 

@@ -98,7 +98,7 @@ func (f logFlags) collect(ctx context.Context, cs kubernetes.Interface, res *liv
 		sel.Namespaces = res.namespaces
 	}
 	lres := kube.CollectLogs(ctx, cs, logPods(snap, sel), kube.LogOptions{
-		TailLines: int64(f.Lines), Since: time.Duration(f.Since), Filter: bundle.FilterLog,
+		TailLines: int64(f.Lines), Since: time.Duration(f.Since), Filter: bundle.FilterLog, PerCallTimeout: res.perCall,
 	})
 	caps = append(caps, lres.Captures...)
 	m.Gaps = append(m.Gaps, lres.Gaps...)

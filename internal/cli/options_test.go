@@ -145,7 +145,7 @@ func TestNewCmdAnalyze(t *testing.T) {
 }
 
 func TestNewCmdScan(t *testing.T) {
-	defaultLive := liveFlags{Timeout: 5 * time.Minute, Logs: logFlags{Lines: defaultLogLines}}
+	defaultLive := liveFlags{Timeout: 5 * time.Minute, RequestTimeout: "30s", Logs: logFlags{Lines: defaultLogLines}}
 	for _, tc := range []struct {
 		name    string
 		args    string
@@ -165,10 +165,10 @@ func TestNewCmdScan(t *testing.T) {
 		{
 			name: "live flags",
 			args: "--kubeconfig kc.yaml --context prod-admin --profile prod --region eu-west-1 --cluster prod " +
-				"--role-profile 444455556666=security --role-profile 777788889999=data --timeout 30s --probe --logs --log-lines 50 --log-since 2h",
+				"--role-profile 444455556666=security --role-profile 777788889999=data --timeout 30s --request-timeout 5s --probe --logs --log-lines 50 --log-since 2h",
 			want: ScanOptions{
-				Live: liveFlags{Kubeconfig: "kc.yaml", Context: "prod-admin", Profile: "prod", Region: "eu-west-1", Cluster: "prod",
-					RoleProfiles: []string{"444455556666=security", "777788889999=data"}, Timeout: 30 * time.Second, Probe: true,
+				Live: liveFlags{Kubeconfig: "kc.yaml", Contexts: []string{"prod-admin"}, Profile: "prod", Region: "eu-west-1", Cluster: "prod",
+					RoleProfiles: []string{"444455556666=security", "777788889999=data"}, Timeout: 30 * time.Second, RequestTimeout: "5s", Probe: true,
 					Logs: logFlags{On: true, Lines: 50, Since: nonNegativeDuration(2 * time.Hour)}},
 				Output: defaultOutput,
 			},
@@ -181,6 +181,16 @@ func TestNewCmdScan(t *testing.T) {
 				Targets: targetFlags{AllNamespaces: true, Workloads: []string{"sts/data/db"}},
 				Output:  outputFlags{Output: "json", FailOn: "none", Ignore: []string{"trust-too-broad"}, IgnoreFile: "ci/ignore.yaml"},
 			},
+		},
+		{
+			name: "several clusters",
+			args: "--context prod-eu --context prod-us",
+			want: ScanOptions{Live: func() liveFlags { l := defaultLive; l.Contexts = []string{"prod-eu", "prod-us"}; return l }(), Output: defaultOutput},
+		},
+		{
+			name: "every context",
+			args: "--all-contexts",
+			want: ScanOptions{AllContexts: true, Live: defaultLive, Output: defaultOutput},
 		},
 		{
 			name:    "two names",
@@ -210,14 +220,14 @@ func TestNewCmdDump(t *testing.T) {
 		{
 			name: "defaults",
 			args: "out",
-			want: DumpOptions{Dir: "out", Live: liveFlags{Timeout: 5 * time.Minute, Logs: logFlags{Lines: defaultLogLines}}},
+			want: DumpOptions{Dir: "out", Live: liveFlags{Timeout: 5 * time.Minute, RequestTimeout: "30s", Logs: logFlags{Lines: defaultLogLines}}},
 		},
 		{
 			name: "flags",
 			args: "out -n payments --pod payments/api-1 --context staging --timeout 2m --probe --logs",
 			want: DumpOptions{
 				Dir:     "out",
-				Live:    liveFlags{Context: "staging", Timeout: 2 * time.Minute, Probe: true, Logs: logFlags{On: true, Lines: defaultLogLines}},
+				Live:    liveFlags{Contexts: []string{"staging"}, Timeout: 2 * time.Minute, RequestTimeout: "30s", Probe: true, Logs: logFlags{On: true, Lines: defaultLogLines}},
 				Targets: targetFlags{Namespace: "payments", Pods: []string{"payments/api-1"}},
 			},
 		},

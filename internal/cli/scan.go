@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
 
@@ -25,6 +27,8 @@ type ScanOptions struct {
 	// Simulate asks IAM's policy simulator the permission questions
 	// (simulate.go).
 	Simulate bool
+	// AllContexts scans every context of the kubeconfig (clusters.go).
+	AllContexts bool
 }
 
 // NewCmdScan builds `scan`; runF replaces the run function in tests.
@@ -47,11 +51,20 @@ prints or keeps tokens or credentials.
 --can question and each AccessDenied seen that names a target's role, one call per role, and
 reports where it disagrees with irsa-doctor's own evaluation (IRSA605). It needs the optional
 statement IrsaDoctorSimulateOptional of deploy/iam-policy.json (a refusal is a gap); a role of
-another account needs --role-profile. dump has no --simulate: no bundle holds the simulator's answers.`,
+another account needs --role-profile. dump has no --simulate: no bundle holds the simulator's answers.
+
+Several clusters: --context is repeatable, and --all-contexts scans every context of the kubeconfig,
+4 at a time, each with its own namespace and the AWS profile and region of its kubeconfig entry
+(--profile and --region, when given, apply to every context). One report: a row per cluster, then
+each cluster's section with a CLUSTER column; -o json wraps one document per cluster as
+{"schemaVersion": 1, "clusters": [...]}. Exit 3 only when no context could be scanned; a context
+that could not be is a gap in its own document, and the exit is then at least 1.`,
 		Example: `  irsa-doctor scan -n payments
   irsa-doctor scan api-7d9f8b6c5-x2k4p -n payments --profile prod
   irsa-doctor scan -A -o json --fail-on warning
   irsa-doctor scan -n payments --probe
+  irsa-doctor scan -A --context prod-eu --context prod-us -o json
+  irsa-doctor scan -A --all-contexts --profile platform-audit
   irsa-doctor scan api-7d9f8b6c5-x2k4p -n payments --can s3:GetObject=arn:aws:s3:::invoices/a.pdf --simulate`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -73,6 +86,8 @@ another account needs --role-profile. dump has no --simulate: no bundle holds th
 	opts.Output.register(cmd)
 	opts.Live.register(cmd)
 	cmd.Flags().BoolVar(&opts.Simulate, "simulate", false, simulateHelp)
+	cmd.Flags().Lookup("context").Usage = "the kubeconfig context to scan (default: the current context); repeatable: several clusters, one report with a cluster column"
+	cmd.Flags().BoolVar(&opts.AllContexts, "all-contexts", false, "scan every context of the kubeconfig, "+strconv.Itoa(maxParallelClusters)+" at a time, each with the AWS profile and region of its kubeconfig entry")
 	return cmd
 }
 
@@ -83,9 +98,34 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		}
 		opts.Targets.Pods = append(opts.Targets.Pods, opts.Pod)
 	}
-	// Validate the report flags before collecting anything. A name
-	// without a namespace is in the kubeconfig context's, known only once
-	// the kubeconfig is read: any namespace validates its syntax.
+	contexts, err := contextFlags(opts.Live.Contexts)
+	if err != nil {
+		return err
+	}
+	if opts.AllContexts || len(contexts) > 1 {
+		return scanClusters(ctx, opts, contexts)
+	}
+	if len(contexts) == 1 {
+		opts.Live.Context = contexts[0]
+	}
+	if err := validateScan(opts); err != nil {
+		return err
+	}
+	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
+	defer cancel()
+	diag, snap, err := scanCollect(ctx, opts.Deps, opts, opts.Live)
+	if err != nil {
+		return err
+	}
+	return diag.run(opts.Deps, snap)
+}
+
+// validateScan checks the report flags and the kubeconfig before
+// collecting anything, and sets what the collection reads from them.
+func validateScan(opts *ScanOptions) error {
+	// A name without a namespace is in the kubeconfig context's, known
+	// only once the kubeconfig is read: any namespace validates its
+	// syntax.
 	validate := opts.Targets
 	if validate.Namespace == "" && !validate.AllNamespaces {
 		validate.Namespace = "default"
@@ -95,20 +135,21 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		return err
 	}
 	opts.Live.Questions = vd.questions
-	if err := checkKubeconfig(opts.Deps, opts.Live.Kubeconfig); err != nil {
-		return err
-	}
-	ctx, cancel := signalContext(ctx, opts.Live.Timeout)
-	defer cancel()
 	opts.Live.IdentityPolicies = len(opts.Output.Can) > 0
-	live, err := collectLive(ctx, opts.Deps, opts.Live, opts.Targets, "")
+	return checkKubeconfig(opts.Deps, opts.Live.Kubeconfig)
+}
+
+// scanCollect collects one context (lf.Context) and prepares its
+// diagnosis.
+func scanCollect(ctx context.Context, deps Deps, opts *ScanOptions, lf liveFlags) (*diagnosis, *snapshot.Snapshot, error) {
+	live, err := collectLive(ctx, deps, lf, opts.Targets, "")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	// Read even when --timeout ended ctx: what was collected is diagnosed.
 	snap, err := bundle.ReadCaptures(context.WithoutCancel(ctx), live.captures, live.manifest)
 	if err != nil {
-		return fmt.Errorf("read the collected facts: %w", err)
+		return nil, nil, fmt.Errorf("read the collected facts: %w", err)
 	}
 	// Names given without a namespace are in the namespace collected, or
 	// the kubeconfig context's.
@@ -121,15 +162,15 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	}
 	diag, err := newDiagnosis(tf, opts.Output)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if len(diag.selector.Namespaces) == 0 && len(live.namespaces) > 0 {
 		diag.selector.Namespaces = live.namespaces
 	}
 	if opts.Simulate {
-		simulateLive(ctx, live, snap, diag.selector, diag.questions, opts.Deps.Now)
+		simulateLive(ctx, live, snap, diag.selector, diag.questions, deps.Now)
 	}
-	return diag.run(opts.Deps, snap)
+	return diag, snap, nil
 }
 
 // qualifyNames puts the names of tf given without a namespace in ns.
@@ -199,6 +240,16 @@ credentials.`,
 }
 
 func dumpRun(ctx context.Context, opts *DumpOptions) error {
+	contexts, err := contextFlags(opts.Live.Contexts)
+	if err != nil {
+		return err
+	}
+	if len(contexts) > 1 {
+		return usageErr("--context is given %d times: dump writes one cluster's bundle, give one --context (scan takes several)", len(contexts))
+	}
+	if len(contexts) == 1 {
+		opts.Live.Context = contexts[0]
+	}
 	// DIR is checked before a collection that may take minutes.
 	if err := checkDumpDir(opts.Dir); err != nil {
 		return err
@@ -218,8 +269,8 @@ func dumpRun(ctx context.Context, opts *DumpOptions) error {
 	if live.incomplete != "" {
 		fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: %s: the bundle holds what was collected until then, and its manifest lists the rest as gaps\n", live.incomplete)
 	}
-	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: irsa-doctor analyze %s\n",
-		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), termsafe.Escape(opts.Dir))
+	fmt.Fprintf(opts.Deps.ErrOut, "irsa-doctor: wrote %d files and %s to %s (%d facts could not be collected); read it back with: %s analyze %s\n",
+		len(live.captures), bundle.ManifestFile, termsafe.Escape(opts.Dir), len(live.manifest.Gaps), opts.Deps.name(), termsafe.Escape(opts.Dir))
 	return nil
 }
 

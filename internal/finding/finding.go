@@ -306,11 +306,15 @@ type InputFile struct {
 
 // Input describes what was analysed.
 type Input struct {
-	Mode      string      `json:"mode"`
-	Cluster   string      `json:"cluster"`
-	Region    string      `json:"region"`
-	AccountID string      `json:"accountId"`
-	Files     []InputFile `json:"files"`
+	Mode      string `json:"mode"`
+	Cluster   string `json:"cluster"`
+	Region    string `json:"region"`
+	AccountID string `json:"accountId"`
+	// Context is the kubeconfig context of one cluster of a multi-cluster
+	// scan (an addition; absent from a one-cluster document, which stays
+	// as it was).
+	Context string      `json:"context,omitempty"`
+	Files   []InputFile `json:"files"`
 }
 
 // Gap is a fact that could not be collected.

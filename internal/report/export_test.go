@@ -10,3 +10,11 @@ var (
 	SARIFRules   = sarifRules
 	GapsResult   = gapsResult
 )
+
+// SARIFClustersFixture is a multi-cluster report of the SARIF fixtures:
+// the SARIF fixture's cluster, and one with gaps.
+func SARIFClustersFixture() []Cluster {
+	a, b := sarifFixture(), gapsResult()
+	a.Input.Context, b.Input.Context = "prod-eu", "dr"
+	return []Cluster{{Name: "prod-eu", Result: a}, {Name: "dr", Result: b}}
+}

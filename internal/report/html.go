@@ -92,6 +92,23 @@ type htmlPage struct {
 	Passed      []htmlGroup
 	Ignored     []htmlGroup
 	Gaps        []finding.Gap
+	// P prefixes the ids of a cluster's section in a page of several
+	// clusters ("" for one cluster: ids as they always were);
+	// ClusterName is that cluster's label.
+	P           string
+	ClusterName string
+	// Clusters are the sections of a page of several clusters, and
+	// Overview its table of one row per cluster (writeClustersHTML).
+	Clusters []htmlPage
+	Overview []htmlOverviewRow
+}
+
+// htmlOverviewRow is one cluster's row of a multi-cluster page: its
+// name, linking to its section, and clusterRows' other cells.
+type htmlOverviewRow struct {
+	Anchor string
+	Name   string
+	Cells  []string
 }
 
 type htmlOption struct{ Value, Label string }
@@ -649,4 +666,54 @@ func nsJSON(nss []string) string {
 		return "[]"
 	}
 	return string(b)
+}
+
+// writeClustersHTML writes one page for several clusters: a table of one
+// row per cluster, the filters (namespace and severity, across every
+// cluster), then each cluster's report as a section whose ids are
+// prefixed (c1-, c2-, ...), so anchors stay unique. Style, script and
+// policy are the one-cluster page's.
+func writeClustersHTML(w io.Writer, cs []Cluster, opts Options) error {
+	page := htmlPage{
+		Title:  fmt.Sprintf("irsa-doctor report: %d clusters", len(cs)),
+		CSP:    htmlCSP,
+		Style:  template.CSS(htmlStyle),
+		Script: template.JS(htmlScript),
+		Header: clustersHeadline(cs),
+	}
+	namespaces := map[string]bool{}
+	rows := clusterRows(cs, esc)[1:]
+	for i, c := range cs {
+		p := buildHTML(c.Result, opts)
+		if page.Tool == "" {
+			page.Tool = p.Tool
+		}
+		p.P = fmt.Sprintf("c%d-", i+1)
+		p.ClusterName = esc(c.Name)
+		for j := range p.IRSARows {
+			p.IRSARows[j].ID, p.IRSARows[j].Anchor = p.P+p.IRSARows[j].ID, p.P+p.IRSARows[j].Anchor
+		}
+		for j := range p.PIRows {
+			p.PIRows[j].ID, p.PIRows[j].Anchor = p.P+p.PIRows[j].ID, p.P+p.PIRows[j].Anchor
+		}
+		for j := range p.Chains {
+			p.Chains[j].Anchor = p.P + p.Chains[j].Anchor
+		}
+		for _, ns := range p.Namespaces {
+			namespaces[ns] = true
+		}
+		page.Clusters = append(page.Clusters, p)
+		page.Overview = append(page.Overview, htmlOverviewRow{Anchor: p.P + "cluster", Name: rows[i][0], Cells: rows[i][1:]})
+	}
+	for ns := range namespaces {
+		page.Namespaces = append(page.Namespaces, ns)
+	}
+	sort.Strings(page.Namespaces)
+	for _, ns := range page.Namespaces {
+		page.NSOptions = append(page.NSOptions, htmlOption{Value: jsonString(ns), Label: esc(ns)})
+	}
+	if err := htmlTemplate.Execute(w, page); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
 }

@@ -1,8 +1,10 @@
 package report_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/url"
 	"os"
@@ -308,6 +310,42 @@ func TestHTMLInBrowser(t *testing.T) {
 			t.Fatalf("click copy: %v", err)
 		}
 		time.Sleep(200 * time.Millisecond)
+		p.clean(t)
+	})
+
+	// Several clusters on one page: one section each, unique ids, the
+	// script and style admitted by the same policy, the filters working
+	// across the clusters.
+	t.Run("clusters", func(t *testing.T) {
+		var page bytes.Buffer
+		if err := report.WriteClusters(&page, report.SARIFClustersFixture(), report.Options{Format: report.FormatHTML}); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, "clusters.html")
+		if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := openPage(t, browser, file)
+		if n := eval[int](t, p, `document.querySelectorAll('section.cluster').length`); n != 2 {
+			t.Errorf("%d cluster sections, want 2", n)
+		}
+		shown := func(sev string) string {
+			t.Helper()
+			arg, _ := json.Marshal(sev)
+			return eval[string](t, p, `(() => {
+				const s = document.getElementById('filter-severity');
+				s.value = `+string(arg)+`;
+				s.dispatchEvent(new Event('change'));
+				return document.getElementById('filter-shown').textContent;
+			})()`)
+		}
+		// The findings the filter counts: those not folded in a details
+		// (skipped, ignored), of every cluster.
+		all := eval[int](t, p, `Array.from(document.querySelectorAll('section.cluster .finding')).filter(e => e.closest('details') === null).length`)
+		if got, want := shown("info"), fmt.Sprintf(" of %d findings shown", all); all == 0 || !strings.HasSuffix(got, want) {
+			t.Errorf("severity info: %q, want a count of the %d findings of both clusters", got, all)
+		}
+		shown("")
 		p.clean(t)
 	})
 

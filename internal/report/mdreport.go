@@ -40,6 +40,19 @@ type mdReport struct {
 	b    strings.Builder
 }
 
+// heading is a heading of level (2 for ##), one level down in a
+// multi-cluster report's section, whose own heading is ##.
+func (m *mdReport) heading(level int, title string) string {
+	if m.opts.cluster != "" {
+		level++
+	}
+	h := strings.Repeat("#", level)
+	if title == "" {
+		return h
+	}
+	return h + " " + title
+}
+
 // para writes a block followed by a blank line.
 func (m *mdReport) para(lines ...string) {
 	for _, l := range lines {
@@ -49,7 +62,13 @@ func (m *mdReport) para(lines ...string) {
 }
 
 func (m *mdReport) render() {
-	m.para("# irsa-doctor report")
+	if m.opts.cluster != "" {
+		// A section of a multi-cluster report: its headings one level
+		// down (heading).
+		m.para("## Cluster " + mdText(m.opts.cluster))
+	} else {
+		m.para("# irsa-doctor report")
+	}
 	m.para(mdText(m.header()))
 	if inc := m.r.Summary.Incomplete; inc != "" {
 		m.para("**Collection " + mdText(inc) + "**: the report covers what was collected by then (see \"Could not collect\").")
@@ -94,9 +113,12 @@ func (m *mdReport) summary() {
 		}
 	}
 	if len(failing) > 0 {
-		m.para("## Summary")
+		m.para(m.heading(2, "Summary"))
 		links := tableLinks(m.r.Targets)
 		head := []string{"Target", "Mechanism"}
+		if m.opts.cluster != "" {
+			head = append([]string{"Cluster"}, head...)
+		}
 		for _, l := range links {
 			head = append(head, mdText(linkLabel(l)))
 		}
@@ -115,6 +137,9 @@ func (m *mdReport) summary() {
 			t := m.r.Targets[row.target]
 			// rowName escapes for the terminal; mdText for Markdown.
 			cells := []string{finding.MarkdownText(rowName(m.r, row, false)), mdText(t.Mechanism)}
+			if m.opts.cluster != "" {
+				cells = append([]string{mdText(m.opts.cluster)}, cells...)
+			}
 			for _, l := range links {
 				cells = append(cells, mdLinkMark(t, l))
 			}
@@ -187,7 +212,7 @@ func (m *mdReport) findings() {
 		m.para(verdict)
 		return
 	}
-	m.para("## Findings")
+	m.para(m.heading(2, "Findings"))
 	for _, g := range groups {
 		m.group(g)
 	}
@@ -195,7 +220,7 @@ func (m *mdReport) findings() {
 
 func (m *mdReport) group(g Group) {
 	f := m.r.Findings[g.Findings[0]]
-	m.para(fmt.Sprintf("### %s %s [%s %s](%s%s.md)", severityMark(f.Severity), mdText(string(f.Severity)),
+	m.para(fmt.Sprintf("%s %s %s [%s %s](%s%s.md)", m.heading(3, ""), severityMark(f.Severity), mdText(string(f.Severity)),
 		mdText(f.CheckID), mdText(f.Slug), checkDocURL, docName(f.CheckID)))
 	if f.Title != "" {
 		m.para("**" + mdText(f.Title) + "**")
@@ -327,7 +352,7 @@ func captures(msg string) (out []string) {
 func (m *mdReport) notChecked() {
 	caps, other, blocked := gatherSkips(m.r.Findings)
 	if len(caps) > 0 || len(other) > 0 {
-		m.para("## Not checked")
+		m.para(m.heading(2, "Not checked"))
 	}
 	if len(caps) > 0 {
 		m.para("To check more, capture:")
@@ -388,7 +413,7 @@ func (m *mdReport) ignored() {
 	if len(lines) == 0 {
 		return
 	}
-	m.para("## Ignored")
+	m.para(m.heading(2, "Ignored"))
 	m.para(plural(len(lines), "finding", "findings") + " ignored:")
 	m.para(lines...)
 }
@@ -405,7 +430,7 @@ func (m *mdReport) input() {
 		lines = append(lines, "- "+mdText(termsafe.Escape(line)))
 	}
 	if len(lines) > 0 {
-		m.para("## Input files not used")
+		m.para(m.heading(2, "Input files not used"))
 		m.para(lines...)
 	}
 	lines = nil
@@ -430,11 +455,11 @@ func (m *mdReport) input() {
 		lines = append(lines, "- "+mdText(termsafe.Escape(line)))
 	}
 	if len(copies) > 0 {
-		m.para("## Copies that differ")
+		m.para(m.heading(2, "Copies that differ"))
 		m.para(copies...)
 	}
 	if len(lines) > 0 {
-		m.para("## Could not collect")
+		m.para(m.heading(2, "Could not collect"))
 		m.para(lines...)
 	}
 }
@@ -508,6 +533,6 @@ func (m *mdReport) permissions() {
 	if len(lines) == 0 {
 		return
 	}
-	m.para("## Permissions")
+	m.para(m.heading(2, "Permissions"))
 	m.para(lines...)
 }

@@ -59,6 +59,9 @@ type Options struct {
 	// each). report does not import internal/check, so the CLI fills them
 	// from check.All; other formats ignore them.
 	Rules []Rule
+	// cluster labels the report's tables with a CLUSTER column: set by
+	// WriteClusters for each cluster's section.
+	cluster string
 }
 
 // width is Width, or 100 when unknown; never so narrow that nothing fits.

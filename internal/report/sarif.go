@@ -84,6 +84,13 @@ type sarifRun struct {
 	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds,omitempty"`
 	Results            []sarifResult                    `json:"results"`
 	Properties         *sarifRunProperties              `json:"properties,omitempty"`
+	// AutomationDetails tells the runs of a multi-cluster log apart
+	// (SARIF 2.1.0 §3.17, runAutomationDetails); absent for one cluster.
+	AutomationDetails *sarifAutomationDetails `json:"automationDetails,omitempty"`
+}
+
+type sarifAutomationDetails struct {
+	ID string `json:"id"`
 }
 
 // sarifInvocation says what the run could not see: each gap (a fact that
@@ -108,6 +115,8 @@ type sarifRunProperties struct {
 	Cluster   string `json:"cluster,omitempty"`
 	Region    string `json:"region,omitempty"`
 	AccountID string `json:"accountId,omitempty"`
+	// Context is the kubeconfig context of a multi-cluster log's run.
+	Context string `json:"context,omitempty"`
 }
 
 type sarifTool struct {

@@ -62,7 +62,7 @@ func exampleSARIF(t *testing.T) map[string][]byte {
 
 // allSARIF is every log the validators check: the examples, `checks -o
 // sarif` and the unit tests' fixtures (ignored findings, hostile text;
-// gaps, an unreadable file and a collection cut short).
+// gaps, an unreadable file and a collection cut short; several clusters).
 func allSARIF(t *testing.T) map[string][]byte {
 	t.Helper()
 	logs := exampleSARIF(t)
@@ -84,6 +84,12 @@ func allSARIF(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	logs["gaps"] = gaps.Bytes()
+	// Several clusters: one run each (scan --context A --context B).
+	var clusters bytes.Buffer
+	if err := report.WriteClusters(&clusters, report.SARIFClustersFixture(), report.Options{Format: report.FormatSARIF, Rules: report.SARIFRules()}); err != nil {
+		t.Fatal(err)
+	}
+	logs["clusters"] = clusters.Bytes()
 	return logs
 }
 

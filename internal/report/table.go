@@ -349,6 +349,13 @@ func (t *text) chainTable(rs []row, links []column) {
 	if t.opts.Wide {
 		head = []string{"NAMESPACE", "TARGET", "SERVICE ACCOUNT", "ROLE ARN"}
 	}
+	// A multi-cluster report's sections say on every row which cluster
+	// it is (grep keeps the row whole).
+	lead := 0
+	if t.opts.cluster != "" {
+		head = append([]string{"CLUSTER"}, head...)
+		lead = 1
+	}
 	head = append(head, "MECHANISM")
 	for _, c := range links {
 		head = append(head, c.head)
@@ -385,10 +392,13 @@ func (t *text) chainTable(rs []row, links []column) {
 	for _, rw := range rs {
 		tg := t.r.Targets[rw.target]
 		var c []string
+		if lead > 0 {
+			c = append(c, esc(t.opts.cluster))
+		}
 		if t.opts.Wide {
-			c = []string{esc(tg.Namespace), rowName(t.r, rw, true), esc(tg.ServiceAccount), esc(tg.RoleARN)}
+			c = append(c, esc(tg.Namespace), rowName(t.r, rw, true), esc(tg.ServiceAccount), esc(tg.RoleARN))
 		} else {
-			c = []string{rowName(t.r, rw, false)}
+			c = append(c, rowName(t.r, rw, false))
 		}
 		c = append(c, esc(tg.Mechanism))
 		for _, col := range links {
@@ -420,9 +430,9 @@ func (t *text) chainTable(rs []row, links []column) {
 	// When a line would pass the width (not with -o wide, which is wide
 	// on purpose, as kubectl's is), the failing checks are shortened
 	// first, then the target column gives way.
-	name := 0
+	name := lead
 	if t.opts.Wide {
-		name = 1
+		name++
 	}
 	if !t.opts.Wide && over > 0 {
 		avail := widths[fail] - over

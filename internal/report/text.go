@@ -165,7 +165,7 @@ func headline(r *finding.Result, escape func(string) string) string {
 		verb = "Scanned live"
 	}
 	var where []string
-	for _, kv := range [][2]string{{"cluster", in.Cluster}, {"region", in.Region}, {"account", in.AccountID}} {
+	for _, kv := range [][2]string{{"context", in.Context}, {"cluster", in.Cluster}, {"region", in.Region}, {"account", in.AccountID}} {
 		if kv[1] != "" {
 			where = append(where, kv[0]+" "+escape(kv[1]))
 		}
