@@ -198,3 +198,21 @@ size:
 	$(GO) tool nm -size -sort size bin/irsa-doctor-symbols | \
 		./hack/size.py $$(readelf -SW bin/irsa-doctor-symbols | awk '$$2 == ".bss" {print $$4}') 20
 # --- end of container image and binary size ---
+
+# --- Deploy: the Helm chart and the plain manifests (issue 15) -----------------
+# deploy/manifests/ is rendered from the chart deploy/helm/irsa-doctor with the Helm Go SDK by
+# hack/helm, a module of its own so that Helm's dependencies stay out of go.mod and the binary.
+# `make manifests` after any change to the chart; chart-test runs that module's vet and tests
+# (the chart's rendering with defaults and toggles, the freshness of deploy/manifests/), and
+# `make test` runs it. The dry-run of deploy/manifests/ against the test kube-apiserver under
+# the restricted Pod Security profile is internal/deploytest, in the main module's `go test`.
+.PHONY: manifests chart-test
+manifests:
+	cd hack/helm && $(GO) run . -root ../..
+
+chart-test:
+	cd hack/helm && out="$$(gofmt -l .)" && if [ -n "$$out" ]; then echo "gofmt -w needed in hack/helm: $$out"; exit 1; fi
+	cd hack/helm && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+test: chart-test
+# --- end Deploy -----------------------------------------------------------------
