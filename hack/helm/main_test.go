@@ -470,10 +470,31 @@ func TestRenderValues(t *testing.T) {
 			values:  map[string]any{"leaderElection": map[string]any{"enabled": false}},
 			wantErr: "leaderElection.enabled=false needs replicas: 1",
 		},
+		// values.schema.json refuses these before any template runs.
 		{
 			name:    "unknown log format",
 			values:  map[string]any{"logFormat": "xml"},
-			wantErr: `logFormat "xml": want text or json`,
+			wantErr: "at '/logFormat': value must be one of 'text', 'json'",
+		},
+		{
+			name:    "a misspelt value is not ignored",
+			values:  map[string]any{"serviceAccount": map[string]any{"rolearn": roleARN}},
+			wantErr: "at '/serviceAccount': additional properties 'rolearn' not allowed",
+		},
+		{
+			name:    "a role ARN that is not one",
+			values:  map[string]any{"serviceAccount": map[string]any{"roleArn": "irsa-doctor"}},
+			wantErr: "at '/serviceAccount/roleArn': 'irsa-doctor' does not match pattern",
+		},
+		{
+			name:    "an interval that is not a duration",
+			values:  map[string]any{"resync": "10"},
+			wantErr: "at '/resync': '10' does not match pattern",
+		},
+		{
+			name:    "no replica",
+			values:  map[string]any{"replicas": 0},
+			wantErr: "at '/replicas': minimum: got 0, want 1",
 		},
 	}
 	for _, tt := range tests {
