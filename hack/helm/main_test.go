@@ -205,6 +205,7 @@ func TestRenderDefaults(t *testing.T) {
 	for _, want := range []string{
 		"kubectl -n irsa-doctor port-forward service/irsa-doctor 8080:8080",
 		"None configured: without serviceAccount.roleArn",
+		"kubectl label namespace irsa-doctor pod-security.kubernetes.io/enforce=restricted",
 	} {
 		if !strings.Contains(r.notes, want) {
 			t.Errorf("notes lack %q:\n%s", want, r.notes)
