@@ -46,10 +46,11 @@ func render(t *testing.T, values map[string]any) *rendered {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return decode(t, manifest, notes)
+	return decode(t, manifest, notes, Namespace)
 }
 
-func decode(t *testing.T, manifest, notes string) *rendered {
+// decode decodes a render in namespace ns.
+func decode(t *testing.T, manifest, notes, ns string) *rendered {
 	t.Helper()
 	r := &rendered{notes: notes}
 	for _, doc := range splitDocuments(manifest) {
@@ -62,8 +63,8 @@ func decode(t *testing.T, manifest, notes string) *rendered {
 		if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
 			t.Fatalf("decode %q: %v", doc, err)
 		}
-		if meta.Kind != "ClusterRole" && meta.Kind != "ClusterRoleBinding" && meta.Metadata.Namespace != Namespace {
-			t.Errorf("%s/%s: namespace %q, want %q", meta.Kind, meta.Metadata.Name, meta.Metadata.Namespace, Namespace)
+		if meta.Kind != "ClusterRole" && meta.Kind != "ClusterRoleBinding" && meta.Metadata.Namespace != ns {
+			t.Errorf("%s/%s: namespace %q, want %q", meta.Kind, meta.Metadata.Name, meta.Metadata.Namespace, ns)
 		}
 		r.order = append(r.order, meta.Kind+"/"+meta.Metadata.Name)
 		var into any
@@ -510,10 +511,36 @@ func TestRenderValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := decode(t, manifest, notes)
+			r := decode(t, manifest, notes, Namespace)
 			checkSecurityContext(t, r.deployment.Spec.Template.Spec)
 			tt.check(t, r)
 		})
+	}
+}
+
+// TestRenderOtherNamespace: every namespaced object, binding subject and
+// the ServiceMonitor's namespaceSelector follow the release's namespace
+// (here not the release's name, so that one cannot stand for the other).
+func TestRenderOtherNamespace(t *testing.T) {
+	install := map[string]any{"serviceMonitor": map[string]any{"enabled": true}, "prometheusRule": map[string]any{"enabled": true}}
+	manifest, notes, err := Render(root, "platform", install)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := decode(t, manifest, notes, "platform")
+	subjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: "irsa-doctor", Namespace: "platform"}}
+	if diff := cmp.Diff(subjects, r.clusterRoleBinding.Subjects); diff != "" {
+		t.Errorf("ClusterRoleBinding subjects (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(subjects, r.roleBinding.Subjects); diff != "" {
+		t.Errorf("RoleBinding subjects (-want +got):\n%s", diff)
+	}
+	sel := r.serviceMonitor["spec"].(map[string]any)["namespaceSelector"]
+	if diff := cmp.Diff(map[string]any{"matchNames": []any{"platform"}}, sel); diff != "" {
+		t.Errorf("ServiceMonitor namespaceSelector (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(notes, "kubectl -n platform port-forward service/irsa-doctor 8080:8080") {
+		t.Errorf("notes:\n%s", notes)
 	}
 }
 
