@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -250,6 +251,77 @@ func TestManifestsPassRestrictedPodSecurity(t *testing.T) {
 	w := cl.warnings.take()
 	if len(w) != 1 || !strings.Contains(w[0], `would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false`) {
 		t.Errorf("control: Deployment allowing privilege escalation: warnings %q, want one PodSecurity warning", w)
+	}
+}
+
+// TestServiceAccountMayDoExactlyThis creates the RBAC objects of
+// deploy/manifests/ for real and asks the API server (SubjectAccessReview)
+// what the ServiceAccount may do: what serve needs is allowed where it needs
+// it, and a sample of what it must not do is denied. The exact rules are
+// hack/helm's assertion; this one shows that the bindings reach the
+// ServiceAccount and that the Role stays in its namespace.
+func TestServiceAccountMayDoExactlyThis(t *testing.T) {
+	requireBinaries(t)
+	c := testenv.StartCluster(t, testenv.Options{})
+	cl := newClient(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c.CreateNamespace(t, namespace, nil)
+	for _, o := range readObjects(t, "irsa-doctor.yaml") {
+		switch o.GetKind() {
+		case "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ServiceAccount":
+			if _, err := cl.create(ctx, o, false); err != nil {
+				t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
+			}
+		}
+	}
+	user := "system:serviceaccount:" + namespace + ":irsa-doctor"
+	tests := []struct {
+		verb, group, resource, ns string
+		allowed                   bool
+	}{
+		{"list", "", "pods", "", true},
+		{"watch", "", "pods", "payments", true},
+		{"watch", "", "serviceaccounts", "", true},
+		{"watch", "", "namespaces", "", true},
+		{"get", "", "namespaces", "", true},
+		{"watch", "", "nodes", "", true},
+		{"watch", "apps", "deployments", "", true},
+		{"watch", "apps", "daemonsets", "kube-system", true},
+		{"watch", "batch", "cronjobs", "", true},
+		{"watch", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "", true},
+		{"create", "events.k8s.io", "events", "payments", true},
+		{"patch", "", "events", "payments", true},
+		{"create", "coordination.k8s.io", "leases", namespace, true},
+		{"update", "coordination.k8s.io", "leases", namespace, true},
+		{"get", "", "pods", namespace, true},
+		// Denied: Secrets, writes, other namespaces' leases and pods.
+		{"get", "", "secrets", namespace, false},
+		{"list", "", "secrets", "", false},
+		{"get", "", "configmaps", namespace, false},
+		{"get", "", "pods", "payments", false},
+		{"create", "", "pods", namespace, false},
+		{"update", "", "serviceaccounts", "payments", false},
+		{"delete", "events.k8s.io", "events", "payments", false},
+		{"update", "coordination.k8s.io", "leases", "kube-system", false},
+		{"delete", "coordination.k8s.io", "leases", namespace, false},
+		{"create", "", "serviceaccounts/token", namespace, false},
+	}
+	for _, tt := range tests {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:   user,
+			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Verb: tt.verb, Group: tt.group, Resource: tt.resource, Namespace: tt.ns,
+			},
+		}}
+		got, err := cl.typed.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status.Allowed != tt.allowed {
+			t.Errorf("%s %s %q in namespace %q: allowed %v, want %v (%s)", tt.verb, tt.resource, tt.group, tt.ns, got.Status.Allowed, tt.allowed, got.Status.Reason)
+		}
 	}
 }
 
