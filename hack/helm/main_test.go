@@ -384,7 +384,7 @@ func TestRenderValues(t *testing.T) {
 	}{
 		{
 			name:   "one watched namespace, a region, text logs",
-			values: map[string]any{"namespace": "payments", "region": "eu-west-1", "logFormat": "text"},
+			values: map[string]any{"watchNamespace": "payments", "region": "eu-west-1", "logFormat": "text"},
 			check: func(t *testing.T, r *rendered) {
 				want := []string{"serve", "--listen=:8080", "--resync=10m", "--aws-refresh=10m", "--log-format=text",
 					"--leader-elect=true", "--namespace=payments", "--region=eu-west-1"}
@@ -393,6 +393,9 @@ func TestRenderValues(t *testing.T) {
 				}
 				// Cluster-scoped kinds are read whatever the namespace.
 				checkRBAC(t, r, true)
+				if !strings.Contains(r.notes, "watching namespace payments.") {
+					t.Errorf("notes:\n%s", r.notes)
+				}
 			},
 		},
 		{
