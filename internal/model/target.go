@@ -204,6 +204,13 @@ type Selector struct {
 	SAs        []NamespacedName
 	// Workloads are KIND/NS/NAME; Kind matched case-insensitively.
 	Workloads []WorkloadRef
+	// Keep, when set, keeps of the targets the rest of the selector picks
+	// only those it returns true for (by the target's Kind, Namespace and
+	// Name): serve re-diagnoses only the targets an event touched. What is
+	// picked does not change (a ServiceAccount is a target of its own
+	// only when nothing picked uses it, whatever Keep says of its users),
+	// so a kept target is judged as in a run without Keep.
+	Keep func(kind, namespace, name string) bool
 }
 
 // NamespacedName is NS/NAME.
@@ -297,6 +304,15 @@ func (ix *Index) TopOwner(ns string, meta *snapshot.ObjectMeta) (w *snapshot.Wor
 // selection looks at intent and proof of absence, never at the mechanism.
 func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 	out := newSelection(s, sel, ix).targets()
+	if sel.Keep != nil {
+		kept := out[:0]
+		for _, t := range out {
+			if sel.Keep(t.Kind, t.Namespace, t.Name) {
+				kept = append(kept, t)
+			}
+		}
+		out = kept
+	}
 	for _, t := range out {
 		decideMechanism(s, t)
 	}

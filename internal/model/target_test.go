@@ -51,6 +51,19 @@ func TestTargetsNamed(t *testing.T) {
 	}
 }
 
+// TestTargetsKeep: Keep narrows the default selection without naming: a
+// kept pod without intent stays out (naming it would diagnose it), and the
+// ServiceAccount used by a pod left out by Keep is still not a target.
+func TestTargetsKeep(t *testing.T) {
+	s := fx.Mixed()
+	keep := map[string]bool{"Pod/pay/env-1": true, "Pod/pay/plain-1": true, "Deployment/pay/api": true, "ServiceAccount/pay/api": true}
+	got := targetKeys(Targets(s, Selector{Keep: func(kind, ns, name string) bool { return keep[kind+"/"+ns+"/"+name] }}, NewIndex(s)))
+	want := []string{"Deployment/pay/api irsa", "Pod/pay/env-1 irsa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+}
+
 func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
 	s := fx.Mixed()
 	s.Workloads = s.Workloads[:1] // only the Deployment: the ReplicaSet is not in the input
