@@ -206,7 +206,7 @@ func TestE2EServe(t *testing.T) {
 		}
 	})
 
-	s := e.startServe("--resync", "1h", "--aws-refresh", "2s", "--debounce", "100ms")
+	s := e.startServe("--resync", "1h", "--aws-refresh", "2s", "--debounce", "100ms", "--report", "--report-listen", "127.0.0.1:0")
 	inNS := `namespace="` + ns + `"`
 	const brokenLine = `irsa_doctor_findings{check="IRSA205",kind="IAMRole",namespace="e2e-serve",severity="error",slug="trust-subject-mismatch"} 1`
 	if got := s.lines("irsa_doctor_findings{", inNS); !slices.Equal(got, []string{brokenLine}) {
@@ -222,6 +222,34 @@ func TestE2EServe(t *testing.T) {
 	}
 	if got := s.lines("irsa_doctor_info{"); len(got) != 1 || got[0] != `irsa_doctor_info{version="v0.0.0-test"} 1` {
 		t.Errorf("info: %q", got)
+	}
+	code, body := httpGet(t, "http://"+s.report+"/report")
+	if code != http.StatusOK {
+		t.Fatalf("/report: %d %s", code, body)
+	}
+	res := decode(t, body)
+	var nsTargets, ownFindings int
+	for _, tg := range res.Targets {
+		if tg.Namespace == ns {
+			nsTargets++
+		}
+	}
+	for _, f := range res.Findings {
+		if f.CheckID == "IRSA205" && f.Subject.Kind == "IAMRole" && f.Subject.ARN == broken && f.Status == "fail" {
+			ownFindings++
+			if len(f.Affects) != 3 {
+				t.Errorf("/report: IRSA205 affects %+v, want the 3 targets of s3-reader", f.Affects)
+			}
+		}
+	}
+	if nsTargets != 48 || ownFindings != 1 || res.Input.Mode != "live" || res.Input.Cluster != e2eCluster || res.Input.AccountID != e2eAccount {
+		t.Errorf("/report: %d targets in %s (want 48), %d IRSA205 findings on %s (want 1), input %+v", nsTargets, ns, ownFindings, broken, res.Input)
+	}
+	if code, body := httpGet(t, "http://"+s.report+"/report?format=markdown"); code != http.StatusOK || !strings.Contains(body, "IRSA205") {
+		t.Errorf("/report?format=markdown: %d %.200s", code, body)
+	}
+	if code, body := httpGet(t, "http://"+s.report+"/report?format=pdf"); code != http.StatusBadRequest || !strings.Contains(body, `unknown output format "pdf"`) {
+		t.Errorf("/report?format=pdf: %d %s", code, body)
 	}
 	for _, l := range s.lines("irsa_doctor_") {
 		if strings.Contains(l, "worker-0-0") || strings.Contains(l, "api-0") {
