@@ -73,12 +73,12 @@ func keys(t Touched) []string {
 
 func TestTouched(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		event    func(s *Store) Touched
-		full     bool
-		want     []string
-		assocNS  []string
-		roles    []string
+		name    string
+		event   func(s *Store) Touched
+		full    bool
+		want    []string
+		assocNS []string
+		roles   []string
 	}{
 		{name: "a ServiceAccount: it, its pods and workloads, and their owners",
 			event: func(s *Store) Touched {
