@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -49,11 +50,18 @@ type serving struct {
 	report  string // host:port, "" without --report
 	logs    *syncBuffer
 	done    chan error
+	stop    func()
 }
 
 // startServe runs serve with args against the test's cluster and fake AWS
 // until the test ends, and waits until /readyz answers 200.
 func (e *e2e) startServe(args ...string) *serving {
+	e.t.Helper()
+	return e.startServeWith(nil, args...)
+}
+
+// startServeWith is startServe with opts changed by set before it runs.
+func (e *e2e) startServeWith(set func(*ServeOptions), args ...string) *serving {
 	e.t.Helper()
 	s := &serving{t: e.t, logs: &syncBuffer{}, done: make(chan error, 1)}
 	var out bytes.Buffer
@@ -68,14 +76,21 @@ func (e *e2e) startServe(args ...string) *serving {
 		e.t.Fatalf("serve flags: %v", err)
 	}
 	opts.listening = func(m, r net.Addr) { addrs <- [2]net.Addr{m, r} }
+	if set != nil {
+		set(opts)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { s.done <- serveRun(ctx, opts) }()
-	e.t.Cleanup(func() {
-		cancel()
-		if err := <-s.done; err != nil {
-			e.t.Errorf("serve ended with %v; logs:\n%s", err, s.logs)
-		}
-	})
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-s.done; err != nil {
+				e.t.Errorf("serve ended with %v; logs:\n%s", err, s.logs)
+			}
+		})
+	}
+	e.t.Cleanup(s.stop)
 	select {
 	case a := <-addrs:
 		s.metrics = a[0].String()
@@ -327,4 +342,130 @@ func TestE2EServe(t *testing.T) {
 	if code, _ := s.get("/report"); code != http.StatusNotFound {
 		t.Errorf("/report on the metrics port answered %d without --report, want 404", code)
 	}
+}
+
+// eventLine is one Event of serve, as the tests state them.
+func eventLines(t *testing.T, c *testenv.Cluster, ns string) []string {
+	t.Helper()
+	l, err := c.Admin.Client.EventsV1().Events(ns).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, ev := range l.Items {
+		if ev.ReportingController != "irsa-doctor.io/serve" {
+			continue
+		}
+		n := int32(1)
+		if ev.Series != nil {
+			n = ev.Series.Count
+		}
+		out = append(out, fmt.Sprintf("%s %s %s/%s x%d: %s", ev.Type, ev.Reason, ev.Regarding.Kind, ev.Regarding.Name, n, ev.Note))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestE2EServeEvents: two replicas with leader election; a trust policy
+// broken in the fake gives one Warning on the Deployment (not one per
+// pod), one on the bare pod and one on the ServiceAccount, from the
+// leader alone; fixed, one Normal ...Resolved on each. Once the leader
+// stops, the other replica takes the Lease and emits.
+func TestE2EServeEvents(t *testing.T) {
+	c := sharedCluster(t)
+	const ns = "e2e-serve-events"
+	role := e2eRoleARN("e2e-serve-events")
+	good := e2eTrustPolicy(c, ns, "s3-reader", webhook.DefaultAudience)
+	bad := e2eTrustPolicy(c, ns, "someone-else", webhook.DefaultAudience)
+	e := newE2E(t, ns, awsfake.State{Roles: []awsfake.Role{{ARN: role, TrustPolicy: good}}, Providers: []awsfake.OIDCProvider{e2eGoodProvider(c)}})
+	c.StartWebhook(t, testenv.WebhookOptions{})
+	e.serviceAccount("s3-reader", role, nil)
+	e.deployment("api", "s3-reader")
+	d, err := c.Admin.Client.AppsV1().Deployments(ns).Get(e.ctx(), "api", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "api-7d9f", Labels: map[string]string{"app": "api", "pod-template-hash": "7d9f"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "api", UID: d.UID, Controller: &yes}}},
+		Spec: appsv1.ReplicaSetSpec{Selector: d.Spec.Selector, Template: d.Spec.Template},
+	}
+	rs.Spec.Template.Labels = map[string]string{"app": "api", "pod-template-hash": "7d9f"}
+	rs.Spec.Selector = &metav1.LabelSelector{MatchLabels: rs.Spec.Template.Labels}
+	if rs, err = c.Admin.Client.AppsV1().ReplicaSets(ns).Create(e.ctx(), rs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"api-7d9f-a", "api-7d9f-b"} {
+		p := e2ePod(name, "s3-reader")
+		p.Labels = map[string]string{"app": "api", "pod-template-hash": "7d9f"}
+		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: rs.Name, UID: rs.UID, Controller: &yes}}
+		e.pod(p)
+	}
+	e.pod(e2ePod("debug", "s3-reader"))
+
+	lease := func(o *ServeOptions) {
+		o.lease.LeaseDuration, o.lease.RenewDeadline, o.lease.RetryPeriod = 3*time.Second, 2*time.Second, 200*time.Millisecond
+	}
+	args := []string{"--resync", "1h", "--aws-refresh", "1s", "--lease-namespace", ns}
+	first := e.startServeWith(func(o *ServeOptions) { lease(o); o.lease.Identity = "first" }, args...)
+	first.waitFor("leading", func() bool { return first.value("irsa_doctor_leader") == 1 })
+	second := e.startServeWith(func(o *ServeOptions) { lease(o); o.lease.Identity = "second" }, args...)
+	if v := second.value("irsa_doctor_leader"); v != 0 {
+		t.Fatalf("the second replica leads (%v) while the first holds the Lease", v)
+	}
+	if got := eventLines(t, c, ns); len(got) != 0 {
+		t.Fatalf("events before any change (the state found at start is not announced): %q", got)
+	}
+
+	setTrust := func(doc string) {
+		e.aws.Update(func(st *awsfake.State) { st.Roles[0].TrustPolicy = doc })
+	}
+	waitEvents := func(want []string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			got := eventLines(t, c, ns)
+			if slices.Equal(got, want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("events:\n%s\nwant:\n%s\nfirst's logs:\n%s\nsecond's logs:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), first.logs, second.logs)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		time.Sleep(time.Second) // and no more come
+		if got := eventLines(t, c, ns); !slices.Equal(got, want) {
+			t.Fatalf("events after a second:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	warn := func(kind, name string) string {
+		return "Warning TrustSubjectMismatch " + kind + "/" + name + " x1: Statement[0] requires " + e2eIssuerHostPath(c) +
+			`:sub StringEquals "system:serviceaccount:e2e-serve-events:someone-else"; the token has "system:serviceaccount:e2e-serve-events:s3-reader":` +
+			` the service account name differs: "someone-else" in the policy, "s3-reader" in the token (IRSA205)`
+	}
+	setTrust(bad)
+	warnings := []string{warn("Deployment", "api"), warn("Pod", "debug"), warn("ServiceAccount", "s3-reader")}
+	waitEvents(warnings)
+	setTrust(good)
+	var resolved []string
+	for _, w := range warnings {
+		resolved = append(resolved, strings.Replace(strings.Replace(w, "Warning TrustSubjectMismatch", "Normal TrustSubjectMismatchResolved", 1), "x1: ", "x1: resolved: ", 1))
+	}
+	waitEvents(append(slices.Clone(resolved), warnings...))
+	if got := first.lines("irsa_doctor_events_emitted_total"); !slices.Equal(got, []string{
+		`irsa_doctor_events_emitted_total{type="Normal"} 3`, `irsa_doctor_events_emitted_total{type="Warning"} 3`}) {
+		t.Errorf("first replica's events: %q", got)
+	}
+	if got := second.lines("irsa_doctor_events_emitted_total"); len(got) != 0 {
+		t.Errorf("the second replica emitted events while the first held the Lease: %q", got)
+	}
+
+	// The first replica stops and releases the Lease: the second leads.
+	first.stop()
+	second.waitFor("leading", func() bool { return second.value("irsa_doctor_leader") == 1 })
+	setTrust(bad)
+	second.waitFor("emitting", func() bool {
+		return slices.Equal(second.lines("irsa_doctor_events_emitted_total"), []string{`irsa_doctor_events_emitted_total{type="Warning"} 3`})
+	})
 }

@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/serve"
@@ -37,6 +39,14 @@ type ServeOptions struct {
 	Debounce     time.Duration
 	LogFormat    string
 	LogLevel     string
+	// Events emits Kubernetes Events; LeaderElect elects the replica
+	// that does, by a Lease in LeaseNamespace (default: POD_NAMESPACE).
+	Events         bool
+	LeaderElect    bool
+	LeaseNamespace string
+	leaderElectSet bool
+	// lease timings, shortened by tests.
+	lease serve.LeaderOptions
 
 	// listening, when set, is told the addresses served (tests listen on
 	// port 0).
@@ -72,6 +82,7 @@ See docs/serve.md for the metrics, the RBAC it needs, and the flags.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.leaderElectSet = cmd.Flags().Changed("leader-elect")
 			if cmd.Flags().Changed("report-listen") && !opts.Report {
 				return usageErr("--report-listen needs --report (/report is off without it)")
 			}
@@ -94,6 +105,9 @@ See docs/serve.md for the metrics, the RBAC it needs, and the flags.`,
 	fl.DurationVar(&opts.Resync, "resync", serve.DefaultResync, "diagnose every target again this often")
 	fl.DurationVar(&opts.AWSRefresh, "aws-refresh", serve.DefaultAWSRefresh, "read the AWS facts again this often")
 	fl.DurationVar(&opts.Debounce, "debounce", serve.DefaultDebounce, "gather changes this long before re-diagnosing the targets they touch")
+	fl.BoolVar(&opts.Events, "events", true, "emit Kubernetes Events (events.k8s.io) when a failure appears and when it clears")
+	fl.BoolVar(&opts.LeaderElect, "leader-elect", true, "of several replicas, only the holder of a Lease emits Events (in a pod; outside one, with --lease-namespace)")
+	fl.StringVar(&opts.LeaseNamespace, "lease-namespace", "", "the namespace of the leader Lease (default: POD_NAMESPACE, serve's own)")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "the log format on stderr: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "the least severe log level: debug, info, warn or error (debug logs each re-diagnosis)")
 	return cmd
@@ -120,6 +134,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err := checkKubeconfig(opts.Deps, opts.Kubeconfig); err != nil {
 		return err
 	}
+	// client-go logs (leader election above all) through the same
+	// handler, so --log-format json stays JSON.
+	klog.SetSlogLogger(log)
 	ctx, cancel := signalContext(ctx, 0)
 	defer cancel()
 
@@ -180,6 +197,29 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	if deps.Getenv != nil {
 		sopts.PodNamespace, sopts.PodName = deps.Getenv("POD_NAMESPACE"), deps.Getenv("POD_NAME")
+	}
+	sopts.Events = opts.Events
+	if opts.Events && opts.LeaderElect {
+		lo := opts.lease
+		lo.Namespace = opts.LeaseNamespace
+		if lo.Namespace == "" {
+			lo.Namespace = sopts.PodNamespace
+		}
+		if lo.Identity == "" {
+			lo.Identity = sopts.PodName
+		}
+		if lo.Identity == "" {
+			host, _ := os.Hostname()
+			lo.Identity = fmt.Sprintf("%s-%d", host, os.Getpid())
+		}
+		switch {
+		case lo.Namespace != "":
+			sopts.Leader = &lo
+		case opts.leaderElectSet:
+			return usageErr("--leader-elect needs --lease-namespace outside a pod (POD_NAMESPACE is not set)")
+		default:
+			log.Info("not in a pod and no --lease-namespace: no leader election, this replica emits the Events")
+		}
 	}
 	return serve.Run(ctx, sopts)
 }

@@ -19,6 +19,7 @@ type Metrics struct {
 	rediagnosed prometheus.Counter
 	fulls       prometheus.Counter
 	events      *prometheus.CounterVec
+	leader      prometheus.Gauge
 }
 
 var (
@@ -50,11 +51,13 @@ func NewMetrics(state *State, version string) *Metrics {
 		fulls: prometheus.NewCounter(prometheus.CounterOpts{Name: "irsa_doctor_full_diagnoses_total",
 			Help: "Full diagnoses: at start, at each --resync, after each AWS refresh, and after a change that concerns every target."}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "irsa_doctor_events_emitted_total",
-			Help: "Kubernetes Events emitted, by type (Warning, Normal)."}, []string{"type"}),
+			Help: "Kubernetes Events emitted, by type (Warning, Normal; dropped: over the rate limit)."}, []string{"type"}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "irsa_doctor_leader",
+			Help: "1 while this replica holds the leader Lease (and so emits the Events), else 0."}),
 	}
 	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "irsa_doctor_info", Help: "The running irsa-doctor's version."}, []string{"version"})
 	info.WithLabelValues(version).Set(1)
-	m.Registry.MustRegister(m.duration, m.awsCalls, m.kubeEvents, m.lastFull, m.rediagnosed, m.fulls, m.events, info,
+	m.Registry.MustRegister(m.duration, m.awsCalls, m.kubeEvents, m.lastFull, m.rediagnosed, m.fulls, m.events, m.leader, info,
 		stateCollector{state},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

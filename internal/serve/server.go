@@ -60,17 +60,14 @@ type Options struct {
 	// PodNamespace and PodName are serve's own pod (the downward API's
 	// POD_NAMESPACE and POD_NAME), diagnosed at start; "" outside a pod.
 	PodNamespace, PodName string
-	// Events, when set, is told the failures that appear and clear
-	// (events.go); it decides whether this replica emits them.
-	Events Emitter
+	// Events emits Kubernetes Events for the failures that appear and
+	// clear (events.go): every replica without Leader, else the leader.
+	Events bool
+	// Leader, when set, elects the replica that emits Events (leader.go).
+	Leader *LeaderOptions
 	// Listening, when set, is called with the addresses listened on
 	// (report nil without Report): tests listen on port 0.
 	Listening func(metrics, report net.Addr)
-}
-
-// Emitter announces the failures that appear and clear.
-type Emitter interface {
-	Emit(ctx context.Context, tr Transitions)
 }
 
 // Server is one running serve.
@@ -81,6 +78,9 @@ type Server struct {
 	state   *State
 	metrics *Metrics
 	aws     *awsFacts
+
+	events *emitter
+	leader atomic.Bool
 
 	// synced are the resources whose informer finished its first List.
 	synced map[string]bool
@@ -134,6 +134,18 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	s.aws = newAWSFacts(opts.AWS, s.log, version)
+	if opts.Events {
+		if s.events, err = newEmitter(ctx, opts.Kube, &s.leader, s.log, s.store.UID,
+			func(typ string) { s.metrics.events.WithLabelValues(typ).Inc() }); err != nil {
+			return err
+		}
+		if opts.Leader != nil {
+			go s.lead(ctx, *opts.Leader)
+		} else {
+			s.leader.Store(true)
+			s.metrics.leader.Set(1)
+		}
+	}
 
 	factory := informers.NewSharedInformerFactory(opts.Kube, 0)
 	var syncs []struct {
@@ -443,8 +455,10 @@ func (s *Server) diagnose(ctx context.Context, t Touched, why string) {
 		s.log.Debug("re-diagnosed the targets an event touched", "targets", len(out.Targets), "duration", took.String(),
 			"appeared", len(tr.Appeared), "resolved", len(tr.Resolved))
 	}
-	if s.opts.Events != nil && (len(tr.Appeared) > 0 || len(tr.Resolved) > 0) {
-		s.opts.Events.Emit(ctx, tr)
+	if s.events != nil && why != "start" && (len(tr.Appeared) > 0 || len(tr.Resolved) > 0) {
+		// The state found at start is announced by no Event: a restart
+		// would announce every failure again.
+		s.events.Emit(tr)
 	}
 }
 

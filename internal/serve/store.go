@@ -490,3 +490,26 @@ func (s *Store) RolesNamed() []string {
 	slices.Sort(out)
 	return out
 }
+
+// UID returns the UID of a Pod, ServiceAccount or workload held, and
+// whether it is held.
+func (s *Store) UID(kind, ns, name string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := snapshot.Key(ns, name)
+	switch kind {
+	case "Pod":
+		if p := s.pods[k]; p != nil {
+			return p.UID, true
+		}
+	case "ServiceAccount":
+		if sa := s.sas[k]; sa != nil {
+			return sa.UID, true
+		}
+	default:
+		if w := s.workloads[kind+"/"+k]; w != nil {
+			return w.UID, true
+		}
+	}
+	return "", false
+}
