@@ -343,6 +343,17 @@ type selection struct {
 	pods, sas, workloads map[string]bool
 	// usedSA are the ServiceAccounts of the workloads and pods picked.
 	usedSA map[string]bool
+	// keptSA, with Selector.Keep, are the ServiceAccounts (NS/NAME) whose
+	// own target, or association target, Keep keeps: whether a pod or
+	// workload that Keep leaves out is picked matters only for them
+	// (usedSA), so the others are not judged at all (skip).
+	keptSA map[string]bool
+}
+
+// skip reports an object Keep leaves out and whose ServiceAccount no
+// kept target depends on: picking it or not changes no kept target.
+func (l *selection) skip(kind, ns, name, sa string) bool {
+	return l.sel.Keep != nil && !l.sel.Keep(kind, ns, name) && !l.keptSA[snapshot.Key(ns, sa)]
 }
 
 func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
@@ -355,6 +366,23 @@ func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
 	}
 	for _, r := range sel.Workloads {
 		l.workloads[strings.ToLower(r.Kind)+"/"+snapshot.Key(r.Namespace, r.Name)] = true
+	}
+	if sel.Keep != nil {
+		l.keptSA = map[string]bool{}
+		for key, sa := range s.ServiceAccounts {
+			if sel.Keep("ServiceAccount", sa.Namespace, sa.Name) {
+				l.keptSA[key] = true
+			}
+		}
+		for _, a := range s.PodIdentityAssociations {
+			name := a.ID
+			if name == "" {
+				name = a.ServiceAccount
+			}
+			if sel.Keep("PodIdentityAssociation", a.Namespace, name) {
+				l.keptSA[snapshot.Key(a.Namespace, a.ServiceAccount)] = true
+			}
+		}
 	}
 	return l
 }
@@ -401,6 +429,9 @@ func (l *selection) workloadTargets() []*Target {
 		if !w.TopLevel() && !(l.sel.Named() && l.wantWorkload(w)) {
 			continue
 		}
+		if l.skip(w.Kind, w.Namespace, w.Name, w.Template.Spec.ServiceAccount()) {
+			continue
+		}
 		t := &Target{
 			Kind: w.Kind, Namespace: w.Namespace, Name: w.Name,
 			Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
@@ -426,6 +457,9 @@ func (l *selection) workloadTargets() []*Target {
 func (l *selection) podTargets() []*Target {
 	var out []*Target
 	for _, p := range l.s.Pods {
+		if l.skip("Pod", p.Namespace, p.Name, p.Spec.ServiceAccount()) {
+			continue
+		}
 		t := &Target{
 			Kind: "Pod", Namespace: p.Namespace, Name: p.Name,
 			Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,

@@ -62,6 +62,14 @@ func TestTargetsKeep(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}
+	// A kept ServiceAccount is a target of its own only when no pod or
+	// workload picked uses it, kept or not.
+	for sa, want := range map[string][]string{"annotated": nil, "unused": {"ServiceAccount/pay/unused irsa"}} {
+		keepSA := func(kind, ns, name string) bool { return kind == "ServiceAccount" && ns == "pay" && name == sa }
+		if diff := cmp.Diff(want, targetKeys(Targets(s, Selector{Keep: keepSA}, NewIndex(s)))); diff != "" {
+			t.Errorf("keeping ServiceAccount %s (-want +got):\n%s", sa, diff)
+		}
+	}
 }
 
 func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
