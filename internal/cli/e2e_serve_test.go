@@ -17,6 +17,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv"
@@ -468,4 +469,64 @@ func TestE2EServeEvents(t *testing.T) {
 	second.waitFor("emitting", func() bool {
 		return slices.Equal(second.lines("irsa_doctor_events_emitted_total"), []string{`irsa_doctor_events_emitted_total{type="Warning"} 3`})
 	})
+}
+
+// TestE2EServeRefusedList: a kind serve may not list (here nodes) does not
+// keep it from serving: after the wait for the first Lists it is ready,
+// diagnoses without that kind, and /report says so in a gap.
+func TestE2EServeRefusedList(t *testing.T) {
+	c := sharedCluster(t)
+	const ns = "e2e-serve-refused"
+	role := e2eRoleARN("e2e-serve-refused")
+	e := newE2E(t, ns, awsfake.State{Roles: []awsfake.Role{{ARN: role, TrustPolicy: e2eTrustPolicy(c, ns, "s3-reader", webhook.DefaultAudience)}},
+		Providers: []awsfake.OIDCProvider{e2eGoodProvider(c)}})
+	e.serviceAccount("s3-reader", role, nil)
+	e.pod(e2ePod("api", "s3-reader"))
+	if _, err := c.Admin.Client.RbacV1().ClusterRoles().Create(e.ctx(), &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e-serve-no-nodes"},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"pods", "serviceaccounts", "namespaces"}, Verbs: []string{"list", "watch"}},
+			{APIGroups: []string{"apps"}, Resources: []string{"daemonsets", "deployments", "replicasets", "statefulsets"}, Verbs: []string{"list", "watch"}},
+			{APIGroups: []string{"batch"}, Resources: []string{"cronjobs", "jobs"}, Verbs: []string{"list", "watch"}},
+			{APIGroups: []string{"admissionregistration.k8s.io"}, Resources: []string{"mutatingwebhookconfigurations"}, Verbs: []string{"list", "watch"}},
+			{NonResourceURLs: []string{"/version"}, Verbs: []string{"get"}},
+		},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Admin.Client.RbacV1().ClusterRoleBindings().Create(e.ctx(), &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e-serve-no-nodes"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "e2e-serve-no-nodes"},
+		Subjects:   []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "User", Name: "nodeless"}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = c.Admin.Client.RbacV1().ClusterRoleBindings().Delete(context.Background(), "e2e-serve-no-nodes", metav1.DeleteOptions{})
+		_ = c.Admin.Client.RbacV1().ClusterRoles().Delete(context.Background(), "e2e-serve-no-nodes", metav1.DeleteOptions{})
+	})
+	e.kubeconfig = c.CreateUser(t, "nodeless").KubeconfigIn(t, ns)
+	s := e.startServeWith(func(o *ServeOptions) { o.syncTimeout = 2 * time.Second }, "--events=false", "--report", "--report-listen", "127.0.0.1:0")
+	if !strings.Contains(s.logs.String(), `msg="a watched kind could not be listed; diagnosing without it until it can" resource=nodes`) {
+		t.Errorf("no warning about nodes; logs:\n%s", s.logs)
+	}
+	_, body := httpGet(t, "http://"+s.report+"/report")
+	res := decode(t, body)
+	var gap bool
+	for _, g := range res.Gaps {
+		gap = gap || g.Source == "kube" && g.Operation == "watch nodes"
+		if g.Operation == "watch pods" {
+			t.Errorf("a gap about pods, which it may list: %+v", g)
+		}
+	}
+	if !gap {
+		t.Errorf("no gap about nodes: %+v", res.Gaps)
+	}
+	var pod bool
+	for _, tg := range res.Targets {
+		pod = pod || tg.Namespace == ns && tg.Name == "api"
+	}
+	if !pod {
+		t.Errorf("the pod was not diagnosed: %+v", res.Targets)
+	}
 }

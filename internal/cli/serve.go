@@ -45,8 +45,9 @@ type ServeOptions struct {
 	LeaderElect    bool
 	LeaseNamespace string
 	leaderElectSet bool
-	// lease timings, shortened by tests.
-	lease serve.LeaderOptions
+	// lease timings and the wait for the first Lists, shortened by tests.
+	lease       serve.LeaderOptions
+	syncTimeout time.Duration
 
 	// listening, when set, is told the addresses served (tests listen on
 	// port 0).
@@ -177,7 +178,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 			OIDCClient: deps.Live.OIDCClient, Refresh: opts.AWSRefresh},
 		Listen: opts.Listen, Report: opts.Report, ReportListen: opts.ReportListen,
 		Resync: opts.Resync, Debounce: opts.Debounce, Version: deps.Version, Log: log, Now: deps.Now,
-		Listening: opts.listening,
+		Listening: opts.listening, SyncTimeout: opts.syncTimeout,
 	}
 	if sopts.AWS.Cluster == "" {
 		sopts.AWS.Cluster = ident.Name

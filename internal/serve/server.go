@@ -38,6 +38,7 @@ const (
 	DefaultResync       = 10 * time.Minute
 	DefaultAWSRefresh   = 10 * time.Minute
 	DefaultDebounce     = 200 * time.Millisecond
+	DefaultSyncTimeout  = 2 * time.Minute
 )
 
 // Options configure serve.
@@ -50,6 +51,8 @@ type Options struct {
 	// holds role ARNs, account IDs and trust policies).
 	Report       bool
 	ReportListen string
+	// SyncTimeout bounds the wait for the first List of each kind.
+	SyncTimeout time.Duration
 	// Resync is the interval of full diagnoses; Debounce how long events
 	// are gathered before the targets they touch are re-diagnosed.
 	Resync   time.Duration
@@ -83,6 +86,7 @@ type Server struct {
 	leader atomic.Bool
 
 	// synced are the resources whose informer finished its first List.
+	syncMu sync.Mutex
 	synced map[string]bool
 	ready  atomic.Bool
 
@@ -107,6 +111,9 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if opts.Debounce <= 0 {
 		opts.Debounce = DefaultDebounce
+	}
+	if opts.SyncTimeout <= 0 {
+		opts.SyncTimeout = DefaultSyncTimeout
 	}
 	if opts.AWS.Refresh <= 0 {
 		opts.AWS.Refresh = DefaultAWSRefresh
@@ -175,14 +182,30 @@ func Run(ctx context.Context, opts Options) error {
 	factory.Start(ctx.Done())
 	defer factory.Shutdown()
 	s.log.Info("watching the cluster", "kinds", len(watchedKinds))
+	// A List that RBAC refuses never syncs (the informer retries): after
+	// SyncTimeout serve goes on without that kind, whose absence then
+	// proves nothing (no Listing, a gap), and takes it in, with a full
+	// diagnosis, when it syncs.
+	syncCtx, syncCancel := context.WithTimeout(ctx, s.opts.SyncTimeout)
 	for _, sy := range syncs {
-		if !cache.WaitForCacheSync(ctx.Done(), sy.synced) {
-			if ctx.Err() != nil {
-				return nil
-			}
+		if cache.WaitForCacheSync(syncCtx.Done(), sy.synced) {
+			s.setSynced(sy.resource)
+			continue
 		}
-		s.synced[sy.resource] = true
+		if ctx.Err() != nil {
+			syncCancel()
+			return nil
+		}
+		s.log.Warn("a watched kind could not be listed; diagnosing without it until it can", "resource", sy.resource, "waited", s.opts.SyncTimeout.String())
+		go func() {
+			if cache.WaitForCacheSync(ctx.Done(), sy.synced) {
+				s.setSynced(sy.resource)
+				s.log.Info("a watched kind is listed now", "resource", sy.resource)
+				s.enqueue(Touched{Full: true})
+			}
+		}()
 	}
+	syncCancel()
 	s.log.Info("listed the cluster", "pods", len(s.store.Facts().Pods))
 
 	if err := s.aws.collect(ctx, s.store.RolesNamed(), s.assemble(), true); err != nil && ctx.Err() == nil {
@@ -384,6 +407,12 @@ func (s *Server) refreshAWS(ctx context.Context) {
 	}
 }
 
+func (s *Server) setSynced(resource string) {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	s.synced[resource] = true
+}
+
 // assemble is the snapshot of the AWS facts and the watched objects.
 func (s *Server) assemble() *snapshot.Snapshot {
 	var snap snapshot.Snapshot
@@ -400,6 +429,15 @@ func (s *Server) assemble() *snapshot.Snapshot {
 	snap.Pods, snap.Workloads, snap.ServiceAccounts, snap.Namespaces = f.Pods, f.Workloads, f.ServiceAccounts, f.Namespaces
 	snap.Webhooks, snap.Nodes = f.Webhooks, f.Nodes
 	snap.Listings = slices.Clip(snap.Listings)
+	snap.Gaps = slices.Clip(snap.Gaps)
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	for _, w := range watchedKinds {
+		if !s.synced[w.resource] {
+			snap.Gaps = append(snap.Gaps, snapshot.Gap{Source: "kube", Operation: "watch " + w.resource, Resource: "every namespace",
+				Reason: "not listed yet: the List is refused or failing (grant list and watch, see docs/serve.md)"})
+		}
+	}
 	for _, l := range []struct {
 		kind      snapshot.Kind
 		resources []string
