@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -136,8 +137,10 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	// client-go logs (leader election above all) through the same
-	// handler, so --log-format json stays JSON.
-	klog.SetSlogLogger(log)
+	// handler, so --log-format json stays JSON. klog's logger is the
+	// process's: set once, before any client-go goroutine runs (a second
+	// serve in one process, in tests, keeps the first's).
+	klogOnce.Do(func() { klog.SetSlogLogger(log) })
 	ctx, cancel := signalContext(ctx, 0)
 	defer cancel()
 
@@ -224,6 +227,8 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	return serve.Run(ctx, sopts)
 }
+
+var klogOnce sync.Once
 
 // logger builds the slog logger of --log-format and --log-level, on
 // stderr.
