@@ -530,3 +530,67 @@ func TestE2EServeRefusedList(t *testing.T) {
 		t.Errorf("the pod was not diagnosed: %+v", res.Targets)
 	}
 }
+
+// TestE2EServeAWS: a role a ServiceAccount names for the first time is
+// read at once (one iam:GetRole, though --aws-refresh is an hour away);
+// a refresh AWS throttles keeps the cached facts, and the next, after a
+// backoff, takes the change.
+func TestE2EServeAWS(t *testing.T) {
+	c := sharedCluster(t)
+	const ns = "e2e-serve-aws"
+	first, second := e2eRoleARN("e2e-serve-aws-first"), e2eRoleARN("e2e-serve-aws-second")
+	e := newE2E(t, ns, awsfake.State{Roles: []awsfake.Role{{ARN: first, TrustPolicy: e2eTrustPolicy(c, ns, "s3-reader", webhook.DefaultAudience)}},
+		Providers: []awsfake.OIDCProvider{e2eGoodProvider(c)}})
+	c.StartWebhook(t, testenv.WebhookOptions{})
+	e.serviceAccount("s3-reader", first, nil)
+	e.deployment("api", "s3-reader")
+	inNS := `namespace="` + ns + `"`
+	const brokenLine = `irsa_doctor_findings{check="IRSA205",kind="IAMRole",namespace="e2e-serve-aws",severity="error",slug="trust-subject-mismatch"} 1`
+
+	s := e.startServe("--resync", "1h", "--aws-refresh", "1h", "--events=false")
+	if got := s.lines("irsa_doctor_findings{", inNS); len(got) != 0 {
+		t.Fatalf("findings of the healthy setup: %q", got)
+	}
+	e.aws.Update(func(st *awsfake.State) {
+		st.Roles = append(st.Roles, awsfake.Role{ARN: second, TrustPolicy: e2eTrustPolicy(c, ns, "someone-else", webhook.DefaultAudience)})
+	})
+	reads := e.aws.Count("iam:GetRole")
+	sa, err := c.Admin.Client.CoreV1().ServiceAccounts(ns).Get(e.ctx(), "s3-reader", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa.Annotations[webhook.AnnotationRoleARN] = second
+	if _, err := c.Admin.Client.CoreV1().ServiceAccounts(ns).Update(e.ctx(), sa, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("the new role read and judged", func() bool { return slices.Equal(s.lines("irsa_doctor_findings{", inNS), []string{brokenLine}) })
+	if got := e.aws.Count("iam:GetRole") - reads; got != 1 {
+		t.Errorf("iam:GetRole called %d times after the edit, want once (the new role)", got)
+	}
+	s.stop()
+
+	// A refresh every 4 s; the next one is throttled (the SDK's three
+	// attempts), while the trust policy is fixed.
+	s = e.startServe("--resync", "1h", "--aws-refresh", "4s", "--events=false")
+	if got := s.lines("irsa_doctor_findings{", inNS); !slices.Equal(got, []string{brokenLine}) {
+		t.Fatalf("findings at start: %q", got)
+	}
+	e.aws.Throttle("iam:GetRole", 3)
+	e.aws.Update(func(st *awsfake.State) {
+		for i := range st.Roles {
+			if st.Roles[i].ARN == second {
+				st.Roles[i].TrustPolicy = e2eTrustPolicy(c, ns, "s3-reader", webhook.DefaultAudience)
+			}
+		}
+	})
+	s.waitFor("throttled", func() bool {
+		return strings.Contains(s.logs.String(), `msg="AWS throttled the refresh; the cached facts stay"`)
+	})
+	if got := s.lines("irsa_doctor_findings{", inNS); !slices.Equal(got, []string{brokenLine}) {
+		t.Errorf("findings right after the throttled refresh: %q, want the cached facts' %q", got, brokenLine)
+	}
+	if got := s.lines(`irsa_doctor_aws_calls_total{operation="iam:GetRole",outcome="throttled"}`); !slices.Equal(got, []string{`irsa_doctor_aws_calls_total{operation="iam:GetRole",outcome="throttled"} 1`}) {
+		t.Errorf("throttled calls: %q", got)
+	}
+	s.waitFor("the fix taken after the backoff", func() bool { return len(s.lines("irsa_doctor_findings{", inNS)) == 0 })
+}
