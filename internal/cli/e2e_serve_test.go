@@ -575,7 +575,7 @@ func TestE2EServeAWS(t *testing.T) {
 	if got := s.lines("irsa_doctor_findings{", inNS); !slices.Equal(got, []string{brokenLine}) {
 		t.Fatalf("findings at start: %q", got)
 	}
-	e.aws.Throttle("iam:GetRole", 3)
+	e.aws.Inject(awsfake.Fault{Action: "iam:GetRole", Resource: second, Code: "Throttling", Times: 3})
 	e.aws.Update(func(st *awsfake.State) {
 		for i := range st.Roles {
 			if st.Roles[i].ARN == second {
