@@ -223,6 +223,9 @@ func TestE2EServe(t *testing.T) {
 	})
 
 	s := e.startServe("--resync", "1h", "--aws-refresh", "2s", "--debounce", "100ms", "--report", "--report-listen", "127.0.0.1:0")
+	if !strings.Contains(s.logs.String(), `msg="not running in a pod (POD_NAME and POD_NAMESPACE are not set): no self-diagnosis"`) {
+		t.Errorf("no line saying serve is not in a pod; logs:\n%s", s.logs)
+	}
 	inNS := `namespace="` + ns + `"`
 	const brokenLine = `irsa_doctor_findings{check="IRSA205",kind="IAMRole",namespace="e2e-serve",severity="error",slug="trust-subject-mismatch"} 1`
 	if got := s.lines("irsa_doctor_findings{", inNS); !slices.Equal(got, []string{brokenLine}) {
@@ -506,7 +509,16 @@ func TestE2EServeRefusedList(t *testing.T) {
 		_ = c.Admin.Client.RbacV1().ClusterRoles().Delete(context.Background(), "e2e-serve-no-nodes", metav1.DeleteOptions{})
 	})
 	e.kubeconfig = c.CreateUser(t, "nodeless").KubeconfigIn(t, ns)
-	s := e.startServeWith(func(o *ServeOptions) { o.syncTimeout = 2 * time.Second }, "--events=false", "--report", "--report-listen", "127.0.0.1:0")
+	// It runs as the pod api, as the downward API would say; no webhook
+	// runs: the pod was not mutated (IRSA107).
+	env := map[string]string{"POD_NAMESPACE": ns, "POD_NAME": "api"}
+	s := e.startServeWith(func(o *ServeOptions) {
+		o.syncTimeout = 2 * time.Second
+		o.Deps.Getenv = func(k string) string { return env[k] }
+	}, "--events=false", "--report", "--report-listen", "127.0.0.1:0")
+	if want := `msg=self-diagnosis pod=e2e-serve-refused/api mechanism=irsa state=failing role=` + role + " failing=IRSA107\n"; !strings.Contains(s.logs.String(), want) {
+		t.Errorf("no self-diagnosis %q; logs:\n%s", want, s.logs)
+	}
 	if !strings.Contains(s.logs.String(), `msg="a watched kind could not be listed; diagnosing without it until it can" resource=nodes`) {
 		t.Errorf("no warning about nodes; logs:\n%s", s.logs)
 	}
