@@ -579,6 +579,27 @@ func TestE2EServeAWS(t *testing.T) {
 	if got := e.aws.Count("iam:GetRole") - reads; got != 1 {
 		t.Errorf("iam:GetRole called %d times after the edit, want once (the new role)", got)
 	}
+	// The irsa-doctor.io/ignore annotation suppresses it, as in scan;
+	// taken off, it fails again.
+	annotate := func(v string) {
+		t.Helper()
+		sa, err := c.Admin.Client.CoreV1().ServiceAccounts(ns).Get(e.ctx(), "s3-reader", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v == "" {
+			delete(sa.Annotations, "irsa-doctor.io/ignore")
+		} else {
+			sa.Annotations["irsa-doctor.io/ignore"] = v
+		}
+		if _, err := c.Admin.Client.CoreV1().ServiceAccounts(ns).Update(e.ctx(), sa, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	annotate("IRSA205")
+	s.waitFor("ignored", func() bool { return len(s.lines("irsa_doctor_findings{", inNS)) == 0 })
+	annotate("")
+	s.waitFor("failing again", func() bool { return slices.Equal(s.lines("irsa_doctor_findings{", inNS), []string{brokenLine}) })
 	s.stop()
 
 	// A refresh every 4 s; the next one is throttled (the SDK's three

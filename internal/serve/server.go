@@ -473,8 +473,12 @@ func (s *Server) diagnose(ctx context.Context, t Touched, why string) {
 	start := time.Now()
 	out := check.Run(snap, check.Options{Selector: sel, Now: s.opts.Now(), DropPasses: true})
 	res := &finding.Result{Targets: out.Targets, Findings: out.Findings}
-	if rules, _ := suppress.Annotations(snap); len(rules) > 0 {
-		suppress.Apply(res, snap, rules)
+	if s.store.Ignoring() {
+		// The irsa-doctor.io/ignore annotations, as analyze and scan
+		// apply them.
+		if rules, _ := suppress.Annotations(snap); len(rules) > 0 {
+			suppress.Apply(res, snap, rules)
+		}
 	}
 	tr := s.state.Apply(res, t.Keep, t.Full)
 	took := time.Since(start)

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
+	"github.com/irsa-doctor/irsa-doctor/internal/suppress"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
 )
 
@@ -38,6 +39,10 @@ type Store struct {
 	bySA map[string]map[string]bool
 	// children: controller key KIND/NS/NAME -> keys of what it controls.
 	children map[string]map[string]bool
+	// ignoring are the pods, workloads and ServiceAccounts (KIND/NS/NAME)
+	// that carry the irsa-doctor.io/ignore annotation: without any, a
+	// diagnosis need not read every object for it.
+	ignoring map[string]bool
 	// the kinds changed since the facts were last assembled (Facts).
 	dirty map[string]bool
 	facts Facts
@@ -61,7 +66,7 @@ func NewStore() *Store {
 		pods: map[string]*snapshot.Pod{}, workloads: map[string]*snapshot.Workload{},
 		sas: map[string]*snapshot.ServiceAccount{}, namespaces: map[string]*snapshot.Namespace{},
 		webhooks: map[string]*snapshot.WebhookConfiguration{}, nodes: map[string]*snapshot.Node{},
-		bySA: map[string]map[string]bool{}, children: map[string]map[string]bool{},
+		bySA: map[string]map[string]bool{}, children: map[string]map[string]bool{}, ignoring: map[string]bool{},
 		dirty: map[string]bool{"pods": true, "workloads": true, "sas": true, "namespaces": true, "webhooks": true, "nodes": true},
 	}
 }
@@ -157,6 +162,7 @@ func (s *Store) Put(obj any) Touched {
 		s.unindexPod(old)
 		s.pods[k] = o
 		s.indexPod(o)
+		s.noteIgnore("Pod/"+k, &o.ObjectMeta)
 		s.dirty["pods"] = true
 		return s.podTouched(old, o)
 	case *snapshot.Workload:
@@ -168,6 +174,7 @@ func (s *Store) Put(obj any) Touched {
 		s.unindexWorkload(old)
 		s.workloads[k] = o
 		s.indexWorkload(o)
+		s.noteIgnore(k, &o.ObjectMeta)
 		s.dirty["workloads"] = true
 		return s.workloadTouched(old, o)
 	case *snapshot.ServiceAccount:
@@ -177,6 +184,7 @@ func (s *Store) Put(obj any) Touched {
 			return Touched{}
 		}
 		s.sas[k] = o
+		s.noteIgnore("ServiceAccount/"+k, &o.ObjectMeta)
 		s.dirty["sas"] = true
 		return s.saTouched(o.Namespace, o.Name, o)
 	case *snapshot.Namespace:
@@ -218,6 +226,7 @@ func (s *Store) Delete(kind, ns, name string) Touched {
 		}
 		s.unindexPod(old)
 		delete(s.pods, k)
+		delete(s.ignoring, "Pod/"+k)
 		s.dirty["pods"] = true
 		return s.podTouched(old, nil)
 	case "ServiceAccount":
@@ -225,6 +234,7 @@ func (s *Store) Delete(kind, ns, name string) Touched {
 			return Touched{}
 		}
 		delete(s.sas, k)
+		delete(s.ignoring, "ServiceAccount/"+k)
 		s.dirty["sas"] = true
 		return s.saTouched(ns, name, nil)
 	case "Namespace":
@@ -256,6 +266,7 @@ func (s *Store) Delete(kind, ns, name string) Touched {
 		}
 		s.unindexWorkload(old)
 		delete(s.workloads, wk)
+		delete(s.ignoring, wk)
 		s.dirty["workloads"] = true
 		return s.workloadTouched(old, nil)
 	}
@@ -512,4 +523,20 @@ func (s *Store) UID(kind, ns, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+func (s *Store) noteIgnore(key string, meta *snapshot.ObjectMeta) {
+	if _, ok := meta.Annotations[suppress.Annotation]; ok {
+		s.ignoring[key] = true
+	} else {
+		delete(s.ignoring, key)
+	}
+}
+
+// Ignoring reports whether an object held carries the
+// irsa-doctor.io/ignore annotation.
+func (s *Store) Ignoring() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.ignoring) > 0
 }

@@ -213,3 +213,27 @@ func TestFactsOrder(t *testing.T) {
 		t.Error("the pods were rebuilt after a ServiceAccount changed")
 	}
 }
+
+func TestIgnoring(t *testing.T) {
+	s := cluster()
+	if s.Ignoring() {
+		t.Fatal("ignoring without any annotation")
+	}
+	p := pod("payments", "debug", "s3-reader")
+	p.Annotations = map[string]string{"irsa-doctor.io/ignore": "IRSA110"}
+	s.Put(p)
+	if !s.Ignoring() {
+		t.Fatal("the annotated pod not noted")
+	}
+	s.Put(pod("payments", "debug", "s3-reader"))
+	if s.Ignoring() {
+		t.Error("the annotation removed, still ignoring")
+	}
+	w := workload("Deployment", "payments", "api", "s3-reader")
+	w.Annotations = map[string]string{"irsa-doctor.io/ignore": "IRSA110"}
+	s.Put(w)
+	s.Delete("Deployment", "payments", "api")
+	if s.Ignoring() {
+		t.Error("the annotated Deployment deleted, still ignoring")
+	}
+}
