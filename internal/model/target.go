@@ -488,7 +488,10 @@ func (l *selection) podTargets() []*Target {
 // a flag names.
 func (l *selection) serviceAccountTargets() []*Target {
 	sas := make([]*snapshot.ServiceAccount, 0, len(l.s.ServiceAccounts))
-	for _, sa := range l.s.ServiceAccounts {
+	for key, sa := range l.s.ServiceAccounts {
+		if l.keptSA != nil && !l.keptSA[key] {
+			continue // Keep leaves it out whatever is picked
+		}
 		sas = append(sas, sa)
 	}
 	sort.Slice(sas, func(i, j int) bool {
