@@ -150,8 +150,10 @@ func timeParts(s *Server, touched Touched) string {
 	out := check.Run(snap, check.Options{Selector: model.Selector{Keep: touched.Keep}, Now: time.Now(), DropPasses: true})
 	t2 := time.Now()
 	res := &finding.Result{Targets: out.Targets, Findings: out.Findings}
-	if rules, _ := suppress.Annotations(snap); len(rules) > 0 {
-		suppress.Apply(res, snap, rules)
+	if s.store.Ignoring() {
+		if rules, _ := suppress.Annotations(snap); len(rules) > 0 {
+			suppress.Apply(res, snap, rules)
+		}
 	}
 	t3 := time.Now()
 	model.Targets(snap, model.Selector{Keep: touched.Keep}, model.NewIndex(snap))
