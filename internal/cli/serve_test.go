@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 )
@@ -31,5 +33,25 @@ func TestServeUsageErrors(t *testing.T) {
 			}
 			oneLineErr(t, r, tc.want)
 		})
+	}
+}
+
+// TestServeLogFormat: --log-format json writes one JSON object a line,
+// --log-level filters.
+func TestServeLogFormat(t *testing.T) {
+	var buf bytes.Buffer
+	o := &ServeOptions{Deps: Deps{ErrOut: &buf}, LogFormat: "json", LogLevel: "info"}
+	log, err := o.logger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Debug("hidden", "targets", 3)
+	log.Info("diagnosed every target", "targets", 48)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("not one JSON line: %q: %v", buf.String(), err)
+	}
+	if line["msg"] != "diagnosed every target" || line["targets"] != float64(48) || line["level"] != "INFO" {
+		t.Errorf("line %v", line)
 	}
 }
