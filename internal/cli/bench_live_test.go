@@ -200,7 +200,7 @@ func BenchmarkLiveScan(b *testing.B) {
 // client-go, concurrently, and returns an AWS fake holding the 500 roles,
 // whose trust policies admit their 4 ServiceAccounts each, and the
 // cluster's provider.
-func loadBenchCluster(b *testing.B, c *testenv.Cluster) *awsfake.Fake {
+func loadBenchCluster(b testing.TB, c *testenv.Cluster) *awsfake.Fake {
 	b.Helper()
 	ns := func(i int) string { return fmt.Sprintf("bench-%02d", i) }
 	sa := func(j int) string { return fmt.Sprintf("sa-%02d", j) }

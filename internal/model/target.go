@@ -204,6 +204,13 @@ type Selector struct {
 	SAs        []NamespacedName
 	// Workloads are KIND/NS/NAME; Kind matched case-insensitively.
 	Workloads []WorkloadRef
+	// Keep, when set, keeps of the targets the rest of the selector picks
+	// only those it returns true for (by the target's Kind, Namespace and
+	// Name): serve re-diagnoses only the targets an event touched. What is
+	// picked does not change (a ServiceAccount is a target of its own
+	// only when nothing picked uses it, whatever Keep says of its users),
+	// so a kept target is judged as in a run without Keep.
+	Keep func(kind, namespace, name string) bool
 }
 
 // NamespacedName is NS/NAME.
@@ -301,6 +308,15 @@ func (ix *Index) TopOwner(ns string, meta *snapshot.ObjectMeta) (w *snapshot.Wor
 // selection looks at intent and proof of absence, never at the mechanism.
 func Targets(s *snapshot.Snapshot, sel Selector, ix *Index) []*Target {
 	out := newSelection(s, sel, ix).targets()
+	if sel.Keep != nil {
+		kept := out[:0]
+		for _, t := range out {
+			if sel.Keep(t.Kind, t.Namespace, t.Name) {
+				kept = append(kept, t)
+			}
+		}
+		out = kept
+	}
 	for _, t := range out {
 		decideMechanism(s, t)
 	}
@@ -331,6 +347,17 @@ type selection struct {
 	pods, sas, workloads map[string]bool
 	// usedSA are the ServiceAccounts of the workloads and pods picked.
 	usedSA map[string]bool
+	// keptSA, with Selector.Keep, are the ServiceAccounts (NS/NAME) whose
+	// own target, or association target, Keep keeps: whether a pod or
+	// workload that Keep leaves out is picked matters only for them
+	// (usedSA), so the others are not judged at all (skip).
+	keptSA map[string]bool
+}
+
+// skip reports an object Keep leaves out and whose ServiceAccount no
+// kept target depends on: picking it or not changes no kept target.
+func (l *selection) skip(kind, ns, name, sa string) bool {
+	return l.sel.Keep != nil && !l.sel.Keep(kind, ns, name) && !l.keptSA[snapshot.Key(ns, sa)]
 }
 
 func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
@@ -343,6 +370,23 @@ func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
 	}
 	for _, r := range sel.Workloads {
 		l.workloads[strings.ToLower(r.Kind)+"/"+snapshot.Key(r.Namespace, r.Name)] = true
+	}
+	if sel.Keep != nil {
+		l.keptSA = map[string]bool{}
+		for key, sa := range s.ServiceAccounts {
+			if sel.Keep("ServiceAccount", sa.Namespace, sa.Name) {
+				l.keptSA[key] = true
+			}
+		}
+		for _, a := range s.PodIdentityAssociations {
+			name := a.ID
+			if name == "" {
+				name = a.ServiceAccount
+			}
+			if sel.Keep("PodIdentityAssociation", a.Namespace, name) {
+				l.keptSA[snapshot.Key(a.Namespace, a.ServiceAccount)] = true
+			}
+		}
 	}
 	return l
 }
@@ -389,6 +433,9 @@ func (l *selection) workloadTargets() []*Target {
 		if !w.TopLevel() && !(l.sel.Named() && l.wantWorkload(w)) {
 			continue
 		}
+		if l.skip(w.Kind, w.Namespace, w.Name, w.Template.Spec.ServiceAccount()) {
+			continue
+		}
 		t := &Target{
 			Kind: w.Kind, Namespace: w.Namespace, Name: w.Name,
 			Workload: w, Meta: &w.Template.ObjectMeta, Spec: &w.Template.Spec,
@@ -414,6 +461,9 @@ func (l *selection) workloadTargets() []*Target {
 func (l *selection) podTargets() []*Target {
 	var out []*Target
 	for _, p := range l.s.Pods {
+		if l.skip("Pod", p.Namespace, p.Name, p.Spec.ServiceAccount()) {
+			continue
+		}
 		t := &Target{
 			Kind: "Pod", Namespace: p.Namespace, Name: p.Name,
 			Pod: p, Meta: &p.ObjectMeta, Spec: &p.Spec,
@@ -442,7 +492,10 @@ func (l *selection) podTargets() []*Target {
 // a flag names.
 func (l *selection) serviceAccountTargets() []*Target {
 	sas := make([]*snapshot.ServiceAccount, 0, len(l.s.ServiceAccounts))
-	for _, sa := range l.s.ServiceAccounts {
+	for key, sa := range l.s.ServiceAccounts {
+		if l.keptSA != nil && !l.keptSA[key] {
+			continue // Keep leaves it out whatever is picked
+		}
 		sas = append(sas, sa)
 	}
 	sort.Slice(sas, func(i, j int) bool {

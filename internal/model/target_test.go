@@ -51,6 +51,27 @@ func TestTargetsNamed(t *testing.T) {
 	}
 }
 
+// TestTargetsKeep: Keep narrows the default selection without naming: a
+// kept pod without intent stays out (naming it would diagnose it), and the
+// ServiceAccount used by a pod left out by Keep is still not a target.
+func TestTargetsKeep(t *testing.T) {
+	s := fx.Mixed()
+	keep := map[string]bool{"Pod/pay/env-1": true, "Pod/pay/plain-1": true, "Deployment/pay/api": true, "ServiceAccount/pay/api": true}
+	got := targetKeys(Targets(s, Selector{Keep: func(kind, ns, name string) bool { return keep[kind+"/"+ns+"/"+name] }}, NewIndex(s)))
+	want := []string{"Deployment/pay/api irsa", "Pod/pay/env-1 irsa"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	// A kept ServiceAccount is a target of its own only when no pod or
+	// workload picked uses it, kept or not.
+	for sa, want := range map[string][]string{"annotated": nil, "unused": {"ServiceAccount/pay/unused irsa"}} {
+		keepSA := func(kind, ns, name string) bool { return kind == "ServiceAccount" && ns == "pay" && name == sa }
+		if diff := cmp.Diff(want, targetKeys(Targets(s, Selector{Keep: keepSA}, NewIndex(s)))); diff != "" {
+			t.Errorf("keeping ServiceAccount %s (-want +got):\n%s", sa, diff)
+		}
+	}
+}
+
 func TestTopOwnerResolvesReplicaSetByHash(t *testing.T) {
 	s := fx.Mixed()
 	s.Workloads = s.Workloads[:1] // only the Deployment: the ReplicaSet is not in the input

@@ -1,0 +1,150 @@
+package serve
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+)
+
+func chain(kind, ns, name, mech string, links ...finding.Link) finding.Target {
+	return finding.Target{Kind: kind, Namespace: ns, Name: name, Mechanism: mech, Links: links}
+}
+
+var (
+	pass    = finding.Link{Link: "iam-role", Status: finding.LinkPass}
+	fail    = finding.Link{Link: "iam-role", Status: finding.LinkFail}
+	unknown = finding.Link{Link: "iam-role", Status: finding.LinkUnknown, Detail: "the role could not be read"}
+	notUsed = finding.Link{Link: "webhook", Status: finding.LinkUnknown, Detail: notUsedByPodIdentity}
+)
+
+func fnd(check, slug string, status finding.Status, subj finding.Subject, affects ...finding.Ref) finding.Finding {
+	return finding.Finding{CheckID: check, Slug: slug, Severity: finding.SeverityError, Status: status, Subject: subj, Message: check + " on " + subj.Name, Affects: affects}
+}
+
+func ref(kind, ns, name string) finding.Ref {
+	return finding.Ref{Kind: kind, Namespace: ns, Name: name}
+}
+
+// full is the first full diagnosis of the aggregation tests: a role whose
+// trust policy fails for three targets in two namespaces, a pod's own
+// failure on two containers, an ignored and a skipped finding.
+func fullResult() *finding.Result {
+	role := finding.Subject{Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/s3"}
+	return &finding.Result{
+		Targets: []finding.Target{
+			chain("Deployment", "payments", "api", "irsa", fail),
+			chain("Pod", "payments", "api-1", "irsa", fail),
+			chain("Pod", "billing", "job-1", "irsa", fail),
+			chain("Pod", "payments", "pi-1", "pod-identity", pass, notUsed),
+			chain("Pod", "payments", "cold-1", "irsa", unknown),
+		},
+		Findings: []finding.Finding{
+			fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, role, ref("Deployment", "payments", "api"), ref("Pod", "payments", "api-1"), ref("Pod", "billing", "job-1")),
+			fnd("IRSA110", "static-credentials-override", finding.StatusFail, finding.Subject{Kind: "Pod", Namespace: "payments", Name: "api-1", Container: "app"}),
+			fnd("IRSA110", "static-credentials-override", finding.StatusFail, finding.Subject{Kind: "Pod", Namespace: "payments", Name: "api-1", Container: "sidecar"}),
+			fnd("IRSA207", "trust-too-broad", finding.StatusIgnored, role, ref("Pod", "payments", "api-1")),
+			fnd("IRSA202", "trust-action-missing", finding.StatusSkipped, finding.Subject{Kind: "Pod", Namespace: "payments", Name: "cold-1"}),
+		},
+	}
+}
+
+func TestAggregate(t *testing.T) {
+	s := NewState()
+	tr := s.Apply(fullResult(), nil, true)
+	findings, targets := s.Aggregate()
+	wantF := map[FindingLabels]int{
+		{"IRSA205", "trust-subject-mismatch", "error", "payments", "IAMRole"}:  1,
+		{"IRSA205", "trust-subject-mismatch", "error", "billing", "IAMRole"}:   1,
+		{"IRSA110", "static-credentials-override", "error", "payments", "Pod"}: 1, // two containers, one subject
+	}
+	if diff := cmp.Diff(wantF, findings); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	wantT := map[TargetLabels]int{
+		{"payments", "irsa", StateFailing}:         2,
+		{"billing", "irsa", StateFailing}:          1,
+		{"payments", "pod-identity", StateHealthy}: 1,
+		{"payments", "irsa", StateUnknown}:         1,
+	}
+	if diff := cmp.Diff(wantT, targets); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if len(tr.Appeared) != 2 || tr.Appeared[0].Check != "IRSA110" || tr.Appeared[1].Check != "IRSA205" || len(tr.Resolved) != 0 {
+		t.Errorf("transitions %+v, want IRSA110 and IRSA205 appeared", tr)
+	}
+	if got := len(tr.Appeared[1].Targets); got != 3 {
+		t.Errorf("IRSA205 appeared with %d targets, want 3", got)
+	}
+}
+
+// TestApplyPartial: a re-diagnosis of some targets replaces only theirs;
+// a failure shared with a target not re-diagnosed stays until it clears
+// there too.
+func TestApplyPartial(t *testing.T) {
+	s := NewState()
+	s.Apply(fullResult(), nil, true)
+	keep := func(kind, ns, name string) bool { return kind+"/"+ns+"/"+name == "Pod/payments/api-1" }
+	// api-1 is fixed: no static credentials, and its role's trust admits it.
+	tr := s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "payments", "api-1", "irsa", pass)}}, keep, false)
+	findings, targets := s.Aggregate()
+	wantF := map[FindingLabels]int{
+		{"IRSA205", "trust-subject-mismatch", "error", "payments", "IAMRole"}: 1, // still the Deployment's
+		{"IRSA205", "trust-subject-mismatch", "error", "billing", "IAMRole"}:  1,
+	}
+	if diff := cmp.Diff(wantF, findings); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if n := targets[TargetLabels{"payments", "irsa", StateHealthy}]; n != 1 {
+		t.Errorf("%d healthy irsa targets in payments, want 1 (api-1)", n)
+	}
+	if len(tr.Resolved) != 1 || tr.Resolved[0].Check != "IRSA110" || len(tr.Appeared) != 0 {
+		t.Errorf("transitions %+v, want IRSA110 resolved only", tr)
+	}
+	if got := tr.Resolved[0].Targets; len(got) != 1 || got[0].Name != "api-1" || got[0].Links[0].Status != finding.LinkPass {
+		t.Errorf("IRSA110 resolved on %+v, want api-1 as it is now", got)
+	}
+	// The Deployment and the billing pod are fixed: IRSA205 clears.
+	keep2 := func(kind, ns, name string) bool { return kind == "Deployment" || ns == "billing" }
+	tr = s.Apply(&finding.Result{Targets: []finding.Target{chain("Deployment", "payments", "api", "irsa", pass), chain("Pod", "billing", "job-1", "irsa", pass)}}, keep2, false)
+	if findings, _ := s.Aggregate(); len(findings) != 0 {
+		t.Errorf("findings %v, want none", findings)
+	}
+	if len(tr.Resolved) != 1 || tr.Resolved[0].Check != "IRSA205" {
+		t.Errorf("transitions %+v, want IRSA205 resolved", tr)
+	}
+	_, fs := s.Result()
+	var ids []string
+	for _, f := range fs {
+		ids = append(ids, f.CheckID+" "+string(f.Status))
+	}
+	// IRSA207 concerned api-1 alone, which its re-diagnosis cleared.
+	if diff := cmp.Diff([]string{"IRSA202 skipped"}, ids); diff != "" {
+		t.Errorf("report findings (-want +got):\n%s", diff)
+	}
+}
+
+// TestResultAffects: /report lists each finding once, with every target
+// it concerns, whichever run judged them.
+func TestResultAffects(t *testing.T) {
+	s := NewState()
+	s.Apply(fullResult(), nil, true)
+	keep := func(kind, ns, name string) bool { return kind+"/"+ns+"/"+name == "Pod/billing/job-1" }
+	role := finding.Subject{Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/s3"}
+	s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "billing", "job-1", "irsa", fail)},
+		Findings: []finding.Finding{fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, role, ref("Pod", "billing", "job-1"))}}, keep, false)
+	targets, fs := s.Result()
+	if len(targets) != 5 {
+		t.Errorf("%d targets, want 5", len(targets))
+	}
+	for _, f := range fs {
+		if f.CheckID != "IRSA205" {
+			continue
+		}
+		want := []finding.Ref{ref("Deployment", "payments", "api"), ref("Pod", "billing", "job-1"), ref("Pod", "payments", "api-1")}
+		if diff := cmp.Diff(want, f.Affects); diff != "" {
+			t.Errorf("IRSA205 affects (-want +got):\n%s", diff)
+		}
+	}
+}
