@@ -16,6 +16,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/gcpace"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
@@ -65,6 +66,14 @@ text those commands print. Files are recognised by content, never by name.`,
 	return cmd
 }
 
+// batchHeap is the heap analyze and scan may grow to before the garbage
+// collector takes Go's default pace (internal/gcpace): about what a
+// 10,000-pod bundle allocates in all, so that it collects a few times
+// instead of about ten, for about a fifth less CPU and 30 MB more peak
+// memory (docs/performance.md, "Issue 14, step 3"). serve, which runs for
+// days, keeps Go's defaults.
+const batchHeap = 192 << 20
+
 func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -73,6 +82,7 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	if err != nil {
 		return err
 	}
+	gcpace.Start(batchHeap, opts.Deps.Getenv)
 	snap, err := bundle.Read(ctx, opts.Paths, bundle.Options{Stdin: opts.Deps.In})
 	if err != nil {
 		return usageErr("%v", err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
+	"github.com/irsa-doctor/irsa-doctor/internal/gcpace"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/termsafe"
 )
@@ -102,6 +103,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
+	gcpace.Start(batchHeap, opts.Deps.Getenv)
 	if opts.AllContexts || len(contexts) > 1 {
 		return scanClusters(ctx, opts, contexts)
 	}
