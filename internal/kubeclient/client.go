@@ -1,11 +1,3 @@
-// Package kubeclient is irsa-doctor's Kubernetes client: Interface, the
-// API calls irsa-doctor makes, and NewClient, the real one built on
-// client-go's REST client.
-//
-// It must not import k8s.io/client-go/kubernetes (or its scheme, typed
-// clients, informers, discovery, leaderelection, tools/events): see below.
-// Tests adapt client-go's clientset to Interface with
-// internal/kubeclient/clientset.
 package kubeclient
 
 import (

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -135,5 +136,29 @@ func TestRequestsAsClientset(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBinaryLinksNoClientset: nothing in the binary imports client-go's
+// clientset or a package that links its scheme (kubeclient's reason to
+// exist: docs/performance.md, "Binary size"), nor gentype (typed.go).
+func TestBinaryLinksNoClientset(t *testing.T) {
+	// go test puts its own GOROOT/bin first on the PATH.
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list the binary's packages")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", "github.com/irsa-doctor/irsa-doctor/cmd/irsa-doctor").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	forbidden := []string{"k8s.io/client-go/kubernetes", "k8s.io/client-go/informers", "k8s.io/client-go/discovery",
+		"k8s.io/client-go/gentype", "k8s.io/client-go/tools/leaderelection", "k8s.io/client-go/tools/events", "k8s.io/client-go/testing"}
+	for _, pkg := range strings.Fields(string(out)) {
+		for _, f := range forbidden {
+			if pkg == f || strings.HasPrefix(pkg, f+"/") {
+				t.Errorf("cmd/irsa-doctor links %s", pkg)
+			}
+		}
 	}
 }

@@ -1,10 +1,3 @@
-// Package clientset adapts client-go's clientset (kubernetes.Interface,
-// real or fake) to kube.Interface, for tests: the fake clientset's
-// reactors and recorded actions, and testenv's admin clientset.
-//
-// Only tests import it: kubernetes.Interface links every API group's types
-// and typed client (about 12 MB of the binary, docs/performance.md,
-// "Binary size"), which the binary's own client (kubeclient.NewClient) avoids.
 package clientset
 
 import (
