@@ -131,8 +131,10 @@ type Client struct {
 const discoveryTimeout = 32 * time.Second
 
 // NewClient builds the client from c as kubernetes.NewForConfig would: one
-// http.Client and one rate limiter (from c.QPS and c.Burst) shared by
-// every group, the default User-Agent when c sets none.
+// http.Client shared by every group; when c sets QPS, one rate limiter
+// shared by every group, else each group's REST client gets client-go's
+// default (5 requests/s, a burst of 10); the default User-Agent when c
+// sets none.
 func NewClient(c *rest.Config) (*Client, error) {
 	cfg := *c
 	if cfg.UserAgent == "" {
