@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/oidc"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -299,7 +299,7 @@ func collectLive(ctx context.Context, deps Deps, lf liveFlags, tf targetFlags, e
 	}
 	rc := restCopy(restCfg, reqTimeout)
 	rc.WarningHandlerWithContext = newWarningPrinter(deps.ErrOut, deps.ErrIsTerminal)
-	cs, err := kubernetes.NewForConfig(rc)
+	cs, err := kubeclient.NewClient(rc)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client for %s: %w", restCfg.Host, err)
 	}

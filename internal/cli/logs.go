@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kube"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -83,7 +83,7 @@ func (v *nonNegativeDuration) Set(s string) error {
 // collect reads the logs of the target pods that use a role, on what the
 // collection found, and adds them (and their gaps) to caps and m. A
 // collection already cut short reads no log: its gap says so.
-func (f logFlags) collect(ctx context.Context, cs kubernetes.Interface, res *liveResult, m bundle.Manifest, facts func() (*snapshot.Snapshot, error), sel model.Selector, timeout time.Duration) ([]bundle.Capture, bundle.Manifest) {
+func (f logFlags) collect(ctx context.Context, cs kubeclient.Interface, res *liveResult, m bundle.Manifest, facts func() (*snapshot.Snapshot, error), sel model.Selector, timeout time.Duration) ([]bundle.Capture, bundle.Manifest) {
 	caps := res.captures
 	if res.incomplete != "" {
 		m.Gaps = append(m.Gaps, snapshot.Gap{Source: "live", Operation: "logs", Resource: "--logs", Reason: res.incomplete + ": no log was read"})

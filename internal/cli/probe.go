@@ -4,10 +4,10 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/probe"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
@@ -23,7 +23,7 @@ const probeHelp = "also test live (opt-in): request a token for each ServiceAcco
 // found: the ServiceAccounts of the selection's IRSA targets and the
 // workloads in scope (model.PlanProbe), with the pod templates exactly as
 // the Kubernetes captures hold them.
-func probeLive(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, caps []bundle.Capture, facts func() (*snapshot.Snapshot, error), sel model.Selector) (probe.Result, error) {
+func probeLive(ctx context.Context, cs kubeclient.Interface, stsCfg aws.Config, caps []bundle.Capture, facts func() (*snapshot.Snapshot, error), sel model.Selector) (probe.Result, error) {
 	snap, err := facts()
 	if err != nil {
 		return probe.Result{}, err

@@ -13,10 +13,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/collect/kubeconfig"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/serve"
 )
 
@@ -160,7 +160,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if ident.Endpoint == "" {
 		ident.Endpoint = restCfg.Host
 	}
-	cs, err := kubernetes.NewForConfig(restCfg)
+	cs, err := kubeclient.NewClient(restCfg)
 	if err != nil {
 		return fmt.Errorf("kubernetes client for %s: %w", restCfg.Host, err)
 	}

@@ -6,7 +6,7 @@
 // Kubernetes Events and an optional /report.
 //
 // It wires collectors and the engine as internal/cli does (it imports
-// check, bundle, collect/awscollect, collect/oidc, report, suppress); only
-// internal/cli imports it. It is read-only against the cluster but for
+// check, bundle, collect/awscollect, collect/oidc, kubeclient, report,
+// suppress); only internal/cli imports it. It is read-only against the cluster but for
 // Events and its leader-election Lease.
 package serve

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -12,14 +11,12 @@ import (
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/events"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 )
 
-// Kubernetes Events (events.k8s.io/v1, client-go's recorder): a Warning on
+// Kubernetes Events (events.k8s.io/v1, client-go's recorder: recorder.go): a Warning on
 // the workload (or bare pod) and on the ServiceAccount of each target a
 // failure concerns when it appears, reason the check's slug in CamelCase;
 // a Normal <Reason>Resolved when it clears. One Event per object, check
@@ -42,7 +39,7 @@ const (
 
 // emitter sends the Events of the transitions.
 type emitter struct {
-	recorder events.EventRecorder
+	recorder *recorder
 	limiter  *rate.Limiter
 	leader   *atomic.Bool
 	log      *slog.Logger
@@ -56,13 +53,9 @@ type emitter struct {
 	last map[string]string
 }
 
-func newEmitter(ctx context.Context, cs kubernetes.Interface, leader *atomic.Bool, log *slog.Logger,
+func newEmitter(ctx context.Context, cs kubeclient.Interface, leader *atomic.Bool, log *slog.Logger,
 	uid func(kind, ns, name string) (string, bool), emitted func(string)) (*emitter, error) {
-	b := events.NewBroadcaster(&events.EventSinkImpl{Interface: cs.EventsV1()})
-	if err := b.StartRecordingToSinkWithContext(ctx); err != nil {
-		return nil, fmt.Errorf("start the event recorder: %w", err)
-	}
-	return &emitter{recorder: b.NewRecorder(scheme.Scheme, eventController), limiter: rate.NewLimiter(eventRate, eventBurst),
+	return &emitter{recorder: newRecorder(ctx, cs, eventController), limiter: rate.NewLimiter(eventRate, eventBurst),
 		leader: leader, log: log, uid: uid, emitted: emitted, last: map[string]string{}}, nil
 }
 
@@ -157,7 +150,7 @@ func (e *emitter) Emit(tr Transitions) {
 				continue
 			}
 			ref := &corev1.ObjectReference{Kind: r.Kind, APIVersion: apiVersions[r.Kind], Namespace: r.Namespace, Name: r.Name, UID: typesUID(uid)}
-			e.recorder.Eventf(ref, nil, typ, reason, eventAction, "%s", note)
+			e.recorder.Eventf(ref, typ, reason, eventAction, "%s", note)
 			e.emitted(typ)
 		}
 	}

@@ -18,13 +18,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
 	"github.com/irsa-doctor/irsa-doctor/internal/check"
 	"github.com/irsa-doctor/irsa-doctor/internal/finding"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/report"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
@@ -43,7 +42,7 @@ const (
 
 // Options configure serve.
 type Options struct {
-	Kube kubernetes.Interface
+	Kube kubeclient.Interface
 	AWS  AWSOptions
 	// Listen is the address of /metrics, /healthz and /readyz.
 	Listen string
@@ -154,17 +153,19 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 
-	factory := informers.NewSharedInformerFactory(opts.Kube, 0)
-	var syncs []struct {
-		resource string
-		synced   cache.InformerSynced
-	}
+	var (
+		infs  []cache.SharedIndexInformer
+		syncs []struct {
+			resource string
+			synced   cache.InformerSynced
+		}
+	)
 	for _, w := range watchedKinds {
-		gi, err := factory.ForResource(w.gvk.GroupVersion().WithResource(w.resource))
+		inf, err := newInformer(opts.Kube, w)
 		if err != nil {
 			return fmt.Errorf("watch %s: %w", w.resource, err)
 		}
-		inf := gi.Informer()
+		infs = append(infs, inf)
 		if err := inf.SetTransform(Transform); err != nil {
 			return fmt.Errorf("watch %s: %w", w.resource, err)
 		}
@@ -179,8 +180,13 @@ func Run(ctx context.Context, opts Options) error {
 			synced   cache.InformerSynced
 		}{w.resource, reg.HasSynced})
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
+	// Started and awaited as client-go's informer factory does (Start,
+	// Shutdown).
+	var infWG sync.WaitGroup
+	for _, inf := range infs {
+		infWG.Go(func() { inf.RunWithContext(ctx) })
+	}
+	defer infWG.Wait()
 	s.log.Info("watching the cluster", "kinds", len(watchedKinds))
 	// A List that RBAC refuses never syncs (the informer retries): after
 	// SyncTimeout serve goes on without that kind, whose absence then
@@ -581,8 +587,8 @@ func (s *Server) Result() *finding.Result {
 
 // serverVersion is the capture of `kubectl version -o json`'s server part,
 // as scan makes it (internal/collect/kube).
-func serverVersion(ctx context.Context, cs kubernetes.Interface) (*bundle.Capture, error) {
-	v, err := cs.Discovery().ServerVersion()
+func serverVersion(ctx context.Context, cs kubeclient.Interface) (*bundle.Capture, error) {
+	v, err := cs.ServerVersion(context.Background())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

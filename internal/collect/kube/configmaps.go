@@ -9,9 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -45,7 +45,7 @@ func ConfigMapPath(ns, name string) string {
 // duplicates are read once), configMapParallel namespaces at a time, and keeps of
 // each what keep returns. It never fails: what cannot be read is a gap. A
 // ctx that ends stops it with what was read by then.
-func CollectConfigMaps(ctx context.Context, cs kubernetes.Interface, refs []Object, keep func([]byte) ([]byte, error)) Result {
+func CollectConfigMaps(ctx context.Context, cs kubeclient.Interface, refs []Object, keep func([]byte) ([]byte, error)) Result {
 	seen := map[Object]bool{}
 	var jobs []Object
 	for _, r := range refs {
@@ -82,10 +82,10 @@ func CollectConfigMaps(ctx context.Context, cs kubernetes.Interface, refs []Obje
 }
 
 // getConfigMap is one Get; refused reports a 403.
-func getConfigMap(ctx context.Context, cs kubernetes.Interface, j Object, keep func([]byte) ([]byte, error)) (c *bundle.Capture, g *snapshot.Gap, refused bool) {
+func getConfigMap(ctx context.Context, cs kubeclient.Interface, j Object, keep func([]byte) ([]byte, error)) (c *bundle.Capture, g *snapshot.Gap, refused bool) {
 	ref := "get configmap " + j.Name + " -n " + j.Namespace
 	cctx, cancel := context.WithTimeout(ctx, DefaultPerCallTimeout)
-	cm, err := cs.CoreV1().ConfigMaps(j.Namespace).Get(cctx, j.Name, metav1.GetOptions{})
+	cm, err := cs.ConfigMaps(j.Namespace).Get(cctx, j.Name, metav1.GetOptions{})
 	cancel()
 	if err == nil {
 		var data []byte

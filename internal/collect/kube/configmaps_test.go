@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -25,7 +26,7 @@ func TestCollectConfigMaps(t *testing.T) {
 		{Namespace: "dns", Name: "aws"}, {Namespace: "dns", Name: "aws"}, {Namespace: "dns", Name: "gone"},
 		{Namespace: "locked", Name: "a"}, {Namespace: "locked", Name: "b"},
 	}
-	res := CollectConfigMaps(context.Background(), cs, refs, bundle.KeepAWSConfig)
+	res := CollectConfigMaps(context.Background(), clientset.Wrap(cs), refs, bundle.KeepAWSConfig)
 	if len(res.Captures) != 1 || res.Captures[0].Path != "kube/configmaps/dns/aws.json" ||
 		res.Captures[0].Source != (snapshot.Source{Kind: "kube", Ref: "get configmap aws -n dns"}) {
 		t.Fatalf("captures %+v", res.Captures)

@@ -16,6 +16,7 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -120,7 +121,7 @@ func TestCollectCutShort(t *testing.T) {
 					cancel()
 				}()
 			}
-			res, err := Collect(ctx, cs, Options{Namespaces: []string{"payments"}})
+			res, err := Collect(ctx, clientset.Wrap(cs), Options{Namespaces: []string{"payments"}})
 			if !errors.Is(err, ErrCutShort) || !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error %v: want ErrCutShort and %v", err, tt.wantErr)
 			}
@@ -212,7 +213,7 @@ func TestCollectCutShortNamespaceGets(t *testing.T) {
 	deny(cs, "list", "namespaces", "", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	res, err := Collect(ctx, stallingGets{cs}, Options{Namespaces: []string{"payments"}})
+	res, err := Collect(ctx, clientset.Wrap(stallingGets{cs}), Options{Namespaces: []string{"payments"}})
 	if !errors.Is(err, ErrCutShort) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error %v: want ErrCutShort and the deadline", err)
 	}

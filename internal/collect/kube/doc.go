@@ -19,5 +19,6 @@
 // Secrets. deploy/rbac.yaml grants exactly these calls; a test holds the
 // two equal.
 //
-// It imports bundle, snapshot and client-go; never check, report or cli.
+// It imports bundle, snapshot, kubeclient (its API calls go through
+// kubeclient.Interface) and client-go; never check, report or cli.
 package kube

@@ -9,8 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -32,7 +32,7 @@ type kind struct {
 	// snapshot.KindWorkload.
 	fact       snapshot.Kind
 	namespaced bool
-	list       func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error)
+	list       func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error)
 }
 
 // ptrs returns pointers to the elements of a typed List's items, so the
@@ -50,64 +50,64 @@ func ptrs[T any](items []T) []any {
 // Secrets are never listed (STYLE.md "Snapshot").
 var namespacedKinds = []kind{
 	{resource: "pods", gvk: corev1.SchemeGroupVersion.WithKind("Pod"), fact: snapshot.KindPod, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Pods(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.Pods(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "serviceaccounts", gvk: corev1.SchemeGroupVersion.WithKind("ServiceAccount"), fact: snapshot.KindServiceAccount, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().ServiceAccounts(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.ServiceAccounts(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "deployments", gvk: appsv1.SchemeGroupVersion.WithKind("Deployment"), fact: snapshot.KindWorkload, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().Deployments(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.Deployments(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "statefulsets", gvk: appsv1.SchemeGroupVersion.WithKind("StatefulSet"), fact: snapshot.KindWorkload, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().StatefulSets(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.StatefulSets(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "daemonsets", gvk: appsv1.SchemeGroupVersion.WithKind("DaemonSet"), fact: snapshot.KindWorkload, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().DaemonSets(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.DaemonSets(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "replicasets", gvk: appsv1.SchemeGroupVersion.WithKind("ReplicaSet"), fact: snapshot.KindWorkload, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AppsV1().ReplicaSets(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.ReplicaSets(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "jobs", gvk: batchv1.SchemeGroupVersion.WithKind("Job"), fact: snapshot.KindWorkload, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.BatchV1().Jobs(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.Jobs(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "cronjobs", gvk: batchv1.SchemeGroupVersion.WithKind("CronJob"), fact: snapshot.KindWorkload, namespaced: true,
-		list: func(ctx context.Context, cs kubernetes.Interface, ns string, o metav1.ListOptions) (page, error) {
-			l, err := cs.BatchV1().CronJobs(ns).List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, ns string, o metav1.ListOptions) (page, error) {
+			l, err := cs.CronJobs(ns).List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
@@ -118,16 +118,16 @@ var namespacedKinds = []kind{
 // clusterKinds are listed once, cluster-wide.
 var clusterKinds = []kind{
 	{resource: "namespaces", gvk: corev1.SchemeGroupVersion.WithKind("Namespace"), fact: snapshot.KindNamespace,
-		list: func(ctx context.Context, cs kubernetes.Interface, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Namespaces().List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.Namespaces().List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
 			return page{ptrs(l.Items), l.Continue}, nil
 		}},
 	{resource: "mutatingwebhookconfigurations", gvk: admissionregistrationv1.SchemeGroupVersion.WithKind("MutatingWebhookConfiguration"), fact: snapshot.KindWebhookConfiguration,
-		list: func(ctx context.Context, cs kubernetes.Interface, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.AdmissionregistrationV1().MutatingWebhookConfigurations().List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.MutatingWebhookConfigurations().List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}
@@ -136,8 +136,8 @@ var clusterKinds = []kind{
 	// Nodes tell where IMDS answers a pod and where EKS Pod Identity runs
 	// (compute type, OS, the EC2 instance of providerID): IRSA407, IRSA405.
 	{resource: "nodes", gvk: corev1.SchemeGroupVersion.WithKind("Node"), fact: snapshot.KindNode,
-		list: func(ctx context.Context, cs kubernetes.Interface, _ string, o metav1.ListOptions) (page, error) {
-			l, err := cs.CoreV1().Nodes().List(ctx, o)
+		list: func(ctx context.Context, cs kubeclient.Interface, _ string, o metav1.ListOptions) (page, error) {
+			l, err := cs.Nodes().List(ctx, o)
 			if err != nil {
 				return page{}, err
 			}

@@ -14,11 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -112,7 +110,7 @@ func (o Options) Scopes() ([]string, error) {
 // an error that names it. A collection whose ctx ends (Ctrl-C, the
 // global --timeout) after the server version was read returns what was
 // complete by then with an error holding ErrCutShort.
-func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result, error) {
+func Collect(ctx context.Context, cs kubeclient.Interface, opts Options) (Result, error) {
 	scopes, err := opts.Scopes()
 	if err != nil {
 		return Result{}, err
@@ -126,7 +124,7 @@ func Collect(ctx context.Context, cs kubernetes.Interface, opts Options) (Result
 	if opts.PerCallTimeout <= 0 {
 		opts.PerCallTimeout = DefaultPerCallTimeout
 	}
-	c := &collector{cs: cs, opts: opts, endpoint: endpointOf(cs)}
+	c := &collector{cs: cs, opts: opts, endpoint: cs.Endpoint()}
 
 	// The version first, alone: it is the cheapest call, every
 	// authenticated user may make it (system:public-info-viewer), and an
@@ -294,7 +292,7 @@ func (c *collector) listedIn(k snapshot.Kind, ns string) (bundle.ManifestEntry, 
 }
 
 type collector struct {
-	cs       kubernetes.Interface
+	cs       kubeclient.Interface
 	opts     Options
 	endpoint string
 	res      Result
@@ -540,7 +538,7 @@ func (c *collector) pagesTo(ctx context.Context, j job, sink func(page []any, re
 // half of `kubectl version -o json`.
 func (c *collector) version(ctx context.Context) error {
 	cctx, cancel := context.WithTimeout(ctx, c.opts.PerCallTimeout)
-	v, err := discovery.ToServerVersionInterfaceWithContext(c.cs.Discovery()).ServerVersionWithContext(cctx)
+	v, err := c.cs.ServerVersion(cctx)
 	cancel()
 	if err != nil {
 		gap, ferr := c.classify(ctx, err, "get version", "get version", "cluster")
@@ -574,7 +572,7 @@ func (c *collector) getNamespaces(ctx context.Context, names []string) error {
 		ref := "get namespace " + name
 		src := snapshot.Source{Kind: "kube", Ref: ref}
 		cctx, cancel := context.WithTimeout(ctx, c.opts.PerCallTimeout)
-		ns, err := c.cs.CoreV1().Namespaces().Get(cctx, name, metav1.GetOptions{})
+		ns, err := c.cs.Namespaces().Get(cctx, name, metav1.GetOptions{})
 		cancel()
 		switch {
 		case err == nil:
@@ -654,21 +652,6 @@ func (c *collector) server() string {
 		return "the Kubernetes API server"
 	}
 	return "the Kubernetes API server " + c.endpoint
-}
-
-// endpointOf returns the API server's URL (scheme and host) behind a real
-// clientset, or "" (the fake clientset has none).
-func endpointOf(cs kubernetes.Interface) string {
-	d := cs.Discovery()
-	if dc, ok := d.(*discovery.DiscoveryClient); d == nil || ok && dc == nil {
-		return ""
-	}
-	rc, ok := d.RESTClient().(*rest.RESTClient)
-	if !ok || rc == nil {
-		return ""
-	}
-	u := rc.Get().URL()
-	return u.Scheme + "://" + u.Host
 }
 
 // sort puts the result in a stable order: captures by path, listed entries

@@ -15,11 +15,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -256,7 +257,7 @@ func TestCollect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cs := newClientset(paymentsObjects()...)
-			res, err := Collect(context.Background(), cs, tt.opts)
+			res, err := Collect(context.Background(), clientset.Wrap(cs), tt.opts)
 			if err != nil {
 				t.Fatalf("Collect: %v", err)
 			}
@@ -309,7 +310,7 @@ func TestCollectPages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cs := &pagingClientset{Clientset: newClientset(objs...), expireAt: tt.expireAt}
-			res, err := Collect(context.Background(), cs, Options{Namespaces: []string{"payments"}})
+			res, err := Collect(context.Background(), clientset.Wrap(cs), Options{Namespaces: []string{"payments"}})
 			if err != nil {
 				t.Fatalf("Collect: %v", err)
 			}
@@ -497,7 +498,7 @@ func TestCollectDenied(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cs := &pagingClientset{Clientset: newClientset(paymentsObjects()...)}
 			tt.deny(cs)
-			res, err := Collect(context.Background(), cs, tt.opts)
+			res, err := Collect(context.Background(), clientset.Wrap(cs), tt.opts)
 			if err != nil {
 				t.Fatalf("Collect: %v", err)
 			}
@@ -581,7 +582,7 @@ func TestCollectErrors(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(cs)
 			}
-			_, err := Collect(context.Background(), cs, tt.opts)
+			_, err := Collect(context.Background(), clientset.Wrap(cs), tt.opts)
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("error:\n got %v\nwant %s", err, tt.wantErr)
 			}
@@ -597,7 +598,7 @@ func TestCollectResourceNotServed(t *testing.T) {
 	cs.PrependReactor("list", "cronjobs", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewNotFound(schema.GroupResource{Group: "batch", Resource: "cronjobs"}, "")
 	})
-	res, err := Collect(context.Background(), cs, Options{Namespaces: []string{"payments"}})
+	res, err := Collect(context.Background(), clientset.Wrap(cs), Options{Namespaces: []string{"payments"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,10 +614,10 @@ func TestCollectResourceNotServed(t *testing.T) {
 	}
 }
 
-// TestCollectUnreachable uses a real clientset: a server nobody listens on
+// TestCollectUnreachable uses the real client: a server nobody listens on
 // is an error naming it, from the first call, without a List.
 func TestCollectUnreachable(t *testing.T) {
-	cs, err := kubernetes.NewForConfig(&rest.Config{Host: "https://127.0.0.1:1"})
+	cs, err := kubeclient.NewClient(&rest.Config{Host: "https://127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -643,7 +644,7 @@ func TestCollectCancelled(t *testing.T) {
 		cancel()
 		return true, nil, context.Canceled
 	})
-	_, err := Collect(ctx, cs, Options{Namespaces: []string{"payments"}})
+	_, err := Collect(ctx, clientset.Wrap(cs), Options{Namespaces: []string{"payments"}})
 	if err == nil || err.Error() != "collection from the Kubernetes API server stopped: context canceled" {
 		t.Fatalf("error: %v", err)
 	}

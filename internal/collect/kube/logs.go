@@ -12,9 +12,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -110,7 +110,7 @@ func (j logJob) ref() string {
 // name; at most MaxPods of them), logParallel at a time. It never fails:
 // what cannot be read is a gap (see above). A ctx that ends stops it with
 // what was read by then.
-func CollectLogs(ctx context.Context, cs kubernetes.Interface, pods []LogPod, opts LogOptions) Result {
+func CollectLogs(ctx context.Context, cs kubeclient.Interface, pods []LogPod, opts LogOptions) Result {
 	if opts.LimitBytes <= 0 {
 		opts.LimitBytes = DefaultLogLimitBytes
 	}
@@ -232,7 +232,7 @@ func gathered(caps []*bundle.Capture, gaps []*snapshot.Gap) Result {
 }
 
 // readLog is one GET .../pods/NAME/log.
-func readLog(ctx context.Context, cs kubernetes.Interface, j logJob, opts LogOptions) ([]byte, error) {
+func readLog(ctx context.Context, cs kubeclient.Interface, j logJob, opts LogOptions) ([]byte, error) {
 	lo := &corev1.PodLogOptions{Container: j.container, Timestamps: true, Previous: j.previous, LimitBytes: &opts.LimitBytes}
 	if opts.TailLines > 0 {
 		lo.TailLines = &opts.TailLines
@@ -246,7 +246,7 @@ func readLog(ctx context.Context, cs kubernetes.Interface, j logJob, opts LogOpt
 	defer cancel()
 	// Stream, as kubectl logs does: an error answer is decoded to the
 	// API's Status (DoRaw would say only "unknown").
-	rc, err := cs.CoreV1().Pods(j.ns).GetLogs(j.pod, lo).Stream(cctx)
+	rc, err := cs.Pods(j.ns).GetLogs(j.pod, lo).Stream(cctx)
 	if err == nil {
 		defer rc.Close()
 		var data []byte

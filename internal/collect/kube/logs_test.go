@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -23,7 +24,7 @@ func TestCollectLogs(t *testing.T) {
 		{Namespace: "payments", Name: "api", Containers: []LogContainer{{Name: "app", Restarted: true}, {Name: "proxy"}}},
 		{Namespace: "orders", Name: "sync", Containers: []LogContainer{{Name: "app"}}},
 	}
-	res := CollectLogs(context.Background(), cs, pods, LogOptions{MaxPods: 2, TailLines: 200})
+	res := CollectLogs(context.Background(), clientset.Wrap(cs), pods, LogOptions{MaxPods: 2, TailLines: 200})
 	var got []bundle.Capture
 	got = append(got, res.Captures...)
 	want := []bundle.Capture{
@@ -41,7 +42,7 @@ func TestCollectLogs(t *testing.T) {
 		t.Errorf("gaps (-want +got):\n%s", diff)
 	}
 
-	res = CollectLogs(context.Background(), cs, pods, LogOptions{Filter: func([]byte) []byte { return nil }})
+	res = CollectLogs(context.Background(), clientset.Wrap(cs), pods, LogOptions{Filter: func([]byte) []byte { return nil }})
 	if len(res.Captures) != 0 || len(res.Gaps) != 0 {
 		t.Errorf("filtered to nothing: captures %+v, gaps %+v", res.Captures, res.Gaps)
 	}

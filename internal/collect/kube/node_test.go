@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -32,7 +33,7 @@ func TestCollectNodes(t *testing.T) {
 			Taints: []corev1.Taint{{Key: "eks.amazonaws.com/compute-type", Value: "fargate", Effect: corev1.TaintEffectNoSchedule}}},
 	}
 	cs := newClientset(append(paymentsObjects(), ec2, fargate)...)
-	res, err := Collect(context.Background(), cs, Options{Namespaces: []string{"payments"}})
+	res, err := Collect(context.Background(), clientset.Wrap(cs), Options{Namespaces: []string{"payments"}})
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -95,7 +96,7 @@ func TestCollectPodIdentityAgent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cs := newClientset(tt.objects...)
-			res, err := Collect(context.Background(), cs, tt.opts)
+			res, err := Collect(context.Background(), clientset.Wrap(cs), tt.opts)
 			if err != nil {
 				t.Fatalf("Collect: %v", err)
 			}

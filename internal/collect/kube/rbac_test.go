@@ -12,6 +12,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 )
 
 // rbacObjects reads deploy/rbac.yaml.
@@ -78,7 +80,7 @@ func TestRBACMatchesCollector(t *testing.T) {
 	used := map[string]bool{}
 	record := func(cs *pagingClientset, opts Options) {
 		t.Helper()
-		if _, err := Collect(context.Background(), cs, opts); err != nil {
+		if _, err := Collect(context.Background(), clientset.Wrap(cs), opts); err != nil {
 			t.Fatal(err)
 		}
 		for _, a := range cs.Actions() {

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 )
 
 // TestCollectRedacts: the captures of the collector, which scan reads and
@@ -49,7 +50,7 @@ func TestCollectRedacts(t *testing.T) {
 		&appsv1.Deployment{ObjectMeta: depMeta, Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}}, Template: tmpl}},
 		&batchv1.CronJob{ObjectMeta: objMeta("payments", "report", "cj-report"), Spec: batchv1.CronJobSpec{Schedule: "0 * * * *", JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Template: cron}}}},
 	)
-	res, err := Collect(context.Background(), cs, Options{Namespaces: []string{"payments"}})
+	res, err := Collect(context.Background(), clientset.Wrap(cs), Options{Namespaces: []string{"payments"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
@@ -76,7 +76,7 @@ type Result struct {
 // workload's template, with at most a few calls in flight. It never fails:
 // every call that gets no answer is a gap. When ctx ends, the calls cut
 // short record nothing; the caller reports ctx.Err().
-func Collect(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, targets []Target, workloads []Workload) Result {
+func Collect(ctx context.Context, cs kubeclient.Interface, stsCfg aws.Config, targets []Target, workloads []Workload) Result {
 	c := &collector{cs: cs}
 	// The caller's AWS credentials are never sent: STS authenticates
 	// AssumeRoleWithWebIdentity by the token alone, as it does for the SDK
@@ -142,7 +142,7 @@ func Collect(ctx context.Context, cs kubernetes.Interface, stsCfg aws.Config, ta
 }
 
 type collector struct {
-	cs  kubernetes.Interface
+	cs  kubeclient.Interface
 	sts *sts.Client
 
 	mu      sync.Mutex
@@ -269,7 +269,7 @@ func (c *collector) token(ctx context.Context, t Target) (string, *snapshot.Gap)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, PerCallTimeout)
 	defer cancel()
-	res, err := c.cs.CoreV1().ServiceAccounts(t.Namespace).CreateToken(callCtx, t.ServiceAccount, req, metav1.CreateOptions{})
+	res, err := c.cs.ServiceAccounts(t.Namespace).CreateToken(callCtx, t.ServiceAccount, req, metav1.CreateOptions{})
 	g := &snapshot.Gap{Source: "kube", Operation: snapshot.GapTokenRequest, Resource: snapshot.ProbeSAResource(t.Namespace, t.ServiceAccount)}
 	switch {
 	case err == nil && res.Status.Token != "":
@@ -307,7 +307,7 @@ func (c *collector) dryRun(ctx context.Context, w Workload) (denied bool) {
 		Spec:       tmpl.Spec,
 	}
 	callCtx, cancel := context.WithTimeout(ctx, PerCallTimeout)
-	got, err := c.cs.CoreV1().Pods(w.Namespace).Create(callCtx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	got, err := c.cs.Pods(w.Namespace).Create(callCtx, pod, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	cancel()
 	if ctx.Err() != nil {
 		return true

@@ -23,6 +23,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv/awsfake"
 )
@@ -215,7 +216,7 @@ func TestCollectAssume(t *testing.T) {
 				f.Inject(*tt.fault)
 			}
 			k := newKube(t, tt.iss, nil)
-			res := Collect(context.Background(), k, f.Config(), []Target{tt.target, tt.target}, nil)
+			res := Collect(context.Background(), clientset.Wrap(k), f.Config(), []Target{tt.target, tt.target}, nil)
 
 			// One TokenRequest per ServiceAccount, for its audience, 600 s.
 			if len(k.tokenRequests) != 1 {
@@ -273,7 +274,7 @@ func TestCollectTokenRequestRefused(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "serviceaccounts"}, "s3-reader",
 			fmt.Errorf(`User "alice" cannot create resource "serviceaccounts/token" in API group "" in the namespace "payments"`))
 	})
-	res := Collect(context.Background(), k, f.Config(), []Target{target}, nil)
+	res := Collect(context.Background(), clientset.Wrap(k), f.Config(), []Target{target}, nil)
 	want := Result{Gaps: []snapshot.Gap{{Source: "kube", Operation: "create serviceaccounts/token", Resource: "serviceaccount payments/s3-reader",
 		Reason: `Forbidden: serviceaccounts "s3-reader" is forbidden: User "alice" cannot create resource "serviceaccounts/token" in API group "" in the namespace "payments" (grant it with deploy/rbac.yaml's ClusterRole irsa-doctor-probe)`}}}
 	if diff := cmp.Diff(want, res); diff != "" {
@@ -343,7 +344,7 @@ func TestCollectDryRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := awsfake.New(t, awsState())
 			k := newKube(t, issuer, tt.answer)
-			res := Collect(context.Background(), k, f.Config(), nil, tt.workloads)
+			res := Collect(context.Background(), clientset.Wrap(k), f.Config(), nil, tt.workloads)
 			if len(k.podCreates) != tt.creates {
 				t.Fatalf("%d pod creates, want %d", len(k.podCreates), tt.creates)
 			}
@@ -394,7 +395,7 @@ func TestCollectDryRun(t *testing.T) {
 func TestCapturePaths(t *testing.T) {
 	f := awsfake.New(t, awsState())
 	k := newKube(t, issuer, nil)
-	res := Collect(context.Background(), k, f.Config(), []Target{
+	res := Collect(context.Background(), clientset.Wrap(k), f.Config(), []Target{
 		{Namespace: "a-b", ServiceAccount: "c", RoleARN: roleARN, Audience: "sts.amazonaws.com"},
 		{Namespace: "a", ServiceAccount: "b-c", RoleARN: roleARN, Audience: "sts.amazonaws.com"},
 	}, nil)

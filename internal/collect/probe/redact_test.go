@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/bundle"
+	"github.com/irsa-doctor/irsa-doctor/internal/kubeclient/clientset"
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv/awsfake"
 )
 
@@ -31,7 +32,7 @@ func TestDryRunCaptureRedacted(t *testing.T) {
 	f := awsfake.New(t, awsState())
 	k := newKube(t, issuer, answer)
 	w := Workload{Kind: "Deployment", Namespace: "payments", Name: "api", Template: json.RawMessage(apiTemplate)}
-	res := Collect(context.Background(), k, f.Config(), nil, []Workload{w})
+	res := Collect(context.Background(), clientset.Wrap(k), f.Config(), nil, []Workload{w})
 	if len(res.Captures) != 1 {
 		t.Fatalf("captures: %+v, gaps %+v", res.Captures, res.Gaps)
 	}
