@@ -502,7 +502,7 @@ func (s *Server) diagnose(ctx context.Context, t Touched, why string) {
 			suppress.Apply(res, snap, rules)
 		}
 	}
-	tr := s.state.Apply(res, t.Keep, t.Full)
+	tr := s.state.Apply(res, t)
 	took := time.Since(start)
 	s.metrics.duration.Observe(took.Seconds())
 	s.mu.Lock()

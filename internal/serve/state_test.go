@@ -52,7 +52,7 @@ func fullResult() *finding.Result {
 
 func TestAggregate(t *testing.T) {
 	s := NewState()
-	tr := s.Apply(fullResult(), nil, true)
+	tr := s.Apply(fullResult(), Touched{Full: true})
 	findings, targets := s.Aggregate()
 	wantF := map[FindingLabels]int{
 		{"IRSA205", "trust-subject-mismatch", "error", "payments", "IAMRole"}:  1,
@@ -84,10 +84,10 @@ func TestAggregate(t *testing.T) {
 // there too.
 func TestApplyPartial(t *testing.T) {
 	s := NewState()
-	s.Apply(fullResult(), nil, true)
-	keep := func(kind, ns, name string) bool { return kind+"/"+ns+"/"+name == "Pod/payments/api-1" }
+	s.Apply(fullResult(), Touched{Full: true})
+	keep := Touched{Targets: map[string]bool{"Pod/payments/api-1": true}}
 	// api-1 is fixed: no static credentials, and its role's trust admits it.
-	tr := s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "payments", "api-1", "irsa", pass)}}, keep, false)
+	tr := s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "payments", "api-1", "irsa", pass)}}, keep)
 	findings, targets := s.Aggregate()
 	wantF := map[FindingLabels]int{
 		{"IRSA205", "trust-subject-mismatch", "error", "payments", "IAMRole"}: 1, // still the Deployment's
@@ -106,8 +106,8 @@ func TestApplyPartial(t *testing.T) {
 		t.Errorf("IRSA110 resolved on %+v, want api-1 as it is now", got)
 	}
 	// The Deployment and the billing pod are fixed: IRSA205 clears.
-	keep2 := func(kind, ns, name string) bool { return kind == "Deployment" || ns == "billing" }
-	tr = s.Apply(&finding.Result{Targets: []finding.Target{chain("Deployment", "payments", "api", "irsa", pass), chain("Pod", "billing", "job-1", "irsa", pass)}}, keep2, false)
+	keep2 := Touched{Targets: map[string]bool{"Deployment/payments/api": true, "Pod/billing/job-1": true}}
+	tr = s.Apply(&finding.Result{Targets: []finding.Target{chain("Deployment", "payments", "api", "irsa", pass), chain("Pod", "billing", "job-1", "irsa", pass)}}, keep2)
 	if findings, _ := s.Aggregate(); len(findings) != 0 {
 		t.Errorf("findings %v, want none", findings)
 	}
@@ -129,11 +129,11 @@ func TestApplyPartial(t *testing.T) {
 // it concerns, whichever run judged them.
 func TestResultAffects(t *testing.T) {
 	s := NewState()
-	s.Apply(fullResult(), nil, true)
-	keep := func(kind, ns, name string) bool { return kind+"/"+ns+"/"+name == "Pod/billing/job-1" }
+	s.Apply(fullResult(), Touched{Full: true})
+	keep := Touched{Targets: map[string]bool{"Pod/billing/job-1": true}}
 	role := finding.Subject{Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/s3"}
 	s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "billing", "job-1", "irsa", fail)},
-		Findings: []finding.Finding{fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, role, ref("Pod", "billing", "job-1"))}}, keep, false)
+		Findings: []finding.Finding{fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, role, ref("Pod", "billing", "job-1"))}}, keep)
 	targets, fs := s.Result()
 	if len(targets) != 5 {
 		t.Errorf("%d targets, want 5", len(targets))
@@ -146,5 +146,45 @@ func TestResultAffects(t *testing.T) {
 		if diff := cmp.Diff(want, f.Affects); diff != "" {
 			t.Errorf("IRSA205 affects (-want +got):\n%s", diff)
 		}
+	}
+}
+
+// TestApplyAssociations: a partial Apply finds the association targets of
+// the namespaces Touched keeps (its index by namespace) and compares only
+// the failing pairs it changes: the association's failure clears, a
+// failure elsewhere stays and announces nothing.
+func TestApplyAssociations(t *testing.T) {
+	s := NewState()
+	full := fullResult()
+	assoc := finding.Subject{Kind: "PodIdentityAssociation", Namespace: "payments", Name: "a-123"}
+	other := finding.Subject{Kind: "PodIdentityAssociation", Namespace: "billing", Name: "a-456"}
+	full.Targets = append(full.Targets, chain("PodIdentityAssociation", "payments", "a-123", "pod-identity", fail),
+		chain("PodIdentityAssociation", "billing", "a-456", "pod-identity", fail))
+	full.Findings = append(full.Findings, fnd("IRSA402", "association-service-account-missing", finding.StatusFail, assoc),
+		fnd("IRSA402", "association-service-account-missing", finding.StatusFail, other))
+	s.Apply(full, Touched{Full: true})
+	// The ServiceAccount of a-123 was created: a-123 is no target now.
+	tr := s.Apply(&finding.Result{}, Touched{Targets: map[string]bool{"ServiceAccount/payments/svc": true}, AssocNamespaces: map[string]bool{"payments": true}})
+	if len(tr.Appeared) != 0 || len(tr.Resolved) != 1 || tr.Resolved[0].Check != "IRSA402" || tr.Resolved[0].Subject != ref("PodIdentityAssociation", "payments", "a-123") {
+		t.Errorf("transitions %+v, want IRSA402 on a-123 resolved only", tr)
+	}
+	if _, _, ok := s.Target("PodIdentityAssociation/payments/a-123"); ok {
+		t.Error("a-123 is still a target")
+	}
+	if _, failing, ok := s.Target("PodIdentityAssociation/billing/a-456"); !ok || len(failing) != 1 || failing[0] != "IRSA402" {
+		t.Errorf("a-456: target %t, failing %v; want a target failing IRSA402", ok, failing)
+	}
+	// A Touched that keeps no target held, with nothing found, changes nothing.
+	if tr := s.Apply(&finding.Result{}, Touched{Targets: map[string]bool{"Pod/payments/gone": true}}); len(tr.Appeared)+len(tr.Resolved) != 0 {
+		t.Errorf("transitions %+v, want none", tr)
+	}
+	findings, targets := s.Aggregate()
+	n := 0
+	for _, c := range targets {
+		n += c
+	}
+	if n != 6 || findings[FindingLabels{"IRSA402", "association-service-account-missing", "error", "billing", "PodIdentityAssociation"}] != 1 ||
+		findings[FindingLabels{"IRSA402", "association-service-account-missing", "error", "payments", "PodIdentityAssociation"}] != 0 {
+		t.Errorf("%d targets (want 6), findings %v (want IRSA402 in billing only)", n, findings)
 	}
 }
