@@ -134,7 +134,8 @@ func (s *State) Apply(res *finding.Result, t Touched) Transitions {
 	// changed, for a partial Apply, are the failing pairs it can change:
 	// those of the findings of the targets replaced and of res. The
 	// others keep their findings, so only these are compared.
-	var changed map[failKey]bool
+	var changed, existed map[failKey]bool
+	var gone map[failKey]*Failing
 	var before map[failKey]Failing
 	if t.Full {
 		before = s.failingLocked(nil)
@@ -174,7 +175,16 @@ func (s *State) Apply(res *finding.Result, t Touched) Transitions {
 				changed[fail] = true
 			}
 		}
-		before = s.failingLocked(changed)
+		// Only whether each pair fails is noted before: a pair on a
+		// role or the cluster concerns every target that shares it, and
+		// listing those would grow with the cluster. A pair that clears
+		// had all its findings removed here, with every target they
+		// concerned: gone collects those targets as they are removed.
+		existed = make(map[failKey]bool, len(changed))
+		for k := range changed {
+			existed[k] = len(s.failing[k]) > 0
+		}
+		gone = map[failKey]*Failing{}
 		for _, key := range keys {
 			ts := s.targets[key]
 			if !t.Keep(ts.t.Kind, ts.t.Namespace, ts.t.Name) {
@@ -182,11 +192,23 @@ func (s *State) Apply(res *finding.Result, t Touched) Transitions {
 			}
 			removed[key] = ts.t
 			for _, fk := range ts.findings {
-				if e := s.findings[fk]; e != nil {
-					delete(e.refs, key)
-					if len(e.refs) == 0 {
-						s.deleteFinding(fk)
+				e := s.findings[fk]
+				if e == nil {
+					continue
+				}
+				delete(e.refs, key)
+				if fail, ok := fk.fail(); ok {
+					g := gone[fail]
+					if g == nil {
+						g = &Failing{Check: e.f.CheckID, Slug: e.f.Slug, Severity: e.f.Severity, Subject: fail.subject, Message: e.f.Message}
+						gone[fail] = g
 					}
+					if !slices.Contains(g.refs, key) {
+						g.refs = append(g.refs, key)
+					}
+				}
+				if len(e.refs) == 0 {
+					s.deleteFinding(fk)
 				}
 			}
 			s.deleteTarget(key)
@@ -227,7 +249,34 @@ func (s *State) Apply(res *finding.Result, t Touched) Transitions {
 			}
 		}
 	}
-	tr := diff(before, s.failingLocked(changed))
+	var tr Transitions
+	if t.Full {
+		tr = diff(before, s.failingLocked(nil))
+	} else {
+		var appeared map[failKey]bool
+		for k, was := range existed {
+			switch now := len(s.failing[k]) > 0; {
+			case was && !now:
+				g := gone[k]
+				slices.Sort(g.refs)
+				tr.Resolved = append(tr.Resolved, *g)
+			case !was && now:
+				// Its findings are all of res: listing its targets
+				// costs what res holds.
+				if appeared == nil {
+					appeared = map[failKey]bool{}
+				}
+				appeared[k] = true
+			}
+		}
+		if len(appeared) > 0 {
+			for _, f := range s.failingLocked(appeared) {
+				tr.Appeared = append(tr.Appeared, f)
+			}
+		}
+		sortFailing(tr.Appeared)
+		sortFailing(tr.Resolved)
+	}
 	chains := func(fs []Failing) {
 		for i := range fs {
 			for _, k := range fs[i].refs {
@@ -251,18 +300,23 @@ type failKey struct {
 }
 
 // failingLocked returns the failing (check, subject) pairs: findings of
-// status fail (not skipped, not ignored), the container aside; only those
-// of only when it is not nil.
+// status fail (not skipped, not ignored), the container aside; only the
+// pairs of only when it is not nil.
 func (s *State) failingLocked(only map[failKey]bool) map[failKey]Failing {
 	out := map[failKey]Failing{}
+	// seen dedupes each pair's targets: a pair on a role or the cluster
+	// may concern thousands.
+	seen := map[failKey]map[string]bool{}
 	add := func(k failKey, e *findingEntry) {
 		f := &e.f
 		have, ok := out[k]
 		if !ok {
 			have = Failing{Check: f.CheckID, Slug: f.Slug, Severity: f.Severity, Subject: k.subject, Message: f.Message}
+			seen[k] = map[string]bool{}
 		}
 		for r := range e.refs {
-			if r != "" && !slices.Contains(have.refs, r) {
+			if r != "" && !seen[k][r] {
+				seen[k][r] = true
 				have.refs = append(have.refs, r)
 			}
 		}

@@ -1,6 +1,9 @@
 package serve
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,5 +189,98 @@ func TestApplyAssociations(t *testing.T) {
 	if n != 6 || findings[FindingLabels{"IRSA402", "association-service-account-missing", "error", "billing", "PodIdentityAssociation"}] != 1 ||
 		findings[FindingLabels{"IRSA402", "association-service-account-missing", "error", "payments", "PodIdentityAssociation"}] != 0 {
 		t.Errorf("%d targets (want 6), findings %v (want IRSA402 in billing only)", n, findings)
+	}
+}
+
+// TestApplyTransitionsAsFullCompare: the transitions of a partial Apply,
+// which compares only the pairs it changes, are those of a comparison of
+// every failing pair before and after, with the same targets, over random
+// re-diagnoses of targets that share role and cluster findings.
+func TestApplyTransitionsAsFullCompare(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 1))
+	var all []finding.Ref
+	for i := range 12 {
+		all = append(all, ref("Pod", []string{"payments", "billing"}[i%2], fmt.Sprintf("p-%02d", i)))
+	}
+	all = append(all, ref("PodIdentityAssociation", "payments", "a-1"), ref("PodIdentityAssociation", "billing", "a-2"))
+	roles := []finding.Subject{{Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/r0"}, {Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/r1"}}
+	cluster := finding.Subject{Kind: "EKSCluster", Name: "prod"}
+	// judge is what the engine finds for targets: each fails its own
+	// check or not, its role's trust or not, the cluster's check or not;
+	// a shared finding lists the targets of the run it concerns.
+	judge := func(targets []finding.Ref) *finding.Result {
+		res := &finding.Result{}
+		shared := map[finding.Subject][]finding.Ref{}
+		for i, r := range targets {
+			link := pass
+			if rnd.IntN(3) == 0 {
+				link = fail
+				res.Findings = append(res.Findings, fnd("IRSA110", "static-credentials-override", finding.StatusFail,
+					finding.Subject{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name, Container: "app"}))
+			}
+			res.Targets = append(res.Targets, chain(r.Kind, r.Namespace, r.Name, "irsa", link))
+			if rnd.IntN(2) == 0 {
+				shared[roles[i%2]] = append(shared[roles[i%2]], r)
+			}
+			if rnd.IntN(4) == 0 {
+				shared[cluster] = append(shared[cluster], r)
+			}
+		}
+		for subj, refs := range shared {
+			res.Findings = append(res.Findings, fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, subj, refs...))
+		}
+		return res
+	}
+	s := NewState()
+	s.Apply(judge(all), Touched{Full: true})
+	summary := func(fs []Failing, refs func(Failing) []string) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Check+" "+f.Subject.Kind+"/"+f.Subject.Name+" "+strings.Join(refs(f), ","))
+		}
+		return out
+	}
+	chains := func(f Failing) []string {
+		var out []string
+		for _, c := range f.Targets {
+			out = append(out, refKey(c.Kind, c.Namespace, c.Name))
+		}
+		return out
+	}
+	transitions := 0
+	for round := range 200 {
+		touched := Touched{Targets: map[string]bool{}}
+		var picked []finding.Ref
+		for _, r := range all {
+			if r.Kind == "PodIdentityAssociation" {
+				continue // kept by namespace below
+			}
+			if rnd.IntN(4) == 0 {
+				touched.Targets[refKey(r.Kind, r.Namespace, r.Name)] = true
+				picked = append(picked, r)
+			}
+		}
+		if rnd.IntN(3) == 0 {
+			ns := []string{"payments", "billing"}[rnd.IntN(2)]
+			touched.AssocNamespaces = map[string]bool{ns: true}
+			for _, r := range all {
+				if r.Kind == "PodIdentityAssociation" && r.Namespace == ns && rnd.IntN(2) == 0 {
+					picked = append(picked, r) // else the association is no target now
+				}
+			}
+		}
+		before := s.failingLocked(nil)
+		tr := s.Apply(judge(picked), touched)
+		want := diff(before, s.failingLocked(nil))
+		transitions += len(want.Appeared) + len(want.Resolved)
+		if diff := cmp.Diff(summary(want.Appeared, func(f Failing) []string { return f.refs }), summary(tr.Appeared, chains)); diff != "" {
+			t.Fatalf("round %d: appeared (-full compare +Apply):\n%s", round, diff)
+		}
+		if diff := cmp.Diff(summary(want.Resolved, func(f Failing) []string { return f.refs }), summary(tr.Resolved, chains)); diff != "" {
+			t.Fatalf("round %d: resolved (-full compare +Apply):\n%s", round, diff)
+		}
+	}
+	if transitions < 50 {
+		t.Fatalf("only %d transitions in 200 rounds: the test exercises too little", transitions)
 	}
 }
