@@ -215,9 +215,9 @@ func (s *State) Apply(res *finding.Result, t Touched) Transitions {
 		}
 	}
 	inRun := make(map[string]bool, len(res.Targets))
-	for _, t := range res.Targets {
-		k := refKey(t.Kind, t.Namespace, t.Name)
-		s.putTarget(k, &targetState{t: t})
+	for _, tg := range res.Targets {
+		k := refKey(tg.Kind, tg.Namespace, tg.Name)
+		s.putTarget(k, &targetState{t: tg})
 		inRun[k] = true
 	}
 	for i := range res.Findings {
