@@ -211,6 +211,29 @@ type Selector struct {
 	// only when nothing picked uses it, whatever Keep says of its users),
 	// so a kept target is judged as in a run without Keep.
 	Keep func(kind, namespace, name string) bool
+	// Within, with Keep, spares the walk of every pod and workload of the
+	// snapshot (see Within); ignored without Keep.
+	Within *Within
+}
+
+// Within are the pods and workloads a selection with Keep walks in place
+// of all of the snapshot's: serve keeps an index of its objects by
+// ServiceAccount, so that re-diagnosing one ServiceAccount's users costs
+// nothing per pod of the cluster. A walk of every object gives the same
+// targets: an object Keep leaves out, and whose ServiceAccount no kept
+// target depends on, is not even judged (selection.skip).
+//
+// Pods and Workloads are objects of the snapshot (the same pointers), in
+// its order, and hold at least every one that Keep keeps and every one
+// that runs as a ServiceAccount of ServiceAccounts (NS/NAME). The
+// selection walks them only when ServiceAccounts holds every
+// ServiceAccount whose own target or association target Keep keeps
+// (whose use by an object decides whether it is a target), else every
+// object as without Within.
+type Within struct {
+	Pods            []*snapshot.Pod
+	Workloads       []*snapshot.Workload
+	ServiceAccounts map[string]bool
 }
 
 // NamespacedName is NS/NAME.
@@ -352,6 +375,10 @@ type selection struct {
 	// workload that Keep leaves out is picked matters only for them
 	// (usedSA), so the others are not judged at all (skip).
 	keptSA map[string]bool
+	// walkPods and walkWorkloads are the objects walked: the snapshot's,
+	// or Selector.Within's when it covers keptSA.
+	walkPods      []*snapshot.Pod
+	walkWorkloads []*snapshot.Workload
 }
 
 // skip reports an object Keep leaves out and whose ServiceAccount no
@@ -361,7 +388,8 @@ func (l *selection) skip(kind, ns, name, sa string) bool {
 }
 
 func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
-	l := &selection{s: s, sel: sel, ix: ix, pods: map[string]bool{}, sas: map[string]bool{}, workloads: map[string]bool{}, usedSA: map[string]bool{}}
+	l := &selection{s: s, sel: sel, ix: ix, pods: map[string]bool{}, sas: map[string]bool{}, workloads: map[string]bool{}, usedSA: map[string]bool{},
+		walkPods: s.Pods, walkWorkloads: s.Workloads}
 	for _, r := range sel.Pods {
 		l.pods[snapshot.Key(r.Namespace, r.Name)] = true
 	}
@@ -387,8 +415,21 @@ func newSelection(s *snapshot.Snapshot, sel Selector, ix *Index) *selection {
 				l.keptSA[snapshot.Key(a.Namespace, a.ServiceAccount)] = true
 			}
 		}
+		if w := sel.Within; w != nil && coversAll(w.ServiceAccounts, l.keptSA) {
+			l.walkPods, l.walkWorkloads = w.Pods, w.Workloads
+		}
 	}
 	return l
+}
+
+// coversAll reports whether have holds every key of want.
+func coversAll(have, want map[string]bool) bool {
+	for k := range want {
+		if !have[k] {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *selection) targets() []*Target {
@@ -427,7 +468,7 @@ func (l *selection) wanted(t *Target) bool {
 
 func (l *selection) workloadTargets() []*Target {
 	var out []*Target
-	for _, w := range l.s.Workloads {
+	for _, w := range l.walkWorkloads {
 		// A ReplicaSet or Job with a controller is diagnosed through its
 		// owner, unless a flag names it.
 		if !w.TopLevel() && !(l.sel.Named() && l.wantWorkload(w)) {
@@ -460,7 +501,7 @@ func (l *selection) workloadTargets() []*Target {
 
 func (l *selection) podTargets() []*Target {
 	var out []*Target
-	for _, p := range l.s.Pods {
+	for _, p := range l.walkPods {
 		if l.skip("Pod", p.Namespace, p.Name, p.Spec.ServiceAccount()) {
 			continue
 		}

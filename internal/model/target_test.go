@@ -101,3 +101,73 @@ func TestNearMiss(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetsKeepWithin: a selection that walks only Selector.Within
+// picks what a walk of every object picks when Within holds what its
+// contract asks, and walks every object when Within does not cover a
+// ServiceAccount whose target Keep keeps.
+func TestTargetsKeepWithin(t *testing.T) {
+	s := fx.Mixed()
+	keepOf := func(keys ...string) func(kind, ns, name string) bool {
+		m := map[string]bool{}
+		for _, k := range keys {
+			m[k] = true
+		}
+		return func(kind, ns, name string) bool { return m[kind+"/"+ns+"/"+name] }
+	}
+	// within holds, in the snapshot's order, the objects keep keeps and
+	// those that run as one of sas.
+	within := func(keep func(kind, ns, name string) bool, sas ...string) *Within {
+		w := &Within{ServiceAccounts: map[string]bool{}}
+		for _, sa := range sas {
+			w.ServiceAccounts[sa] = true
+		}
+		for _, p := range s.Pods {
+			if keep("Pod", p.Namespace, p.Name) || w.ServiceAccounts[p.Namespace+"/"+p.Spec.ServiceAccount()] {
+				w.Pods = append(w.Pods, p)
+			}
+		}
+		for _, wl := range s.Workloads {
+			if keep(wl.Kind, wl.Namespace, wl.Name) || w.ServiceAccounts[wl.Namespace+"/"+wl.Template.Spec.ServiceAccount()] {
+				w.Workloads = append(w.Workloads, wl)
+			}
+		}
+		return w
+	}
+	for _, tc := range []struct {
+		name string
+		keep func(kind, ns, name string) bool
+		sas  []string
+		want []string
+	}{
+		{name: "used ServiceAccount", keep: keepOf("ServiceAccount/pay/annotated", "Deployment/pay/api", "Pod/pay/api-abc-1", "Pod/pay/pi-1"),
+			sas: []string{"pay/annotated"}, want: []string{"Deployment/pay/api irsa", "Pod/pay/api-abc-1 irsa", "Pod/pay/pi-1 pod-identity"}},
+		{name: "unused ServiceAccount", keep: keepOf("ServiceAccount/pay/unused"), sas: []string{"pay/unused"},
+			want: []string{"ServiceAccount/pay/unused irsa"}},
+		// The pods of pay/plain are kept; its ServiceAccount is not.
+		{name: "pods only", keep: keepOf("Pod/pay/env-1", "Pod/pay/plain-1"), want: []string{"Pod/pay/env-1 irsa"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			all := targetKeys(Targets(s, Selector{Keep: tc.keep}, NewIndex(s)))
+			if diff := cmp.Diff(tc.want, all); diff != "" {
+				t.Fatalf("walking every object (-want +got):\n%s", diff)
+			}
+			got := targetKeys(Targets(s, Selector{Keep: tc.keep, Within: within(tc.keep, tc.sas...)}, NewIndex(s)))
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("walking Within (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Within is what is walked: without the users of pay/annotated, the
+	// ServiceAccount looks unused and becomes a target of its own.
+	keep := keepOf("ServiceAccount/pay/annotated")
+	w := &Within{ServiceAccounts: map[string]bool{"pay/annotated": true}}
+	if diff := cmp.Diff([]string{"ServiceAccount/pay/annotated irsa"}, targetKeys(Targets(s, Selector{Keep: keep, Within: w}, NewIndex(s)))); diff != "" {
+		t.Errorf("Within without the users (-want +got):\n%s", diff)
+	}
+	// A Within that does not cover the kept ServiceAccount is not used.
+	w.ServiceAccounts = map[string]bool{"pay/other": true}
+	if got := targetKeys(Targets(s, Selector{Keep: keep, Within: w}, NewIndex(s))); len(got) != 0 {
+		t.Errorf("Within not covering pay/annotated: got targets %v, want none (its users are picked)", got)
+	}
+}

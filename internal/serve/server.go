@@ -214,7 +214,8 @@ func Run(ctx context.Context, opts Options) error {
 	syncCancel()
 	s.log.Info("listed the cluster", "pods", len(s.store.Facts().Pods))
 
-	if err := s.aws.collect(ctx, s.store.RolesNamed(), s.assemble(), true); err != nil && ctx.Err() == nil {
+	snap, _ := s.assemble(Touched{Full: true})
+	if err := s.aws.collect(ctx, s.store.RolesNamed(), snap, true); err != nil && ctx.Err() == nil {
 		s.log.Warn("AWS facts: the first collection failed; diagnosing with what could be read", "error", err.Error())
 	}
 	if ctx.Err() != nil {
@@ -391,7 +392,8 @@ func (s *Server) refreshAWS(ctx context.Context) {
 			return
 		case <-time.After(delay):
 		}
-		err := s.aws.collect(ctx, s.store.RolesNamed(), s.assemble(), true)
+		snap, _ := s.assemble(Touched{Full: true})
+		err := s.aws.collect(ctx, s.store.RolesNamed(), snap, true)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -419,8 +421,10 @@ func (s *Server) setSynced(resource string) {
 	s.synced[resource] = true
 }
 
-// assemble is the snapshot of the AWS facts and the watched objects.
-func (s *Server) assemble() *snapshot.Snapshot {
+// assemble is the snapshot of the AWS facts and the watched objects and,
+// unless t is Full, the objects of it a selection of t's targets walks
+// (model.Within, nil when Full).
+func (s *Server) assemble(t Touched) (*snapshot.Snapshot, *model.Within) {
 	var snap snapshot.Snapshot
 	if s.aws != nil {
 		if b := s.aws.Base(); b != nil {
@@ -431,7 +435,25 @@ func (s *Server) assemble() *snapshot.Snapshot {
 		snap.Roles = map[string]*snapshot.Role{}
 	}
 	snap.Mode = "live"
-	f := s.store.Facts()
+	var f Facts
+	var within *model.Within
+	if t.Full {
+		f = s.store.Facts()
+	} else {
+		// The ServiceAccounts of the association targets kept, whose
+		// users decide whether each is a target (model.Within).
+		var sas []string
+		for _, a := range snap.PodIdentityAssociations {
+			name := a.ID
+			if name == "" {
+				name = a.ServiceAccount
+			}
+			if t.Keep("PodIdentityAssociation", a.Namespace, name) {
+				sas = append(sas, snapshot.Key(a.Namespace, a.ServiceAccount))
+			}
+		}
+		f, within = s.store.FactsWithin(t, sas)
+	}
 	snap.Pods, snap.Workloads, snap.ServiceAccounts, snap.Namespaces = f.Pods, f.Workloads, f.ServiceAccounts, f.Namespaces
 	snap.Webhooks, snap.Nodes = f.Webhooks, f.Nodes
 	snap.Listings = slices.Clip(snap.Listings)
@@ -465,16 +487,16 @@ func (s *Server) assemble() *snapshot.Snapshot {
 				Source: snapshot.Source{Kind: "kube", Ref: "watch " + strings.Join(l.resources, ",") + " -A"}})
 		}
 	}
-	return &snap
+	return &snap, within
 }
 
 // diagnose judges the targets t touched (every target when t.Full) and
 // merges the outcome into the state.
 func (s *Server) diagnose(ctx context.Context, t Touched, why string) {
-	snap := s.assemble()
+	snap, within := s.assemble(t)
 	var sel model.Selector
 	if !t.Full {
-		sel.Keep = t.Keep
+		sel.Keep, sel.Within = t.Keep, within
 	}
 	start := time.Now()
 	out := check.Run(snap, check.Options{Selector: sel, Now: s.opts.Now(), DropPasses: true})
@@ -486,7 +508,7 @@ func (s *Server) diagnose(ctx context.Context, t Touched, why string) {
 			suppress.Apply(res, snap, rules)
 		}
 	}
-	tr := s.state.Apply(res, t.Keep, t.Full)
+	tr := s.state.Apply(res, t)
 	took := time.Since(start)
 	s.metrics.duration.Observe(took.Seconds())
 	s.mu.Lock()

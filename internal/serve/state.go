@@ -15,9 +15,16 @@ type State struct {
 	mu sync.Mutex
 	// targets by KIND/NS/NAME.
 	targets map[string]*targetState
+	// assocs: namespace -> the keys of its association targets (Kind
+	// PodIdentityAssociation), which Touched keeps by namespace.
+	assocs map[string]map[string]bool
 	// findings by their identity (what the engine merges on), with the
 	// targets each concerns.
 	findings map[findingKey]*findingEntry
+	// failing: the findings of status fail, by their (check, subject).
+	// With it and assocs, a partial Apply visits only the targets and
+	// failing pairs it changes: its cost does not grow with the cluster.
+	failing map[failKey]map[findingKey]bool
 	// full is set once a full diagnosis was applied.
 	full bool
 }
@@ -43,7 +50,49 @@ type findingEntry struct {
 
 // NewState returns an empty state.
 func NewState() *State {
-	return &State{targets: map[string]*targetState{}, findings: map[findingKey]*findingEntry{}}
+	return &State{targets: map[string]*targetState{}, assocs: map[string]map[string]bool{},
+		findings: map[findingKey]*findingEntry{}, failing: map[failKey]map[findingKey]bool{}}
+}
+
+func (k findingKey) fail() (failKey, bool) {
+	return failKey{k.check, finding.Ref{Kind: k.subject.Kind, Namespace: k.subject.Namespace, Name: k.subject.Name}},
+		k.status == string(finding.StatusFail)
+}
+
+func (s *State) putTarget(key string, ts *targetState) {
+	s.targets[key] = ts
+	if ts.t.Kind == "PodIdentityAssociation" {
+		setAdd(s.assocs, ts.t.Namespace, key)
+	}
+}
+
+func (s *State) deleteTarget(key string) {
+	if ts := s.targets[key]; ts != nil && ts.t.Kind == "PodIdentityAssociation" {
+		setDel(s.assocs, ts.t.Namespace, key)
+	}
+	delete(s.targets, key)
+}
+
+func (s *State) putFinding(fk findingKey, e *findingEntry) {
+	s.findings[fk] = e
+	if k, ok := fk.fail(); ok {
+		if s.failing[k] == nil {
+			s.failing[k] = map[findingKey]bool{}
+		}
+		s.failing[k][fk] = true
+	}
+}
+
+func (s *State) deleteFinding(fk findingKey) {
+	delete(s.findings, fk)
+	if k, ok := fk.fail(); ok {
+		if m := s.failing[k]; m != nil {
+			delete(m, fk)
+			if len(m) == 0 {
+				delete(s.failing, k)
+			}
+		}
+	}
 }
 
 func keyOf(f *finding.Finding) findingKey {
@@ -73,44 +122,102 @@ type Transitions struct {
 	Appeared, Resolved []Failing
 }
 
-// Apply replaces the state of the targets keep selects (every target when
-// full) with res, the engine's output for exactly those targets, and
+// Apply replaces the state of the targets t keeps (every target when
+// t.Full) with res, the engine's output for exactly those targets, and
 // returns the failures that appeared and cleared.
-func (s *State) Apply(res *finding.Result, keep func(kind, ns, name string) bool, full bool) Transitions {
+func (s *State) Apply(res *finding.Result, t Touched) Transitions {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	before := s.failingLocked()
 	// removed holds the chains of the targets replaced, for the failures
 	// that clear with them.
 	removed := map[string]finding.Target{}
-	if full {
+	// changed, for a partial Apply, are the failing pairs it can change:
+	// those of the findings of the targets replaced and of res. The
+	// others keep their findings, so only these are compared.
+	var changed, existed map[failKey]bool
+	var gone map[failKey]*Failing
+	var before map[failKey]Failing
+	if t.Full {
+		before = s.failingLocked(nil)
 		for k, ts := range s.targets {
 			removed[k] = ts.t
 		}
-		s.targets = map[string]*targetState{}
-		s.findings = map[findingKey]*findingEntry{}
+		s.targets, s.assocs = map[string]*targetState{}, map[string]map[string]bool{}
+		s.findings, s.failing = map[findingKey]*findingEntry{}, map[failKey]map[findingKey]bool{}
 		s.full = true
 	} else {
-		for key, ts := range s.targets {
-			if !keep(ts.t.Kind, ts.t.Namespace, ts.t.Name) {
+		// The targets t keeps are those it names and the association
+		// targets of its namespaces (Touched.Keep): found without a
+		// walk of every target.
+		var keys []string
+		for k := range t.Targets {
+			if s.targets[k] != nil {
+				keys = append(keys, k)
+			}
+		}
+		for ns := range t.AssocNamespaces {
+			for k := range s.assocs[ns] {
+				if !t.Targets[k] {
+					keys = append(keys, k)
+				}
+			}
+		}
+		changed = map[failKey]bool{}
+		for _, k := range keys {
+			for _, fk := range s.targets[k].findings {
+				if fail, ok := fk.fail(); ok {
+					changed[fail] = true
+				}
+			}
+		}
+		for i := range res.Findings {
+			if fail, ok := keyOf(&res.Findings[i]).fail(); ok {
+				changed[fail] = true
+			}
+		}
+		// Only whether each pair fails is noted before: a pair on a
+		// role or the cluster concerns every target that shares it, and
+		// listing those would grow with the cluster. A pair that clears
+		// had all its findings removed here, with every target they
+		// concerned: gone collects those targets as they are removed.
+		existed = make(map[failKey]bool, len(changed))
+		for k := range changed {
+			existed[k] = len(s.failing[k]) > 0
+		}
+		gone = map[failKey]*Failing{}
+		for _, key := range keys {
+			ts := s.targets[key]
+			if !t.Keep(ts.t.Kind, ts.t.Namespace, ts.t.Name) {
 				continue
 			}
 			removed[key] = ts.t
 			for _, fk := range ts.findings {
-				if e := s.findings[fk]; e != nil {
-					delete(e.refs, key)
-					if len(e.refs) == 0 {
-						delete(s.findings, fk)
+				e := s.findings[fk]
+				if e == nil {
+					continue
+				}
+				delete(e.refs, key)
+				if fail, ok := fk.fail(); ok {
+					g := gone[fail]
+					if g == nil {
+						g = &Failing{Check: e.f.CheckID, Slug: e.f.Slug, Severity: e.f.Severity, Subject: fail.subject, Message: e.f.Message}
+						gone[fail] = g
+					}
+					if !slices.Contains(g.refs, key) {
+						g.refs = append(g.refs, key)
 					}
 				}
+				if len(e.refs) == 0 {
+					s.deleteFinding(fk)
+				}
 			}
-			delete(s.targets, key)
+			s.deleteTarget(key)
 		}
 	}
 	inRun := make(map[string]bool, len(res.Targets))
-	for _, t := range res.Targets {
-		k := refKey(t.Kind, t.Namespace, t.Name)
-		s.targets[k] = &targetState{t: t}
+	for _, tg := range res.Targets {
+		k := refKey(tg.Kind, tg.Namespace, tg.Name)
+		s.putTarget(k, &targetState{t: tg})
 		inRun[k] = true
 	}
 	for i := range res.Findings {
@@ -129,7 +236,7 @@ func (s *State) Apply(res *finding.Result, keep func(kind, ns, name string) bool
 		e := s.findings[fk]
 		if e == nil {
 			e = &findingEntry{refs: map[string]bool{}}
-			s.findings[fk] = e
+			s.putFinding(fk, e)
 		}
 		e.f = *f
 		for _, o := range owners {
@@ -142,7 +249,34 @@ func (s *State) Apply(res *finding.Result, keep func(kind, ns, name string) bool
 			}
 		}
 	}
-	tr := diff(before, s.failingLocked())
+	var tr Transitions
+	if t.Full {
+		tr = diff(before, s.failingLocked(nil))
+	} else {
+		var appeared map[failKey]bool
+		for k, was := range existed {
+			switch now := len(s.failing[k]) > 0; {
+			case was && !now:
+				g := gone[k]
+				slices.Sort(g.refs)
+				tr.Resolved = append(tr.Resolved, *g)
+			case !was && now:
+				// Its findings are all of res: listing its targets
+				// costs what res holds.
+				if appeared == nil {
+					appeared = map[failKey]bool{}
+				}
+				appeared[k] = true
+			}
+		}
+		if len(appeared) > 0 {
+			for _, f := range s.failingLocked(appeared) {
+				tr.Appeared = append(tr.Appeared, f)
+			}
+		}
+		sortFailing(tr.Appeared)
+		sortFailing(tr.Resolved)
+	}
 	chains := func(fs []Failing) {
 		for i := range fs {
 			for _, k := range fs[i].refs {
@@ -166,26 +300,40 @@ type failKey struct {
 }
 
 // failingLocked returns the failing (check, subject) pairs: findings of
-// status fail (not skipped, not ignored), the container aside.
-func (s *State) failingLocked() map[failKey]Failing {
+// status fail (not skipped, not ignored), the container aside; only the
+// pairs of only when it is not nil.
+func (s *State) failingLocked(only map[failKey]bool) map[failKey]Failing {
 	out := map[failKey]Failing{}
-	for _, e := range s.findings {
+	// seen dedupes each pair's targets: a pair on a role or the cluster
+	// may concern thousands.
+	seen := map[failKey]map[string]bool{}
+	add := func(k failKey, e *findingEntry) {
 		f := &e.f
-		if f.Status != finding.StatusFail {
-			continue
-		}
-		ref := finding.Ref{Kind: f.Subject.Kind, Namespace: f.Subject.Namespace, Name: f.Subject.Name}
-		k := failKey{f.CheckID, ref}
 		have, ok := out[k]
 		if !ok {
-			have = Failing{Check: f.CheckID, Slug: f.Slug, Severity: f.Severity, Subject: ref, Message: f.Message}
+			have = Failing{Check: f.CheckID, Slug: f.Slug, Severity: f.Severity, Subject: k.subject, Message: f.Message}
+			seen[k] = map[string]bool{}
 		}
 		for r := range e.refs {
-			if r != "" && !slices.Contains(have.refs, r) {
+			if r != "" && !seen[k][r] {
+				seen[k][r] = true
 				have.refs = append(have.refs, r)
 			}
 		}
 		out[k] = have
+	}
+	if only == nil {
+		for fk, e := range s.findings {
+			if k, ok := fk.fail(); ok {
+				add(k, e)
+			}
+		}
+	} else {
+		for k := range only {
+			for fk := range s.failing[k] {
+				add(k, s.findings[fk])
+			}
+		}
 	}
 	for k, f := range out {
 		slices.Sort(f.refs)
@@ -264,7 +412,7 @@ func (s *State) Aggregate() (findings map[FindingLabels]int, targets map[TargetL
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	findings = map[FindingLabels]int{}
-	for _, f := range s.failingLocked() {
+	for _, f := range s.failingLocked(nil) {
 		for _, ns := range f.namespaces() {
 			findings[FindingLabels{Check: f.Check, Slug: f.Slug, Severity: string(f.Severity), Namespace: ns, Kind: f.Subject.Kind}]++
 		}

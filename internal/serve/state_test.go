@@ -1,6 +1,9 @@
 package serve
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,7 +55,7 @@ func fullResult() *finding.Result {
 
 func TestAggregate(t *testing.T) {
 	s := NewState()
-	tr := s.Apply(fullResult(), nil, true)
+	tr := s.Apply(fullResult(), Touched{Full: true})
 	findings, targets := s.Aggregate()
 	wantF := map[FindingLabels]int{
 		{"IRSA205", "trust-subject-mismatch", "error", "payments", "IAMRole"}:  1,
@@ -84,10 +87,10 @@ func TestAggregate(t *testing.T) {
 // there too.
 func TestApplyPartial(t *testing.T) {
 	s := NewState()
-	s.Apply(fullResult(), nil, true)
-	keep := func(kind, ns, name string) bool { return kind+"/"+ns+"/"+name == "Pod/payments/api-1" }
+	s.Apply(fullResult(), Touched{Full: true})
+	keep := Touched{Targets: map[string]bool{"Pod/payments/api-1": true}}
 	// api-1 is fixed: no static credentials, and its role's trust admits it.
-	tr := s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "payments", "api-1", "irsa", pass)}}, keep, false)
+	tr := s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "payments", "api-1", "irsa", pass)}}, keep)
 	findings, targets := s.Aggregate()
 	wantF := map[FindingLabels]int{
 		{"IRSA205", "trust-subject-mismatch", "error", "payments", "IAMRole"}: 1, // still the Deployment's
@@ -106,8 +109,8 @@ func TestApplyPartial(t *testing.T) {
 		t.Errorf("IRSA110 resolved on %+v, want api-1 as it is now", got)
 	}
 	// The Deployment and the billing pod are fixed: IRSA205 clears.
-	keep2 := func(kind, ns, name string) bool { return kind == "Deployment" || ns == "billing" }
-	tr = s.Apply(&finding.Result{Targets: []finding.Target{chain("Deployment", "payments", "api", "irsa", pass), chain("Pod", "billing", "job-1", "irsa", pass)}}, keep2, false)
+	keep2 := Touched{Targets: map[string]bool{"Deployment/payments/api": true, "Pod/billing/job-1": true}}
+	tr = s.Apply(&finding.Result{Targets: []finding.Target{chain("Deployment", "payments", "api", "irsa", pass), chain("Pod", "billing", "job-1", "irsa", pass)}}, keep2)
 	if findings, _ := s.Aggregate(); len(findings) != 0 {
 		t.Errorf("findings %v, want none", findings)
 	}
@@ -129,11 +132,11 @@ func TestApplyPartial(t *testing.T) {
 // it concerns, whichever run judged them.
 func TestResultAffects(t *testing.T) {
 	s := NewState()
-	s.Apply(fullResult(), nil, true)
-	keep := func(kind, ns, name string) bool { return kind+"/"+ns+"/"+name == "Pod/billing/job-1" }
+	s.Apply(fullResult(), Touched{Full: true})
+	keep := Touched{Targets: map[string]bool{"Pod/billing/job-1": true}}
 	role := finding.Subject{Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/s3"}
 	s.Apply(&finding.Result{Targets: []finding.Target{chain("Pod", "billing", "job-1", "irsa", fail)},
-		Findings: []finding.Finding{fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, role, ref("Pod", "billing", "job-1"))}}, keep, false)
+		Findings: []finding.Finding{fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, role, ref("Pod", "billing", "job-1"))}}, keep)
 	targets, fs := s.Result()
 	if len(targets) != 5 {
 		t.Errorf("%d targets, want 5", len(targets))
@@ -146,5 +149,138 @@ func TestResultAffects(t *testing.T) {
 		if diff := cmp.Diff(want, f.Affects); diff != "" {
 			t.Errorf("IRSA205 affects (-want +got):\n%s", diff)
 		}
+	}
+}
+
+// TestApplyAssociations: a partial Apply finds the association targets of
+// the namespaces Touched keeps (its index by namespace) and compares only
+// the failing pairs it changes: the association's failure clears, a
+// failure elsewhere stays and announces nothing.
+func TestApplyAssociations(t *testing.T) {
+	s := NewState()
+	full := fullResult()
+	assoc := finding.Subject{Kind: "PodIdentityAssociation", Namespace: "payments", Name: "a-123"}
+	other := finding.Subject{Kind: "PodIdentityAssociation", Namespace: "billing", Name: "a-456"}
+	full.Targets = append(full.Targets, chain("PodIdentityAssociation", "payments", "a-123", "pod-identity", fail),
+		chain("PodIdentityAssociation", "billing", "a-456", "pod-identity", fail))
+	full.Findings = append(full.Findings, fnd("IRSA402", "association-service-account-missing", finding.StatusFail, assoc),
+		fnd("IRSA402", "association-service-account-missing", finding.StatusFail, other))
+	s.Apply(full, Touched{Full: true})
+	// The ServiceAccount of a-123 was created: a-123 is no target now.
+	tr := s.Apply(&finding.Result{}, Touched{Targets: map[string]bool{"ServiceAccount/payments/svc": true}, AssocNamespaces: map[string]bool{"payments": true}})
+	if len(tr.Appeared) != 0 || len(tr.Resolved) != 1 || tr.Resolved[0].Check != "IRSA402" || tr.Resolved[0].Subject != ref("PodIdentityAssociation", "payments", "a-123") {
+		t.Errorf("transitions %+v, want IRSA402 on a-123 resolved only", tr)
+	}
+	if _, _, ok := s.Target("PodIdentityAssociation/payments/a-123"); ok {
+		t.Error("a-123 is still a target")
+	}
+	if _, failing, ok := s.Target("PodIdentityAssociation/billing/a-456"); !ok || len(failing) != 1 || failing[0] != "IRSA402" {
+		t.Errorf("a-456: target %t, failing %v; want a target failing IRSA402", ok, failing)
+	}
+	// A Touched that keeps no target held, with nothing found, changes nothing.
+	if tr := s.Apply(&finding.Result{}, Touched{Targets: map[string]bool{"Pod/payments/gone": true}}); len(tr.Appeared)+len(tr.Resolved) != 0 {
+		t.Errorf("transitions %+v, want none", tr)
+	}
+	findings, targets := s.Aggregate()
+	n := 0
+	for _, c := range targets {
+		n += c
+	}
+	if n != 6 || findings[FindingLabels{"IRSA402", "association-service-account-missing", "error", "billing", "PodIdentityAssociation"}] != 1 ||
+		findings[FindingLabels{"IRSA402", "association-service-account-missing", "error", "payments", "PodIdentityAssociation"}] != 0 {
+		t.Errorf("%d targets (want 6), findings %v (want IRSA402 in billing only)", n, findings)
+	}
+}
+
+// TestApplyTransitionsAsFullCompare: the transitions of a partial Apply,
+// which compares only the pairs it changes, are those of a comparison of
+// every failing pair before and after, with the same targets, over random
+// re-diagnoses of targets that share role and cluster findings.
+func TestApplyTransitionsAsFullCompare(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(15, 1))
+	var all []finding.Ref
+	for i := range 12 {
+		all = append(all, ref("Pod", []string{"payments", "billing"}[i%2], fmt.Sprintf("p-%02d", i)))
+	}
+	all = append(all, ref("PodIdentityAssociation", "payments", "a-1"), ref("PodIdentityAssociation", "billing", "a-2"))
+	roles := []finding.Subject{{Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/r0"}, {Kind: "IAMRole", Name: "arn:aws:iam::111122223333:role/r1"}}
+	cluster := finding.Subject{Kind: "EKSCluster", Name: "prod"}
+	// judge is what the engine finds for targets: each fails its own
+	// check or not, its role's trust or not, the cluster's check or not;
+	// a shared finding lists the targets of the run it concerns.
+	judge := func(targets []finding.Ref) *finding.Result {
+		res := &finding.Result{}
+		shared := map[finding.Subject][]finding.Ref{}
+		for i, r := range targets {
+			link := pass
+			if rnd.IntN(3) == 0 {
+				link = fail
+				res.Findings = append(res.Findings, fnd("IRSA110", "static-credentials-override", finding.StatusFail,
+					finding.Subject{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name, Container: "app"}))
+			}
+			res.Targets = append(res.Targets, chain(r.Kind, r.Namespace, r.Name, "irsa", link))
+			if rnd.IntN(2) == 0 {
+				shared[roles[i%2]] = append(shared[roles[i%2]], r)
+			}
+			if rnd.IntN(4) == 0 {
+				shared[cluster] = append(shared[cluster], r)
+			}
+		}
+		for subj, refs := range shared {
+			res.Findings = append(res.Findings, fnd("IRSA205", "trust-subject-mismatch", finding.StatusFail, subj, refs...))
+		}
+		return res
+	}
+	s := NewState()
+	s.Apply(judge(all), Touched{Full: true})
+	summary := func(fs []Failing, refs func(Failing) []string) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Check+" "+f.Subject.Kind+"/"+f.Subject.Name+" "+strings.Join(refs(f), ","))
+		}
+		return out
+	}
+	chains := func(f Failing) []string {
+		var out []string
+		for _, c := range f.Targets {
+			out = append(out, refKey(c.Kind, c.Namespace, c.Name))
+		}
+		return out
+	}
+	transitions := 0
+	for round := range 200 {
+		touched := Touched{Targets: map[string]bool{}}
+		var picked []finding.Ref
+		for _, r := range all {
+			if r.Kind == "PodIdentityAssociation" {
+				continue // kept by namespace below
+			}
+			if rnd.IntN(4) == 0 {
+				touched.Targets[refKey(r.Kind, r.Namespace, r.Name)] = true
+				picked = append(picked, r)
+			}
+		}
+		if rnd.IntN(3) == 0 {
+			ns := []string{"payments", "billing"}[rnd.IntN(2)]
+			touched.AssocNamespaces = map[string]bool{ns: true}
+			for _, r := range all {
+				if r.Kind == "PodIdentityAssociation" && r.Namespace == ns && rnd.IntN(2) == 0 {
+					picked = append(picked, r) // else the association is no target now
+				}
+			}
+		}
+		before := s.failingLocked(nil)
+		tr := s.Apply(judge(picked), touched)
+		want := diff(before, s.failingLocked(nil))
+		transitions += len(want.Appeared) + len(want.Resolved)
+		if diff := cmp.Diff(summary(want.Appeared, func(f Failing) []string { return f.refs }), summary(tr.Appeared, chains)); diff != "" {
+			t.Fatalf("round %d: appeared (-full compare +Apply):\n%s", round, diff)
+		}
+		if diff := cmp.Diff(summary(want.Resolved, func(f Failing) []string { return f.refs }), summary(tr.Resolved, chains)); diff != "" {
+			t.Fatalf("round %d: resolved (-full compare +Apply):\n%s", round, diff)
+		}
+	}
+	if transitions < 50 {
+		t.Fatalf("only %d transitions in 200 rounds: the test exercises too little", transitions)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/irsa-doctor/irsa-doctor/internal/model"
 	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 	"github.com/irsa-doctor/irsa-doctor/internal/suppress"
 	"github.com/irsa-doctor/irsa-doctor/internal/webhook"
@@ -431,14 +432,73 @@ func (s *Store) saTouched(ns, name string, cur *snapshot.ServiceAccount) Touched
 func (s *Store) Facts() Facts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.factsLocked()
+}
+
+// FactsWithin returns Facts and, taken under the same lock (events change
+// the store while a diagnosis runs), the objects of those facts that a
+// selection with t.Keep needs to walk (model.Within): the pods and
+// workloads t touches, and every one that runs as a ServiceAccount t
+// touches or as one of sas (NS/NAME: the ServiceAccounts of the
+// association targets t keeps). bySA finds them without a walk of every
+// pod, so that re-diagnosing one ServiceAccount's users does not grow
+// with the cluster.
+func (s *Store) FactsWithin(t Touched, sas []string) (Facts, *model.Within) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.factsLocked()
+	w := &model.Within{ServiceAccounts: make(map[string]bool, len(sas)+1)}
+	for _, sa := range sas {
+		w.ServiceAccounts[sa] = true
+	}
+	pods := map[string]*snapshot.Pod{}
+	workloads := map[string]*snapshot.Workload{}
+	add := func(key string) {
+		kind, rest, _ := strings.Cut(key, "/")
+		switch kind {
+		case "Pod":
+			if p := s.pods[rest]; p != nil {
+				pods[rest] = p
+			}
+		case "ServiceAccount", "PodIdentityAssociation":
+		default:
+			if o := s.workloads[key]; o != nil {
+				workloads[key] = o
+			}
+		}
+	}
+	for key := range t.Targets {
+		if sa, ok := strings.CutPrefix(key, "ServiceAccount/"); ok {
+			w.ServiceAccounts[sa] = true
+		}
+		add(key)
+	}
+	for sa := range w.ServiceAccounts {
+		for key := range s.bySA[sa] {
+			add(key)
+		}
+	}
+	// In the order of Facts, as model.Within asks.
+	w.Pods = sortedValues(pods, podOrder)
+	w.Workloads = sortedValues(workloads, workloadOrderKey)
+	return f, w
+}
+
+// podOrder and workloadOrderKey are the sort keys of Facts' pods and
+// workloads.
+func podOrder(p *snapshot.Pod) string { return p.Namespace + "\x00" + p.Name }
+
+func workloadOrderKey(w *snapshot.Workload) string {
+	return string(rune('0'+workloadOrder(w.Kind))) + "\x00" + w.Namespace + "\x00" + w.Name
+}
+
+func (s *Store) factsLocked() Facts {
 	f := &s.facts
 	if s.dirty["pods"] {
-		f.Pods = sortedValues(s.pods, func(p *snapshot.Pod) string { return p.Namespace + "\x00" + p.Name })
+		f.Pods = sortedValues(s.pods, podOrder)
 	}
 	if s.dirty["workloads"] {
-		f.Workloads = sortedValues(s.workloads, func(w *snapshot.Workload) string {
-			return string(rune('0'+workloadOrder(w.Kind))) + "\x00" + w.Namespace + "\x00" + w.Name
-		})
+		f.Workloads = sortedValues(s.workloads, workloadOrderKey)
 	}
 	if s.dirty["sas"] {
 		f.ServiceAccounts = make(map[string]*snapshot.ServiceAccount, len(s.sas))
