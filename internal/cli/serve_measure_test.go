@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/irsa-doctor/irsa-doctor/internal/testenv"
+	"github.com/irsa-doctor/irsa-doctor/internal/testenv/awsfake"
 )
 
 // TestServeMeasureLive measures serve against the live benchmark's cluster
@@ -25,27 +26,10 @@ import (
 // not a benchmark loop: set IRSA_DOCTOR_SERVE_MEASURE=1
 // (docs/performance.md, "serve").
 func TestServeMeasureLive(t *testing.T) {
-	if os.Getenv("IRSA_DOCTOR_SERVE_MEASURE") == "" {
-		t.Skip("set IRSA_DOCTOR_SERVE_MEASURE=1 to measure serve on 10,000 pods")
-	}
-	bins, err := testenv.FindBinaries()
-	if errors.Is(err, testenv.ErrNoBinaries) {
-		t.Skipf("skipped: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := testenv.Start(bins, testenv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Stop)
-	start := time.Now()
-	fake := loadBenchCluster(t, c)
-	t.Logf("loaded 10,000 pods in %s", time.Since(start).Round(time.Millisecond))
+	c, fake := measureCluster(t, "measure serve on 10,000 pods")
 	e := &e2e{t: t, c: c, aws: fake, kubeconfig: c.Admin.KubeconfigIn(t, "")}
 
-	start = time.Now()
+	start := time.Now()
 	s := e.startServe("--resync", "1h", "--aws-refresh", "1h", "--debounce", "10ms", "--events=false")
 	ready := time.Since(start)
 	full := regexp.MustCompile(`msg="diagnosed every target" why=start targets=(\d+) duration=(\S+)`).FindStringSubmatch(s.logs.String())
@@ -88,4 +72,30 @@ func TestServeMeasureLive(t *testing.T) {
 	if one[1] != "5" {
 		t.Errorf("re-diagnosed %s targets, want 5 (the pods of bench-07/sa-03)", one[1])
 	}
+}
+
+// measureCluster starts the test kube-apiserver and loads the live
+// benchmark's cluster into it, for the serve measurements; it skips unless
+// IRSA_DOCTOR_SERVE_MEASURE is set (what says what it would measure).
+func measureCluster(t *testing.T, what string) (*testenv.Cluster, *awsfake.Fake) {
+	t.Helper()
+	if os.Getenv("IRSA_DOCTOR_SERVE_MEASURE") == "" {
+		t.Skip("set IRSA_DOCTOR_SERVE_MEASURE=1 to " + what)
+	}
+	bins, err := testenv.FindBinaries()
+	if errors.Is(err, testenv.ErrNoBinaries) {
+		t.Skipf("skipped: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := testenv.Start(bins, testenv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	start := time.Now()
+	fake := loadBenchCluster(t, c)
+	t.Logf("loaded 10,000 pods in %s", time.Since(start).Round(time.Millisecond))
+	return c, fake
 }

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -41,16 +40,7 @@ import (
 // benchmark loop: set IRSA_DOCTOR_SERVE_MEASURE=1 (docs/performance.md,
 // "serve").
 func TestServeMeasureProcess(t *testing.T) {
-	if os.Getenv("IRSA_DOCTOR_SERVE_MEASURE") == "" {
-		t.Skip("set IRSA_DOCTOR_SERVE_MEASURE=1 to measure the serve process on 10,000 pods")
-	}
-	bins, err := testenv.FindBinaries()
-	if errors.Is(err, testenv.ErrNoBinaries) {
-		t.Skipf("skipped: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, fake := measureCluster(t, "measure the serve process on 10,000 pods")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "irsa-doctor")
 	goTool, err := exec.LookPath("go")
@@ -62,14 +52,6 @@ func TestServeMeasureProcess(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	c, err := testenv.Start(bins, testenv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Stop)
-	start := time.Now()
-	fake := loadBenchCluster(t, c)
-	t.Logf("loaded 10,000 pods in %s", time.Since(start).Round(time.Millisecond))
 	kubeconfig := c.Admin.KubeconfigIn(t, "")
 	ctx := context.Background()
 	cfg := fake.Config()
@@ -108,7 +90,7 @@ func TestServeMeasureProcess(t *testing.T) {
 	}
 	var logs syncBuffer
 	cmd.Stderr = &logs
-	start = time.Now()
+	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -67,33 +67,8 @@ func TestMeasureSynthetic(t *testing.T) {
 	}
 	// The AWS side is the bundle's; the Kubernetes side goes through the
 	// store, one object at a time.
-	base := *snap
-	base.Pods, base.Workloads, base.Webhooks, base.Nodes = nil, nil, nil, nil
-	base.ServiceAccounts, base.Namespaces = map[string]*snapshot.ServiceAccount{}, map[string]*snapshot.Namespace{}
-	s := &Server{opts: Options{Now: time.Now}, log: slog.New(slog.DiscardHandler), store: NewStore(), state: NewState(), synced: map[string]bool{}}
+	s := serverFromSnapshot(snap)
 	s.metrics = NewMetrics(s.state, "measure")
-	s.aws = &awsFacts{base: &base}
-	for _, w := range watchedKinds {
-		s.synced[w.resource] = true
-	}
-	for _, p := range snap.Pods {
-		s.store.Put(p)
-	}
-	for _, w := range snap.Workloads {
-		s.store.Put(w)
-	}
-	for _, sa := range snap.ServiceAccounts {
-		s.store.Put(sa)
-	}
-	for _, ns := range snap.Namespaces {
-		s.store.Put(ns)
-	}
-	for _, w := range snap.Webhooks {
-		s.store.Put(w)
-	}
-	for _, n := range snap.Nodes {
-		s.store.Put(n)
-	}
 	snap = nil
 
 	runtime.GC()
@@ -208,4 +183,37 @@ func timeParts(s *Server, touched Touched) string {
 	return fmt.Sprintf("assemble %s, engine %s (of which choosing the targets, walking %d of the %d pods, %s), suppressions %s, state %s",
 		t1.Sub(t0).Round(10*time.Microsecond), t2.Sub(t1).Round(10*time.Microsecond), len(within.Pods), len(snap.Pods),
 		t5.Sub(t4).Round(10*time.Microsecond), t3.Sub(t2).Round(10*time.Microsecond), t4.Sub(t3).Round(10*time.Microsecond))
+}
+
+// serverFromSnapshot is a Server whose AWS facts are snap's and whose
+// store holds snap's Kubernetes objects, put one at a time as the
+// informers would, every watched kind synced.
+func serverFromSnapshot(snap *snapshot.Snapshot) *Server {
+	base := *snap
+	base.Pods, base.Workloads, base.Webhooks, base.Nodes = nil, nil, nil, nil
+	base.ServiceAccounts, base.Namespaces = map[string]*snapshot.ServiceAccount{}, map[string]*snapshot.Namespace{}
+	s := &Server{opts: Options{Now: time.Now}, log: slog.New(slog.DiscardHandler), store: NewStore(), state: NewState(), synced: map[string]bool{}}
+	s.aws = &awsFacts{base: &base}
+	for _, w := range watchedKinds {
+		s.synced[w.resource] = true
+	}
+	for _, p := range snap.Pods {
+		s.store.Put(p)
+	}
+	for _, w := range snap.Workloads {
+		s.store.Put(w)
+	}
+	for _, sa := range snap.ServiceAccounts {
+		s.store.Put(sa)
+	}
+	for _, ns := range snap.Namespaces {
+		s.store.Put(ns)
+	}
+	for _, w := range snap.Webhooks {
+		s.store.Put(w)
+	}
+	for _, n := range snap.Nodes {
+		s.store.Put(n)
+	}
+	return s
 }

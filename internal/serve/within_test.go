@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -67,29 +66,7 @@ func TestWithinSameOutput(t *testing.T) {
 	if len(snap.PodIdentityAssociations) == 0 {
 		t.Fatal("the bundle holds no association")
 	}
-	base := *snap
-	base.Pods, base.Workloads, base.Webhooks, base.Nodes = nil, nil, nil, nil
-	base.ServiceAccounts, base.Namespaces = map[string]*snapshot.ServiceAccount{}, map[string]*snapshot.Namespace{}
-	s := &Server{opts: Options{Now: time.Now}, log: slog.New(slog.DiscardHandler), store: NewStore(), state: NewState(), synced: map[string]bool{}}
-	s.aws = &awsFacts{base: &base}
-	for _, w := range watchedKinds {
-		s.synced[w.resource] = true
-	}
-	for _, p := range snap.Pods {
-		s.store.Put(p)
-	}
-	for _, w := range snap.Workloads {
-		s.store.Put(w)
-	}
-	for _, sa := range snap.ServiceAccounts {
-		s.store.Put(sa)
-	}
-	for _, ns := range snap.Namespaces {
-		s.store.Put(ns)
-	}
-	for _, w := range snap.Webhooks {
-		s.store.Put(w)
-	}
+	s := serverFromSnapshot(snap)
 	// A pod that runs as an association's ServiceAccount, which the
 	// cluster does not hold: whether it is picked decides whether the
 	// association is a target of its own.
