@@ -165,12 +165,15 @@ func Build(o BuildOptions) error {
 
 // goBuild is the release build of one platform: static (CGO_ENABLED=0),
 // without local paths (-trimpath), stripped (-s -w), the version set with the
-// Makefile's -X. -buildvcs=true explicitly, whatever GOFLAGS says: `irsa-doctor
-// version -o json` then names the commit, and two clean checkouts of one
-// commit stamp the same revision, time and modified=false.
+// Makefile's -X. -buildvcs=false explicitly, whatever GOFLAGS says: the go
+// command stamps VCS facts only when .git is a directory
+// (cmd/go/internal/vcs, RootNames), so a `git worktree` checkout or a source
+// tarball would build other bytes than a clone of the same commit. The
+// version names the commit instead: a release's tag, or the pseudo-version
+// make dist derives from HEAD (its last 12 hex digits are the revision).
 func goBuild(root, out, version string, p Platform) error {
 	ldflags := "-s -w -X " + versionVar + "=" + version
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=true", "-ldflags", ldflags, "-o", out, "./cmd/irsa-doctor")
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", out, "./cmd/irsa-doctor")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+p.OS, "GOARCH="+p.Arch, "GOFLAGS=")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
