@@ -328,7 +328,7 @@ func runInstalled(t *testing.T, data []byte, bin, version string) {
 	if err != nil {
 		t.Fatalf("%s --help: %v", bin, err)
 	}
-	if !strings.Contains(string(help), "Usage:\n  kubectl irsa [command]") {
+	if !strings.Contains(string(help), "\n  kubectl irsa [command]\n") {
 		t.Errorf("%s --help does not name itself `kubectl irsa`:\n%s", bin, help)
 	}
 }

@@ -61,7 +61,7 @@ func runRepro(args []string) error {
 		return err
 	}
 	if status != "" {
-		fmt.Fprintf(os.Stderr, "irsa-dist repro: warning: %s has uncommitted changes; the clone builds HEAD, so the bytes will differ:\n%s\n", r, status)
+		fmt.Fprintf(os.Stderr, "irsa-dist repro: warning: %s has uncommitted changes; the clone builds HEAD, so where they touch the build or the archived files the bytes differ:\n%s\n", r, status)
 	}
 	head, err := git(r, "rev-parse", "HEAD")
 	if err != nil {
