@@ -231,7 +231,7 @@ DIST_VERSION ?= $(or $(VERSION),v0.0.0-$(shell TZ=UTC git log -1 --format=%cd --
 DIST_URI_BASE ?= https://github.com/irsa-doctor/irsa-doctor/releases/download/$(DIST_VERSION)
 DIST_DIR ?= dist
 DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
-RELEASE_TOOLS := bin/go-licenses bin/cyclonedx-gomod bin/validate-krew-manifest
+RELEASE_TOOLS := bin/go-licenses bin/cyclonedx-gomod bin/validate-krew-manifest bin/krew
 
 # Rebuilt when hack/tools' go.mod changes the pinned versions. -trimpath and no VCS stamp: the
 # tool binaries, whose hashes the SBOMs name, do not depend on the checkout's path or commit.
@@ -241,6 +241,8 @@ bin/cyclonedx-gomod: hack/tools/go.mod hack/tools/go.sum
 	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
 bin/validate-krew-manifest: hack/tools/go.mod hack/tools/go.sum
 	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ sigs.k8s.io/krew/cmd/validate-krew-manifest
+bin/krew: hack/tools/go.mod hack/tools/go.sum
+	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ sigs.k8s.io/krew/cmd/krew
 release-tools: $(RELEASE_TOOLS)
 
 # Always rebuilt (phony): stdlib only, a second or two.
@@ -274,13 +276,14 @@ dist-repro: bin/irsa-dist
 
 # After make dist: hack/dist's gofmt, vet and tests (each platform's sha256 in the krew manifest
 # against its archive, the archive's files against the manifest's, SHA256SUMS, each binary's
-# OS and architecture; they fail, not skip, without DIST_DIR when CI is set), then krew's own
-# validator (-skip-install: installing would download the archives).
-dist-check: bin/validate-krew-manifest
+# OS and architecture, and krew itself installing each platform from its archive with the
+# manifest, KREW_OS/KREW_ARCH set, into a temporary KREW_ROOT; they fail, not skip, without
+# DIST_DIR when CI is set), then krew's own validator (-skip-install: it would download).
+dist-check: bin/validate-krew-manifest bin/krew
 	cd hack/dist && out="$$(gofmt -l .)" && if [ -n "$$out" ]; then echo "gofmt -w needed in hack/dist: $$out"; exit 1; fi
 	cd hack/dist && $(GO) vet . && IRSA_DOCTOR_DIST=$(abspath $(DIST_DIR)) \
 		IRSA_DOCTOR_KREW_MANIFEST=$(abspath deploy/krew/irsa.yaml) IRSA_DOCTOR_DIST_VERSION='$(DIST_VERSION)' \
 		IRSA_DOCTOR_DIST_URI_BASE='$(DIST_URI_BASE)' IRSA_DOCTOR_DIST_PLATFORMS='$(DIST_PLATFORMS)' \
-		$(GO) test -count=1 -v .
+		IRSA_DOCTOR_KREW=$(abspath bin/krew) $(GO) test -count=1 -v .
 	bin/validate-krew-manifest -manifest deploy/krew/irsa.yaml -skip-install
 # --- end Release ---

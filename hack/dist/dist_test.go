@@ -139,6 +139,7 @@ func TestDist(t *testing.T) {
 			if p.OS == runtime.GOOS && p.Arch == runtime.GOARCH {
 				runInstalled(t, binEntry.Data, mp.Bin, version)
 			}
+			krewInstall(t, manifestPath, filepath.Join(dist, name), p, version, binEntry.Data)
 
 			sbomName := p.SBOM(version)
 			sbom, err := os.ReadFile(filepath.Join(dist, sbomName))
@@ -365,5 +366,41 @@ func checkSBOM(t *testing.T, name string, b []byte, p Platform, version string) 
 	}
 	if has["github.com/inconshreveable/mousetrap"] != (p.OS == "windows") {
 		t.Errorf("%s: mousetrap listed %v, want it on windows only", name, has["github.com/inconshreveable/mousetrap"])
+	}
+}
+
+// krewInstall has krew itself (IRSA_DOCTOR_KREW, built from hack/tools)
+// install the platform's archive with the manifest, as a user of that
+// platform would (KREW_OS, KREW_ARCH), offline (--archive: krew checks the
+// file's sha256 against the manifest), and checks what it put in the store.
+func krewInstall(t *testing.T, manifest, archive string, p Platform, version string, binary []byte) {
+	t.Helper()
+	krew := os.Getenv("IRSA_DOCTOR_KREW")
+	if krew == "" {
+		missing(t, "IRSA_DOCTOR_KREW is not set: make dist-check builds bin/krew and sets it")
+		return
+	}
+	root := t.TempDir()
+	cmd := exec.Command(krew, "install", "--manifest="+manifest, "--archive="+archive, "--no-update-index")
+	cmd.Env = append(os.Environ(), "KREW_ROOT="+root, "KREW_OS="+p.OS, "KREW_ARCH="+p.Arch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("krew install --manifest=%s --archive=%s (KREW_OS=%s KREW_ARCH=%s): %v\n%s", manifest, archive, p.OS, p.Arch, err, out)
+	}
+	store := filepath.Join(root, "store", "irsa", version)
+	entries, err := os.ReadDir(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{"LICENSE", "THIRD_PARTY_NOTICES", p.PluginBin()}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("krew installed %q in %s, want %q", names, store, want)
+	}
+	if got, err := os.ReadFile(filepath.Join(store, p.PluginBin())); err != nil || !bytes.Equal(got, binary) {
+		t.Errorf("krew's %s is not the archive's %s (err %v)", p.PluginBin(), p.Binary(), err)
 	}
 }
