@@ -216,3 +216,74 @@ chart-test:
 
 test: chart-test
 # --- end Deploy -----------------------------------------------------------------
+
+# --- Release: licences, archives, krew manifest, SBOMs (issue 16, parts 1, 3 and 5; docs/release.md) ---
+# One recipe, hack/dist (a module of its own, built into bin/irsa-dist), shared by these targets
+# and CI. The tools it runs are pinned in hack/tools/go.mod (go-licenses, cyclonedx-gomod,
+# krew's validate-krew-manifest: `go tool` dependencies of that module, never of go.mod) and
+# built from it into bin/.
+.PHONY: licenses licenses-check dist dist-repro dist-check release-tools bin/irsa-dist
+
+# The release's version: VERSION when given (make dist VERSION=v0.1.0), else a Go pseudo-version
+# of HEAD (v0.0.0-COMMITTIME-REVISION), so that a checkout's dist is named after its commit.
+DIST_VERSION ?= $(or $(VERSION),v0.0.0-$(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S 2>/dev/null)-$(shell git rev-parse --short=12 HEAD 2>/dev/null))
+# Where the archives are downloaded from (the krew manifest's uri is DIST_URI_BASE/ARCHIVE).
+DIST_URI_BASE ?= https://github.com/irsa-doctor/irsa-doctor/releases/download/$(DIST_VERSION)
+DIST_DIR ?= dist
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+RELEASE_TOOLS := bin/go-licenses bin/cyclonedx-gomod bin/validate-krew-manifest bin/krew
+
+# Rebuilt when hack/tools' go.mod changes the pinned versions. -trimpath and no VCS stamp: the
+# tool binaries, whose hashes the SBOMs name, do not depend on the checkout's path or commit.
+bin/go-licenses: hack/tools/go.mod hack/tools/go.sum
+	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ github.com/google/go-licenses/v2
+bin/cyclonedx-gomod: hack/tools/go.mod hack/tools/go.sum
+	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
+bin/validate-krew-manifest: hack/tools/go.mod hack/tools/go.sum
+	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ sigs.k8s.io/krew/cmd/validate-krew-manifest
+bin/krew: hack/tools/go.mod hack/tools/go.sum
+	$(GO) build -C hack/tools -trimpath -buildvcs=false -o ../../bin/ sigs.k8s.io/krew/cmd/krew
+release-tools: $(RELEASE_TOOLS)
+
+# Always rebuilt (phony): stdlib only, a second or two.
+bin/irsa-dist:
+	$(GO) build -C hack/dist -o ../../bin/irsa-dist .
+
+# THIRD_PARTY_NOTICES: the licence texts and NOTICE files of every dependency compiled into the
+# binaries of DIST_PLATFORMS (go-licenses report), and Go's own licence.
+licenses: bin/go-licenses bin/irsa-dist
+	bin/irsa-dist licenses -go-licenses bin/go-licenses -platforms '$(DIST_PLATFORMS)'
+
+# go-licenses check on each platform (no forbidden, restricted, reciprocal or unknown licence),
+# then fails when THIRD_PARTY_NOTICES differs from what `make licenses` would write.
+licenses-check: bin/go-licenses bin/irsa-dist
+	bin/irsa-dist licenses -check -go-licenses bin/go-licenses -platforms '$(DIST_PLATFORMS)'
+
+# DIST_DIR/: irsa-doctor_VERSION_OS_ARCH.tar.gz (.zip for windows) holding irsa-doctor, LICENSE,
+# README.md, THIRD_PARTY_NOTICES; a CycloneDX SBOM per platform (.cdx.json); irsa.yaml, the krew
+# manifest (also written to deploy/krew/irsa.yaml, gitignored); SHA256SUMS of them all; and
+# build/OS-ARCH/, the binaries (not release files). Static, -trimpath, -s -w, the -X version of
+# LDFLAGS; every archive byte fixed by the commit (its time is every entry's mtime).
+dist: bin/irsa-dist bin/cyclonedx-gomod
+	bin/irsa-dist build -out $(DIST_DIR) -version '$(DIST_VERSION)' -uri-base '$(DIST_URI_BASE)' \
+		-platforms '$(DIST_PLATFORMS)' -sbom bin/cyclonedx-gomod \
+		-krew-template deploy/krew/irsa.yaml.tmpl -krew-out deploy/krew/irsa.yaml
+
+# After make dist: clones HEAD into a temporary folder, builds linux/amd64 there with an empty
+# GOCACHE, and compares the binary and the archive with DIST_DIR's byte for byte.
+dist-repro: bin/irsa-dist
+	bin/irsa-dist repro -dist $(DIST_DIR) -version '$(DIST_VERSION)' -platform linux/amd64
+
+# After make dist: hack/dist's gofmt, vet and tests (each platform's sha256 in the krew manifest
+# against its archive, the archive's files against the manifest's, SHA256SUMS, each binary's
+# OS and architecture, and krew itself installing each platform from its archive with the
+# manifest, KREW_OS/KREW_ARCH set, into a temporary KREW_ROOT; they fail, not skip, without
+# DIST_DIR when CI is set), then krew's own validator (-skip-install: it would download).
+dist-check: bin/validate-krew-manifest bin/krew
+	cd hack/dist && out="$$(gofmt -l .)" && if [ -n "$$out" ]; then echo "gofmt -w needed in hack/dist: $$out"; exit 1; fi
+	cd hack/dist && $(GO) vet . && IRSA_DOCTOR_DIST=$(abspath $(DIST_DIR)) \
+		IRSA_DOCTOR_KREW_MANIFEST=$(abspath deploy/krew/irsa.yaml) IRSA_DOCTOR_DIST_VERSION='$(DIST_VERSION)' \
+		IRSA_DOCTOR_DIST_URI_BASE='$(DIST_URI_BASE)' IRSA_DOCTOR_DIST_PLATFORMS='$(DIST_PLATFORMS)' \
+		IRSA_DOCTOR_KREW=$(abspath bin/krew) $(GO) test -count=1 -v .
+	bin/validate-krew-manifest -manifest deploy/krew/irsa.yaml -skip-install
+# --- end Release ---
