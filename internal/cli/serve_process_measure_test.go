@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,7 +44,7 @@ func TestServeMeasureProcess(t *testing.T) {
 	bin := filepath.Join(dir, "irsa-doctor")
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("building the binary to measure: %v (put the go command on PATH)", err)
 	}
 	build := exec.Command(goTool, "build", "-o", bin, "github.com/irsa-doctor/irsa-doctor/cmd/irsa-doctor")
 	if out, err := build.CombinedOutput(); err != nil {
