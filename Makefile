@@ -160,7 +160,8 @@ IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
 IMAGE_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 IMAGE_CREATED ?= $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null))
 IMAGE_SOURCE ?= https://github.com/irsa-doctor/irsa-doctor
-IMAGE_ARGS = -ca ca-certificates.crt -version '$(VERSION)' -revision '$(IMAGE_REVISION)' \
+IMAGE_ARGS = -ca ca-certificates.crt -doc ca-certificates/copyright=ca-certificates.copyright \
+	-doc irsa-doctor/LICENSE=$(abspath LICENSE) -doc irsa-doctor/THIRD_PARTY_NOTICES=$(abspath THIRD_PARTY_NOTICES) -version '$(VERSION)' -revision '$(IMAGE_REVISION)' \
 	-created '$(IMAGE_CREATED)' -source '$(IMAGE_SOURCE)' \
 	$(foreach p,$(IMAGE_PLATFORMS),-bin $(p)=$(abspath $(IMAGE_BIN))/$(subst /,-,$(p))/irsa-doctor)
 

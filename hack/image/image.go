@@ -55,6 +55,17 @@ type Options struct {
 	Created time.Time
 	// Source is the org.opencontainers.image.source label.
 	Source string
+	// Docs are the notices installed under /usr/share/doc: the licences
+	// that the image's contents carry (irsa-doctor's LICENSE and
+	// THIRD_PARTY_NOTICES, the CA bundle's copyright file, whose Mozilla
+	// data is MPL-2.0), as Debian and distroless images ship them.
+	Docs []Doc
+}
+
+// Doc is one file under /usr/share/doc: Dest is its path there
+// ("ca-certificates/copyright"), Src the file to read.
+type Doc struct {
+	Dest, Src string
 }
 
 // Result is a built image: an index of one image per platform, under Tag.
@@ -92,7 +103,11 @@ func Build(o Options) (*Result, error) {
 	if !bytes.Contains(ca, []byte("-----BEGIN CERTIFICATE-----")) {
 		return nil, fmt.Errorf("%s holds no PEM certificate", o.CACerts)
 	}
-	base, err := layer(created, []entry{
+	docs, err := docEntries(o.Docs)
+	if err != nil {
+		return nil, err
+	}
+	entries := []entry{
 		{name: "etc/", mode: 0o755},
 		{name: "etc/group", mode: 0o644, data: []byte(group)},
 		{name: "etc/passwd", mode: 0o644, data: []byte(passwd)},
@@ -102,7 +117,8 @@ func Build(o Options) (*Result, error) {
 		{name: "home/", mode: 0o755},
 		{name: strings.TrimPrefix(home, "/") + "/", mode: 0o700, owner: uid},
 		{name: "tmp/", mode: 0o1777},
-	})
+	}
+	base, err := layer(created, append(entries, docs...))
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +268,36 @@ type entry struct {
 	mode  int64
 	owner int
 	data  []byte
+}
+
+// docEntries are the layer's entries for docs: usr/share/doc/ and each
+// file's folder once, in sorted order, then the files.
+func docEntries(docs []Doc) ([]entry, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	sorted := slices.SortedFunc(slices.Values(docs), func(a, b Doc) int { return strings.Compare(a.Dest, b.Dest) })
+	out := []entry{{name: "usr/", mode: 0o755}, {name: "usr/share/", mode: 0o755}, {name: "usr/share/doc/", mode: 0o755}}
+	dirs := map[string]bool{}
+	for i, d := range sorted {
+		dir, file, ok := strings.Cut(d.Dest, "/")
+		if !ok || dir == "" || file == "" || strings.Contains(file, "/") || dir == "." || dir == ".." || file == "." || file == ".." {
+			return nil, fmt.Errorf("-doc %s=%s: want FOLDER/FILE under /usr/share/doc (ca-certificates/copyright)", d.Dest, d.Src)
+		}
+		if i > 0 && sorted[i-1].Dest == d.Dest {
+			return nil, fmt.Errorf("-doc %s given twice", d.Dest)
+		}
+		data, err := os.ReadFile(d.Src)
+		if err != nil {
+			return nil, fmt.Errorf("-doc %s: %w", d.Dest, err)
+		}
+		if !dirs[dir] {
+			dirs[dir] = true
+			out = append(out, entry{name: "usr/share/doc/" + dir + "/", mode: 0o755})
+		}
+		out = append(out, entry{name: "usr/share/doc/" + d.Dest, mode: 0o644, data: data})
+	}
+	return out, nil
 }
 
 // layer is a gzip-compressed tar of entries, in their order, with every

@@ -179,6 +179,9 @@ func TestImageRuns(t *testing.T) {
 		"etc/passwd":                        {0o644, 0, 0},
 		"home/nonroot":                      {fs.ModeDir | 0o700, 65532, 65532},
 		"tmp":                               {fs.ModeDir | fs.ModeSticky | 0o777, 0, 0},
+		"usr/share/doc/ca-certificates/copyright":       {0o644, 0, 0},
+		"usr/share/doc/irsa-doctor/LICENSE":             {0o644, 0, 0},
+		"usr/share/doc/irsa-doctor/THIRD_PARTY_NOTICES": {0o644, 0, 0},
 	} {
 		h, ok := headers[name]
 		if !ok {
@@ -205,6 +208,28 @@ func TestImageRuns(t *testing.T) {
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(ca) || bytes.Count(ca, []byte("BEGIN CERTIFICATE")) < 100 {
 		t.Errorf("the image's CA bundle holds %d certificates, want Debian's (over 100)", bytes.Count(ca, []byte("BEGIN CERTIFICATE")))
+	}
+	// The notices the image's files carry, as the repository holds them.
+	for dest, src := range map[string]string{
+		"usr/share/doc/ca-certificates/copyright":       "ca-certificates.copyright",
+		"usr/share/doc/irsa-doctor/LICENSE":             "../../LICENSE",
+		"usr/share/doc/irsa-doctor/THIRD_PARTY_NOTICES": "../../THIRD_PARTY_NOTICES",
+	} {
+		got, err := os.ReadFile(filepath.Join(root, dest))
+		if err != nil {
+			t.Errorf("the image's /%s: %v", dest, err)
+			continue
+		}
+		want, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("the image's /%s differs from hack/image/%s", dest, src)
+		}
+	}
+	if cp, _ := os.ReadFile(filepath.Join(root, "usr/share/doc/ca-certificates/copyright")); !bytes.Contains(cp, []byte("License: MPL-2.0")) {
+		t.Errorf("the CA bundle's copyright file does not state MPL-2.0, the licence of Mozilla's certificate data")
 	}
 	pw, err := os.ReadFile(filepath.Join(root, "etc/passwd"))
 	if err != nil {
@@ -502,5 +527,46 @@ func TestPodmanLoad(t *testing.T) {
 	var bi struct{ Version string }
 	if err := json.Unmarshal(out, &bi); err != nil || bi.Version != label {
 		t.Errorf("podman run %s version -o json: %s (%v), want version %q", ref, out, err, label)
+	}
+}
+
+// TestDocEntries: the notices' folders come once each, sorted, before
+// their files; a destination that is not FOLDER/FILE, or given twice, is
+// refused with the flag's words.
+func TestDocEntries(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for _, f := range []string{a, b} {
+		if err := os.WriteFile(f, []byte(filepath.Base(f)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := docEntries([]Doc{{"z/NOTICE", a}, {"x/LICENSE", b}, {"z/COPYING", b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, e.name+":"+string(e.data))
+	}
+	want := []string{"usr/:", "usr/share/:", "usr/share/doc/:", "usr/share/doc/x/:", "usr/share/doc/x/LICENSE:b",
+		"usr/share/doc/z/:", "usr/share/doc/z/COPYING:b", "usr/share/doc/z/NOTICE:a"}
+	if !slices.Equal(got, want) {
+		t.Errorf("docEntries:\n got %q\nwant %q", got, want)
+	}
+	for _, tc := range []struct {
+		docs []Doc
+		want string
+	}{
+		{[]Doc{{"LICENSE", a}}, "-doc LICENSE=" + a + ": want FOLDER/FILE under /usr/share/doc (ca-certificates/copyright)"},
+		{[]Doc{{"x/y/z", a}}, "-doc x/y/z=" + a + ": want FOLDER/FILE under /usr/share/doc (ca-certificates/copyright)"},
+		{[]Doc{{"../x", a}}, "-doc ../x=" + a + ": want FOLDER/FILE under /usr/share/doc (ca-certificates/copyright)"},
+		{[]Doc{{"x/..", a}}, "-doc x/..=" + a + ": want FOLDER/FILE under /usr/share/doc (ca-certificates/copyright)"},
+		{[]Doc{{"x/a", a}, {"x/a", b}}, "-doc x/a given twice"},
+		{[]Doc{{"x/a", filepath.Join(dir, "missing")}}, "-doc x/a: open " + filepath.Join(dir, "missing") + ": no such file or directory"},
+	} {
+		if _, err := docEntries(tc.docs); err == nil || err.Error() != tc.want {
+			t.Errorf("docEntries(%v) = %v, want %q", tc.docs, err, tc.want)
+		}
 	}
 }

@@ -1,7 +1,8 @@
 // Command image builds irsa-doctor's container image without a Docker daemon
 // or a base image (`make image`, docs/image.md): from go-containerregistry's
 // empty image, one layer with /etc/passwd, /etc/group, the CA bundle vendored
-// beside this file, the nonroot home and /tmp, and one layer with the static
+// beside this file, the nonroot home, /tmp and the notices under
+// /usr/share/doc (-doc), and one layer with the static
 // binary, per platform; written as an OCI image layout and as `docker save`
 // tarballs. Every timestamp is the commit's, so the same commit and binaries
 // give the same digests.
@@ -47,6 +48,14 @@ func run(args []string) error {
 	fs.Var(bins, "bin", "PLATFORM=PATH of a static irsa-doctor (repeatable: one image per platform in the index)")
 	o := Options{Binaries: bins}
 	fs.StringVar(&o.CACerts, "ca", "ca-certificates.crt", "the PEM CA bundle to install")
+	fs.Func("doc", "FOLDER/FILE=PATH: install PATH as /usr/share/doc/FOLDER/FILE (repeatable: the licences and notices the image's files carry)", func(v string) error {
+		dest, src, ok := strings.Cut(v, "=")
+		if !ok || dest == "" || src == "" {
+			return fmt.Errorf("want FOLDER/FILE=PATH, got %q", v)
+		}
+		o.Docs = append(o.Docs, Doc{Dest: dest, Src: src})
+		return nil
+	})
 	fs.StringVar(&o.Version, "version", "", "the -X version the binaries carry (empty: the one Go stamped)")
 	fs.StringVar(&o.Revision, "revision", "", "the commit the binaries were built from")
 	created := fs.String("created", "", "creation time: Unix seconds (git log -1 --format=%ct) or RFC 3339")

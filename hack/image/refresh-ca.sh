@@ -22,4 +22,7 @@ for c in "${certs[@]}"; do
 done
 mv "${tmp}" "${here}/ca-certificates.crt"
 dpkg-query -W -f '${Package} ${Version}\n' ca-certificates >"${here}/ca-certificates.version"
+# The package's copyright file (the certificates are Mozilla's, MPL-2.0):
+# the image installs it as /usr/share/doc/ca-certificates/copyright.
+cp /usr/share/doc/ca-certificates/copyright "${here}/ca-certificates.copyright"
 echo "${#certs[@]} certificates from $(cat "${here}/ca-certificates.version")" >&2
