@@ -253,7 +253,7 @@ func (d Deps) reportOptions(f *outputFlags, format report.Format) report.Options
 	}
 	l := strings.ToLower(locale)
 	utf8 := strings.Contains(l, "utf-8") || strings.Contains(l, "utf8")
-	return report.Options{Format: format, Color: d.color(f.NoColor), ShowPassed: f.ShowPassed, Verbose: f.Verbose, Width: width, ASCII: !utf8}
+	return report.Options{Format: format, Color: d.color(f.NoColor), ShowPassed: f.ShowPassed, Verbose: f.Verbose, Width: width, ASCII: !utf8, Program: d.name()}
 }
 
 // termWidth is the width output is laid out for: COLUMNS (as ls and

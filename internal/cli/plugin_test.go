@@ -184,3 +184,20 @@ func TestPerCallTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestPluginCaptureHint: the text report's request to run the program
+// again after capturing more names it as the user ran it.
+func TestPluginCaptureHint(t *testing.T) {
+	for argv0, want := range map[string]string{
+		"/home/u/.krew/bin/kubectl-irsa": "To check more, capture (then run kubectl irsa again with the files added):",
+		"/usr/local/bin/irsa-doctor":     "To check more, capture (then run irsa-doctor again with the files added):",
+	} {
+		r := runCLIWith(t, Deps{Argv0: argv0}, "analyze", filepath.Join("..", "..", "examples", "healthy"))
+		if r.code != 0 {
+			t.Fatalf("%s analyze examples/healthy: exit %d\n%s%s", argv0, r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "\n"+want+"\n") {
+			t.Errorf("%s analyze examples/healthy does not say %q:\n%s", argv0, want, r.stdout)
+		}
+	}
+}

@@ -55,6 +55,10 @@ type Options struct {
 	ASCII bool
 	// Wide is set for FormatWide.
 	Wide bool
+	// Program is how the text report names the program in what it asks
+	// the user to run: "kubectl irsa" when it runs as the kubectl plugin;
+	// empty, "irsa-doctor".
+	Program string
 	// Rules describe the registry's checks for -o sarif (one SARIF rule
 	// each). report does not import internal/check, so the CLI fills them
 	// from check.All; other formats ignore them.
@@ -62,6 +66,14 @@ type Options struct {
 	// cluster labels the report's tables with a CLUSTER column: set by
 	// WriteClusters for each cluster's section.
 	cluster string
+}
+
+// program is Program, or "irsa-doctor".
+func (o Options) program() string {
+	if o.Program == "" {
+		return "irsa-doctor"
+	}
+	return o.Program
 }
 
 // width is Width, or 100 when unknown; never so narrow that nothing fits.

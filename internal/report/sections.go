@@ -249,7 +249,7 @@ func (t *text) notChecked() {
 	}
 	if len(caps) > 0 {
 		t.gap()
-		t.add(t.p.paint(ansiBold, "To check more, capture (then run irsa-doctor again with the files added):"))
+		t.add(t.p.paint(ansiBold, "To check more, capture (then run "+t.opts.program()+" again with the files added):"))
 		for _, c := range caps {
 			note := strings.Join(c.ids, ", ")
 			cmd := saved(c.cmd)
