@@ -69,7 +69,7 @@ text those commands print. Files are recognised by content, never by name.`,
 // batchHeap is the heap analyze and scan may grow to before the garbage
 // collector takes Go's default pace (internal/gcpace): about what a
 // 10,000-pod bundle allocates in all, so that it collects a few times
-// instead of about ten, for about a fifth less CPU and 30 MB more peak
+// instead of about ten, for 12-17% less CPU and 25-55 MB more peak
 // memory (docs/performance.md, "Issue 14, step 3"). serve, which runs for
 // days, keeps Go's defaults.
 const batchHeap = 192 << 20
