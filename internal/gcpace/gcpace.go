@@ -50,21 +50,33 @@ func start(size uint64, getenv func(string) string) bool {
 	if getenv("GOGC") != "" {
 		return false
 	}
-	s := []metrics.Sample{{Name: metricGoal}}
+	s := []metrics.Sample{{Name: metricGoal}, {Name: metricLive}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 {
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
 		return false
 	}
-	goal := s[0].Value.Uint64()
+	goal, live := s[0].Value.Uint64(), s[1].Value.Uint64()
 	if goal == 0 || size <= goal*3/2 {
 		return false
 	}
-	// Before the first collection the goal scales with GOGC (the runtime's
-	// minimum heap is 4 MB times GOGC/100); after it, the goal is the live
-	// heap times 1+GOGC/100, which afterGC keeps near size.
-	debug.SetGCPercent(int(normal * size / goal))
+	debug.SetGCPercent(startPercent(size, goal, live))
 	eachGC(func() bool { return afterGC(size) })
 	return true
+}
+
+// startPercent is the GOGC that puts the next goal at size. Before the
+// first collection the goal scales with GOGC (the runtime's minimum heap,
+// 4 MB, times GOGC/100). After one, it is what that collection left live
+// times 1+GOGC/100, as afterGC keeps it. Package initialisation (the AWS
+// SDK's and client-go's tables) allocates more than 4 MB, so a command
+// usually starts after one or two collections: scaling the goal as if
+// none had run set it at 112 MB, not 192 MiB (GODEBUG=gctrace=1).
+func startPercent(size, goal, live uint64) int {
+	if live == 0 {
+		return int(normal * size / goal)
+	}
+	p, _ := next(size, live)
+	return p
 }
 
 // afterGC sets GOGC for the next collection from what the last one left

@@ -86,3 +86,22 @@ func TestStartThenNormal(t *testing.T) {
 	}
 	runtime.KeepAlive(keep)
 }
+
+func TestStartPercent(t *testing.T) {
+	const mb = 1 << 20
+	for _, tc := range []struct {
+		size, goal, live uint64
+		want             int
+	}{
+		// No collection yet: the 4 MB minimum goal scales with GOGC.
+		{size: 192 * mb, goal: 4 * mb, live: 0, want: 4800},
+		// After start-up collections left 2.4 MB live (the goal then is
+		// live*2): the next goal is live*(1+GOGC/100) = 192 MiB.
+		{size: 192 * mb, goal: 4 * mb, live: 2 * mb, want: 9500},
+		{size: 192 * mb, goal: 8 * mb, live: 4 * mb, want: 4700},
+	} {
+		if got := startPercent(tc.size, tc.goal, tc.live); got != tc.want {
+			t.Errorf("startPercent(%d MiB, goal %d MiB, live %d MiB) = %d, want %d", tc.size/mb, tc.goal/mb, tc.live/mb, got, tc.want)
+		}
+	}
+}

@@ -67,16 +67,10 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 	// The two long arrays, targets and findings (a finding lists every
 	// target it affects), are encoded on every core and put in place of
 	// empty ones.
-	var targets, findings [][]byte
+	var arrays map[string]arrayWriter
 	parallel := len(cp.Targets)+len(cp.Findings) >= max(parallelTargets, 1)
 	if parallel {
-		var err error
-		if targets, err = encodeArray(cp.Targets, opts); err != nil {
-			return fmt.Errorf("encode json report: %w", err)
-		}
-		if findings, err = encodeArray(cp.Findings, opts); err != nil {
-			return fmt.Errorf("encode json report: %w", err)
-		}
+		arrays = map[string]arrayWriter{"targets": streamArray(cp.Targets, opts), "findings": streamArray(cp.Findings, opts)}
 		cp.Targets, cp.Findings = []finding.Target{}, []finding.Finding{}
 	}
 	var buf bytes.Buffer
@@ -90,7 +84,10 @@ func writeJSON(w io.Writer, r *finding.Result) error {
 		}
 		return nil
 	}
-	if err := writeSpliced(w, buf.Bytes(), map[string][][]byte{"targets": targets, "findings": findings}); err != nil {
+	if err := writeSpliced(w, buf.Bytes(), arrays); err != nil {
+		if ee := (encodeError{}); errors.As(err, &ee) {
+			return fmt.Errorf("encode json report: %w", ee.err)
+		}
 		return fmt.Errorf("write json report: %w", err)
 	}
 	return nil
@@ -109,58 +106,115 @@ type noFix struct {
 // findings that list them are most of a 13 MB report.
 var parallelTargets = 1024
 
-// encodeArray encodes each of items as the document's encoder would write
-// it as an element of an array at the document's first level, on every
-// core (writeSpliced joins them).
-func encodeArray[T any](items []T, opts json.Options) ([][]byte, error) {
-	elems := make([][]byte, len(items))
-	errs := make([]error, len(items))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	const chunk = 16
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			o := json.JoinOptions(opts, jsontext.WithIndentPrefix("    "))
-			for {
-				start := int(next.Add(chunk) - chunk)
-				if start >= len(items) {
-					return
-				}
-				for i := start; i < min(start+chunk, len(items)); i++ {
-					elems[i], errs[i] = json.Marshal(&items[i], o)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+// arrayChunk is how many elements an encoding worker takes at a time;
+// inFlight (times GOMAXPROCS) is how many chunks may be encoded ahead of
+// the one being written.
+const (
+	arrayChunk = 16
+	inFlight   = 4
+)
+
+// arrayWriter writes a first-level array of the document, "[" to "]", as
+// the document's encoder would: each element on a line of its own,
+// indented by four spaces.
+type arrayWriter func(bw *bufio.Writer) error
+
+// streamArray returns the arrayWriter of items: their elements are
+// encoded on every core, a chunk at a time, and written in order as they
+// are ready. At most inFlight chunks per core wait to be written, and
+// their buffers are reused, so the encoded report is never held whole
+// (it was 13 MB for 10,000 pods, held until the last element was written).
+func streamArray[T any](items []T, opts json.Options) arrayWriter {
+	return func(bw *bufio.Writer) error {
+		if len(items) == 0 {
+			_, err := bw.WriteString("[]")
+			return err
 		}
+		type chunk struct {
+			buf *bytes.Buffer
+			err error
+		}
+		n := (len(items) + arrayChunk - 1) / arrayChunk
+		ready := make([]chan chunk, n)
+		for k := range ready {
+			ready[k] = make(chan chunk, 1)
+		}
+		procs := runtime.GOMAXPROCS(0)
+		// A worker takes a slot before it takes the next chunk, and the
+		// writer gives the slot back once that chunk is written. Chunks
+		// are taken in order, so the one the writer waits for is always
+		// held by a worker or done: the window never stalls.
+		slots := make(chan struct{}, inFlight*procs)
+		stop := make(chan struct{})
+		bufs := sync.Pool{New: func() any { return new(bytes.Buffer) }}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for range procs {
+			wg.Go(func() {
+				o := json.JoinOptions(opts, jsontext.WithIndentPrefix("    "))
+				for {
+					select {
+					case slots <- struct{}{}:
+					case <-stop:
+						return
+					}
+					k := int(next.Add(1) - 1)
+					if k >= n {
+						return
+					}
+					buf := bufs.Get().(*bytes.Buffer)
+					buf.Reset()
+					var err error
+					for i := k * arrayChunk; i < min((k+1)*arrayChunk, len(items)) && err == nil; i++ {
+						if i > 0 {
+							buf.WriteByte(',')
+						}
+						buf.WriteString("\n    ")
+						err = json.MarshalWrite(buf, &items[i], o)
+					}
+					ready[k] <- chunk{buf, err}
+				}
+			})
+		}
+		defer close(stop)
+		bw.WriteByte('[')
+		for k := range n {
+			c := <-ready[k]
+			if c.err != nil {
+				return encodeError{c.err}
+			}
+			bw.Write(escapeNonASCIIControls(c.buf.Bytes())) // the error stays in bw
+			bufs.Put(c.buf)
+			<-slots
+		}
+		_, err := bw.WriteString("\n  ]")
+		return err
 	}
-	return elems, nil
 }
 
+// encodeError is an element streamArray could not encode, told apart
+// from the writer's errors.
+type encodeError struct{ err error }
+
+func (e encodeError) Error() string { return e.err.Error() }
+
 // writeSpliced writes doc with each first-level member "NAME": [] filled
-// with the encoded elements of arrays[NAME], joined with the separators the
-// encoder writes between elements ("[]" when empty). At that level
-// (two-space indent) the text "NAME": [] can be nothing else: a string
-// escapes its quotes. The pieces are written as they are, not joined into
-// a second copy of a report that is most of the process's memory at its
-// end (13 MB for 10,000 pods).
-func writeSpliced(w io.Writer, doc []byte, arrays map[string][][]byte) error {
+// by arrays[NAME]. At that level (two-space indent) the text "NAME": []
+// can be nothing else: a string escapes its quotes.
+func writeSpliced(w io.Writer, doc []byte, arrays map[string]arrayWriter) error {
 	type hole struct {
 		at    int
-		elems [][]byte
+		write arrayWriter
 	}
 	var holes []hole
-	for name, elems := range arrays {
+	for name, write := range arrays {
 		empty := "\n  \"" + name + "\": []"
 		i := bytes.Index(doc, []byte(empty))
 		if i < 0 {
 			return fmt.Errorf("no empty %s array to fill in", name)
 		}
-		holes = append(holes, hole{i + len(empty) - len("[]"), elems})
+		holes = append(holes, hole{i + len(empty) - len("[]"), write})
 	}
 	sort.Slice(holes, func(i, j int) bool { return holes[i].at < holes[j].at })
 	bw := bufio.NewWriterSize(w, 256<<10)
@@ -171,20 +225,9 @@ func writeSpliced(w io.Writer, doc []byte, arrays map[string][][]byte) error {
 	for _, h := range holes {
 		write(doc[last:h.at])
 		last = h.at + len("[]")
-		if len(h.elems) == 0 {
-			write([]byte("[]"))
-			continue
+		if err := h.write(bw); err != nil {
+			return err
 		}
-		bw.WriteByte('[')
-		for i, e := range h.elems {
-			if i > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString("\n    ")
-			write(e)
-			h.elems[i] = nil // written: let it go
-		}
-		bw.WriteString("\n  ]")
 	}
 	write(doc[last:])
 	return bw.Flush()
