@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"testing"
@@ -54,5 +55,33 @@ func TestJSONTargetsInParallel(t *testing.T) {
 	r.Targets = []finding.Target{}
 	if empty := write(0); !bytes.Contains(empty, []byte("\n  \"targets\": [],\n")) {
 		t.Fatalf("empty targets: %s", empty[:min(len(empty), 400)])
+	}
+}
+
+// TestEscapingWriterSplitCharacters: what the encoder writes in pieces is
+// escaped as it would be whole, wherever a piece ends, within a character
+// to escape (U+202E, 3 bytes; U+2028), one to keep (é) or an invalid byte.
+func TestEscapingWriterSplitCharacters(t *testing.T) {
+	text := []byte("a\u202eb é \u2028\xff\u0085z\xe2\x80")
+	want := string(escapeNonASCIIControls(text))
+	if want == string(text) {
+		t.Fatal("the text has nothing to escape")
+	}
+	for cut1 := range len(text) + 1 {
+		for cut2 := cut1; cut2 <= len(text); cut2++ {
+			var b bytes.Buffer
+			bw := bufio.NewWriter(&b)
+			ew := &escapingWriter{w: bw}
+			for _, piece := range [][]byte{text[:cut1], text[cut1:cut2], text[cut2:]} {
+				if n, err := ew.Write(piece); n != len(piece) || err != nil {
+					t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(piece))
+				}
+			}
+			ew.flush()
+			bw.Flush()
+			if got := b.String(); got != want {
+				t.Fatalf("cut at %d and %d: %q, want %q", cut1, cut2, got, want)
+			}
+		}
 	}
 }
