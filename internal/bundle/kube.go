@@ -121,9 +121,15 @@ func decodeKubeWith(raw []byte, kind, apiVersion string, src snapshot.Source, op
 	case "ConfigMap":
 		return decodeConfigMap(raw, apiVersion, src, opts)
 	}
+	// o stays on the stack when decoded by hand; json.Unmarshal's
+	// argument escapes, so the fall back decodes into a copy.
 	var o kubeObject
-	if err := json.Unmarshal(raw, &o, opts); err != nil {
-		return item{kind: kind, apiVersion: apiVersion, err: err}
+	if !decodeKubeFast(raw, &o, opts) {
+		ref := new(kubeObject)
+		if err := json.Unmarshal(raw, ref, opts); err != nil {
+			return item{kind: kind, apiVersion: apiVersion, err: err}
+		}
+		o = *ref
 	}
 	if o.Kind == "" {
 		o.Kind = kind // an item of a typed List (PodList) carries no kind
