@@ -52,6 +52,7 @@ type fastDec struct {
 	// each, and decoding one allocates nothing. Values unique to an
 	// object (names, uids, timestamps) are not interned.
 	strs map[string]string
+	last string // str's last recent string
 
 	// Element scratch: arrays are decoded here, then copied to a slice
 	// of the exact length, so growing them leaves no garbage. No array
@@ -96,8 +97,15 @@ func decodeKubeFast(raw []byte, o *kubeObject, opts json.Options) bool {
 	return err == nil
 }
 
-// str reads a string (or null: ""). intern: the value is one that repeats.
-func (f *fastDec) str(intern bool) (string, error) {
+// How str makes a string of what it read.
+const (
+	unique   = iota // a copy: a name, a uid
+	interned        // from strs: a value that repeats across objects
+	recent          // the string str returned last for a recent value, if the same: a timestamp
+)
+
+// str reads a string (or null: "").
+func (f *fastDec) str(how int) (string, error) {
 	v, err := f.dec.ReadValue()
 	if err != nil {
 		return "", err
@@ -117,7 +125,15 @@ func (f *fastDec) str(intern bool) (string, error) {
 			break
 		}
 	}
-	if !intern || len(b) > maxInternLen {
+	switch {
+	case how == recent:
+		// An object's timestamps are often the same second (created,
+		// scheduled, started, ready): one copy of each serves them all.
+		if string(b) != f.last {
+			f.last = string(b)
+		}
+		return f.last, nil
+	case how == unique || len(b) > maxInternLen:
 		return string(b), nil
 	}
 	if s, ok := f.strs[string(b)]; ok {
@@ -307,14 +323,14 @@ func array[T any](f *fastDec, scratch *[]T, elem func(*fastDec, *T) error) ([]T,
 }
 
 // strs decodes an array of strings.
-func (f *fastDec) strings(intern bool) ([]string, error) {
+func (f *fastDec) strings(how int) ([]string, error) {
 	ok, err := f.begin('[')
 	if !ok || err != nil {
 		return nil, err
 	}
 	out := []string{}
 	for f.dec.PeekKind() != ']' {
-		s, err := f.str(intern)
+		s, err := f.str(how)
 		if err != nil {
 			return nil, err
 		}
@@ -341,9 +357,9 @@ func (f *fastDec) int64s() ([]int64, error) {
 	return out, err
 }
 
-// stringMap decodes an object of strings (or null: nil). internValues:
-// the values repeat too (labels), not only the keys.
-func (f *fastDec) stringMap(internValues bool) (map[string]string, error) {
+// stringMap decodes an object of strings (or null: nil); the keys are
+// interned, the values made as how says.
+func (f *fastDec) stringMap(how int) (map[string]string, error) {
 	ok, err := f.open()
 	if !ok || err != nil {
 		return nil, err
@@ -354,11 +370,11 @@ func (f *fastDec) stringMap(internValues bool) (map[string]string, error) {
 			_, err := f.dec.ReadToken()
 			return m, err
 		}
-		k, err := f.str(true)
+		k, err := f.str(interned)
 		if err != nil {
 			return nil, err
 		}
-		v, err := f.str(internValues)
+		v, err := f.str(how)
 		if err != nil {
 			return nil, err
 		}
@@ -382,11 +398,11 @@ func (f *fastDec) kubeObject(o *kubeObject) error {
 		switch string(n) {
 		case "kind":
 			if err = seen(&m, 0); err == nil {
-				o.Kind, err = f.str(true)
+				o.Kind, err = f.str(interned)
 			}
 		case "apiVersion":
 			if err = seen(&m, 1); err == nil {
-				o.APIVersion, err = f.str(true)
+				o.APIVersion, err = f.str(interned)
 			}
 		case "metadata":
 			if err = seen(&m, 2); err == nil {
@@ -431,23 +447,23 @@ func (f *fastDec) objectMeta(o *snapshot.ObjectMeta) error {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(false)
+				o.Name, err = f.str(unique)
 			}
 		case "namespace":
 			if err = seen(&m, 1); err == nil {
-				o.Namespace, err = f.str(true)
+				o.Namespace, err = f.str(interned)
 			}
 		case "uid":
 			if err = seen(&m, 2); err == nil {
-				o.UID, err = f.str(false)
+				o.UID, err = f.str(unique)
 			}
 		case "labels":
 			if err = seen(&m, 3); err == nil {
-				o.Labels, err = f.stringMap(true)
+				o.Labels, err = f.stringMap(interned)
 			}
 		case "annotations":
 			if err = seen(&m, 4); err == nil {
-				o.Annotations, err = f.stringMap(true)
+				o.Annotations, err = f.stringMap(interned)
 			}
 		case "ownerReferences":
 			if err = seen(&m, 5); err == nil {
@@ -456,11 +472,11 @@ func (f *fastDec) objectMeta(o *snapshot.ObjectMeta) error {
 			}
 		case "creationTimestamp":
 			if err = seen(&m, 6); err == nil {
-				o.CreationTimestamp, err = f.str(false)
+				o.CreationTimestamp, err = f.str(recent)
 			}
 		case "deletionTimestamp":
 			if err = seen(&m, 7); err == nil {
-				o.DeletionTimestamp, err = f.str(false)
+				o.DeletionTimestamp, err = f.str(recent)
 			}
 		default:
 			err = f.skip()
@@ -484,19 +500,19 @@ func (f *fastDec) ownerReference(o *snapshot.OwnerReference) error {
 		switch string(n) {
 		case "apiVersion":
 			if err = seen(&m, 0); err == nil {
-				o.APIVersion, err = f.str(true)
+				o.APIVersion, err = f.str(interned)
 			}
 		case "kind":
 			if err = seen(&m, 1); err == nil {
-				o.Kind, err = f.str(true)
+				o.Kind, err = f.str(interned)
 			}
 		case "name":
 			if err = seen(&m, 2); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "uid":
 			if err = seen(&m, 3); err == nil {
-				o.UID, err = f.str(true)
+				o.UID, err = f.str(interned)
 			}
 		case "controller":
 			if err = seen(&m, 4); err == nil {
@@ -609,11 +625,11 @@ func (f *fastDec) podSpecMember(n []byte, o *snapshot.PodSpec, m *uint32) (known
 	switch string(n) {
 	case "serviceAccountName":
 		if err = seen(m, 0); err == nil {
-			o.ServiceAccountName, err = f.str(true)
+			o.ServiceAccountName, err = f.str(interned)
 		}
 	case "serviceAccount":
 		if err = seen(m, 1); err == nil {
-			o.DeprecatedServiceAccount, err = f.str(true)
+			o.DeprecatedServiceAccount, err = f.str(interned)
 		}
 	case "automountServiceAccountToken":
 		if err = seen(m, 2); err == nil {
@@ -621,11 +637,11 @@ func (f *fastDec) podSpecMember(n []byte, o *snapshot.PodSpec, m *uint32) (known
 		}
 	case "nodeName":
 		if err = seen(m, 3); err == nil {
-			o.NodeName, err = f.str(true)
+			o.NodeName, err = f.str(interned)
 		}
 	case "nodeSelector":
 		if err = seen(m, 4); err == nil {
-			o.NodeSelector, err = f.stringMap(true)
+			o.NodeSelector, err = f.stringMap(interned)
 		}
 	case "hostNetwork":
 		if err = seen(m, 5); err == nil {
@@ -659,7 +675,7 @@ func (f *fastDec) podSpecMember(n []byte, o *snapshot.PodSpec, m *uint32) (known
 				break
 			}
 			o.OS = &snapshot.PodOS{}
-			err = f.oneString("name", &o.OS.Name, true)
+			err = f.oneString("name", &o.OS.Name, interned)
 		}
 	default:
 		return false, nil
@@ -669,7 +685,7 @@ func (f *fastDec) podSpecMember(n []byte, o *snapshot.PodSpec, m *uint32) (known
 
 // oneString decodes an object (or null: zero) of which only member key, a
 // string, is read.
-func (f *fastDec) oneString(key string, dst *string, intern bool) error {
+func (f *fastDec) oneString(key string, dst *string, how int) error {
 	if ok, err := f.open(); !ok || err != nil {
 		return err
 	}
@@ -681,7 +697,7 @@ func (f *fastDec) oneString(key string, dst *string, intern bool) error {
 		}
 		if string(n) == key {
 			if err = seen(&m, 0); err == nil {
-				*dst, err = f.str(intern)
+				*dst, err = f.str(how)
 			}
 		} else {
 			err = f.skip()
@@ -797,11 +813,11 @@ func (f *fastDec) container(o *snapshot.Container) error {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "image":
 			if err = seen(&m, 1); err == nil {
-				o.Image, err = f.str(true)
+				o.Image, err = f.str(interned)
 			}
 		case "env":
 			if err = seen(&m, 2); err == nil {
@@ -818,11 +834,11 @@ func (f *fastDec) container(o *snapshot.Container) error {
 			}
 		case "command":
 			if err = seen(&m, 5); err == nil {
-				o.Command, err = f.strings(true)
+				o.Command, err = f.strings(interned)
 			}
 		case "args":
 			if err = seen(&m, 6); err == nil {
-				o.Args, err = f.strings(true)
+				o.Args, err = f.strings(interned)
 			}
 		case "securityContext":
 			if err = seen(&m, 7); err == nil {
@@ -830,7 +846,7 @@ func (f *fastDec) container(o *snapshot.Container) error {
 			}
 		case "restartPolicy":
 			if err = seen(&m, 8); err == nil {
-				o.RestartPolicy, err = f.str(true)
+				o.RestartPolicy, err = f.str(interned)
 			}
 		default:
 			err = f.skip()
@@ -854,11 +870,11 @@ func (f *fastDec) envVar(o *snapshot.EnvVar) error {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "value":
 			if err = seen(&m, 1); err == nil {
-				o.Value, err = f.str(true)
+				o.Value, err = f.str(interned)
 			}
 		case "valueFrom":
 			if err = seen(&m, 2); err == nil {
@@ -909,7 +925,7 @@ func (f *fastDec) envVarSource() (*snapshot.EnvVarSource, error) {
 				o.FieldRef = &struct {
 					FieldPath string `json:"fieldPath"`
 				}{}
-				err = f.oneString("fieldPath", &o.FieldRef.FieldPath, true)
+				err = f.oneString("fieldPath", &o.FieldRef.FieldPath, interned)
 			}
 		default:
 			err = f.skip()
@@ -941,11 +957,11 @@ func (f *fastDec) keySelector() (*snapshot.KeySelector, error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "key":
 			if err = seen(&m, 1); err == nil {
-				o.Key, err = f.str(true)
+				o.Key, err = f.str(interned)
 			}
 		case "optional":
 			if err = seen(&m, 2); err == nil {
@@ -973,7 +989,7 @@ func (f *fastDec) envFrom(o *snapshot.EnvFromSource) error {
 		switch string(n) {
 		case "prefix":
 			if err = seen(&m, 0); err == nil {
-				o.Prefix, err = f.str(true)
+				o.Prefix, err = f.str(interned)
 			}
 		case "secretRef":
 			if err = seen(&m, 1); err == nil {
@@ -1013,7 +1029,7 @@ func (f *fastDec) nameRef() (*snapshot.NameRef, error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "optional":
 			if err = seen(&m, 1); err == nil {
@@ -1041,11 +1057,11 @@ func (f *fastDec) volumeMount(o *snapshot.VolumeMount) error {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "mountPath":
 			if err = seen(&m, 1); err == nil {
-				o.MountPath, err = f.str(true)
+				o.MountPath, err = f.str(interned)
 			}
 		case "readOnly":
 			if err = seen(&m, 2); err == nil {
@@ -1053,7 +1069,7 @@ func (f *fastDec) volumeMount(o *snapshot.VolumeMount) error {
 			}
 		case "subPath":
 			if err = seen(&m, 3); err == nil {
-				o.SubPath, err = f.str(true)
+				o.SubPath, err = f.str(interned)
 			}
 		default:
 			err = f.skip()
@@ -1077,7 +1093,7 @@ func (f *fastDec) volume(o *snapshot.Volume) error {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "projected":
 			if err = seen(&m, 1); err == nil {
@@ -1090,7 +1106,7 @@ func (f *fastDec) volume(o *snapshot.Volume) error {
 					break
 				}
 				o.Secret = &snapshot.SecretVolume{}
-				err = f.oneString("secretName", &o.Secret.SecretName, true)
+				err = f.oneString("secretName", &o.Secret.SecretName, interned)
 			}
 		case "configMap":
 			if err = seen(&m, 3); err == nil {
@@ -1126,7 +1142,7 @@ func (f *fastDec) configMapVolume() (*snapshot.ConfigMapVolume, error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "items":
 			if err = seen(&m, 1); err == nil {
@@ -1159,11 +1175,11 @@ func (f *fastDec) keyToPath(o *snapshot.KeyToPath) error {
 		switch string(n) {
 		case "key":
 			if err = seen(&m, 0); err == nil {
-				o.Key, err = f.str(true)
+				o.Key, err = f.str(interned)
 			}
 		case "path":
 			if err = seen(&m, 1); err == nil {
-				o.Path, err = f.str(true)
+				o.Path, err = f.str(interned)
 			}
 		default:
 			err = f.skip()
@@ -1256,7 +1272,7 @@ func (f *fastDec) saToken() (*snapshot.ServiceAccountTokenProjection, error) {
 		switch string(n) {
 		case "audience":
 			if err = seen(&m, 0); err == nil {
-				o.Audience, err = f.str(true)
+				o.Audience, err = f.str(interned)
 			}
 		case "expirationSeconds":
 			if err = seen(&m, 1); err == nil {
@@ -1264,7 +1280,7 @@ func (f *fastDec) saToken() (*snapshot.ServiceAccountTokenProjection, error) {
 			}
 		case "path":
 			if err = seen(&m, 2); err == nil {
-				o.Path, err = f.str(true)
+				o.Path, err = f.str(interned)
 			}
 		default:
 			err = f.skip()
@@ -1288,11 +1304,11 @@ func (f *fastDec) podStatus(o *snapshot.PodStatus) error {
 		switch string(n) {
 		case "phase":
 			if err = seen(&m, 0); err == nil {
-				o.Phase, err = f.str(true)
+				o.Phase, err = f.str(interned)
 			}
 		case "startTime":
 			if err = seen(&m, 1); err == nil {
-				o.StartTime, err = f.str(false)
+				o.StartTime, err = f.str(recent)
 			}
 		case "conditions":
 			if err = seen(&m, 2); err == nil {
@@ -1324,23 +1340,23 @@ func (f *fastDec) podCondition(o *snapshot.PodCondition) error {
 		switch string(n) {
 		case "type":
 			if err = seen(&m, 0); err == nil {
-				o.Type, err = f.str(true)
+				o.Type, err = f.str(interned)
 			}
 		case "status":
 			if err = seen(&m, 1); err == nil {
-				o.Status, err = f.str(true)
+				o.Status, err = f.str(interned)
 			}
 		case "reason":
 			if err = seen(&m, 2); err == nil {
-				o.Reason, err = f.str(true)
+				o.Reason, err = f.str(interned)
 			}
 		case "message":
 			if err = seen(&m, 3); err == nil {
-				o.Message, err = f.str(false)
+				o.Message, err = f.str(unique)
 			}
 		case "lastTransitionTime":
 			if err = seen(&m, 4); err == nil {
-				o.LastTransitionTime, err = f.str(false)
+				o.LastTransitionTime, err = f.str(recent)
 			}
 		default:
 			err = f.skip()
@@ -1364,7 +1380,7 @@ func (f *fastDec) containerStatus(o *snapshot.ContainerStatus) error {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
-				o.Name, err = f.str(true)
+				o.Name, err = f.str(interned)
 			}
 		case "restartCount":
 			if err = seen(&m, 1); err == nil {
