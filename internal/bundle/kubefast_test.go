@@ -200,3 +200,37 @@ func FuzzDecodeFastEquivalent(f *testing.F) {
 		checkFastEquivalent(t, raw)
 	})
 }
+
+// TestDecodeFastSharesEqualMaps: consecutive objects with equal labels
+// share one map; a different map, or one with a key named twice, is not
+// shared, and every object's map has its own entries.
+func TestDecodeFastSharesEqualMaps(t *testing.T) {
+	decode := func(labels string) map[string]string {
+		t.Helper()
+		var o kubeObject
+		if !decodeKubeFast([]byte(`{"kind":"Pod","metadata":{"labels":`+labels+`}}`), &o, strictOpts) {
+			t.Fatalf("%s: fell back", labels)
+		}
+		return o.Metadata.Labels
+	}
+	same := func(a, b map[string]string) bool {
+		return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	}
+	a := decode(`{"app":"web","pod-template-hash":"1"}`)
+	b := decode(`{"pod-template-hash":"1","app":"web"}`)
+	if !same(a, b) || !reflect.DeepEqual(b, map[string]string{"app": "web", "pod-template-hash": "1"}) {
+		t.Errorf("equal labels: %v and %v, shared %v", a, b, same(a, b))
+	}
+	c := decode(`{"app":"web","pod-template-hash":"2"}`)
+	if same(b, c) || !reflect.DeepEqual(c, map[string]string{"app": "web", "pod-template-hash": "2"}) {
+		t.Errorf("different labels: %v after %v, shared %v", c, b, same(b, c))
+	}
+	d := decode(`{"app":"x","app":"web","pod-template-hash":"2"}`)
+	if same(c, d) || !reflect.DeepEqual(d, map[string]string{"app": "web", "pod-template-hash": "2"}) {
+		t.Errorf("a key named twice: %v after %v, shared %v", d, c, same(c, d))
+	}
+	e := decode(`{}`)
+	if e == nil || len(e) != 0 {
+		t.Errorf("{}: %#v, want an empty map", e)
+	}
+}
