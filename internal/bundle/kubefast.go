@@ -95,6 +95,10 @@ var fastDecs = sync.Pool{New: func() any {
 func decodeKubeFast(raw []byte, o *kubeObject, opts json.Options) bool {
 	f := fastDecs.Get().(*fastDec)
 	defer fastDecs.Put(f)
+	return f.decode(raw, o, opts)
+}
+
+func (f *fastDec) decode(raw []byte, o *kubeObject, opts json.Options) bool {
 	f.buf = *bytes.NewBuffer(raw)
 	f.dec.Reset(&f.buf, opts)
 	err := f.kubeObject(o)
@@ -103,6 +107,17 @@ func decodeKubeFast(raw []byte, o *kubeObject, opts json.Options) bool {
 		if _, err2 := f.dec.ReadToken(); err2 != io.EOF {
 			err = errFallback
 		}
+	}
+	if err != nil {
+		// A decode that gave up may have left elements in the scratch
+		// slices (array empties them only at an array's end): drop them,
+		// or a List of such items would grow them without end.
+		f.containers = reset(f.containers)
+		f.envs = reset(f.envs)
+		f.mounts = reset(f.mounts)
+		f.volumes = reset(f.volumes)
+		f.conds = reset(f.conds)
+		f.statuses = reset(f.statuses)
 	}
 	f.buf = bytes.Buffer{} // drop the reference to raw
 	f.dec.Reset(&f.buf)
@@ -330,7 +345,13 @@ func array[T any](f *fastDec, scratch *[]T, elem func(*fastDec, *T) error) ([]T,
 	return out, nil
 }
 
-// strs decodes an array of strings.
+// reset empties a scratch slice, keeping its array.
+func reset[T any](s []T) []T {
+	clear(s)
+	return s[:0]
+}
+
+// strings decodes an array of strings.
 func (f *fastDec) strings(how int) ([]string, error) {
 	ok, err := f.begin('[')
 	if !ok || err != nil {

@@ -234,3 +234,19 @@ func TestDecodeFastSharesEqualMaps(t *testing.T) {
 		t.Errorf("{}: %#v, want an empty map", e)
 	}
 }
+
+// TestDecodeFastFallBackLeavesNoScratch: an object given up on in the
+// middle of an array leaves nothing in the scratch slices, which the
+// next decode would otherwise keep after.
+func TestDecodeFastFallBackLeavesNoScratch(t *testing.T) {
+	f := fastDecs.New().(*fastDec)
+	for range 100 {
+		var o kubeObject
+		if f.decode([]byte(`{"kind":"Pod","spec":{"containers":[{"name":"a"},{"name":1}]}}`), &o, strictOpts) {
+			t.Fatal("decoded a number as a string")
+		}
+	}
+	if len(f.containers) != 0 {
+		t.Errorf("%d containers left in the scratch slice", len(f.containers))
+	}
+}
