@@ -121,9 +121,15 @@ func decodeKubeWith(raw []byte, kind, apiVersion string, src snapshot.Source, op
 	case "ConfigMap":
 		return decodeConfigMap(raw, apiVersion, src, opts)
 	}
+	// o stays on the stack when decoded by hand; json.Unmarshal's
+	// argument escapes, so the fall back decodes into a copy.
 	var o kubeObject
-	if err := json.Unmarshal(raw, &o, opts); err != nil {
-		return item{kind: kind, apiVersion: apiVersion, err: err}
+	if !decodeKubeFast(raw, &o, opts) {
+		ref := new(kubeObject)
+		if err := json.Unmarshal(raw, ref, opts); err != nil {
+			return item{kind: kind, apiVersion: apiVersion, err: err}
+		}
+		o = *ref
 	}
 	if o.Kind == "" {
 		o.Kind = kind // an item of a typed List (PodList) carries no kind
@@ -251,6 +257,10 @@ type itemPipeline struct {
 	// streamed List's items are copied out of the file's chunks, and
 	// recycling the copies keeps 120 MB of them from becoming garbage.
 	free chan []byte
+	// bufCap is the capacity new buffers are made with: the largest a
+	// batch needed so far, so that batches do not outgrow theirs (a
+	// 64-pod batch is about 300 KB without white space).
+	bufCap int
 	// strict: the items were split, not validated (walkStreamed); decode
 	// them with the walk's options, and report what does not decode.
 	strict bool
@@ -312,14 +322,17 @@ func (p *itemPipeline) add(v jsontext.Value) {
 // ones, so a List's items do not all become garbage.
 func (p *itemPipeline) addFrom(fill func(dst []byte) ([]byte, error)) error {
 	if p.free == nil {
-		p.free = make(chan []byte, runtime.GOMAXPROCS(0)+2)
+		// As many buffers as batches can be alive at once: one filled,
+		// GOMAXPROCS queued (work) and GOMAXPROCS being decoded.
+		p.free = make(chan []byte, 2*runtime.GOMAXPROCS(0)+1)
+		p.bufCap = 256 << 10
 	}
 	if p.cur == nil {
 		p.cur = &batch{vals: make([]jsontext.Value, 0, itemBatch), free: p.free, strict: p.strict}
 		select {
 		case p.cur.buf = <-p.free:
 		default:
-			p.cur.buf = make([]byte, 0, 256<<10)
+			p.cur.buf = make([]byte, 0, p.bufCap)
 		}
 		p.batches = append(p.batches, p.cur)
 	}
@@ -335,9 +348,13 @@ func (p *itemPipeline) addFrom(fill func(dst []byte) ([]byte, error)) error {
 		buf = append(make([]byte, 0, 2*cap(b.buf)), buf[start:]...)
 		start = 0
 	}
+	p.bufCap = max(p.bufCap, cap(buf))
 	b.buf = buf
 	b.vals = append(b.vals, jsontext.Value(buf[start:len(buf):len(buf)]))
-	if len(b.vals) == itemBatch {
+	// A batch whose buffer is nearly full goes before it has itemBatch
+	// items: the next item would likely not fit, and growing the buffer
+	// copies it twice (append, then here).
+	if len(b.vals) == itemBatch || len(buf) > cap(buf)-cap(buf)/8 {
 		p.dispatch()
 	}
 	return nil
@@ -370,7 +387,11 @@ func (p *itemPipeline) wait() []item {
 		close(p.work)
 		p.wg.Wait()
 	}
-	var out []item
+	n := 0
+	for _, b := range p.batches {
+		n += len(b.out)
+	}
+	out := make([]item, 0, n)
 	for _, b := range p.batches {
 		out = append(out, b.out...)
 	}
