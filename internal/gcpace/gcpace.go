@@ -14,8 +14,10 @@
 // (runtime/debug.SetGCPercent, runtime/metrics).
 //
 // It is not a memory limit: past the starting size the collector paces as
-// GOGC=100 does, so a large input's peak stays proportional to its live
-// heap. A GOGC the user set is honoured: then nothing changes.
+// GOGC=100 does, and on a live heap larger than the starting size it
+// leaves less room to grow (down to GOGC=50, see next), so a large input's
+// peak stays proportional to its live heap. A GOGC the user set is
+// honoured: then nothing changes.
 package gcpace
 
 import (
@@ -35,8 +37,9 @@ const (
 var once sync.Once
 
 // Start raises GOGC so that the heap may grow to about size bytes before
-// the first collections, and gives GOGC back to 100 once a collection
-// leaves so much live that the default pace would reach size by itself.
+// the first collections, gives GOGC back to 100 once a collection
+// leaves so much live that the default pace would reach size by itself,
+// and lowers it towards 50 for live heaps larger than size (next).
 // getenv is os.Getenv (a test's own table otherwise): when GOGC is set,
 // Start changes nothing. It reports whether it changed anything. Only the
 // first call in a process acts: the pace is the process's.
@@ -50,6 +53,13 @@ func start(size uint64, getenv func(string) string) bool {
 	if getenv("GOGC") != "" {
 		return false
 	}
+	// A collection now, while the heap is the few MB of package
+	// initialisation, takes about a millisecond and makes what follows
+	// exact: none is under way (one that was would finish with its own
+	// live heap, which the GOGC set here would then multiply), the live
+	// heap is known, and the sentinel eachGC arms is not marked by a
+	// cycle it was allocated during.
+	runtime.GC()
 	s := []metrics.Sample{{Name: metricGoal}, {Name: metricLive}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
@@ -66,11 +76,11 @@ func start(size uint64, getenv func(string) string) bool {
 
 // startPercent is the GOGC that puts the next goal at size. Before the
 // first collection the goal scales with GOGC (the runtime's minimum heap,
-// 4 MB, times GOGC/100). After one, it is what that collection left live
-// times 1+GOGC/100, as afterGC keeps it. Package initialisation (the AWS
-// SDK's and client-go's tables) allocates more than 4 MB, so a command
-// usually starts after one or two collections: scaling the goal as if
-// none had run set it at 112 MB, not 192 MiB (GODEBUG=gctrace=1).
+// 4 MB, times GOGC/100); after one, it is what that collection left live
+// times 1+GOGC/100 (next). Package initialisation (the AWS SDK's and
+// client-go's tables) allocates more than 4 MB, so a command starts after
+// a collection or two: scaling the goal as if none had run set it at
+// 112 MB, not 192 MiB (GODEBUG=gctrace=1).
 func startPercent(size, goal, live uint64) int {
 	if live == 0 {
 		return int(normal * size / goal)
@@ -93,15 +103,34 @@ func afterGC(size uint64) bool {
 	return again
 }
 
-// next is the GOGC that sets the next goal at size when the last
-// collection left live bytes live (the goal is live*(1+GOGC/100)), and
-// whether to keep pacing; once GOGC=100 alone would reach size (2*live >=
-// size), it is 100 and pacing stops. An unknown live heap (0) stops it too.
+// next is the GOGC for the collection after one that left live bytes
+// live (the goal is then live*(1+GOGC/100)), and whether to keep setting
+// it after each collection:
+//
+//   - below size/2 live, the goal is size: the starting pace;
+//   - from size/2 to size, GOGC is 100, Go's default (the goal grows
+//     from size to 2*size);
+//   - from size to 2*size, the goal is live+size: the room to grow stays
+//     size while GOGC falls from 100 to 50;
+//   - from 2*size, GOGC is 50: the room is half the live heap.
+//
+// Each step starts where the one before ends, and the peak stays
+// proportional to the live heap. Past size, GOGC=100 would double a large
+// heap: 100,000 pods keep about 600 MB live, and Go's default let them
+// peak at 1.4 GB. GOGC=50 costs more collections there, each marking the
+// live heap. An unknown live heap (0) gives GOGC back to 100 and stops.
 func next(size, live uint64) (percent int, again bool) {
-	if live == 0 || 2*live >= size {
+	switch {
+	case live == 0:
 		return normal, false
+	case 2*live < size:
+		return int(normal*size/live - normal), true
+	case live < size:
+		return normal, true
+	case live < 2*size:
+		return int(normal * size / live), true
 	}
-	return int(normal*size/live - normal), true
+	return normal / 2, true
 }
 
 // eachGC runs fn after each collection until fn returns false. A

@@ -17,8 +17,13 @@ func TestNext(t *testing.T) {
 		{size: 192 * mb, live: 4 * mb, percent: 4700, again: true},
 		{size: 192 * mb, live: 48 * mb, percent: 300, again: true},
 		{size: 192 * mb, live: 95 * mb, percent: 102, again: true},
-		{size: 192 * mb, live: 96 * mb, percent: 100, again: false},
-		{size: 192 * mb, live: 500 * mb, percent: 100, again: false},
+		{size: 192 * mb, live: 96 * mb, percent: 100, again: true},
+		{size: 192 * mb, live: 191 * mb, percent: 100, again: true},
+		{size: 192 * mb, live: 192 * mb, percent: 100, again: true},
+		{size: 192 * mb, live: 256 * mb, percent: 75, again: true},
+		{size: 192 * mb, live: 383 * mb, percent: 50, again: true},
+		{size: 192 * mb, live: 384 * mb, percent: 50, again: true},
+		{size: 192 * mb, live: 700 * mb, percent: 50, again: true},
 		{size: 192 * mb, live: 0, percent: 100, again: false},
 	} {
 		percent, again := next(tc.size, tc.live)
