@@ -118,21 +118,15 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		})
 	}
 	wg.Wait()
-	n := 0
-	for _, rs := range perTarget {
-		n += len(rs)
-	}
-	recs := make([]record, 0, n)
-	for _, rs := range perTarget {
-		recs = append(recs, rs...)
-	}
 
 	out := &Output{Targets: chains}
 	if len(chains) == 0 {
 		out.Targets = nil
 	}
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
-	out.Findings = merge(recs, !opts.DropPasses)
+	// The records stay in their per-target slices: merge reads them in
+	// target order without one more copy of them all.
+	out.Findings = mergeRuns(perTarget, !opts.DropPasses)
 	finding.Sort(out.Findings)
 	return out
 }
@@ -418,7 +412,10 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 		skip, secondary *record
 		pass            bool
 	}
-	var aggs []agg
+	// One per link at most: room for all of them up front, on the stack
+	// (the chain is built for every target).
+	var buf [8]agg
+	aggs := buf[:0]
 	get := func(link string) *agg {
 		for i := range aggs {
 			if aggs[i].link == link {
@@ -561,6 +558,11 @@ func uniq(ss []string) []string {
 //   - findings about the same subject (a ServiceAccount that several pods
 //     use) are reported once, listing the targets they affect.
 func merge(recs []record, keepPasses bool) []finding.Finding {
+	return mergeRuns([][]record{recs}, keepPasses)
+}
+
+// mergeRuns is merge of the records of runs, in order.
+func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 	type key struct {
 		check, status, container, message string
 		subject                           finding.Subject
@@ -596,15 +598,23 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		}
 	}
 	// Templates first, so pods can fold into them.
-	sorted := make([]*record, 0, len(recs))
-	for i := range recs {
-		if recs[i].target.IsTemplate() {
-			sorted = append(sorted, &recs[i])
+	n := 0
+	for _, recs := range runs {
+		n += len(recs)
+	}
+	sorted := make([]*record, 0, n)
+	for _, recs := range runs {
+		for i := range recs {
+			if recs[i].target.IsTemplate() {
+				sorted = append(sorted, &recs[i])
+			}
 		}
 	}
-	for i := range recs {
-		if !recs[i].target.IsTemplate() {
-			sorted = append(sorted, &recs[i])
+	for _, recs := range runs {
+		for i := range recs {
+			if !recs[i].target.IsTemplate() {
+				sorted = append(sorted, &recs[i])
+			}
 		}
 	}
 	for _, r := range sorted {
