@@ -29,12 +29,13 @@ func Once[K comparable, V any](c *Context, k K, f func() V) V {
 
 // OnceFor is Once for work about one target, kept with the target. It may
 // be called for a target another engine worker is judging (a check that
-// looks at the other pods of a ServiceAccount): the map is locked, f runs
+// looks at the other pods of a ServiceAccount): the memo is locked, f runs
 // unlocked (it may ask OnceFor again), and when two goroutines compute the
 // same value at once the first one stored is the one both return.
 func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
+	key := any(k)
 	t.mu.Lock()
-	v, ok := t.memo[k]
+	v, ok := t.memoGet(key)
 	t.mu.Unlock()
 	if ok {
 		return v.(V)
@@ -42,14 +43,32 @@ func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
 	nv := f()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if v, ok := t.memo[k]; ok {
+	if v, ok := t.memoGet(key); ok {
 		return v.(V)
 	}
 	if t.memo == nil {
-		t.memo = map[any]any{}
+		t.memo = make([]memoEntry, 0, memoSize)
 	}
-	t.memo[k] = nv
+	t.memo = append(t.memo, memoEntry{key, nv})
 	return nv
+}
+
+// memoEntry is one value of a target's memo (OnceFor).
+type memoEntry struct{ k, v any }
+
+// memoSize is room for the values a target's memo usually holds (one per
+// OnceFor key type, about ten): a slice searched in order, not a map,
+// because a map that small costs more to build and grow than to scan,
+// and every target builds one.
+const memoSize = 10
+
+func (t *Target) memoGet(k any) (any, bool) {
+	for i := range t.memo {
+		if t.memo[i].k == k {
+			return t.memo[i].v, true
+		}
+	}
+	return nil, false
 }
 
 type imageKey struct {
@@ -97,13 +116,12 @@ func (c *Context) ClusterIssuer() (fact IssuerFact, why string, missing bool) {
 }
 
 // trustDiagnosis is diagnoseTrust once per distinct document, request and
-// issuer; the copy it returns carries this target's input (its evidence).
+// issuer; what it returns carries this target's input (its evidence)
+// with the shared diagnosis.
 func (c *Context) trustDiagnosis(in *TrustInput) *TrustDiag {
 	k := DiagKey{Doc: in.Doc, Req: in.RequestID(), HostPath: in.Issuer.HostPath}
-	d := Once(c, k, func() *TrustDiag { return diagnoseTrust(c, in) })
-	cp := *d
-	cp.In = in
-	return &cp
+	d := Once(c, k, func() *trustCore { return diagnoseTrust(c, in) })
+	return &TrustDiag{In: in, trustCore: d}
 }
 
 type partitionKey struct{}

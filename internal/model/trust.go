@@ -34,17 +34,34 @@ type TrustCond struct {
 
 // TrustDiag is the diagnosis of one target's request.
 type TrustDiag struct {
-	In    *TrustInput
+	In *TrustInput
+	// The diagnosis proper depends only on the document, the request and
+	// the issuer (DiagKey), which thousands of targets share: it is
+	// shared, read-only, and only In is the target's own.
+	*trustCore
+}
+
+type trustCore struct {
 	req   policy.Request
 	Res   policy.Result
 	State focusState
 	Focus *policy.StatementResult
 	Conds []TrustCond
+	// subConds and audConds are claimConds("sub") and claimConds("aud"),
+	// asked for every target.
+	subConds, audConds []TrustCond
 }
 
-// diagnoseTrust evaluates the trust policy for the target's request.
-func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
-	d := &TrustDiag{In: in, req: in.Request()}
+// diagnoseTrust evaluates the trust policy for the input's request.
+func diagnoseTrust(c *Context, in *TrustInput) *trustCore {
+	d := &trustCore{req: in.Request()}
+	d.diagnose(c, in)
+	d.subConds = d.filterConds("sub")
+	d.audConds = d.filterConds("aud")
+	return d
+}
+
+func (d *trustCore) diagnose(c *Context, in *TrustInput) {
 	d.Res = c.EvaluateInput(in)
 	for _, want := range []policy.Outcome{policy.Match, policy.Uncertain} {
 		for i := range d.Res.Statements {
@@ -61,7 +78,7 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 		}
 	}
 	if d.Focus == nil {
-		return d
+		return
 	}
 
 	// The counterfactual: misnamed keys of :sub and :aud carry the token's
@@ -86,15 +103,24 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 		claim, misnamed := policy.KeyClaim(cr.Key, in.Issuer.HostPath)
 		d.Conds = append(d.Conds, TrustCond{Res: cr, As: asFocus.Conditions[i], Claim: claim, Misnamed: misnamed})
 	}
-	return d
 }
 
 // FocusName names the focus for messages.
-func (d *TrustDiag) FocusName() string { return d.Focus.Statement.Name() }
+func (d *trustCore) FocusName() string { return d.Focus.Statement.Name() }
 
 // claimConds returns the focus' conditions on a claim (:sub or :aud),
-// misnamed keys included.
-func (d *TrustDiag) claimConds(claim string) []TrustCond {
+// misnamed keys included. Callers must not modify the result.
+func (d *trustCore) claimConds(claim string) []TrustCond {
+	switch claim {
+	case "sub":
+		return d.subConds
+	case "aud":
+		return d.audConds
+	}
+	return d.filterConds(claim)
+}
+
+func (d *trustCore) filterConds(claim string) []TrustCond {
 	var out []TrustCond
 	for _, c := range d.Conds {
 		if c.Claim == claim {
