@@ -124,7 +124,14 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	if spec == nil {
 		return Result{Reason: "the pod has no spec"}
 	}
-	out := Result{Spec: copySpec(spec)}
+	out := mutate(ns, meta, copySpec(spec), sa, cfg)
+	clipSpec(out.Spec)
+	return out
+}
+
+// mutate is Mutate on a copy of the spec (copySpec), which it changes.
+func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
+	out := Result{Spec: spec}
 	var labels, annotations map[string]string
 	if meta != nil {
 		labels, annotations = meta.Labels, meta.Annotations
@@ -215,7 +222,7 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 
 	// getPodSpecPatch: the token path, converted for Windows pods selected
 	// through nodeSelector only (nodeAffinity is not looked at).
-	p.tokenPath = path.Join(p.mountPath, p.tokenName)
+	p.tokenPath = tokenPath(p.mountPath, p.tokenName)
 	if spec.NodeSelector["beta.kubernetes.io/os"] == "windows" || spec.NodeSelector["kubernetes.io/os"] == "windows" {
 		p.tokenPath = "C:" + strings.ReplaceAll(p.tokenPath, "/", `\`)
 	}
@@ -343,6 +350,9 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 	}
 	add := func(name, value string) {
 		c.Env = append(c.Env, snapshot.EnvVar{Name: name, Value: value})
+		if cr.Injected == nil {
+			cr.Injected = make([]string, 0, maxEnvAdded)
+		}
 		cr.Injected = append(cr.Injected, name)
 	}
 	if !stsSet && p.regionalSTS {
@@ -379,6 +389,7 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 		reasons = append(reasons, "a mount named "+p.volumeName+" already exists, so none is added")
 	}
 	cr.Reason = strings.Join(reasons, "; ")
+	cr.Injected = slices.Clip(cr.Injected) // read-only once returned, like the spec
 	return cr
 }
 
@@ -409,6 +420,18 @@ func minExpiration(exp int64) int64 {
 	return exp
 }
 
+// tokenPath is path.Join(mountPath, tokenName), without building the
+// string again for the upstream paths every pod gets.
+func tokenPath(mountPath, tokenName string) string {
+	switch {
+	case mountPath == MountPath && tokenName == path.Base(TokenPath):
+		return TokenPath
+	case mountPath == PodIdentityMountPath && tokenName == path.Base(PodIdentityTokenPath):
+		return PodIdentityTokenPath
+	}
+	return path.Join(mountPath, tokenName)
+}
+
 // copySpec copies a pod spec deeply enough that Mutate never changes its
 // input: Mutate only appends to containers' env and mounts and prepends to
 // the volumes, so those slices are cloned; everything else is shared
@@ -429,11 +452,38 @@ func copyContainers(cs []snapshot.Container) []snapshot.Container {
 	}
 	out := make([]snapshot.Container, len(cs))
 	for i, c := range cs {
-		c.Env = slices.Clip(slices.Clone(c.Env))
-		c.VolumeMounts = slices.Clip(slices.Clone(c.VolumeMounts))
+		c.Env = cloneRoom(c.Env, maxEnvAdded)
+		c.VolumeMounts = cloneRoom(c.VolumeMounts, 1)
 		out[i] = c
 	}
 	return out
+}
+
+// maxEnvAdded is the most env vars Mutate adds to a container
+// (patchConfig.container: AWS_STS_REGIONAL_ENDPOINTS, the two region
+// variables, two credential variables).
+const maxEnvAdded = 5
+
+// cloneRoom clones s with room for n more elements, so that Mutate's
+// appends do not copy it a second time (clipSpec takes the room away
+// again); nil stays nil.
+func cloneRoom[T any](s []T, n int) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)+n), s...)
+}
+
+// clipSpec clips the containers' env and mounts that copySpec gave room
+// to: the spec is shared read-only with every caller (a memo), and an
+// append by one of them must copy rather than write into the room.
+func clipSpec(s *snapshot.PodSpec) {
+	for _, cs := range [][]snapshot.Container{s.InitContainers, s.Containers, s.EphemeralContainers} {
+		for i := range cs {
+			cs[i].Env = slices.Clip(cs[i].Env)
+			cs[i].VolumeMounts = slices.Clip(cs[i].VolumeMounts)
+		}
+	}
 }
 
 // copyVolume copies a volume built by Mutate, so that Result.Volume and the
