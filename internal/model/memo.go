@@ -33,9 +33,8 @@ func Once[K comparable, V any](c *Context, k K, f func() V) V {
 // unlocked (it may ask OnceFor again), and when two goroutines compute the
 // same value at once the first one stored is the one both return.
 func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
-	key := any(k)
 	t.mu.Lock()
-	v, ok := t.memoGet(key)
+	v, ok := t.memoGet(k)
 	t.mu.Unlock()
 	if ok {
 		return v.(V)
@@ -43,13 +42,15 @@ func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
 	nv := f()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if v, ok := t.memoGet(key); ok {
+	if v, ok := t.memoGet(k); ok {
 		return v.(V)
 	}
 	if t.memo == nil {
 		t.memo = make([]memoEntry, 0, memoSize)
 	}
-	t.memo = append(t.memo, memoEntry{key, nv})
+	// Only a key that is stored is put on the heap (memoGet does not keep
+	// it): a lookup costs no allocation.
+	t.memo = append(t.memo, memoEntry{k, nv})
 	return nv
 }
 

@@ -124,12 +124,17 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	if spec == nil {
 		return Result{Reason: "the pod has no spec"}
 	}
-	out := mutate(ns, meta, copySpec(spec), sa, cfg)
-	clipSpec(out.Spec)
+	out := mutate(ns, meta, shareSpec(spec), sa, cfg)
+	unshareSpec(out.Spec, spec)
 	return out
 }
 
-// mutate is Mutate on a copy of the spec (copySpec), which it changes.
+// maxEnvAdded is the most env vars Mutate adds to a container
+// (patchConfig.container: AWS_STS_REGIONAL_ENDPOINTS, the two region
+// variables, two credential variables).
+const maxEnvAdded = 5
+
+// mutate is Mutate on a copy of the spec (shareSpec), which it changes.
 func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
 	out := Result{Spec: spec}
 	var labels, annotations map[string]string
@@ -452,38 +457,62 @@ func copyContainers(cs []snapshot.Container) []snapshot.Container {
 	}
 	out := make([]snapshot.Container, len(cs))
 	for i, c := range cs {
-		c.Env = cloneRoom(c.Env, maxEnvAdded)
-		c.VolumeMounts = cloneRoom(c.VolumeMounts, 1)
+		c.Env = slices.Clip(slices.Clone(c.Env))
+		c.VolumeMounts = slices.Clip(slices.Clone(c.VolumeMounts))
 		out[i] = c
 	}
 	return out
 }
 
-// maxEnvAdded is the most env vars Mutate adds to a container
-// (patchConfig.container: AWS_STS_REGIONAL_ENDPOINTS, the two region
-// variables, two credential variables).
-const maxEnvAdded = 5
-
-// cloneRoom clones s with room for n more elements, so that Mutate's
-// appends do not copy it a second time (clipSpec takes the room away
-// again); nil stays nil.
-func cloneRoom[T any](s []T, n int) []T {
-	if s == nil {
-		return nil
-	}
-	return append(make([]T, 0, len(s)+n), s...)
+// shareSpec is copySpec whose containers' env and mounts still share the
+// input's arrays, clipped so that Mutate's appends copy them: a container
+// Mutate adds to is copied once, by the append, rather than cloned and
+// then copied again. unshareSpec clones what was not appended to.
+func shareSpec(s *snapshot.PodSpec) *snapshot.PodSpec {
+	out := *s
+	out.InitContainers = shareContainers(s.InitContainers)
+	out.Containers = shareContainers(s.Containers)
+	out.EphemeralContainers = shareContainers(s.EphemeralContainers)
+	out.Volumes = slices.Clone(s.Volumes)
+	return &out
 }
 
-// clipSpec clips the containers' env and mounts that copySpec gave room
-// to: the spec is shared read-only with every caller (a memo), and an
-// append by one of them must copy rather than write into the room.
-func clipSpec(s *snapshot.PodSpec) {
-	for _, cs := range [][]snapshot.Container{s.InitContainers, s.Containers, s.EphemeralContainers} {
+func shareContainers(cs []snapshot.Container) []snapshot.Container {
+	if cs == nil {
+		return nil
+	}
+	out := make([]snapshot.Container, len(cs))
+	for i, c := range cs {
+		c.Env = slices.Clip(c.Env)
+		c.VolumeMounts = slices.Clip(c.VolumeMounts)
+		out[i] = c
+	}
+	return out
+}
+
+// unshareSpec makes out, a spec from shareSpec(in), share no env or mount
+// array with in any more (writing through the result must not reach the
+// input), and clips the arrays Mutate appended to: the spec is shared
+// read-only with every caller (a memo), and an append by one of them must
+// copy rather than write into the room the append left.
+func unshareSpec(out, in *snapshot.PodSpec) {
+	outs := [][]snapshot.Container{out.InitContainers, out.Containers, out.EphemeralContainers}
+	ins := [][]snapshot.Container{in.InitContainers, in.Containers, in.EphemeralContainers}
+	for k, cs := range outs {
 		for i := range cs {
-			cs[i].Env = slices.Clip(cs[i].Env)
-			cs[i].VolumeMounts = slices.Clip(cs[i].VolumeMounts)
+			cs[i].Env = unshare(cs[i].Env, ins[k][i].Env)
+			cs[i].VolumeMounts = unshare(cs[i].VolumeMounts, ins[k][i].VolumeMounts)
 		}
 	}
+}
+
+// unshare returns s, clipped, or a clone of it when it is still in's array
+// (Mutate did not append to it).
+func unshare[T any](s, in []T) []T {
+	if len(s) > 0 && len(in) > 0 && &s[0] == &in[0] {
+		return slices.Clip(slices.Clone(s))
+	}
+	return slices.Clip(s)
 }
 
 // copyVolume copies a volume built by Mutate, so that Result.Volume and the
