@@ -580,12 +580,16 @@ func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 	// one key in idx).
 	var affected []int
 	var out []finding.Finding
-	// note lists target tg among those finding i affects: every one in
-	// Affects, the first maxAffected in the evidence.
-	// The evidence line is built for the first maxAffected only: a finding
-	// may affect thousands of targets.
-	note := func(i int, tg *model.Target, ev func() finding.Evidence) {
-		out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
+	// note lists the target of the record at hand among those finding i
+	// affects: every one in Affects, the first maxAffected in the
+	// evidence. The evidence line is built for the first maxAffected
+	// only: a finding may affect thousands of targets.
+	//
+	// Affects is filled afterwards, from noted, each list at its final
+	// size: grown one target at a time, it would be copied over and over.
+	var noted []int32
+	note := func(i int, ev func() finding.Evidence) {
+		noted[len(noted)-1] = int32(i)
 		for len(affected) <= i {
 			affected = append(affected, 0)
 		}
@@ -617,14 +621,18 @@ func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 			}
 		}
 	}
+	// noted[k] is the finding that lists sorted[k]'s target in its
+	// Affects, or -1.
+	noted = make([]int32, 0, len(sorted))
 	for _, r := range sorted {
+		noted = append(noted, -1)
 		if r.f == nil || r.status == finding.StatusPass && !keepPasses {
 			continue
 		}
 		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
 				mergeObserved(&out[i], r.f)
-				note(i, r.target, func() finding.Evidence {
+				note(i, func() finding.Evidence {
 					return finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 						Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)}
 				})
@@ -648,7 +656,7 @@ func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 		if ok {
 			mergeObserved(&out[i], r.f)
 			if listAffected {
-				note(i, r.target, affects(r.target))
+				note(i, affects(r.target))
 			}
 			continue
 		}
@@ -656,7 +664,16 @@ func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 		byFinding[r.f] = len(out)
 		out = append(out, *r.f)
 		if listAffected {
-			note(len(out)-1, r.target, affects(r.target))
+			note(len(out)-1, affects(r.target))
+		}
+	}
+	for i, n := range affected {
+		out[i].Affects = slices.Grow(out[i].Affects, n)
+	}
+	for k, i := range noted {
+		if i >= 0 {
+			tg := sorted[k].target
+			out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
 		}
 	}
 	return out
