@@ -169,9 +169,18 @@ func (r *Recorder) Skip(subj finding.Subject, why string, details ...model.Detai
 // checks (model.Verdicts) as this check's outcomes. It returns nothing: a
 // caller continues when the judgement gave it its facts.
 func (r *Recorder) Record(v model.Verdicts) {
-	for _, x := range v {
-		r.add(x.Status, x.Subject, x.Message, x.Details)
+	for i := range v {
+		r.add(v[i].Status, v[i].Subject, r.message(&v[i]), v[i].Details)
 	}
+}
+
+// message is the verdict's message, unless it is a pass that will not be
+// shown (add keeps no message for it): a lazy one is not built then.
+func (r *Recorder) message(x *model.Verdict) string {
+	if x.Status == finding.StatusPass && !r.keepPasses {
+		return x.Message
+	}
+	return x.Text()
 }
 
 // RecordShared is Record for verdicts judged once for many targets
@@ -184,7 +193,7 @@ func (r *Recorder) RecordShared(v model.Verdicts) {
 	for i := range v {
 		x := &v[i]
 		if x.Subject.Container != "" && r.blocked[x.Subject.Container] != "" {
-			r.add(x.Status, x.Subject, x.Message, x.Details)
+			r.add(x.Status, x.Subject, r.message(x), x.Details)
 			continue
 		}
 		if f := r.shared[x]; f != nil {
@@ -195,7 +204,7 @@ func (r *Recorder) RecordShared(v model.Verdicts) {
 			continue
 		}
 		n := len(*r.out)
-		r.add(x.Status, x.Subject, x.Message, x.Details)
+		r.add(x.Status, x.Subject, r.message(x), x.Details)
 		if f := (*r.out)[n].f; f != nil && r.shared != nil {
 			// Appending to a shared finding's evidence (merge does, to its
 			// copy) must copy it first.
