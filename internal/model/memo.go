@@ -13,19 +13,31 @@ import (
 // done once per run (each engine worker has its own Context, so there is
 // no locking): 10,000 pods often use a few hundred roles, so each trust
 // policy is parsed once and each distinct request evaluated once. A key's
-// dynamic type tells the caches apart, so each cache has a key type of its
-// own. Cached values are read-only.
+// type tells the caches apart: each cache has a key type of its own, and
+// a map of its own, typed, so that neither its keys nor its values are
+// boxed in interfaces (thousands of entries per run). Cached values are
+// read-only.
 func Once[K comparable, V any](c *Context, k K, f func() V) V {
-	if v, ok := c.memo[k]; ok {
-		return v.(V)
+	m, _ := c.memo[memoID[K, V]{}].(map[K]V)
+	if v, ok := m[k]; ok {
+		return v
 	}
-	if c.memo == nil {
-		c.memo = map[any]any{}
+	if m == nil {
+		// Made before f runs: f may ask the same cache again.
+		m = map[K]V{}
+		if c.memo == nil {
+			c.memo = map[any]any{}
+		}
+		c.memo[memoID[K, V]{}] = m
 	}
 	v := f()
-	c.memo[k] = v
+	m[k] = v
 	return v
 }
+
+// memoID names the cache of the key type K (and value type V) in
+// Context.memo; being empty, it costs nothing to make an interface of.
+type memoID[K comparable, V any] struct{}
 
 // OnceFor is Once for work about one target, kept with the target. It may
 // be called for a target another engine worker is judging (a check that

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -84,20 +85,25 @@ func (d *trustCore) diagnose(c *Context, in *TrustInput) {
 	// The counterfactual: misnamed keys of :sub and :aud carry the token's
 	// values, as if their keys were right.
 	as := d.req
-	as.Context = map[string][]string{}
-	for k, v := range d.req.Context {
-		as.Context[k] = v
-	}
+	as.Context = nil
 	for _, c := range d.Focus.Statement.Conditions {
 		claim, misnamed := policy.KeyClaim(c.Key, in.Issuer.HostPath)
 		if !misnamed {
 			continue
 		}
 		if v, ok := d.req.Context[in.Issuer.HostPath+":"+claim]; ok {
+			if as.Context == nil {
+				as.Context = maps.Clone(d.req.Context)
+			}
 			as.Context[c.Key] = v
 		}
 	}
-	asRes := c.Evaluate(in.Doc, as)
+	// Without a misnamed key the counterfactual is the request itself,
+	// already evaluated: the common case, once per ServiceAccount.
+	asRes := d.Res
+	if as.Context != nil {
+		asRes = c.Evaluate(in.Doc, as)
+	}
 	asFocus := &asRes.Statements[d.Focus.Statement.Index]
 	for i, cr := range d.Focus.Conditions {
 		claim, misnamed := policy.KeyClaim(cr.Key, in.Issuer.HostPath)
