@@ -6,6 +6,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 // Once returns f's value for the key k, computed once per Context: every
@@ -175,6 +176,19 @@ func (c *Context) TrustDocument(text string) (*policy.Document, error) {
 			e = v.(docEntry)
 		}
 		return e
+	})
+	return e.doc, e.err
+}
+
+type roleDocKey struct{ role *snapshot.Role }
+
+// RoleTrustDocument is TrustDocument of the role's trust policy, found by
+// the role rather than by its text: every target asks, and hashing the
+// text each time costs more than the rest of the lookup.
+func (c *Context) RoleTrustDocument(role *snapshot.Role) (*policy.Document, error) {
+	e := Once(c, roleDocKey{role}, func() docEntry {
+		doc, err := c.TrustDocument(role.TrustPolicy)
+		return docEntry{doc, err}
 	})
 	return e.doc, e.err
 }

@@ -615,7 +615,7 @@ func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, GetRoleCmd(ref.ARN)))
 		return nil, false
 	}
-	doc, err := c.TrustDocument(role.TrustPolicy)
+	doc, err := c.RoleTrustDocument(role)
 	if err != nil {
 		r.Skip(subj, fmt.Sprintf("the trust policy of role %s is not valid (IRSA209): %v", ref.ARN.Name, err))
 		return nil, false
