@@ -92,6 +92,9 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 			// scratch holds one target's records at a time: what is kept
 			// of them is copied out (withFindings).
 			var scratch []record
+			// ns is the namespace of the worker's last target: past it,
+			// the memo's entries about its ServiceAccounts are let go.
+			ns := ""
 			for {
 				start := int(next.Add(targetChunk) - targetChunk)
 				if start >= len(targets) {
@@ -99,6 +102,10 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 				}
 				for i := start; i < min(start+targetChunk, len(targets)); i++ {
 					t := targets[i]
+					if t.Namespace != ns {
+						ctx.ForgetServiceAccounts()
+						ns = t.Namespace
+					}
 					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0])
 					scratch = recs
 					ft := chain(s, t, recs)

@@ -36,6 +36,19 @@ func Once[K comparable, V any](c *Context, k K, f func() V) V {
 	return v
 }
 
+// ForgetServiceAccounts drops the caches whose entries each concern one
+// ServiceAccount: the trust diagnoses and the policy evaluations of a
+// request, which names its ServiceAccount (its :sub). An engine worker
+// calls it when it moves on to another namespace: ServiceAccounts are
+// namespaced and targets come in namespace order, so those entries are
+// not asked for again, and a 100,000-pod run need not hold them all. An
+// entry asked for again is computed again, the same: the caches hold the
+// values of pure functions, and no one compares them by address.
+func (c *Context) ForgetServiceAccounts() {
+	delete(c.memo, memoID[DiagKey, *trustCore]{})
+	delete(c.memo, memoID[evalKey, policy.Result]{})
+}
+
 // memoID names the cache of the key type K (and value type V) in
 // Context.memo; being empty, it costs nothing to make an interface of.
 type memoID[K comparable, V any] struct{}
