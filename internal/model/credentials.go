@@ -316,7 +316,8 @@ func walkChain(c *snapshot.Container, imds func() *ImdsVerdict) ContainerChain {
 			return ch
 		}
 		ch.Source = SourceWebIdentity
-		what := fmt.Sprintf("IRSA role %s, through the token in %s (%s)", ch.Role, token.Show(), webhook.EnvTokenFile)
+		// Concatenation, not fmt: every IRSA container of every target.
+		what := "IRSA role " + ch.Role + ", through the token in " + token.Show() + " (" + webhook.EnvTokenFile + ")"
 		if ch.HasContainer {
 			what += "; every SDK's chain tries web identity before the container credentials it also has (" + containerVar(full, rel) + ")"
 		}

@@ -547,8 +547,10 @@ type TrustInput struct {
 	Bare bool
 
 	// req is Request, built once: eight checks ask for it (a TrustInput
-	// belongs to one target, judged by one goroutine).
-	req *policy.Request
+	// belongs to one target, judged by one goroutine); reqID is RequestID,
+	// likewise.
+	req   *policy.Request
+	reqID any
 }
 
 // Request is WebIdentity.Request, built once per input. Callers must not
@@ -565,8 +567,11 @@ func (in *TrustInput) Request() policy.Request {
 // WebIdentity.RequestFor builds it from, which decide it, rather than its
 // canonical text (RequestKey), which every target would build again.
 func (in *TrustInput) RequestID() any {
-	return webIdentityRequestID{provider: in.ProviderARN, hostPath: in.Issuer.HostPath,
-		subject: in.Subject, aud: in.Audience.Value, audKnown: in.Audience.Known}
+	if in.reqID == nil {
+		in.reqID = webIdentityRequestID{provider: in.ProviderARN, hostPath: in.Issuer.HostPath,
+			subject: in.Subject, aud: in.Audience.Value, audKnown: in.Audience.Known}
+	}
+	return in.reqID
 }
 
 type webIdentityRequestID struct {
