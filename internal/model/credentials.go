@@ -120,7 +120,7 @@ func walkChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 		spec = t.Spec
 	}
 	var skip map[string]bool
-	if t.Meta != nil {
+	if t.Meta != nil && hasKey(t.Meta.Annotations, webhook.AnnotationSkipContainers) {
 		skip, _ = webhook.SkipContainers(t.Meta.Annotations)
 	}
 	var im *ImdsVerdict // computed once, when a container needs it

@@ -217,7 +217,13 @@ func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 			p.expiration = minExpiration(exp)
 		}
 	}
-	skip, skipErr := SkipContainers(annotations)
+	// Without the annotation nothing is skipped: no map to make (a nil one
+	// reads false).
+	var skip map[string]bool
+	var skipErr error
+	if _, ok := annotations[AnnotationSkipContainers]; ok {
+		skip, skipErr = SkipContainers(annotations)
+	}
 	if skipErr != nil {
 		out.SkipContainersError = skipErr.Error()
 	}
