@@ -32,7 +32,7 @@ var irsa106 = &Check{
 
 func runIRSA106(c *model.Context, t *model.Target, r *Recorder) {
 	spec := judgedSpec(t)
-	uses := tokenUses(spec)
+	uses := judgedUses(t)
 	v := clusterKubeVersion(c.Snap)
 	for _, u := range uses {
 		f := kubeletTokenFile(spec, u.volume, v)
@@ -471,6 +471,14 @@ func fsGroupFix(c *model.Context, t *model.Target, spec *snapshot.PodSpec, ct *s
 
 // judgedSpec is the target's pod spec; a template has not been admitted,
 // so it is judged as the webhook will make it.
+// judgedUses is tokenUses of judgedSpec, once per target: applies106,
+// containers106 and runIRSA106 all ask.
+func judgedUses(t *model.Target) []tokenUse {
+	return model.OnceFor(t, judgedUsesKey{}, func() []tokenUse { return tokenUses(judgedSpec(t)) })
+}
+
+type judgedUsesKey struct{}
+
 func judgedSpec(t *model.Target) *snapshot.PodSpec {
 	spec := t.Spec
 	if t.IsTemplate() && spec != nil {
@@ -484,14 +492,13 @@ func judgedSpec(t *model.Target) *snapshot.PodSpec {
 // applies106: a container reads a web identity token, on Linux (a Windows
 // pod's file permissions follow other rules).
 func applies106(_ *model.Context, t *model.Target) bool {
-	spec := judgedSpec(t)
-	return len(tokenUses(spec)) > 0 && !isWindows(spec)
+	return len(judgedUses(t)) > 0 && !isWindows(judgedSpec(t))
 }
 
 // containers106 are the containers that read a web identity token.
 func containers106(_ *model.Context, t *model.Target) []string {
 	names := []string{}
-	for _, u := range tokenUses(judgedSpec(t)) {
+	for _, u := range judgedUses(t) {
 		if !slices.Contains(names, u.container.Name) {
 			names = append(names, u.container.Name)
 		}
