@@ -119,10 +119,12 @@ func meantMechanism(c *model.Context, t *model.Target) (func() string, []model.D
 		return func() string { return "the pod is set up for EKS Pod Identity" }, nil
 	}
 	if role, ok := model.RoleAnnotation(t.SA); ok && strings.TrimSpace(role) != "" {
-		return func() string { return fmt.Sprintf("ServiceAccount %q names IRSA role %q", t.SAName, strings.TrimSpace(role)) },
-			[]model.Detail{model.EvLazy(t.SA.Source, func() string {
-				return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)
-			})}
+		meant := func() string {
+			return fmt.Sprintf("ServiceAccount %q names IRSA role %q", t.SAName, strings.TrimSpace(role))
+		}
+		return meant, []model.Detail{model.EvLazy(t.SA.Source, func() string {
+			return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)
+		})}
 	}
 	return nil, nil
 }
