@@ -132,6 +132,9 @@ func walkChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 		return im
 	}
 	var out []ContainerChain
+	if n := len(spec.InitContainers) + len(spec.Containers) + len(spec.EphemeralContainers); n > 0 {
+		out = make([]ContainerChain, 0, n)
+	}
 	add := func(cs []snapshot.Container, init, ephemeral bool) {
 		for i := range cs {
 			ch := walkChain(&cs[i], imds)
@@ -492,7 +495,9 @@ func profileHint(c *snapshot.Container, env map[string]envVal) string {
 	}
 	for _, m := range c.VolumeMounts {
 		p := strings.TrimSuffix(slashPath(m.MountPath), "/")
-		if strings.HasSuffix(p, "/.aws") || strings.Contains(p+"/", "/.aws/") {
+		// p+"/" holds "/.aws/" when p does or ends with "/.aws": said
+		// without building p+"/" for every mount.
+		if strings.HasSuffix(p, "/.aws") || strings.Contains(p, "/.aws/") {
 			parts = append(parts, fmt.Sprintf("volume %s mounted at %s", m.Name, m.MountPath))
 		}
 	}

@@ -105,6 +105,9 @@ func (d *trustCore) diagnose(c *Context, in *TrustInput) {
 		asRes = c.Evaluate(in.Doc, as)
 	}
 	asFocus := &asRes.Statements[d.Focus.Statement.Index]
+	if len(d.Focus.Conditions) > 0 {
+		d.Conds = make([]TrustCond, 0, len(d.Focus.Conditions))
+	}
 	for i, cr := range d.Focus.Conditions {
 		claim, misnamed := policy.KeyClaim(cr.Key, in.Issuer.HostPath)
 		d.Conds = append(d.Conds, TrustCond{Res: cr, As: asFocus.Conditions[i], Claim: claim, Misnamed: misnamed})

@@ -129,6 +129,24 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	return out
 }
 
+// unchangedReason is Result.Reason for a pod Mutate leaves unchanged; the
+// texts for the two volume names are built once.
+func unchangedReason(volume string) string {
+	switch volume {
+	case VolumeName:
+		return unchangedIRSA
+	case PodIdentityVolumeName:
+		return unchangedPodIdentity
+	}
+	return unchangedPrefix + volume + " volume"
+}
+
+const (
+	unchangedPrefix      = "every container already has the env vars and the token mount, and the pod has the "
+	unchangedIRSA        = unchangedPrefix + VolumeName + " volume"
+	unchangedPodIdentity = unchangedPrefix + PodIdentityVolumeName + " volume"
+)
+
 // maxEnvAdded is the most env vars Mutate adds to a container
 // (patchConfig.container: AWS_STS_REGIONAL_ENDPOINTS, the two region
 // variables, two credential variables).
@@ -239,6 +257,9 @@ func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	}
 
 	changed := false
+	if n := len(out.Spec.InitContainers) + len(out.Spec.Containers); n > 0 {
+		out.Containers = make([]ContainerResult, 0, n)
+	}
 	for i := range out.Spec.InitContainers {
 		cr := p.container(&out.Spec.InitContainers[i], skip, cfg.DefaultRegion)
 		cr.Init = true
@@ -285,7 +306,7 @@ func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	out.RoleARN, out.RegionalSTS, out.TokenPath = p.roleARN, p.regionalSTS, p.tokenPath
 	out.Mutated = changed
 	if !changed {
-		out.Reason = "every container already has the env vars and the token mount, and the pod has the " + p.volumeName + " volume"
+		out.Reason = unchangedReason(p.volumeName)
 	}
 	return out
 }
