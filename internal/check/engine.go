@@ -92,6 +92,9 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 			// scratch holds one target's records at a time: what is kept
 			// of them is copied out (withFindings).
 			var scratch []record
+			// verdicts is the array Recorder.Scratch lends, target after
+			// target.
+			var verdicts model.Verdicts
 			// ns is the namespace of the worker's last target: past it,
 			// the memo's entries about its ServiceAccounts are let go.
 			ns := ""
@@ -106,7 +109,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 						ctx.ForgetServiceAccounts()
 						ns = t.Namespace
 					}
-					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0])
+					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0], &verdicts)
 					scratch = recs
 					ft := chain(s, t, recs)
 					ft.Symptoms = observe(ctx, t, recs)
@@ -235,11 +238,11 @@ func (fs failures) note(c *Check, subj finding.Subject) {
 // check, applies cascades (a failed prerequisite: Requires) and Needs
 // (facts the input lacks): a check blocked for the target is never
 // called, and its outcome is a skip on its Subject, with the reason.
-func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding, recs []record) []record {
+func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding, recs []record, verdicts *model.Verdicts) []record {
 	fails := failures{}
 	// One Recorder serves every check of the target in turn (a check does
 	// not keep it past Run): 10,000 targets times 40 checks.
-	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails, shared: shared}
+	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails, shared: shared, verdicts: verdicts}
 	for _, c := range checks {
 		if !applies(c, t) || c.Applies != nil && !c.Applies(ctx, t) {
 			continue

@@ -40,6 +40,23 @@ type Recorder struct {
 	// targets (RecordShared), by verdict; one map per engine worker, as
 	// the verdicts are memoised per worker.
 	shared map[*model.Verdict]*finding.Finding
+	// verdicts is the engine worker's array that Scratch lends.
+	verdicts *model.Verdicts
+}
+
+// Scratch returns an empty Verdicts for a judgement whose verdicts are
+// recorded with Record right after: one array serves every target of the
+// engine worker, rather than one per judgement (two per IRSA target).
+// Record keeps nothing of the array; RecordShared, which keeps the
+// verdicts' addresses, must not be given it.
+func (r *Recorder) Scratch() *model.Verdicts {
+	if r.verdicts == nil {
+		return new(model.Verdicts)
+	}
+	v := *r.verdicts
+	clear(v[:cap(v)]) // let go of the last judgement's details
+	*r.verdicts = v[:0]
+	return r.verdicts
 }
 
 func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []model.Detail) {
