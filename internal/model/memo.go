@@ -38,7 +38,7 @@ func Once[K comparable, V any](c *Context, k K, f func() V) V {
 
 // ForgetServiceAccounts drops the caches whose entries each concern one
 // ServiceAccount: the trust diagnoses and the policy evaluations of a
-// request, which names its ServiceAccount (its :sub). An engine worker
+// request, which names its ServiceAccount (its :sub), and the subjects. An engine worker
 // calls it when it moves on to another namespace: ServiceAccounts are
 // namespaced and targets come in namespace order, so those entries are
 // not asked for again, and a 100,000-pod run need not hold them all. An
@@ -47,6 +47,7 @@ func Once[K comparable, V any](c *Context, k K, f func() V) V {
 func (c *Context) ForgetServiceAccounts() {
 	delete(c.memo, memoID[DiagKey, *trustCore]{})
 	delete(c.memo, memoID[evalKey, policy.Result]{})
+	delete(c.memo, memoID[subjectKey, string]{})
 }
 
 // memoID names the cache of the key type K (and value type V) in

@@ -637,7 +637,7 @@ func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 		r.Skip(subj, "the request STS evaluates is not known: "+why)
 		return nil, false
 	}
-	return &TrustInput{WebIdentity: NewWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
+	return &TrustInput{WebIdentity: c.webIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
 }
 
 // RoleFact is the role whose trust policy the checks judge for ref: the
