@@ -92,6 +92,12 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 			// scratch holds one target's records at a time: what is kept
 			// of them is copied out (withFindings).
 			var scratch []record
+			// verdicts is the array Recorder.Scratch lends, target after
+			// target.
+			var verdicts model.Verdicts
+			// ns is the namespace of the worker's last target: past it,
+			// the memo's entries about its ServiceAccounts are let go.
+			ns := ""
 			for {
 				start := int(next.Add(targetChunk) - targetChunk)
 				if start >= len(targets) {
@@ -99,7 +105,11 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 				}
 				for i := start; i < min(start+targetChunk, len(targets)); i++ {
 					t := targets[i]
-					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0])
+					if t.Namespace != ns {
+						ctx.ForgetServiceAccounts()
+						ns = t.Namespace
+					}
+					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0], &verdicts)
 					scratch = recs
 					ft := chain(s, t, recs)
 					ft.Symptoms = observe(ctx, t, recs)
@@ -118,21 +128,15 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 		})
 	}
 	wg.Wait()
-	n := 0
-	for _, rs := range perTarget {
-		n += len(rs)
-	}
-	recs := make([]record, 0, n)
-	for _, rs := range perTarget {
-		recs = append(recs, rs...)
-	}
 
 	out := &Output{Targets: chains}
 	if len(chains) == 0 {
 		out.Targets = nil
 	}
 	out.Gaps = unattributed(&model.Context{Snap: s, Now: opts.Now, Targets: targets, Index: ix})
-	out.Findings = merge(recs, !opts.DropPasses)
+	// The records stay in their per-target slices: merge reads them in
+	// target order without one more copy of them all.
+	out.Findings = mergeRuns(perTarget, !opts.DropPasses)
 	finding.Sort(out.Findings)
 	return out
 }
@@ -234,11 +238,11 @@ func (fs failures) note(c *Check, subj finding.Subject) {
 // check, applies cascades (a failed prerequisite: Requires) and Needs
 // (facts the input lacks): a check blocked for the target is never
 // called, and its outcome is a skip on its Subject, with the reason.
-func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding, recs []record) []record {
+func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding, recs []record, verdicts *model.Verdicts) []record {
 	fails := failures{}
 	// One Recorder serves every check of the target in turn (a check does
 	// not keep it past Run): 10,000 targets times 40 checks.
-	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails, shared: shared}
+	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails, shared: shared, verdicts: verdicts}
 	for _, c := range checks {
 		if !applies(c, t) || c.Applies != nil && !c.Applies(ctx, t) {
 			continue
@@ -418,7 +422,10 @@ func chain(s *snapshot.Snapshot, t *model.Target, recs []record) finding.Target 
 		skip, secondary *record
 		pass            bool
 	}
-	var aggs []agg
+	// One per link at most: room for all of them up front, on the stack
+	// (the chain is built for every target).
+	var buf [8]agg
+	aggs := buf[:0]
 	get := func(link string) *agg {
 		for i := range aggs {
 			if aggs[i].link == link {
@@ -561,6 +568,11 @@ func uniq(ss []string) []string {
 //   - findings about the same subject (a ServiceAccount that several pods
 //     use) are reported once, listing the targets they affect.
 func merge(recs []record, keepPasses bool) []finding.Finding {
+	return mergeRuns([][]record{recs}, keepPasses)
+}
+
+// mergeRuns is merge of the records of runs, in order.
+func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 	type key struct {
 		check, status, container, message string
 		subject                           finding.Subject
@@ -578,12 +590,16 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 	// one key in idx).
 	var affected []int
 	var out []finding.Finding
-	// note lists target tg among those finding i affects: every one in
-	// Affects, the first maxAffected in the evidence.
-	// The evidence line is built for the first maxAffected only: a finding
-	// may affect thousands of targets.
-	note := func(i int, tg *model.Target, ev func() finding.Evidence) {
-		out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
+	// note lists the target of the record at hand among those finding i
+	// affects: every one in Affects, the first maxAffected in the
+	// evidence. The evidence line is built for the first maxAffected
+	// only: a finding may affect thousands of targets.
+	//
+	// Affects is filled afterwards, from noted, each list at its final
+	// size: grown one target at a time, it would be copied over and over.
+	var noted []int32
+	note := func(i int, ev func() finding.Evidence) {
+		noted[len(noted)-1] = int32(i)
 		for len(affected) <= i {
 			affected = append(affected, 0)
 		}
@@ -596,25 +612,37 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		}
 	}
 	// Templates first, so pods can fold into them.
-	sorted := make([]*record, 0, len(recs))
-	for i := range recs {
-		if recs[i].target.IsTemplate() {
-			sorted = append(sorted, &recs[i])
+	n := 0
+	for _, recs := range runs {
+		n += len(recs)
+	}
+	sorted := make([]*record, 0, n)
+	for _, recs := range runs {
+		for i := range recs {
+			if recs[i].target.IsTemplate() {
+				sorted = append(sorted, &recs[i])
+			}
 		}
 	}
-	for i := range recs {
-		if !recs[i].target.IsTemplate() {
-			sorted = append(sorted, &recs[i])
+	for _, recs := range runs {
+		for i := range recs {
+			if !recs[i].target.IsTemplate() {
+				sorted = append(sorted, &recs[i])
+			}
 		}
 	}
+	// noted[k] is the finding that lists sorted[k]'s target in its
+	// Affects, or -1.
+	noted = make([]int32, 0, len(sorted))
 	for _, r := range sorted {
+		noted = append(noted, -1)
 		if r.f == nil || r.status == finding.StatusPass && !keepPasses {
 			continue
 		}
 		if r.target.IsPod() && r.target.Owner != nil && r.check.Scope&ScopeTemplate != 0 && r.f.Subject.Kind == "Pod" {
 			if i, ok := idx[templateKey(r.target.Owner, r)]; ok {
 				mergeObserved(&out[i], r.f)
-				note(i, r.target, func() finding.Evidence {
+				note(i, func() finding.Evidence {
 					return finding.Evidence{Source: r.target.Source.Kind, Ref: r.target.Source.Ref,
 						Value: fmt.Sprintf("pod %s/%s has the same finding", r.target.Namespace, r.target.Name)}
 				})
@@ -638,7 +666,7 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		if ok {
 			mergeObserved(&out[i], r.f)
 			if listAffected {
-				note(i, r.target, affects(r.target))
+				note(i, affects(r.target))
 			}
 			continue
 		}
@@ -646,7 +674,16 @@ func merge(recs []record, keepPasses bool) []finding.Finding {
 		byFinding[r.f] = len(out)
 		out = append(out, *r.f)
 		if listAffected {
-			note(len(out)-1, r.target, affects(r.target))
+			note(len(out)-1, affects(r.target))
+		}
+	}
+	for i, n := range affected {
+		out[i].Affects = slices.Grow(out[i].Affects, n)
+	}
+	for k, i := range noted {
+		if i >= 0 {
+			tg := sorted[k].target
+			out[i].Affects = append(out[i].Affects, finding.Ref{Kind: tg.Kind, Namespace: tg.Namespace, Name: tg.Name})
 		}
 	}
 	return out

@@ -40,6 +40,23 @@ type Recorder struct {
 	// targets (RecordShared), by verdict; one map per engine worker, as
 	// the verdicts are memoised per worker.
 	shared map[*model.Verdict]*finding.Finding
+	// verdicts is the engine worker's array that Scratch lends.
+	verdicts *model.Verdicts
+}
+
+// Scratch returns an empty Verdicts for a judgement whose verdicts are
+// recorded with Record right after: one array serves every target of the
+// engine worker, rather than one per judgement (two per IRSA target).
+// Record keeps nothing of the array; RecordShared, which keeps the
+// verdicts' addresses, must not be given it.
+func (r *Recorder) Scratch() *model.Verdicts {
+	if r.verdicts == nil {
+		return new(model.Verdicts)
+	}
+	v := *r.verdicts
+	clear(v[:cap(v)]) // let go of the last judgement's details
+	*r.verdicts = v[:0]
+	return r.verdicts
 }
 
 func (r *Recorder) add(status finding.Status, subj finding.Subject, msg string, details []model.Detail) {
@@ -169,9 +186,18 @@ func (r *Recorder) Skip(subj finding.Subject, why string, details ...model.Detai
 // checks (model.Verdicts) as this check's outcomes. It returns nothing: a
 // caller continues when the judgement gave it its facts.
 func (r *Recorder) Record(v model.Verdicts) {
-	for _, x := range v {
-		r.add(x.Status, x.Subject, x.Message, x.Details)
+	for i := range v {
+		r.add(v[i].Status, v[i].Subject, r.message(&v[i]), v[i].Details)
 	}
+}
+
+// message is the verdict's message, unless it is a pass that will not be
+// shown (add keeps no message for it): a lazy one is not built then.
+func (r *Recorder) message(x *model.Verdict) string {
+	if x.Status == finding.StatusPass && !r.keepPasses {
+		return x.Message
+	}
+	return x.Text()
 }
 
 // RecordShared is Record for verdicts judged once for many targets
@@ -184,7 +210,7 @@ func (r *Recorder) RecordShared(v model.Verdicts) {
 	for i := range v {
 		x := &v[i]
 		if x.Subject.Container != "" && r.blocked[x.Subject.Container] != "" {
-			r.add(x.Status, x.Subject, x.Message, x.Details)
+			r.add(x.Status, x.Subject, r.message(x), x.Details)
 			continue
 		}
 		if f := r.shared[x]; f != nil {
@@ -195,7 +221,7 @@ func (r *Recorder) RecordShared(v model.Verdicts) {
 			continue
 		}
 		n := len(*r.out)
-		r.add(x.Status, x.Subject, x.Message, x.Details)
+		r.add(x.Status, x.Subject, r.message(x), x.Details)
 		if f := (*r.out)[n].f; f != nil && r.shared != nil {
 			// Appending to a shared finding's evidence (merge does, to its
 			// copy) must copy it first.

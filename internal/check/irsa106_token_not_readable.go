@@ -32,13 +32,13 @@ var irsa106 = &Check{
 
 func runIRSA106(c *model.Context, t *model.Target, r *Recorder) {
 	spec := judgedSpec(t)
-	uses := tokenUses(spec)
+	uses := judgedUses(t)
 	v := clusterKubeVersion(c.Snap)
 	for _, u := range uses {
 		f := kubeletTokenFile(spec, u.volume, v)
 		subj := t.ContainerSubject(u.container.Name)
 		a := tokenAccess(spec, u.container, f)
-		rule := func() string { return f.rule + " (" + v.String() + ")" }
+		rule := func() string { return f.rule() + " (" + v.String() + ")" }
 		evidence := func() []model.Detail {
 			details := []model.Detail{
 				model.Ev(t.Source, fmt.Sprintf("%s %s/%s container %s: %s; token %s in volume %s", model.TargetNoun(t), t.Namespace, t.Name, u.container.Name, userEvidence(spec, u.container), u.file, u.volume.Name)),
@@ -188,7 +188,9 @@ func (v kubeVersion) String() string {
 type tokenFile struct {
 	mode     uint32
 	uid, gid int64
-	rule     string // how the kubelet came to it, in words
+	// rule says how the kubelet came to it, in words: built only for a
+	// finding that is shown (most are passes, dropped).
+	rule func() string
 }
 
 // kubeletTokenFile applies the kubelet's rules for a projected
@@ -202,26 +204,43 @@ func kubeletTokenFile(spec *snapshot.PodSpec, vol *snapshot.Volume, v kubeVersio
 	}
 	if !v.modern() {
 		if fsGroup != nil {
-			return tokenFile{mode: 0o640, gid: *fsGroup, rule: fmt.Sprintf("fsGroup %d is set, so the kubelet makes the token 0640 with group %d, a supplementary group of every container", *fsGroup, *fsGroup)}
+			gid := *fsGroup
+			return tokenFile{mode: 0o640, gid: gid, rule: func() string {
+				return fmt.Sprintf("fsGroup %d is set, so the kubelet makes the token 0640 with group %d, a supplementary group of every container", gid, gid)
+			}}
 		}
-		return tokenFile{mode: 0o600, rule: "before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group"}
+		return tokenFile{mode: 0o600, rule: func() string {
+			return "before Kubernetes 1.19 the kubelet writes the token 0600, owned by root, and no fsGroup is set to open it to a group"
+		}}
 	}
 	fsUser := fsUserFrom(spec)
 	if fsGroup != nil {
-		f := tokenFile{mode: 0o640, gid: *fsGroup, rule: fmt.Sprintf("fsGroup %d is set, so the kubelet writes the token 0640 with group %d, a supplementary group of every container", *fsGroup, *fsGroup)}
+		gid := *fsGroup
+		f := tokenFile{mode: 0o640, gid: gid, rule: func() string {
+			return fmt.Sprintf("fsGroup %d is set, so the kubelet writes the token 0640 with group %d, a supplementary group of every container", gid, gid)
+		}}
 		if fsUser != nil {
 			f.uid = *fsUser
 		}
 		return f
 	}
 	if fsUser != nil {
-		return tokenFile{mode: 0o600, uid: *fsUser, rule: fmt.Sprintf("no fsGroup is set and every container runs as UID %d, so the kubelet writes the token 0600 owned by UID %d", *fsUser, *fsUser)}
+		uid := *fsUser
+		return tokenFile{mode: 0o600, uid: uid, rule: func() string {
+			return fmt.Sprintf("no fsGroup is set and every container runs as UID %d, so the kubelet writes the token 0600 owned by UID %d", uid, uid)
+		}}
 	}
-	mode, how := uint32(0o644), "unset, so 0644"
+	mode, defaultMode := uint32(0o644), false
 	if vol.Projected != nil && vol.Projected.DefaultMode != nil {
-		mode, how = uint32(*vol.Projected.DefaultMode)&0o777, fmt.Sprintf("%04o", uint32(*vol.Projected.DefaultMode)&0o777)
+		mode, defaultMode = uint32(*vol.Projected.DefaultMode)&0o777, true
 	}
-	return tokenFile{mode: mode, rule: fmt.Sprintf("no fsGroup is set and %s, so the token takes the volume's defaultMode (%s), owned by root", noSharedUser(spec), how)}
+	return tokenFile{mode: mode, rule: func() string {
+		how := "unset, so 0644"
+		if defaultMode {
+			how = fmt.Sprintf("%04o", mode)
+		}
+		return fmt.Sprintf("no fsGroup is set and %s, so the token takes the volume's defaultMode (%s), owned by root", noSharedUser(spec), how)
+	}}
 }
 
 // noSharedUser says why FsUserFrom found no user shared by every container.
@@ -452,6 +471,14 @@ func fsGroupFix(c *model.Context, t *model.Target, spec *snapshot.PodSpec, ct *s
 
 // judgedSpec is the target's pod spec; a template has not been admitted,
 // so it is judged as the webhook will make it.
+// judgedUses is tokenUses of judgedSpec, once per target: applies106,
+// containers106 and runIRSA106 all ask.
+func judgedUses(t *model.Target) []tokenUse {
+	return model.OnceFor(t, judgedUsesKey{}, func() []tokenUse { return tokenUses(judgedSpec(t)) })
+}
+
+type judgedUsesKey struct{}
+
 func judgedSpec(t *model.Target) *snapshot.PodSpec {
 	spec := t.Spec
 	if t.IsTemplate() && spec != nil {
@@ -465,14 +492,13 @@ func judgedSpec(t *model.Target) *snapshot.PodSpec {
 // applies106: a container reads a web identity token, on Linux (a Windows
 // pod's file permissions follow other rules).
 func applies106(_ *model.Context, t *model.Target) bool {
-	spec := judgedSpec(t)
-	return len(tokenUses(spec)) > 0 && !isWindows(spec)
+	return len(judgedUses(t)) > 0 && !isWindows(judgedSpec(t))
 }
 
 // containers106 are the containers that read a web identity token.
 func containers106(_ *model.Context, t *model.Target) []string {
 	names := []string{}
-	for _, u := range tokenUses(judgedSpec(t)) {
+	for _, u := range judgedUses(t) {
 		if !slices.Contains(names, u.container.Name) {
 			names = append(names, u.container.Name)
 		}

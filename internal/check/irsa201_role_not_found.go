@@ -47,11 +47,11 @@ func runIRSA201(c *model.Context, t *model.Target, r *Recorder) {
 	}
 	lk := model.FindRole(c.Snap, ref.ARN)
 	if lk.Role != nil {
-		msg := fmt.Sprintf("role %s exists in account %s", ref.ARN.Name, ref.ARN.Account)
-		if lk.PathNote != "" {
-			msg += "; " + lk.PathNote
-		}
 		r.PassFunc(subj, func() (string, []model.Detail) {
+			msg := fmt.Sprintf("role %s exists in account %s", ref.ARN.Name, ref.ARN.Account)
+			if lk.PathNote != "" {
+				msg += "; " + lk.PathNote
+			}
 			return msg, []model.Detail{model.Ev(lk.Role.Source, "role "+lk.Role.ARN)}
 		})
 		return

@@ -27,7 +27,7 @@ func runIRSA205(c *model.Context, t *model.Target, r *Recorder) {
 }
 
 func judgeIRSA205(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
-	var v model.Verdicts
-	model.JudgeClaim(c, t, &v, d, "sub", r.Remediation())
-	r.Record(v)
+	v := r.Scratch()
+	model.JudgeClaim(c, t, v, d, "sub", r.Remediation())
+	r.Record(*v)
 }

@@ -26,7 +26,7 @@ func runIRSA206(c *model.Context, t *model.Target, r *Recorder) {
 }
 
 func judgeIRSA206(c *model.Context, t *model.Target, r *Recorder, d *model.TrustDiag) {
-	var v model.Verdicts
-	model.JudgeClaim(c, t, &v, d, "aud", r.Remediation())
-	r.Record(v)
+	v := r.Scratch()
+	model.JudgeClaim(c, t, v, d, "aud", r.Remediation())
+	r.Record(*v)
 }

@@ -44,7 +44,7 @@ func runIRSA209(c *model.Context, t *model.Target, r *Recorder) {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, model.GetRoleCmd(ref.ARN)))
 		return
 	}
-	doc, err := c.TrustDocument(role.TrustPolicy)
+	doc, err := c.RoleTrustDocument(role)
 	if err != nil {
 		recapture := recaptureRole(c, ref)
 		r.Fail(subj, fmt.Sprintf("trust policy of role %s is not a document IAM accepts (%v); IAM rejects such a document when it is written, so this copy was edited after it was captured", ref.ARN.Name, err),

@@ -41,15 +41,17 @@ func runIRSA303(c *model.Context, t *model.Target, r *Recorder) {
 		r.Skip(subj, "the token's audience is not known: the token names none, so the API server issues it for its own audiences, which the input does not show", w.Audience.Evidence())
 		return
 	}
-	ids := fmt.Sprintf("[%s]", strings.Join(model.QuoteAll(p.ClientIDs), ", "))
+	// The list in words only for a finding that is shown: most pass.
+	idsOf := func() string { return fmt.Sprintf("[%s]", strings.Join(model.QuoteAll(p.ClientIDs), ", ")) }
 	for _, id := range p.ClientIDs {
 		if id == w.Audience.Value {
 			r.PassFunc(subj, func() (string, []model.Detail) {
-				return fmt.Sprintf("provider's ClientIDList %s includes the token's audience %q", ids, w.Audience.Value), nil
+				return fmt.Sprintf("provider's ClientIDList %s includes the token's audience %q", idsOf(), w.Audience.Value), nil
 			})
 			return
 		}
 	}
+	ids := idsOf()
 	msg := fmt.Sprintf("provider's ClientIDList %s lacks the token's audience %q: STS answers \"Incorrect token audience\"", ids, w.Audience.Value)
 	for _, id := range p.ClientIDs {
 		if strings.EqualFold(id, w.Audience.Value) {

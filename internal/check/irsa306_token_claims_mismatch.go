@@ -202,7 +202,7 @@ func judgeTokenAudience(c *model.Context, t *model.Target, issuer model.IssuerFa
 		ok = append(ok, "the provider's ClientIDList")
 	}
 	if role, bare, _ := c.RoleFact(ref.ARN); role != nil && strings.TrimSpace(role.TrustPolicy) != "" {
-		if doc, err := c.TrustDocument(role.TrustPolicy); err == nil {
+		if doc, err := c.RoleTrustDocument(role); err == nil {
 			base := c.Evaluate(doc, w.Request())
 			req := w.Request()
 			req.Context[issuer.HostPath+":aud"] = audiences

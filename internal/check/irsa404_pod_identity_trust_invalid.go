@@ -42,7 +42,7 @@ func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
 		return
 	}
 	role := lk.Role
-	doc, err := c.TrustDocument(role.TrustPolicy)
+	doc, err := c.RoleTrustDocument(role)
 	if err != nil {
 		r.Skip(subj, fmt.Sprintf("the trust policy of role %s does not parse: %v", role.Name, err), model.AssociationEvidence(a))
 		return

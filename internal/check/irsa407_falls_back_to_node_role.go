@@ -34,7 +34,7 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 	// the webhook ran (by a later mutating webhook: a Vault agent, a mesh
 	// proxy) is IRSA104's warning, not a broken pod: judged alike here.
 	var later map[string]bool
-	if t.IsPod() && meant != "" && t.SA != nil {
+	if t.IsPod() && meant != nil && t.SA != nil {
 		if v := model.AdmissionOf(c, t); v.Annotated {
 			if _, ok := model.PartlyMutated(c, t, v); ok {
 				later = map[string]bool{}
@@ -44,7 +44,7 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 			}
 		}
 	}
-	if meant == "" && !roleInEnv {
+	if meant == nil && !roleInEnv {
 		// Neither IRSA nor Pod Identity is meant: falling back is what
 		// the pod asks for.
 		return
@@ -89,7 +89,7 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 			})
 			continue
 		}
-		if meant == "" && ch.Role == "" {
+		if meant == nil && ch.Role == "" {
 			// Only containers that set AWS_ROLE_ARN themselves mean IRSA
 			// here; the others ask for nothing.
 			continue
@@ -107,27 +107,34 @@ func runIRSA407(c *model.Context, t *model.Target, r *Recorder) {
 
 // meantMechanism says what the target is meant to use: the IRSA role its
 // ServiceAccount names, or the EKS Pod Identity association of its
-// ServiceAccount (which wins over the annotation: docs/reference/pod-identity.md#pod-identity-and-irsa-together); ""
-// when neither.
-func meantMechanism(c *model.Context, t *model.Target) (string, []model.Detail) {
+// ServiceAccount (which wins over the annotation: docs/reference/pod-identity.md#pod-identity-and-irsa-together); nil
+// when neither. The words are built only for a failure (failIRSA407).
+func meantMechanism(c *model.Context, t *model.Target) (func() string, []model.Detail) {
 	if a := model.TargetAssociation(c, t); a != nil {
-		return fmt.Sprintf("ServiceAccount %q has EKS Pod Identity association %s", t.SAName, model.OrUnknown(a.ID)), []model.Detail{model.AssociationEvidence(a)}
+		return func() string {
+			return fmt.Sprintf("ServiceAccount %q has EKS Pod Identity association %s", t.SAName, model.OrUnknown(a.ID))
+		}, []model.Detail{model.AssociationEvidence(a)}
 	}
 	if t.Mechanism == model.MechanismPodIdentity {
-		return "the pod is set up for EKS Pod Identity", nil
+		return func() string { return "the pod is set up for EKS Pod Identity" }, nil
 	}
 	if role, ok := model.RoleAnnotation(t.SA); ok && strings.TrimSpace(role) != "" {
-		return fmt.Sprintf("ServiceAccount %q names IRSA role %q", t.SAName, strings.TrimSpace(role)),
-			[]model.Detail{model.EvLazy(t.SA.Source, func() string {
-				return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)
-			})}
+		meant := func() string {
+			return fmt.Sprintf("ServiceAccount %q names IRSA role %q", t.SAName, strings.TrimSpace(role))
+		}
+		return meant, []model.Detail{model.EvLazy(t.SA.Source, func() string {
+			return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)
+		})}
 	}
-	return "", nil
+	return nil, nil
 }
 
-func failIRSA407(c *model.Context, t *model.Target, r *Recorder, ch model.ContainerChain, meant string, meantEv []model.Detail, addedLater bool) {
-	if meant == "" {
+func failIRSA407(c *model.Context, t *model.Target, r *Recorder, ch model.ContainerChain, meantBy func() string, meantEv []model.Detail, addedLater bool) {
+	var meant string
+	if meantBy == nil {
 		meant = fmt.Sprintf("the container sets %s %q", webhook.EnvRoleARN, ch.Role)
+	} else {
+		meant = meantBy()
 	}
 	var outcome string
 	switch ch.Imds.State {
@@ -288,7 +295,7 @@ func containers407(c *model.Context, t *model.Target) []string {
 			names = append(names, ch.Name)
 		}
 	}
-	if meant == "" && !roleInEnv {
+	if meant == nil && !roleInEnv {
 		return nil
 	}
 	return names

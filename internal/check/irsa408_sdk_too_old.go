@@ -255,7 +255,9 @@ func containers408(c *model.Context, t *model.Target) []string {
 // skip-containers, which do not use the role.
 func sdkSpec(t *model.Target) (*snapshot.PodSpec, map[string]bool) {
 	spec := t.Spec
-	skipped := map[string]bool{}
+	// Only the skipped containers are listed (most pods have none): the
+	// map is read, never written, past here, and a nil one reads false.
+	var skipped map[string]bool
 	switch {
 	case t.IsTemplate() && t.PodIdentity:
 		// The cluster has an association for the ServiceAccount: the
@@ -269,7 +271,13 @@ func sdkSpec(t *model.Target) (*snapshot.PodSpec, map[string]bool) {
 		// Containers named in skip-containers get nothing from the
 		// webhook: they do not use the role (docs/reference/webhook.md#annotations-it-reads).
 		for _, cr := range t.Mutated(false).Containers {
-			skipped[cr.Name] = cr.Skipped
+			// The last of a repeated name decides, as before.
+			if cr.Skipped || skipped[cr.Name] {
+				if skipped == nil {
+					skipped = map[string]bool{}
+				}
+				skipped[cr.Name] = cr.Skipped
+			}
 		}
 	}
 	return spec, skipped

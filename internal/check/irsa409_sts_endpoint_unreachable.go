@@ -61,7 +61,11 @@ func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.C
 	setting, how, known := stsSetting(c, t, ch.Name)
 	// How the setting is known goes to evidence, so that a template's
 	// finding and its pods' read alike and fold into one.
-	howEv := model.Ev(t.Source, fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", ch.Name, how))
+	// Built only when a finding shows it (EvLazy): most are passes, dropped.
+	// The closure takes the name alone: taking ch would move the whole
+	// chain to the heap for every container.
+	name := ch.Name
+	howEv := model.EvLazy(t.Source, func() string { return fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", name, how) })
 	switch {
 	case !known:
 		r.Skip(subj, "whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected is unknown: "+how)

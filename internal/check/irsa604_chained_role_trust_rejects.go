@@ -93,7 +93,7 @@ func judgeChain(c *model.Context, t *model.Target, cr model.ChainedRole, withARN
 		return
 	}
 	role := lk.Role
-	doc, err := c.TrustDocument(role.TrustPolicy)
+	doc, err := c.RoleTrustDocument(role)
 	if err != nil {
 		r.Skip(subj, fmt.Sprintf("the trust policy of role %s does not parse: %v", role.Name, err), details...)
 		return

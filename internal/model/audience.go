@@ -73,7 +73,8 @@ func volumeAudience(t *Target) (AudienceFact, bool) {
 		if tok == nil {
 			continue
 		}
-		where := fmt.Sprintf("volume %s of Pod %s/%s", webhook.VolumeName, t.Namespace, t.Name)
+		// Concatenation, not fmt: every pod asks.
+		where := "volume " + webhook.VolumeName + " of Pod " + t.Namespace + "/" + t.Name
 		note := ""
 		if t.IsTemplate() {
 			where = fmt.Sprintf("volume %s of the pod template of %s %s/%s", webhook.VolumeName, t.Kind, t.Namespace, t.Name)

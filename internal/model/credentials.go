@@ -120,7 +120,7 @@ func walkChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 		spec = t.Spec
 	}
 	var skip map[string]bool
-	if t.Meta != nil {
+	if t.Meta != nil && hasKey(t.Meta.Annotations, webhook.AnnotationSkipContainers) {
 		skip, _ = webhook.SkipContainers(t.Meta.Annotations)
 	}
 	var im *ImdsVerdict // computed once, when a container needs it
@@ -132,6 +132,9 @@ func walkChains(s *snapshot.Snapshot, t *Target) []ContainerChain {
 		return im
 	}
 	var out []ContainerChain
+	if n := len(spec.InitContainers) + len(spec.Containers) + len(spec.EphemeralContainers); n > 0 {
+		out = make([]ContainerChain, 0, n)
+	}
 	add := func(cs []snapshot.Container, init, ephemeral bool) {
 		for i := range cs {
 			ch := walkChain(&cs[i], imds)
@@ -316,7 +319,8 @@ func walkChain(c *snapshot.Container, imds func() *ImdsVerdict) ContainerChain {
 			return ch
 		}
 		ch.Source = SourceWebIdentity
-		what := fmt.Sprintf("IRSA role %s, through the token in %s (%s)", ch.Role, token.Show(), webhook.EnvTokenFile)
+		// Concatenation, not fmt: every IRSA container of every target.
+		what := "IRSA role " + ch.Role + ", through the token in " + token.Show() + " (" + webhook.EnvTokenFile + ")"
 		if ch.HasContainer {
 			what += "; every SDK's chain tries web identity before the container credentials it also has (" + containerVar(full, rel) + ")"
 		}
@@ -491,7 +495,9 @@ func profileHint(c *snapshot.Container, env map[string]envVal) string {
 	}
 	for _, m := range c.VolumeMounts {
 		p := strings.TrimSuffix(slashPath(m.MountPath), "/")
-		if strings.HasSuffix(p, "/.aws") || strings.Contains(p+"/", "/.aws/") {
+		// p+"/" holds "/.aws/" when p does or ends with "/.aws": said
+		// without building p+"/" for every mount.
+		if strings.HasSuffix(p, "/.aws") || strings.Contains(p, "/.aws/") {
 			parts = append(parts, fmt.Sprintf("volume %s mounted at %s", m.Name, m.MountPath))
 		}
 	}

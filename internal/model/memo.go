@@ -6,6 +6,7 @@ import (
 
 	"github.com/irsa-doctor/irsa-doctor/internal/policy"
 	"github.com/irsa-doctor/irsa-doctor/internal/sdk"
+	"github.com/irsa-doctor/irsa-doctor/internal/snapshot"
 )
 
 // Once returns f's value for the key k, computed once per Context: every
@@ -13,28 +14,54 @@ import (
 // done once per run (each engine worker has its own Context, so there is
 // no locking): 10,000 pods often use a few hundred roles, so each trust
 // policy is parsed once and each distinct request evaluated once. A key's
-// dynamic type tells the caches apart, so each cache has a key type of its
-// own. Cached values are read-only.
+// type tells the caches apart: each cache has a key type of its own, and
+// a map of its own, typed, so that neither its keys nor its values are
+// boxed in interfaces (thousands of entries per run). Cached values are
+// read-only.
 func Once[K comparable, V any](c *Context, k K, f func() V) V {
-	if v, ok := c.memo[k]; ok {
-		return v.(V)
+	m, _ := c.memo[memoID[K, V]{}].(map[K]V)
+	if v, ok := m[k]; ok {
+		return v
 	}
-	if c.memo == nil {
-		c.memo = map[any]any{}
+	if m == nil {
+		// Made before f runs: f may ask the same cache again.
+		m = map[K]V{}
+		if c.memo == nil {
+			c.memo = map[any]any{}
+		}
+		c.memo[memoID[K, V]{}] = m
 	}
 	v := f()
-	c.memo[k] = v
+	m[k] = v
 	return v
 }
 
+// ForgetServiceAccounts drops the caches whose entries each concern one
+// ServiceAccount: the trust diagnoses and the policy evaluations of a
+// request, which names its ServiceAccount (its :sub), and the subjects. An engine worker
+// calls it when it moves on to another namespace: ServiceAccounts are
+// namespaced and targets come in namespace order, so those entries are
+// not asked for again, and a 100,000-pod run need not hold them all. An
+// entry asked for again is computed again, the same: the caches hold the
+// values of pure functions, and no one compares them by address.
+func (c *Context) ForgetServiceAccounts() {
+	delete(c.memo, memoID[DiagKey, *trustCore]{})
+	delete(c.memo, memoID[evalKey, policy.Result]{})
+	delete(c.memo, memoID[subjectKey, string]{})
+}
+
+// memoID names the cache of the key type K (and value type V) in
+// Context.memo; being empty, it costs nothing to make an interface of.
+type memoID[K comparable, V any] struct{}
+
 // OnceFor is Once for work about one target, kept with the target. It may
 // be called for a target another engine worker is judging (a check that
-// looks at the other pods of a ServiceAccount): the map is locked, f runs
+// looks at the other pods of a ServiceAccount): the memo is locked, f runs
 // unlocked (it may ask OnceFor again), and when two goroutines compute the
 // same value at once the first one stored is the one both return.
 func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
 	t.mu.Lock()
-	v, ok := t.memo[k]
+	v, ok := t.memoGet(k)
 	t.mu.Unlock()
 	if ok {
 		return v.(V)
@@ -42,14 +69,34 @@ func OnceFor[K comparable, V any](t *Target, k K, f func() V) V {
 	nv := f()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if v, ok := t.memo[k]; ok {
+	if v, ok := t.memoGet(k); ok {
 		return v.(V)
 	}
 	if t.memo == nil {
-		t.memo = map[any]any{}
+		t.memo = make([]memoEntry, 0, memoSize)
 	}
-	t.memo[k] = nv
+	// Only a key that is stored is put on the heap (memoGet does not keep
+	// it): a lookup costs no allocation.
+	t.memo = append(t.memo, memoEntry{k, nv})
 	return nv
+}
+
+// memoEntry is one value of a target's memo (OnceFor).
+type memoEntry struct{ k, v any }
+
+// memoSize is room for the values a target's memo usually holds (one per
+// OnceFor key type, about ten): a slice searched in order, not a map,
+// because a map that small costs more to build and grow than to scan,
+// and every target builds one.
+const memoSize = 10
+
+func (t *Target) memoGet(k any) (any, bool) {
+	for i := range t.memo {
+		if t.memo[i].k == k {
+			return t.memo[i].v, true
+		}
+	}
+	return nil, false
 }
 
 type imageKey struct {
@@ -97,13 +144,12 @@ func (c *Context) ClusterIssuer() (fact IssuerFact, why string, missing bool) {
 }
 
 // trustDiagnosis is diagnoseTrust once per distinct document, request and
-// issuer; the copy it returns carries this target's input (its evidence).
+// issuer; what it returns carries this target's input (its evidence)
+// with the shared diagnosis.
 func (c *Context) trustDiagnosis(in *TrustInput) *TrustDiag {
 	k := DiagKey{Doc: in.Doc, Req: in.RequestID(), HostPath: in.Issuer.HostPath}
-	d := Once(c, k, func() *TrustDiag { return diagnoseTrust(c, in) })
-	cp := *d
-	cp.In = in
-	return &cp
+	d := Once(c, k, func() *trustCore { return diagnoseTrust(c, in) })
+	return &TrustDiag{In: in, trustCore: d}
 }
 
 type partitionKey struct{}
@@ -144,6 +190,19 @@ func (c *Context) TrustDocument(text string) (*policy.Document, error) {
 			e = v.(docEntry)
 		}
 		return e
+	})
+	return e.doc, e.err
+}
+
+type roleDocKey struct{ role *snapshot.Role }
+
+// RoleTrustDocument is TrustDocument of the role's trust policy, found by
+// the role rather than by its text: every target asks, and hashing the
+// text each time costs more than the rest of the lookup.
+func (c *Context) RoleTrustDocument(role *snapshot.Role) (*policy.Document, error) {
+	e := Once(c, roleDocKey{role}, func() docEntry {
+		doc, err := c.TrustDocument(role.TrustPolicy)
+		return docEntry{doc, err}
 	})
 	return e.doc, e.err
 }

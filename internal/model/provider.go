@@ -40,7 +40,7 @@ func providerFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
 		r.Skip(finding.Subject{Kind: "OIDCProvider"}, "the cluster's issuer is not known: "+why)
 		return WebIdentity{}, false
 	}
-	w := NewWebIdentity(t, ref, issuer)
+	w := c.webIdentity(t, ref, issuer)
 	if p := c.ClusterPartition(); p != "" && p != ref.ARN.Partition {
 		r.Skip(ProviderSubject(w), fmt.Sprintf("the role ARN is in partition %s, the cluster in partition %s (IRSA201)", ref.ARN.Partition, p))
 		return WebIdentity{}, false

@@ -66,12 +66,16 @@ func (r RoleRef) Evidence() Detail {
 // ARN (IRSA103 judges it).
 func TargetRole(t *Target) (ref RoleRef, present bool, err error) {
 	// Every IAM-side check asks; parse once per target.
-	m := OnceFor(t, roleMemo{}, func() roleMemo {
+	m := OnceFor(t, targetRoleKey{}, func() roleMemo {
 		ref, present, err := targetRole(t)
 		return roleMemo{ref, present, err}
 	})
 	return m.ref, m.present, m.err
 }
+
+// targetRoleKey is TargetRole's memo key: an empty struct, which costs nothing
+// to make an interface of (the memo's value does).
+type targetRoleKey struct{}
 
 type roleMemo struct {
 	ref     RoleRef

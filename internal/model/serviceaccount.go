@@ -95,10 +95,22 @@ func TokenVolumeFor(spec *snapshot.PodSpec, ct *snapshot.Container, p string) (*
 				}
 				inVolume = rel
 			}
-			if path.Join(m.MountPath, inVolume) == p {
+			if joinedIs(m.MountPath, inVolume, p) {
 				return v, true
 			}
 		}
 	}
 	return nil, false
+}
+
+// joinedIs reports whether path.Join(dir, file) is p, a clean path,
+// without building the joined string when dir/file is already clean:
+// every container's mounts are compared with every token path asked.
+func joinedIs(dir, file, p string) bool {
+	if dir != "" && dir != "/" && dir != "." && file != "" && file != "." && file != ".." &&
+		file[0] != '/' && !strings.HasPrefix(file, "../") && path.Clean(dir) == dir && path.Clean(file) == file {
+		// dir + "/" + file is clean, so it is what Join returns.
+		return len(p) == len(dir)+1+len(file) && p[len(dir)] == '/' && strings.HasPrefix(p, dir) && strings.HasSuffix(p, file)
+	}
+	return path.Join(dir, file) == p
 }

@@ -62,9 +62,9 @@ type Target struct {
 	// (OnceFor). A target is judged by one engine worker, but checks also
 	// look at other targets (the pods of the same ServiceAccount: IRSA104,
 	// IRSA201, the bare trust policy), which another worker may be
-	// judging: mu guards the map, never the work.
+	// judging: mu guards the memo, never the work.
 	mu   sync.Mutex
-	memo map[any]any
+	memo []memoEntry
 }
 
 // Forget drops what was memoised for the target (OnceFor) once it has been

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -34,17 +35,34 @@ type TrustCond struct {
 
 // TrustDiag is the diagnosis of one target's request.
 type TrustDiag struct {
-	In    *TrustInput
+	In *TrustInput
+	// The diagnosis proper depends only on the document, the request and
+	// the issuer (DiagKey), which thousands of targets share: it is
+	// shared, read-only, and only In is the target's own.
+	*trustCore
+}
+
+type trustCore struct {
 	req   policy.Request
 	Res   policy.Result
 	State focusState
 	Focus *policy.StatementResult
 	Conds []TrustCond
+	// subConds and audConds are claimConds("sub") and claimConds("aud"),
+	// asked for every target.
+	subConds, audConds []TrustCond
 }
 
-// diagnoseTrust evaluates the trust policy for the target's request.
-func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
-	d := &TrustDiag{In: in, req: in.Request()}
+// diagnoseTrust evaluates the trust policy for the input's request.
+func diagnoseTrust(c *Context, in *TrustInput) *trustCore {
+	d := &trustCore{req: in.Request()}
+	d.diagnose(c, in)
+	d.subConds = d.filterConds("sub")
+	d.audConds = d.filterConds("aud")
+	return d
+}
+
+func (d *trustCore) diagnose(c *Context, in *TrustInput) {
 	d.Res = c.EvaluateInput(in)
 	for _, want := range []policy.Outcome{policy.Match, policy.Uncertain} {
 		for i := range d.Res.Statements {
@@ -61,40 +79,57 @@ func diagnoseTrust(c *Context, in *TrustInput) *TrustDiag {
 		}
 	}
 	if d.Focus == nil {
-		return d
+		return
 	}
 
 	// The counterfactual: misnamed keys of :sub and :aud carry the token's
 	// values, as if their keys were right.
 	as := d.req
-	as.Context = map[string][]string{}
-	for k, v := range d.req.Context {
-		as.Context[k] = v
-	}
+	as.Context = nil
 	for _, c := range d.Focus.Statement.Conditions {
 		claim, misnamed := policy.KeyClaim(c.Key, in.Issuer.HostPath)
 		if !misnamed {
 			continue
 		}
 		if v, ok := d.req.Context[in.Issuer.HostPath+":"+claim]; ok {
+			if as.Context == nil {
+				as.Context = maps.Clone(d.req.Context)
+			}
 			as.Context[c.Key] = v
 		}
 	}
-	asRes := c.Evaluate(in.Doc, as)
+	// Without a misnamed key the counterfactual is the request itself,
+	// already evaluated: the common case, once per ServiceAccount.
+	asRes := d.Res
+	if as.Context != nil {
+		asRes = c.Evaluate(in.Doc, as)
+	}
 	asFocus := &asRes.Statements[d.Focus.Statement.Index]
+	if len(d.Focus.Conditions) > 0 {
+		d.Conds = make([]TrustCond, 0, len(d.Focus.Conditions))
+	}
 	for i, cr := range d.Focus.Conditions {
 		claim, misnamed := policy.KeyClaim(cr.Key, in.Issuer.HostPath)
 		d.Conds = append(d.Conds, TrustCond{Res: cr, As: asFocus.Conditions[i], Claim: claim, Misnamed: misnamed})
 	}
-	return d
 }
 
 // FocusName names the focus for messages.
-func (d *TrustDiag) FocusName() string { return d.Focus.Statement.Name() }
+func (d *trustCore) FocusName() string { return d.Focus.Statement.Name() }
 
 // claimConds returns the focus' conditions on a claim (:sub or :aud),
-// misnamed keys included.
-func (d *TrustDiag) claimConds(claim string) []TrustCond {
+// misnamed keys included. Callers must not modify the result.
+func (d *trustCore) claimConds(claim string) []TrustCond {
+	switch claim {
+	case "sub":
+		return d.subConds
+	case "aud":
+		return d.audConds
+	}
+	return d.filterConds(claim)
+}
+
+func (d *trustCore) filterConds(claim string) []TrustCond {
 	var out []TrustCond
 	for _, c := range d.Conds {
 		if c.Claim == claim {
@@ -451,7 +486,7 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 		if claim == "sub" {
 			note = " (IRSA207 judges how broad that is)"
 		}
-		r.Pass(subj, fmt.Sprintf("%s does not restrict :%s%s", d.FocusName(), claim, note))
+		r.PassFunc(subj, func() string { return fmt.Sprintf("%s does not restrict :%s%s", d.FocusName(), claim, note) })
 		return
 	}
 	note := ""
@@ -460,7 +495,11 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 			note = " once its key is corrected (IRSA204)"
 		}
 	}
-	r.Pass(subj, fmt.Sprintf("%s %q satisfies the :%s condition of %s%s", what, actual, claim, d.FocusName(), note))
+	// Every IRSA target passes here twice: the message is built only when
+	// the pass is shown.
+	r.PassFunc(subj, func() string {
+		return fmt.Sprintf("%s %q satisfies the :%s condition of %s%s", what, actual, claim, d.FocusName(), note)
+	})
 }
 
 func isSubject(s string) bool {
@@ -511,8 +550,10 @@ type TrustInput struct {
 	Bare bool
 
 	// req is Request, built once: eight checks ask for it (a TrustInput
-	// belongs to one target, judged by one goroutine).
-	req *policy.Request
+	// belongs to one target, judged by one goroutine); reqID is RequestID,
+	// likewise.
+	req   *policy.Request
+	reqID any
 }
 
 // Request is WebIdentity.Request, built once per input. Callers must not
@@ -529,8 +570,11 @@ func (in *TrustInput) Request() policy.Request {
 // WebIdentity.RequestFor builds it from, which decide it, rather than its
 // canonical text (RequestKey), which every target would build again.
 func (in *TrustInput) RequestID() any {
-	return webIdentityRequestID{provider: in.ProviderARN, hostPath: in.Issuer.HostPath,
-		subject: in.Subject, aud: in.Audience.Value, audKnown: in.Audience.Known}
+	if in.reqID == nil {
+		in.reqID = webIdentityRequestID{provider: in.ProviderARN, hostPath: in.Issuer.HostPath,
+			subject: in.Subject, aud: in.Audience.Value, audKnown: in.Audience.Known}
+	}
+	return in.reqID
 }
 
 type webIdentityRequestID struct {
@@ -579,7 +623,7 @@ func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 		r.Skip(subj, fmt.Sprintf("the input holds role %s without its trust policy (capture: %s)", ref.ARN.Name, GetRoleCmd(ref.ARN)))
 		return nil, false
 	}
-	doc, err := c.TrustDocument(role.TrustPolicy)
+	doc, err := c.RoleTrustDocument(role)
 	if err != nil {
 		r.Skip(subj, fmt.Sprintf("the trust policy of role %s is not valid (IRSA209): %v", ref.ARN.Name, err))
 		return nil, false
@@ -593,7 +637,7 @@ func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 		r.Skip(subj, "the request STS evaluates is not known: "+why)
 		return nil, false
 	}
-	return &TrustInput{WebIdentity: NewWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
+	return &TrustInput{WebIdentity: c.webIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
 }
 
 // RoleFact is the role whose trust policy the checks judge for ref: the

@@ -35,6 +35,24 @@ func NewWebIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
 	}
 }
 
+// webIdentity is NewWebIdentity with its two strings made once per run
+// (the ServiceAccount's subject, the provider's ARN) rather than twice per
+// target: the trust and the provider checks each build one.
+func (c *Context) webIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
+	ns, name := t.Namespace, t.SAName
+	part, account, hostPath := role.ARN.Partition, role.ARN.Account, issuer.HostPath
+	return WebIdentity{
+		Role: role, Issuer: issuer, Audience: TokenAudience(t),
+		Subject:       Once(c, subjectKey{ns, name}, func() string { return policy.ServiceAccountSubject(ns, name) }),
+		ProviderARN:   Once(c, providerARNKey{part, account, hostPath}, func() string { return ProviderARN(part, account, hostPath) }),
+		SubjectSource: t.Source,
+	}
+}
+
+type subjectKey struct{ namespace, name string }
+
+type providerARNKey struct{ partition, account, hostPath string }
+
 func ProviderARN(partition, account, hostPath string) string {
 	return "arn:" + partition + ":iam::" + account + ":oidc-provider/" + hostPath
 }

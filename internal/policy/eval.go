@@ -215,6 +215,9 @@ func evaluateStatement(s *Statement, req Request, ctx map[string][]string, varia
 // and returns the results with outcome conjoined with all of them.
 func evaluateConditions(s *Statement, req Request, ctx map[string][]string, variables bool, outcome Outcome) ([]ConditionResult, Outcome) {
 	var out []ConditionResult
+	if len(s.Conditions) > 0 {
+		out = make([]ConditionResult, 0, len(s.Conditions))
+	}
 	for _, c := range s.Conditions {
 		actual := ctx[strings.ToLower(c.Key)]
 		if len(actual) == 0 {

@@ -117,7 +117,11 @@ type tok struct {
 // a segment, after a literal ("*a?b*"), makes the candidates to verify cost
 // up to O(len(s)*len(segment)), and never more than that.
 func matchGlob(pattern []piece, s string, fold bool) (ok bool, steps int) {
-	var pat []tok
+	size := 0
+	for _, p := range pattern {
+		size += max(1, utf8.RuneCountInString(p.lit))
+	}
+	pat := make([]tok, 0, size) // one allocation, not one per doubling
 	for _, p := range pattern {
 		if p.wild != 0 {
 			pat = append(pat, tok{wild: p.wild})

@@ -124,7 +124,37 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	if spec == nil {
 		return Result{Reason: "the pod has no spec"}
 	}
-	out := Result{Spec: copySpec(spec)}
+	out := mutate(ns, meta, shareSpec(spec), sa, cfg)
+	unshareSpec(out.Spec, spec)
+	return out
+}
+
+// unchangedReason is Result.Reason for a pod Mutate leaves unchanged; the
+// texts for the two volume names are built once.
+func unchangedReason(volume string) string {
+	switch volume {
+	case VolumeName:
+		return unchangedIRSA
+	case PodIdentityVolumeName:
+		return unchangedPodIdentity
+	}
+	return unchangedPrefix + volume + " volume"
+}
+
+const (
+	unchangedPrefix      = "every container already has the env vars and the token mount, and the pod has the "
+	unchangedIRSA        = unchangedPrefix + VolumeName + " volume"
+	unchangedPodIdentity = unchangedPrefix + PodIdentityVolumeName + " volume"
+)
+
+// maxEnvAdded is the most env vars Mutate adds to a container
+// (patchConfig.container: AWS_STS_REGIONAL_ENDPOINTS, the two region
+// variables, two credential variables).
+const maxEnvAdded = 5
+
+// mutate is Mutate on a copy of the spec (shareSpec), which it changes.
+func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
+	out := Result{Spec: spec}
 	var labels, annotations map[string]string
 	if meta != nil {
 		labels, annotations = meta.Labels, meta.Annotations
@@ -205,7 +235,13 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 			p.expiration = minExpiration(exp)
 		}
 	}
-	skip, skipErr := SkipContainers(annotations)
+	// Without the annotation nothing is skipped: no map to make (a nil one
+	// reads false).
+	var skip map[string]bool
+	var skipErr error
+	if _, ok := annotations[AnnotationSkipContainers]; ok {
+		skip, skipErr = SkipContainers(annotations)
+	}
 	if skipErr != nil {
 		out.SkipContainersError = skipErr.Error()
 	}
@@ -215,12 +251,15 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 
 	// getPodSpecPatch: the token path, converted for Windows pods selected
 	// through nodeSelector only (nodeAffinity is not looked at).
-	p.tokenPath = path.Join(p.mountPath, p.tokenName)
+	p.tokenPath = tokenPath(p.mountPath, p.tokenName)
 	if spec.NodeSelector["beta.kubernetes.io/os"] == "windows" || spec.NodeSelector["kubernetes.io/os"] == "windows" {
 		p.tokenPath = "C:" + strings.ReplaceAll(p.tokenPath, "/", `\`)
 	}
 
 	changed := false
+	if n := len(out.Spec.InitContainers) + len(out.Spec.Containers); n > 0 {
+		out.Containers = make([]ContainerResult, 0, n)
+	}
 	for i := range out.Spec.InitContainers {
 		cr := p.container(&out.Spec.InitContainers[i], skip, cfg.DefaultRegion)
 		cr.Init = true
@@ -267,7 +306,7 @@ func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	out.RoleARN, out.RegionalSTS, out.TokenPath = p.roleARN, p.regionalSTS, p.tokenPath
 	out.Mutated = changed
 	if !changed {
-		out.Reason = "every container already has the env vars and the token mount, and the pod has the " + p.volumeName + " volume"
+		out.Reason = unchangedReason(p.volumeName)
 	}
 	return out
 }
@@ -343,6 +382,9 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 	}
 	add := func(name, value string) {
 		c.Env = append(c.Env, snapshot.EnvVar{Name: name, Value: value})
+		if cr.Injected == nil {
+			cr.Injected = make([]string, 0, maxEnvAdded)
+		}
 		cr.Injected = append(cr.Injected, name)
 	}
 	if !stsSet && p.regionalSTS {
@@ -379,6 +421,7 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 		reasons = append(reasons, "a mount named "+p.volumeName+" already exists, so none is added")
 	}
 	cr.Reason = strings.Join(reasons, "; ")
+	cr.Injected = slices.Clip(cr.Injected) // read-only once returned, like the spec
 	return cr
 }
 
@@ -409,6 +452,18 @@ func minExpiration(exp int64) int64 {
 	return exp
 }
 
+// tokenPath is path.Join(mountPath, tokenName), without building the
+// string again for the upstream paths every pod gets.
+func tokenPath(mountPath, tokenName string) string {
+	switch {
+	case mountPath == MountPath && tokenName == path.Base(TokenPath):
+		return TokenPath
+	case mountPath == PodIdentityMountPath && tokenName == path.Base(PodIdentityTokenPath):
+		return PodIdentityTokenPath
+	}
+	return path.Join(mountPath, tokenName)
+}
+
 // copySpec copies a pod spec deeply enough that Mutate never changes its
 // input: Mutate only appends to containers' env and mounts and prepends to
 // the volumes, so those slices are cloned; everything else is shared
@@ -434,6 +489,57 @@ func copyContainers(cs []snapshot.Container) []snapshot.Container {
 		out[i] = c
 	}
 	return out
+}
+
+// shareSpec is copySpec whose containers' env and mounts still share the
+// input's arrays, clipped so that Mutate's appends copy them: a container
+// Mutate adds to is copied once, by the append, rather than cloned and
+// then copied again. unshareSpec clones what was not appended to.
+func shareSpec(s *snapshot.PodSpec) *snapshot.PodSpec {
+	out := *s
+	out.InitContainers = shareContainers(s.InitContainers)
+	out.Containers = shareContainers(s.Containers)
+	out.EphemeralContainers = shareContainers(s.EphemeralContainers)
+	out.Volumes = slices.Clone(s.Volumes)
+	return &out
+}
+
+func shareContainers(cs []snapshot.Container) []snapshot.Container {
+	if cs == nil {
+		return nil
+	}
+	out := make([]snapshot.Container, len(cs))
+	for i, c := range cs {
+		c.Env = slices.Clip(c.Env)
+		c.VolumeMounts = slices.Clip(c.VolumeMounts)
+		out[i] = c
+	}
+	return out
+}
+
+// unshareSpec makes out, a spec from shareSpec(in), share no env or mount
+// array with in any more (writing through the result must not reach the
+// input), and clips the arrays Mutate appended to: the spec is shared
+// read-only with every caller (a memo), and an append by one of them must
+// copy rather than write into the room the append left.
+func unshareSpec(out, in *snapshot.PodSpec) {
+	outs := [][]snapshot.Container{out.InitContainers, out.Containers, out.EphemeralContainers}
+	ins := [][]snapshot.Container{in.InitContainers, in.Containers, in.EphemeralContainers}
+	for k, cs := range outs {
+		for i := range cs {
+			cs[i].Env = unshare(cs[i].Env, ins[k][i].Env)
+			cs[i].VolumeMounts = unshare(cs[i].VolumeMounts, ins[k][i].VolumeMounts)
+		}
+	}
+}
+
+// unshare returns s, clipped, or a clone of it when it is still in's array
+// (Mutate did not append to it).
+func unshare[T any](s, in []T) []T {
+	if len(s) > 0 && len(in) > 0 && &s[0] == &in[0] {
+		return slices.Clip(slices.Clone(s))
+	}
+	return slices.Clip(s)
 }
 
 // copyVolume copies a volume built by Mutate, so that Result.Volume and the
