@@ -91,24 +91,57 @@ func (s *splitter) next() (byte, bool) {
 const spaces8 = 0x2020202020202020
 
 // skipWS returns the length of the white space that starts b. Runs of
-// spaces (indentation) are skipped eight bytes at a time.
+// spaces (indentation) are skipped eight bytes at a time, the first byte
+// other than a space found with the word's trailing zeros.
 func skipWS(b []byte) int {
 	i := 0
 	for i < len(b) {
-		if len(b)-i >= 8 {
-			if x := binary.LittleEndian.Uint64(b[i:i+8]) ^ spaces8; x == 0 {
-				i += 8
-				continue
-			} else {
-				i += bits.TrailingZeros64(x) / 8 // the spaces before the first other byte
-			}
-		}
 		switch b[i] {
-		case ' ', '\n', '\t', '\r':
+		case ' ':
+			i++
+			for len(b)-i >= 8 {
+				x := binary.LittleEndian.Uint64(b[i:i+8]) ^ spaces8
+				if x != 0 {
+					i += bits.TrailingZeros64(x) / 8
+					break
+				}
+				i += 8
+			}
+			for i < len(b) && b[i] == ' ' {
+				i++
+			}
+		case '\n', '\t', '\r':
 			i++
 		default:
 			return i
 		}
+	}
+	return i
+}
+
+// Multiples of these are eight copies of a byte, for the "has a zero byte"
+// test on a word: (x - lsb8) &^ x & msb8 has the high bit set of each
+// byte of x that is zero, and of none below the first (a borrow runs only
+// upward), so its trailing zeros find the first.
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// stringEnd returns the index of the first '"' or '\\' in b at or after i,
+// or len(b). Eight bytes are tested at a time: a label's or an image's
+// value is tens of bytes.
+func stringEnd(b []byte, i int) int {
+	for ; len(b)-i >= 8; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i : i+8])
+		q := x ^ (lsb8 * '"')
+		e := x ^ (lsb8 * '\\')
+		if m := ((q-lsb8)&^q | (e-lsb8)&^e) & msb8; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && b[i] != '"' && b[i] != '\\' {
+		i++
 	}
 	return i
 }
@@ -155,11 +188,9 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 		}
 		for i < len(b) {
 			if inString {
-				// Strings are short (names, labels): a loop beats two
-				// IndexByte calls.
-				for i < len(b) && b[i] != '"' && b[i] != '\\' {
-					i++
-				}
+				// Strings are short (names, labels): a word at a time
+				// beats two IndexByte calls.
+				i = stringEnd(b, i)
 				if i == len(b) {
 					break
 				}
@@ -175,6 +206,16 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 				if depth == 0 {
 					s.pos += i
 					return append(dst, b[run:i]...), nil
+				}
+				// kubectl writes a member as `"key": value`: copy the run
+				// through the ':' and drop the one space after it here,
+				// rather than a byte at a time through the switch. Nothing
+				// is lost by not setting spaced: the byte before the next
+				// is the ':', not a literal one.
+				if i+1 < len(b) && b[i] == ':' && b[i+1] == ' ' {
+					dst = append(dst, b[run:i+1]...)
+					i += 2
+					run = i
 				}
 				continue
 			}
