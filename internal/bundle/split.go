@@ -99,16 +99,19 @@ func skipWS(b []byte) int {
 		switch b[i] {
 		case ' ':
 			i++
-			for len(b)-i >= 8 {
+			for {
+				if len(b)-i < 8 {
+					for i < len(b) && b[i] == ' ' {
+						i++
+					}
+					break
+				}
 				x := binary.LittleEndian.Uint64(b[i:i+8]) ^ spaces8
 				if x != 0 {
 					i += bits.TrailingZeros64(x) / 8
 					break
 				}
 				i += 8
-			}
-			for i < len(b) && b[i] == ' ' {
-				i++
 			}
 		case '\n', '\t', '\r':
 			i++
@@ -216,6 +219,20 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 					dst = append(dst, b[run:i+1]...)
 					i += 2
 					run = i
+					continue
+				}
+				// And it ends a member's line with `",\n` or `"\n`: copy
+				// through the ',' and skip the newline and the next line's
+				// indentation here, as the switch would.
+				j := i
+				if j < len(b) && b[j] == ',' {
+					j++
+				}
+				if j < len(b) && b[j] == '\n' {
+					dst = append(dst, b[run:j]...)
+					i = j + skipWS(b[j:])
+					run = i
+					spaced = true
 				}
 				continue
 			}
