@@ -97,7 +97,9 @@ func skipWS(b []byte) int {
 	i := 0
 	for i < len(b) {
 		switch b[i] {
-		case ' ':
+		case ' ', '\n', '\t', '\r':
+			// This byte, and the spaces after it: a newline is followed
+			// by the next line's indentation.
 			i++
 			for {
 				if len(b)-i < 8 {
@@ -113,8 +115,6 @@ func skipWS(b []byte) int {
 				}
 				i += 8
 			}
-		case '\n', '\t', '\r':
-			i++
 		default:
 			return i
 		}
