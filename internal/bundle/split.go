@@ -123,9 +123,9 @@ func skipWS(b []byte) int {
 }
 
 // Multiples of these are eight copies of a byte, for the "has a zero byte"
-// test on a word: (x - lsb8) &^ x & msb8 has the high bit set of each
-// byte of x that is zero, and of none below the first (a borrow runs only
-// upward), so its trailing zeros find the first.
+// test on a word: (x - lsb8) &^ x & msb8 has the high bit set in the
+// first zero byte of x and in no byte below it (a borrow runs only upward:
+// bytes above it may be set falsely), so its trailing zeros find the first.
 const (
 	lsb8 = 0x0101010101010101
 	msb8 = 0x8080808080808080
@@ -176,7 +176,7 @@ var byteClass = func() (t [256]uint8) {
 // at the byte that closes it, or before the delimiter that ends a number
 // or literal. It does not validate: brackets are counted, not matched,
 // and a worker's decode rejects what is not JSON. Runs of bytes between
-// white space are copied whole, strings are searched with IndexByte.
+// white space are copied whole, strings are searched a word at a time.
 func (s *splitter) value(dst []byte) ([]byte, error) {
 	if _, ok := s.skipSpace(); !ok {
 		return dst, s.endErr()
@@ -191,8 +191,8 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 		}
 		for i < len(b) {
 			if inString {
-				// Strings are short (names, labels): a word at a time
-				// beats two IndexByte calls.
+				// Strings are short (names, labels): too short for two
+				// IndexByte calls to pay; stringEnd tests a word at a time.
 				i = stringEnd(b, i)
 				if i == len(b) {
 					break
