@@ -91,24 +91,60 @@ func (s *splitter) next() (byte, bool) {
 const spaces8 = 0x2020202020202020
 
 // skipWS returns the length of the white space that starts b. Runs of
-// spaces (indentation) are skipped eight bytes at a time.
+// spaces (indentation) are skipped eight bytes at a time, the first byte
+// other than a space found with the word's trailing zeros.
 func skipWS(b []byte) int {
 	i := 0
 	for i < len(b) {
-		if len(b)-i >= 8 {
-			if x := binary.LittleEndian.Uint64(b[i:i+8]) ^ spaces8; x == 0 {
-				i += 8
-				continue
-			} else {
-				i += bits.TrailingZeros64(x) / 8 // the spaces before the first other byte
-			}
-		}
 		switch b[i] {
 		case ' ', '\n', '\t', '\r':
+			// This byte, and the spaces after it: a newline is followed
+			// by the next line's indentation.
 			i++
+			for {
+				if len(b)-i < 8 {
+					for i < len(b) && b[i] == ' ' {
+						i++
+					}
+					break
+				}
+				x := binary.LittleEndian.Uint64(b[i:i+8]) ^ spaces8
+				if x != 0 {
+					i += bits.TrailingZeros64(x) / 8
+					break
+				}
+				i += 8
+			}
 		default:
 			return i
 		}
+	}
+	return i
+}
+
+// Multiples of these are eight copies of a byte, for the "has a zero byte"
+// test on a word: (x - lsb8) &^ x & msb8 has the high bit set in the
+// first zero byte of x and in no byte below it (a borrow runs only upward:
+// bytes above it may be set falsely), so its trailing zeros find the first.
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// stringEnd returns the index of the first '"' or '\\' in b at or after i,
+// or len(b). Eight bytes are tested at a time: a label's or an image's
+// value is tens of bytes.
+func stringEnd(b []byte, i int) int {
+	for ; len(b)-i >= 8; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i : i+8])
+		q := x ^ (lsb8 * '"')
+		e := x ^ (lsb8 * '\\')
+		if m := ((q-lsb8)&^q | (e-lsb8)&^e) & msb8; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(b) && b[i] != '"' && b[i] != '\\' {
+		i++
 	}
 	return i
 }
@@ -140,7 +176,7 @@ var byteClass = func() (t [256]uint8) {
 // at the byte that closes it, or before the delimiter that ends a number
 // or literal. It does not validate: brackets are counted, not matched,
 // and a worker's decode rejects what is not JSON. Runs of bytes between
-// white space are copied whole, strings are searched with IndexByte.
+// white space are copied whole, strings are searched a word at a time.
 func (s *splitter) value(dst []byte) ([]byte, error) {
 	if _, ok := s.skipSpace(); !ok {
 		return dst, s.endErr()
@@ -155,11 +191,9 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 		}
 		for i < len(b) {
 			if inString {
-				// Strings are short (names, labels): a loop beats two
-				// IndexByte calls.
-				for i < len(b) && b[i] != '"' && b[i] != '\\' {
-					i++
-				}
+				// Strings are short (names, labels): too short for two
+				// IndexByte calls to pay; stringEnd tests a word at a time.
+				i = stringEnd(b, i)
 				if i == len(b) {
 					break
 				}
@@ -175,6 +209,30 @@ func (s *splitter) value(dst []byte) ([]byte, error) {
 				if depth == 0 {
 					s.pos += i
 					return append(dst, b[run:i]...), nil
+				}
+				// kubectl writes a member as `"key": value`: copy the run
+				// through the ':' and drop the one space after it here,
+				// rather than a byte at a time through the switch. Nothing
+				// is lost by not setting spaced: the byte before the next
+				// is the ':', not a literal one.
+				if i+1 < len(b) && b[i] == ':' && b[i+1] == ' ' {
+					dst = append(dst, b[run:i+1]...)
+					i += 2
+					run = i
+					continue
+				}
+				// And it ends a member's line with `",\n` or `"\n`: copy
+				// through the ',' and skip the newline and the next line's
+				// indentation here, as the switch would.
+				j := i
+				if j < len(b) && b[j] == ',' {
+					j++
+				}
+				if j < len(b) && b[j] == '\n' {
+					dst = append(dst, b[run:j]...)
+					i = j + skipWS(b[j:])
+					run = i
+					spaced = true
 				}
 				continue
 			}
