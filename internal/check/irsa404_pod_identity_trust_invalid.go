@@ -81,7 +81,7 @@ func runIRSA404(c *model.Context, t *model.Target, r *Recorder) {
 		if tagsEv != nil {
 			details = append(details, tagsEv)
 		}
-		details = append(details, podIdentityTrustFix(role, doc, denied, ctx)...)
+		details = append(details, podIdentityTrustFix(c, role, doc, denied, ctx)...)
 		r.Fail(subj, msg, details...)
 	case len(unknown) > 0:
 		var explain []string
@@ -133,18 +133,28 @@ func podIdentityContext(t *model.Target, a *snapshot.PodIdentityAssociation) (ct
 	return ctx, model.Ev(a.Source, "session tags EKS Pod Identity adds: "+strings.Join(keys, ", "))
 }
 
+type podIdentityPlanKey struct {
+	doc     *policy.Document
+	refusal string
+}
+
 // podIdentityTrustFix is the remediation of a refusal: for an explicit
 // Deny, which is not edited, the statement to narrow; otherwise the
 // corrected policy policy.CorrectPodIdentityTrust proposes (none when no
 // change can be proven), the command that applies it and the changes.
-func podIdentityTrustFix(role *snapshot.Role, doc *policy.Document, denied []policy.Result, ctx map[string][]string) []model.Detail {
+func podIdentityTrustFix(c *model.Context, role *snapshot.Role, doc *policy.Document, denied []policy.Result, ctx map[string][]string) []model.Detail {
 	for _, res := range denied {
 		if res.Decision == policy.ExplicitDeny {
 			return []model.Detail{model.Remedy(fmt.Sprintf("%s of role %s denies %s to %s, which overrides any Allow: narrow or remove that statement (for example, exclude the principal %s from it), then `aws iam update-assume-role-policy --role-name %s --policy-document file://%s.trust-policy.json`.",
 				res.Deciding.Statement.Name(), role.Name, res.Request.Action, policy.PodIdentityService, policy.PodIdentityService, role.Name, role.Name))}
 		}
 	}
-	fix, err := policy.CorrectPodIdentityTrust(doc, denied, ctx)
+	// The plan is the document's, whichever association asks (its session
+	// tags only decide whether the plan allows them): made once per run.
+	plan := model.Once(c, podIdentityPlanKey{doc, policy.PodIdentityPlanKey(denied)}, func() policy.PodIdentityTrustPlan {
+		return policy.PlanPodIdentityTrust(doc, denied)
+	})
+	fix, err := plan.For(ctx)
 	if err != nil {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -194,5 +195,58 @@ func TestPodIdentityTrustPolicy(t *testing.T) {
 `
 	if got := policy.PodIdentityTrustPolicy(); got != want {
 		t.Errorf("PodIdentityTrustPolicy() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestPodIdentityPlanKey: refusals of one document that would edit it
+// differently have different keys, and a plan made for one association's
+// refusals answers another's with that association's tags. The policy
+// trusts the principal for sts:AssumeRole only, and team-a's namespace
+// only (a session tag condition).
+func TestPodIdentityPlanKey(t *testing.T) {
+	doc, err := policy.ParseDocument(`{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:RequestTag/kubernetes-namespace":"team-a"}}}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusals := func(ns string) ([]policy.Result, map[string][]string) {
+		ctx := map[string][]string{"aws:RequestTag/kubernetes-namespace": {ns}}
+		var denied []policy.Result
+		for _, action := range policy.PodIdentityActions() {
+			req := policy.PodIdentityRequest(action)
+			req.Context = ctx
+			if res := doc.Evaluate(req); res.Decision != policy.Allowed {
+				denied = append(denied, res)
+			}
+		}
+		return denied, ctx
+	}
+	deniedA, ctxA := refusals("team-a")
+	deniedA2, ctxA2 := refusals("team-a")
+	deniedB, ctxB := refusals("team-b")
+	// team-a: only sts:TagSession, refused by A for its Action alone
+	// (statement 0). team-b: both actions, A failing its condition too.
+	if got, want := policy.PodIdentityPlanKey(deniedA), "sts:TagSession 0;"; got != want {
+		t.Errorf("team-a's key = %q, want %q", got, want)
+	}
+	if got, want := policy.PodIdentityPlanKey(deniedB), "sts:AssumeRole;sts:TagSession;"; got != want {
+		t.Errorf("team-b's key = %q, want %q", got, want)
+	}
+	for _, c := range []struct {
+		denied []policy.Result
+		ctx    map[string][]string
+	}{{deniedA, ctxA}, {deniedA2, ctxA2}, {deniedB, ctxB}} {
+		want, wantErr := policy.CorrectPodIdentityTrust(doc, c.denied, c.ctx)
+		got, gotErr := policy.PlanPodIdentityTrust(doc, deniedA).For(c.ctx)
+		if policy.PodIdentityPlanKey(c.denied) != policy.PodIdentityPlanKey(deniedA) {
+			continue // another plan: nothing to compare
+		}
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !cmp.Equal(got, want) {
+			t.Errorf("team-a's plan for %v: %+v, %v; want %+v, %v", c.ctx, got, gotErr, want, wantErr)
+		}
+	}
+	// team-a's plan (the Action added to A) does not allow team-b, whose
+	// tag A's condition refuses.
+	if _, err := policy.PlanPodIdentityTrust(doc, deniedA).For(ctxB); err == nil {
+		t.Error("team-a's plan allows team-b: the context was not checked")
 	}
 }
