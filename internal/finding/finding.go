@@ -352,24 +352,39 @@ type Result struct {
 
 // Sort orders findings by severity (worst first), checkId, subject, and
 // status (fail, skipped, pass), as docs/contract.md says.
+//
+// Each subject's key is made once, not in every comparison: a sort makes
+// n log n comparisons, and 10,000 findings (one per Pod Identity
+// association) made their keys about 280,000 times.
 func Sort(fs []Finding) {
 	statusRank := map[Status]int{StatusFail: 0, StatusIgnored: 1, StatusSkipped: 2, StatusPass: 3}
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+	keys := make([]string, len(fs))
+	order := make([]int, len(fs))
+	for i := range fs {
+		keys[i], order[i] = fs[i].Subject.sortKey(), i
+	}
+	sort.SliceStable(order, func(x, y int) bool {
+		i, j := order[x], order[y]
+		a, b := &fs[i], &fs[j]
 		if a.Severity.Rank() != b.Severity.Rank() {
 			return a.Severity.Rank() > b.Severity.Rank()
 		}
 		if a.CheckID != b.CheckID {
 			return a.CheckID < b.CheckID
 		}
-		if ak, bk := a.Subject.sortKey(), b.Subject.sortKey(); ak != bk {
-			return ak < bk
+		if keys[i] != keys[j] {
+			return keys[i] < keys[j]
 		}
 		if statusRank[a.Status] != statusRank[b.Status] {
 			return statusRank[a.Status] < statusRank[b.Status]
 		}
 		return a.Message < b.Message
 	})
+	sorted := make([]Finding, len(fs))
+	for k, i := range order {
+		sorted[k] = fs[i]
+	}
+	copy(fs, sorted)
 }
 
 // Summarise fills r.Summary from r.Findings and r.Targets.
