@@ -231,6 +231,49 @@ func seen(mask *uint32, i uint) error {
 	return nil
 }
 
+// object decodes an object member by member into what member writes
+// (null leaves it as it is, as the reflective decode does): member
+// decodes or skips the value of the member it is handed. The caller's
+// member marks the fields read in a mask of its own (seen), declared
+// beside it: a mask handed to member through a pointer would be moved to
+// the heap, one allocation per object.
+func (f *fastDec) object(member func(n []byte) error) error {
+	if ok, err := f.open(); !ok || err != nil {
+		return err
+	}
+	return f.members(member)
+}
+
+// members reads the members of an object whose '{' was read.
+func (f *fastDec) members(member func(n []byte) error) error {
+	for {
+		n, err := f.name()
+		if n == nil || err != nil {
+			return err
+		}
+		if err := member(n); err != nil {
+			return err
+		}
+	}
+}
+
+// pointer decodes null as nil and an object into a new T, member by
+// member (object); anything else falls back.
+func pointer[T any](f *fastDec, member func(o *T, n []byte) error) (*T, error) {
+	if f.dec.PeekKind() == 'n' {
+		_, err := f.dec.ReadToken()
+		return nil, err
+	}
+	if ok, err := f.open(); !ok || err != nil {
+		return nil, cmpOr(err, errFallback)
+	}
+	o := new(T)
+	if err := f.members(func(n []byte) error { return member(o, n) }); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
 func (f *fastDec) boolean() (bool, error) {
 	t, err := f.dec.ReadToken()
 	if err != nil {
@@ -465,11 +508,7 @@ func (f *fastDec) kubeObject(o *kubeObject) error {
 		return cmpOr(err, errFallback) // null: let json.Unmarshal decide
 	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.members(func(n []byte) (err error) {
 		switch string(n) {
 		case "kind":
 			if err = seen(&m, 0); err == nil {
@@ -496,10 +535,8 @@ func (f *fastDec) kubeObject(o *kubeObject) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func cmpOr(err, def error) error {
@@ -510,15 +547,8 @@ func cmpOr(err, def error) error {
 }
 
 func (f *fastDec) objectMeta(o *snapshot.ObjectMeta) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -556,22 +586,13 @@ func (f *fastDec) objectMeta(o *snapshot.ObjectMeta) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) ownerReference(o *snapshot.OwnerReference) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "apiVersion":
 			if err = seen(&m, 0); err == nil {
@@ -596,24 +617,15 @@ func (f *fastDec) ownerReference(o *snapshot.OwnerReference) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 // kubeSpec decodes a spec: a PodSpec's members, a workload's replicas and
 // template (a CronJob's jobTemplate falls back).
 func (f *fastDec) kubeSpec(o *kubeSpec) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "replicas":
 			if err = seen(&m, 30); err == nil {
@@ -632,66 +644,38 @@ func (f *fastDec) kubeSpec(o *kubeSpec) error {
 				err = f.skip()
 			}
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) podTemplatePtr() (*snapshot.PodTemplate, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	t := &snapshot.PodTemplate{}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return t, nil
-		}
+	return pointer(f, func(o *snapshot.PodTemplate, n []byte) (err error) {
 		switch string(n) {
 		case "metadata":
 			if err = seen(&m, 0); err == nil {
-				err = f.objectMeta(&t.ObjectMeta)
+				err = f.objectMeta(&o.ObjectMeta)
 			}
 		case "spec":
 			if err = seen(&m, 1); err == nil {
-				err = f.podSpec(&t.Spec)
+				err = f.podSpec(&o.Spec)
 			}
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) podSpec(o *snapshot.PodSpec) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) error {
 		known, err := f.podSpecMember(n, o, &m)
 		if err == nil && !known {
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 // podSpecMember decodes member n of a PodSpec, if it is one; m's bits 0 to
@@ -784,23 +768,8 @@ func (f *fastDec) oneString(key string, dst *string, how int) error {
 }
 
 func (f *fastDec) podSecurityContext() (*snapshot.PodSecurityContext, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.PodSecurityContext{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.PodSecurityContext, n []byte) (err error) {
 		switch string(n) {
 		case "runAsUser":
 			if err = seen(&m, 0); err == nil {
@@ -825,30 +794,13 @@ func (f *fastDec) podSecurityContext() (*snapshot.PodSecurityContext, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) securityContext() (*snapshot.SecurityContext, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.SecurityContext{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.SecurityContext, n []byte) (err error) {
 		switch string(n) {
 		case "runAsUser":
 			if err = seen(&m, 0); err == nil {
@@ -869,22 +821,13 @@ func (f *fastDec) securityContext() (*snapshot.SecurityContext, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) container(o *snapshot.Container) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -926,22 +869,13 @@ func (f *fastDec) container(o *snapshot.Container) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) envVar(o *snapshot.EnvVar) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -958,30 +892,13 @@ func (f *fastDec) envVar(o *snapshot.EnvVar) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) envVarSource() (*snapshot.EnvVarSource, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.EnvVarSource{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.EnvVarSource, n []byte) (err error) {
 		switch string(n) {
 		case "secretKeyRef":
 			if err = seen(&m, 0); err == nil {
@@ -1005,30 +922,13 @@ func (f *fastDec) envVarSource() (*snapshot.EnvVarSource, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) keySelector() (*snapshot.KeySelector, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.KeySelector{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.KeySelector, n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -1045,22 +945,13 @@ func (f *fastDec) keySelector() (*snapshot.KeySelector, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) envFrom(o *snapshot.EnvFromSource) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "prefix":
 			if err = seen(&m, 0); err == nil {
@@ -1077,30 +968,13 @@ func (f *fastDec) envFrom(o *snapshot.EnvFromSource) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) nameRef() (*snapshot.NameRef, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.NameRef{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.NameRef, n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -1113,22 +987,13 @@ func (f *fastDec) nameRef() (*snapshot.NameRef, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) volumeMount(o *snapshot.VolumeMount) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -1149,22 +1014,13 @@ func (f *fastDec) volumeMount(o *snapshot.VolumeMount) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) volume(o *snapshot.Volume) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -1190,30 +1046,13 @@ func (f *fastDec) volume(o *snapshot.Volume) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) configMapVolume() (*snapshot.ConfigMapVolume, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.ConfigMapVolume{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.ConfigMapVolume, n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -1231,22 +1070,13 @@ func (f *fastDec) configMapVolume() (*snapshot.ConfigMapVolume, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) keyToPath(o *snapshot.KeyToPath) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "key":
 			if err = seen(&m, 0); err == nil {
@@ -1259,30 +1089,13 @@ func (f *fastDec) keyToPath(o *snapshot.KeyToPath) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) projected() (*snapshot.ProjectedVolume, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.ProjectedVolume{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.ProjectedVolume, n []byte) (err error) {
 		switch string(n) {
 		case "sources":
 			if err = seen(&m, 0); err == nil {
@@ -1296,22 +1109,13 @@ func (f *fastDec) projected() (*snapshot.ProjectedVolume, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) volumeProjection(o *snapshot.VolumeProjection) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "serviceAccountToken":
 			if err = seen(&m, 0); err == nil {
@@ -1320,30 +1124,13 @@ func (f *fastDec) volumeProjection(o *snapshot.VolumeProjection) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) saToken() (*snapshot.ServiceAccountTokenProjection, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
-	}
-	if ok, err := f.open(); !ok || err != nil {
-		return nil, cmpOr(err, errFallback)
-	}
-	o := &snapshot.ServiceAccountTokenProjection{}
 	var m uint32
-	for {
-		n, err := f.name()
-		if err != nil {
-			return nil, err
-		}
-		if n == nil {
-			return o, nil
-		}
+	return pointer(f, func(o *snapshot.ServiceAccountTokenProjection, n []byte) (err error) {
 		switch string(n) {
 		case "audience":
 			if err = seen(&m, 0); err == nil {
@@ -1360,22 +1147,13 @@ func (f *fastDec) saToken() (*snapshot.ServiceAccountTokenProjection, error) {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) podStatus(o *snapshot.PodStatus) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "phase":
 			if err = seen(&m, 0); err == nil {
@@ -1396,22 +1174,13 @@ func (f *fastDec) podStatus(o *snapshot.PodStatus) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) podCondition(o *snapshot.PodCondition) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "type":
 			if err = seen(&m, 0); err == nil {
@@ -1436,22 +1205,13 @@ func (f *fastDec) podCondition(o *snapshot.PodCondition) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
 
 func (f *fastDec) containerStatus(o *snapshot.ContainerStatus) error {
-	if ok, err := f.open(); !ok || err != nil {
-		return err
-	}
 	var m uint32
-	for {
-		n, err := f.name()
-		if n == nil || err != nil {
-			return err
-		}
+	return f.object(func(n []byte) (err error) {
 		switch string(n) {
 		case "name":
 			if err = seen(&m, 0); err == nil {
@@ -1464,8 +1224,6 @@ func (f *fastDec) containerStatus(o *snapshot.ContainerStatus) error {
 		default:
 			err = f.skip()
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return err
+	})
 }
