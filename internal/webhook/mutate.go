@@ -464,37 +464,11 @@ func tokenPath(mountPath, tokenName string) string {
 	return path.Join(mountPath, tokenName)
 }
 
-// copySpec copies a pod spec deeply enough that Mutate never changes its
-// input: Mutate only appends to containers' env and mounts and prepends to
-// the volumes, so those slices are cloned; everything else is shared
-// read-only. (A JSON round trip did the same at ten times the cost, which
-// showed on 10,000-pod bundles.)
-func copySpec(s *snapshot.PodSpec) *snapshot.PodSpec {
-	out := *s
-	out.InitContainers = copyContainers(s.InitContainers)
-	out.Containers = copyContainers(s.Containers)
-	out.EphemeralContainers = copyContainers(s.EphemeralContainers)
-	out.Volumes = slices.Clone(s.Volumes)
-	return &out
-}
-
-func copyContainers(cs []snapshot.Container) []snapshot.Container {
-	if cs == nil {
-		return nil
-	}
-	out := make([]snapshot.Container, len(cs))
-	for i, c := range cs {
-		c.Env = slices.Clip(slices.Clone(c.Env))
-		c.VolumeMounts = slices.Clip(slices.Clone(c.VolumeMounts))
-		out[i] = c
-	}
-	return out
-}
-
-// shareSpec is copySpec whose containers' env and mounts still share the
-// input's arrays, clipped so that Mutate's appends copy them: a container
-// Mutate adds to is copied once, by the append, rather than cloned and
-// then copied again. unshareSpec clones what was not appended to.
+// shareSpec copies a pod spec for mutate: the containers and volumes are
+// new slices, and each container's env and mounts still share the input's
+// arrays, clipped so that Mutate's appends copy them: a container Mutate
+// adds to is copied once, by the append, rather than cloned and then
+// copied again. unshareSpec clones what was not appended to.
 func shareSpec(s *snapshot.PodSpec) *snapshot.PodSpec {
 	out := *s
 	out.InitContainers = shareContainers(s.InitContainers)

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -594,4 +595,29 @@ func TestSkipContainers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// copySpec copies a pod spec deeply enough to keep what Mutate could
+// change (containers' env and mounts, the volumes): the test compares the
+// input with it after Mutate.
+func copySpec(s *snapshot.PodSpec) *snapshot.PodSpec {
+	out := *s
+	out.InitContainers = copyContainers(s.InitContainers)
+	out.Containers = copyContainers(s.Containers)
+	out.EphemeralContainers = copyContainers(s.EphemeralContainers)
+	out.Volumes = slices.Clone(s.Volumes)
+	return &out
+}
+
+func copyContainers(cs []snapshot.Container) []snapshot.Container {
+	if cs == nil {
+		return nil
+	}
+	out := make([]snapshot.Container, len(cs))
+	for i, c := range cs {
+		c.Env = slices.Clip(slices.Clone(c.Env))
+		c.VolumeMounts = slices.Clip(slices.Clone(c.VolumeMounts))
+		out[i] = c
+	}
+	return out
 }
