@@ -144,14 +144,7 @@ func TestCorrectPodIdentityTrust(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var denied []policy.Result
-			for _, action := range policy.PodIdentityActions() {
-				req := policy.PodIdentityRequest(action)
-				req.Context = ctx
-				if res := doc.Evaluate(req); res.Decision != policy.Allowed {
-					denied = append(denied, res)
-				}
-			}
+			denied := podIdentityRefusals(doc, ctx)
 			fix, err := policy.CorrectPodIdentityTrust(doc, denied, ctx)
 			if tt.err != "" {
 				if err == nil || err.Error() != tt.err {
@@ -210,15 +203,7 @@ func TestPodIdentityPlanKey(t *testing.T) {
 	}
 	refusals := func(ns string) ([]policy.Result, map[string][]string) {
 		ctx := map[string][]string{"aws:RequestTag/kubernetes-namespace": {ns}}
-		var denied []policy.Result
-		for _, action := range policy.PodIdentityActions() {
-			req := policy.PodIdentityRequest(action)
-			req.Context = ctx
-			if res := doc.Evaluate(req); res.Decision != policy.Allowed {
-				denied = append(denied, res)
-			}
-		}
-		return denied, ctx
+		return podIdentityRefusals(doc, ctx), ctx
 	}
 	deniedA, ctxA := refusals("team-a")
 	deniedA2, ctxA2 := refusals("team-a")
@@ -249,4 +234,18 @@ func TestPodIdentityPlanKey(t *testing.T) {
 	if _, err := policy.PlanPodIdentityTrust(doc, deniedA).For(ctxB); err == nil {
 		t.Error("team-a's plan allows team-b: the context was not checked")
 	}
+}
+
+// podIdentityRefusals are doc's evaluations of the actions EKS Pod
+// Identity needs, with ctx, that do not allow.
+func podIdentityRefusals(doc *policy.Document, ctx map[string][]string) []policy.Result {
+	var denied []policy.Result
+	for _, action := range policy.PodIdentityActions() {
+		req := policy.PodIdentityRequest(action)
+		req.Context = ctx
+		if res := doc.Evaluate(req); res.Decision != policy.Allowed {
+			denied = append(denied, res)
+		}
+	}
+	return denied
 }
