@@ -197,5 +197,5 @@ func failure(c Condition, actual []string, noun string) string {
 	if actual != nil {
 		has = noun + " has " + quoteList(actual, " and ")
 	}
-	return fmt.Sprintf("requires %s %s %s; %s", c.Key, c.Operator, quoteList(c.Values, sep), has)
+	return "requires " + c.Key + " " + c.Operator + " " + quoteList(c.Values, sep) + "; " + has
 }

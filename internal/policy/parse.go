@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -598,4 +599,4 @@ func conditionValues(n *node, path string) ([]string, error) {
 	return out, nil
 }
 
-func quote(s string) string { return fmt.Sprintf("%q", s) }
+func quote(s string) string { return strconv.Quote(s) } // as %q writes it
