@@ -560,18 +560,15 @@ func uniq(ss []string) []string {
 	return out
 }
 
-// merge reports a finding once when several targets produce it:
+// mergeRuns reports a finding once when several targets produce it, over
+// the records of runs (each engine worker's, one slice per target), in
+// order:
 //   - a pod's finding that its top-level workload's template also has (same
 //     check, status, container and message) is dropped, and the pod is
 //     listed in the workload finding's evidence (docs/contract.md); runtime
 //     checks, which do not run on templates, stay per pod;
 //   - findings about the same subject (a ServiceAccount that several pods
 //     use) are reported once, listing the targets they affect.
-func merge(recs []record, keepPasses bool) []finding.Finding {
-	return mergeRuns([][]record{recs}, keepPasses)
-}
-
-// mergeRuns is merge of the records of runs, in order.
 func mergeRuns(runs [][]record, keepPasses bool) []finding.Finding {
 	type key struct {
 		check, status, container, message string

@@ -54,7 +54,7 @@ func TestObservedEvidenceOnSharedFinding(t *testing.T) {
 		}
 	}
 	// Merged: the shared evidence, a's observation and a, then b's.
-	got := merge(append(recsA, recsB...), false)
+	got := mergeRuns([][]record{recsA, recsB}, false)
 	var refs []string
 	for _, e := range got[0].Evidence {
 		refs = append(refs, e.Ref+"|"+e.Value[:min(len(e.Value), 12)])

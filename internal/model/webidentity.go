@@ -27,11 +27,16 @@ type WebIdentity struct {
 // NewWebIdentity builds the request facts of a target whose role and
 // issuer are known.
 func NewWebIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
+	return webIdentityOf(t, role, issuer, policy.ServiceAccountSubject(t.Namespace, t.SAName),
+		ProviderARN(role.ARN.Partition, role.ARN.Account, issuer.HostPath))
+}
+
+// webIdentityOf is the WebIdentity of NewWebIdentity with its subject and
+// provider ARN given.
+func webIdentityOf(t *Target, role RoleRef, issuer IssuerFact, subject, providerARN string) WebIdentity {
 	return WebIdentity{
 		Role: role, Issuer: issuer, Audience: TokenAudience(t),
-		Subject:       policy.ServiceAccountSubject(t.Namespace, t.SAName),
-		ProviderARN:   ProviderARN(role.ARN.Partition, role.ARN.Account, issuer.HostPath),
-		SubjectSource: t.Source,
+		Subject: subject, ProviderARN: providerARN, SubjectSource: t.Source,
 	}
 }
 
@@ -41,12 +46,9 @@ func NewWebIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
 func (c *Context) webIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIdentity {
 	ns, name := t.Namespace, t.SAName
 	part, account, hostPath := role.ARN.Partition, role.ARN.Account, issuer.HostPath
-	return WebIdentity{
-		Role: role, Issuer: issuer, Audience: TokenAudience(t),
-		Subject:       Once(c, subjectKey{ns, name}, func() string { return policy.ServiceAccountSubject(ns, name) }),
-		ProviderARN:   Once(c, providerARNKey{part, account, hostPath}, func() string { return ProviderARN(part, account, hostPath) }),
-		SubjectSource: t.Source,
-	}
+	return webIdentityOf(t, role, issuer,
+		Once(c, subjectKey{ns, name}, func() string { return policy.ServiceAccountSubject(ns, name) }),
+		Once(c, providerARNKey{part, account, hostPath}, func() string { return ProviderARN(part, account, hostPath) }))
 }
 
 type subjectKey struct{ namespace, name string }
