@@ -162,3 +162,22 @@ func TestJSONEscapesC1AndFormatCharacters(t *testing.T) {
 		t.Errorf("container name decodes as %q", back.Targets[0].Containers[0].Name)
 	}
 }
+
+// TestEscapeNonASCIIControlsEveryOffset: the eight-bytes-at-a-time skip of
+// ASCII (asciiEnd) finds an unsafe character, and passes a safe one,
+// wherever it falls in or after a word.
+func TestEscapeNonASCIIControlsEveryOffset(t *testing.T) {
+	for n := 0; n < 20; n++ {
+		for k := 0; k <= n; k++ {
+			pad := strings.Repeat("a", n)
+			in := pad[:k] + "\u0085" + pad[k:] + "é"
+			want := pad[:k] + `\u0085` + pad[k:] + "é"
+			if got := string(escapeNonASCIIControls([]byte(in))); got != want {
+				t.Errorf("n=%d k=%d: %q, want %q", n, k, got, want)
+			}
+			if got := asciiEnd([]byte(pad), k); got != n {
+				t.Errorf("asciiEnd(%d a's, %d) = %d", n, k, got)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -329,7 +330,7 @@ func escapeNonASCIIControls(b []byte) []byte {
 	last := 0
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
-			i++
+			i = asciiEnd(b, i+1)
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
@@ -361,4 +362,18 @@ func escapeNonASCIIControls(b []byte) []byte {
 		return b
 	}
 	return append(out, b[last:]...)
+}
+
+// asciiEnd is the index of the first byte from i on that is not ASCII, or
+// len(b): eight bytes at a time, since a report is nearly all ASCII (a byte
+// at a time took 8 ms of a 10,000-pod report's 13 MB).
+func asciiEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b) && b[i] < utf8.RuneSelf; i++ {
+	}
+	return i
 }
