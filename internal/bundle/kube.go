@@ -332,7 +332,7 @@ func (p *itemPipeline) addFrom(fill func(dst []byte) ([]byte, error)) error {
 		select {
 		case p.cur.buf = <-p.free:
 		default:
-			p.cur.buf = make([]byte, 0, p.bufCap)
+			p.cur.buf = itemBuf(p.bufCap)
 		}
 		p.batches = append(p.batches, p.cur)
 	}
@@ -358,6 +358,19 @@ func (p *itemPipeline) addFrom(fill func(dst []byte) ([]byte, error)) error {
 		p.dispatch()
 	}
 	return nil
+}
+
+// spareItemBufs holds the item buffers of finished pipelines (wait) for
+// the next file's: a 100,000-pod bundle in 50 files made 70 MB of them
+// garbage, a set per file.
+var spareItemBufs sync.Pool
+
+// itemBuf is an empty buffer of at least n bytes, a spare one if there is.
+func itemBuf(n int) []byte {
+	if b, ok := spareItemBufs.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
 }
 
 // dispatch hands the current batch to the workers.
@@ -386,6 +399,10 @@ func (p *itemPipeline) wait() []item {
 	if p.work != nil {
 		close(p.work)
 		p.wg.Wait()
+	}
+	for len(p.free) > 0 {
+		b := <-p.free
+		spareItemBufs.Put(&b)
 	}
 	n := 0
 	for _, b := range p.batches {

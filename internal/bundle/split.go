@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/bits"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -42,7 +43,23 @@ type splitter struct {
 var splitChunk = 1 << 20
 
 func newSplitter(r io.Reader) *splitter {
+	if b, ok := spareChunks.Get().(*[]byte); ok && cap(*b) == splitChunk {
+		return &splitter{r: r, buf: (*b)[:0]}
+	}
 	return &splitter{r: r, buf: make([]byte, 0, splitChunk)}
+}
+
+// spareChunks holds the chunks of splitters done with their file, for the
+// next file's: what value returns is copied out of the chunk, never a
+// slice of it. A 100,000-pod bundle in 50 files made 52 MB of chunks
+// garbage, one per file.
+var spareChunks sync.Pool
+
+// release hands s's chunk to the next splitter; s is not used after.
+func (s *splitter) release() {
+	b := s.buf[:0]
+	s.buf = nil
+	spareChunks.Put(&b)
 }
 
 // fill reads the next chunk once buf is consumed; false at the end of the

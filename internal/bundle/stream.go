@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -52,7 +53,9 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	if err != nil || !st.Mode().IsRegular() || st.Size() < streamMin || st.Size() > opts.MaxFileSize {
 		return nil, false
 	}
-	br := bufio.NewReaderSize(f, 1<<20)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(f)
+	defer func() { br.Reset(nil); readers.Put(br) }()
 	head, _ := br.Peek(streamHead)
 	if !streamableHead(head) {
 		return nil, false
@@ -63,6 +66,7 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	lc := &lineCounter{r: br}
 	src := &jsonSrc{stream: lc}
 	sp := newSplitter(lc)
+	defer sp.release()
 	for first := true; first || !sp.atEnd(); first = false {
 		obj, err := walkStreamed(ctx, sp, src, r)
 		if !streamable(obj, err) {
@@ -80,6 +84,11 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	streamedFiles.Add(1)
 	return r, true
 }
+
+// readers are the buffered readers of the streamed files, reused from file
+// to file (1 MiB each: 52 MB of garbage for a 100,000-pod bundle in 50
+// files otherwise). Nothing read through one outlives readStreamed.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<20) }}
 
 // streamableHead reports a file start that parseContent would send to
 // parseJSON unchanged: no byte-order mark or compressed or binary data
