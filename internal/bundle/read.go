@@ -24,6 +24,10 @@ const DefaultMaxFileSize int64 = 256 << 20
 type Options struct {
 	Stdin       io.Reader // for "-"
 	MaxFileSize int64     // 0 = DefaultMaxFileSize; larger files are skipped and listed
+	// Reading, when set, is called (from any goroutine) with the size of
+	// each regular file about to be read, before it is read: analyze
+	// paces the garbage collector with it (internal/gcpace.Expect).
+	Reading func(size int64)
 }
 
 // Read reads every PATH (a folder, read recursively; a file; or "-" for
@@ -249,6 +253,11 @@ func readInput(ctx context.Context, in input, opts Options) *result {
 		}
 		parseContent(ctx, r, in.data)
 		return r
+	}
+	if opts.Reading != nil && in.path != "" && in.err == "" {
+		if st, err := os.Stat(in.path); err == nil && st.Mode().IsRegular() && st.Size() <= opts.MaxFileSize {
+			opts.Reading(st.Size())
+		}
 	}
 	if r, ok := readStreamed(ctx, in, opts); ok {
 		return r

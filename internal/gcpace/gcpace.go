@@ -28,13 +28,37 @@ import (
 )
 
 const (
-	metricGoal = "/gc/heap/goal:bytes"
-	metricLive = "/gc/heap/live:bytes"
+	metricGoal    = "/gc/heap/goal:bytes"
+	metricLive    = "/gc/heap/live:bytes"
+	metricCycles  = "/gc/cycles/total:gc-cycles"
+	metricStacks  = "/gc/scan/stack:bytes"
+	metricGlobals = "/gc/scan/globals:bytes"
 	// normal is the GOGC the collector returns to: Go's default.
 	normal = 100
 )
 
 var once sync.Once
+
+// current is the pacer of the last start (nil when it did not act): a
+// pacer that is not current stops (afterGC), so that only one sets GOGC.
+// mu guards current and its first.
+var (
+	mu      sync.Mutex
+	current *pacer
+)
+
+type pacer struct {
+	size uint64
+	// first is what the goal of the first collection after start is
+	// made of, which Expect raises; nil once a collection has run.
+	first *firstGoal
+}
+
+type firstGoal struct {
+	size             uint64 // Start's size plus what Expect added
+	goal, live, scan uint64 // what start measured (startPercent)
+	cycles           uint64 // completed collections when start measured
+}
 
 // Start raises GOGC so that the heap may grow to about size bytes before
 // the first collections, gives GOGC back to 100 once a collection
@@ -60,38 +84,90 @@ func start(size uint64, getenv func(string) string) bool {
 	// heap is known, and the sentinel eachGC arms is not marked by a
 	// cycle it was allocated during.
 	runtime.GC()
-	s := []metrics.Sample{{Name: metricGoal}, {Name: metricLive}}
+	s := []metrics.Sample{{Name: metricGoal}, {Name: metricLive}, {Name: metricCycles}, {Name: metricStacks}, {Name: metricGlobals}}
 	metrics.Read(s)
-	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
-		return false
+	for _, v := range s {
+		if v.Value.Kind() != metrics.KindUint64 {
+			return false
+		}
 	}
 	goal, live := s[0].Value.Uint64(), s[1].Value.Uint64()
+	scan := live + s[3].Value.Uint64() + s[4].Value.Uint64()
 	if goal == 0 || size <= goal*3/2 {
 		return false
 	}
-	debug.SetGCPercent(startPercent(size, goal, live))
-	eachGC(func() bool { return afterGC(size) })
+	p := &pacer{size: size, first: &firstGoal{size: size, goal: goal, live: live, scan: scan, cycles: s[2].Value.Uint64()}}
+	mu.Lock()
+	current = p
+	debug.SetGCPercent(startPercent(size, goal, live, scan))
+	mu.Unlock()
+	eachGC(p.afterGC)
+	return true
+}
+
+// Expect lets the heap grow n bytes more before the first collection after
+// Start: room for what the command is about to allocate and keep (analyze
+// hands it a share of each file it reads), so that the collector does not
+// mark, again and again, a live heap that only grows. Past that first
+// collection the pace is Start's (next, with Start's size), whatever
+// Expect was told. It reports whether it raised the goal: not when Start
+// did not act (GOGC set) or once a collection has run. Safe for
+// concurrent use.
+func Expect(n uint64) bool {
+	mu.Lock()
+	defer mu.Unlock()
+	if current == nil || current.first == nil {
+		return false
+	}
+	f := current.first
+	s := []metrics.Sample{{Name: metricCycles}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[0].Value.Uint64() != f.cycles {
+		// A collection has run: its live heap, not start's, is the
+		// base of GOGC now, and afterGC paces from it. (One that ends
+		// between this read and SetGCPercent below runs afterGC after
+		// it, which waits for mu and then sets the pace again.)
+		current.first = nil
+		return false
+	}
+	f.size += n
+	debug.SetGCPercent(startPercent(f.size, f.goal, f.live, f.scan))
 	return true
 }
 
 // startPercent is the GOGC that puts the next goal at size. Before the
 // first collection the goal scales with GOGC (the runtime's minimum heap,
-// 4 MB, times GOGC/100); after one, it is what that collection left live
-// times 1+GOGC/100 (next). Package initialisation (the AWS SDK's and
-// client-go's tables) allocates more than 4 MB, so a command starts after
-// a collection or two: scaling the goal as if none had run set it at
-// 112 MB, not 192 MiB (GODEBUG=gctrace=1).
-func startPercent(size, goal, live uint64) int {
-	if live == 0 {
+// 4 MB, times GOGC/100). After one, the runtime's goal is the larger of
+// live + scan*GOGC/100, where scan is the live heap plus the stacks and
+// globals the collection scanned, and that minimum times GOGC/100
+// (runtime/mgcpacer.go, gcControllerState.heapGoalInternal and
+// setGCPercent): a command starts after package initialisation's
+// collections, with 2-3 MB live, so both bounds count. Scaling the goal as
+// if no collection had run set it at 112 MB, and ignoring the minimum at
+// about 238 MB, for 192 MiB (GODEBUG=gctrace=1).
+func startPercent(size, goal, live, scan uint64) int {
+	if live == 0 || scan == 0 {
 		return int(normal * size / goal)
 	}
-	p, _ := next(size, live)
-	return p
+	p := normal * (size - min(live, size)) / scan
+	return int(max(1, min(p, normal*size/heapMinimum)))
 }
 
+// heapMinimum is the runtime's minimum heap goal at GOGC=100
+// (defaultHeapMinimum in runtime/mgcpacer.go).
+const heapMinimum = 4 << 20
+
 // afterGC sets GOGC for the next collection from what the last one left
-// live, and reports whether to run again after the next collection.
-func afterGC(size uint64) bool {
+// live, and reports whether to run again after the next collection: not
+// once another start has replaced p (tests start several times).
+func (p *pacer) afterGC() bool {
+	mu.Lock()
+	defer mu.Unlock()
+	if current != p {
+		return false
+	}
+	p.first = nil
+	size := p.size
 	s := []metrics.Sample{{Name: metricLive}}
 	metrics.Read(s)
 	var live uint64

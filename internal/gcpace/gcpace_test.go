@@ -3,6 +3,7 @@ package gcpace
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -95,18 +96,92 @@ func TestStartThenNormal(t *testing.T) {
 func TestStartPercent(t *testing.T) {
 	const mb = 1 << 20
 	for _, tc := range []struct {
-		size, goal, live uint64
-		want             int
+		size, goal, live, scan uint64
+		want                   int
 	}{
 		// No collection yet: the 4 MB minimum goal scales with GOGC.
-		{size: 192 * mb, goal: 4 * mb, live: 0, want: 4800},
-		// After start-up collections left 2.4 MB live (the goal then is
-		// live*2): the next goal is live*(1+GOGC/100) = 192 MiB.
-		{size: 192 * mb, goal: 4 * mb, live: 2 * mb, want: 9500},
-		{size: 192 * mb, goal: 8 * mb, live: 4 * mb, want: 4700},
+		{size: 192 * mb, goal: 4 * mb, live: 0, scan: 0, want: 4800},
+		// After start-up collections left 2 MB live: the goal would be
+		// live + scan*GOGC/100 = 192 MiB at 9500, but the minimum, 4 MiB
+		// times GOGC/100, would then be 380 MiB: 4800 puts the larger of
+		// the two (the minimum) at 192 MiB.
+		{size: 192 * mb, goal: 4 * mb, live: 2 * mb, scan: 2 * mb, want: 4800},
+		// 8 MiB live and 2 MiB of stacks and globals: the live heap's
+		// bound decides, (192-8)/10*100.
+		{size: 192 * mb, goal: 16 * mb, live: 8 * mb, scan: 10 * mb, want: 1840},
+		// Expect raised the size: the same live heap, a larger goal.
+		{size: 512 * mb, goal: 16 * mb, live: 8 * mb, scan: 10 * mb, want: 5040},
 	} {
-		if got := startPercent(tc.size, tc.goal, tc.live); got != tc.want {
-			t.Errorf("startPercent(%d MiB, goal %d MiB, live %d MiB) = %d, want %d", tc.size/mb, tc.goal/mb, tc.live/mb, got, tc.want)
+		if got := startPercent(tc.size, tc.goal, tc.live, tc.scan); got != tc.want {
+			t.Errorf("startPercent(%d MiB, goal %d MiB, live %d MiB, scan %d MiB) = %d, want %d", tc.size/mb, tc.goal/mb, tc.live/mb, tc.scan/mb, got, tc.want)
 		}
+	}
+}
+
+// stopPacers stops the pacers earlier tests started and gives GOGC back
+// to 100, with a collection at that pace.
+func stopPacers() {
+	mu.Lock()
+	current = nil
+	mu.Unlock()
+	debug.SetGCPercent(100)
+	runtime.GC()
+}
+
+func heapGoal(t *testing.T) uint64 {
+	s := []metrics.Sample{{Name: metricGoal}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		t.Fatal("no heap goal metric")
+	}
+	return s[0].Value.Uint64()
+}
+
+// TestExpectRaisesFirstGoal: Expect adds what it is told to the goal of
+// the first collection after start, and changes nothing once one has run
+// (afterGC paces from then on).
+func TestExpectRaisesFirstGoal(t *testing.T) {
+	defer debug.SetGCPercent(gcPercent())
+	stopPacers()
+	const size, more = 64 << 20, 32 << 20
+	if !start(size, func(string) string { return "" }) {
+		t.Fatal("start did not change the pace")
+	}
+	before := heapGoal(t)
+	if !Expect(more) {
+		t.Fatal("Expect did not raise the goal before any collection")
+	}
+	// GOGC is a whole percent of a live heap of a few MB, and the goal
+	// counts stacks and globals too: within 1 MiB.
+	if rose := int64(heapGoal(t)) - int64(before); rose < more-1<<20 || rose > more+1<<20 {
+		t.Errorf("Expect(%d MiB) raised the goal by %.1f MiB", more>>20, float64(rose)/(1<<20))
+	}
+	runtime.GC()
+	if Expect(more) {
+		t.Error("Expect raised the goal after a collection")
+	}
+}
+
+// TestStartStopsEarlierPacer: a pacer that a later start replaced
+// neither sets GOGC after a collection nor asks to run after the next.
+func TestStartStopsEarlierPacer(t *testing.T) {
+	defer debug.SetGCPercent(gcPercent())
+	stopPacers()
+	if !start(64<<20, func(string) string { return "" }) {
+		t.Fatal("start did not change the pace")
+	}
+	earlier := current
+	mu.Lock()
+	current = &pacer{size: 256 << 20} // what a later start leaves
+	mu.Unlock()
+	debug.SetGCPercent(123)
+	if earlier.afterGC() {
+		t.Error("the replaced pacer asks to run after the next collection")
+	}
+	if got := gcPercent(); got != 123 {
+		t.Errorf("the replaced pacer set GOGC to %d", got)
+	}
+	if !current.afterGC() {
+		t.Error("the current pacer stopped")
 	}
 }
