@@ -56,6 +56,7 @@ type pacer struct {
 
 type firstGoal struct {
 	size             uint64 // Start's size plus what Expect added
+	set              uint64 // the size the goal was last set for
 	goal, live, scan uint64 // what start measured (startPercent)
 	cycles           uint64 // completed collections when start measured
 }
@@ -96,7 +97,7 @@ func start(size uint64, getenv func(string) string) bool {
 	if goal == 0 || size <= goal*3/2 {
 		return false
 	}
-	p := &pacer{size: size, first: &firstGoal{size: size, goal: goal, live: live, scan: scan, cycles: s[2].Value.Uint64()}}
+	p := &pacer{size: size, first: &firstGoal{size: size, set: size, goal: goal, live: live, scan: scan, cycles: s[2].Value.Uint64()}}
 	mu.Lock()
 	current = p
 	debug.SetGCPercent(startPercent(size, goal, live, scan))
@@ -110,9 +111,9 @@ func start(size uint64, getenv func(string) string) bool {
 // hands it a share of each file it reads), so that the collector does not
 // mark, again and again, a live heap that only grows. Past that first
 // collection the pace is Start's (next, with Start's size), whatever
-// Expect was told. It reports whether it raised the goal: not when Start
-// did not act (GOGC set) or once a collection has run. Safe for
-// concurrent use.
+// Expect was told. The goal follows in steps of expectStep. It reports
+// whether it took n into account: not when Start did not act (GOGC set)
+// or once a collection has run. Safe for concurrent use.
 func Expect(n uint64) bool {
 	mu.Lock()
 	defer mu.Unlock()
@@ -120,6 +121,13 @@ func Expect(n uint64) bool {
 		return false
 	}
 	f := current.first
+	f.size += n
+	if f.size < f.set+expectStep {
+		// Small files (one pod each) add little at a time: the goal
+		// follows in steps, not with a metrics read and a GOGC change
+		// per file.
+		return true
+	}
 	s := []metrics.Sample{{Name: metricCycles}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 || s[0].Value.Uint64() != f.cycles {
@@ -130,10 +138,13 @@ func Expect(n uint64) bool {
 		current.first = nil
 		return false
 	}
-	f.size += n
+	f.set = f.size
 	debug.SetGCPercent(startPercent(f.size, f.goal, f.live, f.scan))
 	return true
 }
+
+// expectStep is how far Expect lets what it was told run ahead of the goal.
+const expectStep = 4 << 20
 
 // startPercent is the GOGC that puts the next goal at size. Before the
 // first collection the goal scales with GOGC (the runtime's minimum heap,

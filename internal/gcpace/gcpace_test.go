@@ -156,6 +156,18 @@ func TestExpectRaisesFirstGoal(t *testing.T) {
 	if rose := int64(heapGoal(t)) - int64(before); rose < more-1<<20 || rose > more+1<<20 {
 		t.Errorf("Expect(%d MiB) raised the goal by %.1f MiB", more>>20, float64(rose)/(1<<20))
 	}
+	// Less than a step at a time: the goal moves once the step is made.
+	before = heapGoal(t)
+	for range expectStep/(1<<20) - 1 {
+		Expect(1 << 20)
+	}
+	if got := heapGoal(t); got != before {
+		t.Errorf("the goal moved by %d bytes before a step was made", int64(got)-int64(before))
+	}
+	Expect(1 << 20)
+	if rose := int64(heapGoal(t)) - int64(before); rose < expectStep-1<<20 || rose > expectStep+1<<20 {
+		t.Errorf("a step of %d MiB raised the goal by %.1f MiB", expectStep>>20, float64(rose)/(1<<20))
+	}
 	runtime.GC()
 	if Expect(more) {
 		t.Error("Expect raised the goal after a collection")
