@@ -1,6 +1,9 @@
 package bundle
 
 import (
+	"encoding/binary"
+	"math/bits"
+
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -146,24 +149,40 @@ func (s *scan) str() ([]byte, error) {
 	start := s.i
 	i := start + 1
 	other := false // an escape or a byte >= 0x80
-	for ; i < len(b); i++ {
-		c := b[i]
-		if plain[c] {
-			continue
+	for {
+		// Eight bytes at a time to the first that is not plain: a byte
+		// of each word's mask is set for '"', '\\', a byte below 0x20 or
+		// one of 0x80 or more; the lowest such is exact (a borrow of the
+		// subtractions only runs upwards from one).
+		if i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			t := ((x - ones*0x20) | ((x ^ ones*'"') - ones) | ((x ^ ones*'\\') - ones) | x) & highs
+			if t == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(t) >> 3
+		} else {
+			for i < len(b) && plain[b[i]] {
+				i++
+			}
+			if i >= len(b) {
+				return nil, errFallback // unterminated
+			}
 		}
+		c := b[i]
 		if c == '"' {
 			break
 		}
 		switch {
 		case c == '\\':
-			i++ // the escaped byte: AppendUnquote checks the escape
+			i += 2 // the escaped byte: AppendUnquote checks the escape
 		case c < 0x20:
 			return nil, errFallback
+		default:
+			i++
 		}
 		other = true
-	}
-	if i >= len(b) {
-		return nil, errFallback // unterminated
 	}
 	s.i = i + 1
 	if !other {
@@ -176,6 +195,11 @@ func (s *scan) str() ([]byte, error) {
 	}
 	return s.unq, nil
 }
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
 
 func digit(c byte) bool { return '0' <= c && c <= '9' }
 

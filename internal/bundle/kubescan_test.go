@@ -149,3 +149,30 @@ func TestScanNeedsDuplicateNames(t *testing.T) {
 		t.Error("decoded by hand without AllowDuplicateNames")
 	}
 }
+
+// TestScanStringsEveryOffset: scan.str reads eight bytes at a time, so
+// each byte it must stop at ('"', '\\', a control character, a byte of
+// 0x80 or more) is tried at every offset of a word, in a string read and
+// one skipped, and near the item's end, where fewer than eight are left.
+func TestScanStringsEveryOffset(t *testing.T) {
+	specials := []string{`\"`, `\\`, `\u00e9`, "\x00", "\x01", "\x1f", "\x7f", "é", "😀", "\x80", "\xff", "\xc3", `\ud800`, `\`}
+	for n := range 20 {
+		for p := 0; p <= n; p++ {
+			for _, sp := range append(specials, "") {
+				v := strings.Repeat("a", p) + sp + strings.Repeat("z", n-p) // a lone backslash escapes z: invalid
+				for _, raw := range []string{
+					`{"kind":"Pod","metadata":{"name":"` + v + `"}}`,
+					`{"kind":"Pod","x":"` + v + `","metadata":{"namespace":"n"}}`,
+					`{"kind":"Pod","x":"` + v + `"}`,
+					`{"kind":"Pod","` + v + `":1}`,
+				} {
+					fast := checkFastEquivalent(t, []byte(raw))
+					plain := sp == "" || sp == "\x7f" || sp[0] == '\\' && sp != `\ud800` && sp != `\` || sp == "é" || sp == "😀"
+					if fast != plain {
+						t.Errorf("%q: decoded by hand %v, want %v", raw, fast, plain)
+					}
+				}
+			}
+		}
+	}
+}
