@@ -1,10 +1,8 @@
 package bundle
 
 import (
-	"bytes"
 	"errors"
 	"hash/maphash"
-	"io"
 	"sync"
 
 	json "github.com/go-json-experiment/json"
@@ -19,14 +17,16 @@ import (
 // time (BenchmarkRead's profile: json.Unmarshal 7.65 s of about 16 s over
 // 33 reads; struct field lookups by name, reflect.Value calls, slices grown
 // an element at a time) and most of its garbage, and go-json-experiment
-// has no code generator. By hand, the decode takes about a third less CPU
-// (the rest is jsontext's tokenizer), with fewer, exactly sized
-// allocations. The hand-written decode is a fast path only: it gives
+// has no code generator. By hand, the decode takes about a third less CPU,
+// with fewer, exactly sized allocations; its tokens are read by a
+// hand-written validating cursor over the item's bytes (scan,
+// kubescan.go), which took the place of jsontext's Decoder, most of what
+// was left. The hand-written decode is a fast path only: it gives
 // up (errFallback) on anything it does not handle exactly as the
 // reflective decode would (a member named twice in one object, a number
 // that is not a plain integer, a value of the wrong kind, a member it does
-// not know that kubeObject decodes, such as webhooks, and every syntax
-// error), and decodeKubeWith then decodes the item with json.Unmarshal, so
+// not know that kubeObject decodes, such as webhooks, every syntax error,
+// and all invalid UTF-8), and decodeKubeWith then decodes the item with json.Unmarshal, so
 // the values, errors and messages of every input that is not a plain
 // Kubernetes object stay those of the reflective decode.
 // FuzzDecodeFastEquivalent checks that whenever the fast path succeeds,
@@ -38,18 +38,17 @@ import (
 // pointer, slice or map); [] is an empty, non-nil slice and {} an empty,
 // non-nil map; a duplicate map key replaces the earlier value; a string
 // without escapes or non-ASCII bytes is copied as is, any other is
-// unquoted by jsontext.AppendUnquote, as the reflective decode does
-// (invalid UTF-8, where the options allow it, becomes U+FFFD).
+// unquoted by jsontext.AppendUnquote, as the reflective decode does (one
+// that AppendUnquote finds invalid falls back, even where the options
+// allow invalid UTF-8).
 
 // errFallback makes decodeKubeWith decode the item reflectively.
 var errFallback = errors.New("fast decode: use json.Unmarshal")
 
 // fastDec is the state of one goroutine's hand-written decodes: its
-// decoder, and the strings it interns.
+// cursor, and the strings it interns.
 type fastDec struct {
-	dec     *jsontext.Decoder
-	buf     bytes.Buffer
-	scratch []byte
+	s scan
 	// strs interns the strings that repeat from object to object (a
 	// namespace, a ServiceAccount, an image, an environment variable, a
 	// mount path, a label): the pods of a List then share one copy of
@@ -87,7 +86,7 @@ const (
 var internSeed = maphash.MakeSeed()
 
 var fastDecs = sync.Pool{New: func() any {
-	return &fastDec{dec: jsontext.NewDecoder(bytes.NewBuffer(nil)), strs: new([internSlots]string)}
+	return &fastDec{strs: new([internSlots]string)}
 }}
 
 // decodeKubeFast decodes raw into o by hand; false (o then is to be
@@ -99,14 +98,16 @@ func decodeKubeFast(raw []byte, o *kubeObject, opts json.Options) bool {
 }
 
 func (f *fastDec) decode(raw []byte, o *kubeObject, opts json.Options) bool {
-	f.buf = *bytes.NewBuffer(raw)
-	f.dec.Reset(&f.buf, opts)
+	// The cursor skips a member named twice in an object it does not
+	// decode (managedFields'), which only AllowDuplicateNames accepts; it
+	// falls back on all invalid UTF-8, whatever the options.
+	if dup, _ := json.GetOption(opts, jsontext.AllowDuplicateNames); !dup {
+		return false
+	}
+	f.s.reset(raw)
 	err := f.kubeObject(o)
-	if err == nil {
-		// json.Unmarshal rejects anything after the value.
-		if _, err2 := f.dec.ReadToken(); err2 != io.EOF {
-			err = errFallback
-		}
+	if err == nil && !f.s.end() {
+		err = errFallback // json.Unmarshal rejects anything after the value
 	}
 	if err != nil {
 		// A decode that gave up may have left elements in the scratch
@@ -119,8 +120,7 @@ func (f *fastDec) decode(raw []byte, o *kubeObject, opts json.Options) bool {
 		f.conds = reset(f.conds)
 		f.statuses = reset(f.statuses)
 	}
-	f.buf = bytes.Buffer{} // drop the reference to raw
-	f.dec.Reset(&f.buf)
+	f.s.reset(nil) // drop the reference to raw
 	return err == nil
 }
 
@@ -133,25 +133,22 @@ const (
 
 // str reads a string (or null: "").
 func (f *fastDec) str(how int) (string, error) {
-	v, err := f.dec.ReadValue()
-	if err != nil {
-		return "", err
-	}
-	switch v.Kind() {
+	switch f.s.peek() {
 	case 'n':
-		return "", nil
+		return "", f.s.literal("null")
 	case '"':
 	default:
 		return "", errFallback
 	}
-	b := v[1 : len(v)-1]
-	for _, c := range b {
-		if c == '\\' || c >= 0x80 {
-			f.scratch, _ = jsontext.AppendUnquote(f.scratch[:0], v)
-			b = f.scratch
-			break
-		}
+	b, err := f.s.str()
+	if err != nil {
+		return "", err
 	}
+	return f.text(b, how), nil
+}
+
+// text makes a string of the unquoted bytes b, as how says.
+func (f *fastDec) text(b []byte, how int) string {
 	switch {
 	case how == recent:
 		// An object's timestamps are often the same second (created,
@@ -159,48 +156,28 @@ func (f *fastDec) str(how int) (string, error) {
 		if string(b) != f.last {
 			f.last = string(b)
 		}
-		return f.last, nil
+		return f.last
 	case how == unique || len(b) > maxInternLen:
-		return string(b), nil
+		return string(b)
 	}
 	slot := &f.strs[maphash.Bytes(internSeed, b)&(internSlots-1)]
 	if *slot == string(b) {
-		return *slot, nil
+		return *slot
 	}
 	*slot = string(b)
-	return *slot, nil
+	return *slot
 }
 
-// name reads the next member name of an object, unquoted, or nil at the
-// object's end (whose '}' it consumes). The bytes are valid until the
-// next read.
-func (f *fastDec) name() ([]byte, error) {
-	if f.dec.PeekKind() == '}' {
-		_, err := f.dec.ReadToken()
+// name reads the next member name of an object, unquoted, and the ':'
+// after it, or nil at the object's end (whose '}' it consumes): first
+// after its '{', else after a member's value. The bytes are valid until
+// the next read.
+func (f *fastDec) name(first bool) ([]byte, error) {
+	more, err := f.s.more('}', first)
+	if !more || err != nil {
 		return nil, err
 	}
-	v, err := f.dec.ReadValue()
-	if err != nil {
-		return nil, err
-	}
-	if v.Kind() != '"' {
-		return nil, errFallback
-	}
-	b := v[1 : len(v)-1]
-	if bytes.IndexByte(b, '\\') >= 0 || !ascii(b) {
-		f.scratch, _ = jsontext.AppendUnquote(f.scratch[:0], v)
-		b = f.scratch
-	}
-	return b, nil
-}
-
-func ascii(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return f.s.name()
 }
 
 // open reads the start of an object ('{': true) or null (false); anything
@@ -209,13 +186,12 @@ func (f *fastDec) open() (bool, error) {
 	return f.begin('{')
 }
 
-func (f *fastDec) begin(k jsontext.Kind) (bool, error) {
-	switch f.dec.PeekKind() {
+func (f *fastDec) begin(k byte) (bool, error) {
+	switch f.s.peek() {
 	case 'n':
-		_, err := f.dec.ReadToken()
-		return false, err
+		return false, f.s.literal("null")
 	case k:
-		_, err := f.dec.ReadToken()
+		err := f.s.enter()
 		return err == nil, err
 	}
 	return false, errFallback
@@ -246,8 +222,8 @@ func (f *fastDec) object(member func(n []byte) error) error {
 
 // members reads the members of an object whose '{' was read.
 func (f *fastDec) members(member func(n []byte) error) error {
-	for {
-		n, err := f.name()
+	for first := true; ; first = false {
+		n, err := f.name(first)
 		if n == nil || err != nil {
 			return err
 		}
@@ -260,9 +236,8 @@ func (f *fastDec) members(member func(n []byte) error) error {
 // pointer decodes null as nil and an object into a new T, member by
 // member (object); anything else falls back.
 func pointer[T any](f *fastDec, member func(o *T, n []byte) error) (*T, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
+	if f.s.null() {
+		return nil, nil
 	}
 	if ok, err := f.open(); !ok || err != nil {
 		return nil, cmpOr(err, errFallback)
@@ -275,23 +250,20 @@ func pointer[T any](f *fastDec, member func(o *T, n []byte) error) (*T, error) {
 }
 
 func (f *fastDec) boolean() (bool, error) {
-	t, err := f.dec.ReadToken()
-	if err != nil {
-		return false, err
-	}
-	switch t.Kind() {
+	switch f.s.peek() {
 	case 'n':
-		return false, nil
-	case 't', 'f':
-		return t.Bool(), nil
+		return false, f.s.literal("null")
+	case 't':
+		return true, f.s.literal("true")
+	case 'f':
+		return false, f.s.literal("false")
 	}
 	return false, errFallback
 }
 
 func (f *fastDec) boolPtr() (*bool, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
+	if f.s.null() {
+		return nil, nil
 	}
 	b, err := f.boolean()
 	if err != nil {
@@ -303,16 +275,12 @@ func (f *fastDec) boolPtr() (*bool, error) {
 // integer reads a JSON integer of bits bits (or null: 0). Anything but
 // -?digits that fits falls back, for the reflective decode's error.
 func (f *fastDec) integer(bits uint) (int64, error) {
-	v, err := f.dec.ReadValue()
+	if f.s.null() {
+		return 0, nil
+	}
+	v, err := f.s.number()
 	if err != nil {
 		return 0, err
-	}
-	switch v.Kind() {
-	case 'n':
-		return 0, nil
-	case '0':
-	default:
-		return 0, errFallback
 	}
 	neg := v[0] == '-'
 	if neg {
@@ -339,9 +307,8 @@ func (f *fastDec) integer(bits uint) (int64, error) {
 }
 
 func (f *fastDec) int64Ptr() (*int64, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
+	if f.s.null() {
+		return nil, nil
 	}
 	n, err := f.integer(64)
 	if err != nil {
@@ -351,9 +318,8 @@ func (f *fastDec) int64Ptr() (*int64, error) {
 }
 
 func (f *fastDec) int32Ptr() (*int32, error) {
-	if f.dec.PeekKind() == 'n' {
-		_, err := f.dec.ReadToken()
-		return nil, err
+	if f.s.null() {
+		return nil, nil
 	}
 	n, err := f.integer(32)
 	if err != nil {
@@ -371,15 +337,19 @@ func array[T any](f *fastDec, scratch *[]T, elem func(*fastDec, *T) error) ([]T,
 		return nil, err
 	}
 	start := len(*scratch)
-	for f.dec.PeekKind() != ']' {
+	for first := true; ; first = false {
+		more, err := f.s.more(']', first)
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			break
+		}
 		var zero T
 		*scratch = append(*scratch, zero)
 		if err := elem(f, &(*scratch)[len(*scratch)-1]); err != nil {
 			return nil, err
 		}
-	}
-	if _, err := f.dec.ReadToken(); err != nil {
-		return nil, err
 	}
 	out := make([]T, len(*scratch)-start)
 	copy(out, (*scratch)[start:])
@@ -401,15 +371,17 @@ func (f *fastDec) strings(how int) ([]string, error) {
 		return nil, err
 	}
 	out := []string{}
-	for f.dec.PeekKind() != ']' {
+	for first := true; ; first = false {
+		more, err := f.s.more(']', first)
+		if !more || err != nil {
+			return out, err
+		}
 		s, err := f.str(how)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
-	_, err = f.dec.ReadToken()
-	return out, err
 }
 
 func (f *fastDec) int64s() ([]int64, error) {
@@ -418,15 +390,17 @@ func (f *fastDec) int64s() ([]int64, error) {
 		return nil, err
 	}
 	out := []int64{}
-	for f.dec.PeekKind() != ']' {
+	for first := true; ; first = false {
+		more, err := f.s.more(']', first)
+		if !more || err != nil {
+			return out, err
+		}
 		n, err := f.integer(64)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, n)
 	}
-	_, err = f.dec.ReadToken()
-	return out, err
 }
 
 // Which of fastDec.lastMaps a stringMap may reuse.
@@ -449,17 +423,15 @@ func (f *fastDec) stringMap(how, which int) (map[string]string, error) {
 		return nil, err
 	}
 	pairs := f.pairs[:0]
-	for {
-		if f.dec.PeekKind() == '}' {
-			if _, err := f.dec.ReadToken(); err != nil {
-				return nil, err
-			}
-			break
-		}
-		k, err := f.str(interned)
+	for first := true; ; first = false {
+		n, err := f.name(first)
 		if err != nil {
 			return nil, err
 		}
+		if n == nil {
+			break
+		}
+		k := f.text(n, interned)
 		v, err := f.str(how)
 		if err != nil {
 			return nil, err
@@ -501,7 +473,7 @@ func samePairs(m map[string]string, pairs []string) bool {
 }
 
 // skip skips the value of a member no field reads.
-func (f *fastDec) skip() error { return f.dec.SkipValue() }
+func (f *fastDec) skip() error { return f.s.skip() }
 
 func (f *fastDec) kubeObject(o *kubeObject) error {
 	if ok, err := f.open(); !ok || err != nil {
@@ -728,8 +700,7 @@ func (f *fastDec) podSpecMember(n []byte, o *snapshot.PodSpec, m *uint32) (known
 		}
 	case "os":
 		if err = seen(m, 11); err == nil {
-			if f.dec.PeekKind() == 'n' {
-				_, err = f.dec.ReadToken()
+			if f.s.null() {
 				o.OS = nil
 				break
 			}
@@ -749,8 +720,8 @@ func (f *fastDec) oneString(key string, dst *string, how int) error {
 		return err
 	}
 	var m uint32
-	for {
-		n, err := f.name()
+	for first := true; ; first = false {
+		n, err := f.name(first)
 		if n == nil || err != nil {
 			return err
 		}
@@ -910,8 +881,7 @@ func (f *fastDec) envVarSource() (*snapshot.EnvVarSource, error) {
 			}
 		case "fieldRef":
 			if err = seen(&m, 2); err == nil {
-				if f.dec.PeekKind() == 'n' {
-					_, err = f.dec.ReadToken()
+				if f.s.null() {
 					break
 				}
 				o.FieldRef = &struct {
@@ -1032,8 +1002,7 @@ func (f *fastDec) volume(o *snapshot.Volume) error {
 			}
 		case "secret":
 			if err = seen(&m, 2); err == nil {
-				if f.dec.PeekKind() == 'n' {
-					_, err = f.dec.ReadToken()
+				if f.s.null() {
 					break
 				}
 				o.Secret = &snapshot.SecretVolume{}

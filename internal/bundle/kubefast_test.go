@@ -106,6 +106,12 @@ func kubeSeeds(t testing.TB) [][]byte {
 	} {
 		seeds = append(seeds, []byte(s))
 	}
+	for _, tc := range scanInvalid { // the cursor's edge cases (kubescan_test.go)
+		seeds = append(seeds, []byte(tc.raw))
+	}
+	for _, s := range scanValid {
+		seeds = append(seeds, []byte(s))
+	}
 	return seeds
 }
 
