@@ -88,7 +88,7 @@ type memoEntry struct{ k, v any }
 // OnceFor key type, about ten): a slice searched in order, not a map,
 // because a map that small costs more to build and grow than to scan,
 // and every target builds one.
-const memoSize = 10
+const memoSize = 12
 
 func (t *Target) memoGet(k any) (any, bool) {
 	for i := range t.memo {

@@ -514,8 +514,9 @@ func audienceAdmitted(c *Context, in *TrustInput, aud AudienceFact) bool {
 	if !aud.Known {
 		return false
 	}
-	alt := TrustInput{WebIdentity: in.WebIdentity, RoleFact: in.RoleFact, Doc: in.Doc, Bare: in.Bare}
-	alt.Audience = aud
+	w := *in.WebIdentity
+	w.Audience = aud
+	alt := TrustInput{WebIdentity: &w, RoleFact: in.RoleFact, Doc: in.Doc, Bare: in.Bare}
 	d := c.trustDiagnosis(&alt)
 	if d.Focus == nil {
 		return false
@@ -542,7 +543,9 @@ type Breadth struct {
 
 // TrustInput is what the trust-policy checks (IRSA202-IRSA210) judge.
 type TrustInput struct {
-	WebIdentity
+	// *WebIdentity is shared with ProviderFacts (targetWebIdentity): read
+	// only.
+	*WebIdentity
 	RoleFact *snapshot.Role
 	Doc      *policy.Document
 	// Bare is true when RoleFact was made from a bare policy document
@@ -637,7 +640,7 @@ func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 		r.Skip(subj, "the request STS evaluates is not known: "+why)
 		return nil, false
 	}
-	return &TrustInput{WebIdentity: c.webIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
+	return &TrustInput{WebIdentity: c.targetWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
 }
 
 // RoleFact is the role whose trust policy the checks judge for ref: the
