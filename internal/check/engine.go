@@ -98,6 +98,9 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 			// ns is the namespace of the worker's last target: past it,
 			// the memo's entries about its ServiceAccounts are let go.
 			ns := ""
+			// room is the memo of the worker's last target, emptied, for
+			// the next one (model.MemoRoom).
+			var room model.MemoRoom
 			for {
 				start := int(next.Add(targetChunk) - targetChunk)
 				if start >= len(targets) {
@@ -109,6 +112,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 						ctx.ForgetServiceAccounts()
 						ns = t.Namespace
 					}
+					t.UseRoom(&room)
 					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0], &verdicts)
 					scratch = recs
 					ft := chain(s, t, recs)
@@ -122,7 +126,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 					// What the checks derived for this target alone (its
 					// mutated spec above all) is not needed past here: a
 					// 10,000-pod run would otherwise hold all of it at once.
-					t.Forget()
+					t.ForgetInto(&room)
 				}
 			}
 		})

@@ -75,6 +75,40 @@ func (t *Target) Forget() {
 	t.mu.Unlock()
 }
 
+// MemoRoom keeps the room of a judged target's memo for the next target an
+// engine worker judges (ForgetInto, UseRoom): every target fills about as
+// many entries, and 10,000 targets would otherwise each make a memo of
+// their own, garbage once they are judged. The zero value is empty.
+type MemoRoom struct{ free []memoEntry }
+
+// ForgetInto is Forget, keeping the memo's room in r. The entries are
+// cleared (their values let go); no one else holds the memo's array:
+// OnceFor reads and writes it under the lock, and copies values out.
+func (t *Target) ForgetInto(r *MemoRoom) {
+	t.mu.Lock()
+	m := t.memo
+	t.memo = nil
+	t.mu.Unlock()
+	if cap(m) > cap(r.free) {
+		clear(m)
+		r.free = m[:0]
+	}
+}
+
+// UseRoom gives the target the room r keeps, unless it has a memo already
+// (another worker's check asked about it first).
+func (t *Target) UseRoom(r *MemoRoom) {
+	if r.free == nil {
+		return
+	}
+	t.mu.Lock()
+	if t.memo == nil {
+		t.memo = r.free
+		r.free = nil
+	}
+	t.mu.Unlock()
+}
+
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
 // left to the caller when ignoreSkipLabel), computed once per target.
 func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
