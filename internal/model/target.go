@@ -110,7 +110,9 @@ func (t *Target) UseRoom(r *MemoRoom) {
 }
 
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
-// left to the caller when ignoreSkipLabel), computed once per target.
+// left to the caller when ignoreSkipLabel), computed once per target. Its
+// spec shares with the target's what the webhook leaves as it is
+// (webhook.MutateShared): like the snapshot's, it is read-only.
 func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
 	if ignoreSkipLabel && (t.Meta == nil || !hasKey(t.Meta.Labels, webhook.LabelSkip)) {
 		// Without the label both answers are the same (the option
@@ -118,7 +120,7 @@ func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
 		ignoreSkipLabel = false
 	}
 	return OnceFor(t, mutatedKey{ignoreSkipLabel}, func() webhook.Result {
-		return webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
+		return webhook.MutateShared(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
 	})
 }
 
