@@ -395,6 +395,11 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 		return cr
 	}
 	var identity, regionSet, stsSet bool
+	// Defined gets room for what it lists, counted first: most containers
+	// of a mutated pod list two or more, which appends would grow twice.
+	if n := p.definedCount(c.Env); n > 0 {
+		cr.Defined = make([]string, 0, n)
+	}
 	for _, e := range c.Env {
 		switch e.Name {
 		case EnvRoleARN, EnvTokenFile:
@@ -465,6 +470,26 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 	cr.Reason = strings.Join(reasons, "; ")
 	cr.Injected = slices.Clip(cr.Injected) // read-only once returned, like the spec
 	return cr
+}
+
+// definedCount is how many of env's variables container lists in Defined.
+func (p patchConfig) definedCount(env []snapshot.EnvVar) int {
+	n := 0
+	for _, e := range env {
+		switch e.Name {
+		case EnvRoleARN, EnvTokenFile:
+			if !p.podIdentity {
+				n++
+			}
+		case EnvContainerFullURI, EnvContainerToken:
+			if p.podIdentity {
+				n++
+			}
+		case EnvRegion, EnvDefaultRegion, EnvSTSRegional:
+			n++
+		}
+	}
+	return n
 }
 
 // saCommon reads the SA annotations every method honours: regional STS
