@@ -142,10 +142,10 @@ type imageSlot struct {
 const imageSlots = 256
 
 // BreadthKey identifies one trust-breadth judgement (IRSA207): a document,
-// a request and an issuer, in the role's account.
+// a request and an issuer, in the role's partition and account.
 type BreadthKey struct {
 	DiagKey
-	Account string
+	Partition, Account string
 }
 
 type issuerEntry struct {
