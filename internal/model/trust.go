@@ -489,17 +489,33 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 		r.PassFunc(subj, func() string { return fmt.Sprintf("%s does not restrict :%s%s", d.FocusName(), claim, note) })
 		return
 	}
+	// Every IRSA target passes here twice: the message is built only when
+	// the pass is shown, by a method value of d (which holds all it needs)
+	// rather than a closure over its parts.
+	var describe func() string
+	switch claim {
+	case "sub":
+		describe = d.subPass
+	case "aud":
+		describe = d.audPass
+	default:
+		describe = func() string { return d.claimPass(claim, what, actual) }
+	}
+	r.PassFunc(subj, describe)
+}
+
+// subPass and audPass are JudgeClaim's pass messages.
+func (d *TrustDiag) subPass() string { return d.claimPass("sub", "sub", d.In.Subject) }
+func (d *TrustDiag) audPass() string { return d.claimPass("aud", "aud", d.In.Audience.Value) }
+
+func (d *TrustDiag) claimPass(claim, what, actual string) string {
 	note := ""
-	for _, cd := range conds {
+	for _, cd := range d.claimConds(claim) {
 		if cd.Misnamed {
 			note = " once its key is corrected (IRSA204)"
 		}
 	}
-	// Every IRSA target passes here twice: the message is built only when
-	// the pass is shown.
-	r.PassFunc(subj, func() string {
-		return fmt.Sprintf("%s %q satisfies the :%s condition of %s%s", what, actual, claim, d.FocusName(), note)
-	})
+	return fmt.Sprintf("%s %q satisfies the :%s condition of %s%s", what, actual, claim, d.FocusName(), note)
 }
 
 func isSubject(s string) bool {
