@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Request is what IAM evaluates a policy against.
@@ -37,14 +39,44 @@ func (r Request) unknownKey(key string) bool {
 	return false
 }
 
-// lowerContext is Context keyed by lower-case key names.
+// lowerContext is Context keyed by lower-case key names. A key's values
+// are the request's own array, clipped (read-only, as the request is),
+// unless two keys lower to the same name: their values are then appended
+// into an array of their own.
 func (r Request) lowerContext() map[string][]string {
 	ctx := make(map[string][]string, len(r.Context))
 	for k, v := range r.Context {
 		lk := strings.ToLower(k)
-		ctx[lk] = append(ctx[lk], v...)
+		if prev, ok := ctx[lk]; ok {
+			ctx[lk] = append(prev, v...)
+		} else {
+			ctx[lk] = slices.Clip(v)
+		}
 	}
 	return ctx
+}
+
+// lookupLower is ctx[strings.ToLower(key)] without building the
+// lower-case key when it is ASCII (a condition key usually is, with
+// upper-case letters in the issuer's ID): the map is indexed by a
+// conversion of a stack buffer, which does not allocate.
+func lookupLower(ctx map[string][]string, key string) []string {
+	var buf [160]byte
+	if len(key) > len(buf) {
+		return ctx[strings.ToLower(key)]
+	}
+	b := buf[:len(key)]
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= utf8.RuneSelf {
+			return ctx[strings.ToLower(key)]
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return ctx[string(b)]
 }
 
 func (r Request) noun() string {
@@ -219,7 +251,7 @@ func evaluateConditions(s *Statement, req Request, ctx map[string][]string, vari
 		out = make([]ConditionResult, 0, len(s.Conditions))
 	}
 	for _, c := range s.Conditions {
-		actual := ctx[strings.ToLower(c.Key)]
+		actual := lookupLower(ctx, c.Key)
 		if len(actual) == 0 {
 			actual = nil
 		}
