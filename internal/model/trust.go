@@ -129,8 +129,27 @@ func (d *trustCore) claimConds(claim string) []TrustCond {
 	return d.filterConds(claim)
 }
 
+// filterConds returns the conditions on claim, in order: a clipped
+// subslice of Conds when they are neighbours there (a policy usually has
+// one condition per claim), else a copy.
 func (d *trustCore) filterConds(claim string) []TrustCond {
-	var out []TrustCond
+	first, last, n := -1, -1, 0
+	for i := range d.Conds {
+		if d.Conds[i].Claim == claim {
+			if first < 0 {
+				first = i
+			}
+			last = i
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil
+	case last-first+1 == n:
+		return d.Conds[first : last+1 : last+1]
+	}
+	out := make([]TrustCond, 0, n)
 	for _, c := range d.Conds {
 		if c.Claim == claim {
 			out = append(out, c)
