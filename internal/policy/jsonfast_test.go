@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -89,4 +91,48 @@ func sameNode(a, b *node) bool {
 		}
 	}
 	return true
+}
+
+// allDuplicatesEager is allDuplicates as it was, building every path and
+// a map per object: the reference TestAllDuplicates holds it to.
+func allDuplicatesEager(n *node, path string) []string {
+	var out []string
+	switch n.kind {
+	case kindObject:
+		seen := map[string]bool{}
+		for _, m := range n.members {
+			if seen[m.key] {
+				out = append(out, fmt.Sprintf("%s at %s", quote(m.key), orTop(path)))
+			}
+			seen[m.key] = true
+		}
+		for _, m := range n.members {
+			out = append(out, allDuplicatesEager(m.val, path+"."+m.key)...)
+		}
+	case kindArray:
+		for i, it := range n.items {
+			out = append(out, allDuplicatesEager(it, fmt.Sprintf("%s[%d]", path, i))...)
+		}
+	}
+	return out
+}
+
+func TestAllDuplicates(t *testing.T) {
+	many := `{` + strings.Repeat(`"k":1,`, 70) + `"z":[{"a":1,"b":2,"a":3}]}`
+	texts := append([]string{
+		`{"a":1,"a":2,"b":{"c":[{"d":1},{"d":1,"d":2,"d":3}],"c":1},"a":3}`,
+		`[{"x":1},[{"y":2,"y":2}],{"z":{"w":1,"w":1}}]`, many, `{"Statement":[{"Condition":{"StringEquals":{"k":"v"},"StringEquals":{"k":"w"}}}]}`,
+	}, fastSeeds...)
+	for _, text := range texts {
+		n, err := parseJSONDecoder(text)
+		if err != nil {
+			continue
+		}
+		for _, path := range []string{"", "Statement[0]"} {
+			got, want := allDuplicates(n, path), allDuplicatesEager(n, path)
+			if !slices.Equal(got, want) || (got == nil) != (want == nil) {
+				t.Errorf("%.60q: allDuplicates = %q, want %q", text, got, want)
+			}
+		}
+	}
 }
