@@ -98,6 +98,12 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 			// ns is the namespace of the worker's last target: past it,
 			// the memo's entries about its ServiceAccounts are let go.
 			ns := ""
+			// rec is the worker's Recorder, which runTarget readies for
+			// each target in turn.
+			rec := &Recorder{keepPasses: !opts.DropPasses, fails: failures{}, shared: shared, verdicts: &verdicts, out: &scratch}
+			// room is the memo of the worker's last target, emptied, for
+			// the next one (model.MemoRoom).
+			var room model.MemoRoom
 			for {
 				start := int(next.Add(targetChunk) - targetChunk)
 				if start >= len(targets) {
@@ -109,8 +115,8 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 						ctx.ForgetServiceAccounts()
 						ns = t.Namespace
 					}
-					recs := runTarget(ctx, t, checks, !opts.DropPasses, shared, scratch[:0], &verdicts)
-					scratch = recs
+					t.UseRoom(&room)
+					recs := runTarget(ctx, t, checks, rec)
 					ft := chain(s, t, recs)
 					ft.Symptoms = observe(ctx, t, recs)
 					addPermissions(s, &ft, model.PermissionQuestions(ctx, t), opts.Questions)
@@ -122,7 +128,7 @@ func Run(s *snapshot.Snapshot, opts Options) *Output {
 					// What the checks derived for this target alone (its
 					// mutated spec above all) is not needed past here: a
 					// 10,000-pod run would otherwise hold all of it at once.
-					t.Forget()
+					t.ForgetInto(&room)
 				}
 			}
 		})
@@ -238,11 +244,16 @@ func (fs failures) note(c *Check, subj finding.Subject) {
 // check, applies cascades (a failed prerequisite: Requires) and Needs
 // (facts the input lacks): a check blocked for the target is never
 // called, and its outcome is a skip on its Subject, with the reason.
-func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses bool, shared map[*model.Verdict]*finding.Finding, recs []record, verdicts *model.Verdicts) []record {
-	fails := failures{}
-	// One Recorder serves every check of the target in turn (a check does
-	// not keep it past Run): 10,000 targets times 40 checks.
-	r := &Recorder{target: t, out: &recs, keepPasses: keepPasses, fails: fails, shared: shared, verdicts: verdicts}
+//
+// r is the engine worker's Recorder: one serves every check of every
+// target in turn (a check does not keep it past Run; 10,000 targets times
+// 40 checks). Its records (r.out) and failures are emptied here; the
+// records returned are in r.out's array, valid until the next target.
+func runTarget(ctx *model.Context, t *model.Target, checks []*Check, r *Recorder) []record {
+	*r.out = (*r.out)[:0]
+	clear(r.fails)
+	r.target = t
+	fails := r.fails
 	for _, c := range checks {
 		if !applies(c, t) || c.Applies != nil && !c.Applies(ctx, t) {
 			continue
@@ -281,7 +292,8 @@ func runTarget(ctx *model.Context, t *model.Target, checks []*Check, keepPasses 
 		}
 		c.Run(ctx, t, r)
 	}
-	return recs
+	r.check, r.blocked, r.link = nil, nil, ""
+	return *r.out
 }
 
 // blockedFor returns why c cannot run on the target at all: a

@@ -38,7 +38,7 @@ func runIRSA103(c *model.Context, t *model.Target, r *Recorder) {
 		// Nothing to validate; IRSA102 judges the missing annotation.
 		return
 	}
-	ev := model.EvLazy(t.SA.Source, func() string {
+	ev := model.EvLazy(&t.SA.Source, func() string {
 		return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, key, strconv.Quote(v))
 	})
 	getRole := "aws iam get-role --role-name ROLE_NAME --query Role.Arn --output text"

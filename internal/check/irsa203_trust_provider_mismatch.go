@@ -60,7 +60,7 @@ func judgeIRSA203(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 	if p := d.Focus.Statement.Principal; p != nil {
 		for _, e := range p.Entries {
 			if e.Type == policy.PrincipalFederated {
-				if cause = model.IssuerDiff(e.Value, in.WebIdentity, false); len(cause) > 0 {
+				if cause = model.IssuerDiff(e.Value, *in.WebIdentity, false); len(cause) > 0 {
 					break
 				}
 			}

@@ -80,7 +80,7 @@ func judgeIRSA204(c *model.Context, t *model.Target, r *Recorder, d *model.Trust
 	first := bad[0].Res.Key
 	prefix := first[:strings.LastIndexByte(first, ':')]
 	r.Fail(subj, fmt.Sprintf("%s %s of %s %s: the token's keys are %s:sub and %s:aud%s",
-		noun, strings.Join(keys, " and "), d.FocusName(), verb, hp, hp, model.LikelyCause(model.IssuerDiff(prefix, in.WebIdentity, true))),
+		noun, strings.Join(keys, " and "), d.FocusName(), verb, hp, hp, model.LikelyCause(model.IssuerDiff(prefix, *in.WebIdentity, true))),
 		append([]model.Detail{model.TrustPolicyEvidence(in), in.Issuer.Evidence(), model.Ev(in.RoleFact.Source, d.FocusName()+" "+bad[0].Res.Why)},
 			model.TrustFixDetails(c, in, r.Remediation())...)...)
 }

@@ -67,7 +67,7 @@ func runIRSA207(c *model.Context, t *model.Target, r *Recorder) {
 // whose Action allows the web identity action) depend on which one asks.
 func trustBreadth(c *model.Context, in *model.TrustInput) (broad []string, unsure string, pins []string, considered int) {
 	k := model.BreadthKey{DiagKey: model.DiagKey{Doc: in.Doc, HostPath: in.Issuer.HostPath},
-		Account: in.WebIdentity.Role.ARN.Partition + ":" + in.WebIdentity.Role.ARN.Account}
+		Partition: in.WebIdentity.Role.ARN.Partition, Account: in.WebIdentity.Role.ARN.Account}
 	b := model.Once(c, k, func() (b model.Breadth) {
 		b.Broad, b.Unsure, b.Pins, b.Considered = judgeBreadth(c, in)
 		return b

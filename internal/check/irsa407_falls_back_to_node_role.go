@@ -122,7 +122,7 @@ func meantMechanism(c *model.Context, t *model.Target) (func() string, []model.D
 		meant := func() string {
 			return fmt.Sprintf("ServiceAccount %q names IRSA role %q", t.SAName, strings.TrimSpace(role))
 		}
-		return meant, []model.Detail{model.EvLazy(t.SA.Source, func() string {
+		return meant, []model.Detail{model.EvLazy(&t.SA.Source, func() string {
 			return fmt.Sprintf("ServiceAccount %s/%s: %s: %s", t.Namespace, t.SAName, webhook.AnnotationRoleARN, role)
 		})}
 	}

@@ -37,7 +37,7 @@ func runIRSA408(c *model.Context, t *model.Target, r *Recorder) {
 		}
 		v := c.JudgeImage(ct.Image, mech)
 		subj := t.ContainerSubject(ct.Name)
-		where := model.EvLazy(t.Source, func() string {
+		where := model.EvLazy(&t.Source, func() string {
 			return fmt.Sprintf("%s %s/%s container %s: image %s", model.TargetNoun(t), t.Namespace, t.Name, ct.Name, ct.Image)
 		})
 		switch v.Status {

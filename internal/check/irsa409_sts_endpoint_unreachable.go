@@ -65,7 +65,7 @@ func judgeSTSEndpoint(c *model.Context, t *model.Target, r *Recorder, ch model.C
 	// The closure takes the name alone: taking ch would move the whole
 	// chain to the heap for every container.
 	name := ch.Name
-	howEv := model.EvLazy(t.Source, func() string { return fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", name, how) })
+	howEv := model.EvLazy(&t.Source, func() string { return fmt.Sprintf("container %s: AWS_STS_REGIONAL_ENDPOINTS: %s", name, how) })
 	switch {
 	case !known:
 		r.Skip(subj, "whether AWS_STS_REGIONAL_ENDPOINTS=regional is injected is unknown: "+how)

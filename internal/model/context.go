@@ -21,4 +21,6 @@ type Context struct {
 	Questions []policy.Question
 
 	memo map[any]any
+	// images is JudgeImage's memo.
+	images *imageCache
 }

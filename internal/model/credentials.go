@@ -49,8 +49,9 @@ func Credentials(t *Target) []finding.Container { return CredentialsIn(nil, t) }
 // and instances. Templates are judged as the webhook will mutate them;
 // pods as admitted. See credentialChains.
 func CredentialsIn(s *snapshot.Snapshot, t *Target) []finding.Container {
-	out := []finding.Container{}
-	for _, c := range CredentialChains(s, t) {
+	chains := CredentialChains(s, t)
+	out := make([]finding.Container, 0, len(chains)) // [] in JSON when empty, not null
+	for _, c := range chains {
 		out = append(out, finding.Container{Name: c.Name, CredentialSource: c.Source, Reason: c.reason})
 	}
 	return out

@@ -16,8 +16,10 @@ func Ev(src snapshot.Source, value string) Detail {
 }
 
 // EvLazy is Ev whose value is built when the finding is: not at all for
-// a pass that is not shown, which is most of them.
-func EvLazy(src snapshot.Source, value func() string) Detail {
+// a pass that is not shown, which is most of them. src is read then too:
+// the address of a source that does not change (a target's, an object's
+// of the snapshot), so that the closure holds a pointer, not a copy.
+func EvLazy(src *snapshot.Source, value func() string) Detail {
 	return func(f *finding.Finding) {
 		f.Evidence = append(f.Evidence, finding.Evidence{Source: src.Kind, Ref: src.Ref, Value: value()})
 	}

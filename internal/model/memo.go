@@ -1,6 +1,7 @@
 package model
 
 import (
+	"hash/maphash"
 	"sort"
 	"strings"
 
@@ -88,7 +89,7 @@ type memoEntry struct{ k, v any }
 // OnceFor key type, about ten): a slice searched in order, not a map,
 // because a map that small costs more to build and grow than to scan,
 // and every target builds one.
-const memoSize = 10
+const memoSize = 12
 
 func (t *Target) memoGet(k any) (any, bool) {
 	for i := range t.memo {
@@ -104,17 +105,47 @@ type imageKey struct {
 	mech  sdk.Mechanism
 }
 
-// JudgeImage is sdk.Judge once per image and mechanism: a cluster runs the
-// same few images in thousands of pods.
+// JudgeImage is sdk.Judge, memoised by image and mechanism: a cluster runs
+// the same few images in thousands of pods, and two checks ask of each
+// container (IRSA407 and IRSA408, each twice).
 func (c *Context) JudgeImage(image string, m sdk.Mechanism) sdk.Verdict {
-	return Once(c, imageKey{image, m}, func() sdk.Verdict { return sdk.Judge(image, m) })
+	if c.images == nil {
+		c.images = &imageCache{seed: maphash.MakeSeed()}
+	}
+	k := imageKey{image, m}
+	s := &c.images.slots[(maphash.String(c.images.seed, image)+uint64(m))%imageSlots]
+	if !s.ok || s.k != k {
+		s.k, s.v, s.ok = k, sdk.Judge(image, m), true
+	}
+	return s.v
 }
 
+// imageCache is JudgeImage's memo: a table of imageSlots verdicts, each
+// slot holding the last image and mechanism judged there (the slot is
+// chosen by a hash of the two). Unlike a map (Once), it does not grow
+// with the images of the run: pods come in namespace and name order, so
+// those of one workload, which share images, come together, and where
+// every pod runs an image of its own a map would only hold garbage, a
+// verdict of a few hundred bytes per container. sdk.Judge is a pure
+// function: a verdict judged again, after its slot was taken, is the same.
+type imageCache struct {
+	seed  maphash.Seed
+	slots [imageSlots]imageSlot
+}
+
+type imageSlot struct {
+	k  imageKey
+	v  sdk.Verdict
+	ok bool
+}
+
+const imageSlots = 256
+
 // BreadthKey identifies one trust-breadth judgement (IRSA207): a document,
-// a request and an issuer, in the role's account.
+// a request and an issuer, in the role's partition and account.
 type BreadthKey struct {
 	DiagKey
-	Account string
+	Partition, Account string
 }
 
 type issuerEntry struct {

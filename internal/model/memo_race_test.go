@@ -35,11 +35,51 @@ func TestOnceForAcrossWorkers(t *testing.T) {
 					t.Errorf("TokenAudience = %+v", a)
 					return
 				}
-				if w == 0 {
+				switch w {
+				case 0:
 					tg.Forget()
+				case 1:
+					// An engine worker hands a judged target's memo on
+					// (MemoRoom) while others read the target.
+					var room MemoRoom
+					tg.ForgetInto(&room)
+					tg.UseRoom(&room)
 				}
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// TestMemoRoom: the room a judged target's memo leaves (ForgetInto) is
+// empty when the next target takes it (UseRoom): that target computes its
+// own values, not the last target's.
+func TestMemoRoom(t *testing.T) {
+	a, b := &Target{Name: "a"}, &Target{Name: "b"}
+	type k struct{}
+	if v := OnceFor(a, k{}, func() string { return "a" }); v != "a" {
+		t.Fatalf("a: %q", v)
+	}
+	var room MemoRoom
+	a.ForgetInto(&room)
+	if cap(room.free) == 0 || len(room.free) != 0 {
+		t.Fatalf("room: len %d cap %d", len(room.free), cap(room.free))
+	}
+	b.UseRoom(&room)
+	if room.free != nil {
+		t.Fatal("the room was not taken")
+	}
+	if v := OnceFor(b, k{}, func() string { return "b" }); v != "b" {
+		t.Fatalf("b: %q, the last target's value", v)
+	}
+	if v := OnceFor(a, k{}, func() string { return "a again" }); v != "a again" {
+		t.Fatalf("a after ForgetInto: %q", v)
+	}
+	// A target with a memo of its own keeps it.
+	b.ForgetInto(&room)
+	OnceFor(a, k{}, func() string { return "x" })
+	a.UseRoom(&room)
+	if room.free == nil {
+		t.Fatal("a target with a memo took the room")
+	}
 }

@@ -19,31 +19,34 @@ func ProviderFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
 		return e
 	})
 	*r = append(*r, e.v...)
-	return e.w, e.ok
+	if !e.ok {
+		return WebIdentity{}, false
+	}
+	return *e.w, true
 }
 
 type providerFactsKey struct{}
 
 type providerFactsEntry struct {
-	w  WebIdentity
+	w  *WebIdentity // shared with the trust checks' TrustInput
 	ok bool
 	v  Verdicts
 }
 
-func providerFacts(c *Context, t *Target, r *Verdicts) (WebIdentity, bool) {
+func providerFacts(c *Context, t *Target, r *Verdicts) (*WebIdentity, bool) {
 	ref, ok := IamTargetRole(t, r)
 	if !ok {
-		return WebIdentity{}, false
+		return nil, false
 	}
 	issuer, why, _ := c.ClusterIssuer()
 	if why != "" {
 		r.Skip(finding.Subject{Kind: "OIDCProvider"}, "the cluster's issuer is not known: "+why)
-		return WebIdentity{}, false
+		return nil, false
 	}
-	w := c.webIdentity(t, ref, issuer)
+	w := c.targetWebIdentity(t, ref, issuer)
 	if p := c.ClusterPartition(); p != "" && p != ref.ARN.Partition {
-		r.Skip(ProviderSubject(w), fmt.Sprintf("the role ARN is in partition %s, the cluster in partition %s (IRSA201)", ref.ARN.Partition, p))
-		return WebIdentity{}, false
+		r.Skip(ProviderSubject(*w), fmt.Sprintf("the role ARN is in partition %s, the cluster in partition %s (IRSA201)", ref.ARN.Partition, p))
+		return nil, false
 	}
 	return w, true
 }

@@ -75,8 +75,44 @@ func (t *Target) Forget() {
 	t.mu.Unlock()
 }
 
+// MemoRoom keeps the room of a judged target's memo for the next target an
+// engine worker judges (ForgetInto, UseRoom): every target fills about as
+// many entries, and 10,000 targets would otherwise each make a memo of
+// their own, garbage once they are judged. The zero value is empty.
+type MemoRoom struct{ free []memoEntry }
+
+// ForgetInto is Forget, keeping the memo's room in r. The entries are
+// cleared (their values let go); no one else holds the memo's array:
+// OnceFor reads and writes it under the lock, and copies values out.
+func (t *Target) ForgetInto(r *MemoRoom) {
+	t.mu.Lock()
+	m := t.memo
+	t.memo = nil
+	t.mu.Unlock()
+	if cap(m) > cap(r.free) {
+		clear(m)
+		r.free = m[:0]
+	}
+}
+
+// UseRoom gives the target the room r keeps, unless it has a memo already
+// (another worker's check asked about it first).
+func (t *Target) UseRoom(r *MemoRoom) {
+	if r.free == nil {
+		return
+	}
+	t.mu.Lock()
+	if t.memo == nil {
+		t.memo = r.free
+		r.free = nil
+	}
+	t.mu.Unlock()
+}
+
 // Mutated is webhook.Mutate with the upstream defaults (and the skip label
-// left to the caller when ignoreSkipLabel), computed once per target.
+// left to the caller when ignoreSkipLabel), computed once per target. Its
+// spec shares with the target's what the webhook leaves as it is
+// (webhook.MutateShared): like the snapshot's, it is read-only.
 func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
 	if ignoreSkipLabel && (t.Meta == nil || !hasKey(t.Meta.Labels, webhook.LabelSkip)) {
 		// Without the label both answers are the same (the option
@@ -84,7 +120,7 @@ func (t *Target) Mutated(ignoreSkipLabel bool) webhook.Result {
 		ignoreSkipLabel = false
 	}
 	return OnceFor(t, mutatedKey{ignoreSkipLabel}, func() webhook.Result {
-		return webhook.Mutate(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
+		return webhook.MutateShared(t.Namespace, t.Meta, t.Spec, t.SA, webhook.Config{IgnoreSkipLabel: ignoreSkipLabel})
 	})
 }
 

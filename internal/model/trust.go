@@ -129,8 +129,27 @@ func (d *trustCore) claimConds(claim string) []TrustCond {
 	return d.filterConds(claim)
 }
 
+// filterConds returns the conditions on claim, in order: a clipped
+// subslice of Conds when they are neighbours there (a policy usually has
+// one condition per claim), else a copy.
 func (d *trustCore) filterConds(claim string) []TrustCond {
-	var out []TrustCond
+	first, last, n := -1, -1, 0
+	for i := range d.Conds {
+		if d.Conds[i].Claim == claim {
+			if first < 0 {
+				first = i
+			}
+			last = i
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil
+	case last-first+1 == n:
+		return d.Conds[first : last+1 : last+1]
+	}
+	out := make([]TrustCond, 0, n)
 	for _, c := range d.Conds {
 		if c.Claim == claim {
 			out = append(out, c)
@@ -489,17 +508,33 @@ func JudgeClaim(c *Context, t *Target, r *Verdicts, d *TrustDiag, claim, generic
 		r.PassFunc(subj, func() string { return fmt.Sprintf("%s does not restrict :%s%s", d.FocusName(), claim, note) })
 		return
 	}
+	// Every IRSA target passes here twice: the message is built only when
+	// the pass is shown, by a method value of d (which holds all it needs)
+	// rather than a closure over its parts.
+	var describe func() string
+	switch claim {
+	case "sub":
+		describe = d.subPass
+	case "aud":
+		describe = d.audPass
+	default:
+		describe = func() string { return d.claimPass(claim, what, actual) }
+	}
+	r.PassFunc(subj, describe)
+}
+
+// subPass and audPass are JudgeClaim's pass messages.
+func (d *TrustDiag) subPass() string { return d.claimPass("sub", "sub", d.In.Subject) }
+func (d *TrustDiag) audPass() string { return d.claimPass("aud", "aud", d.In.Audience.Value) }
+
+func (d *TrustDiag) claimPass(claim, what, actual string) string {
 	note := ""
-	for _, cd := range conds {
+	for _, cd := range d.claimConds(claim) {
 		if cd.Misnamed {
 			note = " once its key is corrected (IRSA204)"
 		}
 	}
-	// Every IRSA target passes here twice: the message is built only when
-	// the pass is shown.
-	r.PassFunc(subj, func() string {
-		return fmt.Sprintf("%s %q satisfies the :%s condition of %s%s", what, actual, claim, d.FocusName(), note)
-	})
+	return fmt.Sprintf("%s %q satisfies the :%s condition of %s%s", what, actual, claim, d.FocusName(), note)
 }
 
 func isSubject(s string) bool {
@@ -514,8 +549,9 @@ func audienceAdmitted(c *Context, in *TrustInput, aud AudienceFact) bool {
 	if !aud.Known {
 		return false
 	}
-	alt := TrustInput{WebIdentity: in.WebIdentity, RoleFact: in.RoleFact, Doc: in.Doc, Bare: in.Bare}
-	alt.Audience = aud
+	w := *in.WebIdentity
+	w.Audience = aud
+	alt := TrustInput{WebIdentity: &w, RoleFact: in.RoleFact, Doc: in.Doc, Bare: in.Bare}
 	d := c.trustDiagnosis(&alt)
 	if d.Focus == nil {
 		return false
@@ -542,7 +578,9 @@ type Breadth struct {
 
 // TrustInput is what the trust-policy checks (IRSA202-IRSA210) judge.
 type TrustInput struct {
-	WebIdentity
+	// *WebIdentity is shared with ProviderFacts (targetWebIdentity): read
+	// only.
+	*WebIdentity
 	RoleFact *snapshot.Role
 	Doc      *policy.Document
 	// Bare is true when RoleFact was made from a bare policy document
@@ -637,7 +675,7 @@ func gatherTrust(c *Context, t *Target, r *Verdicts) (*TrustInput, bool) {
 		r.Skip(subj, "the request STS evaluates is not known: "+why)
 		return nil, false
 	}
-	return &TrustInput{WebIdentity: c.webIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
+	return &TrustInput{WebIdentity: c.targetWebIdentity(t, ref, issuer), RoleFact: role, Doc: doc, Bare: bare}, true
 }
 
 // RoleFact is the role whose trust policy the checks judge for ref: the

@@ -51,6 +51,19 @@ func (c *Context) webIdentity(t *Target, role RoleRef, issuer IssuerFact) WebIde
 		Once(c, providerARNKey{part, account, hostPath}, func() string { return ProviderARN(part, account, hostPath) }))
 }
 
+// targetWebIdentity is webIdentity made once per target: the trust checks
+// (gatherTrust) and the provider checks (providerFacts) both ask, for the
+// target's role (TargetRole) and the cluster's issuer, and share it.
+// Read-only.
+func (c *Context) targetWebIdentity(t *Target, role RoleRef, issuer IssuerFact) *WebIdentity {
+	return OnceFor(t, webIdentityKey{}, func() *WebIdentity {
+		w := c.webIdentity(t, role, issuer)
+		return &w
+	})
+}
+
+type webIdentityKey struct{}
+
 type subjectKey struct{ namespace, name string }
 
 type providerARNKey struct{ partition, account, hostPath string }

@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Request is what IAM evaluates a policy against.
@@ -37,14 +39,76 @@ func (r Request) unknownKey(key string) bool {
 	return false
 }
 
-// lowerContext is Context keyed by lower-case key names.
-func (r Request) lowerContext() map[string][]string {
-	ctx := make(map[string][]string, len(r.Context))
+// lowerContext is Context keyed by lower-case key names: a list, not a
+// map, searched in order (a request has a few keys; every evaluation
+// builds one). A key's values are the request's own array, clipped
+// (read-only, as the request is), unless two keys lower to the same name:
+// their values are then appended into an array of their own.
+func (r Request) lowerContext() lowerCtx {
+	ctx := make(lowerCtx, 0, len(r.Context))
 	for k, v := range r.Context {
 		lk := strings.ToLower(k)
-		ctx[lk] = append(ctx[lk], v...)
+		if i := ctx.index(lk); i >= 0 {
+			ctx[i].values = append(ctx[i].values, v...)
+		} else {
+			ctx = append(ctx, ctxEntry{key: lk, values: slices.Clip(v)})
+		}
 	}
 	return ctx
+}
+
+// lowerCtx is a request's context by lower-case key (lowerContext).
+type lowerCtx []ctxEntry
+
+type ctxEntry struct {
+	key    string // lower case
+	values []string
+}
+
+func (c lowerCtx) index(lk string) int {
+	for i := range c {
+		if c[i].key == lk {
+			return i
+		}
+	}
+	return -1
+}
+
+// lookupLower is the values of strings.ToLower(key) in ctx, without
+// building the lower-case key when it is ASCII (a condition key usually
+// is, with upper-case letters in the issuer's ID).
+func lookupLower(ctx lowerCtx, key string) []string {
+	for i := 0; i < len(key); i++ {
+		if key[i] >= utf8.RuneSelf {
+			if i := ctx.index(strings.ToLower(key)); i >= 0 {
+				return ctx[i].values
+			}
+			return nil
+		}
+	}
+	for i := range ctx {
+		if asciiLowerIs(key, ctx[i].key) {
+			return ctx[i].values
+		}
+	}
+	return nil
+}
+
+// asciiLowerIs reports whether key, an ASCII string, lowers to lk.
+func asciiLowerIs(key, lk string) bool {
+	if len(key) != len(lk) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lk[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (r Request) noun() string {
@@ -196,7 +260,7 @@ func (res *Result) decide() {
 	}
 }
 
-func evaluateStatement(s *Statement, req Request, ctx map[string][]string, variables bool, match elementMatch) StatementResult {
+func evaluateStatement(s *Statement, req Request, ctx lowerCtx, variables bool, match elementMatch) StatementResult {
 	r := StatementResult{Statement: s}
 	r.Principal = evaluatePrincipals(s, req.Principal)
 	r.Action, r.Resource = match(s, req, variables)
@@ -213,13 +277,13 @@ func evaluateStatement(s *Statement, req Request, ctx map[string][]string, varia
 
 // evaluateConditions evaluates each (operator, key) pair of the statement
 // and returns the results with outcome conjoined with all of them.
-func evaluateConditions(s *Statement, req Request, ctx map[string][]string, variables bool, outcome Outcome) ([]ConditionResult, Outcome) {
+func evaluateConditions(s *Statement, req Request, ctx lowerCtx, variables bool, outcome Outcome) ([]ConditionResult, Outcome) {
 	var out []ConditionResult
 	if len(s.Conditions) > 0 {
 		out = make([]ConditionResult, 0, len(s.Conditions))
 	}
 	for _, c := range s.Conditions {
-		actual := ctx[strings.ToLower(c.Key)]
+		actual := lookupLower(ctx, c.Key)
 		if len(actual) == 0 {
 			actual = nil
 		}

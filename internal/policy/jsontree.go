@@ -63,8 +63,17 @@ func (k nodeKind) String() string {
 // the bound keeps hostile input from exhausting the stack.
 const maxDepth = 32
 
-// parseJSON reads exactly one JSON value from text.
+// parseJSON reads exactly one JSON value from text: by parseJSONFast when
+// it can, else by encoding/json's Decoder (parseJSONDecoder), which
+// reports what is wrong with the text and where.
 func parseJSON(text string) (*node, error) {
+	if n, ok := parseJSONFast(text); ok {
+		return n, nil
+	}
+	return parseJSONDecoder(text)
+}
+
+func parseJSONDecoder(text string) (*node, error) {
 	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
 	dec.UseNumber()
 	n, err := readValue(dec, 0)

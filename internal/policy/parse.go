@@ -241,14 +241,70 @@ func (d *Document) fill(root *node) error {
 // statements (which report their own).
 func duplicates(n *node, path string) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, m := range n.members {
-		if seen[m.key] {
+	var seen map[string]bool
+	if len(n.members) > manyMembers {
+		seen = make(map[string]bool, len(n.members))
+	}
+	for i, m := range n.members {
+		if seen != nil && seen[m.key] || seen == nil && repeated(n, i) {
 			out = append(out, fmt.Sprintf("%s at %s", quote(m.key), orTop(path)))
 		}
-		seen[m.key] = true
+		if seen != nil {
+			seen[m.key] = true
+		}
 	}
 	return out
+}
+
+// manyMembers is where duplicates and hasDuplicates look keys up in a map
+// rather than compare them by pairs (not a policy an editor wrote).
+const manyMembers = 64
+
+// repeated reports whether the key of the object's member i is that of
+// an earlier member. An object of a policy has a few members: they are
+// compared, without a map per object.
+func repeated(n *node, i int) bool {
+	for _, m := range n.members[:i] {
+		if m.key == n.members[i].key {
+			return true
+		}
+	}
+	return false
+}
+
+// hasDuplicates reports whether an object in n repeats a key: allDuplicates
+// builds the path of a subtree only when it does.
+func hasDuplicates(n *node) bool {
+	switch n.kind {
+	case kindObject:
+		if len(n.members) > manyMembers {
+			seen := make(map[string]bool, len(n.members))
+			for _, m := range n.members {
+				if seen[m.key] {
+					return true
+				}
+				seen[m.key] = true
+			}
+		} else {
+			for i := range n.members {
+				if repeated(n, i) {
+					return true
+				}
+			}
+		}
+		for _, m := range n.members {
+			if hasDuplicates(m.val) {
+				return true
+			}
+		}
+	case kindArray:
+		for _, it := range n.items {
+			if hasDuplicates(it) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func orTop(path string) string {
@@ -261,15 +317,22 @@ func orTop(path string) string {
 // allDuplicates walks n and reports every repeated key in every object.
 func allDuplicates(n *node, path string) []string {
 	var out []string
+	if !hasDuplicates(n) {
+		return nil
+	}
 	switch n.kind {
 	case kindObject:
 		out = append(out, duplicates(n, path)...)
 		for _, m := range n.members {
-			out = append(out, allDuplicates(m.val, path+"."+m.key)...)
+			if hasDuplicates(m.val) {
+				out = append(out, allDuplicates(m.val, path+"."+m.key)...)
+			}
 		}
 	case kindArray:
 		for i, it := range n.items {
-			out = append(out, allDuplicates(it, fmt.Sprintf("%s[%d]", path, i))...)
+			if hasDuplicates(it) {
+				out = append(out, allDuplicates(it, fmt.Sprintf("%s[%d]", path, i))...)
+			}
 		}
 	}
 	return out
@@ -590,10 +653,12 @@ func conditionValues(n *node, path string) ([]string, error) {
 	}
 	out := make([]string, 0, len(n.items))
 	for i, it := range n.items {
-		v, err := one(it, fmt.Sprintf("%s[%d]", path, i))
-		if err != nil {
+		if it.kind != kindString && it.kind != kindNumber && it.kind != kindBool {
+			// The item's path, for the error, only when there is one.
+			_, err := one(it, fmt.Sprintf("%s[%d]", path, i))
 			return nil, err
 		}
+		v, _ := one(it, "")
 		out = append(out, v)
 	}
 	return out, nil

@@ -119,14 +119,28 @@ const apiDefaultMode = int32(420)
 // It follows the webhook's handler.go (docs/reference/webhook.md, v0.6.17-5):
 // buildPodPatchConfig picks the method, parsePodAnnotations the pod's
 // overrides, getPodSpecPatch and addEnvToContainer the patch. The input is
-// never modified.
+// never modified, and the result's spec shares nothing with it that could
+// be written through (MutateShared is for a caller that only reads).
 func Mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
 	if spec == nil {
 		return Result{Reason: "the pod has no spec"}
 	}
-	out := mutate(ns, meta, shareSpec(spec), sa, cfg)
-	unshareSpec(out.Spec, spec)
+	out := mutate(ns, meta, spec, sa, cfg)
+	out.Spec = unshareSpec(out.Spec, spec)
 	return out
+}
+
+// MutateShared is Mutate for a caller that keeps the result read-only (a
+// memo): the result's spec shares with the input what the webhook leaves
+// as it is: the spec itself when it changes nothing, else the containers'
+// env and mount arrays, the containers and the volumes it adds nothing to.
+// Those are the input's, and read-only as it is: not to be written, nor
+// appended to (a snapshot's arrays may have room past their length).
+func MutateShared(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
+	if spec == nil {
+		return Result{Reason: "the pod has no spec"}
+	}
+	return mutate(ns, meta, spec, sa, cfg)
 }
 
 // unchangedReason is Result.Reason for a pod Mutate leaves unchanged; the
@@ -152,7 +166,9 @@ const (
 // variables, two credential variables).
 const maxEnvAdded = 5
 
-// mutate is Mutate on a copy of the spec (shareSpec), which it changes.
+// mutate is MutateShared: out.Spec is the input spec until the webhook
+// changes something, then a copy of it (own), whose containers slices are
+// copied when a container changes (ownContainer).
 func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *snapshot.ServiceAccount, cfg Config) Result {
 	out := Result{Spec: spec}
 	var labels, annotations map[string]string
@@ -257,23 +273,48 @@ func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 	}
 
 	changed := false
-	if n := len(out.Spec.InitContainers) + len(out.Spec.Containers); n > 0 {
+	if n := len(spec.InitContainers) + len(spec.Containers); n > 0 {
 		out.Containers = make([]ContainerResult, 0, n)
 	}
-	for i := range out.Spec.InitContainers {
-		cr := p.container(&out.Spec.InitContainers[i], skip, cfg.DefaultRegion)
+	// own is the spec the result may change: a copy of the input's, made
+	// at the first change.
+	own := func() *snapshot.PodSpec {
+		if out.Spec == spec {
+			cp := *spec
+			cp.InitContainers = slices.Clip(cp.InitContainers)
+			cp.Containers = slices.Clip(cp.Containers)
+			cp.EphemeralContainers = slices.Clip(cp.EphemeralContainers)
+			cp.Volumes = slices.Clip(cp.Volumes)
+			out.Spec = &cp
+		}
+		return out.Spec
+	}
+	for i := range spec.InitContainers {
+		c := clipped(spec.InitContainers[i])
+		cr := p.container(&c, skip, cfg.DefaultRegion)
 		cr.Init = true
-		changed = changed || !cr.Unchanged()
+		if !cr.Unchanged() {
+			changed = true
+			s := own()
+			s.InitContainers = ownContainers(s.InitContainers, spec.InitContainers)
+			s.InitContainers[i] = c
+		}
 		out.Containers = append(out.Containers, cr)
 	}
-	for i := range out.Spec.Containers {
-		cr := p.container(&out.Spec.Containers[i], skip, cfg.DefaultRegion)
-		changed = changed || !cr.Unchanged()
+	for i := range spec.Containers {
+		c := clipped(spec.Containers[i])
+		cr := p.container(&c, skip, cfg.DefaultRegion)
+		if !cr.Unchanged() {
+			changed = true
+			s := own()
+			s.Containers = ownContainers(s.Containers, spec.Containers)
+			s.Containers[i] = c
+		}
 		out.Containers = append(out.Containers, cr)
 	}
 
 	exists := false
-	for _, v := range out.Spec.Volumes {
+	for _, v := range spec.Volumes {
 		if v.Name == p.volumeName {
 			exists = true
 		}
@@ -291,7 +332,8 @@ func mutate(ns string, meta *snapshot.ObjectMeta, spec *snapshot.PodSpec, sa *sn
 			},
 		}
 		// The patch is "add /spec/volumes/0": the volume goes first.
-		out.Spec.Volumes = append([]snapshot.Volume{vol}, out.Spec.Volumes...)
+		s := own()
+		s.Volumes = append([]snapshot.Volume{vol}, spec.Volumes...)
 		out.VolumeAdded = true
 		v := copyVolume(vol)
 		out.Volume = &v
@@ -353,6 +395,11 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 		return cr
 	}
 	var identity, regionSet, stsSet bool
+	// Defined gets room for what it lists, counted first: most containers
+	// of a mutated pod list two or more, which appends would grow twice.
+	if n := p.definedCount(c.Env); n > 0 {
+		cr.Defined = make([]string, 0, n)
+	}
 	for _, e := range c.Env {
 		switch e.Name {
 		case EnvRoleARN, EnvTokenFile:
@@ -425,6 +472,26 @@ func (p patchConfig) container(c *snapshot.Container, skip map[string]bool, regi
 	return cr
 }
 
+// definedCount is how many of env's variables container lists in Defined.
+func (p patchConfig) definedCount(env []snapshot.EnvVar) int {
+	n := 0
+	for _, e := range env {
+		switch e.Name {
+		case EnvRoleARN, EnvTokenFile:
+			if !p.podIdentity {
+				n++
+			}
+		case EnvContainerFullURI, EnvContainerToken:
+			if p.podIdentity {
+				n++
+			}
+		case EnvRegion, EnvDefaultRegion, EnvSTSRegional:
+			n++
+		}
+	}
+	return n
+}
+
 // saCommon reads the SA annotations every method honours: regional STS
 // (strconv.ParseBool; an invalid value keeps the flag) and token expiration
 // (base-10 integer raised to 600; an invalid value keeps the flag), as
@@ -464,47 +531,56 @@ func tokenPath(mountPath, tokenName string) string {
 	return path.Join(mountPath, tokenName)
 }
 
-// shareSpec copies a pod spec for mutate: the containers and volumes are
-// new slices, and each container's env and mounts still share the input's
-// arrays, clipped so that Mutate's appends copy them: a container Mutate
-// adds to is copied once, by the append, rather than cloned and then
-// copied again. unshareSpec clones what was not appended to.
-func shareSpec(s *snapshot.PodSpec) *snapshot.PodSpec {
-	out := *s
-	out.InitContainers = shareContainers(s.InitContainers)
-	out.Containers = shareContainers(s.Containers)
-	out.EphemeralContainers = shareContainers(s.EphemeralContainers)
-	out.Volumes = slices.Clone(s.Volumes)
-	return &out
+// clipped is c with its env and mounts clipped, so that the webhook's
+// appends (patchConfig.container) copy them rather than write into the
+// room the input's arrays may have past their length.
+func clipped(c snapshot.Container) snapshot.Container {
+	c.Env = slices.Clip(c.Env)
+	c.VolumeMounts = slices.Clip(c.VolumeMounts)
+	return c
 }
 
-func shareContainers(cs []snapshot.Container) []snapshot.Container {
-	if cs == nil {
-		return nil
+// ownContainers returns cs, a containers slice of the result's spec, as a
+// slice of its own: a copy when it is still in's (the input's), its
+// containers' env and mounts clipped (clipped).
+func ownContainers(cs, in []snapshot.Container) []snapshot.Container {
+	if len(cs) > 0 && len(in) > 0 && &cs[0] == &in[0] {
+		out := make([]snapshot.Container, len(cs))
+		for i := range cs {
+			out[i] = clipped(cs[i])
+		}
+		return out
 	}
-	out := make([]snapshot.Container, len(cs))
-	for i, c := range cs {
-		c.Env = slices.Clip(c.Env)
-		c.VolumeMounts = slices.Clip(c.VolumeMounts)
-		out[i] = c
+	return cs
+}
+
+// unshareSpec returns out, a spec from mutate(in), made to share no array
+// with in any more (writing through the result must not reach the input),
+// and with the arrays mutate appended to clipped: the spec is shared
+// read-only with every caller (a memo), and an append by one of them must
+// copy rather than write into the room the append left.
+func unshareSpec(out, in *snapshot.PodSpec) *snapshot.PodSpec {
+	if out == in {
+		cp := *in
+		out = &cp
 	}
+	out.InitContainers = unshareContainers(out.InitContainers, in.InitContainers)
+	out.Containers = unshareContainers(out.Containers, in.Containers)
+	out.EphemeralContainers = unshareContainers(out.EphemeralContainers, in.EphemeralContainers)
+	out.Volumes = unshare(out.Volumes, in.Volumes)
 	return out
 }
 
-// unshareSpec makes out, a spec from shareSpec(in), share no env or mount
-// array with in any more (writing through the result must not reach the
-// input), and clips the arrays Mutate appended to: the spec is shared
-// read-only with every caller (a memo), and an append by one of them must
-// copy rather than write into the room the append left.
-func unshareSpec(out, in *snapshot.PodSpec) {
-	outs := [][]snapshot.Container{out.InitContainers, out.Containers, out.EphemeralContainers}
-	ins := [][]snapshot.Container{in.InitContainers, in.Containers, in.EphemeralContainers}
-	for k, cs := range outs {
-		for i := range cs {
-			cs[i].Env = unshare(cs[i].Env, ins[k][i].Env)
-			cs[i].VolumeMounts = unshare(cs[i].VolumeMounts, ins[k][i].VolumeMounts)
-		}
+func unshareContainers(cs, in []snapshot.Container) []snapshot.Container {
+	if cs == nil {
+		return nil
 	}
+	cs = unshare(cs, in)
+	for i := range cs {
+		cs[i].Env = unshare(cs[i].Env, in[i].Env)
+		cs[i].VolumeMounts = unshare(cs[i].VolumeMounts, in[i].VolumeMounts)
+	}
+	return cs
 }
 
 // unshare returns s, clipped, or a clone of it when it is still in's array

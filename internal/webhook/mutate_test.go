@@ -492,9 +492,26 @@ func TestMutate(t *testing.T) {
 			if meta == nil {
 				meta = &snapshot.ObjectMeta{Name: "api", Namespace: "payments"}
 			}
+			var before *snapshot.PodSpec
+			if tt.spec != nil {
+				before = copySpec(tt.spec)
+			}
 			got := Mutate("payments", meta, tt.spec, tt.sa, tt.cfg)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Mutate() mismatch (-want +got):\n%s", diff)
+			}
+			// MutateShared answers the same, sharing what it leaves.
+			shared := MutateShared("payments", meta, tt.spec, tt.sa, tt.cfg)
+			if diff := cmp.Diff(tt.want, shared); diff != "" {
+				t.Errorf("MutateShared() mismatch (-want +got):\n%s", diff)
+			}
+			if tt.spec != nil {
+				if diff := cmp.Diff(before, tt.spec); diff != "" {
+					t.Errorf("input spec changed (-before +after):\n%s", diff)
+				}
+				if !shared.Mutated && !shared.VolumeAdded && shared.Spec != tt.spec {
+					t.Errorf("MutateShared() copied a spec it left as it was")
+				}
 			}
 		})
 	}
@@ -545,6 +562,54 @@ func TestMutateDoesNotModifyInput(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantSA, &account.ObjectMeta); diff != "" {
 		t.Errorf("input ServiceAccount changed (-before +after):\n%s", diff)
+	}
+}
+
+// TestMutateSharedAppendsCopy: MutateShared's result shares the input's
+// arrays where it changes nothing, but what it appends goes to arrays of
+// its own, even when the input's have room past their length, and
+// appending to the result's arrays never writes into the input's.
+func TestMutateSharedAppendsCopy(t *testing.T) {
+	roomy := func(n int, vs ...snapshot.EnvVar) []snapshot.EnvVar { return append(make([]snapshot.EnvVar, 0, n), vs...) }
+	in := &snapshot.PodSpec{ServiceAccountName: "s3-reader",
+		InitContainers: []snapshot.Container{{Name: "init", Env: roomy(8, env("A", "1")...)}},
+		Containers: []snapshot.Container{
+			{Name: "done", Env: roomy(8, append(irsaEnv(), env(EnvSTSRegional, "regional")...)...), VolumeMounts: []snapshot.VolumeMount{tokenMount}},
+			{Name: "app", Env: roomy(8, env("B", "2")...)}},
+		Volumes: append(make([]snapshot.Volume, 0, 4), snapshot.Volume{Name: "config"})}
+	in.Containers[0].Env = append(in.Containers[0].Env, env(EnvRegion, "us-east-1")...)
+	want := copySpec(in)
+	got := MutateShared("payments", &snapshot.ObjectMeta{Name: "api", Namespace: "payments"}, in, roleSA(nil), Config{})
+	if !got.Mutated {
+		t.Fatalf("not mutated: %s", got.Reason)
+	}
+	if &got.Spec.Containers[0].Env[0] != &in.Containers[0].Env[0] {
+		t.Errorf("the unchanged container's env was copied")
+	}
+	for _, c := range append(got.Spec.InitContainers, got.Spec.Containers...) {
+		c.Env = append(c.Env, env("X", "x")...)
+		c.VolumeMounts = append(c.VolumeMounts, snapshot.VolumeMount{Name: "x"})
+		_ = c
+	}
+	_ = append(got.Spec.Volumes, snapshot.Volume{Name: "x"})
+	// Nothing was written into the room past the input's lengths either.
+	for _, c := range append(in.InitContainers, in.Containers...) {
+		for _, e := range c.Env[len(c.Env):cap(c.Env)] {
+			if e != (snapshot.EnvVar{}) {
+				t.Errorf("container %s: %+v written past the input's env", c.Name, e)
+			}
+		}
+	}
+	for _, v := range in.Volumes[len(in.Volumes):cap(in.Volumes)] {
+		if v.Name != "" {
+			t.Errorf("volume %s written past the input's volumes", v.Name)
+		}
+	}
+	if diff := cmp.Diff(want, in); diff != "" {
+		t.Errorf("input spec changed (-before +after):\n%s", diff)
+	}
+	if diff := cmp.Diff(Mutate("payments", &snapshot.ObjectMeta{Name: "api", Namespace: "payments"}, in, roleSA(nil), Config{}), got); diff != "" {
+		t.Errorf("MutateShared differs from Mutate (-Mutate +MutateShared):\n%s", diff)
 	}
 }
 
