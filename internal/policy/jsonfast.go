@@ -1,234 +1,89 @@
 package policy
 
 import (
-	"encoding/json"
+	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// parseJSONFast is parseJSON for a document that is valid JSON, read
-// without encoding/json's Decoder, whose Token reads each value with a
-// scanner of its own (a trust policy is parsed once per role, thousands
-// per run). It returns false for anything it does not read exactly as the
-// Decoder does: invalid JSON (parseJSON then reports where), nesting past
-// maxDepth, or a string with an escape or a byte encoding/json would
-// replace, which it hands back to encoding/json.
+// parseJSONFast is parseJSON for a document that is valid JSON, read with
+// jsontext's Decoder: encoding/json's Decoder.Token, which parseJSON's
+// words of errors rest on, scans each value anew before it tokenizes it
+// (a trust policy is parsed once per role, thousands per run). It
+// returns false for anything it does not read exactly as encoding/json
+// does, and parseJSON then reads the document with encoding/json and
+// reports where it is wrong: invalid JSON, nesting past maxDepth, invalid
+// UTF-8 or an escaped lone surrogate (encoding/json replaces them with
+// U+FFFD, jsontext rejects them), a second value after the first.
+// Duplicate names are kept, as readValue keeps them.
 func parseJSONFast(text string) (*node, bool) {
-	p := fastParser{s: text}
-	n, ok := p.value(0)
+	dec := jsontext.NewDecoder(strings.NewReader(text), jsontext.AllowDuplicateNames(true))
+	n, ok := readFast(dec, 0)
 	if !ok {
 		return nil, false
 	}
-	p.space()
-	if p.i != len(p.s) {
+	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, false
 	}
 	return n, true
 }
 
-type fastParser struct {
-	s string
-	i int
-}
-
-// space skips JSON whitespace.
-func (p *fastParser) space() {
-	for p.i < len(p.s) {
-		switch p.s[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-func (p *fastParser) value(depth int) (*node, bool) {
+func readFast(dec *jsontext.Decoder, depth int) (*node, bool) {
 	if depth > maxDepth {
 		return nil, false
 	}
-	p.space()
-	if p.i >= len(p.s) {
+	tok, err := dec.ReadToken()
+	if err != nil {
 		return nil, false
 	}
-	switch c := p.s[p.i]; {
-	case c == '{':
-		p.i++
+	switch tok.Kind() {
+	case '{':
 		n := &node{kind: kindObject}
-		p.space()
-		if p.i < len(p.s) && p.s[p.i] == '}' {
-			p.i++
-			return n, true
-		}
 		for {
-			p.space()
-			if p.i >= len(p.s) || p.s[p.i] != '"' {
+			switch dec.PeekKind() {
+			case '}':
+				_, err := dec.ReadToken()
+				return n, err == nil
+			case '"':
+			default:
+				return nil, false // a syntax error (PeekKind's 0)
+			}
+			tok, err := dec.ReadToken()
+			if err != nil {
 				return nil, false
 			}
-			key, ok := p.str()
-			if !ok {
-				return nil, false
-			}
-			p.space()
-			if p.i >= len(p.s) || p.s[p.i] != ':' {
-				return nil, false
-			}
-			p.i++
-			v, ok := p.value(depth + 1)
+			key := tok.String() // before the next read voids tok
+			v, ok := readFast(dec, depth+1)
 			if !ok {
 				return nil, false
 			}
 			n.members = append(n.members, member{key: key, val: v})
-			p.space()
-			if p.i >= len(p.s) {
-				return nil, false
-			}
-			switch p.s[p.i] {
-			case ',':
-				p.i++
-			case '}':
-				p.i++
-				return n, true
-			default:
-				return nil, false
-			}
 		}
-	case c == '[':
-		p.i++
+	case '[':
 		n := &node{kind: kindArray}
-		p.space()
-		if p.i < len(p.s) && p.s[p.i] == ']' {
-			p.i++
-			return n, true
-		}
 		for {
-			v, ok := p.value(depth + 1)
+			switch dec.PeekKind() {
+			case ']':
+				_, err := dec.ReadToken()
+				return n, err == nil
+			case 0:
+				return nil, false
+			}
+			v, ok := readFast(dec, depth+1)
 			if !ok {
 				return nil, false
 			}
 			n.items = append(n.items, v)
-			p.space()
-			if p.i >= len(p.s) {
-				return nil, false
-			}
-			switch p.s[p.i] {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
-				return n, true
-			default:
-				return nil, false
-			}
 		}
-	case c == '"':
-		s, ok := p.str()
-		if !ok {
-			return nil, false
-		}
-		return &node{kind: kindString, text: s}, true
-	case c == '-' || '0' <= c && c <= '9':
-		s, ok := p.number()
-		if !ok {
-			return nil, false
-		}
-		return &node{kind: kindNumber, text: s}, true
-	case strings.HasPrefix(p.s[p.i:], "true"):
-		p.i += 4
-		return &node{kind: kindBool, boolean: true}, p.literalEnds()
-	case strings.HasPrefix(p.s[p.i:], "false"):
-		p.i += 5
-		return &node{kind: kindBool}, p.literalEnds()
-	case strings.HasPrefix(p.s[p.i:], "null"):
-		p.i += 4
-		return &node{kind: kindNull}, p.literalEnds()
+	case '"':
+		return &node{kind: kindString, text: tok.String()}, true
+	case '0':
+		return &node{kind: kindNumber, text: tok.String()}, true
+	case 't', 'f':
+		return &node{kind: kindBool, boolean: tok.Bool()}, true
+	case 'n':
+		return &node{kind: kindNull}, true
 	}
 	return nil, false
-}
-
-// literalEnds: a literal (true, false, null) or a number must not run on
-// into a letter or digit ("truex", "nullnull" are invalid).
-func (p *fastParser) literalEnds() bool {
-	if p.i >= len(p.s) {
-		return true
-	}
-	switch p.s[p.i] {
-	case ' ', '\t', '\n', '\r', ',', ']', '}':
-		return true
-	}
-	return false
-}
-
-// str reads a string at p.i (its opening quote). A string with a
-// backslash is decoded by encoding/json; one with a control character or
-// bytes that are not UTF-8 is left to the Decoder (false).
-func (p *fastParser) str() (string, bool) {
-	start := p.i + 1
-	escaped := false
-	for j := start; j < len(p.s); j++ {
-		switch c := p.s[j]; {
-		case c == '"' && !escaped:
-			p.i = j + 1
-			raw := p.s[start:j]
-			if !utf8.ValidString(raw) {
-				return "", false
-			}
-			if !strings.Contains(raw, `\`) {
-				return raw, true
-			}
-			var out string
-			if err := json.Unmarshal([]byte(p.s[start-1:j+1]), &out); err != nil {
-				return "", false
-			}
-			return out, true
-		case c < 0x20:
-			return "", false
-		case c == '\\':
-			escaped = !escaped
-		default:
-			escaped = false
-		}
-	}
-	return "", false
-}
-
-// number reads a number at p.i by JSON's grammar,
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and returns its text
-// (what json.Number holds).
-func (p *fastParser) number() (string, bool) {
-	s, i := p.s, p.i
-	digits := func() bool {
-		j := i
-		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			i++
-		}
-		return i > j
-	}
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case !digits():
-		return "", false
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if !digits() {
-			return "", false
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return "", false
-		}
-	}
-	text := s[p.i:i]
-	p.i = i
-	return text, p.literalEnds()
 }
