@@ -14,7 +14,7 @@
 // (runtime/debug.SetGCPercent, runtime/metrics).
 //
 // It is not a memory limit: past the starting size the collector paces as
-// GOGC=100 does, and on a live heap larger than the starting size it
+// GOGC=100 does, and on a live heap larger than four times the starting size it
 // leaves less room to grow (down to GOGC=50, see next), so a large input's
 // peak stays proportional to its live heap. A GOGC the user set is
 // honoured: then nothing changes.
@@ -195,30 +195,37 @@ func (p *pacer) afterGC() bool {
 // it after each collection:
 //
 //   - below size/2 live, the goal is size: the starting pace;
-//   - from size/2 to size, GOGC is 100, Go's default (the goal grows
-//     from size to 2*size);
-//   - from size to 2*size, the goal is live+size: the room to grow stays
-//     size while GOGC falls from 100 to 50;
-//   - from 2*size, GOGC is 50: the room is half the live heap.
+//   - from size/2 to wide*size, GOGC is 100, Go's default (the goal grows
+//     from size to 2*wide*size);
+//   - from wide*size to 2*wide*size, the goal is live+wide*size: the room
+//     to grow stays wide*size while GOGC falls from 100 to 50;
+//   - from 2*wide*size, GOGC is 50: the room is half the live heap.
 //
 // Each step starts where the one before ends, and the peak stays
-// proportional to the live heap. Past size, GOGC=100 would double a large
-// heap: 100,000 pods keep about 600 MB live, and Go's default let them
-// peak at 1.4 GB. GOGC=50 costs more collections there, each marking the
-// live heap. An unknown live heap (0) gives GOGC back to 100 and stops.
+// proportional to the live heap.
 func next(size, live uint64) (percent int, again bool) {
 	switch {
 	case live == 0:
 		return normal, false
 	case 2*live < size:
 		return int(normal*size/live - normal), true
-	case live < size:
+	case live < wide*size:
 		return normal, true
-	case live < 2*size:
-		return int(normal * size / live), true
+	case live < 2*wide*size:
+		return int(normal * wide * size / live), true
 	}
 	return normal / 2, true
 }
+
+// wide*size is the live heap up to which GOGC stays at Go's default. A
+// 100,000-pod bundle keeps up to about 420 MB live: at GOGC=100 it peaks
+// at about 750 MB and takes 3.1 s; with GOGC falling to 50 from 384 MiB
+// live (wide 2, the pace before), 660 MB and 3.3 s, a collection more
+// (docs/performance.md, "Issue 14, step 5"). Past wide*size, GOGC=100
+// would double a large heap, so GOGC falls to 50 there, at the cost of
+// more collections, each marking the live heap. An unknown live heap (0)
+// gives GOGC back to 100 and stops.
+const wide = 4
 
 // eachGC runs fn after each collection until fn returns false. A
 // finalizer on an unreachable object runs after the collection that finds

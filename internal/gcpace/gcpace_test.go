@@ -21,10 +21,13 @@ func TestNext(t *testing.T) {
 		{size: 192 * mb, live: 96 * mb, percent: 100, again: true},
 		{size: 192 * mb, live: 191 * mb, percent: 100, again: true},
 		{size: 192 * mb, live: 192 * mb, percent: 100, again: true},
-		{size: 192 * mb, live: 256 * mb, percent: 75, again: true},
-		{size: 192 * mb, live: 383 * mb, percent: 50, again: true},
-		{size: 192 * mb, live: 384 * mb, percent: 50, again: true},
-		{size: 192 * mb, live: 700 * mb, percent: 50, again: true},
+		{size: 192 * mb, live: 460 * mb, percent: 100, again: true},
+		{size: 192 * mb, live: 767 * mb, percent: 100, again: true},
+		{size: 192 * mb, live: 768 * mb, percent: 100, again: true},
+		{size: 192 * mb, live: 1024 * mb, percent: 75, again: true},
+		{size: 192 * mb, live: 1535 * mb, percent: 50, again: true},
+		{size: 192 * mb, live: 1536 * mb, percent: 50, again: true},
+		{size: 192 * mb, live: 3000 * mb, percent: 50, again: true},
 		{size: 192 * mb, live: 0, percent: 100, again: false},
 	} {
 		percent, again := next(tc.size, tc.live)
