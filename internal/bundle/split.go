@@ -29,13 +29,17 @@ var (
 	errSplitEOF = errors.New("unexpected end of input")
 )
 
-// splitter reads JSON text from r in large chunks.
+// splitter reads JSON text from r in large chunks, or takes it window by
+// window from a file mapped into memory (win, mmap_linux.go).
 type splitter struct {
 	r   io.Reader
-	buf []byte
-	pos int
-	eof bool
-	err error
+	win *windows
+	// chunk is what r is read into (buf is chunk, or the window).
+	chunk []byte
+	buf   []byte
+	pos   int
+	eof   bool
+	err   error
 }
 
 // splitChunk is the size of the reads; a variable for tests, which cut
@@ -43,10 +47,17 @@ type splitter struct {
 var splitChunk = 1 << 20
 
 func newSplitter(r io.Reader) *splitter {
-	if b, ok := spareChunks.Get().(*[]byte); ok && cap(*b) == splitChunk {
-		return &splitter{r: r, buf: (*b)[:0]}
+	chunk, ok := spareChunks.Get().(*[]byte)
+	if !ok || cap(*chunk) != splitChunk {
+		c := make([]byte, 0, splitChunk)
+		chunk = &c
 	}
-	return &splitter{r: r, buf: make([]byte, 0, splitChunk)}
+	return &splitter{r: r, chunk: (*chunk)[:0], buf: (*chunk)[:0]}
+}
+
+// newWindowSplitter splits the file w maps, from its first window.
+func newWindowSplitter(w *windows, first []byte) *splitter {
+	return &splitter{win: w, buf: first}
 }
 
 // spareChunks holds the chunks of splitters done with their file, for the
@@ -57,8 +68,11 @@ var spareChunks sync.Pool
 
 // release hands s's chunk to the next splitter; s is not used after.
 func (s *splitter) release() {
-	b := s.buf[:0]
-	s.buf = nil
+	if s.chunk == nil {
+		return
+	}
+	b := s.chunk[:0]
+	s.chunk, s.buf = nil, nil
 	spareChunks.Put(&b)
 }
 
@@ -71,8 +85,19 @@ func (s *splitter) fill() bool {
 	if s.eof {
 		return false
 	}
-	n, err := io.ReadAtLeast(s.r, s.buf[:cap(s.buf)], 1)
-	s.buf, s.pos = s.buf[:n], 0
+	if s.win != nil {
+		w, err := s.win.next()
+		s.buf, s.pos = w, 0
+		if err != nil {
+			s.eof = true
+			if err != io.EOF {
+				s.err = err
+			}
+		}
+		return len(w) > 0
+	}
+	n, err := io.ReadAtLeast(s.r, s.chunk[:cap(s.chunk)], 1)
+	s.buf, s.pos = s.chunk[:n], 0
 	if err != nil {
 		s.eof = true
 		if err != io.EOF && err != io.ErrUnexpectedEOF {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,20 +54,47 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	if err != nil || !st.Mode().IsRegular() || st.Size() < streamMin || st.Size() > opts.MaxFileSize {
 		return nil, false
 	}
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(f)
-	defer func() { br.Reset(nil); readers.Put(br) }()
-	head, _ := br.Peek(streamHead)
+	var (
+		head  []byte
+		sp    *splitter
+		lines func() int
+	)
+	if w := mapWindows(f, st.Size()); w != nil && mapStreamed {
+		defer w.close()
+		// A fault reading a window (the file shrank under it) is a
+		// panic here, not the end of the process: recovered below, it
+		// sends the file to the whole-file read.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+		defer func() {
+			if e := recover(); e != nil {
+				if _, fault := e.(interface{ Addr() uintptr }); !fault {
+					panic(e)
+				}
+				r, ok = nil, false
+			}
+		}()
+		first, err := w.next()
+		if err != nil {
+			return nil, false
+		}
+		head = first[:min(len(first), streamHead)]
+		sp, lines = newWindowSplitter(w, first), w.lines
+	} else {
+		br := readers.Get().(*bufio.Reader)
+		br.Reset(f)
+		defer func() { br.Reset(nil); readers.Put(br) }()
+		head, _ = br.Peek(streamHead)
+		lc := &lineCounter{r: br}
+		sp, lines = newSplitter(lc), lc.lines
+		defer sp.release()
+	}
 	if !streamableHead(head) {
 		return nil, false
 	}
 	r = newResult(in.ref)
 	r.maxSize = opts.MaxFileSize
 	r.dir = filepath.Dir(in.path)
-	lc := &lineCounter{r: br}
-	src := &jsonSrc{stream: lc}
-	sp := newSplitter(lc)
-	defer sp.release()
+	src := &jsonSrc{stream: f}
 	for first := true; first || !sp.atEnd(); first = false {
 		obj, err := walkStreamed(ctx, sp, src, r)
 		if !streamable(obj, err) {
@@ -80,10 +108,20 @@ func readStreamed(ctx context.Context, in input, opts Options) (r *result, ok bo
 	if sp.err != nil || src.abort || len(r.errs) > 0 || r.moreErrs > 0 || ctx.Err() != nil {
 		return nil, false
 	}
-	r.lines = lc.lines()
+	r.lines = lines()
 	streamedFiles.Add(1)
 	return r, true
 }
+
+// windowSize is how much of a streamed file is mapped at once (Linux,
+// mmap_linux.go): a multiple of the page size, small beside the heap
+// (mapped pages count in the process's resident memory). mapStreamed
+// false reads streamed files with read(2) on Linux too. Both are for
+// tests, which cut Lists at every window and read both ways.
+var (
+	windowSize  int64 = 4 << 20
+	mapStreamed       = true
+)
 
 // readers are the buffered readers of the streamed files, reused from file
 // to file (1 MiB each: 52 MB of garbage for a 100,000-pod bundle in 50

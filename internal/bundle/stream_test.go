@@ -3,6 +3,7 @@ package bundle
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -88,13 +89,37 @@ func TestStreamedReadSame(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer func(v int) { splitChunk = v }(splitChunk)
+			defer readWithChunks(1 << 20)()
 			for _, chunk := range []int{1 << 20, 1, 7} {
-				splitChunk = chunk
+				readWithChunks(chunk)
 				checkStreamedSame(t, tt.content, tt.stream)
 			}
+			// Mapped (Linux), one page at a time: the generated pods
+			// cross a window every few items.
+			readMapped(int64(os.Getpagesize()))
+			checkStreamedSame(t, tt.content, tt.stream)
 		})
 	}
+}
+
+// readWithChunks has streamed files read with read(2), chunk bytes at a
+// time; the function it returns puts back what it changed.
+func readWithChunks(chunk int) func() {
+	c, m, w := splitChunk, mapStreamed, windowSize
+	splitChunk, mapStreamed = chunk, false
+	return func() { splitChunk, mapStreamed, windowSize = c, m, w }
+}
+
+func readMode() string {
+	if mapStreamed {
+		return fmt.Sprintf("mapped windows of %d bytes", windowSize)
+	}
+	return fmt.Sprintf("chunks of %d bytes", splitChunk)
+}
+
+// readMapped has streamed files mapped (on Linux), window bytes at a time.
+func readMapped(window int64) {
+	mapStreamed, windowSize = true, window
 }
 
 // checkStreamedSame reads content streamed and whole, with the splitter's
@@ -107,10 +132,10 @@ func checkStreamedSame(t *testing.T, content string, stream bool) {
 	}
 	streamed, whole, did := readBothWays(t, path)
 	if did != stream {
-		t.Errorf("chunks of %d bytes: read to the end as a stream: %v, want %v", splitChunk, did, stream)
+		t.Errorf("%s: read to the end as a stream: %v, want %v", readMode(), did, stream)
 	}
 	if streamed != whole {
-		t.Errorf("chunks of %d bytes: streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", splitChunk, streamed, whole)
+		t.Errorf("%s: streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", readMode(), streamed, whole)
 	}
 }
 
@@ -132,12 +157,16 @@ func FuzzStreamedRead(f *testing.F) {
 		if err := os.WriteFile(path, content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		defer func(v int) { splitChunk = v }(splitChunk)
-		for _, chunk := range []int{1 << 20, 3} {
-			splitChunk = chunk
+		defer readWithChunks(1 << 20)()
+		for _, chunk := range []int{1 << 20, 3, 0} {
+			if chunk == 0 {
+				readMapped(int64(os.Getpagesize()))
+			} else {
+				readWithChunks(chunk)
+			}
 			streamed, whole, _ := readBothWays(t, path)
 			if streamed != whole {
-				t.Fatalf("chunks of %d bytes: streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", chunk, streamed, whole)
+				t.Fatalf("chunks of %d bytes (0: mapped): streamed read differs from the whole-file read:\nstreamed %s\nwhole    %s", chunk, streamed, whole)
 			}
 		}
 	})
