@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,15 +75,37 @@ text those commands print. Files are recognised by content, never by name.`,
 // days, keeps Go's defaults.
 const batchHeap = 192 << 20
 
-// keptShare is the share of a bundle's bytes its snapshot keeps live: about
-// a quarter (31 MB of the 126 MB 10,000-pod bundle, 273 MB of the 1.26 GB
-// 100,000-pod one; docs/performance.md, "Issue 14, step 5"). analyze lets
-// the heap grow by that much of each file it reads before the first
-// collection (gcpace.Expect): a collection while reading marks a live heap
-// that only grows, and a 100,000-pod bundle collected three times before
-// its checks began. An input the reader mostly discards (kinds it does not
-// keep) collects later, at a heap still proportional to its size.
-const keptShare = 4
+// runShare and maxExpected pace the collector by the input (gcpace.Expect):
+// analyze lets the heap grow by three quarters of each file's size before
+// its first collection, up to maxExpected in all. A run allocates about 0.7
+// times the bytes it reads (88 MB for the 126 MB 10,000-pod bundle, about
+// 850 MB for the 1.26 GB 100,000-pod one), a third of it the snapshot,
+// live to the end: a collection marks all of that to return the little
+// the checks have dropped since the last, and the 100,000-pod bundle took
+// 2.68 s with two of them, 2.26 s with none, peaking at 731 and 879 MB
+// (docs/performance.md, "Issue 14, step 5"). Past maxExpected the
+// collector paces as gcpace does from its starting size, so a larger input
+// peaks at about twice its live heap, as with Go's defaults.
+const (
+	runShare    = 0.75
+	maxExpected = 768 << 20
+)
+
+// expectInput returns the bundle reader's Reading hook, which hands expect
+// (gcpace.Expect) runShare of each file's size until maxExpected is
+// handed in all. The reader calls it from several goroutines.
+func expectInput(expect func(uint64) bool) func(size int64) {
+	var handed atomic.Int64
+	return func(size int64) {
+		n := int64(float64(size) * runShare)
+		if after := handed.Add(n); after > maxExpected {
+			n -= min(n, after-maxExpected)
+		}
+		if n > 0 {
+			expect(uint64(n))
+		}
+	}
+}
 
 func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	if ctx == nil {
@@ -95,7 +118,7 @@ func analyzeRun(ctx context.Context, opts *AnalyzeOptions) error {
 	gcpace.Start(batchHeap, opts.Deps.Getenv)
 	snap, err := bundle.Read(ctx, opts.Paths, bundle.Options{
 		Stdin:   opts.Deps.In,
-		Reading: func(size int64) { gcpace.Expect(uint64(size) / keptShare) },
+		Reading: expectInput(gcpace.Expect),
 	})
 	if err != nil {
 		return usageErr("%v", err)
