@@ -11,5 +11,5 @@ type windows struct{}
 func mapWindows(*os.File, int64) *windows { return nil }
 
 func (*windows) next() ([]byte, error) { panic("bundle: no mapped windows on this system") }
-func (*windows) close()                 {}
-func (*windows) lines() int             { return 0 }
+func (*windows) close()                {}
+func (*windows) lines() int            { return 0 }

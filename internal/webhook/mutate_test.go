@@ -570,7 +570,9 @@ func TestMutateDoesNotModifyInput(t *testing.T) {
 // its own, even when the input's have room past their length, and
 // appending to the result's arrays never writes into the input's.
 func TestMutateSharedAppendsCopy(t *testing.T) {
-	roomy := func(n int, vs ...snapshot.EnvVar) []snapshot.EnvVar { return append(make([]snapshot.EnvVar, 0, n), vs...) }
+	roomy := func(n int, vs ...snapshot.EnvVar) []snapshot.EnvVar {
+		return append(make([]snapshot.EnvVar, 0, n), vs...)
+	}
 	in := &snapshot.PodSpec{ServiceAccountName: "s3-reader",
 		InitContainers: []snapshot.Container{{Name: "init", Env: roomy(8, env("A", "1")...)}},
 		Containers: []snapshot.Container{
