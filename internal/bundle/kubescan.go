@@ -257,30 +257,23 @@ func (s *scan) number() ([]byte, error) {
 // skip validates and passes over the next value.
 func (s *scan) skip() error {
 	switch c := s.peek(); c {
-	case '{':
+	case '{', '[':
+		end := byte(']')
+		if c == '{' {
+			end = '}'
+		}
 		if err := s.enter(); err != nil {
 			return err
 		}
 		for first := true; ; first = false {
-			more, err := s.more('}', first)
+			more, err := s.more(end, first)
 			if !more || err != nil {
 				return err
 			}
-			if _, err := s.name(); err != nil {
-				return err
-			}
-			if err := s.skip(); err != nil {
-				return err
-			}
-		}
-	case '[':
-		if err := s.enter(); err != nil {
-			return err
-		}
-		for first := true; ; first = false {
-			more, err := s.more(']', first)
-			if !more || err != nil {
-				return err
+			if c == '{' {
+				if _, err := s.name(); err != nil {
+					return err
+				}
 			}
 			if err := s.skip(); err != nil {
 				return err
