@@ -208,6 +208,14 @@ const (
 
 func digit(c byte) bool { return '0' <= c && c <= '9' }
 
+// digits is the index of the first byte from i on that is not a digit.
+func digits(b []byte, i int) int {
+	for i < len(b) && digit(b[i]) {
+		i++
+	}
+	return i
+}
+
 // number reads the number that peek found next ('-' or a digit) and
 // returns its bytes.
 func (s *scan) number() ([]byte, error) {
@@ -221,18 +229,13 @@ func (s *scan) number() ([]byte, error) {
 	case b[i] == '0':
 		i++
 	case digit(b[i]):
-		for i++; i < len(b) && digit(b[i]); i++ {
-		}
+		i = digits(b, i+1)
 	default:
 		return nil, errFallback
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && digit(b[i]) {
-			i++
-		}
-		if i == d {
+		d := i + 1
+		if i = digits(b, d); i == d {
 			return nil, errFallback
 		}
 	}
@@ -242,10 +245,7 @@ func (s *scan) number() ([]byte, error) {
 			i++
 		}
 		d := i
-		for i < len(b) && digit(b[i]) {
-			i++
-		}
-		if i == d {
+		if i = digits(b, i); i == d {
 			return nil, errFallback
 		}
 	}
